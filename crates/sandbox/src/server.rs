@@ -1,0 +1,350 @@
+//! The HTTP server: accept loop, per-request pipeline (body limit → fault → route →
+//! log), and the embedding API (`Sandbox::start`, `shutdown`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::error::{ApiError, SandboxError};
+use crate::faults::FaultKind;
+use crate::params::Params;
+use crate::reqlog::{LoggedRequest, mask_body};
+use crate::routes::{self, Req};
+use crate::state::AppState;
+use crate::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET};
+
+/// How the sandbox runs.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// SQLite file; `None` keeps everything in memory.
+    pub db_path: Option<PathBuf>,
+    pub imp_key: String,
+    pub imp_secret: String,
+    /// Listening beyond loopback must be asked for explicitly.
+    pub allow_non_loopback: bool,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// How often the schedule executor wakes (real time).
+    pub executor_tick: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db_path: None,
+            imp_key: DEFAULT_IMP_KEY.into(),
+            imp_secret: DEFAULT_IMP_SECRET.into(),
+            allow_non_loopback: false,
+            max_body_bytes: 1024 * 1024,
+            executor_tick: Duration::from_millis(200),
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server and the executor too (without
+/// waiting); `shutdown` does it gracefully.
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    shutdown_tx: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Marker error: close the connection without answering.
+#[derive(Debug)]
+struct DropConnection;
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+impl std::error::Error for DropConnection {}
+
+impl Sandbox {
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        if !config.listen.ip().is_loopback() && !config.allow_non_loopback {
+            return Err(SandboxError::NonLoopback(config.listen));
+        }
+        let store = crate::store::Store::open(config.db_path.as_deref())?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| SandboxError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(AppState {
+            store,
+            clock: Default::default(),
+            tokens: Default::default(),
+            faults: Default::default(),
+            reqlog: Default::default(),
+            webhooks: Default::default(),
+            imp_key: config.imp_key.clone(),
+            imp_secret: config.imp_secret.clone(),
+            base_url: format!("http://{addr}"),
+        });
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let max_body = config.max_body_bytes;
+        let server = tokio::spawn(accept_loop(
+            listener,
+            state.clone(),
+            shutdown_rx.clone(),
+            max_body,
+        ));
+        let exec = tokio::spawn(crate::executor::run(
+            state.clone(),
+            config.executor_tick,
+            shutdown_rx,
+        ));
+        tracing::info!(%addr, "sandbox listening");
+        Ok(Sandbox {
+            addr,
+            state,
+            shutdown_tx,
+            tasks: vec![server, exec],
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Current sandbox time (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.state.clock.now()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 5 s), stops the executor.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        for t in self.tasks.drain(..) {
+            let abort = t.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(6), t)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    mut shutdown: watch::Receiver<bool>,
+    max_body: usize,
+) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            r = listener.accept() => {
+                let (stream, peer) = match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let st = state.clone();
+                let sd = shutdown.clone();
+                conns.spawn(serve_connection(stream, peer, st, sd, max_body));
+                while conns.try_join_next().is_some() {}
+            }
+            r = shutdown.changed() => {
+                if r.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+        }
+    }
+    drop(listener);
+    // Connections were told to finish; give them a moment, then cut the rest.
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    conns.abort_all();
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    state: Arc<AppState>,
+    mut shutdown: watch::Receiver<bool>,
+    max_body: usize,
+) {
+    let svc = service_fn(move |req| {
+        let st = state.clone();
+        async move { handle(st, peer, req, max_body).await }
+    });
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => {
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        }
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        // The 2015 design agreed on a challenge naming an `iamport` scheme.
+        resp.headers_mut().insert(
+            hyper::header::WWW_AUTHENTICATE,
+            hyper::header::HeaderValue::from_static("iamport realm=\"api\""),
+        );
+    }
+    resp
+}
+
+async fn handle(
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+    max_body: usize,
+) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let method = parts.method.clone();
+    let content_type = parts
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let control = path.starts_with("/__sandbox");
+    let body = match Limited::new(body, max_body).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                let err = ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    -1,
+                    format!("요청 본문이 너무 큽니다. (최대 {max_body} bytes)"),
+                );
+                if !control {
+                    log(&state, &method, &path, &query, None, 413);
+                }
+                return Ok(json_response(err.status, &routes::error_body(&err)));
+            }
+            // The client went away mid-body; nobody is left to answer.
+            return Err(DropConnection);
+        }
+    };
+    let masked = || mask_body(content_type.as_deref(), &body);
+
+    let mut commit_then_drop = false;
+    if !control && let Some(fault) = state.faults.take(method.as_str(), &path) {
+        tracing::info!(?fault.kind, %path, "injecting fault");
+        match fault.kind {
+            FaultKind::Latency => {
+                tokio::time::sleep(Duration::from_millis(fault.latency_ms.unwrap_or(1000))).await;
+            }
+            FaultKind::Status => {
+                let code = fault.status.unwrap_or(503);
+                let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                let err = ApiError::new(status, -1, format!("sandbox fault: HTTP {code}"));
+                log(&state, &method, &path, &query, masked(), code);
+                return Ok(json_response(status, &routes::error_body(&err)));
+            }
+            FaultKind::Drop => {
+                log(&state, &method, &path, &query, masked(), 0);
+                return Err(DropConnection);
+            }
+            FaultKind::CommitThenDrop => commit_then_drop = true,
+            FaultKind::ExpireToken => state.tokens.expire_now(state.clock.now()),
+        }
+    }
+
+    let r = Req {
+        method: &method,
+        path: &path,
+        query: Params::from_query(query.as_deref()),
+        headers: &parts.headers,
+        content_type: content_type.as_deref(),
+        body: &body,
+        peer_is_loopback: peer.ip().is_loopback(),
+    };
+    let (status, json) = match routes::dispatch(&state, &r).await {
+        Ok(reply) => (reply.status, reply.body),
+        Err(e) => (e.status, routes::error_body(&e)),
+    };
+    if !control {
+        let logged = if commit_then_drop { 0 } else { status.as_u16() };
+        log(&state, &method, &path, &query, masked(), logged);
+    }
+    if commit_then_drop {
+        return Err(DropConnection);
+    }
+    Ok(json_response(status, &json))
+}
+
+fn log(
+    state: &AppState,
+    method: &hyper::Method,
+    path: &str,
+    query: &Option<String>,
+    body: Option<String>,
+    status: u16,
+) {
+    state.reqlog.push(LoggedRequest {
+        id: 0,
+        at: state.clock.now(),
+        method: method.to_string(),
+        path: path.to_string(),
+        query: query.clone(),
+        body,
+        status,
+    });
+}

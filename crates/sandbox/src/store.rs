@@ -1,0 +1,769 @@
+//! SQLite state: customers (billing keys), payments with their cancel history, and
+//! schedules. In memory by default, a file with `--db` so a restart keeps everything.
+//!
+//! One connection behind a mutex: the sandbox is one merchant account, so a single
+//! writer is simpler and, with indexed lookups, far faster than the goal. The lock also
+//! makes "check merchant_uid, then insert" atomic, which is the duplicate-charge guard.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::error::SandboxError;
+use crate::wire::{CancelHistory, Customer, Payment, Schedule};
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations run in order; each is applied once, tracked in `schema_version`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE customers (
+    customer_uid      TEXT PRIMARY KEY,
+    pg_provider       TEXT NOT NULL,
+    pg_id             TEXT NOT NULL,
+    sandbox           INTEGER NOT NULL,
+    customer_id       TEXT,
+    card_name         TEXT NOT NULL,
+    card_code         TEXT,
+    card_number       TEXT,
+    card_type         INTEGER,
+    customer_name     TEXT,
+    customer_tel      TEXT,
+    customer_email    TEXT,
+    customer_addr     TEXT,
+    customer_postcode TEXT,
+    inserted          INTEGER NOT NULL,
+    updated           INTEGER NOT NULL
+);
+CREATE TABLE payments (
+    id                 INTEGER PRIMARY KEY,
+    imp_uid            TEXT NOT NULL UNIQUE,
+    merchant_uid       TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    amount             INTEGER NOT NULL,
+    cancel_amount      INTEGER NOT NULL DEFAULT 0,
+    currency           TEXT NOT NULL,
+    tax_free           INTEGER NOT NULL DEFAULT 0,
+    vat_amount         INTEGER NOT NULL DEFAULT 0,
+    cancel_tax_free    INTEGER NOT NULL DEFAULT 0,
+    cancel_vat         INTEGER NOT NULL DEFAULT 0,
+    pg_provider        TEXT NOT NULL,
+    pg_id              TEXT NOT NULL,
+    pg_tid             TEXT,
+    sandbox            INTEGER NOT NULL,
+    apply_num          TEXT,
+    card_code          TEXT,
+    card_name          TEXT,
+    card_number        TEXT,
+    card_type          INTEGER,
+    card_quota         INTEGER NOT NULL DEFAULT 0,
+    name               TEXT,
+    buyer_name         TEXT,
+    buyer_email        TEXT,
+    buyer_tel          TEXT,
+    buyer_addr         TEXT,
+    buyer_postcode     TEXT,
+    custom_data        TEXT,
+    started_at         INTEGER NOT NULL,
+    paid_at            INTEGER NOT NULL DEFAULT 0,
+    failed_at          INTEGER NOT NULL DEFAULT 0,
+    cancelled_at       INTEGER NOT NULL DEFAULT 0,
+    updated_at         INTEGER NOT NULL,
+    -- the timestamp that matches `status` (ready: started, paid: paid, …), which is
+    -- what GET /payments/status/{status}?from&to filters on
+    status_at          INTEGER NOT NULL,
+    fail_reason        TEXT,
+    cancel_reason      TEXT,
+    receipt_url        TEXT,
+    customer_uid       TEXT,
+    customer_uid_usage TEXT
+);
+CREATE INDEX payments_merchant ON payments(merchant_uid, started_at);
+CREATE INDEX payments_status_window ON payments(status, status_at);
+CREATE INDEX payments_window ON payments(status_at);
+CREATE INDEX payments_customer ON payments(customer_uid, started_at);
+CREATE TABLE cancel_history (
+    id              INTEGER PRIMARY KEY,
+    payment_id      INTEGER NOT NULL REFERENCES payments(id) ON DELETE CASCADE,
+    pg_tid          TEXT NOT NULL,
+    amount          INTEGER NOT NULL,
+    tax_free        INTEGER NOT NULL DEFAULT 0,
+    vat_amount      INTEGER NOT NULL DEFAULT 0,
+    cancelled_at    INTEGER NOT NULL,
+    reason          TEXT NOT NULL,
+    cancellation_id TEXT NOT NULL UNIQUE,
+    receipt_url     TEXT
+);
+CREATE INDEX cancel_history_payment ON cancel_history(payment_id);
+CREATE TABLE schedules (
+    merchant_uid     TEXT PRIMARY KEY,
+    customer_uid     TEXT NOT NULL,
+    imp_uid          TEXT,
+    pg_provider      TEXT,
+    pg_id            TEXT,
+    customer_id      TEXT,
+    schedule_at      INTEGER NOT NULL,
+    executed_at      INTEGER NOT NULL DEFAULT 0,
+    revoked_at       INTEGER NOT NULL DEFAULT 0,
+    amount           INTEGER NOT NULL,
+    currency         TEXT NOT NULL,
+    tax_free         INTEGER NOT NULL DEFAULT 0,
+    vat_amount       INTEGER,
+    card_quota       INTEGER NOT NULL DEFAULT 0,
+    product_type     TEXT,
+    name             TEXT,
+    buyer_name       TEXT,
+    buyer_email      TEXT,
+    buyer_tel        TEXT,
+    buyer_addr       TEXT,
+    buyer_postcode   TEXT,
+    custom_data      TEXT,
+    notice_url       TEXT,
+    schedule_status  TEXT NOT NULL,
+    payment_status   TEXT,
+    fail_reason      TEXT
+);
+CREATE INDEX schedules_due ON schedules(schedule_status, schedule_at);
+CREATE INDEX schedules_window ON schedules(schedule_at);
+CREATE INDEX schedules_customer ON schedules(customer_uid, schedule_at);
+"#];
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+/// A payment row plus the columns the wire object does not show.
+#[derive(Debug, Clone)]
+pub struct StoredPayment {
+    pub id: i64,
+    pub payment: Payment,
+    pub tax_free: i64,
+    pub vat_amount: i64,
+    pub cancel_tax_free: i64,
+    pub cancel_vat: i64,
+}
+
+/// A schedule row plus its charge options.
+#[derive(Debug, Clone)]
+pub struct StoredSchedule {
+    pub schedule: Schedule,
+    pub tax_free: i64,
+    pub vat_amount: Option<i64>,
+    pub card_quota: i64,
+    pub product_type: Option<String>,
+    pub notice_url: Option<String>,
+}
+
+/// Sort orders accepted by the payment queries.
+pub fn sorting_sql(sorting: Option<&str>) -> Option<&'static str> {
+    Some(match sorting.unwrap_or("-started") {
+        "-started" => "started_at DESC, id DESC",
+        "started" => "started_at ASC, id ASC",
+        "-paid" => "paid_at DESC, id DESC",
+        "paid" => "paid_at ASC, id ASC",
+        "-updated" => "updated_at DESC, id DESC",
+        "updated" => "updated_at ASC, id ASC",
+        _ => return None,
+    })
+}
+
+/// `imps_` + 12 digits, derived from the row id by a bijection mod 10^12 so ids look
+/// scattered (like real ones) yet never collide and stay deterministic.
+pub fn imp_uid_for(id: i64) -> String {
+    let n = (id as i128 * 7_919_609 + 104_729).rem_euclid(1_000_000_000_000);
+    format!("imps_{n:012}")
+}
+
+const PAY_COLS: &str = "id, imp_uid, merchant_uid, status, amount, cancel_amount, currency, tax_free, vat_amount, cancel_tax_free, cancel_vat, pg_provider, pg_id, pg_tid, sandbox, apply_num, card_code, card_name, card_number, card_type, card_quota, name, buyer_name, buyer_email, buyer_tel, buyer_addr, buyer_postcode, custom_data, started_at, paid_at, failed_at, cancelled_at, updated_at, fail_reason, cancel_reason, receipt_url, customer_uid, customer_uid_usage";
+
+fn payment_from_row(r: &Row<'_>) -> rusqlite::Result<StoredPayment> {
+    let payment = Payment {
+        imp_uid: r.get(1)?,
+        merchant_uid: r.get(2)?,
+        pay_method: "card".into(),
+        channel: "api".into(),
+        status: r.get(3)?,
+        amount: r.get(4)?,
+        cancel_amount: r.get(5)?,
+        currency: r.get(6)?,
+        pg_provider: r.get(11)?,
+        emb_pg_provider: None,
+        pg_id: r.get(12)?,
+        pg_tid: r.get(13)?,
+        sandbox: r.get(14)?,
+        escrow: false,
+        apply_num: r.get(15)?,
+        bank_code: None,
+        bank_name: None,
+        card_code: r.get(16)?,
+        card_name: r.get(17)?,
+        card_issuer_code: None,
+        card_issuer_name: None,
+        card_publisher_code: None,
+        card_publisher_name: None,
+        card_number: r.get(18)?,
+        card_type: r.get(19)?,
+        card_quota: r.get(20)?,
+        vbank_code: None,
+        vbank_name: None,
+        vbank_num: None,
+        vbank_holder: None,
+        vbank_date: 0,
+        vbank_issued_at: 0,
+        name: r.get(21)?,
+        buyer_name: r.get(22)?,
+        buyer_email: r.get(23)?,
+        buyer_tel: r.get(24)?,
+        buyer_addr: r.get(25)?,
+        buyer_postcode: r.get(26)?,
+        custom_data: r.get(27)?,
+        user_agent: None,
+        started_at: r.get(28)?,
+        paid_at: r.get(29)?,
+        failed_at: r.get(30)?,
+        cancelled_at: r.get(31)?,
+        fail_reason: r.get(33)?,
+        cancel_reason: r.get(34)?,
+        receipt_url: r.get(35)?,
+        cancel_history: Vec::new(),
+        cancel_receipt_urls: Vec::new(),
+        cash_receipt_issued: false,
+        customer_uid: r.get(36)?,
+        customer_uid_usage: r.get(37)?,
+    };
+    Ok(StoredPayment {
+        id: r.get(0)?,
+        payment,
+        tax_free: r.get(7)?,
+        vat_amount: r.get(8)?,
+        cancel_tax_free: r.get(9)?,
+        cancel_vat: r.get(10)?,
+    })
+}
+
+const CUST_COLS: &str = "customer_uid, pg_provider, pg_id, sandbox, customer_id, card_name, card_code, card_number, card_type, customer_name, customer_tel, customer_email, customer_addr, customer_postcode, inserted, updated";
+
+fn customer_from_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        customer_uid: r.get(0)?,
+        pg_provider: r.get(1)?,
+        pg_id: r.get(2)?,
+        sandbox: r.get(3)?,
+        customer_id: r.get(4)?,
+        card_name: r.get(5)?,
+        card_code: r.get(6)?,
+        card_issuer_code: None,
+        card_issuer_name: None,
+        card_publisher_code: None,
+        card_publisher_name: None,
+        card_number: r.get(7)?,
+        card_type: r.get(8)?,
+        customer_name: r.get(9)?,
+        customer_tel: r.get(10)?,
+        customer_email: r.get(11)?,
+        customer_addr: r.get(12)?,
+        customer_postcode: r.get(13)?,
+        inserted: r.get(14)?,
+        updated: r.get(15)?,
+    })
+}
+
+const SCHED_COLS: &str = "customer_uid, merchant_uid, imp_uid, pg_provider, pg_id, customer_id, schedule_at, executed_at, revoked_at, amount, currency, name, buyer_name, buyer_email, buyer_tel, buyer_addr, buyer_postcode, custom_data, schedule_status, payment_status, fail_reason, tax_free, vat_amount, card_quota, product_type, notice_url";
+
+fn schedule_from_row(r: &Row<'_>) -> rusqlite::Result<StoredSchedule> {
+    Ok(StoredSchedule {
+        schedule: Schedule {
+            customer_uid: r.get(0)?,
+            merchant_uid: r.get(1)?,
+            imp_uid: r.get(2)?,
+            pg_provider: r.get(3)?,
+            pg_id: r.get(4)?,
+            customer_id: r.get(5)?,
+            schedule_at: r.get(6)?,
+            executed_at: r.get(7)?,
+            revoked_at: r.get(8)?,
+            amount: r.get(9)?,
+            currency: r.get(10)?,
+            name: r.get(11)?,
+            buyer_name: r.get(12)?,
+            buyer_email: r.get(13)?,
+            buyer_tel: r.get(14)?,
+            buyer_addr: r.get(15)?,
+            buyer_postcode: r.get(16)?,
+            custom_data: r.get(17)?,
+            schedule_status: r.get(18)?,
+            payment_status: r.get(19)?,
+            fail_reason: r.get(20)?,
+        },
+        tax_free: r.get(21)?,
+        vat_amount: r.get(22)?,
+        card_quota: r.get(23)?,
+        product_type: r.get(24)?,
+        notice_url: r.get(25)?,
+    })
+}
+
+impl Store {
+    pub fn open(path: Option<&Path>) -> Result<Self, SandboxError> {
+        let conn = match path {
+            Some(p) => Connection::open(p)?,
+            None => Connection::open_in_memory()?,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        if path.is_some() {
+            // WAL keeps readers of the file (e.g. a curious sqlite3 shell) from blocking us.
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        migrate(&conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Runs `f` with the connection. A poisoned lock means a panic mid-request; SQLite
+    /// rolled back any open transaction, so the connection is still consistent.
+    pub fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Deletes every row (control endpoint `reset`).
+    pub fn reset(&self) -> rusqlite::Result<()> {
+        self.lock().execute_batch(
+            "DELETE FROM cancel_history; DELETE FROM payments; DELETE FROM schedules; DELETE FROM customers;",
+        )
+    }
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let v = i as i64 + 1;
+        if v > current {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [v])?;
+            tx.commit()?;
+        }
+    }
+    debug_assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION);
+    Ok(())
+}
+
+// ---- payments -------------------------------------------------------------------
+
+pub fn next_payment_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM payments", [], |r| {
+        r.get(0)
+    })
+}
+
+fn status_at(p: &Payment) -> i64 {
+    match p.status.as_str() {
+        "paid" => p.paid_at,
+        "failed" => p.failed_at,
+        "cancelled" => p.cancelled_at,
+        _ => p.started_at,
+    }
+}
+
+/// Inserts a payment whose `imp_uid` was made from `id` (see [`next_payment_id`]).
+pub fn insert_payment(
+    conn: &Connection,
+    id: i64,
+    p: &Payment,
+    tax_free: i64,
+    vat_amount: i64,
+) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached(
+        "INSERT INTO payments (id, imp_uid, merchant_uid, status, amount, cancel_amount, currency, tax_free, vat_amount, pg_provider, pg_id, pg_tid, sandbox, apply_num, card_code, card_name, card_number, card_type, card_quota, name, buyer_name, buyer_email, buyer_tel, buyer_addr, buyer_postcode, custom_data, started_at, paid_at, failed_at, cancelled_at, updated_at, status_at, fail_reason, cancel_reason, receipt_url, customer_uid, customer_uid_usage)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
+    )?;
+    let updated = p
+        .started_at
+        .max(p.paid_at)
+        .max(p.failed_at)
+        .max(p.cancelled_at);
+    st.execute(params![
+        id,
+        p.imp_uid,
+        p.merchant_uid,
+        p.status,
+        p.amount,
+        p.cancel_amount,
+        p.currency,
+        tax_free,
+        vat_amount,
+        p.pg_provider,
+        p.pg_id,
+        p.pg_tid,
+        p.sandbox,
+        p.apply_num,
+        p.card_code,
+        p.card_name,
+        p.card_number,
+        p.card_type,
+        p.card_quota,
+        p.name,
+        p.buyer_name,
+        p.buyer_email,
+        p.buyer_tel,
+        p.buyer_addr,
+        p.buyer_postcode,
+        p.custom_data,
+        p.started_at,
+        p.paid_at,
+        p.failed_at,
+        p.cancelled_at,
+        updated,
+        status_at(p),
+        p.fail_reason,
+        p.cancel_reason,
+        p.receipt_url,
+        p.customer_uid,
+        p.customer_uid_usage,
+    ])?;
+    Ok(())
+}
+
+fn load_history(conn: &Connection, sp: &mut StoredPayment) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached(
+        "SELECT pg_tid, amount, cancelled_at, reason, cancellation_id, receipt_url FROM cancel_history WHERE payment_id = ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map([sp.id], |r| {
+        Ok(CancelHistory {
+            pg_tid: r.get(0)?,
+            amount: r.get(1)?,
+            cancelled_at: r.get(2)?,
+            reason: r.get(3)?,
+            cancellation_id: r.get(4)?,
+            receipt_url: r.get(5)?,
+        })
+    })?;
+    sp.payment.cancel_history = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    sp.payment.cancel_receipt_urls = sp
+        .payment
+        .cancel_history
+        .iter()
+        .filter_map(|h| h.receipt_url.clone())
+        .collect();
+    Ok(())
+}
+
+fn query_payments(
+    conn: &Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<Vec<StoredPayment>> {
+    let mut st = conn.prepare_cached(sql)?;
+    let mut out = st
+        .query_map(args, payment_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for p in &mut out {
+        load_history(conn, p)?;
+    }
+    Ok(out)
+}
+
+pub fn payment_by_imp(conn: &Connection, imp_uid: &str) -> rusqlite::Result<Option<StoredPayment>> {
+    let sql = format!("SELECT {PAY_COLS} FROM payments WHERE imp_uid = ?1");
+    Ok(query_payments(conn, &sql, &[&imp_uid])?.into_iter().next())
+}
+
+/// Payments with a merchant_uid, optionally one status, in `order` (from
+/// [`sorting_sql`]), paged.
+pub fn payments_by_merchant(
+    conn: &Connection,
+    merchant_uid: &str,
+    status: Option<&str>,
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<(i64, Vec<StoredPayment>)> {
+    let status = status.unwrap_or("");
+    let filter = "merchant_uid = ?1 AND (?2 = '' OR status = ?2)";
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM payments WHERE {filter}"))?
+        .query_row(params![merchant_uid, status], |r| r.get(0))?;
+    let sql = format!(
+        "SELECT {PAY_COLS} FROM payments WHERE {filter} ORDER BY {order} LIMIT ?3 OFFSET ?4"
+    );
+    let list = query_payments(conn, &sql, &[&merchant_uid, &status, &limit, &offset])?;
+    Ok((total, list))
+}
+
+/// Payments by status within a window on the status's own timestamp.
+pub fn payments_by_status(
+    conn: &Connection,
+    status: Option<&str>,
+    from: i64,
+    to: i64,
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<(i64, Vec<StoredPayment>)> {
+    let (filter, args): (&str, Vec<Box<dyn rusqlite::ToSql>>) = match status {
+        Some(s) => (
+            "status = ?1 AND status_at BETWEEN ?2 AND ?3",
+            vec![Box::new(s.to_string()), Box::new(from), Box::new(to)],
+        ),
+        None => (
+            "?1 = '' AND status_at BETWEEN ?2 AND ?3",
+            vec![Box::new(String::new()), Box::new(from), Box::new(to)],
+        ),
+    };
+    let a: Vec<&dyn rusqlite::ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM payments WHERE {filter}"))?
+        .query_row(a.as_slice(), |r| r.get(0))?;
+    let sql = format!(
+        "SELECT {PAY_COLS} FROM payments WHERE {filter} ORDER BY {order} LIMIT ?4 OFFSET ?5"
+    );
+    let mut all = a.clone();
+    all.push(&limit);
+    all.push(&offset);
+    let list = query_payments(conn, &sql, &all)?;
+    Ok((total, list))
+}
+
+pub fn payments_by_customer(
+    conn: &Connection,
+    customer_uid: &str,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<(i64, Vec<StoredPayment>)> {
+    let total: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM payments WHERE customer_uid = ?1")?
+        .query_row([customer_uid], |r| r.get(0))?;
+    let sql = format!(
+        "SELECT {PAY_COLS} FROM payments WHERE customer_uid = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+    );
+    Ok((
+        total,
+        query_payments(conn, &sql, &[&customer_uid, &limit, &offset])?,
+    ))
+}
+
+/// True when an order id already has a successful (paid, possibly later refunded) charge.
+pub fn merchant_uid_was_paid(conn: &Connection, merchant_uid: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM payments WHERE merchant_uid = ?1 AND paid_at > 0)",
+    )?
+    .query_row([merchant_uid], |r| r.get(0))
+}
+
+/// Records one cancel: history row plus the payment's running totals.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_cancel(
+    conn: &Connection,
+    sp: &StoredPayment,
+    amount: i64,
+    tax_free: i64,
+    vat: i64,
+    reason: &str,
+    now: i64,
+    history: &CancelHistory,
+) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    let new_cancel = sp.payment.cancel_amount + amount;
+    let fully = new_cancel >= sp.payment.amount;
+    // Partial cancels keep `paid`; the payment turns `cancelled` when nothing is left.
+    let status = if fully { "cancelled" } else { "paid" };
+    let status_at = if fully { now } else { sp.payment.paid_at };
+    tx.execute(
+        "UPDATE payments SET cancel_amount = ?2, cancel_tax_free = cancel_tax_free + ?3, cancel_vat = cancel_vat + ?4, status = ?5, cancelled_at = ?6, cancel_reason = ?7, updated_at = ?6, status_at = ?8 WHERE id = ?1",
+        params![sp.id, new_cancel, tax_free, vat, status, now, reason, status_at],
+    )?;
+    tx.execute(
+        "INSERT INTO cancel_history (payment_id, pg_tid, amount, tax_free, vat_amount, cancelled_at, reason, cancellation_id, receipt_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![sp.id, history.pg_tid, amount, tax_free, vat, now, reason, history.cancellation_id, history.receipt_url],
+    )?;
+    tx.commit()
+}
+
+pub fn cancel_count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COUNT(*) FROM cancel_history", [], |r| r.get(0))
+}
+
+// ---- customers ------------------------------------------------------------------
+
+pub fn customer(conn: &Connection, uid: &str) -> rusqlite::Result<Option<Customer>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CUST_COLS} FROM customers WHERE customer_uid = ?1"
+    ))?
+    .query_row([uid], customer_from_row)
+    .optional()
+}
+
+/// Issues or re-points a key. Re-issuing keeps `inserted` and bumps `updated`.
+pub fn upsert_customer(conn: &Connection, c: &Customer) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO customers (customer_uid, pg_provider, pg_id, sandbox, customer_id, card_name, card_code, card_number, card_type, customer_name, customer_tel, customer_email, customer_addr, customer_postcode, inserted, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT(customer_uid) DO UPDATE SET pg_provider = excluded.pg_provider, pg_id = excluded.pg_id, sandbox = excluded.sandbox, customer_id = excluded.customer_id, card_name = excluded.card_name, card_code = excluded.card_code, card_number = excluded.card_number, card_type = excluded.card_type, customer_name = excluded.customer_name, customer_tel = excluded.customer_tel, customer_email = excluded.customer_email, customer_addr = excluded.customer_addr, customer_postcode = excluded.customer_postcode, updated = excluded.updated",
+    )?
+    .execute(params![
+        c.customer_uid,
+        c.pg_provider,
+        c.pg_id,
+        c.sandbox,
+        c.customer_id,
+        c.card_name,
+        c.card_code,
+        c.card_number,
+        c.card_type,
+        c.customer_name,
+        c.customer_tel,
+        c.customer_email,
+        c.customer_addr,
+        c.customer_postcode,
+        c.inserted,
+        c.updated,
+    ])?;
+    Ok(())
+}
+
+pub fn delete_customer(conn: &Connection, uid: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM customers WHERE customer_uid = ?1", [uid])?;
+    Ok(())
+}
+
+// ---- schedules ------------------------------------------------------------------
+
+pub fn schedule(conn: &Connection, merchant_uid: &str) -> rusqlite::Result<Option<StoredSchedule>> {
+    conn.prepare_cached(&format!(
+        "SELECT {SCHED_COLS} FROM schedules WHERE merchant_uid = ?1"
+    ))?
+    .query_row([merchant_uid], schedule_from_row)
+    .optional()
+}
+
+pub fn insert_schedule(conn: &Connection, s: &StoredSchedule) -> rusqlite::Result<()> {
+    let x = &s.schedule;
+    conn.prepare_cached(
+        "INSERT INTO schedules (customer_uid, merchant_uid, imp_uid, pg_provider, pg_id, customer_id, schedule_at, executed_at, revoked_at, amount, currency, name, buyer_name, buyer_email, buyer_tel, buyer_addr, buyer_postcode, custom_data, schedule_status, payment_status, fail_reason, tax_free, vat_amount, card_quota, product_type, notice_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+    )?
+    .execute(params![
+        x.customer_uid,
+        x.merchant_uid,
+        x.imp_uid,
+        x.pg_provider,
+        x.pg_id,
+        x.customer_id,
+        x.schedule_at,
+        x.executed_at,
+        x.revoked_at,
+        x.amount,
+        x.currency,
+        x.name,
+        x.buyer_name,
+        x.buyer_email,
+        x.buyer_tel,
+        x.buyer_addr,
+        x.buyer_postcode,
+        x.custom_data,
+        x.schedule_status,
+        x.payment_status,
+        x.fail_reason,
+        s.tax_free,
+        s.vat_amount,
+        s.card_quota,
+        s.product_type,
+        s.notice_url,
+    ])?;
+    Ok(())
+}
+
+/// Writes back the mutable state of a schedule.
+pub fn update_schedule(conn: &Connection, s: &Schedule) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE schedules SET imp_uid = ?2, pg_provider = ?3, pg_id = ?4, schedule_at = ?5, executed_at = ?6, revoked_at = ?7, schedule_status = ?8, payment_status = ?9, fail_reason = ?10 WHERE merchant_uid = ?1",
+    )?
+    .execute(params![
+        s.merchant_uid,
+        s.imp_uid,
+        s.pg_provider,
+        s.pg_id,
+        s.schedule_at,
+        s.executed_at,
+        s.revoked_at,
+        s.schedule_status,
+        s.payment_status,
+        s.fail_reason,
+    ])?;
+    Ok(())
+}
+
+/// After a refund, a schedule's `payment_status` shows `cancelled`.
+pub fn mark_schedule_payment_cancelled(conn: &Connection, imp_uid: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE schedules SET payment_status = 'cancelled' WHERE imp_uid = ?1",
+        [imp_uid],
+    )?;
+    Ok(())
+}
+
+/// Schedules in `[from, to)` on `schedule_at`, optionally for one customer and status.
+#[allow(clippy::too_many_arguments)]
+pub fn schedules_in_window(
+    conn: &Connection,
+    customer_uid: Option<&str>,
+    status: Option<&str>,
+    from: i64,
+    to: i64,
+    oldest_first: bool,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<(i64, Vec<Schedule>)> {
+    let filter = "(?1 = '' OR customer_uid = ?1) AND (?2 = '' OR schedule_status = ?2) AND schedule_at >= ?3 AND schedule_at < ?4";
+    let c = customer_uid.unwrap_or("");
+    let s = status.unwrap_or("");
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM schedules WHERE {filter}"))?
+        .query_row(params![c, s, from, to], |r| r.get(0))?;
+    let order = if oldest_first {
+        "schedule_at ASC, merchant_uid ASC"
+    } else {
+        "schedule_at DESC, merchant_uid DESC"
+    };
+    let list = conn
+        .prepare_cached(&format!(
+            "SELECT {SCHED_COLS} FROM schedules WHERE {filter} ORDER BY {order} LIMIT ?5 OFFSET ?6"
+        ))?
+        .query_map(params![c, s, from, to, limit, offset], schedule_from_row)?
+        .map(|r| r.map(|s| s.schedule))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((total, list))
+}
+
+/// Pending schedules of a customer (unschedule without merchant_uid).
+pub fn pending_schedules_of(
+    conn: &Connection,
+    customer_uid: &str,
+) -> rusqlite::Result<Vec<StoredSchedule>> {
+    conn.prepare_cached(&format!(
+        "SELECT {SCHED_COLS} FROM schedules WHERE customer_uid = ?1 AND schedule_status = 'scheduled' ORDER BY schedule_at"
+    ))?
+    .query_map([customer_uid], schedule_from_row)?
+    .collect()
+}
+
+/// Due schedules, oldest first.
+pub fn due_schedules(
+    conn: &Connection,
+    now: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<StoredSchedule>> {
+    conn.prepare_cached(&format!(
+        "SELECT {SCHED_COLS} FROM schedules WHERE schedule_status = 'scheduled' AND schedule_at <= ?1 ORDER BY schedule_at, merchant_uid LIMIT ?2"
+    ))?
+    .query_map(params![now, limit], schedule_from_row)?
+    .collect()
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every check `make test` runs, in order. Each stage runs even when an earlier one failed,
+# so one run shows everything that is wrong; the exit code is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=()
+failed=()
+stage() {
+  local name=$1; shift
+  echo
+  echo "=== $name"
+  local start=$SECONDS
+  if "$@"; then
+    passed+=("$name")
+    echo "--- $name: ok ($((SECONDS - start)) s)"
+  else
+    failed+=("$name")
+    echo "--- $name: FAILED ($((SECONDS - start)) s)"
+  fi
+}
+
+# A private home and a real Secret Service (gnome-keyring) on a private session bus, so
+# tests never touch the user's files or keyring.
+export TEST_HOME
+TEST_HOME=$(mktemp -d)
+trap 'rm -rf "$TEST_HOME"' EXIT
+with_keyring() {
+  HOME="$TEST_HOME" XDG_DATA_HOME="$TEST_HOME/data" XDG_CONFIG_HOME="$TEST_HOME/config" \
+    CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
+    dbus-run-session -- bash -c 'echo -n ci-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "$@"' _ "$@"
+}
+
+ui_build() { (cd ui && npm run build); }
+ui_typecheck() { (cd ui && npx tsc -b --noEmit); }
+ui_lint() { (cd ui && npx eslint . --max-warnings 0); }
+ui_unit() { (cd ui && npx vitest run); }
+app_build() { cargo build -p subdesk --features custom-protocol; }
+e2e() { bash tests/e2e/run.sh; }
+
+stage "ui build" ui_build
+stage "rustfmt" cargo fmt --all -- --check
+stage "clippy" cargo clippy --workspace --all-targets -- -D warnings
+stage "rust tests (incl. bindings staleness)" with_keyring cargo test --workspace
+stage "ui typecheck" ui_typecheck
+stage "ui lint" ui_lint
+stage "ui unit tests" ui_unit
+stage "app build" app_build
+stage "e2e (WebKit, tauri-driver, Xvfb)" e2e
+
+echo
+for s in "${passed[@]}"; do echo "  ok      $s"; done
+for s in "${failed[@]}"; do echo "  FAILED  $s"; done
+echo "make test: ${#passed[@]} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]

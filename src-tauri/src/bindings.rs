@@ -1,0 +1,45 @@
+//! The command registry and the TypeScript bindings generated from it.
+//!
+//! `ui/src/bindings.ts` is generated from this registry and committed. The test
+//! `tests/bindings.rs` fails when the committed file is stale; `make bindings` rewrites it.
+
+use specta_typescript::Typescript;
+use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
+
+use crate::commands;
+
+pub const BINDINGS_HEADER: &str =
+    "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
+
+pub fn builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::app_status::<tauri::Wry>,
+            commands::get_settings::<tauri::Wry>,
+            commands::set_language::<tauri::Wry>,
+            commands::set_time_zone::<tauri::Wry>,
+            commands::open_external::<tauri::Wry>,
+            commands::diagnostics::<tauri::Wry>,
+        ])
+        .error_handling(ErrorHandlingMode::Throw)
+        // Most IPC types only travel one way; one TypeScript type per Rust type reads better.
+        .disable_serde_phases()
+        // Amounts are whole won and times are Unix seconds: both far below 2^53.
+        .dangerously_cast_bigints_to_number()
+        .typ::<crate::error::IpcError>()
+        // The UI checks that each of these codes has a text in every language.
+        .constant("ERROR_CODES", crate::error::all_codes())
+}
+
+/// Renders the bindings as they would be written to `ui/src/bindings.ts`.
+pub fn render() -> Result<String, String> {
+    let dir = std::env::temp_dir().join(format!("subdesk-bindings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join("bindings.ts");
+    builder()
+        .export(Typescript::default().header(BINDINGS_HEADER), &path)
+        .map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(text)
+}

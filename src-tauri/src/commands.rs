@@ -1,0 +1,117 @@
+//! IPC commands: thin functions that check their inputs and call into the core crates.
+//! Every command returns `Result<T, IpcError>` so the UI sees one error shape.
+
+use serde::Serialize;
+use specta::Type;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::{IpcError, IpcResult};
+use crate::links::check_external_url;
+use crate::profiles::{Mode, Profile};
+use crate::settings::{Language, Settings, SettingsStore};
+use crate::state::{AppState, active_profile};
+
+/// What the shell shows around every screen: the active profile and the sandbox.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AppStatus {
+    pub version: String,
+    pub active_profile: ProfileView,
+    pub profiles: Vec<ProfileView>,
+    /// The built-in sandbox's address while it runs.
+    pub sandbox_url: Option<String>,
+}
+
+/// A profile as the UI sees it: never any secret.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProfileView {
+    pub id: String,
+    pub name: String,
+    pub mode: Mode,
+    pub base_url: String,
+    pub time_zone: String,
+}
+
+fn view(profile: &Profile, state: &AppState) -> ProfileView {
+    let base_url = match profile.mode {
+        Mode::Sandbox => state.sandbox_url.clone().unwrap_or_default(),
+        Mode::Test | Mode::Live => profile.base_url.clone(),
+    };
+    ProfileView {
+        id: profile.id.clone(),
+        name: profile.name.clone(),
+        mode: profile.mode,
+        base_url,
+        time_zone: profile.time_zone.clone(),
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn app_status<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<AppStatus> {
+    let settings = SettingsStore::open(&app)?;
+    let (profiles, active) = active_profile(&settings);
+    Ok(AppStatus {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        active_profile: view(&active, &state),
+        profiles: profiles.iter().map(|p| view(p, &state)).collect(),
+        sandbox_url: state.sandbox_url.clone(),
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> IpcResult<Settings> {
+    Ok(SettingsStore::open(&app)?.settings())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn set_language<R: Runtime>(app: AppHandle<R>, language: Language) -> IpcResult<Settings> {
+    let settings = SettingsStore::open(&app)?.set_language(language)?;
+    tracing::info!(?language, "language changed");
+    Ok(settings)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn set_time_zone<R: Runtime>(app: AppHandle<R>, time_zone: String) -> IpcResult<Settings> {
+    SettingsStore::open(&app)?.set_time_zone(&time_zone)
+}
+
+/// Opens a documentation link in the system browser.
+#[tauri::command]
+#[specta::specta]
+pub fn open_external<R: Runtime>(app: AppHandle<R>, url: String) -> IpcResult<()> {
+    let url = check_external_url(&url)?;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| IpcError::internal(format!("the system browser could not be opened: {e}")))
+}
+
+/// A text to paste into a support request: versions, paths, profiles and the log's tail.
+/// Secrets never appear: profiles are shown without credentials and the log is redacted.
+#[tauri::command]
+#[specta::specta]
+pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<String> {
+    let settings = SettingsStore::open(&app)?;
+    let (profiles, active) = active_profile(&settings);
+    let s = settings.settings();
+    let mut out = String::new();
+    out.push_str(&format!("Subdesk {}\n", env!("CARGO_PKG_VERSION")));
+    out.push_str(&format!("os: {} {}\n", std::env::consts::OS, std::env::consts::ARCH));
+    out.push_str(&format!("language: {:?}, time zone: {}\n", s.language, s.time_zone));
+    out.push_str(&format!("data dir: {}\n", state.paths.data_dir.display()));
+    out.push_str(&format!("log dir: {}\n", state.paths.log_dir.display()));
+    out.push_str(&format!(
+        "sandbox: {}\n",
+        state.sandbox_url.as_deref().unwrap_or("not running")
+    ));
+    out.push_str(&format!("active profile: {} ({:?})\n", active.name, active.mode));
+    for p in &profiles {
+        out.push_str(&format!("profile {}: {:?} {}\n", p.name, p.mode, p.base_url));
+    }
+    out.push_str("--- log (last 200 lines) ---\n");
+    out.push_str(&crate::logging::tail(&state.paths.log_dir, 200, &state.redactor));
+    Ok(state.redactor.redact(&out))
+}

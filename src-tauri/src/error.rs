@@ -1,0 +1,73 @@
+//! The one error shape that crosses the IPC boundary: `{code, message, details}`.
+//!
+//! `code` is stable and machine-readable; the UI translates it (see ui/src/i18n) and
+//! falls back to `message` (English, never containing secrets) for codes it does not know.
+
+use serde::Serialize;
+use specta::Type;
+
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+    pub details: Option<serde_json::Value>,
+}
+
+impl IpcError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn invalid_input(field: &str, message: impl Into<String>) -> Self {
+        Self::new(codes::INVALID_INPUT, message).with_details(serde_json::json!({ "field": field }))
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(codes::INTERNAL, message)
+    }
+}
+
+impl std::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for IpcError {}
+
+/// Codes produced by the shell itself. Codes from subdesk-billing and subdesk-iamport pass
+/// through unchanged.
+pub mod codes {
+    pub const INVALID_INPUT: &str = "invalid_input";
+    pub const INTERNAL: &str = "internal";
+    pub const SETTINGS_UNAVAILABLE: &str = "settings_unavailable";
+    pub const LINK_NOT_ALLOWED: &str = "link_not_allowed";
+    pub const SANDBOX_UNAVAILABLE: &str = "sandbox_unavailable";
+    pub const PROFILE_NOT_FOUND: &str = "profile_not_found";
+
+    /// Every code the shell can emit, so a test can check that the UI translates each one.
+    pub const ALL: &[&str] = &[
+        INVALID_INPUT,
+        INTERNAL,
+        SETTINGS_UNAVAILABLE,
+        LINK_NOT_ALLOWED,
+        SANDBOX_UNAVAILABLE,
+        PROFILE_NOT_FOUND,
+    ];
+}
+
+pub type IpcResult<T> = Result<T, IpcError>;
+
+/// Every error code the UI may receive.
+pub fn all_codes() -> Vec<&'static str> {
+    codes::ALL.to_vec()
+}

@@ -1,0 +1,122 @@
+//! Non-secret settings, kept with tauri-plugin-store in `settings.json` in the app's config
+//! directory: the language, the time zone, the profiles and which one is active.
+//! Secrets never go here (they live in the OS keyring).
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::StoreExt;
+
+use crate::error::{IpcError, IpcResult, codes};
+use crate::profiles::Profile;
+
+pub const SETTINGS_FILE: &str = "settings.json";
+const KEY_LANGUAGE: &str = "language";
+const KEY_TIME_ZONE: &str = "time_zone";
+const KEY_PROFILES: &str = "profiles";
+const KEY_ACTIVE_PROFILE: &str = "active_profile";
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    #[serde(rename = "ko")]
+    Korean,
+    #[serde(rename = "en")]
+    English,
+}
+
+/// The zones offered in Settings. Korean merchants work in Asia/Seoul; the others are for
+/// staff abroad. A closed list keeps validation in Rust exact without a tz database.
+pub const TIME_ZONES: &[&str] = &[
+    "Asia/Seoul",
+    "UTC",
+    "Asia/Tokyo",
+    "Asia/Singapore",
+    "America/Los_Angeles",
+    "America/New_York",
+    "Europe/London",
+];
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Seoul";
+
+#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+pub struct Settings {
+    pub language: Language,
+    pub time_zone: String,
+    pub time_zones: Vec<String>,
+}
+
+fn unavailable(err: impl std::fmt::Display) -> IpcError {
+    IpcError::new(
+        codes::SETTINGS_UNAVAILABLE,
+        format!("the settings file could not be used: {err}"),
+    )
+}
+
+/// Typed access to the settings store.
+pub struct SettingsStore<R: Runtime> {
+    store: std::sync::Arc<tauri_plugin_store::Store<R>>,
+}
+
+impl<R: Runtime> SettingsStore<R> {
+    pub fn open(app: &AppHandle<R>) -> IpcResult<Self> {
+        let store = app.store(SETTINGS_FILE).map_err(unavailable)?;
+        Ok(Self { store })
+    }
+
+    fn read<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Option<T> {
+        // A value of the wrong shape (an edited or older file) counts as unset, never a crash.
+        self.store
+            .get(key)
+            .and_then(|v| serde_json::from_value(v).ok())
+    }
+
+    fn write<T: Serialize>(&self, key: &str, value: &T) -> IpcResult<()> {
+        let value = serde_json::to_value(value).map_err(unavailable)?;
+        self.store.set(key, value);
+        self.store.save().map_err(unavailable)
+    }
+
+    pub fn settings(&self) -> Settings {
+        let time_zone = self
+            .read::<String>(KEY_TIME_ZONE)
+            .filter(|tz| TIME_ZONES.contains(&tz.as_str()))
+            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned());
+        Settings {
+            language: self.read(KEY_LANGUAGE).unwrap_or_default(),
+            time_zone,
+            time_zones: TIME_ZONES.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    pub fn set_language(&self, language: Language) -> IpcResult<Settings> {
+        self.write(KEY_LANGUAGE, &language)?;
+        Ok(self.settings())
+    }
+
+    pub fn set_time_zone(&self, time_zone: &str) -> IpcResult<Settings> {
+        if !TIME_ZONES.contains(&time_zone) {
+            return Err(IpcError::invalid_input(
+                "time_zone",
+                format!("unknown time zone {time_zone:?}"),
+            ));
+        }
+        self.write(KEY_TIME_ZONE, &time_zone)?;
+        Ok(self.settings())
+    }
+
+    pub fn profiles(&self) -> Vec<Profile> {
+        self.read(KEY_PROFILES).unwrap_or_default()
+    }
+
+    pub fn save_profiles(&self, profiles: &[Profile]) -> IpcResult<()> {
+        self.write(KEY_PROFILES, &profiles)
+    }
+
+    pub fn active_profile_id(&self) -> Option<String> {
+        self.read(KEY_ACTIVE_PROFILE)
+    }
+
+    pub fn set_active_profile_id(&self, id: &str) -> IpcResult<()> {
+        self.write(KEY_ACTIVE_PROFILE, &id)
+    }
+}

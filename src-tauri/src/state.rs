@@ -1,0 +1,134 @@
+//! What the app holds while it runs: where its files are, the log redactor, the embedded
+//! sandbox, and the profiles.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use subdesk_sandbox::{Sandbox, SandboxConfig};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::error::{IpcError, IpcResult, codes};
+use crate::logging::{LogGuard, Redactor};
+use crate::profiles::{self, Profile};
+use crate::settings::SettingsStore;
+
+/// The app's directories. Overridable through XDG_* variables on Linux, which is how tests
+/// and E2E runs keep the real home untouched.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub config_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn resolve<R: Runtime>(app: &AppHandle<R>) -> IpcResult<Self> {
+        let path = app.path();
+        let err = |e: tauri::Error| IpcError::internal(format!("no app directory: {e}"));
+        Ok(Self {
+            data_dir: path.app_data_dir().map_err(err)?,
+            config_dir: path.app_config_dir().map_err(err)?,
+            log_dir: path.app_log_dir().map_err(err)?,
+        })
+    }
+
+    /// Each profile keeps its own database in its own folder.
+    pub fn profile_dir(&self, profile_id: &str) -> PathBuf {
+        self.data_dir.join("profiles").join(profile_id)
+    }
+
+    pub fn sandbox_db(&self) -> PathBuf {
+        self.data_dir.join("sandbox").join("sandbox.db")
+    }
+}
+
+pub struct AppState {
+    pub paths: Paths,
+    pub redactor: Redactor,
+    pub sandbox: Mutex<Option<Sandbox>>,
+    pub sandbox_url: Option<String>,
+    _log_guard: Option<LogGuard>,
+}
+
+impl AppState {
+    pub fn sandbox_url(&self) -> IpcResult<&str> {
+        self.sandbox_url.as_deref().ok_or_else(|| {
+            IpcError::new(
+                codes::SANDBOX_UNAVAILABLE,
+                "the built-in sandbox is not running",
+            )
+        })
+    }
+
+    /// Stops the embedded sandbox. Called when the app exits; safe to call twice.
+    pub fn stop_sandbox(&self) {
+        let sandbox = self.sandbox.lock().ok().and_then(|mut s| s.take());
+        if let Some(sandbox) = sandbox {
+            tauri::async_runtime::block_on(sandbox.shutdown());
+            tracing::info!("sandbox stopped");
+        }
+    }
+}
+
+/// Starts the built-in sandbox on a random loopback port, keeping its state in the data dir
+/// so that what a user practised survives a restart.
+fn start_sandbox(paths: &Paths) -> Result<Sandbox, String> {
+    let db = paths.sandbox_db();
+    if let Some(dir) = db.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let config = SandboxConfig {
+        db_path: Some(db),
+        ..SandboxConfig::default()
+    };
+    tauri::async_runtime::block_on(Sandbox::start(config)).map_err(|e| e.to_string())
+}
+
+/// Builds the app state at start-up: logging, first-run profile, the sandbox.
+pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
+    let paths = Paths::resolve(app)?;
+    let redactor = Redactor::default();
+    let log_guard = crate::logging::init(&paths.log_dir, redactor.clone());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Subdesk starting");
+
+    let settings = SettingsStore::open(app)?;
+    let (profiles, active) =
+        profiles::bootstrap(settings.profiles(), settings.active_profile_id());
+    settings.save_profiles(&profiles)?;
+    settings.set_active_profile_id(&active)?;
+
+    let (sandbox, sandbox_url) = match start_sandbox(&paths) {
+        Ok(sandbox) => {
+            let url = sandbox.base_url();
+            tracing::info!(%url, "sandbox listening");
+            (Some(sandbox), Some(url))
+        }
+        Err(e) => {
+            // The app still opens: real profiles do not need the sandbox, and the status bar
+            // says the sandbox is unavailable.
+            tracing::error!(error = %e, "sandbox failed to start");
+            (None, None)
+        }
+    };
+
+    app.manage(AppState {
+        paths,
+        redactor,
+        sandbox: Mutex::new(sandbox),
+        sandbox_url,
+        _log_guard: log_guard,
+    });
+    Ok(())
+}
+
+/// The profile to show as active, repaired if the settings file was edited by hand.
+pub fn active_profile<R: Runtime>(settings: &SettingsStore<R>) -> (Vec<Profile>, Profile) {
+    let (profiles, active) =
+        profiles::bootstrap(settings.profiles(), settings.active_profile_id());
+    let profile = profiles
+        .iter()
+        .find(|p| p.id == active)
+        .cloned()
+        .unwrap_or_else(Profile::sandbox);
+    (profiles, profile)
+}

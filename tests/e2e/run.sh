@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# E2E: the real app binary in WebKit (WebKitWebDriver via tauri-driver), under Xvfb, with a
+# private D-Bus session running an unlocked gnome-keyring, and a private home so nothing
+# of the machine's own data is touched. Screenshots land in tests/e2e/artifacts/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+export APP="$root/target/debug/subdesk"
+export TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")}"
+[ -x "$APP" ] || { echo "missing $APP: run 'make app' first"; exit 1; }
+[ -x "$TAURI_DRIVER" ] || { echo "missing tauri-driver: run 'make deps-test'"; exit 1; }
+
+e2e_home=$(mktemp -d)
+trap 'rm -rf "$e2e_home"' EXIT
+mkdir -p "$here/artifacts"
+export E2E_HOME="$e2e_home" E2E_ARTIFACTS="$here/artifacts"
+
+cd "$here"
+HOME="$e2e_home" XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" \
+XDG_CACHE_HOME="$e2e_home/cache" NO_AT_BRIDGE=1 \
+  dbus-run-session -- bash -c '
+    echo -n e2e-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    xvfb-run -a -s "-screen 0 1280x800x24" node node_modules/@wdio/cli/bin/wdio.js run wdio.conf.mjs'

@@ -1,0 +1,88 @@
+// The shell as a user meets it: the app opens in Korean on the built-in sandbox, every
+// area can be reached, and the language switches to English and back, surviving restarts.
+import { browser, $, expect } from "@wdio/globals";
+import path from "node:path";
+
+const artifacts = process.env.E2E_ARTIFACTS ?? ".";
+const AREAS = {
+  dashboard: { ko: "대시보드", en: "Dashboard" },
+  customers: { ko: "고객", en: "Customers" },
+  charges: { ko: "결제 요청", en: "Charges" },
+  schedules: { ko: "예약 결제", en: "Schedules" },
+  payments: { ko: "결제 내역", en: "Payments" },
+  pgGuide: { ko: "PG 가이드", en: "PG guide" },
+  settings: { ko: "설정", en: "Settings" },
+};
+
+async function title() {
+  const el = await $('[data-testid="page-title"]');
+  await el.waitForDisplayed({ timeout: 30000 });
+  return el.getText();
+}
+
+async function go(area, lang) {
+  await $(`[data-testid="nav-${area}"]`).click();
+  await browser.waitUntil(async () => (await title()) === AREAS[area][lang], {
+    timeoutMsg: `${area} did not open in ${lang}`,
+  });
+}
+
+async function chooseLanguage(label) {
+  const control = await $('[data-testid="language-switch"]');
+  await control.$(`label=${label}`).click();
+}
+
+async function shot(name) {
+  await browser.saveScreenshot(path.join(artifacts, `${name}.png`));
+}
+
+describe("Subdesk shell", () => {
+  it("opens in Korean on the sandbox profile", async () => {
+    expect(await title()).toBe("대시보드");
+    await expect($('[data-testid="status-profile"]')).toHaveText("Sandbox");
+    await expect($('[data-testid="status-mode"]')).toHaveText("샌드박스");
+    await shot("dashboard-ko");
+  });
+
+  it("has a built-in sandbox that answers the i'mport API", async () => {
+    const url = await $('[data-testid="api-address"]').getText();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${url}/users/getToken`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ imp_key: "sandbox_imp_key", imp_secret: "sandbox_imp_secret" }),
+    });
+    const body = await res.json();
+    expect(res.status).toBe(200);
+    expect(body.code).toBe(0);
+    expect(typeof body.response.access_token).toBe("string");
+  });
+
+  it("reaches every area in Korean", async () => {
+    for (const area of Object.keys(AREAS)) {
+      await go(area, "ko");
+      await shot(`${area}-ko`);
+    }
+  });
+
+  it("switches to English and stays English after a restart", async () => {
+    await go("settings", "ko");
+    await chooseLanguage("English");
+    await browser.waitUntil(async () => (await title()) === "Settings");
+    await browser.reloadSession();
+    expect(await title()).toBe("Dashboard");
+    await expect($('[data-testid="status-mode"]')).toHaveText("Sandbox");
+    for (const area of Object.keys(AREAS)) {
+      await go(area, "en");
+      await shot(`${area}-en`);
+    }
+  });
+
+  it("switches back to Korean and stays Korean after a restart", async () => {
+    await go("settings", "en");
+    await chooseLanguage("한국어");
+    await browser.waitUntil(async () => (await title()) === "설정");
+    await browser.reloadSession();
+    expect(await title()).toBe("대시보드");
+  });
+});

@@ -1,0 +1,35 @@
+// WebdriverIO drives the real Subdesk binary in WebKit through tauri-driver.
+// run.sh sets APP, TAURI_DRIVER and a private HOME/XDG dirs, under Xvfb and a private D-Bus.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const application = process.env.APP ?? path.resolve(here, "../../target/debug/subdesk");
+const tauriDriverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
+let tauriDriver;
+
+export const config = {
+  runner: "local",
+  specs: ["./specs/**/*.e2e.mjs"],
+  maxInstances: 1,
+  hostname: "127.0.0.1",
+  port: 4444,
+  capabilities: [{ maxInstances: 1, "tauri:options": { application } }],
+  logLevel: "warn",
+  reporters: ["spec"],
+  framework: "mocha",
+  mochaOpts: { ui: "bdd", timeout: 120000 },
+  waitforTimeout: 15000,
+  connectionRetryTimeout: 120000,
+  connectionRetryCount: 2,
+
+  onPrepare: () => {
+    tauriDriver = spawn(tauriDriverBin, [], { stdio: [null, process.stdout, process.stderr] });
+    // tauri-driver needs a moment to listen before the first session.
+    return new Promise((resolve) => setTimeout(resolve, 1500));
+  },
+  onComplete: () => {
+    tauriDriver?.kill();
+  },
+};

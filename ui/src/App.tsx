@@ -1,0 +1,55 @@
+import { Button, Center, Loader, Stack, Text } from "@mantine/core";
+import type { ComponentType, ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { HashRouter, Route, Routes } from "react-router";
+import { AppProvider } from "./AppContext";
+import { Shell } from "./layout/Shell";
+import { Charges, Customers, Payments, Schedules } from "./pages/Areas";
+import { Dashboard } from "./pages/Dashboard";
+import { PgGuide } from "./pages/PgGuide";
+import { Settings } from "./pages/Settings";
+
+function StartScreen({ error, retry }: { error?: string; retry: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Center h="100vh">
+      {error ? (
+        <Stack align="center">
+          <Text c="red" data-testid="start-error">
+            {error}
+          </Text>
+          <Button onClick={retry}>{t("common.retry")}</Button>
+        </Stack>
+      ) : (
+        <Loader aria-label={t("common.loading")} />
+      )}
+    </Center>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<Shell />}>
+        <Route index element={<Dashboard />} />
+        <Route path="customers" element={<Customers />} />
+        <Route path="charges" element={<Charges />} />
+        <Route path="schedules" element={<Schedules />} />
+        <Route path="payments" element={<Payments />} />
+        <Route path="pg-guide" element={<PgGuide />} />
+        <Route path="settings" element={<Settings />} />
+      </Route>
+    </Routes>
+  );
+}
+
+/** The app. Tests pass a MemoryRouter; the webview uses the URL's hash. */
+export function App({ Router = HashRouter }: { Router?: ComponentType<{ children: ReactNode }> }) {
+  return (
+    <AppProvider fallback={(s) => <StartScreen {...s} />}>
+      <Router>
+        <AppRoutes />
+      </Router>
+    </AppProvider>
+  );
+}

@@ -1,0 +1,107 @@
+import { AppShell, Badge, Group, NavLink, Stack, Text, Title } from "@mantine/core";
+import {
+  IconCalendarRepeat,
+  IconCreditCard,
+  IconLayoutDashboard,
+  IconMap2,
+  IconReceipt2,
+  IconSettings,
+  IconUsers,
+} from "@tabler/icons-react";
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { Outlet, useLocation, useNavigate } from "react-router";
+import { useApp } from "../AppContext";
+import { ModeBadge } from "./ModeBadge";
+
+export const AREAS = [
+  { path: "/", key: "dashboard", icon: IconLayoutDashboard },
+  { path: "/customers", key: "customers", icon: IconUsers },
+  { path: "/charges", key: "charges", icon: IconCreditCard },
+  { path: "/schedules", key: "schedules", icon: IconCalendarRepeat },
+  { path: "/payments", key: "payments", icon: IconReceipt2 },
+  { path: "/pg-guide", key: "pgGuide", icon: IconMap2 },
+  { path: "/settings", key: "settings", icon: IconSettings },
+] as const;
+
+export function Shell() {
+  const { t } = useTranslation();
+  const { status } = useApp();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const live = status.active_profile.mode === "live";
+
+  return (
+    <AppShell
+      header={{ height: 52 }}
+      navbar={{ width: 220, breakpoint: 0 }}
+      footer={{ height: 32 }}
+      padding="lg"
+    >
+      <AppShell.Header
+        style={live ? { borderBottom: "3px solid var(--mantine-color-red-7)" } : undefined}
+      >
+        <Group h="100%" px="md" justify="space-between">
+          <Group gap="xs">
+            <img src="/icon.png" width={24} height={24} alt="" />
+            <Title order={4}>{t("app.name")}</Title>
+            <Text size="sm" c="dimmed">
+              {t("app.tagline")}
+            </Text>
+          </Group>
+          {live && (
+            <Badge color="red" size="lg" variant="filled" data-testid="live-marker">
+              LIVE · {t("status.liveWarning")}
+            </Badge>
+          )}
+        </Group>
+      </AppShell.Header>
+
+      <AppShell.Navbar p="xs">
+        <Stack gap={2}>
+          {AREAS.map((area) => {
+            const active = area.path === "/" ? location.pathname === "/" : location.pathname.startsWith(area.path);
+            return (
+              <NavLink
+                key={area.key}
+                data-testid={`nav-${area.key}`}
+                label={t(`nav.${area.key}`)}
+                leftSection={<area.icon size={18} stroke={1.6} />}
+                active={active}
+                onClick={() => void navigate(area.path)}
+                variant="light"
+              />
+            );
+          })}
+        </Stack>
+      </AppShell.Navbar>
+
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+
+      <AppShell.Footer px="md" data-testid="status-bar">
+        <StatusBar>
+          <Text size="xs" c="dimmed">
+            {t("status.profile")}
+          </Text>
+          <Text size="xs" fw={600} data-testid="status-profile">
+            {status.active_profile.name}
+          </Text>
+          <ModeBadge mode={status.active_profile.mode} />
+          <Text size="xs" c="dimmed">
+            {status.sandbox_url ? t("status.sandboxAt", { url: status.sandbox_url }) : t("status.sandboxDown")}
+          </Text>
+        </StatusBar>
+      </AppShell.Footer>
+    </AppShell>
+  );
+}
+
+function StatusBar({ children }: { children: ReactNode }) {
+  return (
+    <Group h="100%" gap="xs" wrap="nowrap">
+      {children}
+    </Group>
+  );
+}

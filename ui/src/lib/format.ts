@@ -1,0 +1,40 @@
+import type { Lang } from "../i18n";
+
+const LOCALES: Record<Lang, string> = { ko: "ko-KR", en: "en-US" };
+
+/** Whole won as `₩12,000`, the way Korean merchants read amounts, in both languages. */
+export function formatKrw(amount: number, lang: Lang): string {
+  return new Intl.NumberFormat(LOCALES[lang], {
+    style: "currency",
+    currency: "KRW",
+    maximumFractionDigits: 0,
+  }).format(amount);
+}
+
+/**
+ * A Unix time (seconds, UTC, as the API gives it) in the chosen zone. `0` and `null`
+ * mean "has not happened" in the API, shown as a dash.
+ */
+export function formatDateTime(unixSeconds: number | null | undefined, timeZone: string, lang: Lang): string {
+  if (!unixSeconds) return "—";
+  return new Intl.DateTimeFormat(LOCALES[lang], {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(unixSeconds * 1000));
+}
+
+/** A calendar date in the chosen zone, for lists and filters. */
+export function formatDate(unixSeconds: number | null | undefined, timeZone: string, lang: Lang): string {
+  if (!unixSeconds) return "—";
+  return new Intl.DateTimeFormat(LOCALES[lang], {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date(unixSeconds * 1000));
+}

@@ -1,0 +1,103 @@
+import { Button, Paper, SegmentedControl, Select, Stack, Text, Textarea, Title } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconClipboardCopy } from "@tabler/icons-react";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { commands, type Language } from "../bindings";
+import { useApp } from "../AppContext";
+import { PageHeader } from "../layout/PageHeader";
+import { errorText } from "../lib/errors";
+
+export function Settings() {
+  const { t } = useTranslation();
+  const { settings, setLanguage, setTimeZone, status } = useApp();
+  const [diagnostics, setDiagnostics] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const fail = (e: unknown) => notifications.show({ color: "red", message: errorText(t, e) });
+
+  const copyDiagnostics = async () => {
+    setBusy(true);
+    try {
+      const text = await commands.diagnostics();
+      try {
+        await navigator.clipboard.writeText(text);
+        setDiagnostics(null);
+        notifications.show({ color: "green", message: t("settings.copied") });
+      } catch {
+        // Some webviews refuse clipboard access; show the text so it can be copied by hand.
+        setDiagnostics(text);
+        notifications.show({ color: "yellow", message: t("settings.copyFailed") });
+      }
+    } catch (e) {
+      fail(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Stack maw={720}>
+      <PageHeader title={t("settings.title")} description={t("settings.description")} />
+
+      <Paper withBorder p="md" radius="md">
+        <Title order={5}>{t("settings.language")}</Title>
+        <Text size="sm" c="dimmed" mb="sm">
+          {t("settings.languageHelp")}
+        </Text>
+        <SegmentedControl
+          data-testid="language-switch"
+          value={settings.language}
+          onChange={(v) => void setLanguage(v as Language).catch(fail)}
+          data={[
+            { value: "ko", label: t("settings.korean") },
+            { value: "en", label: t("settings.english") },
+          ]}
+        />
+      </Paper>
+
+      <Paper withBorder p="md" radius="md">
+        <Title order={5}>{t("settings.timeZone")}</Title>
+        <Text size="sm" c="dimmed" mb="sm">
+          {t("settings.timeZoneHelp")}
+        </Text>
+        <Select
+          data-testid="time-zone"
+          maw={280}
+          allowDeselect={false}
+          value={settings.time_zone}
+          data={settings.time_zones}
+          onChange={(v) => {
+            if (v) void setTimeZone(v).catch(fail);
+          }}
+        />
+      </Paper>
+
+      <Paper withBorder p="md" radius="md">
+        <Title order={5}>{t("settings.diagnostics")}</Title>
+        <Text size="sm" c="dimmed" mb="sm">
+          {t("settings.diagnosticsHelp")}
+        </Text>
+        <Button
+          leftSection={<IconClipboardCopy size={16} />}
+          variant="light"
+          loading={busy}
+          onClick={() => void copyDiagnostics()}
+          data-testid="copy-diagnostics"
+        >
+          {t("settings.copyDiagnostics")}
+        </Button>
+        {diagnostics !== null && (
+          <Textarea mt="sm" autosize minRows={6} maxRows={16} readOnly value={diagnostics} data-testid="diagnostics-text" />
+        )}
+      </Paper>
+
+      <Paper withBorder p="md" radius="md">
+        <Title order={5} mb="xs">
+          {t("settings.about")}
+        </Title>
+        <Text size="sm">{t("status.version", { version: status.version })}</Text>
+      </Paper>
+    </Stack>
+  );
+}

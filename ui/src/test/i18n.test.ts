@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import ko from "../i18n/ko";
+import en from "../i18n/en";
+import { ERROR_CODES } from "../bindings";
+
+function keys(obj: object, prefix = ""): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    typeof v === "string" ? [`${prefix}${k}`] : keys(v as object, `${prefix}${k}.`),
+  );
+}
+
+function leaf(obj: object, path: string): unknown {
+  return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+describe("translations", () => {
+  it("Korean and English have exactly the same keys", () => {
+    const koKeys = keys(ko).sort();
+    const enKeys = keys(en).sort();
+    expect(koKeys.filter((k) => !enKeys.includes(k))).toEqual([]);
+    expect(enKeys.filter((k) => !koKeys.includes(k))).toEqual([]);
+  });
+
+  it("no translation is empty", () => {
+    for (const lang of [ko, en]) {
+      for (const k of keys(lang)) expect(String(leaf(lang, k)).trim(), k).not.toBe("");
+    }
+  });
+
+  it("every error code Rust can send has a text in both languages", () => {
+    expect(ERROR_CODES.length).toBeGreaterThan(0);
+    for (const code of ERROR_CODES) {
+      expect(leaf(ko, `errors.${code}`), `ko errors.${code}`).toBeTypeOf("string");
+      expect(leaf(en, `errors.${code}`), `en errors.${code}`).toBeTypeOf("string");
+    }
+  });
+
+  it("interpolation placeholders match between languages", () => {
+    const placeholders = (s: string) => (s.match(/{{\w+}}/g) ?? []).sort();
+    for (const k of keys(ko)) {
+      expect(placeholders(String(leaf(en, k))), k).toEqual(placeholders(String(leaf(ko, k))));
+    }
+  });
+});
