@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Performance figures and ratios. Each crate's examples/bench.rs prints lines of the form
+# `name value (goal ...)`; nothing here asserts a timing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for crate in sandbox iamport billing; do
+  if [ -f "crates/$crate/examples/bench.rs" ]; then
+    echo "=== subdesk-$crate"
+    cargo run --quiet --release -p "subdesk-$crate" --example bench -- "$@"
+  fi
+done
