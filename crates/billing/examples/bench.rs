@@ -1,0 +1,301 @@
+//! `make bench`: search, list, sync and size figures for subdesk-billing, on data
+//! seeded by the sandbox. Sizes are flags:
+//!   cargo run --release -p subdesk-billing --example bench -- --customers 100000 --payments 1000000
+//! Prints figures and ratios; asserts nothing.
+
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use subdesk_billing::sync::{self, CancelToken, PaymentSyncOptions, SyncProgress, VerifyScope};
+use subdesk_billing::{ImportChoice, ImportFormat, PaymentQuery, PaymentStatus, Store};
+use subdesk_iamport::{Client, Config, PaymentListQuery, PaymentsByStatusQuery, Sorting};
+use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig};
+
+const DAY: i64 = 86_400;
+
+fn flag(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn p95(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64) * 0.95).ceil() as usize;
+    v[i.saturating_sub(1).min(v.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn quiet(_: &SyncProgress) {}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let customers = flag("--customers", 100_000);
+    let payments = flag("--payments", 1_000_000);
+    let queries = flag("--queries", 200) as usize;
+    let dir = tempfile::tempdir()?;
+    println!("billing.bench customers={customers} payments={payments} (sandbox seed, loopback)");
+
+    let sb = Sandbox::start(SandboxConfig {
+        db_path: Some(dir.path().join("sandbox.sqlite3")),
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let t = Instant::now();
+    let res = reqwest::Client::new()
+        .post(format!("{}/__sandbox/seed", sb.base_url()))
+        .json(&serde_json::json!({ "seed": 1, "customers": customers, "payments": payments }))
+        .timeout(Duration::from_secs(3600))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        return Err(format!("seed failed: {}", res.text().await?).into());
+    }
+    println!("billing.seed_s {:.1}", t.elapsed().as_secs_f64());
+    let client = Client::new(
+        Config::new(
+            DEFAULT_IMP_KEY,
+            SecretString::from(DEFAULT_IMP_SECRET.to_string()),
+        )
+        .base_url(&sb.base_url())?,
+    )?;
+    let from = now() - 366 * DAY;
+
+    // Baseline: page through the same endpoint without storing.
+    let t = Instant::now();
+    let mut rows = 0usize;
+    let mut w = from;
+    let end = now();
+    while w <= end {
+        let to = (w + 90 * DAY - 1).min(end);
+        let mut page = 1;
+        loop {
+            let q = PaymentsByStatusQuery::status(None).window(w, to).list(
+                PaymentListQuery::default()
+                    .page(page)
+                    .limit(1000)
+                    .sorting(Sorting::StartedAsc),
+            );
+            let got = client.payments_by_status(&q).await?;
+            rows += got.list.len();
+            match got.next {
+                Some(n) if n > 0 && !got.list.is_empty() => page = n as u32,
+                _ => break,
+            }
+        }
+        w += 90 * DAY;
+    }
+    let plain = t.elapsed();
+    println!(
+        "billing.plain_paging rows={rows} {:.1}s ({:.0} rows/s)",
+        plain.as_secs_f64(),
+        rows as f64 / plain.as_secs_f64()
+    );
+
+    let store = Store::open(dir.path().join("profile.sqlite3"))?;
+    let opts = PaymentSyncOptions {
+        full_from: Some(from),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let full = sync::sync_payments(&store, &client, &opts, &quiet, &CancelToken::new()).await?;
+    let synced = t.elapsed();
+    let ratio = plain.as_secs_f64() / synced.as_secs_f64();
+    println!(
+        "billing.full_sync_rows_per_s {:.0} (rows={}, {:.1}s; ratio to plain paging {:.2}, goal >= 0.8)",
+        full.rows as f64 / synced.as_secs_f64(),
+        full.rows,
+        synced.as_secs_f64(),
+        ratio
+    );
+    let t = Instant::now();
+    let inc = sync::sync_payments(&store, &client, &opts, &quiet, &CancelToken::new()).await?;
+    println!(
+        "billing.incremental_sync_s {:.3} (nothing new: changed={}; goal <= 2)",
+        t.elapsed().as_secs_f64(),
+        inc.changed
+    );
+    let size = store.file_size()? as f64;
+    println!(
+        "billing.db_mb_per_million_payments {:.0} (file {:.0} MB for {} payments)",
+        size / 1e6 / (full.rows.max(1) as f64 / 1e6),
+        size / 1e6,
+        full.rows
+    );
+
+    // Registry: adopt every seeded key by import, then verify against PortOne.
+    let uids: Vec<String> = (0..customers)
+        .map(|i| format!("seed1_cust_{i:06}"))
+        .collect();
+    let t = Instant::now();
+    let plan = store.plan_import(&uids.join("\n"), ImportFormat::List)?;
+    store.apply_import(&plan, ImportChoice::GoodRowsOnly)?;
+    let imported = t.elapsed();
+    let t = Instant::now();
+    let v = sync::verify_keys(
+        &store,
+        &client,
+        VerifyScope::Unverified,
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await?;
+    println!(
+        "billing.import_{}_keys_s {:.2}; verify {:.1}s ({:.0} keys/s, {} active)",
+        customers,
+        imported.as_secs_f64(),
+        t.elapsed().as_secs_f64(),
+        v.checked as f64 / t.elapsed().as_secs_f64(),
+        v.active
+    );
+
+    // Queries people type: given names, full names, 초성, phones, last four, ids, amounts.
+    let sample_c = store.list_customers(&Default::default())?.items;
+    let sample_p = store
+        .list_payments(&PaymentQuery {
+            status: vec![PaymentStatus::Paid],
+            limit: Some(50),
+            ..Default::default()
+        })?
+        .items;
+    let mut texts: Vec<String> = vec![
+        "민준".into(),
+        "서연".into(),
+        "김민준".into(),
+        "ㄱㅁㅈ".into(),
+        "ㅅㅇ".into(),
+        "박".into(),
+        "19,900".into(),
+        "nobody".into(),
+    ];
+    for (i, c) in sample_c.iter().take(10).enumerate() {
+        if let Some(t) = &c.customer_tel {
+            texts.push(if i % 2 == 0 {
+                t.clone()
+            } else {
+                t.replace('-', "")
+            });
+        }
+        if let Some(l) = &c.card_last4 {
+            texts.push(l.clone());
+        }
+        texts.push(c.customer_uid.clone());
+    }
+    for p in sample_p.iter().take(10) {
+        texts.push(p.imp_uid.clone());
+        texts.push(p.merchant_uid.clone());
+        if let Some(a) = &p.apply_num {
+            texts.push(a.clone());
+        }
+    }
+    let mut times = Vec::new();
+    for i in 0..queries {
+        let q = &texts[i % texts.len()];
+        let t = Instant::now();
+        let r = store.search(q, Some(50))?;
+        std::hint::black_box(r);
+        times.push(t.elapsed());
+    }
+    let mut naive = Vec::new();
+    for q in texts.iter() {
+        let t = Instant::now();
+        std::hint::black_box(store.naive_customer_search(q, 50)?);
+        std::hint::black_box(store.naive_payment_search(q, 50)?);
+        naive.push(t.elapsed());
+    }
+    if std::env::var_os("BENCH_VERBOSE").is_some() {
+        for q in texts.iter() {
+            let t = Instant::now();
+            store.list_customers(&subdesk_billing::CustomerQuery {
+                text: Some(q.clone()),
+                ..Default::default()
+            })?;
+            let c = t.elapsed();
+            let t = Instant::now();
+            store.list_payments(&PaymentQuery {
+                text: Some(q.clone()),
+                ..Default::default()
+            })?;
+            println!(
+                "  query {q:?}: customers {:.1} ms, payments {:.1} ms",
+                c.as_secs_f64() * 1e3,
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+    let (s95, n95) = (p95(times), p95(naive));
+    println!(
+        "billing.search_p95_ms {s95:.1} (goal <= 20; naive LIKE {n95:.1}, ratio {:.0}x; {} queries over {} kinds)",
+        n95 / s95,
+        queries,
+        texts.len()
+    );
+
+    // Filtered list pages, followed deep through the cursor: any page costs the same.
+    let filters = [
+        PaymentQuery {
+            status: vec![PaymentStatus::Paid],
+            pg_provider: sample_p.first().and_then(|p| p.pg_provider.clone()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            amount_min: Some(20_000),
+            amount_max: Some(100_000),
+            from: Some(now() - 180 * DAY),
+            ..Default::default()
+        },
+        PaymentQuery {
+            status: vec![PaymentStatus::Failed, PaymentStatus::Cancelled],
+            ..Default::default()
+        },
+        PaymentQuery {
+            time_field: subdesk_billing::TimeField::Cancelled,
+            from: Some(now() - 90 * DAY),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("민준".into()),
+            status: vec![PaymentStatus::Paid],
+            ..Default::default()
+        },
+    ];
+    let mut times = Vec::new();
+    let mut deep = Vec::new();
+    for f in &filters {
+        let mut q = PaymentQuery {
+            limit: Some(50),
+            ..f.clone()
+        };
+        for page in 0..40 {
+            let t = Instant::now();
+            let r = store.list_payments(&q)?;
+            let e = t.elapsed();
+            times.push(e);
+            if page >= 30 {
+                deep.push(e);
+            }
+            match r.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => break,
+            }
+        }
+    }
+    println!(
+        "billing.list_page_p95_ms {:.1} (goal <= 20; pages 31-40 p95 {:.1}; {} pages over {} filters)",
+        p95(times.clone()),
+        if deep.is_empty() { 0.0 } else { p95(deep) },
+        times.len(),
+        filters.len()
+    );
+    sb.shutdown().await;
+    Ok(())
+}

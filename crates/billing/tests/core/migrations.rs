@@ -1,0 +1,132 @@
+use subdesk_billing::{CustomerQuery, Error, PaymentQuery, SCHEMA_VERSION, Store};
+
+fn version(path: &std::path::Path) -> i64 {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn fresh_database_gets_every_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.sqlite3");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.overview().unwrap().customers, 0);
+    drop(store);
+    assert_eq!(version(&path), SCHEMA_VERSION);
+    // WAL and foreign keys are on for every connection we hand out.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // A fresh database has nothing to back up.
+    assert!(subdesk_billing::list_backups(&path).unwrap().is_empty());
+}
+
+#[test]
+fn reopening_is_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite3");
+    drop(Store::open(&path).unwrap());
+    let store = Store::open(&path).unwrap();
+    assert!(store.backups().unwrap().is_empty());
+    assert!(store.verify_audit().unwrap().ok);
+}
+
+/// Every earlier schema version has a fixture; each must upgrade with its data
+/// intact and searchable.
+#[test]
+fn upgrade_from_v1_keeps_data_and_backs_up_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../fixtures/schema_v1.sql"))
+            .unwrap();
+    }
+    assert_eq!(version(&path), 1);
+    let store = Store::open(&path).unwrap();
+    let backups = store.backups().unwrap();
+    assert_eq!(backups.len(), 1, "one backup before migrating");
+    assert!(backups[0].path.contains("pre-v2"));
+
+    let kim = store.get_customer("cust_v1_kim").unwrap();
+    assert_eq!(kim.notes, "VIP 고객");
+    assert_eq!(kim.tags, vec!["vip".to_string()]);
+    assert_eq!(
+        kim.card_last4.as_deref(),
+        Some("9876"),
+        "backfilled by migration 2"
+    );
+    // The search structures of v2 were built from v1 data.
+    let by_name = store
+        .list_customers(&CustomerQuery {
+            text: Some("민준".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_name.items.len(), 1);
+    let by_phone = store
+        .list_customers(&CustomerQuery {
+            text: Some("01012345678".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_phone.items[0].customer_uid, "cust_v1_kim");
+    let pays = store
+        .list_payments(&PaymentQuery {
+            text: Some("ㄱㅁㅈ".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(pays.items.len(), 1);
+    assert_eq!(pays.items[0].imp_uid, "imp_v1_000001");
+    let audit = store.audit_list(None, 10).unwrap();
+    assert_eq!(audit.entries[0].action, "db.migrate");
+    drop(store);
+    assert_eq!(version(&path), SCHEMA_VERSION);
+
+    // The backup is the v1 database as it was.
+    assert_eq!(version(std::path::Path::new(&backups[0].path)), 1);
+}
+
+#[test]
+fn newer_database_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.sqlite3");
+    drop(Store::open(&path).unwrap());
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, 'future', 0)",
+            [SCHEMA_VERSION + 1],
+        )
+        .unwrap();
+    }
+    let err = Store::open(&path).err().expect("must refuse");
+    assert_eq!(err.code(), "db_newer_version");
+    assert!(
+        matches!(err, Error::DbNewerVersion { found, supported } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION)
+    );
+    assert!(err.to_string().contains("newer"));
+    // Refusing did not touch the file.
+    assert_eq!(version(&path), SCHEMA_VERSION + 1);
+}
+
+#[test]
+fn migrate_to_builds_each_earlier_version() {
+    // The runner can stop at any version: the same path the upgrade takes.
+    for v in 1..=SCHEMA_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.sqlite3");
+        let mut c = rusqlite::Connection::open(&path).unwrap();
+        subdesk_billing::migrate_to(&mut c, v).unwrap();
+        drop(c);
+        assert_eq!(version(&path), v);
+        drop(Store::open(&path).unwrap());
+        assert_eq!(version(&path), SCHEMA_VERSION);
+    }
+}

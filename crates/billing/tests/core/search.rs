@@ -1,0 +1,331 @@
+use std::collections::HashSet;
+
+use subdesk_billing::{
+    CustomerQuery, KeyStatus, PaymentQuery, PaymentRecord, PaymentStatus, Store, TimeField,
+};
+
+use crate::{customer, payment, temp_store};
+
+fn seeded() -> (tempfile::TempDir, Store) {
+    let (d, store) = temp_store();
+    let people = [
+        ("cust_1", "김민준", "010-1234-5678", "4512-34**-****-1111"),
+        ("cust_10", "이민준", "010-2222-3333", "4512-34**-****-2222"),
+        ("cust_11", "김민서", "010-5678-9999", "4512-34**-****-3333"),
+        ("cust_12", "박서준", "02-345-6789", "4512-34**-****-5678"),
+        (
+            "vip_kim",
+            "Kim Minjun",
+            "+82 10-7777-8888",
+            "4512-34**-****-4444",
+        ),
+    ];
+    for (uid, name, tel, card) in people {
+        store
+            .upsert_customer(&customer(uid, name, tel, card))
+            .unwrap();
+    }
+    let buyers = ["김민준", "이민준", "김민서", "박서준", "최지우"];
+    let recs: Vec<PaymentRecord> = (0..230)
+        .map(|i| {
+            let mut p = payment(
+                &format!("imp_{i:04}"),
+                buyers[i % 5],
+                1000 * (i as i64 % 7 + 1),
+                1_700_000_000 + (i as i64 / 3) * 3600,
+            );
+            p.pg_provider = Some(if i % 2 == 0 { "nice" } else { "kcp" }.into());
+            if i % 10 == 0 {
+                p.status = "failed".into();
+                p.failed_at = p.paid_at.take();
+            }
+            if i % 11 == 0 {
+                p.status = "cancelled".into();
+                p.cancelled_at = Some(1_800_000_000 + i as i64);
+                p.cancel_amount = p.amount;
+            }
+            p
+        })
+        .collect();
+    store.upsert_payments(&recs).unwrap();
+    (d, store)
+}
+
+fn cust(store: &Store, text: &str) -> Vec<String> {
+    store
+        .list_customers(&CustomerQuery {
+            text: Some(text.into()),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.customer_uid)
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn korean_two_syllable_given_name() {
+    let (_d, store) = seeded();
+    assert_eq!(sorted(cust(&store, "민준")), vec!["cust_1", "cust_10"]);
+    assert_eq!(
+        sorted(cust(&store, "민")),
+        vec!["cust_1", "cust_10", "cust_11"]
+    );
+    assert_eq!(cust(&store, "김민준"), vec!["cust_1"]);
+    // Payments by buyer name, two syllables: 김민준 and 이민준 only.
+    let page = store
+        .list_payments(&PaymentQuery {
+            text: Some("민준".into()),
+            limit: Some(500),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.items.len(), 92);
+    assert!(
+        page.items
+            .iter()
+            .all(|p| p.buyer_name.as_deref().unwrap().ends_with("민준"))
+    );
+}
+
+#[test]
+fn initial_consonants() {
+    let (_d, store) = seeded();
+    assert_eq!(cust(&store, "ㄱㅁㅈ"), vec!["cust_1"]);
+    assert_eq!(sorted(cust(&store, "ㅁㅈ")), vec!["cust_1", "cust_10"]);
+    assert_eq!(sorted(cust(&store, "ㅅㅈ")), vec!["cust_12"]);
+}
+
+#[test]
+fn phone_with_or_without_hyphens() {
+    let (_d, store) = seeded();
+    assert_eq!(cust(&store, "010-1234-5678"), vec!["cust_1"]);
+    assert_eq!(cust(&store, "01012345678"), vec!["cust_1"]);
+    assert_eq!(cust(&store, "1234-5678"), vec!["cust_1"]);
+    assert_eq!(cust(&store, "7777 8888"), vec!["vip_kim"]);
+}
+
+#[test]
+fn last_four_ranks_exact_first() {
+    let (_d, store) = seeded();
+    // cust_12's card ends in 5678; cust_1's phone and cust_11's phone contain it.
+    let hits = cust(&store, "5678");
+    assert_eq!(hits[0], "cust_12");
+    assert_eq!(sorted(hits[1..].to_vec()), vec!["cust_1", "cust_11"]);
+}
+
+#[test]
+fn uid_exact_then_prefix_and_email_and_latin_names() {
+    let (_d, store) = seeded();
+    let hits = cust(&store, "cust_1");
+    assert_eq!(hits[0], "cust_1");
+    assert_eq!(
+        sorted(hits[1..].to_vec()),
+        vec!["cust_10", "cust_11", "cust_12"]
+    );
+    assert_eq!(cust(&store, "CUST_12@EXAMPLE.COM"), vec!["cust_12"]);
+    assert_eq!(cust(&store, "minjun"), vec!["vip_kim"]);
+    assert_eq!(cust(&store, "kim"), vec!["vip_kim"]);
+    assert!(cust(&store, "nobody-at-all").is_empty());
+    // FTS syntax in user text is just text.
+    assert!(cust(&store, "\"OR*(").is_empty());
+}
+
+#[test]
+fn payments_by_ids_amount_and_approval_number() {
+    let (_d, store) = seeded();
+    let one = |text: &str| {
+        store
+            .list_payments(&PaymentQuery {
+                text: Some(text.into()),
+                limit: Some(500),
+                ..Default::default()
+            })
+            .unwrap()
+            .items
+    };
+    assert_eq!(one("imp_0042")[0].imp_uid, "imp_0042");
+    assert_eq!(one("order_imp_0042")[0].imp_uid, "imp_0042");
+    let p = store.get_payment("imp_0007").unwrap().payment;
+    let by_apply = one(p.apply_num.as_deref().unwrap());
+    // Three payments share a paid time and so an approval number here; all come first.
+    let exact: Vec<&str> = by_apply[..3].iter().map(|p| p.imp_uid.as_str()).collect();
+    assert!(exact.contains(&"imp_0007"), "{exact:?}");
+    assert!(by_apply[..3].iter().all(|x| x.apply_num == p.apply_num));
+    // Amount typed the Korean way: every 3,000 won payment first.
+    let hits = one("₩3,000");
+    let n = (0..230).filter(|i| i % 7 == 2).count();
+    assert!(hits[..n].iter().all(|p| p.amount == 3000));
+    // Prefix of an imp_uid.
+    assert_eq!(one("imp_022").len(), 10);
+}
+
+#[test]
+fn filters() {
+    let (_d, store) = seeded();
+    let all = |q: PaymentQuery| -> Vec<subdesk_billing::Payment> {
+        let mut out = Vec::new();
+        let mut q = PaymentQuery {
+            limit: Some(40),
+            ..q
+        };
+        loop {
+            let page = store.list_payments(&q).unwrap();
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => return out,
+            }
+        }
+    };
+    let failed = all(PaymentQuery {
+        status: vec![PaymentStatus::Failed],
+        ..Default::default()
+    });
+    assert_eq!(
+        failed.len(),
+        (0..230).filter(|i| i % 10 == 0 && i % 11 != 0).count()
+    );
+    let kcp_big = all(PaymentQuery {
+        pg_provider: Some("kcp".into()),
+        amount_min: Some(5000),
+        amount_max: Some(6000),
+        ..Default::default()
+    });
+    assert!(
+        kcp_big
+            .iter()
+            .all(|p| p.pg_provider.as_deref() == Some("kcp") && (5000..=6000).contains(&p.amount))
+    );
+    assert!(!kcp_big.is_empty());
+    let cancelled = all(PaymentQuery {
+        time_field: TimeField::Cancelled,
+        from: Some(1_800_000_000),
+        to: Some(1_800_000_100),
+        ..Default::default()
+    });
+    assert_eq!(cancelled.len(), (0..=100).filter(|i| i % 11 == 0).count());
+    // Sorted by the chosen time, newest first.
+    assert!(
+        cancelled
+            .windows(2)
+            .all(|w| w[0].cancelled_at >= w[1].cancelled_at)
+    );
+    let by_customer = all(PaymentQuery {
+        customer_uid: Some("cust_박서준".into()),
+        ..Default::default()
+    });
+    assert_eq!(by_customer.len(), 46);
+
+    store.set_customer_tags("cust_1", &["vip".into()]).unwrap();
+    store.mark_customer_deleted("cust_11").unwrap();
+    let vip = store
+        .list_customers(&CustomerQuery {
+            tags: vec!["vip".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(vip.items.len(), 1);
+    let deleted = store
+        .list_customers(&CustomerQuery {
+            key_status: vec![KeyStatus::Deleted],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(deleted.items[0].customer_uid, "cust_11");
+}
+
+#[test]
+fn keyset_pages_cover_everything_exactly_once() {
+    let (_d, store) = seeded();
+    for text in [None, Some("민"), Some("imp_01"), Some("₩2,000"), Some("ㄱ")] {
+        for limit in [1u32, 7, 50] {
+            let mut q = PaymentQuery {
+                text: text.map(str::to_string),
+                limit: Some(limit),
+                ..Default::default()
+            };
+            let mut seen = Vec::new();
+            loop {
+                let page = store.list_payments(&q).unwrap();
+                assert!(page.items.len() <= limit as usize);
+                seen.extend(page.items.into_iter().map(|p| p.imp_uid));
+                match page.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+            }
+            let unique: HashSet<&String> = seen.iter().collect();
+            assert_eq!(
+                unique.len(),
+                seen.len(),
+                "no duplicates for {text:?}/{limit}"
+            );
+            let one_page = store
+                .list_payments(&PaymentQuery {
+                    text: text.map(str::to_string),
+                    limit: Some(500),
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_eq!(
+                seen,
+                one_page
+                    .items
+                    .into_iter()
+                    .map(|p| p.imp_uid)
+                    .collect::<Vec<_>>(),
+                "{text:?}/{limit}"
+            );
+        }
+    }
+    let mut q = CustomerQuery {
+        text: Some("cust".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    while let Some(c) = {
+        let page = store.list_customers(&q).unwrap();
+        seen.extend(page.items.into_iter().map(|c| c.customer_uid));
+        page.next_cursor
+    } {
+        q.cursor = Some(c);
+    }
+    assert_eq!(
+        sorted(seen),
+        vec!["cust_1", "cust_10", "cust_11", "cust_12"]
+    );
+    assert_eq!(
+        store
+            .list_payments(&PaymentQuery {
+                cursor: Some("garbage".into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn upserts_are_idempotent_and_overview_counts() {
+    let (_d, store) = seeded();
+    let again = store
+        .upsert_payments(&[payment("imp_0001", "이민준", 2000, 1_700_000_000)])
+        .unwrap();
+    assert_eq!(again.received, 1);
+    assert_eq!(store.payment_count().unwrap(), 230);
+    let o = store.overview().unwrap();
+    assert_eq!((o.customers, o.active_keys, o.payments), (5, 5, 230));
+    let s = store.search("민준", None).unwrap();
+    assert_eq!(s.customers.items.len(), 2);
+    assert_eq!(s.payments.items.len(), 50);
+}

@@ -1,0 +1,339 @@
+//! Sync tests against subdesk-sandbox over loopback.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use secrecy::SecretString;
+use subdesk_billing::sync::{
+    self, CancelToken, PaymentSyncOptions, ScheduleSyncOptions, SyncOutcome, SyncProgress,
+    VerifyScope,
+};
+use subdesk_billing::{ImportChoice, ImportFormat, KeyStatus, PaymentQuery, ScheduleQuery, Store};
+use subdesk_iamport::{CancelRequest, Client, Config, Money, ScheduleEntry, ScheduleRequest};
+use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig};
+
+const DAY: i64 = 86_400;
+
+async fn sandbox(customers: u64, payments: u64) -> (Sandbox, Client) {
+    let sb = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let res = reqwest::Client::new()
+        .post(format!("{}/__sandbox/seed", sb.base_url()))
+        .json(&serde_json::json!({ "seed": 7, "customers": customers, "payments": payments }))
+        .send()
+        .await
+        .expect("seed");
+    assert!(
+        res.status().is_success(),
+        "seed failed: {}",
+        res.text().await.unwrap_or_default()
+    );
+    let config = Config::new(
+        DEFAULT_IMP_KEY,
+        SecretString::from(DEFAULT_IMP_SECRET.to_string()),
+    )
+    .base_url(&sb.base_url())
+    .expect("config");
+    let client = Client::new(config).expect("client");
+    (sb, client)
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path().join("shop.sqlite3")).unwrap();
+    (dir, s)
+}
+
+fn quiet(_: &SyncProgress) {}
+
+fn small_windows() -> PaymentSyncOptions {
+    PaymentSyncOptions {
+        full_from: Some(subdesk_now() - 366 * DAY),
+        page_limit: 100,
+        window_secs: 30 * DAY,
+        ..Default::default()
+    }
+}
+
+fn subdesk_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Every payment in the store as imp_uid → (status, amount, cancel_amount).
+fn snapshot(store: &Store) -> BTreeMap<String, (String, i64, i64)> {
+    let mut out = BTreeMap::new();
+    let mut q = PaymentQuery {
+        limit: Some(500),
+        ..Default::default()
+    };
+    loop {
+        let page = store.list_payments(&q).unwrap();
+        for p in page.items {
+            let prev = out.insert(
+                p.imp_uid.clone(),
+                (format!("{:?}", p.status), p.amount, p.cancel_amount),
+            );
+            assert!(prev.is_none(), "listed twice: {}", p.imp_uid);
+        }
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_verify_marks_unknown_keys_and_refreshes_known_ones() {
+    let (_sb, client) = sandbox(30, 0).await;
+    let (_d, store) = store();
+    let mut list: Vec<String> = (0..25).map(|i| format!("seed7_cust_{i:06}")).collect();
+    list.extend((0..5).map(|i| format!("website_gone_{i}")));
+    let plan = store
+        .plan_import(&list.join("\n"), ImportFormat::Auto)
+        .unwrap();
+    assert_eq!(plan.good.len(), 30);
+    store
+        .apply_import(&plan, ImportChoice::GoodRowsOnly)
+        .unwrap();
+
+    let batches = AtomicI64::new(0);
+    let progress = |p: &SyncProgress| {
+        batches.store(p.windows_done, Ordering::SeqCst);
+    };
+    let report = sync::verify_keys(
+        &store,
+        &client,
+        VerifyScope::Unverified,
+        &progress,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.checked, report.active, report.unknown), (30, 25, 5));
+    assert_eq!(batches.load(Ordering::SeqCst), 1);
+    let known = store.get_customer("seed7_cust_000003").unwrap();
+    assert_eq!(known.key_status, KeyStatus::Active);
+    assert!(
+        known.card_name.is_some()
+            && known.customer_name.is_some()
+            && known.last_verified_at.is_some()
+    );
+    assert!(known.card_last4.is_some());
+    assert_eq!(
+        store.get_customer("website_gone_2").unwrap().key_status,
+        KeyStatus::Unknown
+    );
+
+    // A key deleted at PortOne behind our back turns unknown on the next check.
+    client
+        .delete_billing_key("seed7_cust_000004", &Default::default())
+        .await
+        .unwrap();
+    let report = sync::verify_keys(
+        &store,
+        &client,
+        VerifyScope::All,
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.unknown, 6);
+    assert_eq!(
+        store.get_customer("seed7_cust_000004").unwrap().key_status,
+        KeyStatus::Unknown
+    );
+    assert!(store.verify_audit().unwrap().ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_sync_full_incremental_and_a_late_cancel() {
+    let (_sb, client) = sandbox(200, 3000).await;
+    let (_d, store) = store();
+    let last = std::sync::Mutex::new(SyncProgress::default());
+    let progress = |p: &SyncProgress| *last.lock().unwrap() = p.clone();
+    let full = sync::sync_payments(
+        &store,
+        &client,
+        &small_windows(),
+        &progress,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(full.outcome, SyncOutcome::Completed);
+    assert_eq!(full.mode, "full");
+    assert_eq!(full.rows, 3000);
+    assert!(full.windows >= 12, "windows: {}", full.windows);
+    assert!(full.pages >= 30, "pages: {}", full.pages);
+    let p = last.lock().unwrap().clone();
+    assert_eq!(p.windows_done, p.windows_total);
+    assert_eq!(store.payment_count().unwrap(), 3000);
+    let before = snapshot(&store);
+
+    // Nothing new: an incremental run changes nothing.
+    let inc = sync::sync_payments(
+        &store,
+        &client,
+        &small_windows(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(inc.mode, "incremental");
+    assert_eq!(inc.changed, 0);
+    assert_eq!(snapshot(&store), before);
+
+    // A payment from months ago is refunded today: the next run catches it.
+    let old = store
+        .list_payments(&PaymentQuery {
+            status: vec![subdesk_billing::PaymentStatus::Paid],
+            to: Some(subdesk_now() - 120 * DAY),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .unwrap()
+        .items
+        .remove(0);
+    assert_eq!(old.cancel_amount, 0);
+    let mut req = CancelRequest::default();
+    req.imp_uid = Some(old.imp_uid.clone());
+    req.checksum = Some(Money::won(old.amount));
+    req.reason = Some("late refund".into());
+    client.cancel_payment(&req).await.unwrap();
+    let inc = sync::sync_payments(
+        &store,
+        &client,
+        &small_windows(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(inc.changed >= 1);
+    let after = store.get_payment(&old.imp_uid).unwrap();
+    assert_eq!(
+        after.payment.status,
+        subdesk_billing::PaymentStatus::Cancelled
+    );
+    assert_eq!(after.payment.cancel_amount, old.amount);
+    assert_eq!(after.cancel_history.len(), 1);
+    assert_eq!(store.payment_count().unwrap(), 3000);
+    let state = store.sync_state("payments").unwrap();
+    assert!(!state.resumable && state.watermark.is_some() && state.last_error.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_sync_resumes_without_duplicates_to_the_same_state() {
+    let (_sb, client) = sandbox(100, 2500).await;
+    let (_d, store) = store();
+    let token = CancelToken::new();
+    let t2 = token.clone();
+    let stop_after = move |p: &SyncProgress| {
+        if p.pages >= 7 {
+            t2.cancel();
+        }
+    };
+    let first = sync::sync_payments(&store, &client, &small_windows(), &stop_after, &token)
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, SyncOutcome::Cancelled);
+    let partial = store.payment_count().unwrap();
+    assert!(partial > 0 && partial < 2500, "partial: {partial}");
+    assert!(store.sync_state("payments").unwrap().resumable);
+    assert!(store.sync_state("payments").unwrap().watermark.is_none());
+
+    let resumed = sync::sync_payments(
+        &store,
+        &client,
+        &small_windows(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resumed.outcome, SyncOutcome::Completed);
+    assert_eq!(resumed.mode, "resumed");
+    // The resumed run fetched only what was left.
+    assert_eq!(first.rows + resumed.rows, 2500);
+    assert_eq!(store.payment_count().unwrap(), 2500);
+
+    // Same final state as one uninterrupted sync.
+    let (_d2, fresh) = self::store();
+    sync::sync_payments(
+        &fresh,
+        &client,
+        &small_windows(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(snapshot(&store), snapshot(&fresh));
+    assert!(store.verify_audit().unwrap().ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_refresh_and_schedule_sync() {
+    let (sb, client) = sandbox(20, 400).await;
+    let (_d, store) = store();
+    let uid = "seed7_cust_000001";
+    let r = sync::refresh_customer_payments(&store, &client, uid, &quiet, &CancelToken::new())
+        .await
+        .unwrap();
+    let local = store
+        .list_payments(&PaymentQuery {
+            customer_uid: Some(uid.into()),
+            limit: Some(500),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(local.items.len() as i64, r.rows);
+    assert!(r.rows > 5, "rows: {}", r.rows);
+
+    let now = sb.now();
+    let entries = vec![
+        ScheduleEntry::new("sched_a", now + 10 * DAY, Money::won(9900), "월간 구독"),
+        ScheduleEntry::new("sched_b", now + 200 * DAY, Money::won(9900), "월간 구독"),
+    ];
+    client
+        .schedule(&ScheduleRequest::new(uid, entries))
+        .await
+        .unwrap();
+    let report = sync::sync_schedules(
+        &store,
+        &client,
+        &ScheduleSyncOptions::default(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.outcome, SyncOutcome::Completed);
+    assert!(report.windows >= 5);
+    let page = store
+        .list_schedules(&ScheduleQuery {
+            customer_uid: Some(uid.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let ids: Vec<&str> = page.items.iter().map(|s| s.merchant_uid.as_str()).collect();
+    assert_eq!(ids, vec!["sched_a", "sched_b"]);
+    assert_eq!(page.items[0].amount, 9900);
+    // Idempotent.
+    let again = sync::sync_schedules(
+        &store,
+        &client,
+        &ScheduleSyncOptions::default(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.changed, 0);
+}
