@@ -6,7 +6,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands;
+use crate::commands::{data, keys, shell};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -14,12 +14,28 @@ pub const BINDINGS_HEADER: &str =
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
-            commands::app_status::<tauri::Wry>,
-            commands::get_settings::<tauri::Wry>,
-            commands::set_language::<tauri::Wry>,
-            commands::set_time_zone::<tauri::Wry>,
-            commands::open_external::<tauri::Wry>,
-            commands::diagnostics::<tauri::Wry>,
+            shell::app_status::<tauri::Wry>,
+            shell::get_settings::<tauri::Wry>,
+            shell::set_language::<tauri::Wry>,
+            shell::set_time_zone::<tauri::Wry>,
+            shell::open_external::<tauri::Wry>,
+            shell::diagnostics::<tauri::Wry>,
+            data::overview,
+            data::list_customers,
+            data::customer_tags,
+            data::customer_detail,
+            data::refresh_customer,
+            data::list_payments,
+            data::search,
+            keys::key_form,
+            keys::new_customer_uid,
+            keys::issue_key,
+            keys::delete_key,
+            keys::verify_keys_now,
+            keys::plan_import,
+            keys::apply_import,
+            keys::sandbox_test_cards,
+            keys::pg_channels,
         ])
         .error_handling(ErrorHandlingMode::Throw)
         // Most IPC types only travel one way; one TypeScript type per Rust type reads better.

@@ -53,6 +53,9 @@ pub mod codes {
     pub const LINK_NOT_ALLOWED: &str = "link_not_allowed";
     pub const SANDBOX_UNAVAILABLE: &str = "sandbox_unavailable";
     pub const PROFILE_NOT_FOUND: &str = "profile_not_found";
+    pub const CREDENTIALS_MISSING: &str = "credentials_missing";
+    pub const NO_SESSION: &str = "no_session";
+    pub const INVALID_FORM: &str = "invalid_form";
 
     /// Every code the shell can emit, so a test can check that the UI translates each one.
     pub const ALL: &[&str] = &[
@@ -62,12 +65,45 @@ pub mod codes {
         LINK_NOT_ALLOWED,
         SANDBOX_UNAVAILABLE,
         PROFILE_NOT_FOUND,
+        CREDENTIALS_MISSING,
+        NO_SESSION,
+        INVALID_FORM,
     ];
 }
 
 pub type IpcResult<T> = Result<T, IpcError>;
 
-/// Every error code the UI may receive.
+/// Every error code the UI may receive: the shell's own and those of the core crates.
 pub fn all_codes() -> Vec<&'static str> {
-    codes::ALL.to_vec()
+    let mut all = codes::ALL.to_vec();
+    for code in subdesk_billing::error::ALL_CODES {
+        if !all.contains(code) {
+            all.push(code);
+        }
+    }
+    all
+}
+
+impl From<subdesk_billing::Error> for IpcError {
+    fn from(e: subdesk_billing::Error) -> Self {
+        let details = match &e {
+            subdesk_billing::Error::InvalidInput { field, .. } => {
+                Some(serde_json::json!({ "field": field }))
+            }
+            _ => None,
+        };
+        Self {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            details,
+        }
+    }
+}
+
+/// Client errors get the same `api_` codes subdesk-billing gives them, so the UI has one
+/// table of texts whichever crate the error came through.
+impl From<subdesk_iamport::Error> for IpcError {
+    fn from(e: subdesk_iamport::Error) -> Self {
+        subdesk_billing::Error::Api(e).into()
+    }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod links;
 pub mod logging;
 pub mod profiles;
+pub mod session;
 pub mod settings;
 pub mod state;
 

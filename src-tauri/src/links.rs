@@ -23,8 +23,11 @@ pub const ALLOWED_DOC_HOSTS: &[&str] = &[
 /// Accepts an https URL on an allowed host, with no credentials in it.
 pub fn check_external_url(raw: &str) -> IpcResult<Url> {
     let refuse = |why: &str| {
-        IpcError::new(codes::LINK_NOT_ALLOWED, format!("this link cannot be opened: {why}"))
-            .with_details(serde_json::json!({ "url": raw }))
+        IpcError::new(
+            codes::LINK_NOT_ALLOWED,
+            format!("this link cannot be opened: {why}"),
+        )
+        .with_details(serde_json::json!({ "url": raw }))
     };
     let url = Url::parse(raw).map_err(|_| refuse("not a valid address"))?;
     if url.scheme() != "https" {

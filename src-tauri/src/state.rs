@@ -2,7 +2,7 @@
 //! sandbox, and the profiles.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use subdesk_sandbox::{Sandbox, SandboxConfig};
 use tauri::{AppHandle, Manager, Runtime};
@@ -10,6 +10,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::error::{IpcError, IpcResult, codes};
 use crate::logging::{LogGuard, Redactor};
 use crate::profiles::{self, Profile};
+use crate::session::Session;
 use crate::settings::SettingsStore;
 
 /// The app's directories. Overridable through XDG_* variables on Linux, which is how tests
@@ -47,6 +48,9 @@ pub struct AppState {
     pub redactor: Redactor,
     pub sandbox: Mutex<Option<Sandbox>>,
     pub sandbox_url: Option<String>,
+    /// The active profile's database and client, or why it could not be opened (a corrupt
+    /// database, missing credentials): the UI shows that instead of crashing.
+    session: RwLock<Result<Arc<Session>, IpcError>>,
     _log_guard: Option<LogGuard>,
 }
 
@@ -58,6 +62,26 @@ impl AppState {
                 "the built-in sandbox is not running",
             )
         })
+    }
+
+    /// The active profile's session, or the error that keeps it closed.
+    pub fn session(&self) -> IpcResult<Arc<Session>> {
+        match self.session.read() {
+            Ok(guard) => guard.clone(),
+            Err(_) => Err(IpcError::internal("session lock poisoned")),
+        }
+    }
+
+    /// Opens `profile` and makes it the working session, replacing the previous one.
+    pub fn open_session(&self, profile: &Profile) -> IpcResult<Arc<Session>> {
+        let opened = Session::open(profile, &self.paths, self.sandbox_url.as_deref());
+        if let Err(e) = &opened {
+            tracing::error!(profile = %profile.id, code = %e.code, error = %e.message, "profile could not be opened");
+        }
+        if let Ok(mut guard) = self.session.write() {
+            *guard = opened.clone();
+        }
+        opened
     }
 
     /// Stops the embedded sandbox. Called when the app exits; safe to call twice.
@@ -75,7 +99,8 @@ impl AppState {
 fn start_sandbox(paths: &Paths) -> Result<Sandbox, String> {
     let db = paths.sandbox_db();
     if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let config = SandboxConfig {
         db_path: Some(db),
@@ -92,8 +117,7 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Subdesk starting");
 
     let settings = SettingsStore::open(app)?;
-    let (profiles, active) =
-        profiles::bootstrap(settings.profiles(), settings.active_profile_id());
+    let (profiles, active) = profiles::bootstrap(settings.profiles(), settings.active_profile_id());
     settings.save_profiles(&profiles)?;
     settings.set_active_profile_id(&active)?;
 
@@ -111,20 +135,24 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
         }
     };
 
-    app.manage(AppState {
+    let state = AppState {
         paths,
         redactor,
         sandbox: Mutex::new(sandbox),
         sandbox_url,
+        session: RwLock::new(Err(IpcError::new(codes::NO_SESSION, "no profile is open"))),
         _log_guard: log_guard,
-    });
+    };
+    let (_, profile) = active_profile(&settings);
+    // A failure here is kept in the state and shown by the UI; the app still opens.
+    let _ = state.open_session(&profile);
+    app.manage(state);
     Ok(())
 }
 
 /// The profile to show as active, repaired if the settings file was edited by hand.
 pub fn active_profile<R: Runtime>(settings: &SettingsStore<R>) -> (Vec<Profile>, Profile) {
-    let (profiles, active) =
-        profiles::bootstrap(settings.profiles(), settings.active_profile_id());
+    let (profiles, active) = profiles::bootstrap(settings.profiles(), settings.active_profile_id());
     let profile = profiles
         .iter()
         .find(|p| p.id == active)

@@ -86,7 +86,106 @@ pub enum Error {
     /// An internal invariant failed (a background task panicked, a poisoned lock).
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// An earlier operation on the same item has no known outcome yet ("checking"):
+    /// nothing new may be sent until reconciliation resolves it.
+    #[error("an earlier {op} on {key} is still being checked; reconcile first")]
+    Unresolved {
+        /// `charge`, `refund` or `schedule`.
+        op: &'static str,
+        /// The merchant_uid (charges, schedules) or imp_uid (refunds).
+        key: String,
+    },
+
+    /// This merchant_uid was already charged successfully.
+    #[error("{merchant_uid} was already charged ({imp_uid})")]
+    AlreadyCharged {
+        /// The order id.
+        merchant_uid: String,
+        /// The payment that charged it.
+        imp_uid: String,
+    },
+
+    /// A merchant_uid was reused for a different request (amount, customer, ...).
+    #[error("{merchant_uid} was used for a different request")]
+    MerchantUidConflict {
+        /// The order id.
+        merchant_uid: String,
+    },
+
+    /// The customer's billing key is not active (deleted, unknown, unverified).
+    #[error("the billing key of {customer_uid} is not active ({status})")]
+    KeyNotActive {
+        /// Whose key.
+        customer_uid: String,
+        /// Its status in the registry.
+        status: String,
+    },
+
+    /// The refund asks for more than the payment's refundable balance.
+    #[error("refund of {requested} exceeds the refundable balance {balance}")]
+    RefundExceedsBalance {
+        /// What remains refundable.
+        balance: i64,
+        /// What was asked.
+        requested: i64,
+    },
+
+    /// The payment cannot be refunded (not paid, or nothing left).
+    #[error("payment {imp_uid} cannot be refunded: {reason}")]
+    NotRefundable {
+        /// The payment.
+        imp_uid: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A bulk run cannot do that in its current state (e.g. resume a completed run).
+    #[error("run {run_id} is {state}; cannot {action}")]
+    RunState {
+        /// The run.
+        run_id: String,
+        /// Its state.
+        state: String,
+        /// What was asked.
+        action: &'static str,
+    },
 }
+
+/// Every code [`Error::code`] can return, for the UI's translation tables and a
+/// test that keeps them complete.
+pub const ALL_CODES: &[&str] = &[
+    "db_corrupt",
+    "db_newer_version",
+    "db_migration_failed",
+    "db_busy",
+    "db_error",
+    "io_error",
+    "not_found",
+    "invalid_input",
+    "sync_busy",
+    "internal",
+    "charge_unresolved",
+    "refund_unresolved",
+    "schedule_unresolved",
+    "already_charged",
+    "merchant_uid_conflict",
+    "key_not_active",
+    "refund_exceeds_balance",
+    "not_refundable",
+    "run_state",
+    "api_unauthorized",
+    "api_not_found",
+    "api_rejected",
+    "api_declined",
+    "api_unconfirmed",
+    "api_transport",
+    "api_server_error",
+    "api_decode",
+    "api_invalid_input",
+    "api_invalid_config",
+    "api_error",
+];
 
 impl Error {
     /// Stable snake_case code; never changes meaning.
@@ -102,6 +201,17 @@ impl Error {
             Error::InvalidInput { .. } => "invalid_input",
             Error::SyncBusy(_) => "sync_busy",
             Error::Internal(_) => "internal",
+            Error::Unresolved { op, .. } => match *op {
+                "refund" => "refund_unresolved",
+                "schedule" => "schedule_unresolved",
+                _ => "charge_unresolved",
+            },
+            Error::AlreadyCharged { .. } => "already_charged",
+            Error::MerchantUidConflict { .. } => "merchant_uid_conflict",
+            Error::KeyNotActive { .. } => "key_not_active",
+            Error::RefundExceedsBalance { .. } => "refund_exceeds_balance",
+            Error::NotRefundable { .. } => "not_refundable",
+            Error::RunState { .. } => "run_state",
             Error::Api(e) => match e.code() {
                 "unauthorized" => "api_unauthorized",
                 "not_found" => "api_not_found",

@@ -5,32 +5,53 @@
 //!
 //! Modules have one job each: `db` (open, migrations, backups), `customers`,
 //! `payments`, `schedules`, `search`, `audit`, `import`, `sync`, `error`.
-//! The money journal (issue 6) will be a `journal` module beside these.
+//! Money moves through `journal` (every request written before it leaves),
+//! `charge`, `refund`, `scheduling`, `plans` + `dunning`, `bulk`, and
+//! `reconcile` (lookups decide what a lost answer did).
 
 pub mod audit;
+pub mod charge;
 pub mod customers;
 pub mod db;
 pub mod error;
 pub mod import;
+pub mod journal;
+pub mod keys;
+pub mod merchant_uid;
 pub mod overview;
 pub mod payments;
+pub mod reconcile;
+pub mod refund;
 pub mod schedules;
+pub mod scheduling;
 pub mod search;
+mod send;
 pub mod sync;
 mod text;
 
 pub use audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
+pub use charge::{
+    AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge,
+    charge_again, charge_onetime,
+};
 pub use customers::{Customer, CustomerRecord, KeyStatus, validate_customer_uid};
 pub use db::{BackupInfo, OpenOptions, SCHEMA_VERSION, Store, list_backups, restore_backup};
-pub use error::{Error, ErrorInfo, Result};
+pub use error::{ALL_CODES, Error, ErrorInfo, Result};
 pub use import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
 };
+pub use journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
 pub use overview::Overview;
 pub use payments::{
     CancelEntry, Payment, PaymentDetail, PaymentRecord, PaymentStatus, UpsertStats,
 };
+pub use reconcile::{ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with};
+pub use refund::{RefundRequest, RefundResult, RefundStatus, refund};
 pub use schedules::{Schedule, SchedulePage, ScheduleQuery, ScheduleRecord, ScheduleStatus};
+pub use scheduling::{
+    ScheduleInput, ScheduleOpResult, ScheduleOpStatus, move_schedule, register_schedules,
+    unschedule,
+};
 pub use search::{
     CustomerPage, CustomerQuery, PaymentPage, PaymentQuery, SearchResults, TimeField,
 };

@@ -1,5 +1,4 @@
-//! IPC commands: thin functions that check their inputs and call into the core crates.
-//! Every command returns `Result<T, IpcError>` so the UI sees one error shape.
+//! The shell's own commands: status, settings, links, diagnostics.
 
 use serde::Serialize;
 use specta::Type;
@@ -48,7 +47,10 @@ fn view(profile: &Profile, state: &AppState) -> ProfileView {
 
 #[tauri::command]
 #[specta::specta]
-pub fn app_status<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<AppStatus> {
+pub fn app_status<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> IpcResult<AppStatus> {
     let settings = SettingsStore::open(&app)?;
     let (profiles, active) = active_profile(&settings);
     Ok(AppStatus {
@@ -99,19 +101,36 @@ pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) ->
     let s = settings.settings();
     let mut out = String::new();
     out.push_str(&format!("Subdesk {}\n", env!("CARGO_PKG_VERSION")));
-    out.push_str(&format!("os: {} {}\n", std::env::consts::OS, std::env::consts::ARCH));
-    out.push_str(&format!("language: {:?}, time zone: {}\n", s.language, s.time_zone));
+    out.push_str(&format!(
+        "os: {} {}\n",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    ));
+    out.push_str(&format!(
+        "language: {:?}, time zone: {}\n",
+        s.language, s.time_zone
+    ));
     out.push_str(&format!("data dir: {}\n", state.paths.data_dir.display()));
     out.push_str(&format!("log dir: {}\n", state.paths.log_dir.display()));
     out.push_str(&format!(
         "sandbox: {}\n",
         state.sandbox_url.as_deref().unwrap_or("not running")
     ));
-    out.push_str(&format!("active profile: {} ({:?})\n", active.name, active.mode));
+    out.push_str(&format!(
+        "active profile: {} ({:?})\n",
+        active.name, active.mode
+    ));
     for p in &profiles {
-        out.push_str(&format!("profile {}: {:?} {}\n", p.name, p.mode, p.base_url));
+        out.push_str(&format!(
+            "profile {}: {:?} {}\n",
+            p.name, p.mode, p.base_url
+        ));
     }
     out.push_str("--- log (last 200 lines) ---\n");
-    out.push_str(&crate::logging::tail(&state.paths.log_dir, 200, &state.redactor));
+    out.push_str(&crate::logging::tail(
+        &state.paths.log_dir,
+        200,
+        &state.redactor,
+    ));
     Ok(state.redactor.redact(&out))
 }

@@ -1,0 +1,138 @@
+//! Reading the active profile's registry: the dashboard, customers, payments, search.
+
+use serde::Serialize;
+use specta::Type;
+use subdesk_billing::sync::{CancelToken, VerifyScope, refresh_customer_payments, verify_keys};
+use subdesk_billing::{
+    AuditEntry, Customer, CustomerPage, CustomerQuery, Overview, PaymentPage, PaymentQuery,
+    SchedulePage, ScheduleQuery, SearchResults,
+};
+use tauri::State;
+
+use super::with_session;
+use crate::error::IpcResult;
+use crate::state::AppState;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn overview(state: State<'_, AppState>) -> IpcResult<Overview> {
+    with_session(&state, |s| s.store.overview()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_customers(
+    state: State<'_, AppState>,
+    query: CustomerQuery,
+) -> IpcResult<CustomerPage> {
+    with_session(&state, move |s| s.store.list_customers(&query)).await
+}
+
+/// Tags in use, with how many customers carry each, for the list's filter.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct TagCount {
+    pub tag: String,
+    pub count: i64,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn customer_tags(state: State<'_, AppState>) -> IpcResult<Vec<TagCount>> {
+    with_session(&state, |s| {
+        s.store.tags().map(|tags| {
+            tags.into_iter()
+                .map(|(tag, count)| TagCount { tag, count })
+                .collect()
+        })
+    })
+    .await
+}
+
+/// Everything the customer page shows, from the local store.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CustomerDetail {
+    pub customer: Customer,
+    pub payments: PaymentPage,
+    pub schedules: SchedulePage,
+    pub audit: Vec<AuditEntry>,
+}
+
+fn detail(
+    s: &crate::session::Session,
+    uid: &str,
+) -> Result<CustomerDetail, subdesk_billing::Error> {
+    let customer = s.store.get_customer(uid)?;
+    let payments = s.store.list_payments(&PaymentQuery {
+        customer_uid: Some(uid.to_owned()),
+        limit: Some(100),
+        ..PaymentQuery::default()
+    })?;
+    let schedules = s.store.list_schedules(&ScheduleQuery {
+        customer_uid: Some(uid.to_owned()),
+        limit: Some(100),
+        ..ScheduleQuery::default()
+    })?;
+    let audit = s.store.audit_for_customer(uid, 100)?;
+    Ok(CustomerDetail {
+        customer,
+        payments,
+        schedules,
+        audit,
+    })
+}
+
+/// The customer as the store has it, at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn customer_detail(
+    state: State<'_, AppState>,
+    customer_uid: String,
+) -> IpcResult<CustomerDetail> {
+    with_session(&state, move |s| detail(s, &customer_uid)).await
+}
+
+/// Refreshes the customer's payments from PortOne and checks the key is still there,
+/// then returns the detail again. Called when the customer page opens.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_customer(
+    state: State<'_, AppState>,
+    customer_uid: String,
+) -> IpcResult<CustomerDetail> {
+    let session = state.session()?;
+    let cancel = CancelToken::new();
+    let quiet = |_: &subdesk_billing::sync::SyncProgress| {};
+    refresh_customer_payments(
+        &session.store,
+        &session.client,
+        &customer_uid,
+        &quiet,
+        &cancel,
+    )
+    .await?;
+    verify_keys(
+        &session.store,
+        &session.client,
+        VerifyScope::Uids(vec![customer_uid.clone()]),
+        &quiet,
+        &cancel,
+    )
+    .await?;
+    with_session(&state, move |s| detail(s, &customer_uid)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_payments(
+    state: State<'_, AppState>,
+    query: PaymentQuery,
+) -> IpcResult<PaymentPage> {
+    with_session(&state, move |s| s.store.list_payments(&query)).await
+}
+
+/// The one search box: customers and payments.
+#[tauri::command]
+#[specta::specta]
+pub async fn search(state: State<'_, AppState>, text: String) -> IpcResult<SearchResults> {
+    with_session(&state, move |s| s.store.search(&text, Some(20))).await
+}

@@ -1,0 +1,238 @@
+//! Billing keys: the issuance form, issuing, deleting, verifying, importing.
+
+use serde::Serialize;
+use specta::Type;
+use subdesk_billing::keys::{self, FieldProblem, IssueKeyInput, RestPgRule};
+use subdesk_billing::sync::{CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys};
+use subdesk_billing::{Customer, ImportChoice, ImportFormat, ImportPlan, ImportResult};
+use subdesk_iamport::PgSettingType;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use super::with_session;
+use crate::error::{IpcError, IpcResult, codes};
+use crate::state::AppState;
+
+/// A configured PG channel that can issue keys over REST.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct KeyChannel {
+    /// The `pg` value to send: `{pg_provider}.{pg_id}`.
+    pub pg: String,
+    pub pg_provider: String,
+    pub pg_id: String,
+    pub channel_name: Option<String>,
+    pub sandbox: bool,
+}
+
+/// What the issuance form needs: the channels it may offer and each PG's rules.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct KeyForm {
+    pub channels: Vec<KeyChannel>,
+    pub rules: Vec<RestPgRule>,
+    pub suggested_customer_uid: String,
+}
+
+/// Only the REST (`api_payment`) channels of PGs that issue keys over REST are offered:
+/// the account's own configuration (`GET /users/pg`) intersected with the PG rules.
+#[tauri::command]
+#[specta::specta]
+pub async fn key_form(state: State<'_, AppState>) -> IpcResult<KeyForm> {
+    let session = state.session()?;
+    let rules = keys::rest_pg_rules();
+    let settings = session.client.pg_settings().await?;
+    let channels = settings
+        .into_iter()
+        .filter(|c| c.kind == Some(PgSettingType::ApiPayment))
+        .filter(|c| rules.iter().any(|r| r.pg_provider == c.pg_provider))
+        .map(|c| KeyChannel {
+            pg: format!("{}.{}", c.pg_provider, c.pg_id),
+            pg_provider: c.pg_provider,
+            pg_id: c.pg_id,
+            channel_name: c.channel_name,
+            sandbox: c.sandbox,
+        })
+        .collect();
+    Ok(KeyForm {
+        channels,
+        rules,
+        suggested_customer_uid: keys::new_customer_uid(now()),
+    })
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A fresh generated customer_uid for the form's "generate" button.
+#[tauri::command]
+#[specta::specta]
+pub fn new_customer_uid() -> String {
+    keys::new_customer_uid(now())
+}
+
+/// Issues a key from card data. Every field problem comes back at once as
+/// `invalid_form` with `details.problems`, and then nothing is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn issue_key(state: State<'_, AppState>, input: IssueKeyInput) -> IpcResult<Customer> {
+    let problems: Vec<FieldProblem> = keys::validate_issue(&input, now());
+    if !problems.is_empty() {
+        return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
+            .with_details(serde_json::json!({ "problems": problems })));
+    }
+    let session = state.session()?;
+    let customer = keys::issue_key(&session.store, &session.client, input).await?;
+    tracing::info!(customer_uid = %customer.customer_uid, "billing key issued");
+    Ok(customer)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_key(
+    state: State<'_, AppState>,
+    customer_uid: String,
+    reason: String,
+) -> IpcResult<Customer> {
+    let session = state.session()?;
+    Ok(keys::delete_key(&session.store, &session.client, &customer_uid, &reason).await?)
+}
+
+/// Checks the given keys (or every key when empty) against PortOne, reporting progress.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_keys_now(
+    state: State<'_, AppState>,
+    customer_uids: Vec<String>,
+    on_progress: Channel<SyncProgress>,
+) -> IpcResult<VerifyReport> {
+    let session = state.session()?;
+    let scope = if customer_uids.is_empty() {
+        VerifyScope::All
+    } else {
+        VerifyScope::Uids(customer_uids)
+    };
+    let progress = move |p: &SyncProgress| {
+        let _ = on_progress.send(p.clone());
+    };
+    Ok(verify_keys(
+        &session.store,
+        &session.client,
+        scope,
+        &progress,
+        &CancelToken::new(),
+    )
+    .await?)
+}
+
+/// Step one of an import: parse and check a pasted list or CSV text, write nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_import(state: State<'_, AppState>, text: String) -> IpcResult<ImportPlan> {
+    with_session(&state, move |s| {
+        s.store.plan_import(&text, ImportFormat::Auto)
+    })
+    .await
+}
+
+/// Step two: import nothing, or only the good rows, then verify them against PortOne.
+#[tauri::command]
+#[specta::specta]
+pub async fn apply_import(
+    state: State<'_, AppState>,
+    plan: ImportPlan,
+    choice: ImportChoice,
+    on_progress: Channel<SyncProgress>,
+) -> IpcResult<ImportOutcome> {
+    let result = with_session(&state, move |s| s.store.apply_import(&plan, choice)).await?;
+    let session = state.session()?;
+    let progress = move |p: &SyncProgress| {
+        let _ = on_progress.send(p.clone());
+    };
+    let verify = if result.imported > 0 {
+        Some(
+            verify_keys(
+                &session.store,
+                &session.client,
+                VerifyScope::Unverified,
+                &progress,
+                &CancelToken::new(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    Ok(ImportOutcome { result, verify })
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ImportOutcome {
+    pub result: ImportResult,
+    /// How the imported keys fared at PortOne; None when nothing was imported.
+    pub verify: Option<VerifyReport>,
+}
+
+/// A PG channel configured on the profile's account, as `GET /users/pg` reports it.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PgChannelView {
+    pub pg_provider: String,
+    pub pg_id: String,
+    /// `payment` (browser window), `api_payment` (REST), `certification`, or what the API sent.
+    pub kind: String,
+    pub channel_name: Option<String>,
+    pub sandbox: bool,
+}
+
+/// Every channel of the profile's account, for the PG guide's readiness view.
+#[tauri::command]
+#[specta::specta]
+pub async fn pg_channels(state: State<'_, AppState>) -> IpcResult<Vec<PgChannelView>> {
+    let session = state.session()?;
+    let settings = session.client.pg_settings().await?;
+    Ok(settings
+        .into_iter()
+        .map(|c| PgChannelView {
+            kind: match &c.kind {
+                Some(PgSettingType::Payment) => "payment".to_owned(),
+                Some(PgSettingType::ApiPayment) => "api_payment".to_owned(),
+                Some(PgSettingType::Certification) => "certification".to_owned(),
+                Some(other) => format!("{other:?}"),
+                None => "unknown".to_owned(),
+            },
+            pg_provider: c.pg_provider,
+            pg_id: c.pg_id,
+            channel_name: c.channel_name,
+            sandbox: c.sandbox,
+        })
+        .collect())
+}
+
+/// A sandbox test card, for the table shown on the sandbox profile.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct TestCardView {
+    pub number: String,
+    pub behaviour: String,
+    pub fail_reason: Option<String>,
+    pub card_name: String,
+    pub description_ko: String,
+    pub description_en: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn sandbox_test_cards() -> Vec<TestCardView> {
+    subdesk_sandbox::TEST_CARDS
+        .iter()
+        .map(|c| TestCardView {
+            number: c.number.to_owned(),
+            behaviour: format!("{:?}", c.behaviour).to_lowercase(),
+            fail_reason: c.fail_reason.map(str::to_owned),
+            card_name: c.card_name.to_owned(),
+            description_ko: c.description_ko.to_owned(),
+            description_en: c.description_en.to_owned(),
+        })
+        .collect()
+}

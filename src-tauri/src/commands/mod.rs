@@ -1,0 +1,28 @@
+//! IPC commands: thin functions that check their inputs and call into the core crates.
+//! Every command returns `Result<T, IpcError>` so the UI sees one error shape. Store calls
+//! block, so they run on the blocking pool, never on the UI thread.
+
+pub mod data;
+pub mod keys;
+pub mod shell;
+
+use std::sync::Arc;
+
+use crate::error::{IpcError, IpcResult};
+use crate::session::Session;
+use crate::state::AppState;
+
+/// Runs `f` with the active session on the blocking thread pool.
+pub async fn with_session<T, E>(
+    state: &AppState,
+    f: impl FnOnce(&Session) -> Result<T, E> + Send + 'static,
+) -> IpcResult<T>
+where
+    T: Send + 'static,
+    E: Into<IpcError> + Send + 'static,
+{
+    let session: Arc<Session> = state.session()?;
+    tauri::async_runtime::spawn_blocking(move || f(&session).map_err(Into::into))
+        .await
+        .map_err(|e| IpcError::internal(format!("background task failed: {e}")))?
+}
