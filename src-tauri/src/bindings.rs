@@ -27,6 +27,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::refresh_customer,
             data::list_payments,
             data::search,
+            data::set_customer_notes,
+            data::set_customer_tags,
             keys::key_form,
             keys::new_customer_uid,
             keys::issue_key,

@@ -4,7 +4,10 @@ import { useTranslation } from "react-i18next";
 import { HashRouter, Route, Routes } from "react-router";
 import { AppProvider } from "./AppContext";
 import { Shell } from "./layout/Shell";
-import { Charges, Customers, Payments, Schedules } from "./pages/Areas";
+import { Charges, Payments, Schedules } from "./pages/Areas";
+import { CustomerList } from "./pages/customers/CustomerList";
+import { CustomerPage } from "./pages/customers/CustomerPage";
+import { IssueKeyForm } from "./pages/customers/IssueKeyForm";
 import { Dashboard } from "./pages/Dashboard";
 import { PgGuide } from "./pages/PgGuide";
 import { Settings } from "./pages/Settings";
@@ -32,7 +35,9 @@ export function AppRoutes() {
     <Routes>
       <Route element={<Shell />}>
         <Route index element={<Dashboard />} />
-        <Route path="customers" element={<Customers />} />
+        <Route path="customers" element={<CustomerList />} />
+        <Route path="customers/new" element={<IssueKeyForm />} />
+        <Route path="customers/:uid" element={<CustomerPage />} />
         <Route path="charges" element={<Charges />} />
         <Route path="schedules" element={<Schedules />} />
         <Route path="payments" element={<Payments />} />

@@ -30,6 +30,9 @@ export const commands = {
 	listPayments: (query: PaymentQuery) => __TAURI_INVOKE<PaymentPage>("list_payments", { query }),
 	/**  The one search box: customers and payments. */
 	search: (text: string) => __TAURI_INVOKE<SearchResults>("search", { text }),
+	/**  Local notes: kept in Subdesk, never sent to i'mport. */
+	setCustomerNotes: (customerUid: string, notes: string) => __TAURI_INVOKE<Customer>("set_customer_notes", { customerUid, notes }),
+	setCustomerTags: (customerUid: string, tags: string[]) => __TAURI_INVOKE<Customer>("set_customer_tags", { customerUid, tags }),
 	/**
 	 *  Only the REST (`api_payment`) channels of PGs that issue keys over REST are offered:
 	 *  the account's own configuration (`GET /users/pg`) intersected with the PG rules.

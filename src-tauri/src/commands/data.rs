@@ -136,3 +136,30 @@ pub async fn list_payments(
 pub async fn search(state: State<'_, AppState>, text: String) -> IpcResult<SearchResults> {
     with_session(&state, move |s| s.store.search(&text, Some(20))).await
 }
+
+/// Local notes: kept in Subdesk, never sent to i'mport.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_customer_notes(
+    state: State<'_, AppState>,
+    customer_uid: String,
+    notes: String,
+) -> IpcResult<Customer> {
+    with_session(&state, move |s| {
+        s.store.set_customer_notes(&customer_uid, &notes)
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_customer_tags(
+    state: State<'_, AppState>,
+    customer_uid: String,
+    tags: Vec<String>,
+) -> IpcResult<Customer> {
+    with_session(&state, move |s| {
+        s.store.set_customer_tags(&customer_uid, &tags)
+    })
+    .await
+}

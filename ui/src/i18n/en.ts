@@ -1,4 +1,5 @@
 import type { Messages } from "./ko";
+import customers from "./customers.en";
 import pgGuide from "./pgGuide.en";
 
 // Same keys as ko.ts: the type below makes a missing key a compile error, and a test
@@ -47,13 +48,7 @@ const en: Shape<Messages> = {
     nextSteps2: "Charge a key now or register scheduled charges.",
     nextSteps3: "In Payments, look up payments, refund, reconcile and export.",
   },
-  customers: {
-    title: "Customers",
-    description: "Customers with a billing key. i'mport cannot list billing keys, so Subdesk keeps the registry itself.",
-    emptyTitle: "No customers yet",
-    emptyBody:
-      "Customers appear here when you issue a billing key over the REST API from their card, or import customer_uids issued through your website's payment window, pasted or from a CSV file.",
-  },
+  customers,
   charges: {
     title: "Charges",
     description: "Charge a billing key now, or many customers at once. Every request is recorded before it is sent, so no charge happens twice.",

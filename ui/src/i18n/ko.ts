@@ -1,3 +1,4 @@
+import customers from "./customers.ko";
 import pgGuide from "./pgGuide.ko";
 
 // Korean is the default language; en.ts must have exactly the same keys (checked by a test).
@@ -43,13 +44,7 @@ const ko = {
     nextSteps2: "발급한 빌링키로 즉시 결제하거나 예약 결제를 등록합니다.",
     nextSteps3: "결제 내역에서 결제를 조회하고 환불·대사·내보내기를 합니다.",
   },
-  customers: {
-    title: "고객",
-    description: "빌링키를 등록한 고객 목록입니다. i'mport는 빌링키 목록을 제공하지 않으므로 Subdesk가 직접 기록합니다.",
-    emptyTitle: "아직 등록된 고객이 없습니다",
-    emptyBody:
-      "고객의 카드 정보로 REST API 빌링키를 발급하거나, 결제창으로 발급한 customer_uid 목록이나 CSV 파일을 가져오면 여기에 표시됩니다.",
-  },
+  customers,
   charges: {
     title: "결제 요청",
     description: "빌링키로 즉시 결제하거나 여러 고객을 한 번에 결제합니다. 모든 요청은 보내기 전에 기록되어 같은 결제가 두 번 일어나지 않습니다.",

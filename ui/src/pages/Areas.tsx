@@ -1,20 +1,10 @@
-import { IconCalendarRepeat, IconCreditCard, IconReceipt2, IconUsers } from "@tabler/icons-react";
+import { IconCalendarRepeat, IconCreditCard, IconReceipt2 } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { EmptyState } from "../layout/EmptyState";
 import { PageHeader } from "../layout/PageHeader";
 
 // The list areas. Until their data arrives (a key issued, a sync run) each says what it
 // will hold and how to fill it.
-
-export function Customers() {
-  const { t } = useTranslation();
-  return (
-    <>
-      <PageHeader title={t("customers.title")} description={t("customers.description")} />
-      <EmptyState icon={IconUsers} title={t("customers.emptyTitle")} body={t("customers.emptyBody")} />
-    </>
-  );
-}
 
 export function Charges() {
   const { t } = useTranslation();

@@ -1,0 +1,316 @@
+import { ActionIcon, Box, Button, Checkbox, Group, Loader, Menu, MultiSelect, Paper, Select, Stack, Text, TextInput } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { IconColumns, IconFileImport, IconPlus, IconSearch, IconUsers } from "@tabler/icons-react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
+import { commands, type Customer, type CustomerQuery, type KeyStatus, type TagCount } from "../../bindings";
+import { useApp } from "../../AppContext";
+import { EmptyState } from "../../layout/EmptyState";
+import { PageHeader } from "../../layout/PageHeader";
+import { errorText } from "../../lib/errors";
+import { formatDate } from "../../lib/format";
+import { loadPref, savePref } from "../../lib/prefs";
+import { ImportModal } from "./ImportModal";
+import { KeyStatusBadge } from "./KeyStatusBadge";
+
+export const COLUMNS = ["customer_uid", "name", "tel", "email", "card", "pg", "status", "issued", "verified", "tags"] as const;
+type Column = (typeof COLUMNS)[number];
+const DEFAULT_COLUMNS: Column[] = ["name", "customer_uid", "card", "pg", "status", "issued"];
+const WIDTHS: Record<Column, string> = {
+  customer_uid: "minmax(180px, 1.4fr)",
+  name: "minmax(100px, 1fr)",
+  tel: "minmax(120px, 1fr)",
+  email: "minmax(160px, 1.3fr)",
+  card: "minmax(150px, 1.2fr)",
+  pg: "minmax(90px, 0.8fr)",
+  status: "110px",
+  issued: "110px",
+  verified: "110px",
+  tags: "minmax(100px, 1fr)",
+};
+const KEY_STATUSES: KeyStatus[] = ["active", "unverified", "unknown", "deleted"];
+const PAGE = 200;
+const ROW_HEIGHT = 40;
+
+function isColumns(v: unknown): v is Column[] {
+  return Array.isArray(v) && v.length > 0 && v.every((c) => (COLUMNS as readonly string[]).includes(c as string));
+}
+
+function cell(c: Customer, col: Column, tz: string, lang: "ko" | "en", t: (k: string) => string) {
+  switch (col) {
+    case "customer_uid":
+      return <Text size="sm" ff="monospace" truncate>{c.customer_uid}</Text>;
+    case "name":
+      return <Text size="sm" truncate>{c.customer_name ?? "—"}</Text>;
+    case "tel":
+      return <Text size="sm" truncate>{c.customer_tel ?? "—"}</Text>;
+    case "email":
+      return <Text size="sm" truncate>{c.customer_email ?? "—"}</Text>;
+    case "card":
+      return (
+        <Text size="sm" truncate>
+          {[c.card_name, c.card_last4 ? `·${c.card_last4}` : null].filter(Boolean).join(" ") || "—"}
+        </Text>
+      );
+    case "pg":
+      return <Text size="sm" truncate>{c.pg_provider ?? "—"}</Text>;
+    case "status":
+      return <KeyStatusBadge status={c.key_status} />;
+    case "issued":
+      return <Text size="sm">{formatDate(c.issued_at, tz, lang)}</Text>;
+    case "verified":
+      return <Text size="sm">{c.last_verified_at ? formatDate(c.last_verified_at, tz, lang) : t("customers.detail.never")}</Text>;
+    case "tags":
+      return <Text size="sm" truncate>{c.tags.join(", ")}</Text>;
+  }
+}
+
+export function CustomerList() {
+  const { t } = useTranslation();
+  const { settings, lang } = useApp();
+  const navigate = useNavigate();
+  const [text, setText] = useState("");
+  const [debounced] = useDebouncedValue(text, 200);
+  const [statuses, setStatuses] = useState<KeyStatus[]>([]);
+  const [pg, setPg] = useState<string | null>(null);
+  const [tags, setTags] = useState<string[]>([]);
+  const [allTags, setAllTags] = useState<TagCount[]>([]);
+  const [columns, setColumns] = useState<Column[]>(() => loadPref("customers.columns", DEFAULT_COLUMNS, isColumns));
+  const [rows, setRows] = useState<Customer[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const [importing, setImporting] = useState(false);
+  const [reload, setReload] = useState(0);
+  const generation = useRef(0);
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  const filtersActive = debounced.trim() !== "" || statuses.length > 0 || pg !== null || tags.length > 0;
+
+  const query = useCallback(
+    (after: string | null): CustomerQuery => ({
+      text: debounced.trim() || null,
+      key_status: statuses,
+      pg_provider: pg,
+      tags,
+      cursor: after,
+      limit: PAGE,
+    }),
+    [debounced, statuses, pg, tags],
+  );
+
+  // A new query starts from the top; answers to an older query are dropped.
+  useEffect(() => {
+    const gen = ++generation.current;
+    commands
+      .listCustomers(query(null))
+      .then((page) => {
+        if (gen !== generation.current) return;
+        setRows(page.items);
+        setCursor(page.next_cursor);
+        setError(null);
+      })
+      .catch((e: unknown) => gen === generation.current && setError(errorText(t, e)))
+      .finally(() => gen === generation.current && setLoading(false));
+  }, [query, reload, t]);
+
+  useEffect(() => {
+    commands.customerTags().then(setAllTags).catch(() => setAllTags([]));
+  }, [reload]);
+
+  const loadMore = useCallback(() => {
+    if (loading || !cursor) return;
+    const gen = generation.current;
+    setLoading(true);
+    commands
+      .listCustomers(query(cursor))
+      .then((page) => {
+        if (gen !== generation.current) return;
+        setRows((r) => [...r, ...page.items]);
+        setCursor(page.next_cursor);
+      })
+      .catch((e: unknown) => setError(errorText(t, e)))
+      .finally(() => setLoading(false));
+  }, [cursor, loading, query, t]);
+
+  // We use no React Compiler memoization here; the virtualizer re-renders the rows itself.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const last = items[items.length - 1];
+  useEffect(() => {
+    if (last && last.index >= rows.length - 40) loadMore();
+  }, [last, rows.length, loadMore]);
+
+  const setColumnsSaved = (next: Column[]) => {
+    if (next.length === 0) return;
+    setColumns(next);
+    savePref("customers.columns", next);
+  };
+  const template = columns.map((c) => WIDTHS[c]).join(" ");
+  const pgOptions = ["nice", "nice_v2", "kcp", "html5_inicis", "daou", "ksnet", "tosspayments", "welcome", "settle", "kcp_billing", "kakaopay", "danal_tpay", "danal", "jtnet", "kicc", "payco", "chai", "mobilians", "naverpay"];
+  const empty = !loading && rows.length === 0 && !error;
+
+  return (
+    <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <PageHeader title={t("customers.title")} description={t("customers.description")} />
+        <Group gap="xs" wrap="nowrap">
+          <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => setImporting(true)} data-testid="open-import">
+            {t("customers.import")}
+          </Button>
+          <Button leftSection={<IconPlus size={16} />} onClick={() => void navigate("/customers/new")} data-testid="open-issue-key">
+            {t("customers.issueKey")}
+          </Button>
+        </Group>
+      </Group>
+
+      <Group gap="xs" wrap="nowrap" align="flex-end">
+        <TextInput
+          flex={1}
+          leftSection={<IconSearch size={16} />}
+          placeholder={t("customers.searchPlaceholder")}
+          value={text}
+          onChange={(e) => {
+            setLoading(true);
+            setText(e.currentTarget.value);
+          }}
+          data-testid="customer-search"
+          aria-label={t("customers.searchPlaceholder")}
+        />
+        <MultiSelect
+          w={220}
+          placeholder={t("customers.filterStatus")}
+          aria-label={t("customers.filterStatus")}
+          data={KEY_STATUSES.map((s) => ({ value: s, label: t(`customers.status.${s}`) }))}
+          value={statuses}
+          onChange={(v) => setStatuses(v as KeyStatus[])}
+          clearable
+        />
+        <Select w={150} placeholder={t("customers.allPgs")} aria-label={t("customers.filterPg")} data={pgOptions} value={pg} onChange={setPg} clearable searchable />
+        <MultiSelect
+          w={180}
+          placeholder={t("customers.filterTags")}
+          aria-label={t("customers.filterTags")}
+          data={allTags.map((tc) => ({ value: tc.tag, label: `${tc.tag} (${tc.count})` }))}
+          value={tags}
+          onChange={setTags}
+          clearable
+          searchable
+        />
+        <Menu closeOnItemClick={false} position="bottom-end">
+          <Menu.Target>
+            <ActionIcon variant="default" size="lg" aria-label={t("customers.columns")} data-testid="column-chooser">
+              <IconColumns size={18} />
+            </ActionIcon>
+          </Menu.Target>
+          <Menu.Dropdown>
+            <Menu.Label>{t("customers.columns")}</Menu.Label>
+            {COLUMNS.map((c) => (
+              <Menu.Item key={c}>
+                <Checkbox
+                  label={t(`customers.col.${c}`)}
+                  checked={columns.includes(c)}
+                  onChange={(e) =>
+                    setColumnsSaved(e.currentTarget.checked ? COLUMNS.filter((x) => x === c || columns.includes(x)) : columns.filter((x) => x !== c))
+                  }
+                />
+              </Menu.Item>
+            ))}
+          </Menu.Dropdown>
+        </Menu>
+      </Group>
+
+      {error && (
+        <Text c="red" size="sm" data-testid="customers-error">
+          {error}
+        </Text>
+      )}
+
+      {empty && !filtersActive ? (
+        <EmptyState icon={IconUsers} title={t("customers.emptyTitle")} body={t("customers.emptyBody")} />
+      ) : (
+        <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }} role="table" aria-rowcount={rows.length}>
+          <Box role="row" px="sm" py={8} style={{ display: "grid", gridTemplateColumns: template, gap: 12, borderBottom: "1px solid var(--mantine-color-gray-3)" }}>
+            {columns.map((c) => (
+              <Text key={c} role="columnheader" size="xs" fw={600} c="dimmed">
+                {t(`customers.col.${c}`)}
+              </Text>
+            ))}
+          </Box>
+          <div ref={scrollRef} style={{ flex: 1, overflow: "auto" }} data-testid="customer-rows">
+            {empty ? (
+              <Text ta="center" c="dimmed" size="sm" p="xl">
+                {t("customers.noMatch")}
+              </Text>
+            ) : (
+              <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+                {items.map((v) => {
+                  const c = rows[v.index];
+                  if (!c) return null;
+                  return (
+                    <Box
+                      key={c.customer_uid}
+                      role="row"
+                      data-testid="customer-row"
+                      data-uid={c.customer_uid}
+                      px="sm"
+                      onClick={() => void navigate(`/customers/${encodeURIComponent(c.customer_uid)}`)}
+                      style={{
+                        position: "absolute",
+                        top: 0,
+                        left: 0,
+                        right: 0,
+                        height: ROW_HEIGHT,
+                        transform: `translateY(${v.start}px)`,
+                        display: "grid",
+                        gridTemplateColumns: template,
+                        gap: 12,
+                        alignItems: "center",
+                        cursor: "pointer",
+                        borderBottom: "1px solid var(--mantine-color-gray-1)",
+                      }}
+                    >
+                      {columns.map((col) => (
+                        <div key={col} role="cell" style={{ minWidth: 0 }}>
+                          {cell(c, col, settings.time_zone, lang, t)}
+                        </div>
+                      ))}
+                    </Box>
+                  );
+                })}
+              </div>
+            )}
+          </div>
+          <Group px="sm" py={6} justify="space-between" style={{ borderTop: "1px solid var(--mantine-color-gray-3)" }}>
+            <Text size="xs" c="dimmed" data-testid="customer-count">
+              {t("customers.loaded", { count: rows.length })}
+            </Text>
+            {loading && (
+              <Group gap={6}>
+                <Loader size="xs" />
+                <Text size="xs" c="dimmed">
+                  {t("customers.loadingMore")}
+                </Text>
+              </Group>
+            )}
+          </Group>
+        </Paper>
+      )}
+      <ImportModal
+        opened={importing}
+        onClose={(changed) => {
+          setImporting(false);
+          if (changed) setReload((n) => n + 1);
+        }}
+      />
+    </Stack>
+  );
+}
