@@ -86,15 +86,29 @@ pub fn all_codes() -> Vec<&'static str> {
 
 impl From<subdesk_billing::Error> for IpcError {
     fn from(e: subdesk_billing::Error) -> Self {
+        use subdesk_billing::Error as B;
+        use subdesk_iamport::Error as A;
         let details = match &e {
-            subdesk_billing::Error::InvalidInput { field, .. } => {
-                Some(serde_json::json!({ "field": field }))
-            }
+            B::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
+            B::Api(A::Rejected { code, .. }) => Some(serde_json::json!({ "api_code": code })),
             _ => None,
+        };
+        // The UI puts `message` into a translated sentence ("i'mport refused the request:
+        // {message}"), so refusals and declines carry only what i'mport or the card company
+        // said, shown verbatim as the sources advise.
+        let message = match &e {
+            B::Api(A::Rejected {
+                message: Some(m), ..
+            }) => m.clone(),
+            B::Api(A::Declined {
+                fail_reason: Some(r),
+                ..
+            }) => r.clone(),
+            _ => e.to_string(),
         };
         Self {
             code: e.code().to_owned(),
-            message: e.to_string(),
+            message,
             details,
         }
     }

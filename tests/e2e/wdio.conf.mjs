@@ -11,7 +11,7 @@ let tauriDriver;
 
 export const config = {
   runner: "local",
-  specs: ["./specs/**/*.e2e.mjs"],
+  specs: [process.env.E2E_SPEC ?? "./specs/**/*.e2e.mjs"],
   maxInstances: 1,
   hostname: "127.0.0.1",
   port: 4444,
@@ -23,6 +23,14 @@ export const config = {
   waitforTimeout: 15000,
   connectionRetryTimeout: 120000,
   connectionRetryCount: 2,
+
+  // A failing test leaves a picture of the window behind, to see what the user would have seen.
+  afterTest: async (test, _context, { passed }) => {
+    if (!passed) {
+      const name = `${test.parent} ${test.title}`.replace(/[^\w가-힣-]+/g, "_").slice(0, 100);
+      await browser.saveScreenshot(path.join(process.env.E2E_ARTIFACTS ?? here, `FAILED-${name}.png`));
+    }
+  },
 
   onPrepare: () => {
     tauriDriver = spawn(tauriDriverBin, [], { stdio: [null, process.stdout, process.stderr] });

@@ -1,0 +1,503 @@
+//! The one error type of this crate. Every variant has a stable snake_case code (the UI
+//! translates the code, never the message) and an English message without secrets.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+/// Result alias used by every fallible function of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every code [`Error::code`] can return. The UI keeps a translation for each; a test
+/// checks this list against the variants, so a new variant cannot be forgotten here.
+pub const ALL_CODES: &[&str] = &[
+    "invalid_name",
+    "duplicate_name",
+    "invalid_base_url",
+    "invalid_tier",
+    "invalid_default_pg",
+    "invalid_time_zone",
+    "invalid_mode",
+    "invalid_credentials",
+    "invalid_passphrase",
+    "profile_not_found",
+    "sandbox_protected",
+    "profiles_corrupt",
+    "lock_file_corrupt",
+    "unsupported_version",
+    "io_error",
+    "keyring_unavailable",
+    "keyring_locked",
+    "keyring_error",
+    "credentials_not_set",
+    "lock_not_set",
+    "wrong_passphrase",
+    "read_only",
+    "app_locked",
+    "unauthorized",
+    "unreachable",
+    "timeout",
+    "server_error",
+    "rejected",
+    "not_found",
+    "bad_response",
+    "connection_failed",
+];
+
+/// What the user should do when the Secret Service is missing; said in every
+/// keyring error so the message stands on its own in a dialog or a terminal.
+const KEYRING_HELP: &str = "start gnome-keyring (or another Secret Service such as KeePassXC) in your desktop session, unlock it, and restart Subdesk";
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A profile name is empty, too long or has control characters.
+    #[error("invalid profile name: {reason}")]
+    InvalidName {
+        /// Which rule it broke.
+        reason: String,
+    },
+
+    /// Another profile already has this name (compared case-insensitively).
+    #[error("a profile named \"{name}\" already exists")]
+    DuplicateName {
+        /// The name as given.
+        name: String,
+    },
+
+    /// The base URL is not an acceptable API address for this mode.
+    #[error("invalid base URL: {reason}")]
+    InvalidBaseUrl {
+        /// Which rule it broke.
+        reason: String,
+    },
+
+    /// A tier code is not exactly 3 characters A–Z / 0–9.
+    #[error("invalid tier code: a tier code is exactly 3 characters, A-Z or 0-9")]
+    InvalidTier,
+
+    /// The default PG is empty after trimming, too long, or has spaces/control chars.
+    #[error("invalid default PG: {reason}")]
+    InvalidDefaultPg {
+        /// Which rule it broke.
+        reason: String,
+    },
+
+    /// The time zone is not an IANA zone name such as `Asia/Seoul` or `UTC`.
+    #[error("invalid time zone \"{zone}\": expected an IANA zone name such as Asia/Seoul")]
+    InvalidTimeZone {
+        /// The zone as given.
+        zone: String,
+    },
+
+    /// The mode cannot be used here (a second sandbox, or a change of mode).
+    #[error("invalid mode: {reason}")]
+    InvalidMode {
+        /// Why.
+        reason: String,
+    },
+
+    /// imp_key or imp_secret is empty, too long or has control characters.
+    #[error("invalid {field}: {reason}")]
+    InvalidCredentials {
+        /// `imp_key` or `imp_secret`.
+        field: &'static str,
+        /// Which rule it broke (never the value).
+        reason: &'static str,
+    },
+
+    /// The new app-lock passphrase breaks a rule.
+    #[error("invalid passphrase: {reason}")]
+    InvalidPassphrase {
+        /// Which rule it broke (never the value).
+        reason: &'static str,
+    },
+
+    /// No profile has this id.
+    #[error("no profile with id \"{id}\"")]
+    ProfileNotFound {
+        /// The id asked for.
+        id: String,
+    },
+
+    /// The built-in sandbox profile cannot be removed, and its mode, address and
+    /// credentials are fixed.
+    #[error("the built-in sandbox profile {what}")]
+    SandboxProtected {
+        /// What was refused, as the end of a sentence.
+        what: &'static str,
+    },
+
+    /// profiles.json exists but is not a valid profiles file. It was left untouched.
+    #[error(
+        "the profiles file {} is damaged ({reason}); it was left as it is. Fix it by hand, or reset it (the damaged file is then kept beside it as profiles.json.corrupt-<time>)",
+        path.display()
+    )]
+    ProfilesCorrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// lock.json exists but is not a valid lock file. It was left untouched.
+    #[error("the app-lock file {} is damaged ({reason}); it was left as it is", path.display())]
+    LockFileCorrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The file was written by a newer Subdesk; this version will not overwrite it.
+    #[error(
+        "{} was written by a newer version of Subdesk (format {found}, this version reads up to {supported}); update Subdesk",
+        path.display()
+    )]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        found: u64,
+        /// The newest this build understands.
+        supported: u64,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("could not {op} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `lock`, …).
+        op: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// There is no OS keyring to talk to: no session bus, or no Secret Service on it.
+    #[error("the system keyring is not available ({detail}): {KEYRING_HELP}")]
+    KeyringUnavailable {
+        /// What the keyring library reported.
+        detail: String,
+    },
+
+    /// The keyring is there but locked, or access was refused (a dismissed prompt).
+    #[error(
+        "the system keyring is locked or refused access ({detail}): unlock it (for GNOME: open \"Passwords and Keys\" and unlock the Login keyring) and try again"
+    )]
+    KeyringLocked {
+        /// What the keyring library reported.
+        detail: String,
+    },
+
+    /// Any other keyring failure.
+    #[error("the system keyring failed: {detail}")]
+    KeyringError {
+        /// What the keyring library reported.
+        detail: String,
+    },
+
+    /// No (or incomplete) credentials are stored for this profile.
+    #[error(
+        "no i'mport credentials are saved for profile \"{profile_id}\"; enter imp_key and imp_secret in the profile's settings"
+    )]
+    CredentialsNotSet {
+        /// The profile.
+        profile_id: String,
+    },
+
+    /// The app lock has no passphrase.
+    #[error("no app-lock passphrase is set")]
+    LockNotSet,
+
+    /// The passphrase does not match.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+
+    /// The profile is read-only (finance role) and the action is not a read.
+    #[error("profile \"{profile_id}\" is read-only: {action} actions are not allowed")]
+    ReadOnly {
+        /// The profile.
+        profile_id: String,
+        /// The refused action kind (snake_case).
+        action: &'static str,
+    },
+
+    /// The app is locked and the lock guards this action.
+    #[error("Subdesk is locked: enter the passphrase to {what}")]
+    AppLocked {
+        /// What unlocking would allow, as the end of a sentence.
+        what: &'static str,
+    },
+
+    /// The connection test failed; see [`ConnectionFailure`] for the kinds.
+    #[error("{message}")]
+    Connection {
+        /// Why, sorted by what the user can do.
+        failure: ConnectionFailure,
+        /// The i'mport client's own stable code (e.g. `transport`), passed through.
+        client_code: &'static str,
+        /// The client's message (the client never puts secrets in it).
+        message: String,
+    },
+}
+
+/// Why a connection test failed, sorted by what the user can do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionFailure {
+    /// Wrong imp_key / imp_secret (HTTP 401/403).
+    Unauthorized,
+    /// Could not connect (DNS, refused, TLS, reset).
+    Unreachable,
+    /// Connected but no answer in time.
+    Timeout,
+    /// i'mport answered with HTTP 5xx.
+    ServerError,
+    /// i'mport refused the request (e.g. an unknown tier code).
+    Rejected,
+    /// HTTP 404: the address is not an i'mport API.
+    NotFound,
+    /// The answer was not i'mport's JSON.
+    BadResponse,
+    /// Anything else the client reported.
+    Other,
+}
+
+impl ConnectionFailure {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ConnectionFailure::Unauthorized => "unauthorized",
+            ConnectionFailure::Unreachable => "unreachable",
+            ConnectionFailure::Timeout => "timeout",
+            ConnectionFailure::ServerError => "server_error",
+            ConnectionFailure::Rejected => "rejected",
+            ConnectionFailure::NotFound => "not_found",
+            ConnectionFailure::BadResponse => "bad_response",
+            ConnectionFailure::Other => "connection_failed",
+        }
+    }
+}
+
+impl Error {
+    /// A stable snake_case code for the UI to translate. Never changes meaning.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidName { .. } => "invalid_name",
+            Error::DuplicateName { .. } => "duplicate_name",
+            Error::InvalidBaseUrl { .. } => "invalid_base_url",
+            Error::InvalidTier => "invalid_tier",
+            Error::InvalidDefaultPg { .. } => "invalid_default_pg",
+            Error::InvalidTimeZone { .. } => "invalid_time_zone",
+            Error::InvalidMode { .. } => "invalid_mode",
+            Error::InvalidCredentials { .. } => "invalid_credentials",
+            Error::InvalidPassphrase { .. } => "invalid_passphrase",
+            Error::ProfileNotFound { .. } => "profile_not_found",
+            Error::SandboxProtected { .. } => "sandbox_protected",
+            Error::ProfilesCorrupt { .. } => "profiles_corrupt",
+            Error::LockFileCorrupt { .. } => "lock_file_corrupt",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::Io { .. } => "io_error",
+            Error::KeyringUnavailable { .. } => "keyring_unavailable",
+            Error::KeyringLocked { .. } => "keyring_locked",
+            Error::KeyringError { .. } => "keyring_error",
+            Error::CredentialsNotSet { .. } => "credentials_not_set",
+            Error::LockNotSet => "lock_not_set",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::ReadOnly { .. } => "read_only",
+            Error::AppLocked { .. } => "app_locked",
+            Error::Connection { failure, .. } => failure.code(),
+        }
+    }
+
+    /// Structured facts for the UI (`{code, message, details}` across IPC): which field,
+    /// which file, which client code. Never a secret.
+    pub fn details(&self) -> Value {
+        match self {
+            Error::InvalidName { .. } | Error::DuplicateName { .. } => json!({"field": "name"}),
+            Error::InvalidBaseUrl { .. } => json!({"field": "base_url"}),
+            Error::InvalidTier => json!({"field": "tier"}),
+            Error::InvalidDefaultPg { .. } => json!({"field": "default_pg"}),
+            Error::InvalidTimeZone { .. } => json!({"field": "time_zone"}),
+            Error::InvalidMode { .. } => json!({"field": "mode"}),
+            Error::InvalidCredentials { field, .. } => json!({"field": field}),
+            Error::InvalidPassphrase { .. } => json!({"field": "passphrase"}),
+            Error::ProfileNotFound { id } => json!({"profile_id": id}),
+            Error::CredentialsNotSet { profile_id } => json!({"profile_id": profile_id}),
+            Error::ReadOnly { profile_id, action } => {
+                json!({"profile_id": profile_id, "action": action})
+            }
+            Error::ProfilesCorrupt { path, .. }
+            | Error::LockFileCorrupt { path, .. }
+            | Error::Io { path, .. } => json!({"path": path.display().to_string()}),
+            Error::UnsupportedVersion {
+                path,
+                found,
+                supported,
+            } => {
+                json!({"path": path.display().to_string(), "found": found, "supported": supported})
+            }
+            Error::Connection { client_code, .. } => json!({"client_code": client_code}),
+            _ => Value::Null,
+        }
+    }
+
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// `{code, message, details}`: the shape errors take across the IPC boundary.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Error", 3)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.serialize_field("details", &self.details())?;
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// One value of every variant. The `match` has no wildcard, so adding a variant
+    /// breaks the build here until it is added to the samples (and so to ALL_CODES).
+    fn samples() -> Vec<Error> {
+        let p = PathBuf::from("/x/profiles.json");
+        let mut v = vec![
+            Error::InvalidName { reason: "r".into() },
+            Error::DuplicateName { name: "n".into() },
+            Error::InvalidBaseUrl { reason: "r".into() },
+            Error::InvalidTier,
+            Error::InvalidDefaultPg { reason: "r".into() },
+            Error::InvalidTimeZone { zone: "z".into() },
+            Error::InvalidMode { reason: "r".into() },
+            Error::InvalidCredentials {
+                field: "imp_key",
+                reason: "r",
+            },
+            Error::InvalidPassphrase { reason: "r" },
+            Error::ProfileNotFound { id: "x".into() },
+            Error::SandboxProtected { what: "w" },
+            Error::ProfilesCorrupt {
+                path: p.clone(),
+                reason: "r".into(),
+            },
+            Error::LockFileCorrupt {
+                path: p.clone(),
+                reason: "r".into(),
+            },
+            Error::UnsupportedVersion {
+                path: p.clone(),
+                found: 9,
+                supported: 1,
+            },
+            Error::io("read", p, std::io::Error::other("x")),
+            Error::KeyringUnavailable { detail: "d".into() },
+            Error::KeyringLocked { detail: "d".into() },
+            Error::KeyringError { detail: "d".into() },
+            Error::CredentialsNotSet {
+                profile_id: "p".into(),
+            },
+            Error::LockNotSet,
+            Error::WrongPassphrase,
+            Error::ReadOnly {
+                profile_id: "p".into(),
+                action: "mutate",
+            },
+            Error::AppLocked { what: "w" },
+        ];
+        for failure in [
+            ConnectionFailure::Unauthorized,
+            ConnectionFailure::Unreachable,
+            ConnectionFailure::Timeout,
+            ConnectionFailure::ServerError,
+            ConnectionFailure::Rejected,
+            ConnectionFailure::NotFound,
+            ConnectionFailure::BadResponse,
+            ConnectionFailure::Other,
+        ] {
+            v.push(Error::Connection {
+                failure,
+                client_code: "x",
+                message: "m".into(),
+            });
+        }
+        for e in &v {
+            match e {
+                Error::InvalidName { .. }
+                | Error::DuplicateName { .. }
+                | Error::InvalidBaseUrl { .. }
+                | Error::InvalidTier
+                | Error::InvalidDefaultPg { .. }
+                | Error::InvalidTimeZone { .. }
+                | Error::InvalidMode { .. }
+                | Error::InvalidCredentials { .. }
+                | Error::InvalidPassphrase { .. }
+                | Error::ProfileNotFound { .. }
+                | Error::SandboxProtected { .. }
+                | Error::ProfilesCorrupt { .. }
+                | Error::LockFileCorrupt { .. }
+                | Error::UnsupportedVersion { .. }
+                | Error::Io { .. }
+                | Error::KeyringUnavailable { .. }
+                | Error::KeyringLocked { .. }
+                | Error::KeyringError { .. }
+                | Error::CredentialsNotSet { .. }
+                | Error::LockNotSet
+                | Error::WrongPassphrase
+                | Error::ReadOnly { .. }
+                | Error::AppLocked { .. }
+                | Error::Connection { .. } => {}
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn all_codes_lists_exactly_the_codes_returned() {
+        let listed: BTreeSet<&str> = ALL_CODES.iter().copied().collect();
+        assert_eq!(listed.len(), ALL_CODES.len(), "duplicate in ALL_CODES");
+        let returned: BTreeSet<&str> = samples().iter().map(Error::code).collect();
+        assert_eq!(listed, returned);
+        for code in ALL_CODES {
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{code} is not snake_case"
+            );
+        }
+    }
+
+    #[test]
+    fn serializes_as_code_message_details() {
+        let v = serde_json::to_value(Error::InvalidTier).unwrap_or_default();
+        assert_eq!(v["code"], "invalid_tier");
+        assert_eq!(v["details"]["field"], "tier");
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("3 characters"))
+        );
+    }
+
+    #[test]
+    fn keyring_messages_say_what_to_do() {
+        let e = Error::KeyringUnavailable {
+            detail: "no bus".into(),
+        };
+        assert!(e.to_string().contains("start gnome-keyring"), "{e}");
+        let e = Error::KeyringLocked {
+            detail: "locked".into(),
+        };
+        assert!(e.to_string().contains("unlock"), "{e}");
+    }
+}

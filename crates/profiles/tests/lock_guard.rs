@@ -1,0 +1,224 @@
+//! The app lock (argon2) and the authorize matrix.
+
+use subdesk_profiles::{
+    ActionKind, AppLock, LOCK_FILE, LockSettings, Mode, Profile, SecretString, authorize,
+};
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s)
+}
+
+#[test]
+fn passphrase_is_hashed_checked_and_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lock = AppLock::open(dir.path()).expect("open");
+    assert!(!lock.is_enabled() && !lock.is_locked());
+    assert_eq!(
+        lock.verify(&secret("whatever1")).expect_err("none").code(),
+        "lock_not_set"
+    );
+    assert_eq!(lock.lock().expect_err("none").code(), "lock_not_set");
+    assert_eq!(
+        lock.set_passphrase(&secret("short"), None)
+            .expect_err("short")
+            .code(),
+        "invalid_passphrase"
+    );
+
+    lock.set_passphrase(&secret("correct horse 1"), None)
+        .expect("set");
+    assert!(
+        lock.is_enabled() && !lock.is_locked(),
+        "whoever set it is unlocked"
+    );
+    let text = std::fs::read_to_string(dir.path().join(LOCK_FILE)).expect("lock.json");
+    assert!(text.contains("$argon2id$"), "{text}");
+    assert!(!text.contains("correct horse"), "{text}");
+
+    // A restart starts locked.
+    let mut lock = AppLock::open(dir.path()).expect("reopen");
+    assert!(lock.is_locked());
+    assert_eq!(
+        lock.unlock(&secret("wrong horse 1"))
+            .expect_err("wrong")
+            .code(),
+        "wrong_passphrase"
+    );
+    assert!(lock.is_locked());
+    lock.unlock(&secret("correct horse 1")).expect("unlock");
+    assert!(!lock.is_locked());
+    lock.lock().expect("lock again");
+    assert!(lock.is_locked());
+
+    // Changing needs the current passphrase.
+    assert_eq!(
+        lock.set_passphrase(&secret("new passphrase"), None)
+            .expect_err("no current")
+            .code(),
+        "wrong_passphrase"
+    );
+    assert_eq!(
+        lock.set_passphrase(&secret("new passphrase"), Some(&secret("nope nope")))
+            .expect_err("wrong current")
+            .code(),
+        "wrong_passphrase"
+    );
+    lock.set_passphrase(&secret("new passphrase"), Some(&secret("correct horse 1")))
+        .expect("change");
+    let other = AppLock::open(dir.path()).expect("reopen");
+    assert!(other.verify(&secret("new passphrase")).is_ok());
+    assert_eq!(
+        other
+            .verify(&secret("correct horse 1"))
+            .expect_err("old")
+            .code(),
+        "wrong_passphrase"
+    );
+
+    // Clearing needs it too; then nothing is locked.
+    assert_eq!(
+        lock.clear(&secret("correct horse 1"))
+            .expect_err("old")
+            .code(),
+        "wrong_passphrase"
+    );
+    lock.clear(&secret("new passphrase")).expect("clear");
+    assert!(!lock.is_enabled());
+    assert!(!AppLock::open(dir.path()).expect("reopen").is_enabled());
+}
+
+#[test]
+fn a_locked_app_cannot_switch_its_guard_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lock = AppLock::open(dir.path()).expect("open");
+    lock.set_passphrase(&secret("passphrase 1"), None)
+        .expect("set");
+    let mut lock = AppLock::open(dir.path()).expect("reopen");
+    let off = LockSettings {
+        open_live_profile: false,
+        move_money: false,
+        mutate: false,
+    };
+    assert_eq!(
+        lock.set_settings(off).expect_err("locked").code(),
+        "app_locked"
+    );
+    lock.unlock(&secret("passphrase 1")).expect("unlock");
+    lock.set_settings(off).expect("unlocked");
+    assert_eq!(AppLock::open(dir.path()).expect("reopen").settings(), off);
+}
+
+#[test]
+fn a_damaged_lock_file_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(LOCK_FILE), "{\"version\":1,\"phc\":\"not a hash\",\"settings\":{\"open_live_profile\":true,\"move_money\":true}}")
+        .expect("write");
+    assert_eq!(
+        AppLock::open(dir.path()).expect_err("bad").code(),
+        "lock_file_corrupt"
+    );
+    std::fs::write(dir.path().join(LOCK_FILE), "garbage").expect("write");
+    assert_eq!(
+        AppLock::open(dir.path()).expect_err("bad").code(),
+        "lock_file_corrupt"
+    );
+}
+
+fn profile(mode: Mode, read_only: bool) -> Profile {
+    let mut p = Profile::sandbox(0);
+    p.id = format!("{}-p", mode.as_str());
+    p.mode = mode;
+    p.read_only = read_only;
+    p
+}
+
+/// A lock in the given state with the given settings (in memory, nothing written).
+fn lock_with(locked: bool, settings: LockSettings) -> AppLock {
+    let mut lock = AppLock::disabled();
+    if locked {
+        lock.set_passphrase(&secret("matrix pass"), None)
+            .expect("set");
+        lock.set_settings(settings).expect("settings");
+        lock.lock().expect("lock");
+    } else {
+        lock.set_passphrase(&secret("matrix pass"), None)
+            .expect("set");
+        lock.set_settings(settings).expect("settings");
+    }
+    lock
+}
+
+#[test]
+fn authorize_matrix() {
+    use ActionKind::*;
+    use Mode::*;
+    let defaults = LockSettings::default(); // live profiles and money guarded
+    let strict = LockSettings {
+        mutate: true,
+        ..defaults
+    };
+    let unlocked = lock_with(false, defaults);
+    let locked = lock_with(true, defaults);
+    let locked_strict = lock_with(true, strict);
+    let no_lock = AppLock::disabled();
+
+    // (mode, read_only, lock, action) -> expected code or None for allowed.
+    let cases: Vec<(Mode, bool, &AppLock, ActionKind, Option<&str>)> = vec![
+        // Read-only refuses every non-read action, locked or not, any mode.
+        (Live, true, &no_lock, Read, None),
+        (Live, true, &no_lock, Mutate, Some("read_only")),
+        (Live, true, &no_lock, MoveMoney, Some("read_only")),
+        (Test, true, &unlocked, Mutate, Some("read_only")),
+        (Test, true, &unlocked, MoveMoney, Some("read_only")),
+        (Sandbox, true, &no_lock, Mutate, Some("read_only")),
+        (Sandbox, true, &no_lock, MoveMoney, Some("read_only")),
+        // No passphrase / unlocked: everything allowed for a writable profile.
+        (Live, false, &no_lock, MoveMoney, None),
+        (Live, false, &unlocked, MoveMoney, None),
+        (Test, false, &unlocked, Mutate, None),
+        // Locked, default settings: live needs the passphrase even to open (read);
+        // test needs it to move money only.
+        (Live, false, &locked, Read, Some("app_locked")),
+        (Live, false, &locked, Mutate, Some("app_locked")),
+        (Live, false, &locked, MoveMoney, Some("app_locked")),
+        (Test, false, &locked, Read, None),
+        (Test, false, &locked, Mutate, None),
+        (Test, false, &locked, MoveMoney, Some("app_locked")),
+        // Locked with "mutate" guarded: a locked app is read-only on test too.
+        (Test, false, &locked_strict, Mutate, Some("app_locked")),
+        (Test, false, &locked_strict, Read, None),
+        // The sandbox never needs the lock.
+        (Sandbox, false, &locked, Read, None),
+        (Sandbox, false, &locked, Mutate, None),
+        (Sandbox, false, &locked, MoveMoney, None),
+        (Sandbox, false, &locked_strict, MoveMoney, None),
+    ];
+    for (mode, ro, lock, action, expected) in cases {
+        let got = authorize(&profile(mode, ro), action, lock)
+            .err()
+            .map(|e| e.code());
+        assert_eq!(
+            got,
+            expected,
+            "{mode:?} read_only={ro} locked={} {action:?}",
+            lock.is_locked()
+        );
+    }
+
+    // Only money guarded: a locked app still opens live profiles, refuses charges.
+    let money_only = lock_with(
+        true,
+        LockSettings {
+            open_live_profile: false,
+            move_money: true,
+            mutate: false,
+        },
+    );
+    assert!(authorize(&profile(Live, false), Read, &money_only).is_ok());
+    assert!(authorize(&profile(Live, false), Mutate, &money_only).is_ok());
+    let e = authorize(&profile(Live, false), MoveMoney, &money_only).expect_err("guarded");
+    assert_eq!(e.code(), "app_locked");
+    assert!(e.to_string().contains("move money"), "{e}");
+    let e = authorize(&profile(Live, true), MoveMoney, &money_only).expect_err("ro");
+    assert_eq!(e.details()["action"], "move_money");
+}

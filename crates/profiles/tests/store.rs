@@ -1,0 +1,399 @@
+//! profiles.json: round trip, rules, damage, and two writers at once.
+
+use std::path::Path;
+use std::process::Command;
+
+use subdesk_profiles::{
+    DEFAULT_BASE_URL, Mode, PROFILES_FILE, Profile, ProfileInput, ProfileStore, SANDBOX_ID,
+};
+
+fn code<T: std::fmt::Debug>(r: subdesk_profiles::Result<T>) -> &'static str {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.code(),
+    }
+}
+
+fn input(name: &str, mode: Mode) -> ProfileInput {
+    ProfileInput::new(name, mode)
+}
+
+#[test]
+fn first_open_creates_the_sandbox_and_profiles_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    let list = store.list().expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id, SANDBOX_ID);
+    assert_eq!(list[0].mode, Mode::Sandbox);
+    assert_eq!(list[0].base_url, "");
+    assert_eq!(list[0].time_zone, "Asia/Seoul");
+    assert_eq!(store.active().expect("active").id, SANDBOX_ID);
+
+    let live = store
+        .add(&ProfileInput {
+            tier: Some("AB1".into()),
+            default_pg: Some("nice.nictest04m".into()),
+            time_zone: Some("UTC".into()),
+            read_only: true,
+            ..input("  Gangnam Store ", Mode::Live)
+        })
+        .expect("add live");
+    assert_eq!(live.id, "gangnam-store");
+    assert_eq!(live.name, "Gangnam Store");
+    assert_eq!(live.base_url, DEFAULT_BASE_URL);
+    assert!(live.created_at > 1_700_000_000);
+    let test = store
+        .add(&ProfileInput {
+            base_url: Some("http://127.0.0.1:8080/".into()),
+            ..input("강남점 테스트", Mode::Test)
+        })
+        .expect("add test");
+    assert_eq!(
+        test.id, "profile",
+        "a Korean-only name still gets an ASCII id"
+    );
+    assert_eq!(test.base_url, "http://127.0.0.1:8080");
+    store.set_active(&live.id).expect("set active");
+
+    // A second store on the same folder (the CLI) sees all of it.
+    let other = ProfileStore::open(dir.path()).expect("reopen");
+    assert_eq!(other.list().expect("list"), store.list().expect("list"));
+    assert_eq!(other.get(&live.id).expect("get"), live);
+    assert_eq!(other.active().expect("active"), live);
+
+    // Rename keeps the id (it names the data folder).
+    let renamed = other
+        .update(
+            &live.id,
+            &ProfileInput {
+                read_only: false,
+                ..input("Gangnam (main)", Mode::Live)
+            },
+        )
+        .expect("update");
+    assert_eq!(renamed.id, live.id);
+    assert_eq!(renamed.created_at, live.created_at);
+    assert_eq!(renamed.tier, None);
+    assert!(!renamed.read_only);
+    assert_eq!(store.get(&live.id).expect("get").name, "Gangnam (main)");
+
+    // The file is plain JSON in snake_case, as the app and CLI both expect.
+    let text = std::fs::read_to_string(dir.path().join(PROFILES_FILE)).expect("read");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["active"], "gangnam-store");
+    assert_eq!(v["profiles"][1]["mode"], "live");
+    assert_eq!(v["profiles"][1]["read_only"], false);
+    assert_no_temp_files(dir.path());
+}
+
+#[test]
+fn the_sandbox_cannot_be_removed_or_changed_into_something_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    assert_eq!(code(store.remove(SANDBOX_ID)), "sandbox_protected");
+    assert_eq!(
+        code(store.update(SANDBOX_ID, &input("Sandbox", Mode::Test))),
+        "sandbox_protected"
+    );
+    assert_eq!(
+        code(store.update(
+            SANDBOX_ID,
+            &ProfileInput {
+                base_url: Some("http://127.0.0.1:1".into()),
+                ..input("Sandbox", Mode::Sandbox)
+            }
+        )),
+        "invalid_base_url"
+    );
+    // Its name, zone and role are the user's to change.
+    let p = store
+        .update(
+            SANDBOX_ID,
+            &ProfileInput {
+                read_only: true,
+                ..input("연습", Mode::Sandbox)
+            },
+        )
+        .expect("rename sandbox");
+    assert_eq!((p.name.as_str(), p.read_only), ("연습", true));
+    assert_eq!(
+        code(store.add(&input("Second sandbox", Mode::Sandbox))),
+        "invalid_mode"
+    );
+    let t = store.add(&input("Test", Mode::Test)).expect("add");
+    assert_eq!(
+        code(store.update(&t.id, &input("Test", Mode::Live))),
+        "invalid_mode"
+    );
+    assert_eq!(
+        code(store.update(&t.id, &input("Test", Mode::Sandbox))),
+        "sandbox_protected"
+    );
+    assert_eq!(store.list().expect("list").len(), 2);
+}
+
+#[test]
+fn validation_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    store.add(&input("Live Store", Mode::Live)).expect("add");
+    let cases: Vec<(ProfileInput, &str)> = vec![
+        (input("", Mode::Live), "invalid_name"),
+        (input(&"가".repeat(41), Mode::Live), "invalid_name"),
+        (input("live store ", Mode::Test), "duplicate_name"),
+        (input("SANDBOX", Mode::Test), "duplicate_name"),
+        (
+            ProfileInput {
+                base_url: Some("http://api.iamport.kr".into()),
+                ..input("A", Mode::Live)
+            },
+            "invalid_base_url",
+        ),
+        (
+            ProfileInput {
+                base_url: Some("https://key:secret@api.iamport.kr".into()),
+                ..input("A", Mode::Test)
+            },
+            "invalid_base_url",
+        ),
+        (
+            ProfileInput {
+                tier: Some("ab1".into()),
+                ..input("A", Mode::Live)
+            },
+            "invalid_tier",
+        ),
+        (
+            ProfileInput {
+                tier: Some("ABCD".into()),
+                ..input("A", Mode::Live)
+            },
+            "invalid_tier",
+        ),
+        (
+            ProfileInput {
+                time_zone: Some("Seoul time".into()),
+                ..input("A", Mode::Live)
+            },
+            "invalid_time_zone",
+        ),
+        (
+            ProfileInput {
+                default_pg: Some("nice kcp".into()),
+                ..input("A", Mode::Live)
+            },
+            "invalid_default_pg",
+        ),
+    ];
+    for (inp, expected) in cases {
+        assert_eq!(code(store.add(&inp)), expected, "{inp:?}");
+    }
+    assert_eq!(
+        store.list().expect("list").len(),
+        2,
+        "nothing invalid was stored"
+    );
+    assert_eq!(code(store.get("nope")), "profile_not_found");
+    assert_eq!(code(store.set_active("nope")), "profile_not_found");
+    assert_eq!(code(store.remove("nope")), "profile_not_found");
+    let e = store
+        .add(&input("LIVE STORE", Mode::Live))
+        .expect_err("dup");
+    assert_eq!(e.details()["field"], "name");
+}
+
+#[test]
+fn removed_ids_are_never_reused_and_active_falls_back_to_the_sandbox() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    let a = store.add(&input("Shop", Mode::Live)).expect("add");
+    store.set_active(&a.id).expect("activate");
+    let removed = store.remove(&a.id).expect("remove");
+    assert_eq!(removed.id, "shop");
+    assert_eq!(store.active().expect("active").id, SANDBOX_ID);
+    // Same name again: a new id, so it cannot open the old profile's database.
+    let b = store.add(&input("Shop", Mode::Live)).expect("add again");
+    assert_eq!(b.id, "shop-2");
+}
+
+#[test]
+fn a_damaged_file_is_reported_kept_and_only_reset_on_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    store.add(&input("Shop", Mode::Live)).expect("add");
+    let path = dir.path().join(PROFILES_FILE);
+    let garbage = b"{\"version\": 1, \"active\": \"sandbox\", \"profiles\": [trunc";
+    std::fs::write(&path, garbage).expect("damage");
+
+    let e = ProfileStore::open(dir.path()).expect_err("corrupt");
+    assert_eq!(e.code(), "profiles_corrupt");
+    assert!(e.to_string().contains("profiles.json"), "{e}");
+    assert!(e.to_string().contains("reset"), "{e}");
+    assert_eq!(code(store.list()), "profiles_corrupt");
+    assert_eq!(
+        code(store.add(&input("Other", Mode::Test))),
+        "profiles_corrupt"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        garbage,
+        "never silently reset"
+    );
+
+    let backup = ProfileStore::reset_corrupt(dir.path())
+        .expect("reset")
+        .expect("a backup was made");
+    assert!(
+        backup
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("profiles.json.corrupt-")),
+        "{}",
+        backup.display()
+    );
+    assert_eq!(std::fs::read(&backup).expect("backup"), garbage);
+    let list = store.list().expect("fresh file");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id, SANDBOX_ID);
+    // A healthy file is left alone.
+    assert_eq!(ProfileStore::reset_corrupt(dir.path()).expect("noop"), None);
+    assert_eq!(store.list().expect("list").len(), 1);
+}
+
+#[test]
+fn rule_breaking_hand_edits_are_corrupt_not_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    store.add(&input("Shop", Mode::Live)).expect("add");
+    let path = dir.path().join(PROFILES_FILE);
+    let good = std::fs::read_to_string(&path).expect("read");
+
+    // A misspelt field must not silently make a finance profile writable.
+    let typo = good.replacen("\"read_only\": false", "\"readonly\": true", 1);
+    std::fs::write(&path, &typo).expect("write");
+    assert_eq!(code(store.list()), "profiles_corrupt");
+
+    let http_live = good.replace("https://api.iamport.kr", "http://api.iamport.kr");
+    std::fs::write(&path, &http_live).expect("write");
+    let e = store.list().expect_err("http live");
+    assert_eq!(e.code(), "profiles_corrupt");
+    assert!(e.to_string().contains("shop"), "{e}");
+
+    let newer = good.replacen("\"version\": 1", "\"version\": 7", 1);
+    std::fs::write(&path, &newer).expect("write");
+    assert_eq!(code(store.list()), "unsupported_version");
+    assert_eq!(
+        code(ProfileStore::reset_corrupt(dir.path())),
+        "unsupported_version"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        newer,
+        "a newer file is never reset"
+    );
+
+    // Removing the sandbox by hand is repaired, not fatal.
+    let mut v: serde_json::Value = serde_json::from_str(&good).expect("json");
+    let profiles = v["profiles"].as_array_mut().expect("array");
+    profiles.retain(|p| p["id"] != SANDBOX_ID);
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let ids: Vec<String> = store
+        .list()
+        .expect("list")
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, ["sandbox", "shop"]);
+}
+
+#[test]
+fn an_unreadable_file_is_an_io_error_not_corruption() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    let path = dir.path().join(PROFILES_FILE);
+    std::fs::remove_file(&path).expect("rm");
+    std::fs::create_dir(&path).expect("a folder where the file should be");
+    assert_eq!(code(store.list()), "io_error");
+    assert_eq!(code(ProfileStore::reset_corrupt(dir.path())), "io_error");
+    assert!(path.is_dir(), "left as it was");
+}
+
+#[test]
+fn concurrent_writers_in_threads_lose_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    ProfileStore::open(dir.path()).expect("open");
+    let threads: Vec<_> = (0..3)
+        .map(|t| {
+            let path = dir.path().to_owned();
+            std::thread::spawn(move || {
+                // Each thread its own store and file handles, like separate processes.
+                let store = ProfileStore::open(&path).expect("open");
+                for i in 0..12 {
+                    store
+                        .add(&input(&format!("thread {t} shop {i}"), Mode::Test))
+                        .expect("add");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("thread");
+    }
+    let store = ProfileStore::open(dir.path()).expect("open");
+    assert_eq!(store.list().expect("list").len(), 1 + 3 * 12);
+    assert_no_temp_files(dir.path());
+}
+
+const WRITER_ENV: &str = "SUBDESK_PROFILES_WRITER_DIR";
+
+/// The child side of the two-process test. Does nothing in a normal run.
+#[test]
+fn writer_child() {
+    let Ok(dir) = std::env::var(WRITER_ENV) else {
+        return;
+    };
+    let store = ProfileStore::open(&dir).expect("open");
+    for i in 0..25 {
+        store
+            .add(&input(&format!("child shop {i}"), Mode::Live))
+            .expect("child add");
+    }
+}
+
+#[test]
+fn concurrent_writers_in_two_processes_lose_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .args(["writer_child", "--exact", "--test-threads=1"])
+        .env(WRITER_ENV, dir.path())
+        .spawn()
+        .expect("spawn");
+    for i in 0..25 {
+        store
+            .add(&input(&format!("parent shop {i}"), Mode::Test))
+            .expect("parent add");
+    }
+    assert!(
+        child.wait().expect("wait").success(),
+        "the child's writes failed"
+    );
+    let list: Vec<Profile> = store.list().expect("list");
+    assert_eq!(list.len(), 1 + 25 + 25);
+    let mut ids: Vec<&str> = list.iter().map(|p| p.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 51, "ids are unique across writers");
+}
+
+fn assert_no_temp_files(dir: &Path) {
+    let leftovers: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

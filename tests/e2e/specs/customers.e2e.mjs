@@ -1,0 +1,126 @@
+// Issue 8 as a merchant meets it, on the real app and its built-in sandbox: issue a key
+// with an approving test card, find the customer by card last four and by a Korean name,
+// open them; a card that fails at issuance shows its reason; an invalid card number shows
+// the inline error and nothing reaches the sandbox (its request log proves it).
+import { browser, $, $$, expect } from "@wdio/globals";
+import path from "node:path";
+
+const artifacts = process.env.E2E_ARTIFACTS ?? ".";
+const shot = (name) => browser.saveScreenshot(path.join(artifacts, `${name}.png`));
+
+async function sandboxUrl() {
+  await $('[data-testid="nav-dashboard"]').click();
+  const el = await $('[data-testid="api-address"]');
+  await el.waitForDisplayed();
+  return el.getText();
+}
+
+async function sandboxRequests(url) {
+  const res = await fetch(`${url}/__sandbox/requests`);
+  expect(res.status).toBe(200);
+  const body = await res.json();
+  const list = Array.isArray(body) ? body : (body.requests ?? body.response);
+  expect(Array.isArray(list)).toBe(true);
+  return list;
+}
+
+/** Clicks an element after centring it: the status bar is fixed over the page's bottom edge. */
+async function click(selector) {
+  const el = typeof selector === "string" ? await $(selector) : selector;
+  await el.waitForDisplayed();
+  await browser.execute((node) => node.scrollIntoView({ block: "center" }), el);
+  await el.click();
+}
+
+async function type(testid, text) {
+  const el = await $(`[data-testid="${testid}"]`);
+  await click(el);
+  await el.setValue(text);
+}
+
+async function choose(testid, option) {
+  await click(`[data-testid="${testid}"]`);
+  await click(await $(`//div[@role="option"][normalize-space()="${option}"]`));
+}
+
+async function openIssueForm() {
+  await $('[data-testid="nav-customers"]').click();
+  await $('[data-testid="open-issue-key"]').click();
+  await $('[data-testid="issue-card-number"]').waitForDisplayed({ timeout: 20000 });
+}
+
+async function fillCard({ number, name }) {
+  await type("issue-card-number", number);
+  await choose("issue-expiry-month", "12");
+  await choose("issue-expiry-year", String(new Date().getFullYear() + 3));
+  await type("issue-birth", "900101");
+  await type("issue-pwd", "12");
+  if (name) await type("issue-name", name);
+}
+
+describe("customers and billing keys", () => {
+  let url;
+  before(async () => {
+    url = await sandboxUrl();
+  });
+
+  it("refuses an invalid card number inline and sends nothing", async () => {
+    await fetch(`${url}/__sandbox/requests`, { method: "DELETE" });
+    await openIssueForm();
+    await fillCard({ number: "4242424242424241" });
+    await click('[data-testid="issue-submit"]');
+    const error = await $('//*[contains(text(),"올바른 카드번호가 아닙니다")]');
+    await error.waitForDisplayed();
+    await shot("issue-invalid-ko");
+    const log = await sandboxRequests(url);
+    // The form itself asked for the account's channels, so the log is live...
+    expect(log.some((r) => r.path === "/users/pg")).toBe(true);
+    // ...and no key issuance reached the sandbox.
+    expect(log.filter((r) => r.path.startsWith("/subscribe/customers/")).length).toBe(0);
+  });
+
+  it("issues a key with an approving test card and shows it as PortOne returned it", async () => {
+    await openIssueForm();
+    await fillCard({ number: "4242424242424242", name: "김민준" });
+    await click('[data-testid="issue-submit"]');
+    const done = await $('[data-testid="issue-success"]');
+    await done.waitForDisplayed({ timeout: 30000 });
+    const key = await $('[data-testid="issued-key"]').getText();
+    expect(key).toContain("4242");
+    expect(key).not.toContain("4242-4242-4242-4242");
+    // The card has left the form's state: issuing another starts empty.
+    await shot("issue-success-ko");
+  });
+
+  it("finds the customer by card last four and by a Korean name, and opens them", async () => {
+    await $('[data-testid="nav-customers"]').click();
+    for (const query of ["4242", "민준", "ㄱㅁㅈ"]) {
+      const box = await $('[data-testid="customer-search"]');
+      await box.click();
+      await box.clearValue();
+      await box.setValue(query);
+      await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length === 1, {
+        timeoutMsg: `search ${query} did not find exactly one customer`,
+      });
+    }
+    await shot("customers-ko");
+    await click('[data-testid="customer-row"]');
+    const title = await $('[data-testid="page-title"]');
+    await browser.waitUntil(async () => (await title.getText()) === "김민준");
+    await expect($('[data-testid="key-card"]')).toHaveText(expect.stringContaining("nice"));
+    await shot("customer-detail-ko");
+  });
+
+  it("shows the reason when a card fails at issuance", async () => {
+    await openIssueForm();
+    await fillCard({ number: "9410000000000054" });
+    await click('[data-testid="issue-submit"]');
+    const failure = await $('[data-testid="issue-failure"]');
+    await failure.waitForDisplayed({ timeout: 30000 });
+    const text = await failure.getProperty("textContent");
+    // The translated refusal, with the card company's own words after it.
+    expect(text).toContain("i'mport가 요청을 거절했습니다");
+    expect(text).toContain("카드정보 인증");
+    await shot("issue-failed-ko");
+  });
+});
