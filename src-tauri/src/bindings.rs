@@ -6,7 +6,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands::{data, keys, shell};
+use crate::commands::{data, keys, profiles, shell};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -14,7 +14,7 @@ pub const BINDINGS_HEADER: &str =
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
-            shell::app_status::<tauri::Wry>,
+            shell::app_status,
             shell::get_settings::<tauri::Wry>,
             shell::set_language::<tauri::Wry>,
             shell::set_time_zone::<tauri::Wry>,
@@ -38,6 +38,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::apply_import,
             keys::sandbox_test_cards,
             keys::pg_channels,
+            profiles::list_profiles,
+            profiles::switch_profile,
+            profiles::add_profile,
+            profiles::update_profile,
+            profiles::remove_profile,
+            profiles::save_credentials,
+            profiles::credential_status,
+            profiles::test_connection,
+            profiles::lock_status,
+            profiles::unlock_app,
+            profiles::lock_app,
+            profiles::set_passphrase,
+            profiles::clear_passphrase,
+            profiles::set_lock_settings,
         ])
         .error_handling(ErrorHandlingMode::Throw)
         // Most IPC types only travel one way; one TypeScript type per Rust type reads better.

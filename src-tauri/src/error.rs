@@ -56,6 +56,7 @@ pub mod codes {
     pub const CREDENTIALS_MISSING: &str = "credentials_missing";
     pub const NO_SESSION: &str = "no_session";
     pub const INVALID_FORM: &str = "invalid_form";
+    pub const COMMAND_NOT_ALLOWED: &str = "command_not_allowed";
 
     /// Every code the shell can emit, so a test can check that the UI translates each one.
     pub const ALL: &[&str] = &[
@@ -68,6 +69,7 @@ pub mod codes {
         CREDENTIALS_MISSING,
         NO_SESSION,
         INVALID_FORM,
+        COMMAND_NOT_ALLOWED,
     ];
 }
 
@@ -76,7 +78,10 @@ pub type IpcResult<T> = Result<T, IpcError>;
 /// Every error code the UI may receive: the shell's own and those of the core crates.
 pub fn all_codes() -> Vec<&'static str> {
     let mut all = codes::ALL.to_vec();
-    for code in subdesk_billing::error::ALL_CODES {
+    let core = subdesk_billing::error::ALL_CODES
+        .iter()
+        .chain(subdesk_profiles::ALL_CODES);
+    for code in core {
         if !all.contains(code) {
             all.push(code);
         }
@@ -119,5 +124,15 @@ impl From<subdesk_billing::Error> for IpcError {
 impl From<subdesk_iamport::Error> for IpcError {
     fn from(e: subdesk_iamport::Error) -> Self {
         subdesk_billing::Error::Api(e).into()
+    }
+}
+
+impl From<subdesk_profiles::Error> for IpcError {
+    fn from(e: subdesk_profiles::Error) -> Self {
+        Self {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            details: Some(e.details()),
+        }
     }
 }

@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
+use secrecy::ExposeSecret;
 use subdesk_billing::{OpenOptions, Store};
-use subdesk_iamport::{Client, Config, SecretString};
+use subdesk_iamport::{Client, Config, SecretString, Tier};
+use subdesk_profiles::{Credentials, Mode, Profile};
 
-use crate::error::{IpcError, IpcResult};
-use crate::profiles::{Mode, Profile};
-use crate::state::Paths;
+use crate::error::{IpcError, IpcResult, codes};
+use crate::state::AppState;
 
 pub struct Session {
     pub profile: Profile,
@@ -21,13 +22,9 @@ pub const DB_FILE: &str = "subdesk.db";
 
 impl Session {
     /// Opens the profile's database (migrating it, with a backup first) and prepares its
-    /// client. `sandbox_url` is the embedded sandbox's address for the sandbox profile.
-    pub fn open(
-        profile: &Profile,
-        paths: &Paths,
-        sandbox_url: Option<&str>,
-    ) -> IpcResult<Arc<Self>> {
-        let dir = paths.profile_dir(&profile.id);
+    /// client with the profile's credentials from the keyring.
+    pub fn open(profile: &Profile, state: &AppState) -> IpcResult<Arc<Self>> {
+        let dir = state.paths.profile_dir(&profile.id);
         std::fs::create_dir_all(&dir)
             .map_err(|e| IpcError::internal(format!("cannot create {}: {e}", dir.display())))?;
         let store = Store::open_with(
@@ -37,7 +34,7 @@ impl Session {
                 ..OpenOptions::default()
             },
         )?;
-        let client = client_for(profile, sandbox_url)?;
+        let client = client_for(profile, state)?;
         Ok(Arc::new(Self {
             profile: profile.clone(),
             store,
@@ -46,27 +43,42 @@ impl Session {
     }
 }
 
-fn client_for(profile: &Profile, sandbox_url: Option<&str>) -> IpcResult<Client> {
-    let config = match profile.mode {
-        Mode::Sandbox => {
-            let url = sandbox_url.ok_or_else(|| {
-                IpcError::new(
-                    crate::error::codes::SANDBOX_UNAVAILABLE,
-                    "the built-in sandbox is not running",
-                )
-            })?;
-            Config::new(
-                subdesk_sandbox::DEFAULT_IMP_KEY,
-                SecretString::from(subdesk_sandbox::DEFAULT_IMP_SECRET),
+/// The API address a profile talks to: the running sandbox's for the sandbox profile.
+pub fn base_url(profile: &Profile, state: &AppState) -> IpcResult<String> {
+    match profile.mode {
+        Mode::Sandbox => state.sandbox_url.clone().ok_or_else(|| {
+            IpcError::new(
+                codes::SANDBOX_UNAVAILABLE,
+                "the built-in sandbox is not running",
             )
-            .base_url(url)?
-        }
-        Mode::Test | Mode::Live => {
-            return Err(IpcError::new(
-                crate::error::codes::CREDENTIALS_MISSING,
-                "this profile has no API credentials yet",
-            ));
-        }
-    };
+        }),
+        Mode::Test | Mode::Live => Ok(profile.base_url.clone()),
+    }
+}
+
+/// The profile's credentials: the sandbox's public defaults, or the keyring's entry.
+pub fn credentials(profile: &Profile, state: &AppState) -> IpcResult<Credentials> {
+    if profile.is_sandbox() {
+        return Ok(Credentials::sandbox());
+    }
+    let creds = state.credentials.load(profile)?;
+    // Whatever reaches a log line later is masked, even if some error echoes it.
+    state
+        .redactor
+        .register_secret(creds.imp_secret.expose_secret());
+    Ok(creds)
+}
+
+fn client_for(profile: &Profile, state: &AppState) -> IpcResult<Client> {
+    let url = base_url(profile, state)?;
+    let creds = credentials(profile, state)?;
+    let mut config = Config::new(
+        creds.imp_key.clone(),
+        SecretString::from(creds.imp_secret.expose_secret().to_owned()),
+    )
+    .base_url(&url)?;
+    if let Some(tier) = profile.tier.as_deref() {
+        config = config.tier(Tier::new(tier)?);
+    }
     Ok(Client::new(config)?)
 }

@@ -1,6 +1,7 @@
-//! Non-secret settings, kept with tauri-plugin-store in `settings.json` in the app's config
-//! directory: the language, the time zone, the profiles and which one is active.
-//! Secrets never go here (they live in the OS keyring).
+//! The app's own preferences, kept with tauri-plugin-store in `settings.json` in the app's
+//! data directory: the language and the time zone. Profiles are not here: they live in
+//! `profiles.json` (subdesk-profiles), which the CLI shares. Secrets never go to either
+//! file (they live in the OS keyring).
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -8,13 +9,10 @@ use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
 use crate::error::{IpcError, IpcResult, codes};
-use crate::profiles::Profile;
 
 pub const SETTINGS_FILE: &str = "settings.json";
 const KEY_LANGUAGE: &str = "language";
 const KEY_TIME_ZONE: &str = "time_zone";
-const KEY_PROFILES: &str = "profiles";
-const KEY_ACTIVE_PROFILE: &str = "active_profile";
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
 pub enum Language {
@@ -102,21 +100,5 @@ impl<R: Runtime> SettingsStore<R> {
         }
         self.write(KEY_TIME_ZONE, &time_zone)?;
         Ok(self.settings())
-    }
-
-    pub fn profiles(&self) -> Vec<Profile> {
-        self.read(KEY_PROFILES).unwrap_or_default()
-    }
-
-    pub fn save_profiles(&self, profiles: &[Profile]) -> IpcResult<()> {
-        self.write(KEY_PROFILES, &profiles)
-    }
-
-    pub fn active_profile_id(&self) -> Option<String> {
-        self.read(KEY_ACTIVE_PROFILE)
-    }
-
-    pub fn set_active_profile_id(&self, id: &str) -> IpcResult<()> {
-        self.write(KEY_ACTIVE_PROFILE, &id)
     }
 }

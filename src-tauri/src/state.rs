@@ -1,24 +1,23 @@
 //! What the app holds while it runs: where its files are, the log redactor, the embedded
-//! sandbox, and the profiles.
+//! sandbox, the profiles with their keyring credentials, the app lock, and the active
+//! profile's session.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
+use subdesk_profiles::{AppLock, CredentialStore, Profile, ProfileStore};
 use subdesk_sandbox::{Sandbox, SandboxConfig};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::error::{IpcError, IpcResult, codes};
 use crate::logging::{LogGuard, Redactor};
-use crate::profiles::{self, Profile};
 use crate::session::Session;
-use crate::settings::SettingsStore;
 
 /// The app's directories. Overridable through XDG_* variables on Linux, which is how tests
 /// and E2E runs keep the real home untouched.
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub data_dir: PathBuf,
-    pub config_dir: PathBuf,
     pub log_dir: PathBuf,
 }
 
@@ -28,7 +27,6 @@ impl Paths {
         let err = |e: tauri::Error| IpcError::internal(format!("no app directory: {e}"));
         Ok(Self {
             data_dir: path.app_data_dir().map_err(err)?,
-            config_dir: path.app_config_dir().map_err(err)?,
             log_dir: path.app_log_dir().map_err(err)?,
         })
     }
@@ -48,22 +46,17 @@ pub struct AppState {
     pub redactor: Redactor,
     pub sandbox: Mutex<Option<Sandbox>>,
     pub sandbox_url: Option<String>,
+    /// profiles.json in the data dir, shared with subdesk-cli.
+    pub profiles: ProfileStore,
+    pub credentials: CredentialStore,
+    pub lock: Mutex<AppLock>,
     /// The active profile's database and client, or why it could not be opened (a corrupt
-    /// database, missing credentials): the UI shows that instead of crashing.
+    /// database, missing credentials, a locked keyring): the UI shows that instead.
     session: RwLock<Result<Arc<Session>, IpcError>>,
     _log_guard: Option<LogGuard>,
 }
 
 impl AppState {
-    pub fn sandbox_url(&self) -> IpcResult<&str> {
-        self.sandbox_url.as_deref().ok_or_else(|| {
-            IpcError::new(
-                codes::SANDBOX_UNAVAILABLE,
-                "the built-in sandbox is not running",
-            )
-        })
-    }
-
     /// The active profile's session, or the error that keeps it closed.
     pub fn session(&self) -> IpcResult<Arc<Session>> {
         match self.session.read() {
@@ -72,9 +65,14 @@ impl AppState {
         }
     }
 
+    /// The active profile as the profiles file has it.
+    pub fn active_profile(&self) -> IpcResult<Profile> {
+        Ok(self.profiles.active()?)
+    }
+
     /// Opens `profile` and makes it the working session, replacing the previous one.
     pub fn open_session(&self, profile: &Profile) -> IpcResult<Arc<Session>> {
-        let opened = Session::open(profile, &self.paths, self.sandbox_url.as_deref());
+        let opened = Session::open(profile, self);
         if let Err(e) = &opened {
             tracing::error!(profile = %profile.id, code = %e.code, error = %e.message, "profile could not be opened");
         }
@@ -109,17 +107,19 @@ fn start_sandbox(paths: &Paths) -> Result<Sandbox, String> {
     tauri::async_runtime::block_on(Sandbox::start(config)).map_err(|e| e.to_string())
 }
 
-/// Builds the app state at start-up: logging, first-run profile, the sandbox.
+/// Builds the app state at start-up: logging, the profiles (the sandbox profile on first
+/// run), the sandbox, and the active profile's session.
 pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
     let paths = Paths::resolve(app)?;
     let redactor = Redactor::default();
     let log_guard = crate::logging::init(&paths.log_dir, redactor.clone());
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Subdesk starting");
 
-    let settings = SettingsStore::open(app)?;
-    let (profiles, active) = profiles::bootstrap(settings.profiles(), settings.active_profile_id());
-    settings.save_profiles(&profiles)?;
-    settings.set_active_profile_id(&active)?;
+    std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
+        IpcError::internal(format!("cannot create {}: {e}", paths.data_dir.display()))
+    })?;
+    let profiles = ProfileStore::open(&paths.data_dir)?;
+    let lock = AppLock::open(&paths.data_dir)?;
 
     let (sandbox, sandbox_url) = match start_sandbox(&paths) {
         Ok(sandbox) => {
@@ -140,23 +140,16 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
         redactor,
         sandbox: Mutex::new(sandbox),
         sandbox_url,
+        profiles,
+        credentials: CredentialStore::new(),
+        lock: Mutex::new(lock),
         session: RwLock::new(Err(IpcError::new(codes::NO_SESSION, "no profile is open"))),
         _log_guard: log_guard,
     };
-    let (_, profile) = active_profile(&settings);
     // A failure here is kept in the state and shown by the UI; the app still opens.
-    let _ = state.open_session(&profile);
+    if let Ok(profile) = state.active_profile() {
+        let _ = state.open_session(&profile);
+    }
     app.manage(state);
     Ok(())
-}
-
-/// The profile to show as active, repaired if the settings file was edited by hand.
-pub fn active_profile<R: Runtime>(settings: &SettingsStore<R>) -> (Vec<Profile>, Profile) {
-    let (profiles, active) = profiles::bootstrap(settings.profiles(), settings.active_profile_id());
-    let profile = profiles
-        .iter()
-        .find(|p| p.id == active)
-        .cloned()
-        .unwrap_or_else(Profile::sandbox);
-    (profiles, profile)
 }

@@ -55,10 +55,35 @@ export const commands = {
 	sandboxTestCards: () => __TAURI_INVOKE<TestCardView[]>("sandbox_test_cards"),
 	/**  Every channel of the profile's account, for the PG guide's readiness view. */
 	pgChannels: () => __TAURI_INVOKE<PgChannelView[]>("pg_channels"),
+	listProfiles: () => __TAURI_INVOKE<ProfileEntry[]>("list_profiles"),
+	/**
+	 *  Makes `id` the active profile and opens it. A live profile behind the app lock stays
+	 *  closed until the app is unlocked.
+	 */
+	switchProfile: (id: string) => __TAURI_INVOKE<Profile>("switch_profile", { id }),
+	/**  Adds a test or live profile; its credentials, when given, go straight to the keyring. */
+	addProfile: (input: ProfileInput, impKey: string | null, impSecret: string | null) => __TAURI_INVOKE<Profile>("add_profile", { input, impKey, impSecret }),
+	updateProfile: (id: string, input: ProfileInput) => __TAURI_INVOKE<Profile>("update_profile", { id, input }),
+	/**
+	 *  Removes a profile, its keyring entries and nothing else: its database folder stays on
+	 *  disk so that records are never lost by a click (the README says how to delete it).
+	 */
+	removeProfile: (id: string) => __TAURI_INVOKE<null>("remove_profile", { id }),
+	/**  Replaces a profile's credentials in the keyring. */
+	saveCredentials: (id: string, impKey: string, impSecret: string) => __TAURI_INVOKE<CredentialStatus>("save_credentials", { id, impKey, impSecret }),
+	credentialStatus: (id: string) => __TAURI_INVOKE<CredentialStatus>("credential_status", { id }),
+	/**  Gets a token and lists the account's PG channels, or says exactly why it failed. */
+	testConnection: (id: string) => __TAURI_INVOKE<ConnectionReport>("test_connection", { id }),
+	lockStatus: () => __TAURI_INVOKE<LockStatus>("lock_status"),
+	unlockApp: (passphrase: string) => __TAURI_INVOKE<LockStatus>("unlock_app", { passphrase }),
+	lockApp: () => __TAURI_INVOKE<LockStatus>("lock_app"),
+	setPassphrase: (passphrase: string, current: string | null) => __TAURI_INVOKE<LockStatus>("set_passphrase", { passphrase, current }),
+	clearPassphrase: (current: string) => __TAURI_INVOKE<LockStatus>("clear_passphrase", { current }),
+	setLockSettings: (settings: LockSettings) => __TAURI_INVOKE<LockStatus>("set_lock_settings", { settings }),
 };
 
 /* Constants */
-export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","already_charged","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_error"] as const;
+export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","already_charged","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -68,6 +93,9 @@ export type AppStatus = {
 	profiles: ProfileView[],
 	/**  The built-in sandbox's address while it runs. */
 	sandbox_url: string | null,
+	/**  Why the active profile could not be opened, if it could not. */
+	session_error: IpcError | null,
+	lock: LockStatus,
 };
 
 /**  One audit entry. */
@@ -110,6 +138,24 @@ export type CardInput = {
 	pwd_2digit: string | null,
 	/**  A corporate card (무기명 법인카드): birth carries the business number. */
 	corporate: boolean,
+};
+
+/**  What a successful test found. */
+export type ConnectionReport = {
+	/**  The address tested. */
+	base_url: string,
+	/**  The tier code sent, if any. */
+	tier: string | null,
+	/**  Every configured channel, in i'mport's order. */
+	channels: PgChannel[],
+};
+
+/**  Which credentials a profile has, for a "set / not set" display. Never a value. */
+export type CredentialStatus = {
+	/**  imp_key is stored. */
+	imp_key_set: boolean,
+	/**  imp_secret is stored. */
+	imp_secret_set: boolean,
 };
 
 /**  A customer (one billing key) as the UI shows it. */
@@ -280,8 +326,29 @@ export type KeyStatus =
 
 export type Language = "ko" | "en";
 
+/**  What the lock guards while the app is locked. Sandbox profiles are never guarded. */
+export type LockSettings = {
+	/**  Opening (any action on) a live profile needs the passphrase. */
+	open_live_profile: boolean,
+	/**  Charging, scheduling and refunding on test and live profiles need it. */
+	move_money: boolean,
+	/**  Every change (not only money) needs it: a locked app is read-only. */
+	mutate?: boolean,
+};
+
+/**  The lock's state for the UI. */
+export type LockStatus = {
+	/**  A passphrase is set. */
+	enabled: boolean,
+	/**  Enabled and not unlocked in this session. */
+	locked: boolean,
+	/**  What it guards. */
+	settings: LockSettings,
+};
+
+/**  Where a profile's money lives. */
 export type Mode = 
-/**  The built-in sandbox on loopback: no account, no real money. */
+/**  The built-in practice server on loopback. No account, no money. */
 "sandbox" | 
 /**  A real i'mport account on test channels. */
 "test" | 
@@ -368,6 +435,22 @@ export type PaymentQuery = {
 /**  Payment status as i'mport reports it. */
 export type PaymentStatus = "ready" | "paid" | "cancelled" | "failed";
 
+/**  One configured PG channel. */
+export type PgChannel = {
+	/**  PG code, e.g. `nice`. */
+	pg_provider: string,
+	/**  PG merchant id, e.g. `nictest04m`. */
+	pg_id: string,
+	/**  `payment`, `api_payment` or `certification` (as i'mport sends it); `None` if absent. */
+	type: string | null,
+	/**  A test channel. */
+	sandbox: boolean,
+	/**  The channel's display name. */
+	channel_name: string | null,
+	/**  An `api_payment` channel: one billing keys can be charged through. */
+	billing: boolean,
+};
+
 /**  A PG channel configured on the profile's account, as `GET /users/pg` reports it. */
 export type PgChannelView = {
 	pg_provider: string,
@@ -378,6 +461,63 @@ export type PgChannelView = {
 	sandbox: boolean,
 };
 
+/**
+ *  A merchant profile as stored in profiles.json. Holds no secret, by design: the
+ *  credentials live in the OS keyring under the profile's id.
+ */
+export type Profile = {
+	/**
+	 *  Stable slug, also the name of the profile's data folder. Never changes, never
+	 *  reused after the profile is removed (a new profile must not open an old
+	 *  profile's database).
+	 */
+	id: string,
+	/**  Display name, 1–40 characters, unique. */
+	name: string,
+	/**  Sandbox, test or live. */
+	mode: Mode,
+	/**  API address. Empty for the sandbox, whose address is chosen at run time. */
+	base_url: string,
+	/**  Sub-merchant tier code (agency accounts), 3 characters A–Z / 0–9. */
+	tier: string | null,
+	/**  PG used when a charge names none, e.g. `nice.nictest04m`. */
+	default_pg: string | null,
+	/**  IANA zone for showing times. */
+	time_zone: string,
+	/**  Finance role: only reads are allowed. */
+	read_only: boolean,
+	/**  Unix seconds (UTC). */
+	created_at: number,
+};
+
+/**  A profile with whether its credentials are stored (never the credentials). */
+export type ProfileEntry = {
+	profile: Profile,
+	credentials: CredentialStatus,
+	active: boolean,
+};
+
+/**
+ *  What a user enters to create or edit a profile. Everything the UI form sends; the
+ *  id and creation time are the store's business.
+ */
+export type ProfileInput = {
+	/**  Display name. */
+	name: string,
+	/**  Test or live (sandbox only for the built-in profile). */
+	mode: Mode,
+	/**  API address; `None` or empty means the default for the mode. */
+	base_url?: string | null,
+	/**  Tier code; `None` or empty means none. */
+	tier?: string | null,
+	/**  Default PG; `None` or empty means none. */
+	default_pg?: string | null,
+	/**  Time zone; `None` or empty means Asia/Seoul. */
+	time_zone?: string | null,
+	/**  Finance role. */
+	read_only?: boolean,
+};
+
 /**  A profile as the UI sees it: never any secret. */
 export type ProfileView = {
 	id: string,
@@ -385,6 +525,7 @@ export type ProfileView = {
 	mode: Mode,
 	base_url: string,
 	time_zone: string,
+	read_only: boolean,
 };
 
 /**  What one REST-issuing PG needs on `POST /subscribe/customers/{customer_uid}`. */

@@ -4,6 +4,7 @@
 
 pub mod data;
 pub mod keys;
+pub mod profiles;
 pub mod shell;
 
 use std::sync::Arc;

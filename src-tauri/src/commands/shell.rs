@@ -5,11 +5,12 @@ use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
+use subdesk_profiles::{LockStatus, Mode, Profile};
+
 use crate::error::{IpcError, IpcResult};
 use crate::links::check_external_url;
-use crate::profiles::{Mode, Profile};
 use crate::settings::{Language, Settings, SettingsStore};
-use crate::state::{AppState, active_profile};
+use crate::state::AppState;
 
 /// What the shell shows around every screen: the active profile and the sandbox.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -19,6 +20,9 @@ pub struct AppStatus {
     pub profiles: Vec<ProfileView>,
     /// The built-in sandbox's address while it runs.
     pub sandbox_url: Option<String>,
+    /// Why the active profile could not be opened, if it could not.
+    pub session_error: Option<IpcError>,
+    pub lock: LockStatus,
 }
 
 /// A profile as the UI sees it: never any secret.
@@ -29,6 +33,7 @@ pub struct ProfileView {
     pub mode: Mode,
     pub base_url: String,
     pub time_zone: String,
+    pub read_only: bool,
 }
 
 fn view(profile: &Profile, state: &AppState) -> ProfileView {
@@ -42,22 +47,27 @@ fn view(profile: &Profile, state: &AppState) -> ProfileView {
         mode: profile.mode,
         base_url,
         time_zone: profile.time_zone.clone(),
+        read_only: profile.read_only,
     }
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn app_status<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-) -> IpcResult<AppStatus> {
-    let settings = SettingsStore::open(&app)?;
-    let (profiles, active) = active_profile(&settings);
+pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
+    let active = state.active_profile()?;
+    let profiles = state.profiles.list()?;
+    let lock = state
+        .lock
+        .lock()
+        .map_err(|_| IpcError::internal("the app lock's state is unavailable"))?
+        .status();
     Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         active_profile: view(&active, &state),
         profiles: profiles.iter().map(|p| view(p, &state)).collect(),
         sandbox_url: state.sandbox_url.clone(),
+        session_error: state.session().err(),
+        lock,
     })
 }
 
@@ -96,9 +106,9 @@ pub fn open_external<R: Runtime>(app: AppHandle<R>, url: String) -> IpcResult<()
 #[tauri::command]
 #[specta::specta]
 pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<String> {
-    let settings = SettingsStore::open(&app)?;
-    let (profiles, active) = active_profile(&settings);
-    let s = settings.settings();
+    let s = SettingsStore::open(&app)?.settings();
+    let active = state.active_profile()?;
+    let profiles = state.profiles.list()?;
     let mut out = String::new();
     out.push_str(&format!("Subdesk {}\n", env!("CARGO_PKG_VERSION")));
     out.push_str(&format!(

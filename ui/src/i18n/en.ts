@@ -1,6 +1,7 @@
 import type { Messages } from "./ko";
 import customers from "./customers.en";
 import pgGuide from "./pgGuide.en";
+import profiles from "./profiles.en";
 
 // Same keys as ko.ts: the type below makes a missing key a compile error, and a test
 // checks both directions at run time too.
@@ -71,6 +72,7 @@ const en: Shape<Messages> = {
       "A sync with i'mport brings in the last year of payments. Charges made in Subdesk appear at once.",
   },
   pgGuide,
+  profiles,
   settings: {
     title: "Settings",
     description: "Language, time zone and diagnostics.",
@@ -97,6 +99,35 @@ const en: Shape<Messages> = {
     link_not_allowed: "This link cannot be opened. Subdesk opens only https links to documentation sites it knows.",
     sandbox_unavailable: "The built-in sandbox is not running. Try restarting the app.",
     profile_not_found: "The profile was not found.",
+    command_not_allowed: "This command is not allowed.",
+    invalid_name: "A profile name has 1 to 40 characters.",
+    duplicate_name: "A profile with this name exists.",
+    invalid_base_url: "The API address is not valid. Test and live profiles need an https address.",
+    invalid_tier: "A tier code is 3 uppercase letters or digits.",
+    invalid_default_pg: "The default PG is not valid.",
+    invalid_time_zone: "Unknown time zone.",
+    invalid_mode: "This mode cannot be used for this profile.",
+    invalid_credentials: "Enter both the API key and the secret.",
+    invalid_passphrase: "The passphrase is too short or too long: {{message}}",
+    sandbox_protected: "The sandbox profile cannot be changed or removed.",
+    profiles_corrupt: "profiles.json is damaged: {{message}}",
+    lock_file_corrupt: "The app lock file (lock.json) is damaged.",
+    unsupported_version: "This file was made by a newer Subdesk. Update Subdesk.",
+    keyring_unavailable: "No OS keyring (Secret Service) was found. Start one such as gnome-keyring, unlock it, then restart Subdesk.",
+    keyring_locked: "The OS keyring is locked. Unlock it and try again.",
+    keyring_error: "Keyring error: {{message}}",
+    credentials_not_set: "This profile has no stored API keys. Enter them in Settings > Profiles.",
+    lock_not_set: "No app lock passphrase is set.",
+    wrong_passphrase: "Wrong passphrase.",
+    read_only: "A read-only profile cannot change anything.",
+    app_locked: "The app is locked. Unlock it in Settings.",
+    unauthorized: "i'mport refused the API keys. Check imp_key and imp_secret.",
+    unreachable: "The API address cannot be reached. Check it and the network.",
+    timeout: "The request timed out.",
+    server_error: "Server error. Try again in a moment.",
+    rejected: "The request was refused: {{message}}",
+    bad_response: "Unexpected answer: {{message}}",
+    connection_failed: "The connection failed: {{message}}",
     credentials_missing: "This profile has no API keys. Enter imp_key and imp_secret in Settings.",
     no_session: "No profile is open. Choose a profile.",
     invalid_form: "Check what you entered.",

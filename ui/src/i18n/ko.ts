@@ -1,5 +1,6 @@
 import customers from "./customers.ko";
 import pgGuide from "./pgGuide.ko";
+import profiles from "./profiles.ko";
 
 // Korean is the default language; en.ts must have exactly the same keys (checked by a test).
 const ko = {
@@ -67,6 +68,7 @@ const ko = {
       "i'mport와 동기화하면 최근 1년의 결제 내역을 가져옵니다. Subdesk에서 결제한 내역은 바로 표시됩니다.",
   },
   pgGuide,
+  profiles,
   settings: {
     title: "설정",
     description: "언어, 시간대, 진단 정보를 관리합니다.",
@@ -93,6 +95,35 @@ const ko = {
     link_not_allowed: "이 링크는 열 수 없습니다. Subdesk는 알려진 문서 사이트의 https 링크만 엽니다.",
     sandbox_unavailable: "내장 샌드박스가 실행되지 않았습니다. 앱을 다시 시작해 보세요.",
     profile_not_found: "프로필을 찾을 수 없습니다.",
+    command_not_allowed: "허용되지 않은 명령입니다.",
+    invalid_name: "프로필 이름은 1~40자로 입력하세요.",
+    duplicate_name: "같은 이름의 프로필이 이미 있습니다.",
+    invalid_base_url: "API 주소가 올바르지 않습니다. 테스트·라이브 프로필은 https 주소가 필요합니다.",
+    invalid_tier: "Tier 코드는 영문 대문자와 숫자 3자리입니다.",
+    invalid_default_pg: "기본 PG 값이 올바르지 않습니다.",
+    invalid_time_zone: "알 수 없는 시간대입니다.",
+    invalid_mode: "이 프로필에서는 쓸 수 없는 모드입니다.",
+    invalid_credentials: "API 키와 시크릿을 모두 입력하세요.",
+    invalid_passphrase: "암호가 너무 짧거나 깁니다: {{message}}",
+    sandbox_protected: "샌드박스 프로필은 바꾸거나 삭제할 수 없습니다.",
+    profiles_corrupt: "profiles.json 파일이 손상되었습니다: {{message}}",
+    lock_file_corrupt: "앱 잠금 파일(lock.json)이 손상되었습니다.",
+    unsupported_version: "더 새로운 버전의 Subdesk가 만든 파일입니다. Subdesk를 업데이트하세요.",
+    keyring_unavailable: "운영체제 키링(Secret Service)을 찾을 수 없습니다. gnome-keyring 같은 키링을 실행하고 잠금을 해제한 뒤 Subdesk를 다시 시작하세요.",
+    keyring_locked: "운영체제 키링이 잠겨 있습니다. 키링 잠금을 해제한 뒤 다시 시도하세요.",
+    keyring_error: "키링 오류: {{message}}",
+    credentials_not_set: "이 프로필에 저장된 API 키가 없습니다. 설정 > 프로필에서 입력하세요.",
+    lock_not_set: "설정된 앱 잠금 암호가 없습니다.",
+    wrong_passphrase: "암호가 맞지 않습니다.",
+    read_only: "조회 전용 프로필에서는 변경할 수 없습니다.",
+    app_locked: "앱이 잠겨 있습니다. 설정에서 잠금을 해제하세요.",
+    unauthorized: "i'mport가 API 키를 거부했습니다. imp_key와 imp_secret을 확인하세요.",
+    unreachable: "API 주소에 연결할 수 없습니다. 주소와 네트워크를 확인하세요.",
+    timeout: "응답 시간이 초과되었습니다.",
+    server_error: "서버 오류입니다. 잠시 후 다시 시도하세요.",
+    rejected: "요청이 거절되었습니다: {{message}}",
+    bad_response: "예상하지 못한 응답입니다: {{message}}",
+    connection_failed: "연결에 실패했습니다: {{message}}",
     credentials_missing: "이 프로필에 API 키가 없습니다. 설정에서 imp_key와 imp_secret을 입력하세요.",
     no_session: "열린 프로필이 없습니다. 프로필을 선택하세요.",
     invalid_form: "입력한 내용을 확인하세요.",

@@ -1,4 +1,5 @@
-import { AppShell, Badge, Group, NavLink, Stack, Text, Title } from "@mantine/core";
+import { Alert, AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
 import {
   IconCalendarRepeat,
   IconCreditCard,
@@ -11,7 +12,9 @@ import {
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Outlet, useLocation, useNavigate } from "react-router";
+import { commands } from "../bindings";
 import { useApp } from "../AppContext";
+import { errorText } from "../lib/errors";
 import { ModeBadge } from "./ModeBadge";
 
 export const AREAS = [
@@ -26,7 +29,7 @@ export const AREAS = [
 
 export function Shell() {
   const { t } = useTranslation();
-  const { status } = useApp();
+  const { status, refresh } = useApp();
   const navigate = useNavigate();
   const location = useLocation();
   const live = status.active_profile.mode === "live";
@@ -77,6 +80,11 @@ export function Shell() {
       </AppShell.Navbar>
 
       <AppShell.Main>
+        {status.session_error && (
+          <Alert color="red" mb="md" title={t("profiles.sessionErrorTitle")} data-testid="session-error">
+            {errorText(t, status.session_error)}
+          </Alert>
+        )}
         <Outlet />
       </AppShell.Main>
 
@@ -85,10 +93,49 @@ export function Shell() {
           <Text size="xs" c="dimmed">
             {t("status.profile")}
           </Text>
-          <Text size="xs" fw={600} data-testid="status-profile">
-            {status.active_profile.name}
-          </Text>
+          <Menu position="top-start" withinPortal>
+            <Menu.Target>
+              <UnstyledButton data-testid="profile-switcher" aria-label={t("profiles.switchTo")}>
+                <Text size="xs" fw={600} data-testid="status-profile" td="underline dotted">
+                  {status.active_profile.name}
+                </Text>
+              </UnstyledButton>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>{t("profiles.switchTo")}</Menu.Label>
+              {status.profiles.map((p) => (
+                <Menu.Item
+                  key={p.id}
+                  data-testid={`switch-to-${p.id}`}
+                  disabled={p.id === status.active_profile.id}
+                  rightSection={<ModeBadge mode={p.mode} />}
+                  onClick={() => {
+                    commands
+                      .switchProfile(p.id)
+                      .then(async () => {
+                        await refresh();
+                        notifications.show({ color: "blue", message: t("profiles.switched", { name: p.name }) });
+                        void navigate("/");
+                      })
+                      .catch((e: unknown) => notifications.show({ color: "red", message: errorText(t, e) }));
+                  }}
+                >
+                  {p.name}
+                </Menu.Item>
+              ))}
+            </Menu.Dropdown>
+          </Menu>
           <ModeBadge mode={status.active_profile.mode} />
+          {status.active_profile.read_only && (
+            <Badge size="sm" color="gray" data-testid="status-read-only">
+              {t("profiles.readOnly")}
+            </Badge>
+          )}
+          {status.lock.enabled && (
+            <Badge size="sm" color={status.lock.locked ? "red" : "green"} variant="light">
+              {status.lock.locked ? t("profiles.locked") : t("profiles.unlocked")}
+            </Badge>
+          )}
           <Text size="xs" c="dimmed">
             {status.sandbox_url ? t("status.sandboxAt", { url: status.sandbox_url }) : t("status.sandboxDown")}
           </Text>

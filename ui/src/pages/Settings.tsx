@@ -7,6 +7,8 @@ import { commands, type Language } from "../bindings";
 import { useApp } from "../AppContext";
 import { PageHeader } from "../layout/PageHeader";
 import { errorText } from "../lib/errors";
+import { LockSection } from "./settings/LockSection";
+import { ProfilesSection } from "./settings/ProfilesSection";
 
 export function Settings() {
   const { t } = useTranslation();
@@ -37,8 +39,11 @@ export function Settings() {
   };
 
   return (
-    <Stack maw={720}>
+    <Stack maw={900}>
       <PageHeader title={t("settings.title")} description={t("settings.description")} />
+
+      <ProfilesSection />
+      <LockSection />
 
       <Paper withBorder p="md" radius="md">
         <Title order={5}>{t("settings.language")}</Title>

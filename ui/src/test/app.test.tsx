@@ -11,8 +11,15 @@ import { theme } from "../theme";
 type Lang = "ko" | "en";
 
 function status(mode: "sandbox" | "test" | "live" = "sandbox") {
-  const profile = { id: "p", name: mode === "sandbox" ? "Sandbox" : "My shop", mode, base_url: "http://127.0.0.1:41234", time_zone: "Asia/Seoul" };
-  return { version: "0.1.0", active_profile: profile, profiles: [profile], sandbox_url: "http://127.0.0.1:41234" };
+  const profile = { id: "p", name: mode === "sandbox" ? "Sandbox" : "My shop", mode, base_url: "http://127.0.0.1:41234", time_zone: "Asia/Seoul", read_only: false };
+  return {
+    version: "0.1.0",
+    active_profile: profile,
+    profiles: [profile],
+    sandbox_url: "http://127.0.0.1:41234",
+    session_error: null,
+    lock: { enabled: false, locked: false, settings: { open_live_profile: true, move_money: true, mutate: false } },
+  };
 }
 
 /** A Rust side kept in memory: what the settings store would hold. */
@@ -30,6 +37,8 @@ function mockBackend(opts: { lang?: Lang; mode?: "sandbox" | "test" | "live" } =
       case "set_language":
         language = (args as { language: Lang }).language;
         return settings();
+      case "list_profiles":
+        return [];
       case "open_external":
         throw { code: "link_not_allowed", message: "refused", details: null };
       default:
