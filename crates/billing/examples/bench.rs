@@ -39,6 +39,15 @@ fn quiet(_: &SyncProgress) {}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Money movement: a bulk run against the sandbox with injected latency.
+    // `--bulk 0` skips it; `--bulk-only` skips everything else.
+    let bulk = flag("--bulk", 10_000);
+    if bulk > 0 {
+        bulk_bench(bulk as usize).await?;
+    }
+    if std::env::args().any(|a| a == "--bulk-only") {
+        return Ok(());
+    }
     let customers = flag("--customers", 100_000);
     let payments = flag("--payments", 1_000_000);
     let queries = flag("--queries", 200) as usize;
@@ -296,6 +305,90 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         times.len(),
         filters.len()
     );
+    sb.shutdown().await;
+    Ok(())
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// `n` charges in one bulk run, every `again` held 50 ms by the sandbox, at
+/// concurrency 8: the ideal is 8 / 0.05 s = 160 charges per second.
+async fn bulk_bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    use subdesk_billing::{RunControl, RunOptions, RunProgress, execute_run, plan_csv_run};
+    const LATENCY_MS: u64 = 50;
+    const CONCURRENCY: u32 = 8;
+    let dir = tempfile::tempdir()?;
+    let sb = Sandbox::start(SandboxConfig::default()).await?;
+    let client = Client::new(
+        Config::new(
+            DEFAULT_IMP_KEY,
+            SecretString::from(DEFAULT_IMP_SECRET.to_string()),
+        )
+        .base_url(&sb.base_url())?,
+    )?;
+    let store = Store::open(dir.path().join("bulk.sqlite3"))?;
+    let customers = 100;
+    for i in 0..customers {
+        let uid = format!("bench_{i}");
+        let card = subdesk_iamport::CardData::new("4242-4242-4242-4242", "2031-12")?
+            .birth("900101")?
+            .pwd_2digit("12")?;
+        let c = client
+            .issue_billing_key(&uid, &subdesk_iamport::IssueBillingKey::new(card))
+            .await?;
+        store.upsert_customer(&subdesk_billing::sync::keys::customer_record(&c))?;
+    }
+    let csv: String = (0..n)
+        .map(|i| format!("bench_{},{}\n", i % customers, 1000 + i % 50_000))
+        .collect();
+    let opts = RunOptions {
+        concurrency: CONCURRENCY,
+        rate_per_sec: 0.0,
+        ..Default::default()
+    };
+    let plan = plan_csv_run(&store, "bench", &csv, &opts)?;
+    reqwest::Client::new()
+        .post(format!("{}/__sandbox/faults", sb.base_url()))
+        .json(&serde_json::json!({
+            "kind": "latency", "method": "POST", "path_prefix": "/subscribe/payments/again",
+            "count": n, "latency_ms": LATENCY_MS
+        }))
+        .send()
+        .await?;
+    let quiet_run = |_: &RunProgress| {};
+    let t = Instant::now();
+    let report = execute_run(
+        &store,
+        &client,
+        &plan.run_id,
+        &RunControl::new(),
+        &quiet_run,
+    )
+    .await?;
+    let secs = t.elapsed().as_secs_f64();
+    let rate = report.progress.paid as f64 / secs;
+    let ideal = f64::from(CONCURRENCY) / (LATENCY_MS as f64 / 1000.0);
+    println!(
+        "billing.bulk_charges {} paid of {n} in {secs:.1} s ({})",
+        report.progress.paid, report.state
+    );
+    println!(
+        "billing.bulk_throughput_per_s {rate:.1} (ideal {ideal:.0}) ratio {:.2} (goal >= 0.85)",
+        rate / ideal
+    );
+    println!("billing.bulk_peak_rss_mib {:.1}", peak_mib());
     sb.shutdown().await;
     Ok(())
 }

@@ -122,7 +122,7 @@ pub fn luhn_ok(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Digits of a card number typed with any grouping, or None when anything else is in it.

@@ -10,16 +10,20 @@
 //! `reconcile` (lookups decide what a lost answer did).
 
 pub mod audit;
+pub mod bulk;
 pub mod charge;
 pub mod customers;
 pub mod db;
+pub mod dunning;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod journal;
 pub mod keys;
 pub mod merchant_uid;
 pub mod overview;
 pub mod payments;
+pub mod plans;
 pub mod reconcile;
 pub mod refund;
 pub mod schedules;
@@ -27,15 +31,20 @@ pub mod scheduling;
 pub mod search;
 mod send;
 pub mod sync;
-mod text;
+pub(crate) mod text;
 
 pub use audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
+pub use bulk::{
+    ExcludeReason, Excluded, RunControl, RunInfo, RunItem, RunOptions, RunPlan, RunProgress,
+    RunReport, execute_run, export_csv, plan_csv_run, plan_plan_run,
+};
 pub use charge::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge,
     charge_again, charge_onetime,
 };
 pub use customers::{Customer, CustomerRecord, KeyStatus, validate_customer_uid};
 pub use db::{BackupInfo, OpenOptions, SCHEMA_VERSION, Store, list_backups, restore_backup};
+pub use dunning::DunningPolicy;
 pub use error::{ALL_CODES, Error, ErrorInfo, Result};
 pub use import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
@@ -44,6 +53,10 @@ pub use journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
 pub use overview::Overview;
 pub use payments::{
     CancelEntry, Payment, PaymentDetail, PaymentRecord, PaymentStatus, UpsertStats,
+};
+pub use plans::{
+    CancelReport, EngineOptions, EngineReport, Interval, Period, PeriodRecord, Plan, PlanInput,
+    Subscription, cancel_subscription, run_plans,
 };
 pub use reconcile::{ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with};
 pub use refund::{RefundRequest, RefundResult, RefundStatus, refund};

@@ -32,10 +32,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0002_search.sql"),
         after: Some(crate::search::index::rebuild_all),
     },
+    Migration {
+        version: 3,
+        name: "money",
+        sql: include_str!("../../migrations/0003_money.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

@@ -130,3 +130,39 @@ fn migrate_to_builds_each_earlier_version() {
         assert_eq!(version(&path), SCHEMA_VERSION);
     }
 }
+
+#[test]
+fn upgrade_from_v2_keeps_data_and_adds_the_money_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../fixtures/schema_v2.sql"))
+            .unwrap();
+    }
+    assert_eq!(version(&path), 2);
+    let store = Store::open(&path).unwrap();
+    let backups = store.backups().unwrap();
+    assert_eq!(backups.len(), 1, "one backup before migrating");
+    assert!(backups[0].path.contains("pre-v3"));
+    let kim = store.get_customer("cust_v1_kim").unwrap();
+    assert_eq!(kim.notes, "VIP 고객");
+    let by_name = store
+        .list_customers(&CustomerQuery {
+            text: Some("민준".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        by_name.items.len(),
+        1,
+        "search still works after the upgrade"
+    );
+    // The new tables exist and are empty.
+    assert_eq!(store.journal_open_count().unwrap(), 0);
+    assert!(store.list_plans().unwrap().is_empty());
+    assert!(store.verify_audit().unwrap().ok);
+    drop(store);
+    assert_eq!(version(&path), SCHEMA_VERSION);
+    assert_eq!(version(std::path::Path::new(&backups[0].path)), 2);
+}

@@ -250,13 +250,15 @@ pub fn cancel(state: &Arc<AppState>, p: &Params) -> ApiResult<Reply> {
         )));
     }
     let n = store::cancel_count(&conn)? + 1;
-    let h = splitmix(n as u64 ^ sp.id as u64);
+    // `n` counts every cancel the sandbox has made, so it alone keeps ids unique; the hash
+    // only makes the PG transaction id look like one.
+    let h = splitmix(((sp.id as u64) << 32) | n as u64);
     let history = CancelHistory {
         pg_tid: format!("{}{:016}", pay.pg_id, h % 10_000_000_000_000_000),
         amount,
         cancelled_at: now,
         reason: reason.clone(),
-        cancellation_id: format!("cncl_{:012}", (h >> 8) % 1_000_000_000_000),
+        cancellation_id: format!("cncl_{n:012}"),
         receipt_url: Some(format!("{}?cancel={n}", state.receipt_url(&pay.imp_uid))),
     };
     store::apply_cancel(&conn, &sp, amount, tf, vat, &reason, now, &history)?;

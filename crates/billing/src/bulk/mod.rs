@@ -1,0 +1,422 @@
+//! Bulk charge runs: a chosen set of charges (everyone on a plan due this
+//! period, or a CSV of `customer_uid,amount[,name]`) persisted as a run.
+//!
+//! Planning is the dry run: it fixes every item's merchant_uid and writes the
+//! run, the items and the customers left out (with the reason) to SQLite, and
+//! reports count, total and VAT. [`execute_run`] charges the items; after a crash
+//! it is simply called again: each item's journal row decides what happens next.
+
+mod csv;
+mod report;
+mod run;
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::charge::vat_of;
+use crate::db::Store;
+use crate::error::{Error, Result};
+use crate::journal::outcome;
+
+pub use report::{RunItem, export_csv};
+pub use run::{RunControl, RunProgress, RunReport, execute_run, execute_run_fast};
+
+/// How a run should go.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RunOptions {
+    /// Order name for CSV rows without one.
+    pub default_name: String,
+    /// Charges in flight at once (default 4).
+    pub concurrency: u32,
+    /// Requests per second at most (0 = unlimited).
+    pub rate_per_sec: f64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            default_name: "일괄 결제".into(),
+            concurrency: 4,
+            rate_per_sec: 10.0,
+        }
+    }
+}
+
+/// Why a customer was left out of a run.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExcludeReason {
+    /// Not in the registry.
+    NoKey,
+    /// In the registry, but the key is not active.
+    KeyNotActive,
+    /// Already charged this period.
+    AlreadyCharged,
+    /// An earlier charge is still being checked.
+    UnresolvedCharge,
+    /// i'mport will charge it itself (a pending schedule for this period).
+    Scheduled,
+    /// The CSV line could not be read.
+    BadRow,
+}
+
+/// One customer left out.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Excluded {
+    /// CSV line, or the subscription id for plan runs.
+    pub line: i64,
+    pub customer_uid: Option<String>,
+    pub reason: ExcludeReason,
+    pub detail: String,
+}
+
+/// The dry run: what executing the run would do.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunPlan {
+    pub run_id: String,
+    pub label: String,
+    pub count: i64,
+    /// Whole won.
+    pub total: i64,
+    /// VAT included in the total (i'mport's default rule).
+    pub vat: i64,
+    pub excluded: Vec<Excluded>,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub kind: String,
+    pub label: String,
+    /// `ready`, `running`, `paused`, `cancelled`, `completed`.
+    pub state: String,
+    pub concurrency: u32,
+    pub rate_per_sec: f64,
+    pub items: i64,
+    pub total: i64,
+    pub vat: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+struct Item {
+    line: i64,
+    customer_uid: String,
+    amount: i64,
+    name: String,
+    merchant_uid: String,
+}
+
+fn reason_str(r: ExcludeReason) -> &'static str {
+    match r {
+        ExcludeReason::NoKey => "no_key",
+        ExcludeReason::KeyNotActive => "key_not_active",
+        ExcludeReason::AlreadyCharged => "already_charged",
+        ExcludeReason::UnresolvedCharge => "unresolved_charge",
+        ExcludeReason::Scheduled => "scheduled",
+        ExcludeReason::BadRow => "bad_row",
+    }
+}
+
+/// Check a customer for a run; None when it may be charged.
+fn customer_problem(store: &Store, uid: &str) -> Result<Option<(ExcludeReason, String)>> {
+    match store.get_customer(uid) {
+        Ok(c) if c.key_status != crate::customers::KeyStatus::Active => Ok(Some((
+            ExcludeReason::KeyNotActive,
+            c.key_status.as_str().to_string(),
+        ))),
+        Ok(_) => {
+            let open: i64 = store.read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM journal WHERE customer_uid = ?1
+                     AND op IN ('charge_again', 'charge_onetime')
+                     AND state IN ('pending', 'sent', 'unknown')",
+                    [uid],
+                    |r| r.get(0),
+                )?)
+            })?;
+            if open > 0 {
+                Ok(Some((
+                    ExcludeReason::UnresolvedCharge,
+                    format!("{open} charge(s) being checked"),
+                )))
+            } else {
+                Ok(None)
+            }
+        }
+        Err(Error::NotFound { .. }) => Ok(Some((ExcludeReason::NoKey, String::new()))),
+        Err(e) => Err(e),
+    }
+}
+
+fn save(
+    store: &Store,
+    kind: &str,
+    label: &str,
+    opts: &RunOptions,
+    items: &[Item],
+    excluded: &[Excluded],
+) -> Result<RunPlan> {
+    if opts.concurrency == 0 || opts.concurrency > 64 {
+        return Err(Error::invalid("concurrency", "1 to 64"));
+    }
+    if !(opts.rate_per_sec >= 0.0 && opts.rate_per_sec.is_finite()) {
+        return Err(Error::invalid("rate_per_sec", "0 (unlimited) or more"));
+    }
+    let run_id = format!("run-{}", ulid::Ulid::new());
+    let total: i64 = items.iter().map(|i| i.amount).sum();
+    let vat: i64 = items.iter().map(|i| vat_of(i.amount, 0)).sum();
+    let now = crate::now();
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO bulk_runs (id, kind, label, state, concurrency, rate_per_sec, items, total,
+                 vat, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'ready', ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            params![
+                run_id,
+                kind,
+                label,
+                opts.concurrency,
+                opts.rate_per_sec,
+                items.len() as i64,
+                total,
+                vat,
+                now
+            ],
+        )?;
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO bulk_items (run_id, line, customer_uid, amount, name, merchant_uid, state,
+                 updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7)",
+        )?;
+        for i in items {
+            ins.execute(params![
+                run_id,
+                i.line,
+                i.customer_uid,
+                i.amount,
+                i.name,
+                i.merchant_uid,
+                now
+            ])?;
+        }
+        let mut ex = tx.prepare_cached(
+            "INSERT OR REPLACE INTO bulk_excluded (run_id, line, customer_uid, reason, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for e in excluded {
+            ex.execute(params![
+                run_id,
+                e.line,
+                e.customer_uid,
+                reason_str(e.reason),
+                e.detail
+            ])?;
+        }
+        crate::audit::append(
+            tx,
+            store.profile(),
+            "bulk.plan",
+            &serde_json::json!({
+                "run_id": run_id, "kind": kind, "label": label, "items": items.len(),
+                "total": total, "excluded": excluded.len(),
+            }),
+            "ok",
+        )?;
+        Ok(())
+    })?;
+    Ok(RunPlan {
+        run_id,
+        label: label.to_string(),
+        count: items.len() as i64,
+        total,
+        vat,
+        excluded: excluded.to_vec(),
+    })
+}
+
+/// Dry run of a CSV (`customer_uid,amount[,name]`): persists the run as `ready`.
+pub fn plan_csv_run(store: &Store, label: &str, text: &str, opts: &RunOptions) -> Result<RunPlan> {
+    let (rows, bad) = csv::parse(text);
+    let mut excluded: Vec<Excluded> = bad
+        .into_iter()
+        .map(|(line, uid, detail)| Excluded {
+            line,
+            customer_uid: (!uid.is_empty()).then_some(uid),
+            reason: ExcludeReason::BadRow,
+            detail,
+        })
+        .collect();
+    let mut items = Vec::new();
+    for r in rows {
+        if let Some((reason, detail)) = customer_problem(store, &r.customer_uid)? {
+            excluded.push(Excluded {
+                line: r.line,
+                customer_uid: Some(r.customer_uid),
+                reason,
+                detail,
+            });
+            continue;
+        }
+        items.push(Item {
+            line: r.line,
+            customer_uid: r.customer_uid,
+            amount: r.amount,
+            name: r.name.unwrap_or_else(|| opts.default_name.clone()),
+            merchant_uid: crate::merchant_uid::unique(),
+        });
+    }
+    excluded.sort_by_key(|e| e.line);
+    save(store, "csv", label, opts, &items, &excluded)
+}
+
+/// Dry run of "everyone on `plan_code` due this period" (the latest period due at
+/// or before `now`). Each item uses the period's deterministic merchant_uid, so a
+/// period can never be charged twice, whether by a schedule, a run or a retry.
+pub fn plan_plan_run(
+    store: &Store,
+    plan_code: &str,
+    now: i64,
+    opts: &RunOptions,
+) -> Result<RunPlan> {
+    let plan = store.get_plan(plan_code)?;
+    let period = plan
+        .periods_between(0, now + 1)
+        .pop()
+        .ok_or_else(|| Error::invalid("plan_code", "no period is due yet"))?;
+    let mut items = Vec::new();
+    let mut excluded = Vec::new();
+    for sub in store.subscriptions(Some(plan_code))? {
+        if sub.status != "active" {
+            continue;
+        }
+        let m = plan.merchant_uid(&sub.customer_uid, &period);
+        let mut leave = |reason, detail: String| {
+            excluded.push(Excluded {
+                line: sub.id,
+                customer_uid: Some(sub.customer_uid.clone()),
+                reason,
+                detail,
+            })
+        };
+        if let Some((reason, detail)) = customer_problem(store, &sub.customer_uid)? {
+            leave(reason, detail);
+            continue;
+        }
+        let rec = store
+            .subscription_periods(sub.id)?
+            .into_iter()
+            .find(|p| p.period == period.index);
+        match rec.as_ref().map(|r| r.state.as_str()) {
+            Some("paid") => {
+                leave(ExcludeReason::AlreadyCharged, period.label.clone());
+                continue;
+            }
+            Some("scheduled") | Some("failed") => {
+                leave(ExcludeReason::Scheduled, period.label.clone());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(j) = store.journal_charge(&m)? {
+            if j.state.is_open() {
+                leave(ExcludeReason::UnresolvedCharge, m);
+                continue;
+            }
+            if j.outcome.as_deref() == Some(outcome::PAID) {
+                leave(ExcludeReason::AlreadyCharged, period.label.clone());
+                continue;
+            }
+        }
+        items.push(Item {
+            line: sub.id,
+            customer_uid: sub.customer_uid.clone(),
+            amount: plan.amount,
+            name: plan.name.clone(),
+            merchant_uid: m,
+        });
+    }
+    let label = format!("{} {}", plan.name, period.label);
+    save(store, "plan", &label, opts, &items, &excluded)
+}
+
+impl Store {
+    /// One run.
+    pub fn bulk_run(&self, run_id: &str) -> Result<RunInfo> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, kind, label, state, concurrency, rate_per_sec, items, total, vat,
+                     created_at, updated_at FROM bulk_runs WHERE id = ?1",
+                [run_id],
+                |r| {
+                    Ok(RunInfo {
+                        run_id: r.get(0)?,
+                        kind: r.get(1)?,
+                        label: r.get(2)?,
+                        state: r.get(3)?,
+                        concurrency: r.get::<_, i64>(4)?.clamp(1, 64) as u32,
+                        rate_per_sec: r.get(5)?,
+                        items: r.get(6)?,
+                        total: r.get(7)?,
+                        vat: r.get(8)?,
+                        created_at: r.get(9)?,
+                        updated_at: r.get(10)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                what: "run",
+                id: run_id.to_string(),
+            })
+        })
+    }
+
+    /// The customers a run left out.
+    pub fn bulk_excluded(&self, run_id: &str) -> Result<Vec<Excluded>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT line, customer_uid, reason, detail FROM bulk_excluded WHERE run_id = ?1
+                 ORDER BY line",
+            )?;
+            let rows = stmt
+                .query_map([run_id], |r| {
+                    let reason: String = r.get(2)?;
+                    Ok(Excluded {
+                        line: r.get(0)?,
+                        customer_uid: r.get(1)?,
+                        reason: match reason.as_str() {
+                            "no_key" => ExcludeReason::NoKey,
+                            "key_not_active" => ExcludeReason::KeyNotActive,
+                            "already_charged" => ExcludeReason::AlreadyCharged,
+                            "unresolved_charge" => ExcludeReason::UnresolvedCharge,
+                            "scheduled" => ExcludeReason::Scheduled,
+                            _ => ExcludeReason::BadRow,
+                        },
+                        detail: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+    }
+
+    pub(crate) fn set_run_state(&self, run_id: &str, state: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE bulk_runs SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![run_id, state, crate::now()],
+            )?;
+            crate::audit::append(
+                tx,
+                self.profile(),
+                "bulk.state",
+                &serde_json::json!({ "run_id": run_id }),
+                state,
+            )?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,533 @@
+//! The money journal (DESIGN principle 1): one row per operation that moves money
+//! or changes a schedule, committed *before* the request leaves.
+//!
+//! States: `pending` (journaled, not handed to the network yet) → `sent`
+//! (committed just before the request leaves) → `succeeded` | `declined` |
+//! `rejected` (the answer said so) or `unknown` (no usable answer) → `resolved`
+//! (a lookup at i'mport decided; `outcome` says what). A crash leaves `sent`,
+//! which reconciliation treats exactly like `unknown`.
+//!
+//! At most one open (`pending`, `sent`, `unknown`) row per lock key is enforced by
+//! a unique index, so an item whose outcome is unknown cannot be charged again.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::db::Store;
+use crate::error::{Error, Result};
+use crate::payments::{PaymentRecord, upsert_tx};
+
+/// What a journal row does.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalOp {
+    /// `POST /subscribe/payments/again`.
+    ChargeAgain,
+    /// `POST /subscribe/payments/onetime`.
+    ChargeOnetime,
+    /// One entry of `POST /subscribe/payments/schedule`.
+    Schedule,
+    /// One merchant_uid of `POST /subscribe/payments/unschedule`.
+    Unschedule,
+    /// `PUT /subscribe/payments/schedule/{merchant_uid}`.
+    ScheduleUpdate,
+    /// `POST /payments/cancel`.
+    Refund,
+}
+
+impl JournalOp {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            JournalOp::ChargeAgain => "charge_again",
+            JournalOp::ChargeOnetime => "charge_onetime",
+            JournalOp::Schedule => "schedule",
+            JournalOp::Unschedule => "unschedule",
+            JournalOp::ScheduleUpdate => "schedule_update",
+            JournalOp::Refund => "refund",
+        }
+    }
+
+    fn parse(s: &str) -> JournalOp {
+        match s {
+            "charge_onetime" => JournalOp::ChargeOnetime,
+            "schedule" => JournalOp::Schedule,
+            "unschedule" => JournalOp::Unschedule,
+            "schedule_update" => JournalOp::ScheduleUpdate,
+            "refund" => JournalOp::Refund,
+            _ => JournalOp::ChargeAgain,
+        }
+    }
+
+    /// True for the two charge operations.
+    pub fn is_charge(self) -> bool {
+        matches!(self, JournalOp::ChargeAgain | JournalOp::ChargeOnetime)
+    }
+}
+
+/// Where a journal row stands.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalState {
+    Pending,
+    Sent,
+    Succeeded,
+    Declined,
+    Rejected,
+    Unknown,
+    Resolved,
+}
+
+impl JournalState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            JournalState::Pending => "pending",
+            JournalState::Sent => "sent",
+            JournalState::Succeeded => "succeeded",
+            JournalState::Declined => "declined",
+            JournalState::Rejected => "rejected",
+            JournalState::Unknown => "unknown",
+            JournalState::Resolved => "resolved",
+        }
+    }
+
+    fn parse(s: &str) -> JournalState {
+        match s {
+            "pending" => JournalState::Pending,
+            "sent" => JournalState::Sent,
+            "succeeded" => JournalState::Succeeded,
+            "declined" => JournalState::Declined,
+            "rejected" => JournalState::Rejected,
+            "resolved" => JournalState::Resolved,
+            _ => JournalState::Unknown,
+        }
+    }
+
+    /// True while the outcome is not known: the UI shows "확인 중 / checking".
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            JournalState::Pending | JournalState::Sent | JournalState::Unknown
+        )
+    }
+}
+
+/// Outcome words stored in `journal.outcome`.
+pub mod outcome {
+    /// A charge was approved.
+    pub const PAID: &str = "paid";
+    /// A charge was declined by the card company.
+    pub const FAILED: &str = "failed";
+    /// Nothing happened at i'mport: safe to send again with the same merchant_uid.
+    pub const NOT_EXECUTED: &str = "not_executed";
+    /// A schedule exists at i'mport.
+    pub const REGISTERED: &str = "registered";
+    /// A schedule was revoked.
+    pub const REVOKED: &str = "revoked";
+    /// A schedule's time was changed.
+    pub const MOVED: &str = "moved";
+    /// A refund went through.
+    pub const REFUNDED: &str = "refunded";
+    /// i'mport refused the request (nothing executed).
+    pub const REFUSED: &str = "refused";
+}
+
+/// One journal row.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub id: i64,
+    pub op: JournalOp,
+    pub profile: String,
+    pub merchant_uid: String,
+    pub customer_uid: Option<String>,
+    /// Refunds: the payment refunded.
+    pub target_imp_uid: Option<String>,
+    pub amount: i64,
+    pub request_hash: String,
+    /// The request without secrets or card data, as JSON text.
+    pub request_json: String,
+    pub state: JournalState,
+    /// `paid`, `failed`, `not_executed`, `registered`, `revoked`, `moved`,
+    /// `refunded`, `refused`; None while open.
+    pub outcome: Option<String>,
+    pub attempts: i64,
+    pub prior_count: i64,
+    /// Refunds: the balance sent as `checksum`.
+    pub checksum: Option<i64>,
+    pub imp_uid: Option<String>,
+    pub fail_reason: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// `manual`, `bulk:<run>`, `plan:<subscription>`, `dunning:<subscription>`.
+    pub source: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub updated_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+const COLS: &str = "id, op, profile, merchant_uid, customer_uid, target_imp_uid, amount, request_hash, \
+     request_json, state, outcome, attempts, prior_count, checksum, imp_uid, fail_reason, error_code, \
+     error_message, source, created_at, sent_at, updated_at, resolved_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
+    let op: String = r.get(1)?;
+    let state: String = r.get(9)?;
+    Ok(JournalEntry {
+        id: r.get(0)?,
+        op: JournalOp::parse(&op),
+        profile: r.get(2)?,
+        merchant_uid: r.get(3)?,
+        customer_uid: r.get(4)?,
+        target_imp_uid: r.get(5)?,
+        amount: r.get(6)?,
+        request_hash: r.get(7)?,
+        request_json: r.get(8)?,
+        state: JournalState::parse(&state),
+        outcome: r.get(10)?,
+        attempts: r.get(11)?,
+        prior_count: r.get(12)?,
+        checksum: r.get(13)?,
+        imp_uid: r.get(14)?,
+        fail_reason: r.get(15)?,
+        error_code: r.get(16)?,
+        error_message: r.get(17)?,
+        source: r.get(18)?,
+        created_at: r.get(19)?,
+        sent_at: r.get(20)?,
+        updated_at: r.get(21)?,
+        resolved_at: r.get(22)?,
+    })
+}
+
+/// A row about to be written.
+pub(crate) struct NewEntry {
+    pub op: JournalOp,
+    pub merchant_uid: String,
+    pub lock_key: String,
+    pub customer_uid: Option<String>,
+    pub target_imp_uid: Option<String>,
+    pub amount: i64,
+    /// Serialised request without secrets; its hash guards retries.
+    pub request_json: String,
+    pub prior_count: i64,
+    pub checksum: Option<i64>,
+    pub source: String,
+    /// Write as `sent` straight away (the request leaves right after the commit),
+    /// or as `pending` (the caller marks it sent later).
+    pub sent: bool,
+}
+
+pub(crate) fn hash(request_json: &str) -> String {
+    hex::encode(Sha256::digest(request_json.as_bytes()))
+}
+
+pub(crate) fn charge_lock(merchant_uid: &str) -> String {
+    format!("pay:{merchant_uid}")
+}
+pub(crate) fn schedule_lock(merchant_uid: &str) -> String {
+    format!("sched:{merchant_uid}")
+}
+pub(crate) fn refund_lock(imp_uid: &str) -> String {
+    format!("refund:{imp_uid}")
+}
+
+fn op_family(op: JournalOp) -> &'static str {
+    match op {
+        JournalOp::ChargeAgain | JournalOp::ChargeOnetime => "charge",
+        JournalOp::Refund => "refund",
+        _ => "schedule",
+    }
+}
+
+fn open_by_lock(tx: &Transaction<'_>, lock_key: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT id FROM journal WHERE lock_key = ?1 AND state IN ('pending', 'sent', 'unknown')",
+        )?
+        .query_row([lock_key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Journal an operation before it is sent. For a charge whose merchant_uid was
+/// used before, the same row is reused when that is safe (the earlier attempt
+/// was declined, or resolved as not executed) and refused otherwise.
+pub(crate) fn begin_tx(tx: &Transaction<'_>, profile: &str, e: &NewEntry) -> Result<i64> {
+    let now = crate::now();
+    if open_by_lock(tx, &e.lock_key)?.is_some() {
+        return Err(Error::Unresolved {
+            op: op_family(e.op),
+            key: e.merchant_uid.clone(),
+        });
+    }
+    let hash = hash(&e.request_json);
+    let (state, sent_at, attempts) = if e.sent {
+        ("sent", Some(now), 1)
+    } else {
+        ("pending", None, 0)
+    };
+    if e.op.is_charge() {
+        let prev: Option<(i64, String, Option<String>, Option<String>)> = tx
+            .prepare_cached(
+                "SELECT id, request_hash, outcome, imp_uid FROM journal
+                 WHERE merchant_uid = ?1 AND op IN ('charge_again', 'charge_onetime')",
+            )?
+            .query_row([&e.merchant_uid], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        if let Some((id, prev_hash, outcome, imp_uid)) = prev {
+            if outcome.as_deref() == Some(outcome::PAID) {
+                return Err(Error::AlreadyCharged {
+                    merchant_uid: e.merchant_uid.clone(),
+                    imp_uid: imp_uid.unwrap_or_default(),
+                });
+            }
+            if prev_hash != hash {
+                return Err(Error::MerchantUidConflict {
+                    merchant_uid: e.merchant_uid.clone(),
+                });
+            }
+            // A retry: same row, same merchant_uid (principle 1).
+            tx.prepare_cached(
+                "UPDATE journal SET state = ?2, outcome = NULL, attempts = attempts + ?3,
+                     sent_at = coalesce(?4, sent_at), error_code = NULL, error_message = NULL,
+                     source = ?5, updated_at = ?6, resolved_at = NULL
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, state, attempts, sent_at, e.source, now])?;
+            return Ok(id);
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO journal (op, profile, merchant_uid, lock_key, customer_uid, target_imp_uid,
+             amount, request_hash, request_json, state, attempts, prior_count, checksum, source,
+             created_at, sent_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15)",
+    )?
+    .execute(params![
+        e.op.as_str(),
+        profile,
+        e.merchant_uid,
+        e.lock_key,
+        e.customer_uid,
+        e.target_imp_uid,
+        e.amount,
+        hash,
+        e.request_json,
+        state,
+        attempts,
+        e.prior_count,
+        e.checksum,
+        e.source,
+        now,
+        sent_at,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Journal one operation in its own transaction.
+pub(crate) fn begin(store: &Store, e: &NewEntry) -> Result<i64> {
+    store.write(|tx| begin_tx(tx, store.profile(), e))
+}
+
+/// `pending` → `sent`, committed just before the request leaves.
+pub(crate) fn mark_sent(store: &Store, id: i64) -> Result<()> {
+    let now = crate::now();
+    store.write(|tx| {
+        tx.prepare_cached(
+            "UPDATE journal SET state = 'sent', attempts = attempts + 1, sent_at = ?2, updated_at = ?2
+             WHERE id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![id, now])?;
+        Ok(())
+    })
+}
+
+/// How an operation ended (or that it did not, for `Unknown`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Finish {
+    pub state: Option<JournalState>,
+    pub outcome: Option<&'static str>,
+    pub imp_uid: Option<String>,
+    pub fail_reason: Option<String>,
+    pub error: Option<(String, String)>,
+    /// New value of `prior_count` (charges: failed attempts known).
+    pub prior_count: Option<i64>,
+    /// Payments to mirror into the store in the same transaction.
+    pub payments: Vec<PaymentRecord>,
+    /// Schedules to mirror into the store in the same transaction.
+    pub schedules: Vec<crate::schedules::ScheduleRecord>,
+    /// Audit action (`charge.again`, `refund`, ...) and its inputs.
+    pub audit: Option<(String, serde_json::Value)>,
+}
+
+impl Finish {
+    pub(crate) fn new(state: JournalState, outcome: Option<&'static str>) -> Finish {
+        Finish {
+            state: Some(state),
+            outcome,
+            ..Default::default()
+        }
+    }
+}
+
+pub(crate) fn finish_tx(tx: &Transaction<'_>, profile: &str, id: i64, f: &Finish) -> Result<()> {
+    let now = crate::now();
+    let state = f.state.unwrap_or(JournalState::Unknown);
+    let resolved_at = (!state.is_open()).then_some(now);
+    let (code, msg) = match &f.error {
+        Some((c, m)) => (Some(c.as_str()), Some(m.as_str())),
+        None => (None, None),
+    };
+    tx.prepare_cached(
+        "UPDATE journal SET state = ?2, outcome = ?3, imp_uid = coalesce(?4, imp_uid),
+             fail_reason = coalesce(?5, fail_reason), error_code = ?6, error_message = ?7,
+             prior_count = coalesce(?8, prior_count), updated_at = ?9, resolved_at = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        state.as_str(),
+        f.outcome,
+        f.imp_uid,
+        f.fail_reason,
+        code,
+        msg,
+        f.prior_count,
+        now,
+        resolved_at,
+    ])?;
+    if !f.payments.is_empty() {
+        upsert_tx(tx, &f.payments, now)?;
+    }
+    if !f.schedules.is_empty() {
+        crate::schedules::upsert_tx(tx, &f.schedules, now)?;
+    }
+    if let Some((action, inputs)) = &f.audit {
+        let text = match (state, f.outcome) {
+            (JournalState::Declined, _) => format!(
+                "declined: {}",
+                f.fail_reason.as_deref().unwrap_or("no reason given")
+            ),
+            (JournalState::Rejected, _) => {
+                format!("error: {}", code.unwrap_or("rejected"))
+            }
+            (s, _) if s.is_open() => format!("unknown: {}", code.unwrap_or("no answer")),
+            (_, Some(o)) => o.to_string(),
+            (_, None) => "ok".to_string(),
+        };
+        let mut inputs = inputs.clone();
+        if let Some(obj) = inputs.as_object_mut() {
+            obj.insert("journal_id".into(), id.into());
+            if let Some(i) = &f.imp_uid {
+                obj.insert("imp_uid".into(), i.clone().into());
+            }
+        }
+        crate::audit::append(tx, profile, action, &inputs, &text)?;
+    }
+    Ok(())
+}
+
+/// Record the end (or the unknown end) of an operation, with the payments it
+/// produced and its audit entry, in one transaction.
+pub(crate) fn finish(store: &Store, id: i64, f: &Finish) -> Result<()> {
+    store.write(|tx| finish_tx(tx, store.profile(), id, f))
+}
+
+/// Filters of `journal_list`; newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct JournalQuery {
+    /// Only rows whose outcome is not known yet.
+    pub open_only: bool,
+    pub customer_uid: Option<String>,
+    pub merchant_uid: Option<String>,
+    /// Rows with `id` below this (paging).
+    pub before_id: Option<i64>,
+    /// 1..=1000, default 100.
+    pub limit: Option<u32>,
+}
+
+impl Store {
+    /// Journal rows, newest first.
+    pub fn journal_list(&self, q: &JournalQuery) -> Result<Vec<JournalEntry>> {
+        let limit = q.limit.unwrap_or(100).clamp(1, 1000) as i64;
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {COLS} FROM journal
+                 WHERE id < ?1
+                   AND (?2 = 0 OR state IN ('pending', 'sent', 'unknown'))
+                   AND (?3 IS NULL OR customer_uid = ?3)
+                   AND (?4 IS NULL OR merchant_uid = ?4)
+                 ORDER BY id DESC LIMIT ?5"
+            );
+            let rows = c
+                .prepare_cached(&sql)?
+                .query_map(
+                    params![
+                        q.before_id.unwrap_or(i64::MAX),
+                        q.open_only as i64,
+                        q.customer_uid,
+                        q.merchant_uid,
+                        limit
+                    ],
+                    from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// One journal row.
+    pub fn journal_get(&self, id: i64) -> Result<JournalEntry> {
+        self.read(|c| {
+            let sql = format!("SELECT {COLS} FROM journal WHERE id = ?1");
+            c.prepare_cached(&sql)?
+                .query_row([id], from_row)
+                .optional()?
+                .ok_or_else(|| Error::NotFound {
+                    what: "journal entry",
+                    id: id.to_string(),
+                })
+        })
+    }
+
+    /// The charge row of a merchant_uid, if any.
+    pub fn journal_charge(&self, merchant_uid: &str) -> Result<Option<JournalEntry>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {COLS} FROM journal WHERE merchant_uid = ?1
+                 AND op IN ('charge_again', 'charge_onetime')"
+            );
+            Ok(c.prepare_cached(&sql)?
+                .query_row([merchant_uid], from_row)
+                .optional()?)
+        })
+    }
+
+    /// Rows still waiting for an outcome (the "checking" count).
+    pub fn journal_open_count(&self) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM journal WHERE state IN ('pending', 'sent', 'unknown')",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Every open row, oldest first (what reconciliation works through).
+    pub(crate) fn journal_open(&self) -> Result<Vec<JournalEntry>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {COLS} FROM journal WHERE state IN ('pending', 'sent', 'unknown') ORDER BY id"
+            );
+            let rows = c
+                .prepare_cached(&sql)?
+                .query_map([], from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+}
