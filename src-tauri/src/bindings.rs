@@ -6,7 +6,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands::{data, keys, profiles, shell};
+use crate::commands::{data, keys, money, profiles, shell, sync};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -29,6 +29,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::search,
             data::set_customer_notes,
             data::set_customer_tags,
+            data::export_payments::<tauri::Wry>,
             keys::key_form,
             keys::new_customer_uid,
             keys::issue_key,
@@ -38,6 +39,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::apply_import,
             keys::sandbox_test_cards,
             keys::pg_channels,
+            money::charge_now,
+            money::refund_payment,
+            money::payment_detail,
+            money::journal,
+            money::reconcile_now,
+            sync::sync_now,
+            sync::stop_sync,
             profiles::list_profiles,
             profiles::switch_profile,
             profiles::add_profile,

@@ -57,6 +57,7 @@ pub mod codes {
     pub const NO_SESSION: &str = "no_session";
     pub const INVALID_FORM: &str = "invalid_form";
     pub const COMMAND_NOT_ALLOWED: &str = "command_not_allowed";
+    pub const LIVE_CONFIRMATION_REQUIRED: &str = "live_confirmation_required";
 
     /// Every code the shell can emit, so a test can check that the UI translates each one.
     pub const ALL: &[&str] = &[
@@ -70,6 +71,7 @@ pub mod codes {
         NO_SESSION,
         INVALID_FORM,
         COMMAND_NOT_ALLOWED,
+        LIVE_CONFIRMATION_REQUIRED,
     ];
 }
 

@@ -26,18 +26,28 @@ pub const COMMANDS: &[(&str, ActionKind)] = &[
     ("refresh_customer", ActionKind::Read),
     ("list_payments", ActionKind::Read),
     ("search", ActionKind::Read),
+    ("export_payments", ActionKind::Read),
     ("key_form", ActionKind::Read),
     ("new_customer_uid", ActionKind::Read),
     ("verify_keys_now", ActionKind::Read),
     ("plan_import", ActionKind::Read),
     ("sandbox_test_cards", ActionKind::Read),
     ("pg_channels", ActionKind::Read),
+    ("sync_now", ActionKind::Read),
+    ("stop_sync", ActionKind::Read),
     // The registry, changed.
     ("set_customer_notes", ActionKind::Mutate),
     ("set_customer_tags", ActionKind::Mutate),
     ("issue_key", ActionKind::Mutate),
     ("delete_key", ActionKind::Mutate),
     ("apply_import", ActionKind::Mutate),
+    // Money.
+    ("charge_now", ActionKind::MoveMoney),
+    ("refund_payment", ActionKind::MoveMoney),
+    ("payment_detail", ActionKind::Read),
+    ("journal", ActionKind::Read),
+    // Reconciling only looks requests up and records what happened; it sends no money.
+    ("reconcile_now", ActionKind::Read),
     // Profiles and the lock. Switching is a read of the target profile (the lock decides
     // whether a live profile may be opened); changing profiles or the lock is a mutation.
     ("list_profiles", ActionKind::Read),

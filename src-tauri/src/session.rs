@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use secrecy::ExposeSecret;
-use subdesk_billing::{OpenOptions, Store};
+use subdesk_billing::{OpenOptions, ReconcileReport, Store};
 use subdesk_iamport::{Client, Config, SecretString, Tier};
 use subdesk_profiles::{Credentials, Mode, Profile};
 
@@ -16,6 +16,9 @@ pub struct Session {
     pub profile: Profile,
     pub store: Store,
     pub client: Client,
+    /// Set once the journal's open rows from earlier runs were reconciled: no new money
+    /// moves on this profile before that.
+    reconciled: tokio::sync::OnceCell<()>,
 }
 
 pub const DB_FILE: &str = "subdesk.db";
@@ -39,7 +42,30 @@ impl Session {
             profile: profile.clone(),
             store,
             client,
+            reconciled: tokio::sync::OnceCell::new(),
         }))
+    }
+
+    /// Looks up every unresolved journal row at i'mport and settles it.
+    pub async fn reconcile(&self) -> IpcResult<ReconcileReport> {
+        let report = subdesk_billing::reconcile(&self.store, &self.client).await?;
+        if report.resolved > 0 || report.still_open > 0 {
+            tracing::info!(
+                resolved = report.resolved,
+                still_open = report.still_open,
+                "journal reconciled"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Reconciles once per session before the first new money movement. Callers that
+    /// arrive while it runs wait for it; a failed attempt is tried again by the next one.
+    pub async fn ensure_reconciled(&self) -> IpcResult<()> {
+        self.reconciled
+            .get_or_try_init(|| async { self.reconcile().await.map(|_| ()) })
+            .await
+            .map(|_| ())
     }
 }
 

@@ -50,6 +50,8 @@ pub struct AppState {
     pub profiles: ProfileStore,
     pub credentials: CredentialStore,
     pub lock: Mutex<AppLock>,
+    /// The stop switch of the sync in progress, if one runs.
+    pub sync_cancel: Mutex<Option<subdesk_billing::sync::CancelToken>>,
     /// The active profile's database and client, or why it could not be opened (a corrupt
     /// database, missing credentials, a locked keyring): the UI shows that instead.
     session: RwLock<Result<Arc<Session>, IpcError>>,
@@ -70,9 +72,19 @@ impl AppState {
         Ok(self.profiles.active()?)
     }
 
-    /// Opens `profile` and makes it the working session, replacing the previous one.
+    /// Opens `profile` and makes it the working session, replacing the previous one, and
+    /// starts reconciling its journal in the background: requests whose answers were lost
+    /// before the app last stopped are settled before any new money moves.
     pub fn open_session(&self, profile: &Profile) -> IpcResult<Arc<Session>> {
         let opened = Session::open(profile, self);
+        if let Ok(session) = &opened {
+            let session = session.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = session.ensure_reconciled().await {
+                    tracing::warn!(code = %e.code, "start-up reconciliation did not finish; it runs again before the next charge");
+                }
+            });
+        }
         if let Err(e) = &opened {
             tracing::error!(profile = %profile.id, code = %e.code, error = %e.message, "profile could not be opened");
         }
@@ -143,6 +155,7 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
         profiles,
         credentials: CredentialStore::new(),
         lock: Mutex::new(lock),
+        sync_cancel: Mutex::new(None),
         session: RwLock::new(Err(IpcError::new(codes::NO_SESSION, "no profile is open"))),
         _log_guard: log_guard,
     };

@@ -10,6 +10,7 @@ import { CustomerPage } from "./pages/customers/CustomerPage";
 import { IssueKeyForm } from "./pages/customers/IssueKeyForm";
 import { Dashboard } from "./pages/Dashboard";
 import { PgGuide } from "./pages/PgGuide";
+import { PgGuideDetail } from "./pages/PgGuideDetail";
 import { Settings } from "./pages/Settings";
 
 function StartScreen({ error, retry }: { error?: string; retry: () => void }) {
@@ -42,6 +43,7 @@ export function AppRoutes() {
         <Route path="schedules" element={<Schedules />} />
         <Route path="payments" element={<Payments />} />
         <Route path="pg-guide" element={<PgGuide />} />
+        <Route path="pg-guide/:id" element={<PgGuideDetail />} />
         <Route path="settings" element={<Settings />} />
       </Route>
     </Routes>

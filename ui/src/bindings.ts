@@ -34,6 +34,11 @@ export const commands = {
 	setCustomerNotes: (customerUid: string, notes: string) => __TAURI_INVOKE<Customer>("set_customer_notes", { customerUid, notes }),
 	setCustomerTags: (customerUid: string, tags: string[]) => __TAURI_INVOKE<Customer>("set_customer_tags", { customerUid, tags }),
 	/**
+	 *  Exports every payment the query matches as CSV into the user's Downloads folder (the
+	 *  app's data folder when there is none) and says where it went.
+	 */
+	exportPayments: (query: PaymentQuery) => __TAURI_INVOKE<ExportResult>("export_payments", { query }),
+	/**
 	 *  Only the REST (`api_payment`) channels of PGs that issue keys over REST are offered:
 	 *  the account's own configuration (`GET /users/pg`) intersected with the PG rules.
 	 */
@@ -55,6 +60,28 @@ export const commands = {
 	sandboxTestCards: () => __TAURI_INVOKE<TestCardView[]>("sandbox_test_cards"),
 	/**  Every channel of the profile's account, for the PG guide's readiness view. */
 	pgChannels: () => __TAURI_INVOKE<PgChannelView[]>("pg_channels"),
+	/**
+	 *  Charges a customer's billing key now (`/subscribe/payments/again`). A decline comes
+	 *  back as a result with its reason; a lost answer comes back as `unknown` ("checking").
+	 */
+	chargeNow: (input: ChargeNowInput) => __TAURI_INVOKE<ChargeResult>("charge_now", { input }),
+	/**
+	 *  Refunds all or part of a payment, with `checksum` set to the refundable balance last
+	 *  seen, so that a replayed request cannot refund twice.
+	 */
+	refundPayment: (input: RefundInput) => __TAURI_INVOKE<RefundResult>("refund_payment", { input }),
+	paymentDetail: (impUid: string) => __TAURI_INVOKE<PaymentDetail>("payment_detail", { impUid }),
+	/**  Journal rows, newest first: every charge, schedule operation and refund Subdesk sent. */
+	journal: (query: JournalQuery) => __TAURI_INVOKE<JournalEntry[]>("journal", { query }),
+	/**  Looks up every unresolved request at i'mport and settles it. */
+	reconcileNow: () => __TAURI_INVOKE<ReconcileReport>("reconcile_now"),
+	/**
+	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
+	 *  flight; the next run resumes where it stopped.
+	 */
+	syncNow: (request: SyncRequest, onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<SyncSummary>("sync_now", { request, onProgress }),
+	/**  Asks a running sync to stop after the page in flight. */
+	stopSync: () => __TAURI_INVOKE<boolean>("stop_sync"),
 	listProfiles: () => __TAURI_INVOKE<ProfileEntry[]>("list_profiles"),
 	/**
 	 *  Makes `id` the active profile and opens it. A live profile behind the app lock stays
@@ -83,7 +110,7 @@ export const commands = {
 };
 
 /* Constants */
-export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","already_charged","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
+export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","already_charged","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -126,6 +153,17 @@ export type BadRow = {
 	first_line: number | null,
 };
 
+/**  One entry of a payment's cancel history. */
+export type CancelEntry = {
+	/**  Whole units (won for KRW). */
+	amount: number,
+	cancelled_at: number | null,
+	reason: string | null,
+	pg_tid: string | null,
+	receipt_url: string | null,
+	cancellation_id: string | null,
+};
+
 /**  The card as the form sends it. Debug shows nothing of it. */
 export type CardInput = {
 	/**  16 digits, with or without hyphens or spaces. */
@@ -139,6 +177,35 @@ export type CardInput = {
 	/**  A corporate card (무기명 법인카드): birth carries the business number. */
 	corporate: boolean,
 };
+
+export type ChargeNowInput = {
+	customer_uid: string,
+	/**  Whole won. */
+	amount: number,
+	name: string,
+	tax_free: number | null,
+	/**  Instalment months; None or 0 = lump sum. */
+	card_quota: number | null,
+	/**  The order to retry (a declined or checked-and-not-executed charge); None = new order. */
+	merchant_uid: string | null,
+	/**  The total the user confirmed (required on live profiles). */
+	confirmed_total: number | null,
+};
+
+/**  The result of a charge. */
+export type ChargeResult = {
+	journal_id: number,
+	merchant_uid: string,
+	status: ChargeStatus,
+	amount: number,
+	imp_uid: string | null,
+	fail_reason: string | null,
+};
+
+/**  How a charge ended, as far as we know. */
+export type ChargeStatus = "paid" | "declined" | 
+/**  No answer yet: shown as "확인 중 / checking" until reconciliation decides. */
+"unknown";
 
 /**  What a successful test found. */
 export type ConnectionReport = {
@@ -220,6 +287,11 @@ export type CustomerQuery = {
 	limit?: number | null,
 };
 
+export type ExportResult = {
+	path: string,
+	rows: number,
+};
+
 /**  What to do with a plan that has bad rows. */
 export type ImportChoice = 
 /**  Import nothing. */
@@ -295,6 +367,71 @@ export type IssueKeyInput = {
 	customer_email: string | null,
 	customer_id: string | null,
 };
+
+/**  One journal row. */
+export type JournalEntry = {
+	id: number,
+	op: JournalOp,
+	profile: string,
+	merchant_uid: string,
+	customer_uid: string | null,
+	/**  Refunds: the payment refunded. */
+	target_imp_uid: string | null,
+	amount: number,
+	request_hash: string,
+	/**  The request without secrets or card data, as JSON text. */
+	request_json: string,
+	state: JournalState,
+	/**
+	 *  `paid`, `failed`, `not_executed`, `registered`, `revoked`, `moved`,
+	 *  `refunded`, `refused`; None while open.
+	 */
+	outcome: string | null,
+	attempts: number,
+	prior_count: number,
+	/**  Refunds: the balance sent as `checksum`. */
+	checksum: number | null,
+	imp_uid: string | null,
+	fail_reason: string | null,
+	error_code: string | null,
+	error_message: string | null,
+	/**  `manual`, `bulk:<run>`, `plan:<subscription>`, `dunning:<subscription>`. */
+	source: string,
+	created_at: number,
+	sent_at: number | null,
+	updated_at: number,
+	resolved_at: number | null,
+};
+
+/**  What a journal row does. */
+export type JournalOp = 
+/**  `POST /subscribe/payments/again`. */
+"charge_again" | 
+/**  `POST /subscribe/payments/onetime`. */
+"charge_onetime" | 
+/**  One entry of `POST /subscribe/payments/schedule`. */
+"schedule" | 
+/**  One merchant_uid of `POST /subscribe/payments/unschedule`. */
+"unschedule" | 
+/**  `PUT /subscribe/payments/schedule/{merchant_uid}`. */
+"schedule_update" | 
+/**  `POST /payments/cancel`. */
+"refund";
+
+/**  Filters of `journal_list`; newest first. */
+export type JournalQuery = {
+	/**  Only rows whose outcome is not known yet. */
+	open_only?: boolean,
+	customer_uid?: string | null,
+	merchant_uid?: string | null,
+	/**  Rows with `id` below this (paging). */
+	before_id?: number | null,
+	/**  1..=1000, default 100. */
+	limit?: number | null,
+};
+
+/**  Where a journal row stands. */
+export type JournalState = "pending" | "sent" | "succeeded" | "declined" | "rejected" | "unknown" | "resolved";
 
 /**  A configured PG channel that can issue keys over REST. */
 export type KeyChannel = {
@@ -401,6 +538,15 @@ export type Payment = {
 	event_at: number,
 	fail_reason: string | null,
 	cancel_reason: string | null,
+};
+
+/**  A payment with its cancel history and the raw object. */
+export type PaymentDetail = {
+	payment: Payment,
+	cancel_history: CancelEntry[],
+	/**  The whole object as last received from i'mport (JSON text). */
+	raw_json: string,
+	synced_at: number,
 };
 
 /**  A page of payments. */
@@ -528,6 +674,60 @@ export type ProfileView = {
 	read_only: boolean,
 };
 
+/**  What a reconciliation did. */
+export type ReconcileReport = {
+	/**  Open rows looked at. */
+	checked: number,
+	/**  Rows now resolved. */
+	resolved: number,
+	/**  Rows still open ("checking"): too young, or the lookup failed. */
+	still_open: number,
+	/**  Per outcome: paid, failed, not_executed, registered, revoked, moved, refunded, refused. */
+	by_outcome: { [key in string]: number },
+	entries: ResolvedEntry[],
+	/**  Lookups that failed: (journal id, error code). */
+	errors: ([number, string])[],
+	started_at: number,
+	finished_at: number,
+};
+
+export type RefundInput = {
+	imp_uid: string,
+	/**  Won to refund; None refunds what remains. */
+	amount: number | null,
+	tax_free: number | null,
+	reason: string,
+	/**  The total the user confirmed (required on live profiles). */
+	confirmed_total: number | null,
+};
+
+/**  The result of a refund. */
+export type RefundResult = {
+	journal_id: number,
+	imp_uid: string,
+	status: RefundStatus,
+	/**  What this refund asked for. */
+	amount: number,
+	/**  The balance sent as `checksum` (before this refund). */
+	checksum: number,
+	/**  Refundable balance after the refund, when known. */
+	remaining: number | null,
+};
+
+/**  How a refund ended, as far as we know. */
+export type RefundStatus = "refunded" | 
+/**  No answer yet: "checking" until reconciliation re-reads the cancel history. */
+"unknown";
+
+/**  One row reconciliation decided. */
+export type ResolvedEntry = {
+	journal_id: number,
+	op: JournalOp,
+	merchant_uid: string,
+	outcome: string,
+	imp_uid: string | null,
+};
+
 /**  What one REST-issuing PG needs on `POST /subscribe/customers/{customer_uid}`. */
 export type RestPgRule = {
 	/**  The `pg` value's provider part. */
@@ -597,6 +797,37 @@ export type SyncProgress = {
 	rows: number,
 	/**  Rows inserted or changed. */
 	changed: number,
+};
+
+/**  What a sync did. */
+export type SyncReport = {
+	stream: string,
+	outcome: SyncOutcome,
+	/**  `full`, `incremental`, `resumed`. */
+	mode: string,
+	windows: number,
+	pages: number,
+	rows: number,
+	changed: number,
+	started_at: number,
+	finished_at: number,
+	/**  Everything up to this time is in the store. */
+	watermark: number | null,
+};
+
+/**  Which streams to sync. */
+export type SyncRequest = {
+	payments: boolean,
+	schedules: boolean,
+	keys: boolean,
+	/**  Start of a first full payment sync, Unix seconds; default one year back. */
+	from: number | null,
+};
+
+export type SyncSummary = {
+	payments: SyncReport | null,
+	schedules: SyncReport | null,
+	keys: VerifyReport | null,
 };
 
 /**  Tags in use, with how many customers carry each, for the list's filter. */

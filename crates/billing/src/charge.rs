@@ -18,6 +18,7 @@ pub const INSTALLMENT_MIN_AMOUNT: i64 = 50_000;
 
 /// Buyer fields of a charge (`buyer_*`); the key's stored values when omitted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct BuyerInput {
     pub name: Option<String>,
@@ -56,6 +57,7 @@ impl BuyerInput {
 
 /// What is charged: shared by `again` and `onetime`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct ChargeDetails {
     /// Whole won, > 0.
@@ -130,6 +132,7 @@ pub fn vat_of(amount: i64, tax_free: i64) -> i64 {
 
 /// Charge a stored billing key now.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct AgainCharge {
     pub customer_uid: String,
@@ -153,6 +156,7 @@ pub struct OnetimeCharge {
 
 /// How a charge ended, as far as we know.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ChargeStatus {
     Paid,
@@ -163,6 +167,7 @@ pub enum ChargeStatus {
 
 /// The result of a charge.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ChargeResult {
     pub journal_id: i64,
     pub merchant_uid: String,

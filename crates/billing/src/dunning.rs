@@ -17,6 +17,7 @@ const DAY: i64 = 86_400;
 
 /// The retry policy of a plan.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DunningPolicy {
     /// Days between a failure and the next attempt.
     pub retry_after_days: u32,

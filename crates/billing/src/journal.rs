@@ -20,6 +20,7 @@ use crate::payments::{PaymentRecord, upsert_tx};
 
 /// What a journal row does.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum JournalOp {
     /// `POST /subscribe/payments/again`.
@@ -67,6 +68,7 @@ impl JournalOp {
 
 /// Where a journal row stands.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum JournalState {
     Pending,
@@ -134,6 +136,7 @@ pub mod outcome {
 
 /// One journal row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct JournalEntry {
     pub id: i64,
     pub op: JournalOp,
@@ -437,6 +440,7 @@ pub(crate) fn finish(store: &Store, id: i64, f: &Finish) -> Result<()> {
 
 /// Filters of `journal_list`; newest first.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct JournalQuery {
     /// Only rows whose outcome is not known yet.

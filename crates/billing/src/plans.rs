@@ -23,6 +23,7 @@ const DAY: i64 = 86_400;
 
 /// How often a plan charges.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Interval {
     /// Every month on `day` (1–31; clamped to the month's last day), at the
@@ -34,6 +35,7 @@ pub enum Interval {
 
 /// A plan to create.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PlanInput {
     /// 1–10 lower-case letters or digits; part of every period's merchant_uid.
     pub code: String,
@@ -53,6 +55,7 @@ pub struct PlanInput {
 
 /// A stored plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Plan {
     pub code: String,
     pub name: String,
@@ -69,6 +72,7 @@ pub struct Plan {
 
 /// One billing period of a plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Period {
     /// 0-based.
     pub index: u32,
@@ -79,6 +83,7 @@ pub struct Period {
 
 /// A customer on a plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Subscription {
     pub id: i64,
     pub plan_code: String,
@@ -91,6 +96,7 @@ pub struct Subscription {
 
 /// What the engine knows about one period of a subscription.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PeriodRecord {
     pub subscription_id: i64,
     pub period: u32,
@@ -499,6 +505,7 @@ impl Store {
 
 /// Options of the engine.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct EngineOptions {
     /// Periods kept registered ahead (K).
@@ -513,6 +520,7 @@ impl Default for EngineOptions {
 
 /// What one engine run did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EngineReport {
     /// Schedules registered now.
     pub registered: i64,
@@ -714,6 +722,7 @@ pub(crate) fn plan_for(store: &Store, subscription_id: i64) -> Result<Plan> {
 
 /// What cancelling a subscription did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CancelReport {
     /// Future schedules revoked at i'mport.
     pub revoked: Vec<String>,

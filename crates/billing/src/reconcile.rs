@@ -22,6 +22,7 @@ use crate::sync::schedules::schedule_record;
 
 /// Options of a reconciliation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct ReconcileOptions {
     /// Rows sent more recently than this stay "checking" when the lookup finds
@@ -37,6 +38,7 @@ impl Default for ReconcileOptions {
 
 /// One row reconciliation decided.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ResolvedEntry {
     pub journal_id: i64,
     pub op: JournalOp,
@@ -47,6 +49,7 @@ pub struct ResolvedEntry {
 
 /// What a reconciliation did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ReconcileReport {
     /// Open rows looked at.
     pub checked: i64,

@@ -14,6 +14,7 @@ use crate::sync::payments::payment_record;
 
 /// A refund to make.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct RefundRequest {
     /// The payment.
@@ -30,6 +31,7 @@ pub struct RefundRequest {
 
 /// How a refund ended, as far as we know.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum RefundStatus {
     Refunded,
@@ -39,6 +41,7 @@ pub enum RefundStatus {
 
 /// The result of a refund.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RefundResult {
     pub journal_id: i64,
     pub imp_uid: String,

@@ -14,6 +14,7 @@ use crate::sync::schedules::schedule_record;
 
 /// One future charge to register.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct ScheduleInput {
     /// None: a fresh unique id. Plans pass their deterministic period id.
@@ -25,6 +26,7 @@ pub struct ScheduleInput {
 
 /// Where one schedule operation stands.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ScheduleOpStatus {
     /// Done (registered, revoked or moved).
@@ -37,6 +39,7 @@ pub enum ScheduleOpStatus {
 
 /// The result for one merchant_uid.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ScheduleOpResult {
     pub journal_id: i64,
     pub merchant_uid: String,

@@ -4,8 +4,10 @@
 
 pub mod data;
 pub mod keys;
+pub mod money;
 pub mod profiles;
 pub mod shell;
+pub mod sync;
 
 use std::sync::Arc;
 

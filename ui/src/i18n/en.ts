@@ -99,6 +99,7 @@ const en: Shape<Messages> = {
     link_not_allowed: "This link cannot be opened. Subdesk opens only https links to documentation sites it knows.",
     sandbox_unavailable: "The built-in sandbox is not running. Try restarting the app.",
     profile_not_found: "The profile was not found.",
+    live_confirmation_required: "Live charges and refunds go through only after you confirm the total.",
     command_not_allowed: "This command is not allowed.",
     invalid_name: "A profile name has 1 to 40 characters.",
     duplicate_name: "A profile with this name exists.",

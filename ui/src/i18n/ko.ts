@@ -95,6 +95,7 @@ const ko = {
     link_not_allowed: "이 링크는 열 수 없습니다. Subdesk는 알려진 문서 사이트의 https 링크만 엽니다.",
     sandbox_unavailable: "내장 샌드박스가 실행되지 않았습니다. 앱을 다시 시작해 보세요.",
     profile_not_found: "프로필을 찾을 수 없습니다.",
+    live_confirmation_required: "라이브 결제와 환불은 금액을 확인한 뒤에만 진행됩니다.",
     command_not_allowed: "허용되지 않은 명령입니다.",
     invalid_name: "프로필 이름은 1~40자로 입력하세요.",
     duplicate_name: "같은 이름의 프로필이 이미 있습니다.",

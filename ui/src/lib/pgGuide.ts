@@ -43,6 +43,8 @@ export interface PgGuideEntry {
 
 /** The Korean texts of one entry (data/pg-guide.ko.json), in the English data's order. */
 export interface PgGuideKo {
+  /** Only where the data's pg_name_ko is not plain Korean. */
+  pg_name?: string;
   notes: string[];
   conditional_fields: Record<string, string>;
   result_delivery: { pc: string; mobile: string };
@@ -57,6 +59,11 @@ export const PG_GUIDE_KO: Record<string, PgGuideKo | undefined> = rawKo as Recor
 
 export function findEntry(id: string | undefined): PgGuideEntry | undefined {
   return PG_GUIDE.find((e) => e.id === id);
+}
+
+/** The entry's name in the UI language. */
+export function entryName(entry: PgGuideEntry, lang: Lang): string {
+  return lang === "ko" ? (PG_GUIDE_KO[entry.id]?.pg_name ?? entry.pg_name_ko) : entry.pg_name_en;
 }
 
 /** The entry's free texts in the UI language (English when a Korean text is missing). */
@@ -79,7 +86,7 @@ export function isTestModeNote(englishNote: string): boolean {
 export function localize(entry: PgGuideEntry, lang: Lang): LocalizedEntry {
   const ko = lang === "ko" ? PG_GUIDE_KO[entry.id] : undefined;
   return {
-    name: lang === "ko" ? entry.pg_name_ko : entry.pg_name_en,
+    name: entryName(entry, lang),
     notes: entry.notes.map((n, i) => ({ text: ko?.notes[i] ?? n, testMode: isTestModeNote(n) })),
     conditional: entry.conditional_fields.map((c) => ({ field: c.field, when: ko?.conditional_fields[c.field] ?? c.when })),
     resultDelivery: ko?.result_delivery ?? entry.result_delivery,

@@ -1,97 +1,95 @@
-import { Accordion, Anchor, Badge, Code, Group, Stack, Table, Text } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
+import type { ReactNode } from "react";
+import { Anchor, Badge, Code, Paper, Stack, Table, Text, Title } from "@mantine/core";
 import { useTranslation } from "react-i18next";
+import { Link, useNavigate } from "react-router";
 import { commands } from "../bindings";
 import { useApp } from "../AppContext";
 import { PageHeader } from "../layout/PageHeader";
-import { errorText } from "../lib/errors";
-import { PG_GUIDE, type PgGuideEntry } from "../lib/pgGuide";
+import { entryName, PG_GUIDE, type PgGuideEntry } from "../lib/pgGuide";
+import { useLoad } from "./pgGuide/hooks";
+import { ReadinessMark, ReadinessView } from "./pgGuide/Readiness";
+import { TestCards } from "./pgGuide/TestCards";
 
+export function MethodBadge({ method }: { method: PgGuideEntry["method"] }) {
+  const { t } = useTranslation();
+  return (
+    <Badge variant="light" color={method === "rest" ? "grape" : "teal"} style={{ flexShrink: 0, minWidth: "max-content" }}>
+      {method === "rest" ? t("pgGuide.methodRest") : t("pgGuide.methodWindow")}
+    </Badge>
+  );
+}
+
+/** The PG guide's landing: the profile's readiness, then every entry grouped by method. */
 export function PgGuide() {
   const { t } = useTranslation();
-  const { lang } = useApp();
+  const { status } = useApp();
+  const [channels, retry] = useLoad(commands.pgChannels, status.active_profile.id);
+  const sandbox = status.active_profile.mode === "sandbox";
+
+  const group = (method: PgGuideEntry["method"]) => {
+    const entries = PG_GUIDE.filter((e) => e.method === method);
+    return (
+      <Paper withBorder p="md" radius="md" data-testid={`pg-group-${method}`}>
+        <Title order={4}>{method === "rest" ? t("pgGuide.groupRest") : t("pgGuide.groupWindow")}</Title>
+        <Text size="sm" c="dimmed" mb="sm">
+          {method === "rest" ? t("pgGuide.groupRestHelp") : t("pgGuide.groupWindowHelp")}
+        </Text>
+        <Table.ScrollContainer minWidth={760}>
+          <Table highlightOnHover verticalSpacing={8}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t("pgGuide.col.name")}</Table.Th>
+                <Table.Th>{t("pgGuide.col.method")}</Table.Th>
+                <Table.Th>{t("pgGuide.col.pg")}</Table.Th>
+                <Table.Th>{t("pgGuide.col.issuance")}</Table.Th>
+                <Table.Th>{t("pgGuide.col.readiness")}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {entries.map((e) => (
+                <EntryRow key={e.id} entry={e} mark={<ReadinessMark entry={e} state={channels} />} />
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Paper>
+    );
+  };
+
   return (
     <Stack>
       <PageHeader title={t("pgGuide.title")} description={t("pgGuide.description")} />
-      <Text size="sm" c="dimmed">
+      <ReadinessView state={channels} retry={retry} />
+      {sandbox && <TestCards />}
+      <Text size="sm" c="dimmed" data-testid="pg-guide-count">
         {t("pgGuide.count", { count: PG_GUIDE.length })}
       </Text>
-      <Accordion variant="separated" data-testid="pg-guide-list">
-        {PG_GUIDE.map((entry) => (
-          <Accordion.Item key={entry.id} value={entry.id}>
-            <Accordion.Control>
-              <Group gap="sm">
-                <Badge variant="light" color={entry.method === "rest" ? "grape" : "teal"}>
-                  {entry.method === "rest" ? t("pgGuide.methodRest") : t("pgGuide.methodWindow")}
-                </Badge>
-                <Text fw={600}>{lang === "ko" ? entry.pg_name_ko : entry.pg_name_en}</Text>
-                {entry.pg_param && <Code>{entry.pg_param}</Code>}
-              </Group>
-            </Accordion.Control>
-            <Accordion.Panel>
-              <EntryDetails entry={entry} />
-            </Accordion.Panel>
-          </Accordion.Item>
-        ))}
-      </Accordion>
+      {group("rest")}
+      {group("window")}
     </Stack>
   );
 }
 
-function EntryDetails({ entry }: { entry: PgGuideEntry }) {
+function EntryRow({ entry, mark }: { entry: PgGuideEntry; mark: ReactNode }) {
   const { t } = useTranslation();
-  const yesNo = (v: boolean | null) => (v === true ? t("pgGuide.yes") : v === false ? t("pgGuide.no") : t("pgGuide.unknown"));
-  const open = (url: string) => {
-    commands.openExternal(url).catch((e: unknown) => notifications.show({ color: "red", message: errorText(t, e) }));
-  };
-  const links = [
-    { label: t("pgGuide.docsKo"), url: entry.doc_url_ko },
-    { label: t("pgGuide.docsEn"), url: entry.doc_url_en },
-    { label: t("pgGuide.testGuide"), url: entry.test_mode_guide_url },
-  ].filter((l): l is { label: string; url: string } => Boolean(l.url));
-
+  const { lang } = useApp();
+  const navigate = useNavigate();
+  const to = `/pg-guide/${entry.id}`;
   return (
-    <Stack gap="sm">
-      <Table withRowBorders={false} verticalSpacing={4}>
-        <Table.Tbody>
-          <Table.Tr>
-            <Table.Td w={160} c="dimmed">
-              {t("pgGuide.pgParam")}
-            </Table.Td>
-            <Table.Td>
-              <Code>{entry.pg_param ?? "—"}</Code> {entry.pg_param_mid_form && <Code>{entry.pg_param_mid_form}</Code>}
-            </Table.Td>
-          </Table.Tr>
-          <Table.Tr>
-            <Table.Td c="dimmed">{t("pgGuide.restIssue")}</Table.Td>
-            <Table.Td>{yesNo(entry.supports.billing_key_rest)}</Table.Td>
-          </Table.Tr>
-          <Table.Tr>
-            <Table.Td c="dimmed">{t("pgGuide.windowIssue")}</Table.Td>
-            <Table.Td>{yesNo(entry.supports.billing_key_window)}</Table.Td>
-          </Table.Tr>
-          <Table.Tr>
-            <Table.Td c="dimmed">{t("pgGuide.requiredFields")}</Table.Td>
-            <Table.Td>
-              <Group gap={4}>
-                {entry.required_fields.map((f) => (
-                  <Code key={f}>{f}</Code>
-                ))}
-              </Group>
-            </Table.Td>
-          </Table.Tr>
-        </Table.Tbody>
-      </Table>
-      <Group gap="md">
-        <Text size="sm" c="dimmed">
-          {t("pgGuide.docs")}
-        </Text>
-        {links.map((l) => (
-          <Anchor key={l.url} size="sm" component="button" type="button" onClick={() => open(l.url)}>
-            {l.label}
-          </Anchor>
-        ))}
-      </Group>
-    </Stack>
+    <Table.Tr data-testid={`pg-entry-${entry.id}`} style={{ cursor: "pointer" }} onClick={() => void navigate(to)}>
+      <Table.Td>
+        <Anchor component={Link} to={to} fw={600} size="sm" onClick={(ev) => ev.stopPropagation()}>
+          {entryName(entry, lang)}
+        </Anchor>
+      </Table.Td>
+      <Table.Td>
+        <MethodBadge method={entry.method} />
+      </Table.Td>
+      <Table.Td>{entry.pg_param ? <Code>{entry.pg_param}</Code> : <Text size="sm" c="dimmed">—</Text>}</Table.Td>
+      <Table.Td>
+        <Text size="sm">{t(`pgGuide.behaviourShort.${entry.issue_amount_behaviour}`)}</Text>
+      </Table.Td>
+      <Table.Td>{mark}</Table.Td>
+    </Table.Tr>
   );
 }

@@ -23,6 +23,7 @@ pub use run::{RunControl, RunProgress, RunReport, execute_run, execute_run_fast}
 
 /// How a run should go.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct RunOptions {
     /// Order name for CSV rows without one.
@@ -45,6 +46,7 @@ impl Default for RunOptions {
 
 /// Why a customer was left out of a run.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ExcludeReason {
     /// Not in the registry.
@@ -63,6 +65,7 @@ pub enum ExcludeReason {
 
 /// One customer left out.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Excluded {
     /// CSV line, or the subscription id for plan runs.
     pub line: i64,
@@ -73,6 +76,7 @@ pub struct Excluded {
 
 /// The dry run: what executing the run would do.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RunPlan {
     pub run_id: String,
     pub label: String,
@@ -86,6 +90,7 @@ pub struct RunPlan {
 
 /// A run as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RunInfo {
     pub run_id: String,
     pub kind: String,

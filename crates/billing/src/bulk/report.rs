@@ -8,6 +8,7 @@ use crate::error::Result;
 
 /// One item of a run and how it ended.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RunItem {
     /// CSV line, or the subscription id of a plan run.
     pub line: i64,

@@ -46,6 +46,7 @@ impl RunControl {
 
 /// Sent to the progress callback after every item.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RunProgress {
     pub run_id: String,
     pub total: i64,
@@ -60,6 +61,7 @@ pub struct RunProgress {
 
 /// How an execution ended.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RunReport {
     pub run_id: String,
     /// `completed`, `paused`, `cancelled`.

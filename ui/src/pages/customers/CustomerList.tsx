@@ -1,8 +1,7 @@
-import { ActionIcon, Box, Button, Checkbox, Group, Loader, Menu, MultiSelect, Paper, Select, Stack, Text, TextInput } from "@mantine/core";
+import { ActionIcon, Button, Checkbox, Group, Menu, MultiSelect, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconColumns, IconFileImport, IconPlus, IconSearch, IconUsers } from "@tabler/icons-react";
-import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { commands, type Customer, type CustomerQuery, type KeyStatus, type TagCount } from "../../bindings";
@@ -12,6 +11,8 @@ import { PageHeader } from "../../layout/PageHeader";
 import { errorText } from "../../lib/errors";
 import { formatDate } from "../../lib/format";
 import { loadPref, savePref } from "../../lib/prefs";
+import { usePaged } from "../../lib/usePaged";
+import { VirtualTable } from "../../layout/VirtualTable";
 import { ImportModal } from "./ImportModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
@@ -32,7 +33,6 @@ const WIDTHS: Record<Column, string> = {
 };
 const KEY_STATUSES: KeyStatus[] = ["active", "unverified", "unknown", "deleted"];
 const PAGE = 200;
-const ROW_HEIGHT = 40;
 
 function isColumns(v: unknown): v is Column[] {
   return Array.isArray(v) && v.length > 0 && v.every((c) => (COLUMNS as readonly string[]).includes(c as string));
@@ -78,83 +78,29 @@ export function CustomerList() {
   const [tags, setTags] = useState<string[]>([]);
   const [allTags, setAllTags] = useState<TagCount[]>([]);
   const [columns, setColumns] = useState<Column[]>(() => loadPref("customers.columns", DEFAULT_COLUMNS, isColumns));
-  const [rows, setRows] = useState<Customer[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [importing, setImporting] = useState(false);
-  const [reload, setReload] = useState(0);
-  const generation = useRef(0);
-  const scrollRef = useRef<HTMLDivElement>(null);
-
   const filtersActive = debounced.trim() !== "" || statuses.length > 0 || pg !== null || tags.length > 0;
 
-  const query = useCallback(
-    (after: string | null): CustomerQuery => ({
-      text: debounced.trim() || null,
-      key_status: statuses,
-      pg_provider: pg,
-      tags,
-      cursor: after,
-      limit: PAGE,
-    }),
+  const fetchPage = useCallback(
+    (cursor: string | null) => {
+      const query: CustomerQuery = { text: debounced.trim() || null, key_status: statuses, pg_provider: pg, tags, cursor, limit: PAGE };
+      return commands.listCustomers(query);
+    },
     [debounced, statuses, pg, tags],
   );
-
-  // A new query starts from the top; answers to an older query are dropped.
-  useEffect(() => {
-    const gen = ++generation.current;
-    commands
-      .listCustomers(query(null))
-      .then((page) => {
-        if (gen !== generation.current) return;
-        setRows(page.items);
-        setCursor(page.next_cursor);
-        setError(null);
-      })
-      .catch((e: unknown) => gen === generation.current && setError(errorText(t, e)))
-      .finally(() => gen === generation.current && setLoading(false));
-  }, [query, reload, t]);
+  const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
+  const { rows, loading, setLoading, loadMore, reload } = usePaged<Customer>(fetchPage, onError);
 
   useEffect(() => {
     commands.customerTags().then(setAllTags).catch(() => setAllTags([]));
-  }, [reload]);
-
-  const loadMore = useCallback(() => {
-    if (loading || !cursor) return;
-    const gen = generation.current;
-    setLoading(true);
-    commands
-      .listCustomers(query(cursor))
-      .then((page) => {
-        if (gen !== generation.current) return;
-        setRows((r) => [...r, ...page.items]);
-        setCursor(page.next_cursor);
-      })
-      .catch((e: unknown) => setError(errorText(t, e)))
-      .finally(() => setLoading(false));
-  }, [cursor, loading, query, t]);
-
-  // We use no React Compiler memoization here; the virtualizer re-renders the rows itself.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const last = items[items.length - 1];
-  useEffect(() => {
-    if (last && last.index >= rows.length - 40) loadMore();
-  }, [last, rows.length, loadMore]);
+  }, [rows.length]);
 
   const setColumnsSaved = (next: Column[]) => {
     if (next.length === 0) return;
     setColumns(next);
     savePref("customers.columns", next);
   };
-  const template = columns.map((c) => WIDTHS[c]).join(" ");
   const pgOptions = ["nice", "nice_v2", "kcp", "html5_inicis", "daou", "ksnet", "tosspayments", "welcome", "settle", "kcp_billing", "kakaopay", "danal_tpay", "danal", "jtnet", "kicc", "payco", "chai", "mobilians", "naverpay"];
   const empty = !loading && rows.length === 0 && !error;
 
@@ -237,78 +183,31 @@ export function CustomerList() {
       {empty && !filtersActive ? (
         <EmptyState icon={IconUsers} title={t("customers.emptyTitle")} body={t("customers.emptyBody")} />
       ) : (
-        <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }} role="table" aria-rowcount={rows.length}>
-          <Box role="row" px="sm" py={8} style={{ display: "grid", gridTemplateColumns: template, gap: 12, borderBottom: "1px solid var(--mantine-color-gray-3)" }}>
-            {columns.map((c) => (
-              <Text key={c} role="columnheader" size="xs" fw={600} c="dimmed">
-                {t(`customers.col.${c}`)}
-              </Text>
-            ))}
-          </Box>
-          <div ref={scrollRef} style={{ flex: 1, overflow: "auto" }} data-testid="customer-rows">
-            {empty ? (
-              <Text ta="center" c="dimmed" size="sm" p="xl">
-                {t("customers.noMatch")}
-              </Text>
-            ) : (
-              <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-                {items.map((v) => {
-                  const c = rows[v.index];
-                  if (!c) return null;
-                  return (
-                    <Box
-                      key={c.customer_uid}
-                      role="row"
-                      data-testid="customer-row"
-                      data-uid={c.customer_uid}
-                      px="sm"
-                      onClick={() => void navigate(`/customers/${encodeURIComponent(c.customer_uid)}`)}
-                      style={{
-                        position: "absolute",
-                        top: 0,
-                        left: 0,
-                        right: 0,
-                        height: ROW_HEIGHT,
-                        transform: `translateY(${v.start}px)`,
-                        display: "grid",
-                        gridTemplateColumns: template,
-                        gap: 12,
-                        alignItems: "center",
-                        cursor: "pointer",
-                        borderBottom: "1px solid var(--mantine-color-gray-1)",
-                      }}
-                    >
-                      {columns.map((col) => (
-                        <div key={col} role="cell" style={{ minWidth: 0 }}>
-                          {cell(c, col, settings.time_zone, lang, t)}
-                        </div>
-                      ))}
-                    </Box>
-                  );
-                })}
-              </div>
-            )}
-          </div>
-          <Group px="sm" py={6} justify="space-between" style={{ borderTop: "1px solid var(--mantine-color-gray-3)" }}>
+        <VirtualTable<Customer>
+          testId="customer"
+          rows={rows}
+          rowKey={(c) => c.customer_uid}
+          columns={columns.map((col) => ({ key: col, header: t(`customers.col.${col}`), width: WIDTHS[col], render: (c: Customer) => cell(c, col, settings.time_zone, lang, t) }))}
+          onOpen={(c) => void navigate(`/customers/${encodeURIComponent(c.customer_uid)}`)}
+          onNearEnd={loadMore}
+          loading={loading}
+          empty={
+            <Text ta="center" c="dimmed" size="sm">
+              {t("customers.noMatch")}
+            </Text>
+          }
+          footer={
             <Text size="xs" c="dimmed" data-testid="customer-count">
               {t("customers.loaded", { count: rows.length })}
             </Text>
-            {loading && (
-              <Group gap={6}>
-                <Loader size="xs" />
-                <Text size="xs" c="dimmed">
-                  {t("customers.loadingMore")}
-                </Text>
-              </Group>
-            )}
-          </Group>
-        </Paper>
+          }
+        />
       )}
       <ImportModal
         opened={importing}
         onClose={(changed) => {
           setImporting(false);
-          if (changed) setReload((n) => n + 1);
+          if (changed) reload();
         }}
       />
     </Stack>

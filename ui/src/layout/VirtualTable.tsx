@@ -1,0 +1,113 @@
+import { Box, Group, Loader, Paper, Text } from "@mantine/core";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useRef, type ReactNode } from "react";
+
+export interface VirtualColumn<T> {
+  key: string;
+  header: string;
+  /** A CSS grid track, e.g. `minmax(120px, 1fr)`. */
+  width: string;
+  render: (row: T) => ReactNode;
+}
+
+const ROW_HEIGHT = 40;
+
+/**
+ * A table that renders only the rows in view, so a list of 100,000 scrolls smoothly, and
+ * asks for the next page when the user nears the end (keyset pages from the store).
+ */
+export function VirtualTable<T>({
+  rows,
+  columns,
+  rowKey,
+  onOpen,
+  onNearEnd,
+  loading,
+  footer,
+  empty,
+  testId,
+}: {
+  rows: T[];
+  columns: VirtualColumn<T>[];
+  rowKey: (row: T) => string;
+  onOpen?: (row: T) => void;
+  onNearEnd: () => void;
+  loading: boolean;
+  footer: ReactNode;
+  empty: ReactNode;
+  testId: string;
+}) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // The virtualizer re-renders the visible rows itself; the compiler must not memoize it.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const last = items[items.length - 1];
+  useEffect(() => {
+    if (last && last.index >= rows.length - 40) onNearEnd();
+  }, [last, rows.length, onNearEnd]);
+  const template = columns.map((c) => c.width).join(" ");
+
+  return (
+    <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }} role="table" aria-rowcount={rows.length}>
+      <Box role="row" px="sm" py={8} style={{ display: "grid", gridTemplateColumns: template, gap: 12, borderBottom: "1px solid var(--mantine-color-gray-3)" }}>
+        {columns.map((c) => (
+          <Text key={c.key} role="columnheader" size="xs" fw={600} c="dimmed" truncate>
+            {c.header}
+          </Text>
+        ))}
+      </Box>
+      <div ref={scrollRef} style={{ flex: 1, overflow: "auto" }} data-testid={`${testId}-rows`}>
+        {rows.length === 0 && !loading ? (
+          <Box p="xl">{empty}</Box>
+        ) : (
+          <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+            {items.map((v) => {
+              const row = rows[v.index];
+              if (row === undefined) return null;
+              return (
+                <Box
+                  key={rowKey(row)}
+                  role="row"
+                  data-testid={`${testId}-row`}
+                  data-key={rowKey(row)}
+                  px="sm"
+                  onClick={onOpen ? () => onOpen(row) : undefined}
+                  style={{
+                    position: "absolute",
+                    top: 0,
+                    left: 0,
+                    right: 0,
+                    height: ROW_HEIGHT,
+                    transform: `translateY(${v.start}px)`,
+                    display: "grid",
+                    gridTemplateColumns: template,
+                    gap: 12,
+                    alignItems: "center",
+                    cursor: onOpen ? "pointer" : undefined,
+                    borderBottom: "1px solid var(--mantine-color-gray-1)",
+                  }}
+                >
+                  {columns.map((c) => (
+                    <div key={c.key} role="cell" style={{ minWidth: 0 }}>
+                      {c.render(row)}
+                    </div>
+                  ))}
+                </Box>
+              );
+            })}
+          </div>
+        )}
+      </div>
+      <Group px="sm" py={6} justify="space-between" style={{ borderTop: "1px solid var(--mantine-color-gray-3)" }}>
+        {footer}
+        {loading && <Loader size="xs" />}
+      </Group>
+    </Paper>
+  );
+}

@@ -1,0 +1,277 @@
+import { Alert, Button, Code, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
+import { IconCheck, IconCopy, IconRefresh } from "@tabler/icons-react";
+import { useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { PgGuideEntry } from "../../lib/pgGuide";
+import {
+  amountRequired,
+  buildRequestPay,
+  buyerFields,
+  checkAmount,
+  checkBuyerTel,
+  checkCustomerUid,
+  checkImpCode,
+  checkMid,
+  checkRedirectUrl,
+  defaultAmount,
+  isNaverPay,
+  needsRedirect,
+  newCustomerUid,
+  newMerchantUid,
+  snippetPayMethod,
+} from "../../lib/snippet";
+import { useCopy } from "./hooks";
+
+/** `{MID}` / `{site code}` / `{public_key}` from the entry's MID form, for the MID field's help. */
+function midForm(entry: PgGuideEntry): string | null {
+  if (!entry.pg_param_mid_form || !entry.pg_param) return null;
+  const token = /\{[^}]+\}/.exec(entry.pg_param_mid_form)?.[0] ?? "{MID}";
+  return `${entry.pg_param}.${token}`;
+}
+
+export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
+  const { t } = useTranslation();
+  const [impCode, setImpCode] = useState("");
+  const [mid, setMid] = useState("");
+  const [customerUid, setCustomerUid] = useState(() => newCustomerUid());
+  const [merchantUid, setMerchantUid] = useState(() => newMerchantUid());
+  const [amount, setAmount] = useState<number>(() => defaultAmount(entry));
+  const [name, setName] = useState(() => t("pgGuide.snippet.nameDefault"));
+  const [buyerTel, setBuyerTel] = useState("");
+  const [redirectUrl, setRedirectUrl] = useState("https://");
+  const [naverPopupMode, setNaverPopupMode] = useState(false);
+  const [naverProductCode, setNaverProductCode] = useState("");
+  const codeRef = useRef<HTMLPreElement>(null);
+  const [copyState, copy] = useCopy();
+
+  const form = midForm(entry);
+  const payMethod = snippetPayMethod(entry);
+  const naver = isNaverPay(entry);
+  const redirect = needsRedirect(entry, naverPopupMode);
+  const buyers = buyerFields(entry);
+
+  const impProblem = checkImpCode(impCode);
+  const midProblem = checkMid(mid.trim());
+  const uidProblem = checkCustomerUid(customerUid);
+  const amountProblem = checkAmount(entry, amount);
+  const telProblem = buyers.includes("buyer_tel") ? checkBuyerTel(buyerTel) : null;
+  const urlProblem = redirect ? checkRedirectUrl(redirectUrl) : null;
+  const valid = !impProblem && !midProblem && !uidProblem && !amountProblem && !telProblem && !urlProblem;
+
+  const amountComment =
+    entry.issue_amount_behaviour === "display_only"
+      ? t("pgGuide.snippet.comments.amountDisplay")
+      : amountRequired(entry)
+        ? t("pgGuide.snippet.comments.amountRequired")
+        : amount > 0
+          ? t("pgGuide.snippet.comments.amountCharge")
+          : t("pgGuide.snippet.comments.amountZero");
+
+  const code = useMemo(
+    () =>
+      buildRequestPay(entry, {
+        impCode: impCode.trim(),
+        mid: mid.trim(),
+        customerUid,
+        merchantUid,
+        amount,
+        name,
+        buyer: { buyer_tel: buyerTel.trim() },
+        redirectUrl,
+        naverPopupMode,
+        naverProductCode,
+        comments: {
+          success: t("pgGuide.snippet.comments.success"),
+          failure: t("pgGuide.snippet.comments.failure"),
+          redirect: t("pgGuide.snippet.comments.redirect"),
+          amount: amountComment,
+        },
+      }),
+    [entry, impCode, mid, customerUid, merchantUid, amount, name, buyerTel, redirectUrl, naverPopupMode, naverProductCode, amountComment, t],
+  );
+
+  const amountHelp =
+    entry.issue_amount_behaviour === "display_only"
+      ? t("pgGuide.snippet.amountDisplay")
+      : amountRequired(entry)
+        ? t("pgGuide.snippet.amountRequired")
+        : t("pgGuide.snippet.amountZero");
+
+  const err = {
+    imp: impProblem === "empty" ? t("pgGuide.snippet.errors.impEmpty") : impProblem === "format" ? t("pgGuide.snippet.errors.impFormat") : null,
+    uid:
+      uidProblem === "empty"
+        ? t("pgGuide.snippet.errors.uidEmpty")
+        : uidProblem === "too_long"
+          ? t("pgGuide.snippet.errors.uidTooLong")
+          : uidProblem === "bad_chars"
+            ? t("pgGuide.snippet.errors.uidChars")
+            : null,
+    amount:
+      amountProblem === "negative"
+        ? t("pgGuide.snippet.errors.amountNegative")
+        : amountProblem === "positive_required"
+          ? t("pgGuide.snippet.errors.amountPositive")
+          : amountProblem === "not_integer"
+            ? t("pgGuide.snippet.errors.amountInteger")
+            : null,
+    tel: telProblem === "empty" ? t("pgGuide.snippet.errors.telEmpty") : telProblem === "format" ? t("pgGuide.snippet.errors.telFormat") : null,
+  };
+
+  return (
+    <Paper withBorder p="md" radius="md" data-testid="snippet">
+      <Title order={4} mb={4}>
+        {t("pgGuide.section.snippet")}
+      </Title>
+      <Text size="sm" c="dimmed" mb="md">
+        {t("pgGuide.snippet.help")}
+      </Text>
+      <Stack gap="sm">
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+          <TextInput
+            label={t("pgGuide.snippet.impCode")}
+            description={t("pgGuide.snippet.impCodeHelp")}
+            value={impCode}
+            onChange={(e) => setImpCode(e.currentTarget.value)}
+            error={err.imp}
+            data-testid="snippet-imp"
+            ff="monospace"
+            withAsterisk
+          />
+          {form && (
+            <TextInput
+              label={t("pgGuide.snippet.mid")}
+              description={t("pgGuide.snippet.midHelp", { form })}
+              value={mid}
+              onChange={(e) => setMid(e.currentTarget.value)}
+              error={midProblem ? t("pgGuide.snippet.errors.midChars") : null}
+              data-testid="snippet-mid"
+              ff="monospace"
+            />
+          )}
+          <TextInput
+            label={t("pgGuide.snippet.customerUid")}
+            description={t("pgGuide.snippet.customerUidHelp")}
+            value={customerUid}
+            onChange={(e) => setCustomerUid(e.currentTarget.value)}
+            error={err.uid}
+            data-testid="snippet-customer-uid"
+            ff="monospace"
+            withAsterisk
+            rightSectionWidth={100}
+            rightSection={
+              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => setCustomerUid(newCustomerUid())}>
+                {t("pgGuide.snippet.regenerate")}
+              </Button>
+            }
+          />
+          <TextInput
+            label={t("pgGuide.snippet.merchantUid")}
+            description={t("pgGuide.snippet.merchantUidHelp")}
+            value={merchantUid}
+            readOnly
+            ff="monospace"
+            rightSectionWidth={100}
+            rightSection={
+              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => setMerchantUid(newMerchantUid())}>
+                {t("pgGuide.snippet.regenerate")}
+              </Button>
+            }
+          />
+          <NumberInput
+            label={t("pgGuide.snippet.amount")}
+            description={amountHelp}
+            value={amount}
+            onChange={(v) => setAmount(typeof v === "number" ? v : Number(v) || 0)}
+            error={err.amount}
+            min={0}
+            allowDecimal={false}
+            thousandSeparator=","
+            suffix=" KRW"
+            data-testid="snippet-amount"
+            withAsterisk
+          />
+          <TextInput label={t("pgGuide.snippet.name")} value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="snippet-name" />
+          {buyers.includes("buyer_tel") && (
+            <TextInput
+              label={t("pgGuide.snippet.buyerTel")}
+              value={buyerTel}
+              onChange={(e) => setBuyerTel(e.currentTarget.value)}
+              error={err.tel}
+              data-testid="snippet-buyer-tel"
+              withAsterisk
+            />
+          )}
+          {naver && (
+            <TextInput
+              label={t("pgGuide.snippet.naverProductCode")}
+              description={t("pgGuide.snippet.naverProductCodeHelp")}
+              value={naverProductCode}
+              onChange={(e) => setNaverProductCode(e.currentTarget.value)}
+              ff="monospace"
+            />
+          )}
+          {redirect && (
+            <TextInput
+              label={t("pgGuide.snippet.redirectUrl")}
+              description={t("pgGuide.snippet.redirectUrlHelp")}
+              value={redirectUrl}
+              onChange={(e) => setRedirectUrl(e.currentTarget.value)}
+              error={urlProblem ? t("pgGuide.snippet.errors.urlFormat") : null}
+              data-testid="snippet-redirect"
+              ff="monospace"
+              withAsterisk
+            />
+          )}
+        </SimpleGrid>
+        {naver && (
+          <Switch
+            label={t("pgGuide.snippet.naverPopupMode")}
+            description={t("pgGuide.snippet.naverPopupModeHelp")}
+            checked={naverPopupMode}
+            onChange={(e) => setNaverPopupMode(e.currentTarget.checked)}
+            data-testid="snippet-naver-popup"
+          />
+        )}
+        <Stack gap={2}>
+          <Text size="sm" c="dimmed">
+            {payMethod ? t("pgGuide.snippet.payMethodSent", { value: `"${payMethod}"` }) : t("pgGuide.snippet.payMethodOmitted")}
+          </Text>
+          {redirect && (
+            <Text size="sm" c="dimmed">
+              {t("pgGuide.snippet.redirectIncluded")}
+            </Text>
+          )}
+        </Stack>
+        <Group justify="space-between" mt="xs">
+          <Text fw={600} size="sm">
+            {t("pgGuide.snippet.code")}
+          </Text>
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={copyState === "copied" ? <IconCheck size={14} /> : <IconCopy size={14} />}
+            onClick={() => void copy(code, codeRef.current)}
+            disabled={!valid}
+            data-testid="snippet-copy"
+          >
+            {copyState === "copied" ? t("pgGuide.copy.copied") : t("pgGuide.copy.copy")}
+          </Button>
+        </Group>
+        {!valid && (
+          <Alert color="yellow" variant="light" py="xs" data-testid="snippet-invalid">
+            {t("pgGuide.snippet.invalid")}
+          </Alert>
+        )}
+        {copyState === "failed" && (
+          <Alert color="yellow" variant="light" py="xs" data-testid="snippet-copy-failed">
+            {t("pgGuide.copy.failed")}
+          </Alert>
+        )}
+        <Code block ref={codeRef} data-testid="snippet-code" style={{ fontSize: 13, userSelect: "text" }}>
+          {code}
+        </Code>
+      </Stack>
+    </Paper>
+  );
+}
