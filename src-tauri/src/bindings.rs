@@ -26,6 +26,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::customer_detail,
             data::refresh_customer,
             data::list_payments,
+            data::list_schedules,
             data::search,
             data::set_customer_notes,
             data::set_customer_tags,

@@ -25,6 +25,7 @@ pub const COMMANDS: &[(&str, ActionKind)] = &[
     ("customer_detail", ActionKind::Read),
     ("refresh_customer", ActionKind::Read),
     ("list_payments", ActionKind::Read),
+    ("list_schedules", ActionKind::Read),
     ("search", ActionKind::Read),
     ("export_payments", ActionKind::Read),
     ("key_form", ActionKind::Read),

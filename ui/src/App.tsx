@@ -4,7 +4,9 @@ import { useTranslation } from "react-i18next";
 import { HashRouter, Route, Routes } from "react-router";
 import { AppProvider } from "./AppContext";
 import { Shell } from "./layout/Shell";
-import { Charges, Payments, Schedules } from "./pages/Areas";
+import { Schedules } from "./pages/Schedules";
+import { JournalPage } from "./pages/charges/JournalPage";
+import { PaymentsPage } from "./pages/payments/PaymentsPage";
 import { CustomerList } from "./pages/customers/CustomerList";
 import { CustomerPage } from "./pages/customers/CustomerPage";
 import { IssueKeyForm } from "./pages/customers/IssueKeyForm";
@@ -39,9 +41,9 @@ export function AppRoutes() {
         <Route path="customers" element={<CustomerList />} />
         <Route path="customers/new" element={<IssueKeyForm />} />
         <Route path="customers/:uid" element={<CustomerPage />} />
-        <Route path="charges" element={<Charges />} />
+        <Route path="charges" element={<JournalPage />} />
         <Route path="schedules" element={<Schedules />} />
-        <Route path="payments" element={<Payments />} />
+        <Route path="payments" element={<PaymentsPage />} />
         <Route path="pg-guide" element={<PgGuide />} />
         <Route path="pg-guide/:id" element={<PgGuideDetail />} />
         <Route path="settings" element={<Settings />} />

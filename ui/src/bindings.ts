@@ -28,6 +28,8 @@ export const commands = {
 	 */
 	refreshCustomer: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("refresh_customer", { customerUid }),
 	listPayments: (query: PaymentQuery) => __TAURI_INVOKE<PaymentPage>("list_payments", { query }),
+	/**  Schedules from the store (kept current by sync and by Subdesk's own registrations). */
+	listSchedules: (query: ScheduleQuery) => __TAURI_INVOKE<SchedulePage>("list_schedules", { query }),
 	/**  The one search box: customers and payments. */
 	search: (text: string) => __TAURI_INVOKE<SearchResults>("search", { text }),
 	/**  Local notes: kept in Subdesk, never sent to i'mport. */
@@ -762,6 +764,19 @@ export type Schedule = {
 export type SchedulePage = {
 	items: Schedule[],
 	next_cursor: string | null,
+};
+
+/**  Filters and cursor for `list_schedules`; schedules come oldest first. */
+export type ScheduleQuery = {
+	customer_uid?: string | null,
+	status?: ScheduleStatus | null,
+	/**  Inclusive lower bound on schedule_at. */
+	from?: number | null,
+	/**  Exclusive upper bound on schedule_at. */
+	to?: number | null,
+	cursor?: string | null,
+	/**  Page size, 1..=500 (default 50). */
+	limit?: number | null,
 };
 
 /**  Where a schedule stands. */

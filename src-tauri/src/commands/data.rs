@@ -219,3 +219,13 @@ pub async fn export_payments<R: tauri::Runtime>(
         rows: rows as i64,
     })
 }
+
+/// Schedules from the store (kept current by sync and by Subdesk's own registrations).
+#[tauri::command]
+#[specta::specta]
+pub async fn list_schedules(
+    state: State<'_, AppState>,
+    query: ScheduleQuery,
+) -> IpcResult<SchedulePage> {
+    with_session(&state, move |s| s.store.list_schedules(&query)).await
+}

@@ -1,5 +1,6 @@
 import type { Messages } from "./ko";
 import customers from "./customers.en";
+import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
 
@@ -50,26 +51,15 @@ const en: Shape<Messages> = {
     nextSteps3: "In Payments, look up payments, refund, reconcile and export.",
   },
   customers,
-  charges: {
-    title: "Charges",
-    description: "Charge a billing key now, or many customers at once. Every request is recorded before it is sent, so no charge happens twice.",
-    emptyTitle: "No charges yet",
-    emptyBody:
-      "Charge a customer with “Charge now” on their page, or run a bulk charge for a plan's period or a CSV of customer_uids and amounts; each request and its outcome appears here.",
-  },
+  money,
   schedules: {
     title: "Schedules",
     description: "Scheduled charges registered with i'mport, and recurring plans.",
+    all: "All",
+    noMatch: "No schedules match",
     emptyTitle: "Nothing scheduled",
     emptyBody:
       "Register a scheduled charge on a customer's key, or put a customer on a recurring plan, and the upcoming charges appear here. A sync also brings in schedules already registered with i'mport.",
-  },
-  payments: {
-    title: "Payments",
-    description: "Look up paid, failed and cancelled payments; refund, reconcile and export.",
-    emptyTitle: "No payments yet",
-    emptyBody:
-      "A sync with i'mport brings in the last year of payments. Charges made in Subdesk appear at once.",
   },
   pgGuide,
   profiles,

@@ -1,4 +1,5 @@
 import customers from "./customers.ko";
+import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
 import profiles from "./profiles.ko";
 
@@ -46,26 +47,15 @@ const ko = {
     nextSteps3: "결제 내역에서 결제를 조회하고 환불·대사·내보내기를 합니다.",
   },
   customers,
-  charges: {
-    title: "결제 요청",
-    description: "빌링키로 즉시 결제하거나 여러 고객을 한 번에 결제합니다. 모든 요청은 보내기 전에 기록되어 같은 결제가 두 번 일어나지 않습니다.",
-    emptyTitle: "진행한 결제 요청이 없습니다",
-    emptyBody:
-      "고객 화면에서 ‘지금 결제’를 누르거나, 플랜의 이번 회차 또는 customer_uid와 금액이 담긴 CSV로 일괄 결제를 실행하면 요청 기록과 결과가 여기에 표시됩니다.",
-  },
+  money,
   schedules: {
     title: "예약 결제",
     description: "i'mport에 등록된 예약 결제와 정기결제 플랜입니다.",
+    all: "전체",
+    noMatch: "해당하는 예약 결제가 없습니다",
     emptyTitle: "예약된 결제가 없습니다",
     emptyBody:
       "고객의 빌링키로 예약 결제를 등록하거나 정기결제 플랜에 고객을 연결하면 다음 결제 일정이 여기에 표시됩니다. 동기화하면 i'mport에 이미 등록된 예약도 가져옵니다.",
-  },
-  payments: {
-    title: "결제 내역",
-    description: "결제, 실패, 취소 내역을 조회하고 환불·대사·내보내기를 합니다.",
-    emptyTitle: "결제 내역이 없습니다",
-    emptyBody:
-      "i'mport와 동기화하면 최근 1년의 결제 내역을 가져옵니다. Subdesk에서 결제한 내역은 바로 표시됩니다.",
   },
   pgGuide,
   profiles,

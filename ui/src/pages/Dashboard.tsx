@@ -1,4 +1,8 @@
 import { Alert, List, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { useEffect, useState } from "react";
+import { useNavigate } from "react-router";
+import { commands, type Overview } from "../bindings";
+import { formatDateTime, formatKrw } from "../lib/format";
 import { IconAlertTriangle, IconFlask, IconTestPipe } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useApp } from "../AppContext";
@@ -7,8 +11,19 @@ import { PageHeader } from "../layout/PageHeader";
 
 export function Dashboard() {
   const { t } = useTranslation();
-  const { status, settings } = useApp();
+  const { status, settings, lang } = useApp();
   const profile = status.active_profile;
+  const navigate = useNavigate();
+  const [overview, setOverview] = useState<Overview | null>(null);
+  const [openJournal, setOpenJournal] = useState(0);
+  useEffect(() => {
+    if (status.session_error) return;
+    commands.overview().then(setOverview).catch(() => setOverview(null));
+    commands
+      .journal({ open_only: true, customer_uid: null, merchant_uid: null, before_id: null, limit: 1000 })
+      .then((rows) => setOpenJournal(rows.length))
+      .catch(() => setOpenJournal(0));
+  }, [status.session_error, profile.id]);
 
   const modeAlert = {
     sandbox: { color: "blue", icon: <IconFlask />, title: t("dashboard.sandboxTitle"), body: t("dashboard.sandboxBody") },
@@ -22,6 +37,26 @@ export function Dashboard() {
       <Alert color={modeAlert.color} icon={modeAlert.icon} title={modeAlert.title} data-testid="mode-alert">
         {modeAlert.body}
       </Alert>
+      {overview && (
+        <SimpleGrid cols={3} data-testid="overview">
+          <Stat label={t("money.dashboard.customers")} value={overview.customers.toLocaleString()} onClick={() => void navigate("/customers")} />
+          <Stat label={t("money.dashboard.activeKeys")} value={overview.active_keys.toLocaleString()} onClick={() => void navigate("/customers")} />
+          <Stat label={t("money.dashboard.upcoming")} value={overview.upcoming_schedules.toLocaleString()} onClick={() => void navigate("/schedules")} />
+          <Stat label={t("money.dashboard.paid30")} value={formatKrw(overview.paid_total_krw_30d, lang)} onClick={() => void navigate("/payments")} />
+          <Stat label={t("money.dashboard.cancelled30")} value={formatKrw(overview.cancelled_total_krw_30d, lang)} onClick={() => void navigate("/payments")} />
+          <Stat label={t("money.dashboard.failed30")} value={overview.failed_30d.toLocaleString()} tone={overview.failed_30d > 0 ? "red" : undefined} onClick={() => void navigate("/payments")} />
+        </SimpleGrid>
+      )}
+      {overview && overview.unknown_keys > 0 && (
+        <Alert color="orange" data-testid="unknown-keys">
+          {t("money.dashboard.unknownKeys", { count: overview.unknown_keys })}
+        </Alert>
+      )}
+      {openJournal > 0 && (
+        <Alert color="yellow" data-testid="open-journal" style={{ cursor: "pointer" }} onClick={() => void navigate("/charges")}>
+          {t("money.dashboard.openJournal", { count: openJournal })}
+        </Alert>
+      )}
       <SimpleGrid cols={2}>
         <Paper withBorder p="md" radius="md">
           <Title order={5} mb="sm">
@@ -42,6 +77,9 @@ export function Dashboard() {
             <Row label={t("dashboard.timeZone")}>
               <Text size="sm">{settings.time_zone}</Text>
             </Row>
+            <Row label={t("money.dashboard.lastSync")}>
+              <Text size="sm">{overview?.last_sync_at ? formatDateTime(overview.last_sync_at, settings.time_zone, lang) : t("money.dashboard.never")}</Text>
+            </Row>
           </Stack>
         </Paper>
         <Paper withBorder p="md" radius="md">
@@ -56,6 +94,19 @@ export function Dashboard() {
         </Paper>
       </SimpleGrid>
     </Stack>
+  );
+}
+
+function Stat({ label, value, tone, onClick }: { label: string; value: string; tone?: string; onClick: () => void }) {
+  return (
+    <Paper withBorder p="md" radius="md" onClick={onClick} style={{ cursor: "pointer" }}>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text size="xl" fw={700} c={tone}>
+        {value}
+      </Text>
+    </Paper>
   );
 }
 

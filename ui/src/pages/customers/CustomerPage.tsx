@@ -1,6 +1,6 @@
 import { Alert, Anchor, Badge, Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconArrowLeft, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { IconArrowLeft, IconCreditCard, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router";
@@ -9,6 +9,7 @@ import { commands, type CustomerDetail, type SyncProgress } from "../../bindings
 import { useApp } from "../../AppContext";
 import { errorText } from "../../lib/errors";
 import { formatDateTime, formatKrw } from "../../lib/format";
+import { ChargeModal } from "./ChargeModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
 const PAYMENT_COLORS = { ready: "gray", paid: "green", cancelled: "orange", failed: "red" } as const;
@@ -16,7 +17,7 @@ const PAYMENT_COLORS = { ready: "gray", paid: "green", cancelled: "orange", fail
 export function CustomerPage() {
   const { uid = "" } = useParams();
   const { t } = useTranslation();
-  const { settings, lang } = useApp();
+  const { settings, lang, status } = useApp();
   const navigate = useNavigate();
   const [detail, setDetail] = useState<CustomerDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -27,6 +28,7 @@ export function CustomerPage() {
   const [deleting, setDeleting] = useState(false);
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
+  const [charging, setCharging] = useState(false);
   const when = (s: number | null | undefined) => formatDateTime(s, settings.time_zone, lang);
   const fail = (e: unknown) => notifications.show({ color: "red", message: errorText(t, e) });
 
@@ -140,6 +142,9 @@ export function CustomerPage() {
           </Text>
         </Stack>
         <Group gap="xs">
+          <Button leftSection={<IconCreditCard size={16} />} disabled={c.key_status !== "active" || status.active_profile.read_only} onClick={() => setCharging(true)} data-testid="charge-now">
+            {t("money.charge.button")}
+          </Button>
           <Button variant="default" leftSection={<IconRefresh size={16} />} loading={busy} onClick={() => void verify()} data-testid="verify-key">
             {t("customers.detail.verify")}
           </Button>
@@ -312,6 +317,16 @@ export function CustomerPage() {
           )}
         </Tabs.Panel>
       </Tabs>
+
+      <ChargeModal
+        customer={c}
+        opened={charging}
+        onClose={() => {
+          setCharging(false);
+          // Paid, declined or still checking: the payments tab shows what happened.
+          void commands.customerDetail(uid).then(show).catch(fail);
+        }}
+      />
 
       <Modal opened={deleting} onClose={() => setDeleting(false)} title={t("customers.detail.deleteTitle")}>
         <Stack>

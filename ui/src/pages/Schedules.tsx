@@ -1,0 +1,91 @@
+import { Badge, SegmentedControl, Stack, Text } from "@mantine/core";
+import { IconCalendarRepeat } from "@tabler/icons-react";
+import { useCallback, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
+import { commands, type Schedule, type ScheduleStatus } from "../bindings";
+import { useApp } from "../AppContext";
+import { EmptyState } from "../layout/EmptyState";
+import { PageHeader } from "../layout/PageHeader";
+import { VirtualTable } from "../layout/VirtualTable";
+import { errorText } from "../lib/errors";
+import { formatDateTime, formatKrw } from "../lib/format";
+import { usePaged } from "../lib/usePaged";
+
+const COLORS: Record<ScheduleStatus, string> = { scheduled: "blue", executed: "green", revoked: "gray" };
+
+/** Scheduled charges registered with i'mport, as sync and Subdesk's own registrations keep them. */
+export function Schedules() {
+  const { t } = useTranslation();
+  const { settings, lang } = useApp();
+  const navigate = useNavigate();
+  const [status, setStatus] = useState<"all" | ScheduleStatus>("scheduled");
+  const [error, setError] = useState<string | null>(null);
+  const fetchPage = useCallback(
+    (cursor: string | null) => commands.listSchedules({ status: status === "all" ? null : status, cursor, limit: 200 }),
+    [status],
+  );
+  const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
+  const { rows, loading, loadMore } = usePaged<Schedule>(fetchPage, onError);
+
+  return (
+    <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
+      <PageHeader title={t("schedules.title")} description={t("schedules.description")} />
+      <SegmentedControl
+        w={420}
+        value={status}
+        onChange={(v) => setStatus(v as "all" | ScheduleStatus)}
+        data={[
+          { value: "scheduled", label: t("customers.scheduleStatus.scheduled") },
+          { value: "executed", label: t("customers.scheduleStatus.executed") },
+          { value: "revoked", label: t("customers.scheduleStatus.revoked") },
+          { value: "all", label: t("schedules.all") },
+        ]}
+      />
+      {error && (
+        <Text c="red" size="sm">
+          {error}
+        </Text>
+      )}
+      {!loading && rows.length === 0 && status === "scheduled" ? (
+        <EmptyState icon={IconCalendarRepeat} title={t("schedules.emptyTitle")} body={t("schedules.emptyBody")} />
+      ) : (
+        <VirtualTable<Schedule>
+          testId="schedule"
+          rows={rows}
+          rowKey={(s) => s.merchant_uid}
+          onOpen={(s) => void navigate(`/customers/${encodeURIComponent(s.customer_uid)}`)}
+          onNearEnd={loadMore}
+          loading={loading}
+          columns={[
+            { key: "at", header: t("customers.detail.scheduleCols.at"), width: "160px", render: (s) => <Text size="sm">{formatDateTime(s.schedule_at, settings.time_zone, lang)}</Text> },
+            { key: "customer", header: t("money.payments.col.customer"), width: "minmax(140px, 1fr)", render: (s) => <Text size="sm" ff="monospace" truncate>{s.customer_uid}</Text> },
+            { key: "name", header: t("money.payments.col.name"), width: "minmax(120px, 1fr)", render: (s) => <Text size="sm" truncate>{s.name ?? "—"}</Text> },
+            { key: "amount", header: t("money.payments.col.amount"), width: "110px", render: (s) => <Text size="sm" ta="right">{formatKrw(s.amount, lang)}</Text> },
+            {
+              key: "status",
+              header: t("customers.detail.scheduleCols.status"),
+              width: "100px",
+              render: (s) => (
+                <Badge size="sm" variant="light" color={COLORS[s.schedule_status]}>
+                  {t(`customers.scheduleStatus.${s.schedule_status}`)}
+                </Badge>
+              ),
+            },
+            { key: "result", header: t("customers.detail.scheduleCols.result"), width: "minmax(100px, 1fr)", render: (s) => <Text size="sm" truncate>{s.payment_status ? t(`customers.paymentStatus.${s.payment_status}`) : ""} {s.fail_reason ?? ""}</Text> },
+          ]}
+          empty={
+            <Text ta="center" c="dimmed" size="sm">
+              {t("schedules.noMatch")}
+            </Text>
+          }
+          footer={
+            <Text size="xs" c="dimmed">
+              {t("money.payments.loaded", { count: rows.length })}
+            </Text>
+          }
+        />
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,108 @@
+import { Badge, Button, Group, Stack, Switch, Table, Text } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconCreditCard, IconRefresh } from "@tabler/icons-react";
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
+import { commands, type JournalEntry, type JournalState } from "../../bindings";
+import { useApp } from "../../AppContext";
+import { EmptyState } from "../../layout/EmptyState";
+import { PageHeader } from "../../layout/PageHeader";
+import { errorText } from "../../lib/errors";
+import { formatDateTime, formatKrw } from "../../lib/format";
+
+const STATE_COLORS: Record<JournalState, string> = {
+  pending: "gray",
+  sent: "blue",
+  succeeded: "green",
+  declined: "red",
+  rejected: "red",
+  unknown: "yellow",
+  resolved: "teal",
+};
+
+/** The money journal: every request Subdesk sent, and those still being checked. */
+export function JournalPage() {
+  const { t } = useTranslation();
+  const { settings, lang } = useApp();
+  const navigate = useNavigate();
+  const [rows, setRows] = useState<JournalEntry[] | null>(null);
+  const [openOnly, setOpenOnly] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    commands
+      .journal({ open_only: openOnly, customer_uid: null, merchant_uid: null, before_id: null, limit: 500 })
+      .then((r) => {
+        setRows(r);
+        setError(null);
+      })
+      .catch((e: unknown) => setError(errorText(t, e)));
+  }, [openOnly, t]);
+  useEffect(load, [load]);
+
+  const reconcile = async () => {
+    setBusy(true);
+    try {
+      const r = await commands.reconcileNow();
+      notifications.show({ color: r.still_open > 0 ? "yellow" : "green", message: t("money.journal.reconciled", { checked: r.checked, resolved: r.resolved, open: r.still_open }) });
+      load();
+    } catch (e) {
+      notifications.show({ color: "red", message: errorText(t, e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <PageHeader title={t("money.journal.title")} description={t("money.journal.description")} />
+        <Button variant="default" leftSection={<IconRefresh size={16} />} loading={busy} onClick={() => void reconcile()} data-testid="reconcile-now">
+          {t("money.journal.reconcile")}
+        </Button>
+      </Group>
+      <Switch label={t("money.journal.openOnly")} checked={openOnly} onChange={(e) => setOpenOnly(e.currentTarget.checked)} />
+      {error && (
+        <Text c="red" size="sm">
+          {error}
+        </Text>
+      )}
+      {rows && rows.length === 0 && !openOnly ? (
+        <EmptyState icon={IconCreditCard} title={t("money.journal.emptyTitle")} body={t("money.journal.emptyBody")} />
+      ) : (
+        <Table striped highlightOnHover data-testid="journal">
+          <Table.Thead>
+            <Table.Tr>
+              {(["at", "op", "customer", "merchant_uid", "amount", "state", "outcome"] as const).map((k) => (
+                <Table.Th key={k}>{t(`money.journal.col.${k}`)}</Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {(rows ?? []).map((j) => (
+              <Table.Tr key={j.id} data-testid="journal-row" style={{ cursor: j.customer_uid ? "pointer" : undefined }} onClick={() => j.customer_uid && void navigate(`/customers/${encodeURIComponent(j.customer_uid)}`)}>
+                <Table.Td>{formatDateTime(j.created_at, settings.time_zone, lang)}</Table.Td>
+                <Table.Td>{t(`money.journal.op.${j.op}`)}</Table.Td>
+                <Table.Td ff="monospace" fz="xs">
+                  {j.customer_uid ?? "—"}
+                </Table.Td>
+                <Table.Td ff="monospace" fz="xs">
+                  {j.merchant_uid}
+                </Table.Td>
+                <Table.Td ta="right">{formatKrw(j.amount, lang)}</Table.Td>
+                <Table.Td>
+                  <Badge size="sm" variant="light" color={STATE_COLORS[j.state]}>
+                    {t(`money.journal.state.${j.state}`)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td fz="xs">{j.fail_reason ?? j.outcome ?? j.error_code ?? ""}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,163 @@
+import { Alert, Button, Group, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { commands, type ChargeResult, type Customer } from "../../bindings";
+import { useApp } from "../../AppContext";
+import { LiveConfirm } from "../../components/LiveConfirm";
+import { errorText } from "../../lib/errors";
+import { formatKrw } from "../../lib/format";
+import { parseWon, vatOf } from "../../lib/money";
+
+/** "Charge now": amount, order name, tax-free part, instalments; on live, a confirmation. */
+export function ChargeModal({ customer, opened, onClose }: { customer: Customer; opened: boolean; onClose: (charged: boolean) => void }) {
+  const { t } = useTranslation();
+  const { status, lang } = useApp();
+  const [amount, setAmount] = useState("");
+  const [name, setName] = useState("");
+  const [taxFree, setTaxFree] = useState("");
+  const [quota, setQuota] = useState("0");
+  const [shown, setShown] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [result, setResult] = useState<ChargeResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const won = parseWon(amount);
+  const free = taxFree.trim() === "" ? 0 : parseWon(taxFree);
+  const months = Number(quota);
+  const errors = {
+    amount: won === null || won < 1 ? t("money.charge.errAmount") : null,
+    name: name.trim() === "" || [...name.trim()].length > 40 ? t("money.charge.errName") : null,
+    taxFree: free === null || (won !== null && free > won) ? t("money.charge.errTaxFree") : null,
+    quota: months >= 2 && (won ?? 0) < 50000 ? t("money.charge.errQuota") : null,
+  };
+  const valid = Object.values(errors).every((e) => e === null);
+  const live = status.active_profile.mode === "live";
+
+  const close = () => {
+    const charged = result?.status === "paid";
+    setAmount("");
+    setName("");
+    setTaxFree("");
+    setQuota("0");
+    setShown(false);
+    setResult(null);
+    setError(null);
+    onClose(charged);
+  };
+
+  const send = async (confirmedTotal: number | null, merchantUid: string | null) => {
+    if (won === null) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(
+        await commands.chargeNow({
+          customer_uid: customer.customer_uid,
+          amount: won,
+          name: name.trim(),
+          tax_free: free && free > 0 ? free : null,
+          card_quota: months > 0 ? months : null,
+          merchant_uid: merchantUid,
+          confirmed_total: confirmedTotal,
+        }),
+      );
+    } catch (e) {
+      setError(errorText(t, e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = (merchantUid: string | null = null) => {
+    setShown(true);
+    if (!valid) return;
+    if (live) setConfirming(true);
+    else void send(null, merchantUid);
+  };
+
+  return (
+    <Modal opened={opened} onClose={close} title={t("money.charge.title")} data-testid="charge-modal">
+      {result ? (
+        <Stack>
+          {result.status === "paid" && (
+            <Alert color="green" title={t("money.charge.paidTitle")} data-testid="charge-paid">
+              {t("money.charge.paidBody", { amount: formatKrw(result.amount, lang), imp_uid: result.imp_uid ?? "" })}
+            </Alert>
+          )}
+          {result.status === "declined" && (
+            <Alert color="red" title={t("money.charge.declinedTitle")} data-testid="charge-declined">
+              {result.fail_reason}
+            </Alert>
+          )}
+          {result.status === "unknown" && (
+            <Alert color="yellow" title={t("money.charge.unknownTitle")} data-testid="charge-unknown">
+              {t("money.charge.unknownBody", { merchant_uid: result.merchant_uid })}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            {result.status === "declined" && (
+              <Button variant="default" onClick={() => submit(result.merchant_uid)} loading={busy}>
+                {t("money.charge.retry")}
+              </Button>
+            )}
+            <Button onClick={close}>{t("money.charge.close")}</Button>
+          </Group>
+        </Stack>
+      ) : (
+        <Stack>
+          <Text size="sm">
+            {customer.customer_name ?? customer.customer_uid} · {customer.card_name ?? ""} {customer.card_number ?? ""}
+          </Text>
+          <TextInput label={t("money.charge.amount")} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} error={shown && errors.amount} data-testid="charge-amount" withAsterisk />
+          <TextInput
+            label={t("money.charge.name")}
+            placeholder={t("money.charge.namePlaceholder")}
+            value={name}
+            maxLength={40}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={shown && errors.name}
+            data-testid="charge-name"
+            withAsterisk
+          />
+          <Group grow align="flex-start">
+            <TextInput label={t("money.charge.taxFree")} inputMode="numeric" value={taxFree} onChange={(e) => setTaxFree(e.currentTarget.value)} error={shown && errors.taxFree} />
+            <Select
+              label={t("money.charge.quota")}
+              description={t("money.charge.quotaHelp")}
+              value={quota}
+              allowDeselect={false}
+              onChange={(v) => setQuota(v ?? "0")}
+              error={shown && errors.quota}
+              data={[{ value: "0", label: t("money.charge.lumpSum") }, ...[2, 3, 4, 5, 6, 10, 12].map((m) => ({ value: String(m), label: t("money.charge.months", { count: m }) }))]}
+            />
+          </Group>
+          {won !== null && won > 0 && (
+            <Text size="xs" c="dimmed">
+              {t("money.charge.vatNote", { vat: formatKrw(vatOf(won, free ?? 0), lang) })}
+            </Text>
+          )}
+          {error && (
+            <Alert color="red" data-testid="charge-error">
+              {error}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button onClick={() => submit()} loading={busy} data-testid="charge-submit">
+              {t("money.charge.submit", { amount: won ? formatKrw(won, lang) : "" })}
+            </Button>
+          </Group>
+        </Stack>
+      )}
+      <LiveConfirm
+        opened={confirming}
+        lines={[{ customer: customer.customer_name ?? customer.customer_uid, amount: won ?? 0 }]}
+        onCancel={() => setConfirming(false)}
+        onConfirm={(total) => {
+          setConfirming(false);
+          void send(total, result?.merchant_uid ?? null);
+        }}
+      />
+    </Modal>
+  );
+}
