@@ -111,6 +111,72 @@ describe("customers and billing keys", () => {
     await shot("customer-detail-ko");
   });
 
+  it("charges the key and shows the payment", async () => {
+    await click('[data-testid="charge-now"]');
+    await type("charge-amount", "12000");
+    await type("charge-name", "11월 구독료");
+    await click('[data-testid="charge-submit"]');
+    const paid = await $('[data-testid="charge-paid"]');
+    await paid.waitForDisplayed({ timeout: 30000 });
+    expect(await paid.getProperty("textContent")).toContain("₩12,000");
+    await shot("charge-paid-ko");
+    await click(await $("//button[normalize-space()='닫기']"));
+    await browser.waitUntil(async () => (await $$('[data-testid="customer-payment"]')).length === 1, {
+      timeoutMsg: "the payment did not appear on the customer",
+    });
+    const log = await sandboxRequests(url);
+    expect(log.filter((r) => r.path === "/subscribe/payments/again").length).toBe(1);
+  });
+
+  it("shows the decline reason of a declining test card", async () => {
+    await openIssueForm();
+    await fillCard({ number: "9410000000000013", name: "이서연" });
+    await click('[data-testid="issue-submit"]');
+    await $('[data-testid="issue-success"]').waitForDisplayed({ timeout: 30000 });
+    await click('[data-testid="open-issued"]');
+    await click('[data-testid="charge-now"]');
+    await type("charge-amount", "9900");
+    await type("charge-name", "월 구독");
+    await click('[data-testid="charge-submit"]');
+    const declined = await $('[data-testid="charge-declined"]');
+    await declined.waitForDisplayed({ timeout: 30000 });
+    expect(await declined.getProperty("textContent")).toContain("잔액부족");
+    await shot("charge-declined-ko");
+    await click(await $("//button[normalize-space()='닫기']"));
+  });
+
+  it("refunds part of a payment from the payments list", async () => {
+    await click('[data-testid="nav-payments"]');
+    await browser.waitUntil(async () => (await $$('[data-testid="payment-row"]')).length >= 2);
+    const paidRow = await $("//div[@data-testid='payment-row'][.//*[contains(text(),'₩12,000')]]");
+    await click(paidRow);
+    await $('[data-testid="refund-form"]').waitForDisplayed();
+    await click(await $("//label[normalize-space()='부분 환불']"));
+    await type("refund-amount", "2000");
+    await type("refund-reason", "부분 환불 테스트");
+    await click('[data-testid="refund-submit"]');
+    const result = await $('[data-testid="refund-result"]');
+    await result.waitForDisplayed({ timeout: 30000 });
+    expect(await result.getProperty("textContent")).toContain("₩10,000");
+    await shot("refund-ko");
+    const log = await sandboxRequests(url);
+    const cancels = log.filter((r) => r.path === "/payments/cancel");
+    expect(cancels.length).toBe(1);
+    // The refund carried the balance it expected, so a replay could not refund twice.
+    expect(cancels[0].body).toContain('"checksum":12000');
+    await browser.keys("Escape");
+    await $('[data-testid="refund-form"]').waitForDisplayed({ reverse: true });
+  });
+
+  it("shows the shell's pages with data in screenshots", async () => {
+    await click('[data-testid="nav-charges"]');
+    await browser.waitUntil(async () => (await $$('[data-testid="journal-row"]')).length >= 3);
+    await shot("charges-ko");
+    await click('[data-testid="nav-dashboard"]');
+    await $('[data-testid="overview"]').waitForDisplayed();
+    await shot("dashboard-data-ko");
+  });
+
   it("shows the reason when a card fails at issuance", async () => {
     await openIssueForm();
     await fillCard({ number: "9410000000000054" });

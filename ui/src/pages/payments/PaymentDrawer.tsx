@@ -68,6 +68,11 @@ export function PaymentDrawer({ impUid, onClose, onChanged }: { impUid: string |
         confirmed_total: confirmed,
       });
       setResult(r);
+      // A finished refund clears the form: the same click must not send a second one.
+      setAmount("");
+      setReason("");
+      setShown(false);
+      setMode("full");
       setDetail(await commands.paymentDetail(p.imp_uid));
       onChanged();
     } catch (e) {
