@@ -3,10 +3,8 @@
 // open them; a card that fails at issuance shows its reason; an invalid card number shows
 // the inline error and nothing reaches the sandbox (its request log proves it).
 import { browser, $, $$, expect } from "@wdio/globals";
-import path from "node:path";
+import { choose, click, shot, type } from "../lib/ui.mjs";
 
-const artifacts = process.env.E2E_ARTIFACTS ?? ".";
-const shot = (name) => browser.saveScreenshot(path.join(artifacts, `${name}.png`));
 
 async function sandboxUrl() {
   await $('[data-testid="nav-dashboard"]').click();
@@ -24,24 +22,8 @@ async function sandboxRequests(url) {
   return list;
 }
 
-/** Clicks an element after centring it: the status bar is fixed over the page's bottom edge. */
-async function click(selector) {
-  const el = typeof selector === "string" ? await $(selector) : selector;
-  await el.waitForDisplayed();
-  await browser.execute((node) => node.scrollIntoView({ block: "center" }), el);
-  await el.click();
-}
 
-async function type(testid, text) {
-  const el = await $(`[data-testid="${testid}"]`);
-  await click(el);
-  await el.setValue(text);
-}
 
-async function choose(testid, option) {
-  await click(`[data-testid="${testid}"]`);
-  await click(await $(`//div[@role="option"][normalize-space()="${option}"]`));
-}
 
 async function openIssueForm() {
   await $('[data-testid="nav-customers"]').click();

@@ -1,9 +1,8 @@
 // The shell as a user meets it: the app opens in Korean on the built-in sandbox, every
 // area can be reached, and the language switches to English and back, surviving restarts.
 import { browser, $, expect } from "@wdio/globals";
-import path from "node:path";
+import { shot } from "../lib/ui.mjs";
 
-const artifacts = process.env.E2E_ARTIFACTS ?? ".";
 const AREAS = {
   dashboard: { ko: "대시보드", en: "Dashboard" },
   customers: { ko: "고객", en: "Customers" },
@@ -37,9 +36,6 @@ async function statusMode() {
   return $('[data-testid="status-bar"] [data-testid="status-mode"]').getProperty("textContent");
 }
 
-async function shot(name) {
-  await browser.saveScreenshot(path.join(artifacts, `${name}.png`));
-}
 
 describe("Subdesk shell", () => {
   it("opens in Korean on the sandbox profile", async () => {

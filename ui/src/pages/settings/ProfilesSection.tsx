@@ -136,7 +136,7 @@ export function ProfilesSection() {
         {entries.map((e) => {
           const report = reports[e.profile.id];
           return (
-            <Paper key={e.profile.id} withBorder p="sm" data-testid={`profile-${e.profile.id}`}>
+            <Paper key={e.profile.id} withBorder p="sm" data-testid={`profile-${e.profile.id}`} data-name={e.profile.name}>
               <Group justify="space-between" wrap="nowrap">
                 <Group gap="xs">
                   <Text fw={600}>{e.profile.name}</Text>
