@@ -90,12 +90,12 @@ pub async fn add_profile(
 ) -> IpcResult<Profile> {
     let creds = credentials_input(imp_key, imp_secret)?;
     let profile = state.profiles.add(&input)?;
-    if let Some(creds) = creds {
-        if let Err(e) = state.credentials.save(&profile, &creds) {
-            // Nothing half-made: a profile whose secret could not be stored is removed again.
-            let _ = state.profiles.remove(&profile.id);
-            return Err(e.into());
-        }
+    if let Some(creds) = creds
+        && let Err(e) = state.credentials.save(&profile, &creds)
+    {
+        // Nothing half-made: a profile whose secret could not be stored is removed again.
+        let _ = state.profiles.remove(&profile.id);
+        return Err(e.into());
     }
     tracing::info!(profile = %profile.id, mode = profile.mode.as_str(), "profile added");
     Ok(profile)

@@ -1,0 +1,353 @@
+//! The command line, as clap parses it. Nothing here takes a secret or card data: those
+//! come from a prompt without echo or from stdin (see `cardguard` for the refusal of
+//! card data typed as arguments).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "subdesk-cli",
+    version,
+    about = "Subdesk from a terminal: the desktop app's profiles, databases and keyring, for scripts and schedulers",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Profile to use (name or id); the app's active profile when absent.
+    #[arg(long, global = true, env = "SUBDESK_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Address of a running sandbox (`subdesk-cli sandbox` prints it); needed by the sandbox profile.
+    #[arg(long, global = true, env = "SUBDESK_SANDBOX_URL", value_name = "URL")]
+    pub sandbox_url: Option<String>,
+    /// Machine-readable JSON on stdout; errors as {"code","message"} on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// If the app lock refuses, ask for the passphrase (on a terminal only).
+    #[arg(long, global = true)]
+    pub unlock: bool,
+    /// Allow money to move on a LIVE profile without a terminal to confirm on.
+    #[arg(long, global = true)]
+    pub yes_live: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Merchant profiles (shared with the desktop app).
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Run the practice sandbox in the foreground until Ctrl-C.
+    Sandbox(SandboxArgs),
+    /// Mirror payments, schedules and billing keys from i'mport (all three when none is chosen).
+    Sync(SyncArgs),
+    /// Look up and import customers (billing keys).
+    #[command(subcommand)]
+    Customers(CustomersCmd),
+    /// Issue or delete billing keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Charge a customer's billing key now.
+    Charge(ChargeArgs),
+    /// Bulk charge runs: dry run by default, --execute to charge.
+    #[command(subcommand)]
+    Run(RunCmd),
+    /// Refund all or part of a payment.
+    Refund(RefundArgs),
+    /// Payments from the local mirror.
+    #[command(subcommand)]
+    Payments(PaymentsCmd),
+    /// The money journal: every charge and refund, written before it was sent.
+    #[command(subcommand)]
+    Journal(JournalCmd),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCmd {
+    /// List profiles; `*` marks the active one.
+    List,
+    /// Add a test or live profile. The secret is read from a prompt or stdin, never an argument.
+    Add(ProfileAddArgs),
+    /// Make a profile the active one (for the app and the CLI).
+    Use {
+        /// Name or id.
+        name: String,
+    },
+    /// Get a token and list the PG channels.
+    Test {
+        /// Name or id; the chosen profile when absent.
+        name: Option<String>,
+    },
+    /// Remove a profile and its keyring entries; its database stays on disk.
+    Remove {
+        /// Name or id.
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Test,
+    Live,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// Display name (1–40 characters).
+    pub name: String,
+    #[arg(long, value_enum)]
+    pub mode: ModeArg,
+    /// REST API key (imp_key). The secret is then asked for (or read with --secret-stdin).
+    #[arg(long)]
+    pub imp_key: Option<String>,
+    /// Read imp_secret from the first line of stdin instead of a prompt.
+    #[arg(long, requires = "imp_key")]
+    pub secret_stdin: bool,
+    /// API address (https, or http to this computer); i'mport's when absent.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Sub-merchant tier code (3 characters A–Z/0–9).
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// PG used when none is named, e.g. nice.nictest04m.
+    #[arg(long)]
+    pub default_pg: Option<String>,
+    /// IANA time zone for showing times (Asia/Seoul when absent).
+    #[arg(long)]
+    pub time_zone: Option<String>,
+    /// Finance role: reads only.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Keep state in memory instead of the app's sandbox database.
+    #[arg(long)]
+    pub memory: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Verify the billing-key registry.
+    #[arg(long)]
+    pub keys: bool,
+    #[arg(long)]
+    pub payments: bool,
+    #[arg(long)]
+    pub schedules: bool,
+    /// Start of a first full payment sync (YYYY-MM-DD or RFC 3339); a year back when absent.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCmd {
+    /// Search by name (2 syllables and 초성 work), phone, email, uid or card last four.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// One customer with recent payments.
+    Show { uid: String },
+    /// Import customer_uids (one per line, or CSV customer_uid[,notes,tags]).
+    Import {
+        file: PathBuf,
+        /// Import the good rows even when some are bad (else nothing is imported).
+        #[arg(long)]
+        good_only: bool,
+        /// Do not check the imported keys at i'mport afterwards.
+        #[arg(long)]
+        no_verify: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Issue a billing key. Card data comes from a prompt, or stdin with --card-stdin
+    /// (JSON {"number","expiry","birth","pwd_2digit"} or key=value lines); never arguments.
+    Issue(KeyIssueArgs),
+    /// Delete a billing key at i'mport and mark it deleted here.
+    Delete {
+        uid: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct KeyIssueArgs {
+    pub uid: String,
+    /// `{pg_provider}` or `{pg_provider}.{MID}`, e.g. nice.nictest04m.
+    #[arg(long)]
+    pub pg: String,
+    /// Read the card from stdin.
+    #[arg(long)]
+    pub card_stdin: bool,
+    /// Cardholder name.
+    #[arg(long = "customer-name")]
+    pub customer_name: Option<String>,
+    #[arg(long = "customer-tel")]
+    pub customer_tel: Option<String>,
+    #[arg(long = "customer-email")]
+    pub customer_email: Option<String>,
+    /// Toss Payments links buyer and key through this id.
+    #[arg(long = "customer-id")]
+    pub customer_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChargeArgs {
+    pub uid: String,
+    /// Whole won.
+    #[arg(long)]
+    pub amount: i64,
+    /// Order name (1–40 characters).
+    #[arg(long)]
+    pub name: String,
+    /// Tax-free part of the amount, whole won.
+    #[arg(long)]
+    pub tax_free: Option<i64>,
+    /// Retry an earlier order with its merchant_uid (never a new id for a lost answer).
+    #[arg(long)]
+    pub merchant_uid: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RefundArgs {
+    pub imp_uid: String,
+    /// Whole won; everything that remains when absent.
+    #[arg(long)]
+    pub amount: Option<i64>,
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long)]
+    pub tax_free: Option<i64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunOpts {
+    /// Only plan (the default): writes the run, charges nothing.
+    #[arg(long, conflicts_with = "execute")]
+    pub dry_run: bool,
+    /// Plan and charge.
+    #[arg(long)]
+    pub execute: bool,
+    /// Charges in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: u32,
+    /// Requests per second at most (0 = unlimited).
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunCmd {
+    /// A run from a CSV of customer_uid,amount[,name].
+    Csv {
+        file: PathBuf,
+        /// Label shown in the app; the file name when absent.
+        #[arg(long)]
+        label: Option<String>,
+        /// Order name for rows without one.
+        #[arg(long, default_value = "일괄 결제")]
+        name: String,
+        /// Execute even when some CSV rows are bad (they are left out).
+        #[arg(long)]
+        good_only: bool,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Everyone on a plan due this period.
+    Plan {
+        plan: String,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Execute or resume a planned, paused or interrupted run.
+    Resume { id: String },
+    /// The run's per-item result as CSV.
+    Report {
+        id: String,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum StatusArg {
+    Ready,
+    Paid,
+    Cancelled,
+    Failed,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCmd {
+    /// Payments, newest first.
+    List(PaymentsListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PaymentsListArgs {
+    /// Repeat or separate with commas.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub status: Vec<StatusArg>,
+    /// From this day (YYYY-MM-DD, in the profile's time zone) or time (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// To the end of this day, or this time.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    #[arg(long, value_name = "UID")]
+    pub customer: Option<String>,
+    /// Free text: imp_uid, merchant_uid, buyer name, approval number, amount.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Rows at most (1–500); ignored with --csv, which exports every match.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Every matching payment as CSV (UTF-8 with BOM).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCmd {
+    /// Journal rows, newest first.
+    List {
+        /// Only rows still being checked.
+        #[arg(long)]
+        open: bool,
+        #[arg(long, value_name = "UID")]
+        customer: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Decide every row still being checked by looking it up at i'mport.
+    Reconcile,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check the audit log's hash chain.
+    Verify,
+}

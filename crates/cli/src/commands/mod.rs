@@ -1,0 +1,38 @@
+//! One module per command group; each turns parsed arguments into core calls and output.
+
+mod audit;
+mod customers;
+mod journal;
+mod keys;
+mod money;
+mod payments;
+mod profile;
+mod runs;
+mod sandbox;
+mod sync;
+
+use crate::args::{Cli, Command};
+use crate::context::Ctx;
+use crate::error::{CliResult, Exit};
+
+pub async fn run(cli: Cli) -> CliResult<Exit> {
+    let Cli { global, command } = cli;
+    if let Command::Sandbox(args) = &command {
+        // The sandbox needs no profile: it is what the sandbox profile talks to.
+        return sandbox::run(&global, args).await;
+    }
+    let mut ctx = Ctx::open(global)?;
+    match command {
+        Command::Sandbox(_) => Ok(Exit::Ok),
+        Command::Profile(c) => profile::run(&mut ctx, c).await,
+        Command::Sync(a) => sync::run(&mut ctx, a).await,
+        Command::Customers(c) => customers::run(&mut ctx, c).await,
+        Command::Key(c) => keys::run(&mut ctx, c).await,
+        Command::Charge(a) => money::charge(&mut ctx, a).await,
+        Command::Refund(a) => money::refund(&mut ctx, a).await,
+        Command::Run(c) => runs::run(&mut ctx, c).await,
+        Command::Payments(c) => payments::run(&mut ctx, c).await,
+        Command::Journal(c) => journal::run(&mut ctx, c).await,
+        Command::Audit(c) => audit::run(&mut ctx, c).await,
+    }
+}

@@ -1,0 +1,72 @@
+//! `payments list`: the local mirror (run `sync` to refresh it), as a table, JSON or CSV.
+
+use subdesk_billing::{PaymentQuery, PaymentStatus};
+use subdesk_profiles::ActionKind;
+
+use crate::args::{PaymentsCmd, PaymentsListArgs, StatusArg};
+use crate::commands::customers::payment_table;
+use crate::context::Ctx;
+use crate::error::{CliError, CliResult, Exit};
+use crate::output::line;
+
+pub async fn run(ctx: &mut Ctx, cmd: PaymentsCmd) -> CliResult<Exit> {
+    match cmd {
+        PaymentsCmd::List(a) => list(ctx, a),
+    }
+}
+
+fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
+    let s = ctx.session(ActionKind::Read)?;
+    let from = a
+        .from
+        .as_deref()
+        .map(|d| s.zone.parse(d, false))
+        .transpose()?;
+    let to = a.to.as_deref().map(|d| s.zone.parse(d, true)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(CliError::bad_input("invalid_date", "--from is after --to"));
+    }
+    let query = PaymentQuery {
+        text: a.text.clone(),
+        status: a
+            .status
+            .iter()
+            .map(|s| match s {
+                StatusArg::Ready => PaymentStatus::Ready,
+                StatusArg::Paid => PaymentStatus::Paid,
+                StatusArg::Cancelled => PaymentStatus::Cancelled,
+                StatusArg::Failed => PaymentStatus::Failed,
+            })
+            .collect(),
+        from,
+        to,
+        customer_uid: a.customer.clone(),
+        limit: Some(a.limit.clamp(1, 500)),
+        ..PaymentQuery::default()
+    };
+    if a.csv {
+        // Straight to stdout: every match, not one page (a nightly export).
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let rows = s.store.export_payments_csv(&query, &mut out)?;
+        drop(out);
+        ctx.out.note(&format!("{rows} payment(s) exported"));
+        return Ok(Exit::Ok);
+    }
+    let page = s.store.list_payments(&query)?;
+    if ctx.out.json {
+        ctx.out.json(&page.items)?;
+    } else if page.items.is_empty() {
+        line("no payments match (run `subdesk-cli sync` to refresh the mirror)");
+    } else {
+        payment_table(&s, &page.items).print();
+        if page.next_cursor.is_some() {
+            ctx.out.note(&format!(
+                "showing the first {}; narrow the filters, raise --limit, or use --csv for all",
+                page.items.len()
+            ));
+        }
+    }
+    Ok(Exit::Ok)
+}

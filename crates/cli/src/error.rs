@@ -1,0 +1,166 @@
+//! The CLI's one error type: a stable code (the core's, passed through), a message, and
+//! the exit code a script branches on. Every core error is sorted here, in one place, so
+//! the exit codes documented in the README and `--help` cannot drift per command.
+
+use std::fmt;
+
+use serde::Serialize;
+use subdesk_profiles::ConnectionFailure;
+
+/// The documented exit codes. Scripts rely on these numbers: never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exit {
+    Ok = 0,
+    Other = 1,
+    BadInput = 2,
+    Declined = 3,
+    Unknown = 4,
+    Unreachable = 5,
+    Refused = 6,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// What `--help` and the README say about exit codes.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  other error (database, keyring, credentials refused, internal)
+  2  bad input (usage, invalid values, bad CSV rows, card data in arguments, not found)
+  3  declined (the card company or i'mport said no; its message is shown as sent)
+  4  unknown outcome (an answer was lost: the request is \"checking\" until
+     `journal reconcile` decides; never retry with a new order id)
+  5  unreachable (i'mport or the sandbox did not answer; nothing was executed)
+  6  refused before sending (read-only role, app lock, live-mode confirmation)";
+
+#[derive(Debug, Clone)]
+pub struct CliError {
+    pub code: String,
+    pub message: String,
+    pub exit: Exit,
+    /// Extra facts for `--json` (bad rows, form problems); never secrets.
+    pub details: Option<serde_json::Value>,
+}
+
+pub type CliResult<T> = Result<T, CliError>;
+
+impl CliError {
+    pub fn new(exit: Exit, code: impl Into<String>, message: impl Into<String>) -> Self {
+        CliError {
+            code: code.into(),
+            message: message.into(),
+            exit,
+            details: None,
+        }
+    }
+
+    pub fn bad_input(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Exit::BadInput, code, message)
+    }
+
+    pub fn other(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Exit::Other, code, message)
+    }
+
+    pub fn refused(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Exit::Refused, code, message)
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn io(what: &str, e: std::io::Error) -> Self {
+        Self::other("io_error", format!("{what}: {e}"))
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The exit code of a core error code.
+fn billing_exit(e: &subdesk_billing::Error) -> Exit {
+    if let subdesk_billing::Error::Api(api) = e
+        && api.outcome_unknown()
+    {
+        return Exit::Unknown;
+    }
+    match e.code() {
+        "invalid_input"
+        | "not_found"
+        | "key_not_active"
+        | "already_charged"
+        | "merchant_uid_conflict"
+        | "refund_exceeds_balance"
+        | "not_refundable"
+        | "run_state"
+        | "api_invalid_input"
+        | "api_not_found" => Exit::BadInput,
+        "api_declined" | "api_rejected" => Exit::Declined,
+        "charge_unresolved" | "refund_unresolved" | "schedule_unresolved" | "api_unconfirmed" => {
+            Exit::Unknown
+        }
+        "api_transport" | "api_server_error" => Exit::Unreachable,
+        _ => Exit::Other,
+    }
+}
+
+impl From<subdesk_billing::Error> for CliError {
+    fn from(e: subdesk_billing::Error) -> Self {
+        let exit = billing_exit(&e);
+        let mut err = CliError::new(exit, e.code(), e.to_string());
+        if let subdesk_billing::Error::InvalidInput { field, .. } = &e {
+            err.details = Some(serde_json::json!({ "field": field }));
+        }
+        err
+    }
+}
+
+impl From<subdesk_iamport::Error> for CliError {
+    fn from(e: subdesk_iamport::Error) -> Self {
+        subdesk_billing::Error::Api(e).into()
+    }
+}
+
+impl From<subdesk_profiles::Error> for CliError {
+    fn from(e: subdesk_profiles::Error) -> Self {
+        use subdesk_profiles::Error as P;
+        let exit = match &e {
+            P::ReadOnly { .. } | P::AppLocked { .. } | P::WrongPassphrase => Exit::Refused,
+            P::InvalidName { .. }
+            | P::DuplicateName { .. }
+            | P::InvalidBaseUrl { .. }
+            | P::InvalidTier
+            | P::InvalidDefaultPg { .. }
+            | P::InvalidTimeZone { .. }
+            | P::InvalidMode { .. }
+            | P::InvalidCredentials { .. }
+            | P::InvalidPassphrase { .. }
+            | P::ProfileNotFound { .. }
+            | P::SandboxProtected { .. } => Exit::BadInput,
+            P::Connection { failure, .. } => match failure {
+                ConnectionFailure::Unreachable
+                | ConnectionFailure::Timeout
+                | ConnectionFailure::ServerError => Exit::Unreachable,
+                ConnectionFailure::Rejected => Exit::Declined,
+                _ => Exit::Other,
+            },
+            _ => Exit::Other,
+        };
+        let details = e.details();
+        let mut err = CliError::new(exit, e.code(), e.to_string());
+        if !details.is_null() && details.as_object().is_none_or(|o| !o.is_empty()) {
+            err.details = Some(details);
+        }
+        err
+    }
+}

@@ -1,0 +1,148 @@
+//! `run csv | plan | resume | report`.
+
+use subdesk_billing::{DunningPolicy, Interval, PlanInput};
+
+use crate::common::{APPROVE, DECLINE_FUNDS, Env};
+
+fn csv(env: &Env, name: &str, text: &str) -> String {
+    let p = env.data_dir().join(name);
+    std::fs::write(&p, text).expect("write csv");
+    p.to_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn a_csv_run_is_a_dry_run_by_default_then_resumed_and_reported() {
+    let env = Env::new();
+    env.issue("cust_a", APPROVE, "홍길동", &[]);
+    env.issue("cust_b", DECLINE_FUNDS, "김민준", &[]);
+    let file = csv(
+        &env,
+        "run.csv",
+        "customer_uid,amount,name\ncust_a,5000,월 구독\ncust_b,7000\nnobody,1000\n",
+    );
+    env.clear_requests();
+
+    let dry = env.cli(&["run", "csv", &file]);
+    dry.expect(0);
+    assert!(
+        dry.stdout.contains("2 charge(s), total ₩12,000"),
+        "{}",
+        dry.stdout
+    );
+    assert!(dry.stdout.contains("nobody") && dry.stdout.contains("no_key"));
+    assert!(dry.stdout.contains("dry run: nothing was charged"));
+    let plan = env
+        .cli(&["--json", "run", "csv", &file, "--dry-run"])
+        .json();
+    assert_eq!(plan["count"], 2);
+    assert_eq!(plan["total"], 12000);
+    assert_eq!(
+        env.sent("POST", "/subscribe/payments/again"),
+        0,
+        "a dry run sends nothing"
+    );
+
+    let run_id = plan["run_id"].as_str().expect("run_id").to_owned();
+    let out = env.cli(&["--json", "run", "resume", &run_id]);
+    out.expect(3);
+    let v = out.json();
+    assert_eq!(v["report"]["state"], "completed");
+    assert_eq!(v["report"]["progress"]["paid"], 1);
+    assert_eq!(v["report"]["progress"]["declined"], 1);
+    assert_eq!(env.sent("POST", "/subscribe/payments/again"), 2);
+
+    // Resuming a completed run charges nothing again.
+    let again = env.cli(&["run", "resume", &run_id]);
+    again.expect(2);
+    assert!(again.stderr.contains("completed"), "{}", again.stderr);
+    assert_eq!(env.sent("POST", "/subscribe/payments/again"), 2);
+
+    let report = env.cli(&["run", "report", &run_id]);
+    report.expect(0);
+    let lines: Vec<&str> = report.stdout.lines().collect();
+    assert!(lines[0].starts_with("\u{feff}line,customer_uid"));
+    assert!(lines[1].contains("cust_a") && lines[1].contains(",paid,"));
+    assert!(lines[2].contains("cust_b") && lines[2].contains("잔액부족"));
+    let out_file = env.data_dir().join("report.csv");
+    env.cli(&[
+        "run",
+        "report",
+        &run_id,
+        "--out",
+        out_file.to_str().unwrap_or(""),
+    ])
+    .expect(0);
+    assert_eq!(
+        std::fs::read_to_string(&out_file).ok().as_deref(),
+        Some(report.stdout.as_str())
+    );
+    env.cli(&["run", "report", "run-nope"]).expect(2);
+}
+
+#[test]
+fn execute_refuses_bad_csv_rows_unless_good_only() {
+    let env = Env::new();
+    env.issue("cust_a", APPROVE, "홍길동", &[]);
+    let file = csv(&env, "bad.csv", "cust_a,5000\ncust_a,abc\n");
+    env.clear_requests();
+    let out = env.cli(&["run", "csv", &file, "--execute"]);
+    out.expect(2);
+    assert!(out.stderr.contains("--good-only"), "{}", out.stderr);
+    assert!(out.stdout.contains("bad_row"));
+    assert_eq!(env.sent("POST", "/subscribe/payments/again"), 0);
+
+    let out = env.cli(&["run", "csv", &file, "--execute", "--good-only"]);
+    out.expect(0);
+    assert!(
+        out.stdout.contains("completed") && out.stdout.contains("paid 1 (₩5,000)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(env.sent("POST", "/subscribe/payments/again"), 1);
+    env.cli(&["run", "csv", &file, "--execute", "--dry-run"])
+        .expect(2);
+}
+
+#[test]
+fn a_plan_run_charges_everyone_due_once() {
+    let env = Env::new();
+    env.issue("cust_a", APPROVE, "홍길동", &[]);
+    env.issue("cust_b", APPROVE, "김민준", &[]);
+    let store = env.store("sandbox");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    store
+        .create_plan(&PlanInput {
+            code: "gold".into(),
+            name: "골드 구독".into(),
+            amount: 9900,
+            tax_free: 0,
+            interval: Interval::EveryDays { days: 30 },
+            start_at: now - 60,
+            end_at: None,
+            max_periods: None,
+            dunning: DunningPolicy {
+                retry_after_days: 3,
+                max_retries: 2,
+            },
+        })
+        .expect("plan");
+    store.subscribe("gold", "cust_a").expect("sub a");
+    store.subscribe("gold", "cust_b").expect("sub b");
+    drop(store);
+
+    let dry = env.cli(&["--json", "run", "plan", "gold"]).json();
+    assert_eq!(dry["count"], 2);
+    assert_eq!(dry["total"], 19800);
+    env.clear_requests();
+    let out = env.cli(&["run", "plan", "gold", "--execute"]);
+    out.expect(0);
+    assert!(out.stdout.contains("paid 2 (₩19,800)"), "{}", out.stdout);
+    assert_eq!(env.sent("POST", "/subscribe/payments/again"), 2);
+    // Planned again, the period is already charged: nobody is due.
+    let again = env.cli(&["--json", "run", "plan", "gold"]).json();
+    assert_eq!(again["count"], 0);
+    env.cli(&["run", "plan", "nope"]).expect(2);
+}
