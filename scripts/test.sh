@@ -40,8 +40,10 @@ e2e() { bash tests/e2e/run.sh; }
 
 stage "ui build" ui_build
 stage "rustfmt" cargo fmt --all -- --check
-stage "clippy" cargo clippy --workspace --all-targets -- -D warnings
-stage "rust tests (incl. bindings staleness)" with_keyring cargo test --workspace
+# The app's custom-protocol feature is on for clippy and tests too, so that all three
+# builds share one compiled Tauri instead of building it twice.
+stage "clippy" cargo clippy --workspace --all-targets --features subdesk/custom-protocol -- -D warnings
+stage "rust tests (incl. bindings staleness)" with_keyring cargo test --workspace --features subdesk/custom-protocol
 stage "ui typecheck" ui_typecheck
 stage "ui lint" ui_lint
 stage "ui unit tests" ui_unit

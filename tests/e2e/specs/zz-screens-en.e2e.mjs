@@ -1,0 +1,73 @@
+// Runs last (the specs run in name order, on one data folder): with the customers and
+// payments the earlier specs made, every screen is captured in English, then in Korean,
+// for docs/screenshots. Each screen is also checked to have opened in that language.
+import { browser, $, $$, expect } from "@wdio/globals";
+import { click, shot } from "../lib/ui.mjs";
+
+async function title() {
+  const el = await $('[data-testid="page-title"]');
+  await el.waitForDisplayed({ timeout: 30000 });
+  return el.getText();
+}
+
+async function setLanguage(label, expectedTitle) {
+  await click('[data-testid="nav-settings"]');
+  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
+  await browser.waitUntil(async () => (await title()) === expectedTitle);
+}
+
+async function screens(lang, titles) {
+  await click('[data-testid="nav-dashboard"]');
+  await $('[data-testid="overview"]').waitForDisplayed();
+  await shot(`dashboard-${lang}`);
+
+  await click('[data-testid="nav-customers"]');
+  await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length > 0);
+  expect(await title()).toBe(titles.customers);
+  await shot(`customers-${lang}`);
+  await click('[data-testid="customer-row"]');
+  await $('[data-testid="key-card"]').waitForDisplayed();
+  await shot(`customer-detail-${lang}`);
+
+  await click('[data-testid="nav-customers"]');
+  await click('[data-testid="open-issue-key"]');
+  await $('[data-testid="issue-card-number"]').waitForDisplayed();
+  await shot(`issue-key-${lang}`);
+
+  await click('[data-testid="nav-charges"]');
+  await $('[data-testid="journal"]').waitForDisplayed();
+  expect(await title()).toBe(titles.charges);
+  await shot(`charges-${lang}`);
+
+  await click('[data-testid="nav-schedules"]');
+  expect(await title()).toBe(titles.schedules);
+  await shot(`schedules-${lang}`);
+
+  await click('[data-testid="nav-payments"]');
+  await browser.waitUntil(async () => (await $$('[data-testid="payment-row"]')).length > 0);
+  expect(await title()).toBe(titles.payments);
+  await shot(`payments-${lang}`);
+
+  await click('[data-testid="nav-pgGuide"]');
+  expect(await title()).toBe(titles.pgGuide);
+  await shot(`pgGuide-${lang}`);
+  await click('[data-testid="pg-entry-kakaopay-window"] a');
+  await $('[data-testid="pg-detail-title"]').waitForDisplayed();
+  await shot(`pgGuide-detail-${lang}`);
+
+  await click('[data-testid="nav-settings"]');
+  expect(await title()).toBe(titles.settings);
+  await shot(`settings-${lang}`);
+}
+
+describe("every screen, in English and in Korean", () => {
+  it("shows every screen in English", async () => {
+    await setLanguage("English", "Settings");
+    await screens("en", { customers: "Customers", charges: "Charges", schedules: "Schedules", payments: "Payments", pgGuide: "PG guide", settings: "Settings" });
+  });
+
+  it("shows every screen in Korean", async () => {
+    await setLanguage("한국어", "설정");
+    await screens("ko", { customers: "고객", charges: "결제 요청", schedules: "예약 결제", payments: "결제 내역", pgGuide: "PG 가이드", settings: "설정" });
+  });
+});
