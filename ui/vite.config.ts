@@ -11,5 +11,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     css: false,
+    // userEvent types character by character; on a busy 2-core CI machine that can take seconds.
+    testTimeout: 30000,
   },
 });

@@ -34,6 +34,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::key_form,
             keys::new_customer_uid,
             keys::issue_key,
+            keys::issue_key_with_charge,
             keys::delete_key,
             keys::verify_keys_now,
             keys::plan_import,

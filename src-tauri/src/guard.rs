@@ -44,6 +44,7 @@ pub const COMMANDS: &[(&str, ActionKind)] = &[
     ("apply_import", ActionKind::Mutate),
     // Money.
     ("charge_now", ActionKind::MoveMoney),
+    ("issue_key_with_charge", ActionKind::MoveMoney),
     ("refund_payment", ActionKind::MoveMoney),
     ("payment_detail", ActionKind::Read),
     ("journal", ActionKind::Read),

@@ -52,6 +52,11 @@ export const commands = {
 	 *  `invalid_form` with `details.problems`, and then nothing is sent.
 	 */
 	issueKey: (input: IssueKeyInput) => __TAURI_INVOKE<Customer>("issue_key", { input }),
+	/**
+	 *  Issues a key together with a first charge (`onetime` + `customer_uid`): the key is kept
+	 *  only if the charge is paid. Field problems come back as `invalid_form`, nothing sent.
+	 */
+	issueKeyWithCharge: (input: IssueKeyInput, charge: FirstCharge) => __TAURI_INVOKE<ChargeResult>("issue_key_with_charge", { input, charge }),
 	deleteKey: (customerUid: string, reason: string) => __TAURI_INVOKE<Customer>("delete_key", { customerUid, reason }),
 	/**  Checks the given keys (or every key when empty) against PortOne, reporting progress. */
 	verifyKeysNow: (customerUids: string[], onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<VerifyReport>("verify_keys_now", { customerUids, onProgress }),
@@ -292,6 +297,15 @@ export type CustomerQuery = {
 export type ExportResult = {
 	path: string,
 	rows: number,
+};
+
+/**  The optional first charge of an issuance. */
+export type FirstCharge = {
+	/**  Whole won. */
+	amount: number,
+	name: string,
+	/**  The total the user confirmed (required on live profiles). */
+	confirmed_total: number | null,
 };
 
 /**  What to do with a plan that has bad rows. */
@@ -740,6 +754,11 @@ export type RestPgRule = {
 	customer_name_required: boolean,
 	/**  Toss Payments links buyer and key through `customer_id`; without it the link is lost. */
 	customer_id_required: boolean,
+	/**
+	 *  `onetime` may keep the card as a key (`customer_uid`): false for KSNET and Toss
+	 *  Payments, which refuse `customer_uid` on a one-time charge.
+	 */
+	first_charge_keeps_key: boolean,
 };
 
 /**  A schedule as lists show it. */

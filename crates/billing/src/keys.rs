@@ -30,6 +30,9 @@ pub struct RestPgRule {
     pub customer_name_required: bool,
     /// Toss Payments links buyer and key through `customer_id`; without it the link is lost.
     pub customer_id_required: bool,
+    /// `onetime` may keep the card as a key (`customer_uid`): false for KSNET and Toss
+    /// Payments, which refuse `customer_uid` on a one-time charge.
+    pub first_charge_keeps_key: bool,
 }
 
 /// The PGs the official spec lists for key issuance over REST. Settlebank (`settle`) and
@@ -42,6 +45,7 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
         pwd_2digit_required: true,
         customer_name_required: name,
         customer_id_required: id,
+        first_charge_keeps_key: !matches!(pg, "ksnet" | "tosspayments"),
     };
     vec![
         rule("nice", false, false),
@@ -354,6 +358,50 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
             Err(e.into())
         }
     }
+}
+
+/// Issues the key together with a first charge (`/subscribe/payments/onetime` with
+/// `customer_uid`): PortOne keeps the card as a key only when the charge is paid. The
+/// charge goes through the journal like any other, so a lost answer is looked up, never
+/// resent. Invalid input is refused before anything is journaled or sent.
+pub async fn issue_key_with_first_charge(
+    store: &Store,
+    client: &Client,
+    input: IssueKeyInput,
+    mut details: crate::ChargeDetails,
+) -> Result<crate::ChargeResult> {
+    if let Some(first) = validate_issue(&input, crate::now()).into_iter().next() {
+        return Err(Error::invalid(first.field, first.code));
+    }
+    let provider = input.pg.split('.').next().unwrap_or_default();
+    if !rest_pg_rules()
+        .iter()
+        .any(|r| r.pg_provider == provider && r.first_charge_keeps_key)
+    {
+        return Err(Error::invalid("pg", "pg_no_first_charge"));
+    }
+    details.validate()?;
+    // The holder's details are the buyer's on the first charge.
+    details.buyer.name = details.buyer.name.or_else(|| trimmed(&input.customer_name));
+    details.buyer.tel = details.buyer.tel.or_else(|| trimmed(&input.customer_tel));
+    details.buyer.email = details
+        .buyer
+        .email
+        .or_else(|| trimmed(&input.customer_email));
+    let card = card_data(&input.card)?;
+    drop(input.card);
+    crate::charge_onetime(
+        store,
+        client,
+        crate::OnetimeCharge {
+            card,
+            merchant_uid: None,
+            details,
+            keep_key_as: Some(input.customer_uid),
+            pg: Some(input.pg),
+        },
+    )
+    .await
 }
 
 /// Deletes the key at PortOne and marks it deleted here. Pending schedules are not revoked

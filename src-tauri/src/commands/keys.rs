@@ -89,6 +89,52 @@ pub async fn issue_key(state: State<'_, AppState>, input: IssueKeyInput) -> IpcR
     Ok(customer)
 }
 
+/// The optional first charge of an issuance.
+#[derive(Debug, Clone, serde::Deserialize, Type)]
+pub struct FirstCharge {
+    /// Whole won.
+    pub amount: i64,
+    pub name: String,
+    /// The total the user confirmed (required on live profiles).
+    pub confirmed_total: Option<i64>,
+}
+
+/// Issues a key together with a first charge (`onetime` + `customer_uid`): the key is kept
+/// only if the charge is paid. Field problems come back as `invalid_form`, nothing sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn issue_key_with_charge(
+    state: State<'_, AppState>,
+    input: IssueKeyInput,
+    charge: FirstCharge,
+) -> IpcResult<subdesk_billing::ChargeResult> {
+    let problems: Vec<FieldProblem> = keys::validate_issue(&input, now());
+    if !problems.is_empty() {
+        return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
+            .with_details(serde_json::json!({ "problems": problems })));
+    }
+    let session = state.session()?;
+    if session.profile.mode == subdesk_profiles::Mode::Live
+        && charge.confirmed_total != Some(charge.amount)
+    {
+        return Err(IpcError::new(
+            codes::LIVE_CONFIRMATION_REQUIRED,
+            "a live charge needs the user's confirmation of its total",
+        ));
+    }
+    session.ensure_reconciled().await?;
+    let details = subdesk_billing::ChargeDetails {
+        amount: charge.amount,
+        name: charge.name,
+        tax_free: None,
+        vat_amount: None,
+        buyer: subdesk_billing::BuyerInput::default(),
+        card_quota: None,
+        custom_data: None,
+    };
+    Ok(keys::issue_key_with_first_charge(&session.store, &session.client, input, details).await?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_key(

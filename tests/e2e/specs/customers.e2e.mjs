@@ -159,6 +159,23 @@ describe("customers and billing keys", () => {
     await shot("dashboard-data-ko");
   });
 
+  it("issues a key together with a first charge", async () => {
+    await openIssueForm();
+    await fillCard({ number: "4242424242424242", name: "박지훈" });
+    // A Mantine switch hides its checkbox under the drawn track; click it as the track would.
+    await browser.execute((el) => el.click(), await $('[data-testid="issue-with-charge"]'));
+    await type("issue-charge-amount", "5000");
+    await type("issue-charge-name", "첫 달 구독료");
+    await click('[data-testid="issue-submit"]');
+    const done = await $('[data-testid="issue-success"]');
+    await done.waitForDisplayed({ timeout: 30000 });
+    expect(await done.getProperty("textContent")).toContain("₩5,000");
+    const log = await sandboxRequests(url);
+    const onetime = log.filter((r) => r.path === "/subscribe/payments/onetime");
+    expect(onetime.length).toBe(1);
+    expect(onetime[0].body).toContain('"customer_uid"');
+  });
+
   it("shows the reason when a card fails at issuance", async () => {
     await openIssueForm();
     await fillCard({ number: "9410000000000054" });

@@ -1,14 +1,16 @@
-import { Alert, Anchor, Button, Divider, Grid, Group, Loader, Paper, PasswordInput, Select, Stack, Switch, Table, TextInput } from "@mantine/core";
+import { Alert, Anchor, Button, Divider, Grid, Group, Loader, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
 import { IconArrowLeft, IconCircleCheck } from "@tabler/icons-react";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { commands, type Customer, type KeyForm } from "../../bindings";
+import { commands, type ChargeResult, type Customer, type KeyForm } from "../../bindings";
+import { LiveConfirm } from "../../components/LiveConfirm";
+import { parseWon } from "../../lib/money";
 import { useApp } from "../../AppContext";
 import { PageHeader } from "../../layout/PageHeader";
 import { groupCardNumber, validateKeyForm, type FieldErrors, type KeyFormValues } from "../../lib/cardValidation";
 import { errorText, toIpcError } from "../../lib/errors";
-import { formatDateTime } from "../../lib/format";
+import { formatDateTime, formatKrw } from "../../lib/format";
 
 const EMPTY_CARD = { number: "", expiry: "", birth: "", pwd_2digit: "" };
 
@@ -25,7 +27,7 @@ function problemsOf(e: unknown): FieldErrors | null {
 /** Issues a billing key over REST. Card data lives in this component's state only until submit. */
 export function IssueKeyForm() {
   const { t } = useTranslation();
-  const { settings, lang } = useApp();
+  const { settings, lang, status } = useApp();
   const navigate = useNavigate();
   const [form, setForm] = useState<KeyForm | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -44,6 +46,11 @@ export function IssueKeyForm() {
   const [submitting, setSubmitting] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [issued, setIssued] = useState<Customer | null>(null);
+  const [withCharge, setWithCharge] = useState(false);
+  const [chargeAmount, setChargeAmount] = useState("");
+  const [chargeName, setChargeName] = useState("");
+  const [charged, setCharged] = useState<ChargeResult | null>(null);
+  const [confirming, setConfirming] = useState<null | (() => void)>(null);
 
   useEffect(() => {
     commands
@@ -68,9 +75,22 @@ export function IssueKeyForm() {
     return code && touched.has(field) ? t(`customers.fieldErrors.${code}`) : undefined;
   };
 
-  const submit = async () => {
-    setTouched(new Set(["customer_uid", "pg", "card_number", "expiry", "birth", "pwd_2digit", "customer_name", "customer_tel", "customer_email", "customer_id"]));
+  const firstChargeAllowed = rule?.first_charge_keeps_key ?? false;
+  const chargeWon = parseWon(chargeAmount);
+  const chargeErrors = {
+    amount: withCharge && (chargeWon === null || chargeWon < 1) ? t("money.charge.errAmount") : null,
+    name: withCharge && (chargeName.trim() === "" || [...chargeName.trim()].length > 40) ? t("money.charge.errName") : null,
+  };
+
+  const submit = async (confirmedTotal: number | null = null) => {
+    setTouched(new Set(["customer_uid", "pg", "card_number", "expiry", "birth", "pwd_2digit", "customer_name", "customer_tel", "customer_email", "customer_id", "charge"]));
     if (Object.values(errors).some(Boolean)) return;
+    const charging = withCharge && firstChargeAllowed;
+    if (charging && (chargeErrors.amount || chargeErrors.name)) return;
+    if (charging && status.active_profile.mode === "live" && confirmedTotal === null) {
+      setConfirming(() => () => void submit(chargeWon));
+      return;
+    }
     const input = {
       customer_uid: values.customer_uid.trim(),
       pg: values.pg,
@@ -92,7 +112,13 @@ export function IssueKeyForm() {
     setSubmitting(true);
     setFailure(null);
     try {
-      setIssued(await commands.issueKey(input));
+      if (charging && chargeWon !== null) {
+        const result = await commands.issueKeyWithCharge(input, { amount: chargeWon, name: chargeName.trim(), confirmed_total: confirmedTotal });
+        setCharged(result);
+        if (result.status === "paid") setIssued((await commands.customerDetail(input.customer_uid)).customer);
+      } else {
+        setIssued(await commands.issueKey(input));
+      }
     } catch (e) {
       const fields = problemsOf(e);
       if (fields) {
@@ -129,6 +155,7 @@ export function IssueKeyForm() {
         {back}
         <Alert color="green" icon={<IconCircleCheck />} title={t("customers.issue.successTitle")} data-testid="issue-success">
           {t("customers.issue.successBody")}
+          {charged?.status === "paid" && <Text size="sm" mt={4}>{t("customers.issue.firstChargePaid", { amount: formatKrw(charged.amount, lang) })}</Text>}
         </Alert>
         <Paper withBorder p="md">
           <Table withRowBorders={false} data-testid="issued-key">
@@ -158,6 +185,7 @@ export function IssueKeyForm() {
             variant="default"
             onClick={() => {
               setIssued(null);
+              setCharged(null);
               void commands.newCustomerUid().then((uid) => set("customer_uid", uid));
             }}
           >
@@ -349,6 +377,52 @@ export function IssueKeyForm() {
                 )}
               </Grid>
 
+              <Divider label={t("customers.issue.firstCharge")} labelPosition="left" />
+              <Stack gap="xs">
+                <Switch
+                  label={t("customers.issue.firstCharge")}
+                  description={firstChargeAllowed ? t("customers.issue.firstChargeHelp") : t("customers.issue.firstChargeUnsupported")}
+                  disabled={!firstChargeAllowed}
+                  checked={withCharge && firstChargeAllowed}
+                  onChange={(e) => setWithCharge(e.currentTarget.checked)}
+                  data-testid="issue-with-charge"
+                />
+                {withCharge && firstChargeAllowed && (
+                  <Grid>
+                    <Grid.Col span={6}>
+                      <TextInput
+                        label={t("customers.issue.firstChargeAmount")}
+                        inputMode="numeric"
+                        value={chargeAmount}
+                        onChange={(e) => setChargeAmount(e.currentTarget.value)}
+                        error={touched.has("charge") ? chargeErrors.amount : null}
+                        data-testid="issue-charge-amount"
+                      />
+                    </Grid.Col>
+                    <Grid.Col span={6}>
+                      <TextInput
+                        label={t("customers.issue.firstChargeName")}
+                        maxLength={40}
+                        value={chargeName}
+                        onChange={(e) => setChargeName(e.currentTarget.value)}
+                        error={touched.has("charge") ? chargeErrors.name : null}
+                        data-testid="issue-charge-name"
+                      />
+                    </Grid.Col>
+                  </Grid>
+                )}
+              </Stack>
+
+              {charged && charged.status === "declined" && (
+                <Alert color="red" title={t("customers.issue.firstChargeDeclinedTitle")} data-testid="issue-charge-declined">
+                  {charged.fail_reason}
+                </Alert>
+              )}
+              {charged && charged.status === "unknown" && (
+                <Alert color="yellow" title={t("customers.issue.firstChargeUnknownTitle")} data-testid="issue-charge-unknown">
+                  {t("customers.issue.firstChargeUnknownBody", { merchant_uid: charged.merchant_uid })}
+                </Alert>
+              )}
               {failure && (
                 <Alert color="red" title={t("customers.issue.failedTitle")} data-testid="issue-failure">
                   {failure}
@@ -363,6 +437,16 @@ export function IssueKeyForm() {
           </Paper>
         </form>
       )}
+      <LiveConfirm
+        opened={confirming !== null}
+        lines={[{ customer: values.customer_name.trim() || values.customer_uid, amount: chargeWon ?? 0 }]}
+        onCancel={() => setConfirming(null)}
+        onConfirm={() => {
+          const go = confirming;
+          setConfirming(null);
+          go?.();
+        }}
+      />
     </Stack>
   );
 }
