@@ -355,12 +355,24 @@ fn probe_in_private_session(home: &Path, script: &str, op: &str, envs: &[(&str, 
 fn locked_keyring_gives_keyring_locked() {
     let home = tempfile::tempdir().expect("tempdir");
     // Session 1 creates a login keyring with a password (and writes through it)…
-    let line = probe_in_private_session(
-        home.path(),
-        "echo -n first-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null",
-        "save",
-        &[(KEY, "k"), (SECRET, "locked-away-secret")],
-    );
+    // A brand-new daemon creates its login keyring from the password asynchronously; a
+    // write that arrives first is refused as a dismissed prompt. Wait for it, as a user's
+    // desktop would, before writing (bounded: a real failure still fails).
+    let script = "echo -n first-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n\
+                  for _ in $(seq 1 50); do [ -f \"$HOME/data/keyrings/login.keyring\" ] && break; sleep 0.1; done";
+    let mut line = String::new();
+    for _ in 0..5 {
+        line = probe_in_private_session(
+            home.path(),
+            script,
+            "save",
+            &[(KEY, "k"), (SECRET, "locked-away-secret")],
+        );
+        if line == "ok saved" || !line.contains("prompt dismissed") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
     assert_eq!(line, "ok saved", "{HOW_TO_RUN}");
     // …session 2 starts the daemon without the password: the keyring is locked, and
     // with no display the unlock prompt cannot appear.

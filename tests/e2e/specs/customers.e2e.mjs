@@ -87,8 +87,8 @@ describe("customers and billing keys", () => {
     }
     await shot("customers-ko");
     await click('[data-testid="customer-row"]');
-    const title = await $('[data-testid="page-title"]');
-    await browser.waitUntil(async () => (await title.getText()) === "김민준");
+    // The page re-renders when PortOne's latest arrives, so the title is looked up afresh.
+    await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "김민준");
     await expect($('[data-testid="key-card"]')).toHaveText(expect.stringContaining("nice"));
     await shot("customer-detail-ko");
   });

@@ -1,13 +1,18 @@
 // Runs last (the specs run in name order, on one data folder): with the customers and
 // payments the earlier specs made, every screen is captured in English, then in Korean,
 // for docs/screenshots. Each screen is also checked to have opened in that language.
-import { browser, $, $$, expect } from "@wdio/globals";
+import { browser, $, $$ } from "@wdio/globals";
 import { click, shot } from "../lib/ui.mjs";
 
 async function title() {
   const el = await $('[data-testid="page-title"]');
   await el.waitForDisplayed({ timeout: 30000 });
   return el.getText();
+}
+
+/** Waits for the page to show `expected` as its title: navigation renders asynchronously. */
+async function expectTitle(expected) {
+  await browser.waitUntil(async () => (await title()) === expected, { timeoutMsg: `the page title never became ${expected}` });
 }
 
 async function setLanguage(label, expectedTitle) {
@@ -23,7 +28,7 @@ async function screens(lang, titles) {
 
   await click('[data-testid="nav-customers"]');
   await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length > 0);
-  expect(await title()).toBe(titles.customers);
+  await expectTitle(titles.customers);
   await shot(`customers-${lang}`);
   await click('[data-testid="customer-row"]');
   await $('[data-testid="key-card"]').waitForDisplayed();
@@ -36,27 +41,27 @@ async function screens(lang, titles) {
 
   await click('[data-testid="nav-charges"]');
   await $('[data-testid="journal"]').waitForDisplayed();
-  expect(await title()).toBe(titles.charges);
+  await expectTitle(titles.charges);
   await shot(`charges-${lang}`);
 
   await click('[data-testid="nav-schedules"]');
-  expect(await title()).toBe(titles.schedules);
+  await expectTitle(titles.schedules);
   await shot(`schedules-${lang}`);
 
   await click('[data-testid="nav-payments"]');
   await browser.waitUntil(async () => (await $$('[data-testid="payment-row"]')).length > 0);
-  expect(await title()).toBe(titles.payments);
+  await expectTitle(titles.payments);
   await shot(`payments-${lang}`);
 
   await click('[data-testid="nav-pgGuide"]');
-  expect(await title()).toBe(titles.pgGuide);
+  await expectTitle(titles.pgGuide);
   await shot(`pgGuide-${lang}`);
   await click('[data-testid="pg-entry-kakaopay-window"] a');
   await $('[data-testid="pg-detail-title"]').waitForDisplayed();
   await shot(`pgGuide-detail-${lang}`);
 
   await click('[data-testid="nav-settings"]');
-  expect(await title()).toBe(titles.settings);
+  await expectTitle(titles.settings);
   await shot(`settings-${lang}`);
 }
 
