@@ -114,14 +114,7 @@ pub async fn issue_key_with_charge(
             .with_details(serde_json::json!({ "problems": problems })));
     }
     let session = state.session()?;
-    if session.profile.mode == subdesk_profiles::Mode::Live
-        && charge.confirmed_total != Some(charge.amount)
-    {
-        return Err(IpcError::new(
-            codes::LIVE_CONFIRMATION_REQUIRED,
-            "a live charge needs the user's confirmation of its total",
-        ));
-    }
+    super::money::check_live_confirmation(&session, charge.amount, charge.confirmed_total)?;
     session.ensure_reconciled().await?;
     let details = subdesk_billing::ChargeDetails {
         amount: charge.amount,

@@ -21,7 +21,11 @@ use crate::session::Session;
 use crate::state::AppState;
 
 /// On a live profile, refuses unless the user confirmed exactly `total`.
-fn check_live_confirmation(session: &Session, total: i64, confirmed: Option<i64>) -> IpcResult<()> {
+pub(crate) fn check_live_confirmation(
+    session: &Session,
+    total: i64,
+    confirmed: Option<i64>,
+) -> IpcResult<()> {
     if session.profile.mode == Mode::Live && confirmed != Some(total) {
         return Err(IpcError::new(
             codes::LIVE_CONFIRMATION_REQUIRED,

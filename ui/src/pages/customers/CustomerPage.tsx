@@ -1,12 +1,13 @@
-import { Alert, Anchor, Badge, Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
+import { Alert, Badge, Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconArrowLeft, IconCreditCard, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { IconCreditCard, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useNavigate, useParams } from "react-router";
+import { useParams } from "react-router";
 import { Channel } from "@tauri-apps/api/core";
 import { commands, type CustomerDetail, type SyncProgress } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { BackLink } from "../../layout/BackLink";
 import { errorText } from "../../lib/errors";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { ChargeModal } from "./ChargeModal";
@@ -18,7 +19,6 @@ export function CustomerPage() {
   const { uid = "" } = useParams();
   const { t } = useTranslation();
   const { settings, lang, status } = useApp();
-  const navigate = useNavigate();
   const [detail, setDetail] = useState<CustomerDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [refreshing, setRefreshing] = useState(true);
@@ -96,14 +96,7 @@ export function CustomerPage() {
     }
   };
 
-  const back = (
-    <Anchor component="button" type="button" onClick={() => void navigate("/customers")} size="sm">
-      <Group gap={4}>
-        <IconArrowLeft size={14} />
-        {t("customers.detail.back")}
-      </Group>
-    </Anchor>
-  );
+  const back = <BackLink to="/customers" label={t("customers.detail.back")} />;
 
   if (error) {
     return (

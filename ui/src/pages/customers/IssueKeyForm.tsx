@@ -1,5 +1,5 @@
-import { Alert, Anchor, Button, Divider, Grid, Group, Loader, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
-import { IconArrowLeft, IconCircleCheck } from "@tabler/icons-react";
+import { Alert, Button, Divider, Grid, Group, Loader, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
+import { IconCircleCheck } from "@tabler/icons-react";
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
@@ -7,6 +7,7 @@ import { commands, type ChargeResult, type Customer, type KeyForm } from "../../
 import { LiveConfirm } from "../../components/LiveConfirm";
 import { parseWon } from "../../lib/money";
 import { useApp } from "../../AppContext";
+import { BackLink } from "../../layout/BackLink";
 import { PageHeader } from "../../layout/PageHeader";
 import { groupCardNumber, validateKeyForm, type FieldErrors, type KeyFormValues } from "../../lib/cardValidation";
 import { errorText, toIpcError } from "../../lib/errors";
@@ -140,14 +141,7 @@ export function IssueKeyForm() {
     set("expiry", year && month ? `${year}-${month}` : year || month ? `${year ?? ""}-${month ?? ""}` : "");
   };
 
-  const back = (
-    <Anchor component="button" type="button" onClick={() => void navigate("/customers")} size="sm">
-      <Group gap={4}>
-        <IconArrowLeft size={14} />
-        {t("customers.detail.back")}
-      </Group>
-    </Anchor>
-  );
+  const back = <BackLink to="/customers" label={t("customers.detail.back")} />;
 
   if (issued) {
     return (
