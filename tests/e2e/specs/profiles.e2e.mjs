@@ -53,12 +53,18 @@ describe("profiles and secrets", () => {
   });
 
   it("switches to the test profile from the status bar and back", async () => {
+    // The menu floats over the page; scrolling the page to centre an item would move it
+    // away from under the pointer, so its items are pressed where they are.
+    const press = async (item) => {
+      await item.waitForDisplayed();
+      await browser.execute((el) => el.click(), item);
+    };
     await click('[data-testid="profile-switcher"]');
-    await click(await $("//*[starts-with(@data-testid,'switch-to-')][normalize-space()='테스트 상점' or .//*[normalize-space()='테스트 상점']]"));
+    await press(await $("//*[starts-with(@data-testid,'switch-to-')][normalize-space()='테스트 상점' or .//*[normalize-space()='테스트 상점']]"));
     await browser.waitUntil(async () => (await $('[data-testid="status-profile"]').getProperty("textContent")) === "테스트 상점");
     expect(await $('[data-testid="status-bar"] [data-testid="status-mode"]').getProperty("textContent")).toBe("테스트");
     await click('[data-testid="profile-switcher"]');
-    await click('[data-testid="switch-to-sandbox"]');
+    await press(await $('[data-testid="switch-to-sandbox"]'));
     await browser.waitUntil(async () => (await $('[data-testid="status-profile"]').getProperty("textContent")) !== "테스트 상점");
   });
 
