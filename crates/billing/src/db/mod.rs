@@ -110,6 +110,22 @@ fn configure(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The writer's own settings. A sync page touches about a thousand leaf pages
+/// in each index keyed by random-looking values (imp_uid, customer, buyer,
+/// approval number): with SQLite's 2 MB default cache they are re-read on every
+/// page and spilled to the WAL before the commit. And a WAL checkpoint every
+/// 1000 pages (the default) copies the same hot index pages into the database
+/// after nearly every sync page; every 10,000 copies each of them once per
+/// several pages. Measured on 100,000 payments this halves the write time.
+fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+    Ok(())
+}
+
+/// The writer's page cache, in KiB (a negative `cache_size` is KiB).
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+
 impl Store {
     /// Open (or create) the store at `path` with default options.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
@@ -127,6 +143,7 @@ impl Store {
         check_header(&path)?;
         let mut writer = Connection::open(&path).map_err(|e| open_error(&path, e))?;
         configure(&writer, opts.busy_timeout).map_err(|e| open_error(&path, e))?;
+        configure_writer(&writer).map_err(|e| open_error(&path, e))?;
         quick_check(&writer, &path)?;
 
         let (current, steps) = migrations::pending(&writer).map_err(|e| match e {

@@ -6,8 +6,9 @@
 //! (cancel, crash, network) resumes from the cursor; upserts are idempotent, so
 //! a page fetched twice changes nothing.
 //!
-//! While page N is being written on a blocking thread, page N+1 is already being
-//! fetched: storing costs (almost) nothing on top of paging.
+//! While pages are written on a blocking thread, the next ones are already being
+//! fetched (a bounded pipeline, see [`run`]): storing costs little on top of
+//! paging.
 
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -23,7 +24,7 @@ use super::{
 };
 use crate::db::Store;
 use crate::error::{Error, Result};
-use crate::payments::{PaymentRecord, upsert_tx};
+use crate::payments::{PaymentRecord, UpsertStats, upsert_tx};
 
 const STREAM: &str = "payments";
 
@@ -326,6 +327,63 @@ pub async fn sync_payments(
     run.map(|_| report)
 }
 
+/// Pages fetched ahead of the writer, at most. Bounds memory (1000 rows a page)
+/// and how much a crash can lose (it is fetched again; upserts are idempotent).
+const AHEAD: usize = 4;
+
+/// A page received and not yet written, with where the run continues after it.
+struct Fetched {
+    list: Vec<ApiPayment>,
+    after: Cursor,
+    more: bool,
+}
+
+type Write = Pin<Box<dyn Future<Output = Result<(UpsertStats, Vec<Fetched>)>> + Send>>;
+
+/// Write every queued page in one transaction, with the cursor after the last
+/// one: rows and cursor commit together, so a crash resumes exactly after the
+/// last committed page. Converting the records happens here too, off the path
+/// between one fetch and the next.
+fn write_batch(store: &Store, batch: Vec<Fetched>) -> Result<Write> {
+    let last = batch
+        .last()
+        .map(|f| &f.after)
+        .ok_or_else(|| Error::Internal("empty batch".into()))?;
+    let cursor_json = serde_json::to_string(last).map_err(|e| Error::Internal(e.to_string()))?;
+    let s = store.clone();
+    Ok(Box::pin(blocking(move || {
+        let recs: Vec<PaymentRecord> = batch
+            .iter()
+            .flat_map(|f| f.list.iter().map(payment_record))
+            .collect();
+        let now = crate::now();
+        let stats = s.write(|tx| {
+            let stats = upsert_tx(tx, &recs, now)?;
+            super::set_cursor(tx, STREAM, Some(&cursor_json), stats.received)?;
+            Ok(stats)
+        })?;
+        Ok((stats, batch))
+    })))
+}
+
+/// Where the run continues after `page`: its next page, or the next window.
+/// When there is no more, the cursor is past the last pass, so a crash before
+/// the watermark is set resumes into an immediate finish instead of starting over.
+fn advance(c: &Cursor, page: &Page<ApiPayment>) -> (Cursor, bool) {
+    let mut after = c.clone();
+    let more = if page.next.is_some_and(|n| n > 0) && !page.list.is_empty() {
+        after.page += 1;
+        true
+    } else {
+        next_window(&mut after)
+    };
+    (after, more)
+}
+
+/// A bounded pipeline: one fetch in flight, up to `AHEAD` pages waiting, one
+/// write in flight. The writer takes every waiting page at once, so when
+/// storing is slower than paging the pages group into fewer, larger
+/// transactions instead of falling further behind.
 async fn run(
     store: &Store,
     client: &Client,
@@ -337,76 +395,76 @@ async fn run(
     if cursor.pass >= cursor.passes.len() {
         return Ok(SyncOutcome::Completed);
     }
-    let mut inflight: Option<Fetch<'_>> = Some(fetch(client, cursor));
+    // The position of the next fetch; None once the last page was fetched.
+    let mut next: Option<Cursor> = Some(cursor.clone());
+    let mut fetching: Option<(Fetch<'_>, Cursor)> = None;
+    let mut writing: Option<Write> = None;
+    let mut queue: Vec<Fetched> = Vec::new();
+    let mut fetch_err: Option<Error> = None;
+    let mut done = false;
     loop {
-        let Some(pending) = inflight.take() else {
-            return Ok(SyncOutcome::Completed);
-        };
-        let page = pending.await?;
-        let recs: Vec<PaymentRecord> = page.list.iter().map(payment_record).collect();
-        // Where the next fetch starts: the next page, or the next window.
-        let has_next = page.next.is_some_and(|n| n > 0) && !page.list.is_empty();
-        let mut after = cursor.clone();
-        let more = if has_next {
-            after.page += 1;
-            true
-        } else {
-            next_window(&mut after)
-        };
-        // Written with the page: where to continue. When `more` is false the
-        // cursor is past the last pass, so a crash before the watermark is set
-        // resumes into an immediate finish instead of starting over.
-        let cursor_json =
-            serde_json::to_string(&after).map_err(|e| Error::Internal(e.to_string()))?;
-        let n = recs.len() as i64;
-        let s = store.clone();
-        let write = blocking(move || {
-            let now = crate::now();
-            s.write(|tx| {
-                let stats = upsert_tx(tx, &recs, now)?;
-                super::set_cursor(tx, STREAM, Some(&cursor_json), stats.received)?;
-                Ok(stats)
-            })
-        });
-        let stop = cancel.is_cancelled();
-        let next_fetch = if more && !stop {
-            Some(fetch(client, &after))
-        } else {
-            None
-        };
-        let stats = match next_fetch {
-            Some(f) => {
-                // Fetch the next page while this one is written.
-                let (w, f_res) = tokio::join!(write, f);
-                let stats = w?;
-                inflight = Some(Box::pin(std::future::ready(f_res)));
-                stats
-            }
-            None => write.await?,
-        };
-        *cursor = after;
-        p.pages += 1;
-        p.rows += n;
-        p.changed += stats.changed;
-        p.windows_done = cursor.windows_done;
-        p.phase = cursor
-            .passes
-            .get(cursor.pass)
-            .map(|x| {
-                if x.status == "cancelled" {
-                    "cancellations".to_string()
-                } else {
-                    cursor.mode.clone()
+        let stop = cancel.is_cancelled() || fetch_err.is_some();
+        if fetching.is_none()
+            && !stop
+            && queue.len() < AHEAD
+            && let Some(c) = next.take()
+        {
+            fetching = Some((fetch(client, &c), c));
+        }
+        if writing.is_none() && !queue.is_empty() {
+            writing = Some(write_batch(store, std::mem::take(&mut queue))?);
+        }
+        if writing.is_none() && fetching.is_none() {
+            break;
+        }
+        tokio::select! {
+            r = async { (&mut fetching.as_mut().expect("guarded").0).await }, if fetching.is_some() => {
+                let (_, at) = fetching.take().expect("guarded");
+                match r {
+                    Ok(page) => {
+                        let (after, more) = advance(&at, &page);
+                        if more {
+                            next = Some(after.clone());
+                        }
+                        queue.push(Fetched { list: page.list, after, more });
+                    }
+                    // Pages already received are still written before the error
+                    // is returned: the cursor then points just past them.
+                    Err(e) => fetch_err = Some(e.into()),
                 }
-            })
-            .unwrap_or_else(|| cursor.mode.clone());
-        progress(p);
-        if !more {
-            return Ok(SyncOutcome::Completed);
+            }
+            w = async { writing.as_mut().expect("guarded").await }, if writing.is_some() => {
+                writing = None;
+                let (stats, batch) = w?;
+                for f in &batch {
+                    p.pages += 1;
+                    p.rows += f.list.len() as i64;
+                    done = !f.more;
+                }
+                p.changed += stats.changed;
+                if let Some(last) = batch.into_iter().last() {
+                    *cursor = last.after;
+                }
+                p.windows_done = cursor.windows_done;
+                p.phase = phase(cursor);
+                progress(p);
+            }
         }
-        if stop || cancel.is_cancelled() {
-            return Ok(SyncOutcome::Cancelled);
-        }
+    }
+    if let Some(e) = fetch_err {
+        return Err(e);
+    }
+    Ok(if done {
+        SyncOutcome::Completed
+    } else {
+        SyncOutcome::Cancelled
+    })
+}
+
+fn phase(c: &Cursor) -> String {
+    match c.passes.get(c.pass) {
+        Some(x) if x.status == "cancelled" => "cancellations".to_string(),
+        _ => c.mode.clone(),
     }
 }
 
