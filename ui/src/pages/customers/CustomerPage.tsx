@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
+import { Alert, Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCreditCard, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useCallback, useEffect, useState } from "react";
@@ -8,12 +8,12 @@ import { Channel } from "@tauri-apps/api/core";
 import { commands, type CustomerDetail, type SyncProgress } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { BackLink } from "../../layout/BackLink";
+import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { errorText } from "../../lib/errors";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { ChargeModal } from "./ChargeModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
-const PAYMENT_COLORS = { ready: "gray", paid: "green", cancelled: "orange", failed: "red" } as const;
 
 export function CustomerPage() {
   const { uid = "" } = useParams();
@@ -244,9 +244,7 @@ export function CustomerPage() {
                     <Table.Td>{p.name ?? "—"}</Table.Td>
                     <Table.Td>{p.currency === "KRW" ? formatKrw(p.amount, lang) : `${p.amount_text} ${p.currency}`}</Table.Td>
                     <Table.Td>
-                      <Badge size="sm" variant="light" color={PAYMENT_COLORS[p.status]}>
-                        {t(`customers.paymentStatus.${p.status}`)}
-                      </Badge>
+                      <PaymentStatusBadge status={p.status} />
                     </Table.Td>
                     <Table.Td ff="monospace">{p.apply_num ?? "—"}</Table.Td>
                     <Table.Td>{p.fail_reason ?? p.cancel_reason ?? ""}</Table.Td>

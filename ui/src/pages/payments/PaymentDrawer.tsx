@@ -1,14 +1,13 @@
-import { Alert, Badge, Button, Drawer, Group, SegmentedControl, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Alert, Button, Drawer, Group, SegmentedControl, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type PaymentDetail, type RefundResult } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { LiveConfirm } from "../../components/LiveConfirm";
+import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { errorText } from "../../lib/errors";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { parseWon } from "../../lib/money";
-
-export const PAYMENT_COLORS = { ready: "gray", paid: "green", cancelled: "orange", failed: "red" } as const;
 
 /** One payment: its facts, its cancel history, and a refund (full or partial). */
 export function PaymentDrawer({ impUid, onClose, onChanged }: { impUid: string | null; onClose: () => void; onChanged: () => void }) {
@@ -67,13 +66,16 @@ export function PaymentDrawer({ impUid, onClose, onChanged }: { impUid: string |
         reason: reason.trim(),
         confirmed_total: confirmed,
       });
+      // The refreshed payment and the result appear together, so the drawer never shows
+      // the outcome beside the balance from before the refund.
+      const refreshed = await commands.paymentDetail(p.imp_uid).catch(() => null);
       setResult(r);
       // A finished refund clears the form: the same click must not send a second one.
       setAmount("");
       setReason("");
       setShown(false);
       setMode("full");
-      setDetail(await commands.paymentDetail(p.imp_uid));
+      if (refreshed) setDetail(refreshed);
       onChanged();
     } catch (e) {
       setError(errorText(t, e));
@@ -96,9 +98,7 @@ export function PaymentDrawer({ impUid, onClose, onChanged }: { impUid: string |
         <Stack>
           <Group>
             <Title order={3}>{p.currency === "KRW" ? formatKrw(p.amount, lang) : `${p.amount_text} ${p.currency}`}</Title>
-            <Badge color={PAYMENT_COLORS[p.status]} variant="light" data-testid="payment-status">
-              {t(`customers.paymentStatus.${p.status}`)}
-            </Badge>
+            <PaymentStatusBadge status={p.status} size="md" testId="payment-status" />
           </Group>
           <Table withRowBorders={false} verticalSpacing={3}>
             <Table.Tbody>

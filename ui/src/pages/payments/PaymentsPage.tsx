@@ -1,4 +1,4 @@
-import { Badge, Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
+import { Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconDownload, IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
@@ -14,7 +14,8 @@ import { errorText } from "../../lib/errors";
 import { dayBound, formatDateTime, formatKrw } from "../../lib/format";
 import { parseWon } from "../../lib/money";
 import { usePaged } from "../../lib/usePaged";
-import { PAYMENT_COLORS, PaymentDrawer } from "./PaymentDrawer";
+import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
+import { PaymentDrawer } from "./PaymentDrawer";
 
 const STATUSES: PaymentStatus[] = ["paid", "failed", "cancelled", "ready"];
 const TIME_FIELDS: TimeField[] = ["event", "paid", "cancelled", "failed"];
@@ -106,9 +107,7 @@ export function PaymentsPage() {
       header: t("money.payments.col.status"),
       width: "90px",
       render: (p) => (
-        <Badge size="sm" variant="light" color={PAYMENT_COLORS[p.status]}>
-          {t(`customers.paymentStatus.${p.status}`)}
-        </Badge>
+        <PaymentStatusBadge status={p.status} />
       ),
     },
     { key: "pg", header: t("money.payments.col.pg"), width: "90px", render: (p) => <Text size="sm" truncate>{p.pg_provider ?? "—"}</Text> },
