@@ -50,6 +50,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::stop_sync,
             profiles::list_profiles,
             profiles::switch_profile,
+            profiles::recover_database,
             profiles::add_profile,
             profiles::update_profile,
             profiles::remove_profile,

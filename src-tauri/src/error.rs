@@ -58,6 +58,7 @@ pub mod codes {
     pub const INVALID_FORM: &str = "invalid_form";
     pub const COMMAND_NOT_ALLOWED: &str = "command_not_allowed";
     pub const LIVE_CONFIRMATION_REQUIRED: &str = "live_confirmation_required";
+    pub const DB_NOT_DAMAGED: &str = "db_not_damaged";
 
     /// Every code the shell can emit, so a test can check that the UI translates each one.
     pub const ALL: &[&str] = &[
@@ -72,6 +73,7 @@ pub mod codes {
         INVALID_FORM,
         COMMAND_NOT_ALLOWED,
         LIVE_CONFIRMATION_REQUIRED,
+        DB_NOT_DAMAGED,
     ];
 }
 
@@ -98,6 +100,15 @@ impl From<subdesk_billing::Error> for IpcError {
         let details = match &e {
             B::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
             B::Api(A::Rejected { code, .. }) => Some(serde_json::json!({ "api_code": code })),
+            // The UI offers the backup by name (or an empty start when there is none).
+            B::DbCorrupt { latest_backup, .. } => Some(serde_json::json!({
+                "latest_backup": latest_backup.as_deref().map(|p| {
+                    std::path::Path::new(p)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+            })),
             _ => None,
         };
         // The UI puts `message` into a translated sentence ("i'mport refused the request:

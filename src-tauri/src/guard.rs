@@ -54,6 +54,8 @@ pub const COMMANDS: &[(&str, ActionKind)] = &[
     // whether a live profile may be opened); changing profiles or the lock is a mutation.
     ("list_profiles", ActionKind::Read),
     ("switch_profile", ActionKind::Read),
+    // Replacing the local database (from a backup or empty) changes the registry.
+    ("recover_database", ActionKind::Mutate),
     ("credential_status", ActionKind::Read),
     ("test_connection", ActionKind::Read),
     ("add_profile", ActionKind::Mutate),

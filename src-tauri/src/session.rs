@@ -2,10 +2,11 @@
 //! Opened at start-up and on every profile switch; commands borrow it through
 //! [`crate::state::AppState::session`].
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use secrecy::ExposeSecret;
-use subdesk_billing::{OpenOptions, ReconcileReport, Store};
+use subdesk_billing::{OpenOptions, ReconcileReport, Recovery, Store};
 use subdesk_iamport::{Client, Config, SecretString, Tier};
 use subdesk_profiles::{Credentials, Mode, Profile};
 
@@ -27,10 +28,26 @@ impl Session {
     /// Opens the profile's database (migrating it, with a backup first) and prepares its
     /// client with the profile's credentials from the keyring.
     pub fn open(profile: &Profile, state: &AppState) -> IpcResult<Arc<Self>> {
+        Self::with_store(profile, state, Store::open_with)
+    }
+
+    /// Replaces the profile's damaged database (kept beside it) as `how` says, then opens
+    /// the profile on the result.
+    pub fn recover(profile: &Profile, state: &AppState, how: Recovery) -> IpcResult<Arc<Self>> {
+        Self::with_store(profile, state, |path, opts| {
+            subdesk_billing::recover(path, how, opts)
+        })
+    }
+
+    fn with_store(
+        profile: &Profile,
+        state: &AppState,
+        open: impl FnOnce(PathBuf, OpenOptions) -> subdesk_billing::Result<Store>,
+    ) -> IpcResult<Arc<Self>> {
         let dir = state.paths.profile_dir(&profile.id);
         std::fs::create_dir_all(&dir)
             .map_err(|e| IpcError::internal(format!("cannot create {}: {e}", dir.display())))?;
-        let store = Store::open_with(
+        let store = open(
             dir.join(DB_FILE),
             OpenOptions {
                 profile: Some(profile.id.clone()),

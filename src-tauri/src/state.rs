@@ -76,7 +76,23 @@ impl AppState {
     /// starts reconciling its journal in the background: requests whose answers were lost
     /// before the app last stopped are settled before any new money moves.
     pub fn open_session(&self, profile: &Profile) -> IpcResult<Arc<Session>> {
-        let opened = Session::open(profile, self);
+        self.install_session(profile, Session::open(profile, self))
+    }
+
+    /// Opens `profile` after replacing its damaged database as `how` says.
+    pub fn recover_session(
+        &self,
+        profile: &Profile,
+        how: subdesk_billing::Recovery,
+    ) -> IpcResult<Arc<Session>> {
+        self.install_session(profile, Session::recover(profile, self, how))
+    }
+
+    fn install_session(
+        &self,
+        profile: &Profile,
+        opened: IpcResult<Arc<Session>>,
+    ) -> IpcResult<Arc<Session>> {
         if let Ok(session) = &opened {
             let session = session.clone();
             tauri::async_runtime::spawn(async move {

@@ -95,6 +95,12 @@ export const commands = {
 	 *  closed until the app is unlocked.
 	 */
 	switchProfile: (id: string) => __TAURI_INVOKE<Profile>("switch_profile", { id }),
+	/**
+	 *  Gets the active profile past a database that cannot be opened: its latest backup, or
+	 *  an empty database (keys come back by import, payments by sync). The damaged file is
+	 *  kept beside the new one; the new database's audit log records the recovery.
+	 */
+	recoverDatabase: (how: Recovery) => __TAURI_INVOKE<null>("recover_database", { how }),
 	/**  Adds a test or live profile; its credentials, when given, go straight to the keyring. */
 	addProfile: (input: ProfileInput, impKey: string | null, impSecret: string | null) => __TAURI_INVOKE<Profile>("add_profile", { input, impKey, impSecret }),
 	updateProfile: (id: string, input: ProfileInput) => __TAURI_INVOKE<Profile>("update_profile", { id, input }),
@@ -117,7 +123,7 @@ export const commands = {
 };
 
 /* Constants */
-export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","already_charged","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
+export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","already_charged","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -288,11 +294,27 @@ export type CustomerQuery = {
 	pg_provider?: string | null,
 	/**  Customers carrying all of these tags. */
 	tags?: string[],
+	/**  A column order chosen by the user. None: best matches first, then newest. */
+	sort?: CustomerSort | null,
 	/**  `next_cursor` of the previous page. */
 	cursor?: string | null,
 	/**  1..=500, default 50. */
 	limit?: number | null,
 };
+
+export type CustomerSort = {
+	field: CustomerSortField,
+	direction: SortDirection,
+};
+
+/**  The customer-list columns a user can sort by. */
+export type CustomerSortField = 
+/**  Issued at PortOne (else first seen here). */
+"issued" | "name" | "customer_uid" | "pg" | 
+/**  Active, unverified, unknown, deleted — the order of urgency, not of letters. */
+"status" | 
+/**  Never-verified keys count as the oldest. */
+"verified";
 
 export type ExportResult = {
 	path: string,
@@ -707,6 +729,13 @@ export type ReconcileReport = {
 	finished_at: number,
 };
 
+/**  How to get past a database that cannot be opened. */
+export type Recovery = 
+/**  Put the newest backup in its place. */
+"latest_backup" | 
+/**  Start an empty database (keys come back by import, payments by sync). */
+"empty";
+
 export type RefundInput = {
 	imp_uid: string,
 	/**  Won to refund; None refunds what remains. */
@@ -812,6 +841,8 @@ export type Settings = {
 	time_zone: string,
 	time_zones: string[],
 };
+
+export type SortDirection = "asc" | "desc";
 
 /**  How a sync ended. */
 export type SyncOutcome = "completed" | 

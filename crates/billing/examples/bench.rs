@@ -22,6 +22,14 @@ fn flag(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+fn flag_str(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
 fn p95(mut v: Vec<Duration>) -> f64 {
     v.sort();
     let i = ((v.len() as f64) * 0.95).ceil() as usize;
@@ -52,6 +60,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let payments = flag("--payments", 1_000_000);
     let queries = flag("--queries", 200) as usize;
     let dir = tempfile::tempdir()?;
+    // `--keep-store PATH`: keep the synced store there, and when it already exists
+    // skip seeding and syncing and measure only the queries (for tuning them).
+    let kept = flag_str("--keep-store").map(std::path::PathBuf::from);
+    let store_path = kept
+        .clone()
+        .unwrap_or_else(|| dir.path().join("profile.sqlite3"));
+    if kept.is_some() && store_path.exists() {
+        println!("billing.bench reusing {}", store_path.display());
+        let store = Store::open(&store_path)?;
+        return query_bench(&store, queries);
+    }
     println!("billing.bench customers={customers} payments={payments} (sandbox seed, loopback)");
 
     let sb = Sandbox::start(SandboxConfig {
@@ -79,12 +98,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let from = now() - 366 * DAY;
 
-    // Baseline: page through the same endpoint without storing.
+    // Baseline: page through the same endpoint without storing (`--no-plain` skips it).
+    let no_plain = std::env::args().any(|a| a == "--no-plain");
     let t = Instant::now();
     let mut rows = 0usize;
     let mut w = from;
     let end = now();
-    while w <= end {
+    while w <= end && !no_plain {
         let to = (w + 90 * DAY - 1).min(end);
         let mut page = 1;
         loop {
@@ -110,7 +130,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows as f64 / plain.as_secs_f64()
     );
 
-    let store = Store::open(dir.path().join("profile.sqlite3"))?;
+    let store = Store::open(&store_path)?;
     let opts = PaymentSyncOptions {
         full_from: Some(from),
         ..Default::default()
@@ -167,6 +187,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         v.active
     );
 
+    query_bench(&store, queries)?;
+    sb.shutdown().await;
+    Ok(())
+}
+
+/// Search, filtered list and sorted list pages over a synced store.
+fn query_bench(store: &Store, queries: usize) -> Result<(), Box<dyn std::error::Error>> {
     // Queries people type: given names, full names, 초성, phones, last four, ids, amounts.
     let sample_c = store.list_customers(&Default::default())?.items;
     let sample_p = store
@@ -305,7 +332,55 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         times.len(),
         filters.len()
     );
-    sb.shutdown().await;
+
+    // The customer list sorted by each column (both directions), with and without
+    // a filter or a search, followed 40 pages deep (200 rows a page, as the app asks).
+    use subdesk_billing::{CustomerQuery, CustomerSort, CustomerSortField as F, SortDirection};
+    let mut times = Vec::new();
+    let mut deep = Vec::new();
+    for field in [
+        F::Issued,
+        F::Name,
+        F::CustomerUid,
+        F::Pg,
+        F::Status,
+        F::Verified,
+    ] {
+        for direction in [SortDirection::Asc, SortDirection::Desc] {
+            for (text, status) in [
+                (None, vec![]),
+                (None, vec![subdesk_billing::KeyStatus::Active]),
+                (Some("민준"), vec![]),
+            ] {
+                let mut q = CustomerQuery {
+                    text: text.map(String::from),
+                    key_status: status,
+                    sort: Some(CustomerSort { field, direction }),
+                    limit: Some(200),
+                    ..Default::default()
+                };
+                for page in 0..40 {
+                    let t = Instant::now();
+                    let r = store.list_customers(&q)?;
+                    let e = t.elapsed();
+                    times.push(e);
+                    if page >= 30 {
+                        deep.push(e);
+                    }
+                    match r.next_cursor {
+                        Some(c) => q.cursor = Some(c),
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "billing.sorted_customer_page_p95_ms {:.1} (goal <= 20; pages 31-40 p95 {:.1}; {} pages of 200 over 6 columns x 2 directions x 3 filters)",
+        p95(times.clone()),
+        if deep.is_empty() { 0.0 } else { p95(deep) },
+        times.len(),
+    );
     Ok(())
 }
 

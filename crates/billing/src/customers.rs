@@ -106,11 +106,13 @@ pub(crate) const CUSTOMER_COLS: &str = "c.customer_uid, c.pg_provider, c.pg_id, 
      c.card_last4, c.card_type, c.customer_name, c.customer_tel, c.customer_email, c.customer_addr, \
      c.customer_postcode, c.sandbox, c.issued_at, c.updated_at, c.key_status, c.last_verified_at, \
      c.notes, (SELECT json_group_array(tag) FROM (SELECT tag FROM customer_tags t \
-     WHERE t.customer_uid = c.customer_uid ORDER BY tag)), c.created_local_at, c.sort_at, c.rowid";
+     WHERE t.customer_uid = c.customer_uid ORDER BY tag)), c.created_local_at, c.rowid";
+/// How many columns `CUSTOMER_COLS` selects (a list's sort key comes next).
+pub(crate) const CUSTOMER_COL_COUNT: usize = 21;
 
-/// Map a row selected with `CUSTOMER_COLS`; returns the customer and its keyset
-/// sort key (sort_at, rowid).
-pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<(Customer, (i64, i64))> {
+/// Map a row selected with `CUSTOMER_COLS`; returns the customer and its rowid
+/// (the keyset tiebreak).
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<(Customer, i64)> {
     let tags_json: String = r.get(18)?;
     let tags: Vec<String> = serde_json::from_str(&tags_json).unwrap_or_default();
     let status: String = r.get(15)?;
@@ -137,7 +139,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<(Customer, (i64, i64))> 
             tags,
             created_local_at: r.get(19)?,
         },
-        (r.get(20)?, r.get(21)?),
+        r.get(20)?,
     ))
 }
 

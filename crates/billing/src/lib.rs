@@ -43,7 +43,9 @@ pub use charge::{
     charge_again, charge_onetime,
 };
 pub use customers::{Customer, CustomerRecord, KeyStatus, validate_customer_uid};
-pub use db::{BackupInfo, OpenOptions, SCHEMA_VERSION, Store, list_backups, restore_backup};
+pub use db::{
+    BackupInfo, OpenOptions, Recovery, SCHEMA_VERSION, Store, list_backups, recover, restore_backup,
+};
 pub use dunning::DunningPolicy;
 pub use error::{ALL_CODES, Error, ErrorInfo, Result};
 pub use import::{
@@ -66,7 +68,8 @@ pub use scheduling::{
     unschedule,
 };
 pub use search::{
-    CustomerPage, CustomerQuery, PaymentPage, PaymentQuery, SearchResults, TimeField,
+    CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentPage, PaymentQuery,
+    SearchResults, SortDirection, TimeField,
 };
 
 #[doc(hidden)]

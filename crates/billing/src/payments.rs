@@ -142,6 +142,8 @@ pub(crate) const PAYMENT_COLS: &str = "p.imp_uid, p.merchant_uid, p.customer_uid
      p.amount_text, p.cancel_amount, p.currency, p.pg_provider, p.pay_method, p.name, p.buyer_name, \
      p.buyer_email, p.buyer_tel, p.apply_num, p.card_name, p.card_number, p.started_at, p.paid_at, \
      p.failed_at, p.cancelled_at, p.event_at, p.fail_reason, p.cancel_reason, p.id";
+/// How many columns `PAYMENT_COLS` selects (a list's sort key comes next).
+pub(crate) const PAYMENT_COL_COUNT: usize = 25;
 
 /// Map a row selected with `PAYMENT_COLS`, plus the row id (keyset tiebreak).
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<(Payment, i64)> {

@@ -4,13 +4,14 @@
 
 use serde::Serialize;
 use specta::Type;
+use subdesk_billing::Recovery;
 use subdesk_profiles::{
     ConnectionReport, CredentialStatus, Credentials, LockSettings, LockStatus, Profile,
     ProfileInput, SecretString, authorize, test_connection as probe,
 };
 use tauri::State;
 
-use crate::error::{IpcError, IpcResult};
+use crate::error::{IpcError, IpcResult, codes};
 use crate::session;
 use crate::state::AppState;
 
@@ -77,6 +78,27 @@ pub async fn switch_profile(state: State<'_, AppState>, id: String) -> IpcResult
     tracing::info!(profile = %id, mode = profile.mode.as_str(), "profile switched");
     state.open_session(&profile)?;
     Ok(profile)
+}
+
+/// Gets the active profile past a database that cannot be opened: its latest backup, or
+/// an empty database (keys come back by import, payments by sync). The damaged file is
+/// kept beside the new one; the new database's audit log records the recovery.
+#[tauri::command]
+#[specta::specta]
+pub async fn recover_database(state: State<'_, AppState>, how: Recovery) -> IpcResult<()> {
+    match state.session() {
+        Err(e) if e.code == "db_corrupt" => {}
+        _ => {
+            return Err(IpcError::new(
+                codes::DB_NOT_DAMAGED,
+                "the active profile's database opens; there is nothing to recover",
+            ));
+        }
+    }
+    let profile = state.active_profile()?;
+    tracing::warn!(profile = %profile.id, how = ?how, "recovering a damaged database");
+    state.recover_session(&profile, how)?;
+    Ok(())
 }
 
 /// Adds a test or live profile; its credentials, when given, go straight to the keyring.

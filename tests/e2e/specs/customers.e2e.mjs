@@ -188,4 +188,48 @@ describe("customers and billing keys", () => {
     expect(text).toContain("카드정보 인증");
     await shot("issue-failed-ko");
   });
+  it("sorts the customer list by a column, remembers it, and goes back to newest first", async () => {
+    const names = async () => {
+      const rows = await $$('[data-testid="customer-row"]');
+      const out = [];
+      for (const row of rows) out.push(await row.$('[role="cell"]').getProperty("textContent"));
+      return out.join(",");
+    };
+    const expectNames = async (want) => {
+      let seen = "";
+      await browser
+        .waitUntil(async () => (seen = await names()) === want)
+        .catch(() => {
+          throw new Error(`expected ${want}, the list shows ${seen}`);
+        });
+    };
+    await click('[data-testid="nav-customers"]');
+    // Newest first: the three keys issued above.
+    await expectNames("박지훈,이서연,김민준");
+    const header = '[data-testid="customer-sort-name"]';
+    await click(header);
+    await expectNames("김민준,박지훈,이서연");
+    expect(await $(header).parentElement().getAttribute("aria-sort")).toBe("ascending");
+    await click(header);
+    await expectNames("이서연,박지훈,김민준");
+    await shot("customers-sorted-ko");
+    // The order survives leaving the page.
+    await click('[data-testid="nav-dashboard"]');
+    await click('[data-testid="nav-customers"]');
+    await expectNames("이서연,박지훈,김민준");
+    expect(await $(header).parentElement().getAttribute("aria-sort")).toBe("descending");
+    // A search keeps the chosen order over every match.
+    const box = await $('[data-testid="customer-search"]');
+    await box.click();
+    await box.setValue("4242");
+    await expectNames("박지훈,김민준");
+    // Emptied as a user would, so that the page hears it.
+    await box.click();
+    await browser.keys(["Control", "a"]);
+    await browser.keys("Backspace");
+    await expectNames("이서연,박지훈,김민준");
+    await click(header);
+    await expectNames("박지훈,이서연,김민준");
+    expect(await $(header).parentElement().getAttribute("aria-sort")).toBe("none");
+  });
 });

@@ -68,6 +68,32 @@ describe("profiles and secrets", () => {
     await browser.waitUntil(async () => (await $('[data-testid="status-profile"]').getProperty("textContent")) !== "테스트 상점");
   });
 
+  it("gets a profile with a damaged database going again, keeping the damaged file", async () => {
+    const press = async (item) => {
+      await item.waitForDisplayed();
+      await browser.execute((el) => el.click(), item);
+    };
+    // The test profile's database, closed now that the sandbox profile is open.
+    const home = process.env.E2E_HOME;
+    const db = filesUnder(home).find((f) => f.endsWith(`${path.sep}subdesk.db`) && !f.includes(`${path.sep}sandbox${path.sep}`));
+    expect(db).toBeTruthy();
+    fs.writeFileSync(db, "this is not a database\n".repeat(400));
+    await click('[data-testid="profile-switcher"]');
+    await press(await $("//*[starts-with(@data-testid,'switch-to-')][normalize-space()='테스트 상점' or .//*[normalize-space()='테스트 상점']]"));
+    const alert = await $('[data-testid="session-error"]');
+    await alert.waitForDisplayed({ timeout: 20000 });
+    expect(await alert.getProperty("textContent")).toContain("데이터베이스 파일이 손상되었습니다");
+    expect(await alert.getProperty("textContent")).toContain("백업이 없습니다");
+    await shot("database-damaged-ko");
+    await click('[data-testid="recover-empty"]');
+    await alert.waitForDisplayed({ reverse: true, timeout: 20000 });
+    const dir = path.dirname(db);
+    expect(fs.readdirSync(dir).some((n) => n.startsWith("subdesk.db.replaced-"))).toBe(true);
+    await click('[data-testid="profile-switcher"]');
+    await press(await $('[data-testid="switch-to-sandbox"]'));
+    await browser.waitUntil(async () => (await $('[data-testid="status-profile"]').getProperty("textContent")) !== "테스트 상점");
+  });
+
   it("issues a key with a full card number", async () => {
     await click('[data-testid="nav-customers"]');
     await click('[data-testid="open-issue-key"]');

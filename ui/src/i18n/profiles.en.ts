@@ -59,6 +59,11 @@ const profiles: Shape<typeof profilesKo> = {
   guardMoney: "Charges, schedules, refunds (test and live)",
   guardMutate: "Every change",
   sessionErrorTitle: "This profile cannot be opened",
+  recoverBackup: "Restore the latest backup ({{name}})",
+  recoverEmpty: "Start with an empty database",
+  recoverHint: "The damaged file is kept beside the new one, not deleted. Starting empty, billing keys come back through Customers → Import and payments through a sync.",
+  recoverNoBackup: "This profile has no backup.",
+  recovered: "The database was recovered.",
 };
 
 export default profiles;

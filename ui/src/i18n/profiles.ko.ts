@@ -55,6 +55,11 @@ const profiles = {
   guardMoney: "결제·예약·환불 (테스트·라이브)",
   guardMutate: "모든 변경 작업",
   sessionErrorTitle: "이 프로필을 열 수 없습니다",
+  recoverBackup: "최근 백업으로 복원 ({{name}})",
+  recoverEmpty: "빈 데이터베이스로 시작",
+  recoverHint: "손상된 파일은 지우지 않고 옆에 보관합니다. 빈 데이터베이스로 시작하면 빌링키는 고객 → 가져오기로, 결제 내역은 동기화로 다시 채웁니다.",
+  recoverNoBackup: "이 프로필에는 백업이 없습니다.",
+  recovered: "데이터베이스를 복구했습니다.",
 };
 
 export default profiles;

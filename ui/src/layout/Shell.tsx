@@ -1,4 +1,4 @@
-import { Alert, AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
+import { AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import {
   IconCalendarRepeat,
@@ -16,6 +16,7 @@ import { commands } from "../bindings";
 import { useApp } from "../AppContext";
 import { errorText } from "../lib/errors";
 import { ModeBadge } from "./ModeBadge";
+import { SessionErrorAlert } from "./SessionErrorAlert";
 
 export const AREAS = [
   { path: "/", key: "dashboard", icon: IconLayoutDashboard },
@@ -80,11 +81,7 @@ export function Shell() {
       </AppShell.Navbar>
 
       <AppShell.Main>
-        {status.session_error && (
-          <Alert color="red" mb="md" title={t("profiles.sessionErrorTitle")} data-testid="session-error">
-            {errorText(t, status.session_error)}
-          </Alert>
-        )}
+        {status.session_error && <SessionErrorAlert error={status.session_error} />}
         <Outlet />
       </AppShell.Main>
 
@@ -117,7 +114,11 @@ export function Shell() {
                         notifications.show({ color: "blue", message: t("profiles.switched", { name: p.name }) });
                         void navigate("/");
                       })
-                      .catch((e: unknown) => notifications.show({ color: "red", message: errorText(t, e) }));
+                      .catch((e: unknown) => {
+                        notifications.show({ color: "red", message: errorText(t, e) });
+                        // It may have become active and failed to open: the shell says why.
+                        void refresh();
+                      });
                   }}
                 >
                   {p.name}

@@ -1,4 +1,5 @@
-import { Box, Group, Loader, Paper, Text } from "@mantine/core";
+import { Box, Group, Loader, Paper, Text, UnstyledButton } from "@mantine/core";
+import { IconArrowDown, IconArrowUp, IconArrowsSort } from "@tabler/icons-react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, type ReactNode } from "react";
 
@@ -8,6 +9,26 @@ export interface VirtualColumn<T> {
   /** A CSS grid track, e.g. `minmax(120px, 1fr)`. */
   width: string;
   render: (row: T) => ReactNode;
+  /** Set when the list can be ordered by this column. */
+  sortable?: boolean;
+}
+
+/** The column a list is ordered by, if the user chose one. */
+export interface ColumnSort {
+  key: string;
+  direction: "asc" | "desc";
+}
+
+function SortableHeader({ header, sort, onSort, testId }: { header: string; sort: "asc" | "desc" | null; onSort: () => void; testId: string }) {
+  const Icon = sort === "asc" ? IconArrowUp : sort === "desc" ? IconArrowDown : IconArrowsSort;
+  return (
+    <UnstyledButton onClick={onSort} data-testid={testId} data-sort={sort ?? "none"} style={{ display: "flex", alignItems: "center", gap: 4, minWidth: 0 }}>
+      <Text size="xs" fw={600} c={sort ? undefined : "dimmed"} truncate>
+        {header}
+      </Text>
+      <Icon size={12} style={{ flexShrink: 0, opacity: sort ? 1 : 0.4 }} aria-hidden />
+    </UnstyledButton>
+  );
 }
 
 const ROW_HEIGHT = 40;
@@ -26,6 +47,8 @@ export function VirtualTable<T>({
   footer,
   empty,
   testId,
+  sort,
+  onSort,
 }: {
   rows: T[];
   columns: VirtualColumn<T>[];
@@ -36,6 +59,9 @@ export function VirtualTable<T>({
   footer: ReactNode;
   empty: ReactNode;
   testId: string;
+  sort?: ColumnSort | null;
+  /** A sortable header was pressed. */
+  onSort?: (key: string) => void;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // The virtualizer re-renders the visible rows itself; the compiler must not memoize it.
@@ -56,11 +82,19 @@ export function VirtualTable<T>({
   return (
     <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }} role="table" aria-rowcount={rows.length}>
       <Box role="row" px="sm" py={8} style={{ display: "grid", gridTemplateColumns: template, gap: 12, borderBottom: "1px solid var(--mantine-color-gray-3)" }}>
-        {columns.map((c) => (
-          <Text key={c.key} role="columnheader" size="xs" fw={600} c="dimmed" truncate>
-            {c.header}
-          </Text>
-        ))}
+        {columns.map((c) => {
+          const dir = sort?.key === c.key ? sort.direction : null;
+          const ariaSort = dir === "asc" ? "ascending" : dir === "desc" ? "descending" : "none";
+          return c.sortable && onSort ? (
+            <div key={c.key} role="columnheader" aria-sort={ariaSort} style={{ minWidth: 0 }}>
+              <SortableHeader header={c.header} sort={dir} onSort={() => onSort(c.key)} testId={`${testId}-sort-${c.key}`} />
+            </div>
+          ) : (
+            <Text key={c.key} role="columnheader" size="xs" fw={600} c="dimmed" truncate>
+              {c.header}
+            </Text>
+          );
+        })}
       </Box>
       <div ref={scrollRef} style={{ flex: 1, overflow: "auto" }} data-testid={`${testId}-rows`}>
         {rows.length === 0 && !loading ? (

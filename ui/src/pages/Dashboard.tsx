@@ -14,8 +14,11 @@ export function Dashboard() {
   const { status, settings, lang } = useApp();
   const profile = status.active_profile;
   const navigate = useNavigate();
-  const [overview, setOverview] = useState<Overview | null>(null);
-  const [openJournal, setOpenJournal] = useState(0);
+  const [loadedOverview, setOverview] = useState<Overview | null>(null);
+  const [loadedOpenJournal, setOpenJournal] = useState(0);
+  // A profile that cannot be opened has no figures: never the previous profile's.
+  const overview = status.session_error ? null : loadedOverview;
+  const openJournal = status.session_error ? 0 : loadedOpenJournal;
   useEffect(() => {
     if (status.session_error) return;
     commands.overview().then(setOverview).catch(() => setOverview(null));

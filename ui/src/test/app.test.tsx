@@ -23,15 +23,22 @@ function status(mode: "sandbox" | "test" | "live" = "sandbox") {
 }
 
 /** A Rust side kept in memory: what the settings store would hold. */
-function mockBackend(opts: { lang?: Lang; mode?: "sandbox" | "test" | "live" } = {}) {
+function mockBackend(opts: { lang?: Lang; mode?: "sandbox" | "test" | "live"; damaged?: { latest_backup: string | null } } = {}) {
   const calls: { cmd: string; args: unknown }[] = [];
   let language: Lang = opts.lang ?? "ko";
+  let damaged = opts.damaged ?? null;
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     const settings = () => ({ language, time_zone: "Asia/Seoul", time_zones: ["Asia/Seoul", "UTC"] });
     switch (cmd) {
       case "app_status":
-        return status(opts.mode);
+        return {
+          ...status(opts.mode),
+          session_error: damaged ? { code: "db_corrupt", message: "the database is damaged", details: damaged } : null,
+        };
+      case "recover_database":
+        damaged = null;
+        return null;
       case "get_settings":
         return settings();
       case "set_language":
@@ -125,5 +132,26 @@ describe("the shell", () => {
     });
     renderApp();
     expect(await screen.findByTestId("start-error")).toHaveTextContent("설정 파일을 사용할 수 없습니다");
+  });
+
+  it("offers the latest backup or an empty start for a damaged database, and opens the profile", async () => {
+    const calls = mockBackend({ damaged: { latest_backup: "subdesk-20261120-pre-v4.sqlite3" } });
+    renderApp();
+    const alert = await screen.findByTestId("session-error");
+    expect(alert).toHaveTextContent("데이터베이스 파일이 손상되었습니다");
+    expect(screen.getByTestId("recover-backup")).toHaveTextContent("최근 백업으로 복원 (subdesk-20261120-pre-v4.sqlite3)");
+    expect(screen.getByTestId("recover-empty")).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("recover-backup"));
+    await waitFor(() => expect(screen.queryByTestId("session-error")).toBeNull());
+    expect(calls.filter((c) => c.cmd === "recover_database").map((c) => c.args)).toEqual([{ how: "latest_backup" }]);
+  });
+
+  it("without a backup says so and offers only the empty start", async () => {
+    mockBackend({ damaged: { latest_backup: null } });
+    renderApp();
+    const alert = await screen.findByTestId("session-error");
+    expect(alert).toHaveTextContent("백업이 없습니다");
+    expect(screen.queryByTestId("recover-backup")).toBeNull();
+    expect(screen.getByTestId("recover-empty")).toBeInTheDocument();
   });
 });

@@ -38,10 +38,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0003_money.sql"),
         after: None,
     },
+    Migration {
+        version: 4,
+        name: "customer_sort",
+        sql: include_str!("../../migrations/0004_customer_sort.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

@@ -434,8 +434,11 @@ fn prune_backups(db: &Path, keep: usize) -> Result<()> {
 /// backup is checked first; the file it replaces is kept beside it as
 /// `<name>.replaced-<time>` so nothing is lost. Open the store again afterwards.
 pub fn restore_backup(db: impl AsRef<Path>, backup: impl AsRef<Path>) -> Result<()> {
-    let db = db.as_ref();
-    let backup = backup.as_ref();
+    put_in_place(db.as_ref(), backup.as_ref()).map(|_| ())
+}
+
+/// `restore_backup`, returning where the replaced file was kept.
+fn put_in_place(db: &Path, backup: &Path) -> Result<Option<PathBuf>> {
     if !backup.exists() {
         return Err(Error::NotFound {
             what: "backup",
@@ -456,23 +459,71 @@ pub fn restore_backup(db: impl AsRef<Path>, backup: impl AsRef<Path>) -> Result<
             .unwrap_or_default()
     ));
     std::fs::copy(backup, &tmp).map_err(|e| Error::io("copy backup", e))?;
-    if db.exists() {
-        let mut kept = db.as_os_str().to_owned();
-        kept.push(format!(".replaced-{}", crate::now()));
-        std::fs::rename(db, &kept).map_err(|e| Error::io("set aside the damaged database", e))?;
-    }
-    // The old WAL and shared-memory files belong to the replaced database:
-    // replaying them onto the backup would corrupt it.
-    for suffix in ["-wal", "-shm"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        let p = PathBuf::from(p);
-        if p.exists() {
-            std::fs::remove_file(&p)
-                .map_err(|e| Error::io(format!("remove {}", p.display()), e))?;
-        }
-    }
+    let kept = set_aside(db)?;
     std::fs::rename(&tmp, db).map_err(|e| Error::io("move restored database in place", e))?;
     tracing::info!(db = %db.display(), backup = %backup.display(), "backup restored");
-    Ok(())
+    Ok(kept)
+}
+
+/// Move a (damaged) database out of the way as `<name>.replaced-<time>`, so that
+/// the next open starts from what is put in its place. Returns the kept file.
+fn set_aside(db: &Path) -> Result<Option<PathBuf>> {
+    let suffix = format!(".replaced-{}", crate::now());
+    let mut kept = None;
+    if db.exists() {
+        let mut to = db.as_os_str().to_owned();
+        to.push(&suffix);
+        std::fs::rename(db, &to).map_err(|e| Error::io("set aside the damaged database", e))?;
+        kept = Some(PathBuf::from(to));
+    }
+    // The WAL and shared-memory files belong to the replaced database: replaying
+    // them onto another would corrupt it. They go with it.
+    for ext in ["-wal", "-shm"] {
+        let mut from = db.as_os_str().to_owned();
+        from.push(ext);
+        let from = PathBuf::from(from);
+        if from.exists() {
+            let mut to = from.clone().into_os_string();
+            to.push(&suffix);
+            std::fs::rename(&from, &to)
+                .map_err(|e| Error::io(format!("set aside {}", from.display()), e))?;
+        }
+    }
+    Ok(kept)
+}
+
+/// How to get past a database that cannot be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Recovery {
+    /// Put the newest backup in its place.
+    LatestBackup,
+    /// Start an empty database (keys come back by import, payments by sync).
+    Empty,
+}
+
+/// Replace the database at `db` as `how` says, keeping the old file beside it,
+/// and open the result. The audit log of the opened store records what was done.
+pub fn recover(db: impl AsRef<Path>, how: Recovery, opts: OpenOptions) -> Result<Store> {
+    let db = db.as_ref();
+    let (from, replaced) = match how {
+        Recovery::LatestBackup => {
+            let backup = latest_backup_path(db).ok_or_else(|| Error::NotFound {
+                what: "backup",
+                id: db.display().to_string(),
+            })?;
+            let kept = put_in_place(db, &backup)?;
+            (file_name(&backup.to_string_lossy()), kept)
+        }
+        Recovery::Empty => ("empty".to_string(), set_aside(db)?),
+    };
+    let replaced = replaced.map(|p| file_name(&p.to_string_lossy()));
+    let store = Store::open_with(db, opts)?;
+    store.audit_record(
+        "db.recover",
+        &serde_json::json!({ "from": from, "replaced": replaced }),
+        "ok",
+    )?;
+    Ok(store)
 }

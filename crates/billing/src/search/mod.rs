@@ -4,9 +4,11 @@
 //! phone, approval number), then amounts and exact names, then prefixes, then
 //! substrings (trigram for 3+ characters, the gram table for 1-2, 초성). Each
 //! tier is one indexed query that excludes the rows of earlier tiers, ordered by
-//! (time, id) descending. The cursor is (tier, time, id) of the last row, so the
-//! next page starts exactly after it: every row appears once, and a page never
-//! re-reads the pages before it.
+//! (key, id) — time, newest first, unless the user sorts the customer list by a
+//! column, in which case the tiers merge into one and the column decides. The
+//! cursor is (tier, key, id) of the last row, so the next page starts exactly
+//! after it: every row appears once, and a page never re-reads the pages before
+//! it.
 
 pub(crate) mod index;
 
@@ -38,10 +40,109 @@ pub struct CustomerQuery {
     pub pg_provider: Option<String>,
     /// Customers carrying all of these tags.
     pub tags: Vec<String>,
+    /// A column order chosen by the user. None: best matches first, then newest.
+    pub sort: Option<CustomerSort>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1..=500, default 50.
     pub limit: Option<u32>,
+}
+
+/// The customer-list columns a user can sort by.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerSortField {
+    /// Issued at PortOne (else first seen here).
+    Issued,
+    Name,
+    CustomerUid,
+    Pg,
+    /// Active, unverified, unknown, deleted — the order of urgency, not of letters.
+    Status,
+    /// Never-verified keys count as the oldest.
+    Verified,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CustomerSort {
+    pub field: CustomerSortField,
+    pub direction: SortDirection,
+}
+
+impl CustomerSortField {
+    fn name(self) -> &'static str {
+        match self {
+            CustomerSortField::Issued => "issued",
+            CustomerSortField::Name => "name",
+            CustomerSortField::CustomerUid => "customer_uid",
+            CustomerSortField::Pg => "pg",
+            CustomerSortField::Status => "status",
+            CustomerSortField::Verified => "verified",
+        }
+    }
+    /// The sort key as an SQL expression over `customers c`. Never NULL (so the
+    /// keyset comparison holds for every row), and each matches an index in
+    /// migration 0004 expression for expression.
+    fn key_sql(self) -> &'static str {
+        match self {
+            CustomerSortField::Issued => "c.sort_at",
+            CustomerSortField::Name => "coalesce(c.customer_name, '')",
+            CustomerSortField::CustomerUid => "c.customer_uid",
+            CustomerSortField::Pg => "coalesce(c.pg_provider, '')",
+            CustomerSortField::Status => {
+                "CASE c.key_status WHEN 'active' THEN 0 WHEN 'unverified' THEN 1 \
+                 WHEN 'unknown' THEN 2 ELSE 3 END"
+            }
+            CustomerSortField::Verified => "coalesce(c.last_verified_at, 0)",
+        }
+    }
+}
+
+/// A row's place in its list: the sort column's value, then its id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+enum SortKey {
+    Int(i64),
+    Text(String),
+}
+
+impl SortKey {
+    fn read(r: &Row<'_>, idx: usize) -> rusqlite::Result<SortKey> {
+        match r.get::<_, Value>(idx)? {
+            Value::Integer(i) => Ok(SortKey::Int(i)),
+            Value::Text(t) => Ok(SortKey::Text(t)),
+            other => Err(rusqlite::Error::InvalidColumnType(
+                idx,
+                "sort key".into(),
+                other.data_type(),
+            )),
+        }
+    }
+    fn value(&self) -> Value {
+        match self {
+            SortKey::Int(i) => Value::Integer(*i),
+            SortKey::Text(t) => Value::Text(t.clone()),
+        }
+    }
+}
+
+/// How a list is ordered: by `key` (an SQL expression), then `id`. `name`
+/// goes into cursors so that a cursor is never read under another order.
+struct Order<'a> {
+    name: &'a str,
+    key: &'a str,
+    id: &'a str,
+    descending: bool,
 }
 
 /// Which time a payment list filters and sorts by.
@@ -127,11 +228,28 @@ pub(crate) fn decode_cursor2(c: &str) -> Result<(i64, i64)> {
     Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
 }
 
-fn decode_cursor3(c: &str) -> Result<(usize, i64, i64)> {
-    let bad = || Error::invalid("cursor", "not a cursor from this list");
-    let (t, rest) = c.split_once(':').ok_or_else(bad)?;
-    let (a, b) = decode_cursor2(rest)?;
-    Ok((t.parse().map_err(|_| bad())?, a, b))
+/// A tiered list's cursor: the tier, sort key and id of the page's last row.
+type TierCursor = (usize, SortKey, i64);
+
+fn encode_tier_cursor(order: &Order<'_>, c: &TierCursor) -> String {
+    serde_json::to_string(&(order.tag(), c)).unwrap_or_default()
+}
+
+fn decode_tier_cursor(order: &Order<'_>, c: &str) -> Result<TierCursor> {
+    match serde_json::from_str::<(String, TierCursor)>(c) {
+        Ok((tag, cursor)) if tag == order.tag() => Ok(cursor),
+        _ => Err(Error::invalid("cursor", "not a cursor from this list")),
+    }
+}
+
+impl Order<'_> {
+    fn tag(&self) -> String {
+        format!(
+            "{}.{}",
+            self.name,
+            if self.descending { "desc" } else { "asc" }
+        )
+    }
 }
 
 /// Bind only the named parameters a statement uses (tiers use subsets).
@@ -208,24 +326,31 @@ struct Plan {
     params: Vec<(&'static str, Value)>,
 }
 
-/// Run the tiers from the cursor on, collecting up to `limit` rows.
-#[allow(clippy::too_many_arguments)]
+/// Run the tiers from the cursor on, collecting up to `limit` rows. `select`
+/// must end its column list with `order.key`; `map` reads the entity and its id.
 fn run_tiers<T>(
     conn: &Connection,
     select: &str,
-    sort_col: &str,
-    id_col: &str,
+    order: &Order<'_>,
     plan: &Plan,
     cursor: Option<&str>,
     limit: u32,
-    map: impl Fn(&Row<'_>) -> rusqlite::Result<(T, i64, i64)>,
+    map: impl Fn(&Row<'_>) -> rusqlite::Result<(T, SortKey, i64)>,
 ) -> Result<(Vec<T>, Option<String>)> {
-    let (mut tier, mut c_sort, mut c_id) = match cursor {
-        Some(c) => decode_cursor3(c)?,
-        None => (0, i64::MAX, i64::MAX),
+    let (mut tier, mut after) = match cursor {
+        Some(c) => {
+            let (t, key, id) = decode_tier_cursor(order, c)?;
+            (t, Some((key, id)))
+        }
+        None => (0, None),
+    };
+    let (cmp, dir) = if order.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
     };
     let mut out: Vec<T> = Vec::new();
-    let mut last: Option<(usize, i64, i64)> = None;
+    let mut last: Option<TierCursor> = None;
     while tier < plan.tiers.len() && out.len() < limit as usize {
         let (pred, selective, per_name) = match &plan.tiers[tier] {
             Tier::Sql { pred, selective } => (pred.clone(), *selective, None),
@@ -242,17 +367,27 @@ fn run_tiers<T>(
         for f in &plan.filters {
             sql.push_str(&format!(" AND ({f})"));
         }
-        // `+col` keeps the planner off the time index for selective tiers: walking
-        // it would read the whole table to find a handful of rows.
+        // `+` keeps the planner off the sort index for selective tiers: walking it
+        // would read the whole table to find a handful of rows.
         let plus = if selective { "+" } else { "" };
+        let (key, id) = (order.key, order.id);
+        sql.push_str(&format!(" AND ({key}) IS NOT NULL"));
+        if after.is_some() {
+            // (key, id) past the cursor, spelled out: SQLite seeks an index on an
+            // expression with `key >= k` but not with a row-value comparison.
+            sql.push_str(&format!(
+                " AND {plus}({key}) {cmp}= :c_key AND ({plus}({key}) {cmp} :c_key OR {plus}{id} {cmp} :c_id)"
+            ));
+        }
         sql.push_str(&format!(
-            " AND {sort_col} IS NOT NULL AND ({plus}{sort_col}, {plus}{id_col}) < (:c_sort, :c_id) \
-             ORDER BY {plus}{sort_col} DESC, {plus}{id_col} DESC LIMIT :lim"
+            " ORDER BY {plus}({key}) {dir}, {plus}{id} {dir} LIMIT :lim"
         ));
         let want = limit as usize - out.len();
         let mut params: Vec<(&str, Value)> = plan.params.clone();
-        params.push((":c_sort", Value::Integer(c_sort)));
-        params.push((":c_id", Value::Integer(c_id)));
+        if let Some((k, i)) = &after {
+            params.push((":c_key", k.value()));
+            params.push((":c_id", Value::Integer(*i)));
+        }
         params.push((":lim", Value::Integer(want as i64)));
         let names: Vec<Option<String>> = match per_name {
             None => vec![None],
@@ -267,7 +402,7 @@ fn run_tiers<T>(
                 v
             }
         };
-        let mut got: Vec<(T, i64, i64)> = Vec::new();
+        let mut got: Vec<(T, SortKey, i64)> = Vec::new();
         let mut stmt = conn.prepare_cached(&sql)?;
         for name in names {
             let mut ps = params.clone();
@@ -281,20 +416,22 @@ fn run_tiers<T>(
             }
         }
         // Merge the per-name runs (a single run is already in order).
-        got.sort_by_key(|x| std::cmp::Reverse((x.1, x.2)));
+        got.sort_by(|a, b| {
+            let o = (&a.1, a.2).cmp(&(&b.1, b.2));
+            if order.descending { o.reverse() } else { o }
+        });
         got.truncate(want);
-        for (item, s, id) in got {
-            last = Some((tier, s, id));
+        for (item, k, id) in got {
+            last = Some((tier, k, id));
             out.push(item);
         }
         if out.len() < limit as usize {
             tier += 1;
-            c_sort = i64::MAX;
-            c_id = i64::MAX;
+            after = None;
         }
     }
     let next = if out.len() == limit as usize {
-        last.map(|(t, s, id)| format!("{t}:{s}:{id}"))
+        last.as_ref().map(|c| encode_tier_cursor(order, c))
     } else {
         None
     };
@@ -384,6 +521,15 @@ fn customer_plan(q: &CustomerQuery) -> Result<Plan> {
         );
     }
     tiers.push(Tier::sel(sub));
+    if q.sort.is_some() {
+        // A column order chosen by the user holds over every match: one tier.
+        let any = tiers
+            .iter()
+            .map(|t| format!("({})", t.predicate()))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        tiers = vec![Tier::sel(any)];
+    }
     Ok(Plan {
         tiers,
         filters,
@@ -484,20 +630,41 @@ fn limit_of(l: Option<u32>) -> u32 {
 }
 
 impl Store {
-    /// Customers matching a query, best matches first, then newest first.
+    /// Customers matching a query: in the column order the user chose, else best
+    /// matches first, then newest first.
     pub fn list_customers(&self, q: &CustomerQuery) -> Result<CustomerPage> {
         let plan = customer_plan(q)?;
-        let select = format!("SELECT {} FROM customers c", customers::CUSTOMER_COLS);
+        let order = match q.sort {
+            Some(s) => Order {
+                name: s.field.name(),
+                key: s.field.key_sql(),
+                id: "c.rowid",
+                descending: s.direction == SortDirection::Desc,
+            },
+            None => Order {
+                name: "relevance",
+                key: CustomerSortField::Issued.key_sql(),
+                id: "c.rowid",
+                descending: true,
+            },
+        };
+        let select = format!(
+            "SELECT {}, {} FROM customers c",
+            customers::CUSTOMER_COLS,
+            order.key
+        );
         self.read(|conn| {
             let (items, next_cursor) = run_tiers(
                 conn,
                 &select,
-                "c.sort_at",
-                "c.rowid",
+                &order,
                 &plan,
                 q.cursor.as_deref(),
                 limit_of(q.limit),
-                |r| customers::from_row(r).map(|(c, (s, id))| (c, s, id)),
+                |r| {
+                    let (c, id) = customers::from_row(r)?;
+                    Ok((c, SortKey::read(r, customers::CUSTOMER_COL_COUNT)?, id))
+                },
             )?;
             Ok(CustomerPage { items, next_cursor })
         })
@@ -513,18 +680,22 @@ impl Store {
             q.time_field.column()
         );
         self.read(|conn| {
+            let order = Order {
+                name: q.time_field.column(),
+                key: q.time_field.column(),
+                id: "p.id",
+                descending: true,
+            };
             let (items, next_cursor) = run_tiers(
                 conn,
                 &select,
-                q.time_field.column(),
-                "p.id",
+                &order,
                 &plan,
                 q.cursor.as_deref(),
                 limit_of(q.limit),
                 |r| {
                     let (p, id) = payments::from_row(r)?;
-                    let s: i64 = r.get(25)?;
-                    Ok((p, s, id))
+                    Ok((p, SortKey::read(r, payments::PAYMENT_COL_COUNT)?, id))
                 },
             )?;
             Ok(PaymentPage { items, next_cursor })

@@ -134,3 +134,68 @@ fn backups_keep_the_last_n() {
     made.reverse();
     assert_eq!(kept, made[..3].to_vec());
 }
+
+/// The two ways past a database that will not open, as the app offers them: the
+/// latest backup, or an empty database. Either way the damaged file is kept and
+/// the audit log of the database now in use says what happened.
+#[test]
+fn recover_from_the_latest_backup_or_into_an_empty_database() {
+    use subdesk_billing::{OpenOptions, Recovery, recover};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.sqlite3");
+    let store = Store::open(&path).unwrap();
+    fill(&store, 10);
+    store.backup_now().unwrap();
+    fill(&store, 20); // after the backup: lost with the damaged file
+    drop(store);
+    std::fs::write(&path, "damaged".repeat(1000)).unwrap();
+    assert_eq!(Store::open(&path).err().unwrap().code(), "db_corrupt");
+
+    let store = recover(&path, Recovery::LatestBackup, OpenOptions::default()).unwrap();
+    assert_eq!(store.payment_count().unwrap(), 10, "the backup's rows");
+    let entry = &store.audit_list(None, 1).unwrap().entries[0];
+    assert_eq!(entry.action, "db.recover");
+    assert!(
+        entry.inputs.contains("backups") || entry.inputs.contains(".sqlite3"),
+        "{}",
+        entry.inputs
+    );
+    assert!(entry.inputs.contains(".replaced-"), "{}", entry.inputs);
+    assert!(store.verify_audit().unwrap().ok);
+    drop(store);
+
+    // No backup at all: only an empty start gets past it.
+    let bare = dir.path().join("bare.sqlite3");
+    std::fs::write(&bare, "not a database".repeat(500)).unwrap();
+    assert_eq!(
+        recover(&bare, Recovery::LatestBackup, OpenOptions::default())
+            .err()
+            .unwrap()
+            .code(),
+        "not_found"
+    );
+    assert!(
+        std::fs::read_to_string(&bare)
+            .unwrap()
+            .starts_with("not a database"),
+        "a refused recovery touches nothing"
+    );
+    let store = recover(&bare, Recovery::Empty, OpenOptions::default()).unwrap();
+    assert_eq!(store.payment_count().unwrap(), 0);
+    assert_eq!(
+        store.audit_list(None, 1).unwrap().entries[0].action,
+        "db.recover"
+    );
+    let kept: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("bare.sqlite3.replaced-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        std::fs::read_to_string(dir.path().join(&kept[0]))
+            .unwrap()
+            .starts_with("not a database")
+    );
+}

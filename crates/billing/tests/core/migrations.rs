@@ -166,3 +166,49 @@ fn upgrade_from_v2_keeps_data_and_adds_the_money_tables() {
     assert_eq!(version(&path), SCHEMA_VERSION);
     assert_eq!(version(std::path::Path::new(&backups[0].path)), 2);
 }
+
+#[test]
+fn upgrade_from_v3_keeps_plans_and_sorts_customers_by_column() {
+    use subdesk_billing::{CustomerSort, CustomerSortField, SortDirection};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../fixtures/schema_v3.sql"))
+            .unwrap();
+    }
+    assert_eq!(version(&path), 3);
+    let store = Store::open(&path).unwrap();
+    let backups = store.backups().unwrap();
+    assert_eq!(backups.len(), 1, "one backup before migrating");
+    assert!(backups[0].path.contains("pre-v4"));
+    let plans = store.list_plans().unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].name, "베이직 월간");
+    let all = store
+        .list_customers(&CustomerQuery::default())
+        .unwrap()
+        .items;
+    assert!(!all.is_empty());
+    let mut want: Vec<String> = all.iter().map(|c| c.customer_uid.clone()).collect();
+    want.sort();
+    want.reverse();
+    let sorted: Vec<String> = store
+        .list_customers(&CustomerQuery {
+            sort: Some(CustomerSort {
+                field: CustomerSortField::CustomerUid,
+                direction: SortDirection::Desc,
+            }),
+            ..Default::default()
+        })
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.customer_uid)
+        .collect();
+    assert_eq!(sorted, want);
+    assert!(store.verify_audit().unwrap().ok);
+    drop(store);
+    assert_eq!(version(&path), SCHEMA_VERSION);
+    assert_eq!(version(std::path::Path::new(&backups[0].path)), 3);
+}

@@ -4,7 +4,7 @@ import { IconColumns, IconFileImport, IconPlus, IconSearch, IconUsers } from "@t
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { commands, type Customer, type CustomerQuery, type KeyStatus, type TagCount } from "../../bindings";
+import { commands, type Customer, type CustomerQuery, type CustomerSort, type CustomerSortField, type KeyStatus, type TagCount } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
@@ -12,7 +12,7 @@ import { errorText } from "../../lib/errors";
 import { formatDate } from "../../lib/format";
 import { loadPref, savePref } from "../../lib/prefs";
 import { usePaged } from "../../lib/usePaged";
-import { VirtualTable } from "../../layout/VirtualTable";
+import { type ColumnSort, VirtualTable } from "../../layout/VirtualTable";
 import { ImportModal } from "./ImportModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
@@ -31,6 +31,37 @@ const WIDTHS: Record<Column, string> = {
   verified: "110px",
   tags: "minmax(100px, 1fr)",
 };
+/** The columns the store can order by, and the direction a first press picks. */
+const SORT_FIELDS: Partial<Record<Column, { field: CustomerSortField; first: "asc" | "desc" }>> = {
+  customer_uid: { field: "customer_uid", first: "asc" },
+  name: { field: "name", first: "asc" },
+  pg: { field: "pg", first: "asc" },
+  status: { field: "status", first: "asc" },
+  issued: { field: "issued", first: "desc" },
+  verified: { field: "verified", first: "desc" },
+};
+
+function isSort(v: unknown): v is ColumnSort | null {
+  if (v === null) return true;
+  if (typeof v !== "object") return false;
+  const s = v as Partial<ColumnSort>;
+  return typeof s.key === "string" && s.key in SORT_FIELDS && (s.direction === "asc" || s.direction === "desc");
+}
+
+/** A header press: its first direction, then the other, then back to no column order. */
+export function nextSort(current: ColumnSort | null, key: string): ColumnSort | null {
+  const spec = SORT_FIELDS[key as Column];
+  if (!spec) return current;
+  if (current?.key !== key) return { key, direction: spec.first };
+  if (current.direction === spec.first) return { key, direction: spec.first === "asc" ? "desc" : "asc" };
+  return null;
+}
+
+function toQuerySort(s: ColumnSort | null): CustomerSort | null {
+  const spec = s ? SORT_FIELDS[s.key as Column] : undefined;
+  return s && spec ? { field: spec.field, direction: s.direction } : null;
+}
+
 const KEY_STATUSES: KeyStatus[] = ["active", "unverified", "unknown", "deleted"];
 const PAGE = 200;
 
@@ -78,16 +109,17 @@ export function CustomerList() {
   const [tags, setTags] = useState<string[]>([]);
   const [allTags, setAllTags] = useState<TagCount[]>([]);
   const [columns, setColumns] = useState<Column[]>(() => loadPref("customers.columns", DEFAULT_COLUMNS, isColumns));
+  const [sort, setSort] = useState<ColumnSort | null>(() => loadPref("customers.sort", null, isSort));
   const [error, setError] = useState<string | null>(null);
   const [importing, setImporting] = useState(false);
   const filtersActive = debounced.trim() !== "" || statuses.length > 0 || pg !== null || tags.length > 0;
 
   const fetchPage = useCallback(
     (cursor: string | null) => {
-      const query: CustomerQuery = { text: debounced.trim() || null, key_status: statuses, pg_provider: pg, tags, cursor, limit: PAGE };
+      const query: CustomerQuery = { text: debounced.trim() || null, key_status: statuses, pg_provider: pg, tags, sort: toQuerySort(sort), cursor, limit: PAGE };
       return commands.listCustomers(query);
     },
-    [debounced, statuses, pg, tags],
+    [debounced, statuses, pg, tags, sort],
   );
   const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
   const { rows, loading, setLoading, loadMore, reload } = usePaged<Customer>(fetchPage, onError);
@@ -96,10 +128,22 @@ export function CustomerList() {
     commands.customerTags().then(setAllTags).catch(() => setAllTags([]));
   }, [rows.length]);
 
+  const sortBy = (key: string) => {
+    const next = nextSort(sort, key);
+    setLoading(true);
+    setSort(next);
+    savePref("customers.sort", next);
+  };
   const setColumnsSaved = (next: Column[]) => {
     if (next.length === 0) return;
     setColumns(next);
     savePref("customers.columns", next);
+    // An order by a hidden column would be invisible: drop it with the column.
+    if (sort && !next.includes(sort.key as Column)) {
+      setLoading(true);
+      setSort(null);
+      savePref("customers.sort", null);
+    }
   };
   const pgOptions = ["nice", "nice_v2", "kcp", "html5_inicis", "daou", "ksnet", "tosspayments", "welcome", "settle", "kcp_billing", "kakaopay", "danal_tpay", "danal", "jtnet", "kicc", "payco", "chai", "mobilians", "naverpay"];
   const empty = !loading && rows.length === 0 && !error;
@@ -187,7 +231,15 @@ export function CustomerList() {
           testId="customer"
           rows={rows}
           rowKey={(c) => c.customer_uid}
-          columns={columns.map((col) => ({ key: col, header: t(`customers.col.${col}`), width: WIDTHS[col], render: (c: Customer) => cell(c, col, settings.time_zone, lang, t) }))}
+          columns={columns.map((col) => ({
+            key: col,
+            header: t(`customers.col.${col}`),
+            width: WIDTHS[col],
+            sortable: col in SORT_FIELDS,
+            render: (c: Customer) => cell(c, col, settings.time_zone, lang, t),
+          }))}
+          sort={sort}
+          onSort={sortBy}
           onOpen={(c) => void navigate(`/customers/${encodeURIComponent(c.customer_uid)}`)}
           onNearEnd={loadMore}
           loading={loading}

@@ -83,6 +83,10 @@ export function ProfilesSection() {
       await refresh();
     } catch (e) {
       fail(e);
+      // A profile that became active but could not be opened (a damaged database) shows
+      // why, with what can be done, in the shell.
+      load();
+      await refresh();
     }
   };
 
@@ -106,6 +110,10 @@ export function ProfilesSection() {
       await refresh();
     } catch (e) {
       fail(e);
+      // A profile that became active but could not be opened (a damaged database) shows
+      // why, with what can be done, in the shell.
+      load();
+      await refresh();
     }
   };
 
@@ -118,6 +126,10 @@ export function ProfilesSection() {
       await refresh();
     } catch (e) {
       fail(e);
+      // A profile that became active but could not be opened (a damaged database) shows
+      // why, with what can be done, in the shell.
+      load();
+      await refresh();
     }
   };
 
