@@ -379,9 +379,7 @@ fn run_tiers<T>(
                 " AND {plus}({key}) {cmp}= :c_key AND ({plus}({key}) {cmp} :c_key OR {plus}{id} {cmp} :c_id)"
             ));
         }
-        sql.push_str(&format!(
-            " ORDER BY {plus}({key}) {dir}, {plus}{id} {dir} LIMIT :lim"
-        ));
+        let tail = format!(" ORDER BY {plus}({key}) {dir}, {plus}{id} {dir} LIMIT :lim");
         let want = limit as usize - out.len();
         let mut params: Vec<(&str, Value)> = plan.params.clone();
         if let Some((k, i)) = &after {
@@ -402,25 +400,43 @@ fn run_tiers<T>(
                 v
             }
         };
+        // Per-name runs: once `want` rows are in hand, a name only contributes rows
+        // that beat the worst of them (the floor), so most names cost one index seek
+        // instead of `want` rows.
+        let rcmp = if order.descending { ">" } else { "<" };
+        let floored = format!(
+            "{sql} AND {key} {rcmp}= :f_key AND ({key} {rcmp} :f_key OR {id} {rcmp} :f_id){tail}"
+        );
+        let sql = format!("{sql}{tail}");
+        let by_order = |a: &(T, SortKey, i64), b: &(T, SortKey, i64)| {
+            let o = (&a.1, a.2).cmp(&(&b.1, b.2));
+            if order.descending { o.reverse() } else { o }
+        };
         let mut got: Vec<(T, SortKey, i64)> = Vec::new();
-        let mut stmt = conn.prepare_cached(&sql)?;
         for name in names {
+            let floor = (got.len() >= want)
+                .then(|| got.last().map(|(_, k, i)| (k.value(), *i)))
+                .flatten();
+            let mut stmt = conn.prepare_cached(if floor.is_some() { &floored } else { &sql })?;
             let mut ps = params.clone();
             if let Some(n) = name {
                 ps.push((":each_name", Value::Text(n)));
             }
+            if let Some((k, i)) = floor {
+                ps.push((":f_key", k));
+                ps.push((":f_id", Value::Integer(i)));
+            }
             bind(&mut stmt, &ps)?;
             let mut rows = stmt.raw_query();
+            let before = got.len();
             while let Some(r) = rows.next()? {
                 got.push(map(r)?);
             }
+            if got.len() > before && per_name.is_some() {
+                got.sort_by(by_order);
+                got.truncate(want);
+            }
         }
-        // Merge the per-name runs (a single run is already in order).
-        got.sort_by(|a, b| {
-            let o = (&a.1, a.2).cmp(&(&b.1, b.2));
-            if order.descending { o.reverse() } else { o }
-        });
-        got.truncate(want);
         for (item, k, id) in got {
             last = Some((tier, k, id));
             out.push(item);
@@ -438,21 +454,56 @@ fn run_tiers<T>(
     Ok((out, next))
 }
 
+/// Whether the plan's filters keep at least `n` customers (reads at most `n`
+/// index entries).
+fn filtered_rows_at_least(conn: &Connection, plan: &Plan, n: i64) -> Result<bool> {
+    let mut sql = String::from("SELECT count(*) FROM (SELECT 1 FROM customers c WHERE 1");
+    for f in &plan.filters {
+        sql.push_str(&format!(" AND ({f})"));
+    }
+    sql.push_str(" LIMIT :probe)");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut params = plan.params.clone();
+    params.push((":probe", Value::Integer(n)));
+    bind(&mut stmt, &params)?;
+    let mut rows = stmt.raw_query();
+    let count: i64 = match rows.next()? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    };
+    Ok(count >= n)
+}
+
 fn json_list<T: Serialize>(v: &[T]) -> Value {
     Value::Text(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
 }
 
-fn customer_plan(q: &CustomerQuery) -> Result<Plan> {
+/// A status or PG filter matching at least this many customers is checked row by
+/// row while a column's sort index is walked (a page fills at once); a rarer one
+/// is found through its own index and its few rows sorted.
+const DENSE_FILTER_ROWS: i64 = 2000;
+
+/// `walk_sort_index`: keep the status and PG filters off their indexes (`+`), so
+/// that the planner walks the sort column's index instead of sorting every match.
+fn customer_plan(q: &CustomerQuery, walk_sort_index: bool) -> Result<Plan> {
     let mut params: Vec<(&'static str, Value)> = Vec::new();
     let mut filters: Vec<&'static str> = Vec::new();
     if !q.key_status.is_empty() {
         let v: Vec<&str> = q.key_status.iter().map(|s| s.as_str()).collect();
         params.push((":statuses", json_list(&v)));
-        filters.push("c.key_status IN (SELECT value FROM json_each(:statuses))");
+        filters.push(if walk_sort_index {
+            "+c.key_status IN (SELECT value FROM json_each(:statuses))"
+        } else {
+            "c.key_status IN (SELECT value FROM json_each(:statuses))"
+        });
     }
     if let Some(pg) = &q.pg_provider {
         params.push((":pg", Value::Text(pg.clone())));
-        filters.push("c.pg_provider = :pg");
+        filters.push(if walk_sort_index {
+            "+c.pg_provider = :pg"
+        } else {
+            "c.pg_provider = :pg"
+        });
     }
     let tags = customers::normalise_tags(&q.tags)?;
     if !tags.is_empty() {
@@ -493,17 +544,26 @@ fn customer_plan(q: &CustomerQuery) -> Result<Plan> {
         exact.push_str(" OR c.phone_digits = :qd OR c.card_last4 = :qd");
     }
     tiers.push(Tier::sel(exact));
-    // Tier 1: prefixes.
-    let mut prefix = String::from(
-        "(c.customer_uid >= :q AND c.customer_uid < :q_hi) OR (c.customer_name >= :q AND c.customer_name < :q_hi)",
-    );
+    // Tier 1: prefixes of ids and phones.
+    let mut prefix = String::from("c.customer_uid >= :q AND c.customer_uid < :q_hi");
     if digits.is_some() {
         prefix.push_str(" OR (c.phone_digits >= :qd AND c.phone_digits < :qd_hi)");
     }
     tiers.push(Tier::sel(prefix));
-    // Tier 2: substrings.
+    // Then names starting with the text, one run per name (a surname alone starts
+    // a fifth of all names).
+    tiers.push(Tier::PerName {
+        names_sql: "SELECT name FROM names WHERE name >= :q AND name < :q_hi",
+        column: "c.customer_name",
+    });
+    // Then names containing the text, one run per name (a short fragment such
+    // as "ㅅㅇ" is in thousands of names).
     let names_sql = names_matching(&text, &mut params);
-    let mut sub = format!("c.customer_name IN ({names_sql})");
+    tiers.push(Tier::PerName {
+        names_sql,
+        column: "c.customer_name",
+    });
+    // Last, substrings of ids and contacts.
     let mut phrases: Vec<String> = Vec::new();
     if text::char_len(&text) >= 3 {
         phrases.push(text::fts_phrase(&text));
@@ -516,11 +576,10 @@ fn customer_plan(q: &CustomerQuery) -> Result<Plan> {
     }
     if !phrases.is_empty() {
         params.push((":cfts", Value::Text(phrases.join(" OR "))));
-        sub.push_str(
-            " OR c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH :cfts)",
-        );
+        tiers.push(Tier::sel(
+            "c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH :cfts)",
+        ));
     }
-    tiers.push(Tier::sel(sub));
     if q.sort.is_some() {
         // A column order chosen by the user holds over every match: one tier.
         let any = tiers
@@ -633,7 +692,7 @@ impl Store {
     /// Customers matching a query: in the column order the user chose, else best
     /// matches first, then newest first.
     pub fn list_customers(&self, q: &CustomerQuery) -> Result<CustomerPage> {
-        let plan = customer_plan(q)?;
+        let plan = customer_plan(q, false)?;
         let order = match q.sort {
             Some(s) => Order {
                 name: s.field.name(),
@@ -654,6 +713,28 @@ impl Store {
             order.key
         );
         self.read(|conn| {
+            // Sorted by a column with a status or PG filter and no search: walk the
+            // column's index when the filter keeps many rows (sorting them all for
+            // each page would take long), use the filter's index when it keeps few.
+            // (Issued time has (status, time) and (PG, time) indexes: both at once.)
+            let column_sort = q.sort.is_some_and(|s| s.field != CustomerSortField::Issued);
+            let indexed_filter = !q.key_status.is_empty() || q.pg_provider.is_some();
+            let plan = if column_sort
+                && indexed_filter
+                && plan.tiers.len() == 1
+                && matches!(
+                    plan.tiers[0],
+                    Tier::Sql {
+                        selective: false,
+                        ..
+                    }
+                )
+                && filtered_rows_at_least(conn, &plan, DENSE_FILTER_ROWS)?
+            {
+                customer_plan(q, true)?
+            } else {
+                plan
+            };
             let (items, next_cursor) = run_tiers(
                 conn,
                 &select,

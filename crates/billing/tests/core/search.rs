@@ -510,3 +510,140 @@ fn customer_list_sorts_by_each_column_in_both_directions() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
+
+/// A name fragment shared by many buyer names: the per-name runs merge into one
+/// list, newest first, exactly as sorting every matching payment would order it —
+/// page by page, whatever the page size, ties on time included.
+#[test]
+fn a_fragment_of_many_names_merges_their_payments_newest_first() {
+    let (_d, store) = temp_store();
+    let givens = [
+        "민준", "민서", "민재", "지민", "민호", "서민", "민아", "하민", "민우", "윤민",
+    ];
+    let surnames = ["김", "이", "박"];
+    let mut expected: Vec<(i64, usize, String)> = Vec::new();
+    let mut recs = Vec::new();
+    for i in 0..600usize {
+        let name = format!("{}{}", surnames[i % 3], givens[(i * 7) % givens.len()]);
+        // Times interleave across names, with ties every few rows.
+        let at = 1_700_000_000 + ((i * 37) % 211) as i64 * 60;
+        let imp = format!("imp_m{i:04}");
+        expected.push((at, i, imp.clone()));
+        recs.push(payment(&imp, &name, 1000, at));
+    }
+    // A buyer without the fragment: never in the results.
+    recs.push(payment("imp_other", "최지우", 1000, 1_800_000_000));
+    store.upsert_payments(&recs).unwrap();
+    // Newest first; on a tie the row stored later (higher id) first.
+    expected.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    let expected: Vec<String> = expected.into_iter().map(|e| e.2).collect();
+    for limit in [1u32, 7, 50, 500] {
+        let mut q = PaymentQuery {
+            text: Some("민".into()),
+            limit: Some(limit),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = store.list_payments(&q).unwrap();
+            seen.extend(page.items.into_iter().map(|p| p.imp_uid));
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => break,
+            }
+            if seen.len() > 700 {
+                panic!("paging does not end");
+            }
+        }
+        assert_eq!(seen, expected, "limit {limit}");
+    }
+}
+
+/// Past a couple of thousand rows a status or PG filter is checked while the sort
+/// column's index is walked instead of sorting every match: the same rows in the
+/// same order either way, for a filter that keeps most rows and one that keeps few.
+#[test]
+fn sorted_lists_with_dense_and_rare_filters_page_in_order() {
+    use subdesk_billing::{CustomerSort, CustomerSortField as F, SortDirection};
+    let (d, store) = temp_store();
+    let surnames = ["김", "이", "박", "최", "정"];
+    for i in 0..2400usize {
+        let mut c = customer(
+            &format!("bulk_{i:05}"),
+            &format!("{}{:04}", surnames[i % 5], (i * 7919) % 2400),
+            "010-1111-2222",
+            "4512-34**-****-1111",
+        );
+        c.pg_provider = Some(if i % 3 == 0 { "kcp" } else { "nice" }.into());
+        store.upsert_customer(&c).unwrap();
+    }
+    {
+        let c = rusqlite::Connection::open(d.path().join("profile.sqlite3")).unwrap();
+        c.execute_batch(
+            "UPDATE customers SET key_status = 'active' WHERE rowid % 50 <> 0;
+             UPDATE customers SET key_status = 'deleted' WHERE rowid % 50 = 0;",
+        )
+        .unwrap();
+    }
+    let all = store
+        .list_customers(&CustomerQuery {
+            limit: Some(500),
+            sort: Some(CustomerSort {
+                field: F::CustomerUid,
+                direction: SortDirection::Asc,
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.items.len(), 500);
+    for (status, pg) in [
+        // 2,352 rows: past the line, the name index is walked.
+        (vec![KeyStatus::Active], None),
+        // 48 and 800 rows: found through their own indexes and sorted.
+        (vec![KeyStatus::Deleted], None),
+        (vec![], Some("kcp")),
+        // Two filters together (about 1,570 rows).
+        (vec![KeyStatus::Active], Some("nice")),
+    ] {
+        for direction in [SortDirection::Asc, SortDirection::Desc] {
+            let mut q = CustomerQuery {
+                key_status: status.clone(),
+                pg_provider: pg.map(String::from),
+                sort: Some(CustomerSort {
+                    field: F::Name,
+                    direction,
+                }),
+                limit: Some(300),
+                ..Default::default()
+            };
+            let mut seen: Vec<(String, String)> = Vec::new();
+            loop {
+                let page = store.list_customers(&q).unwrap();
+                for c in page.items {
+                    assert!(status.is_empty() || status.contains(&c.key_status));
+                    assert!(pg.is_none() || c.pg_provider.as_deref() == pg);
+                    seen.push((c.customer_name.unwrap_or_default(), c.customer_uid));
+                }
+                match page.next_cursor {
+                    Some(cur) => q.cursor = Some(cur),
+                    None => break,
+                }
+            }
+            let expected_len = match (status.first(), pg) {
+                (Some(KeyStatus::Active), None) => 2352,
+                (Some(KeyStatus::Deleted), None) => 48,
+                (None, Some("kcp")) => 800,
+                _ => seen.len(),
+            };
+            assert_eq!(seen.len(), expected_len, "{status:?} {pg:?}");
+            let mut sorted = seen.clone();
+            // Names are unique per surname+number here except for rowid ties, which
+            // follow insertion (= customer_uid) order.
+            sorted.sort();
+            if direction == SortDirection::Desc {
+                sorted.reverse();
+            }
+            assert_eq!(seen, sorted, "{status:?} {pg:?} {direction:?}");
+        }
+    }
+}
