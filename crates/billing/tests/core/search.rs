@@ -535,7 +535,7 @@ fn a_fragment_of_many_names_merges_their_payments_newest_first() {
     recs.push(payment("imp_other", "최지우", 1000, 1_800_000_000));
     store.upsert_payments(&recs).unwrap();
     // Newest first; on a tie the row stored later (higher id) first.
-    expected.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    expected.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
     let expected: Vec<String> = expected.into_iter().map(|e| e.2).collect();
     for limit in [1u32, 7, 50, 500] {
         let mut q = PaymentQuery {
