@@ -49,6 +49,7 @@ export function VirtualTable<T>({
   testId,
   sort,
   onSort,
+  listVersion,
 }: {
   rows: T[];
   columns: VirtualColumn<T>[];
@@ -62,6 +63,8 @@ export function VirtualTable<T>({
   sort?: ColumnSort | null;
   /** A sortable header was pressed. */
   onSort?: (key: string) => void;
+  /** Changes when the list starts again (another query or order): back to the top. */
+  listVersion?: number;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // The virtualizer re-renders the visible rows itself; the compiler must not memoize it.
@@ -78,6 +81,9 @@ export function VirtualTable<T>({
     if (last && last.index >= rows.length - 40) onNearEnd();
   }, [last, rows.length, onNearEnd]);
   const template = columns.map((c) => c.width).join(" ");
+  useEffect(() => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [listVersion]);
 
   return (
     <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }} role="table" aria-rowcount={rows.length}>

@@ -14,6 +14,8 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [reloads, setReloads] = useState(0);
+  // Counts the first pages shown: a list that starts again is shown from its top.
+  const [listVersion, setListVersion] = useState(0);
   const generation = useRef(0);
 
   useEffect(() => {
@@ -23,6 +25,7 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
         if (gen !== generation.current) return;
         setRows(page.items);
         setCursor(page.next_cursor);
+        setListVersion((v) => v + 1);
       })
       .catch((e: unknown) => gen === generation.current && onError(e))
       .finally(() => gen === generation.current && setLoading(false));
@@ -47,5 +50,5 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
     setReloads((n) => n + 1);
   }, []);
 
-  return { rows, loading, setLoading, loadMore, reload, hasMore: cursor !== null };
+  return { rows, loading, setLoading, loadMore, reload, hasMore: cursor !== null, listVersion };
 }

@@ -26,7 +26,7 @@ export function Schedules() {
     [status],
   );
   const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
-  const { rows, loading, loadMore } = usePaged<Schedule>(fetchPage, onError);
+  const { rows, loading, loadMore, listVersion } = usePaged<Schedule>(fetchPage, onError);
 
   return (
     <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
@@ -56,6 +56,7 @@ export function Schedules() {
           rowKey={(s) => s.merchant_uid}
           onOpen={(s) => void navigate(`/customers/${encodeURIComponent(s.customer_uid)}`)}
           onNearEnd={loadMore}
+          listVersion={listVersion}
           loading={loading}
           columns={[
             { key: "at", header: t("customers.detail.scheduleCols.at"), width: "160px", render: (s) => <Text size="sm">{formatDateTime(s.schedule_at, settings.time_zone, lang)}</Text> },

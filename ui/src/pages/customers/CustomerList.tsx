@@ -122,7 +122,7 @@ export function CustomerList() {
     [debounced, statuses, pg, tags, sort],
   );
   const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
-  const { rows, loading, setLoading, loadMore, reload } = usePaged<Customer>(fetchPage, onError);
+  const { rows, loading, setLoading, loadMore, reload, listVersion } = usePaged<Customer>(fetchPage, onError);
 
   useEffect(() => {
     commands.customerTags().then(setAllTags).catch(() => setAllTags([]));
@@ -242,6 +242,7 @@ export function CustomerList() {
           onSort={sortBy}
           onOpen={(c) => void navigate(`/customers/${encodeURIComponent(c.customer_uid)}`)}
           onNearEnd={loadMore}
+          listVersion={listVersion}
           loading={loading}
           empty={
             <Text ta="center" c="dimmed" size="sm">

@@ -51,7 +51,7 @@ export function PaymentsPage() {
   );
   const fetchPage = useCallback((cursor: string | null) => commands.listPayments({ ...query, cursor }), [query]);
   const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
-  const { rows, loading, loadMore, reload } = usePaged<Payment>(fetchPage, onError);
+  const { rows, loading, loadMore, reload, listVersion } = usePaged<Payment>(fetchPage, onError);
   const filtered = debounced !== "" || statuses.length > 0 || from !== "" || to !== "" || minAmount !== "" || maxAmount !== "";
 
   const sync = async () => {
@@ -162,6 +162,7 @@ export function PaymentsPage() {
           columns={columns}
           onOpen={(p) => setOpen(p.imp_uid)}
           onNearEnd={loadMore}
+          listVersion={listVersion}
           loading={loading}
           empty={
             <Text ta="center" c="dimmed" size="sm">
