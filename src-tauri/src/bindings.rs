@@ -22,6 +22,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             shell::diagnostics::<tauri::Wry>,
             data::overview,
             data::list_customers,
+            data::list_backups,
+            data::backup_now,
             data::customer_tags,
             data::customer_detail,
             data::refresh_customer,

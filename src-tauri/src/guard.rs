@@ -20,6 +20,9 @@ pub const COMMANDS: &[(&str, ActionKind)] = &[
     // The registry, read. Refreshing and verifying mirror PortOne into the local cache and
     // change nothing at PortOne, so finance staff may do them.
     ("overview", ActionKind::Read),
+    // A backup copies the local database and changes nothing in it but its audit log.
+    ("list_backups", ActionKind::Read),
+    ("backup_now", ActionKind::Read),
     ("list_customers", ActionKind::Read),
     ("customer_tags", ActionKind::Read),
     ("customer_detail", ActionKind::Read),

@@ -19,6 +19,13 @@ export const commands = {
 	diagnostics: () => __TAURI_INVOKE<string>("diagnostics"),
 	overview: () => __TAURI_INVOKE<Overview>("overview"),
 	listCustomers: (query: CustomerQuery) => __TAURI_INVOKE<CustomerPage>("list_customers", { query }),
+	/**  The active profile's database backups, newest first. */
+	listBackups: () => __TAURI_INVOKE<BackupInfo[]>("list_backups"),
+	/**
+	 *  Copies the active profile's database to its backups now (online: the app keeps
+	 *  working meanwhile); the oldest beyond the kept number are removed.
+	 */
+	backupNow: () => __TAURI_INVOKE<BackupInfo>("backup_now"),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
 	/**  The customer as the store has it, at once. */
 	customerDetail: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("customer_detail", { customerUid }),
@@ -154,6 +161,16 @@ export type AuditEntry = {
 	outcome: string,
 	/**  Hash of this entry (hex). */
 	hash: string,
+};
+
+/**  A backup file in `backups/`. */
+export type BackupInfo = {
+	/**  Full path. */
+	path: string,
+	/**  Size in bytes. */
+	size_bytes: number,
+	/**  Modification time, Unix seconds. */
+	created_at: number,
 };
 
 /**  A row that will not be imported, and why. */

@@ -4,8 +4,8 @@ use serde::Serialize;
 use specta::Type;
 use subdesk_billing::sync::{CancelToken, VerifyScope, refresh_customer_payments, verify_keys};
 use subdesk_billing::{
-    AuditEntry, Customer, CustomerPage, CustomerQuery, Overview, PaymentPage, PaymentQuery,
-    SchedulePage, ScheduleQuery, SearchResults,
+    AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, PaymentPage,
+    PaymentQuery, SchedulePage, ScheduleQuery, SearchResults,
 };
 use tauri::State;
 
@@ -17,6 +17,21 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn overview(state: State<'_, AppState>) -> IpcResult<Overview> {
     with_session(&state, |s| s.store.overview()).await
+}
+
+/// The active profile's database backups, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_backups(state: State<'_, AppState>) -> IpcResult<Vec<BackupInfo>> {
+    with_session(&state, |s| s.store.backups()).await
+}
+
+/// Copies the active profile's database to its backups now (online: the app keeps
+/// working meanwhile); the oldest beyond the kept number are removed.
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_now(state: State<'_, AppState>) -> IpcResult<BackupInfo> {
+    with_session(&state, |s| s.store.backup_now()).await
 }
 
 #[tauri::command]

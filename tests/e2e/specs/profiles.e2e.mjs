@@ -2,7 +2,7 @@
 // gnome-keyring, test the connection (a wrong secret says why, the right one lists the
 // channels), switch to it from the status bar; then every file the app wrote is searched
 // for the secret and for a full card number that was typed into the key form: zero hits.
-import { browser, $, expect } from "@wdio/globals";
+import { browser, $, $$, expect } from "@wdio/globals";
 import fs from "node:fs";
 import path from "node:path";
 import { choose, click, shot, type } from "../lib/ui.mjs";
@@ -104,6 +104,23 @@ describe("profiles and secrets", () => {
     await type("issue-pwd", "34");
     await click('[data-testid="issue-submit"]');
     await $('[data-testid="issue-success"]').waitForDisplayed({ timeout: 30000 });
+  });
+
+  it("backs the database up on demand and lists the backup", async () => {
+    await click('[data-testid="nav-settings"]');
+    const before = (await $$('[data-testid="backup-row"]')).length;
+    await click('[data-testid="backup-now"]');
+    await browser.waitUntil(async () => (await $$('[data-testid="backup-row"]')).length === before + 1, {
+      timeoutMsg: "the new backup is not listed",
+    });
+    const name = await $('[data-testid="backup-row"] td').getProperty("textContent");
+    expect(name).toMatch(/manual.*\.sqlite3$/);
+    // The file is where the list says, beside the sandbox profile's database, and the
+    // scan below reads it too.
+    const files = filesUnder(process.env.E2E_HOME);
+    expect(files.some((f) => f.endsWith(`${path.sep}${name}`) && f.includes(`${path.sep}sandbox${path.sep}`))).toBe(true);
+    await $('[data-testid="backups"]').scrollIntoView();
+    await shot("backups-ko");
   });
 
   it("leaves neither the secret nor the card number in any file the app wrote", async () => {

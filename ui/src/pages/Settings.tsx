@@ -7,6 +7,7 @@ import { commands, type Language } from "../bindings";
 import { useApp } from "../AppContext";
 import { PageHeader } from "../layout/PageHeader";
 import { errorText } from "../lib/errors";
+import { BackupSection } from "./settings/BackupSection";
 import { LockSection } from "./settings/LockSection";
 import { ProfilesSection } from "./settings/ProfilesSection";
 
@@ -44,6 +45,7 @@ export function Settings() {
 
       <ProfilesSection />
       <LockSection />
+      <BackupSection />
 
       <Paper withBorder p="md" radius="md">
         <Title order={5}>{t("settings.language")}</Title>

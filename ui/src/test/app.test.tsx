@@ -45,6 +45,7 @@ function mockBackend(opts: { lang?: Lang; mode?: "sandbox" | "test" | "live"; da
         language = (args as { language: Lang }).language;
         return settings();
       case "list_profiles":
+      case "list_backups":
         return [];
       case "open_external":
         throw { code: "link_not_allowed", message: "refused", details: null };
