@@ -1,7 +1,7 @@
 // The shell as a user meets it: the app opens in Korean on the built-in sandbox, every
 // area can be reached, and the language switches to English and back, surviving restarts.
 import { browser, $, expect } from "@wdio/globals";
-import { shot } from "../lib/ui.mjs";
+import { click, shot } from "../lib/ui.mjs";
 
 const AREAS = {
   dashboard: { ko: "대시보드", en: "Dashboard" },
@@ -27,8 +27,10 @@ async function go(area, lang) {
 }
 
 async function chooseLanguage(label) {
+  // Centred first: the settings page is longer than the window, and the status bar sits
+  // over its bottom edge.
   const control = await $('[data-testid="language-switch"]');
-  await control.$(`label=${label}`).click();
+  await click(await control.$(`label=${label}`));
 }
 
 /** The mode badge in the status bar, by its text content (WebKit reports styled badge text as empty). */
