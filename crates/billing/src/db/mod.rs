@@ -284,8 +284,8 @@ impl Store {
     }
 }
 
-fn file_name(p: &str) -> String {
-    Path::new(p)
+fn file_name(p: impl AsRef<Path>) -> String {
+    p.as_ref()
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -514,11 +514,11 @@ pub fn recover(db: impl AsRef<Path>, how: Recovery, opts: OpenOptions) -> Result
                 id: db.display().to_string(),
             })?;
             let kept = put_in_place(db, &backup)?;
-            (file_name(&backup.to_string_lossy()), kept)
+            (file_name(&backup), kept)
         }
         Recovery::Empty => ("empty".to_string(), set_aside(db)?),
     };
-    let replaced = replaced.map(|p| file_name(&p.to_string_lossy()));
+    let replaced = replaced.map(file_name);
     let store = Store::open_with(db, opts)?;
     store.audit_record(
         "db.recover",

@@ -373,10 +373,11 @@ fn run_tiers<T>(
         let (key, id) = (order.key, order.id);
         sql.push_str(&format!(" AND ({key}) IS NOT NULL"));
         if after.is_some() {
-            // (key, id) past the cursor, spelled out: SQLite seeks an index on an
-            // expression with `key >= k` but not with a row-value comparison.
-            sql.push_str(&format!(
-                " AND {plus}({key}) {cmp}= :c_key AND ({plus}({key}) {cmp} :c_key OR {plus}{id} {cmp} :c_id)"
+            sql.push_str(&past(
+                &format!("{plus}({key})"),
+                &format!("{plus}{id}"),
+                cmp,
+                "c",
             ));
         }
         let tail = format!(" ORDER BY {plus}({key}) {dir}, {plus}{id} {dir} LIMIT :lim");
@@ -403,10 +404,10 @@ fn run_tiers<T>(
         // Per-name runs: once `want` rows are in hand, a name only contributes rows
         // that beat the worst of them (the floor), so most names cost one index seek
         // instead of `want` rows.
-        let rcmp = if order.descending { ">" } else { "<" };
-        let floored = format!(
-            "{sql} AND {key} {rcmp}= :f_key AND ({key} {rcmp} :f_key OR {id} {rcmp} :f_id){tail}"
-        );
+        let floored = per_name.map(|_| {
+            let rcmp = if order.descending { ">" } else { "<" };
+            format!("{sql}{}{tail}", past(&format!("({key})"), id, rcmp, "f"))
+        });
         let sql = format!("{sql}{tail}");
         let by_order = |a: &(T, SortKey, i64), b: &(T, SortKey, i64)| {
             let o = (&a.1, a.2).cmp(&(&b.1, b.2));
@@ -417,7 +418,11 @@ fn run_tiers<T>(
             let floor = (got.len() >= want)
                 .then(|| got.last().map(|(_, k, i)| (k.value(), *i)))
                 .flatten();
-            let mut stmt = conn.prepare_cached(if floor.is_some() { &floored } else { &sql })?;
+            let text = match &floored {
+                Some(f) if floor.is_some() => f,
+                _ => &sql,
+            };
+            let mut stmt = conn.prepare_cached(text)?;
             let mut ps = params.clone();
             if let Some(n) = name {
                 ps.push((":each_name", Value::Text(n)));
@@ -452,6 +457,12 @@ fn run_tiers<T>(
         None
     };
     Ok((out, next))
+}
+
+/// ` AND (key, id) {cmp} (:{p}_key, :{p}_id)`, spelled out: SQLite seeks an index
+/// on an expression with `key >= k` but not with a row-value comparison.
+fn past(key: &str, id: &str, cmp: &str, p: &str) -> String {
+    format!(" AND {key} {cmp}= :{p}_key AND ({key} {cmp} :{p}_key OR {id} {cmp} :{p}_id)")
 }
 
 /// Whether the plan's filters keep at least `n` customers (reads at most `n`
