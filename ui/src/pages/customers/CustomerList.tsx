@@ -31,35 +31,39 @@ const WIDTHS: Record<Column, string> = {
   verified: "110px",
   tags: "minmax(100px, 1fr)",
 };
-/** The columns the store can order by, and the direction a first press picks. */
-const SORT_FIELDS: Partial<Record<Column, { field: CustomerSortField; first: "asc" | "desc" }>> = {
-  customer_uid: { field: "customer_uid", first: "asc" },
-  name: { field: "name", first: "asc" },
-  pg: { field: "pg", first: "asc" },
-  status: { field: "status", first: "asc" },
-  issued: { field: "issued", first: "desc" },
-  verified: { field: "verified", first: "desc" },
+/** The columns the store can order by (each named as its sort field), and the direction a first press picks. */
+type SortColumn = Column & CustomerSortField;
+const FIRST_DIRECTION: Record<SortColumn, "asc" | "desc"> = {
+  customer_uid: "asc",
+  name: "asc",
+  pg: "asc",
+  status: "asc",
+  issued: "desc",
+  verified: "desc",
 };
+
+function isSortColumn(key: string): key is SortColumn {
+  return key in FIRST_DIRECTION;
+}
 
 function isSort(v: unknown): v is ColumnSort | null {
   if (v === null) return true;
   if (typeof v !== "object") return false;
   const s = v as Partial<ColumnSort>;
-  return typeof s.key === "string" && s.key in SORT_FIELDS && (s.direction === "asc" || s.direction === "desc");
+  return typeof s.key === "string" && isSortColumn(s.key) && (s.direction === "asc" || s.direction === "desc");
 }
 
 /** A header press: its first direction, then the other, then back to no column order. */
 export function nextSort(current: ColumnSort | null, key: string): ColumnSort | null {
-  const spec = SORT_FIELDS[key as Column];
-  if (!spec) return current;
-  if (current?.key !== key) return { key, direction: spec.first };
-  if (current.direction === spec.first) return { key, direction: spec.first === "asc" ? "desc" : "asc" };
+  if (!isSortColumn(key)) return current;
+  const first = FIRST_DIRECTION[key];
+  if (current?.key !== key) return { key, direction: first };
+  if (current.direction === first) return { key, direction: first === "asc" ? "desc" : "asc" };
   return null;
 }
 
 function toQuerySort(s: ColumnSort | null): CustomerSort | null {
-  const spec = s ? SORT_FIELDS[s.key as Column] : undefined;
-  return s && spec ? { field: spec.field, direction: s.direction } : null;
+  return s && isSortColumn(s.key) ? { field: s.key, direction: s.direction } : null;
 }
 
 const KEY_STATUSES: KeyStatus[] = ["active", "unverified", "unknown", "deleted"];
@@ -235,7 +239,7 @@ export function CustomerList() {
             key: col,
             header: t(`customers.col.${col}`),
             width: WIDTHS[col],
-            sortable: col in SORT_FIELDS,
+            sortable: isSortColumn(col),
             render: (c: Customer) => cell(c, col, settings.time_zone, lang, t),
           }))}
           sort={sort}
