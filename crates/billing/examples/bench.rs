@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use subdesk_billing::sync::{self, CancelToken, PaymentSyncOptions, SyncProgress, VerifyScope};
-use subdesk_billing::{ImportChoice, ImportFormat, PaymentQuery, PaymentStatus, Store};
+use subdesk_billing::{ImportChoice, ImportFormat, PaymentQuery, PaymentStatus, Store, now};
 use subdesk_iamport::{Client, Config, PaymentListQuery, PaymentsByStatusQuery, Sorting};
 use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig};
 
@@ -34,13 +34,6 @@ fn p95(mut v: Vec<Duration>) -> f64 {
     v.sort();
     let i = ((v.len() as f64) * 0.95).ceil() as usize;
     v[i.saturating_sub(1).min(v.len() - 1)].as_secs_f64() * 1000.0
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn quiet(_: &SyncProgress) {}

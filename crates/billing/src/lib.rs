@@ -75,8 +75,9 @@ pub use search::{
 #[doc(hidden)]
 pub use db::migrations::migrate_to;
 
-/// Now, Unix seconds UTC.
-pub(crate) fn now() -> i64 {
+/// Now, Unix seconds UTC: the clock every time this crate records or checks. The app
+/// and the CLI use it too, so "now" is read one way everywhere.
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

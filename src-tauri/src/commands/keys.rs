@@ -55,22 +55,15 @@ pub async fn key_form(state: State<'_, AppState>) -> IpcResult<KeyForm> {
     Ok(KeyForm {
         channels,
         rules,
-        suggested_customer_uid: keys::new_customer_uid(now()),
+        suggested_customer_uid: keys::new_customer_uid(subdesk_billing::now()),
     })
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
 }
 
 /// A fresh generated customer_uid for the form's "generate" button.
 #[tauri::command]
 #[specta::specta]
 pub fn new_customer_uid() -> String {
-    keys::new_customer_uid(now())
+    keys::new_customer_uid(subdesk_billing::now())
 }
 
 /// Issues a key from card data. Every field problem comes back at once as
@@ -78,7 +71,7 @@ pub fn new_customer_uid() -> String {
 #[tauri::command]
 #[specta::specta]
 pub async fn issue_key(state: State<'_, AppState>, input: IssueKeyInput) -> IpcResult<Customer> {
-    let problems: Vec<FieldProblem> = keys::validate_issue(&input, now());
+    let problems: Vec<FieldProblem> = keys::validate_issue(&input, subdesk_billing::now());
     if !problems.is_empty() {
         return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
             .with_details(serde_json::json!({ "problems": problems })));
@@ -108,7 +101,7 @@ pub async fn issue_key_with_charge(
     input: IssueKeyInput,
     charge: FirstCharge,
 ) -> IpcResult<subdesk_billing::ChargeResult> {
-    let problems: Vec<FieldProblem> = keys::validate_issue(&input, now());
+    let problems: Vec<FieldProblem> = keys::validate_issue(&input, subdesk_billing::now());
     if !problems.is_empty() {
         return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
             .with_details(serde_json::json!({ "problems": problems })));

@@ -20,13 +20,6 @@ pub async fn run(ctx: &mut Ctx, cmd: KeyCmd) -> CliResult<Exit> {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
 /// The card as it arrives on stdin as JSON. Plain strings only for the moment it takes
 /// to move them into `SecretString`s; Debug is not derived so it cannot be printed.
 #[derive(Deserialize)]
@@ -162,7 +155,7 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
         customer_id: a.customer_id.clone(),
     };
     // Every problem at once, before anything is sent.
-    let problems = keys::validate_issue(&input, now());
+    let problems = keys::validate_issue(&input, subdesk_billing::now());
     if !problems.is_empty() {
         let list: Vec<String> = problems
             .iter()

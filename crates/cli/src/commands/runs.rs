@@ -62,11 +62,12 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
         }
         RunCmd::Plan { plan, opts } => {
             let s = ctx.session(kind(&opts))?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or_default();
-            let p = plan_plan_run(&s.store, &plan, now, &run_options(&opts, String::new()))?;
+            let p = plan_plan_run(
+                &s.store,
+                &plan,
+                subdesk_billing::now(),
+                &run_options(&opts, String::new()),
+            )?;
             finish_plan(ctx, &s, p, opts.execute).await
         }
         RunCmd::Resume { id } => {
