@@ -3,6 +3,11 @@
 //! Every number in [`TEST_CARDS`] is Luhn-valid. Any other Luhn-valid number approves.
 //! A card that declines still issues a billing key: the decline happens at charge time,
 //! just as a card with no balance left registers fine and then bounces.
+//!
+//! Cards with `settle_after_secs` answer every charge with a payment in status `ready`
+//! (not paid yet); that many seconds later on the sandbox clock the executor settles it
+//! to the card's outcome: `paid` for [`CardBehaviour::Approve`], `failed` with
+//! `fail_reason` for [`CardBehaviour::Decline`].
 
 use serde::Serialize;
 
@@ -33,7 +38,13 @@ pub struct TestCard {
     pub card_type: i64,
     pub description_ko: &'static str,
     pub description_en: &'static str,
+    /// `Some(n)`: charges come back `ready` and settle `n` sandbox seconds later to the
+    /// outcome `behaviour` names. `None`: charges settle in the answer itself.
+    pub settle_after_secs: Option<i64>,
 }
+
+/// How long the "settles later" test cards stay `ready` (sandbox seconds).
+pub const SETTLE_AFTER_SECS: i64 = 60;
 
 pub const FAIL_ISSUE_MESSAGE: &str =
     "카드정보 인증 및 빌키 발급에 실패하였습니다. [F113] 카드번호 또는 유효기간 오류";
@@ -48,6 +59,7 @@ pub const TEST_CARDS: &[TestCard] = &[
         card_type: 0,
         description_ko: "승인 (신용카드)",
         description_en: "Approves (credit card)",
+        settle_after_secs: None,
     },
     TestCard {
         number: "5555-5555-5555-4444",
@@ -58,6 +70,7 @@ pub const TEST_CARDS: &[TestCard] = &[
         card_type: 1,
         description_ko: "승인 (체크카드)",
         description_en: "Approves (check/debit card)",
+        settle_after_secs: None,
     },
     TestCard {
         number: "9410-0000-0000-0013",
@@ -68,6 +81,7 @@ pub const TEST_CARDS: &[TestCard] = &[
         card_type: 1,
         description_ko: "빌링키 발급 성공, 결제 시 잔액부족으로 거절",
         description_en: "Key issues; charges decline: insufficient funds",
+        settle_after_secs: None,
     },
     TestCard {
         number: "9410-0000-0000-0021",
@@ -78,6 +92,7 @@ pub const TEST_CARDS: &[TestCard] = &[
         card_type: 0,
         description_ko: "빌링키 발급 성공, 결제 시 유효기간 경과로 거절",
         description_en: "Key issues; charges decline: card expired",
+        settle_after_secs: None,
     },
     TestCard {
         number: "9410-0000-0000-0039",
@@ -88,6 +103,7 @@ pub const TEST_CARDS: &[TestCard] = &[
         card_type: 0,
         description_ko: "빌링키 발급 성공, 결제 시 분실/도난 카드로 거절",
         description_en: "Key issues; charges decline: lost or stolen card",
+        settle_after_secs: None,
     },
     TestCard {
         number: "9410-0000-0000-0047",
@@ -98,6 +114,7 @@ pub const TEST_CARDS: &[TestCard] = &[
         card_type: 0,
         description_ko: "빌링키 발급 성공, 결제 시 한도초과로 거절",
         description_en: "Key issues; charges decline: limit exceeded",
+        settle_after_secs: None,
     },
     TestCard {
         number: "9410-0000-0000-0054",
@@ -108,6 +125,29 @@ pub const TEST_CARDS: &[TestCard] = &[
         card_type: 0,
         description_ko: "빌링키 발급 및 키인결제 실패 (카드정보 인증 실패, code -1)",
         description_en: "Key issue and key-in charge fail (card authentication, code -1)",
+        settle_after_secs: None,
+    },
+    TestCard {
+        number: "9410-0000-0000-0062",
+        behaviour: CardBehaviour::Approve,
+        fail_reason: None,
+        card_code: "374",
+        card_name: "하나카드",
+        card_type: 0,
+        description_ko: "결제 시 ready(미결제)로 응답, 60초 뒤(샌드박스 시계) 승인(paid)",
+        description_en: "Charges answer ready (not paid yet), then become paid 60 s later (sandbox clock)",
+        settle_after_secs: Some(SETTLE_AFTER_SECS),
+    },
+    TestCard {
+        number: "9410-0000-0000-0070",
+        behaviour: CardBehaviour::Decline,
+        fail_reason: Some("[3099] 카드사 승인 지연 후 거절 - 승인이 거절되었습니다."),
+        card_code: "041",
+        card_name: "우리카드",
+        card_type: 0,
+        description_ko: "결제 시 ready(미결제)로 응답, 60초 뒤(샌드박스 시계) 실패(failed)",
+        description_en: "Charges answer ready (not paid yet), then fail 60 s later (sandbox clock)",
+        settle_after_secs: Some(SETTLE_AFTER_SECS),
     },
 ];
 
@@ -153,6 +193,8 @@ pub struct CardProfile {
     pub card_type: i64,
     pub behaviour: CardBehaviour,
     pub fail_reason: Option<String>,
+    /// See [`TestCard::settle_after_secs`].
+    pub settle_after_secs: Option<i64>,
 }
 
 pub fn luhn_valid(digits: &str) -> bool {
@@ -274,6 +316,7 @@ fn profile_for(number: &str, digits: &str) -> CardProfile {
             card_type: tc.card_type,
             behaviour: tc.behaviour,
             fail_reason: tc.fail_reason.map(str::to_string),
+            settle_after_secs: tc.settle_after_secs,
         };
     }
     let sum: usize = digits.bytes().map(|b| (b - b'0') as usize).sum();
@@ -285,6 +328,7 @@ fn profile_for(number: &str, digits: &str) -> CardProfile {
         card_type: sum.is_multiple_of(3) as i64,
         behaviour: CardBehaviour::Approve,
         fail_reason: None,
+        settle_after_secs: None,
     }
 }
 
@@ -297,16 +341,14 @@ pub fn mask_digits(digits: &str) -> String {
         .collect()
 }
 
-/// Looks up the behaviour of a stored (masked) card: the masked form keeps the first 6
-/// and last 4 digits, which is unique across the test table.
-pub fn behaviour_for_masked(masked: &str) -> (CardBehaviour, Option<String>) {
-    for tc in TEST_CARDS {
+/// Looks up the test card behind a stored (masked) card: the masked form keeps the first
+/// 6 and last 4 digits, which is unique across the test table. `None` for other cards,
+/// which approve.
+pub fn test_card_for_masked(masked: &str) -> Option<&'static TestCard> {
+    TEST_CARDS.iter().find(|tc| {
         let digits: String = tc.number.chars().filter(|c| *c != '-').collect();
-        if mask_digits(&digits) == masked {
-            return (tc.behaviour, tc.fail_reason.map(str::to_string));
-        }
-    }
-    (CardBehaviour::Approve, None)
+        mask_digits(&digits) == masked
+    })
 }
 
 /// (year, month) of a Unix time in UTC. Card expiry is month-granular, so the time zone
@@ -341,6 +383,20 @@ mod tests {
             let d: String = c.number.chars().filter(|c| *c != '-').collect();
             assert!(luhn_valid(&d), "{}", c.number);
             assert!(seen.insert(mask_digits(&d)));
+        }
+    }
+
+    #[test]
+    fn settling_cards_say_when_they_settle() {
+        let settling: Vec<_> = TEST_CARDS
+            .iter()
+            .filter(|c| c.settle_after_secs.is_some())
+            .collect();
+        assert_eq!(settling.len(), 2, "one settles paid, one failed");
+        for c in settling {
+            let secs = c.settle_after_secs.unwrap_or_default().to_string();
+            assert!(c.description_ko.contains(&secs) && c.description_en.contains(&secs));
+            assert!(c.behaviour != CardBehaviour::FailIssue);
         }
     }
 

@@ -1,6 +1,7 @@
 //! One card charge: the rules shared by `onetime`, `again`, schedule execution and
 //! `retry` (amount/VAT/tax-free checks, the merchant_uid duplicate guard, the card's
-//! approve/decline outcome) and the payment row it produces.
+//! approve/decline outcome) and the payment row it produces, and the later settlement
+//! of charges that answered `ready`.
 
 use rusqlite::Connection;
 
@@ -10,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::pg::{self, Channel};
 use crate::state::AppState;
 use crate::store;
-use crate::wire::{Payment, default_vat};
+use crate::wire::{Payment, WebhookBody, default_vat};
 
 /// The order part of a charge request.
 #[derive(Debug, Clone, Default)]
@@ -40,9 +41,14 @@ pub struct CardSnapshot {
     pub card_type: Option<i64>,
     pub behaviour: CardBehaviour,
     pub fail_reason: Option<String>,
+    /// `Some(n)`: the charge answers `ready` and settles `n` sandbox seconds later.
+    pub settle_after_secs: Option<i64>,
 }
 
+/// The refusal for an order id that already has a paid charge (code 1).
 pub const DUPLICATE_PAID: &str = "이미 결제가 이루어진 거래건입니다.";
+/// The refusal for an order id whose charge is still `ready`, waiting to settle (code 1).
+pub const PENDING_READY: &str = "결제 승인 대기 중인 거래건입니다. (status: ready)";
 
 /// Checks amounts that every charge endpoint shares. Amounts are whole units: the
 /// sandbox's channels settle in KRW.
@@ -85,6 +91,10 @@ pub fn check_merchant_uid(
     if store::merchant_uid_was_paid(conn, merchant_uid)? {
         return Err(ApiError::refused(DUPLICATE_PAID));
     }
+    // A charge still settling may yet become paid: a second one could charge twice.
+    if store::merchant_uid_is_settling(conn, merchant_uid)? {
+        return Err(ApiError::refused(PENDING_READY));
+    }
     if !from_schedule
         && let Some(s) = store::schedule(conn, merchant_uid)?
         && s.schedule.schedule_status == "scheduled"
@@ -97,7 +107,8 @@ pub fn check_merchant_uid(
 }
 
 /// Records the charge and returns the payment. A declined card yields a `failed`
-/// payment (HTTP 200 / code 0), as the real API does.
+/// payment (HTTP 200 / code 0), as the real API does; a card that settles later yields a
+/// `ready` one whose outcome is stored for [`settle_due`].
 #[allow(clippy::too_many_arguments)]
 pub fn execute(
     state: &AppState,
@@ -112,8 +123,12 @@ pub fn execute(
     let id = store::next_payment_id(conn)?;
     let imp_uid = store::imp_uid_for(id);
     let h = splitmix(id as u64 ^ (now as u64).rotate_left(17));
-    let approved = card.behaviour == CardBehaviour::Approve;
-    let (status, paid_at, failed_at) = if approved {
+    let will_approve = card.behaviour == CardBehaviour::Approve;
+    let settling = card.settle_after_secs.is_some();
+    let approved = will_approve && !settling;
+    let (status, paid_at, failed_at) = if settling {
+        ("ready", 0, 0)
+    } else if approved {
         ("paid", now, 0)
     } else {
         ("failed", 0, now)
@@ -171,7 +186,7 @@ pub fn execute(
         paid_at,
         failed_at,
         cancelled_at: 0,
-        fail_reason: if approved {
+        fail_reason: if approved || settling {
             None
         } else {
             card.fail_reason.clone()
@@ -188,6 +203,65 @@ pub fn execute(
         .vat_amount
         .unwrap_or_else(|| default_vat(order.amount, order.tax_free));
     store::insert_payment(conn, id, &payment, order.tax_free, vat)?;
+    if let Some(after) = card.settle_after_secs {
+        store::set_pending_settle(
+            conn,
+            id,
+            &store::PendingSettle {
+                at: now + after.max(0),
+                paid: will_approve,
+                fail_reason: (!will_approve).then(|| card.fail_reason.clone()).flatten(),
+                notice_url: order.notice_url.clone(),
+                // Scheduled executions notify on both outcomes; other charges on paid only.
+                notify_failed: usage == Some("payment.scheduled"),
+            },
+        )?;
+    }
     tracing::info!(imp_uid = %payment.imp_uid, merchant_uid = %payment.merchant_uid, status = %payment.status, amount = payment.amount, "charge recorded");
     Ok(payment)
+}
+
+/// Settles every `ready` charge whose time has come (at its own settle time, like a
+/// schedule that ran during a clock jump): `paid` with approval number and receipt, or
+/// `failed` with the card's reason. A schedule that produced the charge follows. Returns
+/// the webhooks to send.
+pub fn settle_due(
+    state: &AppState,
+    conn: &Connection,
+    now: i64,
+) -> ApiResult<Vec<(String, WebhookBody)>> {
+    let mut hooks = Vec::new();
+    for (id, imp_uid, merchant_uid, pending) in store::due_settlements(conn, now)? {
+        let at = pending.at.min(now);
+        let h = splitmix(id as u64 ^ (at as u64).rotate_left(23));
+        let outcome = if pending.paid {
+            store::Settlement::Paid {
+                apply_num: format!("{:08}", (h >> 20) % 100_000_000),
+                receipt_url: state.receipt_url(&imp_uid),
+            }
+        } else {
+            store::Settlement::Failed {
+                fail_reason: pending
+                    .fail_reason
+                    .clone()
+                    .unwrap_or_else(|| "카드사 승인이 거절되었습니다.".into()),
+            }
+        };
+        store::settle_payment(conn, id, &imp_uid, at, &outcome)?;
+        let status = if pending.paid { "paid" } else { "failed" };
+        tracing::info!(%imp_uid, %merchant_uid, status, "ready charge settled");
+        if let Some(url) = pending.notice_url
+            && (pending.paid || pending.notify_failed)
+        {
+            hooks.push((
+                url,
+                WebhookBody {
+                    imp_uid,
+                    merchant_uid,
+                    status: status.into(),
+                },
+            ));
+        }
+    }
+    Ok(hooks)
 }

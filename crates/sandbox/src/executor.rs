@@ -1,7 +1,8 @@
 //! The schedule executor: charges due schedules, driven by the sandbox clock.
 //!
 //! It wakes every `tick` of real time; `POST /__sandbox/clock/advance` also runs it
-//! before answering, so a test that jumps a month sees every execution at once.
+//! before answering, so a test that jumps a month sees every execution at once. The same
+//! pass settles charges that answered `ready` once their settle time has come.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,22 +87,28 @@ pub fn execute_one(
     sched.pg_provider = Some(payment.pg_provider.clone());
     sched.pg_id = Some(payment.pg_id.clone());
     store::update_schedule(conn, &sched)?;
-    // Scheduled executions notify on both outcomes (paid and failed).
-    let hook = order.notice_url.clone().map(|url| {
-        (
-            url,
-            WebhookBody {
-                imp_uid: payment.imp_uid.clone(),
-                merchant_uid: payment.merchant_uid.clone(),
-                status: payment.status.clone(),
-            },
-        )
-    });
+    // Scheduled executions notify on both outcomes (paid and failed); a `ready` charge
+    // notifies when it settles (`charge::settle_due`).
+    let hook = order
+        .notice_url
+        .clone()
+        .filter(|_| payment.status != "ready")
+        .map(|url| {
+            (
+                url,
+                WebhookBody {
+                    imp_uid: payment.imp_uid.clone(),
+                    merchant_uid: payment.merchant_uid.clone(),
+                    status: payment.status.clone(),
+                },
+            )
+        });
     Ok((sched, Some(payment), hook))
 }
 
-/// Runs every schedule due at the current sandbox time. Returns how many ran and
-/// starts their webhooks. A schedule whose time passed while the clock jumped is
+/// Runs every schedule due at the current sandbox time, then settles due `ready`
+/// charges (including ones those executions just made). Returns how many schedules ran
+/// and starts the webhooks. A schedule whose time passed while the clock jumped is
 /// executed "at" its own `schedule_at`, as if the executor had been on time.
 pub fn run_due(state: &Arc<AppState>) -> usize {
     let now = state.clock.now();
@@ -132,6 +139,13 @@ pub fn run_due(state: &Arc<AppState>) -> usize {
                     return ran;
                 }
             }
+        }
+    }
+    {
+        let conn = state.store.lock();
+        match charge::settle_due(state, &conn, now) {
+            Ok(h) => hooks.extend(h),
+            Err(e) => tracing::error!(error = %e.message, "cannot settle ready charges"),
         }
     }
     for (url, body) in hooks {

@@ -1,4 +1,20 @@
 //! Fault injection: the next N requests matching a method and path prefix get a fault.
+//!
+//! Rules are added over HTTP (`POST /__sandbox/faults` with a [`FaultRule`] as JSON) or,
+//! for tests that embed the sandbox, with [`crate::Sandbox::add_fault`]:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), subdesk_sandbox::SandboxError> {
+//! use subdesk_sandbox::{FaultKind, FaultRule, Sandbox};
+//! let sb = Sandbox::start(Default::default()).await?;
+//! sb.add_fault(
+//!     FaultRule::new(FaultKind::CommitLate)
+//!         .method("POST")
+//!         .path_prefix("/subscribe/payments/again")
+//!         .latency_ms(1500),
+//! );
+//! # Ok(()) }
+//! ```
 
 use std::sync::Mutex;
 
@@ -18,7 +34,18 @@ pub enum FaultKind {
     CommitThenDrop,
     /// The current access token expires before this request's token check (401).
     ExpireToken,
+    /// The server finishes after the client gave up: the request is processed *detached
+    /// from the connection* `latency_ms` (default 1500) after it arrived, so it commits
+    /// even when the client has timed out and hung up by then. The connection never gets
+    /// an answer: it is held open until the commit and then closed.
+    CommitLate,
 }
+
+/// `latency` waits this long when the rule names no `latency_ms`.
+pub const DEFAULT_LATENCY_MS: u64 = 1000;
+/// `commit_late` processes the request this long after it arrived when the rule names no
+/// `latency_ms`.
+pub const DEFAULT_COMMIT_LATE_MS: u64 = 1500;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FaultRule {
@@ -38,6 +65,52 @@ pub struct FaultRule {
     pub latency_ms: Option<u64>,
     #[serde(default)]
     pub status: Option<u16>,
+}
+
+impl FaultRule {
+    /// A rule for every method and path (`/`), once, with the kind's default timing.
+    /// Narrow it with the builder methods below.
+    pub fn new(kind: FaultKind) -> Self {
+        Self {
+            id: 0,
+            method: None,
+            path_prefix: slash(),
+            kind,
+            count: one(),
+            latency_ms: None,
+            status: None,
+        }
+    }
+
+    /// Only requests with this method (`"POST"`, …).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Only requests whose path starts with this.
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = prefix.into();
+        self
+    }
+
+    /// How many matching requests get the fault (default 1).
+    pub fn count(mut self, count: u32) -> Self {
+        self.count = count;
+        self
+    }
+
+    /// Delay for `latency` and `commit_late`.
+    pub fn latency_ms(mut self, ms: u64) -> Self {
+        self.latency_ms = Some(ms);
+        self
+    }
+
+    /// HTTP status for `status` (default 503).
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
 }
 
 fn slash() -> String {

@@ -32,6 +32,7 @@ pub mod wire;
 
 pub use cards::{CardBehaviour, TEST_CARDS, TestCard};
 pub use error::SandboxError;
+pub use faults::{FaultKind, FaultRule};
 pub use server::{Sandbox, SandboxConfig};
 
 /// Default REST API key. Public on purpose: the sandbox holds no real money.

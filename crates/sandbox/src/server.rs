@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, SandboxError};
-use crate::faults::FaultKind;
+use crate::faults::{DEFAULT_COMMIT_LATE_MS, DEFAULT_LATENCY_MS, FaultKind, FaultRule};
 use crate::params::Params;
 use crate::reqlog::{LoggedRequest, mask_body};
 use crate::routes::{self, Req};
@@ -135,6 +135,21 @@ impl Sandbox {
         self.state.clock.now()
     }
 
+    /// Adds a fault rule, as `POST /__sandbox/faults` does; returns it with its id.
+    pub fn add_fault(&self, rule: FaultRule) -> FaultRule {
+        self.state.faults.add(rule)
+    }
+
+    /// The fault rules not used up yet.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.state.faults.list()
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
     /// Stops accepting, lets in-flight requests finish (up to 5 s), stops the executor.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown_tx.send(true);
@@ -207,9 +222,11 @@ async fn serve_connection(
     mut shutdown: watch::Receiver<bool>,
     max_body: usize,
 ) {
+    let sd = shutdown.clone();
     let svc = service_fn(move |req| {
         let st = state.clone();
-        async move { handle(st, peer, req, max_body).await }
+        let sd = sd.clone();
+        async move { handle(st, peer, req, max_body, sd).await }
     });
     let conn = http1::Builder::new()
         .keep_alive(true)
@@ -251,6 +268,7 @@ async fn handle(
     peer: SocketAddr,
     req: Request<Incoming>,
     max_body: usize,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
@@ -289,7 +307,8 @@ async fn handle(
         tracing::info!(?fault.kind, %path, "injecting fault");
         match fault.kind {
             FaultKind::Latency => {
-                tokio::time::sleep(Duration::from_millis(fault.latency_ms.unwrap_or(1000))).await;
+                let ms = fault.latency_ms.unwrap_or(DEFAULT_LATENCY_MS);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
             }
             FaultKind::Status => {
                 let code = fault.status.unwrap_or(503);
@@ -304,6 +323,26 @@ async fn handle(
             }
             FaultKind::CommitThenDrop => commit_then_drop = true,
             FaultKind::ExpireToken => state.tokens.expire_now(state.clock.now()),
+            FaultKind::CommitLate => {
+                log(&state, &method, &path, &query, masked(), 0);
+                let late = LateRequest {
+                    method,
+                    path,
+                    query,
+                    headers: parts.headers,
+                    content_type,
+                    body,
+                    peer_is_loopback: peer.ip().is_loopback(),
+                };
+                let delay =
+                    Duration::from_millis(fault.latency_ms.unwrap_or(DEFAULT_COMMIT_LATE_MS));
+                // Its own task: a client that times out drops this connection future, and
+                // with it anything running inside it; the commit must survive that.
+                let work = tokio::spawn(late.run(state, delay, shutdown));
+                // Hold the connection without an answer until the commit, then close it.
+                let _ = work.await;
+                return Err(DropConnection);
+            }
         }
     }
 
@@ -328,6 +367,45 @@ async fn handle(
         return Err(DropConnection);
     }
     Ok(json_response(status, &json))
+}
+
+/// A request taken off its connection by `commit_late`: everything it needs, owned.
+struct LateRequest {
+    method: hyper::Method,
+    path: String,
+    query: Option<String>,
+    headers: hyper::HeaderMap,
+    content_type: Option<String>,
+    body: Bytes,
+    peer_is_loopback: bool,
+}
+
+impl LateRequest {
+    /// Waits `delay`, then processes the request; the answer goes nowhere. A sandbox that
+    /// shuts down first never commits it (the server "died" before finishing).
+    async fn run(self, state: Arc<AppState>, delay: Duration, mut shutdown: watch::Receiver<bool>) {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.wait_for(|stop| *stop) => {
+                tracing::info!(path = %self.path, "commit_late abandoned: sandbox stopping");
+                return;
+            }
+        }
+        let r = Req {
+            method: &self.method,
+            path: &self.path,
+            query: Params::from_query(self.query.as_deref()),
+            headers: &self.headers,
+            content_type: self.content_type.as_deref(),
+            body: &self.body,
+            peer_is_loopback: self.peer_is_loopback,
+        };
+        let (status, code) = match routes::dispatch(&state, &r).await {
+            Ok(reply) => (reply.status, reply.body["code"].as_i64().unwrap_or(0)),
+            Err(e) => (e.status, e.code),
+        };
+        tracing::info!(path = %self.path, %status, code, "commit_late: processed after the client gave up");
+    }
 }
 
 fn log(

@@ -13,10 +13,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::error::SandboxError;
 use crate::wire::{CancelHistory, Customer, Payment, Schedule};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations run in order; each is applied once, tracked in `schema_version`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE customers (
     customer_uid      TEXT PRIMARY KEY,
     pg_provider       TEXT NOT NULL,
@@ -126,7 +127,18 @@ CREATE TABLE schedules (
 CREATE INDEX schedules_due ON schedules(schedule_status, schedule_at);
 CREATE INDEX schedules_window ON schedules(schedule_at);
 CREATE INDEX schedules_customer ON schedules(customer_uid, schedule_at);
-"#];
+"#,
+    r#"
+-- Charges that answered `ready` and settle later: when, to what, and whom to tell.
+-- settle_at 0 = nothing pending.
+ALTER TABLE payments ADD COLUMN settle_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE payments ADD COLUMN settle_paid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE payments ADD COLUMN settle_fail_reason TEXT;
+ALTER TABLE payments ADD COLUMN settle_notice_url TEXT;
+ALTER TABLE payments ADD COLUMN settle_notify_failed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX payments_settle ON payments(settle_at) WHERE settle_at > 0;
+"#,
+];
 
 pub struct Store {
     conn: Mutex<Connection>,
@@ -556,6 +568,117 @@ pub fn merchant_uid_was_paid(conn: &Connection, merchant_uid: &str) -> rusqlite:
         "SELECT EXISTS(SELECT 1 FROM payments WHERE merchant_uid = ?1 AND paid_at > 0)",
     )?
     .query_row([merchant_uid], |r| r.get(0))
+}
+
+/// True when an order id has a `ready` charge that has not settled yet.
+pub fn merchant_uid_is_settling(conn: &Connection, merchant_uid: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM payments WHERE merchant_uid = ?1 AND status = 'ready' AND settle_at > 0)",
+    )?
+    .query_row([merchant_uid], |r| r.get(0))
+}
+
+/// The outcome waiting for a `ready` charge.
+#[derive(Debug, Clone)]
+pub struct PendingSettle {
+    /// Sandbox time at which it settles.
+    pub at: i64,
+    /// `true` → paid, `false` → failed with `fail_reason`.
+    pub paid: bool,
+    pub fail_reason: Option<String>,
+    pub notice_url: Option<String>,
+    /// Also send the webhook when it fails (scheduled executions).
+    pub notify_failed: bool,
+}
+
+pub fn set_pending_settle(conn: &Connection, id: i64, s: &PendingSettle) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE payments SET settle_at = ?2, settle_paid = ?3, settle_fail_reason = ?4, settle_notice_url = ?5, settle_notify_failed = ?6 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        s.at,
+        s.paid,
+        s.fail_reason,
+        s.notice_url,
+        s.notify_failed
+    ])?;
+    Ok(())
+}
+
+/// `ready` charges due at `now`, oldest first: (id, imp_uid, merchant_uid, outcome).
+pub fn due_settlements(
+    conn: &Connection,
+    now: i64,
+) -> rusqlite::Result<Vec<(i64, String, String, PendingSettle)>> {
+    conn.prepare_cached(
+        "SELECT id, imp_uid, merchant_uid, settle_at, settle_paid, settle_fail_reason, settle_notice_url, settle_notify_failed
+         FROM payments WHERE settle_at > 0 AND settle_at <= ?1 AND status = 'ready' ORDER BY settle_at, id",
+    )?
+    .query_map([now], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            PendingSettle {
+                at: r.get(3)?,
+                paid: r.get(4)?,
+                fail_reason: r.get(5)?,
+                notice_url: r.get(6)?,
+                notify_failed: r.get(7)?,
+            },
+        ))
+    })?
+    .collect()
+}
+
+/// What a `ready` charge becomes.
+#[derive(Debug, Clone)]
+pub enum Settlement {
+    Paid {
+        apply_num: String,
+        receipt_url: String,
+    },
+    Failed {
+        fail_reason: String,
+    },
+}
+
+/// Moves a `ready` charge to its outcome at `at`, and the schedule that made it along.
+pub fn settle_payment(
+    conn: &Connection,
+    id: i64,
+    imp_uid: &str,
+    at: i64,
+    outcome: &Settlement,
+) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    match outcome {
+        Settlement::Paid {
+            apply_num,
+            receipt_url,
+        } => {
+            tx.execute(
+                "UPDATE payments SET status = 'paid', paid_at = ?2, status_at = ?2, updated_at = MAX(updated_at, ?2), apply_num = ?3, receipt_url = ?4, settle_at = 0 WHERE id = ?1",
+                params![id, at, apply_num, receipt_url],
+            )?;
+            tx.execute(
+                "UPDATE schedules SET payment_status = 'paid', fail_reason = NULL WHERE imp_uid = ?1",
+                [imp_uid],
+            )?;
+        }
+        Settlement::Failed { fail_reason } => {
+            tx.execute(
+                "UPDATE payments SET status = 'failed', failed_at = ?2, status_at = ?2, updated_at = MAX(updated_at, ?2), fail_reason = ?3, settle_at = 0 WHERE id = ?1",
+                params![id, at, fail_reason],
+            )?;
+            tx.execute(
+                "UPDATE schedules SET payment_status = 'failed', fail_reason = ?2 WHERE imp_uid = ?1",
+                params![imp_uid, fail_reason],
+            )?;
+        }
+    }
+    tx.commit()
 }
 
 /// Records one cancel: history row plus the payment's running totals.

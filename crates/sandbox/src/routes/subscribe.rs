@@ -82,6 +82,7 @@ pub fn onetime(state: &Arc<AppState>, p: &Params) -> ApiResult<Reply> {
         card_type: (channel.pg_provider != "html5_inicis").then_some(profile.card_type),
         behaviour: profile.behaviour,
         fail_reason: profile.fail_reason.clone(),
+        settle_after_secs: profile.settle_after_secs,
     };
     let usage = customer_uid.as_ref().map(|_| "issue");
     let payment = charge::execute(
@@ -94,9 +95,10 @@ pub fn onetime(state: &Arc<AppState>, p: &Params) -> ApiResult<Reply> {
         usage,
         now,
     )?;
-    // The key is stored only when the charge succeeded; buyer_* become customer_*.
+    // The key is stored only when the charge did not fail (paid, or `ready` and still
+    // settling: the card authenticated); buyer_* become customer_*.
     if let Some(uid) = &customer_uid
-        && payment.status == "paid"
+        && payment.status != "failed"
     {
         let c = crate::routes::customers::Contact {
             name: order.buyer_name.clone(),
@@ -196,17 +198,17 @@ pub fn fill_buyer_from_key(order: &mut Order, cust: &crate::wire::Customer) {
 
 /// How a stored key behaves: the masked number identifies a test card.
 pub fn snapshot_of_key(cust: &crate::wire::Customer) -> CardSnapshot {
-    let (behaviour, fail_reason) = cust
+    let tc = cust
         .card_number
         .as_deref()
-        .map(cards::behaviour_for_masked)
-        .unwrap_or((CardBehaviour::Approve, None));
+        .and_then(cards::test_card_for_masked);
     CardSnapshot {
         masked: cust.card_number.clone(),
         card_code: cust.card_code.clone(),
         card_name: Some(cust.card_name.clone()),
         card_type: cust.card_type,
-        behaviour,
-        fail_reason,
+        behaviour: tc.map_or(CardBehaviour::Approve, |c| c.behaviour),
+        fail_reason: tc.and_then(|c| c.fail_reason).map(str::to_string),
+        settle_after_secs: tc.and_then(|c| c.settle_after_secs),
     }
 }
