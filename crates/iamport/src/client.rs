@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::auth::{AuthAnnotation, TokenCache, token_body};
 use crate::config::Config;
 use crate::envelope;
-use crate::http::{self, Auth, Target};
+use crate::http::{self, Auth, Effect, Target};
 use crate::{Error, Result};
 
 /// A typed async client for the i'mport V1 REST API.
@@ -47,6 +47,10 @@ impl Client {
     /// Builds a client. No request is made until the first call.
     pub fn new(config: Config) -> Result<Self> {
         let http = reqwest::Client::builder()
+            // Never follow a redirect: reqwest would re-send the body (the imp_secret of
+            // getToken, card data) to wherever `Location` points. A 3xx becomes
+            // `Error::Redirected` in `http::send`.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(concat!("subdesk-iamport/", env!("CARGO_PKG_VERSION")))
@@ -110,10 +114,17 @@ impl Client {
                 authorization: None,
                 tier: inner.tier.as_ref(),
             };
-            // Sent as a read (GET semantics for classification): a lost answer to
-            // getToken has no consequence.
-            let result =
-                http::send(&inner.http, Method::POST, &target, Some(body.clone()), auth).await;
+            // Classified as a read: a lost answer to getToken has no consequence.
+            let result = http::send(
+                &inner.http,
+                Method::POST,
+                &target,
+                Some(body.clone()),
+                auth,
+                Effect::Read,
+                inner.config.max_response_bytes,
+            )
+            .await;
             let again = match &result {
                 Ok(raw) => http::retryable_status(raw.status),
                 Err(Error::Transport { .. }) => true,
@@ -124,19 +135,7 @@ impl Client {
                 attempt += 1;
                 continue;
             }
-            let raw = match result {
-                Ok(raw) => raw,
-                Err(Error::Transport {
-                    timeout, message, ..
-                }) => {
-                    return Err(Error::Transport {
-                        may_have_executed: false,
-                        timeout,
-                        message,
-                    });
-                }
-                Err(e) => return Err(e),
-            };
+            let raw = result?;
             tracing::debug!("i'mport token fetched");
             return envelope::decode::<AuthAnnotation>(raw.status, &raw.body, false)
                 .map(|a| (a, sent_at));
@@ -176,7 +175,17 @@ impl Client {
                 authorization: Some(&token.header),
                 tier: inner.tier.as_ref(),
             };
-            let result = http::send(&inner.http, method.clone(), target, body.clone(), auth).await;
+            let effect = if read { Effect::Read } else { Effect::Write };
+            let result = http::send(
+                &inner.http,
+                method.clone(),
+                target,
+                body.clone(),
+                auth,
+                effect,
+                inner.config.max_response_bytes,
+            )
+            .await;
             match result {
                 Ok(raw) if raw.status == 401 && !replayed_after_401 => {
                     // Expired or revoked token: the server checks it before anything

@@ -11,6 +11,29 @@ use crate::{Error, Result};
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.iamport.kr";
 
+/// Default [`Config::connect_timeout`]: 10 seconds.
+///
+/// Connecting (DNS, TCP, TLS) to the API takes well under a second on a working
+/// network; 10 s tolerates a slow or congested one without leaving the UI hanging. A
+/// connect failure is the one failure known not to have executed anything, so giving up
+/// early costs nothing but a retry.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default [`Config::timeout`]: 30 seconds for one attempt, from connecting to the last
+/// byte of the answer.
+///
+/// A charge waits inside the request for the PG and the card company to approve, which
+/// can take several seconds; 30 s is what the official Java client allows. A shorter
+/// limit turns slow approvals into outcomes that are unknown and must be reconciled.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default [`Config::max_response_bytes`]: 8 MiB.
+///
+/// The largest answers the client asks for are pages of payments (at most 1000 at ~2–3
+/// KB each, about 3 MB); 8 MiB leaves room for long `custom_data` and cancel histories,
+/// and keeps a runaway or hostile answer from filling memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
 /// A sub-merchant's tier code, sent as the `Tier` header by agency accounts:
 /// exactly 3 uppercase ASCII letters or digits.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -110,6 +133,7 @@ pub struct Config {
     pub(crate) auth_scheme: AuthScheme,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) refresh_margin: Duration,
 }
@@ -124,6 +148,7 @@ impl fmt::Debug for Config {
             .field("auth_scheme", &self.auth_scheme)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("refresh_margin", &self.refresh_margin)
             .finish()
@@ -131,9 +156,12 @@ impl fmt::Debug for Config {
 }
 
 impl Config {
-    /// Production API, given REST API key and secret. Timeouts default to 10 s connect
-    /// and 30 s total, as the official Java client (PG approval happens inside the
-    /// request, so charges can take seconds).
+    /// Production API, given REST API key and secret. Defaults: connect timeout
+    /// [`DEFAULT_CONNECT_TIMEOUT`] (10 s), total timeout per attempt
+    /// [`DEFAULT_TIMEOUT`] (30 s, as the official Java client: PG approval happens inside
+    /// the request, so charges can take seconds), answers up to
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (8 MiB), [`RetryPolicy::default`] for reads, token
+    /// refresh 60 s before expiry.
     pub fn new(imp_key: impl Into<String>, imp_secret: SecretString) -> Self {
         Config {
             base_url: Url::parse(DEFAULT_BASE_URL).unwrap_or_else(|_| unreachable!()),
@@ -141,8 +169,9 @@ impl Config {
             imp_secret,
             tier: None,
             auth_scheme: AuthScheme::Bearer,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(60),
         }
@@ -170,15 +199,32 @@ impl Config {
         self
     }
 
-    /// Connect timeout.
+    /// Connect timeout: how long one attempt may take to establish the connection (DNS,
+    /// TCP and TLS). Default [`DEFAULT_CONNECT_TIMEOUT`], 10 s. A request that times
+    /// out here was never sent: `Error::Transport { may_have_executed: false, timeout:
+    /// true, .. }`.
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = t;
         self
     }
 
-    /// Total timeout of one attempt (connect, send, wait, read).
+    /// Total timeout of one attempt: connect, send, wait for the answer and read all of
+    /// it. Default [`DEFAULT_TIMEOUT`], 30 s. It bounds one attempt, not a call: a read
+    /// is retried ([`Config::retry`]), so it may take up to `max_attempts` × this plus
+    /// the backoff; a write is sent once and, if it times out after being sent, its
+    /// outcome is unknown (`Error::Transport { may_have_executed: true, .. }`).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
+        self
+    }
+
+    /// Largest answer body, in bytes, the client reads. Default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 8 MiB. A larger answer — declared by
+    /// `Content-Length` or found while streaming one without it — is cut off unread
+    /// ([`Error::TooLarge`]); nothing beyond the limit is ever buffered. For a read,
+    /// ask for a smaller page; after a write the outcome is unknown.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -219,6 +265,24 @@ mod tests {
     fn debug_hides_the_secret() {
         let c = Config::new("key", SecretString::from("hunter2-secret"));
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn documented_defaults() {
+        let c = Config::new("k", SecretString::from("s"));
+        assert_eq!(c.connect_timeout, Duration::from_secs(10));
+        assert_eq!(c.timeout, Duration::from_secs(30));
+        assert_eq!(c.max_response_bytes, 8 * 1024 * 1024);
+        assert_eq!(c.retry, RetryPolicy::default());
+        assert_eq!(c.refresh_margin, Duration::from_secs(60));
+        let c = c
+            .connect_timeout(Duration::from_secs(1))
+            .timeout(Duration::from_secs(2))
+            .max_response_bytes(3);
+        assert_eq!(
+            (c.connect_timeout, c.timeout, c.max_response_bytes),
+            (Duration::from_secs(1), Duration::from_secs(2), 3)
+        );
     }
 
     #[test]

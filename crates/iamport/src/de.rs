@@ -211,6 +211,13 @@ pub(crate) fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>,
     }
 }
 
+/// Optional text written by i'mport, a PG or a card company (`fail_reason`, a failed
+/// channel's `message`): decoded like [`opt_str`], then redacted with
+/// [`crate::redact::message`], because such texts can echo card numbers and birth dates.
+pub(crate) fn opt_pg_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(crate::redact::opt(opt_str(d)?))
+}
+
 /// Text where `null` means empty.
 pub(crate) fn str_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_str(d)?.unwrap_or_default())

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::{Error, Result, de};
+use crate::{Error, Result, de, redact};
 
 #[derive(Deserialize)]
 struct RawEnvelope<'a> {
@@ -48,7 +48,9 @@ pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &[u8], mutating: bo
         }
     }
     let env: Option<RawEnvelope<'_>> = serde_json::from_slice(body).ok();
-    let message = || env.as_ref().and_then(|e| e.message.clone());
+    // Every message that leaves in an error is redacted: PGs echo card numbers and
+    // birth dates in them.
+    let message = || redact::opt(env.as_ref().and_then(|e| e.message.clone()));
     match status {
         200..=299 => {
             let Some(env) = env.as_ref() else {
@@ -65,7 +67,7 @@ pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &[u8], mutating: bo
                 return Err(Error::Rejected {
                     status,
                     code,
-                    message: env.message.clone(),
+                    message: message(),
                 });
             }
             // `null` response with code 0 is treated as an error, as the PHP client does:
@@ -80,7 +82,15 @@ pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &[u8], mutating: bo
             }
         }
         401 | 403 => Err(Error::Unauthorized { message: message() }),
-        404 => Err(Error::NotFound { message: message() }),
+        // Only i'mport's own "no such thing" is evidence of absence (the reconciliation
+        // concludes from it that a charge never ran); a 404 of a proxy or of a wrong base
+        // address proves nothing.
+        404 if is_refusal_envelope(body) => Err(Error::NotFound { message: message() }),
+        404 => Err(Error::Unrecognized {
+            status,
+            excerpt: excerpt(body),
+            may_have_executed: mutating,
+        }),
         500..=599 => Err(Error::Server {
             status,
             message: message(),
@@ -92,6 +102,31 @@ pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &[u8], mutating: bo
             message: message(),
         }),
     }
+}
+
+/// The envelope as i'mport writes it on a refusal: a JSON object with all three keys
+/// — an integer `code` other than 0, a `message` that is text or `null`, a `response`
+/// (any value; i'mport sends `null`). Anything else (HTML, an empty body, another
+/// JSON shape such as a gateway's `{"error": …}` or `{"message": …}`) is not i'mport
+/// speaking.
+#[derive(Deserialize)]
+struct StrictEnvelope<'a> {
+    #[serde(borrow)]
+    code: &'a RawValue,
+    #[serde(borrow)]
+    message: &'a RawValue,
+    #[serde(borrow)]
+    #[allow(dead_code)] // Only its presence matters.
+    response: &'a RawValue,
+}
+
+fn is_refusal_envelope(body: &[u8]) -> bool {
+    let Ok(env) = serde_json::from_slice::<StrictEnvelope<'_>>(body) else {
+        return false;
+    };
+    let code_ok = serde_json::from_str::<i64>(env.code.get()).is_ok_and(|c| c != 0);
+    let message = env.message.get();
+    code_ok && (message == "null" || message.starts_with('"'))
 }
 
 /// Longest excerpt of a body kept in a [`Error::Decode`].
@@ -117,11 +152,13 @@ const SECRET_KEYS: &[&str] = &[
     "refund_account",
 ];
 
-/// A short, redacted piece of a body for an error message. Redaction runs before
-/// truncation so that a cut can never expose the start of a secret.
+/// A short, redacted piece of a body for an error message: secret keys' values and
+/// whatever [`redact::message`] masks (card numbers, birth dates, business numbers,
+/// also inside `message` and `fail_reason`). Redaction runs before truncation so that a
+/// cut can never expose the start of a secret.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let redacted = mask_card_numbers(&redact(&text));
+    let redacted = redact::message(&mask_secret_keys(&text));
     let mut out: String = redacted.chars().take(EXCERPT_CHARS).collect();
     if redacted.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
@@ -131,7 +168,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 
 /// Replaces the string value of every secret key with `***`, textually, so that it
 /// also works on bodies that are not valid JSON.
-pub(crate) fn redact(text: &str) -> String {
+fn mask_secret_keys(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     'scan: while let Some(pos) = rest.find('"') {
@@ -176,36 +213,6 @@ pub(crate) fn redact(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
-}
-
-/// Masks every run of 13–19 digits (hyphens and spaces allowed between them): a
-/// card number in a field this crate does not expect must not reach a log either.
-/// Masked numbers (`411111******1111`), ids and timestamps are shorter runs.
-fn mask_card_numbers(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        let digits = run.chars().filter(char::is_ascii_digit).count();
-        if (13..=19).contains(&digits) {
-            out.extend(
-                run.chars()
-                    .map(|c| if c.is_ascii_digit() { '#' } else { c }),
-            );
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() || (!run.is_empty() && (c == '-' || c == ' ')) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
     out
 }
 
@@ -345,7 +352,7 @@ mod tests {
 
     #[test]
     fn redaction() {
-        let r = redact(
+        let r = mask_secret_keys(
             r#"{"card_number": "4111-1111-1111-1111", "birth":900101, "name":"kim", "cvc":"1\"2"}"#,
         );
         assert!(
@@ -353,16 +360,78 @@ mod tests {
             "{r}"
         );
         assert!(r.contains("kim"));
-        assert_eq!(redact(r#"{"imp_secret":"abc"#), r#"{"imp_secret":"***""#);
-        assert_eq!(redact("plain"), "plain");
         assert_eq!(
-            mask_card_numbers("x 4111-1111-1111-1111 y"),
-            "x ####-####-####-#### y"
+            mask_secret_keys(r#"{"imp_secret":"abc"#),
+            r#"{"imp_secret":"***""#
+        );
+        assert_eq!(mask_secret_keys("plain"), "plain");
+        // Excerpts also mask what `redact::message` masks, wherever it stands.
+        assert_eq!(
+            excerpt(r#"{"x":"4111-1111-1111-1111","message":"생년월일 900101 불일치"}"#.as_bytes()),
+            r#"{"x":"****-****-****-****","message":"생년월일 ****** 불일치"}"#
         );
         assert_eq!(
-            mask_card_numbers("1700000000 imp_448280090638"),
+            excerpt(b"1700000000 imp_448280090638"),
             "1700000000 imp_448280090638"
         );
+    }
+
+    #[test]
+    fn messages_in_errors_are_redacted() {
+        let body = r#"{"code":-1,"message":"카드번호 4111111111111111 오류, 생년월일 900101 불일치","response":null}"#;
+        let want = "카드번호 **************** 오류, 생년월일 ****** 불일치";
+        for status in [200, 400, 401, 404, 500] {
+            let e = decode::<serde_json::Value>(status, body.as_bytes(), true).unwrap_err();
+            let message = match &e {
+                Error::Rejected { message, .. }
+                | Error::Unauthorized { message }
+                | Error::NotFound { message }
+                | Error::Server { message, .. } => message.clone(),
+                other => panic!("{status}: {other:?}"),
+            };
+            assert_eq!(message.as_deref(), Some(want), "{status}");
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains("4111") && !text.contains("900101"), "{text}");
+        }
+    }
+
+    #[test]
+    fn not_found_needs_the_envelope() {
+        let d = |b: &str, m: bool| decode::<serde_json::Value>(404, b.as_bytes(), m).unwrap_err();
+        // i'mport's own answer (what the real API and the sandbox send).
+        for body in [
+            r#"{"code":1,"message":"존재하지 않는 결제정보입니다.","response":null}"#,
+            r#"{"code":-1,"message":null,"response":null}"#,
+        ] {
+            assert!(matches!(d(body, false), Error::NotFound { .. }), "{body}");
+        }
+        // Anyone else's: HTML, empty, other JSON, an envelope missing a key, code 0.
+        for body in [
+            "<html><body><h1>404 Not Found</h1>nginx</body></html>",
+            "",
+            "Not Found",
+            r#"{"message":"Not Found"}"#,
+            r#"{"error":"not_found","status":404}"#,
+            r#"{"code":1,"message":"없음"}"#,
+            r#"{"code":"NOT_FOUND","message":"x","response":null}"#,
+            r#"{"code":0,"message":null,"response":null}"#,
+            r#"{"code":1,"message":{"text":"x"},"response":null}"#,
+            "[]",
+        ] {
+            for mutating in [false, true] {
+                let e = d(body, mutating);
+                match &e {
+                    Error::Unrecognized {
+                        status: 404,
+                        may_have_executed,
+                        ..
+                    } => assert_eq!(*may_have_executed, mutating, "{body}"),
+                    other => panic!("{body}: {other:?}"),
+                }
+                assert_eq!(e.code(), "unrecognized_answer");
+                assert_eq!(e.outcome_unknown(), mutating);
+            }
+        }
     }
 
     #[test]

@@ -16,14 +16,19 @@ pub enum Error {
     /// The API key/secret were refused, or a fresh token was refused too (HTTP 401/403).
     #[error("i'mport refused the credentials: {}", message.as_deref().unwrap_or("unauthorized"))]
     Unauthorized {
-        /// The server's message, when it sent one.
+        /// The server's message, when it sent one (redacted, see [`crate::redact`]).
         message: Option<String>,
     },
 
-    /// The resource does not exist (HTTP 404, or a lookup that matched nothing).
+    /// i'mport says the resource does not exist: HTTP 404 carrying an i'mport envelope
+    /// (`{code, message, response}` with a non-zero `code`).
+    ///
+    /// This is evidence of absence — the reconciliation may conclude from it that a
+    /// charge never executed — so a 404 without the envelope (a proxy, a wrong base
+    /// URL) is never this variant but [`Error::Unrecognized`].
     #[error("not found: {}", message.as_deref().unwrap_or("no such resource"))]
     NotFound {
-        /// The server's message, when it sent one.
+        /// The server's message, when it sent one (redacted, see [`crate::redact`]).
         message: Option<String>,
     },
 
@@ -37,7 +42,7 @@ pub enum Error {
         /// carries no reliable meaning (the same situation has produced `-1` and `1`).
         code: i64,
         /// The server's message, often straight from the PG or card company: show it,
-        /// never branch on it.
+        /// never branch on it. Redacted (see [`crate::redact`]).
         message: Option<String>,
     },
 
@@ -47,7 +52,7 @@ pub enum Error {
     Declined {
         /// The failed payment as the server recorded it.
         payment: Box<Payment>,
-        /// The payment's `fail_reason`.
+        /// The payment's `fail_reason`, redacted (see [`crate::redact`]).
         fail_reason: Option<String>,
     },
 
@@ -84,8 +89,62 @@ pub enum Error {
     Server {
         /// HTTP status.
         status: u16,
-        /// The envelope message, if the body had one.
+        /// The envelope message, if the body had one (redacted, see [`crate::redact`]).
         message: Option<String>,
+        /// True for state-changing requests: the outcome is unknown.
+        may_have_executed: bool,
+    },
+
+    /// The API address answered with a redirect (HTTP 3xx). The client never follows
+    /// redirects: following one would re-send the request body — the `imp_secret` of
+    /// `getToken`, card data — to wherever `Location` points. The base URL is wrong or
+    /// something between this computer and i'mport (a proxy, a captive portal) answers
+    /// in its place.
+    ///
+    /// `may_have_executed` is false except for a 303 to a state-changing request; see
+    /// the classification in `http.rs`.
+    #[error("the i'mport API address answered with a redirect (HTTP {status}{}); redirects are not followed: check the base URL and any proxy in between", location.as_deref().map(|l| format!(" to {l}")).unwrap_or_default())]
+    Redirected {
+        /// HTTP status (300–399).
+        status: u16,
+        /// The `Location` header without query or fragment, when there was one.
+        location: Option<String>,
+        /// True if the server may have processed the request (303 after a write).
+        may_have_executed: bool,
+    },
+
+    /// The answer was larger than the configured limit
+    /// ([`crate::Config::max_response_bytes`]) and was cut off unread; nothing of it is
+    /// used.
+    ///
+    /// `may_have_executed` is true for state-changing requests: the server did answer,
+    /// so the request arrived, and what it did cannot be told from a body that was not
+    /// read (see `http.rs`).
+    #[error("the i'mport answer (HTTP {status}) is larger than the {limit}-byte limit and was cut off ({})", if *may_have_executed { "the request may have been executed" } else { "the request was not executed" })]
+    TooLarge {
+        /// HTTP status of the answer.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
+        /// True for state-changing requests: the outcome is unknown.
+        may_have_executed: bool,
+    },
+
+    /// An answer that only an i'mport envelope could give a meaning to came without
+    /// one: today a 404 whose body is HTML, empty, or JSON that is not `{code, message,
+    /// response}` (a proxy, a load balancer or a wrong base URL answered, not i'mport).
+    ///
+    /// Nothing can be concluded from it: it does not say that a payment or schedule is
+    /// absent (retry the lookup later), and after a state-changing request
+    /// `may_have_executed` is true.
+    #[error(
+        "HTTP {status} without an i'mport envelope (a proxy or a wrong base URL?); nothing can be concluded from it; body starts: {excerpt}"
+    )]
+    Unrecognized {
+        /// HTTP status of the answer.
+        status: u16,
+        /// At most a few hundred characters of the body, with secrets masked.
+        excerpt: String,
         /// True for state-changing requests: the outcome is unknown.
         may_have_executed: bool,
     },
@@ -129,6 +188,9 @@ impl Error {
             Error::Unconfirmed { .. } => "unconfirmed",
             Error::Transport { .. } => "transport",
             Error::Server { .. } => "server_error",
+            Error::Redirected { .. } => "redirected",
+            Error::TooLarge { .. } => "response_too_large",
+            Error::Unrecognized { .. } => "unrecognized_answer",
             Error::Decode { .. } => "decode",
             Error::Invalid { .. } => "invalid_input",
             Error::Config(_) => "invalid_config",
@@ -144,6 +206,15 @@ impl Error {
                 may_have_executed, ..
             }
             | Error::Server {
+                may_have_executed, ..
+            }
+            | Error::Redirected {
+                may_have_executed, ..
+            }
+            | Error::TooLarge {
+                may_have_executed, ..
+            }
+            | Error::Unrecognized {
                 may_have_executed, ..
             } => *may_have_executed,
             Error::Unconfirmed { .. } => true,

@@ -22,7 +22,9 @@
 //! Design notes live in the crate README; the short version: one `Client` (cheap to
 //! clone) shares one token cache; reads retry, writes never do; every failure is one
 //! [`Error`] with a stable [`Error::code`]; money is exact ([`Money`]); secrets stay in
-//! zeroizing types.
+//! zeroizing types; redirects are never followed and answers are bounded
+//! ([`Config::max_response_bytes`]); every message from i'mport or a PG is masked by
+//! [`redact::message`] before it leaves.
 
 mod api;
 mod auth;
@@ -34,10 +36,14 @@ mod error;
 mod http;
 pub mod models;
 mod money;
+pub mod redact;
 pub mod validate;
 
 pub use client::Client;
-pub use config::{AuthScheme, Config, DEFAULT_BASE_URL, RetryPolicy, Tier};
+pub use config::{
+    AuthScheme, Config, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, RetryPolicy, Tier,
+};
 pub use error::{Error, Result};
 pub use models::*;
 pub use money::Money;

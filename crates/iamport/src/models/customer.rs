@@ -151,8 +151,8 @@ pub struct FailedChannel {
     /// Failure type.
     #[serde(default, rename = "type", deserialize_with = "de::opt_str")]
     pub kind: Option<String>,
-    /// Failure message.
-    #[serde(default, deserialize_with = "de::opt_str")]
+    /// Failure message, redacted ([`crate::redact`]).
+    #[serde(default, deserialize_with = "de::opt_pg_text")]
     pub message: Option<String>,
     /// PG code.
     #[serde(default, deserialize_with = "de::opt_str")]

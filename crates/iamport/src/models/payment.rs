@@ -207,8 +207,8 @@ pub struct Payment {
     /// When it was (last) cancelled.
     #[serde(default, deserialize_with = "de::opt_ts")]
     pub cancelled_at: Option<i64>,
-    /// Why it failed.
-    #[serde(default, deserialize_with = "de::opt_str")]
+    /// Why it failed, as the PG or card company wrote it, redacted ([`crate::redact`]).
+    #[serde(default, deserialize_with = "de::opt_pg_text")]
     pub fail_reason: Option<String>,
     /// Why it was cancelled.
     #[serde(default, deserialize_with = "de::opt_str")]

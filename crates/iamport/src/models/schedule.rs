@@ -98,8 +98,8 @@ pub struct Schedule {
     /// Outcome of the execution; `None` until it ran.
     #[serde(default, deserialize_with = "de::opt_enum")]
     pub payment_status: Option<SchedulePaymentStatus>,
-    /// Why the execution failed.
-    #[serde(default, deserialize_with = "de::opt_str")]
+    /// Why the execution failed, redacted ([`crate::redact`]).
+    #[serde(default, deserialize_with = "de::opt_pg_text")]
     pub fail_reason: Option<String>,
     /// Promotion id.
     #[serde(default, deserialize_with = "de::opt_str")]
