@@ -436,12 +436,14 @@ async fn bulk_bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
     let csv: String = (0..n)
         .map(|i| format!("bench_{},{}\n", i % customers, 1000 + i % 50_000))
         .collect();
+    // 100 customers on 10,000 lines: each is charged once per line, deliberately.
     let opts = RunOptions {
         concurrency: CONCURRENCY,
         rate_per_sec: 0.0,
+        allow_repeats: true,
         ..Default::default()
     };
-    let plan = plan_csv_run(&store, "bench", &csv, &opts)?;
+    let plan = plan_csv_run(&store, &client, "bench", &csv, &opts).await?;
     reqwest::Client::new()
         .post(format!("{}/__sandbox/faults", sb.base_url()))
         .json(&serde_json::json!({

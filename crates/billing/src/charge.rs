@@ -9,12 +9,32 @@ use subdesk_iamport::{AgainRequest, Buyer, CardData, Client, Money, OnetimeReque
 use crate::customers::KeyStatus;
 use crate::db::Store;
 use crate::error::{Error, Result};
-use crate::journal::{self, Finish, JournalOp, JournalState, NewEntry, outcome};
+use rusqlite::Transaction;
+
+use crate::journal::{self, Begun, Finish, JournalEntry, JournalOp, JournalState, NewEntry, outcome};
 use crate::send::{Failure, classify, error_pair};
 use crate::sync::payments::payment_record;
 
 /// Instalments are allowed from this amount up (KRW).
 pub const INSTALLMENT_MIN_AMOUNT: i64 = 50_000;
+
+/// The most Subdesk sends in one charge, schedule or refund: ₩100,000,000. i'mport
+/// publishes no limit of its own; card limits are far below this, so a larger
+/// amount is a typo (an extra zero), refused before anything is journaled. It also
+/// keeps every total of a run (≤ 1,000,000 items) far inside `i64`.
+pub const MAX_AMOUNT: i64 = 100_000_000;
+
+/// `amount_too_large` for an amount above [`MAX_AMOUNT`].
+pub fn check_amount(field: &str, amount: i64) -> Result<()> {
+    if amount > MAX_AMOUNT {
+        return Err(Error::AmountTooLarge {
+            field: field.to_string(),
+            amount,
+            max: MAX_AMOUNT,
+        });
+    }
+    Ok(())
+}
 
 /// Buyer fields of a charge (`buyer_*`); the key's stored values when omitted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -81,6 +101,7 @@ impl ChargeDetails {
         if self.amount <= 0 {
             return Err(Error::invalid("amount", "must be greater than zero"));
         }
+        check_amount("amount", self.amount)?;
         if self.name.trim().is_empty() {
             return Err(Error::invalid("name", "must not be empty"));
         }
@@ -163,6 +184,9 @@ pub enum ChargeStatus {
     Declined,
     /// No answer yet: shown as "확인 중 / checking" until reconciliation decides.
     Unknown,
+    /// i'mport holds a payment under this order id that is not ours (another
+    /// customer, amount or time): neither paid nor failed until a person decides.
+    Conflict,
 }
 
 /// The result of a charge.
@@ -175,6 +199,8 @@ pub struct ChargeResult {
     pub amount: i64,
     pub imp_uid: Option<String>,
     pub fail_reason: Option<String>,
+    /// The outcome of an earlier request for the same intent: nothing was sent now.
+    pub replayed: bool,
 }
 
 /// The journaled form of a charge request: no card data, no secrets. Field order
@@ -219,12 +245,25 @@ impl Default for Ctx {
     }
 }
 
+impl Ctx {
+    /// A person's own request (the charge form, the CLI): its unseen outcomes are
+    /// answered before anything new is sent. Runs and plans have order ids of their
+    /// own per item, and their rows decide by themselves.
+    fn manual(&self) -> bool {
+        self.source == "manual"
+    }
+}
+
 /// Charge a stored billing key now (`POST /subscribe/payments/again`).
 ///
-/// `Ok` with `Paid`, `Declined` (the failed payment is stored, the key kept) or
-/// `Unknown` (the answer was lost; reconciliation decides). `Err` when the input
-/// breaks a rule (nothing journaled), the item is still being checked
-/// (`charge_unresolved`), was already charged, or i'mport refused the request.
+/// `Ok` with `Paid`, `Declined` (the failed payment is stored, the key kept),
+/// `Unknown` (the answer was lost; reconciliation decides) or `Conflict` (i'mport
+/// holds a payment under this order id that is not ours). `replayed` is set when the
+/// result is an earlier request's (the same order, or the customer's last charge
+/// whose outcome nobody was told): nothing was sent now. `Err` when the input breaks
+/// a rule (nothing journaled), the customer has a charge still being checked
+/// (`charge_unresolved`), an earlier unseen charge of another amount was paid
+/// (`earlier_charge_paid`), or i'mport refused the request.
 pub async fn charge_again(
     store: &Store,
     client: &Client,
@@ -239,14 +278,121 @@ pub(crate) async fn charge_again_ctx(
     req: &AgainCharge,
     ctx: &Ctx,
 ) -> Result<ChargeResult> {
-    let prepared = prepare_again(store, req, ctx, true)?;
-    send_again(store, client, req, prepared).await
+    match prepare_again(store, req, ctx, true)? {
+        Prepared::Send(p) => send_again(store, client, req, p).await,
+        Prepared::Earlier(e) => Ok(replayed(&e)),
+    }
 }
 
 /// A journaled charge that has not been sent yet.
-pub(crate) struct Prepared {
+pub(crate) struct ToSend {
     pub journal_id: i64,
     pub merchant_uid: String,
+}
+
+/// What preparing a charge decided.
+pub(crate) enum Prepared {
+    Send(ToSend),
+    /// An earlier request answers this one; nothing is sent.
+    Earlier(JournalEntry),
+}
+
+/// The result an earlier journal row gives.
+pub(crate) fn replayed(e: &JournalEntry) -> ChargeResult {
+    ChargeResult {
+        journal_id: e.id,
+        merchant_uid: e.merchant_uid.clone(),
+        status: match e.outcome.as_deref() {
+            Some(outcome::PAID) => ChargeStatus::Paid,
+            Some(outcome::FAILED) => ChargeStatus::Declined,
+            Some(outcome::CONFLICT) => ChargeStatus::Conflict,
+            _ => ChargeStatus::Unknown,
+        },
+        amount: e.amount,
+        imp_uid: e.imp_uid.clone(),
+        fail_reason: e.fail_reason.clone(),
+        replayed: true,
+    }
+}
+
+/// Journal a charge under the money rules, in one write transaction:
+/// - one open charge per customer (the journal's lock);
+/// - for a person's request, the customer's last charge whose outcome they were
+///   never told answers first: the same request already paid is that result; paid
+///   for another amount is `earlier_charge_paid` (nothing charged now, asking again
+///   charges anew); declined or not executed, the same request is retried under the
+///   same order id;
+/// - an order id already paid answers with that payment (never a second charge).
+fn prepare_tx(
+    tx: &Transaction<'_>,
+    store: &Store,
+    ctx: &Ctx,
+    customer_uid: Option<&str>,
+    merchant_uid: Option<&str>,
+    mut entry: NewEntry,
+) -> Result<std::result::Result<Prepared, JournalEntry>> {
+    let mut chosen = merchant_uid.map(str::to_string);
+    if ctx.manual()
+        && let Some(customer) = customer_uid
+        && let Some(prev) = journal::unseen_tx(tx, CHARGE_OPS, customer)?
+        && chosen.as_deref() != Some(prev.merchant_uid.as_str())
+    {
+        journal::mark_seen_tx(tx, prev.id)?;
+        let same = prev.request_hash == journal::hash(&entry.request_json);
+        match prev.outcome.as_deref() {
+            Some(outcome::PAID) if same => return Ok(Ok(Prepared::Earlier(prev))),
+            Some(outcome::PAID) => return Ok(Err(prev)),
+            _ if same && chosen.is_none() => chosen = Some(prev.merchant_uid.clone()),
+            _ => {}
+        }
+    }
+    let merchant_uid = chosen.unwrap_or_else(crate::merchant_uid::unique);
+    crate::merchant_uid::validate(&merchant_uid)?;
+    entry.merchant_uid = merchant_uid.clone();
+    // A person's charge holds the customer's lock: one open charge per customer,
+    // so a retry of a lost charge cannot become a second charge. A run's line or a
+    // plan period is its own intent with its own order id (a customer may be on
+    // several lines by choice) and locks only that order; but a person's charge
+    // still waits for any of the customer's open ones.
+    if ctx.manual() {
+        entry.lock_key = journal::charge_lock(customer_uid, &merchant_uid);
+        if let Some(customer) = customer_uid
+            && let Some(open) = journal::open_charge_of_tx(tx, customer)?
+            && open != merchant_uid
+        {
+            return Err(Error::Unresolved {
+                op: "charge",
+                key: open,
+            });
+        }
+    } else {
+        entry.lock_key = journal::charge_lock(None, &merchant_uid);
+    }
+    Ok(Ok(match journal::begin_tx(tx, store.profile(), &entry)? {
+        Begun::Send(journal_id) => Prepared::Send(ToSend {
+            journal_id,
+            merchant_uid,
+        }),
+        Begun::Earlier(e) => Prepared::Earlier(e),
+    }))
+}
+
+const CHARGE_OPS: &str = "'charge_again', 'charge_onetime'";
+
+fn prepare(
+    store: &Store,
+    ctx: &Ctx,
+    customer_uid: Option<&str>,
+    merchant_uid: Option<&str>,
+    entry: NewEntry,
+) -> Result<Prepared> {
+    store.check_money_allowed()?;
+    let decided = store.write(|tx| prepare_tx(tx, store, ctx, customer_uid, merchant_uid, entry))?;
+    decided.map_err(|prev| Error::EarlierChargePaid {
+        merchant_uid: prev.merchant_uid,
+        imp_uid: prev.imp_uid.unwrap_or_default(),
+        amount: prev.amount,
+    })
 }
 
 /// Validate and journal an `again` charge (as `sent`, or `pending` when the
@@ -259,11 +405,9 @@ pub(crate) fn prepare_again(
 ) -> Result<Prepared> {
     req.details.validate()?;
     check_customer(store, &req.customer_uid)?;
-    let merchant_uid = req
-        .merchant_uid
-        .clone()
-        .unwrap_or_else(crate::merchant_uid::unique);
-    crate::merchant_uid::validate(&merchant_uid)?;
+    if let Some(m) = &req.merchant_uid {
+        crate::merchant_uid::validate(m)?;
+    }
     let request_json = serde_json::to_string(&ChargeJournal {
         kind: "again",
         customer_uid: Some(&req.customer_uid),
@@ -272,12 +416,15 @@ pub(crate) fn prepare_again(
         details: &req.details,
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let journal_id = journal::begin(
+    prepare(
         store,
-        &NewEntry {
+        ctx,
+        Some(&req.customer_uid),
+        req.merchant_uid.as_deref(),
+        NewEntry {
             op: JournalOp::ChargeAgain,
-            merchant_uid: merchant_uid.clone(),
-            lock_key: journal::charge_lock(&merchant_uid),
+            merchant_uid: String::new(),
+            lock_key: String::new(),
             customer_uid: Some(req.customer_uid.clone()),
             target_imp_uid: None,
             amount: req.details.amount,
@@ -287,18 +434,14 @@ pub(crate) fn prepare_again(
             source: ctx.source.clone(),
             sent,
         },
-    )?;
-    Ok(Prepared {
-        journal_id,
-        merchant_uid,
-    })
+    )
 }
 
 pub(crate) async fn send_again(
     store: &Store,
     client: &Client,
     req: &AgainCharge,
-    p: Prepared,
+    p: ToSend,
 ) -> Result<ChargeResult> {
     let d = &req.details;
     let mut api = AgainRequest::new(
@@ -334,11 +477,9 @@ pub async fn charge_onetime(
     if let Some(uid) = &req.keep_key_as {
         crate::customers::check_uid(uid)?;
     }
-    let merchant_uid = req
-        .merchant_uid
-        .clone()
-        .unwrap_or_else(crate::merchant_uid::unique);
-    crate::merchant_uid::validate(&merchant_uid)?;
+    if let Some(m) = &req.merchant_uid {
+        crate::merchant_uid::validate(m)?;
+    }
     let request_json = serde_json::to_string(&ChargeJournal {
         kind: "onetime",
         customer_uid: None,
@@ -347,12 +488,15 @@ pub async fn charge_onetime(
         details: d,
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let journal_id = journal::begin(
+    let prepared = prepare(
         store,
-        &NewEntry {
+        &Ctx::default(),
+        req.keep_key_as.as_deref(),
+        req.merchant_uid.as_deref(),
+        NewEntry {
             op: JournalOp::ChargeOnetime,
-            merchant_uid: merchant_uid.clone(),
-            lock_key: journal::charge_lock(&merchant_uid),
+            merchant_uid: String::new(),
+            lock_key: String::new(),
             customer_uid: req.keep_key_as.clone(),
             target_imp_uid: None,
             amount: d.amount,
@@ -363,15 +507,19 @@ pub async fn charge_onetime(
             sent: true,
         },
     )?;
+    let p = match prepared {
+        Prepared::Send(p) => p,
+        Prepared::Earlier(e) => return Ok(replayed(&e)),
+    };
     let amount = d.amount;
     let audit = serde_json::json!({
-        "merchant_uid": merchant_uid,
+        "merchant_uid": p.merchant_uid,
         "amount": amount,
         "name": d.name,
         "keep_key_as": req.keep_key_as,
     });
     let keep = req.keep_key_as.clone();
-    let mut api = OnetimeRequest::new(&merchant_uid, Money::won(amount), req.card);
+    let mut api = OnetimeRequest::new(&p.merchant_uid, Money::won(amount), req.card);
     api.tax_free = money(d.tax_free);
     api.vat_amount = money(d.vat_amount);
     api.name = Some(d.name.clone());
@@ -383,41 +531,37 @@ pub async fn charge_onetime(
     let answer = client.charge_onetime(&api).await;
     // The card data goes out of scope (and is zeroized) here, before recording.
     drop(api);
-    let result = record(
-        store,
-        client,
-        Prepared {
-            journal_id,
-            merchant_uid,
-        },
-        amount,
-        answer,
-        ("charge.onetime", audit),
-    )
-    .await?;
+    let result = record(store, client, p, amount, answer, ("charge.onetime", audit)).await?;
     if result.status == ChargeStatus::Paid
         && let Some(uid) = keep
     {
-        // The new key belongs in the registry (principle 3). Best effort: a
-        // failure here does not undo the charge, and key verification finds it.
-        match client.get_billing_key(&uid).await {
-            Ok(c) => {
-                if let Err(e) = store.upsert_customer(&crate::sync::keys::customer_record(&c)) {
-                    tracing::warn!(code = e.code(), "could not register the kept key");
-                }
-            }
-            Err(e) => tracing::warn!(code = e.code(), "could not read the kept key"),
-        }
+        keep_key(store, client, &uid).await;
     }
     Ok(result)
 }
 
+/// A key kept by a paid first charge belongs in the registry (principle 3), whether
+/// the answer came at once or reconciliation found the payment later. Best effort:
+/// a failure here does not undo the charge, and key verification finds the key.
+pub(crate) async fn keep_key(store: &Store, client: &Client, customer_uid: &str) {
+    match client.get_billing_key(customer_uid).await {
+        Ok(c) => {
+            if let Err(e) = store.upsert_customer(&crate::sync::keys::customer_record(&c)) {
+                tracing::warn!(code = e.code(), "could not register the kept key");
+            }
+        }
+        Err(e) => tracing::warn!(code = e.code(), "could not read the kept key"),
+    }
+}
+
 /// Record the answer of a charge. Shared by every charge path (manual, bulk,
-/// dunning).
+/// dunning). Once the request has left, nothing here is a plain error: a refusal is
+/// looked up first (i'mport's "already paid" is a refusal), and an answer that
+/// cannot be recorded leaves the charge "checking" for reconciliation.
 pub(crate) async fn record(
     store: &Store,
     client: &Client,
-    p: Prepared,
+    p: ToSend,
     amount: i64,
     answer: subdesk_iamport::Result<subdesk_iamport::Payment>,
     audit: (&str, serde_json::Value),
@@ -430,80 +574,93 @@ pub(crate) async fn record(
         amount,
         imp_uid: None,
         fail_reason: None,
+        replayed: false,
     };
-    let mut f;
-    match answer {
-        Ok(pay) => {
-            f = Finish::new(JournalState::Succeeded, Some(outcome::PAID));
+    let mut refusal = None;
+    let mut f = match answer {
+        Ok(pay) if pay.status == subdesk_iamport::PaymentStatus::Ready => {
+            // Accepted, not settled: it may still become paid or failed. Open until
+            // a lookup sees it settle; never treated as either.
+            let mut f = Finish::new(JournalState::Unknown, None);
             f.imp_uid = Some(pay.imp_uid.clone());
             f.payments = vec![payment_record(&pay)];
+            result.imp_uid = Some(pay.imp_uid);
+            f
+        }
+        Ok(pay) => {
+            let mut f = Finish::new(JournalState::Succeeded, Some(outcome::PAID));
+            f.imp_uid = Some(pay.imp_uid.clone());
+            f.payments = vec![payment_record(&pay)];
+            f.told = true;
             result.status = ChargeStatus::Paid;
             result.imp_uid = Some(pay.imp_uid);
+            f
         }
-        Err(e) => match (classify(&e), e) {
-            (
-                _,
-                subdesk_iamport::Error::Declined {
-                    payment,
-                    fail_reason,
-                },
-            ) => {
-                let before = store.journal_get(p.journal_id)?.prior_count;
-                f = Finish::new(JournalState::Declined, Some(outcome::FAILED));
-                f.imp_uid = Some(payment.imp_uid.clone());
-                f.fail_reason = fail_reason.clone();
-                f.prior_count = Some(before + 1);
-                f.payments = vec![payment_record(&payment)];
-                result.status = ChargeStatus::Declined;
-                result.imp_uid = Some(payment.imp_uid.clone());
-                result.fail_reason = fail_reason;
-            }
-            (Failure::Unknown, e) => {
-                let err = Error::Api(e);
-                f = Finish::new(JournalState::Unknown, None);
-                f.error = Some(error_pair(&err));
-            }
-            (_, e) => {
-                let entry = store.journal_get(p.journal_id)?;
-                if entry.attempts > 1 {
-                    // A refused retry may be i'mport's duplicate guard: the first
-                    // attempt was paid after all. Only a lookup can tell.
-                    f = Finish::new(JournalState::Unknown, None);
-                    f.error = Some(error_pair(&Error::Api(e)));
-                } else {
-                    let err = Error::Api(e);
-                    f = Finish::new(JournalState::Rejected, Some(outcome::REFUSED));
-                    f.error = Some(error_pair(&err));
-                    f.audit = Some((action.to_string(), inputs));
-                    journal::finish(store, p.journal_id, &f)?;
-                    return Err(err);
-                }
-            }
-        },
-    }
-    f.audit = Some((action.to_string(), inputs));
-    journal::finish(store, p.journal_id, &f)?;
-    if result.status == ChargeStatus::Unknown {
-        // One look right away: a commit whose answer was lost is usually
-        // visible already. "Not found" is not trusted yet (the request may still
-        // be in flight); reconciliation decides that later.
-        let entry = store.journal_get(p.journal_id)?;
-        if let Ok(true) = crate::reconcile::resolve_entry(store, client, &entry, i64::MAX).await {
-            let entry = store.journal_get(p.journal_id)?;
-            match entry.outcome.as_deref() {
-                Some(outcome::PAID) => result.status = ChargeStatus::Paid,
-                Some(outcome::FAILED) => result.status = ChargeStatus::Declined,
-                Some(_) => {
-                    // Refused or not executed: the retry guard spoke.
-                    if let Some((code, msg)) = entry.error_code.zip(entry.error_message) {
-                        tracing::info!(%code, %msg, "charge refused after lookup");
-                    }
-                }
-                None => {}
-            }
-            result.imp_uid = entry.imp_uid;
-            result.fail_reason = entry.fail_reason;
+        Err(subdesk_iamport::Error::Declined {
+            payment,
+            fail_reason,
+        }) => {
+            let mut f = Finish::new(JournalState::Declined, Some(outcome::FAILED));
+            f.imp_uid = Some(payment.imp_uid.clone());
+            f.fail_reason = fail_reason.clone();
+            f.payments = vec![payment_record(&payment)];
+            f.told = true;
+            result.status = ChargeStatus::Declined;
+            result.imp_uid = Some(payment.imp_uid.clone());
+            result.fail_reason = fail_reason;
+            f
         }
+        Err(e) => {
+            // Lost (may have executed) or refused: either way "checking" first. A
+            // refusal is final only after a lookup finds nothing under the order id,
+            // since i'mport refuses a second charge of an order it already paid.
+            let lost = classify(&e) == Failure::Unknown;
+            let err = Error::Api(e);
+            let mut f = Finish::new(JournalState::Unknown, None);
+            f.error = Some(error_pair(&err));
+            if !lost {
+                refusal = Some(err);
+            }
+            f
+        }
+    };
+    f.audit = Some((action.to_string(), inputs.clone()));
+    if !journal::finish_after_send(store, p.journal_id, &f).await {
+        return Ok(result);
     }
-    Ok(result)
+    if result.status != ChargeStatus::Unknown {
+        return Ok(result);
+    }
+    // One look right away: a commit whose answer was lost is usually visible
+    // already. "Not found" is not trusted yet (the request may still be in flight);
+    // reconciliation decides that later.
+    let Ok(entry) = store.journal_get(p.journal_id) else {
+        return Ok(result);
+    };
+    let looked = crate::reconcile::resolve_entry(store, client, &entry, i64::MAX).await;
+    let entry = match store.journal_get(p.journal_id) {
+        Ok(e) => e,
+        Err(_) => return Ok(result),
+    };
+    if matches!(looked, Ok(true)) && !entry.state.is_open() {
+        let r = replayed(&entry);
+        result.status = r.status;
+        result.imp_uid = r.imp_uid;
+        result.fail_reason = r.fail_reason;
+        let _ = store.write(|tx| journal::mark_seen_tx(tx, entry.id));
+        return Ok(result);
+    }
+    match (refusal, looked) {
+        // Refused, and the lookup found nothing under the order id: the refusal
+        // stands, nothing was charged.
+        (Some(err), Ok(false)) => {
+            let mut f = Finish::new(JournalState::Rejected, Some(outcome::REFUSED));
+            f.error = Some(error_pair(&err));
+            f.told = true;
+            f.audit = Some((action.to_string(), inputs));
+            journal::finish_after_send(store, p.journal_id, &f).await;
+            Err(err)
+        }
+        _ => Ok(result),
+    }
 }

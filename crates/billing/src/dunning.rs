@@ -87,6 +87,10 @@ async fn attempt(
             report.deferred.push((m, "charge_unresolved".into()));
             return Ok(());
         }
+        Some((false, Some(outcome::CONFLICT))) => {
+            report.deferred.push((m, "charge_conflict".into()));
+            return Ok(());
+        }
         Some((false, Some(outcome::PAID))) => (
             ChargeStatus::Paid,
             known.as_ref().and_then(|e| e.imp_uid.clone()),
@@ -115,16 +119,14 @@ async fn attempt(
             };
             match crate::charge::charge_again_ctx(store, client, &req, &ctx).await {
                 Ok(r) => (r.status, r.imp_uid, r.fail_reason),
-                Err(Error::AlreadyCharged { imp_uid, .. }) => {
-                    (ChargeStatus::Paid, Some(imp_uid), None)
-                }
                 Err(e) => {
-                    // Refused (e.g. the key was deleted): counts as a failed attempt.
-                    (
-                        ChargeStatus::Declined,
-                        None,
-                        Some(format!("{}: {e}", e.code())),
-                    )
+                    // Not a decline (a decline is an `Ok` with its reason): a key
+                    // that cannot be charged now, the database waiting for a sync,
+                    // or a refusal after sending. None of these is an attempt that
+                    // failed at the card company, so none moves the ladder; the
+                    // period waits and shows why.
+                    report.deferred.push((m, e.code().into()));
+                    return Ok(());
                 }
             }
         }
@@ -156,6 +158,10 @@ async fn attempt(
         (ChargeStatus::Unknown, _, _) => {
             // Checking: the next run reads the journal row once it is resolved.
             report.deferred.push((m, "charge_unresolved".into()));
+        }
+        (ChargeStatus::Conflict, _, _) => {
+            // Something else is paid under this order id: a person decides.
+            report.deferred.push((m, "charge_conflict".into()));
         }
     }
     Ok(())

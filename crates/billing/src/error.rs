@@ -97,15 +97,6 @@ pub enum Error {
         key: String,
     },
 
-    /// This merchant_uid was already charged successfully.
-    #[error("{merchant_uid} was already charged ({imp_uid})")]
-    AlreadyCharged {
-        /// The order id.
-        merchant_uid: String,
-        /// The payment that charged it.
-        imp_uid: String,
-    },
-
     /// A merchant_uid was reused for a different request (amount, customer, ...).
     #[error("{merchant_uid} was used for a different request")]
     MerchantUidConflict {
@@ -140,6 +131,78 @@ pub enum Error {
         reason: String,
     },
 
+    /// A payment (refund, schedule) exists under our order id that is not what we
+    /// sent: a person decides before anything else is sent for that item.
+    #[error("order {merchant_uid} conflicts with what i'mport holds (journal {journal_id}); decide it first")]
+    Conflict {
+        /// `charge`, `refund` or `schedule`.
+        op: &'static str,
+        /// The conflicting journal row.
+        journal_id: i64,
+        /// Its order id.
+        merchant_uid: String,
+    },
+
+    /// Another process resolved or took over this request before it was sent.
+    #[error("journal row {journal_id} was taken over by another process; nothing was sent")]
+    TakenOver {
+        /// The row.
+        journal_id: i64,
+    },
+
+    /// The customer's previous charge, whose outcome the user was never told, went
+    /// through. Nothing was charged now; asking again charges anew.
+    #[error("the earlier charge {merchant_uid} of {amount} won was paid ({imp_uid}); nothing was charged now")]
+    EarlierChargePaid {
+        /// The earlier order.
+        merchant_uid: String,
+        /// Its payment.
+        imp_uid: String,
+        /// Its amount.
+        amount: i64,
+    },
+
+    /// The database was restored from a backup or started empty: money waits until
+    /// a sync has brought back what i'mport did since `since`.
+    #[error("the database was replaced ({reason}); sync payments and schedules before moving money")]
+    NeedsSync {
+        /// Unix seconds: what happened at i'mport after this is not known here.
+        since: i64,
+        /// `backup` or `empty`.
+        reason: String,
+    },
+
+    /// An amount above what Subdesk sends in one request.
+    #[error("{field} {amount} is above the maximum of {max} won")]
+    AmountTooLarge {
+        /// Which amount.
+        field: String,
+        /// What was asked.
+        amount: i64,
+        /// The maximum.
+        max: i64,
+    },
+
+    /// Another process is doing this work now (a run, the plan engine, a reconciliation).
+    #[error("{work} is being done by another process ({owner}) until {expires_at}")]
+    Busy {
+        /// The lease name.
+        work: String,
+        /// Who holds it.
+        owner: String,
+        /// When its lease runs out, Unix seconds.
+        expires_at: i64,
+    },
+
+    /// This file (or plan period) was already run to the end.
+    #[error("run {run_id} with the same content is {state} already; allow a repeat to run it again")]
+    RunAlreadyDone {
+        /// The earlier run.
+        run_id: String,
+        /// Its state.
+        state: String,
+    },
+
     /// A bulk run cannot do that in its current state (e.g. resume a completed run).
     #[error("run {run_id} is {state}; cannot {action}")]
     RunState {
@@ -168,12 +231,20 @@ pub const ALL_CODES: &[&str] = &[
     "charge_unresolved",
     "refund_unresolved",
     "schedule_unresolved",
-    "already_charged",
     "merchant_uid_conflict",
     "key_not_active",
     "refund_exceeds_balance",
     "not_refundable",
     "run_state",
+    "charge_conflict",
+    "refund_conflict",
+    "schedule_conflict",
+    "taken_over",
+    "earlier_charge_paid",
+    "needs_sync",
+    "amount_too_large",
+    "work_busy",
+    "run_already_done",
     "api_unauthorized",
     "api_not_found",
     "api_rejected",
@@ -184,6 +255,9 @@ pub const ALL_CODES: &[&str] = &[
     "api_decode",
     "api_invalid_input",
     "api_invalid_config",
+    "api_redirected",
+    "api_response_too_large",
+    "api_unrecognized_answer",
     "api_error",
 ];
 
@@ -206,12 +280,22 @@ impl Error {
                 "schedule" => "schedule_unresolved",
                 _ => "charge_unresolved",
             },
-            Error::AlreadyCharged { .. } => "already_charged",
             Error::MerchantUidConflict { .. } => "merchant_uid_conflict",
             Error::KeyNotActive { .. } => "key_not_active",
             Error::RefundExceedsBalance { .. } => "refund_exceeds_balance",
             Error::NotRefundable { .. } => "not_refundable",
             Error::RunState { .. } => "run_state",
+            Error::Conflict { op, .. } => match *op {
+                "refund" => "refund_conflict",
+                "schedule" => "schedule_conflict",
+                _ => "charge_conflict",
+            },
+            Error::TakenOver { .. } => "taken_over",
+            Error::EarlierChargePaid { .. } => "earlier_charge_paid",
+            Error::NeedsSync { .. } => "needs_sync",
+            Error::AmountTooLarge { .. } => "amount_too_large",
+            Error::Busy { .. } => "work_busy",
+            Error::RunAlreadyDone { .. } => "run_already_done",
             Error::Api(e) => match e.code() {
                 "unauthorized" => "api_unauthorized",
                 "not_found" => "api_not_found",
@@ -223,6 +307,9 @@ impl Error {
                 "decode" => "api_decode",
                 "invalid_input" => "api_invalid_input",
                 "invalid_config" => "api_invalid_config",
+                "redirected" => "api_redirected",
+                "response_too_large" => "api_response_too_large",
+                "unrecognized_answer" => "api_unrecognized_answer",
                 _ => "api_error",
             },
         }

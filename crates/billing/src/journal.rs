@@ -7,8 +7,15 @@
 //! (a lookup at i'mport decided; `outcome` says what). A crash leaves `sent`,
 //! which reconciliation treats exactly like `unknown`.
 //!
-//! At most one open (`pending`, `sent`, `unknown`) row per lock key is enforced by
-//! a unique index, so an item whose outcome is unknown cannot be charged again.
+//! A row whose lookup found a payment under our order id that is not ours (another
+//! customer, amount or time) becomes a `conflict`: neither paid nor failed, for a
+//! person to decide ([`Store::decide_conflict`]).
+//!
+//! At most one open (`pending`, `sent`, `unknown`) or conflicting row per lock key is
+//! enforced by a unique index: one open charge per customer, one open refund per
+//! payment, one open operation per schedule. Every transition is compare-and-set
+//! (marking sent moves only a `pending` row; a finish moves only a row still open),
+//! so two processes sharing the database never both act on one row.
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -78,6 +85,8 @@ pub enum JournalState {
     Rejected,
     Unknown,
     Resolved,
+    /// A payment (refund, schedule) exists under our order id but is not ours.
+    Conflict,
 }
 
 impl JournalState {
@@ -90,6 +99,7 @@ impl JournalState {
             JournalState::Rejected => "rejected",
             JournalState::Unknown => "unknown",
             JournalState::Resolved => "resolved",
+            JournalState::Conflict => "conflict",
         }
     }
 
@@ -101,6 +111,7 @@ impl JournalState {
             "declined" => JournalState::Declined,
             "rejected" => JournalState::Rejected,
             "resolved" => JournalState::Resolved,
+            "conflict" => JournalState::Conflict,
             _ => JournalState::Unknown,
         }
     }
@@ -111,6 +122,12 @@ impl JournalState {
             self,
             JournalState::Pending | JournalState::Sent | JournalState::Unknown
         )
+    }
+
+    /// True while nothing new may be sent for the same item: open, or a conflict
+    /// nobody has decided yet.
+    pub fn holds_lock(self) -> bool {
+        self.is_open() || self == JournalState::Conflict
     }
 }
 
@@ -132,6 +149,8 @@ pub mod outcome {
     pub const REFUNDED: &str = "refunded";
     /// i'mport refused the request (nothing executed).
     pub const REFUSED: &str = "refused";
+    /// Something exists under our order id that is not what we sent.
+    pub const CONFLICT: &str = "conflict";
 }
 
 /// One journal row.
@@ -167,11 +186,17 @@ pub struct JournalEntry {
     pub sent_at: Option<i64>,
     pub updated_at: i64,
     pub resolved_at: Option<i64>,
+    /// Whether whoever asked was given the outcome. False while they were told
+    /// "checking": their next request for the same customer (or payment) is answered
+    /// with this outcome first.
+    pub seen: bool,
+    /// Conflicts: what i'mport holds under our order id, as JSON text.
+    pub conflict: Option<String>,
 }
 
 const COLS: &str = "id, op, profile, merchant_uid, customer_uid, target_imp_uid, amount, request_hash, \
      request_json, state, outcome, attempts, prior_count, checksum, imp_uid, fail_reason, error_code, \
-     error_message, source, created_at, sent_at, updated_at, resolved_at";
+     error_message, source, created_at, sent_at, updated_at, resolved_at, seen, conflict_json";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
     let op: String = r.get(1)?;
@@ -200,6 +225,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
         sent_at: r.get(20)?,
         updated_at: r.get(21)?,
         resolved_at: r.get(22)?,
+        seen: r.get(23)?,
+        conflict: r.get(24)?,
     })
 }
 
@@ -225,8 +252,13 @@ pub(crate) fn hash(request_json: &str) -> String {
     hex::encode(Sha256::digest(request_json.as_bytes()))
 }
 
-pub(crate) fn charge_lock(merchant_uid: &str) -> String {
-    format!("pay:{merchant_uid}")
+/// The lock of a charge: one open charge per customer; a card charge that keeps no
+/// key has no customer and is locked by its order id.
+pub(crate) fn charge_lock(customer_uid: Option<&str>, merchant_uid: &str) -> String {
+    match customer_uid {
+        Some(c) => format!("charge:{c}"),
+        None => format!("pay:{merchant_uid}"),
+    }
 }
 pub(crate) fn schedule_lock(merchant_uid: &str) -> String {
     format!("sched:{merchant_uid}")
@@ -243,70 +275,116 @@ fn op_family(op: JournalOp) -> &'static str {
     }
 }
 
-fn open_by_lock(tx: &Transaction<'_>, lock_key: &str) -> Result<Option<i64>> {
+/// The row holding `lock_key`: open, or a conflict nobody decided.
+fn lock_holder(tx: &Transaction<'_>, lock_key: &str) -> Result<Option<(i64, String, String)>> {
     Ok(tx
         .prepare_cached(
-            "SELECT id FROM journal WHERE lock_key = ?1 AND state IN ('pending', 'sent', 'unknown')",
+            "SELECT id, merchant_uid, state FROM journal WHERE lock_key = ?1
+             AND state IN ('pending', 'sent', 'unknown', 'conflict')",
         )?
-        .query_row([lock_key], |r| r.get(0))
+        .query_row([lock_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?)
 }
 
-/// Journal an operation before it is sent. For a charge whose merchant_uid was
-/// used before, the same row is reused when that is safe (the earlier attempt
-/// was declined, or resolved as not executed) and refused otherwise.
-pub(crate) fn begin_tx(tx: &Transaction<'_>, profile: &str, e: &NewEntry) -> Result<i64> {
+fn one(tx: &Transaction<'_>, sql_where: &str, p: impl rusqlite::Params) -> Result<Option<JournalEntry>> {
+    let sql = format!("SELECT {COLS} FROM journal WHERE {sql_where}");
+    Ok(tx.prepare_cached(&sql)?.query_row(p, from_row).optional()?)
+}
+
+/// What [`begin_tx`] decided.
+#[derive(Debug)]
+pub(crate) enum Begun {
+    /// Journaled (a new row, or the same order's row again for a retry): send it.
+    Send(i64),
+    /// Nothing to send: this earlier request's outcome answers the caller. The row
+    /// is marked seen.
+    Earlier(JournalEntry),
+}
+
+impl Begun {
+    /// The row either way (schedule and refund rows never answer `Earlier` from
+    /// `begin_tx`; only a charge's paid order does).
+    pub(crate) fn id(self) -> i64 {
+        match self {
+            Begun::Send(id) => id,
+            Begun::Earlier(e) => e.id,
+        }
+    }
+}
+
+/// Journal an operation before it is sent, in the caller's transaction.
+///
+/// Refused while another operation on the same item holds the lock (one open charge
+/// per customer, refund per payment, operation per schedule), naming that row. For a
+/// charge whose order id was used before, the same row is reused when that is safe
+/// (the earlier attempt was declined, refused, or not executed); an order already
+/// paid answers with its outcome (`Begun::Earlier`) when the request is the same,
+/// and is refused when it is not.
+pub(crate) fn begin_tx(tx: &Transaction<'_>, profile: &str, e: &NewEntry) -> Result<Begun> {
     let now = crate::now();
-    if open_by_lock(tx, &e.lock_key)?.is_some() {
-        return Err(Error::Unresolved {
-            op: op_family(e.op),
-            key: e.merchant_uid.clone(),
+    let hash = hash(&e.request_json);
+    let prev = if e.op.is_charge() {
+        one(
+            tx,
+            "merchant_uid = ?1 AND op IN ('charge_again', 'charge_onetime')",
+            [&e.merchant_uid],
+        )?
+    } else {
+        None
+    };
+    // Whoever holds the lock, this order or another one of the same item, nothing
+    // new is sent until it is settled.
+    if let Some((id, merchant_uid, state)) = lock_holder(tx, &e.lock_key)? {
+        return Err(if state == JournalState::Conflict.as_str() {
+            Error::Conflict {
+                op: op_family(e.op),
+                journal_id: id,
+                merchant_uid,
+            }
+        } else {
+            Error::Unresolved {
+                op: op_family(e.op),
+                key: merchant_uid,
+            }
         });
     }
-    let hash = hash(&e.request_json);
     let (state, sent_at, attempts) = if e.sent {
         ("sent", Some(now), 1)
     } else {
         ("pending", None, 0)
     };
-    if e.op.is_charge() {
-        let prev: Option<(i64, String, Option<String>, Option<String>)> = tx
+    if let Some(prev) = prev {
+        if prev.request_hash != hash {
+            return Err(Error::MerchantUidConflict {
+                merchant_uid: e.merchant_uid.clone(),
+            });
+        }
+        if prev.outcome.as_deref() == Some(outcome::PAID) {
+            mark_seen_tx(tx, prev.id)?;
+            return Ok(Begun::Earlier(prev));
+        }
+        // A retry: same row, same merchant_uid (principle 1).
+        let moved = tx
             .prepare_cached(
-                "SELECT id, request_hash, outcome, imp_uid FROM journal
-                 WHERE merchant_uid = ?1 AND op IN ('charge_again', 'charge_onetime')",
-            )?
-            .query_row([&e.merchant_uid], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .optional()?;
-        if let Some((id, prev_hash, outcome, imp_uid)) = prev {
-            if outcome.as_deref() == Some(outcome::PAID) {
-                return Err(Error::AlreadyCharged {
-                    merchant_uid: e.merchant_uid.clone(),
-                    imp_uid: imp_uid.unwrap_or_default(),
-                });
-            }
-            if prev_hash != hash {
-                return Err(Error::MerchantUidConflict {
-                    merchant_uid: e.merchant_uid.clone(),
-                });
-            }
-            // A retry: same row, same merchant_uid (principle 1).
-            tx.prepare_cached(
                 "UPDATE journal SET state = ?2, outcome = NULL, attempts = attempts + ?3,
                      sent_at = coalesce(?4, sent_at), error_code = NULL, error_message = NULL,
-                     source = ?5, updated_at = ?6, resolved_at = NULL
-                 WHERE id = ?1",
+                     source = ?5, updated_at = ?6, resolved_at = NULL, lock_key = ?7, seen = 0
+                 WHERE id = ?1 AND state NOT IN ('pending', 'sent', 'unknown', 'conflict')",
             )?
-            .execute(params![id, state, attempts, sent_at, e.source, now])?;
-            return Ok(id);
+            .execute(params![prev.id, state, attempts, sent_at, e.source, now, e.lock_key])?;
+        if moved == 0 {
+            return Err(Error::Unresolved {
+                op: op_family(e.op),
+                key: e.merchant_uid.clone(),
+            });
         }
+        return Ok(Begun::Send(prev.id));
     }
     tx.prepare_cached(
         "INSERT INTO journal (op, profile, merchant_uid, lock_key, customer_uid, target_imp_uid,
              amount, request_hash, request_json, state, attempts, prior_count, checksum, source,
-             created_at, sent_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15)",
+             created_at, sent_at, updated_at, seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, 0)",
     )?
     .execute(params![
         e.op.as_str(),
@@ -326,23 +404,73 @@ pub(crate) fn begin_tx(tx: &Transaction<'_>, profile: &str, e: &NewEntry) -> Res
         now,
         sent_at,
     ])?;
-    Ok(tx.last_insert_rowid())
+    Ok(Begun::Send(tx.last_insert_rowid()))
 }
 
 /// Journal one operation in its own transaction.
-pub(crate) fn begin(store: &Store, e: &NewEntry) -> Result<i64> {
+pub(crate) fn begin(store: &Store, e: &NewEntry) -> Result<Begun> {
     store.write(|tx| begin_tx(tx, store.profile(), e))
 }
 
-/// `pending` → `sent`, committed just before the request leaves.
+/// The newest outcome of a manual request for the same item (a customer's charges,
+/// a payment's refunds) that nobody was told: the caller was answered "checking",
+/// or the process died before answering.
+pub(crate) fn unseen_tx(
+    tx: &Transaction<'_>,
+    op_family_sql: &str,
+    item: &str,
+) -> Result<Option<JournalEntry>> {
+    let column = if op_family_sql.contains("refund") {
+        "target_imp_uid"
+    } else {
+        "customer_uid"
+    };
+    one(
+        tx,
+        &format!(
+            "{column} = ?1 AND seen = 0 AND source = 'manual' AND op IN ({op_family_sql})
+             AND state NOT IN ('pending', 'sent', 'unknown', 'conflict')
+             ORDER BY id DESC LIMIT 1"
+        ),
+        [item],
+    )
+}
+
+/// The order id of a charge of this customer that is open (or a conflict), by
+/// whatever source.
+pub(crate) fn open_charge_of_tx(tx: &Transaction<'_>, customer_uid: &str) -> Result<Option<String>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT merchant_uid FROM journal WHERE customer_uid = ?1
+             AND op IN ('charge_again', 'charge_onetime')
+             AND state IN ('pending', 'sent', 'unknown', 'conflict') LIMIT 1",
+        )?
+        .query_row([customer_uid], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn mark_seen_tx(tx: &Transaction<'_>, id: i64) -> Result<()> {
+    tx.prepare_cached("UPDATE journal SET seen = 1 WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// `pending` → `sent`, committed just before the request leaves. Fails when the row
+/// is no longer pending: another process resolved or took it, and this one must not
+/// send.
 pub(crate) fn mark_sent(store: &Store, id: i64) -> Result<()> {
     let now = crate::now();
     store.write(|tx| {
-        tx.prepare_cached(
-            "UPDATE journal SET state = 'sent', attempts = attempts + 1, sent_at = ?2, updated_at = ?2
-             WHERE id = ?1 AND state = 'pending'",
-        )?
-        .execute(params![id, now])?;
+        let moved = tx
+            .prepare_cached(
+                "UPDATE journal SET state = 'sent', attempts = attempts + 1, sent_at = ?2,
+                     updated_at = ?2
+                 WHERE id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id, now])?;
+        if moved == 0 {
+            return Err(Error::TakenOver { journal_id: id });
+        }
         Ok(())
     })
 }
@@ -363,6 +491,10 @@ pub(crate) struct Finish {
     pub schedules: Vec<crate::schedules::ScheduleRecord>,
     /// Audit action (`charge.again`, `refund`, ...) and its inputs.
     pub audit: Option<(String, serde_json::Value)>,
+    /// The caller is given this outcome now (so the row is `seen`).
+    pub told: bool,
+    /// Conflicts: the other side, as JSON.
+    pub conflict: Option<serde_json::Value>,
 }
 
 impl Finish {
@@ -375,37 +507,48 @@ impl Finish {
     }
 }
 
-pub(crate) fn finish_tx(tx: &Transaction<'_>, profile: &str, id: i64, f: &Finish) -> Result<()> {
+/// Record how a row ended. Compare-and-set: only a row still open moves; `Ok(false)`
+/// when another process had finished it already (its record stands, nothing here is
+/// written but the payments and schedules, which are facts either way).
+pub(crate) fn finish_tx(tx: &Transaction<'_>, profile: &str, id: i64, f: &Finish) -> Result<bool> {
     let now = crate::now();
     let state = f.state.unwrap_or(JournalState::Unknown);
-    let resolved_at = (!state.is_open()).then_some(now);
+    let resolved_at = (!state.holds_lock()).then_some(now);
     let (code, msg) = match &f.error {
         Some((c, m)) => (Some(c.as_str()), Some(m.as_str())),
         None => (None, None),
     };
-    tx.prepare_cached(
-        "UPDATE journal SET state = ?2, outcome = ?3, imp_uid = coalesce(?4, imp_uid),
-             fail_reason = coalesce(?5, fail_reason), error_code = ?6, error_message = ?7,
-             prior_count = coalesce(?8, prior_count), updated_at = ?9, resolved_at = ?10
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        state.as_str(),
-        f.outcome,
-        f.imp_uid,
-        f.fail_reason,
-        code,
-        msg,
-        f.prior_count,
-        now,
-        resolved_at,
-    ])?;
+    let conflict = f.conflict.as_ref().map(|v| v.to_string());
+    let moved = tx
+        .prepare_cached(
+            "UPDATE journal SET state = ?2, outcome = ?3, imp_uid = coalesce(?4, imp_uid),
+                 fail_reason = coalesce(?5, fail_reason), error_code = ?6, error_message = ?7,
+                 prior_count = coalesce(?8, prior_count), updated_at = ?9, resolved_at = ?10,
+                 seen = max(seen, ?11), conflict_json = coalesce(?12, conflict_json)
+             WHERE id = ?1 AND state IN ('pending', 'sent', 'unknown')",
+        )?
+        .execute(params![
+            id,
+            state.as_str(),
+            f.outcome,
+            f.imp_uid,
+            f.fail_reason,
+            code,
+            msg,
+            f.prior_count,
+            now,
+            resolved_at,
+            f.told as i64,
+            conflict,
+        ])?;
     if !f.payments.is_empty() {
         upsert_tx(tx, &f.payments, now)?;
     }
     if !f.schedules.is_empty() {
         crate::schedules::upsert_tx(tx, &f.schedules, now)?;
+    }
+    if moved == 0 {
+        return Ok(false);
     }
     if let Some((action, inputs)) = &f.audit {
         let text = match (state, f.outcome) {
@@ -416,6 +559,7 @@ pub(crate) fn finish_tx(tx: &Transaction<'_>, profile: &str, id: i64, f: &Finish
             (JournalState::Rejected, _) => {
                 format!("error: {}", code.unwrap_or("rejected"))
             }
+            (JournalState::Conflict, _) => "conflict".to_string(),
             (s, _) if s.is_open() => format!("unknown: {}", code.unwrap_or("no answer")),
             (_, Some(o)) => o.to_string(),
             (_, None) => "ok".to_string(),
@@ -429,13 +573,86 @@ pub(crate) fn finish_tx(tx: &Transaction<'_>, profile: &str, id: i64, f: &Finish
         }
         crate::audit::append(tx, profile, action, &inputs, &text)?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Record the end (or the unknown end) of an operation, with the payments it
 /// produced and its audit entry, in one transaction.
-pub(crate) fn finish(store: &Store, id: i64, f: &Finish) -> Result<()> {
+pub(crate) fn finish(store: &Store, id: i64, f: &Finish) -> Result<bool> {
     store.write(|tx| finish_tx(tx, store.profile(), id, f))
+}
+
+/// Record the answer of a request that has left. A busy or failing database is
+/// tried again for a while (six busy timeouts, 30 s by default); if it still cannot
+/// be written, `false`: the row stays `sent`, the caller says "checking", and
+/// reconciliation finishes it from i'mport's side. Never an error: once a request
+/// has left, the answer is never a plain error.
+pub(crate) async fn finish_after_send(store: &Store, id: i64, f: &Finish) -> bool {
+    let deadline = tokio::time::Instant::now() + store.busy_timeout() * 6;
+    let mut wait = std::time::Duration::from_millis(50);
+    loop {
+        let attempt = {
+            let (store, f) = (store.clone(), f.clone());
+            tokio::task::spawn_blocking(move || finish(&store, id, &f)).await
+        };
+        match attempt {
+            Ok(Ok(_)) => return true,
+            Ok(Err(e)) => tracing::warn!(code = e.code(), journal_id = id, "could not record an answer yet"),
+            Err(e) => tracing::warn!(error = %e, journal_id = id, "recording task failed"),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            tracing::error!(journal_id = id, "answer not recorded; reconciliation will settle it");
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_secs(2));
+    }
+}
+
+impl Store {
+    /// A person's decision on a conflict: the payment found under our order id is
+    /// ours after all (`paid`), or it is not and our request did nothing
+    /// (`not_executed`). Either way the lock is released and the decision audited.
+    pub fn decide_conflict(&self, journal_id: i64, ours: bool, note: &str) -> Result<JournalEntry> {
+        self.write(|tx| {
+            let row = one(tx, "id = ?1", [journal_id])?.ok_or_else(|| Error::NotFound {
+                what: "journal entry",
+                id: journal_id.to_string(),
+            })?;
+            if row.state != JournalState::Conflict {
+                return Err(Error::invalid("journal_id", "not a conflict"));
+            }
+            let decided = if ours {
+                if row.op == JournalOp::Refund {
+                    outcome::REFUNDED
+                } else if row.op.is_charge() {
+                    outcome::PAID
+                } else {
+                    outcome::REGISTERED
+                }
+            } else {
+                outcome::NOT_EXECUTED
+            };
+            tx.prepare_cached(
+                "UPDATE journal SET state = 'resolved', outcome = ?2, seen = 1, updated_at = ?3,
+                     resolved_at = ?3, imp_uid = CASE WHEN ?4 THEN imp_uid ELSE NULL END
+                 WHERE id = ?1 AND state = 'conflict'",
+            )?
+            .execute(params![journal_id, decided, crate::now(), ours])?;
+            crate::audit::append(
+                tx,
+                self.profile(),
+                "journal.decide_conflict",
+                &serde_json::json!({
+                    "journal_id": journal_id, "merchant_uid": row.merchant_uid, "ours": ours,
+                    "note": note,
+                }),
+                decided,
+            )?;
+            Ok(())
+        })?;
+        self.journal_get(journal_id)
+    }
 }
 
 /// Filters of `journal_list`; newest first.
@@ -443,7 +660,7 @@ pub(crate) fn finish(store: &Store, id: i64, f: &Finish) -> Result<()> {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct JournalQuery {
-    /// Only rows whose outcome is not known yet.
+    /// Only rows that need attention: outcome not known yet, or a conflict.
     pub open_only: bool,
     pub customer_uid: Option<String>,
     pub merchant_uid: Option<String>,
@@ -461,7 +678,7 @@ impl Store {
             let sql = format!(
                 "SELECT {COLS} FROM journal
                  WHERE id < ?1
-                   AND (?2 = 0 OR state IN ('pending', 'sent', 'unknown'))
+                   AND (?2 = 0 OR state IN ('pending', 'sent', 'unknown', 'conflict'))
                    AND (?3 IS NULL OR customer_uid = ?3)
                    AND (?4 IS NULL OR merchant_uid = ?4)
                  ORDER BY id DESC LIMIT ?5"
@@ -503,6 +720,20 @@ impl Store {
             let sql = format!(
                 "SELECT {COLS} FROM journal WHERE merchant_uid = ?1
                  AND op IN ('charge_again', 'charge_onetime')"
+            );
+            Ok(c.prepare_cached(&sql)?
+                .query_row([merchant_uid], from_row)
+                .optional()?)
+        })
+    }
+
+    /// The open schedule-operation row of an order id, if any.
+    pub(crate) fn journal_schedule_open(&self, merchant_uid: &str) -> Result<Option<JournalEntry>> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {COLS} FROM journal WHERE merchant_uid = ?1
+                 AND op IN ('schedule', 'unschedule', 'schedule_update')
+                 AND state IN ('pending', 'sent', 'unknown')"
             );
             Ok(c.prepare_cached(&sql)?
                 .query_row([merchant_uid], from_row)

@@ -20,12 +20,14 @@ pub mod export;
 pub mod import;
 pub mod journal;
 pub mod keys;
+pub mod lease;
 pub mod merchant_uid;
 pub mod overview;
 pub mod payments;
 pub mod plans;
 pub mod reconcile;
 pub mod refund;
+pub mod resync;
 pub mod schedules;
 pub mod scheduling;
 pub mod search;
@@ -61,7 +63,9 @@ pub use plans::{
     Subscription, cancel_subscription, run_plans,
 };
 pub use reconcile::{ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with};
+pub use lease::Lease;
 pub use refund::{RefundRequest, RefundResult, RefundStatus, refund};
+pub use resync::ResyncStatus;
 pub use schedules::{Schedule, SchedulePage, ScheduleQuery, ScheduleRecord, ScheduleStatus};
 pub use scheduling::{
     ScheduleInput, ScheduleOpResult, ScheduleOpStatus, move_schedule, register_schedules,

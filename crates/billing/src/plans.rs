@@ -548,12 +548,22 @@ pub async fn run_plans(
     now: i64,
     opts: &EngineOptions,
 ) -> Result<EngineReport> {
+    store.check_money_allowed()?;
+    // One engine at a time across processes (the app's timer, `plans run` from cron).
+    let lease = crate::lease::Lease::acquire(store, "plans")?;
     let mut report = EngineReport::default();
     observe_due(store, client, now, &mut report).await?;
     crate::dunning::run(store, client, now, &mut report).await?;
     for sub in store.subscriptions(None)? {
         if sub.status != "active" {
             continue;
+        }
+        if !lease.held() {
+            return Err(Error::Busy {
+                work: "plans".into(),
+                owner: "another process".into(),
+                expires_at: crate::now(),
+            });
         }
         let plan = store.get_plan(&sub.plan_code)?;
         ensure_registered(store, client, &plan, &sub, now, opts.horizon, &mut report).await?;
@@ -730,7 +740,13 @@ pub struct CancelReport {
     pub pending: Vec<String>,
 }
 
-/// Cancel a subscription and unschedule its future charges.
+/// Cancel a subscription and revoke every schedule its plan made on the key that
+/// has not run yet: the periods recorded as scheduled, and also every registration
+/// the journal sent for it whose answer was lost (those are not recorded as
+/// periods), and the next periods' deterministic ids in case a registration landed
+/// after a restore. Each is checked at i'mport afterwards; what is still live or
+/// still being checked is reported as `pending`, and calling this again (on a
+/// cancelled subscription too) tries those once more.
 pub async fn cancel_subscription(
     store: &Store,
     client: &Client,
@@ -738,39 +754,104 @@ pub async fn cancel_subscription(
     now: i64,
 ) -> Result<CancelReport> {
     let sub = store.subscription(subscription_id)?;
-    store.write(|tx| {
-        tx.execute(
-            "UPDATE subscriptions SET status = 'cancelled', cancelled_at = ?2 WHERE id = ?1",
-            params![subscription_id, crate::now()],
-        )?;
-        crate::audit::append(
-            tx,
-            store.profile(),
-            "plan.cancel",
-            &serde_json::json!({ "subscription": subscription_id, "customer_uid": sub.customer_uid }),
-            "ok",
-        )?;
-        Ok(())
-    })?;
-    let future: Vec<PeriodRecord> = store
-        .subscription_periods(subscription_id)?
-        .into_iter()
-        .filter(|p| p.state == "scheduled" && p.due_at > now)
-        .collect();
-    let mut report = CancelReport::default();
-    if future.is_empty() {
-        return Ok(report);
+    if sub.status == "active" {
+        store.write(|tx| {
+            tx.execute(
+                "UPDATE subscriptions SET status = 'cancelled', cancelled_at = ?2 WHERE id = ?1",
+                params![subscription_id, crate::now()],
+            )?;
+            crate::audit::append(
+                tx,
+                store.profile(),
+                "plan.cancel",
+                &serde_json::json!({ "subscription": subscription_id, "customer_uid": sub.customer_uid }),
+                "ok",
+            )?;
+            Ok(())
+        })?;
     }
-    let ids: Vec<String> = future.iter().map(|p| p.merchant_uid.clone()).collect();
-    let results = crate::scheduling::unschedule(store, client, &sub.customer_uid, &ids).await?;
-    for (mut p, r) in future.into_iter().zip(results) {
-        if r.status == ScheduleOpStatus::Done {
-            p.state = "revoked".into();
-            store.set_period(&p, None)?;
-            report.revoked.push(p.merchant_uid);
-        } else {
-            report.pending.push(p.merchant_uid);
+    let plan = store.get_plan(&sub.plan_code)?;
+    let periods = store.subscription_periods(subscription_id)?;
+    let mut candidates: Vec<String> = periods
+        .iter()
+        .filter(|p| matches!(p.state.as_str(), "scheduled") && p.due_at > now)
+        .map(|p| p.merchant_uid.clone())
+        .collect();
+    let source = format!("plan:{subscription_id}");
+    let journaled: Vec<(String, bool)> = store.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT merchant_uid, state IN ('pending', 'sent', 'unknown') FROM journal
+             WHERE op = 'schedule' AND source = ?1
+               AND (outcome IS NULL OR outcome IN ('registered', 'conflict'))",
+        )?;
+        let rows = stmt
+            .query_map([&source], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })?;
+    let mut i = 0u32;
+    let mut ahead = 0;
+    while ahead < EngineOptions::default().horizon {
+        let Some(p) = plan.period(i) else { break };
+        i += 1;
+        if p.due_at > now {
+            ahead += 1;
+            candidates.push(plan.merchant_uid(&sub.customer_uid, &p));
         }
     }
+    for (m, _) in &journaled {
+        candidates.push(m.clone());
+    }
+    candidates.sort();
+    candidates.dedup();
+    let mut report = CancelReport::default();
+    // Registrations still being checked: settle them first (their lock would refuse
+    // the unschedule). One still in flight stays pending, for the next call.
+    for (m, open) in &journaled {
+        if *open && let Some(e) = store.journal_schedule_open(m)? {
+            let _ = crate::reconcile::resolve_entry(store, client, &e, 60).await;
+        }
+    }
+    let live = live_schedules(client, &candidates, &mut report).await;
+    if !live.is_empty() {
+        match crate::scheduling::unschedule(store, client, &sub.customer_uid, &live).await {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(code = e.code(), "unschedule refused; checking each"),
+        }
+        // Check, whatever the answer said.
+        let still = live_schedules(client, &live, &mut report).await;
+        for m in &live {
+            if still.contains(m) {
+                report.pending.push(m.clone());
+            } else {
+                report.revoked.push(m.clone());
+            }
+        }
+    }
+    for mut p in periods.into_iter().filter(|p| p.state == "scheduled" && p.due_at > now) {
+        if !report.pending.contains(&p.merchant_uid) {
+            p.state = "revoked".into();
+            store.set_period(&p, None)?;
+        }
+    }
+    report.pending.sort();
+    report.pending.dedup();
     Ok(report)
+}
+
+/// Which of these order ids have a schedule at i'mport that can still run. One that
+/// cannot be looked up counts as live (it goes to `pending`).
+async fn live_schedules(client: &Client, ids: &[String], report: &mut CancelReport) -> Vec<String> {
+    let mut live = Vec::new();
+    for m in ids {
+        match client.get_schedule(m).await {
+            Ok(s) if s.schedule_status == Some(ScheduleStatus::Scheduled) => live.push(m.clone()),
+            Ok(_) | Err(subdesk_iamport::Error::NotFound { .. }) => {}
+            Err(e) => {
+                tracing::warn!(code = e.code(), merchant_uid = %m, "schedule lookup failed");
+                report.pending.push(m.clone());
+            }
+        }
+    }
+    live
 }

@@ -1,15 +1,25 @@
 //! Reconciliation: every journal row whose outcome is not known is decided by a
 //! lookup at i'mport — never by sending the request again.
 //!
-//! - charges: `GET /payments/findAll/{merchant_uid}`: a paid payment means it
-//!   happened; a failed payment newer than the ones we knew means it was declined;
-//!   nothing means it was not executed (and may be sent again, same merchant_uid);
-//! - schedule operations: `GET /subscribe/payments/schedule/{merchant_uid}`;
-//! - refunds: the payment's `cancel_history`, compared with its length at send time.
+//! A lookup proves identity: what i'mport holds under our order id is ours only if it
+//! is what we sent.
+//! - charges: `GET /payments/findAll/{merchant_uid}`: a paid payment of our customer,
+//!   amount and currency, not older than the intent, means it happened; a paid
+//!   payment that is not ours makes the row a **conflict** (neither paid nor failed:
+//!   a person decides); a `ready` payment keeps the row open; a failed payment newer
+//!   than the ones we knew means it was declined; nothing means it was not executed
+//!   (and may be sent again, same merchant_uid);
+//! - schedule operations: `GET /subscribe/payments/schedule/{merchant_uid}`: a
+//!   registration is ours if customer, amount and time match, else a conflict;
+//! - refunds: the payment's `cancel_history`: ours if an entry of our amount was made
+//!   after the refund was sent.
 //!
-//! "Not found" is only trusted for rows sent at least `min_age_secs` ago: a request
-//! still in flight at i'mport would otherwise be called "not executed" and then
-//! commit. The app runs [`reconcile`] at start-up, before new money moves.
+//! "Not found" is only believed when i'mport says so in its envelope (the client's
+//! `NotFound`; a bare 404 from a proxy is an error that leaves the row open), and
+//! only for rows sent at least `min_age_secs` ago: a request still in flight at
+//! i'mport would otherwise be called "not executed" and then commit. One process
+//! reconciles at a time (a lease). The app runs [`reconcile`] at start-up, before
+//! new money moves.
 
 use serde::{Deserialize, Serialize};
 use subdesk_iamport::{Client, Error as ApiError, PaymentListQuery, PaymentStatus, ScheduleStatus};
@@ -81,6 +91,14 @@ pub async fn reconcile_with(
         started_at: crate::now(),
         ..Default::default()
     };
+    // Another process reconciling the same database: wait for it to finish rather
+    // than look everything up twice; what it settled is then simply not open.
+    let _lease = crate::lease::Lease::acquire_waiting(
+        store,
+        "reconcile",
+        std::time::Duration::from_secs(crate::lease::LEASE_SECS as u64),
+    )
+    .await?;
     for entry in store.journal_open()? {
         report.checked += 1;
         match resolve_entry(store, client, &entry, opts.min_age_secs).await {
@@ -169,7 +187,63 @@ pub(crate) async fn resolve_entry(
     };
     f.audit = audit;
     journal::finish(store, entry.id, &f)?;
+    let done = store.journal_get(entry.id)?;
+    if done.op == JournalOp::ChargeOnetime
+        && done.outcome.as_deref() == Some(outcome::PAID)
+        && let Some(uid) = kept_key_of(&done)
+    {
+        // A first charge that keeps its card as a key: the key is kept whether the
+        // answer came at once or only this lookup found the payment.
+        crate::charge::keep_key(store, client, &uid).await;
+    }
     Ok(true)
+}
+
+fn kept_key_of(e: &JournalEntry) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(&e.request_json)
+        .ok()?
+        .get("keep_key_as")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Clocks differ: i'mport's times may be this much behind ours and still be ours.
+const CLOCK_SKEW_SECS: i64 = 300;
+
+/// When the intent was formed: our ULID order ids carry their creation time. An
+/// order id of another form (a plan period's, a run line's, a caller's own) is
+/// deterministic and has no such time; its identity rests on customer and amount.
+fn intent_time(merchant_uid: &str) -> Option<i64> {
+    let ulid = merchant_uid.strip_prefix("sd-")?;
+    let t = ulid::Ulid::from_string(ulid).ok()?.timestamp_ms() / 1000;
+    Some(t as i64)
+}
+
+fn same_customer(a: Option<&str>, b: Option<&str>) -> bool {
+    a.filter(|s| !s.is_empty()) == b.filter(|s| !s.is_empty())
+}
+
+/// Is this payment the one our row asked for?
+fn is_ours(entry: &JournalEntry, p: &subdesk_iamport::Payment) -> bool {
+    let when = p.started_at.or(p.paid_at).or(p.failed_at).unwrap_or(0);
+    same_customer(entry.customer_uid.as_deref(), p.customer_uid.as_deref())
+        && p.amount.as_won() == Some(entry.amount)
+        && p.currency.eq_ignore_ascii_case("KRW")
+        && intent_time(&entry.merchant_uid).is_none_or(|t| when >= t - CLOCK_SKEW_SECS)
+}
+
+fn conflict_with(p: &subdesk_iamport::Payment) -> Finish {
+    let mut f = Finish::new(JournalState::Conflict, Some(outcome::CONFLICT));
+    f.conflict = Some(serde_json::json!({
+        "imp_uid": p.imp_uid,
+        "customer_uid": p.customer_uid,
+        "amount": p.amount.as_won(),
+        "currency": p.currency,
+        "status": p.status.as_str(),
+        "paid_at": p.paid_at,
+        "started_at": p.started_at,
+    }));
+    f
 }
 
 async fn charge_lookup(
@@ -188,18 +262,36 @@ async fn charge_lookup(
     };
     let records = list.iter().map(payment_record).collect::<Vec<_>>();
     // Paid, or paid and refunded since: either way it was charged.
-    if let Some(p) = list.iter().find(|p| {
-        p.status == PaymentStatus::Paid
-            || (p.status == PaymentStatus::Cancelled && p.paid_at.is_some())
-    }) {
+    let paid: Vec<_> = list
+        .iter()
+        .filter(|p| {
+            p.status == PaymentStatus::Paid
+                || (p.status == PaymentStatus::Cancelled && p.paid_at.is_some())
+        })
+        .collect();
+    if let Some(p) = paid.iter().find(|p| is_ours(entry, p)) {
         let mut f = resolved(outcome::PAID);
         f.imp_uid = Some(p.imp_uid.clone());
         f.payments = records;
         return Ok(Some(f));
     }
+    if let Some(p) = paid.first() {
+        // Charged under our order id, but not what we sent: never "paid" (it would
+        // point at someone else's payment), never "failed" (a retry would charge).
+        let mut f = conflict_with(p);
+        f.payments = records;
+        return Ok(Some(f));
+    }
+    if list
+        .iter()
+        .any(|p| p.status == PaymentStatus::Ready && is_ours(entry, p))
+    {
+        // Accepted, not settled: stays open until it becomes paid or failed.
+        return Ok(None);
+    }
     let failed: Vec<_> = list
         .iter()
-        .filter(|p| p.status == PaymentStatus::Failed)
+        .filter(|p| p.status == PaymentStatus::Failed && is_ours(entry, p))
         .collect();
     if failed.len() as i64 > entry.prior_count {
         let newest = failed
@@ -229,8 +321,26 @@ async fn schedule_lookup(
         Err(e) => return Err(Error::Api(e)),
     };
     let status = s.as_ref().and_then(|s| s.schedule_status.clone());
+    let want_at: Option<i64> = serde_json::from_str::<serde_json::Value>(&entry.request_json)
+        .ok()
+        .and_then(|v| v.get("schedule_at").and_then(|x| x.as_i64()));
     let mut f = match (entry.op, &s, status) {
-        (JournalOp::Schedule, Some(_), _) => resolved(outcome::REGISTERED),
+        (JournalOp::Schedule, Some(sch), _)
+            if sch.customer_uid == entry.customer_uid.clone().unwrap_or_default()
+                && sch.amount.as_ref().and_then(|a| a.as_won()) == Some(entry.amount)
+                && sch.schedule_at == want_at =>
+        {
+            resolved(outcome::REGISTERED)
+        }
+        (JournalOp::Schedule, Some(sch), _) => {
+            let mut f = Finish::new(JournalState::Conflict, Some(outcome::CONFLICT));
+            f.conflict = Some(serde_json::json!({
+                "customer_uid": sch.customer_uid,
+                "amount": sch.amount.as_ref().and_then(|a| a.as_won()),
+                "schedule_at": sch.schedule_at,
+            }));
+            f
+        }
         (JournalOp::Unschedule, Some(_), Some(ScheduleStatus::Revoked)) => {
             resolved(outcome::REVOKED)
         }
@@ -240,10 +350,7 @@ async fn schedule_lookup(
             resolved(outcome::REFUSED)
         }
         (JournalOp::ScheduleUpdate, Some(sch), _) => {
-            let want: Option<i64> = serde_json::from_str::<serde_json::Value>(&entry.request_json)
-                .ok()
-                .and_then(|v| v.get("schedule_at").and_then(|x| x.as_i64()));
-            if want.is_some() && sch.schedule_at == want {
+            if want_at.is_some() && sch.schedule_at == want_at {
                 resolved(outcome::MOVED)
             } else if old_enough {
                 resolved(outcome::NOT_EXECUTED)
@@ -270,11 +377,17 @@ async fn refund_lookup(
         return Ok(Some(resolved(outcome::NOT_EXECUTED)));
     };
     let p = client.get_payment(imp_uid, true).await?;
+    // Ours: an entry of our amount, newer than the history we knew, made after the
+    // refund was sent (another refund of the same amount earlier is not ours).
+    let sent = entry.sent_at.unwrap_or(entry.created_at);
     let new_entries = p
         .cancel_history
         .iter()
         .skip(entry.prior_count.max(0) as usize)
-        .any(|c| c.amount.as_won() == Some(entry.amount));
+        .any(|c| {
+            c.amount.as_won() == Some(entry.amount)
+                && c.cancelled_at.is_none_or(|t| t >= sent - CLOCK_SKEW_SECS)
+        });
     let mut f = if new_entries {
         resolved(outcome::REFUNDED)
     } else if old_enough {

@@ -52,6 +52,8 @@ pub struct RefundResult {
     pub checksum: i64,
     /// Refundable balance after the refund, when known.
     pub remaining: Option<i64>,
+    /// The outcome of an earlier request for the same refund: nothing was sent now.
+    pub replayed: bool,
 }
 
 #[derive(Serialize)]
@@ -69,6 +71,9 @@ fn validate(req: &RefundRequest) -> Result<()> {
         .map_err(|_| Error::invalid("imp_uid", "must not be empty"))?;
     if req.amount.is_some_and(|a| a <= 0) {
         return Err(Error::invalid("amount", "must be greater than zero"));
+    }
+    if let Some(a) = req.amount {
+        crate::charge::check_amount("amount", a)?;
     }
     if req
         .tax_free
@@ -130,22 +135,53 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
         checksum: balance,
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let journal_id = journal::begin(
-        store,
-        &NewEntry {
-            op: JournalOp::Refund,
-            merchant_uid: current.merchant_uid.clone(),
-            lock_key: journal::refund_lock(&req.imp_uid),
-            customer_uid: current.customer_uid.clone(),
-            target_imp_uid: Some(req.imp_uid.clone()),
-            amount,
-            request_json,
-            prior_count: current.cancel_history.len() as i64,
-            checksum: Some(balance),
-            source: "manual".into(),
-            sent: true,
-        },
-    )?;
+    let entry = NewEntry {
+        op: JournalOp::Refund,
+        merchant_uid: current.merchant_uid.clone(),
+        lock_key: journal::refund_lock(&req.imp_uid),
+        customer_uid: current.customer_uid.clone(),
+        target_imp_uid: Some(req.imp_uid.clone()),
+        amount,
+        request_json: request_json.clone(),
+        prior_count: current.cancel_history.len() as i64,
+        checksum: Some(balance),
+        source: "manual".into(),
+        sent: true,
+    };
+    let begun = store.write(|tx| {
+        // The last refund of this payment whose outcome nobody was told: if it went
+        // through, this request (a retry after "checking") is answered with it
+        // instead of refunding a second time. The checksum changed with it, so
+        // compare what was asked: amount and reason.
+        if let Some(prev) = journal::unseen_tx(tx, "'refund'", &req.imp_uid)? {
+            journal::mark_seen_tx(tx, prev.id)?;
+            let asked = |json: &str| {
+                serde_json::from_str::<serde_json::Value>(json)
+                    .ok()
+                    .map(|v| (v["amount"].as_i64(), v["reason"].as_str().map(str::to_string)))
+            };
+            let same = prev.amount == req.amount.unwrap_or(prev.amount)
+                && asked(&prev.request_json).map(|a| a.1) == Some(Some(req.reason.clone()));
+            if same && prev.outcome.as_deref() == Some(outcome::REFUNDED) {
+                return Ok(journal::Begun::Earlier(prev));
+            }
+        }
+        journal::begin_tx(tx, store.profile(), &entry)
+    })?;
+    let journal_id = match begun {
+        journal::Begun::Send(id) => id,
+        journal::Begun::Earlier(prev) => {
+            return Ok(RefundResult {
+                journal_id: prev.id,
+                imp_uid: req.imp_uid.clone(),
+                status: RefundStatus::Refunded,
+                amount: prev.amount,
+                checksum: prev.checksum.unwrap_or(0),
+                remaining: Some(balance),
+                replayed: true,
+            });
+        }
+    };
     let mut api = if amount == balance {
         CancelRequest::full(&req.imp_uid).checksum(Money::won(balance))
     } else {
@@ -172,6 +208,7 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
         amount,
         checksum: balance,
         remaining: None,
+        replayed: false,
     };
     match client.cancel_payment(&api).await {
         Ok(p) => {
@@ -179,19 +216,28 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
             f.imp_uid = Some(p.imp_uid.clone());
             f.payments = vec![payment_record(&p)];
             f.audit = Some(audit);
-            journal::finish(store, journal_id, &f)?;
+            f.told = true;
             result.status = RefundStatus::Refunded;
             result.remaining = Some(won(p.refundable()));
+            if !journal::finish_after_send(store, journal_id, &f).await {
+                // i'mport refunded; the record waits for reconciliation, which
+                // finds the cancel history entry.
+                result.status = RefundStatus::Unknown;
+            }
         }
         Err(e) if classify(&e) == Failure::Unknown => {
             let mut f = Finish::new(JournalState::Unknown, None);
             f.error = Some(error_pair(&Error::Api(e)));
             f.audit = Some(audit);
-            journal::finish(store, journal_id, &f)?;
-            let entry = store.journal_get(journal_id)?;
-            if let Ok(true) = crate::reconcile::resolve_entry(store, client, &entry, i64::MAX).await
-                && store.journal_get(journal_id)?.outcome.as_deref() == Some(outcome::REFUNDED)
+            if journal::finish_after_send(store, journal_id, &f).await
+                && let Ok(entry) = store.journal_get(journal_id)
+                && let Ok(true) =
+                    crate::reconcile::resolve_entry(store, client, &entry, i64::MAX).await
+                && store
+                    .journal_get(journal_id)
+                    .is_ok_and(|e| e.outcome.as_deref() == Some(outcome::REFUNDED))
             {
+                let _ = store.write(|tx| journal::mark_seen_tx(tx, journal_id));
                 result.status = RefundStatus::Refunded;
                 result.remaining = store
                     .get_payment(&req.imp_uid)
@@ -200,11 +246,13 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
             }
         }
         Err(e) => {
+            // A refusal (checksum mismatch, nothing left): nothing was refunded.
             let err = Error::Api(e);
             let mut f = Finish::new(JournalState::Rejected, Some(outcome::REFUSED));
             f.error = Some(error_pair(&err));
             f.audit = Some(audit);
-            journal::finish(store, journal_id, &f)?;
+            f.told = true;
+            journal::finish_after_send(store, journal_id, &f).await;
             return Err(err);
         }
     }

@@ -80,6 +80,7 @@ pub(crate) async fn register_ctx(
     }
     check_customer(store, customer_uid)?;
     let mut rows = Vec::with_capacity(inputs.len());
+    store.check_money_allowed()?;
     for i in inputs {
         i.details.validate()?;
         if i.schedule_at <= 0 {
@@ -121,6 +122,7 @@ pub(crate) async fn register_ctx(
                         sent: true,
                     },
                 )
+                .map(|b| b.id())
             })
             .collect()
     })?;
@@ -200,6 +202,7 @@ pub async fn unschedule(
                         sent: true,
                     },
                 )
+                .map(|b| b.id())
             })
             .collect()
     })?;
@@ -254,7 +257,8 @@ pub async fn move_schedule(
             source: "manual".into(),
             sent: true,
         },
-    )?;
+    )?
+    .id();
     let answer = client
         .update_schedule(merchant_uid, schedule_at)
         .await
@@ -291,77 +295,82 @@ async fn finish_all(
             serde_json::json!({ "customer_uid": customer_uid, "merchant_uid": m }),
         ))
     };
-    let mut out = Vec::with_capacity(ids.len());
+    // What each row's answer says; then each is recorded on its own, tried again
+    // while the database is busy (the request has left: never a plain error).
+    let mut finishes: Vec<(i64, &String, Finish)> = Vec::with_capacity(ids.len());
+    let mut refusal = None;
     match answer {
         Ok(list) => {
-            store.write(|tx| {
-                for (id, m) in ids.iter().zip(merchant_uids) {
-                    let found = list.iter().find(|s| &s.merchant_uid == m);
-                    let mut f = match found {
-                        Some(s) => {
-                            let mut f = Finish::new(JournalState::Succeeded, Some(done));
-                            f.schedules = vec![schedule_record(s)];
-                            f
-                        }
-                        // Answered, but not for this one (e.g. already executed).
-                        None => Finish::new(JournalState::Rejected, Some(outcome::REFUSED)),
-                    };
-                    f.audit = audit(m);
-                    journal::finish_tx(tx, store.profile(), *id, &f)?;
-                    out.push(ScheduleOpResult {
-                        journal_id: *id,
-                        merchant_uid: m.clone(),
-                        status: if found.is_some() {
-                            ScheduleOpStatus::Done
-                        } else {
-                            ScheduleOpStatus::Refused
-                        },
-                    });
-                }
-                Ok(())
-            })?;
-        }
-        Err(e) if classify(&e) == Failure::Unknown => {
-            let err = Error::Api(e);
-            store.write(|tx| {
-                for (id, m) in ids.iter().zip(merchant_uids) {
-                    let mut f = Finish::new(JournalState::Unknown, None);
-                    f.error = Some(error_pair(&err));
-                    f.audit = audit(m);
-                    journal::finish_tx(tx, store.profile(), *id, &f)?;
-                }
-                Ok(())
-            })?;
             for (id, m) in ids.iter().zip(merchant_uids) {
-                let entry = store.journal_get(*id)?;
-                let resolved =
-                    crate::reconcile::resolve_entry(store, client, &entry, i64::MAX).await;
-                let done_now = matches!(resolved, Ok(true))
-                    && store.journal_get(*id)?.outcome.as_deref() == Some(done);
-                out.push(ScheduleOpResult {
-                    journal_id: *id,
-                    merchant_uid: m.clone(),
-                    status: if done_now {
-                        ScheduleOpStatus::Done
-                    } else {
-                        ScheduleOpStatus::Unknown
-                    },
-                });
+                let f = match list.iter().find(|s| &s.merchant_uid == m) {
+                    Some(s) => {
+                        let mut f = Finish::new(JournalState::Succeeded, Some(done));
+                        f.schedules = vec![schedule_record(s)];
+                        f.told = true;
+                        f
+                    }
+                    // Answered, but not for this one (e.g. already executed).
+                    None => {
+                        let mut f = Finish::new(JournalState::Rejected, Some(outcome::REFUSED));
+                        f.told = true;
+                        f
+                    }
+                };
+                finishes.push((*id, m, f));
             }
         }
         Err(e) => {
+            // Lost or refused: "checking" first, then a lookup. A refusal (e.g.
+            // "already registered" for a retry whose first attempt went through)
+            // stands only if the lookup does not find the operation done.
+            let lost = classify(&e) == Failure::Unknown;
             let err = Error::Api(e);
-            store.write(|tx| {
-                for (id, m) in ids.iter().zip(merchant_uids) {
-                    let mut f = Finish::new(JournalState::Rejected, Some(outcome::REFUSED));
-                    f.error = Some(error_pair(&err));
-                    f.audit = audit(m);
-                    journal::finish_tx(tx, store.profile(), *id, &f)?;
-                }
-                Ok(())
-            })?;
-            return Err(err);
+            for (id, m) in ids.iter().zip(merchant_uids) {
+                let mut f = Finish::new(JournalState::Unknown, None);
+                f.error = Some(error_pair(&err));
+                finishes.push((*id, m, f));
+            }
+            if !lost {
+                refusal = Some(err);
+            }
         }
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, m, mut f) in finishes {
+        f.audit = audit(m);
+        let recorded = journal::finish_after_send(store, id, &f).await;
+        let mut status = match f.state {
+            Some(JournalState::Succeeded) => ScheduleOpStatus::Done,
+            Some(JournalState::Rejected) => ScheduleOpStatus::Refused,
+            _ => ScheduleOpStatus::Unknown,
+        };
+        if recorded && status == ScheduleOpStatus::Unknown {
+            let looked = match store.journal_get(id) {
+                Ok(entry) => crate::reconcile::resolve_entry(store, client, &entry, i64::MAX).await,
+                Err(e) => Err(e),
+            };
+            let outcome_now = store.journal_get(id).ok().and_then(|e| e.outcome);
+            if matches!(looked, Ok(true)) && outcome_now.as_deref() == Some(done) {
+                status = ScheduleOpStatus::Done;
+            } else if matches!(looked, Ok(false)) && refusal.is_some() {
+                let mut f = Finish::new(JournalState::Rejected, Some(outcome::REFUSED));
+                f.error = f.error.or(refusal.as_ref().map(error_pair));
+                f.told = true;
+                f.audit = audit(m);
+                journal::finish_after_send(store, id, &f).await;
+                status = ScheduleOpStatus::Refused;
+            }
+        }
+        out.push(ScheduleOpResult {
+            journal_id: id,
+            merchant_uid: m.clone(),
+            status,
+        });
+    }
+    if let Some(err) = refusal
+        && out.iter().all(|r| r.status == ScheduleOpStatus::Refused)
+    {
+        return Err(err);
     }
     Ok(out)
 }

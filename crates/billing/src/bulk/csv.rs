@@ -70,6 +70,14 @@ pub(crate) fn parse(text: &str) -> (Vec<CsvRow>, Vec<(i64, String, String)>) {
             bad.push((line, uid, "amount: must be greater than zero".into()));
             continue;
         }
+        if amount > crate::charge::MAX_AMOUNT {
+            bad.push((
+                line,
+                uid,
+                format!("amount: at most {} won", crate::charge::MAX_AMOUNT),
+            ));
+            continue;
+        }
         if cols.len() > 3 {
             bad.push((line, uid, "too many columns".into()));
             continue;

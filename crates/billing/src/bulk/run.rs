@@ -14,7 +14,7 @@ use subdesk_iamport::Client;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
 
-use crate::charge::{AgainCharge, ChargeDetails, ChargeStatus, Ctx};
+use crate::charge::{AgainCharge, ChargeDetails, ChargeResult, ChargeStatus, Ctx, Prepared};
 use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::journal::outcome;
@@ -56,6 +56,8 @@ pub struct RunProgress {
     pub rejected: i64,
     /// Still being checked.
     pub unknown: i64,
+    /// Something else is paid under the line's order id: a person decides.
+    pub conflict: i64,
     pub amount_paid: i64,
 }
 
@@ -87,6 +89,7 @@ fn decide(store: &Store, merchant_uid: &str) -> Result<Decided> {
     }
     Ok(match j.outcome.as_deref() {
         Some(outcome::PAID) => Decided::Done("paid", j.imp_uid, None, None),
+        Some(outcome::CONFLICT) => Decided::Done("conflict", j.imp_uid, None, None),
         Some(outcome::FAILED) => Decided::Done("declined", j.imp_uid, j.fail_reason, None),
         Some(outcome::REFUSED) => Decided::Done("rejected", None, None, j.error_code),
         _ => Decided::Send,
@@ -171,6 +174,7 @@ fn set_item(store: &Store, run_id: &str, it: &Queued, u: Update<'_>, tally: &Tal
         Some("declined") => t.declined += 1,
         Some("rejected") => t.rejected += 1,
         Some("unknown") => t.unknown += 1,
+        Some("conflict") => t.conflict += 1,
         _ => {}
     }
     Ok(())
@@ -239,6 +243,7 @@ fn progress(store: &Store, run_id: &str) -> Result<RunProgress> {
                 "declined" => p.declined += n,
                 "rejected" => p.rejected += n,
                 "unknown" => p.unknown += n,
+                "conflict" => p.conflict += n,
                 _ => {}
             }
         }
@@ -324,16 +329,20 @@ async fn charge_item(
         source: format!("bulk:{run_id}"),
     };
     let prepared = match crate::charge::prepare_again(store, &req, &ctx, false) {
-        Ok(p) => p,
-        Err(Error::AlreadyCharged { imp_uid, .. }) => {
-            let u = Update {
-                imp_uid: Some(&imp_uid),
-                ..Update::done("paid")
-            };
-            return set_item(store, run_id, it, u, tally);
+        Ok(Prepared::Send(p)) => p,
+        // This line's order was charged already (an earlier execution, or a
+        // process that died after i'mport paid it): that is its result.
+        Ok(Prepared::Earlier(e)) => {
+            let r = crate::charge::replayed(&e);
+            return set_item(store, run_id, it, update_of(&r), tally);
         }
         // Being checked: the next pass looks it up.
         Err(Error::Unresolved { .. }) => return Ok(()),
+        Err(Error::Conflict { .. }) => {
+            return set_item(store, run_id, it, Update::done("conflict"), tally);
+        }
+        // The database waits for a sync: stop sending (the run pauses).
+        Err(e @ Error::NeedsSync { .. }) => return Err(e),
         Err(e) => {
             let u = Update {
                 error_code: Some(e.code()),
@@ -343,28 +352,18 @@ async fn charge_item(
         }
     };
     limiter.wait().await;
-    crate::journal::mark_sent(store, prepared.journal_id)?;
+    match crate::journal::mark_sent(store, prepared.journal_id) {
+        Ok(()) => {}
+        // Another process settled the pending row (a reconciliation): not sent
+        // here; the next pass reads what it decided.
+        Err(Error::TakenOver { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    }
     sent.fetch_add(1, Ordering::SeqCst);
     match crate::charge::send_again(store, client, &req, prepared).await {
-        Ok(r) => {
-            let u = match r.status {
-                ChargeStatus::Paid => Update::done("paid"),
-                ChargeStatus::Declined => Update {
-                    fail_reason: r.fail_reason.as_deref(),
-                    ..Update::done("declined")
-                },
-                ChargeStatus::Unknown => Update {
-                    state: "queued",
-                    error_code: Some("charge_unresolved"),
-                    ..Update::done("unknown")
-                },
-            };
-            let u = Update {
-                imp_uid: r.imp_uid.as_deref(),
-                ..u
-            };
-            set_item(store, run_id, it, u, tally)
-        }
+        Ok(r) => set_item(store, run_id, it, update_of(&r), tally),
+        // After sending, only i'mport's confirmed refusal (a lookup found nothing
+        // under the order id) comes back as an error: rejected, never declined.
         Err(e) => {
             let u = Update {
                 error_code: Some(e.code()),
@@ -372,6 +371,29 @@ async fn charge_item(
             };
             set_item(store, run_id, it, u, tally)
         }
+    }
+}
+
+/// The item state a charge result gives. Anything but paid or declined keeps the
+/// item queued as unknown (looked up on the next pass), except a conflict, which
+/// waits for a person.
+fn update_of(r: &ChargeResult) -> Update<'_> {
+    let u = match r.status {
+        ChargeStatus::Paid => Update::done("paid"),
+        ChargeStatus::Declined => Update {
+            fail_reason: r.fail_reason.as_deref(),
+            ..Update::done("declined")
+        },
+        ChargeStatus::Conflict => Update::done("conflict"),
+        ChargeStatus::Unknown => Update {
+            state: "queued",
+            error_code: Some("charge_unresolved"),
+            ..Update::done("unknown")
+        },
+    };
+    Update {
+        imp_uid: r.imp_uid.as_deref(),
+        ..u
     }
 }
 
@@ -391,6 +413,9 @@ pub(crate) async fn execute_tuned(
             action: "execute",
         });
     }
+    store.check_money_allowed()?;
+    // One process runs a run: the app and `run resume` in a terminal cannot both.
+    let lease = crate::lease::Lease::acquire(store, &format!("run:{run_id}"))?;
     store.set_run_state(run_id, "running")?;
     let limiter = Arc::new(Limiter {
         next: Mutex::new(Instant::now()),
@@ -408,7 +433,7 @@ pub(crate) async fn execute_tuned(
         let mut open_left = false;
         let mut tasks = tokio::task::JoinSet::new();
         for it in items {
-            if control.stop() {
+            if control.stop() || !lease.held() {
                 break;
             }
             // Resolve before anything else: an item whose charge may have happened

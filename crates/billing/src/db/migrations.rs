@@ -44,10 +44,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0004_customer_sort.sql"),
         after: None,
     },
+    Migration {
+        version: 5,
+        name: "exactly_once",
+        sql: include_str!("../../migrations/0005_exactly_once.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

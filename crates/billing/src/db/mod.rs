@@ -194,6 +194,11 @@ impl Store {
         &self.inner.path
     }
 
+    /// How long a connection waits for the write lock before `db_busy`.
+    pub fn busy_timeout(&self) -> Duration {
+        self.inner.busy_timeout
+    }
+
     /// The profile name recorded in the audit log.
     pub fn profile(&self) -> &str {
         &self.inner.profile
@@ -434,7 +439,20 @@ fn prune_backups(db: &Path, keep: usize) -> Result<()> {
 /// backup is checked first; the file it replaces is kept beside it as
 /// `<name>.replaced-<time>` so nothing is lost. Open the store again afterwards.
 pub fn restore_backup(db: impl AsRef<Path>, backup: impl AsRef<Path>) -> Result<()> {
-    put_in_place(db.as_ref(), backup.as_ref()).map(|_| ())
+    let since = taken_at(backup.as_ref());
+    put_in_place(db.as_ref(), backup.as_ref())?;
+    let store = Store::open(db.as_ref())?;
+    store.write(|tx| crate::resync::require_tx(tx, since, "backup"))
+}
+
+/// When a backup was taken (its file's time): what i'mport did after it is unknown.
+fn taken_at(backup: &Path) -> i64 {
+    std::fs::metadata(backup)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// `restore_backup`, returning where the replaced file was kept.
@@ -507,19 +525,22 @@ pub enum Recovery {
 /// and open the result. The audit log of the opened store records what was done.
 pub fn recover(db: impl AsRef<Path>, how: Recovery, opts: OpenOptions) -> Result<Store> {
     let db = db.as_ref();
-    let (from, replaced) = match how {
+    let (from, replaced, since) = match how {
         Recovery::LatestBackup => {
             let backup = latest_backup_path(db).ok_or_else(|| Error::NotFound {
                 what: "backup",
                 id: db.display().to_string(),
             })?;
+            let since = taken_at(&backup);
             let kept = put_in_place(db, &backup)?;
-            (file_name(&backup), kept)
+            (file_name(&backup), kept, since)
         }
-        Recovery::Empty => ("empty".to_string(), set_aside(db)?),
+        Recovery::Empty => ("empty".to_string(), set_aside(db)?, 0),
     };
     let replaced = replaced.map(file_name);
     let store = Store::open_with(db, opts)?;
+    let reason = if how == Recovery::Empty { "empty" } else { "backup" };
+    store.write(|tx| crate::resync::require_tx(tx, since, reason))?;
     store.audit_record(
         "db.recover",
         &serde_json::json!({ "from": from, "replaced": replaced }),

@@ -218,6 +218,9 @@ pub(crate) fn mark_finished(
         if clear_cursor {
             tx.execute("UPDATE sync_state SET cursor_json = NULL WHERE stream = ?1", [stream])?;
         }
+        if error.is_none() && watermark.is_some() {
+            crate::resync::note_synced_tx(tx, store.profile(), stream, now)?;
+        }
         crate::audit::append(tx, store.profile(), &format!("sync.{stream}"), audit_inputs, outcome)?;
         Ok(())
     })

@@ -258,9 +258,44 @@ fn every_code_is_listed_once() {
             op: "schedule",
             key: "m".into(),
         },
-        Error::AlreadyCharged {
+        Error::Conflict {
+            op: "charge",
+            journal_id: 1,
+            merchant_uid: "m".into(),
+        },
+        Error::Conflict {
+            op: "refund",
+            journal_id: 1,
+            merchant_uid: "m".into(),
+        },
+        Error::Conflict {
+            op: "schedule",
+            journal_id: 1,
+            merchant_uid: "m".into(),
+        },
+        Error::TakenOver { journal_id: 1 },
+        Error::EarlierChargePaid {
             merchant_uid: "m".into(),
             imp_uid: "i".into(),
+            amount: 1,
+        },
+        Error::NeedsSync {
+            since: 0,
+            reason: "backup".into(),
+        },
+        Error::AmountTooLarge {
+            field: "amount".into(),
+            amount: 2,
+            max: 1,
+        },
+        Error::Busy {
+            work: "plans".into(),
+            owner: "o".into(),
+            expires_at: 0,
+        },
+        Error::RunAlreadyDone {
+            run_id: "r".into(),
+            state: "completed".into(),
         },
         Error::MerchantUidConflict {
             merchant_uid: "m".into(),

@@ -58,7 +58,7 @@ async fn dry_run_execute_pause_resume_and_report() {
         rate_per_sec: 50.0,
         ..Default::default()
     };
-    let plan = plan_csv_run(&env.store, "1월 일괄", csv, &opts).unwrap();
+    let plan = plan_csv_run(&env.store, &env.client, "1월 일괄", csv, &opts).await.unwrap();
     assert_eq!(plan.count, 5);
     assert_eq!(plan.total, 11_000 + 22_000 + 33_000 + 44_000 + 5_500);
     assert_eq!(plan.vat, 1_000 + 2_000 + 3_000 + 4_000 + 500);
@@ -147,9 +147,10 @@ async fn cancel_stops_before_sending_the_rest() {
     let opts = RunOptions {
         concurrency: 1,
         rate_per_sec: 20.0,
+        allow_repeats: true,
         ..Default::default()
     };
-    let plan = plan_csv_run(&env.store, "cancel", &csv, &opts).unwrap();
+    let plan = plan_csv_run(&env.store, &env.client, "cancel", &csv, &opts).await.unwrap();
     let control = RunControl::new();
     let c2 = control.clone();
     let cancel_at_3 = move |p: &RunProgress| {
@@ -196,9 +197,12 @@ async fn soak(n: usize, kills: usize, seed: u64) -> (usize, usize, usize) {
     let opts = RunOptions {
         concurrency: 8,
         rate_per_sec: 0.0,
+        allow_repeats: true,
         ..Default::default()
     };
-    let plan = plan_csv_run(&env.store, "soak", &csv, &opts).unwrap();
+    let plan = plan_csv_run(&env.store, &env.client, "soak", &csv, &opts)
+        .await
+        .unwrap();
     assert_eq!(plan.count as usize, n);
 
     // Faults: after each finished item, with probability 0.1 the next request to
