@@ -74,6 +74,9 @@ pub fn builder() -> Builder<tauri::Wry> {
         .typ::<crate::error::IpcError>()
         // The UI checks that each of these codes has a text in every language.
         .constant("ERROR_CODES", crate::error::all_codes())
+        // The profile form warns about any other address, and says why one was refused.
+        .constant("DEFAULT_BASE_URL", subdesk_profiles::DEFAULT_BASE_URL)
+        .constant("BASE_URL_RULES", subdesk_profiles::BASE_URL_RULES.to_vec())
 }
 
 /// Renders the bindings as they would be written to `ui/src/bindings.ts`.

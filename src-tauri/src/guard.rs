@@ -1,122 +1,184 @@
-//! The security boundary for IPC: every command is tagged here with what it does, and the
-//! invoke handler checks the active profile's role and the app lock in Rust before the
-//! command runs. A command missing from this table is refused, and a test compares the table
-//! with the command registry, so a new command cannot slip past the check.
+//! The security boundary for IPC: every command is tagged here with what it touches, and
+//! the invoke handler checks that in Rust before the command runs ([`admit`]). A command
+//! missing from this table is refused, and tests compare the table with the command
+//! registry, so a new command cannot slip past the check.
+//!
+//! What is checked is what the command will act on, never merely "the active profile":
+//! the session's own profile for commands on the session, the profile a command names for
+//! commands that take a profile id, and the app lock alone for admin commands (changing a
+//! live profile from the never-locked sandbox is still changing the live profile).
 
-use subdesk_profiles::{ActionKind, AppLock, Profile, authorize};
+use subdesk_profiles::ActionKind;
 
-use crate::error::{IpcError, codes};
+use crate::error::{IpcError, IpcResult, codes};
+use crate::state::AppState;
 
-/// Every IPC command and what it does.
-pub const COMMANDS: &[(&str, ActionKind)] = &[
+/// What a command touches, and so what is checked before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Touches {
+    /// No profile's data: the shell's preferences and what the lock screen needs (the
+    /// profile list, the lock's state, unlocking). Passes the lock, so a locked app can
+    /// always be unlocked.
+    Nothing,
+    /// The session's profile (its database and account), to do this kind of action.
+    Session(ActionKind),
+    /// The profile named by the command's `id` argument, to do this kind of action.
+    Named(ActionKind),
+    /// Profiles, their credentials and roles, or the lock itself: behind the app lock
+    /// whenever a passphrase is set, whatever profile is active.
+    Admin,
+}
+
+use ActionKind::{MoveMoney, Mutate, Read};
+use Touches::{Admin, Named, Nothing, Session};
+
+/// Every IPC command and what it touches.
+pub const COMMANDS: &[(&str, Touches)] = &[
     // The shell. Language and time zone are this machine's display preferences, not
-    // merchant data, so a read-only clerk may change them.
-    ("app_status", ActionKind::Read),
-    ("get_settings", ActionKind::Read),
-    ("set_language", ActionKind::Read),
-    ("set_time_zone", ActionKind::Read),
-    ("open_external", ActionKind::Read),
-    ("diagnostics", ActionKind::Read),
+    // merchant data: a read-only clerk, and the lock screen, may change them.
+    ("app_status", Nothing),
+    ("get_settings", Nothing),
+    ("set_language", Nothing),
+    ("set_time_zone", Nothing),
+    // Opens only documentation addresses (see links.rs).
+    ("open_external", Nothing),
+    // Profiles and the log's tail: the session's business.
+    ("diagnostics", Session(Read)),
     // The registry, read. Refreshing and verifying mirror PortOne into the local cache and
     // change nothing at PortOne, so finance staff may do them.
-    ("overview", ActionKind::Read),
+    ("overview", Session(Read)),
     // A backup copies the local database and changes nothing in it but its audit log.
-    ("list_backups", ActionKind::Read),
-    ("backup_now", ActionKind::Read),
-    ("list_customers", ActionKind::Read),
-    ("customer_tags", ActionKind::Read),
-    ("customer_detail", ActionKind::Read),
-    ("refresh_customer", ActionKind::Read),
-    ("list_payments", ActionKind::Read),
-    ("list_schedules", ActionKind::Read),
-    ("search", ActionKind::Read),
-    ("export_payments", ActionKind::Read),
-    ("key_form", ActionKind::Read),
-    ("new_customer_uid", ActionKind::Read),
-    ("verify_keys_now", ActionKind::Read),
-    ("plan_import", ActionKind::Read),
-    ("sandbox_test_cards", ActionKind::Read),
-    ("pg_channels", ActionKind::Read),
-    ("sync_now", ActionKind::Read),
-    ("stop_sync", ActionKind::Read),
+    ("list_backups", Session(Read)),
+    ("backup_now", Session(Read)),
+    ("list_customers", Session(Read)),
+    ("customer_tags", Session(Read)),
+    ("customer_detail", Session(Read)),
+    ("refresh_customer", Session(Read)),
+    ("list_payments", Session(Read)),
+    ("list_schedules", Session(Read)),
+    ("search", Session(Read)),
+    ("export_payments", Session(Read)),
+    ("key_form", Session(Read)),
+    ("new_customer_uid", Session(Read)),
+    ("verify_keys_now", Session(Read)),
+    ("plan_import", Session(Read)),
+    ("sandbox_test_cards", Session(Read)),
+    ("pg_channels", Session(Read)),
+    ("sync_now", Session(Read)),
+    ("stop_sync", Session(Read)),
     // The registry, changed.
-    ("set_customer_notes", ActionKind::Mutate),
-    ("set_customer_tags", ActionKind::Mutate),
-    ("issue_key", ActionKind::Mutate),
-    ("delete_key", ActionKind::Mutate),
-    ("apply_import", ActionKind::Mutate),
-    // Money.
-    ("charge_now", ActionKind::MoveMoney),
-    ("issue_key_with_charge", ActionKind::MoveMoney),
-    ("refund_payment", ActionKind::MoveMoney),
-    ("payment_detail", ActionKind::Read),
-    ("journal", ActionKind::Read),
-    // Reconciling only looks requests up and records what happened; it sends no money.
-    ("reconcile_now", ActionKind::Read),
-    // Profiles and the lock. Switching is a read of the target profile (the lock decides
-    // whether a live profile may be opened); changing profiles or the lock is a mutation.
-    ("list_profiles", ActionKind::Read),
-    ("switch_profile", ActionKind::Read),
+    ("set_customer_notes", Session(Mutate)),
+    ("set_customer_tags", Session(Mutate)),
+    ("issue_key", Session(Mutate)),
+    ("delete_key", Session(Mutate)),
+    ("apply_import", Session(Mutate)),
     // Replacing the local database (from a backup or empty) changes the registry.
-    ("recover_database", ActionKind::Mutate),
-    ("credential_status", ActionKind::Read),
-    ("test_connection", ActionKind::Read),
-    ("add_profile", ActionKind::Mutate),
-    ("update_profile", ActionKind::Mutate),
-    ("remove_profile", ActionKind::Mutate),
-    ("save_credentials", ActionKind::Mutate),
-    ("lock_status", ActionKind::Read),
-    ("unlock_app", ActionKind::Read),
-    ("lock_app", ActionKind::Read),
-    ("set_passphrase", ActionKind::Mutate),
-    ("clear_passphrase", ActionKind::Mutate),
-    ("set_lock_settings", ActionKind::Mutate),
+    ("recover_database", Session(Mutate)),
+    // Money.
+    ("charge_now", Session(MoveMoney)),
+    ("issue_key_with_charge", Session(MoveMoney)),
+    ("refund_payment", Session(MoveMoney)),
+    ("payment_detail", Session(Read)),
+    ("journal", Session(Read)),
+    // Reconciling only looks requests up and records what happened; it sends no money.
+    ("reconcile_now", Session(Read)),
+    // Profiles. The list is what the lock screen offers (the sandbox is always open).
+    ("list_profiles", Nothing),
+    // Switching opens the named profile: a read of it (the lock guards live profiles).
+    ("switch_profile", Named(Read)),
+    ("credential_status", Named(Read)),
+    // Sends the named profile's secret to its address.
+    ("test_connection", Named(Read)),
+    ("add_profile", Admin),
+    ("update_profile", Admin),
+    ("remove_profile", Admin),
+    ("save_credentials", Admin),
+    // The lock. Its state and unlocking are the lock screen; locking is always allowed.
+    ("lock_status", Nothing),
+    ("unlock_app", Nothing),
+    ("lock_app", Nothing),
+    ("set_passphrase", Admin),
+    ("clear_passphrase", Admin),
+    ("set_lock_settings", Admin),
 ];
 
-pub fn action_of(command: &str) -> Option<ActionKind> {
+/// What `command` touches, if it is registered.
+pub fn touches(command: &str) -> Option<Touches> {
     COMMANDS
         .iter()
         .find(|(name, _)| *name == command)
-        .map(|(_, kind)| *kind)
+        .map(|(_, touches)| *touches)
 }
 
-/// May `command` run now on `profile`? Unknown commands are refused.
-pub fn check(command: &str, profile: &Profile, lock: &AppLock) -> Result<(), IpcError> {
-    let Some(kind) = action_of(command) else {
+/// May `command`, called with `args` (its JSON arguments), run now? Unknown commands are
+/// refused. First the session follows profiles.json and lock.json (another process may
+/// have switched the active profile or changed the lock), so the command is checked
+/// against, and runs on, the profile the files name.
+pub fn admit(state: &AppState, command: &str, args: &serde_json::Value) -> IpcResult<()> {
+    let Some(touches) = touches(command) else {
         return Err(IpcError::new(
             codes::COMMAND_NOT_ALLOWED,
             format!("the command {command:?} is not in Subdesk's registry"),
         ));
     };
-    authorize(profile, kind, lock).map_err(IpcError::from)
+    let refreshed = state.refresh();
+    match touches {
+        // The lock screen and the shell work even when the files cannot be read (the
+        // status then says why).
+        Nothing => Ok(()),
+        Session(kind) => {
+            refreshed?;
+            state.authorize(&state.session_profile()?, kind)
+        }
+        Named(kind) => {
+            refreshed?;
+            let id = args
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| {
+                    IpcError::new(
+                        codes::COMMAND_NOT_ALLOWED,
+                        format!("{command} names no profile"),
+                    )
+                })?;
+            state.authorize(&state.profiles.get(id)?, kind)
+        }
+        Admin => {
+            refreshed?;
+            state.admin(None).map(|_| ())
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use subdesk_profiles::Mode;
 
-    fn registry_commands() -> Vec<String> {
-        // The names the generated bindings invoke: the command registry itself.
+    /// Each registered command with its parameter names, from the generated bindings
+    /// (the registry itself): `updateProfile: (id: string, input: ProfileInput) =>
+    /// __TAURI_INVOKE<Profile>("update_profile", { id, input })`.
+    fn registry() -> Vec<(String, Vec<String>)> {
         let bindings = crate::bindings::render().expect("render bindings");
         bindings
-            .split("__TAURI_INVOKE<")
-            .skip(1)
-            .filter_map(|chunk| chunk.split("(\"").nth(1))
-            .filter_map(|rest| rest.split('"').next())
-            .map(str::to_owned)
+            .lines()
+            .filter(|l| l.contains("__TAURI_INVOKE<"))
+            .filter_map(|line| {
+                let name = line.split("(\"").nth(1)?.split('"').next()?.to_owned();
+                let params = line.split(": (").nth(1)?.split(')').next()?;
+                let params = params
+                    .split(", ")
+                    .filter_map(|p| p.split(':').next())
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                Some((name, params))
+            })
             .collect()
-    }
-
-    fn profile(read_only: bool) -> Profile {
-        let mut p = Profile::sandbox(0);
-        p.read_only = read_only;
-        p
     }
 
     #[test]
     fn every_registered_command_is_tagged_and_nothing_else_is() {
-        let mut registered = registry_commands();
+        let mut registered: Vec<String> = registry().into_iter().map(|(n, _)| n).collect();
         registered.sort();
         let mut tagged: Vec<String> = COMMANDS.iter().map(|(n, _)| (*n).to_owned()).collect();
         tagged.sort();
@@ -124,45 +186,61 @@ mod tests {
         assert_eq!(registered, tagged);
     }
 
+    /// A command that takes a profile id touches that profile: it is checked against it
+    /// (or is an admin command), never against the session's.
     #[test]
-    fn read_only_refuses_every_mutating_command_and_allows_every_read() {
-        let lock = AppLock::disabled();
-        let finance = profile(true);
-        let mut refused = 0;
-        for command in registry_commands() {
-            let kind = action_of(&command).expect("tagged");
-            let result = check(&command, &finance, &lock);
-            if kind == ActionKind::Read {
-                assert!(result.is_ok(), "{command} should be allowed: {result:?}");
-            } else {
-                let err = result.expect_err(&command);
-                assert_eq!(err.code, "read_only", "{command}");
-                refused += 1;
+    fn every_command_naming_a_profile_is_checked_against_it() {
+        let registry = registry();
+        let mut named = 0;
+        for (command, params) in &registry {
+            let takes_id = params.iter().any(|p| p == "id");
+            match touches(command) {
+                Some(Named(_)) => {
+                    assert!(takes_id, "{command} is Named but takes no `id`");
+                    named += 1;
+                }
+                Some(Admin) => {}
+                other => assert!(!takes_id, "{command} takes a profile id but is {other:?}"),
             }
-            assert!(check(&command, &profile(false), &lock).is_ok(), "{command}");
         }
-        assert!(refused >= 10, "only {refused} mutating commands");
+        assert!(named >= 3, "{registry:?}");
     }
 
+    /// What passes a locked app is short and named here, so adding to it is a visible
+    /// decision: the lock screen's needs and the shell's preferences.
     #[test]
-    fn unknown_commands_are_refused() {
-        let err =
-            check("drop_everything", &profile(false), &AppLock::disabled()).expect_err("refused");
-        assert_eq!(err.code, codes::COMMAND_NOT_ALLOWED);
-    }
-
-    #[test]
-    fn a_locked_app_guards_a_live_profile() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut lock = AppLock::open(dir.path()).expect("lock");
-        lock.set_passphrase(&"correct horse".to_owned().into(), None)
-            .expect("set");
-        lock.lock().expect("lock");
-        let mut live = profile(false);
-        live.mode = Mode::Live;
-        let err = check("issue_key", &live, &lock).expect_err("locked");
-        assert_eq!(err.code, "app_locked");
-        // The sandbox is never behind the lock.
-        assert!(check("issue_key", &profile(false), &lock).is_ok());
+    fn only_the_lock_screen_and_preferences_pass_the_lock_unchecked() {
+        let mut nothing: Vec<&str> = COMMANDS
+            .iter()
+            .filter(|(_, t)| *t == Nothing)
+            .map(|(n, _)| *n)
+            .collect();
+        nothing.sort_unstable();
+        assert_eq!(
+            nothing,
+            [
+                "app_status",
+                "get_settings",
+                "list_profiles",
+                "lock_app",
+                "lock_status",
+                "open_external",
+                "set_language",
+                "set_time_zone",
+                "unlock_app",
+            ]
+        );
+        // Everything that changes a profile, its keys or the lock is admin.
+        for command in [
+            "add_profile",
+            "update_profile",
+            "remove_profile",
+            "save_credentials",
+            "set_passphrase",
+            "clear_passphrase",
+            "set_lock_settings",
+        ] {
+            assert_eq!(touches(command), Some(Admin), "{command}");
+        }
     }
 }

@@ -13,21 +13,19 @@ pub mod state;
 
 use tauri::{Manager, RunEvent};
 
-/// Wraps the command handler with the role and lock check of [`guard`]: nothing reaches a
-/// command that the active profile's role or the app lock does not allow.
+/// Wraps the command handler with [`guard::admit`]: nothing reaches a command that the
+/// role and lock of what it touches do not allow.
 fn guarded(
     inner: impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static,
 ) -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
     move |invoke| {
         let command = invoke.message.command().to_owned();
+        let args = match invoke.message.payload() {
+            tauri::ipc::InvokeBody::Json(v) => v.clone(),
+            tauri::ipc::InvokeBody::Raw(_) => serde_json::Value::Null,
+        };
         let verdict = match invoke.message.webview().try_state::<state::AppState>() {
-            Some(state) => match (state.active_profile(), state.lock.lock()) {
-                (Ok(profile), Ok(lock)) => guard::check(&command, &profile, &lock),
-                (Err(e), _) => Err(e),
-                (_, Err(_)) => Err(error::IpcError::internal(
-                    "the app lock's state is unavailable",
-                )),
-            },
+            Some(state) => guard::admit(&state, &command, &args),
             None => Err(error::IpcError::internal("the app is still starting")),
         };
         match verdict {
@@ -44,6 +42,15 @@ fn guarded(
 pub fn run() {
     let specta = bindings::builder();
     let app = tauri::Builder::default()
+        // First, before anything opens a database: a second launch hands over to the
+        // window already open (and exits) instead of opening the same files twice.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.webview_windows().values().next() {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(guarded(specta.invoke_handler()))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use secrecy::ExposeSecret;
 use subdesk_billing::{OpenOptions, ReconcileReport, Recovery, Store};
 use subdesk_iamport::{Client, Config, SecretString, Tier};
-use subdesk_profiles::{Credentials, Mode, Profile};
+use subdesk_profiles::{Credentials, Mode, Profile, api_address};
 
 use crate::error::{IpcError, IpcResult, codes};
 use crate::state::AppState;
@@ -86,17 +86,17 @@ impl Session {
     }
 }
 
-/// The API address a profile talks to: the running sandbox's for the sandbox profile.
+/// The API address a profile talks to, by the one rule (`subdesk_profiles::api_address`):
+/// the running sandbox's, on loopback only, for the sandbox profile; the stored address,
+/// checked again, for test and live profiles.
 pub fn base_url(profile: &Profile, state: &AppState) -> IpcResult<String> {
-    match profile.mode {
-        Mode::Sandbox => state.sandbox_url.clone().ok_or_else(|| {
-            IpcError::new(
-                codes::SANDBOX_UNAVAILABLE,
-                "the built-in sandbox is not running",
-            )
-        }),
-        Mode::Test | Mode::Live => Ok(profile.base_url.clone()),
+    if profile.mode == Mode::Sandbox && state.sandbox_url.is_none() {
+        return Err(IpcError::new(
+            codes::SANDBOX_UNAVAILABLE,
+            "the built-in sandbox is not running",
+        ));
     }
+    Ok(api_address(profile, state.sandbox_url.as_deref())?)
 }
 
 /// The profile's credentials: the sandbox's public defaults, or the keyring's entry.

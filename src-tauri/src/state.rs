@@ -3,9 +3,12 @@
 //! profile's session.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use subdesk_profiles::{AppLock, CredentialStore, Profile, ProfileStore};
+use subdesk_profiles::{
+    ActionKind, Admin, AppLock, CredentialStore, Profile, ProfileStore, SecretString, authorize,
+    authorize_admin,
+};
 use subdesk_sandbox::{Sandbox, SandboxConfig};
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -52,31 +55,144 @@ pub struct AppState {
     pub lock: Mutex<AppLock>,
     /// The stop switch of the sync in progress, if one runs.
     pub sync_cancel: Mutex<Option<subdesk_billing::sync::CancelToken>>,
-    /// The active profile's database and client, or why it could not be opened (a corrupt
-    /// database, missing credentials, a locked keyring): the UI shows that instead.
-    session: RwLock<Result<Arc<Session>, IpcError>>,
+    /// The profile commands act on, and its database and client, or why they could not be
+    /// opened (the app lock, a corrupt database, missing credentials, a locked keyring):
+    /// the UI shows that instead.
+    current: RwLock<Current>,
     _log_guard: Option<LogGuard>,
 }
 
+/// The code of `subdesk_profiles::Error::AppLocked`: a session closed by the lock.
+const APP_LOCKED: &str = "app_locked";
+
+/// The session's profile and the session itself. The profile is kept even when the
+/// session could not be opened, because it is what the guard checks commands against.
+struct Current {
+    profile: Profile,
+    session: Result<Arc<Session>, IpcError>,
+}
+
 impl AppState {
-    /// The active profile's session, or the error that keeps it closed.
+    /// The app's state over a data folder, with no profile open yet: what [`init`] builds
+    /// before opening the active profile, and what tests build without a window.
+    pub fn new(
+        paths: Paths,
+        redactor: Redactor,
+        sandbox: Option<Sandbox>,
+        credentials: CredentialStore,
+    ) -> IpcResult<Self> {
+        std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
+            IpcError::internal(format!("cannot create {}: {e}", paths.data_dir.display()))
+        })?;
+        let profiles = ProfileStore::open(&paths.data_dir)?;
+        let lock = AppLock::open(&paths.data_dir)?;
+        let profile = profiles.active()?;
+        Ok(AppState {
+            sandbox_url: sandbox.as_ref().map(Sandbox::base_url),
+            sandbox: Mutex::new(sandbox),
+            paths,
+            redactor,
+            profiles,
+            credentials,
+            lock: Mutex::new(lock),
+            sync_cancel: Mutex::new(None),
+            current: RwLock::new(Current {
+                profile,
+                session: Err(IpcError::new(codes::NO_SESSION, "no profile is open")),
+            }),
+            _log_guard: None,
+        })
+    }
+
+    /// The session, or the error that keeps it closed, without a role or lock check: for
+    /// showing why it is closed. Commands that use the session take it from
+    /// [`AppState::session_for`], which checks the very session they will use.
     pub fn session(&self) -> IpcResult<Arc<Session>> {
-        match self.session.read() {
-            Ok(guard) => guard.clone(),
+        match self.current.read() {
+            Ok(current) => current.session.clone(),
             Err(_) => Err(IpcError::internal("session lock poisoned")),
         }
     }
 
-    /// The active profile as the profiles file has it.
+    /// The session, if its profile's role and the app lock allow `kind` on it now.
+    ///
+    /// The guard checked the session before the command started; this checks again on
+    /// the session the command actually gets, so a profile switch that lands in between
+    /// cannot hand a command a session it was not checked against.
+    pub fn session_for(&self, kind: ActionKind) -> IpcResult<Arc<Session>> {
+        let session = self.session()?;
+        self.authorize(&session.profile, kind)?;
+        Ok(session)
+    }
+
+    /// The profile commands act on: the session's, open or not.
+    pub fn session_profile(&self) -> IpcResult<Profile> {
+        match self.current.read() {
+            Ok(current) => Ok(current.profile.clone()),
+            Err(_) => Err(IpcError::internal("session lock poisoned")),
+        }
+    }
+
+    /// The active profile as the profiles file has it (the CLI may have changed it;
+    /// [`AppState::refresh`] makes the session follow).
     pub fn active_profile(&self) -> IpcResult<Profile> {
         Ok(self.profiles.active()?)
     }
 
+    /// The app lock, for a moment. Never held while a session opens.
+    pub fn lock(&self) -> IpcResult<MutexGuard<'_, AppLock>> {
+        self.lock
+            .lock()
+            .map_err(|_| IpcError::internal("the app lock's state is unavailable"))
+    }
+
+    /// May `kind` run on `profile` now? The one rule (`subdesk_profiles::authorize`).
+    pub fn authorize(&self, profile: &Profile, kind: ActionKind) -> IpcResult<()> {
+        Ok(authorize(profile, kind, &*self.lock()?)?)
+    }
+
+    /// May profiles, credentials, roles or the lock change now? `passphrase`, when the
+    /// user typed it with the change, is checked (lifting a read-only role needs it).
+    pub fn admin(&self, passphrase: Option<&SecretString>) -> IpcResult<Admin> {
+        Ok(authorize_admin(&*self.lock()?, passphrase)?)
+    }
+
+    /// Makes the session follow the files before a command runs: lock.json (the CLI may
+    /// have set or changed the passphrase) and profiles.json's active profile (the CLI's
+    /// `profile use`, or an edit of the active profile). Opens the new active profile, or
+    /// closes the session if the lock now guards it, or opens it once the app is unlocked.
+    /// Cheap when nothing changed: two small files read.
+    pub fn refresh(&self) -> IpcResult<()> {
+        self.lock()?.reload()?;
+        let active = self.active_profile()?;
+        let allowed = self.authorize(&active, ActionKind::Read).is_ok();
+        let (same_profile, closed_by_lock) = {
+            let current = self
+                .current
+                .read()
+                .map_err(|_| IpcError::internal("session lock poisoned"))?;
+            let closed_by_lock = matches!(&current.session, Err(e) if e.code == APP_LOCKED);
+            (current.profile == active, closed_by_lock)
+        };
+        if !same_profile || allowed == closed_by_lock {
+            if !same_profile {
+                tracing::info!(profile = %active.id, "profiles.json changed: opening the active profile");
+            }
+            let _ = self.open_session(&active);
+        }
+        Ok(())
+    }
+
     /// Opens `profile` and makes it the working session, replacing the previous one, and
     /// starts reconciling its journal in the background: requests whose answers were lost
-    /// before the app last stopped are settled before any new money moves.
+    /// before the app last stopped are settled before any new money moves. A profile the
+    /// lock guards stays closed (its database and keys unread) until the app is unlocked.
     pub fn open_session(&self, profile: &Profile) -> IpcResult<Arc<Session>> {
-        self.install_session(profile, Session::open(profile, self))
+        let opened = match self.authorize(profile, ActionKind::Read) {
+            Ok(()) => Session::open(profile, self),
+            Err(e) => Err(e),
+        };
+        self.install_session(profile, opened)
     }
 
     /// Opens `profile` after replacing its damaged database as `how` says.
@@ -102,10 +218,13 @@ impl AppState {
             });
         }
         if let Err(e) = &opened {
-            tracing::error!(profile = %profile.id, code = %e.code, error = %e.message, "profile could not be opened");
+            tracing::warn!(profile = %profile.id, code = %e.code, error = %e.message, "profile not opened");
         }
-        if let Ok(mut guard) = self.session.write() {
-            *guard = opened.clone();
+        if let Ok(mut current) = self.current.write() {
+            *current = Current {
+                profile: profile.clone(),
+                session: opened.clone(),
+            };
         }
         opened
     }
@@ -143,39 +262,23 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
     let log_guard = crate::logging::init(&paths.log_dir, redactor.clone());
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Subdesk starting");
 
-    std::fs::create_dir_all(&paths.data_dir).map_err(|e| {
-        IpcError::internal(format!("cannot create {}: {e}", paths.data_dir.display()))
-    })?;
-    let profiles = ProfileStore::open(&paths.data_dir)?;
-    let lock = AppLock::open(&paths.data_dir)?;
-
-    let (sandbox, sandbox_url) = match start_sandbox(&paths) {
+    let sandbox = match start_sandbox(&paths) {
         Ok(sandbox) => {
-            let url = sandbox.base_url();
-            tracing::info!(%url, "sandbox listening");
-            (Some(sandbox), Some(url))
+            tracing::info!(url = %sandbox.base_url(), "sandbox listening");
+            Some(sandbox)
         }
         Err(e) => {
             // The app still opens: real profiles do not need the sandbox, and the status bar
             // says the sandbox is unavailable.
             tracing::error!(error = %e, "sandbox failed to start");
-            (None, None)
+            None
         }
     };
 
-    let state = AppState {
-        paths,
-        redactor,
-        sandbox: Mutex::new(sandbox),
-        sandbox_url,
-        profiles,
-        credentials: CredentialStore::new(),
-        lock: Mutex::new(lock),
-        sync_cancel: Mutex::new(None),
-        session: RwLock::new(Err(IpcError::new(codes::NO_SESSION, "no profile is open"))),
-        _log_guard: log_guard,
-    };
-    // A failure here is kept in the state and shown by the UI; the app still opens.
+    let mut state = AppState::new(paths, redactor, sandbox, CredentialStore::new())?;
+    state._log_guard = log_guard;
+    // A failure here (the lock, a damaged database) is kept in the state and shown by the
+    // UI; the app still opens.
     if let Ok(profile) = state.active_profile() {
         let _ = state.open_session(&profile);
     }

@@ -103,34 +103,58 @@ export const commands = {
 	 */
 	switchProfile: (id: string) => __TAURI_INVOKE<Profile>("switch_profile", { id }),
 	/**
-	 *  Gets the active profile past a database that cannot be opened: its latest backup, or
-	 *  an empty database (keys come back by import, payments by sync). The damaged file is
+	 *  Gets the session's profile past a database that cannot be opened: its latest backup,
+	 *  or an empty database (keys come back by import, payments by sync). The damaged file is
 	 *  kept beside the new one; the new database's audit log records the recovery.
 	 */
 	recoverDatabase: (how: Recovery) => __TAURI_INVOKE<null>("recover_database", { how }),
-	/**  Adds a test or live profile; its credentials, when given, go straight to the keyring. */
-	addProfile: (input: ProfileInput, impKey: string | null, impSecret: string | null) => __TAURI_INVOKE<Profile>("add_profile", { input, impKey, impSecret }),
-	updateProfile: (id: string, input: ProfileInput) => __TAURI_INVOKE<Profile>("update_profile", { id, input }),
 	/**
-	 *  Removes a profile, its keyring entries and nothing else: its database folder stays on
-	 *  disk so that records are never lost by a click (the README says how to delete it).
+	 *  Adds a test or live profile (an admin action); its credentials, when given, go
+	 *  straight to the keyring.
+	 */
+	addProfile: (input: ProfileInput, impKey: string | null, impSecret: string | null) => __TAURI_INVOKE<Profile>("add_profile", { input, impKey, impSecret }),
+	/**
+	 *  Edits a profile (an admin action). Lifting its read-only role needs `passphrase`,
+	 *  typed with the change.
+	 */
+	updateProfile: (id: string, input: ProfileInput, passphrase: string | null) => __TAURI_INVOKE<Profile>("update_profile", { id, input, passphrase }),
+	/**
+	 *  Removes a profile, its keyring entries and nothing else (an admin action): its
+	 *  database folder stays on disk so that records are never lost by a click (the README
+	 *  says how to delete it).
 	 */
 	removeProfile: (id: string) => __TAURI_INVOKE<null>("remove_profile", { id }),
-	/**  Replaces a profile's credentials in the keyring. */
+	/**  Replaces a profile's credentials in the keyring (an admin action). */
 	saveCredentials: (id: string, impKey: string, impSecret: string) => __TAURI_INVOKE<CredentialStatus>("save_credentials", { id, impKey, impSecret }),
 	credentialStatus: (id: string) => __TAURI_INVOKE<CredentialStatus>("credential_status", { id }),
-	/**  Gets a token and lists the account's PG channels, or says exactly why it failed. */
+	/**
+	 *  Gets a token and lists the account's PG channels, or says exactly why it failed. The
+	 *  address is checked again here (`subdesk_profiles::api_address`), as a session's is.
+	 */
 	testConnection: (id: string) => __TAURI_INVOKE<ConnectionReport>("test_connection", { id }),
+	/**  The lock's state: the lock screen asks it, so it passes the lock. */
 	lockStatus: () => __TAURI_INVOKE<LockStatus>("lock_status"),
+	/**  Unlocks the app and opens the active profile if the lock kept it closed. */
 	unlockApp: (passphrase: string) => __TAURI_INVOKE<LockStatus>("unlock_app", { passphrase }),
+	/**  Locks the app; a session the lock now guards is closed. */
 	lockApp: () => __TAURI_INVOKE<LockStatus>("lock_app"),
+	/**  Sets or changes the passphrase (an admin action; changing needs the current one). */
 	setPassphrase: (passphrase: string, current: string | null) => __TAURI_INVOKE<LockStatus>("set_passphrase", { passphrase, current }),
+	/**
+	 *  Removes the passphrase (an admin action, with it typed). Refused while a profile is
+	 *  read-only: the role would protect nothing.
+	 */
 	clearPassphrase: (current: string) => __TAURI_INVOKE<LockStatus>("clear_passphrase", { current }),
+	/**  Changes what the lock guards (an admin action). */
 	setLockSettings: (settings: LockSettings) => __TAURI_INVOKE<LockStatus>("set_lock_settings", { settings }),
 };
 
 /* Constants */
-export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","already_charged","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
+export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
+
+export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
+
+export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -230,12 +254,19 @@ export type ChargeResult = {
 	amount: number,
 	imp_uid: string | null,
 	fail_reason: string | null,
+	/**  The outcome of an earlier request for the same intent: nothing was sent now. */
+	replayed: boolean,
 };
 
 /**  How a charge ended, as far as we know. */
 export type ChargeStatus = "paid" | "declined" | 
 /**  No answer yet: shown as "확인 중 / checking" until reconciliation decides. */
-"unknown";
+"unknown" | 
+/**
+ *  i'mport holds a payment under this order id that is not ours (another
+ *  customer, amount or time): neither paid nor failed until a person decides.
+ */
+"conflict";
 
 /**  What a successful test found. */
 export type ConnectionReport = {
@@ -456,6 +487,14 @@ export type JournalEntry = {
 	sent_at: number | null,
 	updated_at: number,
 	resolved_at: number | null,
+	/**
+	 *  Whether whoever asked was given the outcome. False while they were told
+	 *  "checking": their next request for the same customer (or payment) is answered
+	 *  with this outcome first.
+	 */
+	seen: boolean,
+	/**  Conflicts: what i'mport holds under our order id, as JSON text. */
+	conflict: string | null,
 };
 
 /**  What a journal row does. */
@@ -475,7 +514,7 @@ export type JournalOp =
 
 /**  Filters of `journal_list`; newest first. */
 export type JournalQuery = {
-	/**  Only rows whose outcome is not known yet. */
+	/**  Only rows that need attention: outcome not known yet, or a conflict. */
 	open_only?: boolean,
 	customer_uid?: string | null,
 	merchant_uid?: string | null,
@@ -486,7 +525,9 @@ export type JournalQuery = {
 };
 
 /**  Where a journal row stands. */
-export type JournalState = "pending" | "sent" | "succeeded" | "declined" | "rejected" | "unknown" | "resolved";
+export type JournalState = "pending" | "sent" | "succeeded" | "declined" | "rejected" | "unknown" | "resolved" | 
+/**  A payment (refund, schedule) exists under our order id but is not ours. */
+"conflict";
 
 /**  A configured PG channel that can issue keys over REST. */
 export type KeyChannel = {
@@ -696,6 +737,8 @@ export type ProfileEntry = {
 	profile: Profile,
 	credentials: CredentialStatus,
 	active: boolean,
+	/**  Its API address is not i'mport's: the UI warns, since the secret goes there. */
+	custom_address: boolean,
 };
 
 /**
@@ -774,6 +817,8 @@ export type RefundResult = {
 	checksum: number,
 	/**  Refundable balance after the refund, when known. */
 	remaining: number | null,
+	/**  The outcome of an earlier request for the same refund: nothing was sent now. */
+	replayed: boolean,
 };
 
 /**  How a refund ended, as far as we know. */

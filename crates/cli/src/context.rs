@@ -7,8 +7,8 @@ use secrecy::ExposeSecret;
 use subdesk_billing::{OpenOptions, Store};
 use subdesk_iamport::{Client, Config, SecretString, Tier};
 use subdesk_profiles::{
-    ActionKind, AppLock, CredentialStore, Credentials, KEYRING_SERVICE, Mode, Profile,
-    ProfileStore, authorize,
+    ActionKind, Admin, AppLock, CredentialStore, Credentials, KEYRING_SERVICE, Mode, Profile,
+    ProfileStore, authorize, authorize_admin,
 };
 
 use crate::args::Global;
@@ -96,8 +96,24 @@ impl Ctx {
     /// can be lifted by typing the passphrase, only when asked (`--unlock`) and only on a
     /// terminal: a scheduler must not hang on a prompt.
     pub fn authorize(&mut self, profile: &Profile, kind: ActionKind) -> CliResult<()> {
-        match authorize(profile, kind, &self.lock) {
-            Ok(()) => Ok(()),
+        self.unlocking(|lock| authorize(profile, kind, lock))
+    }
+
+    /// The app's admin check (`subdesk_profiles::authorize_admin`): adding or removing a
+    /// profile or its keys needs an unlocked app whenever a passphrase is set, whatever
+    /// profile is chosen. Unlocked by `--unlock` as [`Ctx::authorize`] is.
+    pub fn admin(&mut self) -> CliResult<Admin> {
+        self.unlocking(|lock| authorize_admin(lock, None))
+    }
+
+    /// Runs a lock check; if the lock refuses and `--unlock` was given on a terminal, asks
+    /// for the passphrase, unlocks and checks again.
+    fn unlocking<T>(
+        &mut self,
+        check: impl Fn(&AppLock) -> subdesk_profiles::Result<T>,
+    ) -> CliResult<T> {
+        match check(&self.lock) {
+            Ok(v) => Ok(v),
             Err(subdesk_profiles::Error::AppLocked { what }) => {
                 if !self.global.unlock {
                     return Err(CliError::refused(
@@ -119,7 +135,7 @@ impl Ctx {
                     .map_err(|e| CliError::io("reading the passphrase", e))?;
                 let pass = SecretString::from(pass);
                 self.lock.unlock(&pass)?;
-                authorize(profile, kind, &self.lock).map_err(Into::into)
+                check(&self.lock).map_err(Into::into)
             }
             Err(e) => Err(e.into()),
         }
@@ -146,30 +162,33 @@ impl Ctx {
         })
     }
 
-    /// The API address: the running sandbox's for the sandbox profile.
+    /// The running sandbox's address (`--sandbox-url`), if one was given.
+    pub fn sandbox_url(&self) -> Option<&str> {
+        self.global
+            .sandbox_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+    }
+
+    /// The API address, by the app's rule (`subdesk_profiles::api_address`): the running
+    /// sandbox's, on this computer only, for the sandbox profile; the stored one, checked
+    /// again, for test and live profiles.
     pub fn base_url(&self, profile: &Profile) -> CliResult<String> {
-        match profile.mode {
-            Mode::Sandbox => {
-                let url = self
-                    .global
-                    .sandbox_url
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|u| !u.is_empty())
-                    .ok_or_else(|| {
-                        CliError::bad_input(
-                            "sandbox_url_missing",
-                            "the sandbox profile needs a running sandbox: start one with `subdesk-cli sandbox` \
-                             and pass its address with --sandbox-url URL or SUBDESK_SANDBOX_URL",
-                        )
-                    })?;
-                // Same rule as a profile's address: https, or http to this computer.
-                subdesk_profiles::validate_base_url(Mode::Live, Some(url)).map_err(|e| {
-                    CliError::bad_input("invalid_sandbox_url", format!("--sandbox-url: {e}"))
-                })
-            }
-            Mode::Test | Mode::Live => Ok(profile.base_url.clone()),
+        if profile.mode == Mode::Sandbox && self.sandbox_url().is_none() {
+            return Err(CliError::bad_input(
+                "sandbox_url_missing",
+                "the sandbox profile needs a running sandbox: start one with `subdesk-cli sandbox` \
+                 and pass its address with --sandbox-url URL or SUBDESK_SANDBOX_URL",
+            ));
         }
+        subdesk_profiles::api_address(profile, self.sandbox_url()).map_err(|e| {
+            if profile.mode == Mode::Sandbox {
+                CliError::bad_input("invalid_sandbox_url", format!("--sandbox-url: {e}"))
+            } else {
+                e.into()
+            }
+        })
     }
 
     /// The profile's credentials: the sandbox's public ones, or the keyring's. The keyring

@@ -135,7 +135,11 @@ impl From<subdesk_profiles::Error> for CliError {
     fn from(e: subdesk_profiles::Error) -> Self {
         use subdesk_profiles::Error as P;
         let exit = match &e {
-            P::ReadOnly { .. } | P::AppLocked { .. } | P::WrongPassphrase => Exit::Refused,
+            P::ReadOnly { .. }
+            | P::AppLocked { .. }
+            | P::WrongPassphrase
+            | P::ReadOnlyNeedsLock { .. }
+            | P::PassphraseRequired { .. } => Exit::Refused,
             P::InvalidName { .. }
             | P::DuplicateName { .. }
             | P::InvalidBaseUrl { .. }

@@ -8,7 +8,7 @@ use subdesk_iamport as iamport;
 
 use crate::credentials::Credentials;
 use crate::error::{ConnectionFailure, Error, Result};
-use crate::profile::{self, Mode};
+use crate::profile::{self, Profile};
 
 /// One configured PG channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -50,18 +50,19 @@ impl ConnectionReport {
     }
 }
 
-/// Gets a token with `creds` and lists the PG channels.
+/// Gets a token with the profile's `creds` and lists the PG channels.
 ///
-/// `base_url` must be https, or http to a loopback host (the sandbox): the same rule
-/// as a profile's address. No retries, short timeouts: the user is waiting, and a
-/// flaky connection should show as one.
+/// The address is the profile's, checked by [`profile::api_address`] as a session's is:
+/// the sandbox profile only on loopback (`sandbox_url`, the running sandbox), test and
+/// live profiles at their stored address. No retries, short timeouts: the user is
+/// waiting, and a flaky connection should show as one.
 pub async fn test_connection(
-    base_url: &str,
+    profile: &Profile,
+    sandbox_url: Option<&str>,
     creds: &Credentials,
-    tier: Option<&str>,
 ) -> Result<ConnectionReport> {
-    let base_url = profile::validate_base_url(Mode::Live, Some(base_url))?;
-    let tier = profile::validate_tier(tier)?;
+    let base_url = profile::api_address(profile, sandbox_url)?;
+    let tier = profile::validate_tier(profile.tier.as_deref())?;
     let mut config = iamport::Config::new(creds.imp_key.clone(), creds.imp_secret.clone())
         .base_url(&base_url)
         .map_err(connection_error)?

@@ -15,6 +15,7 @@ use serde::Serialize;
 use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
+use crate::guard::Admin;
 use crate::profile::Profile;
 
 /// The keyring service name shared by the app and the CLI.
@@ -136,8 +137,9 @@ impl CredentialStore {
         self.entry("availability-check").map(|_| ())
     }
 
-    /// Stores (replacing) a profile's credentials. The sandbox's are fixed.
-    pub fn save(&self, profile: &Profile, creds: &Credentials) -> Result<()> {
+    /// Stores (replacing) a profile's credentials. The sandbox's are fixed. An admin
+    /// action ([`crate::authorize_admin`]): new keys for a profile redirect its money.
+    pub fn save(&self, profile: &Profile, creds: &Credentials, _admin: &Admin) -> Result<()> {
         if profile.is_sandbox() {
             return Err(Error::SandboxProtected {
                 what: "uses the sandbox's public credentials; there is nothing to save",
@@ -194,7 +196,8 @@ impl CredentialStore {
     }
 
     /// Deletes a profile's credentials; fine if there were none. The sandbox has none.
-    pub fn delete(&self, profile: &Profile) -> Result<()> {
+    /// An admin action, like saving them.
+    pub fn delete(&self, profile: &Profile, _admin: &Admin) -> Result<()> {
         if profile.is_sandbox() {
             return Ok(());
         }

@@ -33,6 +33,8 @@ pub const ALL_CODES: &[&str] = &[
     "lock_not_set",
     "wrong_passphrase",
     "read_only",
+    "read_only_needs_lock",
+    "passphrase_required",
     "app_locked",
     "unauthorized",
     "unreachable",
@@ -68,7 +70,9 @@ pub enum Error {
     /// The base URL is not an acceptable API address for this mode.
     #[error("invalid base URL: {reason}")]
     InvalidBaseUrl {
-        /// Which rule it broke.
+        /// Which rule it broke, as one of [`crate::BASE_URL_RULES`] (the UI translates it).
+        rule: &'static str,
+        /// The same in English.
         reason: String,
     },
 
@@ -224,6 +228,22 @@ pub enum Error {
         action: &'static str,
     },
 
+    /// A read-only role without an app lock protects nothing: anyone could lift it. So
+    /// the role is set only while a passphrase exists, and the passphrase is not removed
+    /// while a profile is read-only.
+    #[error("{what}: a read-only role protects nothing without an app-lock passphrase")]
+    ReadOnlyNeedsLock {
+        /// What was refused, as the start of a sentence.
+        what: &'static str,
+    },
+
+    /// This change needs the app-lock passphrase typed with it, even in an unlocked app.
+    #[error("enter the app-lock passphrase to {what}")]
+    PassphraseRequired {
+        /// What the passphrase allows, as the end of a sentence.
+        what: &'static str,
+    },
+
     /// The app is locked and the lock guards this action.
     #[error("Subdesk is locked: enter the passphrase to {what}")]
     AppLocked {
@@ -306,6 +326,8 @@ impl Error {
             Error::LockNotSet => "lock_not_set",
             Error::WrongPassphrase => "wrong_passphrase",
             Error::ReadOnly { .. } => "read_only",
+            Error::ReadOnlyNeedsLock { .. } => "read_only_needs_lock",
+            Error::PassphraseRequired { .. } => "passphrase_required",
             Error::AppLocked { .. } => "app_locked",
             Error::Connection { failure, .. } => failure.code(),
         }
@@ -316,13 +338,16 @@ impl Error {
     pub fn details(&self) -> Value {
         match self {
             Error::InvalidName { .. } | Error::DuplicateName { .. } => json!({"field": "name"}),
-            Error::InvalidBaseUrl { .. } => json!({"field": "base_url"}),
+            Error::InvalidBaseUrl { rule, .. } => json!({"field": "base_url", "rule": rule}),
             Error::InvalidTier => json!({"field": "tier"}),
             Error::InvalidDefaultPg { .. } => json!({"field": "default_pg"}),
             Error::InvalidTimeZone { .. } => json!({"field": "time_zone"}),
             Error::InvalidMode { .. } => json!({"field": "mode"}),
             Error::InvalidCredentials { field, .. } => json!({"field": field}),
-            Error::InvalidPassphrase { .. } => json!({"field": "passphrase"}),
+            Error::InvalidPassphrase { .. } | Error::PassphraseRequired { .. } => {
+                json!({"field": "passphrase"})
+            }
+            Error::ReadOnlyNeedsLock { .. } => json!({"field": "read_only"}),
             Error::ProfileNotFound { id } => json!({"profile_id": id}),
             Error::CredentialsNotSet { profile_id } => json!({"profile_id": profile_id}),
             Error::ReadOnly { profile_id, action } => {
@@ -376,7 +401,10 @@ mod tests {
         let mut v = vec![
             Error::InvalidName { reason: "r".into() },
             Error::DuplicateName { name: "n".into() },
-            Error::InvalidBaseUrl { reason: "r".into() },
+            Error::InvalidBaseUrl {
+                rule: "scheme",
+                reason: "r".into(),
+            },
             Error::InvalidTier,
             Error::InvalidDefaultPg { reason: "r".into() },
             Error::InvalidTimeZone { zone: "z".into() },
@@ -414,6 +442,8 @@ mod tests {
                 profile_id: "p".into(),
                 action: "mutate",
             },
+            Error::ReadOnlyNeedsLock { what: "w" },
+            Error::PassphraseRequired { what: "w" },
             Error::AppLocked { what: "w" },
         ];
         for failure in [
@@ -456,6 +486,8 @@ mod tests {
                 | Error::LockNotSet
                 | Error::WrongPassphrase
                 | Error::ReadOnly { .. }
+                | Error::ReadOnlyNeedsLock { .. }
+                | Error::PassphraseRequired { .. }
                 | Error::AppLocked { .. }
                 | Error::Connection { .. } => {}
             }

@@ -1,6 +1,17 @@
-//! The role and lock check every app command runs in Rust before doing anything, so a
-//! read-only clerk or a locked app cannot be talked past by calling a command directly.
+//! The role and lock checks every app command and every CLI command runs in Rust before
+//! doing anything, so a read-only clerk or a locked app cannot be talked past by calling a
+//! command directly. Two questions, one function each:
+//!
+//! - [`authorize`]: may this action run on this profile (its role, and the lock)? Asked
+//!   of the profile the action touches: the session's own, or the one a command names.
+//! - [`authorize_admin`]: may profiles, their credentials, their roles or the lock itself
+//!   change? Asked whatever profile is active, the sandbox included: changing a live
+//!   profile from the sandbox is still changing the live profile. The answer is an
+//!   [`Admin`] value, which the changing methods of [`crate::ProfileStore`],
+//!   [`crate::CredentialStore`] and [`crate::AppLock`] require, so no caller can change a
+//!   profile without having asked.
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -70,4 +81,85 @@ fn guarded(mode: Mode, action: ActionKind, s: LockSettings) -> Option<&'static s
         }
         _ => None,
     }
+}
+
+/// Proof that an admin action passed the app lock: made only by [`authorize_admin`], and
+/// required by everything that changes profiles, credentials or roles.
+#[derive(Clone, Copy, Debug)]
+pub struct Admin {
+    /// A passphrase exists (so a read-only role means something).
+    lock_enabled: bool,
+    /// The passphrase was typed with this very change.
+    passphrase_confirmed: bool,
+}
+
+/// Allows an admin action (editing, adding or removing a profile, its credentials, its
+/// role; the lock's passphrase and settings), or says why not: while a passphrase is set,
+/// only an unlocked app may, from whatever profile is active ([`Error::AppLocked`]).
+///
+/// `passphrase`, when given, is checked and recorded: lifting a read-only role needs it
+/// typed with the change ([`Error::PassphraseRequired`]), so an unlocked app left alone
+/// does not hand the clerk the owner's role.
+pub fn authorize_admin(lock: &AppLock, passphrase: Option<&SecretString>) -> Result<Admin> {
+    if lock.is_locked() {
+        return Err(Error::AppLocked {
+            what: "change profiles, their API keys or the app lock",
+        });
+    }
+    let passphrase_confirmed = match passphrase {
+        Some(p) if lock.is_enabled() => {
+            lock.verify(p)?;
+            true
+        }
+        _ => false,
+    };
+    Ok(Admin {
+        lock_enabled: lock.is_enabled(),
+        passphrase_confirmed,
+    })
+}
+
+impl Admin {
+    /// An admin for a data folder with no app lock and no passphrase typed: what tests
+    /// and `--no-lock` tools use. Equal to `authorize_admin(&AppLock::disabled(), None)`.
+    pub fn without_lock() -> Admin {
+        Admin {
+            lock_enabled: false,
+            passphrase_confirmed: false,
+        }
+    }
+
+    /// The role rules of a profile change (`before` is `None` for a new profile):
+    /// read-only is set only while a passphrase exists, and lifted only with the
+    /// passphrase typed. A role set before these rules, with no passphrase, protected
+    /// nothing and may be lifted.
+    pub(crate) fn check_role_change(
+        &self,
+        before: Option<&Profile>,
+        read_only: bool,
+    ) -> Result<()> {
+        let was = before.is_some_and(|p| p.read_only);
+        if read_only && !was && !self.lock_enabled {
+            return Err(Error::ReadOnlyNeedsLock {
+                what: "set an app-lock passphrase before making a profile read-only",
+            });
+        }
+        if was && !read_only && self.lock_enabled && !self.passphrase_confirmed {
+            return Err(Error::PassphraseRequired {
+                what: "lift the read-only role",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Refuses to remove the app lock's passphrase while a profile is read-only: the role
+/// would then protect nothing.
+pub(crate) fn check_lock_removal(profiles: &[Profile]) -> Result<()> {
+    if profiles.iter().any(|p| p.read_only) {
+        return Err(Error::ReadOnlyNeedsLock {
+            what: "lift the read-only role of every profile before removing the passphrase",
+        });
+    }
+    Ok(())
 }

@@ -6,11 +6,12 @@
 //! use subdesk_profiles::*;
 //!
 //! let store = ProfileStore::open("/path/to/data")?; // creates the sandbox profile
-//! let live = store.add(&ProfileInput::new("Gangnam store", Mode::Live))?;
-//! let keys = CredentialStore::new(); // OS keyring, service "subdesk"
-//! keys.save(&live, &Credentials::new("imp_key", SecretString::from("imp_secret")))?;
-//!
 //! let lock = AppLock::open("/path/to/data")?;
+//! let admin = authorize_admin(&lock, None)?; // changing profiles: is the app unlocked?
+//! let live = store.add(&ProfileInput::new("Gangnam store", Mode::Live), &admin)?;
+//! let keys = CredentialStore::new(); // OS keyring, service "subdesk"
+//! keys.save(&live, &Credentials::new("imp_key", SecretString::from("imp_secret")), &admin)?;
+//!
 //! authorize(&live, ActionKind::MoveMoney, &lock)?; // read-only? locked?
 //! # Ok(()) }
 //! ```
@@ -33,12 +34,12 @@ pub use credentials::{
     SANDBOX_IMP_SECRET,
 };
 pub use error::{ALL_CODES, ConnectionFailure, Error, Result};
-pub use guard::{ActionKind, authorize};
+pub use guard::{ActionKind, Admin, authorize, authorize_admin};
 pub use lock::{AppLock, LOCK_FILE, LockSettings, LockStatus, PASSPHRASE_MIN_CHARS};
 pub use profile::{
-    DEFAULT_BASE_URL, DEFAULT_TIME_ZONE, Mode, NAME_MAX_CHARS, Profile, ProfileInput, SANDBOX_ID,
-    SANDBOX_NAME, validate_base_url, validate_default_pg, validate_name, validate_tier,
-    validate_time_zone,
+    BASE_URL_RULES, DEFAULT_BASE_URL, DEFAULT_TIME_ZONE, Mode, NAME_MAX_CHARS, Profile,
+    ProfileInput, SANDBOX_ID, SANDBOX_NAME, api_address, validate_base_url, validate_default_pg,
+    validate_name, validate_sandbox_url, validate_tier, validate_time_zone,
 };
 pub use secrecy::{ExposeSecret, SecretString};
 pub use store::{FORMAT_VERSION, PROFILES_FILE, ProfileStore};

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
+use crate::store::ProfileStore;
 
 /// The lock file's name inside the data folder.
 pub const LOCK_FILE: &str = "lock.json";
@@ -180,8 +181,10 @@ impl AppLock {
         Ok(())
     }
 
-    /// Removes the passphrase (needs it). The app is then never locked.
-    pub fn clear(&mut self, current: &SecretString) -> Result<()> {
+    /// Removes the passphrase (needs it). The app is then never locked. Refused while a
+    /// profile of `profiles` is read-only: without a passphrase the role protects nothing.
+    pub fn clear(&mut self, current: &SecretString, profiles: &ProfileStore) -> Result<()> {
+        crate::guard::check_lock_removal(&profiles.list()?)?;
         self.modify(|file| {
             verify_phc(file.phc.as_deref(), current)?;
             file.phc = None;

@@ -95,6 +95,12 @@ impl Profile {
         self.mode == Mode::Sandbox
     }
 
+    /// A test or live profile that sends its credentials somewhere other than i'mport's
+    /// address. The UI warns about it wherever the profile is shown.
+    pub fn uses_custom_address(&self) -> bool {
+        !self.is_sandbox() && self.base_url != DEFAULT_BASE_URL
+    }
+
     /// Re-checks every rule on a stored profile (used when reading the file, so a
     /// hand-edited profile that breaks a rule is reported instead of used). The error
     /// is a reason for [`Error::ProfilesCorrupt`].
@@ -232,56 +238,135 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
+/// Why an API address was refused: the `rule` of [`Error::InvalidBaseUrl`], which the UI
+/// translates (a test checks that every rule has a text in every language).
+pub const BASE_URL_RULES: &[&str] = &[
+    "sandbox_fixed",
+    "sandbox_loopback",
+    "sandbox_not_running",
+    "too_long",
+    "not_a_url",
+    "credentials",
+    "query",
+    "no_host",
+    "scheme",
+    "https_required",
+];
+
+fn bad_url(rule: &'static str, reason: impl Into<String>) -> Error {
+    Error::InvalidBaseUrl {
+        rule,
+        reason: reason.into(),
+    }
+}
+
 /// The stored base URL for a mode.
 ///
-/// Test and live profiles need https, because imp_secret and tokens travel in the
-/// request; plain http is allowed to a loopback host only (a local proxy or the sandbox
-/// during development), where nothing leaves the machine. User info in the URL is
-/// refused: it would put a secret into profiles.json.
+/// Test and live profiles use i'mport's address ([`DEFAULT_BASE_URL`]) unless another is
+/// given; changing a profile at all is an admin action behind the app lock
+/// ([`crate::authorize_admin`]), and the UI warns about any other address, because that
+/// is where imp_secret will be sent. Another address needs https, because imp_secret and
+/// tokens travel in the request; plain http is allowed to a loopback host only (a local
+/// proxy or the sandbox during development), where nothing leaves the machine. User
+/// info in the URL is refused: it would put a secret into profiles.json.
 pub fn validate_base_url(mode: Mode, url: Option<&str>) -> Result<String> {
     let url = url.map(str::trim).unwrap_or("");
-    let bad = |reason: &str| Error::InvalidBaseUrl {
-        reason: reason.to_owned(),
-    };
     if mode == Mode::Sandbox {
         // The sandbox's port is chosen when it starts, so nothing is stored.
         return if url.is_empty() {
             Ok(String::new())
         } else {
-            Err(bad("the sandbox profile has no stored address"))
+            Err(bad_url(
+                "sandbox_fixed",
+                "the sandbox profile has no stored address",
+            ))
         };
     }
     if url.is_empty() {
         return Ok(DEFAULT_BASE_URL.to_owned());
     }
-    if url.len() > BASE_URL_MAX_LEN {
-        return Err(bad("the address is too long"));
+    let (parsed, loopback) = parse_api_url(url)?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(bad_url(
+                "https_required",
+                "use https (plain http is allowed to this computer only)",
+            ));
+        }
+        _ => return Err(bad_url("scheme", "the address must start with https://")),
     }
-    let parsed = Url::parse(url).map_err(|e| bad(&format!("not a URL ({e})")))?;
+    Ok(normal(&parsed))
+}
+
+/// The running sandbox's address: http or https, on this computer only. The sandbox
+/// profile's fixed public credentials must never be sent anywhere else, and nothing the
+/// sandbox answers may come from the network.
+pub fn validate_sandbox_url(url: &str) -> Result<String> {
+    let (parsed, loopback) = parse_api_url(url.trim())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad_url("scheme", "the address must start with http://"));
+    }
+    if !loopback {
+        return Err(bad_url(
+            "sandbox_loopback",
+            "the sandbox runs on this computer: use a loopback address such as http://127.0.0.1:PORT",
+        ));
+    }
+    Ok(normal(&parsed))
+}
+
+/// The address a profile's client talks to, checked again when the session or a
+/// connection test is made (not only when the profile was saved): the running sandbox's
+/// (`sandbox_url`, loopback only) for the sandbox profile, the stored one otherwise.
+pub fn api_address(profile: &Profile, sandbox_url: Option<&str>) -> Result<String> {
+    match profile.mode {
+        Mode::Sandbox => match sandbox_url {
+            Some(url) => validate_sandbox_url(url),
+            None => Err(bad_url(
+                "sandbox_not_running",
+                "the built-in sandbox is not running",
+            )),
+        },
+        // An empty stored address would mean i'mport's; a stored one must still pass.
+        Mode::Test | Mode::Live if profile.base_url.is_empty() => {
+            Err(bad_url("no_host", "the profile has no API address"))
+        }
+        Mode::Test | Mode::Live => validate_base_url(profile.mode, Some(&profile.base_url)),
+    }
+}
+
+/// Parses an address and says whether its host is this computer.
+fn parse_api_url(url: &str) -> Result<(Url, bool)> {
+    if url.len() > BASE_URL_MAX_LEN {
+        return Err(bad_url("too_long", "the address is too long"));
+    }
+    let parsed = Url::parse(url).map_err(|e| bad_url("not_a_url", format!("not a URL ({e})")))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(bad("the address must not contain a user name or password"));
+        return Err(bad_url(
+            "credentials",
+            "the address must not contain a user name or password",
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(bad("the address must not have a query or fragment"));
+        return Err(bad_url(
+            "query",
+            "the address must not have a query or fragment",
+        ));
     }
     let loopback = match parsed.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => return Err(bad("the address has no host")),
+        None => return Err(bad_url("no_host", "the address has no host")),
     };
-    match parsed.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(bad(
-                "use https (plain http is allowed to this computer only)",
-            ));
-        }
-        _ => return Err(bad("the address must start with https://")),
-    }
-    // Stored without a trailing slash so that equal addresses compare equal.
-    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+    Ok((parsed, loopback))
+}
+
+/// Stored without a trailing slash so that equal addresses compare equal.
+fn normal(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
 }
 
 /// `None` for none; otherwise exactly 3 characters A–Z / 0–9 (the i'mport `Tier`
@@ -439,6 +524,101 @@ mod tests {
             code(validate_base_url(Sandbox, Some("http://127.0.0.1:1"))),
             "invalid_base_url"
         );
+    }
+
+    fn rule<T: std::fmt::Debug>(r: Result<T>) -> &'static str {
+        match r {
+            Err(Error::InvalidBaseUrl { rule, .. }) => rule,
+            other => panic!("expected invalid_base_url, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_refused_address_names_its_rule() {
+        use Mode::*;
+        for (url, expected) in [
+            ("http://api.iamport.kr", "https_required"),
+            ("http://10.0.0.1:8080", "https_required"),
+            ("ftp://api.iamport.kr", "scheme"),
+            ("api.iamport.kr", "not_a_url"),
+            ("https://key:secret@api.iamport.kr", "credentials"),
+            ("https://api.iamport.kr/#x", "query"),
+        ] {
+            assert_eq!(rule(validate_base_url(Live, Some(url))), expected, "{url}");
+            assert!(BASE_URL_RULES.contains(&expected));
+        }
+        assert_eq!(
+            rule(validate_base_url(
+                Test,
+                Some(&format!("https://{}", "a".repeat(3000)))
+            )),
+            "too_long"
+        );
+        assert_eq!(
+            rule(validate_base_url(Sandbox, Some("http://127.0.0.1:1"))),
+            "sandbox_fixed"
+        );
+    }
+
+    #[test]
+    fn the_sandbox_is_reached_on_this_computer_only() {
+        for ok in [
+            "http://127.0.0.1:4010",
+            "http://localhost:9/",
+            "http://[::1]:80",
+        ] {
+            assert!(validate_sandbox_url(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            validate_sandbox_url("http://127.0.0.1:4010/")
+                .ok()
+                .as_deref(),
+            Some("http://127.0.0.1:4010")
+        );
+        for bad in [
+            "https://api.iamport.kr",
+            "http://10.0.0.1:4010",
+            "http://sandbox.example.com",
+            "http://127.0.0.1.example.com",
+        ] {
+            assert_eq!(rule(validate_sandbox_url(bad)), "sandbox_loopback", "{bad}");
+        }
+        let sandbox = Profile::sandbox(0);
+        assert_eq!(
+            rule(api_address(&sandbox, Some("https://evil.example"))),
+            "sandbox_loopback"
+        );
+        assert_eq!(rule(api_address(&sandbox, None)), "sandbox_not_running");
+        assert_eq!(
+            api_address(&sandbox, Some("http://127.0.0.1:5"))
+                .ok()
+                .as_deref(),
+            Some("http://127.0.0.1:5")
+        );
+    }
+
+    #[test]
+    fn a_session_checks_the_stored_address_again() {
+        let mut live = Profile::sandbox(0);
+        live.id = "live".into();
+        live.mode = Mode::Live;
+        live.base_url = DEFAULT_BASE_URL.into();
+        assert_eq!(
+            api_address(&live, None).ok().as_deref(),
+            Some(DEFAULT_BASE_URL)
+        );
+        assert!(!live.uses_custom_address());
+        // A profile that did not come through validation (built in code, or a file
+        // edited by hand and read by an older check) is refused when the client is made.
+        live.base_url = "http://evil.example".into();
+        assert_eq!(rule(api_address(&live, None)), "https_required");
+        live.base_url = "https://proxy.example".into();
+        assert!(api_address(&live, None).is_ok());
+        assert!(live.uses_custom_address());
+        live.base_url = String::new();
+        assert_eq!(rule(api_address(&live, None)), "no_host");
+        // The sandbox profile never counts as a custom address: its address is run-time.
+        assert!(!Profile::sandbox(0).uses_custom_address());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
+use crate::guard::Admin;
 use crate::profile::{self, Mode, Profile, ProfileInput, SANDBOX_ID};
 
 /// The profiles file's name inside the data folder.
@@ -143,14 +144,16 @@ impl ProfileStore {
         self.read()?.find(id).cloned()
     }
 
-    /// Creates a test or live profile; its id is a new slug of the name.
-    pub fn add(&self, input: &ProfileInput) -> Result<Profile> {
+    /// Creates a test or live profile; its id is a new slug of the name. An admin action
+    /// (see [`crate::authorize_admin`]), with the role rules of [`Admin`].
+    pub fn add(&self, input: &ProfileInput, admin: &Admin) -> Result<Profile> {
         let n = input.normalize()?;
         if n.mode == Mode::Sandbox {
             return Err(Error::InvalidMode {
                 reason: "only the built-in profile is a sandbox; choose test or live".into(),
             });
         }
+        admin.check_role_change(None, n.read_only)?;
         self.modify(|file| {
             file.check_name_free(&n.name, None)?;
             let id = profile::new_id(&n.name, |id| {
@@ -176,10 +179,13 @@ impl ProfileStore {
 
     /// Replaces a profile's editable fields. The id, mode and creation time never change:
     /// a test profile's data must not become a live profile's data (make a new profile).
-    pub fn update(&self, id: &str, input: &ProfileInput) -> Result<Profile> {
+    /// An admin action; the role change is checked against the profile as it is in the
+    /// file, under the file's lock, so no other writer slips in between.
+    pub fn update(&self, id: &str, input: &ProfileInput, admin: &Admin) -> Result<Profile> {
         let n = input.normalize()?;
         self.modify(|file| {
             let current = file.find(id)?;
+            admin.check_role_change(Some(current), n.read_only)?;
             if current.mode != n.mode {
                 return Err(if current.is_sandbox() || n.mode == Mode::Sandbox {
                     Error::SandboxProtected {
@@ -210,8 +216,8 @@ impl ProfileStore {
 
     /// Removes a profile (not the sandbox) and returns it. If it was active, the sandbox
     /// becomes active. Its id is retired. Its data folder and keyring entries are the
-    /// caller's to delete (see [`crate::CredentialStore::delete`]).
-    pub fn remove(&self, id: &str) -> Result<Profile> {
+    /// caller's to delete (see [`crate::CredentialStore::delete`]). An admin action.
+    pub fn remove(&self, id: &str, _admin: &Admin) -> Result<Profile> {
         self.modify(|file| {
             let current = file.find(id)?;
             if current.is_sandbox() {

@@ -1,7 +1,17 @@
 //! test_connection against the sandbox over loopback.
 
-use subdesk_profiles::{Credentials, SecretString, test_connection};
+use subdesk_profiles::{Credentials, Mode, Profile, SecretString, test_connection};
 use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig};
+
+/// A test profile at `url` (a loopback sandbox: plain http is allowed there).
+fn test_profile(url: &str, tier: Option<&str>) -> Profile {
+    let mut p = Profile::sandbox(0);
+    p.id = "shop".into();
+    p.mode = Mode::Test;
+    p.base_url = url.trim_end_matches('/').to_owned();
+    p.tier = tier.map(str::to_owned);
+    p
+}
 
 #[tokio::test]
 async fn good_credentials_list_the_channels() {
@@ -9,7 +19,7 @@ async fn good_credentials_list_the_channels() {
         .await
         .expect("sandbox");
     let creds = Credentials::new(DEFAULT_IMP_KEY, SecretString::from(DEFAULT_IMP_SECRET));
-    let report = test_connection(&sb.base_url(), &creds, None)
+    let report = test_connection(&test_profile(&sb.base_url(), None), None, &creds)
         .await
         .expect("connected");
     assert_eq!(report.base_url, sb.base_url().trim_end_matches('/'));
@@ -40,11 +50,11 @@ async fn a_tier_code_is_sent_and_checked() {
         .await
         .expect("sandbox");
     let creds = Credentials::sandbox();
-    let report = test_connection(&sb.base_url(), &creds, Some("AB1"))
+    let report = test_connection(&test_profile(&sb.base_url(), Some("AB1")), None, &creds)
         .await
         .expect("connected");
     assert_eq!(report.tier.as_deref(), Some("AB1"));
-    let e = test_connection(&sb.base_url(), &creds, Some("ab"))
+    let e = test_connection(&test_profile(&sb.base_url(), Some("ab")), None, &creds)
         .await
         .expect_err("bad tier");
     assert_eq!(e.code(), "invalid_tier");
@@ -57,7 +67,7 @@ async fn a_wrong_secret_is_unauthorized() {
         .await
         .expect("sandbox");
     let creds = Credentials::new(DEFAULT_IMP_KEY, SecretString::from("wrong-secret-xyz"));
-    let e = test_connection(&sb.base_url(), &creds, None)
+    let e = test_connection(&test_profile(&sb.base_url(), None), None, &creds)
         .await
         .expect_err("refused");
     assert_eq!(e.code(), "unauthorized");
@@ -75,9 +85,9 @@ async fn a_closed_port_is_unreachable() {
         l.local_addr().expect("addr").port()
     };
     let e = test_connection(
-        &format!("http://127.0.0.1:{port}"),
+        &Profile::sandbox(0),
+        Some(&format!("http://127.0.0.1:{port}")),
         &Credentials::sandbox(),
-        None,
     )
     .await
     .expect_err("nothing there");
@@ -87,8 +97,46 @@ async fn a_closed_port_is_unreachable() {
 
 #[tokio::test]
 async fn a_plain_http_remote_address_is_refused_before_any_request() {
-    let e = test_connection("http://api.iamport.kr", &Credentials::sandbox(), None)
-        .await
-        .expect_err("http");
+    let e = test_connection(
+        &test_profile("http://api.iamport.kr", None),
+        None,
+        &Credentials::sandbox(),
+    )
+    .await
+    .expect_err("http");
     assert_eq!(e.code(), "invalid_base_url");
+    assert_eq!(e.details()["rule"], "https_required");
+}
+
+/// The sandbox profile's public credentials go to this computer only: an address
+/// elsewhere is refused before anything is sent (a listener there sees nothing).
+#[tokio::test]
+async fn the_sandbox_profile_is_never_tested_against_another_computer() {
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("addr").port();
+    // Not a loopback address, though it reaches the same listener here.
+    let elsewhere = local_non_loopback_ip().map(|ip| format!("http://{ip}:{port}"));
+    for url in ["https://api.iamport.kr".to_owned()]
+        .into_iter()
+        .chain(elsewhere)
+    {
+        let e = test_connection(&Profile::sandbox(0), Some(&url), &Credentials::sandbox())
+            .await
+            .expect_err("refused");
+        assert_eq!(e.code(), "invalid_base_url", "{url}");
+        assert_eq!(e.details()["rule"], "sandbox_loopback", "{url}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "nothing may have connected to the listener"
+    );
+}
+
+/// This machine's address on its default route, if it has one.
+fn local_non_loopback_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use subdesk_profiles::{
-    CredentialStore, Credentials, ExposeSecret, Mode, Profile, SANDBOX_ID, SecretString,
+    Admin, CredentialStore, Credentials, ExposeSecret, Mode, Profile, SANDBOX_ID, SecretString,
 };
 
 const OP: &str = "SUBDESK_PROBE_OP";
@@ -79,7 +79,9 @@ fn probe_child() {
                 std::env::var(KEY).unwrap_or_default(),
                 SecretString::from(std::env::var(SECRET).unwrap_or_default()),
             );
-            store.save(&profile, &creds).map(|()| "saved".to_owned())
+            store
+                .save(&profile, &creds, &Admin::without_lock())
+                .map(|()| "saved".to_owned())
         }
         other => panic!("unknown probe op {other}"),
     };
@@ -171,6 +173,7 @@ fn store_read_back_in_another_process_replace_and_delete() {
         .save(
             &profile,
             &Credentials::new("imp_key_one", SecretString::from("secret-one-value")),
+            &Admin::without_lock(),
         )
         .expect("save");
     assert!(store.has(&profile).expect("status"));
@@ -207,8 +210,12 @@ fn store_read_back_in_another_process_replace_and_delete() {
     assert_eq!(text.matches("secret = ").count(), 1, "{text}");
 
     // Delete: gone for this process, the other one and libsecret.
-    store.delete(&profile).expect("delete");
-    store.delete(&profile).expect("delete twice is fine");
+    store
+        .delete(&profile, &Admin::without_lock())
+        .expect("delete");
+    store
+        .delete(&profile, &Admin::without_lock())
+        .expect("delete twice is fine");
     assert!(!store.has(&profile).expect("status"));
     assert_eq!(
         probe("status", &id, &[]),
@@ -233,7 +240,11 @@ fn sandbox_credentials_never_touch_the_keyring() {
         subdesk_sandbox::DEFAULT_IMP_SECRET
     );
     let err = store
-        .save(&sandbox, &Credentials::new("k", SecretString::from("s")))
+        .save(
+            &sandbox,
+            &Credentials::new("k", SecretString::from("s")),
+            &Admin::without_lock(),
+        )
         .expect_err("sandbox creds are fixed");
     assert_eq!(err.code(), "sandbox_protected");
     assert_eq!(
@@ -248,7 +259,11 @@ fn invalid_credentials_are_refused_before_the_keyring() {
     let store = CredentialStore::new();
     let profile = test_profile(&unique_id("inv"));
     let err = store
-        .save(&profile, &Credentials::new("key", SecretString::from("  ")))
+        .save(
+            &profile,
+            &Credentials::new("key", SecretString::from("  ")),
+            &Admin::without_lock(),
+        )
         .expect_err("empty secret");
     assert_eq!(err.code(), "invalid_credentials");
     assert!(!store.has(&profile).expect("status"), "nothing was written");
@@ -397,13 +412,17 @@ fn secrets_never_reach_the_data_folder() {
     let profiles = subdesk_profiles::ProfileStore::open(dir.path()).expect("open");
     let name = unique_id("files");
     let live = profiles
-        .add(&subdesk_profiles::ProfileInput::new(name, Mode::Live))
+        .add(
+            &subdesk_profiles::ProfileInput::new(name, Mode::Live),
+            &Admin::without_lock(),
+        )
         .expect("add");
     let keys = CredentialStore::new();
     let secret = "imp-secret-that-must-stay-in-the-keyring";
     keys.save(
         &live,
         &Credentials::new("imp_key_files", SecretString::from(secret)),
+        &Admin::without_lock(),
     )
     .expect("save");
     let mut lock = subdesk_profiles::AppLock::open(dir.path()).expect("lock");
@@ -428,5 +447,5 @@ fn secrets_never_reach_the_data_folder() {
         files += 1;
     }
     assert!(files >= 2, "profiles.json and lock.json were written");
-    keys.delete(&live).expect("cleanup");
+    keys.delete(&live, &Admin::without_lock()).expect("cleanup");
 }

@@ -1,7 +1,8 @@
 //! The app lock (argon2) and the authorize matrix.
 
 use subdesk_profiles::{
-    ActionKind, AppLock, LOCK_FILE, LockSettings, Mode, Profile, SecretString, authorize,
+    ActionKind, Admin, AppLock, LOCK_FILE, LockSettings, Mode, Profile, ProfileInput, ProfileStore,
+    SecretString, authorize, authorize_admin,
 };
 
 fn secret(s: &str) -> SecretString {
@@ -11,6 +12,7 @@ fn secret(s: &str) -> SecretString {
 #[test]
 fn passphrase_is_hashed_checked_and_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = ProfileStore::open(dir.path()).expect("profiles");
     let mut lock = AppLock::open(dir.path()).expect("open");
     assert!(!lock.is_enabled() && !lock.is_locked());
     assert_eq!(
@@ -77,12 +79,13 @@ fn passphrase_is_hashed_checked_and_survives_a_restart() {
 
     // Clearing needs it too; then nothing is locked.
     assert_eq!(
-        lock.clear(&secret("correct horse 1"))
+        lock.clear(&secret("correct horse 1"), &profiles)
             .expect_err("old")
             .code(),
         "wrong_passphrase"
     );
-    lock.clear(&secret("new passphrase")).expect("clear");
+    lock.clear(&secret("new passphrase"), &profiles)
+        .expect("clear");
     assert!(!lock.is_enabled());
     assert!(!AppLock::open(dir.path()).expect("reopen").is_enabled());
 }
@@ -221,4 +224,71 @@ fn authorize_matrix() {
     assert!(e.to_string().contains("move money"), "{e}");
     let e = authorize(&profile(Live, true), MoveMoney, &money_only).expect_err("ro");
     assert_eq!(e.details()["action"], "move_money");
+}
+
+/// Changing profiles, credentials, roles or the lock is refused while the app is
+/// locked, whatever profile is active: there is no profile in the question at all, so
+/// switching to the never-locked sandbox first changes nothing.
+#[test]
+fn admin_actions_need_an_unlocked_app_from_any_profile() {
+    let locked = lock_with(true, LockSettings::default());
+    let e = authorize_admin(&locked, None).expect_err("locked");
+    assert_eq!(e.code(), "app_locked");
+    // Even with every guard setting off: the settings guard profiles' data, not the
+    // profiles themselves.
+    let off = LockSettings {
+        open_live_profile: false,
+        move_money: false,
+        mutate: false,
+    };
+    assert_eq!(
+        authorize_admin(&lock_with(true, off), None)
+            .expect_err("locked")
+            .code(),
+        "app_locked"
+    );
+    // The sandbox is not locked for its own data, but that is a different question.
+    assert!(authorize(&profile(Mode::Sandbox, false), ActionKind::Mutate, &locked).is_ok());
+    assert!(authorize_admin(&lock_with(false, off), None).is_ok());
+    assert!(authorize_admin(&AppLock::disabled(), None).is_ok());
+}
+
+/// Removing the passphrase while a profile is read-only would leave a role that
+/// protects nothing: refused, and the passphrase stays.
+#[test]
+fn the_passphrase_stays_while_a_profile_is_read_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = ProfileStore::open(dir.path()).expect("profiles");
+    let mut lock = AppLock::open(dir.path()).expect("lock");
+    let pass = secret("owner passphrase");
+    lock.set_passphrase(&pass, None).expect("set");
+    let ro = ProfileInput {
+        read_only: true,
+        ..ProfileInput::new("Finance", Mode::Test)
+    };
+    let finance = profiles
+        .add(&ro, &authorize_admin(&lock, None).expect("admin"))
+        .expect("add");
+    let e = lock.clear(&pass, &profiles).expect_err("read-only exists");
+    assert_eq!(e.code(), "read_only_needs_lock");
+    assert!(AppLock::open(dir.path()).expect("reopen").is_enabled());
+
+    let lifted = ProfileInput::new("Finance", Mode::Test);
+    profiles
+        .update(
+            &finance.id,
+            &lifted,
+            &authorize_admin(&lock, Some(&pass)).expect("admin"),
+        )
+        .expect("lift");
+    lock.clear(&pass, &profiles).expect("clear");
+    assert!(!lock.is_enabled());
+    // Now the role cannot be set again.
+    assert_eq!(
+        profiles
+            .update(&finance.id, &ro, &Admin::without_lock())
+            .expect_err("no lock")
+            .code(),
+        "read_only_needs_lock"
+    );
 }

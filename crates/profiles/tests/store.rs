@@ -4,8 +4,23 @@ use std::path::Path;
 use std::process::Command;
 
 use subdesk_profiles::{
-    DEFAULT_BASE_URL, Mode, PROFILES_FILE, Profile, ProfileInput, ProfileStore, SANDBOX_ID,
+    Admin, AppLock, DEFAULT_BASE_URL, Mode, PROFILES_FILE, Profile, ProfileInput, ProfileStore,
+    SANDBOX_ID, SecretString, authorize_admin,
 };
+
+/// An admin of a data folder without an app lock.
+fn admin() -> Admin {
+    Admin::without_lock()
+}
+
+/// The owner of a data folder with an app lock, who typed the passphrase with the change.
+fn owner() -> Admin {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lock = AppLock::open(dir.path()).expect("lock");
+    let pass = SecretString::from("owner passphrase");
+    lock.set_passphrase(&pass, None).expect("set");
+    authorize_admin(&lock, Some(&pass)).expect("admin")
+}
 
 fn code<T: std::fmt::Debug>(r: subdesk_profiles::Result<T>) -> &'static str {
     match r {
@@ -31,23 +46,29 @@ fn first_open_creates_the_sandbox_and_profiles_round_trip() {
     assert_eq!(store.active().expect("active").id, SANDBOX_ID);
 
     let live = store
-        .add(&ProfileInput {
-            tier: Some("AB1".into()),
-            default_pg: Some("nice.nictest04m".into()),
-            time_zone: Some("UTC".into()),
-            read_only: true,
-            ..input("  Gangnam Store ", Mode::Live)
-        })
+        .add(
+            &ProfileInput {
+                tier: Some("AB1".into()),
+                default_pg: Some("nice.nictest04m".into()),
+                time_zone: Some("UTC".into()),
+                read_only: true,
+                ..input("  Gangnam Store ", Mode::Live)
+            },
+            &owner(),
+        )
         .expect("add live");
     assert_eq!(live.id, "gangnam-store");
     assert_eq!(live.name, "Gangnam Store");
     assert_eq!(live.base_url, DEFAULT_BASE_URL);
     assert!(live.created_at > 1_700_000_000);
     let test = store
-        .add(&ProfileInput {
-            base_url: Some("http://127.0.0.1:8080/".into()),
-            ..input("강남점 테스트", Mode::Test)
-        })
+        .add(
+            &ProfileInput {
+                base_url: Some("http://127.0.0.1:8080/".into()),
+                ..input("강남점 테스트", Mode::Test)
+            },
+            &admin(),
+        )
         .expect("add test");
     assert_eq!(
         test.id, "profile",
@@ -70,6 +91,7 @@ fn first_open_creates_the_sandbox_and_profiles_round_trip() {
                 read_only: false,
                 ..input("Gangnam (main)", Mode::Live)
             },
+            &owner(),
         )
         .expect("update");
     assert_eq!(renamed.id, live.id);
@@ -92,9 +114,12 @@ fn first_open_creates_the_sandbox_and_profiles_round_trip() {
 fn the_sandbox_cannot_be_removed_or_changed_into_something_else() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = ProfileStore::open(dir.path()).expect("open");
-    assert_eq!(code(store.remove(SANDBOX_ID)), "sandbox_protected");
     assert_eq!(
-        code(store.update(SANDBOX_ID, &input("Sandbox", Mode::Test))),
+        code(store.remove(SANDBOX_ID, &admin())),
+        "sandbox_protected"
+    );
+    assert_eq!(
+        code(store.update(SANDBOX_ID, &input("Sandbox", Mode::Test), &admin())),
         "sandbox_protected"
     );
     assert_eq!(
@@ -103,7 +128,8 @@ fn the_sandbox_cannot_be_removed_or_changed_into_something_else() {
             &ProfileInput {
                 base_url: Some("http://127.0.0.1:1".into()),
                 ..input("Sandbox", Mode::Sandbox)
-            }
+            },
+            &admin()
         )),
         "invalid_base_url"
     );
@@ -115,30 +141,141 @@ fn the_sandbox_cannot_be_removed_or_changed_into_something_else() {
                 read_only: true,
                 ..input("연습", Mode::Sandbox)
             },
+            &owner(),
         )
         .expect("rename sandbox");
     assert_eq!((p.name.as_str(), p.read_only), ("연습", true));
     assert_eq!(
-        code(store.add(&input("Second sandbox", Mode::Sandbox))),
+        code(store.add(&input("Second sandbox", Mode::Sandbox), &admin())),
         "invalid_mode"
     );
-    let t = store.add(&input("Test", Mode::Test)).expect("add");
+    let t = store
+        .add(&input("Test", Mode::Test), &admin())
+        .expect("add");
     assert_eq!(
-        code(store.update(&t.id, &input("Test", Mode::Live))),
+        code(store.update(&t.id, &input("Test", Mode::Live), &admin())),
         "invalid_mode"
     );
     assert_eq!(
-        code(store.update(&t.id, &input("Test", Mode::Sandbox))),
+        code(store.update(&t.id, &input("Test", Mode::Sandbox), &admin())),
         "sandbox_protected"
     );
     assert_eq!(store.list().expect("list").len(), 2);
+}
+
+/// A read-only role protects something only behind a passphrase: it is set only while
+/// one exists, and lifted only with it typed, checked against the profile as stored.
+#[test]
+fn read_only_is_set_with_a_lock_and_lifted_with_the_passphrase() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    let finance = ProfileInput {
+        read_only: true,
+        ..input("Finance", Mode::Live)
+    };
+    // No lock: the role would protect nothing.
+    assert_eq!(code(store.add(&finance, &admin())), "read_only_needs_lock");
+    let shop = store
+        .add(&input("Shop", Mode::Live), &admin())
+        .expect("add");
+    assert_eq!(
+        code(store.update(
+            &shop.id,
+            &ProfileInput {
+                read_only: true,
+                ..input("Shop", Mode::Live)
+            },
+            &admin()
+        )),
+        "read_only_needs_lock"
+    );
+    assert_eq!(store.list().expect("list").len(), 2, "nothing was written");
+
+    // With a lock, unlocked: set it.
+    let mut lock = AppLock::open(dir.path()).expect("lock");
+    let pass = SecretString::from("owner passphrase");
+    lock.set_passphrase(&pass, None).expect("set");
+    let unlocked = authorize_admin(&lock, None).expect("unlocked");
+    let ro = store.add(&finance, &unlocked).expect("add read-only");
+    assert!(ro.read_only);
+    // Editing it otherwise keeps the role and needs no passphrase.
+    store
+        .update(
+            &ro.id,
+            &ProfileInput {
+                time_zone: Some("UTC".into()),
+                ..finance.clone()
+            },
+            &unlocked,
+        )
+        .expect("edit, still read-only");
+
+    // Lifting it needs the passphrase typed with the change, even unlocked.
+    let lift = input("Finance", Mode::Live);
+    assert_eq!(
+        code(store.update(&ro.id, &lift, &unlocked)),
+        "passphrase_required"
+    );
+    assert_eq!(
+        code(authorize_admin(
+            &lock,
+            Some(&SecretString::from("not the passphrase"))
+        )),
+        "wrong_passphrase"
+    );
+    assert!(store.get(&ro.id).expect("get").read_only, "still read-only");
+    let typed = authorize_admin(&lock, Some(&pass)).expect("typed");
+    assert!(
+        !store
+            .update(&ro.id, &lift, &typed)
+            .expect("lifted")
+            .read_only
+    );
+
+    // A locked app changes no profile at all, whichever is active.
+    lock.lock().expect("lock");
+    assert_eq!(code(authorize_admin(&lock, None)), "app_locked");
+    assert_eq!(code(authorize_admin(&lock, Some(&pass))), "app_locked");
+}
+
+/// The store checks a role change against the file, not against the caller's copy: a
+/// profile made read-only by another process cannot be lifted by an edit made from an
+/// older list.
+#[test]
+fn the_role_rule_reads_the_profile_as_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = ProfileStore::open(dir.path()).expect("open");
+    let shop = app.add(&input("Shop", Mode::Test), &admin()).expect("add");
+    let stale = app.get(&shop.id).expect("get");
+    assert!(!stale.read_only);
+    let cli = ProfileStore::open(dir.path()).expect("second handle");
+    let mut lock = AppLock::open(dir.path()).expect("lock");
+    lock.set_passphrase(&SecretString::from("owner passphrase"), None)
+        .expect("set");
+    let unlocked = authorize_admin(&lock, None).expect("unlocked");
+    cli.update(
+        &shop.id,
+        &ProfileInput {
+            read_only: true,
+            ..input("Shop", Mode::Test)
+        },
+        &unlocked,
+    )
+    .expect("made read-only elsewhere");
+    // The app's form still shows read-only off: saving it would lift the role.
+    assert_eq!(
+        code(app.update(&shop.id, &input("Shop", Mode::Test), &unlocked)),
+        "passphrase_required"
+    );
 }
 
 #[test]
 fn validation_codes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = ProfileStore::open(dir.path()).expect("open");
-    store.add(&input("Live Store", Mode::Live)).expect("add");
+    store
+        .add(&input("Live Store", Mode::Live), &admin())
+        .expect("add");
     let cases: Vec<(ProfileInput, &str)> = vec![
         (input("", Mode::Live), "invalid_name"),
         (input(&"가".repeat(41), Mode::Live), "invalid_name"),
@@ -188,7 +325,7 @@ fn validation_codes() {
         ),
     ];
     for (inp, expected) in cases {
-        assert_eq!(code(store.add(&inp)), expected, "{inp:?}");
+        assert_eq!(code(store.add(&inp, &admin())), expected, "{inp:?}");
     }
     assert_eq!(
         store.list().expect("list").len(),
@@ -197,9 +334,9 @@ fn validation_codes() {
     );
     assert_eq!(code(store.get("nope")), "profile_not_found");
     assert_eq!(code(store.set_active("nope")), "profile_not_found");
-    assert_eq!(code(store.remove("nope")), "profile_not_found");
+    assert_eq!(code(store.remove("nope", &admin())), "profile_not_found");
     let e = store
-        .add(&input("LIVE STORE", Mode::Live))
+        .add(&input("LIVE STORE", Mode::Live), &admin())
         .expect_err("dup");
     assert_eq!(e.details()["field"], "name");
 }
@@ -208,13 +345,17 @@ fn validation_codes() {
 fn removed_ids_are_never_reused_and_active_falls_back_to_the_sandbox() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = ProfileStore::open(dir.path()).expect("open");
-    let a = store.add(&input("Shop", Mode::Live)).expect("add");
+    let a = store
+        .add(&input("Shop", Mode::Live), &admin())
+        .expect("add");
     store.set_active(&a.id).expect("activate");
-    let removed = store.remove(&a.id).expect("remove");
+    let removed = store.remove(&a.id, &admin()).expect("remove");
     assert_eq!(removed.id, "shop");
     assert_eq!(store.active().expect("active").id, SANDBOX_ID);
     // Same name again: a new id, so it cannot open the old profile's database.
-    let b = store.add(&input("Shop", Mode::Live)).expect("add again");
+    let b = store
+        .add(&input("Shop", Mode::Live), &admin())
+        .expect("add again");
     assert_eq!(b.id, "shop-2");
 }
 
@@ -222,7 +363,9 @@ fn removed_ids_are_never_reused_and_active_falls_back_to_the_sandbox() {
 fn a_damaged_file_is_reported_kept_and_only_reset_on_request() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = ProfileStore::open(dir.path()).expect("open");
-    store.add(&input("Shop", Mode::Live)).expect("add");
+    store
+        .add(&input("Shop", Mode::Live), &admin())
+        .expect("add");
     let path = dir.path().join(PROFILES_FILE);
     let garbage = b"{\"version\": 1, \"active\": \"sandbox\", \"profiles\": [trunc";
     std::fs::write(&path, garbage).expect("damage");
@@ -233,7 +376,7 @@ fn a_damaged_file_is_reported_kept_and_only_reset_on_request() {
     assert!(e.to_string().contains("reset"), "{e}");
     assert_eq!(code(store.list()), "profiles_corrupt");
     assert_eq!(
-        code(store.add(&input("Other", Mode::Test))),
+        code(store.add(&input("Other", Mode::Test), &admin())),
         "profiles_corrupt"
     );
     assert_eq!(
@@ -266,7 +409,9 @@ fn a_damaged_file_is_reported_kept_and_only_reset_on_request() {
 fn rule_breaking_hand_edits_are_corrupt_not_ignored() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = ProfileStore::open(dir.path()).expect("open");
-    store.add(&input("Shop", Mode::Live)).expect("add");
+    store
+        .add(&input("Shop", Mode::Live), &admin())
+        .expect("add");
     let path = dir.path().join(PROFILES_FILE);
     let good = std::fs::read_to_string(&path).expect("read");
 
@@ -332,7 +477,10 @@ fn concurrent_writers_in_threads_lose_nothing() {
                 let store = ProfileStore::open(&path).expect("open");
                 for i in 0..12 {
                     store
-                        .add(&input(&format!("thread {t} shop {i}"), Mode::Test))
+                        .add(
+                            &input(&format!("thread {t} shop {i}"), Mode::Test),
+                            &admin(),
+                        )
                         .expect("add");
                 }
             })
@@ -357,7 +505,7 @@ fn writer_child() {
     let store = ProfileStore::open(&dir).expect("open");
     for i in 0..25 {
         store
-            .add(&input(&format!("child shop {i}"), Mode::Live))
+            .add(&input(&format!("child shop {i}"), Mode::Live), &admin())
             .expect("child add");
     }
 }
@@ -373,7 +521,7 @@ fn concurrent_writers_in_two_processes_lose_nothing() {
         .expect("spawn");
     for i in 0..25 {
         store
-            .add(&input(&format!("parent shop {i}"), Mode::Test))
+            .add(&input(&format!("parent shop {i}"), Mode::Test), &admin())
             .expect("parent add");
     }
     assert!(

@@ -9,7 +9,9 @@ use subdesk_billing::{
 };
 use tauri::State;
 
-use super::with_session;
+use subdesk_profiles::ActionKind;
+
+use super::{with_session, with_session_for};
 use crate::error::IpcResult;
 use crate::state::AppState;
 
@@ -114,7 +116,7 @@ pub async fn refresh_customer(
     state: State<'_, AppState>,
     customer_uid: String,
 ) -> IpcResult<CustomerDetail> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Read)?;
     let cancel = CancelToken::new();
     let quiet = |_: &subdesk_billing::sync::SyncProgress| {};
     refresh_customer_payments(
@@ -160,7 +162,7 @@ pub async fn set_customer_notes(
     customer_uid: String,
     notes: String,
 ) -> IpcResult<Customer> {
-    with_session(&state, move |s| {
+    with_session_for(&state, ActionKind::Mutate, move |s| {
         s.store.set_customer_notes(&customer_uid, &notes)
     })
     .await
@@ -173,7 +175,7 @@ pub async fn set_customer_tags(
     customer_uid: String,
     tags: Vec<String>,
 ) -> IpcResult<Customer> {
-    with_session(&state, move |s| {
+    with_session_for(&state, ActionKind::Mutate, move |s| {
         s.store.set_customer_tags(&customer_uid, &tags)
     })
     .await

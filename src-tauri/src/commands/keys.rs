@@ -9,7 +9,9 @@ use subdesk_iamport::PgSettingType;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::with_session;
+use subdesk_profiles::ActionKind;
+
+use super::{with_session, with_session_for};
 use crate::error::{IpcError, IpcResult, codes};
 use crate::state::AppState;
 
@@ -37,7 +39,7 @@ pub struct KeyForm {
 #[tauri::command]
 #[specta::specta]
 pub async fn key_form(state: State<'_, AppState>) -> IpcResult<KeyForm> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Read)?;
     let rules = keys::rest_pg_rules();
     let settings = session.client.pg_settings().await?;
     let channels = settings
@@ -76,7 +78,7 @@ pub async fn issue_key(state: State<'_, AppState>, input: IssueKeyInput) -> IpcR
         return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
             .with_details(serde_json::json!({ "problems": problems })));
     }
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Mutate)?;
     let customer = keys::issue_key(&session.store, &session.client, input).await?;
     tracing::info!(customer_uid = %customer.customer_uid, "billing key issued");
     Ok(customer)
@@ -106,7 +108,7 @@ pub async fn issue_key_with_charge(
         return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
             .with_details(serde_json::json!({ "problems": problems })));
     }
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::MoveMoney)?;
     super::money::check_live_confirmation(&session, charge.amount, charge.confirmed_total)?;
     session.ensure_reconciled().await?;
     let details = subdesk_billing::ChargeDetails {
@@ -128,7 +130,7 @@ pub async fn delete_key(
     customer_uid: String,
     reason: String,
 ) -> IpcResult<Customer> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Mutate)?;
     Ok(keys::delete_key(&session.store, &session.client, &customer_uid, &reason).await?)
 }
 
@@ -140,7 +142,7 @@ pub async fn verify_keys_now(
     customer_uids: Vec<String>,
     on_progress: Channel<SyncProgress>,
 ) -> IpcResult<VerifyReport> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Read)?;
     let scope = if customer_uids.is_empty() {
         VerifyScope::All
     } else {
@@ -178,8 +180,11 @@ pub async fn apply_import(
     choice: ImportChoice,
     on_progress: Channel<SyncProgress>,
 ) -> IpcResult<ImportOutcome> {
-    let result = with_session(&state, move |s| s.store.apply_import(&plan, choice)).await?;
-    let session = state.session()?;
+    let result = with_session_for(&state, ActionKind::Mutate, move |s| {
+        s.store.apply_import(&plan, choice)
+    })
+    .await?;
+    let session = state.session_for(ActionKind::Mutate)?;
     let progress = move |p: &SyncProgress| {
         let _ = on_progress.send(p.clone());
     };
@@ -222,7 +227,7 @@ pub struct PgChannelView {
 #[tauri::command]
 #[specta::specta]
 pub async fn pg_channels(state: State<'_, AppState>) -> IpcResult<Vec<PgChannelView>> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Read)?;
     let settings = session.client.pg_settings().await?;
     Ok(settings
         .into_iter()

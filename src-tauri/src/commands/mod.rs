@@ -11,11 +11,13 @@ pub mod sync;
 
 use std::sync::Arc;
 
+use subdesk_profiles::ActionKind;
+
 use crate::error::{IpcError, IpcResult};
 use crate::session::Session;
 use crate::state::AppState;
 
-/// Runs `f` with the active session on the blocking thread pool.
+/// Runs the read `f` with the session on the blocking thread pool.
 pub async fn with_session<T, E>(
     state: &AppState,
     f: impl FnOnce(&Session) -> Result<T, E> + Send + 'static,
@@ -24,7 +26,21 @@ where
     T: Send + 'static,
     E: Into<IpcError> + Send + 'static,
 {
-    let session: Arc<Session> = state.session()?;
+    with_session_for(state, ActionKind::Read, f).await
+}
+
+/// Runs `f`, an action of `kind`, with the session on the blocking thread pool, if the
+/// session's role and the app lock allow it (checked on the session `f` gets).
+pub async fn with_session_for<T, E>(
+    state: &AppState,
+    kind: ActionKind,
+    f: impl FnOnce(&Session) -> Result<T, E> + Send + 'static,
+) -> IpcResult<T>
+where
+    T: Send + 'static,
+    E: Into<IpcError> + Send + 'static,
+{
+    let session: Arc<Session> = state.session_for(kind)?;
     tauri::async_runtime::spawn_blocking(move || f(&session).map_err(Into::into))
         .await
         .map_err(|e| IpcError::internal(format!("background task failed: {e}")))?

@@ -6,8 +6,8 @@ use serde::Serialize;
 use specta::Type;
 use subdesk_billing::Recovery;
 use subdesk_profiles::{
-    ConnectionReport, CredentialStatus, Credentials, LockSettings, LockStatus, Profile,
-    ProfileInput, SecretString, authorize, test_connection as probe,
+    ActionKind, ConnectionReport, CredentialStatus, Credentials, LockSettings, LockStatus, Profile,
+    ProfileInput, SecretString, test_connection as probe,
 };
 use tauri::State;
 
@@ -21,14 +21,12 @@ pub struct ProfileEntry {
     pub profile: Profile,
     pub credentials: CredentialStatus,
     pub active: bool,
-}
-
-fn lock_err() -> IpcError {
-    IpcError::internal("the app lock's state is unavailable")
+    /// Its API address is not i'mport's: the UI warns, since the secret goes there.
+    pub custom_address: bool,
 }
 
 fn entries(state: &AppState) -> IpcResult<Vec<ProfileEntry>> {
-    let active = state.profiles.active()?.id;
+    let active = state.session_profile()?.id;
     state
         .profiles
         .list()?
@@ -51,6 +49,7 @@ fn entries(state: &AppState) -> IpcResult<Vec<ProfileEntry>> {
             };
             Ok(ProfileEntry {
                 active: profile.id == active,
+                custom_address: profile.uses_custom_address(),
                 profile,
                 credentials,
             })
@@ -70,18 +69,15 @@ pub async fn list_profiles(state: State<'_, AppState>) -> IpcResult<Vec<ProfileE
 #[specta::specta]
 pub async fn switch_profile(state: State<'_, AppState>, id: String) -> IpcResult<Profile> {
     let profile = state.profiles.get(&id)?;
-    {
-        let lock = state.lock.lock().map_err(|_| lock_err())?;
-        authorize(&profile, subdesk_profiles::ActionKind::Read, &lock)?;
-    }
+    state.authorize(&profile, ActionKind::Read)?;
     state.profiles.set_active(&id)?;
     tracing::info!(profile = %id, mode = profile.mode.as_str(), "profile switched");
     state.open_session(&profile)?;
     Ok(profile)
 }
 
-/// Gets the active profile past a database that cannot be opened: its latest backup, or
-/// an empty database (keys come back by import, payments by sync). The damaged file is
+/// Gets the session's profile past a database that cannot be opened: its latest backup,
+/// or an empty database (keys come back by import, payments by sync). The damaged file is
 /// kept beside the new one; the new database's audit log records the recovery.
 #[tauri::command]
 #[specta::specta]
@@ -95,13 +91,23 @@ pub async fn recover_database(state: State<'_, AppState>, how: Recovery) -> IpcR
             ));
         }
     }
-    let profile = state.active_profile()?;
+    let profile = state.session_profile()?;
+    state.authorize(&profile, ActionKind::Mutate)?;
     tracing::warn!(profile = %profile.id, how = ?how, "recovering a damaged database");
     state.recover_session(&profile, how)?;
     Ok(())
 }
 
-/// Adds a test or live profile; its credentials, when given, go straight to the keyring.
+/// Reopens the session if it is `id`'s, after its profile or keys changed.
+fn reopen_if_session(state: &AppState, id: &str) -> IpcResult<()> {
+    if state.session_profile()?.id == id {
+        let _ = state.open_session(&state.profiles.get(id)?);
+    }
+    Ok(())
+}
+
+/// Adds a test or live profile (an admin action); its credentials, when given, go
+/// straight to the keyring.
 #[tauri::command]
 #[specta::specta]
 pub async fn add_profile(
@@ -110,42 +116,49 @@ pub async fn add_profile(
     imp_key: Option<String>,
     imp_secret: Option<String>,
 ) -> IpcResult<Profile> {
+    let admin = state.admin(None)?;
     let creds = credentials_input(imp_key, imp_secret)?;
-    let profile = state.profiles.add(&input)?;
+    let profile = state.profiles.add(&input, &admin)?;
     if let Some(creds) = creds
-        && let Err(e) = state.credentials.save(&profile, &creds)
+        && let Err(e) = state.credentials.save(&profile, &creds, &admin)
     {
         // Nothing half-made: a profile whose secret could not be stored is removed again.
-        let _ = state.profiles.remove(&profile.id);
+        let _ = state.profiles.remove(&profile.id, &admin);
         return Err(e.into());
     }
     tracing::info!(profile = %profile.id, mode = profile.mode.as_str(), "profile added");
     Ok(profile)
 }
 
+/// Edits a profile (an admin action). Lifting its read-only role needs `passphrase`,
+/// typed with the change.
 #[tauri::command]
 #[specta::specta]
 pub async fn update_profile(
     state: State<'_, AppState>,
     id: String,
     input: ProfileInput,
+    passphrase: Option<String>,
 ) -> IpcResult<Profile> {
-    let profile = state.profiles.update(&id, &input)?;
-    if state.active_profile()?.id == id {
-        let _ = state.open_session(&profile);
-    }
+    let passphrase = passphrase.map(SecretString::from);
+    let admin = state.admin(passphrase.as_ref())?;
+    let profile = state.profiles.update(&id, &input, &admin)?;
+    tracing::info!(profile = %id, read_only = profile.read_only, custom_address = profile.uses_custom_address(), "profile edited");
+    reopen_if_session(&state, &id)?;
     Ok(profile)
 }
 
-/// Removes a profile, its keyring entries and nothing else: its database folder stays on
-/// disk so that records are never lost by a click (the README says how to delete it).
+/// Removes a profile, its keyring entries and nothing else (an admin action): its
+/// database folder stays on disk so that records are never lost by a click (the README
+/// says how to delete it).
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_profile(state: State<'_, AppState>, id: String) -> IpcResult<()> {
-    let was_active = state.active_profile()?.id == id;
-    let profile = state.profiles.remove(&id)?;
-    state.credentials.delete(&profile)?;
-    if was_active {
+    let admin = state.admin(None)?;
+    let was_session = state.session_profile()?.id == id;
+    let profile = state.profiles.remove(&id, &admin)?;
+    state.credentials.delete(&profile, &admin)?;
+    if was_session {
         let active = state.active_profile()?;
         let _ = state.open_session(&active);
     }
@@ -186,7 +199,7 @@ fn credentials_input(
     }
 }
 
-/// Replaces a profile's credentials in the keyring.
+/// Replaces a profile's credentials in the keyring (an admin action).
 #[tauri::command]
 #[specta::specta]
 pub async fn save_credentials(
@@ -195,6 +208,7 @@ pub async fn save_credentials(
     imp_key: String,
     imp_secret: String,
 ) -> IpcResult<CredentialStatus> {
+    let admin = state.admin(None)?;
     let profile = state.profiles.get(&id)?;
     if profile.is_sandbox() {
         return Err(IpcError::from(subdesk_profiles::Error::SandboxProtected {
@@ -203,10 +217,8 @@ pub async fn save_credentials(
     }
     let creds = credentials_input(Some(imp_key), Some(imp_secret))?
         .ok_or_else(|| IpcError::internal("no credentials"))?;
-    state.credentials.save(&profile, &creds)?;
-    if state.active_profile()?.id == id {
-        let _ = state.open_session(&profile);
-    }
+    state.credentials.save(&profile, &creds, &admin)?;
+    reopen_if_session(&state, &id)?;
     Ok(state.credentials.status(&profile)?)
 }
 
@@ -220,7 +232,8 @@ pub async fn credential_status(
     Ok(state.credentials.status(&profile)?)
 }
 
-/// Gets a token and lists the account's PG channels, or says exactly why it failed.
+/// Gets a token and lists the account's PG channels, or says exactly why it failed. The
+/// address is checked again here (`subdesk_profiles::api_address`), as a session's is.
 #[tauri::command]
 #[specta::specta]
 pub async fn test_connection(
@@ -228,33 +241,47 @@ pub async fn test_connection(
     id: String,
 ) -> IpcResult<ConnectionReport> {
     let profile = state.profiles.get(&id)?;
-    let url = session::base_url(&profile, &state)?;
+    state.authorize(&profile, ActionKind::Read)?;
+    session::base_url(&profile, &state)?;
     let creds = session::credentials(&profile, &state)?;
-    Ok(probe(&url, &creds, profile.tier.as_deref()).await?)
+    Ok(probe(&profile, state.sandbox_url.as_deref(), &creds).await?)
 }
 
+/// The lock's state: the lock screen asks it, so it passes the lock.
 #[tauri::command]
 #[specta::specta]
 pub fn lock_status(state: State<'_, AppState>) -> IpcResult<LockStatus> {
-    Ok(state.lock.lock().map_err(|_| lock_err())?.status())
+    Ok(state.lock()?.status())
 }
 
+/// Unlocks the app and opens the active profile if the lock kept it closed.
 #[tauri::command]
 #[specta::specta]
 pub async fn unlock_app(state: State<'_, AppState>, passphrase: String) -> IpcResult<LockStatus> {
-    let mut lock = state.lock.lock().map_err(|_| lock_err())?;
-    lock.unlock(&SecretString::from(passphrase))?;
-    Ok(lock.status())
+    let status = {
+        let mut lock = state.lock()?;
+        lock.unlock(&SecretString::from(passphrase))?;
+        lock.status()
+    };
+    tracing::info!("app unlocked");
+    state.refresh()?;
+    Ok(status)
 }
 
+/// Locks the app; a session the lock now guards is closed.
 #[tauri::command]
 #[specta::specta]
 pub fn lock_app(state: State<'_, AppState>) -> IpcResult<LockStatus> {
-    let mut lock = state.lock.lock().map_err(|_| lock_err())?;
-    lock.lock()?;
-    Ok(lock.status())
+    let status = {
+        let mut lock = state.lock()?;
+        lock.lock()?;
+        lock.status()
+    };
+    state.refresh()?;
+    Ok(status)
 }
 
+/// Sets or changes the passphrase (an admin action; changing needs the current one).
 #[tauri::command]
 #[specta::specta]
 pub async fn set_passphrase(
@@ -262,30 +289,40 @@ pub async fn set_passphrase(
     passphrase: String,
     current: Option<String>,
 ) -> IpcResult<LockStatus> {
-    let mut lock = state.lock.lock().map_err(|_| lock_err())?;
+    state.admin(None)?;
+    let mut lock = state.lock()?;
     let current = current.map(SecretString::from);
     lock.set_passphrase(&SecretString::from(passphrase), current.as_ref())?;
     Ok(lock.status())
 }
 
+/// Removes the passphrase (an admin action, with it typed). Refused while a profile is
+/// read-only: the role would protect nothing.
 #[tauri::command]
 #[specta::specta]
 pub async fn clear_passphrase(
     state: State<'_, AppState>,
     current: String,
 ) -> IpcResult<LockStatus> {
-    let mut lock = state.lock.lock().map_err(|_| lock_err())?;
-    lock.clear(&SecretString::from(current))?;
+    state.admin(None)?;
+    let mut lock = state.lock()?;
+    lock.clear(&SecretString::from(current), &state.profiles)?;
     Ok(lock.status())
 }
 
+/// Changes what the lock guards (an admin action).
 #[tauri::command]
 #[specta::specta]
 pub fn set_lock_settings(
     state: State<'_, AppState>,
     settings: LockSettings,
 ) -> IpcResult<LockStatus> {
-    let mut lock = state.lock.lock().map_err(|_| lock_err())?;
-    lock.set_settings(settings)?;
-    Ok(lock.status())
+    state.admin(None)?;
+    let status = {
+        let mut lock = state.lock()?;
+        lock.set_settings(settings)?;
+        lock.status()
+    };
+    state.refresh()?;
+    Ok(status)
 }

@@ -54,13 +54,10 @@ fn view(profile: &Profile, state: &AppState) -> ProfileView {
 #[tauri::command]
 #[specta::specta]
 pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
-    let active = state.active_profile()?;
+    // The profile commands act on; the guard has just made it follow profiles.json.
+    let active = state.session_profile()?;
     let profiles = state.profiles.list()?;
-    let lock = state
-        .lock
-        .lock()
-        .map_err(|_| IpcError::internal("the app lock's state is unavailable"))?
-        .status();
+    let lock = state.lock()?.status();
     Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         active_profile: view(&active, &state),
@@ -107,7 +104,7 @@ pub fn open_external<R: Runtime>(app: AppHandle<R>, url: String) -> IpcResult<()
 #[specta::specta]
 pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<String> {
     let s = SettingsStore::open(&app)?.settings();
-    let active = state.active_profile()?;
+    let active = state.session_profile()?;
     let profiles = state.profiles.list()?;
     let mut out = String::new();
     out.push_str(&format!("Subdesk {}\n", env!("CARGO_PKG_VERSION")));

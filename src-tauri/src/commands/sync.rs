@@ -10,6 +10,8 @@ use subdesk_billing::sync::{
 use tauri::State;
 use tauri::ipc::Channel;
 
+use subdesk_profiles::ActionKind;
+
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
 
@@ -39,7 +41,7 @@ pub async fn sync_now(
     request: SyncRequest,
     on_progress: Channel<SyncProgress>,
 ) -> IpcResult<SyncSummary> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Read)?;
     let cancel = CancelToken::new();
     {
         let mut running = state

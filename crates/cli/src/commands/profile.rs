@@ -106,8 +106,9 @@ fn read_secret(from_stdin: bool) -> CliResult<SecretString> {
 }
 
 async fn add(ctx: &mut Ctx, a: ProfileAddArgs) -> CliResult<Exit> {
-    let current = ctx.profile()?;
-    ctx.authorize(&current, ActionKind::Mutate)?;
+    // An admin action: behind the app lock whatever profile is chosen; a read-only role
+    // also needs a passphrase to exist (the store checks).
+    let admin = ctx.admin()?;
     let input = ProfileInput {
         name: a.name.clone(),
         mode: match a.mode {
@@ -125,15 +126,15 @@ async fn add(ctx: &mut Ctx, a: ProfileAddArgs) -> CliResult<Exit> {
         Some(key) => Some(Credentials::new(key.trim(), read_secret(a.secret_stdin)?)),
         None => None,
     };
-    let profile = ctx.profiles.add(&input)?;
+    let profile = ctx.profiles.add(&input, &admin)?;
     let saved = creds.is_some();
     if let Some(creds) = creds {
         let store = ctx.credentials.clone();
         let p = profile.clone();
-        let result = blocking(move || store.save(&p, &creds).map_err(CliError::from)).await;
+        let result = blocking(move || store.save(&p, &creds, &admin).map_err(CliError::from)).await;
         if let Err(e) = result {
             // Nothing half-made: a profile whose secret could not be stored goes again.
-            let _ = ctx.profiles.remove(&profile.id);
+            let _ = ctx.profiles.remove(&profile.id, &admin);
             return Err(e);
         }
     }
@@ -179,9 +180,10 @@ async fn test(ctx: &mut Ctx, name: Option<&str>) -> CliResult<Exit> {
         None => ctx.profile()?,
     };
     ctx.authorize(&profile, ActionKind::Read)?;
-    let url = ctx.base_url(&profile)?;
+    // Checked here too, so a missing --sandbox-url reads as the CLI's own advice.
+    ctx.base_url(&profile)?;
     let creds = ctx.credentials(&profile).await?;
-    let report = test_connection(&url, &creds, profile.tier.as_deref()).await?;
+    let report = test_connection(&profile, ctx.sandbox_url(), &creds).await?;
     if ctx.out.json {
         ctx.out.json(&report)?;
         return Ok(Exit::Ok);
@@ -206,11 +208,11 @@ async fn test(ctx: &mut Ctx, name: Option<&str>) -> CliResult<Exit> {
 
 async fn remove(ctx: &mut Ctx, name: &str) -> CliResult<Exit> {
     let target = ctx.find_profile(name)?;
-    ctx.authorize(&target, ActionKind::Mutate)?;
-    let removed = ctx.profiles.remove(&target.id)?;
+    let admin = ctx.admin()?;
+    let removed = ctx.profiles.remove(&target.id, &admin)?;
     let store = ctx.credentials.clone();
     let p = removed.clone();
-    blocking(move || store.delete(&p).map_err(CliError::from)).await?;
+    blocking(move || store.delete(&p, &admin).map_err(CliError::from)).await?;
     let dir = ctx.paths.profile_dir(&removed.id);
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({

@@ -244,7 +244,7 @@ impl Drop for Env {
             let creds = subdesk_profiles::CredentialStore::with_service(&self.keyring_service);
             for p in store.list().unwrap_or_default() {
                 if !p.is_sandbox() {
-                    let _ = creds.delete(&p);
+                    let _ = creds.delete(&p, &subdesk_profiles::Admin::without_lock());
                 }
             }
         }

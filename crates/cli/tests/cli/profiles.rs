@@ -1,6 +1,8 @@
 //! `profile …`, profile choice, roles, the app lock and `--json` errors.
 
-use subdesk_profiles::{AppLock, LockSettings, SecretString};
+use subdesk_profiles::{
+    AppLock, LockSettings, Mode, Profile, ProfileInput, ProfileStore, SecretString, authorize_admin,
+};
 
 use crate::common::Env;
 
@@ -79,7 +81,8 @@ fn profiles_are_added_used_and_removed_without_a_secret_and_refuse_a_secret_argu
     out.expect(2);
     assert!(!env.data_dir().join("profiles").exists());
 
-    let add = env.cli(&[
+    // A read-only role needs an app lock to mean anything: refused, nothing written.
+    let ro = env.cli(&[
         "--json",
         "profile",
         "add",
@@ -88,19 +91,34 @@ fn profiles_are_added_used_and_removed_without_a_secret_and_refuse_a_secret_argu
         "live",
         "--read-only",
     ]);
+    ro.expect(6);
+    assert_eq!(ro.err_json()["code"], "read_only_needs_lock");
+    assert_eq!(
+        env.cli(&["--json", "profile", "list"])
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    let add = env.cli(&[
+        "--json",
+        "profile",
+        "add",
+        "Gangnam Store",
+        "--mode",
+        "live",
+    ]);
     add.expect(0);
     let v = add.json();
     assert_eq!(v["profile"]["id"], "gangnam-store");
-    assert_eq!(v["profile"]["read_only"], true);
+    assert_eq!(v["profile"]["read_only"], false);
     assert_eq!(v["credentials_saved"], false);
 
     env.cli(&["profile", "use", "gangnam store"]).expect(0);
     let list = env.cli(&["--json", "profile", "list"]).json();
     assert_eq!(list[1]["active"], true);
 
-    // The active profile is read-only: adding profiles is a change it may not make.
-    env.cli(&["profile", "add", "Other", "--mode", "test"])
-        .expect(6);
     // A duplicate name is bad input.
     let dup = env.cli(&[
         "--json",
@@ -114,29 +132,75 @@ fn profiles_are_added_used_and_removed_without_a_secret_and_refuse_a_secret_argu
     ]);
     dup.expect(2);
     assert_eq!(dup.err_json()["code"], "duplicate_name");
-
-    // Removing needs a role that may change things; a read-only profile may not.
-    let ro = env.cli(&["--json", "profile", "remove", "gangnam-store"]);
-    ro.expect(6);
-    assert_eq!(ro.err_json()["code"], "read_only");
     // The sandbox cannot be removed.
     env.cli(&["profile", "remove", "sandbox"]).expect(2);
+
+    // Once a passphrase is set, changing profiles is an admin action: a CLI run starts
+    // locked, and refuses from whatever profile it was given, the sandbox included.
+    let mut lock = AppLock::open(env.data_dir()).expect("lock");
+    lock.set_passphrase(&SecretString::from("correct horse battery"), None)
+        .expect("passphrase");
+    for args in [
+        vec!["--json", "profile", "add", "Other", "--mode", "test"],
+        vec![
+            "--json",
+            "--profile",
+            "sandbox",
+            "profile",
+            "add",
+            "Other",
+            "--mode",
+            "test",
+        ],
+        vec!["--json", "profile", "remove", "gangnam-store"],
+        vec![
+            "--json",
+            "--profile",
+            "sandbox",
+            "profile",
+            "remove",
+            "gangnam-store",
+        ],
+    ] {
+        let out = env.cli(&args);
+        out.expect(6);
+        assert_eq!(out.err_json()["code"], "app_locked", "{args:?}");
+    }
+    assert_eq!(
+        env.cli(&["--json", "profile", "list"])
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+}
+
+/// The owner, with the app lock's passphrase, adds a profile (as the app's settings do).
+fn owner_adds(env: &Env, input: ProfileInput) -> Profile {
+    let mut lock = AppLock::open(env.data_dir()).expect("lock");
+    let pass = SecretString::from("correct horse battery");
+    if !lock.is_enabled() {
+        lock.set_passphrase(&pass, None).expect("passphrase");
+    }
+    lock.unlock(&pass).expect("unlock");
+    let admin = authorize_admin(&lock, None).expect("admin");
+    ProfileStore::open(env.data_dir())
+        .expect("profiles")
+        .add(&input, &admin)
+        .expect("add")
 }
 
 #[test]
 fn a_read_only_profile_refuses_money_and_changes_with_exit_6_and_sends_nothing() {
     let env = Env::new();
-    env.cli(&[
-        "profile",
-        "add",
-        "Finance",
-        "--mode",
-        "test",
-        "--read-only",
-        "--base-url",
-        &env.url,
-    ])
-    .expect(0);
+    owner_adds(
+        &env,
+        ProfileInput {
+            base_url: Some(env.url.clone()),
+            read_only: true,
+            ..ProfileInput::new("Finance", Mode::Test)
+        },
+    );
     for args in [
         vec![
             "--profile",
@@ -317,4 +381,18 @@ fn nobody_listening_is_exit_5() {
     let out = env.cli(&["--json", "--sandbox-url", &url, "sync", "--payments"]);
     out.expect(5);
     assert_eq!(out.err_json()["code"], "api_transport");
+}
+
+/// The sandbox profile's public credentials go to this computer only: a --sandbox-url
+/// elsewhere is refused before anything is sent, by the app's own rule.
+#[test]
+fn the_sandbox_profile_never_talks_to_another_computer() {
+    let env = Env::new();
+    for url in ["https://api.iamport.kr", "http://10.0.0.1:4010"] {
+        let out = env.cli(&["--json", "--sandbox-url", url, "profile", "test"]);
+        out.expect(2);
+        assert_eq!(out.err_json()["code"], "invalid_sandbox_url", "{url}");
+        assert!(out.stderr.contains("loopback"), "{}", out.stderr);
+    }
+    assert!(env.requests().is_empty());
 }
