@@ -64,6 +64,26 @@ const profiles: Shape<typeof profilesKo> = {
   recoverHint: "The damaged file is kept beside the new one, not deleted. Starting empty, billing keys come back through Customers → Import and payments through a sync.",
   recoverNoBackup: "This profile has no backup.",
   recovered: "The database was recovered.",
+  baseUrlHelp: "Leave empty for i'mport's address (https://api.iamport.kr).",
+  customAddress: "Other API address",
+  customAddressWarning: "This profile sends its API key and secret to {{url}}, not to i'mport. Use it only for an address you trust, such as a proxy you run yourself.",
+  readOnlyNeedsLock: "A profile can be made read-only only while an app-lock passphrase is set: without one, anyone could lift it. Set a passphrase under App lock first.",
+  liftPassphrase: "App-lock passphrase",
+  liftHelp: "Lifting read-only needs the app-lock passphrase.",
+  adminLocked: "The app is locked: profiles, API keys and the lock settings cannot change. Unlock it under App lock.",
+  lockedSessionHint: "Enter the passphrase to open this profile. The sandbox works without unlocking.",
+  baseUrlRule: {
+    sandbox_fixed: "The sandbox profile's address is chosen by the app; it cannot be entered.",
+    sandbox_loopback: "The sandbox runs on this computer: use a loopback address such as http://127.0.0.1:PORT.",
+    sandbox_not_running: "The built-in sandbox is not running. Try restarting the app.",
+    too_long: "The API address is too long.",
+    not_a_url: "This is not an address. Enter one starting with https://.",
+    credentials: "An API address cannot contain a user name or password.",
+    query: "An API address cannot have a part starting with ? or #.",
+    no_host: "The API address has no host.",
+    scheme: "The API address must start with https://.",
+    https_required: "Use an https address. Unencrypted http may only go to this computer (127.0.0.1, localhost).",
+  },
 };
 
 export default profiles;

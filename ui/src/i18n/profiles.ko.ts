@@ -60,6 +60,26 @@ const profiles = {
   recoverHint: "손상된 파일은 지우지 않고 옆에 보관합니다. 빈 데이터베이스로 시작하면 빌링키는 고객 → 가져오기로, 결제 내역은 동기화로 다시 채웁니다.",
   recoverNoBackup: "이 프로필에는 백업이 없습니다.",
   recovered: "데이터베이스를 복구했습니다.",
+  baseUrlHelp: "비워 두면 i'mport의 주소(https://api.iamport.kr)를 씁니다.",
+  customAddress: "다른 API 주소",
+  customAddressWarning: "이 프로필은 API 키와 시크릿을 i'mport가 아닌 {{url}}(으)로 보냅니다. 직접 운영하는 프록시처럼 믿을 수 있는 주소일 때만 쓰세요.",
+  readOnlyNeedsLock: "조회 전용은 앱 잠금 암호가 있을 때만 설정할 수 있습니다. 암호가 없으면 누구나 풀 수 있기 때문입니다. 먼저 앱 잠금에서 암호를 설정하세요.",
+  liftPassphrase: "앱 잠금 암호",
+  liftHelp: "조회 전용을 풀려면 앱 잠금 암호를 입력하세요.",
+  adminLocked: "앱이 잠겨 있어 프로필, API 키, 잠금 설정을 바꿀 수 없습니다. 앱 잠금에서 잠금을 해제하세요.",
+  lockedSessionHint: "암호를 입력하면 이 프로필이 열립니다. 샌드박스는 잠금 없이 쓸 수 있습니다.",
+  baseUrlRule: {
+    sandbox_fixed: "샌드박스 프로필의 주소는 앱이 정합니다. 입력할 수 없습니다.",
+    sandbox_loopback: "샌드박스는 이 컴퓨터에서만 실행됩니다. http://127.0.0.1:포트 같은 루프백 주소를 쓰세요.",
+    sandbox_not_running: "내장 샌드박스가 실행되지 않았습니다. 앱을 다시 시작해 보세요.",
+    too_long: "API 주소가 너무 깁니다.",
+    not_a_url: "API 주소 형식이 아닙니다. https://로 시작하는 주소를 입력하세요.",
+    credentials: "API 주소에 사용자 이름이나 비밀번호를 넣을 수 없습니다.",
+    query: "API 주소에 ?나 #로 시작하는 부분을 넣을 수 없습니다.",
+    no_host: "API 주소에 호스트가 없습니다.",
+    scheme: "API 주소는 https://로 시작해야 합니다.",
+    https_required: "https 주소를 쓰세요. 암호화되지 않은 http는 이 컴퓨터(127.0.0.1, localhost)로만 보낼 수 있습니다.",
+  },
 };
 
 export default profiles;

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Stack, Text } from "@mantine/core";
+import { Alert, Button, Group, PasswordInput, Stack, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,14 +8,19 @@ import { errorText } from "../lib/errors";
 
 /**
  * Why the active profile could not be opened. A damaged database is not a dead end: the
- * latest backup, or an empty database, takes its place (the damaged file is kept).
+ * latest backup, or an empty database, takes its place (the damaged file is kept). Nor is
+ * the app lock: the passphrase is asked for right here, so a locked app can always be
+ * unlocked (the commands this needs pass the lock in Rust).
  */
 export function SessionErrorAlert({ error }: { error: IpcError }) {
   const { t } = useTranslation();
   const { refresh } = useApp();
   const [busy, setBusy] = useState<Recovery | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [passphrase, setPassphrase] = useState("");
+  const [unlocking, setUnlocking] = useState(false);
   const damaged = error.code === "db_corrupt";
+  const locked = error.code === "app_locked";
   const details = error.details as { latest_backup?: string | null } | null;
   const backup = details?.latest_backup ?? null;
 
@@ -33,10 +38,48 @@ export function SessionErrorAlert({ error }: { error: IpcError }) {
     }
   };
 
+  const unlock = async () => {
+    setUnlocking(true);
+    setFailure(null);
+    try {
+      await commands.unlockApp(passphrase);
+      await refresh();
+    } catch (e) {
+      setFailure(errorText(t, e));
+    } finally {
+      // The passphrase never stays in the UI's state.
+      setPassphrase("");
+      setUnlocking(false);
+    }
+  };
+
   return (
-    <Alert color="red" mb="md" title={t("profiles.sessionErrorTitle")} data-testid="session-error">
+    <Alert color={locked ? "orange" : "red"} mb="md" title={t("profiles.sessionErrorTitle")} data-testid="session-error">
       <Stack gap="xs">
         <Text size="sm">{errorText(t, error)}</Text>
+        {locked && (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void unlock();
+            }}
+          >
+            <Text size="sm" mb={6}>
+              {t("profiles.lockedSessionHint")}
+            </Text>
+            <Group align="flex-end" gap="xs">
+              <PasswordInput size="xs" w={260} label={t("profiles.passphrase")} value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} autoComplete="off" data-testid="unlock-passphrase" />
+              <Button size="xs" type="submit" loading={unlocking} disabled={passphrase === ""} data-testid="unlock-here">
+                {t("profiles.unlock")}
+              </Button>
+            </Group>
+            {failure && (
+              <Text size="sm" c="red" mt={6} data-testid="unlock-error">
+                {failure}
+              </Text>
+            )}
+          </form>
+        )}
         {damaged && (
           <>
             <Text size="sm">

@@ -1,5 +1,7 @@
 import type { TFunction } from "i18next";
-import type { IpcError } from "../bindings";
+import { BASE_URL_RULES, type IpcError } from "../bindings";
+
+export type BaseUrlRule = (typeof BASE_URL_RULES)[number];
 
 /** Whatever a command threw, as the one error shape Rust sends. */
 export function toIpcError(e: unknown): IpcError {
@@ -12,9 +14,19 @@ export function toIpcError(e: unknown): IpcError {
   return { code: "unknown", message: e instanceof Error ? e.message : String(e), details: null };
 }
 
+/** The rule an API address broke (`details.rule` of `invalid_base_url`), if it is one Rust names. */
+export function baseUrlRule(err: IpcError): BaseUrlRule | null {
+  const details = err.details as { rule?: unknown } | null;
+  const rule = details?.rule;
+  return err.code === "invalid_base_url" && typeof rule === "string" && (BASE_URL_RULES as readonly string[]).includes(rule) ? (rule as BaseUrlRule) : null;
+}
+
 /** The user's-language text for an error: the translation of its code, else its message. */
 export function errorText(t: TFunction, e: unknown): string {
   const err = toIpcError(e);
+  // A refused API address says which rule it broke: that is what the user can fix.
+  const rule = baseUrlRule(err);
+  if (rule) return t(`profiles.baseUrlRule.${rule}`);
   const key = `errors.${err.code}`;
   return t(key, { message: err.message, defaultValue: t("errors.unknown", { message: err.message }) });
 }

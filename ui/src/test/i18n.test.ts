@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import ko from "../i18n/ko";
 import en from "../i18n/en";
-import { ERROR_CODES } from "../bindings";
+import { BASE_URL_RULES, ERROR_CODES } from "../bindings";
 
 function keys(obj: object, prefix = ""): string[] {
   return Object.entries(obj).flatMap(([k, v]) =>
@@ -32,6 +32,14 @@ describe("translations", () => {
     for (const code of ERROR_CODES) {
       expect(leaf(ko, `errors.${code}`), `ko errors.${code}`).toBeTypeOf("string");
       expect(leaf(en, `errors.${code}`), `en errors.${code}`).toBeTypeOf("string");
+    }
+  });
+
+  it("every rule an API address can break has a text in both languages", () => {
+    expect(BASE_URL_RULES.length).toBeGreaterThan(0);
+    for (const rule of BASE_URL_RULES) {
+      expect(leaf(ko, `profiles.baseUrlRule.${rule}`), `ko ${rule}`).toBeTypeOf("string");
+      expect(leaf(en, `profiles.baseUrlRule.${rule}`), `en ${rule}`).toBeTypeOf("string");
     }
   });
 

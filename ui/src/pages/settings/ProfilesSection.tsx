@@ -1,12 +1,12 @@
 import { Alert, Badge, Button, Group, Modal, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconPlugConnected, IconPlus } from "@tabler/icons-react";
+import { IconAlertTriangle, IconLock, IconPlugConnected, IconPlus } from "@tabler/icons-react";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type ConnectionReport, type Mode, type ProfileEntry } from "../../bindings";
+import { commands, DEFAULT_BASE_URL, type ConnectionReport, type Mode, type ProfileEntry } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ModeBadge } from "../../layout/ModeBadge";
-import { errorText } from "../../lib/errors";
+import { errorText, toIpcError } from "../../lib/errors";
 
 interface Draft {
   id: string | null;
@@ -17,16 +17,26 @@ interface Draft {
   default_pg: string;
   time_zone: string;
   read_only: boolean;
+  /** The role as stored: lifting it needs the passphrase typed with the change. */
+  was_read_only: boolean;
+  passphrase: string;
   imp_key: string;
   imp_secret: string;
 }
 
-const EMPTY: Draft = { id: null, name: "", mode: "test", base_url: "https://api.iamport.kr", tier: "", default_pg: "", time_zone: "Asia/Seoul", read_only: false, imp_key: "", imp_secret: "" };
+const EMPTY: Draft = { id: null, name: "", mode: "test", base_url: DEFAULT_BASE_URL, tier: "", default_pg: "", time_zone: "Asia/Seoul", read_only: false, was_read_only: false, passphrase: "", imp_key: "", imp_secret: "" };
+
+/** An address typed into the form that is not i'mport's (empty means i'mport's), as Rust compares them. */
+function customAddress(url: string): string | null {
+  const normal = url.trim().replace(/\/+$/, "");
+  return normal === "" || normal === DEFAULT_BASE_URL ? null : normal;
+}
 
 /** Profiles: list, add, edit, replace keys, test the connection, remove, switch. */
 export function ProfilesSection() {
   const { t } = useTranslation();
-  const { settings, refresh } = useApp();
+  const { settings, status, refresh } = useApp();
+  const lock = status.lock;
   const [entries, setEntries] = useState<ProfileEntry[]>([]);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [keysFor, setKeysFor] = useState<ProfileEntry | null>(null);
@@ -35,6 +45,7 @@ export function ProfilesSection() {
   const [reports, setReports] = useState<Record<string, ConnectionReport | string>>({});
   const [testing, setTesting] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
+  const [urlError, setUrlError] = useState<string | null>(null);
   const fail = useCallback((e: unknown) => notifications.show({ color: "red", message: errorText(t, e) }), [t]);
 
   const load = useCallback(() => {
@@ -45,6 +56,8 @@ export function ProfilesSection() {
   const saveDraft = async () => {
     if (!draft) return;
     setFormError(null);
+    setUrlError(null);
+    const lifting = draft.id !== null && draft.was_read_only && !draft.read_only && lock.enabled;
     const input = {
       name: draft.name,
       mode: draft.mode,
@@ -55,7 +68,7 @@ export function ProfilesSection() {
       read_only: draft.read_only,
     };
     try {
-      if (draft.id) await commands.updateProfile(draft.id, input);
+      if (draft.id) await commands.updateProfile(draft.id, input, lifting ? draft.passphrase : null);
       else {
         const withKeys = draft.imp_key.trim() !== "" || draft.imp_secret.trim() !== "";
         await commands.addProfile(input, withKeys ? draft.imp_key : null, withKeys ? draft.imp_secret : null);
@@ -64,10 +77,12 @@ export function ProfilesSection() {
       load();
       await refresh();
     } catch (e) {
-      setFormError(errorText(t, e));
+      // An address problem shows under the address, in words that say what to fix.
+      if (toIpcError(e).code === "invalid_base_url") setUrlError(errorText(t, e));
+      else setFormError(errorText(t, e));
     } finally {
-      // The secret never stays in the UI's state.
-      setDraft((d) => (d ? { ...d, imp_secret: "" } : d));
+      // Secrets never stay in the UI's state.
+      setDraft((d) => (d ? { ...d, imp_secret: "", passphrase: "" } : d));
     }
   };
 
@@ -137,13 +152,18 @@ export function ProfilesSection() {
     <Paper withBorder p="md" radius="md" data-testid="profiles-section">
       <Group justify="space-between" mb={4}>
         <Title order={5}>{t("profiles.title")}</Title>
-        <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setDraft({ ...EMPTY })} data-testid="add-profile">
+        <Button size="xs" leftSection={<IconPlus size={14} />} disabled={lock.locked} onClick={() => setDraft({ ...EMPTY })} data-testid="add-profile">
           {t("profiles.add")}
         </Button>
       </Group>
       <Text size="sm" c="dimmed" mb="sm">
         {t("profiles.description")}
       </Text>
+      {lock.locked && (
+        <Alert color="gray" icon={<IconLock size={16} />} mb="sm" data-testid="profiles-locked">
+          {t("profiles.adminLocked")}
+        </Alert>
+      )}
       <Stack gap="sm">
         {entries.map((e) => {
           const report = reports[e.profile.id];
@@ -155,6 +175,11 @@ export function ProfilesSection() {
                   <ModeBadge mode={e.profile.mode} />
                   {e.profile.read_only && <Badge size="sm" color="gray">{t("profiles.readOnly")}</Badge>}
                   {e.active && <Badge size="sm" variant="outline">{t("profiles.active")}</Badge>}
+                  {e.custom_address && (
+                    <Badge size="sm" color="orange" variant="light" title={e.profile.base_url} data-testid="custom-address">
+                      {t("profiles.customAddress")}
+                    </Badge>
+                  )}
                   <Text size="xs" c={e.credentials.imp_key_set && e.credentials.imp_secret_set ? "dimmed" : "orange"}>
                     {e.profile.mode === "sandbox"
                       ? t("profiles.sandboxCreds")
@@ -174,12 +199,14 @@ export function ProfilesSection() {
                   )}
                   {e.profile.mode !== "sandbox" && (
                     <>
-                      <Button size="compact-xs" variant="subtle" onClick={() => setKeysFor(e)}>
+                      <Button size="compact-xs" variant="subtle" disabled={lock.locked} onClick={() => setKeysFor(e)}>
                         {t("profiles.replaceCredentials")}
                       </Button>
                       <Button
                         size="compact-xs"
                         variant="subtle"
+                        disabled={lock.locked}
+                        data-testid={`edit-${e.profile.id}`}
                         onClick={() =>
                           setDraft({
                             ...EMPTY,
@@ -191,12 +218,13 @@ export function ProfilesSection() {
                             default_pg: e.profile.default_pg ?? "",
                             time_zone: e.profile.time_zone,
                             read_only: e.profile.read_only,
+                            was_read_only: e.profile.read_only,
                           })
                         }
                       >
                         {t("profiles.edit")}
                       </Button>
-                      <Button size="compact-xs" variant="subtle" color="red" onClick={() => setRemoving(e)}>
+                      <Button size="compact-xs" variant="subtle" color="red" disabled={lock.locked} onClick={() => setRemoving(e)}>
                         {t("profiles.remove")}
                       </Button>
                     </>
@@ -231,7 +259,16 @@ export function ProfilesSection() {
         })}
       </Stack>
 
-      <Modal opened={draft !== null} onClose={() => setDraft(null)} title={draft?.id ? t("profiles.edit") : t("profiles.add")} size="lg">
+      <Modal
+        opened={draft !== null}
+        onClose={() => {
+          setDraft(null);
+          setFormError(null);
+          setUrlError(null);
+        }}
+        title={draft?.id ? t("profiles.edit") : t("profiles.add")}
+        size="lg"
+      >
         {draft && (
           <Stack>
             <TextInput label={t("profiles.name")} value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.currentTarget.value })} data-testid="profile-name" withAsterisk />
@@ -247,13 +284,48 @@ export function ProfilesSection() {
               ]}
               data-testid="profile-mode"
             />
-            <TextInput label={t("profiles.baseUrl")} value={draft.base_url} onChange={(e) => setDraft({ ...draft, base_url: e.currentTarget.value })} data-testid="profile-base-url" />
+            <TextInput
+              label={t("profiles.baseUrl")}
+              description={t("profiles.baseUrlHelp")}
+              placeholder={DEFAULT_BASE_URL}
+              value={draft.base_url}
+              error={urlError}
+              onChange={(e) => {
+                setUrlError(null);
+                setDraft({ ...draft, base_url: e.currentTarget.value });
+              }}
+              data-testid="profile-base-url"
+            />
+            {customAddress(draft.base_url) && (
+              <Alert color="orange" icon={<IconAlertTriangle size={16} />} p="xs" data-testid="custom-address-warning">
+                <Text size="sm">{t("profiles.customAddressWarning", { url: customAddress(draft.base_url) })}</Text>
+              </Alert>
+            )}
             <Group grow>
               <TextInput label={t("profiles.tier")} description={t("profiles.tierHelp")} value={draft.tier} maxLength={3} onChange={(e) => setDraft({ ...draft, tier: e.currentTarget.value.toUpperCase() })} />
               <TextInput label={t("profiles.defaultPg")} value={draft.default_pg} onChange={(e) => setDraft({ ...draft, default_pg: e.currentTarget.value })} placeholder="nice.MID" />
             </Group>
             <Select label={t("profiles.timeZone")} value={draft.time_zone} data={settings.time_zones} allowDeselect={false} onChange={(v) => setDraft({ ...draft, time_zone: v ?? "Asia/Seoul" })} />
-            <Switch label={t("profiles.readOnly")} description={t("profiles.readOnlyHelp")} checked={draft.read_only} onChange={(e) => setDraft({ ...draft, read_only: e.currentTarget.checked })} />
+            <Switch
+              label={t("profiles.readOnly")}
+              description={lock.enabled || draft.was_read_only ? t("profiles.readOnlyHelp") : t("profiles.readOnlyNeedsLock")}
+              // Rust refuses the role without a passphrase (it would protect nothing).
+              disabled={!lock.enabled && !draft.was_read_only}
+              checked={draft.read_only}
+              onChange={(e) => setDraft({ ...draft, read_only: e.currentTarget.checked })}
+              data-testid="profile-read-only"
+            />
+            {draft.id !== null && draft.was_read_only && !draft.read_only && lock.enabled && (
+              <PasswordInput
+                label={t("profiles.liftPassphrase")}
+                description={t("profiles.liftHelp")}
+                value={draft.passphrase}
+                onChange={(e) => setDraft({ ...draft, passphrase: e.currentTarget.value })}
+                autoComplete="off"
+                withAsterisk
+                data-testid="profile-lift-passphrase"
+              />
+            )}
             {draft.id === null && (
               <>
                 <TextInput label={t("profiles.impKey")} value={draft.imp_key} onChange={(e) => setDraft({ ...draft, imp_key: e.currentTarget.value })} autoComplete="off" data-testid="profile-imp-key" />
