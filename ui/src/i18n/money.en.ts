@@ -81,6 +81,7 @@ const money: Shape<typeof moneyKo> = {
       rejected: "Refused",
       unknown: "Checking",
       resolved: "Settled",
+      conflict: "Needs a decision",
     },
   },
   payments: {

@@ -77,6 +77,7 @@ const money = {
       rejected: "거부",
       unknown: "확인 중",
       resolved: "확정",
+      conflict: "결정 필요",
     },
   },
   payments: {

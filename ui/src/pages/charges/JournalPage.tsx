@@ -19,6 +19,7 @@ const STATE_COLORS: Record<JournalState, string> = {
   rejected: "red",
   unknown: "yellow",
   resolved: "teal",
+  conflict: "orange",
 };
 
 /** The money journal: every request Subdesk sent, and those still being checked. */
