@@ -443,7 +443,7 @@ async fn bulk_bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
         allow_repeats: true,
         ..Default::default()
     };
-    let plan = plan_csv_run(&store, &client, "bench", &csv, &opts).await?;
+    let plan = plan_csv_run(&store, Some(&client), "bench", &csv, &opts).await?;
     reqwest::Client::new()
         .post(format!("{}/__sandbox/faults", sb.base_url()))
         .json(&serde_json::json!({

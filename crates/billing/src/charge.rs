@@ -11,7 +11,9 @@ use crate::db::Store;
 use crate::error::{Error, Result};
 use rusqlite::Transaction;
 
-use crate::journal::{self, Begun, Finish, JournalEntry, JournalOp, JournalState, NewEntry, outcome};
+use crate::journal::{
+    self, Begun, Finish, JournalEntry, JournalOp, JournalState, NewEntry, outcome,
+};
 use crate::send::{Failure, classify, error_pair};
 use crate::sync::payments::payment_record;
 
@@ -357,13 +359,9 @@ fn prepare_tx(
     if ctx.manual() {
         entry.lock_key = journal::charge_lock(customer_uid, &merchant_uid);
         if let Some(customer) = customer_uid
-            && let Some(open) = journal::open_charge_of_tx(tx, customer)?
-            && open != merchant_uid
+            && let Some(refusal) = journal::open_charge_refusal_tx(tx, customer, &merchant_uid)?
         {
-            return Err(Error::Unresolved {
-                op: "charge",
-                key: open,
-            });
+            return Err(refusal);
         }
     } else {
         entry.lock_key = journal::charge_lock(None, &merchant_uid);
@@ -387,7 +385,8 @@ fn prepare(
     entry: NewEntry,
 ) -> Result<Prepared> {
     store.check_money_allowed()?;
-    let decided = store.write(|tx| prepare_tx(tx, store, ctx, customer_uid, merchant_uid, entry))?;
+    let decided =
+        store.write(|tx| prepare_tx(tx, store, ctx, customer_uid, merchant_uid, entry))?;
     decided.map_err(|prev| Error::EarlierChargePaid {
         merchant_uid: prev.merchant_uid,
         imp_uid: prev.imp_uid.unwrap_or_default(),
@@ -626,6 +625,9 @@ pub(crate) async fn record(
     };
     f.audit = Some((action.to_string(), inputs.clone()));
     if !journal::finish_after_send(store, p.journal_id, &f).await {
+        // The database could not take the answer: the caller is told what i'mport
+        // said, and the row stays `sent` (unseen) for reconciliation to record. A
+        // second press is then answered with this charge, never sent again.
         return Ok(result);
     }
     if result.status != ChargeStatus::Unknown {

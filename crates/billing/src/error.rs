@@ -133,7 +133,9 @@ pub enum Error {
 
     /// A payment (refund, schedule) exists under our order id that is not what we
     /// sent: a person decides before anything else is sent for that item.
-    #[error("order {merchant_uid} conflicts with what i'mport holds (journal {journal_id}); decide it first")]
+    #[error(
+        "order {merchant_uid} conflicts with what i'mport holds (journal {journal_id}); decide it first"
+    )]
     Conflict {
         /// `charge`, `refund` or `schedule`.
         op: &'static str,
@@ -152,7 +154,9 @@ pub enum Error {
 
     /// The customer's previous charge, whose outcome the user was never told, went
     /// through. Nothing was charged now; asking again charges anew.
-    #[error("the earlier charge {merchant_uid} of {amount} won was paid ({imp_uid}); nothing was charged now")]
+    #[error(
+        "the earlier charge {merchant_uid} of {amount} won was paid ({imp_uid}); nothing was charged now"
+    )]
     EarlierChargePaid {
         /// The earlier order.
         merchant_uid: String,
@@ -164,7 +168,9 @@ pub enum Error {
 
     /// The database was restored from a backup or started empty: money waits until
     /// a sync has brought back what i'mport did since `since`.
-    #[error("the database was replaced ({reason}); sync payments and schedules before moving money")]
+    #[error(
+        "the database was replaced ({reason}); sync payments and schedules before moving money"
+    )]
     NeedsSync {
         /// Unix seconds: what happened at i'mport after this is not known here.
         since: i64,
@@ -195,7 +201,9 @@ pub enum Error {
     },
 
     /// This file (or plan period) was already run to the end.
-    #[error("run {run_id} with the same content is {state} already; allow a repeat to run it again")]
+    #[error(
+        "run {run_id} with the same content is {state} already; allow a repeat to run it again"
+    )]
     RunAlreadyDone {
         /// The earlier run.
         run_id: String,

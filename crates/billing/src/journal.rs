@@ -286,7 +286,11 @@ fn lock_holder(tx: &Transaction<'_>, lock_key: &str) -> Result<Option<(i64, Stri
         .optional()?)
 }
 
-fn one(tx: &Transaction<'_>, sql_where: &str, p: impl rusqlite::Params) -> Result<Option<JournalEntry>> {
+fn one(
+    tx: &Transaction<'_>,
+    sql_where: &str,
+    p: impl rusqlite::Params,
+) -> Result<Option<JournalEntry>> {
     let sql = format!("SELECT {COLS} FROM journal WHERE {sql_where}");
     Ok(tx.prepare_cached(&sql)?.query_row(p, from_row).optional()?)
 }
@@ -371,7 +375,9 @@ pub(crate) fn begin_tx(tx: &Transaction<'_>, profile: &str, e: &NewEntry) -> Res
                      source = ?5, updated_at = ?6, resolved_at = NULL, lock_key = ?7, seen = 0
                  WHERE id = ?1 AND state NOT IN ('pending', 'sent', 'unknown', 'conflict')",
             )?
-            .execute(params![prev.id, state, attempts, sent_at, e.source, now, e.lock_key])?;
+            .execute(params![
+                prev.id, state, attempts, sent_at, e.source, now, e.lock_key
+            ])?;
         if moved == 0 {
             return Err(Error::Unresolved {
                 op: op_family(e.op),
@@ -436,17 +442,38 @@ pub(crate) fn unseen_tx(
     )
 }
 
-/// The order id of a charge of this customer that is open (or a conflict), by
-/// whatever source.
-pub(crate) fn open_charge_of_tx(tx: &Transaction<'_>, customer_uid: &str) -> Result<Option<String>> {
-    Ok(tx
+/// A charge of this customer, by whatever source, that is open or a conflict: the
+/// refusal to give a person's new charge.
+pub(crate) fn open_charge_refusal_tx(
+    tx: &Transaction<'_>,
+    customer_uid: &str,
+    except_merchant_uid: &str,
+) -> Result<Option<Error>> {
+    let row: Option<(i64, String, String)> = tx
         .prepare_cached(
-            "SELECT merchant_uid FROM journal WHERE customer_uid = ?1
-             AND op IN ('charge_again', 'charge_onetime')
-             AND state IN ('pending', 'sent', 'unknown', 'conflict') LIMIT 1",
+            "SELECT id, merchant_uid, state FROM journal WHERE customer_uid = ?1
+             AND op IN ('charge_again', 'charge_onetime') AND merchant_uid <> ?2
+             AND state IN ('pending', 'sent', 'unknown', 'conflict')
+             ORDER BY state = 'conflict' DESC LIMIT 1",
         )?
-        .query_row([customer_uid], |r| r.get(0))
-        .optional()?)
+        .query_row([customer_uid, except_merchant_uid], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    Ok(row.map(|(id, merchant_uid, state)| {
+        if state == JournalState::Conflict.as_str() {
+            Error::Conflict {
+                op: "charge",
+                journal_id: id,
+                merchant_uid,
+            }
+        } else {
+            Error::Unresolved {
+                op: "charge",
+                key: merchant_uid,
+            }
+        }
+    }))
 }
 
 pub(crate) fn mark_seen_tx(tx: &Transaction<'_>, id: i64) -> Result<()> {
@@ -597,11 +624,18 @@ pub(crate) async fn finish_after_send(store: &Store, id: i64, f: &Finish) -> boo
         };
         match attempt {
             Ok(Ok(_)) => return true,
-            Ok(Err(e)) => tracing::warn!(code = e.code(), journal_id = id, "could not record an answer yet"),
+            Ok(Err(e)) => tracing::warn!(
+                code = e.code(),
+                journal_id = id,
+                "could not record an answer yet"
+            ),
             Err(e) => tracing::warn!(error = %e, journal_id = id, "recording task failed"),
         }
         if tokio::time::Instant::now() >= deadline {
-            tracing::error!(journal_id = id, "answer not recorded; reconciliation will settle it");
+            tracing::error!(
+                journal_id = id,
+                "answer not recorded; reconciliation will settle it"
+            );
             return false;
         }
         tokio::time::sleep(wait).await;

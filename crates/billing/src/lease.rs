@@ -40,6 +40,24 @@ fn owner_id() -> String {
     format!("pid{}-{}", std::process::id(), ulid::Ulid::new())
 }
 
+/// A holder on this machine whose process no longer exists (killed, crashed) gives
+/// its lease up at once instead of after [`LEASE_SECS`]. The database is a local
+/// file, so its holders are processes of this machine. Where that cannot be seen
+/// (no /proc), the lease simply runs out.
+fn holder_is_gone(owner: &str) -> bool {
+    let Some(pid) = owner
+        .strip_prefix("pid")
+        .and_then(|r| r.split('-').next())
+        .and_then(|p| p.parse::<u32>().ok())
+    else {
+        return false;
+    };
+    if pid == std::process::id() || !std::path::Path::new("/proc/self").exists() {
+        return false;
+    }
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 fn take(store: &Store, name: &str, owner: &str, now: i64) -> Result<()> {
     store.write(|tx| {
         let held: Option<(String, i64)> = tx
@@ -49,6 +67,7 @@ fn take(store: &Store, name: &str, owner: &str, now: i64) -> Result<()> {
         if let Some((holder, expires_at)) = held
             && holder != owner
             && expires_at > now
+            && !holder_is_gone(&holder)
         {
             return Err(Error::Busy {
                 work: name.to_string(),
@@ -186,6 +205,35 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert!(Lease::acquire(&a, "run:x").is_ok(), "expired lease taken over");
+        assert!(
+            Lease::acquire(&a, "run:x").is_ok(),
+            "expired lease taken over"
+        );
+    }
+
+    #[test]
+    fn a_dead_holder_gives_the_lease_up_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::open(dir.path().join("a.db")).unwrap();
+        // A process that has exited: its pid is free (a child that ran and ended).
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let hold = |owner: String| {
+            a.write(|tx| {
+                tx.execute(
+                    "INSERT OR REPLACE INTO leases (name, owner, acquired_at, expires_at)
+                     VALUES ('plans', ?1, 0, ?2)",
+                    rusqlite::params![owner, crate::now() + 1000],
+                )?;
+                Ok(())
+            })
+            .unwrap()
+        };
+        hold(format!("pid{dead}-X"));
+        std::mem::forget(Lease::acquire(&a, "plans").expect("taken from the dead holder"));
+        // A live holder (the test runner's parent process) keeps it.
+        hold(format!("pid{}-Y", std::os::unix::process::parent_id()));
+        assert_eq!(Lease::acquire(&a, "plans").unwrap_err().code(), "work_busy");
     }
 }

@@ -54,6 +54,7 @@ pub use import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
 };
 pub use journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
+pub use lease::Lease;
 pub use overview::Overview;
 pub use payments::{
     CancelEntry, Payment, PaymentDetail, PaymentRecord, PaymentStatus, UpsertStats,
@@ -63,7 +64,6 @@ pub use plans::{
     Subscription, cancel_subscription, run_plans,
 };
 pub use reconcile::{ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with};
-pub use lease::Lease;
 pub use refund::{RefundRequest, RefundResult, RefundStatus, refund};
 pub use resync::ResyncStatus;
 pub use schedules::{Schedule, SchedulePage, ScheduleQuery, ScheduleRecord, ScheduleStatus};

@@ -828,7 +828,10 @@ pub async fn cancel_subscription(
             }
         }
     }
-    for mut p in periods.into_iter().filter(|p| p.state == "scheduled" && p.due_at > now) {
+    for mut p in periods
+        .into_iter()
+        .filter(|p| p.state == "scheduled" && p.due_at > now)
+    {
         if !report.pending.contains(&p.merchant_uid) {
             p.state = "revoked".into();
             store.set_period(&p, None)?;

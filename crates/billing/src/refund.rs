@@ -158,7 +158,12 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
             let asked = |json: &str| {
                 serde_json::from_str::<serde_json::Value>(json)
                     .ok()
-                    .map(|v| (v["amount"].as_i64(), v["reason"].as_str().map(str::to_string)))
+                    .map(|v| {
+                        (
+                            v["amount"].as_i64(),
+                            v["reason"].as_str().map(str::to_string),
+                        )
+                    })
             };
             let same = prev.amount == req.amount.unwrap_or(prev.amount)
                 && asked(&prev.request_json).map(|a| a.1) == Some(Some(req.reason.clone()));

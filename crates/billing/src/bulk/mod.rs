@@ -248,7 +248,10 @@ fn identify(store: &Store, kind: &str, content: &str, opts: &RunOptions) -> Resu
     let generation = earlier.len() + 1;
     let tag = if kind == "plan" { "p" } else { "r" };
     let (run_id, line_prefix) = if generation == 1 {
-        (format!("run-{tag}{}", &h[..16]), format!("sd-r{}", &h[..12]))
+        (
+            format!("run-{tag}{}", &h[..16]),
+            format!("sd-r{}", &h[..12]),
+        )
     } else {
         (
             format!("run-{tag}{}-g{generation}", &h[..16]),
@@ -363,9 +366,13 @@ fn save(
 
 /// Settle the journal's open rows before deciding who is left out as "being
 /// checked": a row left pending by a crash was never sent and must not keep its
-/// customer out of every later run.
-async fn settle_open(store: &Store, client: &Client) -> Result<()> {
-    if store.journal_open_count()? > 0 {
+/// customer out of every later run. Without a client (a dry run on a journal with
+/// nothing open, where none is needed) this does nothing; with open rows and no
+/// client those customers stay out as being checked.
+async fn settle_open(store: &Store, client: Option<&Client>) -> Result<()> {
+    if let Some(client) = client
+        && store.journal_open_count()? > 0
+    {
         crate::reconcile::reconcile(store, client).await?;
     }
     Ok(())
@@ -390,7 +397,7 @@ fn csv_content(text: &str, opts: &RunOptions) -> String {
 /// or returns the unfinished run planned from the same content before.
 pub async fn plan_csv_run(
     store: &Store,
-    client: &Client,
+    client: Option<&Client>,
     label: &str,
     text: &str,
     opts: &RunOptions,
@@ -463,7 +470,7 @@ pub async fn plan_csv_run(
 /// period can never be charged twice, whether by a schedule, a run or a retry.
 pub async fn plan_plan_run(
     store: &Store,
-    client: &Client,
+    client: Option<&Client>,
     plan_code: &str,
     now: i64,
     opts: &RunOptions,
@@ -534,7 +541,9 @@ pub async fn plan_plan_run(
     }
     let label = format!("{} {}", plan.name, period.label);
     let hash = crate::journal::hash(&content);
-    save(store, &run_id, &hash, "plan", &label, opts, &items, &excluded)
+    save(
+        store, &run_id, &hash, "plan", &label, opts, &items, &excluded,
+    )
 }
 
 impl Store {

@@ -539,7 +539,11 @@ pub fn recover(db: impl AsRef<Path>, how: Recovery, opts: OpenOptions) -> Result
     };
     let replaced = replaced.map(file_name);
     let store = Store::open_with(db, opts)?;
-    let reason = if how == Recovery::Empty { "empty" } else { "backup" };
+    let reason = if how == Recovery::Empty {
+        "empty"
+    } else {
+        "backup"
+    };
     store.write(|tx| crate::resync::require_tx(tx, since, reason))?;
     store.audit_record(
         "db.recover",

@@ -58,7 +58,9 @@ async fn dry_run_execute_pause_resume_and_report() {
         rate_per_sec: 50.0,
         ..Default::default()
     };
-    let plan = plan_csv_run(&env.store, &env.client, "1월 일괄", csv, &opts).await.unwrap();
+    let plan = plan_csv_run(&env.store, Some(&env.client), "1월 일괄", csv, &opts)
+        .await
+        .unwrap();
     assert_eq!(plan.count, 5);
     assert_eq!(plan.total, 11_000 + 22_000 + 33_000 + 44_000 + 5_500);
     assert_eq!(plan.vat, 1_000 + 2_000 + 3_000 + 4_000 + 500);
@@ -150,7 +152,9 @@ async fn cancel_stops_before_sending_the_rest() {
         allow_repeats: true,
         ..Default::default()
     };
-    let plan = plan_csv_run(&env.store, &env.client, "cancel", &csv, &opts).await.unwrap();
+    let plan = plan_csv_run(&env.store, Some(&env.client), "cancel", &csv, &opts)
+        .await
+        .unwrap();
     let control = RunControl::new();
     let c2 = control.clone();
     let cancel_at_3 = move |p: &RunProgress| {
@@ -200,7 +204,7 @@ async fn soak(n: usize, kills: usize, seed: u64) -> (usize, usize, usize) {
         allow_repeats: true,
         ..Default::default()
     };
-    let plan = plan_csv_run(&env.store, &env.client, "soak", &csv, &opts)
+    let plan = plan_csv_run(&env.store, Some(&env.client), "soak", &csv, &opts)
         .await
         .unwrap();
     assert_eq!(plan.count as usize, n);

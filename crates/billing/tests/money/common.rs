@@ -150,6 +150,39 @@ impl Env {
             .expect("upsert");
     }
 
+    /// Register a key the sandbox already holds in another store (another desk).
+    pub async fn key_in(&self, store: &Store, uid: &str) {
+        let c = self.client.get_billing_key(uid).await.expect("key");
+        store.upsert_customer(&customer_record(&c)).expect("upsert");
+    }
+
+    /// Paid payments the sandbox holds for a customer, whatever their order ids:
+    /// the count a double charge shows up in (one order id can only be paid once
+    /// at the sandbox, so a count per merchant_uid never sees one).
+    pub async fn paid_for_customer(&self, customer_uid: &str) -> usize {
+        let mut n = 0;
+        for page in 1.. {
+            let p = match self
+                .client
+                .billing_key_payments(customer_uid, Some(page))
+                .await
+            {
+                Ok(p) => p,
+                Err(subdesk_iamport::Error::NotFound { .. }) => break,
+                Err(e) => panic!("payments of {customer_uid}: {e}"),
+            };
+            n += p
+                .list
+                .iter()
+                .filter(|x| x.status == PaymentStatus::Paid || x.paid_at.is_some_and(|t| t > 0))
+                .count();
+            if p.next.is_none() {
+                break;
+            }
+        }
+        n
+    }
+
     /// Payments the sandbox holds for a merchant_uid with the given status.
     pub async fn sandbox_payments(&self, merchant_uid: &str, status: PaymentStatus) -> usize {
         match self
@@ -188,25 +221,37 @@ pub enum Fault {
     CommitThenDrop,
     /// The process dies after journaling and sending, before recording.
     Kill,
+    /// The server finishes the request after the client gave up on it: it commits
+    /// `LATENCY_MS` later, detached from the dropped connection.
+    CommitLate,
 }
 
-pub const FAULTS: [Fault; 5] = [
+pub const FAULTS: [Fault; 6] = [
     Fault::Latency,
     Fault::Http500,
     Fault::Drop,
     Fault::CommitThenDrop,
     Fault::Kill,
+    Fault::CommitLate,
 ];
 
 impl Fault {
     pub fn rule(self, path_prefix: &str) -> serde_json::Value {
         let (kind, extra) = match self {
             Fault::Latency => ("latency", serde_json::json!({ "latency_ms": LATENCY_MS })),
-            // Killing happens while the request is held up at the server.
-            Fault::Kill => ("latency", serde_json::json!({ "latency_ms": LATENCY_MS })),
+            // Killing happens while the request is held up at the server, which
+            // then finishes it anyway: the process died, i'mport did not.
+            Fault::Kill => (
+                "commit_late",
+                serde_json::json!({ "latency_ms": LATENCY_MS }),
+            ),
             Fault::Http500 => ("status", serde_json::json!({ "status": 500 })),
             Fault::Drop => ("drop", serde_json::json!({})),
             Fault::CommitThenDrop => ("commit_then_drop", serde_json::json!({})),
+            Fault::CommitLate => (
+                "commit_late",
+                serde_json::json!({ "latency_ms": LATENCY_MS }),
+            ),
         };
         let mut v = serde_json::json!({
             "kind": kind, "method": "POST", "path_prefix": path_prefix, "count": 1

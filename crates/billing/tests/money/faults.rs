@@ -105,7 +105,9 @@ async fn charge_again_survives_every_fault() {
         }
         // A further attempt of the same order answers with that payment; nothing
         // is sent.
-        let again = charge_again(&store, &env.client, &req).await.expect("replay");
+        let again = charge_again(&store, &env.client, &req)
+            .await
+            .expect("replay");
         assert!(again.replayed, "{fault:?}");
         assert_eq!(again.status, ChargeStatus::Paid);
         assert_eq!(

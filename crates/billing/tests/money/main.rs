@@ -5,5 +5,6 @@
 mod basics;
 mod bulk;
 mod common;
+mod exactly_once;
 mod faults;
 mod plans;
