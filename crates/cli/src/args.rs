@@ -256,6 +256,14 @@ pub struct RunOpts {
     /// Requests per second at most (0 = unlimited).
     #[arg(long, default_value_t = 10.0)]
     pub rate: f64,
+    /// Charge a customer once per line when they are on several lines (otherwise
+    /// the later lines are left out).
+    #[arg(long)]
+    pub allow_repeats: bool,
+    /// Run the same content again although a run of it already completed (new
+    /// order ids: everyone is charged again).
+    #[arg(long)]
+    pub repeat_done: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -344,6 +352,25 @@ pub enum JournalCmd {
     },
     /// Decide every row still being checked by looking it up at i'mport.
     Reconcile,
+    /// One row in full: the request, the answer, and for a conflict what i'mport holds.
+    Show { id: i64 },
+    /// Decide a conflict: the payment i'mport holds under the order id is ours
+    /// (`--ours`: recorded as paid/refunded/registered) or not (`--not-ours`: our
+    /// request did nothing).
+    Decide {
+        id: i64,
+        #[arg(
+            long,
+            conflicts_with = "not_ours",
+            required_unless_present = "not_ours"
+        )]
+        ours: bool,
+        #[arg(long)]
+        not_ours: bool,
+        /// Why, for the audit log.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

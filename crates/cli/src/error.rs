@@ -34,7 +34,8 @@ Exit codes:
   2  bad input (usage, invalid values, bad CSV rows, card data in arguments, not found)
   3  declined (the card company or i'mport said no; its message is shown as sent)
   4  unknown outcome (an answer was lost: the request is \"checking\" until
-     `journal reconcile` decides; never retry with a new order id)
+     `journal reconcile` decides; running the same command again is safe: it
+     is answered with that request's outcome first), or a conflict to decide
   5  unreachable (i'mport or the sandbox did not answer; nothing was executed)
   6  refused before sending (read-only role, app lock, live-mode confirmation)";
 
@@ -98,17 +99,25 @@ fn billing_exit(e: &subdesk_billing::Error) -> Exit {
         "invalid_input"
         | "not_found"
         | "key_not_active"
-        | "already_charged"
         | "merchant_uid_conflict"
+        | "amount_too_large"
+        | "run_already_done"
         | "refund_exceeds_balance"
         | "not_refundable"
         | "run_state"
         | "api_invalid_input"
         | "api_not_found" => Exit::BadInput,
         "api_declined" | "api_rejected" => Exit::Declined,
-        "charge_unresolved" | "refund_unresolved" | "schedule_unresolved" | "api_unconfirmed" => {
-            Exit::Unknown
-        }
+        "charge_unresolved"
+        | "refund_unresolved"
+        | "schedule_unresolved"
+        | "api_unconfirmed"
+        | "charge_conflict"
+        | "refund_conflict"
+        | "schedule_conflict" => Exit::Unknown,
+        // Nothing was sent: the earlier charge's outcome is the news.
+        "earlier_charge_paid" | "needs_sync" | "work_busy" => Exit::Refused,
+        "api_redirected" | "api_unrecognized_answer" => Exit::Unreachable,
         "api_transport" | "api_server_error" => Exit::Unreachable,
         _ => Exit::Other,
     }

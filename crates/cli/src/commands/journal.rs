@@ -1,4 +1,5 @@
-//! `journal list | reconcile`: the money journal, and deciding its open rows.
+//! `journal list | reconcile | show | decide`: the money journal, deciding its open
+//! rows by lookup, and a person's decision on a conflict.
 
 use subdesk_billing::{JournalQuery, reconcile};
 use subdesk_profiles::ActionKind;
@@ -6,7 +7,7 @@ use subdesk_profiles::ActionKind;
 use crate::args::JournalCmd;
 use crate::context::Ctx;
 use crate::error::{CliResult, Exit};
-use crate::output::{Table, line, opt, won};
+use crate::output::{Table, fields, line, opt, won};
 
 pub async fn run(ctx: &mut Ctx, cmd: JournalCmd) -> CliResult<Exit> {
     match cmd {
@@ -64,6 +65,8 @@ pub async fn run(ctx: &mut Ctx, cmd: JournalCmd) -> CliResult<Exit> {
                     won(r.amount),
                     if r.state.is_open() {
                         format!("{state} (checking)")
+                    } else if r.state == subdesk_billing::JournalState::Conflict {
+                        format!("{state} (decide with `journal decide {}`)", r.id)
                     } else {
                         state
                     },
@@ -105,6 +108,43 @@ pub async fn run(ctx: &mut Ctx, cmd: JournalCmd) -> CliResult<Exit> {
             } else {
                 Exit::Ok
             })
+        }
+        JournalCmd::Show { id } => {
+            let s = ctx.session(ActionKind::Read)?;
+            let r = s.store.journal_get(id)?;
+            if ctx.out.json {
+                ctx.out.json(&r)?;
+                return Ok(Exit::Ok);
+            }
+            fields(&[
+                ("id", r.id.to_string()),
+                ("time", s.zone.show(r.created_at)),
+                ("merchant_uid", r.merchant_uid.clone()),
+                ("customer", opt(&r.customer_uid)),
+                ("amount", won(r.amount)),
+                ("state", format!("{:?}", r.state).to_lowercase()),
+                ("outcome", opt(&r.outcome)),
+                ("imp_uid", opt(&r.imp_uid)),
+                ("request", r.request_json.clone()),
+                ("i'mport holds", opt(&r.conflict)),
+            ]);
+            Ok(Exit::Ok)
+        }
+        JournalCmd::Decide { id, ours, note, .. } => {
+            // A person's decision changes the registry's record of money: as a charge.
+            let s = ctx.session(ActionKind::MoveMoney)?;
+            let r = s.store.decide_conflict(id, ours, &note)?;
+            if ctx.out.json {
+                ctx.out.json(&r)?;
+            } else {
+                line(&format!(
+                    "#{} {} → {}",
+                    r.id,
+                    r.merchant_uid,
+                    opt(&r.outcome)
+                ));
+            }
+            Ok(Exit::Ok)
         }
     }
 }

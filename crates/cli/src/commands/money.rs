@@ -85,11 +85,17 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
     let exit = match result.status {
         ChargeStatus::Paid => Exit::Ok,
         ChargeStatus::Declined => Exit::Declined,
-        ChargeStatus::Unknown => Exit::Unknown,
+        ChargeStatus::Unknown | ChargeStatus::Conflict => Exit::Unknown,
     };
     if ctx.out.json {
         ctx.out.json(&result)?;
         return Ok(exit);
+    }
+    if result.replayed {
+        ctx.out.note(&format!(
+            "nothing was sent now: this is the outcome of the earlier charge {} (its answer had been lost)",
+            result.merchant_uid
+        ));
     }
     match result.status {
         ChargeStatus::Paid => fields(&[
@@ -109,7 +115,18 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
             ("merchant_uid", result.merchant_uid.clone()),
             (
                 "next",
-                "run `subdesk-cli journal reconcile`; to retry, reuse --merchant-uid, never a new one".into(),
+                "run `subdesk-cli journal reconcile`, or the same command again: it is answered with this charge's outcome first and never charges twice".into(),
+            ),
+        ]),
+        ChargeStatus::Conflict => fields(&[
+            (
+                "conflict",
+                format!("i'mport holds a payment under order {} that is not this charge", result.merchant_uid),
+            ),
+            ("merchant_uid", result.merchant_uid.clone()),
+            (
+                "next",
+                format!("compare both sides with `subdesk-cli journal show {}`, then `subdesk-cli journal decide {} --ours|--not-ours`", result.journal_id, result.journal_id),
             ),
         ]),
     }

@@ -18,6 +18,10 @@ use crate::error::{CliError, CliResult, Exit};
 use crate::output::{Table, line, won};
 use crate::progress::Bar;
 
+/// The largest CSV a run reads: ~100,000 lines with room to spare; a larger file is
+/// refused before it is read.
+const MAX_CSV_BYTES: u64 = 20_000_000;
+
 pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
     match cmd {
         RunCmd::Csv {
@@ -28,6 +32,18 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
             opts,
         } => {
             let s = ctx.session(kind(&opts))?;
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_CSV_BYTES {
+                return Err(CliError::bad_input(
+                    "invalid_input",
+                    format!(
+                        "{} is {} MB; a run's CSV may be {} MB at most (split it)",
+                        file.display(),
+                        size / 1_000_000,
+                        MAX_CSV_BYTES / 1_000_000
+                    ),
+                ));
+            }
             let bytes = std::fs::read(&file).map_err(|e| {
                 CliError::bad_input("io_error", format!("cannot read {}: {e}", file.display()))
             })?;
@@ -42,7 +58,15 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
                     .map(|f| f.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "CSV".into())
             });
-            let plan = plan_csv_run(&s.store, &label, &text, &run_options(&opts, name))?;
+            let client = client_if_open(ctx, &s).await?;
+            let plan = plan_csv_run(
+                &s.store,
+                client.as_ref(),
+                &label,
+                &text,
+                &run_options(&opts, name),
+            )
+            .await?;
             let bad = plan
                 .excluded
                 .iter()
@@ -62,12 +86,15 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
         }
         RunCmd::Plan { plan, opts } => {
             let s = ctx.session(kind(&opts))?;
+            let client = client_if_open(ctx, &s).await?;
             let p = plan_plan_run(
                 &s.store,
+                client.as_ref(),
                 &plan,
                 subdesk_billing::now(),
                 &run_options(&opts, String::new()),
-            )?;
+            )
+            .await?;
             finish_plan(ctx, &s, p, opts.execute).await
         }
         RunCmd::Resume { id } => {
@@ -114,6 +141,17 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
     }
 }
 
+/// Planning settles the journal's open rows first (so nobody is left out as "being
+/// checked" by a row a crash left behind), which needs i'mport; with nothing open
+/// it needs nothing, and a dry run works without credentials.
+async fn client_if_open(ctx: &mut Ctx, s: &Session) -> CliResult<Option<subdesk_iamport::Client>> {
+    if s.store.journal_open_count()? > 0 {
+        Ok(Some(ctx.client(&s.profile).await?))
+    } else {
+        Ok(None)
+    }
+}
+
 /// A dry run only plans: it writes the run locally and sends nothing, so it is a read
 /// (finance staff may preview a run). Executing moves money.
 fn kind(opts: &RunOpts) -> ActionKind {
@@ -128,6 +166,8 @@ fn run_options(opts: &RunOpts, default_name: String) -> RunOptions {
     let mut o = RunOptions {
         concurrency: opts.concurrency,
         rate_per_sec: opts.rate,
+        allow_repeats: opts.allow_repeats,
+        repeat_done: opts.repeat_done,
         ..RunOptions::default()
     };
     if !default_name.trim().is_empty() {
@@ -173,6 +213,11 @@ fn show_plan(ctx: &Ctx, plan: &RunPlan, dry: bool) -> CliResult<()> {
         return Ok(());
     }
     line(&format!("run {}  \"{}\"", plan.run_id, plan.label));
+    if plan.resumed {
+        line(
+            "this content was planned before and is not finished: this is that run, resumed (lines already paid are not charged again)",
+        );
+    }
     line(&format!(
         "{} charge(s), total {} (VAT {})",
         plan.count,

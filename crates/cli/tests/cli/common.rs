@@ -98,6 +98,37 @@ impl Env {
         c
     }
 
+    /// Starts the CLI and leaves it running (to kill it half-way, as a crash would).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(self.dir.path(), args)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn subdesk-cli")
+    }
+
+    /// Paid payments the sandbox holds for a customer, whatever their order ids: where
+    /// a double charge shows (one order id can only be paid once there).
+    pub fn paid_for(&self, customer_uid: &str) -> usize {
+        let config = subdesk_iamport::Config::new(
+            subdesk_sandbox::DEFAULT_IMP_KEY,
+            subdesk_iamport::SecretString::from(subdesk_sandbox::DEFAULT_IMP_SECRET.to_owned()),
+        )
+        .base_url(&self.url)
+        .expect("config");
+        let client = subdesk_iamport::Client::new(config).expect("client");
+        self.rt.block_on(async {
+            match client.billing_key_payments(customer_uid, None).await {
+                Ok(p) => p
+                    .list
+                    .iter()
+                    .filter(|x| x.paid_at.is_some_and(|t| t > 0))
+                    .count(),
+                Err(subdesk_iamport::Error::NotFound { .. }) => 0,
+                Err(e) => panic!("payments of {customer_uid}: {e}"),
+            }
+        })
+    }
+
     /// Runs the CLI with no stdin (like cron: not a terminal).
     pub fn cli(&self, args: &[&str]) -> Out {
         self.cli_in(args, "")

@@ -141,8 +141,68 @@ fn a_plan_run_charges_everyone_due_once() {
     out.expect(0);
     assert!(out.stdout.contains("paid 2 (₩19,800)"), "{}", out.stdout);
     assert_eq!(env.sent("POST", "/subscribe/payments/again"), 2);
-    // Planned again, the period is already charged: nobody is due.
-    let again = env.cli(&["--json", "run", "plan", "gold"]).json();
-    assert_eq!(again["count"], 0);
+    // Planned again, it is the same run, which completed: refused, nothing sent.
+    let again = env.cli(&["--json", "run", "plan", "gold"]);
+    again.expect(2);
+    assert_eq!(again.err_json()["code"], "run_already_done");
+    // Deliberately once more: the period is already charged, nobody is due.
+    let repeat = env
+        .cli(&["--json", "run", "plan", "gold", "--repeat-done"])
+        .json();
+    assert_eq!(repeat["count"], 0);
+    assert_eq!(env.sent("POST", "/subscribe/payments/again"), 2);
     env.cli(&["run", "plan", "nope"]).expect(2);
+}
+
+/// A CSV run killed half-way (as a crash or a closed terminal would), then the very
+/// same command again: it resumes the same run, and every customer is charged once.
+#[test]
+fn the_same_csv_run_again_after_a_kill_resumes_and_charges_each_line_once() {
+    let env = Env::new();
+    let customers = ["k_1", "k_2", "k_3", "k_4", "k_5"];
+    for c in customers {
+        env.issue(c, APPROVE, "홍길동", &[]);
+    }
+    // k_1 twice by mistake: flagged and left out, not charged twice.
+    let file = csv(
+        &env,
+        "killed.csv",
+        "k_1,1000\nk_2,2000\nk_3,3000\nk_4,4000\nk_5,5000\nk_1,1000\n",
+    );
+    env.clear_requests();
+    let args = [
+        "run",
+        "csv",
+        &file,
+        "--execute",
+        "--concurrency",
+        "1",
+        "--rate",
+        "2",
+    ];
+    let mut child = env.spawn(&args);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while env.sent("POST", "/subscribe/payments/again") < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let out = env.cli(&args);
+    out.expect(0);
+    assert!(out.stdout.contains("resumed"), "{}", out.stdout);
+    for c in customers {
+        assert_eq!(env.paid_for(c), 1, "{c} charged once");
+    }
+    assert!(out.stdout.contains("duplicate_customer"), "{}", out.stdout);
+    // And once more: the run is complete; nothing is charged.
+    let third = env.cli(&["--json", "run", "csv", &file, "--execute"]);
+    third.expect(2);
+    assert_eq!(third.err_json()["code"], "run_already_done");
+    for c in customers {
+        assert_eq!(env.paid_for(c), 1, "{c}");
+    }
 }
