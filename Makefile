@@ -39,9 +39,10 @@ tests/e2e/node_modules/.installed: tests/e2e/package-lock.json
 ui: ui-deps
 	cd $(UI) && npm run build
 
-# The debug app with the UI embedded (custom-protocol), as `tauri build --debug` makes it.
+# The debug app with the UI embedded (custom-protocol), as `tauri build --debug` makes it,
+# and the CLI (the E2E drives both).
 app: ui
-	$(CARGO) build -p subdesk --features custom-protocol
+	$(CARGO) build -p subdesk -p subdesk-cli --features subdesk/custom-protocol
 
 run: deps app
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \

@@ -38,7 +38,8 @@ ui_build() { (cd ui && npm run build); }
 ui_typecheck() { (cd ui && npx tsc -b --noEmit); }
 ui_lint() { (cd ui && npx eslint . --max-warnings 0); }
 ui_unit() { (cd ui && npx vitest run); }
-app_build() { cargo build -p subdesk --features custom-protocol; }
+# The CLI too: the E2E drives it against the running app.
+app_build() { cargo build -p subdesk -p subdesk-cli --features subdesk/custom-protocol; }
 e2e() { bash tests/e2e/run.sh; }
 
 stage "ui build" ui_build

@@ -7,8 +7,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
 export APP="$root/target/debug/subdesk"
+# The security spec drives the CLI against the running app's data folder.
+export CLI="$root/target/debug/subdesk-cli"
 export TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")}"
 [ -x "$APP" ] || { echo "missing $APP: run 'make app' first"; exit 1; }
+[ -x "$CLI" ] || { echo "missing $CLI: run 'make app' first"; exit 1; }
 [ -x "$TAURI_DRIVER" ] || { echo "missing tauri-driver: run 'make deps-test'"; exit 1; }
 
 e2e_home=$(mktemp -d)

@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitUntilAppExited } from "./lib/app.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const application = process.env.APP ?? path.resolve(here, "../../target/debug/subdesk");
@@ -30,6 +31,12 @@ export const config = {
       const name = `${test.parent} ${test.title}`.replace(/[^\w가-힣-]+/g, "_").slice(0, 100);
       await browser.saveScreenshot(path.join(process.env.E2E_ARTIFACTS ?? here, `FAILED-${name}.png`));
     }
+  },
+
+  // The app is single-instance: the previous spec's app must be gone before the next
+  // starts, or the new one hands over to it and exits.
+  beforeSession: async () => {
+    await waitUntilAppExited(application);
   },
 
   onPrepare: () => {

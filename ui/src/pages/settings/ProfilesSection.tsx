@@ -68,7 +68,8 @@ export function ProfilesSection() {
       read_only: draft.read_only,
     };
     try {
-      if (draft.id) await commands.updateProfile(draft.id, input, lifting ? draft.passphrase : null);
+      // Rust decides whether the passphrase is needed and right; an empty field sends none.
+      if (draft.id) await commands.updateProfile(draft.id, input, lifting && draft.passphrase !== "" ? draft.passphrase : null);
       else {
         const withKeys = draft.imp_key.trim() !== "" || draft.imp_secret.trim() !== "";
         await commands.addProfile(input, withKeys ? draft.imp_key : null, withKeys ? draft.imp_secret : null);
