@@ -296,7 +296,7 @@ pub(crate) struct ToSend {
 pub(crate) enum Prepared {
     Send(ToSend),
     /// An earlier request answers this one; nothing is sent.
-    Earlier(JournalEntry),
+    Earlier(Box<JournalEntry>),
 }
 
 /// The result an earlier journal row gives.
@@ -342,7 +342,7 @@ fn prepare_tx(
         journal::mark_seen_tx(tx, prev.id)?;
         let same = prev.request_hash == journal::hash(&entry.request_json);
         match prev.outcome.as_deref() {
-            Some(outcome::PAID) if same => return Ok(Ok(Prepared::Earlier(prev))),
+            Some(outcome::PAID) if same => return Ok(Ok(Prepared::Earlier(Box::new(prev)))),
             Some(outcome::PAID) => return Ok(Err(prev)),
             _ if same && chosen.is_none() => chosen = Some(prev.merchant_uid.clone()),
             _ => {}

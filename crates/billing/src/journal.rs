@@ -302,7 +302,7 @@ pub(crate) enum Begun {
     Send(i64),
     /// Nothing to send: this earlier request's outcome answers the caller. The row
     /// is marked seen.
-    Earlier(JournalEntry),
+    Earlier(Box<JournalEntry>),
 }
 
 impl Begun {
@@ -365,7 +365,7 @@ pub(crate) fn begin_tx(tx: &Transaction<'_>, profile: &str, e: &NewEntry) -> Res
         }
         if prev.outcome.as_deref() == Some(outcome::PAID) {
             mark_seen_tx(tx, prev.id)?;
-            return Ok(Begun::Earlier(prev));
+            return Ok(Begun::Earlier(Box::new(prev)));
         }
         // A retry: same row, same merchant_uid (principle 1).
         let moved = tx

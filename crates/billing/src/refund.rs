@@ -155,20 +155,15 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
         // compare what was asked: amount and reason.
         if let Some(prev) = journal::unseen_tx(tx, "'refund'", &req.imp_uid)? {
             journal::mark_seen_tx(tx, prev.id)?;
-            let asked = |json: &str| {
+            let reason_of = |json: &str| {
                 serde_json::from_str::<serde_json::Value>(json)
                     .ok()
-                    .map(|v| {
-                        (
-                            v["amount"].as_i64(),
-                            v["reason"].as_str().map(str::to_string),
-                        )
-                    })
+                    .and_then(|v| v["reason"].as_str().map(str::to_string))
             };
             let same = prev.amount == req.amount.unwrap_or(prev.amount)
-                && asked(&prev.request_json).map(|a| a.1) == Some(Some(req.reason.clone()));
+                && reason_of(&prev.request_json).as_deref() == Some(req.reason.as_str());
             if same && prev.outcome.as_deref() == Some(outcome::REFUNDED) {
-                return Ok(journal::Begun::Earlier(prev));
+                return Ok(journal::Begun::Earlier(Box::new(prev)));
             }
         }
         journal::begin_tx(tx, store.profile(), &entry)

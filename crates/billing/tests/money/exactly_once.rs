@@ -477,7 +477,7 @@ async fn amounts_above_the_maximum_are_refused_before_anything_is_sent() {
     );
     let plan = subdesk_billing::plan_csv_run(
         &env.store,
-        &env.client,
+        Some(&env.client),
         "큰 금액",
         &csv,
         &RunOptions::default(),

@@ -8,3 +8,4 @@ mod common;
 mod exactly_once;
 mod faults;
 mod plans;
+mod recovery;
