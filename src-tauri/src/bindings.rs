@@ -81,7 +81,10 @@ pub fn builder() -> Builder<tauri::Wry> {
 
 /// Renders the bindings as they would be written to `ui/src/bindings.ts`.
 pub fn render() -> Result<String, String> {
-    let dir = std::env::temp_dir().join(format!("subdesk-bindings-{}", std::process::id()));
+    // One folder per call: tests render the bindings from several threads at once.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("subdesk-bindings-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let path = dir.join("bindings.ts");
     builder()
