@@ -42,6 +42,14 @@ fn quiet(_: &SyncProgress) {}
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Money movement: a bulk run against the sandbox with injected latency.
     // `--bulk 0` skips it; `--bulk-only` skips everything else.
+    // Exactly once under faults: `--soak 0` skips it; `--soak-only` skips the rest.
+    let soak = flag("--soak", 1_000);
+    if soak > 0 {
+        soak_bench(soak as usize, flag("--kills", 5) as usize).await?;
+    }
+    if std::env::args().any(|a| a == "--soak-only") {
+        return Ok(());
+    }
     let bulk = flag("--bulk", 10_000);
     if bulk > 0 {
         bulk_bench(bulk as usize).await?;
@@ -474,6 +482,222 @@ async fn bulk_bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
         rate / ideal
     );
     println!("billing.bulk_peak_rss_mib {:.1}", peak_mib());
+    sb.shutdown().await;
+    Ok(())
+}
+
+/// The soak: `n` charge intents by people at the charge form (no order id), with
+/// about 10 % of the requests faulted (latency past the timeout, HTTP 500, a drop,
+/// a commit whose answer is lost, a commit that lands after the client gave up) and
+/// `kills` processes killed between sending and recording. After every answer that
+/// is not an outcome the person does what people do: checks, and presses again.
+/// Counted at the sandbox, per customer: duplicates (paid more often than intended),
+/// lost (intended but never paid) and rows left unresolved. Goal 0 / 0 / 0.
+async fn soak_bench(n: usize, kills: usize) -> Result<(), Box<dyn std::error::Error>> {
+    use subdesk_billing::{AgainCharge, ChargeDetails, ChargeStatus, ReconcileOptions};
+    const LATE_MS: u64 = 300;
+    const WORKERS: usize = 8;
+    let customers = (n / 5).max(1);
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("soak.sqlite3");
+    let sb = Sandbox::start(SandboxConfig::default()).await?;
+    let config = Config::new(
+        DEFAULT_IMP_KEY,
+        SecretString::from(DEFAULT_IMP_SECRET.to_string()),
+    )
+    .base_url(&sb.base_url())?
+    .timeout(Duration::from_millis(150));
+    let client = Client::new(config)?;
+    let store = Store::open(&db)?;
+    for i in 0..customers {
+        let card = subdesk_iamport::CardData::new("4242-4242-4242-4242", "2031-12")?
+            .birth("900101")?
+            .pwd_2digit("12")?;
+        let c = client
+            .issue_billing_key(
+                &format!("soak_{i}"),
+                &subdesk_iamport::IssueBillingKey::new(card),
+            )
+            .await?;
+        store.upsert_customer(&subdesk_billing::sync::keys::customer_record(&c))?;
+    }
+    let http = reqwest::Client::new();
+    let base = sb.base_url();
+    let kinds = [
+        "latency",
+        "status",
+        "drop",
+        "commit_then_drop",
+        "commit_late",
+    ];
+    let kill_at: std::collections::HashSet<usize> =
+        (0..kills).map(|k| (k * n) / kills.max(1) + 1).collect();
+    let t = Instant::now();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for w in 0..WORKERS {
+        let (client, http, base, next, db, kill_at) = (
+            client.clone(),
+            http.clone(),
+            base.clone(),
+            next.clone(),
+            db.clone(),
+            kill_at.clone(),
+        );
+        workers.spawn(async move {
+            let mut rng = fastrand::Rng::with_seed(w as u64 + 7);
+            let mut store = Store::open(&db).expect("store");
+            let mut presses = 0u64;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= n {
+                    return presses;
+                }
+                let req = AgainCharge {
+                    customer_uid: format!("soak_{}", i % customers),
+                    merchant_uid: None,
+                    details: ChargeDetails {
+                        amount: 1_000 + (i / customers) as i64,
+                        name: "월 구독".into(),
+                        ..Default::default()
+                    },
+                };
+                let mut first = true;
+                let mut tries = 0;
+                let mut last = String::new();
+                loop {
+                    tries += 1;
+                    if tries > 50 {
+                        eprintln!("billing.soak intent {i} never settled: {last:?}");
+                        break;
+                    }
+                    presses += 1;
+                    let kill = first && kill_at.contains(&i);
+                    if kill || rng.f64() < 0.1 {
+                        let kind = if kill {
+                            "commit_late"
+                        } else {
+                            kinds[rng.usize(..kinds.len())]
+                        };
+                        let _ = http
+                            .post(format!("{base}/__sandbox/faults"))
+                            .json(&serde_json::json!({
+                                "kind": kind, "method": "POST", "count": 1,
+                                "path_prefix": "/subscribe/payments/again",
+                                "latency_ms": LATE_MS, "status": 500
+                            }))
+                            .send()
+                            .await;
+                    }
+                    first = false;
+                    let outcome = if kill {
+                        // The process dies once the request is on its way; a new one
+                        // opens the same database.
+                        let (s, c, r) = (store.clone(), client.clone(), req.clone());
+                        let task =
+                            tokio::spawn(
+                                async move { subdesk_billing::charge_again(&s, &c, &r).await },
+                            );
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        task.abort();
+                        let _ = task.await;
+                        store = Store::open(&db).expect("reopen");
+                        None
+                    } else {
+                        match subdesk_billing::charge_again(&store, &client, &req).await {
+                            Ok(r) => {
+                                last = format!("{:?}", r.status);
+                                Some(r)
+                            }
+                            // "The same charge was paid a moment ago": an outcome, seen.
+                            Err(e) if e.code() == "recent_same_charge" => break,
+                            Err(e) => {
+                                last = e.code().to_string();
+                                None
+                            }
+                        }
+                    };
+                    if outcome.is_some_and(|r| {
+                        matches!(r.status, ChargeStatus::Paid | ChargeStatus::Declined)
+                    }) {
+                        break;
+                    }
+                    // Not an outcome (checking, being checked, an error): check, press again.
+                    let _ = subdesk_billing::reconcile_with(
+                        &store,
+                        &client,
+                        &ReconcileOptions { min_age_secs: 0 },
+                    )
+                    .await;
+                }
+            }
+        });
+    }
+    let mut presses = 0;
+    while let Some(p) = workers.join_next().await {
+        presses += p?;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    // Let anything still held at the server land, then settle what is open.
+    tokio::time::sleep(Duration::from_millis(LATE_MS + 500)).await;
+    let _ = http.delete(format!("{base}/__sandbox/faults")).send().await;
+    subdesk_billing::reconcile_with(&store, &client, &ReconcileOptions { min_age_secs: 0 }).await?;
+    let (mut duplicates, mut lost) = (0i64, 0i64);
+    for c in 0..customers {
+        let intended = (0..n).filter(|i| i % customers == c).count() as i64;
+        let mut paid = 0i64;
+        let mut page = 1;
+        loop {
+            let p = client
+                .billing_key_payments(&format!("soak_{c}"), Some(page))
+                .await?;
+            paid += p
+                .list
+                .iter()
+                .filter(|x| x.paid_at.is_some_and(|t| t > 0))
+                .count() as i64;
+            match p.next {
+                Some(nx) if nx > 0 => page = nx as u32,
+                _ => break,
+            }
+        }
+        if paid > intended && std::env::var("BENCH_VERBOSE").is_ok() {
+            let p = client
+                .billing_key_payments(&format!("soak_{c}"), None)
+                .await?;
+            for x in &p.list {
+                println!(
+                    "  soak_{c} {} {} {:?} {:?}",
+                    x.merchant_uid, x.amount, x.status, x.paid_at
+                );
+            }
+            for j in store.journal_list(&subdesk_billing::JournalQuery {
+                customer_uid: Some(format!("soak_{c}")),
+                ..Default::default()
+            })? {
+                println!(
+                    "    journal {} {} {} {:?} {:?} att={} seen={} err={:?}",
+                    j.id,
+                    j.merchant_uid,
+                    j.amount,
+                    j.state,
+                    j.outcome,
+                    j.attempts,
+                    j.seen,
+                    j.error_code
+                );
+            }
+        }
+        duplicates += (paid - intended).max(0);
+        lost += (intended - paid).max(0);
+    }
+    let unresolved = store.journal_open_count()?;
+    println!(
+        "billing.soak intents={n} presses={presses} kills={kills} in {secs:.1} s (10% faults incl. commit_late)"
+    );
+    println!(
+        "billing.soak duplicates_per_customer {duplicates} lost {lost} unresolved {unresolved} (goal 0 / 0 / 0)"
+    );
     sb.shutdown().await;
     Ok(())
 }

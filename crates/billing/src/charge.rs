@@ -319,11 +319,11 @@ pub(crate) fn replayed(e: &JournalEntry) -> ChargeResult {
 
 /// Journal a charge under the money rules, in one write transaction:
 /// - one open charge per customer (the journal's lock);
-/// - for a person's request, the customer's last charge whose outcome they were
-///   never told answers first: the same request already paid is that result; paid
-///   for another amount is `earlier_charge_paid` (nothing charged now, asking again
-///   charges anew); declined or not executed, the same request is retried under the
-///   same order id;
+/// - for a person's request, outcomes of the customer's charges that nobody was
+///   told answer first: the same request already paid is that result, and the same
+///   request declined or not executed is retried under its own order id; another
+///   charge of the customer paid unseen is `earlier_charge_paid` (nothing charged
+///   now, asking again charges anew);
 /// - an order id already paid answers with that payment (never a second charge).
 fn prepare_tx(
     tx: &Transaction<'_>,
@@ -336,16 +336,40 @@ fn prepare_tx(
     let mut chosen = merchant_uid.map(str::to_string);
     if ctx.manual()
         && let Some(customer) = customer_uid
-        && let Some(prev) = journal::unseen_tx(tx, CHARGE_OPS, customer)?
-        && chosen.as_deref() != Some(prev.merchant_uid.as_str())
     {
-        journal::mark_seen_tx(tx, prev.id)?;
-        let same = prev.request_hash == journal::hash(&entry.request_json);
-        match prev.outcome.as_deref() {
-            Some(outcome::PAID) if same => return Ok(Ok(Prepared::Earlier(Box::new(prev)))),
-            Some(outcome::PAID) => return Ok(Err(prev)),
-            _ if same && chosen.is_none() => chosen = Some(prev.merchant_uid.clone()),
-            _ => {}
+        let hash = journal::hash(&entry.request_json);
+        // This very request, sent before and never answered to anyone: its outcome
+        // is the answer (paid), or it is retried under its own order id.
+        if let Some(prev) = journal::unseen_tx(tx, CHARGE_OPS, customer, Some(&hash), None)?
+            && chosen.as_deref().is_none_or(|m| m != prev.merchant_uid)
+        {
+            if prev.outcome.as_deref() == Some(outcome::PAID) {
+                journal::mark_seen_tx(tx, prev.id)?;
+                return Ok(Ok(Prepared::Earlier(Box::new(prev))));
+            }
+            if chosen.is_none() {
+                chosen = Some(prev.merchant_uid.clone());
+            }
+        } else if let Some(prev) =
+            journal::unseen_tx(tx, CHARGE_OPS, customer, None, Some(outcome::PAID))?
+            && chosen.as_deref().is_none_or(|m| m != prev.merchant_uid)
+        {
+            // Another charge of this customer went through and nobody was told:
+            // say so, charge nothing now; asking again charges anew.
+            journal::mark_seen_tx(tx, prev.id)?;
+            return Ok(Err(prev));
+        }
+        // The same request paid a moment ago, and this one names no order: most
+        // likely the same intent once more (a crash after the answer was recorded,
+        // before anyone saw it). Refused; a new order id says "charge again".
+        if chosen.is_none()
+            && let Some(prev) = journal::recent_paid_tx(tx, customer, &hash, RECENT_SAME_SECS)?
+        {
+            return Err(Error::RecentSameCharge {
+                merchant_uid: prev.merchant_uid,
+                imp_uid: prev.imp_uid.unwrap_or_default(),
+                at: prev.updated_at,
+            });
         }
     }
     let merchant_uid = chosen.unwrap_or_else(crate::merchant_uid::unique);
@@ -376,6 +400,10 @@ fn prepare_tx(
 }
 
 const CHARGE_OPS: &str = "'charge_again', 'charge_onetime'";
+
+/// A request with no order id that equals one paid this recently is refused as
+/// probably the same intent again (`recent_same_charge`).
+pub const RECENT_SAME_SECS: i64 = 600;
 
 fn prepare(
     store: &Store,
@@ -649,8 +677,13 @@ pub(crate) async fn record(
         result.status = r.status;
         result.imp_uid = r.imp_uid;
         result.fail_reason = r.fail_reason;
-        let _ = store.write(|tx| journal::mark_seen_tx(tx, entry.id));
-        return Ok(result);
+        // Told only when it is an outcome; "not executed" (decided here or by
+        // another process's reconciliation) is still "checking" to the caller,
+        // whose next press retries under this same order id.
+        if result.status != ChargeStatus::Unknown {
+            let _ = store.write(|tx| journal::mark_seen_tx(tx, entry.id));
+            return Ok(result);
+        }
     }
     match (refusal, looked) {
         // Refused, and the lookup found nothing under the order id: the refusal

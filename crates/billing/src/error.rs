@@ -166,6 +166,20 @@ pub enum Error {
         amount: i64,
     },
 
+    /// The same charge (customer, amount, name) was paid moments ago and this request
+    /// names no order: refused as the same intent again. A new order id charges.
+    #[error(
+        "the same charge was paid at {at} as {merchant_uid} ({imp_uid}); give a new order id to charge again"
+    )]
+    RecentSameCharge {
+        /// The paid order.
+        merchant_uid: String,
+        /// Its payment.
+        imp_uid: String,
+        /// When it was recorded, Unix seconds.
+        at: i64,
+    },
+
     /// The database was restored from a backup or started empty: money waits until
     /// a sync has brought back what i'mport did since `since`.
     #[error(
@@ -249,6 +263,7 @@ pub const ALL_CODES: &[&str] = &[
     "schedule_conflict",
     "taken_over",
     "earlier_charge_paid",
+    "recent_same_charge",
     "needs_sync",
     "amount_too_large",
     "work_busy",
@@ -300,6 +315,7 @@ impl Error {
             },
             Error::TakenOver { .. } => "taken_over",
             Error::EarlierChargePaid { .. } => "earlier_charge_paid",
+            Error::RecentSameCharge { .. } => "recent_same_charge",
             Error::NeedsSync { .. } => "needs_sync",
             Error::AmountTooLarge { .. } => "amount_too_large",
             Error::Busy { .. } => "work_busy",

@@ -420,11 +420,14 @@ pub(crate) fn begin(store: &Store, e: &NewEntry) -> Result<Begun> {
 
 /// The newest outcome of a manual request for the same item (a customer's charges,
 /// a payment's refunds) that nobody was told: the caller was answered "checking",
-/// or the process died before answering.
+/// or the process died before answering. With `request_hash`, only that very
+/// request; with `outcome`, only rows that ended so.
 pub(crate) fn unseen_tx(
     tx: &Transaction<'_>,
     op_family_sql: &str,
     item: &str,
+    request_hash: Option<&str>,
+    outcome: Option<&str>,
 ) -> Result<Option<JournalEntry>> {
     let column = if op_family_sql.contains("refund") {
         "target_imp_uid"
@@ -436,9 +439,27 @@ pub(crate) fn unseen_tx(
         &format!(
             "{column} = ?1 AND seen = 0 AND source = 'manual' AND op IN ({op_family_sql})
              AND state NOT IN ('pending', 'sent', 'unknown', 'conflict')
+             AND (?2 IS NULL OR request_hash = ?2) AND (?3 IS NULL OR outcome = ?3)
              ORDER BY id DESC LIMIT 1"
         ),
-        [item],
+        params![item, request_hash, outcome],
+    )
+}
+
+/// A person's paid charge of this customer with this very request, in the last
+/// `within_secs`.
+pub(crate) fn recent_paid_tx(
+    tx: &Transaction<'_>,
+    customer_uid: &str,
+    request_hash: &str,
+    within_secs: i64,
+) -> Result<Option<JournalEntry>> {
+    one(
+        tx,
+        "customer_uid = ?1 AND request_hash = ?2 AND source = 'manual' AND outcome = 'paid'
+         AND op IN ('charge_again', 'charge_onetime') AND updated_at >= ?3
+         ORDER BY id DESC LIMIT 1",
+        params![customer_uid, request_hash, crate::now() - within_secs],
     )
 }
 

@@ -153,7 +153,9 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
         // through, this request (a retry after "checking") is answered with it
         // instead of refunding a second time. The checksum changed with it, so
         // compare what was asked: amount and reason.
-        if let Some(prev) = journal::unseen_tx(tx, "'refund'", &req.imp_uid)? {
+        if let Some(prev) =
+            journal::unseen_tx(tx, "'refund'", &req.imp_uid, None, Some(outcome::REFUNDED))?
+        {
             journal::mark_seen_tx(tx, prev.id)?;
             let reason_of = |json: &str| {
                 serde_json::from_str::<serde_json::Value>(json)

@@ -225,9 +225,15 @@ pub struct ChargeArgs {
     /// Tax-free part of the amount, whole won.
     #[arg(long)]
     pub tax_free: Option<i64>,
-    /// Retry an earlier order with its merchant_uid (never a new id for a lost answer).
-    #[arg(long)]
+    /// Retry an earlier order with its merchant_uid. Without it, running the same
+    /// command again after a lost answer is safe too: it is answered with that
+    /// charge's outcome first.
+    #[arg(long, conflicts_with = "new_order")]
     pub merchant_uid: Option<String>,
+    /// A new charge although the same one was paid minutes ago (otherwise refused
+    /// as most likely the same charge again).
+    #[arg(long)]
+    pub new_order: bool,
 }
 
 #[derive(Debug, Args)]

@@ -116,7 +116,7 @@ fn billing_exit(e: &subdesk_billing::Error) -> Exit {
         | "refund_conflict"
         | "schedule_conflict" => Exit::Unknown,
         // Nothing was sent: the earlier charge's outcome is the news.
-        "earlier_charge_paid" | "needs_sync" | "work_busy" => Exit::Refused,
+        "earlier_charge_paid" | "recent_same_charge" | "needs_sync" | "work_busy" => Exit::Refused,
         "api_redirected" | "api_unrecognized_answer" => Exit::Unreachable,
         "api_transport" | "api_server_error" => Exit::Unreachable,
         _ => Exit::Other,

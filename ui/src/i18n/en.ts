@@ -164,6 +164,7 @@ const en: Shape<Messages> = {
     schedule_conflict: "i'mport holds another schedule under this order number. Check it in the payment log and decide.",
     taken_over: "Another window or program handled this request first. Nothing was sent.",
     earlier_charge_paid: "An earlier charge whose result you had not seen went through. Nothing was charged now. Check the payment log; press again to make a new charge.",
+    recent_same_charge: "The same charge was paid moments ago. Nothing was charged now. To charge it once more, start a new charge.",
     needs_sync: "The database was restored from a backup or started empty. To prevent double charges, money waits until payments and schedules are synced.",
     amount_too_large: "The amount is too large. One charge or refund can be at most ₩100,000,000.",
     work_busy: "Another window or program is doing this now. Try again when it is done.",

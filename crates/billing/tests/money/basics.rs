@@ -279,6 +279,11 @@ fn every_code_is_listed_once() {
             imp_uid: "i".into(),
             amount: 1,
         },
+        Error::RecentSameCharge {
+            merchant_uid: "m".into(),
+            imp_uid: "i".into(),
+            at: 0,
+        },
         Error::NeedsSync {
             since: 0,
             reason: "backup".into(),

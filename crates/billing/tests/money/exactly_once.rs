@@ -102,8 +102,16 @@ async fn a_charge_retried_without_an_order_id_is_paid_once_under_every_fault() {
             .await
             .unwrap();
         assert_eq!(env.paid_for_customer(&uid).await, 1, "{fault:?}: paid once");
-        // The outcome was shown: the next press is a new intent and charges anew.
-        let next = charge_again(&store, &env.client, &req).await.unwrap();
+        // The outcome was shown. The same press once more, naming no order, is
+        // refused as most likely the same intent again; a new order charges anew.
+        let same = charge_again(&store, &env.client, &req).await.unwrap_err();
+        assert_eq!(same.code(), "recent_same_charge", "{fault:?}");
+        assert_eq!(env.paid_for_customer(&uid).await, 1, "{fault:?}");
+        let new_order = AgainCharge {
+            merchant_uid: Some(subdesk_billing::merchant_uid::unique()),
+            ..req.clone()
+        };
+        let next = charge_again(&store, &env.client, &new_order).await.unwrap();
         assert_eq!(
             (next.status, next.replayed),
             (ChargeStatus::Paid, false),

@@ -78,7 +78,10 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
     reconcile_first(&ctx.out, &s.store, &client).await?;
     let req = AgainCharge {
         customer_uid: a.uid.clone(),
-        merchant_uid: a.merchant_uid.clone(),
+        merchant_uid: match a.new_order {
+            true => Some(subdesk_billing::merchant_uid::unique()),
+            false => a.merchant_uid.clone(),
+        },
         details,
     };
     let result = charge_again(&s.store, &client, &req).await?;
