@@ -48,6 +48,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             money::payment_detail,
             money::journal,
             money::reconcile_now,
+            money::new_order_id,
+            money::decide_conflict,
             sync::sync_now,
             sync::stop_sync,
             profiles::list_profiles,

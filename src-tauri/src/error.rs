@@ -100,6 +100,22 @@ impl From<subdesk_billing::Error> for IpcError {
         let details = match &e {
             B::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
             B::Api(A::Rejected { code, .. }) => Some(serde_json::json!({ "api_code": code })),
+            // The money refusals name the order they are about, so the UI can offer to
+            // check it now or show it.
+            B::Unresolved { key, .. } => Some(serde_json::json!({ "merchant_uid": key })),
+            B::Conflict {
+                journal_id,
+                merchant_uid,
+                ..
+            } => Some(serde_json::json!({ "journal_id": journal_id, "merchant_uid": merchant_uid })),
+            B::EarlierChargePaid {
+                merchant_uid,
+                amount,
+                ..
+            } => Some(serde_json::json!({ "merchant_uid": merchant_uid, "amount": amount })),
+            B::RecentSameCharge { merchant_uid, .. } => {
+                Some(serde_json::json!({ "merchant_uid": merchant_uid }))
+            }
             // The UI offers the backup by name (or an empty start when there is none).
             B::DbCorrupt { latest_backup, .. } => Some(serde_json::json!({
                 "latest_backup": latest_backup.as_deref().map(|p| {

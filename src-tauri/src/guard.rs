@@ -78,6 +78,10 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("charge_now", Session(MoveMoney)),
     ("issue_key_with_charge", Session(MoveMoney)),
     ("refund_payment", Session(MoveMoney)),
+    // An order id for a charge form: nothing is written or sent.
+    ("new_order_id", Session(Read)),
+    // A person decides what a payment under our order id was: the record of money.
+    ("decide_conflict", Session(MoveMoney)),
     ("payment_detail", Session(Read)),
     ("journal", Session(Read)),
     // Reconciling only looks requests up and records what happened; it sends no money.

@@ -90,6 +90,17 @@ export const commands = {
 	/**  Looks up every unresolved request at i'mport and settles it. */
 	reconcileNow: () => __TAURI_INVOKE<ReconcileReport>("reconcile_now"),
 	/**
+	 *  A new order id for a charge form that has just opened: the intent keeps it for
+	 *  life, so pressing "charge" again after a lost answer retries the same order.
+	 */
+	newOrderId: () => __TAURI_INVOKE<string>("new_order_id"),
+	/**
+	 *  A person's decision on a conflict (a payment under our order id that is not what
+	 *  we sent): `ours` records it as paid (refunded, registered), otherwise our request
+	 *  did nothing. Either way the customer can be charged again.
+	 */
+	decideConflict: (journalId: number, ours: boolean, note: string) => __TAURI_INVOKE<JournalEntry>("decide_conflict", { journalId, ours, note }),
+	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
 	 */
@@ -154,7 +165,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
+export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -240,7 +251,11 @@ export type ChargeNowInput = {
 	tax_free: number | null,
 	/**  Instalment months; None or 0 = lump sum. */
 	card_quota: number | null,
-	/**  The order to retry (a declined or checked-and-not-executed charge); None = new order. */
+	/**
+	 *  The intent's order id, fixed when the form opened (`new_order_id`): every
+	 *  retry of this charge sends the same one. None: the core's rules for a request
+	 *  without one (an unseen earlier outcome answers first).
+	 */
 	merchant_uid: string | null,
 	/**  The total the user confirmed (required on live profiles). */
 	confirmed_total: number | null,

@@ -45,7 +45,9 @@ pub struct ChargeNowInput {
     pub tax_free: Option<i64>,
     /// Instalment months; None or 0 = lump sum.
     pub card_quota: Option<u32>,
-    /// The order to retry (a declined or checked-and-not-executed charge); None = new order.
+    /// The intent's order id, fixed when the form opened (`new_order_id`): every
+    /// retry of this charge sends the same one. None: the core's rules for a request
+    /// without one (an unseen earlier outcome answers first).
     pub merchant_uid: Option<String>,
     /// The total the user confirmed (required on live profiles).
     pub confirmed_total: Option<i64>,
@@ -85,6 +87,28 @@ pub async fn charge_now(
     let result = charge_again(&session.store, &session.client, &request).await?;
     tracing::info!(merchant_uid = %result.merchant_uid, status = ?result.status, "charge finished");
     Ok(result)
+}
+
+/// A new order id for a charge form that has just opened: the intent keeps it for
+/// life, so pressing "charge" again after a lost answer retries the same order.
+#[tauri::command]
+#[specta::specta]
+pub fn new_order_id() -> String {
+    subdesk_billing::merchant_uid::unique()
+}
+
+/// A person's decision on a conflict (a payment under our order id that is not what
+/// we sent): `ours` records it as paid (refunded, registered), otherwise our request
+/// did nothing. Either way the customer can be charged again.
+#[tauri::command]
+#[specta::specta]
+pub async fn decide_conflict(
+    state: State<'_, AppState>,
+    journal_id: i64,
+    ours: bool,
+    note: String,
+) -> IpcResult<JournalEntry> {
+    with_session(&state, move |s| s.store.decide_conflict(journal_id, ours, &note)).await
 }
 
 #[derive(Debug, Clone, Deserialize, Type)]

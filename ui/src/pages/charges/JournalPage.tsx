@@ -56,6 +56,19 @@ export function JournalPage() {
     }
   };
 
+  const decide = async (j: JournalEntry, ours: boolean) => {
+    setBusy(true);
+    try {
+      await commands.decideConflict(j.id, ours, "");
+      notifications.show({ color: "green", message: t("money.journal.decided") });
+      load();
+    } catch (e) {
+      notifications.show({ color: "red", message: errorText(t, e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <Stack>
       <Group justify="space-between" align="flex-start" wrap="nowrap">
@@ -98,12 +111,40 @@ export function JournalPage() {
                     {t(`money.journal.state.${j.state}`)}
                   </Badge>
                 </Table.Td>
-                <Table.Td fz="xs">{j.fail_reason ?? j.outcome ?? j.error_code ?? ""}</Table.Td>
+                <Table.Td fz="xs">
+                  {j.fail_reason ?? (j.outcome ? t(`money.journal.outcome.${j.outcome}`, { defaultValue: "" }) : "")}
+                  {j.state === "conflict" && <ConflictDecision entry={j} busy={busy} onDecide={(ours) => void decide(j, ours)} />}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
         </Table>
       )}
+    </Stack>
+  );
+}
+
+/** What i'mport holds under the row's order id, and the two decisions a person can make. */
+function ConflictDecision({ entry, busy, onDecide }: { entry: JournalEntry; busy: boolean; onDecide: (ours: boolean) => void }) {
+  const { t } = useTranslation();
+  const { lang } = useApp();
+  let other: { customer_uid?: string | null; amount?: number | null } = {};
+  try {
+    other = JSON.parse(entry.conflict ?? "{}") as typeof other;
+  } catch {
+    other = {};
+  }
+  return (
+    <Stack gap={4} mt={4} onClick={(e) => e.stopPropagation()}>
+      <Text size="xs">{t("money.journal.conflictOther", { customer: other.customer_uid ?? "—", amount: other.amount != null ? formatKrw(other.amount, lang) : "—" })}</Text>
+      <Group gap="xs">
+        <Button size="compact-xs" variant="default" loading={busy} onClick={() => onDecide(true)} data-testid="conflict-ours">
+          {t("money.journal.decideOurs")}
+        </Button>
+        <Button size="compact-xs" variant="default" loading={busy} onClick={() => onDecide(false)} data-testid="conflict-not-ours">
+          {t("money.journal.decideNotOurs")}
+        </Button>
+      </Group>
     </Stack>
   );
 }

@@ -1,14 +1,19 @@
 import { Alert, Button, Group, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type ChargeResult, type Customer } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { LiveConfirm } from "../../components/LiveConfirm";
-import { errorText } from "../../lib/errors";
+import { errorText, toIpcError } from "../../lib/errors";
 import { formatKrw } from "../../lib/format";
 import { parseWon, vatOf } from "../../lib/money";
 
-/** "Charge now": amount, order name, tax-free part, instalments; on live, a confirmation. */
+/**
+ * "Charge now": amount, order name, tax-free part, instalments; on live, a confirmation.
+ * The charge is one intent with one order id for life, fixed by Rust when the form opens:
+ * pressing again after a lost answer, a decline or an error retries that same order, so
+ * it can never become a second charge. Only "charge once more" starts a new intent.
+ */
 export function ChargeModal({ customer, opened, onClose }: { customer: Customer; opened: boolean; onClose: (charged: boolean) => void }) {
   const { t } = useTranslation();
   const { status, lang } = useApp();
@@ -21,6 +26,18 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
   const [confirming, setConfirming] = useState(false);
   const [result, setResult] = useState<ChargeResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [errorCode, setErrorCode] = useState<string | null>(null);
+  // This form's order id (the intent's). Null until Rust gives one.
+  const [intent, setIntent] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (opened && intent === null) {
+      commands
+        .newOrderId()
+        .then(setIntent)
+        .catch((e: unknown) => setError(errorText(t, e)));
+    }
+  }, [opened, intent, t]);
 
   const won = parseWon(amount);
   const free = taxFree.trim() === "" ? 0 : parseWon(taxFree);
@@ -43,13 +60,16 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
     setShown(false);
     setResult(null);
     setError(null);
+    setErrorCode(null);
+    setIntent(null);
     onClose(charged);
   };
 
-  const send = async (confirmedTotal: number | null, merchantUid: string | null) => {
-    if (won === null) return;
+  const send = async (confirmedTotal: number | null, order: string | null = intent) => {
+    if (won === null || order === null) return;
     setBusy(true);
     setError(null);
+    setErrorCode(null);
     try {
       setResult(
         await commands.chargeNow({
@@ -58,22 +78,45 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
           name: name.trim(),
           tax_free: free && free > 0 ? free : null,
           card_quota: months > 0 ? months : null,
-          merchant_uid: merchantUid,
+          merchant_uid: order,
           confirmed_total: confirmedTotal,
         }),
       );
     } catch (e) {
       setError(errorText(t, e));
+      setErrorCode(toIpcError(e).code);
     } finally {
       setBusy(false);
     }
   };
 
-  const submit = (merchantUid: string | null = null) => {
+  const submit = (order: string | null = intent) => {
     setShown(true);
     if (!valid) return;
     if (live) setConfirming(true);
-    else void send(null, merchantUid);
+    else void send(null, order);
+  };
+
+  /** "Check now": look the open request up at i'mport, then ask again for the same order. */
+  const checkNow = async () => {
+    setBusy(true);
+    try {
+      await commands.reconcileNow();
+    } catch (e) {
+      setError(errorText(t, e));
+      setBusy(false);
+      return;
+    }
+    setBusy(false);
+    void send(null);
+  };
+
+  /** A new intent (after being told the same charge was paid already): a new order id. */
+  const chargeOnceMore = async () => {
+    const order = await commands.newOrderId();
+    setIntent(order);
+    setResult(null);
+    submit(order);
   };
 
   return (
@@ -83,6 +126,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
           {result.status === "paid" && (
             <Alert color="green" title={t("money.charge.paidTitle")} data-testid="charge-paid">
               {t("money.charge.paidBody", { amount: formatKrw(result.amount, lang), imp_uid: result.imp_uid ?? "" })}
+              {result.replayed && <Text size="sm">{t("money.charge.replayed")}</Text>}
             </Alert>
           )}
           {result.status === "declined" && (
@@ -95,10 +139,20 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
               {t("money.charge.unknownBody", { merchant_uid: result.merchant_uid })}
             </Alert>
           )}
+          {result.status === "conflict" && (
+            <Alert color="orange" title={t("money.charge.conflictTitle")} data-testid="charge-conflict">
+              {t("money.charge.conflictBody", { merchant_uid: result.merchant_uid })}
+            </Alert>
+          )}
           <Group justify="flex-end">
             {result.status === "declined" && (
               <Button variant="default" onClick={() => submit(result.merchant_uid)} loading={busy}>
                 {t("money.charge.retry")}
+              </Button>
+            )}
+            {result.status === "unknown" && (
+              <Button variant="default" onClick={() => void checkNow()} loading={busy} data-testid="charge-check-now">
+                {t("money.charge.checkNow")}
               </Button>
             )}
             <Button onClick={close}>{t("money.charge.close")}</Button>
@@ -140,10 +194,24 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
           {error && (
             <Alert color="red" data-testid="charge-error">
               {error}
+              {errorCode === "charge_unresolved" && (
+                <Group mt="xs">
+                  <Button size="xs" variant="default" onClick={() => void checkNow()} loading={busy} data-testid="charge-check-now">
+                    {t("money.charge.checkNow")}
+                  </Button>
+                </Group>
+              )}
+              {(errorCode === "recent_same_charge" || errorCode === "earlier_charge_paid") && (
+                <Group mt="xs">
+                  <Button size="xs" variant="default" onClick={() => void chargeOnceMore()} loading={busy} data-testid="charge-once-more">
+                    {t("money.charge.onceMore")}
+                  </Button>
+                </Group>
+              )}
             </Alert>
           )}
           <Group justify="flex-end">
-            <Button onClick={() => submit()} loading={busy} data-testid="charge-submit">
+            <Button onClick={() => submit()} loading={busy} disabled={intent === null} data-testid="charge-submit">
               {t("money.charge.submit", { amount: won ? formatKrw(won, lang) : "" })}
             </Button>
           </Group>
@@ -155,7 +223,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
         onCancel={() => setConfirming(false)}
         onConfirm={(total) => {
           setConfirming(false);
-          void send(total, result?.merchant_uid ?? null);
+          void send(total);
         }}
       />
     </Modal>
