@@ -110,6 +110,37 @@ describe("customers and billing keys", () => {
     expect(log.filter((r) => r.path === "/subscribe/payments/again").length).toBe(1);
   });
 
+  it("retries a charge whose answer was lost as the same order, and it is paid once", async () => {
+    const before = (await sandboxRequests(url)).filter((r) => r.method === "POST" && r.path === "/subscribe/payments/again").length;
+    // i'mport charges, the answer is lost, and the look-up right after fails too.
+    for (const rule of [
+      { kind: "commit_then_drop", method: "POST", path_prefix: "/subscribe/payments/again", count: 1 },
+      { kind: "status", status: 500, method: "GET", path_prefix: "/payments/findAll", count: 3 },
+    ]) {
+      const res = await fetch(`${url}/__sandbox/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+      expect(res.status).toBe(200);
+    }
+    await click('[data-testid="charge-now"]');
+    await type("charge-amount", "7000");
+    await type("charge-name", "추가 결제");
+    await click('[data-testid="charge-submit"]');
+    await $('[data-testid="charge-unknown"]').waitForDisplayed({ timeout: 30000 });
+    await shot("charge-unknown-ko");
+    // What a person does: check (or press again). The same order is looked up and shown.
+    await click('[data-testid="charge-check-now"]');
+    const paid = await $('[data-testid="charge-paid"]');
+    await paid.waitForDisplayed({ timeout: 30000 });
+    expect(await paid.getProperty("textContent")).toContain("₩7,000");
+    await shot("charge-replayed-ko");
+    await click(await $("//button[normalize-space()='닫기']"));
+    await fetch(`${url}/__sandbox/faults`, { method: "DELETE" });
+    const posts = (await sandboxRequests(url)).filter((r) => r.method === "POST" && r.path === "/subscribe/payments/again");
+    expect(posts.length - before).toBe(1);
+    await browser.waitUntil(async () => (await $$('[data-testid="customer-payment"]')).length === 2, {
+      timeoutMsg: "the customer should have exactly two payments",
+    });
+  });
+
   it("shows the decline reason of a declining test card", async () => {
     await openIssueForm();
     await fillCard({ number: "9410000000000013", name: "이서연" });
