@@ -108,7 +108,10 @@ pub async fn decide_conflict(
     ours: bool,
     note: String,
 ) -> IpcResult<JournalEntry> {
-    with_session(&state, move |s| s.store.decide_conflict(journal_id, ours, &note)).await
+    with_session(&state, move |s| {
+        s.store.decide_conflict(journal_id, ours, &note)
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Deserialize, Type)]
