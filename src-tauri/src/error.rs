@@ -107,7 +107,9 @@ impl From<subdesk_billing::Error> for IpcError {
                 journal_id,
                 merchant_uid,
                 ..
-            } => Some(serde_json::json!({ "journal_id": journal_id, "merchant_uid": merchant_uid })),
+            } => {
+                Some(serde_json::json!({ "journal_id": journal_id, "merchant_uid": merchant_uid }))
+            }
             B::EarlierChargePaid {
                 merchant_uid,
                 amount,
