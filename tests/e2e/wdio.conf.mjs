@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { waitUntilAppExited } from "./lib/app.mjs";
+import { appPids, waitUntilAppExited } from "./lib/app.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const application = process.env.APP ?? path.resolve(here, "../../target/debug/subdesk");
@@ -36,7 +36,9 @@ export const config = {
   // The app is single-instance: the previous spec's app must be gone before the next
   // starts, or the new one hands over to it and exits.
   beforeSession: async () => {
-    await waitUntilAppExited(application);
+    if (!(await waitUntilAppExited(application))) {
+      console.error(`an earlier Subdesk is still running: ${appPids(application).join(", ")}`);
+    }
   },
 
   onPrepare: () => {

@@ -14,7 +14,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { appPids, waitUntilAppExited } from "../lib/app.mjs";
+import { appPids, restartApp } from "../lib/app.mjs";
 import { click, shot, type } from "../lib/ui.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -302,10 +302,7 @@ describe("security boundary (an attacker with devtools)", () => {
     // The owner opens the live profile and closes the app; it starts again locked.
     await must("unlock_app", { passphrase: PASS });
     await must("switch_profile", { id: ids.live });
-    // Closed, and gone, before it starts again (a second instance would hand over).
-    await browser.deleteSession();
-    expect(await waitUntilAppExited(APP)).toBe(true);
-    await browser.reloadSession();
+    await restartApp(browser, APP);
     await browser.setWindowSize(1024, 700);
     const alert = await $('[data-testid="session-error"]');
     await alert.waitForDisplayed({ timeout: 30000 });

@@ -1,6 +1,7 @@
 // The shell as a user meets it: the app opens in Korean on the built-in sandbox, every
 // area can be reached, and the language switches to English and back, surviving restarts.
 import { browser, $, expect } from "@wdio/globals";
+import { restartApp } from "../lib/app.mjs";
 import { click, shot } from "../lib/ui.mjs";
 
 const AREAS = {
@@ -72,7 +73,7 @@ describe("Subdesk shell", () => {
     await go("settings", "ko");
     await chooseLanguage("English");
     await browser.waitUntil(async () => (await title()) === "Settings");
-    await browser.reloadSession();
+    await restartApp(browser);
     expect(await title()).toBe("Dashboard");
     expect(await statusMode()).toBe("Sandbox");
     for (const area of Object.keys(AREAS)) {
@@ -85,7 +86,7 @@ describe("Subdesk shell", () => {
     await go("settings", "en");
     await chooseLanguage("한국어");
     await browser.waitUntil(async () => (await title()) === "설정");
-    await browser.reloadSession();
+    await restartApp(browser);
     expect(await title()).toBe("대시보드");
   });
 });
