@@ -12,10 +12,10 @@ use subdesk_billing::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, JournalEntry, JournalQuery,
     PaymentDetail, ReconcileReport, RefundRequest, RefundResult, charge_again, refund,
 };
-use subdesk_profiles::Mode;
+use subdesk_profiles::{ActionKind, Mode};
 use tauri::State;
 
-use super::with_session;
+use super::{with_session, with_session_for};
 use crate::error::{IpcError, IpcResult, codes};
 use crate::session::Session;
 use crate::state::AppState;
@@ -61,7 +61,8 @@ pub async fn charge_now(
     state: State<'_, AppState>,
     input: ChargeNowInput,
 ) -> IpcResult<ChargeResult> {
-    let session = state.session()?;
+    // Checked on the session this command gets (a switch after the guard is caught).
+    let session = state.session_for(ActionKind::MoveMoney)?;
     check_live_confirmation(&session, input.amount, input.confirmed_total)?;
     session.ensure_reconciled().await?;
     let customer = session.store.get_customer(&input.customer_uid)?;
@@ -108,7 +109,7 @@ pub async fn decide_conflict(
     ours: bool,
     note: String,
 ) -> IpcResult<JournalEntry> {
-    with_session(&state, move |s| {
+    with_session_for(&state, ActionKind::MoveMoney, move |s| {
         s.store.decide_conflict(journal_id, ours, &note)
     })
     .await
@@ -133,7 +134,7 @@ pub async fn refund_payment(
     state: State<'_, AppState>,
     input: RefundInput,
 ) -> IpcResult<RefundResult> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::MoveMoney)?;
     let detail = session.store.get_payment(&input.imp_uid)?;
     let remaining = detail.payment.amount - detail.payment.cancel_amount;
     check_live_confirmation(
@@ -177,6 +178,6 @@ pub async fn journal(
 #[tauri::command]
 #[specta::specta]
 pub async fn reconcile_now(state: State<'_, AppState>) -> IpcResult<ReconcileReport> {
-    let session = state.session()?;
+    let session = state.session_for(ActionKind::Read)?;
     session.reconcile().await
 }
