@@ -208,6 +208,21 @@ pub fn card(number: &str) -> CardData {
         .expect("card")
 }
 
+/// Reconcile options that believe "not found" at once (tests wait for late
+/// commits themselves).
+pub fn now_opts() -> subdesk_billing::ReconcileOptions {
+    subdesk_billing::ReconcileOptions { min_age_secs: 0 }
+}
+
+/// A charge of `amount` named like a monthly subscription.
+pub fn details(amount: i64) -> subdesk_billing::ChargeDetails {
+    subdesk_billing::ChargeDetails {
+        amount,
+        name: "월 구독".into(),
+        ..Default::default()
+    }
+}
+
 /// Every fault of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {

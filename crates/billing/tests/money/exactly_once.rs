@@ -7,31 +7,28 @@
 use std::time::Duration;
 
 use subdesk_billing::{
-    AgainCharge, ChargeDetails, ChargeResult, ChargeStatus, JournalState, OnetimeCharge,
-    ReconcileOptions, RefundRequest, RefundStatus, RunOptions, Store, charge_again, charge_onetime,
-    reconcile_with, refund,
+    AgainCharge, ChargeResult, ChargeStatus, JournalState, OnetimeCharge, RefundRequest,
+    RefundStatus, RunOptions, Store, charge_again, charge_onetime, reconcile_with, refund,
 };
 
-use crate::common::{APPROVE, Env, FAULTS, Fault, LATENCY_MS, card, env, wait_for_open_row};
+use crate::common::{
+    APPROVE, Env, FAULTS, Fault, LATENCY_MS, card, details, env, now_opts, wait_for_open_row,
+};
 
 const SETTLE_LATER: &str = "9410-0000-0000-0062";
-
-fn now_opts() -> ReconcileOptions {
-    ReconcileOptions { min_age_secs: 0 }
-}
-
-fn details(amount: i64) -> ChargeDetails {
-    ChargeDetails {
-        amount,
-        name: "월 구독".into(),
-        ..Default::default()
-    }
-}
 
 fn again(uid: &str, amount: i64) -> AgainCharge {
     AgainCharge {
         customer_uid: uid.into(),
         merchant_uid: None,
+        details: details(amount),
+    }
+}
+
+fn order(uid: &str, merchant_uid: &str, amount: i64) -> AgainCharge {
+    AgainCharge {
+        customer_uid: uid.into(),
+        merchant_uid: Some(merchant_uid.into()),
         details: details(amount),
     }
 }
@@ -305,32 +302,16 @@ async fn a_payment_under_our_order_id_that_is_not_ours_is_a_conflict() {
     let elsewhere = Store::open(env.dir.path().join("elsewhere.sqlite3")).unwrap();
     env.key_in(&elsewhere, "rich").await;
     let m = "shared-order-1".to_string();
-    let theirs = charge_again(
-        &elsewhere,
-        &env.client,
-        &AgainCharge {
-            customer_uid: "rich".into(),
-            merchant_uid: Some(m.clone()),
-            details: details(50_000),
-        },
-    )
-    .await
-    .unwrap();
+    let theirs = charge_again(&elsewhere, &env.client, &order("rich", &m, 50_000))
+        .await
+        .unwrap();
     assert_eq!(theirs.status, ChargeStatus::Paid);
     // Ours is lost on the way (nothing executes); the lookup then finds theirs.
     env.fault(Fault::Drop.rule("/subscribe/payments/again"))
         .await;
-    let ours = charge_again(
-        &env.store,
-        &env.client,
-        &AgainCharge {
-            customer_uid: "small".into(),
-            merchant_uid: Some(m.clone()),
-            details: details(1_000),
-        },
-    )
-    .await
-    .unwrap();
+    let ours = charge_again(&env.store, &env.client, &order("small", &m, 1_000))
+        .await
+        .unwrap();
     reconcile_with(&env.store, &env.client, &now_opts())
         .await
         .unwrap();
@@ -363,22 +344,14 @@ async fn a_payment_under_our_order_id_that_is_not_ours_is_a_conflict() {
     let err_or = charge_again(
         &env.store,
         &env.client,
-        &AgainCharge {
-            customer_uid: "small".into(),
-            merchant_uid: Some("shared-order-2".into()),
-            details: details(1_000),
-        },
+        &order("small", "shared-order-2", 1_000),
     )
     .await;
     assert_eq!(err_or.unwrap().status, ChargeStatus::Paid);
     let theirs2 = charge_again(
         &elsewhere,
         &env.client,
-        &AgainCharge {
-            customer_uid: "rich".into(),
-            merchant_uid: Some("shared-order-3".into()),
-            details: details(50_000),
-        },
+        &order("rich", "shared-order-3", 50_000),
     )
     .await
     .unwrap();
@@ -386,11 +359,7 @@ async fn a_payment_under_our_order_id_that_is_not_ours_is_a_conflict() {
     let r = charge_again(
         &env.store,
         &env.client,
-        &AgainCharge {
-            customer_uid: "small".into(),
-            merchant_uid: Some("shared-order-3".into()),
-            details: details(1_000),
-        },
+        &order("small", "shared-order-3", 1_000),
     )
     .await
     .unwrap();

@@ -5,25 +5,14 @@
 use std::time::Duration;
 
 use subdesk_billing::{
-    AgainCharge, ChargeDetails, ChargeStatus, JournalQuery, OnetimeCharge, ReconcileOptions,
-    RefundRequest, ScheduleInput, Store, charge_again, charge_onetime, reconcile_with, refund,
-    register_schedules, unschedule,
+    AgainCharge, ChargeStatus, JournalQuery, OnetimeCharge, RefundRequest, ScheduleInput, Store,
+    charge_again, charge_onetime, reconcile_with, refund, register_schedules, unschedule,
 };
 use subdesk_iamport::{PaymentStatus, ScheduleStatus};
 
-use crate::common::{APPROVE, Env, FAULTS, Fault, LATENCY_MS, card, env, wait_for_open_row};
-
-fn now_opts() -> ReconcileOptions {
-    ReconcileOptions { min_age_secs: 0 }
-}
-
-fn details(amount: i64) -> ChargeDetails {
-    ChargeDetails {
-        amount,
-        name: "월 구독".into(),
-        ..Default::default()
-    }
-}
+use crate::common::{
+    APPROVE, Env, FAULTS, Fault, LATENCY_MS, card, details, env, now_opts, wait_for_open_row,
+};
 
 /// Run `op` under `fault`. For `Kill`, the operation is started, the process is
 /// "killed" (the future dropped) once its journal row is committed, and a fresh
