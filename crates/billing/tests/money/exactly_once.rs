@@ -183,35 +183,55 @@ async fn a_key_with_a_first_charge_retried_without_an_order_id_is_paid_once() {
 async fn a_busy_database_when_the_answer_arrives_is_never_an_error_and_never_a_second_charge() {
     let env = env().await;
     env.key("busy", APPROVE).await;
+    env.key("briefly", APPROVE).await;
+    // Recording retries for six busy timeouts: 1.8 s here.
     let store = Store::open_with(
         env.db_path(),
         subdesk_billing::OpenOptions {
-            busy_timeout: Duration::from_millis(100),
+            busy_timeout: Duration::from_millis(300),
             ..Default::default()
         },
     )
     .unwrap();
-    // The answer comes after 300 ms (within the client's timeout); meanwhile
-    // another process holds the write lock for 2 s.
-    env.fault(
-        serde_json::json!({"kind": "latency", "latency_ms": 300, "method": "POST",
-        "path_prefix": "/subscribe/payments/again"}),
-    )
-    .await;
-    let path = env.db_path();
-    let holder = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(120));
-        let c = rusqlite::Connection::open(path).unwrap();
-        c.execute_batch("BEGIN IMMEDIATE").unwrap();
-        std::thread::sleep(Duration::from_millis(2000));
-        c.execute_batch("COMMIT").unwrap();
-    });
+    // A patient client: the answer comes 1 s after the request, and arrives.
+    let patient = crate::common::client_for(&env.sb.base_url(), 10_000);
+    // Another process takes the write lock once the charge is journaled and on its
+    // way, and holds it for `hold_ms`: the answer arrives while it is held.
+    let hold_lock = |customer: &'static str, hold_ms: u64| {
+        let path = env.db_path();
+        std::thread::spawn(move || {
+            let c = rusqlite::Connection::open(path).unwrap();
+            let sent = |c: &rusqlite::Connection| -> i64 {
+                c.query_row(
+                    "SELECT count(*) FROM journal WHERE customer_uid = ?1 AND state = 'sent'",
+                    [customer],
+                    |r| r.get(0),
+                )
+                .unwrap()
+            };
+            while sent(&c) == 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            c.execute_batch("BEGIN IMMEDIATE").unwrap();
+            std::thread::sleep(Duration::from_millis(hold_ms));
+            c.execute_batch("COMMIT").unwrap();
+        })
+    };
+    let slow_answer = serde_json::json!({"kind": "latency", "latency_ms": 1000, "method": "POST",
+        "path_prefix": "/subscribe/payments/again"});
+
+    // Busy far longer than recording retries: told i'mport's answer, recorded later.
+    env.fault(slow_answer.clone()).await;
+    let holder = hold_lock("busy", 1000 + 3000);
     let req = again("busy", 7_000);
-    let first = charge_again(&store, &env.client, &req)
+    let first = charge_again(&store, &patient, &req)
         .await
         .expect("after sending, never a plain error");
-    // i'mport's answer is told as it came; the record waits.
-    assert_eq!(first.status, ChargeStatus::Paid);
+    assert_eq!(
+        first.status,
+        ChargeStatus::Paid,
+        "i'mport's answer, as it came"
+    );
     let row = env.store.journal_get(first.journal_id).unwrap();
     assert_eq!(
         row.state,
@@ -234,26 +254,16 @@ async fn a_busy_database_when_the_answer_arrives_is_never_an_error_and_never_a_s
     assert_eq!(seen.merchant_uid, first.merchant_uid);
     assert_eq!(env.paid_for_customer("busy").await, 1);
 
-    // Busy for less than the recording retries last: recorded as paid at once.
-    env.key("briefly", APPROVE).await;
-    env.fault(
-        serde_json::json!({"kind": "latency", "latency_ms": 300, "method": "POST",
-        "path_prefix": "/subscribe/payments/again"}),
-    )
-    .await;
-    let path = env.db_path();
-    let holder = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(120));
-        let c = rusqlite::Connection::open(path).unwrap();
-        c.execute_batch("BEGIN IMMEDIATE").unwrap();
-        std::thread::sleep(Duration::from_millis(350));
-        c.execute_batch("COMMIT").unwrap();
-    });
-    let r = charge_again(&store, &env.client, &again("briefly", 7_000))
+    // Busy for less than recording retries last: recorded as paid when it frees.
+    env.fault(slow_answer).await;
+    let holder = hold_lock("briefly", 1000 + 600);
+    let r = charge_again(&store, &patient, &again("briefly", 7_000))
         .await
         .unwrap();
     holder.join().unwrap();
     assert_eq!(r.status, ChargeStatus::Paid);
+    let row = env.store.journal_get(r.journal_id).unwrap();
+    assert_eq!(row.state, JournalState::Succeeded, "{row:?}");
     assert_eq!(env.paid_for_customer("briefly").await, 1);
 }
 
