@@ -212,3 +212,60 @@ fn upgrade_from_v3_keeps_plans_and_sorts_customers_by_column() {
     assert_eq!(version(&path), SCHEMA_VERSION);
     assert_eq!(version(std::path::Path::new(&backups[0].path)), 3);
 }
+
+#[test]
+fn upgrade_from_v4_keeps_the_journal_and_an_open_charge_still_holds_its_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../fixtures/schema_v4.sql"))
+            .unwrap();
+    }
+    assert_eq!(version(&path), 4);
+    let store = Store::open(&path).unwrap();
+    assert!(store.backups().unwrap()[0].path.contains("pre-v5"));
+    let rows = store.journal_list(&Default::default()).unwrap();
+    assert_eq!(rows.len(), 2);
+    let open = rows
+        .iter()
+        .find(|r| r.merchant_uid == "sd-v4-open")
+        .unwrap();
+    let paid = rows
+        .iter()
+        .find(|r| r.merchant_uid == "sd-v4-paid")
+        .unwrap();
+    // Nobody was told the open row's outcome; the paid one was answered.
+    assert!(!open.seen && paid.seen, "{open:?} {paid:?}");
+    assert_eq!(store.journal_open_count().unwrap(), 1);
+    // The open row was locked per order in v4; a person's new charge of that
+    // customer is still refused until it is settled (nothing is sent: the client
+    // points nowhere).
+    let client = subdesk_iamport::Client::new(
+        subdesk_iamport::Config::new("k", subdesk_iamport::SecretString::from("s".to_string()))
+            .base_url("http://127.0.0.1:9")
+            .unwrap(),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let err = rt
+        .block_on(subdesk_billing::charge_again(
+            &store,
+            &client,
+            &subdesk_billing::AgainCharge {
+                customer_uid: "cust_v1_kim".into(),
+                merchant_uid: None,
+                details: subdesk_billing::ChargeDetails {
+                    amount: 5_000,
+                    name: "x".into(),
+                    ..Default::default()
+                },
+            },
+        ))
+        .unwrap_err();
+    assert_eq!(err.code(), "charge_unresolved");
+    assert!(err.to_string().contains("sd-v4-open"), "{err}");
+    assert!(store.verify_audit().unwrap().ok);
+    drop(store);
+    assert_eq!(version(&path), SCHEMA_VERSION);
+}
