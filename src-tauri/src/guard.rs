@@ -80,6 +80,11 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("refund_payment", Session(MoveMoney)),
     // An order id for a charge form: nothing is written or sent.
     ("new_order_id", Session(Read)),
+    // What a form checks and shows before money moves: the core's limits, and what a
+    // charge or refund would do (the customer, card, total, VAT), nothing sent.
+    ("money_rules", Session(Read)),
+    ("charge_preview", Session(Read)),
+    ("refund_preview", Session(Read)),
     // A person decides what a payment under our order id was: the record of money.
     ("decide_conflict", Session(MoveMoney)),
     ("payment_detail", Session(Read)),
@@ -114,42 +119,39 @@ pub fn touches(command: &str) -> Option<Touches> {
         .map(|(_, touches)| *touches)
 }
 
-/// May `command`, called with `args` (its JSON arguments), run now? Unknown commands are
-/// refused. First the session follows profiles.json and lock.json (another process may
+/// May `command`, naming the profile `named_profile` (its `id` argument, if any), run
+/// now? Unknown commands are refused. First the session follows profiles.json and lock.json (another process may
 /// have switched the active profile or changed the lock), so the command is checked
 /// against, and runs on, the profile the files name.
-pub fn admit(state: &AppState, command: &str, args: &serde_json::Value) -> IpcResult<()> {
+pub fn admit(state: &AppState, command: &str, named_profile: Option<&str>) -> IpcResult<()> {
     let Some(touches) = touches(command) else {
         return Err(IpcError::new(
             codes::COMMAND_NOT_ALLOWED,
             format!("the command {command:?} is not in Subdesk's registry"),
         ));
     };
-    let refreshed = state.refresh();
+    let refreshed = state.desk.refresh();
     match touches {
         // The lock screen and the shell work even when the files cannot be read (the
         // status then says why).
         Nothing => Ok(()),
         Session(kind) => {
             refreshed?;
-            state.authorize(&state.session_profile()?, kind)
+            state.desk.authorize(&state.desk.session_profile()?, kind)
         }
         Named(kind) => {
             refreshed?;
-            let id = args
-                .get("id")
-                .and_then(serde_json::Value::as_str)
-                .ok_or_else(|| {
-                    IpcError::new(
-                        codes::COMMAND_NOT_ALLOWED,
-                        format!("{command} names no profile"),
-                    )
-                })?;
-            state.authorize(&state.profiles.get(id)?, kind)
+            let id = named_profile.ok_or_else(|| {
+                IpcError::new(
+                    codes::COMMAND_NOT_ALLOWED,
+                    format!("{command} names no profile"),
+                )
+            })?;
+            state.desk.authorize(&state.desk.profiles.get(id)?, kind)
         }
         Admin => {
             refreshed?;
-            state.admin(None).map(|_| ())
+            state.desk.admin(None).map(|_| ())
         }
     }
 }

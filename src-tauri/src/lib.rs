@@ -1,15 +1,17 @@
-//! subdesk: the desktop shell. Commands are thin; the work happens in subdesk-billing,
-//! subdesk-iamport and subdesk-sandbox.
+//! subdesk: the desktop shell. Commands are thin adapters over subdesk-desk (the session,
+//! who may do what, the money policy), which subdesk-cli shares; the work happens in
+//! subdesk-billing, subdesk-iamport and subdesk-sandbox.
 
 pub mod bindings;
 pub mod commands;
-pub mod error;
 pub mod guard;
 pub mod links;
 pub mod logging;
-pub mod session;
 pub mod settings;
 pub mod state;
+
+/// The error shape of every command, and the session they act on, are the desk's.
+pub use subdesk_desk::{error, session};
 
 use tauri::{Manager, RunEvent};
 
@@ -20,12 +22,18 @@ fn guarded(
 ) -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
     move |invoke| {
         let command = invoke.message.command().to_owned();
-        let args = match invoke.message.payload() {
-            tauri::ipc::InvokeBody::Json(v) => v.clone(),
-            tauri::ipc::InvokeBody::Raw(_) => serde_json::Value::Null,
+        // Only the profile id a command names is read here, by reference: the payload
+        // may hold card digits, which must not be copied outside the command's own
+        // (zeroizing) types.
+        let named_profile = match invoke.message.payload() {
+            tauri::ipc::InvokeBody::Json(v) => v
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+            tauri::ipc::InvokeBody::Raw(_) => None,
         };
         let verdict = match invoke.message.webview().try_state::<state::AppState>() {
-            Some(state) => guard::admit(&state, &command, &args),
+            Some(state) => guard::admit(&state, &command, named_profile.as_deref()),
             None => Err(error::IpcError::internal("the app is still starting")),
         };
         match verdict {

@@ -43,8 +43,8 @@ impl App {
         };
         let state = AppState::new(paths, Redactor::default(), Some(sandbox), keyring.clone())
             .expect("state");
-        let active = state.active_profile().expect("active");
-        let _ = state.open_session(&active);
+        let active = state.desk.active_profile().expect("active");
+        let _ = state.desk.open_session(&active);
         App {
             dir,
             state,
@@ -58,7 +58,8 @@ impl App {
 
     /// The guard's verdict: `None` if admitted, else the refusal's code.
     fn admit(&self, command: &str, args: Value) -> Option<String> {
-        admit(&self.state, command, &args).err().map(|e| e.code)
+        let named = args.get("id").and_then(Value::as_str);
+        admit(&self.state, command, named).err().map(|e| e.code)
     }
 }
 
@@ -125,6 +126,7 @@ fn owner_setup(
 
 fn unlock(app: &App) {
     app.state
+        .desk
         .lock()
         .expect("lock")
         .unlock(&SecretString::from(PASS))
@@ -140,7 +142,10 @@ fn keyring_the_next_command_follows_profile_use_from_another_process() {
         owner_setup(data, keyring, url, &[("Finance", Mode::Test, true)]);
     });
     unlock(&app);
-    assert_eq!(app.state.session_profile().expect("profile").id, "sandbox");
+    assert_eq!(
+        app.state.desk.session_profile().expect("profile").id,
+        "sandbox"
+    );
     let notes = json!({"customerUid": "c1", "notes": "x"});
     assert_eq!(app.admit("set_customer_notes", notes.clone()), None);
 
@@ -152,9 +157,12 @@ fn keyring_the_next_command_follows_profile_use_from_another_process() {
 
     // The next command, whatever it is, sees the new profile first.
     assert_eq!(app.admit("overview", json!({})), None);
-    let session = app.state.session().expect("finance opened");
+    let session = app.state.desk.session().expect("finance opened");
     assert_eq!(session.profile.id, "finance");
-    assert_eq!(app.state.session_profile().expect("profile").id, "finance");
+    assert_eq!(
+        app.state.desk.session_profile().expect("profile").id,
+        "finance"
+    );
     // ... and is checked against it: read-only now.
     assert_eq!(
         app.admit("set_customer_notes", notes).as_deref(),
@@ -177,8 +185,8 @@ fn keyring_a_locked_app_can_always_be_unlocked() {
             .set_active(&live[0].id)
             .expect("active");
     });
-    assert!(app.state.lock().expect("lock").is_locked());
-    let closed = app.state.session().err().expect("closed by the lock");
+    assert!(app.state.desk.lock().expect("lock").is_locked());
+    let closed = app.state.desk.session().err().expect("closed by the lock");
     assert_eq!(closed.code, "app_locked");
     for command in [
         "app_status",
@@ -196,14 +204,14 @@ fn keyring_a_locked_app_can_always_be_unlocked() {
 
     unlock(&app);
     assert_eq!(app.admit("overview", json!({})), None);
-    let session = app.state.session().expect("opened once unlocked");
+    let session = app.state.desk.session().expect("opened once unlocked");
     assert_eq!(session.profile.id, "live");
 
     // Locking again closes it.
-    app.state.lock().expect("lock").lock().expect("lock");
-    app.state.refresh().expect("refresh");
+    app.state.desk.lock().expect("lock").lock().expect("lock");
+    app.state.desk.refresh().expect("refresh");
     assert_eq!(
-        app.state.session().err().map(|e| e.code).as_deref(),
+        app.state.desk.session().err().map(|e| e.code).as_deref(),
         Some("app_locked")
     );
 }
@@ -217,7 +225,7 @@ fn keyring_from_the_sandbox_a_locked_app_changes_no_other_profile() {
     let app = App::new(|data, keyring, url| {
         owner_setup(data, keyring, url, &[("Live", Mode::Live, true)]);
     });
-    assert!(app.state.lock().expect("lock").is_locked());
+    assert!(app.state.desk.lock().expect("lock").is_locked());
     assert_eq!(app.admit("switch_profile", json!({"id": "sandbox"})), None);
     let evil = json!({
         "id": "live",
@@ -285,15 +293,16 @@ fn keyring_a_switch_between_the_guard_and_the_command_is_caught() {
         app.admit("set_customer_notes", json!({"customerUid": "c"})),
         None
     );
-    let finance = app.state.profiles.get("finance").expect("finance");
-    app.state.open_session(&finance).expect("switched");
+    let finance = app.state.desk.profiles.get("finance").expect("finance");
+    app.state.desk.open_session(&finance).expect("switched");
     let err = app
         .state
+        .desk
         .session_for(ActionKind::Mutate)
         .err()
         .expect("refused");
     assert_eq!(err.code, "read_only");
-    assert!(app.state.session_for(ActionKind::Read).is_ok());
+    assert!(app.state.desk.session_for(ActionKind::Read).is_ok());
 }
 
 /// A passphrase set by another process (the CLI, or a second window before single
@@ -321,7 +330,7 @@ fn keyring_a_lock_set_elsewhere_closes_a_guarded_session() {
         store.set_active(&live.id).expect("active");
     });
     assert_eq!(app.admit("overview", json!({})), None);
-    assert!(app.state.session().is_ok());
+    assert!(app.state.desk.session().is_ok());
 
     AppLock::open(app.data())
         .expect("other lock")
@@ -332,7 +341,7 @@ fn keyring_a_lock_set_elsewhere_closes_a_guarded_session() {
         Some("app_locked")
     );
     assert_eq!(
-        app.state.session().err().map(|e| e.code).as_deref(),
+        app.state.desk.session().err().map(|e| e.code).as_deref(),
         Some("app_locked")
     );
     assert_eq!(

@@ -100,6 +100,15 @@ export const commands = {
 	 *  did nothing. Either way the customer can be charged again.
 	 */
 	decideConflict: (journalId: number, ours: boolean, note: string) => __TAURI_INVOKE<JournalEntry>("decide_conflict", { journalId, ours, note }),
+	/**  The core's limits, for forms to show and check as a person types. */
+	moneyRules: () => __TAURI_INVOKE<MoneyRules>("money_rules"),
+	/**
+	 *  What a charge would do (customer, card, total, VAT), checked as the charge itself
+	 *  will be, with nothing sent: the confirmation and a form's running note.
+	 */
+	chargePreview: (input: ChargeNowInput) => __TAURI_INVOKE<ChargePreview>("charge_preview", { input }),
+	/**  What a refund would do, from the local mirror, checked as the refund will be. */
+	refundPreview: (input: RefundInput) => __TAURI_INVOKE<RefundPreview>("refund_preview", { input }),
 	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
@@ -243,6 +252,7 @@ export type CardInput = {
 	corporate: boolean,
 };
 
+/**  A charge of a registered key, now. */
 export type ChargeNowInput = {
 	customer_uid: string,
 	/**  Whole won. */
@@ -252,13 +262,28 @@ export type ChargeNowInput = {
 	/**  Instalment months; None or 0 = lump sum. */
 	card_quota: number | null,
 	/**
-	 *  The intent's order id, fixed when the form opened (`new_order_id`): every
-	 *  retry of this charge sends the same one. None: the core's rules for a request
-	 *  without one (an unseen earlier outcome answers first).
+	 *  The intent's order id, fixed when the form opened ([`new_order_id`]): every retry
+	 *  of this charge sends the same one. None: the core's rules for a request without
+	 *  one (an unseen earlier outcome answers first).
 	 */
 	merchant_uid: string | null,
-	/**  The total the user confirmed (required on live profiles). */
+	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total: number | null,
+};
+
+/**  What a person is asked to confirm before a charge. */
+export type ChargePreview = {
+	customer_uid: string,
+	customer_name: string | null,
+	card_name: string | null,
+	card_number: string | null,
+	name: string,
+	/**  What will be charged, in won: the total to confirm. */
+	total: number,
+	/**  The VAT i'mport will derive from the taxable part (none is sent). */
+	vat: number,
+	/**  A live profile: real money, the total must be confirmed. */
+	live: boolean,
 };
 
 /**  The result of a charge. */
@@ -572,6 +597,14 @@ export type KeyStatus =
 /**  Imported but not checked against PortOne yet. */
 "unverified";
 
+export type KnownPayment = {
+	name: string | null,
+	amount: number,
+	refundable: number,
+	buyer_name: string | null,
+	customer_uid: string | null,
+};
+
 export type Language = "ko" | "en";
 
 /**  What the lock guards while the app is locked. Sandbox profiles are never guarded. */
@@ -602,6 +635,20 @@ export type Mode =
 "test" | 
 /**  A real i'mport account moving real money. */
 "live";
+
+/**
+ *  The limits forms show and check as a person types: the core's own constants, so a form
+ *  can never allow what the core refuses (or refuse what it allows).
+ */
+export type MoneyRules = {
+	/**  The largest amount of one charge, schedule or refund, in won. */
+	max_amount: number,
+	/**  Instalments from this amount up, in won. */
+	installment_min_amount: number,
+	installment_max_months: number,
+	order_name_max_chars: number,
+	refund_reason_max_chars: number,
+};
 
 /**  What the home screen shows. */
 export type Overview = {
@@ -811,14 +858,28 @@ export type Recovery =
 /**  Start an empty database (keys come back by import, payments by sync). */
 "empty";
 
+/**  A refund of all or part of a payment. */
 export type RefundInput = {
 	imp_uid: string,
 	/**  Won to refund; None refunds what remains. */
 	amount: number | null,
 	tax_free: number | null,
 	reason: string,
-	/**  The total the user confirmed (required on live profiles). */
+	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total: number | null,
+};
+
+/**  What a person is asked to confirm before a refund, from the local mirror. */
+export type RefundPreview = {
+	imp_uid: string,
+	/**  None when the payment is not in the local mirror (not synced yet). */
+	known: KnownPayment | null,
+	/**
+	 *  What will be refunded: the amount asked, or what remains; None when neither is
+	 *  known (a full refund of a payment the mirror does not have).
+	 */
+	total: number | null,
+	live: boolean,
 };
 
 /**  The result of a refund. */

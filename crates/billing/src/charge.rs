@@ -20,6 +20,12 @@ use crate::sync::payments::payment_record;
 /// Instalments are allowed from this amount up (KRW).
 pub const INSTALLMENT_MIN_AMOUNT: i64 = 50_000;
 
+/// The longest instalment plan card companies offer.
+pub const INSTALLMENT_MAX_MONTHS: u32 = 36;
+
+/// The longest order name (`name`) Subdesk sends: PGs cut longer ones on receipts.
+pub const ORDER_NAME_MAX_CHARS: usize = 40;
+
 /// The most Subdesk sends in one charge, schedule or refund: ₩100,000,000. i'mport
 /// publishes no limit of its own; card limits are far below this, so a larger
 /// amount is a typo (an extra zero), refused before anything is journaled. It also
@@ -107,8 +113,11 @@ impl ChargeDetails {
         if self.name.trim().is_empty() {
             return Err(Error::invalid("name", "must not be empty"));
         }
-        if self.name.chars().count() > 40 {
-            return Err(Error::invalid("name", "at most 40 characters"));
+        if self.name.chars().count() > ORDER_NAME_MAX_CHARS {
+            return Err(Error::invalid(
+                "name",
+                format!("at most {ORDER_NAME_MAX_CHARS} characters"),
+            ));
         }
         let tax_free = self.tax_free.unwrap_or(0);
         if !(0..=self.amount).contains(&tax_free) {
@@ -128,7 +137,12 @@ impl ChargeDetails {
         match self.card_quota {
             None | Some(0) => {}
             Some(1) => return Err(Error::invalid("card_quota", "0 (lump sum) or 2 or more")),
-            Some(q) if q > 36 => return Err(Error::invalid("card_quota", "at most 36 months")),
+            Some(q) if q > INSTALLMENT_MAX_MONTHS => {
+                return Err(Error::invalid(
+                    "card_quota",
+                    format!("at most {INSTALLMENT_MAX_MONTHS} months"),
+                ));
+            }
             Some(_) if self.amount < INSTALLMENT_MIN_AMOUNT => {
                 return Err(Error::invalid(
                     "card_quota",
@@ -220,8 +234,9 @@ fn money(v: Option<i64>) -> Option<Money> {
     v.map(Money::won)
 }
 
-/// The customer must be in the registry with an active key.
-pub(crate) fn check_customer(store: &Store, customer_uid: &str) -> Result<()> {
+/// The customer must be in the registry with an active key: checked by every charge, and
+/// by the front ends before they ask a person to confirm one.
+pub fn check_customer(store: &Store, customer_uid: &str) -> Result<()> {
     crate::customers::check_uid(customer_uid)?;
     let c = store.get_customer(customer_uid)?;
     if c.key_status != KeyStatus::Active {

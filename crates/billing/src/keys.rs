@@ -4,6 +4,7 @@
 //! Card data lives only in [`CardInput`] (secret strings, zeroized on drop) for the one
 //! request; the store keeps only what PortOne returns (masked number, card name).
 
+use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use subdesk_iamport::{CardData, Client, DeleteBillingKey, IssueBillingKey};
@@ -130,8 +131,13 @@ pub fn luhn_ok(digits: &str) -> bool {
 }
 
 /// Digits of a card number typed with any grouping, or None when anything else is in it.
-fn card_digits(raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+/// Wiped from memory when dropped, like the form's fields they come from.
+fn card_digits(raw: &str) -> Option<Zeroizing<String>> {
+    let digits = Zeroizing::new(
+        raw.chars()
+            .filter(|c| !matches!(c, '-' | ' '))
+            .collect::<String>(),
+    );
     digits.bytes().all(|b| b.is_ascii_digit()).then_some(digits)
 }
 
@@ -307,7 +313,8 @@ fn card_data(card: &CardInput) -> Result<CardData> {
         .step_by(4)
         .map(|i| &digits[i..(i + 4).min(digits.len())])
         .collect();
-    let mut data = CardData::new(&grouped.join("-"), card.expiry.expose_secret())?;
+    let grouped = Zeroizing::new(grouped.join("-"));
+    let mut data = CardData::new(&grouped, card.expiry.expose_secret())?;
     if let Some(birth) = card
         .birth
         .as_ref()

@@ -12,6 +12,9 @@ use crate::journal::{self, Finish, JournalOp, JournalState, NewEntry, outcome};
 use crate::send::{Failure, classify, error_pair};
 use crate::sync::payments::payment_record;
 
+/// The longest refund reason i'mport takes.
+pub const REASON_MAX_CHARS: usize = 200;
+
 /// A refund to make.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -66,6 +69,14 @@ struct RefundJournal<'a> {
     checksum: i64,
 }
 
+impl RefundRequest {
+    /// Checks everything that can be checked before a request: the one rule the app and
+    /// the CLI both apply before confirming a refund with the user.
+    pub fn validate(&self) -> Result<()> {
+        validate(self)
+    }
+}
+
 fn validate(req: &RefundRequest) -> Result<()> {
     subdesk_iamport::validate::imp_uid(&req.imp_uid)
         .map_err(|_| Error::invalid("imp_uid", "must not be empty"))?;
@@ -88,8 +99,11 @@ fn validate(req: &RefundRequest) -> Result<()> {
         return Err(Error::invalid("vat_amount", "must not be negative"));
     }
     let n = req.reason.trim().chars().count();
-    if n == 0 || n > 200 {
-        return Err(Error::invalid("reason", "1 to 200 characters"));
+    if n == 0 || n > REASON_MAX_CHARS {
+        return Err(Error::invalid(
+            "reason",
+            format!("1 to {REASON_MAX_CHARS} characters"),
+        ));
     }
     Ok(())
 }

@@ -1,14 +1,18 @@
-//! Which profile a command works on, whether it may, and the handles it works with: the
-//! profile's database and an i'mport client with the profile's keyring credentials.
+//! Which profile a command works on, whether it may, and the handles it works with. The
+//! session itself (database + client), the checks and the rules are subdesk-desk's, the
+//! same the app runs; here is only what a terminal adds: `--profile`, `--unlock` with a
+//! passphrase prompt, and advice in the CLI's words.
 
 use std::io::IsTerminal;
+use std::ops::Deref;
+use std::sync::Arc;
 
-use secrecy::ExposeSecret;
-use subdesk_billing::{OpenOptions, Store};
-use subdesk_iamport::{Client, Config, SecretString, Tier};
+use subdesk_desk::desk::NoHost;
+use subdesk_desk::{Desk, DeskConfig};
+use subdesk_iamport::Client;
 use subdesk_profiles::{
     ActionKind, Admin, AppLock, CredentialStore, Credentials, KEYRING_SERVICE, Mode, Profile,
-    ProfileStore, authorize, authorize_admin,
+    ProfileStore, SecretString, authorize, authorize_admin,
 };
 
 use crate::args::Global;
@@ -25,41 +29,64 @@ pub struct Ctx {
     pub global: Global,
     pub paths: Paths,
     pub out: Out,
-    pub profiles: ProfileStore,
-    pub credentials: CredentialStore,
-    lock: AppLock,
+    /// The app's service layer over the same data folder: profiles, keys, the lock, and
+    /// the sessions commands work on.
+    pub desk: Desk,
 }
 
-/// A profile opened for a command.
+/// A profile opened for a command: the desk's session, and the profile's time zone for
+/// printing times.
 pub struct Session {
-    pub profile: Profile,
-    pub store: Store,
+    inner: Arc<subdesk_desk::Session>,
     pub zone: Zone,
+}
+
+impl Deref for Session {
+    type Target = subdesk_desk::Session;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
 }
 
 impl Ctx {
     pub fn open(global: Global) -> CliResult<Ctx> {
         let paths = Paths::resolve()?;
-        let profiles = ProfileStore::open(&paths.data_dir)?;
-        let lock = AppLock::open(&paths.data_dir)?;
         let service = std::env::var(KEYRING_SERVICE_ENV)
             .ok()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| KEYRING_SERVICE.to_owned());
+        let sandbox_url = global
+            .sandbox_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        let desk = Desk::new(DeskConfig {
+            data: paths.data(),
+            sandbox_url,
+            credentials: CredentialStore::with_service(service),
+            host: Arc::new(NoHost),
+        })?;
         Ok(Ctx {
             out: Out::new(global.json),
             global,
             paths,
-            profiles,
-            credentials: CredentialStore::with_service(service),
-            lock,
+            desk,
         })
+    }
+
+    pub fn profiles(&self) -> &ProfileStore {
+        &self.desk.profiles
+    }
+
+    pub fn credentials(&self) -> &CredentialStore {
+        self.desk.credentials()
     }
 
     /// A profile by id or (case-insensitive) name.
     pub fn find_profile(&self, name: &str) -> CliResult<Profile> {
         let wanted = name.trim();
-        let all = self.profiles.list()?;
+        let all = self.profiles().list()?;
         all.iter()
             .find(|p| p.id == wanted)
             .or_else(|| {
@@ -88,7 +115,7 @@ impl Ctx {
             .filter(|p| !p.trim().is_empty())
         {
             Some(name) => self.find_profile(name),
-            None => Ok(self.profiles.active()?),
+            None => Ok(self.profiles().active()?),
         }
     }
 
@@ -112,7 +139,8 @@ impl Ctx {
         &mut self,
         check: impl Fn(&AppLock) -> subdesk_profiles::Result<T>,
     ) -> CliResult<T> {
-        match check(&self.lock) {
+        let first = check(&*self.desk.lock()?);
+        match first {
             Ok(v) => Ok(v),
             Err(subdesk_profiles::Error::AppLocked { what }) => {
                 if !self.global.unlock {
@@ -134,70 +162,46 @@ impl Ctx {
                 let pass = rpassword::prompt_password("Subdesk passphrase: ")
                     .map_err(|e| CliError::io("reading the passphrase", e))?;
                 let pass = SecretString::from(pass);
-                self.lock.unlock(&pass)?;
-                check(&self.lock).map_err(Into::into)
+                let mut lock = self.desk.lock()?;
+                lock.unlock(&pass)?;
+                check(&lock).map_err(Into::into)
             }
             Err(e) => Err(e.into()),
         }
     }
 
-    /// The chosen profile, checked for `kind`, with its database open.
+    /// The chosen profile, checked for `kind` (unlocking on request), with its database
+    /// open. Its client is made when a command first needs it ([`Ctx::client`]).
     pub fn session(&mut self, kind: ActionKind) -> CliResult<Session> {
         let profile = self.profile()?;
         self.authorize(&profile, kind)?;
-        let dir = self.paths.profile_dir(&profile.id);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| CliError::io(&format!("cannot create {}", dir.display()), e))?;
-        let store = Store::open_with(
-            self.paths.profile_db(&profile.id),
-            OpenOptions {
-                profile: Some(profile.id.clone()),
-                ..OpenOptions::default()
-            },
-        )?;
+        let inner = self.desk.open_for(&profile, kind)?;
         Ok(Session {
             zone: Zone::named(&profile.time_zone),
-            profile,
-            store,
+            inner,
         })
     }
 
     /// The running sandbox's address (`--sandbox-url`), if one was given.
     pub fn sandbox_url(&self) -> Option<&str> {
-        self.global
-            .sandbox_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
+        self.desk.sandbox_url()
     }
 
-    /// The API address, by the app's rule (`subdesk_profiles::api_address`): the running
-    /// sandbox's, on this computer only, for the sandbox profile; the stored one, checked
-    /// again, for test and live profiles.
+    /// The API address, by the app's rule (the desk's `base_url`), with the CLI's advice
+    /// when the sandbox profile has no sandbox to talk to.
     pub fn base_url(&self, profile: &Profile) -> CliResult<String> {
-        if profile.mode == Mode::Sandbox && self.sandbox_url().is_none() {
-            return Err(CliError::bad_input(
-                "sandbox_url_missing",
-                "the sandbox profile needs a running sandbox: start one with `subdesk-cli sandbox` \
-                 and pass its address with --sandbox-url URL or SUBDESK_SANDBOX_URL",
-            ));
-        }
-        subdesk_profiles::api_address(profile, self.sandbox_url()).map_err(|e| {
-            if profile.mode == Mode::Sandbox {
-                CliError::bad_input("invalid_sandbox_url", format!("--sandbox-url: {e}"))
-            } else {
-                e.into()
-            }
-        })
+        self.desk
+            .base_url(profile)
+            .map_err(|e| sandbox_advice(profile, e))
     }
 
     /// The profile's credentials: the sandbox's public ones, or the keyring's. The keyring
     /// is blocking D-Bus, so it is asked off the async threads.
-    pub async fn credentials(&self, profile: &Profile) -> CliResult<Credentials> {
+    pub async fn credentials_of(&self, profile: &Profile) -> CliResult<Credentials> {
         if profile.is_sandbox() {
             return Ok(Credentials::sandbox());
         }
-        let store = self.credentials.clone();
+        let store = self.credentials().clone();
         let p = profile.clone();
         tokio::task::spawn_blocking(move || store.load(&p))
             .await
@@ -205,20 +209,36 @@ impl Ctx {
             .map_err(Into::into)
     }
 
-    /// An i'mport client for the profile.
-    pub async fn client(&self, profile: &Profile) -> CliResult<Client> {
-        let url = self.base_url(profile)?;
-        let creds = self.credentials(profile).await?;
-        let mut config = Config::new(
-            creds.imp_key.clone(),
-            SecretString::from(creds.imp_secret.expose_secret().to_owned()),
-        )
-        .base_url(&url)?;
-        if let Some(tier) = profile.tier.as_deref() {
-            config = config.tier(Tier::new(tier)?);
-        }
-        Ok(Client::new(config)?)
+    /// The session's i'mport client (made once, off the async threads: the keyring blocks).
+    pub async fn client(&self, session: &Session) -> CliResult<Client> {
+        let inner = session.inner.clone();
+        let profile = session.profile.clone();
+        tokio::task::spawn_blocking(move || inner.client().cloned())
+            .await
+            .map_err(|e| CliError::other("internal", format!("keyring task failed: {e}")))?
+            .map_err(|e| sandbox_advice(&profile, e))
     }
+}
+
+/// The sandbox profile needs a running sandbox: say how to give the CLI one.
+fn sandbox_advice(profile: &Profile, e: subdesk_desk::IpcError) -> CliError {
+    if profile.mode != Mode::Sandbox {
+        return e.into();
+    }
+    if e.code == subdesk_desk::codes::SANDBOX_UNAVAILABLE {
+        return CliError::bad_input(
+            "sandbox_url_missing",
+            "the sandbox profile needs a running sandbox: start one with `subdesk-cli sandbox` \
+             and pass its address with --sandbox-url URL or SUBDESK_SANDBOX_URL",
+        );
+    }
+    if e.code == "invalid_base_url" {
+        return CliError::bad_input(
+            "invalid_sandbox_url",
+            format!("--sandbox-url: {}", e.message),
+        );
+    }
+    e.into()
 }
 
 /// Runs a blocking closure (keyring, prompts) off the async threads.

@@ -95,7 +95,12 @@ fn billing_exit(e: &subdesk_billing::Error) -> Exit {
     {
         return Exit::Unknown;
     }
-    match e.code() {
+    code_exit(e.code())
+}
+
+/// The exit code of a stable error code: one table for every error the CLI prints.
+fn code_exit(code: &str) -> Exit {
+    match code {
         "invalid_input"
         | "not_found"
         | "key_not_active"
@@ -119,7 +124,47 @@ fn billing_exit(e: &subdesk_billing::Error) -> Exit {
         "earlier_charge_paid" | "recent_same_charge" | "needs_sync" | "work_busy" => Exit::Refused,
         "api_redirected" | "api_unrecognized_answer" => Exit::Unreachable,
         "api_transport" | "api_server_error" => Exit::Unreachable,
+        "read_only"
+        | "app_locked"
+        | "wrong_passphrase"
+        | "read_only_needs_lock"
+        | "passphrase_required"
+        | "live_confirmation_required" => Exit::Refused,
+        "invalid_name"
+        | "duplicate_name"
+        | "invalid_base_url"
+        | "invalid_tier"
+        | "invalid_default_pg"
+        | "invalid_time_zone"
+        | "invalid_mode"
+        | "invalid_credentials"
+        | "invalid_passphrase"
+        | "profile_not_found"
+        | "sandbox_protected" => Exit::BadInput,
         _ => Exit::Other,
+    }
+}
+
+/// The service layer's errors (the money policy, sessions): exit code from the code, and
+/// an answer that may have executed is "unknown" whatever its code.
+impl From<subdesk_desk::IpcError> for CliError {
+    fn from(e: subdesk_desk::IpcError) -> Self {
+        let outcome_unknown = e
+            .details
+            .as_ref()
+            .and_then(|d| d.get("outcome_unknown"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        let exit = match outcome_unknown {
+            true => Exit::Unknown,
+            false => code_exit(&e.code),
+        };
+        CliError {
+            code: e.code,
+            message: e.message,
+            exit,
+            details: e.details,
+        }
     }
 }
 

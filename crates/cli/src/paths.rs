@@ -1,19 +1,16 @@
 //! Where the desktop app keeps its files, found the same way, so that the CLI opens the
-//! very same profiles.json, lock.json and per-profile databases.
-//!
-//! Mirrors src-tauri/src/state.rs (`Paths`, `start_sandbox`) and src-tauri/src/session.rs
-//! (`DB_FILE`): keep these in step with those when either changes.
+//! very same profiles.json, lock.json and per-profile databases. The layout inside the
+//! folder is subdesk-desk's [`DataDir`], the one the app uses.
 
 use std::path::PathBuf;
 
 use crate::error::{CliError, CliResult};
 
-/// The app's Tauri identifier (src-tauri/tauri.conf.json): the data folder's name.
-pub const APP_IDENTIFIER: &str = "kr.subdesk.app";
+use subdesk_desk::DataDir;
+use subdesk_desk::paths::APP_IDENTIFIER;
+
 /// Overrides the data folder (tests, or a second installation).
 pub const DATA_DIR_ENV: &str = "SUBDESK_DATA_DIR";
-/// Each profile's database file name, as in src-tauri/src/session.rs.
-pub const DB_FILE: &str = "subdesk.db";
 
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -42,17 +39,13 @@ impl Paths {
         })
     }
 
-    /// Each profile keeps its own database in its own folder (state.rs `profile_dir`).
-    pub fn profile_dir(&self, profile_id: &str) -> PathBuf {
-        self.data_dir.join("profiles").join(profile_id)
+    /// The folder's layout, as the app has it.
+    pub fn data(&self) -> DataDir {
+        DataDir::new(&self.data_dir)
     }
 
-    pub fn profile_db(&self, profile_id: &str) -> PathBuf {
-        self.profile_dir(profile_id).join(DB_FILE)
-    }
-
-    /// The embedded sandbox's state (state.rs `sandbox_db`), so practice data is shared.
+    /// The embedded sandbox's state, so practice data is shared with the app.
     pub fn sandbox_db(&self) -> PathBuf {
-        self.data_dir.join("sandbox").join("sandbox.db")
+        self.data().sandbox_db()
     }
 }

@@ -116,12 +116,12 @@ pub async fn refresh_customer(
     state: State<'_, AppState>,
     customer_uid: String,
 ) -> IpcResult<CustomerDetail> {
-    let session = state.session_for(ActionKind::Read)?;
+    let session = state.desk.session_for(ActionKind::Read)?;
     let cancel = CancelToken::new();
     let quiet = |_: &subdesk_billing::sync::SyncProgress| {};
     refresh_customer_payments(
         &session.store,
-        &session.client,
+        session.client()?,
         &customer_uid,
         &quiet,
         &cancel,
@@ -129,7 +129,7 @@ pub async fn refresh_customer(
     .await?;
     verify_keys(
         &session.store,
-        &session.client,
+        session.client()?,
         VerifyScope::Uids(vec![customer_uid.clone()]),
         &quiet,
         &cancel,

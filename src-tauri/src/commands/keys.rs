@@ -39,9 +39,9 @@ pub struct KeyForm {
 #[tauri::command]
 #[specta::specta]
 pub async fn key_form(state: State<'_, AppState>) -> IpcResult<KeyForm> {
-    let session = state.session_for(ActionKind::Read)?;
+    let session = state.desk.session_for(ActionKind::Read)?;
     let rules = keys::rest_pg_rules();
-    let settings = session.client.pg_settings().await?;
+    let settings = session.client()?.pg_settings().await?;
     let channels = settings
         .into_iter()
         .filter(|c| c.kind == Some(PgSettingType::ApiPayment))
@@ -78,8 +78,8 @@ pub async fn issue_key(state: State<'_, AppState>, input: IssueKeyInput) -> IpcR
         return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
             .with_details(serde_json::json!({ "problems": problems })));
     }
-    let session = state.session_for(ActionKind::Mutate)?;
-    let customer = keys::issue_key(&session.store, &session.client, input).await?;
+    let session = state.desk.session_for(ActionKind::Mutate)?;
+    let customer = keys::issue_key(&session.store, session.client()?, input).await?;
     tracing::info!(customer_uid = %customer.customer_uid, "billing key issued");
     Ok(customer)
 }
@@ -108,8 +108,8 @@ pub async fn issue_key_with_charge(
         return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
             .with_details(serde_json::json!({ "problems": problems })));
     }
-    let session = state.session_for(ActionKind::MoveMoney)?;
-    super::money::check_live_confirmation(&session, charge.amount, charge.confirmed_total)?;
+    let session = state.desk.session_for(ActionKind::MoveMoney)?;
+    subdesk_desk::money::check_live_confirmation(&session, charge.amount, charge.confirmed_total)?;
     session.ensure_reconciled().await?;
     let details = subdesk_billing::ChargeDetails {
         amount: charge.amount,
@@ -120,7 +120,10 @@ pub async fn issue_key_with_charge(
         card_quota: None,
         custom_data: None,
     };
-    Ok(keys::issue_key_with_first_charge(&session.store, &session.client, input, details).await?)
+    Ok(
+        keys::issue_key_with_first_charge(&session.store, session.client()?, input, details)
+            .await?,
+    )
 }
 
 #[tauri::command]
@@ -130,8 +133,8 @@ pub async fn delete_key(
     customer_uid: String,
     reason: String,
 ) -> IpcResult<Customer> {
-    let session = state.session_for(ActionKind::Mutate)?;
-    Ok(keys::delete_key(&session.store, &session.client, &customer_uid, &reason).await?)
+    let session = state.desk.session_for(ActionKind::Mutate)?;
+    Ok(keys::delete_key(&session.store, session.client()?, &customer_uid, &reason).await?)
 }
 
 /// Checks the given keys (or every key when empty) against PortOne, reporting progress.
@@ -142,7 +145,7 @@ pub async fn verify_keys_now(
     customer_uids: Vec<String>,
     on_progress: Channel<SyncProgress>,
 ) -> IpcResult<VerifyReport> {
-    let session = state.session_for(ActionKind::Read)?;
+    let session = state.desk.session_for(ActionKind::Read)?;
     let scope = if customer_uids.is_empty() {
         VerifyScope::All
     } else {
@@ -153,7 +156,7 @@ pub async fn verify_keys_now(
     };
     Ok(verify_keys(
         &session.store,
-        &session.client,
+        session.client()?,
         scope,
         &progress,
         &CancelToken::new(),
@@ -184,7 +187,7 @@ pub async fn apply_import(
         s.store.apply_import(&plan, choice)
     })
     .await?;
-    let session = state.session_for(ActionKind::Mutate)?;
+    let session = state.desk.session_for(ActionKind::Mutate)?;
     let progress = move |p: &SyncProgress| {
         let _ = on_progress.send(p.clone());
     };
@@ -192,7 +195,7 @@ pub async fn apply_import(
         Some(
             verify_keys(
                 &session.store,
-                &session.client,
+                session.client()?,
                 VerifyScope::Unverified,
                 &progress,
                 &CancelToken::new(),
@@ -227,8 +230,8 @@ pub struct PgChannelView {
 #[tauri::command]
 #[specta::specta]
 pub async fn pg_channels(state: State<'_, AppState>) -> IpcResult<Vec<PgChannelView>> {
-    let session = state.session_for(ActionKind::Read)?;
-    let settings = session.client.pg_settings().await?;
+    let session = state.desk.session_for(ActionKind::Read)?;
+    let settings = session.client()?.pg_settings().await?;
     Ok(settings
         .into_iter()
         .map(|c| PgChannelView {

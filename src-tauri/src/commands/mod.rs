@@ -40,7 +40,7 @@ where
     T: Send + 'static,
     E: Into<IpcError> + Send + 'static,
 {
-    let session: Arc<Session> = state.session_for(kind)?;
+    let session: Arc<Session> = state.desk.session_for(kind)?;
     tauri::async_runtime::spawn_blocking(move || f(&session).map_err(Into::into))
         .await
         .map_err(|e| IpcError::internal(format!("background task failed: {e}")))?

@@ -1,57 +1,20 @@
 //! Moving money: charge a key now, refund a payment, the journal, reconciliation.
 //!
-//! Three rules from Rust, whatever the UI does: the profile's unresolved journal rows are
-//! reconciled before any new money moves; on a live profile the request must carry the
-//! total the user confirmed, equal to what would be charged or refunded; and the money
-//! itself goes through subdesk-billing's journal, so a lost answer is looked up, never
-//! resent.
+//! Adapters over subdesk-desk's money policy (validation, the live confirmation of the
+//! exact total, buyer fields, reconciliation first), which subdesk-cli runs too.
 
-use serde::Deserialize;
-use specta::Type;
 use subdesk_billing::{
-    AgainCharge, BuyerInput, ChargeDetails, ChargeResult, JournalEntry, JournalQuery,
-    PaymentDetail, ReconcileReport, RefundRequest, RefundResult, charge_again, refund,
+    ChargeResult, JournalEntry, JournalQuery, PaymentDetail, ReconcileReport, RefundResult,
 };
-use subdesk_profiles::{ActionKind, Mode};
+use subdesk_desk::money::{
+    self, ChargeNowInput, ChargePreview, MoneyRules, RefundInput, RefundPreview,
+};
+use subdesk_profiles::ActionKind;
 use tauri::State;
 
 use super::{with_session, with_session_for};
-use crate::error::{IpcError, IpcResult, codes};
-use crate::session::Session;
+use crate::error::IpcResult;
 use crate::state::AppState;
-
-/// On a live profile, refuses unless the user confirmed exactly `total`.
-pub(crate) fn check_live_confirmation(
-    session: &Session,
-    total: i64,
-    confirmed: Option<i64>,
-) -> IpcResult<()> {
-    if session.profile.mode == Mode::Live && confirmed != Some(total) {
-        return Err(IpcError::new(
-            codes::LIVE_CONFIRMATION_REQUIRED,
-            "a live charge or refund needs the user's confirmation of its total",
-        )
-        .with_details(serde_json::json!({ "total": total })));
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, Deserialize, Type)]
-pub struct ChargeNowInput {
-    pub customer_uid: String,
-    /// Whole won.
-    pub amount: i64,
-    pub name: String,
-    pub tax_free: Option<i64>,
-    /// Instalment months; None or 0 = lump sum.
-    pub card_quota: Option<u32>,
-    /// The intent's order id, fixed when the form opened (`new_order_id`): every
-    /// retry of this charge sends the same one. None: the core's rules for a request
-    /// without one (an unseen earlier outcome answers first).
-    pub merchant_uid: Option<String>,
-    /// The total the user confirmed (required on live profiles).
-    pub confirmed_total: Option<i64>,
-}
 
 /// Charges a customer's billing key now (`/subscribe/payments/again`). A decline comes
 /// back as a result with its reason; a lost answer comes back as `unknown` ("checking").
@@ -62,32 +25,8 @@ pub async fn charge_now(
     input: ChargeNowInput,
 ) -> IpcResult<ChargeResult> {
     // Checked on the session this command gets (a switch after the guard is caught).
-    let session = state.session_for(ActionKind::MoveMoney)?;
-    check_live_confirmation(&session, input.amount, input.confirmed_total)?;
-    session.ensure_reconciled().await?;
-    let customer = session.store.get_customer(&input.customer_uid)?;
-    let request = AgainCharge {
-        customer_uid: input.customer_uid,
-        merchant_uid: input.merchant_uid,
-        details: ChargeDetails {
-            amount: input.amount,
-            name: input.name,
-            tax_free: input.tax_free,
-            vat_amount: None,
-            buyer: BuyerInput {
-                name: customer.customer_name,
-                email: customer.customer_email,
-                tel: customer.customer_tel,
-                addr: customer.customer_addr,
-                postcode: customer.customer_postcode,
-            },
-            card_quota: input.card_quota,
-            custom_data: None,
-        },
-    };
-    let result = charge_again(&session.store, &session.client, &request).await?;
-    tracing::info!(merchant_uid = %result.merchant_uid, status = ?result.status, "charge finished");
-    Ok(result)
+    let session = state.desk.session_for(ActionKind::MoveMoney)?;
+    money::charge_now(&session, input).await
 }
 
 /// A new order id for a charge form that has just opened: the intent keeps it for
@@ -95,7 +34,35 @@ pub async fn charge_now(
 #[tauri::command]
 #[specta::specta]
 pub fn new_order_id() -> String {
-    subdesk_billing::merchant_uid::unique()
+    money::new_order_id()
+}
+
+/// The core's limits, for forms to show and check as a person types.
+#[tauri::command]
+#[specta::specta]
+pub fn money_rules() -> MoneyRules {
+    money::rules()
+}
+
+/// What a charge would do (customer, card, total, VAT), checked as the charge itself
+/// will be, with nothing sent: the confirmation and a form's running note.
+#[tauri::command]
+#[specta::specta]
+pub async fn charge_preview(
+    state: State<'_, AppState>,
+    input: ChargeNowInput,
+) -> IpcResult<ChargePreview> {
+    with_session(&state, move |s| money::charge_preview(s, &input)).await
+}
+
+/// What a refund would do, from the local mirror, checked as the refund will be.
+#[tauri::command]
+#[specta::specta]
+pub async fn refund_preview(
+    state: State<'_, AppState>,
+    input: RefundInput,
+) -> IpcResult<RefundPreview> {
+    with_session(&state, move |s| money::refund_preview(s, &input)).await
 }
 
 /// A person's decision on a conflict (a payment under our order id that is not what
@@ -110,20 +77,9 @@ pub async fn decide_conflict(
     note: String,
 ) -> IpcResult<JournalEntry> {
     with_session_for(&state, ActionKind::MoveMoney, move |s| {
-        s.store.decide_conflict(journal_id, ours, &note)
+        money::decide_conflict(s, journal_id, ours, &note)
     })
     .await
-}
-
-#[derive(Debug, Clone, Deserialize, Type)]
-pub struct RefundInput {
-    pub imp_uid: String,
-    /// Won to refund; None refunds what remains.
-    pub amount: Option<i64>,
-    pub tax_free: Option<i64>,
-    pub reason: String,
-    /// The total the user confirmed (required on live profiles).
-    pub confirmed_total: Option<i64>,
 }
 
 /// Refunds all or part of a payment, with `checksum` set to the refundable balance last
@@ -134,25 +90,8 @@ pub async fn refund_payment(
     state: State<'_, AppState>,
     input: RefundInput,
 ) -> IpcResult<RefundResult> {
-    let session = state.session_for(ActionKind::MoveMoney)?;
-    let detail = session.store.get_payment(&input.imp_uid)?;
-    let remaining = detail.payment.amount - detail.payment.cancel_amount;
-    check_live_confirmation(
-        &session,
-        input.amount.unwrap_or(remaining),
-        input.confirmed_total,
-    )?;
-    session.ensure_reconciled().await?;
-    let request = RefundRequest {
-        imp_uid: input.imp_uid,
-        amount: input.amount,
-        tax_free: input.tax_free,
-        vat_amount: None,
-        reason: input.reason,
-    };
-    let result = refund(&session.store, &session.client, &request).await?;
-    tracing::info!(imp_uid = %request.imp_uid, status = ?result.status, "refund finished");
-    Ok(result)
+    let session = state.desk.session_for(ActionKind::MoveMoney)?;
+    money::refund_payment(&session, input).await
 }
 
 #[tauri::command]
@@ -178,6 +117,6 @@ pub async fn journal(
 #[tauri::command]
 #[specta::specta]
 pub async fn reconcile_now(state: State<'_, AppState>) -> IpcResult<ReconcileReport> {
-    let session = state.session_for(ActionKind::Read)?;
+    let session = state.desk.session_for(ActionKind::Read)?;
     session.reconcile().await
 }

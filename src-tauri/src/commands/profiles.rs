@@ -12,7 +12,6 @@ use subdesk_profiles::{
 use tauri::State;
 
 use crate::error::{IpcError, IpcResult, codes};
-use crate::session;
 use crate::state::AppState;
 
 /// A profile with whether its credentials are stored (never the credentials).
@@ -26,8 +25,9 @@ pub struct ProfileEntry {
 }
 
 fn entries(state: &AppState) -> IpcResult<Vec<ProfileEntry>> {
-    let active = state.session_profile()?.id;
+    let active = state.desk.session_profile()?.id;
     state
+        .desk
         .profiles
         .list()?
         .into_iter()
@@ -40,7 +40,8 @@ fn entries(state: &AppState) -> IpcResult<Vec<ProfileEntry>> {
             } else {
                 // A keyring that is locked or missing must not hide the profile list.
                 state
-                    .credentials
+                    .desk
+                    .credentials()
                     .status(&profile)
                     .unwrap_or(CredentialStatus {
                         imp_key_set: false,
@@ -68,11 +69,11 @@ pub async fn list_profiles(state: State<'_, AppState>) -> IpcResult<Vec<ProfileE
 #[tauri::command]
 #[specta::specta]
 pub async fn switch_profile(state: State<'_, AppState>, id: String) -> IpcResult<Profile> {
-    let profile = state.profiles.get(&id)?;
-    state.authorize(&profile, ActionKind::Read)?;
-    state.profiles.set_active(&id)?;
+    let profile = state.desk.profiles.get(&id)?;
+    state.desk.authorize(&profile, ActionKind::Read)?;
+    state.desk.profiles.set_active(&id)?;
     tracing::info!(profile = %id, mode = profile.mode.as_str(), "profile switched");
-    state.open_session(&profile)?;
+    state.desk.open_session(&profile)?;
     Ok(profile)
 }
 
@@ -82,7 +83,7 @@ pub async fn switch_profile(state: State<'_, AppState>, id: String) -> IpcResult
 #[tauri::command]
 #[specta::specta]
 pub async fn recover_database(state: State<'_, AppState>, how: Recovery) -> IpcResult<()> {
-    match state.session() {
+    match state.desk.session() {
         Err(e) if e.code == "db_corrupt" => {}
         _ => {
             return Err(IpcError::new(
@@ -91,17 +92,17 @@ pub async fn recover_database(state: State<'_, AppState>, how: Recovery) -> IpcR
             ));
         }
     }
-    let profile = state.session_profile()?;
-    state.authorize(&profile, ActionKind::Mutate)?;
+    let profile = state.desk.session_profile()?;
+    state.desk.authorize(&profile, ActionKind::Mutate)?;
     tracing::warn!(profile = %profile.id, how = ?how, "recovering a damaged database");
-    state.recover_session(&profile, how)?;
+    state.desk.recover_session(&profile, how)?;
     Ok(())
 }
 
 /// Reopens the session if it is `id`'s, after its profile or keys changed.
 fn reopen_if_session(state: &AppState, id: &str) -> IpcResult<()> {
-    if state.session_profile()?.id == id {
-        let _ = state.open_session(&state.profiles.get(id)?);
+    if state.desk.session_profile()?.id == id {
+        let _ = state.desk.open_session(&state.desk.profiles.get(id)?);
     }
     Ok(())
 }
@@ -116,14 +117,14 @@ pub async fn add_profile(
     imp_key: Option<String>,
     imp_secret: Option<String>,
 ) -> IpcResult<Profile> {
-    let admin = state.admin(None)?;
+    let admin = state.desk.admin(None)?;
     let creds = credentials_input(imp_key, imp_secret)?;
-    let profile = state.profiles.add(&input, &admin)?;
+    let profile = state.desk.profiles.add(&input, &admin)?;
     if let Some(creds) = creds
-        && let Err(e) = state.credentials.save(&profile, &creds, &admin)
+        && let Err(e) = state.desk.credentials().save(&profile, &creds, &admin)
     {
         // Nothing half-made: a profile whose secret could not be stored is removed again.
-        let _ = state.profiles.remove(&profile.id, &admin);
+        let _ = state.desk.profiles.remove(&profile.id, &admin);
         return Err(e.into());
     }
     tracing::info!(profile = %profile.id, mode = profile.mode.as_str(), "profile added");
@@ -141,8 +142,8 @@ pub async fn update_profile(
     passphrase: Option<String>,
 ) -> IpcResult<Profile> {
     let passphrase = passphrase.map(SecretString::from);
-    let admin = state.admin(passphrase.as_ref())?;
-    let profile = state.profiles.update(&id, &input, &admin)?;
+    let admin = state.desk.admin(passphrase.as_ref())?;
+    let profile = state.desk.profiles.update(&id, &input, &admin)?;
     tracing::info!(profile = %id, read_only = profile.read_only, custom_address = profile.uses_custom_address(), "profile edited");
     reopen_if_session(&state, &id)?;
     Ok(profile)
@@ -154,13 +155,13 @@ pub async fn update_profile(
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_profile(state: State<'_, AppState>, id: String) -> IpcResult<()> {
-    let admin = state.admin(None)?;
-    let was_session = state.session_profile()?.id == id;
-    let profile = state.profiles.remove(&id, &admin)?;
-    state.credentials.delete(&profile, &admin)?;
+    let admin = state.desk.admin(None)?;
+    let was_session = state.desk.session_profile()?.id == id;
+    let profile = state.desk.profiles.remove(&id, &admin)?;
+    state.desk.credentials().delete(&profile, &admin)?;
     if was_session {
-        let active = state.active_profile()?;
-        let _ = state.open_session(&active);
+        let active = state.desk.active_profile()?;
+        let _ = state.desk.open_session(&active);
     }
     Ok(())
 }
@@ -208,8 +209,8 @@ pub async fn save_credentials(
     imp_key: String,
     imp_secret: String,
 ) -> IpcResult<CredentialStatus> {
-    let admin = state.admin(None)?;
-    let profile = state.profiles.get(&id)?;
+    let admin = state.desk.admin(None)?;
+    let profile = state.desk.profiles.get(&id)?;
     if profile.is_sandbox() {
         return Err(IpcError::from(subdesk_profiles::Error::SandboxProtected {
             what: "the sandbox profile uses the sandbox's own credentials",
@@ -217,9 +218,9 @@ pub async fn save_credentials(
     }
     let creds = credentials_input(Some(imp_key), Some(imp_secret))?
         .ok_or_else(|| IpcError::internal("no credentials"))?;
-    state.credentials.save(&profile, &creds, &admin)?;
+    state.desk.credentials().save(&profile, &creds, &admin)?;
     reopen_if_session(&state, &id)?;
-    Ok(state.credentials.status(&profile)?)
+    Ok(state.desk.credentials().status(&profile)?)
 }
 
 #[tauri::command]
@@ -228,8 +229,8 @@ pub async fn credential_status(
     state: State<'_, AppState>,
     id: String,
 ) -> IpcResult<CredentialStatus> {
-    let profile = state.profiles.get(&id)?;
-    Ok(state.credentials.status(&profile)?)
+    let profile = state.desk.profiles.get(&id)?;
+    Ok(state.desk.credentials().status(&profile)?)
 }
 
 /// Gets a token and lists the account's PG channels, or says exactly why it failed. The
@@ -240,18 +241,18 @@ pub async fn test_connection(
     state: State<'_, AppState>,
     id: String,
 ) -> IpcResult<ConnectionReport> {
-    let profile = state.profiles.get(&id)?;
-    state.authorize(&profile, ActionKind::Read)?;
-    session::base_url(&profile, &state)?;
-    let creds = session::credentials(&profile, &state)?;
-    Ok(probe(&profile, state.sandbox_url.as_deref(), &creds).await?)
+    let profile = state.desk.profiles.get(&id)?;
+    state.desk.authorize(&profile, ActionKind::Read)?;
+    state.desk.base_url(&profile)?;
+    let creds = state.desk.credentials_of(&profile)?;
+    Ok(probe(&profile, state.desk.sandbox_url(), &creds).await?)
 }
 
 /// The lock's state: the lock screen asks it, so it passes the lock.
 #[tauri::command]
 #[specta::specta]
 pub fn lock_status(state: State<'_, AppState>) -> IpcResult<LockStatus> {
-    Ok(state.lock()?.status())
+    Ok(state.desk.lock()?.status())
 }
 
 /// Unlocks the app and opens the active profile if the lock kept it closed.
@@ -259,12 +260,12 @@ pub fn lock_status(state: State<'_, AppState>) -> IpcResult<LockStatus> {
 #[specta::specta]
 pub async fn unlock_app(state: State<'_, AppState>, passphrase: String) -> IpcResult<LockStatus> {
     let status = {
-        let mut lock = state.lock()?;
+        let mut lock = state.desk.lock()?;
         lock.unlock(&SecretString::from(passphrase))?;
         lock.status()
     };
     tracing::info!("app unlocked");
-    state.refresh()?;
+    state.desk.refresh()?;
     Ok(status)
 }
 
@@ -273,11 +274,11 @@ pub async fn unlock_app(state: State<'_, AppState>, passphrase: String) -> IpcRe
 #[specta::specta]
 pub fn lock_app(state: State<'_, AppState>) -> IpcResult<LockStatus> {
     let status = {
-        let mut lock = state.lock()?;
+        let mut lock = state.desk.lock()?;
         lock.lock()?;
         lock.status()
     };
-    state.refresh()?;
+    state.desk.refresh()?;
     Ok(status)
 }
 
@@ -289,8 +290,8 @@ pub async fn set_passphrase(
     passphrase: String,
     current: Option<String>,
 ) -> IpcResult<LockStatus> {
-    state.admin(None)?;
-    let mut lock = state.lock()?;
+    state.desk.admin(None)?;
+    let mut lock = state.desk.lock()?;
     let current = current.map(SecretString::from);
     lock.set_passphrase(&SecretString::from(passphrase), current.as_ref())?;
     Ok(lock.status())
@@ -304,9 +305,9 @@ pub async fn clear_passphrase(
     state: State<'_, AppState>,
     current: String,
 ) -> IpcResult<LockStatus> {
-    state.admin(None)?;
-    let mut lock = state.lock()?;
-    lock.clear(&SecretString::from(current), &state.profiles)?;
+    state.desk.admin(None)?;
+    let mut lock = state.desk.lock()?;
+    lock.clear(&SecretString::from(current), &state.desk.profiles)?;
     Ok(lock.status())
 }
 
@@ -317,12 +318,12 @@ pub fn set_lock_settings(
     state: State<'_, AppState>,
     settings: LockSettings,
 ) -> IpcResult<LockStatus> {
-    state.admin(None)?;
+    state.desk.admin(None)?;
     let status = {
-        let mut lock = state.lock()?;
+        let mut lock = state.desk.lock()?;
         lock.set_settings(settings)?;
         lock.status()
     };
-    state.refresh()?;
+    state.desk.refresh()?;
     Ok(status)
 }

@@ -38,7 +38,11 @@ pub struct ProfileView {
 
 fn view(profile: &Profile, state: &AppState) -> ProfileView {
     let base_url = match profile.mode {
-        Mode::Sandbox => state.sandbox_url.clone().unwrap_or_default(),
+        Mode::Sandbox => state
+            .desk
+            .sandbox_url()
+            .map(str::to_owned)
+            .unwrap_or_default(),
         Mode::Test | Mode::Live => profile.base_url.clone(),
     };
     ProfileView {
@@ -55,15 +59,15 @@ fn view(profile: &Profile, state: &AppState) -> ProfileView {
 #[specta::specta]
 pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
     // The profile commands act on; the guard has just made it follow profiles.json.
-    let active = state.session_profile()?;
-    let profiles = state.profiles.list()?;
-    let lock = state.lock()?.status();
+    let active = state.desk.session_profile()?;
+    let profiles = state.desk.profiles.list()?;
+    let lock = state.desk.lock()?.status();
     Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         active_profile: view(&active, &state),
         profiles: profiles.iter().map(|p| view(p, &state)).collect(),
-        sandbox_url: state.sandbox_url.clone(),
-        session_error: state.session().err(),
+        sandbox_url: state.desk.sandbox_url().map(str::to_owned),
+        session_error: state.desk.session().err(),
         lock,
     })
 }
@@ -104,8 +108,8 @@ pub fn open_external<R: Runtime>(app: AppHandle<R>, url: String) -> IpcResult<()
 #[specta::specta]
 pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<String> {
     let s = SettingsStore::open(&app)?.settings();
-    let active = state.session_profile()?;
-    let profiles = state.profiles.list()?;
+    let active = state.desk.session_profile()?;
+    let profiles = state.desk.profiles.list()?;
     let mut out = String::new();
     out.push_str(&format!("Subdesk {}\n", env!("CARGO_PKG_VERSION")));
     out.push_str(&format!(
@@ -121,7 +125,7 @@ pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) ->
     out.push_str(&format!("log dir: {}\n", state.paths.log_dir.display()));
     out.push_str(&format!(
         "sandbox: {}\n",
-        state.sandbox_url.as_deref().unwrap_or("not running")
+        state.desk.sandbox_url().unwrap_or("not running")
     ));
     out.push_str(&format!(
         "active profile: {} ({:?})\n",

@@ -41,7 +41,8 @@ pub async fn sync_now(
     request: SyncRequest,
     on_progress: Channel<SyncProgress>,
 ) -> IpcResult<SyncSummary> {
-    let session = state.session_for(ActionKind::Read)?;
+    let session = state.desk.session_for(ActionKind::Read)?;
+    let client = session.client()?;
     let cancel = CancelToken::new();
     {
         let mut running = state
@@ -67,15 +68,14 @@ pub async fn sync_now(
                 full_from: request.from,
                 ..PaymentSyncOptions::default()
             };
-            summary.payments = Some(
-                sync_payments(&session.store, &session.client, &opts, &progress, &cancel).await?,
-            );
+            summary.payments =
+                Some(sync_payments(&session.store, client, &opts, &progress, &cancel).await?);
         }
         if request.schedules && !cancel.is_cancelled() {
             summary.schedules = Some(
                 sync_schedules(
                     &session.store,
-                    &session.client,
+                    client,
                     &ScheduleSyncOptions::default(),
                     &progress,
                     &cancel,
@@ -85,14 +85,7 @@ pub async fn sync_now(
         }
         if request.keys && !cancel.is_cancelled() {
             summary.keys = Some(
-                verify_keys(
-                    &session.store,
-                    &session.client,
-                    VerifyScope::All,
-                    &progress,
-                    &cancel,
-                )
-                .await?,
+                verify_keys(&session.store, client, VerifyScope::All, &progress, &cancel).await?,
             );
         }
         Ok::<_, subdesk_billing::Error>(summary)

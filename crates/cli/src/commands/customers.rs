@@ -203,7 +203,7 @@ async fn import(
     }
     let result = s.store.apply_import(&plan, choice)?;
     let verify = if result.imported > 0 && !no_verify {
-        let client = ctx.client(&s.profile).await?;
+        let client = ctx.client(&s).await?;
         let bar = Bar::spinner(&ctx.out);
         let progress = |p: &SyncProgress| bar.sync(p);
         let report = verify_keys(

@@ -84,7 +84,7 @@ pub async fn run(ctx: &mut Ctx, cmd: JournalCmd) -> CliResult<Exit> {
         JournalCmd::Reconcile => {
             // Lookups only; nothing is sent again: a read, as the app tags it.
             let s = ctx.session(ActionKind::Read)?;
-            let client = ctx.client(&s.profile).await?;
+            let client = ctx.client(&s).await?;
             let report = reconcile(&s.store, &client).await?;
             if ctx.out.json {
                 ctx.out.json(&report)?;

@@ -167,7 +167,7 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
         )
         .with_details(serde_json::json!({ "problems": problems })));
     }
-    let client = ctx.client(&s.profile).await?;
+    let client = ctx.client(&s).await?;
     let customer = keys::issue_key(&s.store, &client, input).await?;
     if ctx.out.json {
         ctx.out.json(&customer)?;
@@ -193,7 +193,7 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
 async fn delete(ctx: &mut Ctx, uid: &str, reason: &str) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::Mutate)?;
     // The reason rules are the core's; checked there before the request.
-    let client = ctx.client(&s.profile).await?;
+    let client = ctx.client(&s).await?;
     let customer = keys::delete_key(&s.store, &client, uid, reason).await?;
     if ctx.out.json {
         ctx.out.json(&customer)?;

@@ -1,28 +1,24 @@
-//! `charge` and `refund`. Money moves exactly once: the core journals every request
-//! before it leaves; here the CLI validates first, confirms on LIVE profiles, and
-//! reconciles every open journal row before anything new is sent.
+//! `charge` and `refund`: the desk's money policy (subdesk-desk `money`), the same the app
+//! runs — validation before any request, the live confirmation of the exact total, buyer
+//! fields from the registry, reconciliation before new money moves — with the terminal's
+//! confirmation prompt and output.
 
-use subdesk_billing::{
-    AgainCharge, ChargeDetails, ChargeStatus, KeyStatus, ReconcileReport, RefundRequest,
-    RefundStatus, Store, charge_again, reconcile, refund as core_refund,
-};
-use subdesk_iamport::Client;
+use subdesk_billing::{ChargeStatus, RefundStatus};
+use subdesk_desk::money::{self, ChargeNowInput, RefundInput};
 use subdesk_profiles::ActionKind;
 
 use crate::args::{ChargeArgs, RefundArgs};
 use crate::confirm::{self, Ask};
-use crate::context::Ctx;
-use crate::error::{CliError, CliResult, Exit};
+use crate::context::{Ctx, Session};
+use crate::error::{CliResult, Exit};
 use crate::output::{Out, fields, opt, won};
 
-/// Reconciliation before new money moves (DESIGN principle 1): every row still
-/// "checking" is decided by a lookup first.
-pub async fn reconcile_first(
-    out: &Out,
-    store: &Store,
-    client: &Client,
-) -> CliResult<ReconcileReport> {
-    let report = reconcile(store, client).await?;
+/// Reconciliation before new money moves (DESIGN principle 1), said aloud: every row
+/// still "checking" is decided by a lookup first.
+pub async fn reconcile_first(out: &Out, session: &Session) -> CliResult<()> {
+    let Some(report) = session.ensure_reconciled().await? else {
+        return Ok(());
+    };
     if report.resolved > 0 {
         out.note(&format!(
             "reconciled {} earlier request(s) first",
@@ -35,30 +31,27 @@ pub async fn reconcile_first(
             report.still_open
         ));
     }
-    Ok(report)
+    Ok(())
 }
 
 pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::MoveMoney)?;
-    let details = ChargeDetails {
+    let mut input = ChargeNowInput {
+        customer_uid: a.uid.clone(),
         amount: a.amount,
         name: a.name.clone(),
         tax_free: a.tax_free,
-        ..ChargeDetails::default()
+        merchant_uid: match a.new_order {
+            true => Some(money::new_order_id()),
+            false => a.merchant_uid.clone(),
+        },
+        ..ChargeNowInput::default()
     };
-    // Everything that can be checked here is checked before any request.
-    details.validate()?;
-    let customer = s.store.get_customer(&a.uid)?;
-    if customer.key_status != KeyStatus::Active {
-        return Err(subdesk_billing::Error::KeyNotActive {
-            customer_uid: a.uid.clone(),
-            status: crate::commands::customers::key_status(customer.key_status).into(),
-        }
-        .into());
-    }
-    let who = match &customer.customer_name {
-        Some(n) => format!("{n} ({})", customer.customer_uid),
-        None => customer.customer_uid.clone(),
+    // Everything that can be checked is checked before the prompt and any request.
+    let preview = money::charge_preview(&s, &input)?;
+    let who = match &preview.customer_name {
+        Some(n) => format!("{n} ({})", preview.customer_uid),
+        None => preview.customer_uid.clone(),
     };
     confirm::live_money(
         &s.profile,
@@ -66,25 +59,19 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
         ctx.out.json,
         &format!(
             "charge {} to {who}, card {} {}: \"{}\"; total {}",
-            won(a.amount),
-            opt(&customer.card_name),
-            opt(&customer.card_number),
-            a.name,
-            won(a.amount)
+            won(preview.total),
+            opt(&preview.card_name),
+            opt(&preview.card_number),
+            preview.name,
+            won(preview.total)
         ),
         Ask::Yes,
     )?;
-    let client = ctx.client(&s.profile).await?;
-    reconcile_first(&ctx.out, &s.store, &client).await?;
-    let req = AgainCharge {
-        customer_uid: a.uid.clone(),
-        merchant_uid: match a.new_order {
-            true => Some(subdesk_billing::merchant_uid::unique()),
-            false => a.merchant_uid.clone(),
-        },
-        details,
-    };
-    let result = charge_again(&s.store, &client, &req).await?;
+    // What the person just confirmed (or, off live profiles, what was shown).
+    input.confirmed_total = Some(preview.total);
+    ctx.client(&s).await?;
+    reconcile_first(&ctx.out, &s).await?;
+    let result = money::charge_now(&s, input).await?;
     let exit = match result.status {
         ChargeStatus::Paid => Exit::Ok,
         ChargeStatus::Declined => Exit::Declined,
@@ -138,26 +125,18 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
 
 pub async fn refund(ctx: &mut Ctx, a: RefundArgs) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::MoveMoney)?;
-    if a.amount.is_some_and(|v| v <= 0) {
-        return Err(CliError::bad_input(
-            "invalid_input",
-            "invalid amount: must be greater than zero",
-        ));
-    }
-    let n = a.reason.trim().chars().count();
-    if n == 0 || n > 200 {
-        return Err(CliError::bad_input(
-            "invalid_input",
-            "invalid reason: 1 to 200 characters",
-        ));
-    }
+    let mut input = RefundInput {
+        imp_uid: a.imp_uid.clone(),
+        amount: a.amount,
+        tax_free: a.tax_free,
+        reason: a.reason.clone(),
+        confirmed_total: None,
+    };
     // For the confirmation: what the local mirror knows of the payment (the core
     // re-reads it from i'mport before sending, for the checksum).
-    let known = s.store.get_payment(&a.imp_uid).ok();
-    let what = match (&known, a.amount) {
-        (Some(d), amount) => {
-            let p = &d.payment;
-            let left = p.amount - p.cancel_amount;
+    let preview = money::refund_preview(&s, &input)?;
+    let what = match (&preview.known, a.amount) {
+        (Some(p), amount) => {
             let who = match (&p.buyer_name, &p.customer_uid) {
                 (Some(n), Some(u)) => format!("{n} ({u})"),
                 (None, Some(u)) => u.clone(),
@@ -169,11 +148,11 @@ pub async fn refund(ctx: &mut Ctx, a: RefundArgs) -> CliResult<Exit> {
                 amount
                     .map(won)
                     .unwrap_or_else(|| "everything that remains".into()),
-                p.imp_uid,
+                preview.imp_uid,
                 opt(&p.name),
                 won(p.amount),
-                won(left),
-                won(amount.unwrap_or(left))
+                won(p.refundable),
+                won(amount.unwrap_or(p.refundable))
             )
         }
         (None, Some(v)) => format!(
@@ -194,16 +173,10 @@ pub async fn refund(ctx: &mut Ctx, a: RefundArgs) -> CliResult<Exit> {
         &what,
         Ask::Yes,
     )?;
-    let client = ctx.client(&s.profile).await?;
-    reconcile_first(&ctx.out, &s.store, &client).await?;
-    let req = RefundRequest {
-        imp_uid: a.imp_uid.clone(),
-        amount: a.amount,
-        tax_free: a.tax_free,
-        vat_amount: None,
-        reason: a.reason.clone(),
-    };
-    let result = core_refund(&s.store, &client, &req).await?;
+    input.confirmed_total = preview.total;
+    ctx.client(&s).await?;
+    reconcile_first(&ctx.out, &s).await?;
+    let result = money::refund_payment(&s, input).await?;
     let exit = match result.status {
         RefundStatus::Refunded => Exit::Ok,
         RefundStatus::Unknown => Exit::Unknown,

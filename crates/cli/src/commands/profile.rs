@@ -35,10 +35,10 @@ struct Entry {
 
 /// Lists profiles. Names and modes only, no merchant data: no role or lock check.
 async fn list(ctx: &mut Ctx) -> CliResult<Exit> {
-    let active = ctx.profiles.active()?.id;
+    let active = ctx.profiles().active()?.id;
     let mut entries = Vec::new();
-    for p in ctx.profiles.list()? {
-        let store = ctx.credentials.clone();
+    for p in ctx.profiles().list()? {
+        let store = ctx.credentials().clone();
         let q = p.clone();
         // A missing keyring must not hide the list: the status shows as unknown.
         let credentials = blocking(move || Ok(store.status(&q).ok())).await?;
@@ -126,15 +126,15 @@ async fn add(ctx: &mut Ctx, a: ProfileAddArgs) -> CliResult<Exit> {
         Some(key) => Some(Credentials::new(key.trim(), read_secret(a.secret_stdin)?)),
         None => None,
     };
-    let profile = ctx.profiles.add(&input, &admin)?;
+    let profile = ctx.profiles().add(&input, &admin)?;
     let saved = creds.is_some();
     if let Some(creds) = creds {
-        let store = ctx.credentials.clone();
+        let store = ctx.credentials().clone();
         let p = profile.clone();
         let result = blocking(move || store.save(&p, &creds, &admin).map_err(CliError::from)).await;
         if let Err(e) = result {
             // Nothing half-made: a profile whose secret could not be stored goes again.
-            let _ = ctx.profiles.remove(&profile.id, &admin);
+            let _ = ctx.profiles().remove(&profile.id, &admin);
             return Err(e);
         }
     }
@@ -162,7 +162,7 @@ fn use_profile(ctx: &mut Ctx, name: &str) -> CliResult<Exit> {
     let profile = ctx.find_profile(name)?;
     // Opening a live profile is what the lock guards; switching is a read of the target.
     ctx.authorize(&profile, ActionKind::Read)?;
-    let profile = ctx.profiles.set_active(&profile.id)?;
+    let profile = ctx.profiles().set_active(&profile.id)?;
     if ctx.out.json {
         ctx.out.json(&profile)?;
     } else {
@@ -182,7 +182,7 @@ async fn test(ctx: &mut Ctx, name: Option<&str>) -> CliResult<Exit> {
     ctx.authorize(&profile, ActionKind::Read)?;
     // Checked here too, so a missing --sandbox-url reads as the CLI's own advice.
     ctx.base_url(&profile)?;
-    let creds = ctx.credentials(&profile).await?;
+    let creds = ctx.credentials_of(&profile).await?;
     let report = test_connection(&profile, ctx.sandbox_url(), &creds).await?;
     if ctx.out.json {
         ctx.out.json(&report)?;
@@ -209,11 +209,11 @@ async fn test(ctx: &mut Ctx, name: Option<&str>) -> CliResult<Exit> {
 async fn remove(ctx: &mut Ctx, name: &str) -> CliResult<Exit> {
     let target = ctx.find_profile(name)?;
     let admin = ctx.admin()?;
-    let removed = ctx.profiles.remove(&target.id, &admin)?;
-    let store = ctx.credentials.clone();
+    let removed = ctx.profiles().remove(&target.id, &admin)?;
+    let store = ctx.credentials().clone();
     let p = removed.clone();
     blocking(move || store.delete(&p, &admin).map_err(CliError::from)).await?;
-    let dir = ctx.paths.profile_dir(&removed.id);
+    let dir = ctx.paths.data().profile_dir(&removed.id);
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({
             "removed": removed,

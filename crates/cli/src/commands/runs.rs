@@ -146,7 +146,7 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
 /// it needs nothing, and a dry run works without credentials.
 async fn client_if_open(ctx: &mut Ctx, s: &Session) -> CliResult<Option<subdesk_iamport::Client>> {
     if s.store.journal_open_count()? > 0 {
-        Ok(Some(ctx.client(&s.profile).await?))
+        Ok(Some(ctx.client(s).await?))
     } else {
         Ok(None)
     }
@@ -278,8 +278,8 @@ async fn execute(ctx: &mut Ctx, s: &Session, run_id: &str) -> CliResult<RunRepor
         ),
         Ask::Total(total),
     )?;
-    let client = ctx.client(&s.profile).await?;
-    reconcile_first(&ctx.out, &s.store, &client).await?;
+    let client = ctx.client(s).await?;
+    reconcile_first(&ctx.out, s).await?;
     let control = RunControl::new();
     let stop = control.clone();
     let watcher = tokio::spawn(async move {

@@ -30,7 +30,7 @@ pub async fn run(ctx: &mut Ctx, a: SyncArgs) -> CliResult<Exit> {
         .as_deref()
         .map(|d| s.zone.parse(d, false))
         .transpose()?;
-    let client = ctx.client(&s.profile).await?;
+    let client = ctx.client(&s).await?;
     let all = !(a.keys || a.payments || a.schedules);
     let cancel = CancelToken::new();
     let stop = cancel.clone();

@@ -1,12 +1,13 @@
-//! The one error shape that crosses the IPC boundary: `{code, message, details}`.
+//! The one error shape of the service layer: `{code, message, details}`. The app sends it
+//! over IPC as it is; the CLI prints it and picks its exit code from `code`.
 //!
 //! `code` is stable and machine-readable; the UI translates it (see ui/src/i18n) and
 //! falls back to `message` (English, never containing secrets) for codes it does not know.
 
 use serde::Serialize;
-use specta::Type;
 
-#[derive(Debug, Clone, Serialize, Type, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IpcError {
     pub code: String,
     pub message: String,
@@ -44,7 +45,7 @@ impl std::fmt::Display for IpcError {
 
 impl std::error::Error for IpcError {}
 
-/// Codes produced by the shell itself. Codes from subdesk-billing and subdesk-iamport pass
+/// Codes produced by the service layer and the app's shell. Codes from subdesk-billing and subdesk-iamport pass
 /// through unchanged.
 pub mod codes {
     pub const INVALID_INPUT: &str = "invalid_input";
@@ -100,6 +101,11 @@ impl From<subdesk_billing::Error> for IpcError {
         let details = match &e {
             B::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
             B::Api(A::Rejected { code, .. }) => Some(serde_json::json!({ "api_code": code })),
+            // The request may have executed although no answer says so: a front end must
+            // treat it as "checking", never as failed.
+            B::Api(api) if api.outcome_unknown() => {
+                Some(serde_json::json!({ "outcome_unknown": true }))
+            }
             // The money refusals name the order they are about, so the UI can offer to
             // check it now or show it.
             B::Unresolved { key, .. } => Some(serde_json::json!({ "merchant_uid": key })),

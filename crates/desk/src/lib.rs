@@ -1,0 +1,26 @@
+//! subdesk-desk: what the desktop app and subdesk-cli both are, minus their front ends.
+//!
+//! - [`Desk`] holds the profiles, their keyring credentials and the app lock, and opens a
+//!   profile's [`Session`] (its database and an i'mport client) — the app keeps one current
+//!   session that follows profiles.json; the CLI opens one per command.
+//! - Authorization is asked of the session's own profile ([`Desk::session_for`]) or of the
+//!   profile a command names, never of "the active profile" in general.
+//! - [`money`] is the money policy both front ends run: validation before any request,
+//!   the live confirmation of the exact total, buyer fields from the registry, and
+//!   reconciliation before new money moves.
+//! - [`IpcError`] is the one error shape both front ends show: a stable code, an English
+//!   message free of secrets, and details.
+//!
+//! The front ends stay thin: src-tauri's commands and the CLI's subcommands parse their
+//! input, call in here, and present the result.
+
+pub mod desk;
+pub mod error;
+pub mod money;
+pub mod paths;
+pub mod session;
+
+pub use desk::{Desk, DeskConfig, DeskHost};
+pub use error::{IpcError, IpcResult, codes};
+pub use paths::DataDir;
+pub use session::Session;

@@ -1,0 +1,266 @@
+//! The money policy, one copy for the app and the CLI.
+//!
+//! Whatever the front end: everything that can be checked is checked before any request;
+//! a person is shown a [`ChargePreview`] / [`RefundPreview`] and, on a live profile, the
+//! request must carry the exact total they confirmed; the buyer fields come from the
+//! registry; the profile's unresolved journal rows are reconciled before new money moves;
+//! and the money itself goes through subdesk-billing's journal, so a lost answer is looked
+//! up, never resent.
+
+use serde::{Deserialize, Serialize};
+use subdesk_billing::{
+    AgainCharge, BuyerInput, ChargeDetails, ChargeResult, JournalEntry, RefundRequest,
+    RefundResult, charge::check_customer, charge_again, refund,
+};
+use subdesk_profiles::Mode;
+
+use crate::error::{IpcError, IpcResult, codes};
+use crate::session::Session;
+
+/// The limits forms show and check as a person types: the core's own constants, so a form
+/// can never allow what the core refuses (or refuse what it allows).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MoneyRules {
+    /// The largest amount of one charge, schedule or refund, in won.
+    pub max_amount: i64,
+    /// Instalments from this amount up, in won.
+    pub installment_min_amount: i64,
+    pub installment_max_months: u32,
+    pub order_name_max_chars: u32,
+    pub refund_reason_max_chars: u32,
+}
+
+pub fn rules() -> MoneyRules {
+    use subdesk_billing::charge;
+    MoneyRules {
+        max_amount: charge::MAX_AMOUNT,
+        installment_min_amount: charge::INSTALLMENT_MIN_AMOUNT,
+        installment_max_months: charge::INSTALLMENT_MAX_MONTHS,
+        order_name_max_chars: charge::ORDER_NAME_MAX_CHARS as u32,
+        refund_reason_max_chars: subdesk_billing::refund::REASON_MAX_CHARS as u32,
+    }
+}
+
+/// VAT as i'mport derives it when none is sent, for a form's running note.
+pub fn vat_of(amount: i64, tax_free: i64) -> i64 {
+    subdesk_billing::charge::vat_of(amount, tax_free)
+}
+
+/// On a live profile, refuses unless the person confirmed exactly `total`.
+pub fn check_live_confirmation(
+    session: &Session,
+    total: i64,
+    confirmed: Option<i64>,
+) -> IpcResult<()> {
+    if session.profile.mode == Mode::Live && confirmed != Some(total) {
+        return Err(IpcError::new(
+            codes::LIVE_CONFIRMATION_REQUIRED,
+            "a live charge or refund needs the user's confirmation of its total",
+        )
+        .with_details(serde_json::json!({ "total": total })));
+    }
+    Ok(())
+}
+
+/// A charge of a registered key, now.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChargeNowInput {
+    pub customer_uid: String,
+    /// Whole won.
+    pub amount: i64,
+    pub name: String,
+    pub tax_free: Option<i64>,
+    /// Instalment months; None or 0 = lump sum.
+    pub card_quota: Option<u32>,
+    /// The intent's order id, fixed when the form opened ([`new_order_id`]): every retry
+    /// of this charge sends the same one. None: the core's rules for a request without
+    /// one (an unseen earlier outcome answers first).
+    pub merchant_uid: Option<String>,
+    /// The total the person confirmed (required on live profiles).
+    pub confirmed_total: Option<i64>,
+}
+
+/// What a person is asked to confirm before a charge.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChargePreview {
+    pub customer_uid: String,
+    pub customer_name: Option<String>,
+    pub card_name: Option<String>,
+    pub card_number: Option<String>,
+    pub name: String,
+    /// What will be charged, in won: the total to confirm.
+    pub total: i64,
+    /// The VAT i'mport will derive from the taxable part (none is sent).
+    pub vat: i64,
+    /// A live profile: real money, the total must be confirmed.
+    pub live: bool,
+}
+
+impl ChargeNowInput {
+    fn details(&self, buyer: BuyerInput) -> ChargeDetails {
+        ChargeDetails {
+            amount: self.amount,
+            name: self.name.clone(),
+            tax_free: self.tax_free,
+            vat_amount: None,
+            buyer,
+            card_quota: self.card_quota,
+            custom_data: None,
+        }
+    }
+}
+
+/// Checks a charge without sending anything (its fields, the customer's active key) and
+/// says what it will do.
+pub fn charge_preview(session: &Session, input: &ChargeNowInput) -> IpcResult<ChargePreview> {
+    input.details(BuyerInput::default()).validate()?;
+    check_customer(&session.store, &input.customer_uid)?;
+    let customer = session.store.get_customer(&input.customer_uid)?;
+    Ok(ChargePreview {
+        customer_uid: customer.customer_uid,
+        customer_name: customer.customer_name,
+        card_name: customer.card_name,
+        card_number: customer.card_number,
+        name: input.name.clone(),
+        total: input.amount,
+        vat: subdesk_billing::charge::vat_of(input.amount, input.tax_free.unwrap_or(0)),
+        live: session.profile.mode == Mode::Live,
+    })
+}
+
+/// Charges a customer's billing key now (`/subscribe/payments/again`). A decline comes
+/// back as a result with its reason; a lost answer comes back as `unknown` ("checking").
+pub async fn charge_now(session: &Session, input: ChargeNowInput) -> IpcResult<ChargeResult> {
+    let preview = charge_preview(session, &input)?;
+    check_live_confirmation(session, preview.total, input.confirmed_total)?;
+    session.ensure_reconciled().await?;
+    let customer = session.store.get_customer(&input.customer_uid)?;
+    // The registry's buyer fields go with every charge: receipts and some PGs need them.
+    let buyer = BuyerInput {
+        name: customer.customer_name,
+        email: customer.customer_email,
+        tel: customer.customer_tel,
+        addr: customer.customer_addr,
+        postcode: customer.customer_postcode,
+    };
+    let request = AgainCharge {
+        customer_uid: input.customer_uid.clone(),
+        merchant_uid: input.merchant_uid.clone(),
+        details: input.details(buyer),
+    };
+    let result = charge_again(&session.store, session.client()?, &request).await?;
+    tracing::info!(merchant_uid = %result.merchant_uid, status = ?result.status, "charge finished");
+    Ok(result)
+}
+
+/// A new order id for a charge that is about to be asked for: the intent keeps it for
+/// life, so pressing "charge" again after a lost answer retries the same order.
+pub fn new_order_id() -> String {
+    subdesk_billing::merchant_uid::unique()
+}
+
+/// A refund of all or part of a payment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RefundInput {
+    pub imp_uid: String,
+    /// Won to refund; None refunds what remains.
+    pub amount: Option<i64>,
+    pub tax_free: Option<i64>,
+    pub reason: String,
+    /// The total the person confirmed (required on live profiles).
+    pub confirmed_total: Option<i64>,
+}
+
+/// What a person is asked to confirm before a refund, from the local mirror.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RefundPreview {
+    pub imp_uid: String,
+    /// None when the payment is not in the local mirror (not synced yet).
+    pub known: Option<KnownPayment>,
+    /// What will be refunded: the amount asked, or what remains; None when neither is
+    /// known (a full refund of a payment the mirror does not have).
+    pub total: Option<i64>,
+    pub live: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KnownPayment {
+    pub name: Option<String>,
+    pub amount: i64,
+    pub refundable: i64,
+    pub buyer_name: Option<String>,
+    pub customer_uid: Option<String>,
+}
+
+impl RefundInput {
+    fn request(&self) -> RefundRequest {
+        RefundRequest {
+            imp_uid: self.imp_uid.clone(),
+            amount: self.amount,
+            tax_free: self.tax_free,
+            vat_amount: None,
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// Checks a refund without sending anything and says what it will do.
+pub fn refund_preview(session: &Session, input: &RefundInput) -> IpcResult<RefundPreview> {
+    input.request().validate()?;
+    let known = match session.store.get_payment(&input.imp_uid) {
+        Ok(d) => Some(KnownPayment {
+            refundable: d.payment.amount - d.payment.cancel_amount,
+            name: d.payment.name,
+            amount: d.payment.amount,
+            buyer_name: d.payment.buyer_name,
+            customer_uid: d.payment.customer_uid,
+        }),
+        Err(subdesk_billing::Error::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(RefundPreview {
+        imp_uid: input.imp_uid.clone(),
+        total: input.amount.or(known.as_ref().map(|k| k.refundable)),
+        known,
+        live: session.profile.mode == Mode::Live,
+    })
+}
+
+/// Refunds all or part of a payment, with `checksum` set to the refundable balance just
+/// re-read from i'mport, so that a replayed request cannot refund twice.
+pub async fn refund_payment(session: &Session, input: RefundInput) -> IpcResult<RefundResult> {
+    let preview = refund_preview(session, &input)?;
+    if preview.live {
+        // A live refund of an amount nobody has seen cannot be confirmed: sync first.
+        let total = preview.total.ok_or_else(|| {
+            IpcError::invalid_input(
+                "amount",
+                "the payment is not in the local copy yet: sync it, or give the amount",
+            )
+        })?;
+        check_live_confirmation(session, total, input.confirmed_total)?;
+    }
+    session.ensure_reconciled().await?;
+    let request = input.request();
+    let result = refund(&session.store, session.client()?, &request).await?;
+    tracing::info!(imp_uid = %request.imp_uid, status = ?result.status, "refund finished");
+    Ok(result)
+}
+
+/// A person's decision on a conflict (a payment under our order id that is not what we
+/// sent): `ours` records it as paid (refunded, registered), otherwise our request did
+/// nothing. Either way the customer can be charged again.
+pub fn decide_conflict(
+    session: &Session,
+    journal_id: i64,
+    ours: bool,
+    note: &str,
+) -> IpcResult<JournalEntry> {
+    Ok(session.store.decide_conflict(journal_id, ours, note)?)
+}
