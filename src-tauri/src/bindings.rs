@@ -40,6 +40,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::delete_key,
             keys::verify_keys_now,
             keys::plan_import,
+            keys::pick_import_file,
             keys::apply_import,
             keys::sandbox_test_cards,
             keys::pg_channels,

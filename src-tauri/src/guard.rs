@@ -62,6 +62,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("new_customer_uid", Session(Read)),
     ("verify_keys_now", Session(Read)),
     ("plan_import", Session(Read)),
+    // Opens the file dialog and plans the import: reads the chosen file, writes nothing.
+    ("pick_import_file", Session(Read)),
     ("sandbox_test_cards", Session(Read)),
     ("pg_channels", Session(Read)),
     ("sync_now", Session(Read)),

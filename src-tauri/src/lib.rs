@@ -4,6 +4,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod dialogs;
 pub mod guard;
 pub mod links;
 pub mod logging;
@@ -61,6 +62,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(guarded(specta.invoke_handler()))
         .setup(move |app| {
             specta.mount_events(app);

@@ -69,6 +69,13 @@ export const commands = {
 	verifyKeysNow: (customerUids: string[], onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<VerifyReport>("verify_keys_now", { customerUids, onProgress }),
 	/**  Step one of an import: parse and check a pasted list or CSV text, write nothing. */
 	planImport: (text: string) => __TAURI_INVOKE<ImportPlan>("plan_import", { text }),
+	/**
+	 *  Lets the person choose a CSV in the system's file dialog, reads it in Rust (size cap,
+	 *  UTF-8 or CP949) and plans the import. None when the dialog was cancelled. The path
+	 *  never comes from the webview, so a page cannot make Subdesk read a file of its
+	 *  choosing.
+	 */
+	pickImportFile: () => __TAURI_INVOKE<PickedImport | null>("pick_import_file"),
 	/**  Step two: import nothing, or only the good rows, then verify them against PortOne. */
 	applyImport: (plan: ImportPlan, choice: ImportChoice, onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<ImportOutcome>("apply_import", { plan, choice, onProgress }),
 	sandboxTestCards: () => __TAURI_INVOKE<TestCardView[]>("sandbox_test_cards"),
@@ -174,7 +181,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
+export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -763,6 +770,15 @@ export type PgChannelView = {
 	kind: string,
 	channel_name: string | null,
 	sandbox: boolean,
+};
+
+/**  A file chosen for an import, read and checked: step one, from a file. */
+export type PickedImport = {
+	/**  The file's name (no folder). */
+	file_name: string,
+	/**  Decoded from CP949 (Korean Excel's CSV), not UTF-8. */
+	was_cp949: boolean,
+	plan: ImportPlan,
 };
 
 /**

@@ -183,6 +183,7 @@ pub enum CustomersCmd {
 pub enum KeyCmd {
     /// Issue a billing key. Card data comes from a prompt, or stdin with --card-stdin
     /// (JSON {"number","expiry","birth","pwd_2digit"} or key=value lines); never arguments.
+    #[command(after_help = KEY_ISSUE_EXAMPLES)]
     Issue(KeyIssueArgs),
     /// Delete a billing key at i'mport and mark it deleted here.
     Delete {
@@ -191,6 +192,18 @@ pub enum KeyCmd {
         reason: String,
     },
 }
+
+/// Ways to hand over a card that leave nothing in shell history or process lists.
+const KEY_ISSUE_EXAMPLES: &str = "\
+Examples (card data stays out of shell history and `ps`):
+  Typed at prompts without echo:
+    subdesk-cli key issue cust-0001 --pg nice.nictest04m --customer-name 홍길동
+  From a file only you can read, removed afterwards:
+    umask 077; $EDITOR card.json   # {\"number\":\"…\",\"expiry\":\"2031-12\",\"birth\":\"900101\",\"pwd_2digit\":\"12\"}
+    subdesk-cli key issue cust-0001 --pg nice.nictest04m --card-stdin < card.json && shred -u card.json
+  From a password manager's command line tool (the card never touches a file):
+    pass show cards/cust-0001 | subdesk-cli key issue cust-0001 --pg nice.nictest04m --card-stdin
+Never `echo '{\"number\":…}' | …`: the echo line itself is kept in shell history.";
 
 #[derive(Debug, Args)]
 pub struct KeyIssueArgs {

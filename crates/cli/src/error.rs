@@ -140,7 +140,10 @@ fn code_exit(code: &str) -> Exit {
         | "invalid_credentials"
         | "invalid_passphrase"
         | "profile_not_found"
-        | "sandbox_protected" => Exit::BadInput,
+        | "sandbox_protected"
+        | "file_too_large"
+        | "file_not_text"
+        | "file_unreadable" => Exit::BadInput,
         _ => Exit::Other,
     }
 }

@@ -60,6 +60,9 @@ pub mod codes {
     pub const COMMAND_NOT_ALLOWED: &str = "command_not_allowed";
     pub const LIVE_CONFIRMATION_REQUIRED: &str = "live_confirmation_required";
     pub const DB_NOT_DAMAGED: &str = "db_not_damaged";
+    pub const FILE_TOO_LARGE: &str = "file_too_large";
+    pub const FILE_NOT_TEXT: &str = "file_not_text";
+    pub const FILE_UNREADABLE: &str = "file_unreadable";
 
     /// Every code the shell can emit, so a test can check that the UI translates each one.
     pub const ALL: &[&str] = &[
@@ -75,6 +78,9 @@ pub mod codes {
         COMMAND_NOT_ALLOWED,
         LIVE_CONFIRMATION_REQUIRED,
         DB_NOT_DAMAGED,
+        FILE_TOO_LARGE,
+        FILE_NOT_TEXT,
+        FILE_UNREADABLE,
     ];
 }
 

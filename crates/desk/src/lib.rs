@@ -16,6 +16,7 @@
 
 pub mod desk;
 pub mod error;
+pub mod files;
 pub mod money;
 pub mod paths;
 pub mod session;

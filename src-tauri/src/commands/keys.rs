@@ -168,10 +168,49 @@ pub async fn verify_keys_now(
 #[tauri::command]
 #[specta::specta]
 pub async fn plan_import(state: State<'_, AppState>, text: String) -> IpcResult<ImportPlan> {
+    subdesk_desk::files::check_text_size(&text)?;
     with_session(&state, move |s| {
         s.store.plan_import(&text, ImportFormat::Auto)
     })
     .await
+}
+
+/// A file chosen for an import, read and checked: step one, from a file.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PickedImport {
+    /// The file's name (no folder).
+    pub file_name: String,
+    /// Decoded from CP949 (Korean Excel's CSV), not UTF-8.
+    pub was_cp949: bool,
+    pub plan: ImportPlan,
+}
+
+/// Lets the person choose a CSV in the system's file dialog, reads it in Rust (size cap,
+/// UTF-8 or CP949) and plans the import. None when the dialog was cancelled. The path
+/// never comes from the webview, so a page cannot make Subdesk read a file of its
+/// choosing.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_import_file(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> IpcResult<Option<PickedImport>> {
+    let Some(path) = crate::dialogs::pick_csv(&app).await? else {
+        return Ok(None);
+    };
+    let file = tauri::async_runtime::spawn_blocking(move || subdesk_desk::files::read_csv(&path))
+        .await
+        .map_err(|e| IpcError::internal(format!("background task failed: {e}")))??;
+    let (file_name, was_cp949) = (file.name, file.was_cp949);
+    let plan = with_session(&state, move |s| {
+        s.store.plan_import(&file.text, ImportFormat::Auto)
+    })
+    .await?;
+    Ok(Some(PickedImport {
+        file_name,
+        was_cp949,
+        plan,
+    }))
 }
 
 /// Step two: import nothing, or only the good rows, then verify them against PortOne.

@@ -28,5 +28,8 @@ export function errorText(t: TFunction, e: unknown): string {
   const rule = baseUrlRule(err);
   if (rule) return t(`profiles.baseUrlRule.${rule}`);
   const key = `errors.${err.code}`;
-  return t(key, { message: err.message, defaultValue: t("errors.unknown", { message: err.message }) });
+  // Numbers a refusal names (a limit, a total) come from Rust in `details`, so a text never
+  // carries its own copy of them.
+  const facts = err.details && typeof err.details === "object" && !Array.isArray(err.details) ? err.details : {};
+  return t(key, { ...facts, message: err.message, defaultValue: t("errors.unknown", { message: err.message }) });
 }

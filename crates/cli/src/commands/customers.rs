@@ -183,7 +183,8 @@ async fn import(
     no_verify: bool,
 ) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::Mutate)?;
-    let plan = s.store.plan_import_file(file, ImportFormat::Auto)?;
+    let csv = subdesk_desk::files::read_csv(file)?;
+    let plan = s.store.plan_import(&csv.text, ImportFormat::Auto)?;
     let has_bad = !plan.bad.is_empty();
     let choice = if has_bad && !good_only {
         ImportChoice::Nothing

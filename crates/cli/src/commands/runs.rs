@@ -18,10 +18,6 @@ use crate::error::{CliError, CliResult, Exit};
 use crate::output::{Table, line, won};
 use crate::progress::Bar;
 
-/// The largest CSV a run reads: ~100,000 lines with room to spare; a larger file is
-/// refused before it is read.
-const MAX_CSV_BYTES: u64 = 20_000_000;
-
 pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
     match cmd {
         RunCmd::Csv {
@@ -32,27 +28,9 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
             opts,
         } => {
             let s = ctx.session(kind(&opts))?;
-            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-            if size > MAX_CSV_BYTES {
-                return Err(CliError::bad_input(
-                    "invalid_input",
-                    format!(
-                        "{} is {} MB; a run's CSV may be {} MB at most (split it)",
-                        file.display(),
-                        size / 1_000_000,
-                        MAX_CSV_BYTES / 1_000_000
-                    ),
-                ));
-            }
-            let bytes = std::fs::read(&file).map_err(|e| {
-                CliError::bad_input("io_error", format!("cannot read {}: {e}", file.display()))
-            })?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                CliError::bad_input(
-                    "invalid_input",
-                    "the CSV is not UTF-8 text (save it as UTF-8)",
-                )
-            })?;
+            // The app's rule for a file a person hands over: size cap, UTF-8 or CP949.
+            let csv = subdesk_desk::files::read_csv(&file)?;
+            let text = csv.text;
             let label = label.unwrap_or_else(|| {
                 file.file_name()
                     .map(|f| f.to_string_lossy().into_owned())
