@@ -19,7 +19,6 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, decode_segment};
 use crate::state::AppState;
-use crate::wire::WebhookBody;
 
 /// One incoming request, already read.
 pub struct Req<'a> {
@@ -74,21 +73,6 @@ pub fn page_limit(q: &Params, default_limit: i64, max_limit: i64) -> ApiResult<(
         )));
     }
     Ok((page, limit))
-}
-
-/// Starts a webhook delivery in the background and records its outcome.
-pub fn spawn_webhook(state: &Arc<AppState>, url: String, body: WebhookBody) {
-    let st = state.clone();
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) => {
-            h.spawn(async move {
-                let d = crate::webhook::deliver(&url, &body).await;
-                tracing::info!(url = %d.url, status = ?d.status, error = ?d.error, "webhook sent");
-                st.webhooks.record(d);
-            });
-        }
-        Err(_) => tracing::warn!("no runtime to deliver webhook to {url}"),
-    }
 }
 
 fn require_token(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {

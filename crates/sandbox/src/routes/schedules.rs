@@ -382,7 +382,7 @@ pub fn retry(state: &Arc<AppState>, muid: &str) -> ApiResult<Reply> {
     let (sched, payment, hook) = executor::execute_one(state, &conn, s, now)?;
     drop(conn);
     if let Some((url, body)) = hook {
-        crate::routes::spawn_webhook(state, url, body);
+        state.spawn_webhook(url, body);
     }
     match payment {
         Some(p) => ok(p),
