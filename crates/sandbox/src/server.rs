@@ -245,9 +245,8 @@ async fn serve_connection(
     }
 }
 
-fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -294,7 +293,7 @@ async fn handle(
                 if !control {
                     log(&state, &method, &path, &query, None, 413);
                 }
-                return Ok(json_response(err.status, &routes::error_body(&err)));
+                return Ok(json_response(err.status, routes::error_body(&err)));
             }
             // The client went away mid-body; nobody is left to answer.
             return Err(DropConnection);
@@ -315,7 +314,7 @@ async fn handle(
                 let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 let err = ApiError::new(status, -1, format!("sandbox fault: HTTP {code}"));
                 log(&state, &method, &path, &query, masked(), code);
-                return Ok(json_response(status, &routes::error_body(&err)));
+                return Ok(json_response(status, routes::error_body(&err)));
             }
             FaultKind::Drop => {
                 log(&state, &method, &path, &query, masked(), 0);
@@ -366,7 +365,7 @@ async fn handle(
     if commit_then_drop {
         return Err(DropConnection);
     }
-    Ok(json_response(status, &json))
+    Ok(json_response(status, json))
 }
 
 /// A request taken off its connection by `commit_late`: everything it needs, owned.
@@ -401,7 +400,8 @@ impl LateRequest {
             peer_is_loopback: self.peer_is_loopback,
         };
         let (status, code) = match routes::dispatch(&state, &r).await {
-            Ok(reply) => (reply.status, reply.body["code"].as_i64().unwrap_or(0)),
+            // A reply is a success: its envelope's code is 0.
+            Ok(reply) => (reply.status, 0),
             Err(e) => (e.status, e.code),
         };
         tracing::info!(path = %self.path, %status, code, "commit_late: processed after the client gave up");

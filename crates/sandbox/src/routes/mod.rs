@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use hyper::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
@@ -37,10 +36,20 @@ impl Req<'_> {
     }
 }
 
-/// A successful answer: HTTP status plus the `response` payload.
+/// A successful answer: HTTP status plus the whole envelope, already encoded.
 pub struct Reply {
     pub status: StatusCode,
-    pub body: Value,
+    pub body: Vec<u8>,
+}
+
+/// The envelope of every answer. Encoded straight from the handler's types: going
+/// through a `serde_json::Value` first cost more than the query for a page of 1,000
+/// payments.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    code: i64,
+    message: Option<&'a str>,
+    response: Option<T>,
 }
 
 pub fn ok<T: Serialize>(v: T) -> ApiResult<Reply> {
@@ -48,16 +57,23 @@ pub fn ok<T: Serialize>(v: T) -> ApiResult<Reply> {
 }
 
 pub fn with_status<T: Serialize>(status: StatusCode, v: T) -> ApiResult<Reply> {
-    let response = serde_json::to_value(v)
-        .map_err(|e| ApiError::internal(format!("cannot encode answer: {e}")))?;
-    Ok(Reply {
-        status,
-        body: json!({"code": 0, "message": null, "response": response}),
+    let body = serde_json::to_vec(&Envelope {
+        code: 0,
+        message: None,
+        response: Some(v),
     })
+    .map_err(|e| ApiError::internal(format!("cannot encode answer: {e}")))?;
+    Ok(Reply { status, body })
 }
 
-pub fn error_body(e: &ApiError) -> Value {
-    json!({"code": e.code, "message": e.message, "response": null})
+pub fn error_body(e: &ApiError) -> Vec<u8> {
+    let envelope: Envelope<'_, ()> = Envelope {
+        code: e.code,
+        message: Some(&e.message),
+        response: None,
+    };
+    // Nothing in an envelope without a response can fail to encode.
+    serde_json::to_vec(&envelope).unwrap_or_default()
 }
 
 /// Page and limit parameters shared by the list endpoints.
