@@ -141,6 +141,9 @@ pub struct SandboxArgs {
     /// Keep state in memory instead of the app's sandbox database.
     #[arg(long)]
     pub memory: bool,
+    /// Wait this long before every API answer, to imitate the network (e.g. 80ms).
+    #[arg(long, value_parser = subdesk_sandbox::parse_latency, default_value = "0")]
+    pub latency: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

@@ -6,12 +6,12 @@
 use rusqlite::Connection;
 
 use crate::auth::splitmix;
-use crate::cards::CardBehaviour;
+use crate::cards::{self, CardBehaviour};
 use crate::error::{ApiError, ApiResult};
 use crate::pg::{self, Channel};
 use crate::state::AppState;
 use crate::store;
-use crate::wire::{Payment, WebhookBody, default_vat};
+use crate::wire::{Customer, Payment, WebhookBody, default_vat};
 
 /// The order part of a charge request.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +43,45 @@ pub struct CardSnapshot {
     pub fail_reason: Option<String>,
     /// `Some(n)`: the charge answers `ready` and settles `n` sandbox seconds later.
     pub settle_after_secs: Option<i64>,
+}
+
+/// Missing buyer_* fall back to the key's customer_* (stated by the spec for schedules;
+/// the sandbox applies it to `again` too).
+pub fn fill_buyer_from_key(order: &mut Order, cust: &Customer) {
+    order.buyer_name = order
+        .buyer_name
+        .take()
+        .or_else(|| cust.customer_name.clone());
+    order.buyer_email = order
+        .buyer_email
+        .take()
+        .or_else(|| cust.customer_email.clone());
+    order.buyer_tel = order.buyer_tel.take().or_else(|| cust.customer_tel.clone());
+    order.buyer_addr = order
+        .buyer_addr
+        .take()
+        .or_else(|| cust.customer_addr.clone());
+    order.buyer_postcode = order
+        .buyer_postcode
+        .take()
+        .or_else(|| cust.customer_postcode.clone());
+}
+
+/// How a stored key behaves: the masked number identifies a test card.
+pub fn snapshot_of_key(cust: &Customer) -> CardSnapshot {
+    let tc = cust
+        .card_number
+        .as_deref()
+        .and_then(cards::test_card_for_masked);
+    CardSnapshot {
+        masked: cust.card_number.clone(),
+        card_code: cust.card_code.clone(),
+        card_name: Some(cust.card_name.clone()),
+        card_type: cust.card_type,
+        behaviour: tc.map_or(CardBehaviour::Approve, |c| c.behaviour),
+        fail_reason: tc.and_then(|c| c.fail_reason).map(str::to_string),
+        settle_after_secs: tc.and_then(|c| c.settle_after_secs),
+    }
 }
 
 /// The refusal for an order id that already has a paid charge (code 1).

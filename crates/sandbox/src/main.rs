@@ -1,4 +1,4 @@
-//! `subdesk-sandbox --listen 127.0.0.1:PORT [--db PATH] [--imp-key K --imp-secret S]`
+//! `subdesk-sandbox --listen 127.0.0.1:PORT [--db PATH] [--imp-key K --imp-secret S] [--latency 80ms]`
 //!
 //! Prints `listening on http://127.0.0.1:PORT` as the first line of stdout, so a
 //! parent process can read the port when it asked for port 0.
@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig};
+use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig, parse_latency};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +29,9 @@ struct Args {
     /// Allow listening on a non-loopback address (control endpoints stay loopback-only).
     #[arg(long)]
     allow_non_loopback: bool,
+    /// Wait this long before every API answer, to imitate the network (e.g. 80ms).
+    #[arg(long, value_parser = parse_latency, default_value = "0")]
+    latency: std::time::Duration,
 }
 
 #[tokio::main]
@@ -48,6 +51,7 @@ async fn main() -> std::process::ExitCode {
         imp_key: args.imp_key,
         imp_secret: args.imp_secret,
         allow_non_loopback: args.allow_non_loopback,
+        latency: args.latency,
         ..Default::default()
     };
     let sandbox = match Sandbox::start(config).await {

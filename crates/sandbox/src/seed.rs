@@ -165,6 +165,7 @@ pub fn seed(state: &AppState, req: &SeedRequest) -> ApiResult<SeedResult> {
             },
         )?;
     }
+    let set_aside = store::set_aside_payment_indexes(&tx)?;
     let first_id = store::next_payment_id(&tx)?;
     let mut rng = Rng(req.seed ^ 0x5EED);
     for n in 0..req.payments {
@@ -270,6 +271,7 @@ pub fn seed(state: &AppState, req: &SeedRequest) -> ApiResult<SeedResult> {
             )?;
         }
     }
+    set_aside.restore(&tx)?;
     tx.commit()?;
     Ok(SeedResult {
         customers: req.customers,

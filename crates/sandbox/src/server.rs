@@ -40,6 +40,10 @@ pub struct SandboxConfig {
     pub max_body_bytes: usize,
     /// How often the schedule executor wakes (real time).
     pub executor_tick: Duration,
+    /// Added before every API answer (errors and injected faults too), to imitate the
+    /// network between a merchant and i'mport; loopback is otherwise far faster than the
+    /// real API. The control endpoints (`/__sandbox/…`, the test setup) never wait.
+    pub latency: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -52,8 +56,18 @@ impl Default for SandboxConfig {
             allow_non_loopback: false,
             max_body_bytes: 1024 * 1024,
             executor_tick: Duration::from_millis(200),
+            latency: Duration::ZERO,
         }
     }
+}
+
+/// Reads a latency as written on a command line (`80ms`, `1s`, `0`); both the sandbox
+/// binary and `subdesk-cli sandbox` take `--latency` through it.
+pub fn parse_latency(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (for example 80ms or 1s)"))
 }
 
 /// A running sandbox. Dropping it stops the server and the executor too (without
@@ -63,6 +77,13 @@ pub struct Sandbox {
     state: Arc<AppState>,
     shutdown_tx: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// What every request goes through, from the config.
+#[derive(Debug, Clone, Copy)]
+struct Pipeline {
+    max_body: usize,
+    latency: Duration,
 }
 
 /// Marker error: close the connection without answering.
@@ -101,12 +122,15 @@ impl Sandbox {
             base_url: format!("http://{addr}"),
         });
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let max_body = config.max_body_bytes;
+        let pipeline = Pipeline {
+            max_body: config.max_body_bytes,
+            latency: config.latency,
+        };
         let server = tokio::spawn(accept_loop(
             listener,
             state.clone(),
             shutdown_rx.clone(),
-            max_body,
+            pipeline,
         ));
         let exec = tokio::spawn(crate::executor::run(
             state.clone(),
@@ -178,7 +202,7 @@ async fn accept_loop(
     listener: TcpListener,
     state: Arc<AppState>,
     mut shutdown: watch::Receiver<bool>,
-    max_body: usize,
+    pipeline: Pipeline,
 ) {
     let mut conns = tokio::task::JoinSet::new();
     loop {
@@ -196,7 +220,7 @@ async fn accept_loop(
                 let _ = stream.set_nodelay(true);
                 let st = state.clone();
                 let sd = shutdown.clone();
-                conns.spawn(serve_connection(stream, peer, st, sd, max_body));
+                conns.spawn(serve_connection(stream, peer, st, sd, pipeline));
                 while conns.try_join_next().is_some() {}
             }
             r = shutdown.changed() => {
@@ -220,13 +244,22 @@ async fn serve_connection(
     peer: SocketAddr,
     state: Arc<AppState>,
     mut shutdown: watch::Receiver<bool>,
-    max_body: usize,
+    pipeline: Pipeline,
 ) {
     let sd = shutdown.clone();
     let svc = service_fn(move |req| {
         let st = state.clone();
         let sd = sd.clone();
-        async move { handle(st, peer, req, max_body, sd).await }
+        async move {
+            let control = req.uri().path().starts_with("/__sandbox");
+            let answer = handle(st, peer, req, pipeline.max_body, sd).await;
+            // After the work, before the answer leaves: the charge is made at once,
+            // as on a real server, and the client waits as it would over a network.
+            if !control && !pipeline.latency.is_zero() {
+                tokio::time::sleep(pipeline.latency).await;
+            }
+            answer
+        }
     });
     let conn = http1::Builder::new()
         .keep_alive(true)
@@ -245,9 +278,8 @@ async fn serve_connection(
     }
 }
 
-fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -294,7 +326,7 @@ async fn handle(
                 if !control {
                     log(&state, &method, &path, &query, None, 413);
                 }
-                return Ok(json_response(err.status, &routes::error_body(&err)));
+                return Ok(json_response(err.status, routes::error_body(&err)));
             }
             // The client went away mid-body; nobody is left to answer.
             return Err(DropConnection);
@@ -315,7 +347,7 @@ async fn handle(
                 let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 let err = ApiError::new(status, -1, format!("sandbox fault: HTTP {code}"));
                 log(&state, &method, &path, &query, masked(), code);
-                return Ok(json_response(status, &routes::error_body(&err)));
+                return Ok(json_response(status, routes::error_body(&err)));
             }
             FaultKind::Drop => {
                 log(&state, &method, &path, &query, masked(), 0);
@@ -366,7 +398,7 @@ async fn handle(
     if commit_then_drop {
         return Err(DropConnection);
     }
-    Ok(json_response(status, &json))
+    Ok(json_response(status, json))
 }
 
 /// A request taken off its connection by `commit_late`: everything it needs, owned.
@@ -401,7 +433,8 @@ impl LateRequest {
             peer_is_loopback: self.peer_is_loopback,
         };
         let (status, code) = match routes::dispatch(&state, &r).await {
-            Ok(reply) => (reply.status, reply.body["code"].as_i64().unwrap_or(0)),
+            // A reply is a success: its envelope's code is 0.
+            Ok(reply) => (reply.status, 0),
             Err(e) => (e.status, e.code),
         };
         tracing::info!(path = %self.path, %status, code, "commit_late: processed after the client gave up");
@@ -425,4 +458,18 @@ fn log(
         body,
         status,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_read_as_written() {
+        assert_eq!(parse_latency("80ms"), Ok(Duration::from_millis(80)));
+        assert_eq!(parse_latency("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_latency("0"), Ok(Duration::ZERO));
+        assert!(parse_latency("80").is_err(), "a number needs its unit");
+        assert!(parse_latency("fast").is_err());
+    }
 }

@@ -5,6 +5,7 @@
 //! writer is simpler and, with indexed lookups, far faster than the goal. The lock also
 //! makes "check merchant_uid, then insert" atomic, which is the duplicate-charge guard.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -13,7 +14,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::error::SandboxError;
 use crate::wire::{CancelHistory, Customer, Payment, Schedule};
 
-const SCHEMA_VERSION: i64 = 2;
+mod window;
+
+pub use window::{DAY_SECS, day, payments_by_status};
+
+const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations run in order; each is applied once, tracked in `schema_version`.
 const MIGRATIONS: &[&str] = &[
@@ -138,6 +143,93 @@ ALTER TABLE payments ADD COLUMN settle_notice_url TEXT;
 ALTER TABLE payments ADD COLUMN settle_notify_failed INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX payments_settle ON payments(settle_at) WHERE settle_at > 0;
 "#,
+    r#"
+-- Day counts for the time-window lists, so a page is found without counting the window
+-- row by row (see store/window.rs). A day is floor(t / 86400): SQLite's `/` truncates,
+-- and `- (t % 86400 < 0)` turns that into a floor for times before 1970, as
+-- `window::day` does in Rust.
+ALTER TABLE payments ADD COLUMN status_day INTEGER AS (status_at / 86400 - (status_at % 86400 < 0));
+ALTER TABLE payments ADD COLUMN started_day INTEGER AS (started_at / 86400 - (started_at % 86400 < 0));
+ALTER TABLE payments ADD COLUMN paid_day INTEGER AS (paid_at / 86400 - (paid_at % 86400 < 0));
+ALTER TABLE payments ADD COLUMN updated_day INTEGER AS (updated_at / 86400 - (updated_at % 86400 < 0));
+-- Payments per day of the window's time (status_at) and per day of each sort time.
+CREATE TABLE payment_days (
+    status_day  INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    started_day INTEGER NOT NULL,
+    paid_day    INTEGER NOT NULL,
+    updated_day INTEGER NOT NULL,
+    n           INTEGER NOT NULL,
+    PRIMARY KEY (status_day, status, started_day, paid_day, updated_day)
+) WITHOUT ROWID;
+INSERT INTO payment_days
+    SELECT status_day, status, started_day, paid_day, updated_day, COUNT(*)
+    FROM payments GROUP BY 1, 2, 3, 4, 5;
+CREATE TRIGGER payment_days_insert AFTER INSERT ON payments BEGIN
+    INSERT INTO payment_days VALUES (NEW.status_day, NEW.status, NEW.started_day, NEW.paid_day, NEW.updated_day, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER payment_days_delete AFTER DELETE ON payments BEGIN
+    UPDATE payment_days SET n = n - 1
+        WHERE (status_day, status, started_day, paid_day, updated_day) = (OLD.status_day, OLD.status, OLD.started_day, OLD.paid_day, OLD.updated_day);
+    DELETE FROM payment_days
+        WHERE (status_day, status, started_day, paid_day, updated_day) = (OLD.status_day, OLD.status, OLD.started_day, OLD.paid_day, OLD.updated_day) AND n = 0;
+END;
+CREATE TRIGGER payment_days_update AFTER UPDATE OF status, status_at, started_at, paid_at, updated_at ON payments BEGIN
+    UPDATE payment_days SET n = n - 1
+        WHERE (status_day, status, started_day, paid_day, updated_day) = (OLD.status_day, OLD.status, OLD.started_day, OLD.paid_day, OLD.updated_day);
+    DELETE FROM payment_days
+        WHERE (status_day, status, started_day, paid_day, updated_day) = (OLD.status_day, OLD.status, OLD.started_day, OLD.paid_day, OLD.updated_day) AND n = 0;
+    INSERT INTO payment_days VALUES (NEW.status_day, NEW.status, NEW.started_day, NEW.paid_day, NEW.updated_day, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+-- The window indexes carry the sort times, so the window's cut first and last days are
+-- counted per sort day from the index alone.
+DROP INDEX payments_window;
+CREATE INDEX payments_window ON payments(status_at, started_at, paid_at, updated_at);
+DROP INDEX payments_status_window;
+CREATE INDEX payments_status_window ON payments(status, status_at, started_at, paid_at, updated_at);
+-- One index per sort order, in page order (time, then id), carrying what the window
+-- filters on, so rows before the page are stepped over in the index.
+CREATE INDEX payments_by_started ON payments(started_at, id, status, status_at);
+CREATE INDEX payments_by_paid ON payments(paid_at, id, status, status_at);
+CREATE INDEX payments_by_updated ON payments(updated_at, id, status, status_at);
+
+ALTER TABLE schedules ADD COLUMN schedule_day INTEGER AS (schedule_at / 86400 - (schedule_at % 86400 < 0));
+CREATE TABLE schedule_days (
+    schedule_day    INTEGER NOT NULL,
+    schedule_status TEXT NOT NULL,
+    n               INTEGER NOT NULL,
+    PRIMARY KEY (schedule_day, schedule_status)
+) WITHOUT ROWID;
+INSERT INTO schedule_days
+    SELECT schedule_day, schedule_status, COUNT(*) FROM schedules GROUP BY 1, 2;
+CREATE TRIGGER schedule_days_insert AFTER INSERT ON schedules BEGIN
+    INSERT INTO schedule_days VALUES (NEW.schedule_day, NEW.schedule_status, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER schedule_days_delete AFTER DELETE ON schedules BEGIN
+    UPDATE schedule_days SET n = n - 1
+        WHERE schedule_day = OLD.schedule_day AND schedule_status = OLD.schedule_status;
+    DELETE FROM schedule_days
+        WHERE schedule_day = OLD.schedule_day AND schedule_status = OLD.schedule_status AND n = 0;
+END;
+CREATE TRIGGER schedule_days_update AFTER UPDATE OF schedule_at, schedule_status ON schedules BEGIN
+    UPDATE schedule_days SET n = n - 1
+        WHERE schedule_day = OLD.schedule_day AND schedule_status = OLD.schedule_status;
+    DELETE FROM schedule_days
+        WHERE schedule_day = OLD.schedule_day AND schedule_status = OLD.schedule_status AND n = 0;
+    INSERT INTO schedule_days VALUES (NEW.schedule_day, NEW.schedule_status, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+-- Schedule indexes in page order (schedule_at, then merchant_uid), so no page sorts.
+DROP INDEX schedules_due;
+CREATE INDEX schedules_due ON schedules(schedule_status, schedule_at, merchant_uid);
+DROP INDEX schedules_window;
+CREATE INDEX schedules_window ON schedules(schedule_at, merchant_uid);
+DROP INDEX schedules_customer;
+CREATE INDEX schedules_customer ON schedules(customer_uid, schedule_at, merchant_uid, schedule_status);
+"#,
 ];
 
 pub struct Store {
@@ -166,17 +258,74 @@ pub struct StoredSchedule {
     pub notice_url: Option<String>,
 }
 
-/// Sort orders accepted by the payment queries.
-pub fn sorting_sql(sorting: Option<&str>) -> Option<&'static str> {
-    Some(match sorting.unwrap_or("-started") {
-        "-started" => "started_at DESC, id DESC",
-        "started" => "started_at ASC, id ASC",
-        "-paid" => "paid_at DESC, id DESC",
-        "paid" => "paid_at ASC, id ASC",
-        "-updated" => "updated_at DESC, id DESC",
-        "updated" => "updated_at ASC, id ASC",
-        _ => return None,
-    })
+/// The time a payment list is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortTime {
+    Started,
+    Paid,
+    Updated,
+}
+
+/// A `sorting` of the payment lists: a time, then the row id as the tie-break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentOrder {
+    pub time: SortTime,
+    pub descending: bool,
+}
+
+impl PaymentOrder {
+    /// The API's `sorting` values; absent means `-started`. `None` for anything else.
+    pub fn parse(sorting: Option<&str>) -> Option<Self> {
+        let s = sorting.unwrap_or("-started");
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(n) => (true, n),
+            None => (false, s),
+        };
+        let time = match name {
+            "started" => SortTime::Started,
+            "paid" => SortTime::Paid,
+            "updated" => SortTime::Updated,
+            _ => return None,
+        };
+        Some(Self { time, descending })
+    }
+
+    /// The `ORDER BY` clause.
+    pub fn sql(self) -> &'static str {
+        match (self.time, self.descending) {
+            (SortTime::Started, true) => "started_at DESC, id DESC",
+            (SortTime::Started, false) => "started_at ASC, id ASC",
+            (SortTime::Paid, true) => "paid_at DESC, id DESC",
+            (SortTime::Paid, false) => "paid_at ASC, id ASC",
+            (SortTime::Updated, true) => "updated_at DESC, id DESC",
+            (SortTime::Updated, false) => "updated_at ASC, id ASC",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self.time {
+            SortTime::Started => "started_at",
+            SortTime::Paid => "paid_at",
+            SortTime::Updated => "updated_at",
+        }
+    }
+
+    fn day_column(self) -> &'static str {
+        match self.time {
+            SortTime::Started => "started_day",
+            SortTime::Paid => "paid_day",
+            SortTime::Updated => "updated_day",
+        }
+    }
+
+    /// The index in this order (migration 3).
+    fn index(self) -> &'static str {
+        match self.time {
+            SortTime::Started => "payments_by_started",
+            SortTime::Paid => "payments_by_paid",
+            SortTime::Updated => "payments_by_updated",
+        }
+    }
 }
 
 /// `imps_` + 12 digits, derived from the row id by a bijection mod 10^12 so ids look
@@ -349,6 +498,12 @@ impl Store {
 }
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    debug_assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION);
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Applies the migrations up to `version` (tests stop early to make older databases).
+fn migrate_to(conn: &Connection, version: i64) -> rusqlite::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
     let current: i64 = conn.query_row(
         "SELECT COALESCE(MAX(version), 0) FROM schema_version",
@@ -357,18 +512,60 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     )?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let v = i as i64 + 1;
-        if v > current {
+        if v > current && v <= version {
             let tx = conn.unchecked_transaction()?;
             tx.execute_batch(sql)?;
             tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [v])?;
             tx.commit()?;
         }
     }
-    debug_assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION);
     Ok(())
 }
 
 // ---- payments -------------------------------------------------------------------
+
+/// The payment indexes and triggers taken off the table for a bulk load, with what
+/// recreates them.
+#[must_use = "the payments table has no indexes until restored"]
+pub struct SetAside {
+    sql: Vec<String>,
+}
+
+/// Takes the payment indexes and triggers off for a bulk load (the seed): SQLite builds
+/// an index from the finished table far faster than it inserts a million rows into it
+/// one by one in random order, and the day counts are rebuilt in one pass. The
+/// uniqueness of `imp_uid` is not an index of ours and stays. Inside a transaction, an
+/// error before [`SetAside::restore`] rolls the drop back with everything else.
+pub fn set_aside_payment_indexes(conn: &Connection) -> rusqlite::Result<SetAside> {
+    let objects: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = 'payments' AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (kind, name, _) in &objects {
+        let kind = if kind == "index" { "INDEX" } else { "TRIGGER" };
+        conn.execute_batch(&format!("DROP {kind} \"{name}\""))?;
+    }
+    Ok(SetAside {
+        sql: objects.into_iter().map(|(_, _, sql)| sql).collect(),
+    })
+}
+
+impl SetAside {
+    /// Recreates the indexes and triggers, and recounts `payment_days`.
+    pub fn restore(self, conn: &Connection) -> rusqlite::Result<()> {
+        for sql in &self.sql {
+            conn.execute_batch(sql)?;
+        }
+        conn.execute_batch(
+            "DELETE FROM payment_days;
+             INSERT INTO payment_days
+                 SELECT status_day, status, started_day, paid_day, updated_day, COUNT(*)
+                 FROM payments GROUP BY 1, 2, 3, 4, 5;",
+        )
+    }
+}
 
 pub fn next_payment_id(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM payments", [], |r| {
@@ -444,27 +641,43 @@ pub fn insert_payment(
     Ok(())
 }
 
-fn load_history(conn: &Connection, sp: &mut StoredPayment) -> rusqlite::Result<()> {
+/// Fills in the cancel history of every payment of a list with one query (a page of
+/// 1,000 would otherwise make 1,000).
+fn load_histories(conn: &Connection, list: &mut [StoredPayment]) -> rusqlite::Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = list.iter().map(|p| p.id.to_string()).collect();
     let mut st = conn.prepare_cached(
-        "SELECT pg_tid, amount, cancelled_at, reason, cancellation_id, receipt_url FROM cancel_history WHERE payment_id = ?1 ORDER BY id",
+        "SELECT payment_id, pg_tid, amount, cancelled_at, reason, cancellation_id, receipt_url FROM cancel_history
+         WHERE payment_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
     )?;
-    let rows = st.query_map([sp.id], |r| {
-        Ok(CancelHistory {
-            pg_tid: r.get(0)?,
-            amount: r.get(1)?,
-            cancelled_at: r.get(2)?,
-            reason: r.get(3)?,
-            cancellation_id: r.get(4)?,
-            receipt_url: r.get(5)?,
-        })
+    let mut by_payment: HashMap<i64, Vec<CancelHistory>> = HashMap::new();
+    let rows = st.query_map([format!("[{}]", ids.join(","))], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            CancelHistory {
+                pg_tid: r.get(1)?,
+                amount: r.get(2)?,
+                cancelled_at: r.get(3)?,
+                reason: r.get(4)?,
+                cancellation_id: r.get(5)?,
+                receipt_url: r.get(6)?,
+            },
+        ))
     })?;
-    sp.payment.cancel_history = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    sp.payment.cancel_receipt_urls = sp
-        .payment
-        .cancel_history
-        .iter()
-        .filter_map(|h| h.receipt_url.clone())
-        .collect();
+    for row in rows {
+        let (id, h) = row?;
+        by_payment.entry(id).or_default().push(h);
+    }
+    for sp in list {
+        let history = by_payment.remove(&sp.id).unwrap_or_default();
+        sp.payment.cancel_receipt_urls = history
+            .iter()
+            .filter_map(|h| h.receipt_url.clone())
+            .collect();
+        sp.payment.cancel_history = history;
+    }
     Ok(())
 }
 
@@ -477,9 +690,7 @@ fn query_payments(
     let mut out = st
         .query_map(args, payment_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    for p in &mut out {
-        load_history(conn, p)?;
-    }
+    load_histories(conn, &mut out)?;
     Ok(out)
 }
 
@@ -488,8 +699,8 @@ pub fn payment_by_imp(conn: &Connection, imp_uid: &str) -> rusqlite::Result<Opti
     Ok(query_payments(conn, &sql, &[&imp_uid])?.into_iter().next())
 }
 
-/// Payments with a merchant_uid, optionally one status, in `order` (from
-/// [`sorting_sql`]), paged.
+/// Payments with a merchant_uid, optionally one status, in `order` (an `ORDER BY`
+/// clause such as [`PaymentOrder::sql`]), paged.
 pub fn payments_by_merchant(
     conn: &Connection,
     merchant_uid: &str,
@@ -507,40 +718,6 @@ pub fn payments_by_merchant(
         "SELECT {PAY_COLS} FROM payments WHERE {filter} ORDER BY {order} LIMIT ?3 OFFSET ?4"
     );
     let list = query_payments(conn, &sql, &[&merchant_uid, &status, &limit, &offset])?;
-    Ok((total, list))
-}
-
-/// Payments by status within a window on the status's own timestamp.
-pub fn payments_by_status(
-    conn: &Connection,
-    status: Option<&str>,
-    from: i64,
-    to: i64,
-    order: &str,
-    limit: i64,
-    offset: i64,
-) -> rusqlite::Result<(i64, Vec<StoredPayment>)> {
-    let (filter, args): (&str, Vec<Box<dyn rusqlite::ToSql>>) = match status {
-        Some(s) => (
-            "status = ?1 AND status_at BETWEEN ?2 AND ?3",
-            vec![Box::new(s.to_string()), Box::new(from), Box::new(to)],
-        ),
-        None => (
-            "?1 = '' AND status_at BETWEEN ?2 AND ?3",
-            vec![Box::new(String::new()), Box::new(from), Box::new(to)],
-        ),
-    };
-    let a: Vec<&dyn rusqlite::ToSql> = args.iter().map(|b| b.as_ref()).collect();
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM payments WHERE {filter}"))?
-        .query_row(a.as_slice(), |r| r.get(0))?;
-    let sql = format!(
-        "SELECT {PAY_COLS} FROM payments WHERE {filter} ORDER BY {order} LIMIT ?4 OFFSET ?5"
-    );
-    let mut all = a.clone();
-    all.push(&limit);
-    all.push(&offset);
-    let list = query_payments(conn, &sql, &all)?;
     Ok((total, list))
 }
 
@@ -833,7 +1010,8 @@ pub fn mark_schedule_payment_cancelled(conn: &Connection, imp_uid: &str) -> rusq
     Ok(())
 }
 
-/// Schedules in `[from, to)` on `schedule_at`, optionally for one customer and status.
+/// Schedules in `[from, to)` on `schedule_at`, optionally for one customer and status,
+/// by `schedule_at` then `merchant_uid`, paged.
 #[allow(clippy::too_many_arguments)]
 pub fn schedules_in_window(
     conn: &Connection,
@@ -845,12 +1023,16 @@ pub fn schedules_in_window(
     limit: i64,
     offset: i64,
 ) -> rusqlite::Result<(i64, Vec<Schedule>)> {
-    let filter = "(?1 = '' OR customer_uid = ?1) AND (?2 = '' OR schedule_status = ?2) AND schedule_at >= ?3 AND schedule_at < ?4";
-    let c = customer_uid.unwrap_or("");
-    let s = status.unwrap_or("");
+    let Some(c) = customer_uid else {
+        return window::schedules_in_window(conn, status, from, to, oldest_first, limit, offset);
+    };
+    // One customer's schedules are few: its index range is counted and paged directly.
+    let filter = "customer_uid = ?1 AND schedule_at >= ?3 AND schedule_at < ?4 AND (?2 IS NULL OR schedule_status = ?2)";
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM schedules WHERE {filter}"))?
-        .query_row(params![c, s, from, to], |r| r.get(0))?;
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM schedules INDEXED BY schedules_customer WHERE {filter}"
+        ))?
+        .query_row(params![c, status, from, to], |r| r.get(0))?;
     let order = if oldest_first {
         "schedule_at ASC, merchant_uid ASC"
     } else {
@@ -858,9 +1040,9 @@ pub fn schedules_in_window(
     };
     let list = conn
         .prepare_cached(&format!(
-            "SELECT {SCHED_COLS} FROM schedules WHERE {filter} ORDER BY {order} LIMIT ?5 OFFSET ?6"
+            "SELECT {SCHED_COLS} FROM schedules INDEXED BY schedules_customer WHERE {filter} ORDER BY {order} LIMIT ?5 OFFSET ?6"
         ))?
-        .query_map(params![c, s, from, to, limit, offset], schedule_from_row)?
+        .query_map(params![c, status, from, to, limit, offset], schedule_from_row)?
         .map(|r| r.map(|s| s.schedule))
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((total, list))
@@ -889,4 +1071,70 @@ pub fn due_schedules(
     ))?
     .query_map(params![now, limit], schedule_from_row)?
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by the version before the day counts gets them, filled from
+    /// its existing rows, and its windows answer as before.
+    #[test]
+    fn a_version_2_database_gains_filled_day_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            migrate_to(&conn, 2).unwrap();
+            for i in 0..500i64 {
+                let started = 1_700_000_000 + i * 4_321;
+                let (status, status_at) = match i % 4 {
+                    0 => ("cancelled", started + (i % 9) * DAY_SECS),
+                    1 => ("failed", started + 3),
+                    _ => ("paid", started),
+                };
+                conn.execute(
+                    "INSERT INTO payments (id, imp_uid, merchant_uid, status, amount, currency, pg_provider, pg_id, sandbox, started_at, paid_at, updated_at, status_at)
+                     VALUES (?1, ?2, ?3, ?4, 1000, 'KRW', 'nice', 'nice_test', 0, ?5, ?5, ?6, ?6)",
+                    params![i + 1, imp_uid_for(i + 1), format!("m{i}"), status, started, status_at],
+                )
+                .unwrap();
+                conn.execute(
+                    "INSERT INTO schedules (merchant_uid, customer_uid, schedule_at, amount, currency, schedule_status) VALUES (?1, 'c', ?2, 1000, 'KRW', 'scheduled')",
+                    params![format!("s{i}"), started],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(Some(&path)).unwrap();
+        let conn = store.lock();
+        let version: i64 = conn
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let counted: i64 = conn
+            .query_row("SELECT SUM(n) FROM payment_days", [], |r| r.get(0))
+            .unwrap();
+        let scheduled: i64 = conn
+            .query_row("SELECT SUM(n) FROM schedule_days", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((counted, scheduled), (500, 500));
+        let (from, to) = (1_700_000_000 + 86_400 + 17, 1_700_000_000 + 20 * 86_400);
+        let order = PaymentOrder::parse(Some("started")).unwrap();
+        let plain: Vec<i64> = conn
+            .prepare(
+                "SELECT id FROM payments NOT INDEXED WHERE status_at BETWEEN ?1 AND ?2 ORDER BY started_at, id LIMIT 50 OFFSET 40",
+            )
+            .unwrap()
+            .query_map([from, to], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let (_, page) = payments_by_status(&conn, None, from, to, order, 50, 40).unwrap();
+        assert_eq!(page.iter().map(|p| p.id).collect::<Vec<_>>(), plain);
+        let (total, list) =
+            schedules_in_window(&conn, None, Some("scheduled"), from, to, true, 1000, 0).unwrap();
+        assert_eq!(total, list.len() as i64);
+        assert!(total > 0);
+    }
 }

@@ -1052,3 +1052,34 @@ fn test_cards_documented_in_readme() {
         );
     }
 }
+
+#[tokio::test]
+async fn latency_comes_before_every_api_answer() {
+    let latency = std::time::Duration::from_millis(150);
+    let h = start_with(SandboxConfig {
+        latency,
+        ..Default::default()
+    })
+    .await;
+    // A success, a 404 and a 401: errors travel the same network.
+    for (path, token) in [
+        ("/users/pg", true),
+        ("/payments/imps_000000000000", true),
+        ("/users/pg", false),
+    ] {
+        let mut rb = h.http.get(format!("{}{path}", h.base));
+        if token {
+            rb = rb.header("Authorization", format!("Bearer {}", h.token));
+        }
+        let started = std::time::Instant::now();
+        let resp = rb.send().await.expect("answer");
+        let status = resp.status().as_u16();
+        resp.bytes().await.expect("body");
+        // Only a lower bound: it is our own sleep; how much longer a busy machine takes
+        // is not this test's business.
+        assert!(
+            started.elapsed() >= latency,
+            "{path} (HTTP {status}) answered before the latency"
+        );
+    }
+}

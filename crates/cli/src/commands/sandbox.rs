@@ -24,6 +24,7 @@ pub async fn run(global: &Global, a: &SandboxArgs) -> CliResult<Exit> {
     let config = SandboxConfig {
         listen: a.listen,
         db_path,
+        latency: a.latency,
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config).await.map_err(|e| {

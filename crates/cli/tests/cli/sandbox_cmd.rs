@@ -35,3 +35,35 @@ fn the_sandbox_command_prints_its_address_and_serves_the_sandbox_profile() {
         "the test's own sandbox was not the one used"
     );
 }
+
+#[test]
+fn the_sandbox_command_adds_its_latency_to_every_answer() {
+    let env = Env::new();
+    let latency = std::time::Duration::from_millis(300);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_subdesk-cli"))
+        .args(["--json", "sandbox", "--memory", "--latency", "300ms"])
+        .env("SUBDESK_DATA_DIR", env.data_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sandbox");
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut first);
+    }
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap_or_default();
+    let url = v["base_url"].as_str().unwrap_or_default().to_owned();
+    // `profile test` asks the sandbox at least once, so it cannot finish sooner; only
+    // this lower bound (our own sleep) is asserted.
+    let started = std::time::Instant::now();
+    let out = env.cli(&["--json", "--sandbox-url", &url, "profile", "test"]);
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    out.expect(0);
+    assert!(took >= latency, "answered in {took:?}");
+
+    let bad = env.cli(&["sandbox", "--memory", "--latency", "fast"]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("--latency"), "{}", bad.stderr);
+}

@@ -7,9 +7,9 @@ use hyper::StatusCode;
 use crate::auth::splitmix;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
-use crate::routes::{Reply, ok, page_limit, spawn_webhook, with_status};
+use crate::routes::{Reply, ok, page_limit, with_status};
 use crate::state::AppState;
-use crate::store::{self, StoredPayment, sorting_sql};
+use crate::store::{self, PaymentOrder, StoredPayment};
 use crate::wire::{
     Balance, BalanceHistory, BalanceParts, CancelHistory, Page, Payment, WebhookBody, default_vat,
 };
@@ -83,9 +83,9 @@ fn check_status(st: &str, allow_all: bool) -> ApiResult<Option<&str>> {
     }
 }
 
-fn order_sql(q: &Params) -> ApiResult<&'static str> {
+fn order_of(q: &Params) -> ApiResult<PaymentOrder> {
     let sorting = q.opt_str("sorting")?;
-    sorting_sql(sorting.as_deref()).ok_or_else(|| {
+    PaymentOrder::parse(sorting.as_deref()).ok_or_else(|| {
         ApiError::bad_request(
             "sorting은 -started, started, -paid, paid, -updated, updated 중 하나여야 합니다.",
         )
@@ -102,9 +102,9 @@ pub fn find(
         Some(s) => check_status(s, false)?,
         None => None,
     };
-    let order = order_sql(q)?;
+    let order = order_of(q)?;
     let conn = state.store.lock();
-    let (_, list) = store::payments_by_merchant(&conn, muid, status, order, 1, 0)?;
+    let (_, list) = store::payments_by_merchant(&conn, muid, status, order.sql(), 1, 0)?;
     match list.into_iter().next() {
         Some(p) => ok(p.payment),
         None => Err(ApiError::not_found(format!(
@@ -124,10 +124,10 @@ pub fn find_all(
         None => None,
     };
     let (page, limit) = page_limit(q, 20, 1000)?;
-    let order = order_sql(q)?;
+    let order = order_of(q)?;
     let conn = state.store.lock();
     let (total, list) =
-        store::payments_by_merchant(&conn, muid, status, order, limit, (page - 1) * limit)?;
+        store::payments_by_merchant(&conn, muid, status, order.sql(), limit, (page - 1) * limit)?;
     if total == 0 {
         return Err(ApiError::not_found(format!(
             "존재하지 않는 결제정보입니다. (merchant_uid: {muid})"
@@ -140,14 +140,20 @@ pub fn find_all(
 pub fn by_status(state: &Arc<AppState>, st: &str, q: &Params) -> ApiResult<Reply> {
     let status = check_status(st, true)?;
     let (page, limit) = page_limit(q, 20, 1000)?;
-    let order = order_sql(q)?;
+    let order = order_of(q)?;
     let now = state.clock.now();
     let to = q.opt_i64("to")?.unwrap_or(now);
-    let from = q.opt_i64("from")?.unwrap_or(to - WINDOW_90_DAYS);
+    let from = q
+        .opt_i64("from")?
+        .unwrap_or(to.saturating_sub(WINDOW_90_DAYS));
     if from > to {
         return Err(ApiError::bad_request("from은 to보다 클 수 없습니다."));
     }
-    if to - from > WINDOW_90_DAYS {
+    // Checked: times are the caller's, and a span past i64 is too long too.
+    if to
+        .checked_sub(from)
+        .is_none_or(|span| span > WINDOW_90_DAYS)
+    {
         return Err(ApiError::bad_request("검색기간은 최대 90일까지입니다."));
     }
     let conn = state.store.lock();
@@ -270,8 +276,7 @@ pub fn cancel(state: &Arc<AppState>, p: &Params) -> ApiResult<Reply> {
     drop(conn);
     tracing::info!(imp_uid = %pay.imp_uid, amount, "cancel recorded");
     if enable_webhook && let Some(url) = p.opt_str("notice_url")? {
-        spawn_webhook(
-            state,
+        state.spawn_webhook(
             url,
             WebhookBody {
                 imp_uid: updated.payment.imp_uid.clone(),

@@ -44,7 +44,10 @@ fn window(from: i64, to: i64) -> ApiResult<()> {
             "조회 시작시각은 종료시각보다 앞서야 합니다.",
         ));
     }
-    if to - from > WINDOW_3_MONTHS {
+    if to
+        .checked_sub(from)
+        .is_none_or(|span| span > WINDOW_3_MONTHS)
+    {
         return Err(ApiError::bad_request(
             "결제예약 조회기간은 최대 3개월입니다.",
         ));
@@ -382,7 +385,7 @@ pub fn retry(state: &Arc<AppState>, muid: &str) -> ApiResult<Reply> {
     let (sched, payment, hook) = executor::execute_one(state, &conn, s, now)?;
     drop(conn);
     if let Some((url, body)) = hook {
-        crate::routes::spawn_webhook(state, url, body);
+        state.spawn_webhook(url, body);
     }
     match payment {
         Some(p) => ok(p),
