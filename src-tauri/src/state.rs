@@ -54,7 +54,7 @@ pub struct AppState {
     pub credentials: CredentialStore,
     pub lock: Mutex<AppLock>,
     /// The stop switch of the sync in progress, if one runs.
-    pub sync_cancel: Mutex<Option<subdesk_billing::sync::CancelToken>>,
+    pub sync_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
     /// The profile commands act on, and its database and client, or why they could not be
     /// opened (the app lock, a corrupt database, missing credentials, a locked keyring):
     /// the UI shows that instead.

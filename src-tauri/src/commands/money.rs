@@ -95,7 +95,7 @@ pub async fn charge_now(
 #[tauri::command]
 #[specta::specta]
 pub fn new_order_id() -> String {
-    subdesk_billing::merchant_uid::unique()
+    subdesk_billing::money::merchant_uid::unique()
 }
 
 /// A person's decision on a conflict (a payment under our order id that is not what

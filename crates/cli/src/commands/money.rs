@@ -79,7 +79,7 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
     let req = AgainCharge {
         customer_uid: a.uid.clone(),
         merchant_uid: match a.new_order {
-            true => Some(subdesk_billing::merchant_uid::unique()),
+            true => Some(subdesk_billing::money::merchant_uid::unique()),
             false => a.merchant_uid.clone(),
         },
         details,
