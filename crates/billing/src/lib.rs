@@ -68,10 +68,10 @@ pub use registry::search::{
     SearchResults, SortDirection, TimeField,
 };
 pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
-pub use store::db::{
-    BackupInfo, OpenOptions, Recovery, SCHEMA_VERSION, Store, list_backups, recover, restore_backup,
-};
+pub use store::backups::{BackupInfo, list_backups};
+pub use store::db::{OpenOptions, SCHEMA_VERSION, Store};
 pub use store::lease::Lease;
+pub use store::recovery::{Recovery, recover, restore_backup};
 pub use store::resync::ResyncStatus;
 
 #[doc(hidden)]

@@ -5,13 +5,17 @@
 //! JSON array `[id, at, profile, action, inputs, outcome]`. The id is part of the
 //! hash, so moving a row's content to another id breaks the chain too. The head
 //! table holds the newest (id, hash), so deleting the newest rows is detected.
+//!
+//! The chain works on a connection or the caller's transaction and knows nothing of
+//! [`Store`](crate::store::db::Store): the store writes to it while it opens (a
+//! migration is audited), so the store's audit methods (`verify_audit`, `audit_list`,
+//! `audit_record`) are in `db.rs`, built on these functions.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
-use crate::store::db::Store;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -135,7 +139,7 @@ pub(crate) fn append(
     Ok(id)
 }
 
-fn verify(conn: &Connection) -> Result<AuditVerification> {
+pub(crate) fn verify(conn: &Connection) -> Result<AuditVerification> {
     let mut stmt = conn.prepare(
         "SELECT id, at, profile, action, inputs, outcome, prev_hash, hash FROM audit_log ORDER BY id",
     )?;
@@ -213,54 +217,34 @@ fn verify(conn: &Connection) -> Result<AuditVerification> {
     })
 }
 
-impl Store {
-    /// Verify the whole audit chain; reports the first break and where.
-    pub fn verify_audit(&self) -> Result<AuditVerification> {
-        self.read(verify)
-    }
-
-    /// Audit entries, newest first; pass the previous page's `next_cursor` as
-    /// `before_id` for older ones.
-    pub fn audit_list(&self, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
-        let limit = limit.clamp(1, 500) as i64;
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, at, profile, action, inputs, outcome, hash FROM audit_log
-                 WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
-            )?;
-            let entries: Vec<AuditEntry> = stmt
-                .query_map(params![before_id.unwrap_or(i64::MAX), limit], |r| {
-                    Ok(AuditEntry {
-                        id: r.get(0)?,
-                        at: r.get(1)?,
-                        profile: r.get(2)?,
-                        action: r.get(3)?,
-                        inputs: r.get(4)?,
-                        outcome: r.get(5)?,
-                        hash: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let next_cursor = if entries.len() as i64 == limit {
-                entries.last().map(|e| e.id)
-            } else {
-                None
-            };
-            Ok(AuditPage {
-                entries,
-                next_cursor,
+/// Entries older than `before_id` (all when None), newest first, at most `limit`
+/// (clamped to 1..=500).
+pub(crate) fn list(conn: &Connection, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
+    let limit = limit.clamp(1, 500) as i64;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, profile, action, inputs, outcome, hash FROM audit_log
+         WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let entries: Vec<AuditEntry> = stmt
+        .query_map(params![before_id.unwrap_or(i64::MAX), limit], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                profile: r.get(2)?,
+                action: r.get(3)?,
+                inputs: r.get(4)?,
+                outcome: r.get(5)?,
+                hash: r.get(6)?,
             })
-        })
-    }
-
-    /// Record an action that changed nothing in this database but matters (a
-    /// failed sync, a restore). Also used by the app shell for its own actions.
-    pub fn audit_record(
-        &self,
-        action: &str,
-        inputs: &serde_json::Value,
-        outcome: &str,
-    ) -> Result<i64> {
-        self.write(|tx| append(tx, &self.inner.profile, action, inputs, outcome))
-    }
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let next_cursor = if entries.len() as i64 == limit {
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(AuditPage {
+        entries,
+        next_cursor,
+    })
 }

@@ -1,5 +1,8 @@
 //! The store: one SQLite file per profile, one writer, a few pooled readers,
-//! integrity check at open, migrations, online backups and restore.
+//! integrity check at open, migrations, online backups. The pieces it builds on
+//! are beside it ([`integrity`](crate::store::integrity),
+//! [`backups`](crate::store::backups), [`audit`](crate::store::audit)); putting a
+//! backup back is [`recovery`](crate::store::recovery), which builds on this.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -7,15 +10,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-
+use crate::store::audit::{self, AuditPage, AuditVerification};
+use crate::store::backups::{
+    BackupInfo, backup_info, file_name, list_backups, make_backup, prune_backups,
+};
+use crate::store::integrity::{check_header, open_error, quick_check};
 use crate::store::migrations;
-pub use crate::store::migrations::SCHEMA_VERSION;
 
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-const BACKUP_DIR: &str = "backups";
+pub use crate::store::migrations::SCHEMA_VERSION;
 
 /// How to open a store.
 #[derive(Debug, Clone)]
@@ -39,18 +43,6 @@ impl Default for OpenOptions {
             busy_timeout: Duration::from_secs(5),
         }
     }
-}
-
-/// A backup file in `backups/`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct BackupInfo {
-    /// Full path.
-    pub path: String,
-    /// Size in bytes.
-    pub size_bytes: i64,
-    /// Modification time, Unix seconds.
-    pub created_at: i64,
 }
 
 /// The application's store. Cheap to clone (shared inside); all methods are
@@ -77,24 +69,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding a connection leaves it usable (an open transaction is
     // rolled back on drop), so a poisoned lock is not a reason to stop.
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn corrupt(path: &Path, detail: impl Into<String>) -> Error {
-    Error::DbCorrupt {
-        path: path.display().to_string(),
-        detail: detail.into(),
-        latest_backup: latest_backup_path(path).map(|p| p.display().to_string()),
-    }
-}
-
-/// Map an error met while opening: "not a database" and "malformed" become the
-/// one clear corruption error.
-fn open_error(path: &Path, e: rusqlite::Error) -> Error {
-    use rusqlite::ffi::ErrorCode;
-    match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => corrupt(path, e.to_string()),
-        _ => e.into(),
-    }
 }
 
 fn configure(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
@@ -176,7 +150,7 @@ impl Store {
         if !steps.is_empty() {
             let versions: Vec<i64> = steps.iter().map(|m| m.version).collect();
             store.write(|tx| {
-                crate::store::audit::append(
+                audit::append(
                     tx,
                     &store.inner.profile,
                     "db.migrate",
@@ -251,7 +225,7 @@ impl Store {
             backup_info(&p)?
         };
         self.write(|tx| {
-            crate::store::audit::append(
+            audit::append(
                 tx,
                 &self.inner.profile,
                 "db.backup",
@@ -286,268 +260,25 @@ impl Store {
         }
         Ok(total)
     }
-}
-
-fn file_name(p: impl AsRef<Path>) -> String {
-    p.as_ref()
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// A non-empty file that does not start with the SQLite magic is not ours.
-fn check_header(path: &Path) -> Result<()> {
-    use std::io::Read;
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(()); // missing: it will be created
-    };
-    let mut head = [0u8; 16];
-    let mut n = 0;
-    while n < head.len() {
-        match f.read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) => return Err(Error::io(format!("read {}", path.display()), e)),
-        }
+    /// Verify the whole audit chain; reports the first break and where.
+    pub fn verify_audit(&self) -> Result<AuditVerification> {
+        self.read(audit::verify)
     }
-    if n == 0 {
-        return Ok(()); // empty file: SQLite treats it as a new database
+
+    /// Audit entries, newest first; pass the previous page's `next_cursor` as
+    /// `before_id` for older ones.
+    pub fn audit_list(&self, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
+        self.read(|conn| audit::list(conn, before_id, limit))
     }
-    if n < 16 || &head != SQLITE_MAGIC {
-        return Err(corrupt(path, "file is not a SQLite database"));
+
+    /// Record an action that changed nothing in this database but matters (a
+    /// failed sync, a restore). Also used by the app shell for its own actions.
+    pub fn audit_record(
+        &self,
+        action: &str,
+        inputs: &serde_json::Value,
+        outcome: &str,
+    ) -> Result<i64> {
+        self.write(|tx| audit::append(tx, &self.inner.profile, action, inputs, outcome))
     }
-    Ok(())
-}
-
-fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
-    let mut stmt = conn
-        .prepare("PRAGMA quick_check")
-        .map_err(|e| open_error(path, e))?;
-    let rows: Vec<String> = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .and_then(|it| it.collect())
-        .map_err(|e| open_error(path, e))?;
-    if rows.len() == 1 && rows[0] == "ok" {
-        Ok(())
-    } else {
-        let mut detail = rows.into_iter().take(3).collect::<Vec<_>>().join("; ");
-        if detail.is_empty() {
-            detail = "integrity check failed".into();
-        }
-        Err(corrupt(path, detail))
-    }
-}
-
-fn backup_dir(db: &Path) -> PathBuf {
-    db.parent().unwrap_or(Path::new(".")).join(BACKUP_DIR)
-}
-
-fn backup_prefix(db: &Path) -> String {
-    format!(
-        "{}-",
-        db.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "db".into())
-    )
-}
-
-fn make_backup(conn: &Connection, db: &Path, reason: &str) -> Result<PathBuf> {
-    let dir = backup_dir(db);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
-    let now = time::OffsetDateTime::now_utc();
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:03}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.millisecond()
-    );
-    // The timestamp leads so that names sort by age; a counter breaks ties.
-    let mut n = 0;
-    let target = loop {
-        let name = format!("{}{stamp}-{n:03}-{reason}.sqlite3", backup_prefix(db));
-        let p = dir.join(name);
-        if !p.exists() {
-            break p;
-        }
-        n += 1;
-    };
-    let tmp = target.with_extension("partial");
-    conn.backup(rusqlite::MAIN_DB, &tmp, None)?;
-    std::fs::rename(&tmp, &target)
-        .map_err(|e| Error::io(format!("finish backup {}", target.display()), e))?;
-    tracing::info!(backup = %target.display(), "backup written");
-    Ok(target)
-}
-
-fn backup_info(p: &Path) -> Result<BackupInfo> {
-    let m = std::fs::metadata(p).map_err(|e| Error::io(format!("stat {}", p.display()), e))?;
-    let created_at = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Ok(BackupInfo {
-        path: p.display().to_string(),
-        size_bytes: m.len() as i64,
-        created_at,
-    })
-}
-
-/// Backups of the database at `db`, newest first.
-pub fn list_backups(db: &Path) -> Result<Vec<BackupInfo>> {
-    let dir = backup_dir(db);
-    let prefix = backup_prefix(db);
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return Ok(Vec::new());
-    };
-    let mut names: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".sqlite3"))
-        })
-        .collect();
-    names.sort();
-    names.reverse();
-    names.iter().map(|p| backup_info(p)).collect()
-}
-
-fn latest_backup_path(db: &Path) -> Option<PathBuf> {
-    list_backups(db)
-        .ok()
-        .and_then(|v| v.into_iter().next())
-        .map(|b| PathBuf::from(b.path))
-}
-
-fn prune_backups(db: &Path, keep: usize) -> Result<()> {
-    for old in list_backups(db)?.into_iter().skip(keep) {
-        std::fs::remove_file(&old.path)
-            .map_err(|e| Error::io(format!("remove {}", old.path), e))?;
-    }
-    Ok(())
-}
-
-/// Replace the database at `db` with `backup` (the store must be closed). The
-/// backup is checked first; the file it replaces is kept beside it as
-/// `<name>.replaced-<time>` so nothing is lost. Open the store again afterwards.
-pub fn restore_backup(db: impl AsRef<Path>, backup: impl AsRef<Path>) -> Result<()> {
-    let since = taken_at(backup.as_ref());
-    put_in_place(db.as_ref(), backup.as_ref())?;
-    let store = Store::open(db.as_ref())?;
-    store.write(|tx| crate::store::resync::require_tx(tx, since, "backup"))
-}
-
-/// When a backup was taken (its file's time): what i'mport did after it is unknown.
-fn taken_at(backup: &Path) -> i64 {
-    std::fs::metadata(backup)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// `restore_backup`, returning where the replaced file was kept.
-fn put_in_place(db: &Path, backup: &Path) -> Result<Option<PathBuf>> {
-    if !backup.exists() {
-        return Err(Error::NotFound {
-            what: "backup",
-            id: backup.display().to_string(),
-        });
-    }
-    check_header(backup)?;
-    {
-        let conn = Connection::open_with_flags(backup, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| open_error(backup, e))?;
-        quick_check(&conn, backup)?;
-    }
-    let dir = db.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.restoring",
-        db.file_name()
-            .map(|s| s.to_string_lossy())
-            .unwrap_or_default()
-    ));
-    std::fs::copy(backup, &tmp).map_err(|e| Error::io("copy backup", e))?;
-    let kept = set_aside(db)?;
-    std::fs::rename(&tmp, db).map_err(|e| Error::io("move restored database in place", e))?;
-    tracing::info!(db = %db.display(), backup = %backup.display(), "backup restored");
-    Ok(kept)
-}
-
-/// Move a (damaged) database out of the way as `<name>.replaced-<time>`, so that
-/// the next open starts from what is put in its place. Returns the kept file.
-fn set_aside(db: &Path) -> Result<Option<PathBuf>> {
-    let suffix = format!(".replaced-{}", crate::now());
-    let mut kept = None;
-    if db.exists() {
-        let mut to = db.as_os_str().to_owned();
-        to.push(&suffix);
-        std::fs::rename(db, &to).map_err(|e| Error::io("set aside the damaged database", e))?;
-        kept = Some(PathBuf::from(to));
-    }
-    // The WAL and shared-memory files belong to the replaced database: replaying
-    // them onto another would corrupt it. They go with it.
-    for ext in ["-wal", "-shm"] {
-        let mut from = db.as_os_str().to_owned();
-        from.push(ext);
-        let from = PathBuf::from(from);
-        if from.exists() {
-            let mut to = from.clone().into_os_string();
-            to.push(&suffix);
-            std::fs::rename(&from, &to)
-                .map_err(|e| Error::io(format!("set aside {}", from.display()), e))?;
-        }
-    }
-    Ok(kept)
-}
-
-/// How to get past a database that cannot be opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum Recovery {
-    /// Put the newest backup in its place.
-    LatestBackup,
-    /// Start an empty database (keys come back by import, payments by sync).
-    Empty,
-}
-
-/// Replace the database at `db` as `how` says, keeping the old file beside it,
-/// and open the result. The audit log of the opened store records what was done.
-pub fn recover(db: impl AsRef<Path>, how: Recovery, opts: OpenOptions) -> Result<Store> {
-    let db = db.as_ref();
-    let (from, replaced, since) = match how {
-        Recovery::LatestBackup => {
-            let backup = latest_backup_path(db).ok_or_else(|| Error::NotFound {
-                what: "backup",
-                id: db.display().to_string(),
-            })?;
-            let since = taken_at(&backup);
-            let kept = put_in_place(db, &backup)?;
-            (file_name(&backup), kept, since)
-        }
-        Recovery::Empty => ("empty".to_string(), set_aside(db)?, 0),
-    };
-    let replaced = replaced.map(file_name);
-    let store = Store::open_with(db, opts)?;
-    let reason = if how == Recovery::Empty {
-        "empty"
-    } else {
-        "backup"
-    };
-    store.write(|tx| crate::store::resync::require_tx(tx, since, reason))?;
-    store.audit_record(
-        "db.recover",
-        &serde_json::json!({ "from": from, "replaced": replaced }),
-        "ok",
-    )?;
-    Ok(store)
 }
