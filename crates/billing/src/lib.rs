@@ -44,11 +44,10 @@ pub use money::charge::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge,
     charge_again, charge_onetime,
 };
-pub use money::dunning::DunningPolicy;
 pub use money::journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
-pub use money::plans::{
-    CancelReport, EngineOptions, EngineReport, Interval, Period, PeriodRecord, Plan, PlanInput,
-    Subscription, cancel_subscription, run_plans,
+pub use money::plans::engine::{CancelReport, EngineOptions, cancel_subscription, run_plans};
+pub use money::plans::records::{
+    DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanInput, Subscription,
 };
 pub use money::reconcile::{
     ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with,

@@ -45,6 +45,45 @@ pub struct CardSnapshot {
     pub settle_after_secs: Option<i64>,
 }
 
+/// Missing buyer_* fall back to the key's customer_* (stated by the spec for schedules;
+/// the sandbox applies it to `again` too).
+pub fn fill_buyer_from_key(order: &mut Order, cust: &crate::wire::Customer) {
+    order.buyer_name = order
+        .buyer_name
+        .take()
+        .or_else(|| cust.customer_name.clone());
+    order.buyer_email = order
+        .buyer_email
+        .take()
+        .or_else(|| cust.customer_email.clone());
+    order.buyer_tel = order.buyer_tel.take().or_else(|| cust.customer_tel.clone());
+    order.buyer_addr = order
+        .buyer_addr
+        .take()
+        .or_else(|| cust.customer_addr.clone());
+    order.buyer_postcode = order
+        .buyer_postcode
+        .take()
+        .or_else(|| cust.customer_postcode.clone());
+}
+
+/// How a stored key behaves: the masked number identifies a test card.
+pub fn snapshot_of_key(cust: &crate::wire::Customer) -> CardSnapshot {
+    let tc = cust
+        .card_number
+        .as_deref()
+        .and_then(crate::cards::test_card_for_masked);
+    CardSnapshot {
+        masked: cust.card_number.clone(),
+        card_code: cust.card_code.clone(),
+        card_name: Some(cust.card_name.clone()),
+        card_type: cust.card_type,
+        behaviour: tc.map_or(CardBehaviour::Approve, |c| c.behaviour),
+        fail_reason: tc.and_then(|c| c.fail_reason).map(str::to_string),
+        settle_after_secs: tc.and_then(|c| c.settle_after_secs),
+    }
+}
+
 /// The refusal for an order id that already has a paid charge (code 1).
 pub const DUPLICATE_PAID: &str = "이미 결제가 이루어진 거래건입니다.";
 /// The refusal for an order id whose charge is still `ready`, waiting to settle (code 1).

@@ -10,10 +10,9 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::watch;
 
-use crate::charge::{self, Order};
+use crate::charge::{self, Order, fill_buyer_from_key, snapshot_of_key};
 use crate::error::ApiResult;
 use crate::pg::{self, ChargeFields};
-use crate::routes::subscribe::{fill_buyer_from_key, snapshot_of_key};
 use crate::state::AppState;
 use crate::store::{self, StoredSchedule};
 use crate::wire::{Payment, Schedule, WebhookBody};
@@ -149,7 +148,7 @@ pub fn run_due(state: &Arc<AppState>) -> usize {
         }
     }
     for (url, body) in hooks {
-        crate::routes::spawn_webhook(state, url, body);
+        state.spawn_webhook(url, body);
     }
     if ran > 0 {
         tracing::info!(ran, "scheduled payments executed");

@@ -21,7 +21,8 @@ use crate::error::{ApiError, SandboxError};
 use crate::faults::{DEFAULT_COMMIT_LATE_MS, DEFAULT_LATENCY_MS, FaultKind, FaultRule};
 use crate::params::Params;
 use crate::reqlog::{LoggedRequest, mask_body};
-use crate::routes::{self, Req};
+use crate::routes;
+use crate::routes::reply::{Req, error_body};
 use crate::state::AppState;
 use crate::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET};
 
@@ -294,7 +295,7 @@ async fn handle(
                 if !control {
                     log(&state, &method, &path, &query, None, 413);
                 }
-                return Ok(json_response(err.status, &routes::error_body(&err)));
+                return Ok(json_response(err.status, &error_body(&err)));
             }
             // The client went away mid-body; nobody is left to answer.
             return Err(DropConnection);
@@ -315,7 +316,7 @@ async fn handle(
                 let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 let err = ApiError::new(status, -1, format!("sandbox fault: HTTP {code}"));
                 log(&state, &method, &path, &query, masked(), code);
-                return Ok(json_response(status, &routes::error_body(&err)));
+                return Ok(json_response(status, &error_body(&err)));
             }
             FaultKind::Drop => {
                 log(&state, &method, &path, &query, masked(), 0);
@@ -357,7 +358,7 @@ async fn handle(
     };
     let (status, json) = match routes::dispatch(&state, &r).await {
         Ok(reply) => (reply.status, reply.body),
-        Err(e) => (e.status, routes::error_body(&e)),
+        Err(e) => (e.status, error_body(&e)),
     };
     if !control {
         let logged = if commit_then_drop { 0 } else { status.as_u16() };

@@ -1,11 +1,14 @@
 //! Everything a request handler can reach.
 
+use std::sync::Arc;
+
 use crate::auth::TokenStore;
 use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::reqlog::RequestLog;
 use crate::store::Store;
 use crate::webhook::Webhooks;
+use crate::wire::WebhookBody;
 
 pub struct AppState {
     pub store: Store,
@@ -23,5 +26,20 @@ pub struct AppState {
 impl AppState {
     pub fn receipt_url(&self, imp_uid: &str) -> String {
         format!("{}/__sandbox/receipts/{imp_uid}", self.base_url)
+    }
+
+    /// Starts a webhook delivery in the background and records its outcome.
+    pub fn spawn_webhook(self: &Arc<Self>, url: String, body: WebhookBody) {
+        let st = self.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn(async move {
+                    let d = crate::webhook::deliver(&url, &body).await;
+                    tracing::info!(url = %d.url, status = ?d.status, error = ?d.error, "webhook sent");
+                    st.webhooks.record(d);
+                });
+            }
+            Err(_) => tracing::warn!("no runtime to deliver webhook to {url}"),
+        }
     }
 }

@@ -562,23 +562,9 @@ pub async fn charge_onetime(
     if result.status == ChargeStatus::Paid
         && let Some(uid) = keep
     {
-        keep_key(store, client, &uid).await;
+        crate::mirror::sync::keys::keep_key(store, client, &uid).await;
     }
     Ok(result)
-}
-
-/// A key kept by a paid first charge belongs in the registry (principle 3), whether
-/// the answer came at once or reconciliation found the payment later. Best effort:
-/// a failure here does not undo the charge, and key verification finds the key.
-pub(crate) async fn keep_key(store: &Store, client: &Client, customer_uid: &str) {
-    match client.get_billing_key(customer_uid).await {
-        Ok(c) => {
-            if let Err(e) = store.upsert_customer(&crate::mirror::sync::keys::customer_record(&c)) {
-                tracing::warn!(code = e.code(), "could not register the kept key");
-            }
-        }
-        Err(e) => tracing::warn!(code = e.code(), "could not read the kept key"),
-    }
 }
 
 /// Record the answer of a charge. Shared by every charge path (manual, bulk,

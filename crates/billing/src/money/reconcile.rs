@@ -194,7 +194,7 @@ pub(crate) async fn resolve_entry(
     {
         // A first charge that keeps its card as a key: the key is kept whether the
         // answer came at once or only this lookup found the payment.
-        crate::money::charge::keep_key(store, client, &uid).await;
+        crate::mirror::sync::keys::keep_key(store, client, &uid).await;
     }
     Ok(true)
 }

@@ -10,7 +10,7 @@ use crate::cards::TEST_CARDS;
 use crate::error::{ApiError, ApiResult};
 use crate::executor;
 use crate::faults::FaultRule;
-use crate::routes::{Reply, Req, ok};
+use crate::routes::reply::{Reply, Req, ok};
 use crate::seed::{self, SeedRequest};
 use crate::state::AppState;
 use crate::store;

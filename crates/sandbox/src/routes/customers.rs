@@ -9,7 +9,7 @@ use crate::cards::{self, CardBehaviour, CardInput, FAIL_ISSUE_MESSAGE};
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::pg;
-use crate::routes::{Reply, ok, page_limit, with_status};
+use crate::routes::reply::{Reply, ok, page_limit, with_status};
 use crate::state::AppState;
 use crate::store;
 use crate::wire::{Customer, Page, Payment};

@@ -1,10 +1,13 @@
 //! Routing: one function per endpoint, matched on method and path segments.
 //! Handlers are synchronous over the store (each call is a few indexed lookups); the
 //! control endpoints that may take long (seed) move to a blocking thread themselves.
+//! The request and answer types every endpoint uses are in [`reply`], so the
+//! endpoints import it rather than this dispatcher that imports them.
 
 pub mod control;
 pub mod customers;
 pub mod payments;
+pub mod reply;
 pub mod schedules;
 pub mod subscribe;
 pub mod users;
@@ -12,84 +15,12 @@ pub mod users;
 use std::sync::Arc;
 
 use hyper::{HeaderMap, Method, StatusCode};
-use serde::Serialize;
-use serde_json::{Value, json};
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, decode_segment};
+use crate::params::decode_segment;
+use crate::routes::reply::{Reply, Req};
 use crate::state::AppState;
-use crate::wire::WebhookBody;
-
-/// One incoming request, already read.
-pub struct Req<'a> {
-    pub method: &'a Method,
-    pub path: &'a str,
-    pub query: Params,
-    pub headers: &'a HeaderMap,
-    pub content_type: Option<&'a str>,
-    pub body: &'a [u8],
-    pub peer_is_loopback: bool,
-}
-
-impl Req<'_> {
-    pub fn body_params(&self) -> ApiResult<Params> {
-        Params::from_body(self.content_type, self.body)
-    }
-}
-
-/// A successful answer: HTTP status plus the `response` payload.
-pub struct Reply {
-    pub status: StatusCode,
-    pub body: Value,
-}
-
-pub fn ok<T: Serialize>(v: T) -> ApiResult<Reply> {
-    with_status(StatusCode::OK, v)
-}
-
-pub fn with_status<T: Serialize>(status: StatusCode, v: T) -> ApiResult<Reply> {
-    let response = serde_json::to_value(v)
-        .map_err(|e| ApiError::internal(format!("cannot encode answer: {e}")))?;
-    Ok(Reply {
-        status,
-        body: json!({"code": 0, "message": null, "response": response}),
-    })
-}
-
-pub fn error_body(e: &ApiError) -> Value {
-    json!({"code": e.code, "message": e.message, "response": null})
-}
-
-/// Page and limit parameters shared by the list endpoints.
-pub fn page_limit(q: &Params, default_limit: i64, max_limit: i64) -> ApiResult<(i64, i64)> {
-    let page = q.opt_i64("page")?.unwrap_or(1);
-    let limit = q.opt_i64("limit")?.unwrap_or(default_limit);
-    if page < 1 {
-        return Err(ApiError::bad_request("page는 1 이상이어야 합니다."));
-    }
-    if limit < 1 || limit > max_limit {
-        return Err(ApiError::bad_request(format!(
-            "limit은 1~{max_limit} 사이여야 합니다."
-        )));
-    }
-    Ok((page, limit))
-}
-
-/// Starts a webhook delivery in the background and records its outcome.
-pub fn spawn_webhook(state: &Arc<AppState>, url: String, body: WebhookBody) {
-    let st = state.clone();
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) => {
-            h.spawn(async move {
-                let d = crate::webhook::deliver(&url, &body).await;
-                tracing::info!(url = %d.url, status = ?d.status, error = ?d.error, "webhook sent");
-                st.webhooks.record(d);
-            });
-        }
-        Err(_) => tracing::warn!("no runtime to deliver webhook to {url}"),
-    }
-}
 
 fn require_token(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let Some(tok) = auth::token_from_headers(headers) else {

@@ -7,7 +7,7 @@ use hyper::StatusCode;
 use crate::auth::splitmix;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
-use crate::routes::{Reply, ok, page_limit, spawn_webhook, with_status};
+use crate::routes::reply::{Reply, ok, page_limit, with_status};
 use crate::state::AppState;
 use crate::store::{self, StoredPayment, sorting_sql};
 use crate::wire::{
@@ -270,8 +270,7 @@ pub fn cancel(state: &Arc<AppState>, p: &Params) -> ApiResult<Reply> {
     drop(conn);
     tracing::info!(imp_uid = %pay.imp_uid, amount, "cancel recorded");
     if enable_webhook && let Some(url) = p.opt_str("notice_url")? {
-        spawn_webhook(
-            state,
+        state.spawn_webhook(
             url,
             WebhookBody {
                 imp_uid: updated.payment.imp_uid.clone(),

@@ -13,8 +13,8 @@ use crate::pg::{self, ChannelType};
 use crate::routes::customers::{
     Contact, authenticate_for_key, card_input, check_customer_uid, new_customer,
 };
+use crate::routes::reply::{Reply, ok, page_limit};
 use crate::routes::subscribe::order_from;
-use crate::routes::{Reply, ok, page_limit};
 use crate::state::AppState;
 use crate::store::{self, StoredSchedule};
 use crate::wire::{Page, Schedule};
@@ -382,7 +382,7 @@ pub fn retry(state: &Arc<AppState>, muid: &str) -> ApiResult<Reply> {
     let (sched, payment, hook) = executor::execute_one(state, &conn, s, now)?;
     drop(conn);
     if let Some((url, body)) = hook {
-        crate::routes::spawn_webhook(state, url, body);
+        state.spawn_webhook(url, body);
     }
     match payment {
         Some(p) => ok(p),

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use crate::cards::{self, CardBehaviour, FAIL_ISSUE_MESSAGE};
-use crate::charge::{self, CardSnapshot, Order};
+use crate::charge::{self, CardSnapshot, Order, fill_buyer_from_key, snapshot_of_key};
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::pg::{self, ChargeFields};
 use crate::routes::customers::{card_input, check_customer_uid, contact, new_customer};
-use crate::routes::{Reply, ok, spawn_webhook};
+use crate::routes::reply::{Reply, ok};
 use crate::state::AppState;
 use crate::store;
 use crate::wire::WebhookBody;
@@ -123,8 +123,7 @@ fn notify_paid(state: &Arc<AppState>, order: &Order, payment: &crate::wire::Paym
     if let Some(url) = order.notice_url.clone()
         && payment.status == "paid"
     {
-        spawn_webhook(
-            state,
+        state.spawn_webhook(
             url,
             WebhookBody {
                 imp_uid: payment.imp_uid.clone(),
@@ -172,43 +171,4 @@ pub fn again(state: &Arc<AppState>, p: &Params) -> ApiResult<Reply> {
     drop(conn);
     notify_paid(state, &order, &payment);
     ok(payment)
-}
-
-/// Missing buyer_* fall back to the key's customer_* (stated by the spec for schedules;
-/// the sandbox applies it to `again` too).
-pub fn fill_buyer_from_key(order: &mut Order, cust: &crate::wire::Customer) {
-    order.buyer_name = order
-        .buyer_name
-        .take()
-        .or_else(|| cust.customer_name.clone());
-    order.buyer_email = order
-        .buyer_email
-        .take()
-        .or_else(|| cust.customer_email.clone());
-    order.buyer_tel = order.buyer_tel.take().or_else(|| cust.customer_tel.clone());
-    order.buyer_addr = order
-        .buyer_addr
-        .take()
-        .or_else(|| cust.customer_addr.clone());
-    order.buyer_postcode = order
-        .buyer_postcode
-        .take()
-        .or_else(|| cust.customer_postcode.clone());
-}
-
-/// How a stored key behaves: the masked number identifies a test card.
-pub fn snapshot_of_key(cust: &crate::wire::Customer) -> CardSnapshot {
-    let tc = cust
-        .card_number
-        .as_deref()
-        .and_then(cards::test_card_for_masked);
-    CardSnapshot {
-        masked: cust.card_number.clone(),
-        card_code: cust.card_code.clone(),
-        card_name: Some(cust.card_name.clone()),
-        card_type: cust.card_type,
-        behaviour: tc.map_or(CardBehaviour::Approve, |c| c.behaviour),
-        fail_reason: tc.and_then(|c| c.fail_reason).map(str::to_string),
-        settle_after_secs: tc.and_then(|c| c.settle_after_secs),
-    }
 }

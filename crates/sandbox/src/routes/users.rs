@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::cards::CARD_CODES;
 use crate::error::{ApiError, ApiResult};
 use crate::pg::{CHANNELS, ChannelType};
-use crate::routes::{Reply, Req, ok};
+use crate::routes::reply::{Reply, Req, ok};
 use crate::state::AppState;
 use crate::wire::{AuthAnnotation, PgSetting, StandardCode};
 

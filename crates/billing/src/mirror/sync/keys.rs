@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use subdesk_iamport::{CardType, Client, Customer as ApiCustomer};
 
-use super::{CancelToken, ProgressFn, StreamGuard, SyncOutcome, SyncProgress, blocking};
 use crate::error::Result;
+use crate::mirror::sync::stream::{
+    self, CancelToken, ProgressFn, StreamGuard, SyncOutcome, SyncProgress, blocking,
+};
 use crate::registry::customers::{self, CustomerRecord};
 use crate::store::db::Store;
 
@@ -60,6 +62,21 @@ pub fn customer_record(c: &ApiCustomer) -> CustomerRecord {
         inserted: c.inserted.filter(|t| *t > 0),
         updated: c.updated.filter(|t| *t > 0),
         raw_json: serde_json::to_string(c).ok(),
+    }
+}
+
+/// A key kept by a paid first charge belongs in the registry (principle 3), whether
+/// the answer came at once or reconciliation found the payment later. Best effort:
+/// a failure here does not undo the charge, and key verification finds the key.
+/// It is a one-key sync, so it lives here, below both charge and reconcile.
+pub(crate) async fn keep_key(store: &Store, client: &Client, customer_uid: &str) {
+    match client.get_billing_key(customer_uid).await {
+        Ok(c) => {
+            if let Err(e) = store.upsert_customer(&customer_record(&c)) {
+                tracing::warn!(code = e.code(), "could not register the kept key");
+            }
+        }
+        Err(e) => tracing::warn!(code = e.code(), "could not read the kept key"),
     }
 }
 
@@ -139,13 +156,13 @@ pub async fn verify_keys(
         Ok(SyncOutcome::Completed)
     }
     .await;
-    let outcome = super::outcome_text(&run);
+    let outcome = stream::outcome_text(&run);
     let inputs = serde_json::json!({
         "scope": match &scope { VerifyScope::All => "all".to_string(), VerifyScope::Unverified => "unverified".into(), VerifyScope::Uids(v) => format!("{} uids", v.len()) },
         "checked": report.checked, "active": report.active, "unknown": report.unknown,
     });
     let err = run.as_ref().err();
-    super::mark_finished(store, "keys", None, false, err, &inputs, &outcome)?;
+    stream::mark_finished(store, "keys", None, false, err, &inputs, &outcome)?;
     match run {
         Ok(o) => {
             report.outcome = o;

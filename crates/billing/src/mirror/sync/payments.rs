@@ -19,11 +19,11 @@ use subdesk_iamport::{
     PaymentsByStatusQuery, Sorting,
 };
 
-use super::{
-    CancelToken, ProgressFn, StreamGuard, SyncOutcome, SyncProgress, SyncReport, blocking,
-};
 use crate::error::{Error, Result};
 use crate::mirror::payments::{PaymentRecord, UpsertStats, upsert_tx};
+use crate::mirror::sync::stream::{
+    self, CancelToken, ProgressFn, StreamGuard, SyncOutcome, SyncProgress, SyncReport, blocking,
+};
 use crate::store::db::Store;
 
 const STREAM: &str = "payments";
@@ -264,8 +264,8 @@ pub async fn sync_payments(
     cancel: &CancelToken,
 ) -> Result<SyncReport> {
     let _guard = StreamGuard::take(store, STREAM)?;
-    let started_at = super::mark_started(store, STREAM)?;
-    let (state, stored_cursor) = super::load_state(store, STREAM)?;
+    let started_at = stream::mark_started(store, STREAM)?;
+    let (state, stored_cursor) = stream::load_state(store, STREAM)?;
     let resumed = stored_cursor
         .as_deref()
         .and_then(|c| serde_json::from_str::<Cursor>(c).ok());
@@ -309,8 +309,8 @@ pub async fn sync_payments(
         "from": cursor.passes.first().map(|x| x.from), "to": cursor.until,
     });
     let completed = matches!(run, Ok(SyncOutcome::Completed));
-    let outcome = super::outcome_text(&run);
-    super::mark_finished(
+    let outcome = stream::outcome_text(&run);
+    stream::mark_finished(
         store,
         STREAM,
         completed.then_some(cursor.until),
@@ -359,7 +359,7 @@ fn write_batch(store: &Store, batch: Vec<Fetched>) -> Result<Write> {
         let now = crate::now();
         let stats = s.write(|tx| {
             let stats = upsert_tx(tx, &recs, now)?;
-            super::set_cursor(tx, STREAM, Some(&cursor_json), stats.received)?;
+            stream::set_cursor(tx, STREAM, Some(&cursor_json), stats.received)?;
             Ok(stats)
         })?;
         Ok((stats, batch))
@@ -507,7 +507,7 @@ pub async fn refresh_customer_payments(
         }
     }
     .await;
-    let outcome = super::outcome_text(&run);
+    let outcome = stream::outcome_text(&run);
     store.audit_record(
         "sync.customer_payments",
         &serde_json::json!({ "customer_uid": customer_uid, "rows": p.rows, "changed": p.changed }),

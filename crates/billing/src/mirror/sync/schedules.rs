@@ -4,11 +4,11 @@
 use serde::{Deserialize, Serialize};
 use subdesk_iamport::{Client, Schedule as ApiSchedule, ScheduleWindowQuery};
 
-use super::{
-    CancelToken, ProgressFn, StreamGuard, SyncOutcome, SyncProgress, SyncReport, blocking,
-};
 use crate::error::{Error, Result};
 use crate::mirror::schedules::{ScheduleRecord, upsert_tx};
+use crate::mirror::sync::stream::{
+    self, CancelToken, ProgressFn, StreamGuard, SyncOutcome, SyncProgress, SyncReport, blocking,
+};
 use crate::store::db::Store;
 
 const STREAM: &str = "schedules";
@@ -82,7 +82,7 @@ pub async fn sync_schedules(
         ));
     }
     let _guard = StreamGuard::take(store, STREAM)?;
-    let started_at = super::mark_started(store, STREAM)?;
+    let started_at = stream::mark_started(store, STREAM)?;
     let now = crate::now();
     let (from, to) = (now - opts.back_secs.max(0), now + opts.ahead_secs.max(0));
     let total = ((to - from) + opts.window_secs - 1) / opts.window_secs;
@@ -133,9 +133,9 @@ pub async fn sync_schedules(
     }
     .await;
     let completed = matches!(run, Ok(SyncOutcome::Completed));
-    let outcome = super::outcome_text(&run);
+    let outcome = stream::outcome_text(&run);
     let inputs = serde_json::json!({ "from": from, "to": to, "pages": p.pages, "rows": p.rows, "changed": p.changed });
-    super::mark_finished(
+    stream::mark_finished(
         store,
         STREAM,
         completed.then_some(now),

@@ -4,52 +4,13 @@
 //! other charge. The journal decides every step, so a run interrupted anywhere
 //! never makes an extra attempt: an attempt already journaled is read, not sent.
 
-use serde::{Deserialize, Serialize};
 use subdesk_iamport::Client;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::money::charge::{AgainCharge, ChargeStatus, Ctx};
 use crate::money::journal::outcome;
-use crate::money::plans::{EngineReport, PeriodRecord, plan_for};
+use crate::money::plans::records::{EngineReport, PeriodRecord, plan_for};
 use crate::store::db::Store;
-
-const DAY: i64 = 86_400;
-
-/// The retry policy of a plan.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct DunningPolicy {
-    /// Days between a failure and the next attempt.
-    pub retry_after_days: u32,
-    /// Attempts after the scheduled charge failed (0 = none).
-    pub max_retries: u32,
-}
-
-impl Default for DunningPolicy {
-    fn default() -> Self {
-        DunningPolicy {
-            retry_after_days: 3,
-            max_retries: 2,
-        }
-    }
-}
-
-impl DunningPolicy {
-    pub(crate) fn validate(&self) -> Result<()> {
-        if self.max_retries > 9 {
-            // The retry suffix is one digit: merchant_uids stay within 40.
-            return Err(Error::invalid("max_retries", "at most 9"));
-        }
-        if self.retry_after_days == 0 && self.max_retries > 0 {
-            return Err(Error::invalid("retry_after_days", "at least 1"));
-        }
-        Ok(())
-    }
-
-    pub(crate) fn delay(&self) -> i64 {
-        i64::from(self.retry_after_days) * DAY
-    }
-}
 
 /// Make every dunning attempt that is due.
 pub(crate) async fn run(
