@@ -45,7 +45,7 @@ pub struct AppState {
     /// subdesk-cli).
     pub desk: Desk,
     /// The stop switch of the sync in progress, if one runs.
-    pub sync_cancel: Mutex<Option<subdesk_billing::sync::CancelToken>>,
+    pub sync_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
     _log_guard: Option<LogGuard>,
 }
 

@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use subdesk_billing::sync::{self, CancelToken, PaymentSyncOptions, SyncProgress, VerifyScope};
+use subdesk_billing::mirror::sync::{
+    self, CancelToken, PaymentSyncOptions, SyncProgress, VerifyScope,
+};
 use subdesk_billing::{ImportChoice, ImportFormat, PaymentQuery, PaymentStatus, Store, now};
 use subdesk_iamport::{Client, Config, PaymentListQuery, PaymentsByStatusQuery, Sorting};
 use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig};
@@ -439,7 +441,7 @@ async fn bulk_bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
         let c = client
             .issue_billing_key(&uid, &subdesk_iamport::IssueBillingKey::new(card))
             .await?;
-        store.upsert_customer(&subdesk_billing::sync::keys::customer_record(&c))?;
+        store.upsert_customer(&subdesk_billing::mirror::sync::keys::customer_record(&c))?;
     }
     let csv: String = (0..n)
         .map(|i| format!("bench_{},{}\n", i % customers, 1000 + i % 50_000))
@@ -519,7 +521,7 @@ async fn soak_bench(n: usize, kills: usize) -> Result<(), Box<dyn std::error::Er
                 &subdesk_iamport::IssueBillingKey::new(card),
             )
             .await?;
-        store.upsert_customer(&subdesk_billing::sync::keys::customer_record(&c))?;
+        store.upsert_customer(&subdesk_billing::mirror::sync::keys::customer_record(&c))?;
     }
     let http = reqwest::Client::new();
     let base = sb.base_url();

@@ -1,83 +1,80 @@
 //! subdesk-billing: the application core. The local SQLite store is the registry
 //! of a merchant's billing keys (the V1 API cannot list them) and the mirror of
 //! payments and schedules that finance staff search offline. No Tauri here: the
-//! app calls [`Store`] and the [`sync`] functions through thin commands.
+//! app calls [`Store`] and the [`mirror::sync`] functions through thin commands.
 //!
-//! Modules have one job each: `db` (open, migrations, backups), `customers`,
-//! `payments`, `schedules`, `search`, `audit`, `import`, `sync`, `error`.
-//! Money moves through `journal` (every request written before it leaves),
-//! `charge`, `refund`, `scheduling`, `plans` + `dunning`, `bulk`, and
-//! `reconcile` (lookups decide what a lost answer did).
+//! The crate is in four folders, one per capability, so a reader finds each in one
+//! obvious place:
+//! - [`store`]: the SQLite file itself — open, migrations, integrity, backups and
+//!   recovery, the audit chain, leases, the resync mark;
+//! - [`registry`]: the billing keys this app is the only list of — customers, key
+//!   issue and delete, import, search;
+//! - [`mirror`]: the local copy of i'mport's payments and schedules, the sync that
+//!   keeps it (and the keys) current, and its export;
+//! - [`money`]: everything that moves money — the journal every request is written
+//!   to before it leaves, charge, refund, schedule operations, reconcile, bulk
+//!   runs, plans and dunning, merchant_uids.
+//!
+//! Beside them: [`error`] (one error type and its codes, for every folder),
+//! [`overview`] (the dashboard's numbers, read across all of them), and the
+//! crate-private text normalisation. The common types and functions are
+//! re-exported here, so callers write `subdesk_billing::Store` and
+//! `subdesk_billing::charge_again`.
 
-pub mod audit;
-pub mod bulk;
-pub mod charge;
-pub mod customers;
-pub mod db;
-pub mod dunning;
 pub mod error;
-pub mod export;
-pub mod import;
-pub mod journal;
-pub mod keys;
-pub mod lease;
-pub mod merchant_uid;
+pub mod mirror;
+pub mod money;
 pub mod overview;
-pub mod payments;
-pub mod plans;
-pub mod reconcile;
-pub mod refund;
-pub mod resync;
-pub mod schedules;
-pub mod scheduling;
-pub mod search;
-mod send;
-pub mod sync;
+pub mod registry;
+pub mod store;
 pub(crate) mod text;
 
-pub use audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
-pub use bulk::{
+pub use error::{ALL_CODES, Error, ErrorInfo, Result};
+pub use mirror::payments::{
+    CancelEntry, Payment, PaymentDetail, PaymentRecord, PaymentStatus, UpsertStats,
+};
+pub use mirror::schedules::{
+    Schedule, SchedulePage, ScheduleQuery, ScheduleRecord, ScheduleStatus,
+};
+pub use money::bulk::{
     ExcludeReason, Excluded, RunControl, RunInfo, RunItem, RunOptions, RunPlan, RunProgress,
     RunReport, execute_run, export_csv, plan_csv_run, plan_plan_run,
 };
-pub use charge::{
+pub use money::charge::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge,
     charge_again, charge_onetime,
 };
-pub use customers::{Customer, CustomerRecord, KeyStatus, validate_customer_uid};
-pub use db::{
-    BackupInfo, OpenOptions, Recovery, SCHEMA_VERSION, Store, list_backups, recover, restore_backup,
+pub use money::journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
+pub use money::plans::engine::{CancelReport, EngineOptions, cancel_subscription, run_plans};
+pub use money::plans::records::{
+    DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanInput, Subscription,
 };
-pub use dunning::DunningPolicy;
-pub use error::{ALL_CODES, Error, ErrorInfo, Result};
-pub use import::{
-    BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
+pub use money::reconcile::{
+    ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with,
 };
-pub use journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
-pub use lease::Lease;
-pub use overview::Overview;
-pub use payments::{
-    CancelEntry, Payment, PaymentDetail, PaymentRecord, PaymentStatus, UpsertStats,
-};
-pub use plans::{
-    CancelReport, EngineOptions, EngineReport, Interval, Period, PeriodRecord, Plan, PlanInput,
-    Subscription, cancel_subscription, run_plans,
-};
-pub use reconcile::{ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with};
-pub use refund::{RefundRequest, RefundResult, RefundStatus, refund};
-pub use resync::ResyncStatus;
-pub use schedules::{Schedule, SchedulePage, ScheduleQuery, ScheduleRecord, ScheduleStatus};
-pub use scheduling::{
+pub use money::refund::{RefundRequest, RefundResult, RefundStatus, refund};
+pub use money::scheduling::{
     ScheduleInput, ScheduleOpResult, ScheduleOpStatus, move_schedule, register_schedules,
     unschedule,
 };
-pub use search::{
+pub use overview::Overview;
+pub use registry::customers::{Customer, CustomerRecord, KeyStatus, validate_customer_uid};
+pub use registry::import::{
+    BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
+};
+pub use registry::search::{
     CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentPage, PaymentQuery,
     SearchResults, SortDirection, TimeField,
 };
+pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
+pub use store::backups::{BackupInfo, list_backups};
+pub use store::db::{OpenOptions, SCHEMA_VERSION, Store};
+pub use store::lease::Lease;
+pub use store::recovery::{Recovery, recover, restore_backup};
+pub use store::resync::ResyncStatus;
 
 #[doc(hidden)]
-pub use db::migrations::migrate_to;
+pub use store::migrations::migrate_to;
 
 /// Now, Unix seconds UTC: the clock every time this crate records or checks. The app
 /// and the CLI use it too, so "now" is read one way everywhere.

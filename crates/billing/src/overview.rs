@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::Store;
 use crate::error::Result;
+use crate::store::db::Store;
 
 /// What the home screen shows.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use subdesk_billing::RunProgress;
-use subdesk_billing::sync::SyncProgress;
+use subdesk_billing::mirror::sync::SyncProgress;
 
 use crate::output::{Out, won};
 

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use subdesk_billing::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, JournalEntry, RefundRequest,
-    RefundResult, charge::check_customer, charge_again, refund,
+    RefundResult, charge_again, money::charge::check_customer, refund,
 };
 use subdesk_profiles::Mode;
 
@@ -32,19 +32,19 @@ pub struct MoneyRules {
 }
 
 pub fn rules() -> MoneyRules {
-    use subdesk_billing::charge;
+    use subdesk_billing::money::charge;
     MoneyRules {
         max_amount: charge::MAX_AMOUNT,
         installment_min_amount: charge::INSTALLMENT_MIN_AMOUNT,
         installment_max_months: charge::INSTALLMENT_MAX_MONTHS,
         order_name_max_chars: charge::ORDER_NAME_MAX_CHARS as u32,
-        refund_reason_max_chars: subdesk_billing::refund::REASON_MAX_CHARS as u32,
+        refund_reason_max_chars: subdesk_billing::money::refund::REASON_MAX_CHARS as u32,
     }
 }
 
 /// VAT as i'mport derives it when none is sent, for a form's running note.
 pub fn vat_of(amount: i64, tax_free: i64) -> i64 {
-    subdesk_billing::charge::vat_of(amount, tax_free)
+    subdesk_billing::money::charge::vat_of(amount, tax_free)
 }
 
 /// On a live profile, refuses unless the person confirmed exactly `total`.
@@ -126,7 +126,7 @@ pub fn charge_preview(session: &Session, input: &ChargeNowInput) -> IpcResult<Ch
         card_number: customer.card_number,
         name: input.name.clone(),
         total: input.amount,
-        vat: subdesk_billing::charge::vat_of(input.amount, input.tax_free.unwrap_or(0)),
+        vat: subdesk_billing::money::charge::vat_of(input.amount, input.tax_free.unwrap_or(0)),
         live: session.profile.mode == Mode::Live,
     })
 }
@@ -159,7 +159,7 @@ pub async fn charge_now(session: &Session, input: ChargeNowInput) -> IpcResult<C
 /// A new order id for a charge that is about to be asked for: the intent keeps it for
 /// life, so pressing "charge" again after a lost answer retries the same order.
 pub fn new_order_id() -> String {
-    subdesk_billing::merchant_uid::unique()
+    subdesk_billing::money::merchant_uid::unique()
 }
 
 /// A refund of all or part of a payment.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use subdesk_billing::ChargeStatus;
-use subdesk_billing::sync::keys::customer_record;
+use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_desk::desk::NoHost;
 use subdesk_desk::money::{self, ChargeNowInput, RefundInput};
 use subdesk_desk::{DataDir, Desk, DeskConfig, Session, codes};

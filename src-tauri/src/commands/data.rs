@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 use specta::Type;
-use subdesk_billing::sync::{CancelToken, VerifyScope, refresh_customer_payments, verify_keys};
+use subdesk_billing::mirror::sync::{
+    CancelToken, VerifyScope, refresh_customer_payments, verify_keys,
+};
 use subdesk_billing::{
     AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, PaymentPage,
     PaymentQuery, SchedulePage, ScheduleQuery, SearchResults,
@@ -118,7 +120,7 @@ pub async fn refresh_customer(
 ) -> IpcResult<CustomerDetail> {
     let session = state.desk.session_for(ActionKind::Read)?;
     let cancel = CancelToken::new();
-    let quiet = |_: &subdesk_billing::sync::SyncProgress| {};
+    let quiet = |_: &subdesk_billing::mirror::sync::SyncProgress| {};
     refresh_customer_payments(
         &session.store,
         session.client()?,

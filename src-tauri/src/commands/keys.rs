@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 use specta::Type;
-use subdesk_billing::keys::{self, FieldProblem, IssueKeyInput, RestPgRule};
-use subdesk_billing::sync::{CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys};
+use subdesk_billing::mirror::sync::{
+    CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys,
+};
+use subdesk_billing::registry::keys::{self, FieldProblem, IssueKeyInput, RestPgRule};
 use subdesk_billing::{Customer, ImportChoice, ImportFormat, ImportPlan, ImportResult};
 use subdesk_iamport::PgSettingType;
 use tauri::State;

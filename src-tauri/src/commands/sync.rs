@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use subdesk_billing::sync::{
+use subdesk_billing::mirror::sync::{
     CancelToken, PaymentSyncOptions, ScheduleSyncOptions, SyncProgress, SyncReport, VerifyReport,
     VerifyScope, sync_payments, sync_schedules, verify_keys,
 };

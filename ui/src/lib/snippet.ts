@@ -140,7 +140,7 @@ export function checkImpCode(code: string): ImpCodeProblem | null {
 
 export type CustomerUidProblem = "empty" | "too_long" | "bad_chars";
 /**
- * Mirrors the Rust rule (billing::customers::validate_customer_uid): 1..=80 printable
+ * Mirrors the Rust rule (billing::registry::customers::validate_customer_uid): 1..=80 printable
  * ASCII characters without spaces, quotes, commas, backslashes or backticks.
  */
 export function checkCustomerUid(uid: string): CustomerUidProblem | null {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use subdesk_billing::bulk::execute_run_fast;
+use subdesk_billing::money::bulk::execute_run_fast;
 use subdesk_billing::{
     AgainCharge, ChargeDetails, ExcludeReason, RunControl, RunOptions, RunProgress, Store,
     charge_again, export_csv, plan_csv_run,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use subdesk_billing::Store;
-use subdesk_billing::sync::keys::customer_record;
+use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_iamport::{
     CardData, Client, Config, IssueBillingKey, PaymentListQuery, PaymentStatus, RetryPolicy,
 };

@@ -105,7 +105,7 @@ async fn a_charge_retried_without_an_order_id_is_paid_once_under_every_fault() {
         assert_eq!(same.code(), "recent_same_charge", "{fault:?}");
         assert_eq!(env.paid_for_customer(&uid).await, 1, "{fault:?}");
         let new_order = AgainCharge {
-            merchant_uid: Some(subdesk_billing::merchant_uid::unique()),
+            merchant_uid: Some(subdesk_billing::money::merchant_uid::unique()),
             ..req.clone()
         };
         let next = charge_again(&store, &env.client, &new_order).await.unwrap();
@@ -448,7 +448,7 @@ async fn amounts_above_the_maximum_are_refused_before_anything_is_sent() {
     let err = charge_again(
         &env.store,
         &env.client,
-        &again("typo", subdesk_billing::charge::MAX_AMOUNT + 1),
+        &again("typo", subdesk_billing::money::charge::MAX_AMOUNT + 1),
     )
     .await
     .unwrap_err();
@@ -460,7 +460,7 @@ async fn amounts_above_the_maximum_are_refused_before_anything_is_sent() {
     );
     let csv = format!(
         "typo,{}\ntypo2,1000\n",
-        subdesk_billing::charge::MAX_AMOUNT + 1
+        subdesk_billing::money::charge::MAX_AMOUNT + 1
     );
     let plan = subdesk_billing::plan_csv_run(
         &env.store,

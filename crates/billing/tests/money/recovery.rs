@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use subdesk_billing::sync::{
+use subdesk_billing::mirror::sync::{
     CancelToken, PaymentSyncOptions, ScheduleSyncOptions, sync_payments, sync_schedules,
 };
 use subdesk_billing::{
@@ -94,7 +94,7 @@ async fn after_a_restore_money_waits_for_a_sync_and_dunning_never_charges_a_peri
         "needs_sync"
     );
     // A payment sync alone is not enough; schedules too.
-    let quiet = |_: &subdesk_billing::sync::SyncProgress| {};
+    let quiet = |_: &subdesk_billing::mirror::sync::SyncProgress| {};
     sync_payments(
         &store,
         &env.client,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use secrecy::SecretString;
-use subdesk_billing::sync::{
+use subdesk_billing::mirror::sync::{
     self, CancelToken, PaymentSyncOptions, ScheduleSyncOptions, SyncOutcome, SyncProgress,
     VerifyScope,
 };

@@ -1,7 +1,9 @@
 //! `customers search | show | import`.
 
 use serde::Serialize;
-use subdesk_billing::sync::{CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys};
+use subdesk_billing::mirror::sync::{
+    CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys,
+};
 use subdesk_billing::{
     Customer, CustomerQuery, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult,
     KeyStatus, Payment, PaymentQuery,

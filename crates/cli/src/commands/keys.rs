@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read};
 
 use serde::Deserialize;
-use subdesk_billing::keys::{self, CardInput, IssueKeyInput};
+use subdesk_billing::registry::keys::{self, CardInput, IssueKeyInput};
 use subdesk_profiles::{ActionKind, SecretString};
 use zeroize::{Zeroize, Zeroizing};
 

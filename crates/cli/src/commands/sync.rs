@@ -2,7 +2,7 @@
 //! Ctrl-C (the next run resumes where it stopped).
 
 use serde::Serialize;
-use subdesk_billing::sync::{
+use subdesk_billing::mirror::sync::{
     CancelToken, PaymentSyncOptions, ScheduleSyncOptions, SyncOutcome, SyncProgress, SyncReport,
     VerifyReport, VerifyScope, sync_payments, sync_schedules, verify_keys,
 };

@@ -1,0 +1,344 @@
+//! Payments: a mirror of i'mport's, upserted by imp_uid.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::registry::search::index;
+use crate::store::db::Store;
+
+/// Payment status as i'mport reports it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Ready,
+    Paid,
+    Cancelled,
+    Failed,
+}
+
+impl PaymentStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Ready => "ready",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::Cancelled => "cancelled",
+            PaymentStatus::Failed => "failed",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> PaymentStatus {
+        match s {
+            "paid" => PaymentStatus::Paid,
+            "cancelled" | "canceled" => PaymentStatus::Cancelled,
+            "failed" => PaymentStatus::Failed,
+            _ => PaymentStatus::Ready,
+        }
+    }
+}
+
+/// One entry of a payment's cancel history.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CancelEntry {
+    /// Whole units (won for KRW).
+    pub amount: i64,
+    pub cancelled_at: Option<i64>,
+    pub reason: Option<String>,
+    pub pg_tid: Option<String>,
+    pub receipt_url: Option<String>,
+    pub cancellation_id: Option<String>,
+}
+
+/// A payment object in plain types: what the store upserts. Sync converts the
+/// client's payment into this; times that the API sends as 0 are None.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PaymentRecord {
+    pub imp_uid: String,
+    pub merchant_uid: String,
+    pub customer_uid: Option<String>,
+    /// `ready`, `paid`, `cancelled`, `failed`.
+    pub status: String,
+    /// Whole units (exact for KRW).
+    pub amount: i64,
+    /// The exact decimal the API sent ("12000", "12.34").
+    pub amount_text: String,
+    pub cancel_amount: i64,
+    pub currency: String,
+    pub pg_provider: Option<String>,
+    pub pay_method: Option<String>,
+    pub name: Option<String>,
+    pub buyer_name: Option<String>,
+    pub buyer_email: Option<String>,
+    pub buyer_tel: Option<String>,
+    pub apply_num: Option<String>,
+    pub card_name: Option<String>,
+    pub card_number: Option<String>,
+    pub started_at: Option<i64>,
+    pub paid_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub fail_reason: Option<String>,
+    pub cancel_reason: Option<String>,
+    /// The whole object as received, cancel history included.
+    pub raw_json: String,
+}
+
+/// A payment as lists show it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Payment {
+    pub imp_uid: String,
+    pub merchant_uid: String,
+    pub customer_uid: Option<String>,
+    pub status: PaymentStatus,
+    pub amount: i64,
+    pub amount_text: String,
+    pub cancel_amount: i64,
+    pub currency: String,
+    pub pg_provider: Option<String>,
+    pub pay_method: Option<String>,
+    pub name: Option<String>,
+    pub buyer_name: Option<String>,
+    pub buyer_email: Option<String>,
+    pub buyer_tel: Option<String>,
+    pub apply_num: Option<String>,
+    pub card_name: Option<String>,
+    pub card_number: Option<String>,
+    pub started_at: Option<i64>,
+    pub paid_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    /// The latest of the four times: the list order.
+    pub event_at: i64,
+    pub fail_reason: Option<String>,
+    pub cancel_reason: Option<String>,
+}
+
+/// A payment with its cancel history and the raw object.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PaymentDetail {
+    pub payment: Payment,
+    pub cancel_history: Vec<CancelEntry>,
+    /// The whole object as last received from i'mport (JSON text).
+    pub raw_json: String,
+    pub synced_at: i64,
+}
+
+/// Counts from an upsert.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UpsertStats {
+    /// Rows received.
+    pub received: i64,
+    /// Rows inserted or changed (identical rows are left alone).
+    pub changed: i64,
+}
+
+pub(crate) const PAYMENT_COLS: &str = "p.imp_uid, p.merchant_uid, p.customer_uid, p.status, p.amount, \
+     p.amount_text, p.cancel_amount, p.currency, p.pg_provider, p.pay_method, p.name, p.buyer_name, \
+     p.buyer_email, p.buyer_tel, p.apply_num, p.card_name, p.card_number, p.started_at, p.paid_at, \
+     p.failed_at, p.cancelled_at, p.event_at, p.fail_reason, p.cancel_reason, p.id";
+/// How many columns `PAYMENT_COLS` selects (a list's sort key comes next).
+pub(crate) const PAYMENT_COL_COUNT: usize = 25;
+
+/// Map a row selected with `PAYMENT_COLS`, plus the row id (keyset tiebreak).
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<(Payment, i64)> {
+    let status: String = r.get(3)?;
+    Ok((
+        Payment {
+            imp_uid: r.get(0)?,
+            merchant_uid: r.get(1)?,
+            customer_uid: r.get(2)?,
+            status: PaymentStatus::parse(&status),
+            amount: r.get(4)?,
+            amount_text: r.get(5)?,
+            cancel_amount: r.get(6)?,
+            currency: r.get(7)?,
+            pg_provider: r.get(8)?,
+            pay_method: r.get(9)?,
+            name: r.get(10)?,
+            buyer_name: r.get(11)?,
+            buyer_email: r.get(12)?,
+            buyer_tel: r.get(13)?,
+            apply_num: r.get(14)?,
+            card_name: r.get(15)?,
+            card_number: r.get(16)?,
+            started_at: r.get(17)?,
+            paid_at: r.get(18)?,
+            failed_at: r.get(19)?,
+            cancelled_at: r.get(20)?,
+            event_at: r.get(21)?,
+            fail_reason: r.get(22)?,
+            cancel_reason: r.get(23)?,
+        },
+        r.get(24)?,
+    ))
+}
+
+fn nz(t: Option<i64>) -> Option<i64> {
+    t.filter(|v| *v > 0)
+}
+
+/// Upsert payments inside the caller's transaction. Rows identical to what is
+/// stored are not rewritten, so re-syncing an overlap costs reads only.
+pub(crate) fn upsert_tx(
+    tx: &Transaction<'_>,
+    recs: &[PaymentRecord],
+    now: i64,
+) -> Result<UpsertStats> {
+    let mut stats = UpsertStats::default();
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO payments (imp_uid, merchant_uid, customer_uid, status, amount, amount_text,
+             cancel_amount, currency, pg_provider, pay_method, name, buyer_name, buyer_email,
+             buyer_tel, apply_num, card_name, card_number, started_at, paid_at, failed_at,
+             cancelled_at, event_at, fail_reason, cancel_reason, raw_json, synced_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
+         ON CONFLICT (imp_uid) DO UPDATE SET
+             merchant_uid = excluded.merchant_uid, customer_uid = excluded.customer_uid,
+             status = excluded.status, amount = excluded.amount, amount_text = excluded.amount_text,
+             cancel_amount = excluded.cancel_amount, currency = excluded.currency,
+             pg_provider = excluded.pg_provider, pay_method = excluded.pay_method,
+             name = excluded.name, buyer_name = excluded.buyer_name,
+             buyer_email = excluded.buyer_email, buyer_tel = excluded.buyer_tel,
+             apply_num = excluded.apply_num, card_name = excluded.card_name,
+             card_number = excluded.card_number, started_at = excluded.started_at,
+             paid_at = excluded.paid_at, failed_at = excluded.failed_at,
+             cancelled_at = excluded.cancelled_at, event_at = excluded.event_at,
+             fail_reason = excluded.fail_reason, cancel_reason = excluded.cancel_reason,
+             raw_json = excluded.raw_json, synced_at = excluded.synced_at
+         WHERE payments.raw_json IS NOT excluded.raw_json",
+    )?;
+    let mut last_name: Option<&str> = None;
+    for p in recs {
+        if p.imp_uid.is_empty() {
+            return Err(Error::invalid("imp_uid", "empty"));
+        }
+        let (started, paid, failed, cancelled) = (
+            nz(p.started_at),
+            nz(p.paid_at),
+            nz(p.failed_at),
+            nz(p.cancelled_at),
+        );
+        let event_at = [started, paid, failed, cancelled]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(now);
+        let apply_num = p.apply_num.as_deref().filter(|s| !s.is_empty());
+        let buyer_name = p
+            .buyer_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let n = stmt.execute(params![
+            p.imp_uid,
+            p.merchant_uid,
+            p.customer_uid,
+            p.status,
+            p.amount,
+            p.amount_text,
+            p.cancel_amount,
+            p.currency,
+            p.pg_provider,
+            p.pay_method,
+            p.name,
+            buyer_name,
+            p.buyer_email,
+            p.buyer_tel,
+            apply_num,
+            p.card_name,
+            p.card_number,
+            started,
+            paid,
+            failed,
+            cancelled,
+            event_at,
+            p.fail_reason,
+            p.cancel_reason,
+            p.raw_json,
+            now,
+        ])?;
+        stats.received += 1;
+        stats.changed += n as i64;
+        if n > 0
+            && let Some(name) = buyer_name
+            && last_name != Some(name)
+        {
+            index::ensure_name(tx, name)?;
+            last_name = Some(name);
+        }
+    }
+    Ok(stats)
+}
+
+fn parse_cancel_history(raw: &str) -> Vec<CancelEntry> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) else {
+        return Vec::new();
+    };
+    let Some(list) = v.get("cancel_history").and_then(|h| h.as_array()) else {
+        return Vec::new();
+    };
+    let s = |e: &serde_json::Value, k: &str| e.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    list.iter()
+        .map(|e| CancelEntry {
+            amount: e
+                .get("amount")
+                .and_then(|a| {
+                    a.as_i64()
+                        .or_else(|| a.as_f64().map(|f| f as i64))
+                        .or_else(|| a.as_str().and_then(|t| t.split('.').next()?.parse().ok()))
+                })
+                .unwrap_or(0),
+            cancelled_at: e
+                .get("cancelled_at")
+                .and_then(|t| t.as_i64())
+                .filter(|t| *t > 0),
+            reason: s(e, "reason"),
+            pg_tid: s(e, "pg_tid"),
+            receipt_url: s(e, "receipt_url"),
+            cancellation_id: s(e, "cancellation_id"),
+        })
+        .collect()
+}
+
+impl Store {
+    /// Upsert payments (idempotent by imp_uid) in one transaction.
+    pub fn upsert_payments(&self, recs: &[PaymentRecord]) -> Result<UpsertStats> {
+        let now = crate::now();
+        self.write(|tx| upsert_tx(tx, recs, now))
+    }
+
+    /// One payment with its cancel history.
+    pub fn get_payment(&self, imp_uid: &str) -> Result<PaymentDetail> {
+        self.read(|conn| {
+            let sql = format!("SELECT {PAYMENT_COLS}, p.raw_json, p.synced_at FROM payments p WHERE p.imp_uid = ?1");
+            let row = conn
+                .prepare_cached(&sql)?
+                .query_row([imp_uid], |r| {
+                    let (p, _) = from_row(r)?;
+                    Ok((p, r.get::<_, String>(25)?, r.get::<_, i64>(26)?))
+                })
+                .optional()?;
+            let (payment, raw_json, synced_at) = row.ok_or_else(|| Error::NotFound {
+                what: "payment",
+                id: imp_uid.to_string(),
+            })?;
+            Ok(PaymentDetail {
+                payment,
+                cancel_history: parse_cancel_history(&raw_json),
+                raw_json,
+                synced_at,
+            })
+        })
+    }
+
+    /// Number of payments stored.
+    pub fn payment_count(&self) -> Result<i64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM payments", [], |r| r.get(0))?))
+    }
+}

@@ -1,0 +1,80 @@
+//! The per-row result of a run, and its CSV export.
+
+use serde::{Deserialize, Serialize};
+
+use super::csv::field;
+use crate::error::Result;
+use crate::store::db::Store;
+
+/// One item of a run and how it ended.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RunItem {
+    /// CSV line, or the subscription id of a plan run.
+    pub line: i64,
+    pub customer_uid: String,
+    pub merchant_uid: String,
+    pub amount: i64,
+    pub name: String,
+    /// `queued` or `done`.
+    pub state: String,
+    /// `paid`, `declined`, `rejected`, `unknown` (checking), `not_executed`
+    /// (cancelled before sending); None while queued.
+    pub outcome: Option<String>,
+    pub imp_uid: Option<String>,
+    pub fail_reason: Option<String>,
+    pub error_code: Option<String>,
+}
+
+impl Store {
+    /// Every item of a run, in line order.
+    pub fn bulk_items(&self, run_id: &str) -> Result<Vec<RunItem>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT line, customer_uid, merchant_uid, amount, name, state, outcome, imp_uid,
+                     fail_reason, error_code
+                 FROM bulk_items WHERE run_id = ?1 ORDER BY line",
+            )?;
+            let rows = stmt
+                .query_map([run_id], |r| {
+                    Ok(RunItem {
+                        line: r.get(0)?,
+                        customer_uid: r.get(1)?,
+                        merchant_uid: r.get(2)?,
+                        amount: r.get(3)?,
+                        name: r.get(4)?,
+                        state: r.get(5)?,
+                        outcome: r.get(6)?,
+                        imp_uid: r.get(7)?,
+                        fail_reason: r.get(8)?,
+                        error_code: r.get(9)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+    }
+}
+
+/// The run's result as CSV (UTF-8 with BOM, so that Excel reads Korean right).
+pub fn export_csv(store: &Store, run_id: &str) -> Result<String> {
+    let mut out = String::from(
+        "\u{feff}line,customer_uid,merchant_uid,amount,name,outcome,imp_uid,fail_reason,error_code\n",
+    );
+    for i in store.bulk_items(run_id)? {
+        let cols = [
+            i.line.to_string(),
+            field(&i.customer_uid),
+            field(&i.merchant_uid),
+            i.amount.to_string(),
+            field(&i.name),
+            field(i.outcome.as_deref().unwrap_or("queued")),
+            field(i.imp_uid.as_deref().unwrap_or("")),
+            field(i.fail_reason.as_deref().unwrap_or("")),
+            field(i.error_code.as_deref().unwrap_or("")),
+        ];
+        out.push_str(&cols.join(","));
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,129 @@
+//! Dunning: what happens after a scheduled charge of a plan fails. Retry after N
+//! days, up to M times; each retry is an `again` charge with its own
+//! deterministic merchant_uid (`<period id>-r<attempt>`), journaled like any
+//! other charge. The journal decides every step, so a run interrupted anywhere
+//! never makes an extra attempt: an attempt already journaled is read, not sent.
+
+use subdesk_iamport::Client;
+
+use crate::error::Result;
+use crate::money::charge::{AgainCharge, ChargeStatus, Ctx};
+use crate::money::journal::outcome;
+use crate::money::plans::records::{EngineReport, PeriodRecord, plan_for};
+use crate::store::db::Store;
+
+/// Make every dunning attempt that is due.
+pub(crate) async fn run(
+    store: &Store,
+    client: &Client,
+    now: i64,
+    report: &mut EngineReport,
+) -> Result<()> {
+    for p in store.periods_in_state("failed", now)? {
+        if p.next_retry_at.is_none_or(|t| t > now) {
+            continue;
+        }
+        attempt(store, client, p, report).await?;
+    }
+    Ok(())
+}
+
+async fn attempt(
+    store: &Store,
+    client: &Client,
+    mut p: PeriodRecord,
+    report: &mut EngineReport,
+) -> Result<()> {
+    let plan = plan_for(store, p.subscription_id)?;
+    let sub = store.subscription(p.subscription_id)?;
+    let n = p.retries + 1;
+    let m = crate::money::merchant_uid::for_retry(&p.merchant_uid, n);
+    // Already journaled? Then its outcome decides; nothing is sent twice.
+    let known = store.journal_charge(&m)?;
+    let status = match known
+        .as_ref()
+        .map(|e| (e.state.is_open(), e.outcome.as_deref()))
+    {
+        Some((true, _)) => {
+            report.deferred.push((m, "charge_unresolved".into()));
+            return Ok(());
+        }
+        Some((false, Some(outcome::CONFLICT))) => {
+            report.deferred.push((m, "charge_conflict".into()));
+            return Ok(());
+        }
+        Some((false, Some(outcome::PAID))) => (
+            ChargeStatus::Paid,
+            known.as_ref().and_then(|e| e.imp_uid.clone()),
+            None,
+        ),
+        Some((false, Some(outcome::FAILED))) => (
+            ChargeStatus::Declined,
+            known.as_ref().and_then(|e| e.imp_uid.clone()),
+            known.as_ref().and_then(|e| e.fail_reason.clone()),
+        ),
+        // Never sent, refused, or not executed: (re)send with the same merchant_uid.
+        _ => {
+            report.retries += 1;
+            let req = AgainCharge {
+                customer_uid: sub.customer_uid.clone(),
+                merchant_uid: Some(m.clone()),
+                details: crate::money::charge::ChargeDetails {
+                    amount: plan.amount,
+                    name: plan.name.clone(),
+                    tax_free: (plan.tax_free > 0).then_some(plan.tax_free),
+                    ..Default::default()
+                },
+            };
+            let ctx = Ctx {
+                source: format!("dunning:{}", sub.id),
+            };
+            match crate::money::charge::charge_again_ctx(store, client, &req, &ctx).await {
+                Ok(r) => (r.status, r.imp_uid, r.fail_reason),
+                Err(e) => {
+                    // Not a decline (a decline is an `Ok` with its reason): a key
+                    // that cannot be charged now, the database waiting for a sync,
+                    // or a refusal after sending. None of these is an attempt that
+                    // failed at the card company, so none moves the ladder; the
+                    // period waits and shows why.
+                    report.deferred.push((m, e.code().into()));
+                    return Ok(());
+                }
+            }
+        }
+    };
+    match status {
+        (ChargeStatus::Paid, imp_uid, _) => {
+            p.retries = n;
+            p.state = "paid".into();
+            p.paid_merchant_uid = Some(m);
+            p.imp_uid = imp_uid;
+            p.next_retry_at = None;
+            report.retries_paid += 1;
+            store.set_period(&p, Some(("plan.dunning_attempt", "paid")))?;
+        }
+        (ChargeStatus::Declined, imp_uid, reason) => {
+            p.retries = n;
+            p.imp_uid = imp_uid.or(p.imp_uid);
+            p.fail_reason = reason;
+            if n >= plan.dunning.max_retries {
+                p.state = "written_off".into();
+                p.next_retry_at = None;
+                report.written_off += 1;
+                store.set_period(&p, Some(("plan.dunning_attempt", "written_off")))?;
+            } else {
+                p.next_retry_at = Some(p.next_retry_at.unwrap_or(p.due_at) + plan.dunning.delay());
+                store.set_period(&p, Some(("plan.dunning_attempt", "declined")))?;
+            }
+        }
+        (ChargeStatus::Unknown, _, _) => {
+            // Checking: the next run reads the journal row once it is resolved.
+            report.deferred.push((m, "charge_unresolved".into()));
+        }
+        (ChargeStatus::Conflict, _, _) => {
+            // Something else is paid under this order id: a person decides.
+            report.deferred.push((m, "charge_conflict".into()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,624 @@
+//! Billing keys over REST: the form's validation (the rules the UI mirrors), issuing a key
+//! from card data, deleting a key, and the per-PG rules that decide what a form needs.
+//!
+//! Card data lives only in [`CardInput`] (secret strings, zeroized on drop) for the one
+//! request; the store keeps only what PortOne returns (masked number, card name).
+
+use secrecy::zeroize::Zeroizing;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use subdesk_iamport::{CardData, Client, DeleteBillingKey, IssueBillingKey};
+
+use crate::error::{Error, Result};
+use crate::mirror::sync;
+use crate::registry::customers::{Customer, validate_customer_uid};
+use crate::store::db::Store;
+
+/// The audit log's outcome text for a failed API call: its stable code, no message (a PG's
+/// message may echo what was sent).
+fn audit_outcome(e: &subdesk_iamport::Error) -> String {
+    format!("error: {}", e.code())
+}
+
+/// What one REST-issuing PG needs on `POST /subscribe/customers/{customer_uid}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RestPgRule {
+    /// The `pg` value's provider part.
+    pub pg_provider: String,
+    pub birth_required: bool,
+    pub pwd_2digit_required: bool,
+    /// Welcome Payments refuses a key without the holder's name.
+    pub customer_name_required: bool,
+    /// Toss Payments links buyer and key through `customer_id`; without it the link is lost.
+    pub customer_id_required: bool,
+    /// `onetime` may keep the card as a key (`customer_uid`): false for KSNET and Toss
+    /// Payments, which refuse `customer_uid` on a one-time charge.
+    pub first_charge_keeps_key: bool,
+}
+
+/// The PGs the official spec lists for key issuance over REST. Settlebank (`settle`) and
+/// Paymentwall issue only with a first charge (`onetime`), and JTNet is disputed between
+/// the sources, so none of them is offered for a key-only issuance.
+pub fn rest_pg_rules() -> Vec<RestPgRule> {
+    let rule = |pg: &str, name: bool, id: bool| RestPgRule {
+        pg_provider: pg.to_owned(),
+        birth_required: true,
+        pwd_2digit_required: true,
+        customer_name_required: name,
+        customer_id_required: id,
+        first_charge_keeps_key: !matches!(pg, "ksnet" | "tosspayments"),
+    };
+    vec![
+        rule("nice", false, false),
+        rule("nice_v2", false, false),
+        rule("kcp", false, false),
+        rule("html5_inicis", false, false),
+        rule("daou", false, false),
+        rule("ksnet", false, false),
+        rule("tosspayments", false, true),
+        rule("welcome", true, false),
+    ]
+}
+
+/// The card as the form sends it. Debug shows nothing of it.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CardInput {
+    /// 16 digits, with or without hyphens or spaces.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub number: SecretString,
+    /// `YYYY-MM`.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub expiry: SecretString,
+    /// `YYMMDD`, or the 10-digit business number for a corporate card.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub birth: Option<SecretString>,
+    /// The first two digits of the card password.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub pwd_2digit: Option<SecretString>,
+    /// A corporate card (무기명 법인카드): birth carries the business number.
+    pub corporate: bool,
+}
+
+impl std::fmt::Debug for CardInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardInput { .. }")
+    }
+}
+
+/// A key issuance as the form submits it.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct IssueKeyInput {
+    pub customer_uid: String,
+    /// `{pg_provider}` or `{pg_provider}.{MID}`.
+    pub pg: String,
+    pub card: CardInput,
+    pub customer_name: Option<String>,
+    pub customer_tel: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+/// One field the form must fix, with a stable code the UI translates.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+}
+
+fn problem(field: &str, code: &str) -> FieldProblem {
+    FieldProblem {
+        field: field.to_owned(),
+        code: code.to_owned(),
+    }
+}
+
+pub fn luhn_ok(digits: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(c - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// Digits of a card number typed with any grouping, or None when anything else is in it.
+/// Wiped from memory when dropped, like the form's fields they come from.
+fn card_digits(raw: &str) -> Option<Zeroizing<String>> {
+    let digits = Zeroizing::new(
+        raw.chars()
+            .filter(|c| !matches!(c, '-' | ' '))
+            .collect::<String>(),
+    );
+    digits.bytes().all(|b| b.is_ascii_digit()).then_some(digits)
+}
+
+/// `YYYY-MM` → (year, month).
+fn parse_expiry(raw: &str) -> Option<(i32, u32)> {
+    let (y, m) = raw.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    let year: i32 = y.parse().ok()?;
+    let month: u32 = m.parse().ok()?;
+    (1..=12).contains(&month).then_some((year, month))
+}
+
+fn valid_birth(raw: &str) -> bool {
+    if raw.len() != 6 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let month: u32 = raw[2..4].parse().unwrap_or(0);
+    let day: u32 = raw[4..6].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+/// The year and month of a Unix time in Asia/Seoul, where cards expire.
+fn seoul_year_month(unix: i64) -> (i32, u32) {
+    let seoul = time::OffsetDateTime::from_unix_timestamp(unix + 9 * 3600)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    (seoul.year(), u32::from(u8::from(seoul.month())))
+}
+
+/// Every problem with an issuance, checked before anything is sent. `now` is Unix seconds.
+pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    match validate_customer_uid(&input.customer_uid) {
+        Ok(()) => {}
+        Err("empty") => problems.push(problem("customer_uid", "required")),
+        Err("too_long") => problems.push(problem("customer_uid", "customer_uid_too_long")),
+        Err(_) => problems.push(problem("customer_uid", "customer_uid_charset")),
+    }
+    let provider = input.pg.split('.').next().unwrap_or_default();
+    let rules = rest_pg_rules();
+    let rule = rules.iter().find(|r| r.pg_provider == provider);
+    if rule.is_none() {
+        problems.push(problem("pg", "pg_not_rest"));
+    }
+
+    let number = input.card.number.expose_secret();
+    match card_digits(number) {
+        Some(d) if d.is_empty() => problems.push(problem("card_number", "required")),
+        Some(d) if d.len() != 16 => problems.push(problem("card_number", "card_number_format")),
+        Some(d) if !luhn_ok(&d) => problems.push(problem("card_number", "card_number_luhn")),
+        Some(_) => {}
+        None => problems.push(problem("card_number", "card_number_format")),
+    }
+
+    let expiry = input.card.expiry.expose_secret();
+    if expiry.is_empty() {
+        problems.push(problem("expiry", "required"));
+    } else {
+        match parse_expiry(expiry) {
+            None => problems.push(problem("expiry", "expiry_format")),
+            Some(ym) if ym < seoul_year_month(now) => {
+                problems.push(problem("expiry", "expiry_past"))
+            }
+            Some(_) => {}
+        }
+    }
+
+    let birth = input
+        .card
+        .birth
+        .as_ref()
+        .map(|b| b.expose_secret().trim())
+        .unwrap_or_default();
+    let birth_required = rule.is_none_or(|r| r.birth_required);
+    if input.card.corporate {
+        if birth.len() != 10 || !birth.bytes().all(|b| b.is_ascii_digit()) {
+            problems.push(problem("birth", "business_number_format"));
+        }
+    } else if birth.is_empty() {
+        if birth_required {
+            problems.push(problem("birth", "required"));
+        }
+    } else if !valid_birth(birth) {
+        problems.push(problem("birth", "birth_format"));
+    }
+
+    let pwd = input
+        .card
+        .pwd_2digit
+        .as_ref()
+        .map(|p| p.expose_secret().trim())
+        .unwrap_or_default();
+    // Corporate cards are authenticated by the business number alone.
+    let pwd_required = rule.is_none_or(|r| r.pwd_2digit_required) && !input.card.corporate;
+    if pwd.is_empty() {
+        if pwd_required {
+            problems.push(problem("pwd_2digit", "required"));
+        }
+    } else if pwd.len() != 2 || !pwd.bytes().all(|b| b.is_ascii_digit()) {
+        problems.push(problem("pwd_2digit", "pwd_2digit_format"));
+    }
+
+    let name = input
+        .customer_name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    if name.is_empty() && rule.is_some_and(|r| r.customer_name_required) {
+        problems.push(problem("customer_name", "required"));
+    }
+    if name.chars().count() > 20 {
+        problems.push(problem("customer_name", "too_long"));
+    }
+    let id = input
+        .customer_id
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    if id.is_empty() && rule.is_some_and(|r| r.customer_id_required) {
+        problems.push(problem("customer_id", "required"));
+    }
+    if let Some(tel) = input
+        .customer_tel
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
+        let ok = tel.chars().count() <= 20
+            && tel
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+'));
+        if !ok {
+            problems.push(problem("customer_tel", "tel_format"));
+        }
+    }
+    if let Some(email) = input
+        .customer_email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+    {
+        let ok = email.len() <= 200
+            && email
+                .split_once('@')
+                .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'));
+        if !ok {
+            problems.push(problem("customer_email", "email_format"));
+        }
+    }
+    problems
+}
+
+/// A readable, unique customer_uid: `cus_YYYYMMDD_` and ten characters of a ULID.
+pub fn new_customer_uid(now: i64) -> String {
+    let (y, m) = seoul_year_month(now);
+    let day = time::OffsetDateTime::from_unix_timestamp(now + 9 * 3600)
+        .map(|t| t.day())
+        .unwrap_or(1);
+    let ulid = ulid::Ulid::new().to_string();
+    format!("cus_{y:04}{m:02}{day:02}_{}", &ulid[ulid.len() - 10..])
+}
+
+fn trimmed(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn card_data(card: &CardInput) -> Result<CardData> {
+    let digits = card_digits(card.number.expose_secret()).unwrap_or_default();
+    // The API wants dddd-dddd-dddd-dddd.
+    let grouped: Vec<&str> = (0..digits.len())
+        .step_by(4)
+        .map(|i| &digits[i..(i + 4).min(digits.len())])
+        .collect();
+    let grouped = Zeroizing::new(grouped.join("-"));
+    let mut data = CardData::new(&grouped, card.expiry.expose_secret())?;
+    if let Some(birth) = card
+        .birth
+        .as_ref()
+        .map(|b| b.expose_secret().trim())
+        .filter(|b| !b.is_empty())
+    {
+        data = data.birth(birth)?;
+    }
+    if let Some(pwd) = card
+        .pwd_2digit
+        .as_ref()
+        .map(|p| p.expose_secret().trim())
+        .filter(|p| !p.is_empty())
+    {
+        data = data.pwd_2digit(pwd)?;
+    }
+    Ok(data)
+}
+
+/// Validates, issues the key at PortOne, and records it. Invalid input is refused before
+/// anything is sent (the first problem as [`Error::InvalidInput`]; call [`validate_issue`]
+/// first to show every problem in a form).
+pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> Result<Customer> {
+    if let Some(first) = validate_issue(&input, crate::now()).into_iter().next() {
+        return Err(Error::invalid(first.field, first.code));
+    }
+    let mut request = IssueBillingKey::new(card_data(&input.card)?);
+    request.pg = Some(input.pg.clone());
+    request.customer_name = trimmed(&input.customer_name);
+    request.customer_tel = trimmed(&input.customer_tel);
+    request.customer_email = trimmed(&input.customer_email);
+    request.customer_id = trimmed(&input.customer_id);
+    // The audit keeps who and where, never the card.
+    let inputs = serde_json::json!({ "customer_uid": input.customer_uid, "pg": input.pg });
+    let customer_uid = input.customer_uid;
+    drop(input.card);
+
+    match client.issue_billing_key(&customer_uid, &request).await {
+        Ok(api) => {
+            drop(request);
+            let customer = store.upsert_customer(&sync::keys::customer_record(&api))?;
+            store.audit_record("key.issue", &inputs, "ok")?;
+            Ok(customer)
+        }
+        Err(e) => {
+            let outcome = audit_outcome(&e);
+            store.audit_record("key.issue", &inputs, &outcome)?;
+            Err(e.into())
+        }
+    }
+}
+
+/// Issues the key together with a first charge (`/subscribe/payments/onetime` with
+/// `customer_uid`): PortOne keeps the card as a key only when the charge is paid. The
+/// charge goes through the journal like any other, so a lost answer is looked up, never
+/// resent. Invalid input is refused before anything is journaled or sent.
+pub async fn issue_key_with_first_charge(
+    store: &Store,
+    client: &Client,
+    input: IssueKeyInput,
+    mut details: crate::money::charge::ChargeDetails,
+) -> Result<crate::money::charge::ChargeResult> {
+    if let Some(first) = validate_issue(&input, crate::now()).into_iter().next() {
+        return Err(Error::invalid(first.field, first.code));
+    }
+    let provider = input.pg.split('.').next().unwrap_or_default();
+    if !rest_pg_rules()
+        .iter()
+        .any(|r| r.pg_provider == provider && r.first_charge_keeps_key)
+    {
+        return Err(Error::invalid("pg", "pg_no_first_charge"));
+    }
+    details.validate()?;
+    // The holder's details are the buyer's on the first charge.
+    details.buyer.name = details.buyer.name.or_else(|| trimmed(&input.customer_name));
+    details.buyer.tel = details.buyer.tel.or_else(|| trimmed(&input.customer_tel));
+    details.buyer.email = details
+        .buyer
+        .email
+        .or_else(|| trimmed(&input.customer_email));
+    let card = card_data(&input.card)?;
+    drop(input.card);
+    crate::money::charge::charge_onetime(
+        store,
+        client,
+        crate::money::charge::OnetimeCharge {
+            card,
+            merchant_uid: None,
+            details,
+            keep_key_as: Some(input.customer_uid),
+            pg: Some(input.pg),
+        },
+    )
+    .await
+}
+
+/// Deletes the key at PortOne and marks it deleted here. Pending schedules are not revoked
+/// by PortOne, so the caller should unschedule them first.
+pub async fn delete_key(
+    store: &Store,
+    client: &Client,
+    customer_uid: &str,
+    reason: &str,
+) -> Result<Customer> {
+    crate::registry::customers::check_uid(customer_uid)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid("reason", "a reason is required"));
+    }
+    if reason.chars().count() > 100 {
+        return Err(Error::invalid("reason", "at most 100 characters"));
+    }
+    let inputs = serde_json::json!({ "customer_uid": customer_uid, "reason": reason });
+    let request = DeleteBillingKey::reason(reason);
+    match client.delete_billing_key(customer_uid, &request).await {
+        Ok(_) => {
+            let customer = store.mark_customer_deleted(customer_uid)?;
+            store.audit_record("key.delete", &inputs, "ok")?;
+            Ok(customer)
+        }
+        Err(e) => {
+            store.audit_record("key.delete", &inputs, &audit_outcome(&e))?;
+            Err(e.into())
+        }
+    }
+}
+
+impl Store {
+    /// The audit trail of one customer, newest first: every action whose inputs name it.
+    pub fn audit_for_customer(
+        &self,
+        customer_uid: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::store::audit::AuditEntry>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, at, profile, action, inputs, outcome, hash FROM audit_log
+                 WHERE json_valid(inputs) AND json_extract(inputs, '$.customer_uid') = ?1
+                 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![customer_uid, limit.min(500)], |r| {
+                Ok(crate::store::audit::AuditEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    profile: r.get(2)?,
+                    action: r.get(3)?,
+                    inputs: r.get(4)?,
+                    outcome: r.get(5)?,
+                    hash: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000; // 2026-11-18, Seoul
+
+    fn input(number: &str, expiry: &str, birth: &str, pwd: &str) -> IssueKeyInput {
+        IssueKeyInput {
+            customer_uid: "cus_1".into(),
+            pg: "nice".into(),
+            card: CardInput {
+                number: number.into(),
+                expiry: expiry.into(),
+                birth: Some(birth.into()),
+                pwd_2digit: Some(pwd.into()),
+                corporate: false,
+            },
+            customer_name: None,
+            customer_tel: None,
+            customer_email: None,
+            customer_id: None,
+        }
+    }
+
+    fn codes(p: &[FieldProblem]) -> Vec<(&str, &str)> {
+        p.iter()
+            .map(|p| (p.field.as_str(), p.code.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_card_passes_in_any_grouping() {
+        for number in [
+            "4242-4242-4242-4242",
+            "4242424242424242",
+            "4242 4242 4242 4242",
+        ] {
+            assert!(
+                validate_issue(&input(number, "2030-12", "900101", "12"), NOW).is_empty(),
+                "{number}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_card_field_has_its_own_code() {
+        let p = validate_issue(&input("4242-4242-4242-4241", "2030-13", "901301", "1"), NOW);
+        assert_eq!(
+            codes(&p),
+            vec![
+                ("card_number", "card_number_luhn"),
+                ("expiry", "expiry_format"),
+                ("birth", "birth_format"),
+                ("pwd_2digit", "pwd_2digit_format"),
+            ]
+        );
+        let p = validate_issue(&input("4242-4242-4242", "2026-10", "", ""), NOW);
+        assert_eq!(
+            codes(&p),
+            vec![
+                ("card_number", "card_number_format"),
+                ("expiry", "expiry_past"),
+                ("birth", "required"),
+                ("pwd_2digit", "required"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_current_month_has_not_expired() {
+        assert!(
+            validate_issue(&input("4242424242424242", "2026-11", "900101", "12"), NOW).is_empty()
+        );
+    }
+
+    #[test]
+    fn corporate_cards_take_a_business_number_and_no_password() {
+        let mut i = input("4242424242424242", "2030-01", "1234567890", "");
+        i.card.corporate = true;
+        assert!(validate_issue(&i, NOW).is_empty());
+        i.card.birth = Some("900101".into());
+        assert_eq!(
+            codes(&validate_issue(&i, NOW)),
+            vec![("birth", "business_number_format")]
+        );
+    }
+
+    #[test]
+    fn per_pg_rules_apply() {
+        let mut i = input("4242424242424242", "2030-01", "900101", "12");
+        i.pg = "welcome".into();
+        assert_eq!(
+            codes(&validate_issue(&i, NOW)),
+            vec![("customer_name", "required")]
+        );
+        i.pg = "tosspayments".into();
+        assert_eq!(
+            codes(&validate_issue(&i, NOW)),
+            vec![("customer_id", "required")]
+        );
+        for window_only in ["kakaopay", "settle", "kcp_billing", ""] {
+            i.pg = window_only.into();
+            assert!(
+                codes(&validate_issue(&i, NOW)).contains(&("pg", "pg_not_rest")),
+                "{window_only}"
+            );
+        }
+        i.pg = "nice.nictest04m".into();
+        assert!(validate_issue(&i, NOW).is_empty());
+    }
+
+    #[test]
+    fn customer_uid_and_contact_fields_are_checked() {
+        let mut i = input("4242424242424242", "2030-01", "900101", "12");
+        i.customer_uid = "has space".into();
+        i.customer_email = Some("nobody".into());
+        i.customer_tel = Some("010-12ab".into());
+        assert_eq!(
+            codes(&validate_issue(&i, NOW)),
+            vec![
+                ("customer_uid", "customer_uid_charset"),
+                ("customer_tel", "tel_format"),
+                ("customer_email", "email_format"),
+            ]
+        );
+        i.customer_uid = "x".repeat(81);
+        assert!(
+            codes(&validate_issue(&i, NOW)).contains(&("customer_uid", "customer_uid_too_long"))
+        );
+    }
+
+    #[test]
+    fn generated_customer_uids_are_readable_unique_and_valid() {
+        let a = new_customer_uid(NOW);
+        let b = new_customer_uid(NOW);
+        assert!(a.starts_with("cus_20261118_"), "{a}");
+        assert_ne!(a, b);
+        assert!(validate_customer_uid(&a).is_ok());
+    }
+
+    #[test]
+    fn debug_never_shows_the_card() {
+        let i = input("4242424242424242", "2030-01", "900101", "12");
+        let shown = format!("{i:?}");
+        assert!(
+            !shown.contains("4242") && !shown.contains("900101"),
+            "{shown}"
+        );
+    }
+}
