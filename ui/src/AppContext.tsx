@@ -36,7 +36,14 @@ export function AppProvider({ children, fallback }: { children: ReactNode; fallb
   const status = useQuery(statusQuery());
   const settings = useQuery(settingsQuery(i18n));
 
-  const refresh = useCallback(() => client.invalidateQueries(), [client]);
+  const refresh = useCallback(async () => {
+    // The shell's answers first: once they say which profile is active, only that profile's
+    // answers are asked again (a profile left is dropped below, never refetched: Rust would
+    // answer for the new one under the old one's key).
+    await client.invalidateQueries({ queryKey: keys.app() });
+    const active = client.getQueryData(statusQuery().queryKey)?.active_profile.id;
+    if (active !== undefined) await client.invalidateQueries({ queryKey: keys.profile(active) });
+  }, [client]);
 
   const language = useMutation({
     mutationFn: (language: Language) => call(commands.setLanguage(language)),
