@@ -1,4 +1,4 @@
-import { Alert, Button, Code, Group, Stack, Text } from "@mantine/core";
+import { Alert, Button, Code, Stack, Text } from "@mantine/core";
 import { IconAlertTriangle } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -43,16 +43,12 @@ export function ErrorAlert({
             ))}
           </Stack>
         )}
-        {(onRetry || children) && (
-          <Group gap="xs">
-            {onRetry && (
-              <Button size="xs" variant="light" color={color} loading={retrying} onClick={onRetry}>
-                {t("common.retry")}
-              </Button>
-            )}
-            {children}
-          </Group>
+        {onRetry && (
+          <Button size="xs" variant="light" color={color} loading={retrying} onClick={onRetry}>
+            {t("common.retry")}
+          </Button>
         )}
+        {children}
       </Stack>
     </Alert>
   );

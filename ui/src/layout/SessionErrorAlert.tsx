@@ -1,4 +1,4 @@
-import { Alert, Button, Group, PasswordInput, Stack, Text } from "@mantine/core";
+import { Box, Button, Group, PasswordInput, Stack, Text } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { useMutation } from "@tanstack/react-query";
@@ -6,7 +6,6 @@ import { useTranslation } from "react-i18next";
 import { commands, type IpcError, type Recovery } from "../bindings";
 import { useApp } from "../AppContext";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { errorText } from "../lib/errors";
 import { required } from "../lib/forms";
 import { call } from "../lib/ipc";
 
@@ -43,9 +42,8 @@ export function SessionErrorAlert({ error }: { error: IpcError }) {
   });
 
   return (
-    <Alert color={locked ? "orange" : "red"} mb="md" title={t("profiles.sessionErrorTitle")} data-testid="session-error">
-      <Stack gap="xs">
-        <Text size="sm">{errorText(t, error)}</Text>
+    <Box mb="md">
+      <ErrorAlert error={error} color={locked ? "orange" : "red"} title={t("profiles.sessionErrorTitle")} testId="session-error">
         {locked && (
           <form onSubmit={form.onSubmit(({ passphrase }) => unlock.mutate(passphrase))}>
             <Text size="sm" mb={6}>
@@ -65,7 +63,7 @@ export function SessionErrorAlert({ error }: { error: IpcError }) {
           </form>
         )}
         {damaged && (
-          <>
+          <Stack gap="xs">
             <Text size="sm">
               {backup ? null : `${t("profiles.recoverNoBackup")} `}
               {t("profiles.recoverHint")}
@@ -81,9 +79,9 @@ export function SessionErrorAlert({ error }: { error: IpcError }) {
               </Button>
             </Group>
             {recover.error && <ErrorAlert error={recover.error} testId="recover-error" />}
-          </>
+          </Stack>
         )}
-      </Stack>
-    </Alert>
+      </ErrorAlert>
+    </Box>
   );
 }

@@ -122,16 +122,18 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
   const code = failure ? errorCode(failure) : null;
   const failureAlert = failure && (
     <ErrorAlert error={failure} testId="charge-error">
-      {code === "charge_unresolved" && (
-        <Button size="xs" variant="default" onClick={() => check.mutate()} loading={busy} data-testid="charge-check-now">
-          {t("money.charge.checkNow")}
-        </Button>
-      )}
-      {(code === "recent_same_charge" || code === "earlier_charge_paid") && (
-        <Button size="xs" variant="default" onClick={() => onceMore.mutate()} loading={busy} data-testid="charge-once-more">
-          {t("money.charge.onceMore")}
-        </Button>
-      )}
+      <Group gap="xs">
+        {code === "charge_unresolved" && (
+          <Button size="xs" variant="default" onClick={() => check.mutate()} loading={busy} data-testid="charge-check-now">
+            {t("money.charge.checkNow")}
+          </Button>
+        )}
+        {(code === "recent_same_charge" || code === "earlier_charge_paid") && (
+          <Button size="xs" variant="default" onClick={() => onceMore.mutate()} loading={busy} data-testid="charge-once-more">
+            {t("money.charge.onceMore")}
+          </Button>
+        )}
+      </Group>
     </ErrorAlert>
   );
 

@@ -77,30 +77,30 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
         {step.kind === "input" && (
           <form onSubmit={form.onSubmit(({ text }) => check.mutate(text))}>
             <Stack>
-            <Text size="sm" c="dimmed">
-              {t("customers.importer.description")}
-            </Text>
-            <Textarea
-              label={t("customers.importer.paste")}
-              autosize
-              minRows={6}
-              maxRows={14}
-              {...form.getInputProps("text")}
-              data-testid="import-text"
-              styles={{ input: { fontFamily: "monospace" } }}
-            />
-            <Group justify="space-between">
-              <FileButton onChange={readFile} accept=".csv,text/csv,text/plain">
-                {(props) => (
-                  <Button variant="default" {...props}>
-                    {t("customers.importer.pickFile")}
-                  </Button>
-                )}
-              </FileButton>
-              <Button type="submit" disabled={form.values.text.trim() === ""} loading={check.isPending} data-testid="import-check">
-                {t("customers.importer.check")}
-              </Button>
-            </Group>
+              <Text size="sm" c="dimmed">
+                {t("customers.importer.description")}
+              </Text>
+              <Textarea
+                label={t("customers.importer.paste")}
+                autosize
+                minRows={6}
+                maxRows={14}
+                {...form.getInputProps("text")}
+                data-testid="import-text"
+                styles={{ input: { fontFamily: "monospace" } }}
+              />
+              <Group justify="space-between">
+                <FileButton onChange={readFile} accept=".csv,text/csv,text/plain">
+                  {(props) => (
+                    <Button variant="default" {...props}>
+                      {t("customers.importer.pickFile")}
+                    </Button>
+                  )}
+                </FileButton>
+                <Button type="submit" disabled={form.values.text.trim() === ""} loading={check.isPending} data-testid="import-check">
+                  {t("customers.importer.check")}
+                </Button>
+              </Group>
             </Stack>
           </form>
         )}
