@@ -1,8 +1,11 @@
-import { Button, Center, Loader, Stack, Text } from "@mantine/core";
-import type { ComponentType, ReactNode } from "react";
+import { Box, Center, Loader } from "@mantine/core";
+import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
+import { useState, type ComponentType, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { HashRouter, Route, Routes } from "react-router";
 import { AppProvider } from "./AppContext";
+import { ErrorAlert } from "./components/ErrorAlert";
+import { createQueryClient } from "./lib/queryClient";
 import { Shell } from "./layout/Shell";
 import { Schedules } from "./pages/Schedules";
 import { JournalPage } from "./pages/charges/JournalPage";
@@ -15,17 +18,14 @@ import { PgGuide } from "./pages/PgGuide";
 import { PgGuideDetail } from "./pages/PgGuideDetail";
 import { Settings } from "./pages/Settings";
 
-function StartScreen({ error, retry }: { error?: string; retry: () => void }) {
+function StartScreen({ error, retry }: { error?: unknown; retry: () => void }) {
   const { t } = useTranslation();
   return (
     <Center h="100vh">
       {error ? (
-        <Stack align="center">
-          <Text c="red" data-testid="start-error">
-            {error}
-          </Text>
-          <Button onClick={retry}>{t("common.retry")}</Button>
-        </Stack>
+        <Box maw={560}>
+          <ErrorAlert error={error} onRetry={retry} testId="start-error" />
+        </Box>
       ) : (
         <Loader aria-label={t("common.loading")} />
       )}
@@ -52,13 +52,19 @@ export function AppRoutes() {
   );
 }
 
-/** The app. Tests pass a MemoryRouter; the webview uses the URL's hash. */
-export function App({ Router = HashRouter }: { Router?: ComponentType<{ children: ReactNode }> }) {
+/**
+ * The app. Tests pass a MemoryRouter (the webview uses the URL's hash) and may pass their
+ * own query client; otherwise each App has its own cache of Rust's answers.
+ */
+export function App({ Router = HashRouter, queryClient }: { Router?: ComponentType<{ children: ReactNode }>; queryClient?: QueryClient }) {
+  const [ownClient] = useState(createQueryClient);
   return (
-    <AppProvider fallback={(s) => <StartScreen {...s} />}>
-      <Router>
-        <AppRoutes />
-      </Router>
-    </AppProvider>
+    <QueryClientProvider client={queryClient ?? ownClient}>
+      <AppProvider fallback={(s) => <StartScreen {...s} />}>
+        <Router>
+          <AppRoutes />
+        </Router>
+      </AppProvider>
+    </QueryClientProvider>
   );
 }

@@ -1,15 +1,23 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type AppStatus, type Language, type Settings } from "./bindings";
 import type { Lang } from "./i18n";
-import { errorText } from "./lib/errors";
+import { call } from "./lib/ipc";
+import { APP, keys, settingsQuery, statusQuery } from "./lib/queries";
 
 interface AppContextValue {
   status: AppStatus;
   settings: Settings;
   lang: Lang;
-  setLanguage: (language: Language) => Promise<void>;
-  setTimeZone: (timeZone: string) => Promise<void>;
+  /** The active profile's id: the first part of every query key of its data. */
+  profileId: string;
+  setLanguage: (language: Language) => void;
+  setTimeZone: (timeZone: string) => void;
+  /**
+   * Asks Rust again for what the shell shows (the active profile, the lock, the list) and,
+   * since a switch, an unlock or a recovery changes every answer, for whatever is on screen.
+   */
   refresh: () => Promise<void>;
 }
 
@@ -21,56 +29,65 @@ export function useApp(): AppContextValue {
   return value;
 }
 
-type Load = { kind: "loading" } | { kind: "error"; error: unknown } | { kind: "ready"; status: AppStatus; settings: Settings };
-
 /** Loads what every screen needs (profile, settings) before showing any of them. */
-export function AppProvider({ children, fallback }: { children: ReactNode; fallback: (state: { error?: string; retry: () => void }) => ReactNode }) {
-  const { t, i18n } = useTranslation();
-  const [load, setLoad] = useState<Load>({ kind: "loading" });
+export function AppProvider({ children, fallback }: { children: ReactNode; fallback: (state: { error?: unknown; retry: () => void }) => ReactNode }) {
+  const { i18n } = useTranslation();
+  const client = useQueryClient();
+  const status = useQuery(statusQuery());
+  const settings = useQuery(settingsQuery(i18n));
 
-  const fetchState = useCallback(async (): Promise<Load> => {
-    try {
-      const [status, settings] = await Promise.all([commands.appStatus(), commands.getSettings()]);
-      await i18n.changeLanguage(settings.language);
-      return { kind: "ready", status, settings };
-    } catch (error) {
-      return { kind: "error", error };
-    }
-  }, [i18n]);
+  const refresh = useCallback(async () => {
+    // The shell's answers first: once they say which profile is active, only that profile's
+    // answers are asked again (a profile left is dropped below, never refetched: Rust would
+    // answer for the new one under the old one's key).
+    await client.invalidateQueries({ queryKey: keys.app() });
+    const active = client.getQueryData(statusQuery().queryKey)?.active_profile.id;
+    if (active !== undefined) await client.invalidateQueries({ queryKey: keys.profile(active) });
+  }, [client]);
 
-  const refresh = useCallback(async () => setLoad(await fetchState()), [fetchState]);
+  const language = useMutation({
+    mutationFn: (language: Language) => call(commands.setLanguage(language)),
+    onSuccess: async (next) => {
+      await i18n.changeLanguage(next.language);
+      client.setQueryData(keys.settings(), next);
+    },
+  });
+  const timeZone = useMutation({
+    mutationFn: (timeZone: string) => call(commands.setTimeZone(timeZone)),
+    onSuccess: (next) => client.setQueryData(keys.settings(), next),
+  });
 
+  const profileId = status.data?.active_profile.id;
+  // Rust acts on whichever profile is active, so an answer that arrived while the switch
+  // was under way may sit under the previous profile's key: the profile left keeps nothing.
   useEffect(() => {
-    void fetchState().then(setLoad);
-  }, [fetchState]);
+    if (profileId === undefined) return;
+    client.removeQueries({ predicate: (q) => q.queryKey[0] !== APP && q.queryKey[0] !== profileId });
+  }, [client, profileId]);
 
+  const setLanguage = language.mutate;
+  const setTimeZone = timeZone.mutate;
   const value = useMemo<AppContextValue | null>(() => {
-    if (load.kind !== "ready") return null;
+    if (!status.data || !settings.data) return null;
     return {
-      status: load.status,
-      settings: load.settings,
-      lang: load.settings.language,
-      setLanguage: async (language) => {
-        const settings = await commands.setLanguage(language);
-        await i18n.changeLanguage(settings.language);
-        setLoad({ ...load, settings });
-      },
-      setTimeZone: async (timeZone) => {
-        const settings = await commands.setTimeZone(timeZone);
-        setLoad({ ...load, settings });
-      },
+      status: status.data,
+      settings: settings.data,
+      lang: settings.data.language,
+      profileId: status.data.active_profile.id,
+      setLanguage,
+      setTimeZone,
       refresh,
     };
-  }, [load, i18n, refresh]);
+  }, [status.data, settings.data, setLanguage, setTimeZone, refresh]);
 
   useEffect(() => {
     document.documentElement.lang = value?.lang ?? "ko";
   }, [value?.lang]);
 
-  if (load.kind === "loading") return <>{fallback({ retry: () => void refresh() })}</>;
-  if (load.kind === "error" || !value) {
-    const error = load.kind === "error" ? errorText(t, load.error) : undefined;
-    return <>{fallback({ error, retry: () => void refresh() })}</>;
+  if (!value) {
+    const failed = status.error ?? settings.error;
+    const retry = () => void refresh();
+    return <>{fallback(failed ? { error: failed, retry } : { retry })}</>;
   }
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -31,6 +31,16 @@ const en: Shape<Messages> = {
     loading: "Loading…",
     retry: "Try again",
     close: "Close",
+    errorTitle: "That did not work",
+  },
+  errorDetails: {
+    merchant_uid: "Order id",
+    journal_id: "Journal entry",
+    api_code: "i'mport code",
+    path: "File",
+  },
+  formErrors: {
+    required: "Required.",
   },
   dashboard: {
     title: "Dashboard",

@@ -27,6 +27,16 @@ const ko = {
     loading: "불러오는 중…",
     retry: "다시 시도",
     close: "닫기",
+    errorTitle: "처리하지 못했습니다",
+  },
+  errorDetails: {
+    merchant_uid: "주문번호",
+    journal_id: "결제 기록 번호",
+    api_code: "i'mport 코드",
+    path: "파일",
+  },
+  formErrors: {
+    required: "필수 항목입니다.",
   },
   dashboard: {
     title: "대시보드",

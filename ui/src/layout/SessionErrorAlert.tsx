@@ -1,10 +1,13 @@
-import { Alert, Button, Group, PasswordInput, Stack, Text } from "@mantine/core";
+import { Box, Button, Group, PasswordInput, Stack, Text } from "@mantine/core";
+import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
-import { useState } from "react";
+import { useMutation } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { commands, type IpcError, type Recovery } from "../bindings";
 import { useApp } from "../AppContext";
-import { errorText } from "../lib/errors";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { required } from "../lib/forms";
+import { call } from "../lib/ipc";
 
 /**
  * Why the active profile could not be opened. A damaged database is not a dead end: the
@@ -15,95 +18,70 @@ import { errorText } from "../lib/errors";
 export function SessionErrorAlert({ error }: { error: IpcError }) {
   const { t } = useTranslation();
   const { refresh } = useApp();
-  const [busy, setBusy] = useState<Recovery | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [passphrase, setPassphrase] = useState("");
-  const [unlocking, setUnlocking] = useState(false);
   const damaged = error.code === "db_corrupt";
   const locked = error.code === "app_locked";
   const details = error.details as { latest_backup?: string | null } | null;
   const backup = details?.latest_backup ?? null;
 
-  const recover = async (how: Recovery) => {
-    setBusy(how);
-    setFailure(null);
-    try {
-      await commands.recoverDatabase(how);
+  const recover = useMutation({
+    mutationFn: (how: Recovery) => call(commands.recoverDatabase(how)),
+    meta: { inlineError: true },
+    onSuccess: async () => {
       notifications.show({ color: "green", message: t("profiles.recovered") });
       await refresh();
-    } catch (e) {
-      setFailure(errorText(t, e));
-    } finally {
-      setBusy(null);
-    }
-  };
+    },
+  });
 
-  const unlock = async () => {
-    setUnlocking(true);
-    setFailure(null);
-    try {
-      await commands.unlockApp(passphrase);
-      await refresh();
-    } catch (e) {
-      setFailure(errorText(t, e));
-    } finally {
-      // The passphrase never stays in the UI's state.
-      setPassphrase("");
-      setUnlocking(false);
-    }
-  };
+  const form = useForm({ initialValues: { passphrase: "" }, validate: { passphrase: required(t) } });
+  const unlock = useMutation({
+    mutationFn: (passphrase: string) => call(commands.unlockApp(passphrase)),
+    meta: { inlineError: true },
+    onSuccess: () => refresh(),
+    // The passphrase never stays in the UI's state.
+    onSettled: () => form.setValues({ passphrase: "" }),
+  });
 
   return (
-    <Alert color={locked ? "orange" : "red"} mb="md" title={t("profiles.sessionErrorTitle")} data-testid="session-error">
-      <Stack gap="xs">
-        <Text size="sm">{errorText(t, error)}</Text>
+    <Box mb="md">
+      <ErrorAlert error={error} color={locked ? "orange" : "red"} title={t("profiles.sessionErrorTitle")} testId="session-error">
         {locked && (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              void unlock();
-            }}
-          >
+          <form onSubmit={form.onSubmit(({ passphrase }) => unlock.mutate(passphrase))}>
             <Text size="sm" mb={6}>
               {t("profiles.lockedSessionHint")}
             </Text>
             <Group align="flex-end" gap="xs">
-              <PasswordInput size="xs" w={260} label={t("profiles.passphrase")} value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} autoComplete="off" data-testid="unlock-passphrase" />
-              <Button size="xs" type="submit" loading={unlocking} disabled={passphrase === ""} data-testid="unlock-here">
+              <PasswordInput size="xs" w={260} label={t("profiles.passphrase")} {...form.getInputProps("passphrase")} autoComplete="off" data-testid="unlock-passphrase" />
+              <Button size="xs" type="submit" loading={unlock.isPending} disabled={form.values.passphrase === ""} data-testid="unlock-here">
                 {t("profiles.unlock")}
               </Button>
             </Group>
-            {failure && (
-              <Text size="sm" c="red" mt={6} data-testid="unlock-error">
-                {failure}
-              </Text>
+            {unlock.error && (
+              <Stack mt={6}>
+                <ErrorAlert error={unlock.error} testId="unlock-error" />
+              </Stack>
             )}
           </form>
         )}
         {damaged && (
-          <>
+          <Stack gap="xs">
             <Text size="sm">
               {backup ? null : `${t("profiles.recoverNoBackup")} `}
               {t("profiles.recoverHint")}
             </Text>
             <Group gap="xs">
               {backup && (
-                <Button size="xs" color="red" loading={busy === "latest_backup"} disabled={busy !== null} onClick={() => void recover("latest_backup")} data-testid="recover-backup">
+                <Button size="xs" color="red" loading={recover.isPending && recover.variables === "latest_backup"} disabled={recover.isPending} onClick={() => recover.mutate("latest_backup")} data-testid="recover-backup">
                   {t("profiles.recoverBackup", { name: backup })}
                 </Button>
               )}
-              <Button size="xs" variant={backup ? "default" : "filled"} color="red" loading={busy === "empty"} disabled={busy !== null} onClick={() => void recover("empty")} data-testid="recover-empty">
+              <Button size="xs" variant={backup ? "default" : "filled"} color="red" loading={recover.isPending && recover.variables === "empty"} disabled={recover.isPending} onClick={() => recover.mutate("empty")} data-testid="recover-empty">
                 {t("profiles.recoverEmpty")}
               </Button>
             </Group>
-            {failure && (
-              <Text size="sm" c="red" data-testid="recover-error">
-                {failure}
-              </Text>
-            )}
-          </>
+            {recover.error && <ErrorAlert error={recover.error} testId="recover-error" />}
+          </Stack>
         )}
-      </Stack>
-    </Alert>
+      </ErrorAlert>
+    </Box>
   );
 }

@@ -1,5 +1,4 @@
 import { AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import {
   IconCalendarRepeat,
   IconCreditCard,
@@ -12,9 +11,8 @@ import {
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Outlet, useLocation, useNavigate } from "react-router";
-import { commands } from "../bindings";
 import { useApp } from "../AppContext";
-import { errorText } from "../lib/errors";
+import { useSwitchProfile } from "../lib/mutations";
 import { ModeBadge } from "./ModeBadge";
 import { SessionErrorAlert } from "./SessionErrorAlert";
 
@@ -30,8 +28,9 @@ export const AREAS = [
 
 export function Shell() {
   const { t } = useTranslation();
-  const { status, refresh } = useApp();
+  const { status } = useApp();
   const navigate = useNavigate();
+  const switchProfile = useSwitchProfile(() => void navigate("/"));
   const location = useLocation();
   const live = status.active_profile.mode === "live";
 
@@ -106,20 +105,7 @@ export function Shell() {
                   data-testid={`switch-to-${p.id}`}
                   disabled={p.id === status.active_profile.id}
                   rightSection={<ModeBadge mode={p.mode} />}
-                  onClick={() => {
-                    commands
-                      .switchProfile(p.id)
-                      .then(async () => {
-                        await refresh();
-                        notifications.show({ color: "blue", message: t("profiles.switched", { name: p.name }) });
-                        void navigate("/");
-                      })
-                      .catch((e: unknown) => {
-                        notifications.show({ color: "red", message: errorText(t, e) });
-                        // It may have become active and failed to open: the shell says why.
-                        void refresh();
-                      });
-                  }}
+                  onClick={() => switchProfile.mutate({ id: p.id, name: p.name })}
                 >
                   {p.name}
                 </Menu.Item>

@@ -64,7 +64,7 @@ export function VirtualTable<T>({
   /** A sortable header was pressed. */
   onSort?: (key: string) => void;
   /** Changes when the list starts again (another query or order): back to the top. */
-  listVersion?: number;
+  listVersion?: string | number;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // The virtualizer re-renders the visible rows itself; the compiler must not memoize it.

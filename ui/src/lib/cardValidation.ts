@@ -5,7 +5,7 @@ import type { RestPgRule } from "../bindings";
 export interface KeyFormValues {
   customer_uid: string;
   pg: string;
-  number: string;
+  card_number: string;
   expiry: string;
   birth: string;
   pwd_2digit: string;
@@ -16,7 +16,7 @@ export interface KeyFormValues {
   customer_id: string;
 }
 
-export type FieldErrors = Partial<Record<keyof KeyFormValues | "card_number", string>>;
+export type FieldErrors = Partial<Record<keyof KeyFormValues, string>>;
 
 export function cardDigits(raw: string): string | null {
   const digits = raw.replace(/[\s-]/g, "");
@@ -64,7 +64,7 @@ export function validateKeyForm(v: KeyFormValues, rules: RestPgRule[], now = new
   const rule = rules.find((r) => r.pg_provider === provider);
   if (!rule) errors.pg = "pg_not_rest";
 
-  const digits = cardDigits(v.number);
+  const digits = cardDigits(v.card_number);
   if (digits === null) errors.card_number = "card_number_format";
   else if (digits.length === 0) errors.card_number = "required";
   else if (digits.length !== 16) errors.card_number = "card_number_format";

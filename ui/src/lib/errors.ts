@@ -33,3 +33,20 @@ export function errorText(t: TFunction, e: unknown): string {
   const facts = err.details && typeof err.details === "object" && !Array.isArray(err.details) ? err.details : {};
   return t(key, { ...facts, message: err.message, defaultValue: t("errors.unknown", { message: err.message }) });
 }
+
+/**
+ * The details worth showing beside an error's text: what a person looks up next (the
+ * order, the journal row, i'mport's own code, the file). `field` is shown on the field
+ * itself, `rule` is already in the text, `latest_backup` has its own button.
+ */
+export const SHOWN_DETAILS = ["merchant_uid", "journal_id", "api_code", "path"] as const;
+export type ShownDetail = (typeof SHOWN_DETAILS)[number];
+
+export function errorDetails(err: IpcError): { key: ShownDetail; value: string }[] {
+  const details = err.details;
+  if (!details || typeof details !== "object" || Array.isArray(details)) return [];
+  return SHOWN_DETAILS.flatMap((key) => {
+    const value = details[key];
+    return typeof value === "string" || typeof value === "number" ? [{ key, value: String(value) }] : [];
+  });
+}

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { hashKey, useInfiniteQuery, type InfiniteData, type QueryKey, type UseInfiniteQueryOptions } from "@tanstack/react-query";
+import { useCallback, useMemo } from "react";
 
 export interface Page<T> {
   items: T[];
@@ -6,49 +7,17 @@ export interface Page<T> {
 }
 
 /**
- * Keyset paging over a store list: `fetchPage` changes whenever the query does, which
- * starts again from the top; answers to an older query are dropped, never mixed in.
+ * A keyset-paged store list for a VirtualTable: the rows loaded so far, the next page when
+ * the user nears the end, and `listVersion`, which changes when the list starts again (a
+ * new query or order: the table goes back to its top; a refetch of the same list does not).
  */
-export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T>>, onError: (e: unknown) => void) {
-  const [rows, setRows] = useState<T[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [reloads, setReloads] = useState(0);
-  // Counts the first pages shown: a list that starts again is shown from its top.
-  const [listVersion, setListVersion] = useState(0);
-  const generation = useRef(0);
-
-  useEffect(() => {
-    const gen = ++generation.current;
-    fetchPage(null)
-      .then((page) => {
-        if (gen !== generation.current) return;
-        setRows(page.items);
-        setCursor(page.next_cursor);
-        setListVersion((v) => v + 1);
-      })
-      .catch((e: unknown) => gen === generation.current && onError(e))
-      .finally(() => gen === generation.current && setLoading(false));
-  }, [fetchPage, onError, reloads]);
-
+export function usePaged<T, K extends QueryKey>(options: UseInfiniteQueryOptions<Page<T>, Error, InfiniteData<Page<T>, string | null>, K, string | null>) {
+  const query = useInfiniteQuery(options);
+  const { data, hasNextPage, isFetching, fetchNextPage } = query;
+  const rows = useMemo(() => data?.pages.flatMap((p) => p.items) ?? [], [data]);
   const loadMore = useCallback(() => {
-    if (loading || !cursor) return;
-    const gen = generation.current;
-    setLoading(true);
-    fetchPage(cursor)
-      .then((page) => {
-        if (gen !== generation.current) return;
-        setRows((r) => [...r, ...page.items]);
-        setCursor(page.next_cursor);
-      })
-      .catch(onError)
-      .finally(() => setLoading(false));
-  }, [cursor, loading, fetchPage, onError]);
-
-  const reload = useCallback(() => {
-    setLoading(true);
-    setReloads((n) => n + 1);
-  }, []);
-
-  return { rows, loading, setLoading, loadMore, reload, hasMore: cursor !== null, listVersion };
+    // One page at a time: the table asks on every scroll step near the end.
+    if (hasNextPage && !isFetching) void fetchNextPage();
+  }, [hasNextPage, isFetching, fetchNextPage]);
+  return { rows, loading: isFetching, loadMore, hasMore: hasNextPage, listVersion: hashKey(options.queryKey), error: query.error, refetch: query.refetch };
 }

@@ -1,8 +1,9 @@
 import { Alert, List, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
-import { useEffect, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
-import { commands, type Overview } from "../bindings";
+import { ErrorAlert } from "../components/ErrorAlert";
 import { formatDateTime, formatKrw } from "../lib/format";
+import { journalQuery, overviewQuery } from "../lib/queries";
 import { IconAlertTriangle, IconFlask, IconTestPipe } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useApp } from "../AppContext";
@@ -11,22 +12,19 @@ import { PageHeader } from "../layout/PageHeader";
 
 export function Dashboard() {
   const { t } = useTranslation();
-  const { status, settings, lang } = useApp();
+  const { status, settings, lang, profileId } = useApp();
   const profile = status.active_profile;
   const navigate = useNavigate();
-  const [loadedOverview, setOverview] = useState<Overview | null>(null);
-  const [loadedOpenJournal, setOpenJournal] = useState(0);
-  // A profile that cannot be opened has no figures: never the previous profile's.
-  const overview = status.session_error ? null : loadedOverview;
-  const openJournal = status.session_error ? 0 : loadedOpenJournal;
-  useEffect(() => {
-    if (status.session_error) return;
-    commands.overview().then(setOverview).catch(() => setOverview(null));
-    commands
-      .journal({ open_only: true, customer_uid: null, merchant_uid: null, before_id: null, limit: 1000 })
-      .then((rows) => setOpenJournal(rows.length))
-      .catch(() => setOpenJournal(0));
-  }, [status.session_error, profile.id]);
+  // A profile that cannot be opened has no figures (the shell says why): none are asked for.
+  const open = status.session_error === null;
+  const overviewAnswer = useQuery({ ...overviewQuery(profileId), enabled: open });
+  const openJournal = useQuery({
+    ...journalQuery(profileId, { open_only: true, customer_uid: null, merchant_uid: null, before_id: null, limit: 1000 }),
+    enabled: open,
+    select: (rows) => rows.length,
+  });
+  const overview = overviewAnswer.data ?? null;
+  const openCount = openJournal.data ?? 0;
 
   const modeAlert = {
     sandbox: { color: "blue", icon: <IconFlask />, title: t("dashboard.sandboxTitle"), body: t("dashboard.sandboxBody") },
@@ -40,6 +38,7 @@ export function Dashboard() {
       <Alert color={modeAlert.color} icon={modeAlert.icon} title={modeAlert.title} data-testid="mode-alert">
         {modeAlert.body}
       </Alert>
+      {overviewAnswer.error && <ErrorAlert error={overviewAnswer.error} onRetry={() => void overviewAnswer.refetch()} retrying={overviewAnswer.isFetching} testId="overview-error" />}
       {overview && (
         <SimpleGrid cols={3} data-testid="overview">
           <Stat label={t("money.dashboard.customers")} value={overview.customers.toLocaleString()} onClick={() => void navigate("/customers")} />
@@ -55,9 +54,9 @@ export function Dashboard() {
           {t("money.dashboard.unknownKeys", { count: overview.unknown_keys })}
         </Alert>
       )}
-      {openJournal > 0 && (
+      {openCount > 0 && (
         <Alert color="yellow" data-testid="open-journal" style={{ cursor: "pointer" }} onClick={() => void navigate("/charges")}>
-          {t("money.dashboard.openJournal", { count: openJournal })}
+          {t("money.dashboard.openJournal", { count: openCount })}
         </Alert>
       )}
       <SimpleGrid cols={2}>

@@ -1,12 +1,12 @@
 import type { ReactNode } from "react";
 import { Anchor, Badge, Code, Paper, Stack, Table, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
-import { commands } from "../bindings";
 import { useApp } from "../AppContext";
 import { PageHeader } from "../layout/PageHeader";
 import { entryName, PG_GUIDE, type PgGuideEntry } from "../lib/pgGuide";
-import { useLoad } from "./pgGuide/hooks";
+import { pgChannelsQuery } from "../lib/queries";
 import { ReadinessMark, ReadinessView } from "./pgGuide/Readiness";
 import { TestCards } from "./pgGuide/TestCards";
 
@@ -22,8 +22,8 @@ export function MethodBadge({ method }: { method: PgGuideEntry["method"] }) {
 /** The PG guide's landing: the profile's readiness, then every entry grouped by method. */
 export function PgGuide() {
   const { t } = useTranslation();
-  const { status } = useApp();
-  const [channels, retry] = useLoad(commands.pgChannels, status.active_profile.id);
+  const { status, profileId } = useApp();
+  const channels = useQuery(pgChannelsQuery(profileId));
   const sandbox = status.active_profile.mode === "sandbox";
 
   const group = (method: PgGuideEntry["method"]) => {
@@ -47,7 +47,7 @@ export function PgGuide() {
             </Table.Thead>
             <Table.Tbody>
               {entries.map((e) => (
-                <EntryRow key={e.id} entry={e} mark={<ReadinessMark entry={e} state={channels} />} />
+                <EntryRow key={e.id} entry={e} mark={<ReadinessMark entry={e} channels={channels} />} />
               ))}
             </Table.Tbody>
           </Table>
@@ -59,7 +59,7 @@ export function PgGuide() {
   return (
     <Stack>
       <PageHeader title={t("pgGuide.title")} description={t("pgGuide.description")} />
-      <ReadinessView state={channels} retry={retry} />
+      <ReadinessView channels={channels} />
       {sandbox && <TestCards />}
       <Text size="sm" c="dimmed" data-testid="pg-guide-count">
         {t("pgGuide.count", { count: PG_GUIDE.length })}

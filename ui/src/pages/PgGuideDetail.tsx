@@ -1,5 +1,5 @@
 import { Anchor, Badge, Code, Group, List, Paper, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { IconArrowLeft, IconExternalLink, IconMap2 } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -7,10 +7,10 @@ import { Link, useParams } from "react-router";
 import { commands } from "../bindings";
 import { useApp } from "../AppContext";
 import { EmptyState } from "../layout/EmptyState";
-import { errorText } from "../lib/errors";
+import { call } from "../lib/ipc";
 import { findEntry, localize, type PgGuideEntry } from "../lib/pgGuide";
 import { MethodBadge } from "./PgGuide";
-import { useLoad } from "./pgGuide/hooks";
+import { pgChannelsQuery } from "../lib/queries";
 import { ReadinessMark } from "./pgGuide/Readiness";
 import { SnippetGenerator } from "./pgGuide/SnippetGenerator";
 
@@ -45,16 +45,14 @@ function readableUrl(url: string): string {
 }
 
 function DocLink({ label, url, badge }: { label: string; url: string; badge?: ReactNode }) {
-  const { t } = useTranslation();
-  const open = () => {
-    commands.openExternal(url).catch((e: unknown) => notifications.show({ color: "red", message: errorText(t, e) }));
-  };
+  // A refused link is told in a notification (the mutation's default).
+  const open = useMutation({ mutationFn: () => call(commands.openExternal(url)) });
   return (
     <Group gap="xs" wrap="nowrap" align="flex-start">
       <IconExternalLink size={16} style={{ marginTop: 3, flexShrink: 0 }} />
       <Stack gap={0}>
         <Group gap={6}>
-          <Anchor component="button" type="button" size="sm" onClick={open} ta="left" data-testid="doc-link" data-url={url}>
+          <Anchor component="button" type="button" size="sm" onClick={() => open.mutate()} ta="left" data-testid="doc-link" data-url={url}>
             {label}
           </Anchor>
           {badge}
@@ -89,8 +87,8 @@ export function PgGuideDetail() {
 
 function EntryPage({ entry }: { entry: PgGuideEntry }) {
   const { t } = useTranslation();
-  const { lang, status } = useApp();
-  const [channels] = useLoad(commands.pgChannels, status.active_profile.id);
+  const { lang, profileId } = useApp();
+  const channels = useQuery(pgChannelsQuery(profileId));
   const loc = localize(entry, lang);
   const yesNo = (v: boolean | null) => (v === true ? t("pgGuide.yes") : v === false ? t("pgGuide.no") : t("pgGuide.unknown"));
   const yesNoColor = (v: boolean | null) => (v === true ? "green" : v === false ? "red" : "gray");
@@ -113,7 +111,7 @@ function EntryPage({ entry }: { entry: PgGuideEntry }) {
             {loc.name}
           </Title>
           <MethodBadge method={entry.method} />
-          <ReadinessMark entry={entry} state={channels} />
+          <ReadinessMark entry={entry} channels={channels} />
         </Group>
         <Text size="sm" c="dimmed">
           {t(`pgGuide.behaviourShort.${entry.issue_amount_behaviour}`)}

@@ -1,15 +1,16 @@
 import { Badge, SegmentedControl, Stack, Text } from "@mantine/core";
 import { IconCalendarRepeat } from "@tabler/icons-react";
-import { useCallback, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { commands, type Schedule, type ScheduleStatus } from "../bindings";
+import type { Schedule, ScheduleStatus } from "../bindings";
 import { useApp } from "../AppContext";
+import { ErrorAlert } from "../components/ErrorAlert";
 import { EmptyState } from "../layout/EmptyState";
 import { PageHeader } from "../layout/PageHeader";
 import { VirtualTable } from "../layout/VirtualTable";
-import { errorText } from "../lib/errors";
 import { formatDateTime, formatKrw } from "../lib/format";
+import { schedulePages } from "../lib/queries";
 import { usePaged } from "../lib/usePaged";
 
 const COLORS: Record<ScheduleStatus, string> = { scheduled: "blue", executed: "green", revoked: "gray" };
@@ -17,16 +18,10 @@ const COLORS: Record<ScheduleStatus, string> = { scheduled: "blue", executed: "g
 /** Scheduled charges registered with i'mport, as sync and Subdesk's own registrations keep them. */
 export function Schedules() {
   const { t } = useTranslation();
-  const { settings, lang } = useApp();
+  const { settings, lang, profileId } = useApp();
   const navigate = useNavigate();
   const [status, setStatus] = useState<"all" | ScheduleStatus>("scheduled");
-  const [error, setError] = useState<string | null>(null);
-  const fetchPage = useCallback(
-    (cursor: string | null) => commands.listSchedules({ status: status === "all" ? null : status, cursor, limit: 200 }),
-    [status],
-  );
-  const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
-  const { rows, loading, loadMore, listVersion } = usePaged<Schedule>(fetchPage, onError);
+  const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(schedulePages(profileId, { status: status === "all" ? null : status, limit: 200 }));
 
   return (
     <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
@@ -42,11 +37,7 @@ export function Schedules() {
           { value: "all", label: t("schedules.all") },
         ]}
       />
-      {error && (
-        <Text c="red" size="sm">
-          {error}
-        </Text>
-      )}
+      {error && <ErrorAlert error={error} onRetry={() => void refetch()} retrying={loading} testId="schedules-error" />}
       {!loading && rows.length === 0 && status === "scheduled" ? (
         <EmptyState icon={IconCalendarRepeat} title={t("schedules.emptyTitle")} body={t("schedules.emptyBody")} />
       ) : (

@@ -1,12 +1,13 @@
 import { Button, Paper, SegmentedControl, Select, Stack, Text, Textarea, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconClipboardCopy } from "@tabler/icons-react";
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type Language } from "../bindings";
 import { useApp } from "../AppContext";
 import { PageHeader } from "../layout/PageHeader";
-import { errorText } from "../lib/errors";
+import { call } from "../lib/ipc";
 import { BackupSection } from "./settings/BackupSection";
 import { LockSection } from "./settings/LockSection";
 import { ProfilesSection } from "./settings/ProfilesSection";
@@ -15,14 +16,10 @@ export function Settings() {
   const { t } = useTranslation();
   const { settings, setLanguage, setTimeZone, status } = useApp();
   const [diagnostics, setDiagnostics] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  const fail = (e: unknown) => notifications.show({ color: "red", message: errorText(t, e) });
-
-  const copyDiagnostics = async () => {
-    setBusy(true);
-    try {
-      const text = await commands.diagnostics();
+  const copyDiagnostics = useMutation({
+    mutationFn: () => call(commands.diagnostics()),
+    onSuccess: async (text) => {
       try {
         await navigator.clipboard.writeText(text);
         setDiagnostics(null);
@@ -32,12 +29,8 @@ export function Settings() {
         setDiagnostics(text);
         notifications.show({ color: "yellow", message: t("settings.copyFailed") });
       }
-    } catch (e) {
-      fail(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   return (
     <Stack maw={900}>
@@ -55,7 +48,7 @@ export function Settings() {
         <SegmentedControl
           data-testid="language-switch"
           value={settings.language}
-          onChange={(v) => void setLanguage(v as Language).catch(fail)}
+          onChange={(v) => setLanguage(v as Language)}
           data={[
             { value: "ko", label: t("settings.korean") },
             { value: "en", label: t("settings.english") },
@@ -75,7 +68,7 @@ export function Settings() {
           value={settings.time_zone}
           data={settings.time_zones}
           onChange={(v) => {
-            if (v) void setTimeZone(v).catch(fail);
+            if (v) setTimeZone(v);
           }}
         />
       </Paper>
@@ -88,8 +81,8 @@ export function Settings() {
         <Button
           leftSection={<IconClipboardCopy size={16} />}
           variant="light"
-          loading={busy}
-          onClick={() => void copyDiagnostics()}
+          loading={copyDiagnostics.isPending}
+          onClick={() => copyDiagnostics.mutate()}
           data-testid="copy-diagnostics"
         >
           {t("settings.copyDiagnostics")}

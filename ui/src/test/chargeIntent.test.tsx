@@ -1,13 +1,11 @@
-import { MantineProvider } from "@mantine/core";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { render, screen, waitFor } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import { AppProvider } from "../AppContext";
 import type { ChargeNowInput, ChargeResult, Customer } from "../bindings";
 import i18n from "../i18n";
 import { ChargeModal } from "../pages/customers/ChargeModal";
-import { theme } from "../theme";
+import { renderScreen } from "./render";
 
 const customer: Customer = {
   customer_uid: "c1",
@@ -63,13 +61,7 @@ function mockApp(answers: Array<(input: ChargeNowInput) => ChargeResult>) {
 }
 
 async function fillAndCharge() {
-  render(
-    <MantineProvider theme={theme}>
-      <AppProvider fallback={() => null}>
-        <ChargeModal customer={customer} opened onClose={() => {}} />
-      </AppProvider>
-    </MantineProvider>,
-  );
+  renderScreen(<ChargeModal customer={customer} opened onClose={() => {}} />);
   await userEvent.type(await screen.findByTestId("charge-amount"), "12000");
   await userEvent.type(screen.getByTestId("charge-name"), "11월 구독료");
   await waitFor(() => expect(screen.getByTestId("charge-submit")).not.toBeDisabled());

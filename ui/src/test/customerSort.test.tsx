@@ -1,14 +1,11 @@
-import { MantineProvider } from "@mantine/core";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { render, screen, waitFor } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter } from "react-router";
 import { beforeEach, describe, expect, it } from "vitest";
-import { AppProvider } from "../AppContext";
 import type { Customer, CustomerQuery } from "../bindings";
 import i18n from "../i18n";
 import { CustomerList, nextSort } from "../pages/customers/CustomerList";
-import { theme } from "../theme";
+import { renderScreen } from "./render";
 
 function customer(uid: string, name: string): Customer {
   return {
@@ -57,15 +54,7 @@ function mockStore() {
 }
 
 function renderList() {
-  return render(
-    <MantineProvider theme={theme}>
-      <AppProvider fallback={() => null}>
-        <MemoryRouter>
-          <CustomerList />
-        </MemoryRouter>
-      </AppProvider>
-    </MantineProvider>,
-  );
+  return renderScreen(<CustomerList />);
 }
 
 beforeEach(async () => {

@@ -1,15 +1,18 @@
 import { Badge, Button, Group, Stack, Switch, Table, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCreditCard, IconRefresh } from "@tabler/icons-react";
-import { useCallback, useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { commands, type JournalEntry, type JournalState } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
-import { errorText } from "../../lib/errors";
 import { formatDateTime, formatKrw } from "../../lib/format";
+import { call } from "../../lib/ipc";
+import { invalidate, journalQuery } from "../../lib/queries";
 
 const STATE_COLORS: Record<JournalState, string> = {
   pending: "gray",
@@ -25,64 +28,41 @@ const STATE_COLORS: Record<JournalState, string> = {
 /** The money journal: every request Subdesk sent, and those still being checked. */
 export function JournalPage() {
   const { t } = useTranslation();
-  const { settings, lang } = useApp();
+  const { settings, lang, profileId } = useApp();
+  const client = useQueryClient();
   const navigate = useNavigate();
-  const [rows, setRows] = useState<JournalEntry[] | null>(null);
   const [openOnly, setOpenOnly] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const journal = useQuery(journalQuery(profileId, { open_only: openOnly, customer_uid: null, merchant_uid: null, before_id: null, limit: 500 }));
+  const rows = journal.data ?? null;
+  const settled = () => invalidate(client, profileId, "money");
 
-  const load = useCallback(() => {
-    commands
-      .journal({ open_only: openOnly, customer_uid: null, merchant_uid: null, before_id: null, limit: 500 })
-      .then((r) => {
-        setRows(r);
-        setError(null);
-      })
-      .catch((e: unknown) => setError(errorText(t, e)));
-  }, [openOnly, t]);
-  useEffect(load, [load]);
-
-  const reconcile = async () => {
-    setBusy(true);
-    try {
-      const r = await commands.reconcileNow();
+  const reconcile = useMutation({
+    mutationFn: () => call(commands.reconcileNow()),
+    onSuccess: async (r) => {
       notifications.show({ color: r.still_open > 0 ? "yellow" : "green", message: t("money.journal.reconciled", { checked: r.checked, resolved: r.resolved, open: r.still_open }) });
-      load();
-    } catch (e) {
-      notifications.show({ color: "red", message: errorText(t, e) });
-    } finally {
-      setBusy(false);
-    }
-  };
+      await settled();
+    },
+  });
 
-  const decide = async (j: JournalEntry, ours: boolean) => {
-    setBusy(true);
-    try {
-      await commands.decideConflict(j.id, ours, "");
+  const decide = useMutation({
+    mutationFn: ({ entry, ours }: { entry: JournalEntry; ours: boolean }) => call(commands.decideConflict(entry.id, ours, "")),
+    onSuccess: async () => {
       notifications.show({ color: "green", message: t("money.journal.decided") });
-      load();
-    } catch (e) {
-      notifications.show({ color: "red", message: errorText(t, e) });
-    } finally {
-      setBusy(false);
-    }
-  };
+      await settled();
+    },
+  });
+  const busy = reconcile.isPending || decide.isPending;
 
   return (
     <Stack>
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <PageHeader title={t("money.journal.title")} description={t("money.journal.description")} />
-        <Button variant="default" leftSection={<IconRefresh size={16} />} loading={busy} onClick={() => void reconcile()} data-testid="reconcile-now">
+        <Button variant="default" leftSection={<IconRefresh size={16} />} loading={reconcile.isPending} onClick={() => reconcile.mutate()} data-testid="reconcile-now">
           {t("money.journal.reconcile")}
         </Button>
       </Group>
       <Switch label={t("money.journal.openOnly")} checked={openOnly} onChange={(e) => setOpenOnly(e.currentTarget.checked)} />
-      {error && (
-        <Text c="red" size="sm">
-          {error}
-        </Text>
-      )}
+      {journal.error && <ErrorAlert error={journal.error} onRetry={() => void journal.refetch()} retrying={journal.isFetching} testId="journal-error" />}
       {rows && rows.length === 0 && !openOnly ? (
         <EmptyState icon={IconCreditCard} title={t("money.journal.emptyTitle")} body={t("money.journal.emptyBody")} />
       ) : (
@@ -113,7 +93,7 @@ export function JournalPage() {
                 </Table.Td>
                 <Table.Td fz="xs">
                   {j.fail_reason ?? (j.outcome ? t(`money.journal.outcome.${j.outcome}`, { defaultValue: "" }) : "")}
-                  {j.state === "conflict" && <ConflictDecision entry={j} busy={busy} onDecide={(ours) => void decide(j, ours)} />}
+                  {j.state === "conflict" && <ConflictDecision entry={j} busy={busy} onDecide={(ours) => decide.mutate({ entry: j, ours })} />}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -1,123 +1,141 @@
 import { Alert, Button, Group, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
-import { useEffect, useState } from "react";
+import { useForm } from "@mantine/form";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type ChargeResult, type Customer } from "../../bindings";
+import { commands, type ChargeNowInput, type ChargeResult, type Customer } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
-import { errorText, toIpcError } from "../../lib/errors";
+import { formError, showRustFieldErrors } from "../../lib/forms";
 import { formatKrw } from "../../lib/format";
+import { call, errorCode } from "../../lib/ipc";
 import { parseWon, vatOf } from "../../lib/money";
+import { invalidate, orderIntentQuery } from "../../lib/queries";
+
+interface ChargeValues {
+  amount: string;
+  name: string;
+  tax_free: string;
+  card_quota: string;
+}
+
+const EMPTY: ChargeValues = { amount: "", name: "", tax_free: "", card_quota: "0" };
 
 /**
  * "Charge now": amount, order name, tax-free part, instalments; on live, a confirmation.
  * The charge is one intent with one order id for life, fixed by Rust when the form opens:
  * pressing again after a lost answer, a decline or an error retries that same order, so
  * it can never become a second charge. Only "charge once more" starts a new intent.
+ * The form checks only that the amounts are whole won and the name is there; the rules
+ * (tax-free part, instalment minimum) are Rust's, and its refusal shows on the field.
  */
 export function ChargeModal({ customer, opened, onClose }: { customer: Customer; opened: boolean; onClose: (charged: boolean) => void }) {
   const { t } = useTranslation();
-  const { status, lang } = useApp();
-  const [amount, setAmount] = useState("");
-  const [name, setName] = useState("");
-  const [taxFree, setTaxFree] = useState("");
-  const [quota, setQuota] = useState("0");
-  const [shown, setShown] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { status, lang, profileId } = useApp();
+  const client = useQueryClient();
+  const form = useForm<ChargeValues>({
+    initialValues: EMPTY,
+    validate: {
+      amount: (v) => ((parseWon(v) ?? 0) < 1 ? t("money.charge.errAmount") : null),
+      name: (v) => (v.trim() === "" ? t("money.charge.errName") : null),
+      tax_free: (v) => (v.trim() !== "" && parseWon(v) === null ? t("money.charge.errTaxFree") : null),
+    },
+  });
+  const fieldText = { amount: t("money.charge.errAmount"), name: t("money.charge.errName"), tax_free: t("money.charge.errTaxFree"), card_quota: t("money.charge.errQuota") };
   const [confirming, setConfirming] = useState(false);
   const [result, setResult] = useState<ChargeResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [errorCode, setErrorCode] = useState<string | null>(null);
-  // This form's order id (the intent's). Null until Rust gives one.
+  // Each opening of the form is one intent; its order id is Rust's first answer, kept for
+  // the intent's life (a later answer to the same question never replaces it).
+  const [opening, setOpening] = useState(0);
+  const intentAnswer = useQuery({ ...orderIntentQuery(profileId, opening), enabled: opened });
   const [intent, setIntent] = useState<string | null>(null);
+  if (opened && intent === null && intentAnswer.data !== undefined) setIntent(intentAnswer.data);
 
-  useEffect(() => {
-    if (opened && intent === null) {
-      commands
-        .newOrderId()
-        .then(setIntent)
-        .catch((e: unknown) => setError(errorText(t, e)));
-    }
-  }, [opened, intent, t]);
-
-  const won = parseWon(amount);
-  const free = taxFree.trim() === "" ? 0 : parseWon(taxFree);
-  const months = Number(quota);
-  const errors = {
-    amount: won === null || won < 1 ? t("money.charge.errAmount") : null,
-    name: name.trim() === "" || [...name.trim()].length > 40 ? t("money.charge.errName") : null,
-    taxFree: free === null || (won !== null && free > won) ? t("money.charge.errTaxFree") : null,
-    quota: months >= 2 && (won ?? 0) < 50000 ? t("money.charge.errQuota") : null,
-  };
-  const valid = Object.values(errors).every((e) => e === null);
+  const values = form.values;
+  const won = parseWon(values.amount);
+  const free = values.tax_free.trim() === "" ? 0 : parseWon(values.tax_free);
+  const months = Number(values.card_quota);
   const live = status.active_profile.mode === "live";
 
-  const close = () => {
-    const charged = result?.status === "paid";
-    setAmount("");
-    setName("");
-    setTaxFree("");
-    setQuota("0");
-    setShown(false);
-    setResult(null);
-    setError(null);
-    setErrorCode(null);
-    setIntent(null);
-    onClose(charged);
-  };
+  const charge = useMutation({
+    mutationFn: (input: ChargeNowInput) => call(commands.chargeNow(input)),
+    meta: { inlineError: true },
+    onMutate: () => check.reset(),
+    onSuccess: (r) => setResult(r),
+    onError: (e) => showRustFieldErrors(form, e, t, { fieldText }),
+    // Paid, declined or still checking: the customer's payments and the journal changed.
+    onSettled: () => invalidate(client, profileId, "money", customer.customer_uid),
+  });
 
-  const send = async (confirmedTotal: number | null, order: string | null = intent) => {
-    if (won === null || order === null) return;
-    setBusy(true);
-    setError(null);
-    setErrorCode(null);
-    try {
-      setResult(
-        await commands.chargeNow({
-          customer_uid: customer.customer_uid,
-          amount: won,
-          name: name.trim(),
-          tax_free: free && free > 0 ? free : null,
-          card_quota: months > 0 ? months : null,
-          merchant_uid: order,
-          confirmed_total: confirmedTotal,
-        }),
-      );
-    } catch (e) {
-      setError(errorText(t, e));
-      setErrorCode(toIpcError(e).code);
-    } finally {
-      setBusy(false);
-    }
+  const send = (confirmedTotal: number | null, order: string | null = intent) => {
+    if (order === null || won === null) return;
+    charge.mutate({
+      customer_uid: customer.customer_uid,
+      amount: won,
+      name: values.name.trim(),
+      tax_free: free && free > 0 ? free : null,
+      card_quota: months > 0 ? months : null,
+      merchant_uid: order,
+      confirmed_total: confirmedTotal,
+    });
   };
 
   const submit = (order: string | null = intent) => {
-    setShown(true);
-    if (!valid) return;
+    if (form.validate().hasErrors) return;
     if (live) setConfirming(true);
-    else void send(null, order);
+    else send(null, order);
   };
 
   /** "Check now": look the open request up at i'mport, then ask again for the same order. */
-  const checkNow = async () => {
-    setBusy(true);
-    try {
-      await commands.reconcileNow();
-    } catch (e) {
-      setError(errorText(t, e));
-      setBusy(false);
-      return;
-    }
-    setBusy(false);
-    void send(null);
-  };
+  const check = useMutation({
+    mutationFn: () => call(commands.reconcileNow()),
+    meta: { inlineError: true },
+    onSuccess: () => send(null),
+  });
 
   /** A new intent (after being told the same charge was paid already): a new order id. */
-  const chargeOnceMore = async () => {
-    const order = await commands.newOrderId();
-    setIntent(order);
+  const onceMore = useMutation({
+    mutationFn: () => call(commands.newOrderId()),
+    meta: { inlineError: true },
+    onSuccess: (order) => {
+      setIntent(order);
+      setResult(null);
+      submit(order);
+    },
+  });
+
+  const close = () => {
+    const charged = result?.status === "paid";
+    form.reset();
     setResult(null);
-    submit(order);
+    setIntent(null);
+    setOpening((n) => n + 1);
+    charge.reset();
+    check.reset();
+    onceMore.reset();
+    onClose(charged);
   };
+
+  const busy = charge.isPending || check.isPending || onceMore.isPending;
+  const failure = check.error ?? onceMore.error ?? formError(form, charge.error, { fieldText }) ?? intentAnswer.error;
+  const code = failure ? errorCode(failure) : null;
+  const failureAlert = failure && (
+    <ErrorAlert error={failure} testId="charge-error">
+      <Group gap="xs">
+        {code === "charge_unresolved" && (
+          <Button size="xs" variant="default" onClick={() => check.mutate()} loading={busy} data-testid="charge-check-now">
+            {t("money.charge.checkNow")}
+          </Button>
+        )}
+        {(code === "recent_same_charge" || code === "earlier_charge_paid") && (
+          <Button size="xs" variant="default" onClick={() => onceMore.mutate()} loading={busy} data-testid="charge-once-more">
+            {t("money.charge.onceMore")}
+          </Button>
+        )}
+      </Group>
+    </ErrorAlert>
+  );
 
   return (
     <Modal opened={opened} onClose={close} title={t("money.charge.title")} data-testid="charge-modal">
@@ -144,14 +162,15 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
               {t("money.charge.conflictBody", { merchant_uid: result.merchant_uid })}
             </Alert>
           )}
+          {failureAlert}
           <Group justify="flex-end">
             {result.status === "declined" && (
-              <Button variant="default" onClick={() => submit(result.merchant_uid)} loading={busy}>
+              <Button variant="default" onClick={() => submit(result.merchant_uid)} loading={busy} data-testid="charge-retry">
                 {t("money.charge.retry")}
               </Button>
             )}
             {result.status === "unknown" && (
-              <Button variant="default" onClick={() => void checkNow()} loading={busy} data-testid="charge-check-now">
+              <Button variant="default" onClick={() => check.mutate()} loading={busy} data-testid="charge-check-now">
                 {t("money.charge.checkNow")}
               </Button>
             )}
@@ -163,26 +182,16 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
           <Text size="sm">
             {customer.customer_name ?? customer.customer_uid} · {customer.card_name ?? ""} {customer.card_number ?? ""}
           </Text>
-          <TextInput label={t("money.charge.amount")} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} error={shown && errors.amount} data-testid="charge-amount" withAsterisk />
-          <TextInput
-            label={t("money.charge.name")}
-            placeholder={t("money.charge.namePlaceholder")}
-            value={name}
-            maxLength={40}
-            onChange={(e) => setName(e.currentTarget.value)}
-            error={shown && errors.name}
-            data-testid="charge-name"
-            withAsterisk
-          />
+          <TextInput label={t("money.charge.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="charge-amount" withAsterisk />
+          <TextInput label={t("money.charge.name")} placeholder={t("money.charge.namePlaceholder")} maxLength={40} {...form.getInputProps("name")} data-testid="charge-name" withAsterisk />
           <Group grow align="flex-start">
-            <TextInput label={t("money.charge.taxFree")} inputMode="numeric" value={taxFree} onChange={(e) => setTaxFree(e.currentTarget.value)} error={shown && errors.taxFree} />
+            <TextInput label={t("money.charge.taxFree")} inputMode="numeric" {...form.getInputProps("tax_free")} data-testid="charge-tax-free" />
             <Select
               label={t("money.charge.quota")}
               description={t("money.charge.quotaHelp")}
-              value={quota}
               allowDeselect={false}
-              onChange={(v) => setQuota(v ?? "0")}
-              error={shown && errors.quota}
+              {...form.getInputProps("card_quota")}
+              data-testid="charge-quota"
               data={[{ value: "0", label: t("money.charge.lumpSum") }, ...[2, 3, 4, 5, 6, 10, 12].map((m) => ({ value: String(m), label: t("money.charge.months", { count: m }) }))]}
             />
           </Group>
@@ -191,25 +200,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
               {t("money.charge.vatNote", { vat: formatKrw(vatOf(won, free ?? 0), lang) })}
             </Text>
           )}
-          {error && (
-            <Alert color="red" data-testid="charge-error">
-              {error}
-              {errorCode === "charge_unresolved" && (
-                <Group mt="xs">
-                  <Button size="xs" variant="default" onClick={() => void checkNow()} loading={busy} data-testid="charge-check-now">
-                    {t("money.charge.checkNow")}
-                  </Button>
-                </Group>
-              )}
-              {(errorCode === "recent_same_charge" || errorCode === "earlier_charge_paid") && (
-                <Group mt="xs">
-                  <Button size="xs" variant="default" onClick={() => void chargeOnceMore()} loading={busy} data-testid="charge-once-more">
-                    {t("money.charge.onceMore")}
-                  </Button>
-                </Group>
-              )}
-            </Alert>
-          )}
+          {failureAlert}
           <Group justify="flex-end">
             <Button onClick={() => submit()} loading={busy} disabled={intent === null} data-testid="charge-submit">
               {t("money.charge.submit", { amount: won ? formatKrw(won, lang) : "" })}
@@ -223,7 +214,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
         onCancel={() => setConfirming(false)}
         onConfirm={(total) => {
           setConfirming(false);
-          void send(total);
+          send(total);
         }}
       />
     </Modal>

@@ -1,16 +1,18 @@
 import { ActionIcon, Button, Checkbox, Group, Menu, MultiSelect, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconColumns, IconFileImport, IconPlus, IconSearch, IconUsers } from "@tabler/icons-react";
-import { useCallback, useEffect, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { commands, type Customer, type CustomerQuery, type CustomerSort, type CustomerSortField, type KeyStatus, type TagCount } from "../../bindings";
+import type { Customer, CustomerQuery, CustomerSort, CustomerSortField, KeyStatus } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
-import { errorText } from "../../lib/errors";
 import { formatDate } from "../../lib/format";
 import { loadPref, savePref } from "../../lib/prefs";
+import { customerPages, customerTagsQuery, type ListQuery } from "../../lib/queries";
 import { usePaged } from "../../lib/usePaged";
 import { type ColumnSort, VirtualTable } from "../../layout/VirtualTable";
 import { ImportModal } from "./ImportModal";
@@ -104,37 +106,29 @@ function cell(c: Customer, col: Column, tz: string, lang: "ko" | "en", t: (k: st
 
 export function CustomerList() {
   const { t } = useTranslation();
-  const { settings, lang } = useApp();
+  const { settings, lang, profileId } = useApp();
   const navigate = useNavigate();
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text, 200);
   const [statuses, setStatuses] = useState<KeyStatus[]>([]);
   const [pg, setPg] = useState<string | null>(null);
   const [tags, setTags] = useState<string[]>([]);
-  const [allTags, setAllTags] = useState<TagCount[]>([]);
   const [columns, setColumns] = useState<Column[]>(() => loadPref("customers.columns", DEFAULT_COLUMNS, isColumns));
   const [sort, setSort] = useState<ColumnSort | null>(() => loadPref("customers.sort", null, isSort));
-  const [error, setError] = useState<string | null>(null);
   const [importing, setImporting] = useState(false);
-  const filtersActive = debounced.trim() !== "" || statuses.length > 0 || pg !== null || tags.length > 0;
+  // The typed text counts at once: the table (not the empty store's welcome) shows while the
+  // search waits for the typing to pause.
+  const filtersActive = text.trim() !== "" || statuses.length > 0 || pg !== null || tags.length > 0;
 
-  const fetchPage = useCallback(
-    (cursor: string | null) => {
-      const query: CustomerQuery = { text: debounced.trim() || null, key_status: statuses, pg_provider: pg, tags, sort: toQuerySort(sort), cursor, limit: PAGE };
-      return commands.listCustomers(query);
-    },
+  const query = useMemo<ListQuery<CustomerQuery>>(
+    () => ({ text: debounced.trim() || null, key_status: statuses, pg_provider: pg, tags, sort: toQuerySort(sort), limit: PAGE }),
     [debounced, statuses, pg, tags, sort],
   );
-  const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
-  const { rows, loading, setLoading, loadMore, reload, listVersion } = usePaged<Customer>(fetchPage, onError);
-
-  useEffect(() => {
-    commands.customerTags().then(setAllTags).catch(() => setAllTags([]));
-  }, [rows.length]);
+  const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(customerPages(profileId, query));
+  const allTags = useQuery(customerTagsQuery(profileId)).data ?? [];
 
   const sortBy = (key: string) => {
     const next = nextSort(sort, key);
-    setLoading(true);
     setSort(next);
     savePref("customers.sort", next);
   };
@@ -144,7 +138,6 @@ export function CustomerList() {
     savePref("customers.columns", next);
     // An order by a hidden column would be invisible: drop it with the column.
     if (sort && !next.includes(sort.key as Column)) {
-      setLoading(true);
       setSort(null);
       savePref("customers.sort", null);
     }
@@ -172,10 +165,7 @@ export function CustomerList() {
           leftSection={<IconSearch size={16} />}
           placeholder={t("customers.searchPlaceholder")}
           value={text}
-          onChange={(e) => {
-            setLoading(true);
-            setText(e.currentTarget.value);
-          }}
+          onChange={(e) => setText(e.currentTarget.value)}
           data-testid="customer-search"
           aria-label={t("customers.searchPlaceholder")}
         />
@@ -222,11 +212,7 @@ export function CustomerList() {
         </Menu>
       </Group>
 
-      {error && (
-        <Text c="red" size="sm" data-testid="customers-error">
-          {error}
-        </Text>
-      )}
+      {error && <ErrorAlert error={error} onRetry={() => void refetch()} retrying={loading} testId="customers-error" />}
 
       {empty && !filtersActive ? (
         <EmptyState icon={IconUsers} title={t("customers.emptyTitle")} body={t("customers.emptyBody")} />
@@ -260,13 +246,7 @@ export function CustomerList() {
           }
         />
       )}
-      <ImportModal
-        opened={importing}
-        onClose={(changed) => {
-          setImporting(false);
-          if (changed) reload();
-        }}
-      />
+      <ImportModal opened={importing} onClose={() => setImporting(false)} />
     </Stack>
   );
 }

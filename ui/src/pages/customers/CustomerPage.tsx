@@ -1,110 +1,76 @@
-import { Alert, Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
+import { Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
+import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconCreditCard, IconRefresh, IconTrash } from "@tabler/icons-react";
-import { useCallback, useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router";
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type CustomerDetail, type SyncProgress } from "../../bindings";
+import { commands, type Customer, type SyncProgress } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { BackLink } from "../../layout/BackLink";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
-import { errorText } from "../../lib/errors";
+import { formError, required, showRustFieldErrors } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
+import { call } from "../../lib/ipc";
+import { notifyError } from "../../lib/notify";
+import { customerQuery, customerRefreshQuery, invalidate } from "../../lib/queries";
 import { ChargeModal } from "./ChargeModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
-
 export function CustomerPage() {
   const { uid = "" } = useParams();
+  // Another customer is another page: its forms start from that customer's values.
+  return <CustomerView key={uid} uid={uid} />;
+}
+
+function CustomerView({ uid }: { uid: string }) {
   const { t } = useTranslation();
-  const { settings, lang, status } = useApp();
-  const [detail, setDetail] = useState<CustomerDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [refreshing, setRefreshing] = useState(true);
-  const [refreshFailed, setRefreshFailed] = useState(false);
-  const [notes, setNotes] = useState("");
-  const [tags, setTags] = useState<string[]>([]);
+  const { settings, lang, status, profileId } = useApp();
+  const client = useQueryClient();
+  // The stored record at once, then PortOne's latest (payments and the key's presence).
+  const detailAnswer = useQuery(customerQuery(profileId, uid));
+  const refreshAnswer = useQuery(customerRefreshQuery(client, profileId, uid));
+  const detail = detailAnswer.data;
   const [deleting, setDeleting] = useState(false);
-  const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
   const [charging, setCharging] = useState(false);
   const when = (s: number | null | undefined) => formatDateTime(s, settings.time_zone, lang);
-  const fail = (e: unknown) => notifications.show({ color: "red", message: errorText(t, e) });
+  const changed = () => invalidate(client, profileId, "customers", uid);
 
-  const show = useCallback((d: CustomerDetail) => {
-    setDetail(d);
-    setNotes(d.customer.notes);
-    setTags(d.customer.tags);
-  }, []);
-
-  // The cached record at once, then PortOne's latest (payments and the key's presence).
-  useEffect(() => {
-    let live = true;
-    commands
-      .customerDetail(uid)
-      .then((d) => live && show(d))
-      .catch((e: unknown) => live && setError(errorText(t, e)));
-    commands
-      .refreshCustomer(uid)
-      .then((d) => live && show(d))
-      .catch(() => live && setRefreshFailed(true))
-      .finally(() => live && setRefreshing(false));
-    return () => {
-      live = false;
-    };
-  }, [uid, show, t]);
-
-  const verify = async () => {
-    setBusy(true);
-    try {
-      const report = await commands.verifyKeysNow([uid], new Channel<SyncProgress>());
+  const verify = useMutation({
+    mutationFn: () => call(commands.verifyKeysNow([uid], new Channel<SyncProgress>())),
+    onSuccess: async (report) => {
       notifications.show({
         color: report.active > 0 ? "green" : "red",
         message: report.active > 0 ? t("customers.detail.verified") : t("customers.detail.verifiedGone"),
       });
-      show(await commands.customerDetail(uid));
-    } catch (e) {
-      fail(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+      await changed();
+    },
+  });
 
-  const remove = async () => {
-    setBusy(true);
-    try {
-      await commands.deleteKey(uid, reason);
+  const deleteForm = useForm({ initialValues: { reason: "" }, validate: { reason: required(t) } });
+  const remove = useMutation({
+    mutationFn: (reason: string) => call(commands.deleteKey(uid, reason)),
+    meta: { inlineError: true },
+    onSuccess: async () => {
       notifications.show({ color: "green", message: t("customers.detail.deleted") });
       setDeleting(false);
-      setReason("");
-      show(await commands.customerDetail(uid));
-    } catch (e) {
-      fail(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const saveLocal = async () => {
-    try {
-      await commands.setCustomerNotes(uid, notes);
-      show(await commands.setCustomerTags(uid, tags).then(() => commands.customerDetail(uid)));
-      notifications.show({ color: "green", message: t("customers.detail.saved") });
-    } catch (e) {
-      fail(e);
-    }
-  };
+      deleteForm.reset();
+      await changed();
+    },
+    onError: (e) => showRustFieldErrors(deleteForm, e, t),
+  });
+  const deleteError = formError(deleteForm, remove.error);
 
   const back = <BackLink to="/customers" label={t("customers.detail.back")} />;
 
-  if (error) {
+  if (detailAnswer.error && !detail) {
     return (
       <Stack>
         {back}
-        <Alert color="red" data-testid="customer-error">
-          {error}
-        </Alert>
+        <ErrorAlert error={detailAnswer.error} onRetry={() => void detailAnswer.refetch()} retrying={detailAnswer.isFetching} testId="customer-error" />
       </Stack>
     );
   }
@@ -138,7 +104,7 @@ export function CustomerPage() {
           <Button leftSection={<IconCreditCard size={16} />} disabled={c.key_status !== "active" || status.active_profile.read_only} onClick={() => setCharging(true)} data-testid="charge-now">
             {t("money.charge.button")}
           </Button>
-          <Button variant="default" leftSection={<IconRefresh size={16} />} loading={busy} onClick={() => void verify()} data-testid="verify-key">
+          <Button variant="default" leftSection={<IconRefresh size={16} />} loading={verify.isPending} onClick={() => verify.mutate()} data-testid="verify-key">
             {t("customers.detail.verify")}
           </Button>
           <Button color="red" variant="light" leftSection={<IconTrash size={16} />} disabled={c.key_status === "deleted"} onClick={() => setDeleting(true)} data-testid="delete-key">
@@ -146,7 +112,7 @@ export function CustomerPage() {
           </Button>
         </Group>
       </Group>
-      {refreshing && (
+      {refreshAnswer.isFetching && (
         <Group gap={6}>
           <Loader size="xs" />
           <Text size="xs" c="dimmed">
@@ -154,11 +120,7 @@ export function CustomerPage() {
           </Text>
         </Group>
       )}
-      {refreshFailed && (
-        <Text size="xs" c="orange">
-          {t("customers.detail.refreshFailed")}
-        </Text>
-      )}
+      {refreshAnswer.error && <ErrorAlert color="orange" title={t("customers.detail.refreshFailed")} error={refreshAnswer.error} onRetry={() => void refreshAnswer.refetch()} retrying={refreshAnswer.isFetching} testId="customer-refresh-error" />}
 
       <Grid>
         <Grid.Col span={6}>
@@ -201,21 +163,7 @@ export function CustomerPage() {
         </Grid.Col>
       </Grid>
 
-      <Paper withBorder p="md">
-        <Grid>
-          <Grid.Col span={7}>
-            <Textarea label={t("customers.detail.notes")} placeholder={t("customers.detail.notesPlaceholder")} autosize minRows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
-          </Grid.Col>
-          <Grid.Col span={5}>
-            <TagsInput label={t("customers.detail.tags")} placeholder={t("customers.detail.tagsPlaceholder")} value={tags} onChange={setTags} />
-            <Group justify="flex-end" mt="sm">
-              <Button size="xs" onClick={() => void saveLocal()}>
-                {t("customers.detail.save")}
-              </Button>
-            </Group>
-          </Grid.Col>
-        </Grid>
-      </Paper>
+      <LocalFields customer={c} />
 
       <Tabs defaultValue="payments">
         <Tabs.List>
@@ -312,27 +260,70 @@ export function CustomerPage() {
       <ChargeModal
         customer={c}
         opened={charging}
-        onClose={() => {
-          setCharging(false);
-          // Paid, declined or still checking: the payments tab shows what happened.
-          void commands.customerDetail(uid).then(show).catch(fail);
-        }}
+        // Paid, declined or still checking: the charge made the payments tab ask again.
+        onClose={() => setCharging(false)}
       />
 
       <Modal opened={deleting} onClose={() => setDeleting(false)} title={t("customers.detail.deleteTitle")}>
-        <Stack>
-          <Text size="sm">{t("customers.detail.deleteBody", { uid })}</Text>
-          <Textarea label={t("customers.detail.deleteReason")} value={reason} onChange={(e) => setReason(e.currentTarget.value)} data-testid="delete-reason" withAsterisk />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(false)}>
-              {t("customers.detail.cancel")}
-            </Button>
-            <Button color="red" loading={busy} disabled={reason.trim() === ""} onClick={() => void remove()} data-testid="delete-confirm">
-              {t("customers.detail.deleteConfirm")}
-            </Button>
-          </Group>
-        </Stack>
+        <form onSubmit={deleteForm.onSubmit(({ reason }) => remove.mutate(reason))}>
+          <Stack>
+            <Text size="sm">{t("customers.detail.deleteBody", { uid })}</Text>
+            <Textarea label={t("customers.detail.deleteReason")} {...deleteForm.getInputProps("reason")} data-testid="delete-reason" withAsterisk />
+            {deleteError !== null && <ErrorAlert error={deleteError} testId="delete-error" />}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setDeleting(false)}>
+                {t("customers.detail.cancel")}
+              </Button>
+              <Button type="submit" color="red" loading={remove.isPending} disabled={deleteForm.values.reason.trim() === ""} data-testid="delete-confirm">
+                {t("customers.detail.deleteConfirm")}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
       </Modal>
     </Stack>
+  );
+}
+
+/** The customer's local notes and tags (kept in Subdesk, never sent to i'mport). */
+function LocalFields({ customer }: { customer: Customer }) {
+  const { t } = useTranslation();
+  const { profileId } = useApp();
+  const client = useQueryClient();
+  const uid = customer.customer_uid;
+  const form = useForm({ initialValues: { notes: customer.notes, tags: customer.tags } });
+  const save = useMutation({
+    mutationFn: async ({ notes, tags }: { notes: string; tags: string[] }) => {
+      await call(commands.setCustomerNotes(uid, notes));
+      return call(commands.setCustomerTags(uid, tags));
+    },
+    meta: { inlineError: true },
+    onSuccess: async () => {
+      notifications.show({ color: "green", message: t("customers.detail.saved") });
+      await invalidate(client, profileId, "customers", uid);
+    },
+    // Too many tags, a note too long: under the field Rust named; anything else in passing.
+    onError: (e) => {
+      if (!showRustFieldErrors(form, e, t)) notifyError(e);
+    },
+  });
+  return (
+    <Paper withBorder p="md">
+      <form onSubmit={form.onSubmit((values) => save.mutate(values))}>
+        <Grid>
+          <Grid.Col span={7}>
+            <Textarea label={t("customers.detail.notes")} placeholder={t("customers.detail.notesPlaceholder")} autosize minRows={2} {...form.getInputProps("notes")} data-testid="customer-notes" />
+          </Grid.Col>
+          <Grid.Col span={5}>
+            <TagsInput label={t("customers.detail.tags")} placeholder={t("customers.detail.tagsPlaceholder")} {...form.getInputProps("tags")} data-testid="customer-tags" />
+            <Group justify="flex-end" mt="sm">
+              <Button size="xs" type="submit" loading={save.isPending} data-testid="customer-save">
+                {t("customers.detail.save")}
+              </Button>
+            </Group>
+          </Grid.Col>
+        </Grid>
+      </form>
+    </Paper>
   );
 }

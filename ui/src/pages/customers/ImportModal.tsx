@@ -1,9 +1,15 @@
 import { Alert, Button, FileButton, Group, Modal, Progress, ScrollArea, Stack, Table, Text, Textarea } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Channel } from "@tauri-apps/api/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type ImportChoice, type ImportOutcome, type ImportPlan, type SyncProgress } from "../../bindings";
-import { errorText } from "../../lib/errors";
+import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
+import { required } from "../../lib/forms";
+import { call, CommandError } from "../../lib/ipc";
+import { invalidate } from "../../lib/queries";
 
 type Step = { kind: "input" } | { kind: "plan"; plan: ImportPlan } | { kind: "running"; done: number; total: number } | { kind: "done"; outcome: ImportOutcome };
 
@@ -11,93 +17,92 @@ type Step = { kind: "input" } | { kind: "plan"; plan: ImportPlan } | { kind: "ru
  * Adopts keys issued elsewhere (the website's payment window) by customer_uid: check the
  * list first, show every bad line, then the user chooses — never a silent partial import.
  */
-export function ImportModal({ opened, onClose }: { opened: boolean; onClose: (changed: boolean) => void }) {
+export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const { t } = useTranslation();
-  const [text, setText] = useState("");
+  const { profileId } = useApp();
+  const client = useQueryClient();
+  const form = useForm({ initialValues: { text: "" }, validate: { text: required(t) } });
   const [step, setStep] = useState<Step>({ kind: "input" });
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+
+  const check = useMutation({
+    mutationFn: (text: string) => call(commands.planImport(text)),
+    meta: { inlineError: true },
+    onSuccess: (plan) => setStep({ kind: "plan", plan }),
+  });
+  const apply = useMutation({
+    mutationFn: ({ plan, choice }: { plan: ImportPlan; choice: ImportChoice }) => {
+      setStep({ kind: "running", done: 0, total: Math.max(1, Math.ceil(plan.good.length / 100)) });
+      const channel = new Channel<SyncProgress>();
+      channel.onmessage = (p) => setStep({ kind: "running", done: p.windows_done, total: Math.max(1, p.windows_total) });
+      return call(commands.applyImport(plan, choice, channel));
+    },
+    meta: { inlineError: true },
+    onSuccess: async (outcome) => {
+      setStep({ kind: "done", outcome });
+      if (outcome.result.imported > 0) await invalidate(client, profileId, "customers");
+    },
+    onError: (_e, { plan }) => setStep({ kind: "plan", plan }),
+  });
+  // Reading a file is the browser's, not Rust's: its failure is shown the same way.
+  const [fileError, setFileError] = useState<unknown>(null);
+  const error = fileError ?? check.error ?? apply.error;
 
   const reset = () => {
-    setText("");
+    form.reset();
     setStep({ kind: "input" });
-    setError(null);
+    setFileError(null);
+    check.reset();
+    apply.reset();
   };
   const close = () => {
-    const changed = step.kind === "done" && step.outcome.result.imported > 0;
     reset();
-    onClose(changed);
-  };
-
-  const check = async (input: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      setStep({ kind: "plan", plan: await commands.planImport(input) });
-    } catch (e) {
-      setError(errorText(t, e));
-    } finally {
-      setBusy(false);
-    }
+    onClose();
   };
 
   const readFile = (file: File | null) => {
     if (!file) return;
+    setFileError(null);
     file
       .text()
       .then((content) => {
-        setText(content);
-        return check(content);
+        form.setValues({ text: content });
+        check.mutate(content);
       })
-      .catch((e: unknown) => setError(errorText(t, e)));
-  };
-
-  const apply = async (plan: ImportPlan, choice: ImportChoice) => {
-    setError(null);
-    const importable = plan.good.length;
-    setStep({ kind: "running", done: 0, total: Math.max(1, Math.ceil(importable / 100)) });
-    const channel = new Channel<SyncProgress>();
-    channel.onmessage = (p) => setStep({ kind: "running", done: p.windows_done, total: Math.max(1, p.windows_total) });
-    try {
-      const outcome = await commands.applyImport(plan, choice, channel);
-      setStep({ kind: "done", outcome });
-    } catch (e) {
-      setError(errorText(t, e));
-      setStep({ kind: "plan", plan });
-    }
+      .catch((e: unknown) => setFileError(new CommandError({ code: "io_error", message: e instanceof Error ? e.message : String(e), details: null })));
   };
 
   return (
     <Modal opened={opened} onClose={close} title={t("customers.importer.title")} size="lg" data-testid="import-modal">
       <Stack>
         {step.kind === "input" && (
-          <>
-            <Text size="sm" c="dimmed">
-              {t("customers.importer.description")}
-            </Text>
-            <Textarea
-              label={t("customers.importer.paste")}
-              autosize
-              minRows={6}
-              maxRows={14}
-              value={text}
-              onChange={(e) => setText(e.currentTarget.value)}
-              data-testid="import-text"
-              styles={{ input: { fontFamily: "monospace" } }}
-            />
-            <Group justify="space-between">
-              <FileButton onChange={readFile} accept=".csv,text/csv,text/plain">
-                {(props) => (
-                  <Button variant="default" {...props}>
-                    {t("customers.importer.pickFile")}
-                  </Button>
-                )}
-              </FileButton>
-              <Button onClick={() => void check(text)} disabled={text.trim() === ""} loading={busy} data-testid="import-check">
-                {t("customers.importer.check")}
-              </Button>
-            </Group>
-          </>
+          <form onSubmit={form.onSubmit(({ text }) => check.mutate(text))}>
+            <Stack>
+              <Text size="sm" c="dimmed">
+                {t("customers.importer.description")}
+              </Text>
+              <Textarea
+                label={t("customers.importer.paste")}
+                autosize
+                minRows={6}
+                maxRows={14}
+                {...form.getInputProps("text")}
+                data-testid="import-text"
+                styles={{ input: { fontFamily: "monospace" } }}
+              />
+              <Group justify="space-between">
+                <FileButton onChange={readFile} accept=".csv,text/csv,text/plain">
+                  {(props) => (
+                    <Button variant="default" {...props}>
+                      {t("customers.importer.pickFile")}
+                    </Button>
+                  )}
+                </FileButton>
+                <Button type="submit" disabled={form.values.text.trim() === ""} loading={check.isPending} data-testid="import-check">
+                  {t("customers.importer.check")}
+                </Button>
+              </Group>
+            </Stack>
+          </form>
         )}
 
         {step.kind === "plan" && (
@@ -130,10 +135,10 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: (ch
                 </ScrollArea.Autosize>
                 <Alert color="yellow" title={t("customers.importer.chooseTitle")}>
                   <Group mt="xs">
-                    <Button variant="default" onClick={() => void apply(step.plan, "nothing")} data-testid="import-nothing">
+                    <Button variant="default" onClick={() => apply.mutate({ plan: step.plan, choice: "nothing" })} data-testid="import-nothing">
                       {t("customers.importer.importNothing")}
                     </Button>
-                    <Button onClick={() => void apply(step.plan, "good_rows_only")} disabled={step.plan.good.length === 0} data-testid="import-good">
+                    <Button onClick={() => apply.mutate({ plan: step.plan, choice: "good_rows_only" })} disabled={step.plan.good.length === 0} data-testid="import-good">
                       {t("customers.importer.importGood", { count: step.plan.good.length })}
                     </Button>
                   </Group>
@@ -145,7 +150,7 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: (ch
                 <Button variant="default" onClick={reset}>
                   {t("customers.detail.cancel")}
                 </Button>
-                <Button onClick={() => void apply(step.plan, "good_rows_only")} disabled={step.plan.good.length === 0} data-testid="import-good">
+                <Button onClick={() => apply.mutate({ plan: step.plan, choice: "good_rows_only" })} disabled={step.plan.good.length === 0} data-testid="import-good">
                   {t("customers.importer.importAll", { count: step.plan.good.length })}
                 </Button>
               </Group>
@@ -177,11 +182,7 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: (ch
           </Alert>
         )}
 
-        {error && (
-          <Text c="red" size="sm" data-testid="import-error">
-            {error}
-          </Text>
-        )}
+        {error !== null && <ErrorAlert error={error} testId="import-error" />}
       </Stack>
     </Modal>
   );

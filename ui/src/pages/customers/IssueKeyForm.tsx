@@ -1,134 +1,152 @@
 import { Alert, Button, Divider, Grid, Group, Loader, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
+import { useForm } from "@mantine/form";
 import { IconCircleCheck } from "@tabler/icons-react";
-import { useEffect, useMemo, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { commands, type ChargeResult, type Customer, type KeyForm } from "../../bindings";
-import { LiveConfirm } from "../../components/LiveConfirm";
-import { parseWon } from "../../lib/money";
+import { commands, type ChargeResult, type Customer, type IssueKeyInput, type KeyForm } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
+import { LiveConfirm } from "../../components/LiveConfirm";
 import { BackLink } from "../../layout/BackLink";
 import { PageHeader } from "../../layout/PageHeader";
-import { groupCardNumber, validateKeyForm, type FieldErrors, type KeyFormValues } from "../../lib/cardValidation";
-import { errorText, toIpcError } from "../../lib/errors";
+import { groupCardNumber, validateKeyForm, type KeyFormValues } from "../../lib/cardValidation";
+import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
+import { call } from "../../lib/ipc";
+import { parseWon } from "../../lib/money";
+import { invalidate, keyFormQuery } from "../../lib/queries";
 
-const EMPTY_CARD = { number: "", expiry: "", birth: "", pwd_2digit: "" };
-
-function problemsOf(e: unknown): FieldErrors | null {
-  const err = toIpcError(e);
-  if (err.code !== "invalid_form" || !err.details || typeof err.details !== "object" || Array.isArray(err.details)) return null;
-  const problems = (err.details as { problems?: unknown }).problems;
-  if (!Array.isArray(problems)) return null;
-  const out: FieldErrors = {};
-  for (const p of problems as { field: string; code: string }[]) out[p.field as keyof FieldErrors] = p.code;
-  return out;
+interface IssueValues extends KeyFormValues {
+  with_charge: boolean;
+  charge_amount: string;
+  charge_name: string;
 }
 
-/** Issues a billing key over REST. Card data lives in this component's state only until submit. */
+const EMPTY_CARD = { card_number: "", expiry: "", birth: "", pwd_2digit: "" };
+
+/** Issues a billing key over REST, once Rust has said which channels can. */
 export function IssueKeyForm() {
   const { t } = useTranslation();
-  const { settings, lang, status } = useApp();
+  const { profileId } = useApp();
+  const keyForm = useQuery(keyFormQuery(profileId));
+  const back = <BackLink to="/customers" label={t("customers.detail.back")} />;
+  const form = keyForm.data;
+  if (form && form.channels.length > 0) return <IssueKey keyForm={form} back={back} />;
+  return (
+    <Stack maw={820}>
+      {back}
+      <PageHeader title={t("customers.issue.title")} description={t("customers.issue.description")} />
+      {keyForm.error && <ErrorAlert error={keyForm.error} onRetry={() => void keyForm.refetch()} retrying={keyForm.isFetching} testId="issue-load-error" />}
+      {keyForm.isPending && <Loader />}
+      {form && <Alert color="yellow">{t("customers.issue.noChannels")}</Alert>}
+    </Stack>
+  );
+}
+
+/**
+ * The card form. Card data lives in the form only until submit; the form mirrors Rust's
+ * checks (same codes) for feedback as the user types, and shows Rust's own verdict on
+ * the fields it names.
+ */
+function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }) {
+  const { t } = useTranslation();
+  const { settings, lang, status, profileId } = useApp();
+  const client = useQueryClient();
   const navigate = useNavigate();
-  const [form, setForm] = useState<KeyForm | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [values, setValues] = useState<KeyFormValues>({
-    customer_uid: "",
-    pg: "",
-    ...EMPTY_CARD,
-    corporate: false,
-    customer_name: "",
-    customer_tel: "",
-    customer_email: "",
-    customer_id: "",
+  const rules = keyForm.rules;
+  const form = useForm<IssueValues>({
+    initialValues: {
+      customer_uid: keyForm.suggested_customer_uid,
+      pg: keyForm.channels[0]?.pg ?? "",
+      ...EMPTY_CARD,
+      corporate: false,
+      customer_name: "",
+      customer_tel: "",
+      customer_email: "",
+      customer_id: "",
+      with_charge: false,
+      charge_amount: "",
+      charge_name: "",
+    },
+    validateInputOnBlur: true,
+    validate: (v) => {
+      const errors: Partial<Record<keyof IssueValues, string>> = {};
+      for (const [field, code] of Object.entries(validateKeyForm(v, rules))) errors[field as keyof IssueValues] = t(`customers.fieldErrors.${code}`);
+      if (v.with_charge && chargeAllowed(v.pg)) {
+        const won = parseWon(v.charge_amount);
+        if (won === null || won < 1) errors.charge_amount = t("money.charge.errAmount");
+        if (v.charge_name.trim() === "") errors.charge_name = t("money.charge.errName");
+      }
+      return errors;
+    },
   });
-  const [touched, setTouched] = useState<Set<string>>(new Set());
-  const [serverErrors, setServerErrors] = useState<FieldErrors>({});
-  const [submitting, setSubmitting] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [issued, setIssued] = useState<Customer | null>(null);
-  const [withCharge, setWithCharge] = useState(false);
-  const [chargeAmount, setChargeAmount] = useState("");
-  const [chargeName, setChargeName] = useState("");
-  const [charged, setCharged] = useState<ChargeResult | null>(null);
-  const [confirming, setConfirming] = useState<null | (() => void)>(null);
-
-  useEffect(() => {
-    commands
-      .keyForm()
-      .then((f) => {
-        setForm(f);
-        setValues((v) => ({ ...v, customer_uid: v.customer_uid || f.suggested_customer_uid, pg: v.pg || (f.channels[0]?.pg ?? "") }));
-      })
-      .catch((e: unknown) => setLoadError(errorText(t, e)));
-  }, [t]);
-
-  const rules = useMemo(() => form?.rules ?? [], [form]);
-  const errors = useMemo(() => ({ ...validateKeyForm(values, rules), ...serverErrors }), [values, rules, serverErrors]);
+  const values = form.values;
   const rule = rules.find((r) => r.pg_provider === values.pg.split(".")[0]);
-  const set = (field: keyof KeyFormValues, value: string | boolean) => {
-    setServerErrors((s) => ({ ...s, [field === "number" ? "card_number" : field]: undefined }));
-    setValues((v) => ({ ...v, [field]: value }));
-  };
-  const touch = (field: string) => setTouched((s) => new Set(s).add(field));
-  const shown = (field: keyof FieldErrors) => {
-    const code = errors[field];
-    return code && touched.has(field) ? t(`customers.fieldErrors.${code}`) : undefined;
-  };
-
+  function chargeAllowed(pg: string) {
+    return rules.find((r) => r.pg_provider === pg.split(".")[0])?.first_charge_keeps_key ?? false;
+  }
   const firstChargeAllowed = rule?.first_charge_keeps_key ?? false;
-  const chargeWon = parseWon(chargeAmount);
-  const chargeErrors = {
-    amount: withCharge && (chargeWon === null || chargeWon < 1) ? t("money.charge.errAmount") : null,
-    name: withCharge && (chargeName.trim() === "" || [...chargeName.trim()].length > 40) ? t("money.charge.errName") : null,
+  const [issued, setIssued] = useState<Customer | null>(null);
+  const [charged, setCharged] = useState<ChargeResult | null>(null);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  // The field problems come back per field with Rust's codes; a first charge's own
+  // amount and name are the charge's fields here.
+  const fieldOptions: FieldOptions = {
+    problemText: (code) => t(`customers.fieldErrors.${code}`),
+    rename: { amount: "charge_amount", name: "charge_name" },
   };
 
-  const submit = async (confirmedTotal: number | null = null) => {
-    setTouched(new Set(["customer_uid", "pg", "card_number", "expiry", "birth", "pwd_2digit", "customer_name", "customer_tel", "customer_email", "customer_id", "charge"]));
-    if (Object.values(errors).some(Boolean)) return;
-    const charging = withCharge && firstChargeAllowed;
-    if (charging && (chargeErrors.amount || chargeErrors.name)) return;
+  const generate = useMutation({
+    mutationFn: () => call(commands.newCustomerUid()),
+    onSuccess: (uid) => form.setFieldValue("customer_uid", uid),
+  });
+
+  const issue = useMutation({
+    mutationFn: async ({ input, charge }: { input: IssueKeyInput; charge: { amount: number; name: string; confirmed_total: number | null } | null }) => {
+      if (!charge) return { customer: await call(commands.issueKey(input)), charged: null };
+      const result = await call(commands.issueKeyWithCharge(input, charge));
+      const customer = result.status === "paid" ? (await call(commands.customerDetail(input.customer_uid))).customer : null;
+      return { customer, charged: result };
+    },
+    meta: { inlineError: true },
+    onSuccess: async ({ customer, charged }) => {
+      setCharged(charged);
+      setIssued(customer);
+      await invalidate(client, profileId, charged ? "money" : "customers");
+      if (charged) await invalidate(client, profileId, "customers");
+    },
+    onError: (e) => showRustFieldErrors(form, e, t, fieldOptions),
+  });
+  const failure = formError(form, issue.error, fieldOptions);
+
+  const submit = (v: IssueValues, confirmedTotal: number | null = null) => {
+    const chargeWon = parseWon(v.charge_amount);
+    const charging = v.with_charge && chargeAllowed(v.pg) && chargeWon !== null;
     if (charging && status.active_profile.mode === "live" && confirmedTotal === null) {
-      setConfirming(() => () => void submit(chargeWon));
+      setConfirming(chargeWon);
       return;
     }
-    const input = {
-      customer_uid: values.customer_uid.trim(),
-      pg: values.pg,
+    const input: IssueKeyInput = {
+      customer_uid: v.customer_uid.trim(),
+      pg: v.pg,
       card: {
-        number: values.number,
-        expiry: values.expiry,
-        birth: values.birth.trim() || null,
-        pwd_2digit: values.pwd_2digit.trim() || null,
-        corporate: values.corporate,
+        number: v.card_number,
+        expiry: v.expiry,
+        birth: v.birth.trim() || null,
+        pwd_2digit: v.pwd_2digit.trim() || null,
+        corporate: v.corporate,
       },
-      customer_name: values.customer_name.trim() || null,
-      customer_tel: values.customer_tel.trim() || null,
-      customer_email: values.customer_email.trim() || null,
-      customer_id: values.customer_id.trim() || null,
+      customer_name: v.customer_name.trim() || null,
+      customer_tel: v.customer_tel.trim() || null,
+      customer_email: v.customer_email.trim() || null,
+      customer_id: v.customer_id.trim() || null,
     };
     // The card leaves the UI's state as soon as the request is built.
-    setValues((v) => ({ ...v, ...EMPTY_CARD }));
-    setTouched(new Set());
-    setSubmitting(true);
-    setFailure(null);
-    try {
-      if (charging && chargeWon !== null) {
-        const result = await commands.issueKeyWithCharge(input, { amount: chargeWon, name: chargeName.trim(), confirmed_total: confirmedTotal });
-        setCharged(result);
-        if (result.status === "paid") setIssued((await commands.customerDetail(input.customer_uid)).customer);
-      } else {
-        setIssued(await commands.issueKey(input));
-      }
-    } catch (e) {
-      const fields = problemsOf(e);
-      if (fields) {
-        setServerErrors(fields);
-        setTouched(new Set(Object.keys(fields)));
-      } else setFailure(errorText(t, e));
-    } finally {
-      setSubmitting(false);
-    }
+    form.setValues(EMPTY_CARD);
+    form.resetTouched();
+    issue.mutate({ input, charge: charging ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
   };
 
   const years = useMemo(() => {
@@ -137,11 +155,8 @@ export function IssueKeyForm() {
   }, []);
   const [expYear, expMonth] = values.expiry ? values.expiry.split("-") : ["", ""];
   const setExpiry = (year: string | undefined, month: string | undefined) => {
-    touch("expiry");
-    set("expiry", year && month ? `${year}-${month}` : year || month ? `${year ?? ""}-${month ?? ""}` : "");
+    form.setFieldValue("expiry", year && month ? `${year}-${month}` : year || month ? `${year ?? ""}-${month ?? ""}` : "");
   };
-
-  const back = <BackLink to="/customers" label={t("customers.detail.back")} />;
 
   if (issued) {
     return (
@@ -180,7 +195,8 @@ export function IssueKeyForm() {
             onClick={() => {
               setIssued(null);
               setCharged(null);
-              void commands.newCustomerUid().then((uid) => set("customer_uid", uid));
+              issue.reset();
+              generate.mutate();
             }}
           >
             {t("customers.issue.issueAnother")}
@@ -194,22 +210,7 @@ export function IssueKeyForm() {
     <Stack maw={820}>
       {back}
       <PageHeader title={t("customers.issue.title")} description={t("customers.issue.description")} />
-      {loadError && (
-        <Alert color="red" data-testid="issue-load-error">
-          {loadError}
-        </Alert>
-      )}
-      {!form && !loadError && <Loader />}
-      {form && form.channels.length === 0 && <Alert color="yellow">{t("customers.issue.noChannels")}</Alert>}
-      {form && form.channels.length > 0 && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-          autoComplete="off"
-          noValidate
-        >
+      <form onSubmit={form.onSubmit((v) => submit(v))} autoComplete="off" noValidate>
           <Paper withBorder p="lg">
             <Stack gap="md">
               <Grid>
@@ -217,11 +218,9 @@ export function IssueKeyForm() {
                   <Select
                     label={t("customers.issue.channel")}
                     description={t("customers.issue.channelHelp")}
-                    data={form.channels.map((c) => ({ value: c.pg, label: `${c.channel_name ?? c.pg_provider} (${c.pg})` }))}
-                    value={values.pg}
-                    onChange={(v) => set("pg", v ?? "")}
+                    data={keyForm.channels.map((c) => ({ value: c.pg, label: `${c.channel_name ?? c.pg_provider} (${c.pg})` }))}
                     allowDeselect={false}
-                    error={shown("pg")}
+                    {...form.getInputProps("pg")}
                     data-testid="issue-pg"
                   />
                 </Grid.Col>
@@ -229,14 +228,11 @@ export function IssueKeyForm() {
                   <TextInput
                     label={t("customers.issue.customerUid")}
                     description={t("customers.issue.customerUidHelp")}
-                    value={values.customer_uid}
-                    onChange={(e) => set("customer_uid", e.currentTarget.value)}
-                    onBlur={() => touch("customer_uid")}
-                    error={shown("customer_uid")}
+                    {...form.getInputProps("customer_uid")}
                     styles={{ input: { fontFamily: "monospace" } }}
                     rightSectionWidth={90}
                     rightSection={
-                      <Button size="compact-xs" variant="subtle" onClick={() => void commands.newCustomerUid().then((uid) => set("customer_uid", uid))}>
+                      <Button size="compact-xs" variant="subtle" loading={generate.isPending} onClick={() => generate.mutate()} data-testid="issue-generate-uid">
                         {t("customers.issue.generate")}
                       </Button>
                     }
@@ -252,10 +248,8 @@ export function IssueKeyForm() {
                     label={t("customers.issue.cardNumber")}
                     placeholder="0000-0000-0000-0000"
                     inputMode="numeric"
-                    value={values.number}
-                    onChange={(e) => set("number", groupCardNumber(e.currentTarget.value))}
-                    onBlur={() => touch("card_number")}
-                    error={shown("card_number")}
+                    {...form.getInputProps("card_number")}
+                    onChange={(e) => form.setFieldValue("card_number", groupCardNumber(e.currentTarget.value))}
                     styles={{ input: { fontFamily: "monospace", letterSpacing: 1 } }}
                     data-testid="issue-card-number"
                   />
@@ -267,7 +261,7 @@ export function IssueKeyForm() {
                     data={Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, "0"))}
                     value={expMonth || null}
                     onChange={(m) => setExpiry(expYear, m ?? undefined)}
-                    error={shown("expiry")}
+                    error={form.errors.expiry}
                     data-testid="issue-expiry-month"
                   />
                 </Grid.Col>
@@ -284,8 +278,7 @@ export function IssueKeyForm() {
                 <Grid.Col span={12}>
                   <Switch
                     label={t("customers.issue.corporate")}
-                    checked={values.corporate}
-                    onChange={(e) => set("corporate", e.currentTarget.checked)}
+                    {...form.getInputProps("corporate", { type: "checkbox" })}
                     data-testid="issue-corporate"
                   />
                 </Grid.Col>
@@ -294,10 +287,8 @@ export function IssueKeyForm() {
                     label={values.corporate ? t("customers.issue.businessNumber") : t("customers.issue.birth")}
                     inputMode="numeric"
                     maxLength={values.corporate ? 10 : 6}
-                    value={values.birth}
-                    onChange={(e) => set("birth", e.currentTarget.value.replace(/\D/g, ""))}
-                    onBlur={() => touch("birth")}
-                    error={shown("birth")}
+                    {...form.getInputProps("birth")}
+                    onChange={(e) => form.setFieldValue("birth", e.currentTarget.value.replace(/\D/g, ""))}
                     withAsterisk={values.corporate || (rule?.birth_required ?? true)}
                     data-testid="issue-birth"
                   />
@@ -308,10 +299,8 @@ export function IssueKeyForm() {
                       label={t("customers.issue.pwd2digit")}
                       inputMode="numeric"
                       maxLength={2}
-                      value={values.pwd_2digit}
-                      onChange={(e) => set("pwd_2digit", e.currentTarget.value.replace(/\D/g, ""))}
-                      onBlur={() => touch("pwd_2digit")}
-                      error={shown("pwd_2digit")}
+                      {...form.getInputProps("pwd_2digit")}
+                      onChange={(e) => form.setFieldValue("pwd_2digit", e.currentTarget.value.replace(/\D/g, ""))}
                       withAsterisk={rule?.pwd_2digit_required ?? true}
                       data-testid="issue-pwd"
                     />
@@ -326,10 +315,7 @@ export function IssueKeyForm() {
                     label={t("customers.issue.customerName")}
                     description={rule?.customer_name_required ? undefined : t("customers.issue.optional")}
                     withAsterisk={rule?.customer_name_required}
-                    value={values.customer_name}
-                    onChange={(e) => set("customer_name", e.currentTarget.value)}
-                    onBlur={() => touch("customer_name")}
-                    error={shown("customer_name")}
+                    {...form.getInputProps("customer_name")}
                     data-testid="issue-name"
                   />
                 </Grid.Col>
@@ -337,10 +323,7 @@ export function IssueKeyForm() {
                   <TextInput
                     label={t("customers.issue.customerTel")}
                     description={t("customers.issue.optional")}
-                    value={values.customer_tel}
-                    onChange={(e) => set("customer_tel", e.currentTarget.value)}
-                    onBlur={() => touch("customer_tel")}
-                    error={shown("customer_tel")}
+                    {...form.getInputProps("customer_tel")}
                     data-testid="issue-tel"
                   />
                 </Grid.Col>
@@ -348,10 +331,7 @@ export function IssueKeyForm() {
                   <TextInput
                     label={t("customers.issue.customerEmail")}
                     description={t("customers.issue.optional")}
-                    value={values.customer_email}
-                    onChange={(e) => set("customer_email", e.currentTarget.value)}
-                    onBlur={() => touch("customer_email")}
-                    error={shown("customer_email")}
+                    {...form.getInputProps("customer_email")}
                     data-testid="issue-email"
                   />
                 </Grid.Col>
@@ -361,10 +341,7 @@ export function IssueKeyForm() {
                       label={t("customers.issue.customerId")}
                       description={t("customers.issue.customerIdHelp")}
                       withAsterisk
-                      value={values.customer_id}
-                      onChange={(e) => set("customer_id", e.currentTarget.value)}
-                      onBlur={() => touch("customer_id")}
-                      error={shown("customer_id")}
+                      {...form.getInputProps("customer_id")}
                       data-testid="issue-customer-id"
                     />
                   </Grid.Col>
@@ -377,19 +354,17 @@ export function IssueKeyForm() {
                   label={t("customers.issue.firstCharge")}
                   description={firstChargeAllowed ? t("customers.issue.firstChargeHelp") : t("customers.issue.firstChargeUnsupported")}
                   disabled={!firstChargeAllowed}
-                  checked={withCharge && firstChargeAllowed}
-                  onChange={(e) => setWithCharge(e.currentTarget.checked)}
+                  {...form.getInputProps("with_charge", { type: "checkbox" })}
+                  checked={values.with_charge && firstChargeAllowed}
                   data-testid="issue-with-charge"
                 />
-                {withCharge && firstChargeAllowed && (
+                {values.with_charge && firstChargeAllowed && (
                   <Grid>
                     <Grid.Col span={6}>
                       <TextInput
                         label={t("customers.issue.firstChargeAmount")}
                         inputMode="numeric"
-                        value={chargeAmount}
-                        onChange={(e) => setChargeAmount(e.currentTarget.value)}
-                        error={touched.has("charge") ? chargeErrors.amount : null}
+                        {...form.getInputProps("charge_amount")}
                         data-testid="issue-charge-amount"
                       />
                     </Grid.Col>
@@ -397,9 +372,7 @@ export function IssueKeyForm() {
                       <TextInput
                         label={t("customers.issue.firstChargeName")}
                         maxLength={40}
-                        value={chargeName}
-                        onChange={(e) => setChargeName(e.currentTarget.value)}
-                        error={touched.has("charge") ? chargeErrors.name : null}
+                        {...form.getInputProps("charge_name")}
                         data-testid="issue-charge-name"
                       />
                     </Grid.Col>
@@ -417,28 +390,22 @@ export function IssueKeyForm() {
                   {t("customers.issue.firstChargeUnknownBody", { merchant_uid: charged.merchant_uid })}
                 </Alert>
               )}
-              {failure && (
-                <Alert color="red" title={t("customers.issue.failedTitle")} data-testid="issue-failure">
-                  {failure}
-                </Alert>
-              )}
+              {failure !== null && <ErrorAlert error={failure} title={t("customers.issue.failedTitle")} testId="issue-failure" />}
               <Group justify="flex-end">
-                <Button type="submit" loading={submitting} data-testid="issue-submit">
-                  {submitting ? t("customers.issue.submitting") : t("customers.issue.submit")}
+                <Button type="submit" loading={issue.isPending} data-testid="issue-submit">
+                  {issue.isPending ? t("customers.issue.submitting") : t("customers.issue.submit")}
                 </Button>
               </Group>
             </Stack>
           </Paper>
-        </form>
-      )}
+      </form>
       <LiveConfirm
         opened={confirming !== null}
-        lines={[{ customer: values.customer_name.trim() || values.customer_uid, amount: chargeWon ?? 0 }]}
+        lines={[{ customer: values.customer_name.trim() || values.customer_uid, amount: confirming ?? 0 }]}
         onCancel={() => setConfirming(null)}
-        onConfirm={() => {
-          const go = confirming;
+        onConfirm={(total) => {
           setConfirming(null);
-          go?.();
+          submit(form.getValues(), total);
         }}
       />
     </Stack>

@@ -1,99 +1,94 @@
 import { Alert, Button, Drawer, Group, SegmentedControl, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { useEffect, useState } from "react";
+import { useForm } from "@mantine/form";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type PaymentDetail, type RefundResult } from "../../bindings";
+import { commands, type RefundInput, type RefundResult } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
-import { errorText } from "../../lib/errors";
+import { formError, showRustFieldErrors } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
+import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
+import { invalidate, paymentQuery } from "../../lib/queries";
 
-/** One payment: its facts, its cancel history, and a refund (full or partial). */
-export function PaymentDrawer({ impUid, onClose, onChanged }: { impUid: string | null; onClose: () => void; onChanged: () => void }) {
+interface RefundValues {
+  mode: "full" | "partial";
+  amount: string;
+  reason: string;
+}
+
+/**
+ * One payment: its facts, its cancel history, and a refund (full or partial). The form
+ * checks that a partial amount is whole won and a reason is there; whether the balance
+ * allows it is Rust's to say (it asks i'mport for the balance first).
+ */
+export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const { settings, lang, status } = useApp();
-  const [detail, setDetail] = useState<PaymentDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [mode, setMode] = useState<"full" | "partial">("full");
-  const [amount, setAmount] = useState("");
-  const [reason, setReason] = useState("");
-  const [shown, setShown] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { settings, lang, status, profileId } = useApp();
+  const client = useQueryClient();
+  const detailAnswer = useQuery({ ...paymentQuery(profileId, impUid ?? ""), enabled: impUid !== null });
+  const detail = detailAnswer.data;
+  const form = useForm<RefundValues>({
+    initialValues: { mode: "full", amount: "", reason: "" },
+    validate: {
+      amount: (v, values) => (values.mode === "partial" && (parseWon(v) ?? 0) < 1 ? t("money.refund.errAmount") : null),
+      reason: (v) => (v.trim() === "" ? t("money.refund.errReason") : null),
+    },
+  });
+  const fieldText = { amount: t("money.refund.errAmount"), reason: t("money.refund.errReason") };
   const [confirming, setConfirming] = useState(false);
   const [result, setResult] = useState<RefundResult | null>(null);
 
-  useEffect(() => {
-    if (!impUid) return;
-    let live = true;
-    commands
-      .paymentDetail(impUid)
-      .then((d) => live && setDetail(d))
-      .catch((e: unknown) => live && setError(errorText(t, e)));
-    return () => {
-      live = false;
-    };
-  }, [impUid, t]);
+  const refund = useMutation({
+    mutationFn: (input: RefundInput) => call(commands.refundPayment(input)),
+    meta: { inlineError: true },
+    onSuccess: async (r) => {
+      // The refreshed payment and the result appear together, so the drawer never shows
+      // the outcome beside the balance from before the refund.
+      await invalidate(client, profileId, "money", detail?.payment.customer_uid ?? undefined);
+      setResult(r);
+      // A finished refund clears the form: the same click must not send a second one.
+      form.reset();
+    },
+    onError: (e) => showRustFieldErrors(form, e, t, { fieldText }),
+  });
 
   const close = () => {
-    setDetail(null);
-    setError(null);
     setResult(null);
-    setAmount("");
-    setReason("");
-    setShown(false);
-    setMode("full");
+    form.reset();
+    refund.reset();
     onClose();
   };
 
   const when = (s: number | null | undefined) => formatDateTime(s, settings.time_zone, lang);
   const p = detail?.payment;
+  const values = form.values;
   const remaining = p ? p.amount - p.cancel_amount : 0;
-  const refundAmount = mode === "full" ? remaining : parseWon(amount);
-  const amountError = refundAmount === null || refundAmount < 1 || refundAmount > remaining ? t("money.refund.errAmount") : null;
-  const reasonError = reason.trim() === "" ? t("money.refund.errReason") : null;
+  const refundAmount = values.mode === "full" ? remaining : parseWon(values.amount);
   const canRefund = p && p.status === "paid" && remaining > 0 && !status.active_profile.read_only;
+  const refundError = formError(form, refund.error, { fieldText });
 
-  const send = async (confirmed: number | null) => {
-    if (!p || refundAmount === null) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await commands.refundPayment({
-        imp_uid: p.imp_uid,
-        amount: mode === "full" ? null : refundAmount,
-        tax_free: null,
-        reason: reason.trim(),
-        confirmed_total: confirmed,
-      });
-      // The refreshed payment and the result appear together, so the drawer never shows
-      // the outcome beside the balance from before the refund.
-      const refreshed = await commands.paymentDetail(p.imp_uid).catch(() => null);
-      setResult(r);
-      // A finished refund clears the form: the same click must not send a second one.
-      setAmount("");
-      setReason("");
-      setShown(false);
-      setMode("full");
-      if (refreshed) setDetail(refreshed);
-      onChanged();
-    } catch (e) {
-      setError(errorText(t, e));
-    } finally {
-      setBusy(false);
-    }
+  const send = (confirmed: number | null) => {
+    if (!p) return;
+    refund.mutate({ imp_uid: p.imp_uid, amount: values.mode === "full" ? null : refundAmount, tax_free: null, reason: values.reason.trim(), confirmed_total: confirmed });
   };
 
   const submit = () => {
-    setShown(true);
-    if (amountError || reasonError) return;
+    if (form.validate().hasErrors) return;
     if (status.active_profile.mode === "live") setConfirming(true);
-    else void send(null);
+    else send(null);
   };
 
   return (
     <Drawer opened={impUid !== null} onClose={close} position="right" size="lg" title={t("money.payments.detail")} data-testid="payment-drawer">
-      {error && <Alert color="red" mb="sm">{error}</Alert>}
+      {detailAnswer.error && (
+        <Stack mb="sm">
+          <ErrorAlert error={detailAnswer.error} onRetry={() => void detailAnswer.refetch()} retrying={detailAnswer.isFetching} testId="payment-error" />
+        </Stack>
+      )}
       {p && detail && (
         <Stack>
           <Group>
@@ -168,19 +163,17 @@ export function PaymentDrawer({ impUid, onClose, onChanged }: { impUid: string |
                 </Text>
               </Group>
               <SegmentedControl
-                value={mode}
-                onChange={(v) => setMode(v as "full" | "partial")}
+                {...form.getInputProps("mode")}
                 data={[
                   { value: "full", label: t("money.refund.full") },
                   { value: "partial", label: t("money.refund.partial") },
                 ]}
               />
-              {mode === "partial" && (
-                <TextInput label={t("money.refund.amount")} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} error={shown && amountError} data-testid="refund-amount" />
-              )}
-              <Textarea label={t("money.refund.reason")} value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={shown && reasonError} data-testid="refund-reason" withAsterisk />
+              {values.mode === "partial" && <TextInput label={t("money.refund.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="refund-amount" />}
+              <Textarea label={t("money.refund.reason")} {...form.getInputProps("reason")} data-testid="refund-reason" withAsterisk />
+              {refundError !== null && <ErrorAlert error={refundError} testId="refund-error" />}
               <Group justify="flex-end">
-                <Button color="orange" loading={busy} onClick={submit} data-testid="refund-submit">
+                <Button color="orange" loading={refund.isPending} onClick={submit} data-testid="refund-submit">
                   {t("money.refund.submit", { amount: refundAmount ? formatKrw(refundAmount, lang) : "" })}
                 </Button>
               </Group>
@@ -195,7 +188,7 @@ export function PaymentDrawer({ impUid, onClose, onChanged }: { impUid: string |
         onCancel={() => setConfirming(false)}
         onConfirm={(total) => {
           setConfirming(false);
-          void send(total);
+          send(total);
         }}
       />
     </Drawer>

@@ -1,18 +1,21 @@
 import { Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { IconDownload, IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
 import { Channel } from "@tauri-apps/api/core";
-import { useCallback, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type Payment, type PaymentQuery, type PaymentStatus, type SyncProgress, type TimeField } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
 import { VirtualTable, type VirtualColumn } from "../../layout/VirtualTable";
-import { errorText } from "../../lib/errors";
 import { dayBound, formatDateTime, formatKrw } from "../../lib/format";
+import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
+import { invalidate, paymentPages, type ListQuery } from "../../lib/queries";
 import { usePaged } from "../../lib/usePaged";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
@@ -22,7 +25,8 @@ const TIME_FIELDS: TimeField[] = ["event", "paid", "cancelled", "failed"];
 
 export function PaymentsPage() {
   const { t } = useTranslation();
-  const { settings, lang, status } = useApp();
+  const { settings, lang, status, profileId } = useApp();
+  const client = useQueryClient();
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text, 250);
   const [statuses, setStatuses] = useState<PaymentStatus[]>([]);
@@ -31,12 +35,10 @@ export function PaymentsPage() {
   const [to, setTo] = useState("");
   const [minAmount, setMinAmount] = useState("");
   const [maxAmount, setMaxAmount] = useState("");
-  const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [syncing, setSyncing] = useState<SyncProgress | null>(null);
-  const [exporting, setExporting] = useState(false);
 
-  const query = useMemo<PaymentQuery>(
+  const query = useMemo<ListQuery<PaymentQuery>>(
     () => ({
       text: debounced.trim() || null,
       status: statuses,
@@ -49,17 +51,17 @@ export function PaymentsPage() {
     }),
     [debounced, statuses, timeField, from, to, minAmount, maxAmount, settings.time_zone],
   );
-  const fetchPage = useCallback((cursor: string | null) => commands.listPayments({ ...query, cursor }), [query]);
-  const onError = useCallback((e: unknown) => setError(errorText(t, e)), [t]);
-  const { rows, loading, loadMore, reload, listVersion } = usePaged<Payment>(fetchPage, onError);
+  const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(paymentPages(profileId, query));
   const filtered = debounced !== "" || statuses.length > 0 || from !== "" || to !== "" || minAmount !== "" || maxAmount !== "";
 
-  const sync = async () => {
-    const channel = new Channel<SyncProgress>();
-    channel.onmessage = (p) => setSyncing(p);
-    setSyncing({ stream: "payments", phase: "start", windows_done: 0, windows_total: 1, pages: 0, rows: 0, changed: 0 });
-    try {
-      const summary = await commands.syncNow({ payments: true, schedules: true, keys: true, from: null }, channel);
+  const sync = useMutation({
+    mutationFn: () => {
+      const channel = new Channel<SyncProgress>();
+      channel.onmessage = (p) => setSyncing(p);
+      setSyncing({ stream: "payments", phase: "start", windows_done: 0, windows_total: 1, pages: 0, rows: 0, changed: 0 });
+      return call(commands.syncNow({ payments: true, schedules: true, keys: true, from: null }, channel));
+    },
+    onSuccess: (summary) => {
       const stopped = [summary.payments, summary.schedules].some((r) => r && r.outcome !== "completed") || summary.keys?.outcome === "cancelled";
       notifications.show({
         color: stopped ? "yellow" : "green",
@@ -67,25 +69,19 @@ export function PaymentsPage() {
           ? t("money.payments.syncStopped")
           : t("money.payments.synced", { payments: summary.payments?.rows ?? 0, schedules: summary.schedules?.rows ?? 0, keys: summary.keys?.checked ?? 0 }),
       });
-      reload();
-    } catch (e) {
-      notifications.show({ color: "red", message: errorText(t, e) });
-    } finally {
+    },
+    // Stopped or failed part-way, what did arrive is in the store: every list asks again.
+    onSettled: () => {
       setSyncing(null);
-    }
-  };
+      return invalidate(client, profileId, "everything");
+    },
+  });
+  const stopSync = useMutation({ mutationFn: () => call(commands.stopSync()) });
 
-  const exportCsv = async () => {
-    setExporting(true);
-    try {
-      const r = await commands.exportPayments(query);
-      notifications.show({ color: "green", message: t("money.payments.exported", { rows: r.rows, path: r.path }), autoClose: 10000 });
-    } catch (e) {
-      notifications.show({ color: "red", message: errorText(t, e) });
-    } finally {
-      setExporting(false);
-    }
-  };
+  const exportCsv = useMutation({
+    mutationFn: () => call(commands.exportPayments(query)),
+    onSuccess: (r) => notifications.show({ color: "green", message: t("money.payments.exported", { rows: r.rows, path: r.path }), autoClose: 10000 }),
+  });
 
   const columns: VirtualColumn<Payment>[] = [
     { key: "time", header: t("money.payments.col.time"), width: "150px", render: (p) => <Text size="sm">{formatDateTime(p.event_at, settings.time_zone, lang)}</Text> },
@@ -119,10 +115,10 @@ export function PaymentsPage() {
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <PageHeader title={t("money.payments.title")} description={t("money.payments.description")} />
         <Group gap="xs" wrap="nowrap">
-          <Button variant="default" leftSection={<IconDownload size={16} />} loading={exporting} onClick={() => void exportCsv()} data-testid="export-payments">
+          <Button variant="default" leftSection={<IconDownload size={16} />} loading={exportCsv.isPending} onClick={() => exportCsv.mutate()} data-testid="export-payments">
             {t("money.payments.export")}
           </Button>
-          <Button leftSection={<IconRefresh size={16} />} loading={syncing !== null} onClick={() => void sync()} data-testid="sync-now" disabled={status.session_error !== null}>
+          <Button leftSection={<IconRefresh size={16} />} loading={sync.isPending} onClick={() => sync.mutate()} data-testid="sync-now" disabled={status.session_error !== null}>
             {t("money.payments.sync")}
           </Button>
         </Group>
@@ -133,7 +129,7 @@ export function PaymentsPage() {
             {t("money.payments.syncing", { done: syncing.windows_done, total: Math.max(1, syncing.windows_total), rows: syncing.rows })}
           </Text>
           <Progress flex={1} value={(100 * syncing.windows_done) / Math.max(1, syncing.windows_total)} animated />
-          <Button size="compact-xs" variant="light" color="red" onClick={() => void commands.stopSync()}>
+          <Button size="compact-xs" variant="light" color="red" onClick={() => stopSync.mutate()}>
             {t("money.payments.stop")}
           </Button>
         </Group>
@@ -147,11 +143,7 @@ export function PaymentsPage() {
         <TextInput w={100} placeholder={t("money.payments.amountMin")} aria-label={t("money.payments.amountMin")} value={minAmount} onChange={(e) => setMinAmount(e.currentTarget.value)} />
         <TextInput w={100} placeholder={t("money.payments.amountMax")} aria-label={t("money.payments.amountMax")} value={maxAmount} onChange={(e) => setMaxAmount(e.currentTarget.value)} />
       </Group>
-      {error && (
-        <Text c="red" size="sm">
-          {error}
-        </Text>
-      )}
+      {error && <ErrorAlert error={error} onRetry={() => void refetch()} retrying={loading} testId="payments-error" />}
       {!loading && rows.length === 0 && !filtered ? (
         <EmptyState icon={IconReceipt2} title={t("money.payments.emptyTitle")} body={t("money.payments.emptyBody")} />
       ) : (
@@ -176,7 +168,7 @@ export function PaymentsPage() {
           }
         />
       )}
-      <PaymentDrawer impUid={open} onClose={() => setOpen(null)} onChanged={reload} />
+      <PaymentDrawer impUid={open} onClose={() => setOpen(null)} />
     </Stack>
   );
 }

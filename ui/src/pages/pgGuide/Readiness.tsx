@@ -1,12 +1,14 @@
-import { Alert, Anchor, Badge, Button, Code, Group, Loader, Paper, Stack, Table, Text, Title } from "@mantine/core";
-import { IconAlertTriangle } from "@tabler/icons-react";
+import { Anchor, Badge, Code, Group, Loader, Paper, Stack, Table, Text, Title } from "@mantine/core";
+import type { UseQueryResult } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { PgChannelView } from "../../bindings";
-import { errorText } from "../../lib/errors";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { channelsForEntry, classifyChannel, entryName, findEntry, type PgGuideEntry, type ReadinessKind } from "../../lib/pgGuide";
 import { useApp } from "../../AppContext";
-import type { LoadState } from "./hooks";
+
+/** The active profile's channels, as the PG guide's pages asked for them. */
+export type ChannelsAnswer = UseQueryResult<PgChannelView[]>;
 
 /** Badges in narrow table cells keep their whole label. */
 export const NO_SHRINK = { minWidth: "max-content" } as const;
@@ -26,7 +28,7 @@ function kindLabel(t: (k: string) => string, kind: string): string {
 }
 
 /** The profile's channels and what each can do for billing keys. */
-export function ReadinessView({ state, retry }: { state: LoadState<PgChannelView[]>; retry: () => void }) {
+export function ReadinessView({ channels }: { channels: ChannelsAnswer }) {
   const { t } = useTranslation();
   const { lang, status } = useApp();
   return (
@@ -40,29 +42,20 @@ export function ReadinessView({ state, retry }: { state: LoadState<PgChannelView
       <Text size="sm" c="dimmed" mb="sm">
         {t("pgGuide.readiness.help")}
       </Text>
-      {state.kind === "loading" && (
+      {channels.isPending && (
         <Group gap="xs" data-testid="readiness-loading">
           <Loader size="sm" />
           <Text size="sm">{t("pgGuide.readiness.loading")}</Text>
         </Group>
       )}
-      {state.kind === "error" && (
-        <Alert color="red" icon={<IconAlertTriangle size={18} />} data-testid="readiness-error">
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(t, state.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={retry}>
-              {t("common.retry")}
-            </Button>
-          </Stack>
-        </Alert>
-      )}
-      {state.kind === "ready" && state.data.length === 0 && <Text size="sm">{t("pgGuide.readiness.empty")}</Text>}
-      {state.kind === "ready" && state.data.length > 0 && (
+      {channels.isError && <ErrorAlert error={channels.error} onRetry={() => void channels.refetch()} retrying={channels.isFetching} testId="readiness-error" />}
+      {channels.isSuccess && channels.data.length === 0 && <Text size="sm">{t("pgGuide.readiness.empty")}</Text>}
+      {channels.isSuccess && channels.data.length > 0 && (
         <Stack gap="xs">
           <Text size="sm" fw={500} data-testid="readiness-summary">
             {t("pgGuide.readiness.summary", {
-              total: state.data.length,
-              ready: state.data.filter((c) => classifyChannel(c).kind !== "none").length,
+              total: channels.data.length,
+              ready: channels.data.filter((c) => classifyChannel(c).kind !== "none").length,
             })}
           </Text>
           <Table.ScrollContainer minWidth={640}>
@@ -77,7 +70,7 @@ export function ReadinessView({ state, retry }: { state: LoadState<PgChannelView
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {state.data.map((c) => {
+                {channels.data.map((c) => {
                   const r = classifyChannel(c);
                   const entry = findEntry(r.entryId ?? undefined);
                   return (
@@ -131,23 +124,23 @@ export function ReadinessView({ state, retry }: { state: LoadState<PgChannelView
 }
 
 /** The small mark on an entry: how many of the profile's channels issue keys this way. */
-export function ReadinessMark({ entry, state }: { entry: PgGuideEntry; state: LoadState<PgChannelView[]> }) {
+export function ReadinessMark({ entry, channels }: { entry: PgGuideEntry; channels: ChannelsAnswer }) {
   const { t } = useTranslation();
-  if (state.kind === "loading") {
+  if (channels.isPending) {
     return (
       <Badge variant="outline" color="gray" data-testid={`mark-${entry.id}`} data-mark="loading" style={NO_SHRINK}>
         {t("pgGuide.mark.loading")}
       </Badge>
     );
   }
-  if (state.kind === "error") {
+  if (channels.isError) {
     return (
       <Badge variant="outline" color="red" data-testid={`mark-${entry.id}`} data-mark="error" style={NO_SHRINK}>
         {t("pgGuide.mark.error")}
       </Badge>
     );
   }
-  const n = channelsForEntry(entry, state.data).length;
+  const n = channelsForEntry(entry, channels.data).length;
   return n > 0 ? (
     <Badge variant="filled" color="green" data-testid={`mark-${entry.id}`} data-mark="ready" style={NO_SHRINK}>
       {t("pgGuide.mark.ready", { count: n })}

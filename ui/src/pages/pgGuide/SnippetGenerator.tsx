@@ -1,5 +1,6 @@
 import { Alert, Button, Code, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
 import { IconCheck, IconCopy, IconRefresh } from "@tabler/icons-react";
+import { useForm } from "@mantine/form";
 import { useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { PgGuideEntry } from "../../lib/pgGuide";
@@ -31,16 +32,22 @@ function midForm(entry: PgGuideEntry): string | null {
 
 export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
   const { t } = useTranslation();
-  const [impCode, setImpCode] = useState("");
-  const [mid, setMid] = useState("");
-  const [customerUid, setCustomerUid] = useState(() => newCustomerUid());
-  const [merchantUid, setMerchantUid] = useState(() => newMerchantUid());
-  const [amount, setAmount] = useState<number>(() => defaultAmount(entry));
-  const [name, setName] = useState(() => t("pgGuide.snippet.nameDefault"));
-  const [buyerTel, setBuyerTel] = useState("");
-  const [redirectUrl, setRedirectUrl] = useState("https://");
-  const [naverPopupMode, setNaverPopupMode] = useState(false);
-  const [naverProductCode, setNaverProductCode] = useState("");
+  // The inputs of a code generator, not a request: every problem shows as it is typed,
+  // and the code is rebuilt on every change.
+  const [initialValues] = useState(() => ({
+    impCode: "",
+    mid: "",
+    customerUid: newCustomerUid(),
+    merchantUid: newMerchantUid(),
+    amount: defaultAmount(entry),
+    name: t("pgGuide.snippet.nameDefault"),
+    buyerTel: "",
+    redirectUrl: "https://",
+    naverPopupMode: false,
+    naverProductCode: "",
+  }));
+  const inputs = useForm({ initialValues });
+  const { impCode, mid, customerUid, merchantUid, amount, name, buyerTel, redirectUrl, naverPopupMode, naverProductCode } = inputs.values;
   const codeRef = useRef<HTMLPreElement>(null);
   const [copyState, copy] = useCopy();
 
@@ -131,8 +138,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
           <TextInput
             label={t("pgGuide.snippet.impCode")}
             description={t("pgGuide.snippet.impCodeHelp")}
-            value={impCode}
-            onChange={(e) => setImpCode(e.currentTarget.value)}
+            {...inputs.getInputProps("impCode")}
             error={err.imp}
             data-testid="snippet-imp"
             ff="monospace"
@@ -142,8 +148,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
             <TextInput
               label={t("pgGuide.snippet.mid")}
               description={t("pgGuide.snippet.midHelp", { form })}
-              value={mid}
-              onChange={(e) => setMid(e.currentTarget.value)}
+              {...inputs.getInputProps("mid")}
               error={midProblem ? t("pgGuide.snippet.errors.midChars") : null}
               data-testid="snippet-mid"
               ff="monospace"
@@ -152,15 +157,14 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
           <TextInput
             label={t("pgGuide.snippet.customerUid")}
             description={t("pgGuide.snippet.customerUidHelp")}
-            value={customerUid}
-            onChange={(e) => setCustomerUid(e.currentTarget.value)}
+            {...inputs.getInputProps("customerUid")}
             error={err.uid}
             data-testid="snippet-customer-uid"
             ff="monospace"
             withAsterisk
             rightSectionWidth={100}
             rightSection={
-              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => setCustomerUid(newCustomerUid())}>
+              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => inputs.setFieldValue("customerUid", newCustomerUid())}>
                 {t("pgGuide.snippet.regenerate")}
               </Button>
             }
@@ -168,12 +172,12 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
           <TextInput
             label={t("pgGuide.snippet.merchantUid")}
             description={t("pgGuide.snippet.merchantUidHelp")}
-            value={merchantUid}
+            {...inputs.getInputProps("merchantUid")}
             readOnly
             ff="monospace"
             rightSectionWidth={100}
             rightSection={
-              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => setMerchantUid(newMerchantUid())}>
+              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => inputs.setFieldValue("merchantUid", newMerchantUid())}>
                 {t("pgGuide.snippet.regenerate")}
               </Button>
             }
@@ -181,8 +185,8 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
           <NumberInput
             label={t("pgGuide.snippet.amount")}
             description={amountHelp}
-            value={amount}
-            onChange={(v) => setAmount(typeof v === "number" ? v : Number(v) || 0)}
+            {...inputs.getInputProps("amount")}
+            onChange={(v) => inputs.setFieldValue("amount", typeof v === "number" ? v : Number(v) || 0)}
             error={err.amount}
             min={0}
             allowDecimal={false}
@@ -191,12 +195,11 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
             data-testid="snippet-amount"
             withAsterisk
           />
-          <TextInput label={t("pgGuide.snippet.name")} value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="snippet-name" />
+          <TextInput label={t("pgGuide.snippet.name")} {...inputs.getInputProps("name")} data-testid="snippet-name" />
           {buyers.includes("buyer_tel") && (
             <TextInput
               label={t("pgGuide.snippet.buyerTel")}
-              value={buyerTel}
-              onChange={(e) => setBuyerTel(e.currentTarget.value)}
+              {...inputs.getInputProps("buyerTel")}
               error={err.tel}
               data-testid="snippet-buyer-tel"
               withAsterisk
@@ -206,8 +209,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
             <TextInput
               label={t("pgGuide.snippet.naverProductCode")}
               description={t("pgGuide.snippet.naverProductCodeHelp")}
-              value={naverProductCode}
-              onChange={(e) => setNaverProductCode(e.currentTarget.value)}
+              {...inputs.getInputProps("naverProductCode")}
               ff="monospace"
             />
           )}
@@ -215,8 +217,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
             <TextInput
               label={t("pgGuide.snippet.redirectUrl")}
               description={t("pgGuide.snippet.redirectUrlHelp")}
-              value={redirectUrl}
-              onChange={(e) => setRedirectUrl(e.currentTarget.value)}
+              {...inputs.getInputProps("redirectUrl")}
               error={urlProblem ? t("pgGuide.snippet.errors.urlFormat") : null}
               data-testid="snippet-redirect"
               ff="monospace"
@@ -228,8 +229,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
           <Switch
             label={t("pgGuide.snippet.naverPopupMode")}
             description={t("pgGuide.snippet.naverPopupModeHelp")}
-            checked={naverPopupMode}
-            onChange={(e) => setNaverPopupMode(e.currentTarget.checked)}
+            {...inputs.getInputProps("naverPopupMode", { type: "checkbox" })}
             data-testid="snippet-naver-popup"
           />
         )}

@@ -1,12 +1,13 @@
-import { ActionIcon, Alert, Badge, Button, Code, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { ActionIcon, Badge, Code, Group, Loader, Paper, Table, Text, Title, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconAlertTriangle, IconCheck, IconCopy } from "@tabler/icons-react";
+import { IconCheck, IconCopy } from "@tabler/icons-react";
+import { useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type TestCardView } from "../../bindings";
 import { useApp } from "../../AppContext";
-import { errorText } from "../../lib/errors";
-import { useCopy, useLoad } from "./hooks";
+import { ErrorAlert } from "../../components/ErrorAlert";
+import { testCardsQuery } from "../../lib/queries";
+import { useCopy } from "./hooks";
 
 const BEHAVIOUR_COLOR: Record<string, string> = { approve: "green", decline: "orange", failissue: "red" };
 
@@ -36,8 +37,8 @@ function CardNumber({ number }: { number: string }) {
 /** The built-in sandbox's test cards; shown only while the sandbox profile is active. */
 export function TestCards() {
   const { t } = useTranslation();
-  const { lang } = useApp();
-  const [state, retry] = useLoad<TestCardView[]>(commands.sandboxTestCards, "sandbox");
+  const { lang, profileId } = useApp();
+  const cards = useQuery(testCardsQuery(profileId));
   const behaviour = (b: string) => (["approve", "decline", "failissue"].includes(b) ? t(`pgGuide.testCards.${b}`) : b);
   return (
     <Paper withBorder p="md" radius="md" data-testid="test-cards">
@@ -47,23 +48,14 @@ export function TestCards() {
       <Text size="sm" c="dimmed" mb="sm">
         {t("pgGuide.testCards.help")}
       </Text>
-      {state.kind === "loading" && (
+      {cards.isPending && (
         <Group gap="xs">
           <Loader size="sm" />
           <Text size="sm">{t("pgGuide.testCards.loading")}</Text>
         </Group>
       )}
-      {state.kind === "error" && (
-        <Alert color="red" icon={<IconAlertTriangle size={18} />}>
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorText(t, state.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={retry}>
-              {t("common.retry")}
-            </Button>
-          </Stack>
-        </Alert>
-      )}
-      {state.kind === "ready" && (
+      {cards.isError && <ErrorAlert error={cards.error} onRetry={() => void cards.refetch()} retrying={cards.isFetching} testId="test-cards-error" />}
+      {cards.isSuccess && (
         <Table.ScrollContainer minWidth={720}>
           <Table verticalSpacing={6} striped>
             <Table.Thead>
@@ -76,7 +68,7 @@ export function TestCards() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {state.data.map((c) => (
+              {cards.data.map((c) => (
                 <Table.Tr key={c.number} data-testid={`test-card-${c.number}`}>
                   <Table.Td>
                     <CardNumber number={c.number} />

@@ -1,12 +1,14 @@
 import { Button, Group, Paper, Table, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconDatabaseExport } from "@tabler/icons-react";
-import { useCallback, useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { commands, type BackupInfo } from "../../bindings";
+import { commands } from "../../bindings";
 import { useApp } from "../../AppContext";
-import { errorText } from "../../lib/errors";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { formatDateTime } from "../../lib/format";
+import { call } from "../../lib/ipc";
+import { backupsQuery, invalidate } from "../../lib/queries";
 
 function fileName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -19,37 +21,22 @@ function megabytes(bytes: number, lang: string): string {
 /** The active profile's database backups, and a backup on demand. */
 export function BackupSection() {
   const { t } = useTranslation();
-  const { status, settings, lang } = useApp();
-  const [backups, setBackups] = useState<BackupInfo[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { status, settings, lang, profileId } = useApp();
+  const client = useQueryClient();
+  // A profile that cannot be opened has no backups to list (the shell says why).
   const closed = status.session_error !== null;
+  const list = useQuery({ ...backupsQuery(profileId), enabled: !closed });
+  const backups = list.data ?? null;
 
-  const load = useCallback(() => {
-    commands
-      .listBackups()
-      .then((list) => {
-        setBackups(list);
-        setError(null);
-      })
-      .catch((e: unknown) => setError(errorText(t, e)));
-  }, [t]);
-  useEffect(() => {
-    if (!closed) load();
-  }, [load, closed, status.active_profile.id]);
-
-  const backUp = async () => {
-    setBusy(true);
-    try {
-      const made = await commands.backupNow();
+  const backUp = useMutation({
+    mutationFn: () => call(commands.backupNow()),
+    meta: { inlineError: true },
+    onSuccess: async (made) => {
       notifications.show({ color: "green", message: t("settings.backedUp", { name: fileName(made.path) }) });
-      load();
-    } catch (e) {
-      setError(errorText(t, e));
-    } finally {
-      setBusy(false);
-    }
-  };
+      await invalidate(client, profileId, "backups");
+    },
+  });
+  const error = backUp.error ?? list.error;
 
   return (
     <Paper withBorder p="md" radius="md" data-testid="backups">
@@ -60,15 +47,11 @@ export function BackupSection() {
             {t("settings.backupsHelp")}
           </Text>
         </div>
-        <Button leftSection={<IconDatabaseExport size={16} />} variant="light" style={{ flexShrink: 0 }} loading={busy} disabled={closed} onClick={() => void backUp()} data-testid="backup-now">
+        <Button leftSection={<IconDatabaseExport size={16} />} variant="light" style={{ flexShrink: 0 }} loading={backUp.isPending} disabled={closed} onClick={() => backUp.mutate()} data-testid="backup-now">
           {t("settings.backupNow")}
         </Button>
       </Group>
-      {error && (
-        <Text size="sm" c="red" data-testid="backup-error">
-          {error}
-        </Text>
-      )}
+      {error && !closed && <ErrorAlert error={error} onRetry={backUp.error ? undefined : () => void list.refetch()} testId="backup-error" />}
       {backups !== null && !closed && (
         backups.length === 0 ? (
           <Text size="sm" c="dimmed">

@@ -1,32 +1,28 @@
 import { Badge, Button, Checkbox, Group, Paper, PasswordInput, Stack, Text, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
-import { useState } from "react";
+import { useForm } from "@mantine/form";
+import { useMutation } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { commands, type LockSettings } from "../../bindings";
 import { useApp } from "../../AppContext";
-import { errorText } from "../../lib/errors";
+import { call } from "../../lib/ipc";
 
 /** The optional app lock: an argon2-hashed passphrase guarding live profiles and money. */
 export function LockSection() {
   const { t } = useTranslation();
   const { status, refresh } = useApp();
   const lock = status.lock;
-  const [passphrase, setPassphrase] = useState("");
-  const [current, setCurrent] = useState("");
+  const form = useForm({ initialValues: { passphrase: "", current: "" } });
+  const { passphrase, current } = form.values;
 
-  const run = async (action: () => Promise<unknown>) => {
-    try {
-      await action();
-      await refresh();
-    } catch (e) {
-      notifications.show({ color: "red", message: errorText(t, e) });
-    } finally {
-      // Passphrases never stay in the UI's state.
-      setPassphrase("");
-      setCurrent("");
-    }
-  };
-  const setGuard = (key: keyof LockSettings, value: boolean) => void run(() => commands.setLockSettings({ ...lock.settings, [key]: value }));
+  // Every lock action ends by asking Rust again: what the lock guards changes every screen.
+  const run = useMutation({
+    mutationFn: (action: () => Promise<unknown>) => call(action()),
+    onSuccess: () => refresh(),
+    // Passphrases never stay in the UI's state.
+    onSettled: () => form.reset(),
+  });
+  const act = (action: () => Promise<unknown>) => run.mutate(action);
+  const setGuard = (key: keyof LockSettings, value: boolean) => act(() => commands.setLockSettings({ ...lock.settings, [key]: value }));
 
   return (
     <Paper withBorder p="md" radius="md" data-testid="lock-section">
@@ -41,24 +37,26 @@ export function LockSection() {
       </Text>
       {lock.enabled && lock.locked ? (
         <Group align="flex-end">
-          <PasswordInput label={t("profiles.passphrase")} value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} w={260} />
-          <Button onClick={() => void run(() => commands.unlockApp(passphrase))}>{t("profiles.unlock")}</Button>
+          <PasswordInput label={t("profiles.passphrase")} {...form.getInputProps("passphrase")} w={260} />
+          <Button loading={run.isPending} onClick={() => act(() => commands.unlockApp(passphrase))}>
+            {t("profiles.unlock")}
+          </Button>
         </Group>
       ) : (
         <Stack gap="sm">
           <Group align="flex-end">
-            {lock.enabled && <PasswordInput label={t("profiles.currentPassphrase")} value={current} onChange={(e) => setCurrent(e.currentTarget.value)} w={220} />}
-            <PasswordInput label={t("profiles.newPassphrase")} value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} w={220} />
-            <Button variant="light" disabled={passphrase === ""} onClick={() => void run(() => commands.setPassphrase(passphrase, lock.enabled ? current : null))}>
+            {lock.enabled && <PasswordInput label={t("profiles.currentPassphrase")} {...form.getInputProps("current")} w={220} />}
+            <PasswordInput label={t("profiles.newPassphrase")} {...form.getInputProps("passphrase")} w={220} />
+            <Button variant="light" disabled={passphrase === ""} loading={run.isPending} onClick={() => act(() => commands.setPassphrase(passphrase, lock.enabled ? current : null))}>
               {t("profiles.setPassphrase")}
             </Button>
           </Group>
           {lock.enabled && (
             <Group>
-              <Button variant="default" onClick={() => void run(() => commands.lockApp())}>
+              <Button variant="default" onClick={() => act(() => commands.lockApp())}>
                 {t("profiles.lockNow")}
               </Button>
-              <Button variant="subtle" color="red" disabled={current === ""} onClick={() => void run(() => commands.clearPassphrase(current))}>
+              <Button variant="subtle" color="red" disabled={current === ""} onClick={() => act(() => commands.clearPassphrase(current))}>
                 {t("profiles.clearPassphrase")}
               </Button>
             </Group>

@@ -1,15 +1,21 @@
 import { Alert, Badge, Button, Group, Modal, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput, Title } from "@mantine/core";
+import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconAlertTriangle, IconLock, IconPlugConnected, IconPlus } from "@tabler/icons-react";
-import { useCallback, useEffect, useState } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, DEFAULT_BASE_URL, type ConnectionReport, type Mode, type ProfileEntry } from "../../bindings";
+import { commands, DEFAULT_BASE_URL, type ConnectionReport, type Mode, type ProfileEntry, type ProfileInput } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
 import { ModeBadge } from "../../layout/ModeBadge";
-import { errorText, toIpcError } from "../../lib/errors";
+import { formError, required, showRustFieldErrors } from "../../lib/forms";
+import { call } from "../../lib/ipc";
+import { useSwitchProfile } from "../../lib/mutations";
+import { notifyError } from "../../lib/notify";
+import { profilesQuery } from "../../lib/queries";
 
-interface Draft {
-  id: string | null;
+interface DraftValues {
   name: string;
   mode: Mode;
   base_url: string;
@@ -17,14 +23,26 @@ interface Draft {
   default_pg: string;
   time_zone: string;
   read_only: boolean;
-  /** The role as stored: lifting it needs the passphrase typed with the change. */
-  was_read_only: boolean;
   passphrase: string;
   imp_key: string;
   imp_secret: string;
 }
 
-const EMPTY: Draft = { id: null, name: "", mode: "test", base_url: DEFAULT_BASE_URL, tier: "", default_pg: "", time_zone: "Asia/Seoul", read_only: false, was_read_only: false, passphrase: "", imp_key: "", imp_secret: "" };
+/** Which profile the form edits (null: a new one), and its role as stored. */
+interface Editing {
+  id: string | null;
+  /** Lifting a stored read-only role needs the passphrase typed with the change. */
+  was_read_only: boolean;
+}
+
+const EMPTY: DraftValues = { name: "", mode: "test", base_url: DEFAULT_BASE_URL, tier: "", default_pg: "", time_zone: "Asia/Seoul", read_only: false, passphrase: "", imp_key: "", imp_secret: "" };
+
+/**
+ * The profile form's fields Rust names in a refusal. The lift passphrase is not one of
+ * them: a missing or wrong app-lock passphrase is said above the form's buttons, where
+ * it is read together with the change it refused.
+ */
+const PROFILE_FIELDS = ["name", "mode", "base_url", "tier", "default_pg", "time_zone", "read_only", "imp_key", "imp_secret"] as const;
 
 /** An address typed into the form that is not i'mport's (empty means i'mport's), as Rust compares them. */
 function customAddress(url: string): string | null {
@@ -37,123 +55,96 @@ export function ProfilesSection() {
   const { t } = useTranslation();
   const { settings, status, refresh } = useApp();
   const lock = status.lock;
-  const [entries, setEntries] = useState<ProfileEntry[]>([]);
-  const [draft, setDraft] = useState<Draft | null>(null);
+  const list = useQuery(profilesQuery());
+  const entries = list.data ?? [];
+  const [editing, setEditing] = useState<Editing | null>(null);
   const [keysFor, setKeysFor] = useState<ProfileEntry | null>(null);
-  const [keys, setKeys] = useState({ imp_key: "", imp_secret: "" });
   const [removing, setRemoving] = useState<ProfileEntry | null>(null);
-  const [reports, setReports] = useState<Record<string, ConnectionReport | string>>({});
-  const [testing, setTesting] = useState<string | null>(null);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [urlError, setUrlError] = useState<string | null>(null);
-  const fail = useCallback((e: unknown) => notifications.show({ color: "red", message: errorText(t, e) }), [t]);
+  const [reports, setReports] = useState<Record<string, { report: ConnectionReport } | { error: unknown }>>({});
 
-  const load = useCallback(() => {
-    commands.listProfiles().then(setEntries).catch(fail);
-  }, [fail]);
-  useEffect(load, [load]);
-
-  const saveDraft = async () => {
-    if (!draft) return;
-    setFormError(null);
-    setUrlError(null);
-    const lifting = draft.id !== null && draft.was_read_only && !draft.read_only && lock.enabled;
-    const input = {
-      name: draft.name,
-      mode: draft.mode,
-      base_url: draft.base_url.trim() || null,
-      tier: draft.tier.trim() || null,
-      default_pg: draft.default_pg.trim() || null,
-      time_zone: draft.time_zone,
-      read_only: draft.read_only,
-    };
-    try {
-      // Rust decides whether the passphrase is needed and right; an empty field sends none.
-      if (draft.id) await commands.updateProfile(draft.id, input, lifting && draft.passphrase !== "" ? draft.passphrase : null);
-      else {
-        const withKeys = draft.imp_key.trim() !== "" || draft.imp_secret.trim() !== "";
-        await commands.addProfile(input, withKeys ? draft.imp_key : null, withKeys ? draft.imp_secret : null);
-      }
-      setDraft(null);
-      load();
-      await refresh();
-    } catch (e) {
-      // An address problem shows under the address, in words that say what to fix.
-      if (toIpcError(e).code === "invalid_base_url") setUrlError(errorText(t, e));
-      else setFormError(errorText(t, e));
-    } finally {
-      // Secrets never stay in the UI's state.
-      setDraft((d) => (d ? { ...d, imp_secret: "", passphrase: "" } : d));
-    }
+  const draft = useForm<DraftValues>({ initialValues: EMPTY, validate: { name: required(t) } });
+  const values = draft.values;
+  const lifting = editing !== null && editing.id !== null && editing.was_read_only && !values.read_only && lock.enabled;
+  const openDraft = (next: Editing, initial: DraftValues) => {
+    draft.setValues(initial);
+    draft.resetDirty(initial);
+    draft.clearErrors();
+    save.reset();
+    setEditing(next);
+  };
+  const closeDraft = () => {
+    setEditing(null);
+    draft.setValues(EMPTY);
   };
 
-  const saveKeys = async () => {
-    if (!keysFor) return;
-    const { imp_key, imp_secret } = keys;
-    setKeys({ imp_key: "", imp_secret: "" });
-    try {
-      await commands.saveCredentials(keysFor.profile.id, imp_key, imp_secret);
+  const save = useMutation({
+    mutationFn: async ({ id, v, liftWith }: { id: string | null; v: DraftValues; liftWith: string | null }) => {
+      const input: ProfileInput = {
+        name: v.name,
+        mode: v.mode,
+        base_url: v.base_url.trim() || null,
+        tier: v.tier.trim() || null,
+        default_pg: v.default_pg.trim() || null,
+        time_zone: v.time_zone,
+        read_only: v.read_only,
+      };
+      if (id) return call(commands.updateProfile(id, input, liftWith));
+      const withKeys = v.imp_key.trim() !== "" || v.imp_secret.trim() !== "";
+      return call(commands.addProfile(input, withKeys ? v.imp_key : null, withKeys ? v.imp_secret : null));
+    },
+    meta: { inlineError: true },
+    onSuccess: async () => {
+      closeDraft();
+      await refresh();
+    },
+    // An address problem shows under the address, in words that say what to fix.
+    onError: (e) => showRustFieldErrors(draft, e, t, { fields: PROFILE_FIELDS }),
+    // Secrets never stay in the UI's state.
+    onSettled: () => {
+      draft.setFieldValue("imp_secret", "");
+      draft.setFieldValue("passphrase", "");
+    },
+  });
+  const saveError = formError(draft, save.error, { fields: PROFILE_FIELDS });
+
+  const keys = useForm({ initialValues: { imp_key: "", imp_secret: "" }, validate: { imp_key: required(t), imp_secret: required(t) } });
+  const saveKeys = useMutation({
+    mutationFn: ({ id, imp_key, imp_secret }: { id: string; imp_key: string; imp_secret: string }) => call(commands.saveCredentials(id, imp_key, imp_secret)),
+    meta: { inlineError: true },
+    onMutate: () => keys.setValues({ imp_key: "", imp_secret: "" }),
+    onSuccess: () => {
       notifications.show({ color: "green", message: t("profiles.credentialsSaved") });
       setKeysFor(null);
-      load();
-      await refresh();
-    } catch (e) {
-      fail(e);
-      // A profile that became active but could not be opened (a damaged database) shows
-      // why, with what can be done, in the shell.
-      load();
-      await refresh();
-    }
-  };
+    },
+    onError: (e) => {
+      if (!showRustFieldErrors(keys, e, t)) notifyError(e);
+    },
+    // A profile that became active but could not be opened (a damaged database) shows
+    // why, with what can be done, in the shell.
+    onSettled: () => refresh(),
+  });
 
-  const test = async (id: string) => {
-    setTesting(id);
-    try {
-      const report = await commands.testConnection(id);
-      setReports((r) => ({ ...r, [id]: report }));
-    } catch (e) {
-      setReports((r) => ({ ...r, [id]: errorText(t, e) }));
-    } finally {
-      setTesting(null);
-    }
-  };
+  const test = useMutation({
+    mutationFn: (id: string) => call(commands.testConnection(id)),
+    meta: { inlineError: true },
+    onSuccess: (report, id) => setReports((r) => ({ ...r, [id]: { report } })),
+    onError: (error, id) => setReports((r) => ({ ...r, [id]: { error } })),
+  });
+  const testing = test.isPending ? test.variables : null;
 
-  const switchTo = async (entry: ProfileEntry) => {
-    try {
-      await commands.switchProfile(entry.profile.id);
-      notifications.show({ color: "blue", message: t("profiles.switched", { name: entry.profile.name }) });
-      load();
-      await refresh();
-    } catch (e) {
-      fail(e);
-      // A profile that became active but could not be opened (a damaged database) shows
-      // why, with what can be done, in the shell.
-      load();
-      await refresh();
-    }
-  };
+  const switchTo = useSwitchProfile();
 
-  const remove = async () => {
-    if (!removing) return;
-    try {
-      await commands.removeProfile(removing.profile.id);
-      setRemoving(null);
-      load();
-      await refresh();
-    } catch (e) {
-      fail(e);
-      // A profile that became active but could not be opened (a damaged database) shows
-      // why, with what can be done, in the shell.
-      load();
-      await refresh();
-    }
-  };
+  const remove = useMutation({
+    mutationFn: (id: string) => call(commands.removeProfile(id)),
+    onSuccess: () => setRemoving(null),
+    onSettled: () => refresh(),
+  });
 
   return (
     <Paper withBorder p="md" radius="md" data-testid="profiles-section">
       <Group justify="space-between" mb={4}>
         <Title order={5}>{t("profiles.title")}</Title>
-        <Button size="xs" leftSection={<IconPlus size={14} />} disabled={lock.locked} onClick={() => setDraft({ ...EMPTY })} data-testid="add-profile">
+        <Button size="xs" leftSection={<IconPlus size={14} />} disabled={lock.locked} onClick={() => openDraft({ id: null, was_read_only: false }, EMPTY)} data-testid="add-profile">
           {t("profiles.add")}
         </Button>
       </Group>
@@ -165,6 +156,7 @@ export function ProfilesSection() {
           {t("profiles.adminLocked")}
         </Alert>
       )}
+      {list.error && <ErrorAlert error={list.error} onRetry={() => void list.refetch()} retrying={list.isFetching} testId="profiles-error" />}
       <Stack gap="sm">
         {entries.map((e) => {
           const report = reports[e.profile.id];
@@ -190,17 +182,22 @@ export function ProfilesSection() {
                   </Text>
                 </Group>
                 <Group gap={6} wrap="nowrap">
-                  <Button size="compact-xs" variant="light" leftSection={<IconPlugConnected size={14} />} loading={testing === e.profile.id} onClick={() => void test(e.profile.id)}>
+                  <Button size="compact-xs" variant="light" leftSection={<IconPlugConnected size={14} />} loading={testing === e.profile.id} onClick={() => test.mutate(e.profile.id)}>
                     {t("profiles.testConnection")}
                   </Button>
                   {!e.active && (
-                    <Button size="compact-xs" variant="light" onClick={() => void switchTo(e)} data-testid={`switch-${e.profile.id}`}>
+                    <Button size="compact-xs" variant="light" onClick={() => switchTo.mutate({ id: e.profile.id, name: e.profile.name })} data-testid={`switch-${e.profile.id}`}>
                       {t("profiles.switchTo")}
                     </Button>
                   )}
                   {e.profile.mode !== "sandbox" && (
                     <>
-                      <Button size="compact-xs" variant="subtle" disabled={lock.locked} onClick={() => setKeysFor(e)}>
+                      <Button size="compact-xs" variant="subtle" disabled={lock.locked}
+                        onClick={() => {
+                          keys.reset();
+                          setKeysFor(e);
+                        }}
+                      >
                         {t("profiles.replaceCredentials")}
                       </Button>
                       <Button
@@ -209,18 +206,19 @@ export function ProfilesSection() {
                         disabled={lock.locked}
                         data-testid={`edit-${e.profile.id}`}
                         onClick={() =>
-                          setDraft({
-                            ...EMPTY,
-                            id: e.profile.id,
-                            name: e.profile.name,
-                            mode: e.profile.mode,
-                            base_url: e.profile.base_url,
-                            tier: e.profile.tier ?? "",
-                            default_pg: e.profile.default_pg ?? "",
-                            time_zone: e.profile.time_zone,
-                            read_only: e.profile.read_only,
-                            was_read_only: e.profile.read_only,
-                          })
+                          openDraft(
+                            { id: e.profile.id, was_read_only: e.profile.read_only },
+                            {
+                              ...EMPTY,
+                              name: e.profile.name,
+                              mode: e.profile.mode,
+                              base_url: e.profile.base_url,
+                              tier: e.profile.tier ?? "",
+                              default_pg: e.profile.default_pg ?? "",
+                              time_zone: e.profile.time_zone,
+                              read_only: e.profile.read_only,
+                            },
+                          )
                         }
                       >
                         {t("profiles.edit")}
@@ -232,19 +230,19 @@ export function ProfilesSection() {
                   )}
                 </Group>
               </Group>
-              {typeof report === "string" && (
-                <Text size="sm" c="red" mt={6} data-testid="connection-error">
-                  {report}
-                </Text>
+              {report && "error" in report && (
+                <Stack mt={6}>
+                  <ErrorAlert error={report.error} testId="connection-error" />
+                </Stack>
               )}
-              {report && typeof report !== "string" && (
+              {report && "report" in report && (
                 <Stack gap={4} mt={6} data-testid="connection-report">
                   <Text size="sm" c="green">
-                    {t("profiles.connectionOk", { count: report.channels.length })}
+                    {t("profiles.connectionOk", { count: report.report.channels.length })}
                   </Text>
                   <Table withRowBorders={false} verticalSpacing={2} fz="xs">
                     <Table.Tbody>
-                      {report.channels.map((c) => (
+                      {report.report.channels.map((c) => (
                         <Table.Tr key={`${c.pg_provider}.${c.pg_id}`}>
                           <Table.Td ff="monospace">{`${c.pg_provider}.${c.pg_id}`}</Table.Td>
                           <Table.Td>{c.channel_name ?? ""}</Table.Td>
@@ -260,114 +258,96 @@ export function ProfilesSection() {
         })}
       </Stack>
 
-      <Modal
-        opened={draft !== null}
-        onClose={() => {
-          setDraft(null);
-          setFormError(null);
-          setUrlError(null);
-        }}
-        title={draft?.id ? t("profiles.edit") : t("profiles.add")}
-        size="lg"
-      >
-        {draft && (
-          <Stack>
-            <TextInput label={t("profiles.name")} value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.currentTarget.value })} data-testid="profile-name" withAsterisk />
-            <Select
-              label={t("profiles.mode")}
-              disabled={draft.id !== null}
-              allowDeselect={false}
-              value={draft.mode}
-              onChange={(v) => setDraft({ ...draft, mode: (v as Mode | null) ?? "test" })}
-              data={[
-                { value: "test", label: t("profiles.modeTest") },
-                { value: "live", label: t("profiles.modeLive") },
-              ]}
-              data-testid="profile-mode"
-            />
-            <TextInput
-              label={t("profiles.baseUrl")}
-              description={t("profiles.baseUrlHelp")}
-              placeholder={DEFAULT_BASE_URL}
-              value={draft.base_url}
-              error={urlError}
-              onChange={(e) => {
-                setUrlError(null);
-                setDraft({ ...draft, base_url: e.currentTarget.value });
-              }}
-              data-testid="profile-base-url"
-            />
-            {customAddress(draft.base_url) && (
-              <Alert color="orange" icon={<IconAlertTriangle size={16} />} p="xs" data-testid="custom-address-warning">
-                <Text size="sm">{t("profiles.customAddressWarning", { url: customAddress(draft.base_url) })}</Text>
-              </Alert>
-            )}
-            <Group grow>
-              <TextInput label={t("profiles.tier")} description={t("profiles.tierHelp")} value={draft.tier} maxLength={3} onChange={(e) => setDraft({ ...draft, tier: e.currentTarget.value.toUpperCase() })} />
-              <TextInput label={t("profiles.defaultPg")} value={draft.default_pg} onChange={(e) => setDraft({ ...draft, default_pg: e.currentTarget.value })} placeholder="nice.MID" />
-            </Group>
-            <Select label={t("profiles.timeZone")} value={draft.time_zone} data={settings.time_zones} allowDeselect={false} onChange={(v) => setDraft({ ...draft, time_zone: v ?? "Asia/Seoul" })} />
-            <Switch
-              label={t("profiles.readOnly")}
-              description={lock.enabled || draft.was_read_only ? t("profiles.readOnlyHelp") : t("profiles.readOnlyNeedsLock")}
-              // Rust refuses the role without a passphrase (it would protect nothing).
-              disabled={!lock.enabled && !draft.was_read_only}
-              checked={draft.read_only}
-              onChange={(e) => setDraft({ ...draft, read_only: e.currentTarget.checked })}
-              data-testid="profile-read-only"
-            />
-            {draft.id !== null && draft.was_read_only && !draft.read_only && lock.enabled && (
-              <PasswordInput
-                label={t("profiles.liftPassphrase")}
-                description={t("profiles.liftHelp")}
-                value={draft.passphrase}
-                onChange={(e) => setDraft({ ...draft, passphrase: e.currentTarget.value })}
-                autoComplete="off"
-                withAsterisk
-                data-testid="profile-lift-passphrase"
+
+      <Modal opened={editing !== null} onClose={closeDraft} title={editing?.id ? t("profiles.edit") : t("profiles.add")} size="lg">
+        {editing && (
+          <form onSubmit={draft.onSubmit((v) => save.mutate({ id: editing.id, v, liftWith: lifting && v.passphrase !== "" ? v.passphrase : null }))}>
+            <Stack>
+              <TextInput label={t("profiles.name")} {...draft.getInputProps("name")} data-testid="profile-name" withAsterisk />
+              <Select
+                label={t("profiles.mode")}
+                disabled={editing.id !== null}
+                allowDeselect={false}
+                {...draft.getInputProps("mode")}
+                data={[
+                  { value: "test", label: t("profiles.modeTest") },
+                  { value: "live", label: t("profiles.modeLive") },
+                ]}
+                data-testid="profile-mode"
               />
-            )}
-            {draft.id === null && (
-              <>
-                <TextInput label={t("profiles.impKey")} value={draft.imp_key} onChange={(e) => setDraft({ ...draft, imp_key: e.currentTarget.value })} autoComplete="off" data-testid="profile-imp-key" />
-                <PasswordInput
-                  label={t("profiles.impSecret")}
-                  description={t("profiles.secretHelp")}
-                  value={draft.imp_secret}
-                  onChange={(e) => setDraft({ ...draft, imp_secret: e.currentTarget.value })}
-                  autoComplete="off"
-                  data-testid="profile-imp-secret"
+              <TextInput label={t("profiles.baseUrl")} description={t("profiles.baseUrlHelp")} placeholder={DEFAULT_BASE_URL} {...draft.getInputProps("base_url")} data-testid="profile-base-url" />
+              {customAddress(values.base_url) && (
+                <Alert color="orange" icon={<IconAlertTriangle size={16} />} p="xs" data-testid="custom-address-warning">
+                  <Text size="sm">{t("profiles.customAddressWarning", { url: customAddress(values.base_url) })}</Text>
+                </Alert>
+              )}
+              <Group grow align="flex-start">
+                <TextInput
+                  label={t("profiles.tier")}
+                  description={t("profiles.tierHelp")}
+                  maxLength={3}
+                  {...draft.getInputProps("tier")}
+                  onChange={(e) => draft.setFieldValue("tier", e.currentTarget.value.toUpperCase())}
+                  data-testid="profile-tier"
                 />
-              </>
-            )}
-            {formError && (
-              <Alert color="red" data-testid="profile-error">
-                {formError}
-              </Alert>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setDraft(null)}>
-                {t("profiles.cancel")}
-              </Button>
-              <Button onClick={() => void saveDraft()} data-testid="profile-save">
-                {t("profiles.save")}
-              </Button>
-            </Group>
-          </Stack>
+                <TextInput label={t("profiles.defaultPg")} {...draft.getInputProps("default_pg")} placeholder="nice.MID" data-testid="profile-default-pg" />
+              </Group>
+              <Select label={t("profiles.timeZone")} data={settings.time_zones} allowDeselect={false} {...draft.getInputProps("time_zone")} />
+              <Switch
+                label={t("profiles.readOnly")}
+                description={lock.enabled || editing.was_read_only ? t("profiles.readOnlyHelp") : t("profiles.readOnlyNeedsLock")}
+                // Rust refuses the role without a passphrase (it would protect nothing).
+                disabled={!lock.enabled && !editing.was_read_only}
+                {...draft.getInputProps("read_only", { type: "checkbox" })}
+                data-testid="profile-read-only"
+              />
+              {lifting && (
+                <PasswordInput
+                  label={t("profiles.liftPassphrase")}
+                  description={t("profiles.liftHelp")}
+                  {...draft.getInputProps("passphrase")}
+                  autoComplete="off"
+                  withAsterisk
+                  data-testid="profile-lift-passphrase"
+                />
+              )}
+              {editing.id === null && (
+                <>
+                  <TextInput label={t("profiles.impKey")} {...draft.getInputProps("imp_key")} autoComplete="off" data-testid="profile-imp-key" />
+                  <PasswordInput label={t("profiles.impSecret")} description={t("profiles.secretHelp")} {...draft.getInputProps("imp_secret")} autoComplete="off" data-testid="profile-imp-secret" />
+                </>
+              )}
+              {saveError !== null && <ErrorAlert error={saveError} testId="profile-error" />}
+              <Group justify="flex-end">
+                <Button variant="default" onClick={closeDraft}>
+                  {t("profiles.cancel")}
+                </Button>
+                <Button type="submit" loading={save.isPending} data-testid="profile-save">
+                  {t("profiles.save")}
+                </Button>
+              </Group>
+            </Stack>
+          </form>
         )}
       </Modal>
 
       <Modal opened={keysFor !== null} onClose={() => setKeysFor(null)} title={t("profiles.replaceCredentials")}>
-        <Stack>
-          <TextInput label={t("profiles.impKey")} value={keys.imp_key} onChange={(e) => setKeys({ ...keys, imp_key: e.currentTarget.value })} autoComplete="off" />
-          <PasswordInput label={t("profiles.impSecret")} description={t("profiles.secretHelp")} value={keys.imp_secret} onChange={(e) => setKeys({ ...keys, imp_secret: e.currentTarget.value })} autoComplete="off" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setKeysFor(null)}>
-              {t("profiles.cancel")}
-            </Button>
-            <Button onClick={() => void saveKeys()}>{t("profiles.saveCredentials")}</Button>
-          </Group>
-        </Stack>
+        {keysFor && (
+          <form onSubmit={keys.onSubmit((v) => saveKeys.mutate({ id: keysFor.profile.id, ...v }))}>
+            <Stack>
+              <TextInput label={t("profiles.impKey")} {...keys.getInputProps("imp_key")} autoComplete="off" data-testid="keys-imp-key" />
+              <PasswordInput label={t("profiles.impSecret")} description={t("profiles.secretHelp")} {...keys.getInputProps("imp_secret")} autoComplete="off" data-testid="keys-imp-secret" />
+              <Group justify="flex-end">
+                <Button variant="default" onClick={() => setKeysFor(null)}>
+                  {t("profiles.cancel")}
+                </Button>
+                <Button type="submit" loading={saveKeys.isPending}>
+                  {t("profiles.saveCredentials")}
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        )}
       </Modal>
 
       <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={t("profiles.removeTitle")}>
@@ -377,7 +357,7 @@ export function ProfilesSection() {
             <Button variant="default" onClick={() => setRemoving(null)}>
               {t("profiles.cancel")}
             </Button>
-            <Button color="red" onClick={() => void remove()}>
+            <Button color="red" loading={remove.isPending} onClick={() => removing && remove.mutate(removing.profile.id)}>
               {t("profiles.remove")}
             </Button>
           </Group>

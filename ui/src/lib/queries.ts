@@ -1,0 +1,144 @@
+// Every query key and every invalidation, in one place. A key starts with the active
+// profile's id, so one profile's rows can never be shown under another's; the few answers
+// that belong to the app itself (status, settings, the profile list) start with APP.
+import { infiniteQueryOptions, queryOptions, type InfiniteData, type QueryClient, type QueryKey } from "@tanstack/react-query";
+import type { i18n as I18n } from "i18next";
+import { commands, type CustomerQuery, type JournalQuery, type PaymentQuery, type ScheduleQuery } from "../bindings";
+import { call } from "./ipc";
+import type { Page } from "./usePaged";
+
+/** The first element of the app's own keys (no profile id looks like it). */
+export const APP = "@app";
+
+/** The query parts of a list, without the cursor (the page is the query's own business). */
+export type ListQuery<Q> = Omit<Q, "cursor">;
+
+export const keys = {
+  app: () => [APP] as const,
+  status: () => [APP, "status"] as const,
+  settings: () => [APP, "settings"] as const,
+  profiles: () => [APP, "profiles"] as const,
+
+  profile: (p: string) => [p] as const,
+  overview: (p: string) => [p, "overview"] as const,
+  customers: (p: string, q?: ListQuery<CustomerQuery>) => (q ? ([p, "customers", q] as const) : ([p, "customers"] as const)),
+  customerTags: (p: string) => [p, "customerTags"] as const,
+  customer: (p: string, uid?: string) => (uid === undefined ? ([p, "customer"] as const) : ([p, "customer", uid] as const)),
+  /** PortOne's latest for one customer: its own root, so saving a note never asks PortOne. */
+  customerRefresh: (p: string, uid: string) => [p, "customerRefresh", uid] as const,
+  payments: (p: string, q?: ListQuery<PaymentQuery>) => (q ? ([p, "payments", q] as const) : ([p, "payments"] as const)),
+  payment: (p: string, impUid?: string) => (impUid === undefined ? ([p, "payment"] as const) : ([p, "payment", impUid] as const)),
+  schedules: (p: string, q?: ListQuery<ScheduleQuery>) => (q ? ([p, "schedules", q] as const) : ([p, "schedules"] as const)),
+  journal: (p: string, q?: JournalQuery) => (q ? ([p, "journal", q] as const) : ([p, "journal"] as const)),
+  backups: (p: string) => [p, "backups"] as const,
+  pgChannels: (p: string) => [p, "pgChannels"] as const,
+  testCards: (p: string) => [p, "testCards"] as const,
+  keyForm: (p: string) => [p, "keyForm"] as const,
+  /** One opening of a charge form: the order id Rust gave that intent. */
+  orderIntent: (p: string, opening: number) => [p, "orderIntent", opening] as const,
+};
+
+/**
+ * While a list's query changes (a filter, an order) the rows of the previous query stay
+ * until the new ones arrive, so the table does not flash empty; never across profiles.
+ */
+function sameProfile<T>(profile: string) {
+  return (previous: T | undefined, previousQuery: { queryKey: QueryKey } | undefined) => (previousQuery?.queryKey[0] === profile ? previous : undefined);
+}
+
+/** A keyset-paged store list: each page's `next_cursor` is the next page's cursor. */
+function pagedList<T, K extends QueryKey>(p: string, queryKey: K, fetch: (cursor: string | null) => Promise<Page<T>>) {
+  return infiniteQueryOptions<Page<T>, Error, InfiniteData<Page<T>, string | null>, K, string | null>({
+    queryKey,
+    queryFn: ({ pageParam }) => call(fetch(pageParam)),
+    initialPageParam: null,
+    getNextPageParam: (last) => last.next_cursor,
+    placeholderData: sameProfile(p),
+  });
+}
+
+// ---- the app's own answers
+
+export const statusQuery = () => queryOptions({ queryKey: keys.status(), queryFn: () => call(commands.appStatus()) });
+
+/** The settings, with the language applied before any screen renders in the wrong one. */
+export const settingsQuery = (i18n: I18n) =>
+  queryOptions({
+    queryKey: keys.settings(),
+    queryFn: async () => {
+      const settings = await call(commands.getSettings());
+      await i18n.changeLanguage(settings.language);
+      return settings;
+    },
+  });
+
+export const profilesQuery = () => queryOptions({ queryKey: keys.profiles(), queryFn: () => call(commands.listProfiles()) });
+
+// ---- the active profile's answers
+
+export const overviewQuery = (p: string) => queryOptions({ queryKey: keys.overview(p), queryFn: () => call(commands.overview()) });
+
+export const journalQuery = (p: string, q: JournalQuery) => queryOptions({ queryKey: keys.journal(p, q), queryFn: () => call(commands.journal(q)) });
+
+export const customerPages = (p: string, q: ListQuery<CustomerQuery>) => pagedList(p, keys.customers(p, q), (cursor) => commands.listCustomers({ ...q, cursor }));
+
+export const customerTagsQuery = (p: string) => queryOptions({ queryKey: keys.customerTags(p), queryFn: () => call(commands.customerTags()) });
+
+export const customerQuery = (p: string, uid: string) => queryOptions({ queryKey: keys.customer(p, uid), queryFn: () => call(commands.customerDetail(uid)) });
+
+/**
+ * Asks PortOne for the customer's latest (payments, the key's presence) each time the page
+ * opens, and puts the answer where the page reads the customer from.
+ */
+export const customerRefreshQuery = (client: QueryClient, p: string, uid: string) =>
+  queryOptions({
+    queryKey: keys.customerRefresh(p, uid),
+    queryFn: async () => {
+      const detail = await call(commands.refreshCustomer(uid));
+      client.setQueryData(keys.customer(p, uid), detail);
+      return detail;
+    },
+  });
+
+export const paymentPages = (p: string, q: ListQuery<PaymentQuery>) => pagedList(p, keys.payments(p, q), (cursor) => commands.listPayments({ ...q, cursor }));
+
+export const paymentQuery = (p: string, impUid: string) => queryOptions({ queryKey: keys.payment(p, impUid), queryFn: () => call(commands.paymentDetail(impUid)) });
+
+export const schedulePages = (p: string, q: ListQuery<ScheduleQuery>) => pagedList(p, keys.schedules(p, q), (cursor) => commands.listSchedules({ ...q, cursor }));
+
+export const backupsQuery = (p: string) => queryOptions({ queryKey: keys.backups(p), queryFn: () => call(commands.listBackups()) });
+
+export const pgChannelsQuery = (p: string) => queryOptions({ queryKey: keys.pgChannels(p), queryFn: () => call(commands.pgChannels()) });
+
+export const testCardsQuery = (p: string) => queryOptions({ queryKey: keys.testCards(p), queryFn: () => call(commands.sandboxTestCards()) });
+
+export const keyFormQuery = (p: string) => queryOptions({ queryKey: keys.keyForm(p), queryFn: () => call(commands.keyForm()) });
+
+/**
+ * The order id of one opening of a charge form. Rust makes a new one per call, so this is
+ * never refreshed (stale never, dropped when the form closes) and the form keeps the first
+ * answer for the intent's life: even a refetch could not change the order a retry sends.
+ */
+export const orderIntentQuery = (p: string, opening: number) =>
+  queryOptions({ queryKey: keys.orderIntent(p, opening), queryFn: () => call(commands.newOrderId()), staleTime: Infinity, gcTime: 0 });
+
+// ---- what a change makes stale (only what is on screen is asked again at once)
+
+export type Change =
+  /** A customer or key was added, changed, verified or deleted. */
+  | "customers"
+  /** Money moved or was settled: a charge, refund, reconciliation or a decided conflict. */
+  | "money"
+  /** The store was filled from PortOne, or replaced: everything of the profile. */
+  | "everything"
+  | "backups";
+
+export function invalidate(client: QueryClient, p: string, change: Change, customerUid?: string): Promise<void> {
+  const roots: QueryKey[] = {
+    customers: [keys.customers(p), keys.customerTags(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p)],
+    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p)],
+    everything: [keys.profile(p)],
+    backups: [keys.backups(p)],
+  }[change];
+  return Promise.all(roots.map((queryKey) => client.invalidateQueries({ queryKey }))).then(() => undefined);
+}
