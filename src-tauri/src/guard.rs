@@ -85,6 +85,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // What a form checks and shows before money moves: the core's limits, and what a
     // charge or refund would do (the customer, card, total, VAT), nothing sent.
     ("money_rules", Session(Read)),
+    ("vat_of", Session(Read)),
     ("charge_preview", Session(Read)),
     ("refund_preview", Session(Read)),
     // A person decides what a payment under our order id was: the record of money.

@@ -110,6 +110,11 @@ export const commands = {
 	/**  The core's limits, for forms to show and check as a person types. */
 	moneyRules: () => __TAURI_INVOKE<MoneyRules>("money_rules"),
 	/**
+	 *  The VAT i'mport derives from a charge's taxable part (amount − tax-free), for a form's
+	 *  running note: i'mport's rounding, from the core, never a copy in the UI.
+	 */
+	vatOf: (amount: number, taxFree: number) => __TAURI_INVOKE<number>("vat_of", { amount, taxFree }),
+	/**
 	 *  What a charge would do (customer, card, total, VAT), checked as the charge itself
 	 *  will be, with nothing sent: the confirmation and a form's running note.
 	 */

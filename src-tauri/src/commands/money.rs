@@ -44,6 +44,14 @@ pub fn money_rules() -> MoneyRules {
     money::rules()
 }
 
+/// The VAT i'mport derives from a charge's taxable part (amount − tax-free), for a form's
+/// running note: i'mport's rounding, from the core, never a copy in the UI.
+#[tauri::command]
+#[specta::specta]
+pub fn vat_of(amount: i64, tax_free: i64) -> i64 {
+    money::vat_of(amount, tax_free)
+}
+
 /// What a charge would do (customer, card, total, VAT), checked as the charge itself
 /// will be, with nothing sent: the confirmation and a form's running note.
 #[tauri::command]

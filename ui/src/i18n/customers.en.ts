@@ -151,6 +151,8 @@ const customers: Shape<typeof customersKo> = {
     description:
       "Adopt billing keys issued through your website's payment window by their customer_uid. Paste one per line, or pick a CSV file with a customer_uid column. Each is then checked at PortOne.",
     paste: "Paste customer_uids",
+    file: "File: {{name}}",
+    fileCp949: "File: {{name}} (read from Excel's CP949 encoding)",
     pickFile: "Pick a CSV file",
     check: "Check",
     summary: "{{total}} lines · {{good}} can be imported · {{already}} already registered · {{bad}} with problems",

@@ -147,6 +147,8 @@ const customers = {
     description:
       "웹사이트의 결제창으로 발급한 빌링키를 customer_uid로 가져옵니다. 한 줄에 하나씩 붙여 넣거나, customer_uid 열이 있는 CSV 파일을 선택하세요. 가져온 뒤 PortOne에서 하나씩 확인합니다.",
     paste: "customer_uid 목록 붙여넣기",
+    file: "파일: {{name}}",
+    fileCp949: "파일: {{name}} (엑셀의 CP949 인코딩을 읽었습니다)",
     pickFile: "CSV 파일 선택",
     check: "확인",
     summary: "전체 {{total}}줄 · 가져올 수 있음 {{good}} · 이미 등록됨 {{already}} · 문제 {{bad}}",

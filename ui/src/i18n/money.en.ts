@@ -14,7 +14,7 @@ const money: Shape<typeof moneyKo> = {
     quota: "Instalments",
     lumpSum: "Lump sum",
     months: "{{count}} months",
-    quotaHelp: "Instalments start from 50,000 won.",
+    quotaHelp: "Instalments start from {{min}}.",
     vatNote: "incl. VAT {{vat}}",
     submit: "Charge {{amount}}",
     paidTitle: "Paid",
@@ -32,7 +32,7 @@ const money: Shape<typeof moneyKo> = {
     errAmount: "Enter an amount of at least 1 won.",
     errName: "Enter an order name of up to 40 characters.",
     errTaxFree: "The tax-free amount is between 0 and the amount.",
-    errQuota: "Instalments need an amount of at least 50,000 won.",
+    errQuota: "These instalments are not possible: check the months and the amount.",
   },
   live: {
     title: "Confirm a live charge",

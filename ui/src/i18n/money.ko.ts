@@ -10,7 +10,7 @@ const money = {
     quota: "할부 개월",
     lumpSum: "일시불",
     months: "{{count}}개월",
-    quotaHelp: "할부는 5만 원 이상부터 가능합니다.",
+    quotaHelp: "할부는 {{min}} 이상부터 가능합니다.",
     vatNote: "부가세 {{vat}} 포함",
     submit: "{{amount}} 결제",
     paidTitle: "결제되었습니다",
@@ -28,7 +28,7 @@ const money = {
     errAmount: "1원 이상 금액을 입력하세요.",
     errName: "주문명을 40자 이내로 입력하세요.",
     errTaxFree: "면세 금액은 0원 이상, 결제 금액 이하여야 합니다.",
-    errQuota: "할부는 5만 원 이상 결제에만 가능합니다.",
+    errQuota: "할부 조건에 맞지 않습니다. 할부 개월과 금액을 확인하세요.",
   },
   live: {
     title: "라이브 결제 확인",

@@ -34,6 +34,10 @@ export const keys = {
   pgChannels: (p: string) => [p, "pgChannels"] as const,
   testCards: (p: string) => [p, "testCards"] as const,
   keyForm: (p: string) => [p, "keyForm"] as const,
+  /** The core's money limits (the same for every profile, asked per profile like all data). */
+  moneyRules: (p: string) => [p, "moneyRules"] as const,
+  /** i'mport's VAT of a taxable amount, from the core. */
+  vat: (p: string, amount: number, taxFree: number) => [p, "vat", amount, taxFree] as const,
   /** One opening of a charge form: the order id Rust gave that intent. */
   orderIntent: (p: string, opening: number) => [p, "orderIntent", opening] as const,
 };
@@ -56,6 +60,14 @@ function pagedList<T, K extends QueryKey>(p: string, queryKey: K, fetch: (cursor
     placeholderData: sameProfile(p),
   });
 }
+
+// ---- money rules, from the core
+
+export const moneyRulesQuery = (p: string) =>
+  queryOptions({ queryKey: keys.moneyRules(p), queryFn: () => call(commands.moneyRules()), staleTime: Infinity });
+
+export const vatQuery = (p: string, amount: number, taxFree: number) =>
+  queryOptions({ queryKey: keys.vat(p, amount, taxFree), queryFn: () => call(commands.vatOf(amount, taxFree)), staleTime: Infinity });
 
 // ---- the app's own answers
 

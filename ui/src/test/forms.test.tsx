@@ -19,6 +19,31 @@ function errorUnder(input: HTMLElement): string | null {
   return ids.map((id) => document.getElementById(id)?.textContent ?? "").join(" ") || null;
 }
 
+const RULES = { max_amount: 100_000_000, installment_min_amount: 70_000, installment_max_months: 36, order_name_max_chars: 40, refund_reason_max_chars: 200 };
+
+describe("the charge form's notes come from Rust", () => {
+  it("shows the VAT and the instalment minimum Rust computes, not copies of its own", async () => {
+    const asked: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
+      if (cmd === "get_settings") return SETTINGS;
+      if (cmd === "new_order_id") return "sd-INTENT2";
+      if (cmd === "money_rules") return RULES;
+      if (cmd === "vat_of") {
+        asked.push(args);
+        return 1234;
+      }
+      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    });
+    renderScreen(<ChargeModal customer={customer("c1", "김민준")} opened onClose={() => {}} />);
+    await userEvent.type(await screen.findByTestId("charge-amount"), "12000");
+    // Deliberately not 12000/11: the figure shown is Rust's answer, whatever it is.
+    await waitFor(() => expect(screen.getByTestId("charge-vat").textContent).toContain("1,234"));
+    expect(asked).toContainEqual({ amount: 12000, taxFree: 0 });
+    expect(await screen.findByText(/70,000/)).toBeTruthy();
+  });
+});
+
 describe("a form shows Rust's refusal on the field Rust names", () => {
   it("puts the instalment rule, which only Rust checks, under the instalment field", async () => {
     const sent: ChargeNowInput[] = [];
@@ -26,6 +51,8 @@ describe("a form shows Rust's refusal on the field Rust names", () => {
       if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
       if (cmd === "get_settings") return SETTINGS;
       if (cmd === "new_order_id") return "sd-INTENT1";
+      if (cmd === "money_rules") return RULES;
+      if (cmd === "vat_of") return 1091;
       if (cmd === "charge_now") {
         sent.push((args as { input: ChargeNowInput }).input);
         throw { code: "invalid_input", message: "invalid card_quota: instalments need an amount of at least 50,000 won", details: { field: "card_quota" } };
@@ -45,7 +72,7 @@ describe("a form shows Rust's refusal on the field Rust names", () => {
     expect(sent[0]?.card_quota).toBe(2);
     const quota = screen.getByTestId("charge-quota");
     await waitFor(() => expect(quota).toHaveAttribute("aria-invalid", "true"));
-    expect(errorUnder(quota)).toBe("할부는 5만 원 이상 결제에만 가능합니다.");
+    expect(errorUnder(quota)).toBe("할부 조건에 맞지 않습니다. 할부 개월과 금액을 확인하세요.");
     expect(screen.getByTestId("charge-amount")).not.toHaveAttribute("aria-invalid", "true");
     expect(screen.queryByTestId("charge-error")).toBeNull();
   });

@@ -10,8 +10,8 @@ import { LiveConfirm } from "../../components/LiveConfirm";
 import { formError, showRustFieldErrors } from "../../lib/forms";
 import { formatKrw } from "../../lib/format";
 import { call, errorCode } from "../../lib/ipc";
-import { parseWon, vatOf } from "../../lib/money";
-import { invalidate, orderIntentQuery } from "../../lib/queries";
+import { parseWon } from "../../lib/money";
+import { invalidate, moneyRulesQuery, orderIntentQuery, vatQuery } from "../../lib/queries";
 
 interface ChargeValues {
   amount: string;
@@ -55,6 +55,10 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
   const values = form.values;
   const won = parseWon(values.amount);
   const free = values.tax_free.trim() === "" ? 0 : parseWon(values.tax_free);
+  // The VAT note and the instalment hint come from Rust: the same rounding and limit the
+  // charge itself is checked against.
+  const rules = useQuery({ ...moneyRulesQuery(profileId), enabled: opened });
+  const vat = useQuery({ ...vatQuery(profileId, won ?? 0, free ?? 0), enabled: opened && won !== null && won > 0 && free !== null });
   const months = Number(values.card_quota);
   const live = status.active_profile.mode === "live";
 
@@ -188,16 +192,16 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
             <TextInput label={t("money.charge.taxFree")} inputMode="numeric" {...form.getInputProps("tax_free")} data-testid="charge-tax-free" />
             <Select
               label={t("money.charge.quota")}
-              description={t("money.charge.quotaHelp")}
+              description={rules.data ? t("money.charge.quotaHelp", { min: formatKrw(rules.data.installment_min_amount, lang) }) : undefined}
               allowDeselect={false}
               {...form.getInputProps("card_quota")}
               data-testid="charge-quota"
               data={[{ value: "0", label: t("money.charge.lumpSum") }, ...[2, 3, 4, 5, 6, 10, 12].map((m) => ({ value: String(m), label: t("money.charge.months", { count: m }) }))]}
             />
           </Group>
-          {won !== null && won > 0 && (
-            <Text size="xs" c="dimmed">
-              {t("money.charge.vatNote", { vat: formatKrw(vatOf(won, free ?? 0), lang) })}
+          {won !== null && won > 0 && vat.data !== undefined && (
+            <Text size="xs" c="dimmed" data-testid="charge-vat">
+              {t("money.charge.vatNote", { vat: formatKrw(vat.data, lang) })}
             </Text>
           )}
           {failureAlert}

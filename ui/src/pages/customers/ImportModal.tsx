@@ -1,4 +1,4 @@
-import { Alert, Button, FileButton, Group, Modal, Progress, ScrollArea, Stack, Table, Text, Textarea } from "@mantine/core";
+import { Alert, Button, Group, Modal, Progress, ScrollArea, Stack, Table, Text, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Channel } from "@tauri-apps/api/core";
@@ -8,10 +8,10 @@ import { commands, type ImportChoice, type ImportOutcome, type ImportPlan, type 
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { required } from "../../lib/forms";
-import { call, CommandError } from "../../lib/ipc";
+import { call } from "../../lib/ipc";
 import { invalidate } from "../../lib/queries";
 
-type Step = { kind: "input" } | { kind: "plan"; plan: ImportPlan } | { kind: "running"; done: number; total: number } | { kind: "done"; outcome: ImportOutcome };
+type Step = { kind: "input" } | { kind: "plan"; plan: ImportPlan; file?: { name: string; cp949: boolean } } | { kind: "running"; done: number; total: number } | { kind: "done"; outcome: ImportOutcome };
 
 /**
  * Adopts keys issued elsewhere (the website's payment window) by customer_uid: check the
@@ -43,32 +43,27 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
     },
     onError: (_e, { plan }) => setStep({ kind: "plan", plan }),
   });
-  // Reading a file is the browser's, not Rust's: its failure is shown the same way.
-  const [fileError, setFileError] = useState<unknown>(null);
-  const error = fileError ?? check.error ?? apply.error;
+  // The file is chosen in the system dialog and read by Rust (size cap, UTF-8 or CP949):
+  // the page never names a path, and a huge file never passes through the webview.
+  const pick = useMutation({
+    mutationFn: () => call(commands.pickImportFile()),
+    meta: { inlineError: true },
+    onSuccess: (picked) => {
+      if (picked) setStep({ kind: "plan", plan: picked.plan, file: { name: picked.file_name, cp949: picked.was_cp949 } });
+    },
+  });
+  const error = pick.error ?? check.error ?? apply.error;
 
   const reset = () => {
     form.reset();
     setStep({ kind: "input" });
-    setFileError(null);
+    pick.reset();
     check.reset();
     apply.reset();
   };
   const close = () => {
     reset();
     onClose();
-  };
-
-  const readFile = (file: File | null) => {
-    if (!file) return;
-    setFileError(null);
-    file
-      .text()
-      .then((content) => {
-        form.setValues({ text: content });
-        check.mutate(content);
-      })
-      .catch((e: unknown) => setFileError(new CommandError({ code: "io_error", message: e instanceof Error ? e.message : String(e), details: null })));
   };
 
   return (
@@ -90,13 +85,9 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
                 styles={{ input: { fontFamily: "monospace" } }}
               />
               <Group justify="space-between">
-                <FileButton onChange={readFile} accept=".csv,text/csv,text/plain">
-                  {(props) => (
-                    <Button variant="default" {...props}>
-                      {t("customers.importer.pickFile")}
-                    </Button>
-                  )}
-                </FileButton>
+                <Button variant="default" onClick={() => pick.mutate()} loading={pick.isPending} data-testid="import-pick-file">
+                  {t("customers.importer.pickFile")}
+                </Button>
                 <Button type="submit" disabled={form.values.text.trim() === ""} loading={check.isPending} data-testid="import-check">
                   {t("customers.importer.check")}
                 </Button>
@@ -107,6 +98,11 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
 
         {step.kind === "plan" && (
           <>
+            {step.file && (
+              <Text size="sm" c="dimmed" data-testid="import-file">
+                {t(step.file.cp949 ? "customers.importer.fileCp949" : "customers.importer.file", { name: step.file.name })}
+              </Text>
+            )}
             <Text size="sm" data-testid="import-summary">
               {t("customers.importer.summary", {
                 total: step.plan.rows_total,
