@@ -16,11 +16,13 @@
 //!   runs, plans and dunning, merchant_uids.
 //!
 //! Beside them: [`error`] (one error type and its codes, for every folder),
-//! [`overview`] (the dashboard's numbers, read across all of them), and the
-//! crate-private text normalisation. The common types and functions are
+//! [`overview`] (the dashboard's numbers, read across all of them), [`csv_codec`]
+//! (the one CSV reader and writer, for every CSV the product reads or writes), and
+//! the crate-private text normalisation. The common types and functions are
 //! re-exported here, so callers write `subdesk_billing::Store` and
 //! `subdesk_billing::charge_again`.
 
+pub mod csv_codec;
 pub mod error;
 pub mod mirror;
 pub mod money;

@@ -1,26 +1,13 @@
 //! CSV exports for finance staff: every payment a query matches, paged through the store
-//! with its keyset cursor so that any size exports in constant memory.
+//! with its keyset cursor so that any size exports in constant memory, written by the
+//! one [`CsvWriter`] (BOM, quoting, formula defusing).
 
 use std::io::Write;
 
+use crate::csv_codec::CsvWriter;
 use crate::error::{Error, Result};
 use crate::registry::search::PaymentQuery;
 use crate::store::db::Store;
-
-/// One CSV field: quoted when needed, and defused when a spreadsheet would read it as a
-/// formula (a buyer named `=HYPERLINK(…)` must stay text).
-pub fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
 
 const HEADER: &[&str] = &[
     "imp_uid",
@@ -57,8 +44,7 @@ impl Store {
     /// UTF-8 BOM (so spreadsheet apps read Korean correctly). Returns the number of rows.
     pub fn export_payments_csv(&self, query: &PaymentQuery, out: &mut impl Write) -> Result<u64> {
         let io = |e: std::io::Error| Error::io("writing the export", e);
-        out.write_all("\u{feff}".as_bytes()).map_err(io)?;
-        writeln!(out, "{}", HEADER.join(",")).map_err(io)?;
+        let mut csv = CsvWriter::new(out, HEADER).map_err(io)?;
         let mut q = query.clone();
         q.cursor = None;
         q.limit = Some(500);
@@ -90,8 +76,7 @@ impl Store {
                     p.fail_reason.clone().unwrap_or_default(),
                     p.cancel_reason.clone().unwrap_or_default(),
                 ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(out, "{}", line.join(",")).map_err(io)?;
+                csv.row(&fields).map_err(io)?;
                 rows += 1;
             }
             match page.next_cursor {
@@ -99,22 +84,7 @@ impl Store {
                 None => break,
             }
         }
-        out.flush().map_err(io)?;
+        csv.finish().map_err(io)?;
         Ok(rows)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("김민준"), "김민준");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-5"), "'-5");
-        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
     }
 }

@@ -1,5 +1,6 @@
-//! Import billing keys by customer_uid from a pasted list or a CSV file: the
-//! way to adopt keys the merchant's website issued through the payment window.
+//! Import billing keys by customer_uid from a pasted list or a CSV file (read by the
+//! one [`csv_codec::read`]): the way to adopt keys the merchant's website issued
+//! through the payment window.
 //!
 //! Two steps, so nothing is ever imported silently in part: `plan_import`
 //! parses and validates every row and reports the bad ones by line and reason;
@@ -9,6 +10,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::csv_codec::{self, BadRecord, Record};
 use crate::error::{Error, Result};
 use crate::registry::customers::{self, validate_customer_uid};
 use crate::store::audit;
@@ -108,71 +110,6 @@ pub struct ImportResult {
     pub imported_uids: Vec<String>,
 }
 
-/// One parsed record and the line it started on.
-type Record = (i64, std::result::Result<Vec<String>, ()>);
-
-/// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF, newlines in
-/// quotes. An unterminated quote makes the rest of the input one bad record.
-fn parse_csv(input: &str) -> Vec<Record> {
-    let mut out = Vec::new();
-    let mut chars = input.chars().peekable();
-    let mut line = 1i64;
-    while chars.peek().is_some() {
-        let start = line;
-        let mut fields = Vec::new();
-        let mut field = String::new();
-        let mut ok = true;
-        loop {
-            match chars.next() {
-                None => {
-                    fields.push(std::mem::take(&mut field));
-                    break;
-                }
-                Some('"') if field.trim().is_empty() => {
-                    field.clear();
-                    let mut closed = false;
-                    while let Some(c) = chars.next() {
-                        if c == '"' {
-                            if chars.peek() == Some(&'"') {
-                                chars.next();
-                                field.push('"');
-                            } else {
-                                closed = true;
-                                break;
-                            }
-                        } else {
-                            if c == '\n' {
-                                line += 1;
-                            }
-                            field.push(c);
-                        }
-                    }
-                    if !closed {
-                        ok = false;
-                    }
-                    // Anything between the closing quote and the separator is dropped.
-                    while let Some(&c) = chars.peek() {
-                        if c == ',' || c == '\n' || c == '\r' {
-                            break;
-                        }
-                        chars.next();
-                    }
-                }
-                Some(',') => fields.push(std::mem::take(&mut field)),
-                Some('\r') => {}
-                Some('\n') => {
-                    line += 1;
-                    fields.push(std::mem::take(&mut field));
-                    break;
-                }
-                Some(c) => field.push(c),
-            }
-        }
-        out.push((start, if ok { Ok(fields) } else { Err(()) }));
-    }
-    out
-}
-
 fn cut(s: &str) -> String {
     s.chars().take(100).collect()
 }
@@ -186,53 +123,47 @@ fn split_tags(s: &str) -> Vec<String> {
 
 /// Parse and validate `input` against the registry in `store`.
 pub(crate) fn plan(store: &Store, input: &str, format: ImportFormat) -> Result<ImportPlan> {
-    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-    let first_line = input.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let has_header = first_line.split(',').any(|f| {
-        f.trim()
-            .trim_matches('"')
-            .eq_ignore_ascii_case("customer_uid")
-    });
+    let table = csv_codec::read(input, "customer_uid");
     let csv = match format {
         ImportFormat::Csv => true,
         ImportFormat::List => false,
-        ImportFormat::Auto => has_header || input.contains(','),
+        ImportFormat::Auto => table.header.is_some() || input.contains(','),
     };
-    let records: Vec<Record> = if csv {
-        parse_csv(input)
+    // Column positions: from the header when there is one, else uid, notes, tags.
+    let (uid_col, notes_col, tags_col) = match &table.header {
+        Some(_) if csv => (
+            table.column("customer_uid").unwrap_or(0),
+            table.column("notes"),
+            table.column("tags"),
+        ),
+        _ => (0, Some(1), Some(2)),
+    };
+    let records: Vec<std::result::Result<Record, BadRecord>> = if csv {
+        table.rows
     } else {
+        let input = input.strip_prefix(csv_codec::BOM).unwrap_or(input);
         input
             .lines()
             .enumerate()
-            .map(|(i, l)| (i as i64 + 1, Ok(vec![l.to_string()])))
+            .map(|(i, l)| {
+                Ok(Record {
+                    line: i as i64 + 1,
+                    fields: vec![l.to_string()],
+                })
+            })
             .collect()
     };
-    // Column positions: from the header when there is one, else uid, notes, tags.
-    let (mut uid_col, mut notes_col, mut tags_col) = (0usize, Some(1usize), Some(2usize));
-    let mut skip_first = false;
-    if csv && has_header {
-        if let Some((_, Ok(h))) = records.iter().find(|(_, r)| {
-            r.as_ref()
-                .is_ok_and(|f| f.iter().any(|x| !x.trim().is_empty()))
-        }) {
-            let pos = |name: &str| h.iter().position(|x| x.trim().eq_ignore_ascii_case(name));
-            uid_col = pos("customer_uid").unwrap_or(0);
-            notes_col = pos("notes");
-            tags_col = pos("tags");
-        }
-        skip_first = true;
-    }
     let mut seen: HashMap<String, i64> = HashMap::new();
     let mut rows = Vec::new();
     let mut bad = Vec::new();
     let mut total = 0i64;
-    for (line, rec) in records {
-        let fields = match rec {
-            Ok(f) => f,
-            Err(()) => {
+    for rec in records {
+        let (line, fields) = match rec {
+            Ok(r) => (r.line, r.fields),
+            Err(b) => {
                 total += 1;
                 bad.push(BadRow {
-                    line,
+                    line: b.line,
                     value: String::new(),
                     problem: ImportProblem::BadCsv,
                     first_line: None,
@@ -242,10 +173,6 @@ pub(crate) fn plan(store: &Store, input: &str, format: ImportFormat) -> Result<I
         };
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue; // blank lines are not rows
-        }
-        if skip_first {
-            skip_first = false;
-            continue;
         }
         total += 1;
         let get = |i: Option<usize>| {

@@ -1,5 +1,8 @@
 //! The CSV a bulk run can start from: `customer_uid,amount[,name]`, one charge per
-//! line, an optional header. Bad lines are reported by line number, not fatal.
+//! row, an optional header. Read by the one [`csv_codec::read`]; bad rows are
+//! reported by the line they start on, not fatal.
+
+use crate::csv_codec;
 
 /// One good line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,59 +13,32 @@ pub(crate) struct CsvRow {
     pub name: Option<String>,
 }
 
-/// Split one CSV line, honouring double quotes ("" inside quotes is a quote).
-pub(crate) fn split(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out.into_iter().map(|s| s.trim().to_string()).collect()
-}
-
-/// Quote a field for output when it needs it.
-pub(crate) fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// Parse the whole text: good rows, and (line, reason) for bad ones.
+/// Parse the whole text: good rows, and (line, customer_uid, reason) for bad ones.
+/// With a header, its names place the columns; without, they are in that order.
 pub(crate) fn parse(text: &str) -> (Vec<CsvRow>, Vec<(i64, String, String)>) {
+    let table = csv_codec::read(text, "customer_uid");
+    let uid_col = table.column("customer_uid").unwrap_or(0);
+    let amount_col = table.column("amount").unwrap_or(1);
+    let name_col = table.column("name").unwrap_or(2);
     let mut good = Vec::new();
     let mut bad = Vec::new();
-    for (i, raw) in text.trim_start_matches('\u{feff}').lines().enumerate() {
-        let line = i as i64 + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let cols = split(raw);
-        if line == 1
-            && cols
-                .first()
-                .is_some_and(|c| c.eq_ignore_ascii_case("customer_uid"))
-        {
-            continue;
-        }
-        let uid = cols.first().cloned().unwrap_or_default();
+    for row in table.rows {
+        let (line, cols) = match row {
+            Ok(r) => (r.line, r.fields),
+            Err(b) => {
+                bad.push((b.line, String::new(), format!("csv: {}", b.reason)));
+                continue;
+            }
+        };
+        let uid = cols.get(uid_col).cloned().unwrap_or_default();
         if let Err(why) = crate::registry::customers::validate_customer_uid(&uid) {
             bad.push((line, uid, format!("customer_uid: {why}")));
             continue;
         }
-        let Some(amount) = cols.get(1).and_then(|a| crate::text::parse_amount(a)) else {
+        let Some(amount) = cols
+            .get(amount_col)
+            .and_then(|a| crate::text::parse_amount(a))
+        else {
             bad.push((line, uid, "amount: not a whole number of won".into()));
             continue;
         };
@@ -82,7 +58,7 @@ pub(crate) fn parse(text: &str) -> (Vec<CsvRow>, Vec<(i64, String, String)>) {
             bad.push((line, uid, "too many columns".into()));
             continue;
         }
-        let name = cols.get(2).filter(|n| !n.is_empty()).cloned();
+        let name = cols.get(name_col).filter(|n| !n.is_empty()).cloned();
         if name.as_ref().is_some_and(|n| n.chars().count() > 40) {
             bad.push((line, uid, "name: at most 40 characters".into()));
             continue;
@@ -111,5 +87,19 @@ mod tests {
         assert_eq!(good[2].name.as_deref(), Some("이름 \"따옴표\""));
         let lines: Vec<i64> = bad.iter().map(|b| b.0).collect();
         assert_eq!(lines, vec![4, 5, 6]);
+    }
+
+    #[test]
+    fn a_header_places_the_columns_and_an_open_quote_names_its_line() {
+        let (good, bad) = parse("name,amount,customer_uid\n첫달,1000,c1\nx,2000,\"c2\nc3,3000\n");
+        assert_eq!(good.len(), 1);
+        assert_eq!(
+            (good[0].customer_uid.as_str(), good[0].amount),
+            ("c1", 1000)
+        );
+        assert_eq!(good[0].name.as_deref(), Some("첫달"));
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, 3);
+        assert!(bad[0].2.starts_with("csv: "), "{}", bad[0].2);
     }
 }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::csv::field;
-use crate::error::Result;
+use crate::csv_codec::CsvWriter;
+use crate::error::{Error, Result};
 use crate::store::db::Store;
 
 /// One item of a run and how it ended.
@@ -56,25 +56,39 @@ impl Store {
     }
 }
 
-/// The run's result as CSV (UTF-8 with BOM, so that Excel reads Korean right).
+/// The run's result as CSV, written by the one [`CsvWriter`] (UTF-8 with BOM, so
+/// that Excel reads Korean right; cells defused like every CSV the product writes).
 pub fn export_csv(store: &Store, run_id: &str) -> Result<String> {
-    let mut out = String::from(
-        "\u{feff}line,customer_uid,merchant_uid,amount,name,outcome,imp_uid,fail_reason,error_code\n",
-    );
+    let io = |e: std::io::Error| Error::io("writing the run report", e);
+    let mut csv = CsvWriter::new(
+        Vec::new(),
+        &[
+            "line",
+            "customer_uid",
+            "merchant_uid",
+            "amount",
+            "name",
+            "outcome",
+            "imp_uid",
+            "fail_reason",
+            "error_code",
+        ],
+    )
+    .map_err(io)?;
     for i in store.bulk_items(run_id)? {
-        let cols = [
-            i.line.to_string(),
-            field(&i.customer_uid),
-            field(&i.merchant_uid),
-            i.amount.to_string(),
-            field(&i.name),
-            field(i.outcome.as_deref().unwrap_or("queued")),
-            field(i.imp_uid.as_deref().unwrap_or("")),
-            field(i.fail_reason.as_deref().unwrap_or("")),
-            field(i.error_code.as_deref().unwrap_or("")),
-        ];
-        out.push_str(&cols.join(","));
-        out.push('\n');
+        csv.row([
+            i.line.to_string().as_str(),
+            &i.customer_uid,
+            &i.merchant_uid,
+            &i.amount.to_string(),
+            &i.name,
+            i.outcome.as_deref().unwrap_or("queued"),
+            i.imp_uid.as_deref().unwrap_or(""),
+            i.fail_reason.as_deref().unwrap_or(""),
+            i.error_code.as_deref().unwrap_or(""),
+        ])
+        .map_err(io)?;
     }
-    Ok(out)
+    let bytes = csv.finish().map_err(io)?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("report is not UTF-8: {e}")))
 }
