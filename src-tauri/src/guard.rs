@@ -10,8 +10,9 @@
 
 use subdesk_profiles::ActionKind;
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+use subdesk_codes::ErrorCode;
 
 /// What a command touches, and so what is checked before it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,7 +122,7 @@ pub fn touches(command: &str) -> Option<Touches> {
 pub fn admit(state: &AppState, command: &str, args: &serde_json::Value) -> IpcResult<()> {
     let Some(touches) = touches(command) else {
         return Err(IpcError::new(
-            codes::COMMAND_NOT_ALLOWED,
+            ErrorCode::CommandNotAllowed,
             format!("the command {command:?} is not in Subdesk's registry"),
         ));
     };
@@ -141,7 +142,7 @@ pub fn admit(state: &AppState, command: &str, args: &serde_json::Value) -> IpcRe
                 .and_then(serde_json::Value::as_str)
                 .ok_or_else(|| {
                     IpcError::new(
-                        codes::COMMAND_NOT_ALLOWED,
+                        ErrorCode::CommandNotAllowed,
                         format!("{command} names no profile"),
                     )
                 })?;

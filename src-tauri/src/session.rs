@@ -10,8 +10,9 @@ use subdesk_billing::{OpenOptions, ReconcileReport, Recovery, Store};
 use subdesk_iamport::{Client, Config, SecretString, Tier};
 use subdesk_profiles::{Credentials, Mode, Profile, api_address};
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+use subdesk_codes::ErrorCode;
 
 pub struct Session {
     pub profile: Profile,
@@ -92,7 +93,7 @@ impl Session {
 pub fn base_url(profile: &Profile, state: &AppState) -> IpcResult<String> {
     if profile.mode == Mode::Sandbox && state.sandbox_url.is_none() {
         return Err(IpcError::new(
-            codes::SANDBOX_UNAVAILABLE,
+            ErrorCode::SandboxUnavailable,
             "the built-in sandbox is not running",
         ));
     }

@@ -12,9 +12,10 @@ use subdesk_profiles::{
 use subdesk_sandbox::{Sandbox, SandboxConfig};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
 use crate::logging::{LogGuard, Redactor};
 use crate::session::Session;
+use subdesk_codes::ErrorCode;
 
 /// The app's directories. Overridable through XDG_* variables on Linux, which is how tests
 /// and E2E runs keep the real home untouched.
@@ -62,9 +63,6 @@ pub struct AppState {
     _log_guard: Option<LogGuard>,
 }
 
-/// The code of `subdesk_profiles::Error::AppLocked`: a session closed by the lock.
-const APP_LOCKED: &str = "app_locked";
-
 /// The session's profile and the session itself. The profile is kept even when the
 /// session could not be opened, because it is what the guard checks commands against.
 struct Current {
@@ -98,7 +96,7 @@ impl AppState {
             sync_cancel: Mutex::new(None),
             current: RwLock::new(Current {
                 profile,
-                session: Err(IpcError::new(codes::NO_SESSION, "no profile is open")),
+                session: Err(IpcError::new(ErrorCode::NoSession, "no profile is open")),
             }),
             _log_guard: None,
         })
@@ -171,7 +169,8 @@ impl AppState {
                 .current
                 .read()
                 .map_err(|_| IpcError::internal("session lock poisoned"))?;
-            let closed_by_lock = matches!(&current.session, Err(e) if e.code == APP_LOCKED);
+            let closed_by_lock =
+                matches!(&current.session, Err(e) if e.code == ErrorCode::AppLocked);
             (current.profile == active, closed_by_lock)
         };
         if !same_profile || allowed == closed_by_lock {

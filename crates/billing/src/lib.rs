@@ -49,7 +49,7 @@ pub use db::{
     BackupInfo, OpenOptions, Recovery, SCHEMA_VERSION, Store, list_backups, recover, restore_backup,
 };
 pub use dunning::DunningPolicy;
-pub use error::{ALL_CODES, Error, ErrorInfo, Result};
+pub use error::{Error, ErrorInfo, Result};
 pub use import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
 };

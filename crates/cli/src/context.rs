@@ -2,6 +2,7 @@
 //! profile's database and an i'mport client with the profile's keyring credentials.
 
 use std::io::IsTerminal;
+use subdesk_codes::ErrorCode;
 
 use secrecy::ExposeSecret;
 use subdesk_billing::{OpenOptions, Store};
@@ -70,7 +71,7 @@ impl Ctx {
             .ok_or_else(|| {
                 let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
                 CliError::bad_input(
-                    "profile_not_found",
+                    ErrorCode::ProfileNotFound,
                     format!(
                         "no profile named \"{wanted}\" (profiles: {})",
                         names.join(", ")
@@ -117,7 +118,7 @@ impl Ctx {
             Err(subdesk_profiles::Error::AppLocked { what }) => {
                 if !self.global.unlock {
                     return Err(CliError::refused(
-                        "app_locked",
+                        ErrorCode::AppLocked,
                         format!(
                             "Subdesk is locked: the passphrase is needed to {what}; run again with --unlock on a terminal"
                         ),
@@ -125,7 +126,7 @@ impl Ctx {
                 }
                 if !std::io::stdin().is_terminal() {
                     return Err(CliError::refused(
-                        "app_locked",
+                        ErrorCode::AppLocked,
                         format!(
                             "Subdesk is locked (needed to {what}) and --unlock needs a terminal to ask for the passphrase"
                         ),
@@ -177,14 +178,14 @@ impl Ctx {
     pub fn base_url(&self, profile: &Profile) -> CliResult<String> {
         if profile.mode == Mode::Sandbox && self.sandbox_url().is_none() {
             return Err(CliError::bad_input(
-                "sandbox_url_missing",
+                ErrorCode::SandboxUrlMissing,
                 "the sandbox profile needs a running sandbox: start one with `subdesk-cli sandbox` \
                  and pass its address with --sandbox-url URL or SUBDESK_SANDBOX_URL",
             ));
         }
         subdesk_profiles::api_address(profile, self.sandbox_url()).map_err(|e| {
             if profile.mode == Mode::Sandbox {
-                CliError::bad_input("invalid_sandbox_url", format!("--sandbox-url: {e}"))
+                CliError::bad_input(ErrorCode::InvalidSandboxUrl, format!("--sandbox-url: {e}"))
             } else {
                 e.into()
             }
@@ -201,7 +202,7 @@ impl Ctx {
         let p = profile.clone();
         tokio::task::spawn_blocking(move || store.load(&p))
             .await
-            .map_err(|e| CliError::other("internal", format!("keyring task failed: {e}")))?
+            .map_err(|e| CliError::other(ErrorCode::Internal, format!("keyring task failed: {e}")))?
             .map_err(Into::into)
     }
 
@@ -225,7 +226,11 @@ impl Ctx {
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> CliResult<T> + Send + 'static,
 ) -> CliResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| CliError::new(Exit::Other, "internal", format!("task failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        CliError::new(
+            Exit::Other,
+            ErrorCode::Internal,
+            format!("task failed: {e}"),
+        )
+    })?
 }

@@ -3,6 +3,7 @@
 //! the exit codes documented in the README and `--help` cannot drift per command.
 
 use std::fmt;
+use subdesk_codes::ErrorCode;
 
 use serde::Serialize;
 use subdesk_profiles::ConnectionFailure;
@@ -41,7 +42,7 @@ Exit codes:
 
 #[derive(Debug, Clone)]
 pub struct CliError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub exit: Exit,
     /// Extra facts for `--json` (bad rows, form problems); never secrets.
@@ -51,24 +52,24 @@ pub struct CliError {
 pub type CliResult<T> = Result<T, CliError>;
 
 impl CliError {
-    pub fn new(exit: Exit, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(exit: Exit, code: ErrorCode, message: impl Into<String>) -> Self {
         CliError {
-            code: code.into(),
+            code,
             message: message.into(),
             exit,
             details: None,
         }
     }
 
-    pub fn bad_input(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn bad_input(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(Exit::BadInput, code, message)
     }
 
-    pub fn other(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn other(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(Exit::Other, code, message)
     }
 
-    pub fn refused(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(Exit::Refused, code, message)
     }
 
@@ -78,7 +79,7 @@ impl CliError {
     }
 
     pub fn io(what: &str, e: std::io::Error) -> Self {
-        Self::other("io_error", format!("{what}: {e}"))
+        Self::other(ErrorCode::IoError, format!("{what}: {e}"))
     }
 }
 
@@ -88,7 +89,7 @@ impl fmt::Display for CliError {
     }
 }
 
-/// The exit code of a core error code.
+/// The exit code of a core error, sorted by its code.
 fn billing_exit(e: &subdesk_billing::Error) -> Exit {
     if let subdesk_billing::Error::Api(api) = e
         && api.outcome_unknown()
@@ -96,29 +97,32 @@ fn billing_exit(e: &subdesk_billing::Error) -> Exit {
         return Exit::Unknown;
     }
     match e.code() {
-        "invalid_input"
-        | "not_found"
-        | "key_not_active"
-        | "merchant_uid_conflict"
-        | "amount_too_large"
-        | "run_already_done"
-        | "refund_exceeds_balance"
-        | "not_refundable"
-        | "run_state"
-        | "api_invalid_input"
-        | "api_not_found" => Exit::BadInput,
-        "api_declined" | "api_rejected" => Exit::Declined,
-        "charge_unresolved"
-        | "refund_unresolved"
-        | "schedule_unresolved"
-        | "api_unconfirmed"
-        | "charge_conflict"
-        | "refund_conflict"
-        | "schedule_conflict" => Exit::Unknown,
+        ErrorCode::InvalidInput
+        | ErrorCode::NotFound
+        | ErrorCode::KeyNotActive
+        | ErrorCode::MerchantUidConflict
+        | ErrorCode::AmountTooLarge
+        | ErrorCode::RunAlreadyDone
+        | ErrorCode::RefundExceedsBalance
+        | ErrorCode::NotRefundable
+        | ErrorCode::RunState
+        | ErrorCode::ApiInvalidInput
+        | ErrorCode::ApiNotFound => Exit::BadInput,
+        ErrorCode::ApiDeclined | ErrorCode::ApiRejected => Exit::Declined,
+        ErrorCode::ChargeUnresolved
+        | ErrorCode::RefundUnresolved
+        | ErrorCode::ScheduleUnresolved
+        | ErrorCode::ApiUnconfirmed
+        | ErrorCode::ChargeConflict
+        | ErrorCode::RefundConflict
+        | ErrorCode::ScheduleConflict => Exit::Unknown,
         // Nothing was sent: the earlier charge's outcome is the news.
-        "earlier_charge_paid" | "recent_same_charge" | "needs_sync" | "work_busy" => Exit::Refused,
-        "api_redirected" | "api_unrecognized_answer" => Exit::Unreachable,
-        "api_transport" | "api_server_error" => Exit::Unreachable,
+        ErrorCode::EarlierChargePaid
+        | ErrorCode::RecentSameCharge
+        | ErrorCode::NeedsSync
+        | ErrorCode::WorkBusy => Exit::Refused,
+        ErrorCode::ApiRedirected | ErrorCode::ApiUnrecognizedAnswer => Exit::Unreachable,
+        ErrorCode::ApiTransport | ErrorCode::ApiServerError => Exit::Unreachable,
         _ => Exit::Other,
     }
 }

@@ -5,6 +5,7 @@
 //! (`DB_FILE`): keep these in step with those when either changes.
 
 use std::path::PathBuf;
+use subdesk_codes::ErrorCode;
 
 use crate::error::{CliError, CliResult};
 
@@ -33,7 +34,7 @@ impl Paths {
         }
         let base = dirs::data_dir().ok_or_else(|| {
             CliError::other(
-                "no_data_dir",
+                ErrorCode::NoDataDir,
                 format!("cannot find this computer's data folder; set {DATA_DIR_ENV}"),
             )
         })?;

@@ -16,9 +16,10 @@ use subdesk_profiles::{ActionKind, Mode};
 use tauri::State;
 
 use super::{with_session, with_session_for};
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
 use crate::session::Session;
 use crate::state::AppState;
+use subdesk_codes::ErrorCode;
 
 /// On a live profile, refuses unless the user confirmed exactly `total`.
 pub(crate) fn check_live_confirmation(
@@ -28,7 +29,7 @@ pub(crate) fn check_live_confirmation(
 ) -> IpcResult<()> {
     if session.profile.mode == Mode::Live && confirmed != Some(total) {
         return Err(IpcError::new(
-            codes::LIVE_CONFIRMATION_REQUIRED,
+            ErrorCode::LiveConfirmationRequired,
             "a live charge or refund needs the user's confirmation of its total",
         )
         .with_details(serde_json::json!({ "total": total })));

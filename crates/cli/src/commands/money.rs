@@ -6,6 +6,7 @@ use subdesk_billing::{
     AgainCharge, ChargeDetails, ChargeStatus, KeyStatus, ReconcileReport, RefundRequest,
     RefundStatus, Store, charge_again, reconcile, refund as core_refund,
 };
+use subdesk_codes::ErrorCode;
 use subdesk_iamport::Client;
 use subdesk_profiles::ActionKind;
 
@@ -140,14 +141,14 @@ pub async fn refund(ctx: &mut Ctx, a: RefundArgs) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::MoveMoney)?;
     if a.amount.is_some_and(|v| v <= 0) {
         return Err(CliError::bad_input(
-            "invalid_input",
+            ErrorCode::InvalidInput,
             "invalid amount: must be greater than zero",
         ));
     }
     let n = a.reason.trim().chars().count();
     if n == 0 || n > 200 {
         return Err(CliError::bad_input(
-            "invalid_input",
+            ErrorCode::InvalidInput,
             "invalid reason: 1 to 200 characters",
         ));
     }

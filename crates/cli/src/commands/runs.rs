@@ -8,6 +8,7 @@ use subdesk_billing::{
     ExcludeReason, RunControl, RunOptions, RunPlan, RunProgress, RunReport, execute_run,
     export_csv, plan_csv_run, plan_plan_run,
 };
+use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
 use crate::args::{RunCmd, RunOpts};
@@ -35,7 +36,7 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             if size > MAX_CSV_BYTES {
                 return Err(CliError::bad_input(
-                    "invalid_input",
+                    ErrorCode::InvalidInput,
                     format!(
                         "{} is {} MB; a run's CSV may be {} MB at most (split it)",
                         file.display(),
@@ -45,11 +46,14 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
                 ));
             }
             let bytes = std::fs::read(&file).map_err(|e| {
-                CliError::bad_input("io_error", format!("cannot read {}: {e}", file.display()))
+                CliError::bad_input(
+                    ErrorCode::IoError,
+                    format!("cannot read {}: {e}", file.display()),
+                )
             })?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 CliError::bad_input(
-                    "invalid_input",
+                    ErrorCode::InvalidInput,
                     "the CSV is not UTF-8 text (save it as UTF-8)",
                 )
             })?;
@@ -75,7 +79,7 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
             if opts.execute && bad > 0 && !good_only {
                 show_plan(ctx, &plan, false)?;
                 return Err(CliError::bad_input(
-                    "run_bad_rows",
+                    ErrorCode::RunBadRows,
                     format!(
                         "{bad} CSV row(s) could not be read; nothing was charged. Fix them, or pass --good-only (run {} is planned and can be started with `run resume`)",
                         plan.run_id

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { commands, type ChargeResult, type Customer } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { LiveConfirm } from "../../components/LiveConfirm";
-import { errorText, toIpcError } from "../../lib/errors";
+import { errorText, toIpcError, type ShownError } from "../../lib/errors";
 import { formatKrw } from "../../lib/format";
 import { parseWon, vatOf } from "../../lib/money";
 
@@ -26,7 +26,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
   const [confirming, setConfirming] = useState(false);
   const [result, setResult] = useState<ChargeResult | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [errorCode, setErrorCode] = useState<string | null>(null);
+  const [errorCode, setErrorCode] = useState<ShownError["code"] | null>(null);
   // This form's order id (the intent's). Null until Rust gives one.
   const [intent, setIntent] = useState<string | null>(null);
 
