@@ -78,9 +78,12 @@ pub fn builder() -> Builder<tauri::Wry> {
         .disable_serde_phases()
         // Amounts are whole won and times are Unix seconds: both far below 2^53.
         .dangerously_cast_bigints_to_number()
+        // `IpcError` brings the `ErrorCode` union with it: the UI's text tables are typed by
+        // it, so a code without a text fails `tsc`.
         .typ::<crate::error::IpcError>()
-        // The UI checks that each of these codes has a text in every language.
-        .constant("ERROR_CODES", crate::error::all_codes())
+        // The same codes as a list, for what the UI checks at run time (a code Rust sent
+        // is one it knows; no text is left over for a code that is gone).
+        .constant("ERROR_CODES", subdesk_codes::ErrorCode::ALL)
         // The profile form warns about any other address, and says why one was refused.
         .constant("DEFAULT_BASE_URL", subdesk_profiles::DEFAULT_BASE_URL)
         .constant("BASE_URL_RULES", subdesk_profiles::BASE_URL_RULES.to_vec())

@@ -10,8 +10,9 @@
 
 use subdesk_profiles::ActionKind;
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+use subdesk_codes::ErrorCode;
 
 /// What a command touches, and so what is checked before it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +130,7 @@ pub fn touches(command: &str) -> Option<Touches> {
 pub fn admit(state: &AppState, command: &str, named_profile: Option<&str>) -> IpcResult<()> {
     let Some(touches) = touches(command) else {
         return Err(IpcError::new(
-            codes::COMMAND_NOT_ALLOWED,
+            ErrorCode::CommandNotAllowed,
             format!("the command {command:?} is not in Subdesk's registry"),
         ));
     };
@@ -146,7 +147,7 @@ pub fn admit(state: &AppState, command: &str, named_profile: Option<&str>) -> Ip
             refreshed?;
             let id = named_profile.ok_or_else(|| {
                 IpcError::new(
-                    codes::COMMAND_NOT_ALLOWED,
+                    ErrorCode::CommandNotAllowed,
                     format!("{command} names no profile"),
                 )
             })?;

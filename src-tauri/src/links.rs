@@ -8,7 +8,8 @@
 
 use url::Url;
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
+use subdesk_codes::ErrorCode;
 
 /// Where the PG guide and the help texts link to: each an https origin and a path
 /// prefix. A prefix ending in `/` also matches itself without the slash
@@ -34,7 +35,7 @@ pub const ALLOWED_DOC_PREFIXES: &[&str] = &[
 pub fn check_external_url(raw: &str) -> IpcResult<Url> {
     let refuse = |why: &str| {
         IpcError::new(
-            codes::LINK_NOT_ALLOWED,
+            ErrorCode::LinkNotAllowed,
             format!("this link cannot be opened: {why}"),
         )
         .with_details(serde_json::json!({ "url": raw }))
@@ -117,7 +118,7 @@ mod tests {
             "https://portone.io/",
         ] {
             let err = check_external_url(bad).expect_err(bad);
-            assert_eq!(err.code, codes::LINK_NOT_ALLOWED, "{bad}");
+            assert_eq!(err.code, ErrorCode::LinkNotAllowed, "{bad}");
         }
     }
 
@@ -134,7 +135,7 @@ mod tests {
             "not a url",
         ] {
             let err = check_external_url(bad).expect_err(bad);
-            assert_eq!(err.code, codes::LINK_NOT_ALLOWED);
+            assert_eq!(err.code, ErrorCode::LinkNotAllowed);
         }
     }
 }

@@ -8,7 +8,8 @@ use specta::Type;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
+use subdesk_codes::ErrorCode;
 
 pub const SETTINGS_FILE: &str = "settings.json";
 const KEY_LANGUAGE: &str = "language";
@@ -45,7 +46,7 @@ pub struct Settings {
 
 fn unavailable(err: impl std::fmt::Display) -> IpcError {
     IpcError::new(
-        codes::SETTINGS_UNAVAILABLE,
+        ErrorCode::SettingsUnavailable,
         format!("the settings file could not be used: {err}"),
     )
 }

@@ -7,6 +7,7 @@
 //! a private D-Bus); credentials go to a private service name and are removed again.
 
 use serde_json::{Value, json};
+use subdesk_codes::ErrorCode;
 use subdesk_lib::guard::{COMMANDS, Touches, admit};
 use subdesk_lib::logging::Redactor;
 use subdesk_lib::state::{AppState, Paths};
@@ -57,7 +58,7 @@ impl App {
     }
 
     /// The guard's verdict: `None` if admitted, else the refusal's code.
-    fn admit(&self, command: &str, args: Value) -> Option<String> {
+    fn admit(&self, command: &str, args: Value) -> Option<ErrorCode> {
         let named = args.get("id").and_then(Value::as_str);
         admit(&self.state, command, named).err().map(|e| e.code)
     }
@@ -165,12 +166,12 @@ fn keyring_the_next_command_follows_profile_use_from_another_process() {
     );
     // ... and is checked against it: read-only now.
     assert_eq!(
-        app.admit("set_customer_notes", notes).as_deref(),
-        Some("read_only")
+        app.admit("set_customer_notes", notes),
+        Some(ErrorCode::ReadOnly)
     );
     assert_eq!(
-        app.admit("charge_now", json!({})).as_deref(),
-        Some("read_only")
+        app.admit("charge_now", json!({})),
+        Some(ErrorCode::ReadOnly)
     );
 }
 
@@ -187,7 +188,7 @@ fn keyring_a_locked_app_can_always_be_unlocked() {
     });
     assert!(app.state.desk.lock().expect("lock").is_locked());
     let closed = app.state.desk.session().err().expect("closed by the lock");
-    assert_eq!(closed.code, "app_locked");
+    assert_eq!(closed.code, ErrorCode::AppLocked);
     for command in [
         "app_status",
         "lock_status",
@@ -197,10 +198,7 @@ fn keyring_a_locked_app_can_always_be_unlocked() {
     ] {
         assert_eq!(app.admit(command, json!({})), None, "{command}");
     }
-    assert_eq!(
-        app.admit("overview", json!({})).as_deref(),
-        Some("app_locked")
-    );
+    assert_eq!(app.admit("overview", json!({})), Some(ErrorCode::AppLocked));
 
     unlock(&app);
     assert_eq!(app.admit("overview", json!({})), None);
@@ -211,8 +209,8 @@ fn keyring_a_locked_app_can_always_be_unlocked() {
     app.state.desk.lock().expect("lock").lock().expect("lock");
     app.state.desk.refresh().expect("refresh");
     assert_eq!(
-        app.state.desk.session().err().map(|e| e.code).as_deref(),
-        Some("app_locked")
+        app.state.desk.session().err().map(|e| e.code),
+        Some(ErrorCode::AppLocked)
     );
 }
 
@@ -237,16 +235,20 @@ fn keyring_from_the_sandbox_a_locked_app_changes_no_other_profile() {
     for (command, touches) in COMMANDS {
         let verdict = app.admit(command, evil.clone());
         match touches {
-            Touches::Admin => assert_eq!(verdict.as_deref(), Some("app_locked"), "{command}"),
-            Touches::Named(_) => assert_eq!(verdict.as_deref(), Some("app_locked"), "{command}"),
+            Touches::Admin => {
+                assert_eq!(verdict, Some(ErrorCode::AppLocked), "{command}")
+            }
+            Touches::Named(_) => {
+                assert_eq!(verdict, Some(ErrorCode::AppLocked), "{command}")
+            }
             // The sandbox's own data is never behind the lock.
             Touches::Session(_) | Touches::Nothing => assert_eq!(verdict, None, "{command}"),
         }
     }
     // A named command that names nothing is refused, not run on a default.
     assert_eq!(
-        app.admit("test_connection", json!({})).as_deref(),
-        Some("command_not_allowed")
+        app.admit("test_connection", json!({})),
+        Some(ErrorCode::CommandNotAllowed)
     );
     let store = ProfileStore::open(app.data()).expect("store");
     let live = store.get("live").expect("live");
@@ -273,7 +275,7 @@ fn keyring_a_read_only_session_is_refused_every_change() {
             if *kind == ActionKind::Read {
                 assert_eq!(verdict, None, "{command}");
             } else {
-                assert_eq!(verdict.as_deref(), Some("read_only"), "{command}");
+                assert_eq!(verdict, Some(ErrorCode::ReadOnly), "{command}");
                 refused += 1;
             }
         }
@@ -301,7 +303,7 @@ fn keyring_a_switch_between_the_guard_and_the_command_is_caught() {
         .session_for(ActionKind::Mutate)
         .err()
         .expect("refused");
-    assert_eq!(err.code, "read_only");
+    assert_eq!(err.code, ErrorCode::ReadOnly);
     assert!(app.state.desk.session_for(ActionKind::Read).is_ok());
 }
 
@@ -336,17 +338,17 @@ fn keyring_a_lock_set_elsewhere_closes_a_guarded_session() {
         .expect("other lock")
         .set_passphrase(&SecretString::from(PASS), None)
         .expect("set elsewhere");
+    assert_eq!(app.admit("overview", json!({})), Some(ErrorCode::AppLocked));
     assert_eq!(
-        app.admit("overview", json!({})).as_deref(),
-        Some("app_locked")
+        app.state.desk.session().err().map(|e| e.code),
+        Some(ErrorCode::AppLocked)
     );
     assert_eq!(
-        app.state.desk.session().err().map(|e| e.code).as_deref(),
-        Some("app_locked")
+        app.state.desk.session().err().map(|e| e.code),
+        Some(ErrorCode::AppLocked)
     );
     assert_eq!(
-        app.admit("update_profile", json!({"id": "live"}))
-            .as_deref(),
-        Some("app_locked")
+        app.admit("update_profile", json!({"id": "live"})),
+        Some(ErrorCode::AppLocked)
     );
 }

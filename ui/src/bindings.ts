@@ -186,7 +186,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","settings_unavailable","link_not_allowed","sandbox_unavailable","profile_not_found","credentials_missing","no_session","invalid_form","command_not_allowed","live_confirmation_required","db_not_damaged","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","io_error","not_found","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","app_locked","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","live_confirmation_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -416,6 +416,224 @@ export type CustomerSortField =
 /**  Never-verified keys count as the oldest. */
 "verified";
 
+/**
+ *  A stable error code: the same snake_case string on every wire. The doc of each
+ *  variant is what the user is told.
+ */
+export type ErrorCode = 
+/**  Check the input (the message says which value and why). */
+"invalid_input" | 
+/**  An internal error (a bug or a failed background task); the message says what. */
+"internal" | 
+/**  A file could not be read or written. */
+"io_error" | 
+/**  The thing asked for (customer, payment, backup, ...) was not found. */
+"not_found" | 
+/**  No profile has this name or id. */
+"profile_not_found" | 
+/**  Subdesk is locked: enter the app-lock passphrase to unlock it. */
+"app_locked" | 
+/**  The form has problems; `details.problems` says which field broke which rule. */
+"invalid_form" | 
+/**  The settings file cannot be used: check disk space and permissions. */
+"settings_unavailable" | 
+/**  This link cannot be opened: Subdesk opens only https links to documentation it knows. */
+"link_not_allowed" | 
+/**  The built-in sandbox is not running: restart the app. */
+"sandbox_unavailable" | 
+/**  This profile has no API keys: enter imp_key and imp_secret in Settings. */
+"credentials_missing" | 
+/**  No profile is open: choose one. */
+"no_session" | 
+/**  The command is not in Subdesk's registry, or does not name what it acts on. */
+"command_not_allowed" | 
+/**  A live charge or refund goes through only after the user confirms its total. */
+"live_confirmation_required" | 
+/**  The profile's database opens normally: there is nothing to recover. */
+"db_not_damaged" | 
+/**  The file is larger than Subdesk reads (details: `max_mb`): split it. */
+"file_too_large" | 
+/**  The file is not text in UTF-8 or CP949 (an .xlsx, an image): save it as CSV. */
+"file_not_text" | 
+/**  The file cannot be opened: it is missing or may not be read. */
+"file_unreadable" | 
+/**  The database file is damaged; the latest backup can be restored. */
+"db_corrupt" | 
+/**  The database was made by a newer Subdesk: update Subdesk. */
+"db_newer_version" | 
+/**  The database could not be upgraded; it was left at its previous version. */
+"db_migration_failed" | 
+/**  The database is busy with another task: try again in a moment. */
+"db_busy" | 
+/**  Any other database error. */
+"db_error" | 
+/**  A sync of the same stream is already running. */
+"sync_busy" | 
+/**  This charge's outcome is being checked; it cannot be charged again until then. */
+"charge_unresolved" | 
+/**  This refund's outcome is being checked; it cannot be sent again until then. */
+"refund_unresolved" | 
+/**  This schedule's outcome is being checked. */
+"schedule_unresolved" | 
+/**  Another request already uses this order number (merchant_uid). */
+"merchant_uid_conflict" | 
+/**  The customer's billing key is not active: check it or issue a new one. */
+"key_not_active" | 
+/**  The refund is larger than what is left of the payment. */
+"refund_exceeds_balance" | 
+/**  This payment cannot be refunded. */
+"not_refundable" | 
+/**  A bulk run cannot do this in its current state. */
+"run_state" | 
+/**  i'mport holds another payment under this order number: decide it first. */
+"charge_conflict" | 
+/**  i'mport's refund history does not match this request: decide it first. */
+"refund_conflict" | 
+/**  i'mport holds another schedule under this order number: decide it first. */
+"schedule_conflict" | 
+/**  Another window or program handled this request first; nothing was sent. */
+"taken_over" | 
+/**
+ *  An earlier charge whose outcome the user was not told went through; nothing was
+ *  charged now, and asking again charges anew.
+ */
+"earlier_charge_paid" | 
+/**  The same charge was paid moments ago; nothing was charged now. */
+"recent_same_charge" | 
+/**  The database was restored or started empty: money waits for a sync. */
+"needs_sync" | 
+/**  The amount is above what one charge or refund may be. */
+"amount_too_large" | 
+/**  Another window or program is doing this work now: try again when it is done. */
+"work_busy" | 
+/**
+ *  A bulk run with the same content has finished already; running it again charges
+ *  everyone again.
+ */
+"run_already_done" | 
+/**  i'mport refused the credentials: check imp_key and imp_secret. */
+"api_unauthorized" | 
+/**  i'mport has no such record. */
+"api_not_found" | 
+/**  i'mport refused the request (its message is shown as sent). */
+"api_rejected" | 
+/**  The card company declined the charge (its reason is shown as sent). */
+"api_declined" | 
+/**  The charge's outcome is not final yet: check it in Payments. */
+"api_unconfirmed" | 
+/**  i'mport could not be reached: check the network. */
+"api_transport" | 
+/**  i'mport had a server error: try again in a moment. */
+"api_server_error" | 
+/**  i'mport's answer could not be read. */
+"api_decode" | 
+/**  A value sent to i'mport is not valid. */
+"api_invalid_input" | 
+/**  The profile's API settings are not valid. */
+"api_invalid_config" | 
+/**  The API address tried to redirect; for safety it was not followed. */
+"api_redirected" | 
+/**  i'mport's answer was too large to read; the outcome stays "checking". */
+"api_response_too_large" | 
+/**  Something other than i'mport answered at the API address. */
+"api_unrecognized_answer" | 
+/**  Any other i'mport error. */
+"api_error" | 
+/**  A profile name has 1 to 40 characters. */
+"invalid_name" | 
+/**  A profile with this name exists already. */
+"duplicate_name" | 
+/**  The API address is not valid for this mode (`details.rule` says which rule). */
+"invalid_base_url" | 
+/**  A tier code is 3 uppercase letters or digits. */
+"invalid_tier" | 
+/**  The default PG is not valid. */
+"invalid_default_pg" | 
+/**  Unknown time zone: use an IANA name such as Asia/Seoul. */
+"invalid_time_zone" | 
+/**  This mode cannot be used for this profile. */
+"invalid_mode" | 
+/**  Enter both the API key and the secret. */
+"invalid_credentials" | 
+/**  The new app-lock passphrase is too short or too long. */
+"invalid_passphrase" | 
+/**  The built-in sandbox profile cannot be changed or removed. */
+"sandbox_protected" | 
+/**  profiles.json is damaged; it was left as it is. */
+"profiles_corrupt" | 
+/**  The app-lock file (lock.json) is damaged; it was left as it is. */
+"lock_file_corrupt" | 
+/**  The file was written by a newer Subdesk: update Subdesk. */
+"unsupported_version" | 
+/**  No OS keyring (Secret Service) was found: start one, unlock it, restart Subdesk. */
+"keyring_unavailable" | 
+/**  The OS keyring is locked: unlock it and try again. */
+"keyring_locked" | 
+/**  Any other keyring failure. */
+"keyring_error" | 
+/**  No i'mport credentials are stored for this profile: enter them in its settings. */
+"credentials_not_set" | 
+/**  No app-lock passphrase is set. */
+"lock_not_set" | 
+/**  Wrong passphrase. */
+"wrong_passphrase" | 
+/**  A read-only profile cannot change anything. */
+"read_only" | 
+/**  A read-only role needs an app-lock passphrase to mean anything. */
+"read_only_needs_lock" | 
+/**  This change needs the app-lock passphrase typed with it. */
+"passphrase_required" | 
+/**  Connection test: i'mport refused the API keys. */
+"unauthorized" | 
+/**  Connection test: the API address cannot be reached. */
+"unreachable" | 
+/**  Connection test: no answer in time. */
+"timeout" | 
+/**  Connection test: the server had an error; try again in a moment. */
+"server_error" | 
+/**  Connection test: i'mport refused the request (e.g. an unknown tier code). */
+"rejected" | 
+/**  Connection test: the answer was not i'mport's. */
+"bad_response" | 
+/**  Connection test: any other failure. */
+"connection_failed" | 
+/**  The command line is not valid (clap's usage message follows). */
+"usage" | 
+/**  A date is not YYYY-MM-DD or an RFC 3339 time, or `--from` is after `--to`. */
+"invalid_date" | 
+/**  This computer's data folder cannot be found: set SUBDESK_DATA_DIR. */
+"no_data_dir" | 
+/**  The sandbox profile needs a running sandbox: start one and pass `--sandbox-url`. */
+"sandbox_url_missing" | 
+/**  The address given with `--sandbox-url` is not valid. */
+"invalid_sandbox_url" | 
+/**  The sandbox did not start. */
+"sandbox_failed" | 
+/**
+ *  Card data was given as arguments (it would stay in the shell's history): pipe it
+ *  with `--card-stdin` instead.
+ */
+"card_data_in_arguments" | 
+/**  The card given on standard input cannot be read. */
+"invalid_card_input" | 
+/**  No terminal to ask for the card: pipe it with `--card-stdin`. */
+"card_needed" | 
+/**  No terminal to ask for imp_secret: pipe it with `--secret-stdin`. */
+"secret_needed" | 
+/**
+ *  A LIVE profile moves real money and there is no terminal to confirm on: pass
+ *  `--yes-live`. Nothing was sent.
+ */
+"live_confirmation_needed" | 
+/**  Not confirmed; nothing was sent. */
+"not_confirmed" | 
+/**  Some CSV rows of a bulk run cannot be read; nothing was charged. */
+"run_bad_rows" | 
+/**  Some CSV rows of an import cannot be read; nothing was imported. */
+"import_bad_rows" | 
+/**  The audit log's chain is broken at an entry. */
+"audit_broken";
+
 export type ExportResult = {
 	path: string,
 	rows: number,
@@ -489,7 +707,7 @@ export type ImportRow = {
 };
 
 export type IpcError = {
-	code: string,
+	code: ErrorCode,
 	message: string,
 	details: Value | null,
 };
@@ -867,7 +1085,7 @@ export type ReconcileReport = {
 	by_outcome: { [key in string]: number },
 	entries: ResolvedEntry[],
 	/**  Lookups that failed: (journal id, error code). */
-	errors: ([number, string])[],
+	errors: ([number, ErrorCode])[],
 	started_at: number,
 	finished_at: number,
 };

@@ -4,6 +4,7 @@
 //! Prints figures and ratios; asserts nothing.
 
 use std::time::{Duration, Instant};
+use subdesk_codes::ErrorCode;
 
 use secrecy::SecretString;
 use subdesk_billing::mirror::sync::{
@@ -612,7 +613,7 @@ async fn soak_bench(n: usize, kills: usize) -> Result<(), Box<dyn std::error::Er
                                 Some(r)
                             }
                             // "The same charge was paid a moment ago": an outcome, seen.
-                            Err(e) if e.code() == "recent_same_charge" => break,
+                            Err(e) if e.code() == ErrorCode::RecentSameCharge => break,
                             Err(e) => {
                                 last = e.code().to_string();
                                 None

@@ -1,4 +1,7 @@
-//! The one error type of the core, with stable codes the UI translates.
+//! The one error type of the core. Each error has a stable [`ErrorCode`] (defined in
+//! subdesk-codes with every other front end's) that the UI translates.
+
+use subdesk_codes::ErrorCode;
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -237,104 +240,57 @@ pub enum Error {
     },
 }
 
-/// Every code [`Error::code`] can return, for the UI's translation tables and a
-/// test that keeps them complete.
-pub const ALL_CODES: &[&str] = &[
-    "db_corrupt",
-    "db_newer_version",
-    "db_migration_failed",
-    "db_busy",
-    "db_error",
-    "io_error",
-    "not_found",
-    "invalid_input",
-    "sync_busy",
-    "internal",
-    "charge_unresolved",
-    "refund_unresolved",
-    "schedule_unresolved",
-    "merchant_uid_conflict",
-    "key_not_active",
-    "refund_exceeds_balance",
-    "not_refundable",
-    "run_state",
-    "charge_conflict",
-    "refund_conflict",
-    "schedule_conflict",
-    "taken_over",
-    "earlier_charge_paid",
-    "recent_same_charge",
-    "needs_sync",
-    "amount_too_large",
-    "work_busy",
-    "run_already_done",
-    "api_unauthorized",
-    "api_not_found",
-    "api_rejected",
-    "api_declined",
-    "api_unconfirmed",
-    "api_transport",
-    "api_server_error",
-    "api_decode",
-    "api_invalid_input",
-    "api_invalid_config",
-    "api_redirected",
-    "api_response_too_large",
-    "api_unrecognized_answer",
-    "api_error",
-];
-
 impl Error {
-    /// Stable snake_case code; never changes meaning.
-    pub fn code(&self) -> &'static str {
+    /// The stable code the UI translates; never changes meaning.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::DbCorrupt { .. } => "db_corrupt",
-            Error::DbNewerVersion { .. } => "db_newer_version",
-            Error::Migration { .. } => "db_migration_failed",
-            Error::DbBusy => "db_busy",
-            Error::Db(_) => "db_error",
-            Error::Io { .. } => "io_error",
-            Error::NotFound { .. } => "not_found",
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::SyncBusy(_) => "sync_busy",
-            Error::Internal(_) => "internal",
+            Error::DbCorrupt { .. } => ErrorCode::DbCorrupt,
+            Error::DbNewerVersion { .. } => ErrorCode::DbNewerVersion,
+            Error::Migration { .. } => ErrorCode::DbMigrationFailed,
+            Error::DbBusy => ErrorCode::DbBusy,
+            Error::Db(_) => ErrorCode::DbError,
+            Error::Io { .. } => ErrorCode::IoError,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::SyncBusy(_) => ErrorCode::SyncBusy,
+            Error::Internal(_) => ErrorCode::Internal,
             Error::Unresolved { op, .. } => match *op {
-                "refund" => "refund_unresolved",
-                "schedule" => "schedule_unresolved",
-                _ => "charge_unresolved",
+                "refund" => ErrorCode::RefundUnresolved,
+                "schedule" => ErrorCode::ScheduleUnresolved,
+                _ => ErrorCode::ChargeUnresolved,
             },
-            Error::MerchantUidConflict { .. } => "merchant_uid_conflict",
-            Error::KeyNotActive { .. } => "key_not_active",
-            Error::RefundExceedsBalance { .. } => "refund_exceeds_balance",
-            Error::NotRefundable { .. } => "not_refundable",
-            Error::RunState { .. } => "run_state",
+            Error::MerchantUidConflict { .. } => ErrorCode::MerchantUidConflict,
+            Error::KeyNotActive { .. } => ErrorCode::KeyNotActive,
+            Error::RefundExceedsBalance { .. } => ErrorCode::RefundExceedsBalance,
+            Error::NotRefundable { .. } => ErrorCode::NotRefundable,
+            Error::RunState { .. } => ErrorCode::RunState,
             Error::Conflict { op, .. } => match *op {
-                "refund" => "refund_conflict",
-                "schedule" => "schedule_conflict",
-                _ => "charge_conflict",
+                "refund" => ErrorCode::RefundConflict,
+                "schedule" => ErrorCode::ScheduleConflict,
+                _ => ErrorCode::ChargeConflict,
             },
-            Error::TakenOver { .. } => "taken_over",
-            Error::EarlierChargePaid { .. } => "earlier_charge_paid",
-            Error::RecentSameCharge { .. } => "recent_same_charge",
-            Error::NeedsSync { .. } => "needs_sync",
-            Error::AmountTooLarge { .. } => "amount_too_large",
-            Error::Busy { .. } => "work_busy",
-            Error::RunAlreadyDone { .. } => "run_already_done",
+            Error::TakenOver { .. } => ErrorCode::TakenOver,
+            Error::EarlierChargePaid { .. } => ErrorCode::EarlierChargePaid,
+            Error::RecentSameCharge { .. } => ErrorCode::RecentSameCharge,
+            Error::NeedsSync { .. } => ErrorCode::NeedsSync,
+            Error::AmountTooLarge { .. } => ErrorCode::AmountTooLarge,
+            Error::Busy { .. } => ErrorCode::WorkBusy,
+            Error::RunAlreadyDone { .. } => ErrorCode::RunAlreadyDone,
             Error::Api(e) => match e.code() {
-                "unauthorized" => "api_unauthorized",
-                "not_found" => "api_not_found",
-                "rejected" => "api_rejected",
-                "declined" => "api_declined",
-                "unconfirmed" => "api_unconfirmed",
-                "transport" => "api_transport",
-                "server_error" => "api_server_error",
-                "decode" => "api_decode",
-                "invalid_input" => "api_invalid_input",
-                "invalid_config" => "api_invalid_config",
-                "redirected" => "api_redirected",
-                "response_too_large" => "api_response_too_large",
-                "unrecognized_answer" => "api_unrecognized_answer",
-                _ => "api_error",
+                "unauthorized" => ErrorCode::ApiUnauthorized,
+                "not_found" => ErrorCode::ApiNotFound,
+                "rejected" => ErrorCode::ApiRejected,
+                "declined" => ErrorCode::ApiDeclined,
+                "unconfirmed" => ErrorCode::ApiUnconfirmed,
+                "transport" => ErrorCode::ApiTransport,
+                "server_error" => ErrorCode::ApiServerError,
+                "decode" => ErrorCode::ApiDecode,
+                "invalid_input" => ErrorCode::ApiInvalidInput,
+                "invalid_config" => ErrorCode::ApiInvalidConfig,
+                "redirected" => ErrorCode::ApiRedirected,
+                "response_too_large" => ErrorCode::ApiResponseTooLarge,
+                "unrecognized_answer" => ErrorCode::ApiUnrecognizedAnswer,
+                _ => ErrorCode::ApiError,
             },
         }
     }
@@ -368,7 +324,7 @@ impl From<rusqlite::Error> for Error {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ErrorInfo {
     /// Stable code.
-    pub code: String,
+    pub code: ErrorCode,
     /// English message for logs and as a fallback.
     pub message: String,
 }
@@ -376,7 +332,7 @@ pub struct ErrorInfo {
 impl From<&Error> for ErrorInfo {
     fn from(e: &Error) -> Self {
         ErrorInfo {
-            code: e.code().to_string(),
+            code: e.code(),
             message: e.to_string(),
         }
     }

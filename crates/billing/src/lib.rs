@@ -31,7 +31,7 @@ pub mod registry;
 pub mod store;
 pub(crate) mod text;
 
-pub use error::{ALL_CODES, Error, ErrorInfo, Result};
+pub use error::{Error, ErrorInfo, Result};
 pub use mirror::payments::{
     CancelEntry, Payment, PaymentDetail, PaymentRecord, PaymentStatus, UpsertStats,
 };

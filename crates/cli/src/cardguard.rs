@@ -4,6 +4,7 @@
 //! the refusal never repeats the value.
 
 use crate::error::CliError;
+use subdesk_codes::ErrorCode;
 
 /// Option names someone might try for card fields.
 const CARD_FLAGS: &[&str] = &[
@@ -57,7 +58,7 @@ pub fn check(args: &[String]) -> Result<(), CliError> {
 }
 
 fn refusal(message: &str) -> CliError {
-    CliError::bad_input("card_data_in_arguments", message)
+    CliError::bad_input(ErrorCode::CardDataInArguments, message)
 }
 
 /// `key` followed (not necessarily at once: global options may sit between) by `issue`.
@@ -105,7 +106,7 @@ mod tests {
             "key issue c1 --pg nice --expiry 2030-01",
         ] {
             let e = check(&argv(bad)).expect_err(bad);
-            assert_eq!(e.code, "card_data_in_arguments");
+            assert_eq!(e.code, ErrorCode::CardDataInArguments);
             assert!(!e.message.contains("4242"), "never echoes the value");
         }
     }

@@ -3,6 +3,7 @@
 //! only `--yes-live` lets it through; otherwise it refuses and sends nothing.
 
 use std::io::{BufRead, IsTerminal, Write};
+use subdesk_codes::ErrorCode;
 
 use subdesk_profiles::{Mode, Profile};
 
@@ -44,7 +45,7 @@ pub fn live_money(
     }
     if !prompting {
         return Err(CliError::refused(
-            "live_confirmation_needed",
+            ErrorCode::LiveConfirmationNeeded,
             "this moves real money on a LIVE profile and there is no terminal to confirm on; \
              pass --yes-live to confirm in a script. Nothing was sent",
         )
@@ -76,7 +77,7 @@ pub fn live_money(
         Ok(())
     } else {
         Err(CliError::refused(
-            "not_confirmed",
+            ErrorCode::NotConfirmed,
             "not confirmed; nothing was sent",
         ))
     }

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use subdesk_codes::ErrorCode;
 use subdesk_desk::desk::NoHost;
 use subdesk_desk::{Desk, DeskConfig};
 use subdesk_iamport::Client;
@@ -97,7 +98,7 @@ impl Ctx {
             .ok_or_else(|| {
                 let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
                 CliError::bad_input(
-                    "profile_not_found",
+                    ErrorCode::ProfileNotFound,
                     format!(
                         "no profile named \"{wanted}\" (profiles: {})",
                         names.join(", ")
@@ -145,7 +146,7 @@ impl Ctx {
             Err(subdesk_profiles::Error::AppLocked { what }) => {
                 if !self.global.unlock {
                     return Err(CliError::refused(
-                        "app_locked",
+                        ErrorCode::AppLocked,
                         format!(
                             "Subdesk is locked: the passphrase is needed to {what}; run again with --unlock on a terminal"
                         ),
@@ -153,7 +154,7 @@ impl Ctx {
                 }
                 if !std::io::stdin().is_terminal() {
                     return Err(CliError::refused(
-                        "app_locked",
+                        ErrorCode::AppLocked,
                         format!(
                             "Subdesk is locked (needed to {what}) and --unlock needs a terminal to ask for the passphrase"
                         ),
@@ -205,7 +206,7 @@ impl Ctx {
         let p = profile.clone();
         tokio::task::spawn_blocking(move || store.load(&p))
             .await
-            .map_err(|e| CliError::other("internal", format!("keyring task failed: {e}")))?
+            .map_err(|e| CliError::other(ErrorCode::Internal, format!("keyring task failed: {e}")))?
             .map_err(Into::into)
     }
 
@@ -215,7 +216,7 @@ impl Ctx {
         let profile = session.profile.clone();
         tokio::task::spawn_blocking(move || inner.client().cloned())
             .await
-            .map_err(|e| CliError::other("internal", format!("keyring task failed: {e}")))?
+            .map_err(|e| CliError::other(ErrorCode::Internal, format!("keyring task failed: {e}")))?
             .map_err(|e| sandbox_advice(&profile, e))
     }
 }
@@ -225,16 +226,16 @@ fn sandbox_advice(profile: &Profile, e: subdesk_desk::IpcError) -> CliError {
     if profile.mode != Mode::Sandbox {
         return e.into();
     }
-    if e.code == subdesk_desk::codes::SANDBOX_UNAVAILABLE {
+    if e.code == subdesk_desk::ErrorCode::SandboxUnavailable {
         return CliError::bad_input(
-            "sandbox_url_missing",
+            ErrorCode::SandboxUrlMissing,
             "the sandbox profile needs a running sandbox: start one with `subdesk-cli sandbox` \
              and pass its address with --sandbox-url URL or SUBDESK_SANDBOX_URL",
         );
     }
-    if e.code == "invalid_base_url" {
+    if e.code == ErrorCode::InvalidBaseUrl {
         return CliError::bad_input(
-            "invalid_sandbox_url",
+            ErrorCode::InvalidSandboxUrl,
             format!("--sandbox-url: {}", e.message),
         );
     }
@@ -245,7 +246,11 @@ fn sandbox_advice(profile: &Profile, e: subdesk_desk::IpcError) -> CliError {
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> CliResult<T> + Send + 'static,
 ) -> CliResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| CliError::new(Exit::Other, "internal", format!("task failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        CliError::new(
+            Exit::Other,
+            ErrorCode::Internal,
+            format!("task failed: {e}"),
+        )
+    })?
 }

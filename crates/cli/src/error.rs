@@ -3,6 +3,7 @@
 //! the exit codes documented in the README and `--help` cannot drift per command.
 
 use std::fmt;
+use subdesk_codes::ErrorCode;
 
 use serde::Serialize;
 use subdesk_profiles::ConnectionFailure;
@@ -41,7 +42,7 @@ Exit codes:
 
 #[derive(Debug, Clone)]
 pub struct CliError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub exit: Exit,
     /// Extra facts for `--json` (bad rows, form problems); never secrets.
@@ -51,24 +52,24 @@ pub struct CliError {
 pub type CliResult<T> = Result<T, CliError>;
 
 impl CliError {
-    pub fn new(exit: Exit, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(exit: Exit, code: ErrorCode, message: impl Into<String>) -> Self {
         CliError {
-            code: code.into(),
+            code,
             message: message.into(),
             exit,
             details: None,
         }
     }
 
-    pub fn bad_input(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn bad_input(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(Exit::BadInput, code, message)
     }
 
-    pub fn other(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn other(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(Exit::Other, code, message)
     }
 
-    pub fn refused(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(Exit::Refused, code, message)
     }
 
@@ -78,7 +79,7 @@ impl CliError {
     }
 
     pub fn io(what: &str, e: std::io::Error) -> Self {
-        Self::other("io_error", format!("{what}: {e}"))
+        Self::other(ErrorCode::IoError, format!("{what}: {e}"))
     }
 }
 
@@ -88,14 +89,14 @@ impl fmt::Display for CliError {
     }
 }
 
-/// The exit code of a core error code.
+/// The exit code of a core error, sorted by its code.
 fn billing_exit(e: &subdesk_billing::Error) -> Exit {
     if let subdesk_billing::Error::Api(api) = e
         && api.outcome_unknown()
     {
         return Exit::Unknown;
     }
-    code_exit(e.code())
+    code_exit(e.code().as_str())
 }
 
 /// The exit code of a stable error code: one table for every error the CLI prints.
@@ -160,7 +161,7 @@ impl From<subdesk_desk::IpcError> for CliError {
             .unwrap_or(false);
         let exit = match outcome_unknown {
             true => Exit::Unknown,
-            false => code_exit(&e.code),
+            false => code_exit(e.code.as_str()),
         };
         CliError {
             code: e.code,

@@ -14,6 +14,7 @@ mod progress;
 
 use std::io::Write;
 use std::process::ExitCode;
+use subdesk_codes::ErrorCode;
 
 use clap::Parser;
 
@@ -33,7 +34,8 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             if json && e.use_stderr() {
-                let kind = CliError::bad_input("usage", e.render().to_string().trim().to_owned());
+                let kind =
+                    CliError::bad_input(ErrorCode::Usage, e.render().to_string().trim().to_owned());
                 return fail(&kind, true);
             }
             let _ = e.print();

@@ -2,6 +2,7 @@
 //! as `₩12,000`, and times in the profile's time zone.
 
 use std::io::{IsTerminal, Write};
+use subdesk_codes::ErrorCode;
 
 use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone};
@@ -29,8 +30,12 @@ impl Out {
 
     /// One JSON document on stdout.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> CliResult<()> {
-        let text = serde_json::to_string_pretty(value)
-            .map_err(|e| CliError::other("internal", format!("cannot encode the output: {e}")))?;
+        let text = serde_json::to_string_pretty(value).map_err(|e| {
+            CliError::other(
+                ErrorCode::Internal,
+                format!("cannot encode the output: {e}"),
+            )
+        })?;
         line(&text);
         Ok(())
     }
@@ -120,7 +125,7 @@ impl Zone {
         let text = text.trim();
         let bad = || {
             CliError::bad_input(
-                "invalid_date",
+                ErrorCode::InvalidDate,
                 format!("\"{text}\" is not a date: use YYYY-MM-DD or an RFC 3339 time"),
             )
         };

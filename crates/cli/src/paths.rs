@@ -3,6 +3,7 @@
 //! folder is subdesk-desk's [`DataDir`], the one the app uses.
 
 use std::path::PathBuf;
+use subdesk_codes::ErrorCode;
 
 use crate::error::{CliError, CliResult};
 
@@ -30,7 +31,7 @@ impl Paths {
         }
         let base = dirs::data_dir().ok_or_else(|| {
             CliError::other(
-                "no_data_dir",
+                ErrorCode::NoDataDir,
                 format!("cannot find this computer's data folder; set {DATA_DIR_ENV}"),
             )
         })?;

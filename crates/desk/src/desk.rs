@@ -14,7 +14,7 @@ use subdesk_profiles::{
     authorize, authorize_admin,
 };
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::paths::DataDir;
 use crate::session::{self, Account, Session};
 
@@ -52,9 +52,6 @@ pub struct Desk {
     current: RwLock<Current>,
 }
 
-/// The code of `subdesk_profiles::Error::AppLocked`: a session closed by the lock.
-const APP_LOCKED: &str = "app_locked";
-
 /// The session's profile and the session itself. The profile is kept even when the
 /// session could not be opened, because it is what commands are checked against.
 struct Current {
@@ -82,7 +79,7 @@ impl Desk {
             lock: Mutex::new(lock),
             current: RwLock::new(Current {
                 profile,
-                session: Err(IpcError::new(codes::NO_SESSION, "no profile is open")),
+                session: Err(IpcError::new(ErrorCode::NoSession, "no profile is open")),
             }),
         })
     }
@@ -182,7 +179,8 @@ impl Desk {
                 .current
                 .read()
                 .map_err(|_| IpcError::internal("session lock poisoned"))?;
-            let closed_by_lock = matches!(&current.session, Err(e) if e.code == APP_LOCKED);
+            let closed_by_lock =
+                matches!(&current.session, Err(e) if e.code == ErrorCode::AppLocked);
             (current.profile == active, closed_by_lock)
         };
         if !same_profile || allowed == closed_by_lock {

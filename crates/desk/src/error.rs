@@ -1,23 +1,25 @@
 //! The one error shape of the service layer: `{code, message, details}`. The app sends it
 //! over IPC as it is; the CLI prints it and picks its exit code from `code`.
 //!
-//! `code` is stable and machine-readable; the UI translates it (see ui/src/i18n) and
-//! falls back to `message` (English, never containing secrets) for codes it does not know.
+//! `code` is an [`ErrorCode`] (crates/codes), the shell's own codes among them; the UI
+//! has a text for each (ui/src/i18n, checked by `tsc` against the generated union) and
+//! shows `message` (English, never containing secrets) inside it or as a fallback.
 
 use serde::Serialize;
+pub use subdesk_codes::ErrorCode;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IpcError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub details: Option<serde_json::Value>,
 }
 
 impl IpcError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             details: None,
         }
@@ -29,11 +31,12 @@ impl IpcError {
     }
 
     pub fn invalid_input(field: &str, message: impl Into<String>) -> Self {
-        Self::new(codes::INVALID_INPUT, message).with_details(serde_json::json!({ "field": field }))
+        Self::new(ErrorCode::InvalidInput, message)
+            .with_details(serde_json::json!({ "field": field }))
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(codes::INTERNAL, message)
+        Self::new(ErrorCode::Internal, message)
     }
 }
 
@@ -45,60 +48,7 @@ impl std::fmt::Display for IpcError {
 
 impl std::error::Error for IpcError {}
 
-/// Codes produced by the service layer and the app's shell. Codes from subdesk-billing and subdesk-iamport pass
-/// through unchanged.
-pub mod codes {
-    pub const INVALID_INPUT: &str = "invalid_input";
-    pub const INTERNAL: &str = "internal";
-    pub const SETTINGS_UNAVAILABLE: &str = "settings_unavailable";
-    pub const LINK_NOT_ALLOWED: &str = "link_not_allowed";
-    pub const SANDBOX_UNAVAILABLE: &str = "sandbox_unavailable";
-    pub const PROFILE_NOT_FOUND: &str = "profile_not_found";
-    pub const CREDENTIALS_MISSING: &str = "credentials_missing";
-    pub const NO_SESSION: &str = "no_session";
-    pub const INVALID_FORM: &str = "invalid_form";
-    pub const COMMAND_NOT_ALLOWED: &str = "command_not_allowed";
-    pub const LIVE_CONFIRMATION_REQUIRED: &str = "live_confirmation_required";
-    pub const DB_NOT_DAMAGED: &str = "db_not_damaged";
-    pub const FILE_TOO_LARGE: &str = "file_too_large";
-    pub const FILE_NOT_TEXT: &str = "file_not_text";
-    pub const FILE_UNREADABLE: &str = "file_unreadable";
-
-    /// Every code the shell can emit, so a test can check that the UI translates each one.
-    pub const ALL: &[&str] = &[
-        INVALID_INPUT,
-        INTERNAL,
-        SETTINGS_UNAVAILABLE,
-        LINK_NOT_ALLOWED,
-        SANDBOX_UNAVAILABLE,
-        PROFILE_NOT_FOUND,
-        CREDENTIALS_MISSING,
-        NO_SESSION,
-        INVALID_FORM,
-        COMMAND_NOT_ALLOWED,
-        LIVE_CONFIRMATION_REQUIRED,
-        DB_NOT_DAMAGED,
-        FILE_TOO_LARGE,
-        FILE_NOT_TEXT,
-        FILE_UNREADABLE,
-    ];
-}
-
 pub type IpcResult<T> = Result<T, IpcError>;
-
-/// Every error code the UI may receive: the shell's own and those of the core crates.
-pub fn all_codes() -> Vec<&'static str> {
-    let mut all = codes::ALL.to_vec();
-    let core = subdesk_billing::error::ALL_CODES
-        .iter()
-        .chain(subdesk_profiles::ALL_CODES);
-    for code in core {
-        if !all.contains(code) {
-            all.push(code);
-        }
-    }
-    all
-}
 
 impl From<subdesk_billing::Error> for IpcError {
     fn from(e: subdesk_billing::Error) -> Self {
@@ -155,7 +105,7 @@ impl From<subdesk_billing::Error> for IpcError {
             _ => e.to_string(),
         };
         Self {
-            code: e.code().to_owned(),
+            code: e.code(),
             message,
             details,
         }
@@ -173,7 +123,7 @@ impl From<subdesk_iamport::Error> for IpcError {
 impl From<subdesk_profiles::Error> for IpcError {
     fn from(e: subdesk_profiles::Error) -> Self {
         Self {
-            code: e.code().to_owned(),
+            code: e.code(),
             message: e.to_string(),
             details: Some(e.details()),
         }

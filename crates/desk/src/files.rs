@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 
 /// The largest CSV Subdesk reads: ~100,000 lines with room to spare. A larger file is
 /// refused before it is read (split it).
@@ -25,7 +25,7 @@ pub struct TextFile {
 pub fn read_csv(path: &Path) -> IpcResult<TextFile> {
     let unreadable = |e: std::io::Error| {
         IpcError::new(
-            codes::FILE_UNREADABLE,
+            ErrorCode::FileUnreadable,
             format!("cannot read {}: {e}", path.display()),
         )
         .with_details(serde_json::json!({ "file": file_name(path) }))
@@ -45,7 +45,7 @@ pub fn read_csv(path: &Path) -> IpcResult<TextFile> {
     }
     let (text, was_cp949) = decode(bytes).ok_or_else(|| {
         IpcError::new(
-            codes::FILE_NOT_TEXT,
+            ErrorCode::FileNotText,
             format!(
                 "{} is not text in UTF-8 or CP949 (save it as CSV)",
                 path.display()
@@ -91,7 +91,7 @@ pub fn check_text_size(text: &str) -> IpcResult<()> {
 
 fn too_large(path: &Path, bytes: u64) -> IpcError {
     IpcError::new(
-        codes::FILE_TOO_LARGE,
+        ErrorCode::FileTooLarge,
         format!(
             "{} is {} MB; Subdesk reads CSV files of up to {} MB (split it)",
             path.display(),
@@ -150,7 +150,7 @@ mod tests {
             b"PK\x03\x04\x14\x00\x06\x00\xff\xfe",
         ))
         .unwrap_err();
-        assert_eq!(e.code, codes::FILE_NOT_TEXT);
+        assert_eq!(e.code, ErrorCode::FileNotText);
         assert_eq!(e.details.unwrap()["file"], "book.xlsx");
     }
 
@@ -162,16 +162,16 @@ mod tests {
         // Sparse: the size is there, the disk is not used.
         file.set_len(MAX_CSV_BYTES + 1).unwrap();
         let e = read_csv(&path).unwrap_err();
-        assert_eq!(e.code, codes::FILE_TOO_LARGE);
+        assert_eq!(e.code, ErrorCode::FileTooLarge);
         assert_eq!(e.details.unwrap()["max_bytes"], MAX_CSV_BYTES);
         // Exactly at the cap is allowed (and is all NULs here, so "not text").
         file.set_len(MAX_CSV_BYTES).unwrap();
-        assert_eq!(read_csv(&path).unwrap_err().code, codes::FILE_NOT_TEXT);
+        assert_eq!(read_csv(&path).unwrap_err().code, ErrorCode::FileNotText);
     }
 
     #[test]
     fn a_missing_file_says_so() {
         let e = read_csv(Path::new("/nonexistent/customers.csv")).unwrap_err();
-        assert_eq!(e.code, codes::FILE_UNREADABLE);
+        assert_eq!(e.code, ErrorCode::FileUnreadable);
     }
 }

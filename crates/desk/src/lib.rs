@@ -22,6 +22,6 @@ pub mod paths;
 pub mod session;
 
 pub use desk::{Desk, DeskConfig, DeskHost};
-pub use error::{IpcError, IpcResult, codes};
+pub use error::{ErrorCode, IpcError, IpcResult};
 pub use paths::DataDir;
 pub use session::Session;

@@ -14,7 +14,7 @@ use subdesk_billing::{
 };
 use subdesk_profiles::Mode;
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::session::Session;
 
 /// The limits forms show and check as a person types: the core's own constants, so a form
@@ -55,7 +55,7 @@ pub fn check_live_confirmation(
 ) -> IpcResult<()> {
     if session.profile.mode == Mode::Live && confirmed != Some(total) {
         return Err(IpcError::new(
-            codes::LIVE_CONFIRMATION_REQUIRED,
+            ErrorCode::LiveConfirmationRequired,
             "a live charge or refund needs the user's confirmation of its total",
         )
         .with_details(serde_json::json!({ "total": total })));

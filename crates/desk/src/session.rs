@@ -12,7 +12,7 @@ use subdesk_iamport::{Client, Config, SecretString, Tier};
 use subdesk_profiles::{CredentialStore, Credentials, Mode, Profile, api_address};
 
 use crate::desk::DeskHost;
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::paths::DataDir;
 
 pub struct Session {
@@ -124,7 +124,7 @@ impl Session {
 pub fn base_url(profile: &Profile, sandbox_url: Option<&str>) -> IpcResult<String> {
     if profile.mode == Mode::Sandbox && sandbox_url.is_none() {
         return Err(IpcError::new(
-            codes::SANDBOX_UNAVAILABLE,
+            ErrorCode::SandboxUnavailable,
             "the built-in sandbox is not running",
         ));
     }

@@ -9,7 +9,7 @@ use subdesk_billing::ChargeStatus;
 use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_desk::desk::NoHost;
 use subdesk_desk::money::{self, ChargeNowInput, RefundInput};
-use subdesk_desk::{DataDir, Desk, DeskConfig, Session, codes};
+use subdesk_desk::{DataDir, Desk, DeskConfig, ErrorCode, Session};
 use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus};
 use subdesk_profiles::{
     ActionKind, CredentialStore, Credentials, Mode, Profile, ProfileInput, authorize_admin,
@@ -163,18 +163,18 @@ async fn bad_input_and_a_dead_key_are_refused_before_anything_is_sent() {
     let mut empty_name = charge("cust-checks", 1_000);
     empty_name.name = " ".into();
     let e = money::charge_now(&session, empty_name).await.unwrap_err();
-    assert_eq!(e.code, "invalid_input");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     assert_eq!(e.details.unwrap()["field"], "name");
 
     let e = money::charge_now(&session, charge("nobody", 1_000))
         .await
         .unwrap_err();
-    assert_eq!(e.code, "not_found");
+    assert_eq!(e.code, ErrorCode::NotFound);
 
     let e = money::charge_now(&session, charge("cust-checks", 0))
         .await
         .unwrap_err();
-    assert_eq!(e.code, "invalid_input");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     assert_eq!(paid_for(&session, "cust-checks").await, 0);
 }
 
@@ -189,7 +189,7 @@ async fn a_live_charge_or_refund_needs_the_exact_confirmed_total() {
         let mut input = charge("cust-live", 10_000);
         input.confirmed_total = confirmed;
         let e = money::charge_now(&session, input).await.unwrap_err();
-        assert_eq!(e.code, codes::LIVE_CONFIRMATION_REQUIRED, "{confirmed:?}");
+        assert_eq!(e.code, ErrorCode::LiveConfirmationRequired, "{confirmed:?}");
         assert_eq!(e.details.unwrap()["total"], 10_000);
     }
     assert_eq!(paid_for(&session, "cust-live").await, 0, "nothing was sent");
@@ -212,7 +212,7 @@ async fn a_live_charge_or_refund_needs_the_exact_confirmed_total() {
     let e = money::refund_payment(&session, refund.clone())
         .await
         .unwrap_err();
-    assert_eq!(e.code, codes::LIVE_CONFIRMATION_REQUIRED);
+    assert_eq!(e.code, ErrorCode::LiveConfirmationRequired);
     let preview = money::refund_preview(&session, &refund).unwrap();
     assert_eq!(preview.total, Some(10_000));
     let done = money::refund_payment(
@@ -252,7 +252,7 @@ async fn the_current_session_follows_profiles_json_and_is_checked_on_itself() {
     }
     w.desk.refresh().unwrap();
     let e = w.desk.session_for(ActionKind::Read).err().expect("locked");
-    assert_eq!(e.code, "app_locked");
+    assert_eq!(e.code, ErrorCode::AppLocked);
     w.desk.profiles.set_active(&sandbox.id).unwrap();
     w.desk.refresh().unwrap();
     assert_eq!(

@@ -332,6 +332,7 @@ fn classify_platform(inner: &(dyn std::error::Error + Send + Sync + 'static)) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use subdesk_codes::ErrorCode;
 
     #[test]
     fn debug_hides_the_secret() {
@@ -356,7 +357,7 @@ mod tests {
             let err = Credentials::new(k, SecretString::from(s))
                 .normalized()
                 .expect_err("invalid");
-            assert_eq!(err.code(), "invalid_credentials");
+            assert_eq!(err.code(), ErrorCode::InvalidCredentials);
             assert_eq!(err.details()["field"], field);
         }
     }

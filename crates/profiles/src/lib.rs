@@ -33,7 +33,7 @@ pub use credentials::{
     CredentialStatus, CredentialStore, Credentials, KEYRING_SERVICE, SANDBOX_IMP_KEY,
     SANDBOX_IMP_SECRET,
 };
-pub use error::{ALL_CODES, ConnectionFailure, Error, Result};
+pub use error::{ConnectionFailure, Error, Result};
 pub use guard::{ActionKind, Admin, authorize, authorize_admin};
 pub use lock::{AppLock, LOCK_FILE, LockSettings, LockStatus, PASSPHRASE_MIN_CHARS};
 pub use profile::{

@@ -462,8 +462,9 @@ pub(crate) fn new_id(name: &str, taken: impl Fn(&str) -> bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use subdesk_codes::ErrorCode;
 
-    fn code<T: std::fmt::Debug>(r: Result<T>) -> &'static str {
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> ErrorCode {
         match r {
             Ok(v) => panic!("expected an error, got {v:?}"),
             Err(e) => e.code(),
@@ -473,13 +474,13 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(validate_name("  강남점  ").ok().as_deref(), Some("강남점"));
-        assert_eq!(code(validate_name("   ")), "invalid_name");
+        assert_eq!(code(validate_name("   ")), ErrorCode::InvalidName);
         assert!(
             validate_name(&"가".repeat(40)).is_ok(),
             "40 Korean chars is 40, not 120"
         );
-        assert_eq!(code(validate_name(&"a".repeat(41))), "invalid_name");
-        assert_eq!(code(validate_name("a\nb")), "invalid_name");
+        assert_eq!(code(validate_name(&"a".repeat(41))), ErrorCode::InvalidName);
+        assert_eq!(code(validate_name("a\nb")), ErrorCode::InvalidName);
         assert!(same_name("Live Store", " live store"));
     }
 
@@ -512,7 +513,7 @@ mod tests {
         ] {
             assert_eq!(
                 code(validate_base_url(Live, Some(bad))),
-                "invalid_base_url",
+                ErrorCode::InvalidBaseUrl,
                 "{bad}"
             );
         }
@@ -522,7 +523,7 @@ mod tests {
         );
         assert_eq!(
             code(validate_base_url(Sandbox, Some("http://127.0.0.1:1"))),
-            "invalid_base_url"
+            ErrorCode::InvalidBaseUrl
         );
     }
 
@@ -626,7 +627,11 @@ mod tests {
         assert_eq!(validate_tier(Some("AB1")).ok(), Some(Some("AB1".into())));
         assert_eq!(validate_tier(Some(" ")).ok(), Some(None));
         for bad in ["ab1", "AB", "ABCD", "A-1", "가나다"] {
-            assert_eq!(code(validate_tier(Some(bad))), "invalid_tier", "{bad}");
+            assert_eq!(
+                code(validate_tier(Some(bad))),
+                ErrorCode::InvalidTier,
+                "{bad}"
+            );
         }
         assert_eq!(
             validate_default_pg(Some(" nice.nictest04m ")).ok(),
@@ -634,7 +639,7 @@ mod tests {
         );
         assert_eq!(
             code(validate_default_pg(Some("nice kcp"))),
-            "invalid_default_pg"
+            ErrorCode::InvalidDefaultPg
         );
         assert_eq!(validate_time_zone(None).ok().as_deref(), Some("Asia/Seoul"));
         for good in [
@@ -648,7 +653,7 @@ mod tests {
         for bad in ["Asia/", "/Seoul", "Asia/Seoul Korea", "9/x", "../etc"] {
             assert_eq!(
                 code(validate_time_zone(Some(bad))),
-                "invalid_time_zone",
+                ErrorCode::InvalidTimeZone,
                 "{bad}"
             );
         }

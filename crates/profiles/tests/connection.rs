@@ -1,5 +1,6 @@
 //! test_connection against the sandbox over loopback.
 
+use subdesk_codes::ErrorCode;
 use subdesk_profiles::{Credentials, Mode, Profile, SecretString, test_connection};
 use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig};
 
@@ -57,7 +58,7 @@ async fn a_tier_code_is_sent_and_checked() {
     let e = test_connection(&test_profile(&sb.base_url(), Some("ab")), None, &creds)
         .await
         .expect_err("bad tier");
-    assert_eq!(e.code(), "invalid_tier");
+    assert_eq!(e.code(), ErrorCode::InvalidTier);
     sb.shutdown().await;
 }
 
@@ -70,7 +71,7 @@ async fn a_wrong_secret_is_unauthorized() {
     let e = test_connection(&test_profile(&sb.base_url(), None), None, &creds)
         .await
         .expect_err("refused");
-    assert_eq!(e.code(), "unauthorized");
+    assert_eq!(e.code(), ErrorCode::Unauthorized);
     assert_eq!(e.details()["client_code"], "unauthorized");
     assert!(!e.to_string().contains("wrong-secret-xyz"), "{e}");
     assert!(!format!("{e:?}").contains("wrong-secret-xyz"), "{e:?}");
@@ -91,7 +92,7 @@ async fn a_closed_port_is_unreachable() {
     )
     .await
     .expect_err("nothing there");
-    assert_eq!(e.code(), "unreachable");
+    assert_eq!(e.code(), ErrorCode::Unreachable);
     assert_eq!(e.details()["client_code"], "transport");
 }
 
@@ -104,7 +105,7 @@ async fn a_plain_http_remote_address_is_refused_before_any_request() {
     )
     .await
     .expect_err("http");
-    assert_eq!(e.code(), "invalid_base_url");
+    assert_eq!(e.code(), ErrorCode::InvalidBaseUrl);
     assert_eq!(e.details()["rule"], "https_required");
 }
 
@@ -124,7 +125,7 @@ async fn the_sandbox_profile_is_never_tested_against_another_computer() {
         let e = test_connection(&Profile::sandbox(0), Some(&url), &Credentials::sandbox())
             .await
             .expect_err("refused");
-        assert_eq!(e.code(), "invalid_base_url", "{url}");
+        assert_eq!(e.code(), ErrorCode::InvalidBaseUrl, "{url}");
         assert_eq!(e.details()["rule"], "sandbox_loopback", "{url}");
     }
     assert!(

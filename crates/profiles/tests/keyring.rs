@@ -12,6 +12,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use subdesk_codes::ErrorCode;
 
 use subdesk_profiles::{
     Admin, CredentialStore, Credentials, ExposeSecret, Mode, Profile, SANDBOX_ID, SecretString,
@@ -165,7 +166,7 @@ fn store_read_back_in_another_process_replace_and_delete() {
     assert!(!store.has(&profile).expect("status"));
     assert_eq!(
         store.load(&profile).expect_err("nothing stored").code(),
-        "credentials_not_set"
+        ErrorCode::CredentialsNotSet
     );
 
     // Store, then read back from a new process.
@@ -246,7 +247,7 @@ fn sandbox_credentials_never_touch_the_keyring() {
             &Admin::without_lock(),
         )
         .expect_err("sandbox creds are fixed");
-    assert_eq!(err.code(), "sandbox_protected");
+    assert_eq!(err.code(), ErrorCode::SandboxProtected);
     assert_eq!(
         secret_tool_lookup("subdesk", &format!("{SANDBOX_ID}/imp_secret")),
         None
@@ -265,7 +266,7 @@ fn invalid_credentials_are_refused_before_the_keyring() {
             &Admin::without_lock(),
         )
         .expect_err("empty secret");
-    assert_eq!(err.code(), "invalid_credentials");
+    assert_eq!(err.code(), ErrorCode::InvalidCredentials);
     assert!(!store.has(&profile).expect("status"), "nothing was written");
 }
 

@@ -1,5 +1,6 @@
 //! The app lock (argon2) and the authorize matrix.
 
+use subdesk_codes::ErrorCode;
 use subdesk_profiles::{
     ActionKind, Admin, AppLock, LOCK_FILE, LockSettings, Mode, Profile, ProfileInput, ProfileStore,
     SecretString, authorize, authorize_admin,
@@ -17,14 +18,14 @@ fn passphrase_is_hashed_checked_and_survives_a_restart() {
     assert!(!lock.is_enabled() && !lock.is_locked());
     assert_eq!(
         lock.verify(&secret("whatever1")).expect_err("none").code(),
-        "lock_not_set"
+        ErrorCode::LockNotSet
     );
-    assert_eq!(lock.lock().expect_err("none").code(), "lock_not_set");
+    assert_eq!(lock.lock().expect_err("none").code(), ErrorCode::LockNotSet);
     assert_eq!(
         lock.set_passphrase(&secret("short"), None)
             .expect_err("short")
             .code(),
-        "invalid_passphrase"
+        ErrorCode::InvalidPassphrase
     );
 
     lock.set_passphrase(&secret("correct horse 1"), None)
@@ -44,7 +45,7 @@ fn passphrase_is_hashed_checked_and_survives_a_restart() {
         lock.unlock(&secret("wrong horse 1"))
             .expect_err("wrong")
             .code(),
-        "wrong_passphrase"
+        ErrorCode::WrongPassphrase
     );
     assert!(lock.is_locked());
     lock.unlock(&secret("correct horse 1")).expect("unlock");
@@ -57,13 +58,13 @@ fn passphrase_is_hashed_checked_and_survives_a_restart() {
         lock.set_passphrase(&secret("new passphrase"), None)
             .expect_err("no current")
             .code(),
-        "wrong_passphrase"
+        ErrorCode::WrongPassphrase
     );
     assert_eq!(
         lock.set_passphrase(&secret("new passphrase"), Some(&secret("nope nope")))
             .expect_err("wrong current")
             .code(),
-        "wrong_passphrase"
+        ErrorCode::WrongPassphrase
     );
     lock.set_passphrase(&secret("new passphrase"), Some(&secret("correct horse 1")))
         .expect("change");
@@ -74,7 +75,7 @@ fn passphrase_is_hashed_checked_and_survives_a_restart() {
             .verify(&secret("correct horse 1"))
             .expect_err("old")
             .code(),
-        "wrong_passphrase"
+        ErrorCode::WrongPassphrase
     );
 
     // Clearing needs it too; then nothing is locked.
@@ -82,7 +83,7 @@ fn passphrase_is_hashed_checked_and_survives_a_restart() {
         lock.clear(&secret("correct horse 1"), &profiles)
             .expect_err("old")
             .code(),
-        "wrong_passphrase"
+        ErrorCode::WrongPassphrase
     );
     lock.clear(&secret("new passphrase"), &profiles)
         .expect("clear");
@@ -104,7 +105,7 @@ fn a_locked_app_cannot_switch_its_guard_off() {
     };
     assert_eq!(
         lock.set_settings(off).expect_err("locked").code(),
-        "app_locked"
+        ErrorCode::AppLocked
     );
     lock.unlock(&secret("passphrase 1")).expect("unlock");
     lock.set_settings(off).expect("unlocked");
@@ -118,12 +119,12 @@ fn a_damaged_lock_file_is_reported() {
         .expect("write");
     assert_eq!(
         AppLock::open(dir.path()).expect_err("bad").code(),
-        "lock_file_corrupt"
+        ErrorCode::LockFileCorrupt
     );
     std::fs::write(dir.path().join(LOCK_FILE), "garbage").expect("write");
     assert_eq!(
         AppLock::open(dir.path()).expect_err("bad").code(),
-        "lock_file_corrupt"
+        ErrorCode::LockFileCorrupt
     );
 }
 
@@ -166,29 +167,41 @@ fn authorize_matrix() {
     let no_lock = AppLock::disabled();
 
     // (mode, read_only, lock, action) -> expected code or None for allowed.
-    let cases: Vec<(Mode, bool, &AppLock, ActionKind, Option<&str>)> = vec![
+    let cases: Vec<(Mode, bool, &AppLock, ActionKind, Option<ErrorCode>)> = vec![
         // Read-only refuses every non-read action, locked or not, any mode.
         (Live, true, &no_lock, Read, None),
-        (Live, true, &no_lock, Mutate, Some("read_only")),
-        (Live, true, &no_lock, MoveMoney, Some("read_only")),
-        (Test, true, &unlocked, Mutate, Some("read_only")),
-        (Test, true, &unlocked, MoveMoney, Some("read_only")),
-        (Sandbox, true, &no_lock, Mutate, Some("read_only")),
-        (Sandbox, true, &no_lock, MoveMoney, Some("read_only")),
+        (Live, true, &no_lock, Mutate, Some(ErrorCode::ReadOnly)),
+        (Live, true, &no_lock, MoveMoney, Some(ErrorCode::ReadOnly)),
+        (Test, true, &unlocked, Mutate, Some(ErrorCode::ReadOnly)),
+        (Test, true, &unlocked, MoveMoney, Some(ErrorCode::ReadOnly)),
+        (Sandbox, true, &no_lock, Mutate, Some(ErrorCode::ReadOnly)),
+        (
+            Sandbox,
+            true,
+            &no_lock,
+            MoveMoney,
+            Some(ErrorCode::ReadOnly),
+        ),
         // No passphrase / unlocked: everything allowed for a writable profile.
         (Live, false, &no_lock, MoveMoney, None),
         (Live, false, &unlocked, MoveMoney, None),
         (Test, false, &unlocked, Mutate, None),
         // Locked, default settings: live needs the passphrase even to open (read);
         // test needs it to move money only.
-        (Live, false, &locked, Read, Some("app_locked")),
-        (Live, false, &locked, Mutate, Some("app_locked")),
-        (Live, false, &locked, MoveMoney, Some("app_locked")),
+        (Live, false, &locked, Read, Some(ErrorCode::AppLocked)),
+        (Live, false, &locked, Mutate, Some(ErrorCode::AppLocked)),
+        (Live, false, &locked, MoveMoney, Some(ErrorCode::AppLocked)),
         (Test, false, &locked, Read, None),
         (Test, false, &locked, Mutate, None),
-        (Test, false, &locked, MoveMoney, Some("app_locked")),
+        (Test, false, &locked, MoveMoney, Some(ErrorCode::AppLocked)),
         // Locked with "mutate" guarded: a locked app is read-only on test too.
-        (Test, false, &locked_strict, Mutate, Some("app_locked")),
+        (
+            Test,
+            false,
+            &locked_strict,
+            Mutate,
+            Some(ErrorCode::AppLocked),
+        ),
         (Test, false, &locked_strict, Read, None),
         // The sandbox never needs the lock.
         (Sandbox, false, &locked, Read, None),
@@ -220,7 +233,7 @@ fn authorize_matrix() {
     assert!(authorize(&profile(Live, false), Read, &money_only).is_ok());
     assert!(authorize(&profile(Live, false), Mutate, &money_only).is_ok());
     let e = authorize(&profile(Live, false), MoveMoney, &money_only).expect_err("guarded");
-    assert_eq!(e.code(), "app_locked");
+    assert_eq!(e.code(), ErrorCode::AppLocked);
     assert!(e.to_string().contains("move money"), "{e}");
     let e = authorize(&profile(Live, true), MoveMoney, &money_only).expect_err("ro");
     assert_eq!(e.details()["action"], "move_money");
@@ -233,7 +246,7 @@ fn authorize_matrix() {
 fn admin_actions_need_an_unlocked_app_from_any_profile() {
     let locked = lock_with(true, LockSettings::default());
     let e = authorize_admin(&locked, None).expect_err("locked");
-    assert_eq!(e.code(), "app_locked");
+    assert_eq!(e.code(), ErrorCode::AppLocked);
     // Even with every guard setting off: the settings guard profiles' data, not the
     // profiles themselves.
     let off = LockSettings {
@@ -245,7 +258,7 @@ fn admin_actions_need_an_unlocked_app_from_any_profile() {
         authorize_admin(&lock_with(true, off), None)
             .expect_err("locked")
             .code(),
-        "app_locked"
+        ErrorCode::AppLocked
     );
     // The sandbox is not locked for its own data, but that is a different question.
     assert!(authorize(&profile(Mode::Sandbox, false), ActionKind::Mutate, &locked).is_ok());
@@ -270,7 +283,7 @@ fn the_passphrase_stays_while_a_profile_is_read_only() {
         .add(&ro, &authorize_admin(&lock, None).expect("admin"))
         .expect("add");
     let e = lock.clear(&pass, &profiles).expect_err("read-only exists");
-    assert_eq!(e.code(), "read_only_needs_lock");
+    assert_eq!(e.code(), ErrorCode::ReadOnlyNeedsLock);
     assert!(AppLock::open(dir.path()).expect("reopen").is_enabled());
 
     let lifted = ProfileInput::new("Finance", Mode::Test);
@@ -289,6 +302,6 @@ fn the_passphrase_stays_while_a_profile_is_read_only() {
             .update(&finance.id, &ro, &Admin::without_lock())
             .expect_err("no lock")
             .code(),
-        "read_only_needs_lock"
+        ErrorCode::ReadOnlyNeedsLock
     );
 }

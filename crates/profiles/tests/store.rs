@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use subdesk_codes::ErrorCode;
 
 use subdesk_profiles::{
     Admin, AppLock, DEFAULT_BASE_URL, Mode, PROFILES_FILE, Profile, ProfileInput, ProfileStore,
@@ -22,7 +23,7 @@ fn owner() -> Admin {
     authorize_admin(&lock, Some(&pass)).expect("admin")
 }
 
-fn code<T: std::fmt::Debug>(r: subdesk_profiles::Result<T>) -> &'static str {
+fn code<T: std::fmt::Debug>(r: subdesk_profiles::Result<T>) -> ErrorCode {
     match r {
         Ok(v) => panic!("expected an error, got {v:?}"),
         Err(e) => e.code(),
@@ -116,11 +117,11 @@ fn the_sandbox_cannot_be_removed_or_changed_into_something_else() {
     let store = ProfileStore::open(dir.path()).expect("open");
     assert_eq!(
         code(store.remove(SANDBOX_ID, &admin())),
-        "sandbox_protected"
+        ErrorCode::SandboxProtected
     );
     assert_eq!(
         code(store.update(SANDBOX_ID, &input("Sandbox", Mode::Test), &admin())),
-        "sandbox_protected"
+        ErrorCode::SandboxProtected
     );
     assert_eq!(
         code(store.update(
@@ -131,7 +132,7 @@ fn the_sandbox_cannot_be_removed_or_changed_into_something_else() {
             },
             &admin()
         )),
-        "invalid_base_url"
+        ErrorCode::InvalidBaseUrl
     );
     // Its name, zone and role are the user's to change.
     let p = store
@@ -147,18 +148,18 @@ fn the_sandbox_cannot_be_removed_or_changed_into_something_else() {
     assert_eq!((p.name.as_str(), p.read_only), ("연습", true));
     assert_eq!(
         code(store.add(&input("Second sandbox", Mode::Sandbox), &admin())),
-        "invalid_mode"
+        ErrorCode::InvalidMode
     );
     let t = store
         .add(&input("Test", Mode::Test), &admin())
         .expect("add");
     assert_eq!(
         code(store.update(&t.id, &input("Test", Mode::Live), &admin())),
-        "invalid_mode"
+        ErrorCode::InvalidMode
     );
     assert_eq!(
         code(store.update(&t.id, &input("Test", Mode::Sandbox), &admin())),
-        "sandbox_protected"
+        ErrorCode::SandboxProtected
     );
     assert_eq!(store.list().expect("list").len(), 2);
 }
@@ -174,7 +175,10 @@ fn read_only_is_set_with_a_lock_and_lifted_with_the_passphrase() {
         ..input("Finance", Mode::Live)
     };
     // No lock: the role would protect nothing.
-    assert_eq!(code(store.add(&finance, &admin())), "read_only_needs_lock");
+    assert_eq!(
+        code(store.add(&finance, &admin())),
+        ErrorCode::ReadOnlyNeedsLock
+    );
     let shop = store
         .add(&input("Shop", Mode::Live), &admin())
         .expect("add");
@@ -187,7 +191,7 @@ fn read_only_is_set_with_a_lock_and_lifted_with_the_passphrase() {
             },
             &admin()
         )),
-        "read_only_needs_lock"
+        ErrorCode::ReadOnlyNeedsLock
     );
     assert_eq!(store.list().expect("list").len(), 2, "nothing was written");
 
@@ -214,14 +218,14 @@ fn read_only_is_set_with_a_lock_and_lifted_with_the_passphrase() {
     let lift = input("Finance", Mode::Live);
     assert_eq!(
         code(store.update(&ro.id, &lift, &unlocked)),
-        "passphrase_required"
+        ErrorCode::PassphraseRequired
     );
     assert_eq!(
         code(authorize_admin(
             &lock,
             Some(&SecretString::from("not the passphrase"))
         )),
-        "wrong_passphrase"
+        ErrorCode::WrongPassphrase
     );
     assert!(store.get(&ro.id).expect("get").read_only, "still read-only");
     let typed = authorize_admin(&lock, Some(&pass)).expect("typed");
@@ -234,8 +238,11 @@ fn read_only_is_set_with_a_lock_and_lifted_with_the_passphrase() {
 
     // A locked app changes no profile at all, whichever is active.
     lock.lock().expect("lock");
-    assert_eq!(code(authorize_admin(&lock, None)), "app_locked");
-    assert_eq!(code(authorize_admin(&lock, Some(&pass))), "app_locked");
+    assert_eq!(code(authorize_admin(&lock, None)), ErrorCode::AppLocked);
+    assert_eq!(
+        code(authorize_admin(&lock, Some(&pass))),
+        ErrorCode::AppLocked
+    );
 }
 
 /// The store checks a role change against the file, not against the caller's copy: a
@@ -265,7 +272,7 @@ fn the_role_rule_reads_the_profile_as_stored() {
     // The app's form still shows read-only off: saving it would lift the role.
     assert_eq!(
         code(app.update(&shop.id, &input("Shop", Mode::Test), &unlocked)),
-        "passphrase_required"
+        ErrorCode::PassphraseRequired
     );
 }
 
@@ -276,52 +283,52 @@ fn validation_codes() {
     store
         .add(&input("Live Store", Mode::Live), &admin())
         .expect("add");
-    let cases: Vec<(ProfileInput, &str)> = vec![
-        (input("", Mode::Live), "invalid_name"),
-        (input(&"가".repeat(41), Mode::Live), "invalid_name"),
-        (input("live store ", Mode::Test), "duplicate_name"),
-        (input("SANDBOX", Mode::Test), "duplicate_name"),
+    let cases: Vec<(ProfileInput, ErrorCode)> = vec![
+        (input("", Mode::Live), ErrorCode::InvalidName),
+        (input(&"가".repeat(41), Mode::Live), ErrorCode::InvalidName),
+        (input("live store ", Mode::Test), ErrorCode::DuplicateName),
+        (input("SANDBOX", Mode::Test), ErrorCode::DuplicateName),
         (
             ProfileInput {
                 base_url: Some("http://api.iamport.kr".into()),
                 ..input("A", Mode::Live)
             },
-            "invalid_base_url",
+            ErrorCode::InvalidBaseUrl,
         ),
         (
             ProfileInput {
                 base_url: Some("https://key:secret@api.iamport.kr".into()),
                 ..input("A", Mode::Test)
             },
-            "invalid_base_url",
+            ErrorCode::InvalidBaseUrl,
         ),
         (
             ProfileInput {
                 tier: Some("ab1".into()),
                 ..input("A", Mode::Live)
             },
-            "invalid_tier",
+            ErrorCode::InvalidTier,
         ),
         (
             ProfileInput {
                 tier: Some("ABCD".into()),
                 ..input("A", Mode::Live)
             },
-            "invalid_tier",
+            ErrorCode::InvalidTier,
         ),
         (
             ProfileInput {
                 time_zone: Some("Seoul time".into()),
                 ..input("A", Mode::Live)
             },
-            "invalid_time_zone",
+            ErrorCode::InvalidTimeZone,
         ),
         (
             ProfileInput {
                 default_pg: Some("nice kcp".into()),
                 ..input("A", Mode::Live)
             },
-            "invalid_default_pg",
+            ErrorCode::InvalidDefaultPg,
         ),
     ];
     for (inp, expected) in cases {
@@ -332,9 +339,12 @@ fn validation_codes() {
         2,
         "nothing invalid was stored"
     );
-    assert_eq!(code(store.get("nope")), "profile_not_found");
-    assert_eq!(code(store.set_active("nope")), "profile_not_found");
-    assert_eq!(code(store.remove("nope", &admin())), "profile_not_found");
+    assert_eq!(code(store.get("nope")), ErrorCode::ProfileNotFound);
+    assert_eq!(code(store.set_active("nope")), ErrorCode::ProfileNotFound);
+    assert_eq!(
+        code(store.remove("nope", &admin())),
+        ErrorCode::ProfileNotFound
+    );
     let e = store
         .add(&input("LIVE STORE", Mode::Live), &admin())
         .expect_err("dup");
@@ -371,13 +381,13 @@ fn a_damaged_file_is_reported_kept_and_only_reset_on_request() {
     std::fs::write(&path, garbage).expect("damage");
 
     let e = ProfileStore::open(dir.path()).expect_err("corrupt");
-    assert_eq!(e.code(), "profiles_corrupt");
+    assert_eq!(e.code(), ErrorCode::ProfilesCorrupt);
     assert!(e.to_string().contains("profiles.json"), "{e}");
     assert!(e.to_string().contains("reset"), "{e}");
-    assert_eq!(code(store.list()), "profiles_corrupt");
+    assert_eq!(code(store.list()), ErrorCode::ProfilesCorrupt);
     assert_eq!(
         code(store.add(&input("Other", Mode::Test), &admin())),
-        "profiles_corrupt"
+        ErrorCode::ProfilesCorrupt
     );
     assert_eq!(
         std::fs::read(&path).expect("read"),
@@ -418,20 +428,20 @@ fn rule_breaking_hand_edits_are_corrupt_not_ignored() {
     // A misspelt field must not silently make a finance profile writable.
     let typo = good.replacen("\"read_only\": false", "\"readonly\": true", 1);
     std::fs::write(&path, &typo).expect("write");
-    assert_eq!(code(store.list()), "profiles_corrupt");
+    assert_eq!(code(store.list()), ErrorCode::ProfilesCorrupt);
 
     let http_live = good.replace("https://api.iamport.kr", "http://api.iamport.kr");
     std::fs::write(&path, &http_live).expect("write");
     let e = store.list().expect_err("http live");
-    assert_eq!(e.code(), "profiles_corrupt");
+    assert_eq!(e.code(), ErrorCode::ProfilesCorrupt);
     assert!(e.to_string().contains("shop"), "{e}");
 
     let newer = good.replacen("\"version\": 1", "\"version\": 7", 1);
     std::fs::write(&path, &newer).expect("write");
-    assert_eq!(code(store.list()), "unsupported_version");
+    assert_eq!(code(store.list()), ErrorCode::UnsupportedVersion);
     assert_eq!(
         code(ProfileStore::reset_corrupt(dir.path())),
-        "unsupported_version"
+        ErrorCode::UnsupportedVersion
     );
     assert_eq!(
         std::fs::read_to_string(&path).expect("read"),
@@ -460,8 +470,11 @@ fn an_unreadable_file_is_an_io_error_not_corruption() {
     let path = dir.path().join(PROFILES_FILE);
     std::fs::remove_file(&path).expect("rm");
     std::fs::create_dir(&path).expect("a folder where the file should be");
-    assert_eq!(code(store.list()), "io_error");
-    assert_eq!(code(ProfileStore::reset_corrupt(dir.path())), "io_error");
+    assert_eq!(code(store.list()), ErrorCode::IoError);
+    assert_eq!(
+        code(ProfileStore::reset_corrupt(dir.path())),
+        ErrorCode::IoError
+    );
     assert!(path.is_dir(), "left as it was");
 }
 

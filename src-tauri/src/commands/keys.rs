@@ -14,8 +14,9 @@ use tauri::ipc::Channel;
 use subdesk_profiles::ActionKind;
 
 use super::{with_session, with_session_for};
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+use subdesk_codes::ErrorCode;
 
 /// A configured PG channel that can issue keys over REST.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -77,8 +78,10 @@ pub fn new_customer_uid() -> String {
 pub async fn issue_key(state: State<'_, AppState>, input: IssueKeyInput) -> IpcResult<Customer> {
     let problems: Vec<FieldProblem> = keys::validate_issue(&input, subdesk_billing::now());
     if !problems.is_empty() {
-        return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
-            .with_details(serde_json::json!({ "problems": problems })));
+        return Err(
+            IpcError::new(ErrorCode::InvalidForm, "the form has problems")
+                .with_details(serde_json::json!({ "problems": problems })),
+        );
     }
     let session = state.desk.session_for(ActionKind::Mutate)?;
     let customer = keys::issue_key(&session.store, session.client()?, input).await?;
@@ -107,8 +110,10 @@ pub async fn issue_key_with_charge(
 ) -> IpcResult<subdesk_billing::ChargeResult> {
     let problems: Vec<FieldProblem> = keys::validate_issue(&input, subdesk_billing::now());
     if !problems.is_empty() {
-        return Err(IpcError::new(codes::INVALID_FORM, "the form has problems")
-            .with_details(serde_json::json!({ "problems": problems })));
+        return Err(
+            IpcError::new(ErrorCode::InvalidForm, "the form has problems")
+                .with_details(serde_json::json!({ "problems": problems })),
+        );
     }
     let session = state.desk.session_for(ActionKind::MoveMoney)?;
     subdesk_desk::money::check_live_confirmation(&session, charge.amount, charge.confirmed_total)?;

@@ -11,7 +11,7 @@ use subdesk_profiles::{
 };
 use tauri::State;
 
-use crate::error::{IpcError, IpcResult, codes};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::state::AppState;
 
 /// A profile with whether its credentials are stored (never the credentials).
@@ -84,10 +84,10 @@ pub async fn switch_profile(state: State<'_, AppState>, id: String) -> IpcResult
 #[specta::specta]
 pub async fn recover_database(state: State<'_, AppState>, how: Recovery) -> IpcResult<()> {
     match state.desk.session() {
-        Err(e) if e.code == "db_corrupt" => {}
+        Err(e) if e.code == ErrorCode::DbCorrupt => {}
         _ => {
             return Err(IpcError::new(
-                codes::DB_NOT_DAMAGED,
+                ErrorCode::DbNotDamaged,
                 "the active profile's database opens; there is nothing to recover",
             ));
         }

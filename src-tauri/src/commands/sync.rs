@@ -14,6 +14,7 @@ use subdesk_profiles::ActionKind;
 
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+use subdesk_codes::ErrorCode;
 
 /// Which streams to sync.
 #[derive(Debug, Clone, Deserialize, Type)]
@@ -50,7 +51,10 @@ pub async fn sync_now(
             .lock()
             .map_err(|_| IpcError::internal("sync state unavailable"))?;
         if running.is_some() {
-            return Err(IpcError::new("sync_busy", "a sync is already running"));
+            return Err(IpcError::new(
+                ErrorCode::SyncBusy,
+                "a sync is already running",
+            ));
         }
         *running = Some(cancel.clone());
     }

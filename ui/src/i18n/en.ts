@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../bindings";
 import type { Messages } from "./ko";
 import customers from "./customers.en";
 import money from "./money.en";
@@ -186,7 +187,23 @@ const en: Shape<Messages> = {
     api_response_too_large: "i'mport's answer was too large to read. The result stays \"checking\".",
     api_unrecognized_answer: "Something other than i'mport answered at the API address. Check the address and the network.",
     api_error: "i'mport error: {{message}}",
-  },
+    // subdesk-cli's own: the app never receives these, but every code has a text.
+    usage: "The command line is not valid: {{message}}",
+    invalid_date: "The date is not valid: {{message}}",
+    no_data_dir: "This computer's data folder cannot be found. Set SUBDESK_DATA_DIR.",
+    sandbox_url_missing: "The sandbox profile needs a running sandbox. Start one with subdesk-cli sandbox and pass its address with --sandbox-url.",
+    invalid_sandbox_url: "The sandbox address is not valid: {{message}}",
+    sandbox_failed: "The sandbox did not start: {{message}}",
+    card_data_in_arguments: "Card data is never taken as command-line arguments (they stay in the shell's history). Pipe it with --card-stdin.",
+    invalid_card_input: "The card data cannot be read: {{message}}",
+    card_needed: "There is no terminal to ask for the card. Pipe it with --card-stdin.",
+    secret_needed: "There is no terminal to ask for imp_secret. Pipe it with --secret-stdin.",
+    live_confirmation_needed: "This moves real money on a live profile and there is no terminal to confirm on. Pass --yes-live to confirm in a script. Nothing was sent.",
+    not_confirmed: "Not confirmed; nothing was sent.",
+    run_bad_rows: "Some CSV rows cannot be read; nothing was charged: {{message}}",
+    import_bad_rows: "Some rows cannot be read; nothing was imported: {{message}}",
+    audit_broken: "The audit log is broken: {{message}}",
+  } satisfies Record<ErrorCode | "unknown", string>,
 };
 
 export default en;

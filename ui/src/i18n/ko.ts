@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../bindings";
 import customers from "./customers.ko";
 import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
@@ -95,6 +96,8 @@ const ko = {
     backupAt: "만든 시각",
     backupSize: "크기",
   },
+  // One text per code Rust can send (the generated `ErrorCode` union: a code without a text
+  // does not compile), and `unknown` for anything else.
   errors: {
     unknown: "알 수 없는 오류가 발생했습니다: {{message}}",
     invalid_input: "입력값을 확인하세요: {{message}}",
@@ -182,7 +185,23 @@ const ko = {
     api_response_too_large: "i'mport의 응답이 너무 커서 읽지 않았습니다. 결과는 확인 중으로 남습니다.",
     api_unrecognized_answer: "API 주소에서 i'mport가 아닌 응답이 왔습니다. 주소와 네트워크를 확인하세요.",
     api_error: "i'mport 오류: {{message}}",
-  },
+    // subdesk-cli's own: the app never receives these, but every code has a text.
+    usage: "명령줄이 올바르지 않습니다: {{message}}",
+    invalid_date: "날짜가 올바르지 않습니다: {{message}}",
+    no_data_dir: "이 컴퓨터의 데이터 폴더를 찾을 수 없습니다. SUBDESK_DATA_DIR을 설정하세요.",
+    sandbox_url_missing: "샌드박스 프로필에는 실행 중인 샌드박스가 필요합니다. subdesk-cli sandbox로 시작하고 --sandbox-url로 주소를 알려 주세요.",
+    invalid_sandbox_url: "샌드박스 주소가 올바르지 않습니다: {{message}}",
+    sandbox_failed: "샌드박스를 시작하지 못했습니다: {{message}}",
+    card_data_in_arguments: "카드 정보는 명령줄 인수로 받지 않습니다(셸 기록에 남습니다). --card-stdin으로 전달하세요.",
+    invalid_card_input: "카드 정보를 읽을 수 없습니다: {{message}}",
+    card_needed: "카드 정보를 물어볼 터미널이 없습니다. --card-stdin으로 전달하세요.",
+    secret_needed: "imp_secret을 물어볼 터미널이 없습니다. --secret-stdin으로 전달하세요.",
+    live_confirmation_needed: "라이브 프로필에서 실제 돈이 움직이는데 확인할 터미널이 없습니다. 스크립트에서는 --yes-live로 확인하세요. 아무것도 보내지 않았습니다.",
+    not_confirmed: "확인하지 않았으므로 아무것도 보내지 않았습니다.",
+    run_bad_rows: "읽을 수 없는 CSV 행이 있어 아무것도 결제하지 않았습니다: {{message}}",
+    import_bad_rows: "읽을 수 없는 행이 있어 아무것도 가져오지 않았습니다: {{message}}",
+    audit_broken: "감사 로그가 손상되었습니다: {{message}}",
+  } satisfies Record<ErrorCode | "unknown", string>,
 };
 
 export default ko;

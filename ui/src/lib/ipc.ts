@@ -1,15 +1,15 @@
 import type { IpcError } from "../bindings";
-import { toIpcError } from "./errors";
+import { toIpcError, type ShownError } from "./errors";
 
 /**
  * A command's refusal as a thrown value: the `{code, message, details}` Rust sent, and an
  * `Error` so that TanStack Query, `catch` and stack traces all treat it as one.
  */
-export class CommandError extends Error implements IpcError {
-  readonly code: string;
+export class CommandError extends Error implements ShownError {
+  readonly code: ShownError["code"];
   readonly details: IpcError["details"];
 
-  constructor(error: IpcError) {
+  constructor(error: ShownError) {
     super(error.message);
     this.name = "CommandError";
     this.code = error.code;

@@ -4,6 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ErrorAlert } from "../components/ErrorAlert";
 import i18n from "../i18n";
+import type { ShownError } from "../lib/errors";
 import { call, CommandError } from "../lib/ipc";
 import { createQueryClient } from "../lib/queryClient";
 import { theme } from "../theme";
@@ -12,7 +13,7 @@ beforeEach(async () => {
   await i18n.changeLanguage("ko");
 });
 
-const unresolved = { code: "charge_unresolved", message: "being checked", details: { merchant_uid: "sd-20261120-0001", field: "amount" } };
+const unresolved: ShownError = { code: "charge_unresolved", message: "being checked", details: { merchant_uid: "sd-20261120-0001", field: "amount" } };
 
 function renderAlert(error: unknown, onRetry?: () => void) {
   return render(

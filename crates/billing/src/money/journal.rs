@@ -646,7 +646,7 @@ pub(crate) async fn finish_after_send(store: &Store, id: i64, f: &Finish) -> boo
         match attempt {
             Ok(Ok(_)) => return true,
             Ok(Err(e)) => tracing::warn!(
-                code = e.code(),
+                code = %e.code(),
                 journal_id = id,
                 "could not record an answer yet"
             ),

@@ -76,6 +76,7 @@ pub fn validate_plan_code(code: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use subdesk_codes::ErrorCode;
 
     #[test]
     fn unique_ids_are_valid_and_distinct() {
@@ -104,7 +105,11 @@ mod tests {
     #[test]
     fn rejects_bad_ids() {
         for bad in ["", "a b", "주문1", &"x".repeat(41), "a/b"] {
-            assert_eq!(validate(bad).unwrap_err().code(), "invalid_input", "{bad}");
+            assert_eq!(
+                validate(bad).unwrap_err().code(),
+                ErrorCode::InvalidInput,
+                "{bad}"
+            );
         }
         assert!(validate_plan_code("Gold").is_err());
         assert!(validate_plan_code("gold").is_ok());

@@ -71,7 +71,7 @@ pub struct ReconcileReport {
     pub by_outcome: std::collections::BTreeMap<String, i64>,
     pub entries: Vec<ResolvedEntry>,
     /// Lookups that failed: (journal id, error code).
-    pub errors: Vec<(i64, String)>,
+    pub errors: Vec<(i64, subdesk_codes::ErrorCode)>,
     pub started_at: i64,
     pub finished_at: i64,
 }
@@ -118,7 +118,7 @@ pub async fn reconcile_with(
             Ok(false) => report.still_open += 1,
             Err(e) => {
                 report.still_open += 1;
-                report.errors.push((entry.id, e.code().to_string()));
+                report.errors.push((entry.id, e.code()));
             }
         }
     }

@@ -185,6 +185,7 @@ impl Drop for Lease {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use subdesk_codes::ErrorCode;
 
     #[test]
     fn one_holder_at_a_time_and_an_expired_lease_is_taken_over() {
@@ -194,7 +195,7 @@ mod tests {
         let b = Store::open(dir.path().join("a.db")).unwrap();
         let first = Lease::acquire(&a, "run:x").unwrap();
         let err = Lease::acquire(&b, "run:x").unwrap_err();
-        assert_eq!(err.code(), "work_busy");
+        assert_eq!(err.code(), ErrorCode::WorkBusy);
         assert!(Lease::acquire(&b, "run:y").is_ok(), "other work is free");
         drop(first);
         let second = Lease::acquire(&b, "run:x").expect("free after release");
@@ -234,6 +235,9 @@ mod tests {
         std::mem::forget(Lease::acquire(&a, "plans").expect("taken from the dead holder"));
         // A live holder (the test runner's parent process) keeps it.
         hold(format!("pid{}-Y", std::os::unix::process::parent_id()));
-        assert_eq!(Lease::acquire(&a, "plans").unwrap_err().code(), "work_busy");
+        assert_eq!(
+            Lease::acquire(&a, "plans").unwrap_err().code(),
+            ErrorCode::WorkBusy
+        );
     }
 }

@@ -1,4 +1,5 @@
 use subdesk_billing::{ImportChoice, ImportFormat, ImportProblem, KeyStatus};
+use subdesk_codes::ErrorCode;
 
 use crate::{customer, temp_store};
 
@@ -100,7 +101,7 @@ fn a_tampered_plan_is_refused_whole() {
     let err = store
         .apply_import(&plan, ImportChoice::GoodRowsOnly)
         .unwrap_err();
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert_eq!(
         store.overview().unwrap().customers,
         0,

@@ -1,4 +1,5 @@
 use std::io::{Seek, SeekFrom, Write};
+use subdesk_codes::ErrorCode;
 
 use subdesk_billing::{Error, Store, restore_backup};
 
@@ -48,7 +49,7 @@ fn corruption_at_open_names_the_latest_backup_and_restore_recovers() {
     let err = Store::open(&path)
         .err()
         .expect("corruption must be reported");
-    assert_eq!(err.code(), "db_corrupt");
+    assert_eq!(err.code(), ErrorCode::DbCorrupt);
     match &err {
         Error::DbCorrupt { latest_backup, .. } => {
             assert_eq!(latest_backup.as_deref(), Some(backup.path.as_str()))
@@ -77,7 +78,7 @@ fn garbage_file_gives_the_same_clear_error() {
     let path = dir.path().join("garbage.sqlite3");
     std::fs::write(&path, "this is a spreadsheet, not a database\n".repeat(200)).unwrap();
     let err = Store::open(&path).err().unwrap();
-    assert_eq!(err.code(), "db_corrupt");
+    assert_eq!(err.code(), ErrorCode::DbCorrupt);
     assert!(err.to_string().contains("no backup available"));
     // The file was not overwritten.
     assert!(
@@ -96,13 +97,13 @@ fn restore_refuses_a_bad_backup_and_keeps_the_database() {
     std::fs::write(&bad, b"nope").unwrap();
     assert_eq!(
         restore_backup(&path, &bad).unwrap_err().code(),
-        "db_corrupt"
+        ErrorCode::DbCorrupt
     );
     assert_eq!(
         restore_backup(&path, dir.path().join("missing"))
             .unwrap_err()
             .code(),
-        "not_found"
+        ErrorCode::NotFound
     );
     Store::open(&path).unwrap();
 }
@@ -149,7 +150,10 @@ fn recover_from_the_latest_backup_or_into_an_empty_database() {
     fill(&store, 20); // after the backup: lost with the damaged file
     drop(store);
     std::fs::write(&path, "damaged".repeat(1000)).unwrap();
-    assert_eq!(Store::open(&path).err().unwrap().code(), "db_corrupt");
+    assert_eq!(
+        Store::open(&path).err().unwrap().code(),
+        ErrorCode::DbCorrupt
+    );
 
     let store = recover(&path, Recovery::LatestBackup, OpenOptions::default()).unwrap();
     assert_eq!(store.payment_count().unwrap(), 10, "the backup's rows");
@@ -172,7 +176,7 @@ fn recover_from_the_latest_backup_or_into_an_empty_database() {
             .err()
             .unwrap()
             .code(),
-        "not_found"
+        ErrorCode::NotFound
     );
     assert!(
         std::fs::read_to_string(&bare)

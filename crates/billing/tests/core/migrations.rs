@@ -1,4 +1,5 @@
 use subdesk_billing::{CustomerQuery, Error, PaymentQuery, SCHEMA_VERSION, Store};
+use subdesk_codes::ErrorCode;
 
 fn version(path: &std::path::Path) -> i64 {
     let c = rusqlite::Connection::open(path).unwrap();
@@ -107,7 +108,7 @@ fn newer_database_is_refused_clearly() {
         .unwrap();
     }
     let err = Store::open(&path).err().expect("must refuse");
-    assert_eq!(err.code(), "db_newer_version");
+    assert_eq!(err.code(), ErrorCode::DbNewerVersion);
     assert!(
         matches!(err, Error::DbNewerVersion { found, supported } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION)
     );
@@ -263,7 +264,7 @@ fn upgrade_from_v4_keeps_the_journal_and_an_open_charge_still_holds_its_customer
             },
         ))
         .unwrap_err();
-    assert_eq!(err.code(), "charge_unresolved");
+    assert_eq!(err.code(), ErrorCode::ChargeUnresolved);
     assert!(err.to_string().contains("sd-v4-open"), "{err}");
     assert!(store.verify_audit().unwrap().ok);
     drop(store);

@@ -1,4 +1,5 @@
 use std::collections::HashSet;
+use subdesk_codes::ErrorCode;
 
 use subdesk_billing::{
     CustomerQuery, KeyStatus, PaymentQuery, PaymentRecord, PaymentStatus, Store, TimeField,
@@ -311,7 +312,7 @@ fn keyset_pages_cover_everything_exactly_once() {
             })
             .unwrap_err()
             .code(),
-        "invalid_input"
+        ErrorCode::InvalidInput
     );
 }
 
@@ -508,7 +509,7 @@ fn customer_list_sorts_by_each_column_in_both_directions() {
             ..Default::default()
         })
         .unwrap_err();
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
 }
 
 /// A name fragment shared by many buyer names: the per-name runs merge into one

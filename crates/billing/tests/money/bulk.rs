@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+use subdesk_codes::ErrorCode;
 
 use subdesk_billing::money::bulk::execute_run_fast;
 use subdesk_billing::{
@@ -127,7 +128,7 @@ async fn dry_run_execute_pause_resume_and_report() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.code(), "run_state");
+    assert_eq!(err.code(), ErrorCode::RunState);
     for item in env.store.bulk_items(&plan.run_id).unwrap() {
         let want = usize::from(item.customer_uid != "bulk_poor");
         assert_eq!(

@@ -5,6 +5,7 @@
 //! id.
 
 use std::time::Duration;
+use subdesk_codes::ErrorCode;
 
 use subdesk_billing::{
     AgainCharge, ChargeResult, ChargeStatus, JournalState, OnetimeCharge, RefundRequest,
@@ -42,7 +43,7 @@ async fn press_until_seen(env: &Env, store: &Store, req: &AgainCharge) -> Charge
         match charge_again(store, &env.client, req).await {
             Ok(r) if matches!(r.status, ChargeStatus::Paid | ChargeStatus::Declined) => return r,
             Ok(_) => {}
-            Err(e) if e.code() == "charge_unresolved" => {}
+            Err(e) if e.code() == ErrorCode::ChargeUnresolved => {}
             Err(e) => panic!("{}: {e}", e.code()),
         }
         reconcile_with(store, &env.client, &now_opts())
@@ -102,7 +103,7 @@ async fn a_charge_retried_without_an_order_id_is_paid_once_under_every_fault() {
         // The outcome was shown. The same press once more, naming no order, is
         // refused as most likely the same intent again; a new order charges anew.
         let same = charge_again(&store, &env.client, &req).await.unwrap_err();
-        assert_eq!(same.code(), "recent_same_charge", "{fault:?}");
+        assert_eq!(same.code(), ErrorCode::RecentSameCharge, "{fault:?}");
         assert_eq!(env.paid_for_customer(&uid).await, 1, "{fault:?}");
         let new_order = AgainCharge {
             merchant_uid: Some(subdesk_billing::money::merchant_uid::unique()),
@@ -155,7 +156,7 @@ async fn a_key_with_a_first_charge_retried_without_an_order_id_is_paid_once() {
                     break;
                 }
                 Ok(_) => {}
-                Err(e) if e.code() == "charge_unresolved" => {}
+                Err(e) if e.code() == ErrorCode::ChargeUnresolved => {}
                 Err(e) => panic!("{fault:?}: {}: {e}", e.code()),
             }
             reconcile_with(&store, &env.client, &now_opts())
@@ -281,7 +282,7 @@ async fn a_second_charge_while_one_is_checking_is_refused_and_names_it() {
     let err = charge_again(&env.store, &env.client, &again("open", 9_000))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "charge_unresolved");
+    assert_eq!(err.code(), ErrorCode::ChargeUnresolved);
     assert!(err.to_string().contains(&first.merchant_uid), "{err}");
     tokio::time::sleep(Duration::from_millis(LATENCY_MS + 300)).await;
     reconcile_with(&env.store, &env.client, &now_opts())
@@ -292,7 +293,7 @@ async fn a_second_charge_while_one_is_checking_is_refused_and_names_it() {
     let told = charge_again(&env.store, &env.client, &again("open", 9_000))
         .await
         .unwrap_err();
-    assert_eq!(told.code(), "earlier_charge_paid");
+    assert_eq!(told.code(), ErrorCode::EarlierChargePaid);
     assert_eq!(env.paid_for_customer("open").await, 1);
     // Asked again, knowingly: charged.
     let r = charge_again(&env.store, &env.client, &again("open", 9_000))
@@ -341,7 +342,7 @@ async fn a_payment_under_our_order_id_that_is_not_ours_is_a_conflict() {
     let err = charge_again(&env.store, &env.client, &again("small", 1_000))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "charge_conflict");
+    assert_eq!(err.code(), ErrorCode::ChargeConflict);
     let decided = env
         .store
         .decide_conflict(row.id, false, "another desk's order")
@@ -393,7 +394,7 @@ async fn a_ready_charge_stays_checking_until_it_settles() {
     let err = charge_again(&env.store, &env.client, &again("slow", 4_000))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "charge_unresolved");
+    assert_eq!(err.code(), ErrorCode::ChargeUnresolved);
     env.advance(61).await;
     let seen = press_until_seen(&env, &env.store, &again("slow", 4_000)).await;
     assert_eq!((seen.status, seen.replayed), (ChargeStatus::Paid, true));
@@ -420,7 +421,7 @@ async fn a_refund_retried_after_a_lost_answer_refunds_once() {
     assert_eq!(first.status, RefundStatus::Unknown);
     // Pressed again at once: refused while it is being checked.
     let err = refund(&env.store, &env.client, &req).await.unwrap_err();
-    assert_eq!(err.code(), "refund_unresolved");
+    assert_eq!(err.code(), ErrorCode::RefundUnresolved);
     tokio::time::sleep(Duration::from_millis(LATENCY_MS + 300)).await;
     reconcile_with(&env.store, &env.client, &now_opts())
         .await
@@ -452,7 +453,7 @@ async fn amounts_above_the_maximum_are_refused_before_anything_is_sent() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.code(), "amount_too_large");
+    assert_eq!(err.code(), ErrorCode::AmountTooLarge);
     assert_eq!(env.requests().await.len(), before, "no request sent");
     assert_eq!(
         env.store.journal_list(&Default::default()).unwrap().len(),

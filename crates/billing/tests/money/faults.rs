@@ -3,6 +3,7 @@
 //! resolved.
 
 use std::time::Duration;
+use subdesk_codes::ErrorCode;
 
 use subdesk_billing::{
     AgainCharge, ChargeStatus, JournalQuery, OnetimeCharge, RefundRequest, ScheduleInput, Store,
@@ -78,7 +79,7 @@ async fn charge_again_survives_every_fault() {
         // While unresolved, the same order cannot be charged again.
         if store.journal_open_count().unwrap() > 0 {
             let err = charge_again(&store, &env.client, &req).await.unwrap_err();
-            assert_eq!(err.code(), "charge_unresolved", "{fault:?}");
+            assert_eq!(err.code(), ErrorCode::ChargeUnresolved, "{fault:?}");
         }
         reconcile_all(&env, &store).await;
         let row = store.journal_charge(&m).unwrap().expect("row");
@@ -296,7 +297,7 @@ async fn refund_survives_every_fault() {
         // While checking, a second refund of the same payment is refused.
         if store.journal_open_count().unwrap() > 0 {
             let err = refund(&store, &env.client, &req).await.unwrap_err();
-            assert_eq!(err.code(), "refund_unresolved");
+            assert_eq!(err.code(), ErrorCode::RefundUnresolved);
         }
         reconcile_all(&env, &store).await;
         let p = env.client.get_payment(&imp, true).await.expect("payment");

@@ -3,6 +3,7 @@
 //! database at once. Double charges are counted per customer at the sandbox.
 
 use std::time::Duration;
+use subdesk_codes::ErrorCode;
 
 use subdesk_billing::mirror::sync::{
     CancelToken, PaymentSyncOptions, ScheduleSyncOptions, sync_payments, sync_schedules,
@@ -76,7 +77,7 @@ async fn after_a_restore_money_waits_for_a_sync_and_dunning_never_charges_a_peri
     let refused = run_plans(&store, &env.client, now, &opts)
         .await
         .unwrap_err();
-    assert_eq!(refused.code(), "needs_sync");
+    assert_eq!(refused.code(), ErrorCode::NeedsSync);
     let charge = AgainCharge {
         customer_uid: "dun".into(),
         merchant_uid: None,
@@ -91,7 +92,7 @@ async fn after_a_restore_money_waits_for_a_sync_and_dunning_never_charges_a_peri
             .await
             .unwrap_err()
             .code(),
-        "needs_sync"
+        ErrorCode::NeedsSync
     );
     // A payment sync alone is not enough; schedules too.
     let quiet = |_: &subdesk_billing::mirror::sync::SyncProgress| {};
@@ -255,7 +256,7 @@ async fn two_processes_running_one_run_the_engine_and_reconciliation_charge_once
     // One of the two ran it; the other was told another process had it.
     let busy = [&ra, &rb]
         .iter()
-        .filter(|r| r.as_ref().is_err_and(|e| e.code() == "work_busy"))
+        .filter(|r| r.as_ref().is_err_and(|e| e.code() == ErrorCode::WorkBusy))
         .count();
     assert_eq!(busy, 1, "{ra:?} {rb:?}");
     // Finish whatever is still checking, from yet another process.

@@ -1,5 +1,6 @@
 //! `audit verify`: checks the audit log's hash chain.
 
+use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
 use crate::args::AuditCmd;
@@ -23,7 +24,7 @@ pub async fn run(ctx: &mut Ctx, cmd: AuditCmd) -> CliResult<Exit> {
                     Ok(Exit::Ok)
                 }
                 Some(p) => Err(CliError::other(
-                    "audit_broken",
+                    ErrorCode::AuditBroken,
                     format!("the audit log is broken at entry {}: {}", p.id, p.detail),
                 )),
             }

@@ -8,6 +8,7 @@ use subdesk_billing::{
     Customer, CustomerQuery, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult,
     KeyStatus, Payment, PaymentQuery,
 };
+use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
 use crate::args::CustomersCmd;
@@ -254,7 +255,7 @@ async fn import(
 
 fn bad_rows_error(plan: &ImportPlan) -> CliError {
     CliError::bad_input(
-        "import_bad_rows",
+        ErrorCode::ImportBadRows,
         format!(
             "{} bad row(s); nothing was imported. Fix them, or pass --good-only to import the {} good row(s)",
             plan.bad.len(),

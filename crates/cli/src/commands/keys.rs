@@ -2,6 +2,7 @@
 //! lives in zeroizing memory for one request, and is never printed or stored.
 
 use std::io::{IsTerminal, Read};
+use subdesk_codes::ErrorCode;
 
 use serde::Deserialize;
 use subdesk_billing::registry::keys::{self, CardInput, IssueKeyInput};
@@ -40,7 +41,7 @@ fn secret(s: &str) -> SecretString {
 }
 
 fn card_from_text(text: &str) -> CliResult<CardInput> {
-    let bad = |m: &str| CliError::bad_input("invalid_card_input", m.to_owned());
+    let bad = |m: &str| CliError::bad_input(ErrorCode::InvalidCardInput, m.to_owned());
     if text.trim_start().starts_with('{') {
         let mut c: CardJson = serde_json::from_str(text).map_err(|e| {
             // serde's message can quote the input; say only where it failed.
@@ -115,7 +116,7 @@ fn read_card(from_stdin: bool) -> CliResult<CardInput> {
     }
     if !std::io::stdin().is_terminal() {
         return Err(CliError::bad_input(
-            "card_needed",
+            ErrorCode::CardNeeded,
             "no terminal to ask for the card: pipe it with --card-stdin",
         ));
     }
@@ -162,7 +163,7 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
             .map(|p| format!("{}: {}", p.field, p.code))
             .collect();
         return Err(CliError::bad_input(
-            "invalid_form",
+            ErrorCode::InvalidForm,
             format!("nothing was sent: {}", list.join("; ")),
         )
         .with_details(serde_json::json!({ "problems": problems })));

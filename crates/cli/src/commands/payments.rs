@@ -1,6 +1,7 @@
 //! `payments list`: the local mirror (run `sync` to refresh it), as a table, JSON or CSV.
 
 use subdesk_billing::{PaymentQuery, PaymentStatus};
+use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
 use crate::args::{PaymentsCmd, PaymentsListArgs, StatusArg};
@@ -26,7 +27,10 @@ fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
-        return Err(CliError::bad_input("invalid_date", "--from is after --to"));
+        return Err(CliError::bad_input(
+            ErrorCode::InvalidDate,
+            "--from is after --to",
+        ));
     }
     let query = PaymentQuery {
         text: a.text.clone(),

@@ -1,6 +1,7 @@
 //! `profile list | add | use | test | remove`: the app's profiles.json and keyring.
 
 use std::io::{BufRead, IsTerminal};
+use subdesk_codes::ErrorCode;
 
 use serde::Serialize;
 use subdesk_profiles::{
@@ -96,7 +97,7 @@ fn read_secret(from_stdin: bool) -> CliResult<SecretString> {
             .map_err(|e| CliError::io("reading imp_secret", e))?
     } else {
         return Err(CliError::bad_input(
-            "secret_needed",
+            ErrorCode::SecretNeeded,
             "no terminal to ask for imp_secret: pipe it with --secret-stdin",
         ));
     };

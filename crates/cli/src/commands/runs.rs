@@ -8,6 +8,7 @@ use subdesk_billing::{
     ExcludeReason, RunControl, RunOptions, RunPlan, RunProgress, RunReport, execute_run,
     export_csv, plan_csv_run, plan_plan_run,
 };
+use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
 use crate::args::{RunCmd, RunOpts};
@@ -53,7 +54,7 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
             if opts.execute && bad > 0 && !good_only {
                 show_plan(ctx, &plan, false)?;
                 return Err(CliError::bad_input(
-                    "run_bad_rows",
+                    ErrorCode::RunBadRows,
                     format!(
                         "{bad} CSV row(s) could not be read; nothing was charged. Fix them, or pass --good-only (run {} is planned and can be started with `run resume`)",
                         plan.run_id

@@ -2,6 +2,7 @@
 //! stdout line is the address, so a script can start it and read where it listens.
 
 use std::io::Write;
+use subdesk_codes::ErrorCode;
 
 use subdesk_sandbox::{DEFAULT_IMP_KEY, DEFAULT_IMP_SECRET, Sandbox, SandboxConfig, TEST_CARDS};
 
@@ -28,7 +29,10 @@ pub async fn run(global: &Global, a: &SandboxArgs) -> CliResult<Exit> {
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config).await.map_err(|e| {
-        CliError::other("sandbox_failed", format!("the sandbox did not start: {e}"))
+        CliError::other(
+            ErrorCode::SandboxFailed,
+            format!("the sandbox did not start: {e}"),
+        )
     })?;
     let url = sandbox.base_url();
     {

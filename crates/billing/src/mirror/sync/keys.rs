@@ -73,10 +73,10 @@ pub(crate) async fn keep_key(store: &Store, client: &Client, customer_uid: &str)
     match client.get_billing_key(customer_uid).await {
         Ok(c) => {
             if let Err(e) = store.upsert_customer(&customer_record(&c)) {
-                tracing::warn!(code = e.code(), "could not register the kept key");
+                tracing::warn!(code = %e.code(), "could not register the kept key");
             }
         }
-        Err(e) => tracing::warn!(code = e.code(), "could not read the kept key"),
+        Err(e) => tracing::warn!(code = %e.code(), "could not read the kept key"),
     }
 }
 

@@ -345,7 +345,7 @@ async fn charge_item(
         Err(e @ Error::NeedsSync { .. }) => return Err(e),
         Err(e) => {
             let u = Update {
-                error_code: Some(e.code()),
+                error_code: Some(e.code().as_str()),
                 ..Update::done("rejected")
             };
             return set_item(store, run_id, it, u, tally);
@@ -366,7 +366,7 @@ async fn charge_item(
         // under the order id) comes back as an error: rejected, never declined.
         Err(e) => {
             let u = Update {
-                error_code: Some(e.code()),
+                error_code: Some(e.code().as_str()),
                 ..Update::done("rejected")
             };
             set_item(store, run_id, it, u, tally)

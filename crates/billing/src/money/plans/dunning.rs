@@ -86,7 +86,7 @@ async fn attempt(
                     // or a refusal after sending. None of these is an attempt that
                     // failed at the card company, so none moves the ladder; the
                     // period waits and shows why.
-                    report.deferred.push((m, e.code().into()));
+                    report.deferred.push((m, e.code().to_string()));
                     return Ok(());
                 }
             }

@@ -108,7 +108,7 @@ async fn ensure_registered(
             }
             Err(subdesk_iamport::Error::NotFound { .. }) => {}
             Err(e) => {
-                report.deferred.push((m, Error::Api(e).code().into()));
+                report.deferred.push((m, Error::Api(e).code().to_string()));
                 continue;
             }
         }
@@ -141,7 +141,7 @@ async fn ensure_registered(
         }
         Err(e) => {
             for (_, m) in to_register {
-                report.deferred.push((m, e.code().into()));
+                report.deferred.push((m, e.code().to_string()));
             }
         }
     }
@@ -177,7 +177,7 @@ async fn observe_due(
             Err(e) => {
                 report
                     .deferred
-                    .push((p.merchant_uid.clone(), Error::Api(e).code().into()));
+                    .push((p.merchant_uid.clone(), Error::Api(e).code().to_string()));
                 continue;
             }
         };
@@ -303,7 +303,7 @@ pub async fn cancel_subscription(
     if !live.is_empty() {
         match crate::money::scheduling::unschedule(store, client, &sub.customer_uid, &live).await {
             Ok(_) => {}
-            Err(e) => tracing::warn!(code = e.code(), "unschedule refused; checking each"),
+            Err(e) => tracing::warn!(code = %e.code(), "unschedule refused; checking each"),
         }
         // Check, whatever the answer said.
         let still = live_schedules(client, &live, &mut report).await;
@@ -338,7 +338,7 @@ async fn live_schedules(client: &Client, ids: &[String], report: &mut CancelRepo
             Ok(s) if s.schedule_status == Some(ScheduleStatus::Scheduled) => live.push(m.clone()),
             Ok(_) | Err(subdesk_iamport::Error::NotFound { .. }) => {}
             Err(e) => {
-                tracing::warn!(code = e.code(), merchant_uid = %m, "schedule lookup failed");
+                tracing::warn!(code = %e.code(), merchant_uid = %m, "schedule lookup failed");
                 report.pending.push(m.clone());
             }
         }
