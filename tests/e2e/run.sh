@@ -6,9 +6,11 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-export APP="$root/target/debug/subdesk"
+# The binaries of the build that cargo made: its CARGO_TARGET_DIR when one is set.
+target="${CARGO_TARGET_DIR:-$root/target}"
+export APP="$target/debug/subdesk"
 # The security spec drives the CLI against the running app's data folder.
-export CLI="$root/target/debug/subdesk-cli"
+export CLI="$target/debug/subdesk-cli"
 export TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")}"
 [ -x "$APP" ] || { echo "missing $APP: run 'make app' first"; exit 1; }
 [ -x "$CLI" ] || { echo "missing $CLI: run 'make app' first"; exit 1; }
