@@ -81,6 +81,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         // `IpcError` brings the `ErrorCode` union with it: the UI's text tables are typed by
         // it, so a code without a text fails `tsc`.
         .typ::<crate::error::IpcError>()
+        // A form's per-field problems: their texts are typed by `ProblemCode` the same way.
+        .typ::<subdesk_billing::registry::keys::FieldProblem>()
         // The same codes as a list, for what the UI checks at run time (a code Rust sent
         // is one it knows; no text is left over for a code that is gone).
         .constant("ERROR_CODES", subdesk_codes::ErrorCode::ALL)

@@ -46,7 +46,27 @@ pub struct AppState {
     pub desk: Desk,
     /// The stop switch of the sync in progress, if one runs.
     pub sync_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
+    /// The import planned last (step one), held here so that step two applies what Rust
+    /// read and checked, never rows the webview sends back.
+    pub planned_import: Mutex<Option<HeldImport>>,
     _log_guard: Option<LogGuard>,
+}
+
+/// An import plan waiting for the person's choice: its number (what the webview gets to
+/// name it by), the profile it was read for, and the plan.
+pub struct HeldImport {
+    pub id: u32,
+    pub profile_id: String,
+    pub plan: subdesk_billing::ImportPlan,
+}
+
+/// Step one of an import, planned and held: the plan Rust read and checked, under the
+/// number step two names it by.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct PlannedImport {
+    /// What [`apply_import`] is given to apply this plan (and no other).
+    pub plan_id: u32,
+    pub plan: subdesk_billing::ImportPlan,
 }
 
 /// What the desk asks of the app: mask secrets in the log, and reconcile a session that
@@ -94,8 +114,60 @@ impl AppState {
             redactor,
             desk,
             sync_cancel: Mutex::new(None),
+            planned_import: Mutex::new(None),
             _log_guard: None,
         })
+    }
+
+    /// Keeps `plan` as the one import waiting for the person's choice (an earlier one is
+    /// dropped) and returns it with its number.
+    pub fn hold_import(
+        &self,
+        profile_id: String,
+        plan: subdesk_billing::ImportPlan,
+    ) -> IpcResult<PlannedImport> {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let view = PlannedImport {
+            plan_id: id,
+            plan: plan.clone(),
+        };
+        *self.waiting_import()? = Some(HeldImport {
+            id,
+            profile_id,
+            plan,
+        });
+        Ok(view)
+    }
+
+    /// The plan held under `plan_id` for `profile_id`, taken so it is applied once;
+    /// refused when another plan was read since or the profile changed.
+    pub fn take_import(&self, plan_id: u32, profile_id: &str) -> IpcResult<HeldImport> {
+        let mut waiting = self.waiting_import()?;
+        match waiting.take() {
+            Some(h) if h.id == plan_id && h.profile_id == profile_id => Ok(h),
+            other => {
+                *waiting = other;
+                Err(IpcError::new(
+                    subdesk_codes::ErrorCode::ImportPlanGone,
+                    "this import is no longer waiting: choose the file again",
+                ))
+            }
+        }
+    }
+
+    /// Puts back a plan whose import failed before writing anything, unless a newer one
+    /// was read meanwhile.
+    pub fn return_import(&self, held: HeldImport) {
+        if let Ok(mut waiting) = self.waiting_import() {
+            waiting.get_or_insert(held);
+        }
+    }
+
+    fn waiting_import(&self) -> IpcResult<std::sync::MutexGuard<'_, Option<HeldImport>>> {
+        self.planned_import
+            .lock()
+            .map_err(|_| IpcError::internal("import state poisoned"))
     }
 
     /// Stops the embedded sandbox. Called when the app exits; safe to call twice.

@@ -352,3 +352,60 @@ fn keyring_a_lock_set_elsewhere_closes_a_guarded_session() {
         Some(ErrorCode::AppLocked)
     );
 }
+
+/// An import applies the plan Rust read and checked, under the number it gave: an older
+/// number, another profile's plan or a second apply of the same plan is refused, and a
+/// plan whose import failed before writing can be tried again.
+#[test]
+fn keyring_an_import_applies_only_the_plan_rust_holds() {
+    let app = App::new(|_, _, _| {});
+    let plan = |text: &str| {
+        app.state
+            .desk
+            .session_for(ActionKind::Read)
+            .expect("session")
+            .store
+            .plan_import(text, subdesk_billing::ImportFormat::Auto)
+            .expect("plan")
+    };
+    let first = app
+        .state
+        .hold_import("sandbox".into(), plan("cust_a\n"))
+        .expect("hold");
+    let second = app
+        .state
+        .hold_import("sandbox".into(), plan("cust_b\ncust_c\n"))
+        .expect("hold");
+    assert_eq!(second.plan.good.len(), 2);
+    let gone = |r: Result<subdesk_lib::state::HeldImport, subdesk_lib::error::IpcError>| {
+        r.err().map(|e| e.code)
+    };
+    assert_eq!(
+        gone(app.state.take_import(first.plan_id, "sandbox")),
+        Some(ErrorCode::ImportPlanGone),
+        "an older plan"
+    );
+    assert_eq!(
+        gone(app.state.take_import(second.plan_id, "other")),
+        Some(ErrorCode::ImportPlanGone),
+        "another profile"
+    );
+    let held = app
+        .state
+        .take_import(second.plan_id, "sandbox")
+        .expect("the plan held");
+    let uids: Vec<_> = held
+        .plan
+        .good
+        .iter()
+        .map(|r| r.customer_uid.clone())
+        .collect();
+    assert_eq!(uids, ["cust_b", "cust_c"]);
+    assert_eq!(
+        gone(app.state.take_import(second.plan_id, "sandbox")),
+        Some(ErrorCode::ImportPlanGone),
+        "applied once"
+    );
+    app.state.return_import(held);
+    assert!(app.state.take_import(second.plan_id, "sandbox").is_ok());
+}

@@ -60,15 +60,15 @@ export const commands = {
 	 */
 	issueKey: (input: IssueKeyInput) => __TAURI_INVOKE<Customer>("issue_key", { input }),
 	/**
-	 *  Issues a key together with a first charge (`onetime` + `customer_uid`): the key is kept
-	 *  only if the charge is paid. Field problems come back as `invalid_form`, nothing sent.
+	 *  Issues a key together with a first charge: the key is kept only if the charge is paid.
+	 *  Field problems (the card's and the charge's) come back as `invalid_form`, nothing sent.
 	 */
 	issueKeyWithCharge: (input: IssueKeyInput, charge: FirstCharge) => __TAURI_INVOKE<ChargeResult>("issue_key_with_charge", { input, charge }),
 	deleteKey: (customerUid: string, reason: string) => __TAURI_INVOKE<Customer>("delete_key", { customerUid, reason }),
 	/**  Checks the given keys (or every key when empty) against PortOne, reporting progress. */
 	verifyKeysNow: (customerUids: string[], onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<VerifyReport>("verify_keys_now", { customerUids, onProgress }),
 	/**  Step one of an import: parse and check a pasted list or CSV text, write nothing. */
-	planImport: (text: string) => __TAURI_INVOKE<ImportPlan>("plan_import", { text }),
+	planImport: (text: string) => __TAURI_INVOKE<PlannedImport>("plan_import", { text }),
 	/**
 	 *  Lets the person choose a CSV in the system's file dialog, reads it in Rust (size cap,
 	 *  UTF-8 or CP949) and plans the import. None when the dialog was cancelled. The path
@@ -76,8 +76,11 @@ export const commands = {
 	 *  choosing.
 	 */
 	pickImportFile: () => __TAURI_INVOKE<PickedImport | null>("pick_import_file"),
-	/**  Step two: import nothing, or only the good rows, then verify them against PortOne. */
-	applyImport: (plan: ImportPlan, choice: ImportChoice, onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<ImportOutcome>("apply_import", { plan, choice, onProgress }),
+	/**
+	 *  Step two: import nothing, or only the good rows of the plan held under `plan_id`, then
+	 *  verify them against PortOne. A plan is applied once, on the profile it was read for.
+	 */
+	applyImport: (planId: number, choice: ImportChoice, onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<ImportOutcome>("apply_import", { planId, choice, onProgress }),
 	sandboxTestCards: () => __TAURI_INVOKE<TestCardView[]>("sandbox_test_cards"),
 	/**  Every channel of the profile's account, for the PG guide's readiness view. */
 	pgChannels: () => __TAURI_INVOKE<PgChannelView[]>("pg_channels"),
@@ -186,7 +189,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","live_confirmation_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -451,6 +454,11 @@ export type ErrorCode =
 "live_confirmation_required" | 
 /**  The profile's database opens normally: there is nothing to recover. */
 "db_not_damaged" | 
+/**
+ *  The import to apply is no longer waiting (another was read since, or the profile
+ *  changed): choose the file again. Nothing was imported.
+ */
+"import_plan_gone" | 
 /**  The file is larger than Subdesk reads (details: `max_mb`): split it. */
 "file_too_large" | 
 /**  The file is not text in UTF-8 or CP949 (an .xlsx, an image): save it as CSV. */
@@ -620,11 +628,6 @@ export type ErrorCode =
 "card_needed" | 
 /**  No terminal to ask for imp_secret: pipe it with `--secret-stdin`. */
 "secret_needed" | 
-/**
- *  A LIVE profile moves real money and there is no terminal to confirm on: pass
- *  `--yes-live`. Nothing was sent.
- */
-"live_confirmation_needed" | 
 /**  Not confirmed; nothing was sent. */
 "not_confirmed" | 
 /**  Some CSV rows of a bulk run cannot be read; nothing was charged. */
@@ -637,6 +640,12 @@ export type ErrorCode =
 export type ExportResult = {
 	path: string,
 	rows: number,
+};
+
+/**  One field the form must fix, with a stable code the UI translates. */
+export type FieldProblem = {
+	field: string,
+	code: ProblemCode,
 };
 
 /**  The optional first charge of an issuance. */
@@ -1001,8 +1010,58 @@ export type PickedImport = {
 	file_name: string,
 	/**  Decoded from CP949 (Korean Excel's CSV), not UTF-8. */
 	was_cp949: boolean,
+	planned: PlannedImport,
+};
+
+/**
+ *  Step one of an import, planned and held: the plan Rust read and checked, under the
+ *  number step two names it by.
+ */
+export type PlannedImport = {
+	/**  What [`apply_import`] is given to apply this plan (and no other). */
+	plan_id: number,
 	plan: ImportPlan,
 };
+
+/**
+ *  What is wrong with one field of a form: a stable code the UI translates (its texts are
+ *  checked against this list by the TypeScript compiler).
+ */
+export type ProblemCode = 
+/**  Not a date of birth as YYMMDD. */
+"birth_format" | 
+/**  A corporate card needs the 10-digit business number. */
+"business_number_format" | 
+/**  Not 16 digits. */
+"card_number_format" | 
+/**  The digits fail the card number check (a typo). */
+"card_number_luhn" | 
+/**  Characters a customer_uid cannot hold. */
+"customer_uid_charset" | 
+/**  Longer than 80 bytes. */
+"customer_uid_too_long" | 
+/**  Not an e-mail address. */
+"email_format" | 
+/**  Not a month as YYYY-MM. */
+"expiry_format" | 
+/**  The card has expired. */
+"expiry_past" | 
+/**  The channel cannot issue keys over REST. */
+"pg_not_rest" | 
+/**  The channel does not keep a key issued with a first charge. */
+"pg_no_first_charge" | 
+/**  Not two digits. */
+"pwd_2digit_format" | 
+/**  The field must be filled in. */
+"required" | 
+/**  Not a phone number. */
+"tel_format" | 
+/**  Longer than the field allows. */
+"too_long" | 
+/**  An amount must be above zero. */
+"amount_not_positive" | 
+/**  Above what one request may carry. */
+"amount_too_large";
 
 /**
  *  A merchant profile as stored in profiles.json. Holds no secret, by design: the

@@ -45,7 +45,7 @@ pub fn live_money(
     }
     if !prompting {
         return Err(CliError::refused(
-            ErrorCode::LiveConfirmationNeeded,
+            ErrorCode::LiveConfirmationRequired,
             "this moves real money on a LIVE profile and there is no terminal to confirm on; \
              pass --yes-live to confirm in a script. Nothing was sent",
         )

@@ -96,55 +96,58 @@ fn billing_exit(e: &subdesk_billing::Error) -> Exit {
     {
         return Exit::Unknown;
     }
-    code_exit(e.code().as_str())
+    code_exit(e.code())
 }
 
-/// The exit code of a stable error code: one table for every error the CLI prints.
-fn code_exit(code: &str) -> Exit {
+/// The exit code of an error code: one table for every error the CLI prints, checked by
+/// the compiler against the one ErrorCode enum.
+fn code_exit(code: ErrorCode) -> Exit {
+    use ErrorCode as C;
     match code {
-        "invalid_input"
-        | "not_found"
-        | "key_not_active"
-        | "merchant_uid_conflict"
-        | "amount_too_large"
-        | "run_already_done"
-        | "refund_exceeds_balance"
-        | "not_refundable"
-        | "run_state"
-        | "api_invalid_input"
-        | "api_not_found" => Exit::BadInput,
-        "api_declined" | "api_rejected" => Exit::Declined,
-        "charge_unresolved"
-        | "refund_unresolved"
-        | "schedule_unresolved"
-        | "api_unconfirmed"
-        | "charge_conflict"
-        | "refund_conflict"
-        | "schedule_conflict" => Exit::Unknown,
+        C::InvalidInput
+        | C::InvalidForm
+        | C::NotFound
+        | C::KeyNotActive
+        | C::MerchantUidConflict
+        | C::AmountTooLarge
+        | C::RunAlreadyDone
+        | C::RefundExceedsBalance
+        | C::NotRefundable
+        | C::RunState
+        | C::ApiInvalidInput
+        | C::ApiNotFound => Exit::BadInput,
+        C::ApiDeclined | C::ApiRejected => Exit::Declined,
+        C::ChargeUnresolved
+        | C::RefundUnresolved
+        | C::ScheduleUnresolved
+        | C::ApiUnconfirmed
+        | C::ChargeConflict
+        | C::RefundConflict
+        | C::ScheduleConflict => Exit::Unknown,
         // Nothing was sent: the earlier charge's outcome is the news.
-        "earlier_charge_paid" | "recent_same_charge" | "needs_sync" | "work_busy" => Exit::Refused,
-        "api_redirected" | "api_unrecognized_answer" => Exit::Unreachable,
-        "api_transport" | "api_server_error" => Exit::Unreachable,
-        "read_only"
-        | "app_locked"
-        | "wrong_passphrase"
-        | "read_only_needs_lock"
-        | "passphrase_required"
-        | "live_confirmation_required" => Exit::Refused,
-        "invalid_name"
-        | "duplicate_name"
-        | "invalid_base_url"
-        | "invalid_tier"
-        | "invalid_default_pg"
-        | "invalid_time_zone"
-        | "invalid_mode"
-        | "invalid_credentials"
-        | "invalid_passphrase"
-        | "profile_not_found"
-        | "sandbox_protected"
-        | "file_too_large"
-        | "file_not_text"
-        | "file_unreadable" => Exit::BadInput,
+        C::EarlierChargePaid | C::RecentSameCharge | C::NeedsSync | C::WorkBusy => Exit::Refused,
+        C::ApiRedirected | C::ApiUnrecognizedAnswer => Exit::Unreachable,
+        C::ApiTransport | C::ApiServerError => Exit::Unreachable,
+        C::ReadOnly
+        | C::AppLocked
+        | C::WrongPassphrase
+        | C::ReadOnlyNeedsLock
+        | C::PassphraseRequired
+        | C::LiveConfirmationRequired => Exit::Refused,
+        C::InvalidName
+        | C::DuplicateName
+        | C::InvalidBaseUrl
+        | C::InvalidTier
+        | C::InvalidDefaultPg
+        | C::InvalidTimeZone
+        | C::InvalidMode
+        | C::InvalidCredentials
+        | C::InvalidPassphrase
+        | C::ProfileNotFound
+        | C::SandboxProtected
+        | C::FileTooLarge
+        | C::FileNotText
+        | C::FileUnreadable => Exit::BadInput,
         _ => Exit::Other,
     }
 }
@@ -161,7 +164,7 @@ impl From<subdesk_desk::IpcError> for CliError {
             .unwrap_or(false);
         let exit = match outcome_unknown {
             true => Exit::Unknown,
-            false => code_exit(e.code.as_str()),
+            false => code_exit(e.code),
         };
         CliError {
             code: e.code,

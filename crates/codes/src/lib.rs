@@ -73,6 +73,9 @@ pub enum ErrorCode {
     LiveConfirmationRequired,
     /// The profile's database opens normally: there is nothing to recover.
     DbNotDamaged,
+    /// The import to apply is no longer waiting (another was read since, or the profile
+    /// changed): choose the file again. Nothing was imported.
+    ImportPlanGone,
     /// The file is larger than Subdesk reads (details: `max_mb`): split it.
     FileTooLarge,
     /// The file is not text in UTF-8 or CP949 (an .xlsx, an image): save it as CSV.
@@ -246,9 +249,6 @@ pub enum ErrorCode {
     CardNeeded,
     /// No terminal to ask for imp_secret: pipe it with `--secret-stdin`.
     SecretNeeded,
-    /// A LIVE profile moves real money and there is no terminal to confirm on: pass
-    /// `--yes-live`. Nothing was sent.
-    LiveConfirmationNeeded,
     /// Not confirmed; nothing was sent.
     NotConfirmed,
     /// Some CSV rows of a bulk run cannot be read; nothing was charged.

@@ -56,6 +56,10 @@ impl From<subdesk_billing::Error> for IpcError {
         use subdesk_iamport::Error as A;
         let details = match &e {
             B::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
+            // The limit is Rust's: the text shows the number it is given.
+            B::AmountTooLarge { field, max, .. } => {
+                Some(serde_json::json!({ "field": field, "max": max }))
+            }
             B::Api(A::Rejected { code, .. }) => Some(serde_json::json!({ "api_code": code })),
             // The request may have executed although no answer says so: a front end must
             // treat it as "checking", never as failed.

@@ -17,6 +17,7 @@
 pub mod desk;
 pub mod error;
 pub mod files;
+pub mod keys;
 pub mod money;
 pub mod paths;
 pub mod session;

@@ -5,8 +5,9 @@ use specta::Type;
 use subdesk_billing::mirror::sync::{
     CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys,
 };
-use subdesk_billing::registry::keys::{self, FieldProblem, IssueKeyInput, RestPgRule};
-use subdesk_billing::{Customer, ImportChoice, ImportFormat, ImportPlan, ImportResult};
+use subdesk_billing::registry::keys::{self, IssueKeyInput, RestPgRule};
+use subdesk_billing::{Customer, ImportChoice, ImportFormat, ImportResult};
+use subdesk_desk::keys::FirstCharge;
 use subdesk_iamport::PgSettingType;
 use tauri::State;
 use tauri::ipc::Channel;
@@ -16,7 +17,6 @@ use subdesk_profiles::ActionKind;
 use super::{with_session, with_session_for};
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
-use subdesk_codes::ErrorCode;
 
 /// A configured PG channel that can issue keys over REST.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -76,31 +76,13 @@ pub fn new_customer_uid() -> String {
 #[tauri::command]
 #[specta::specta]
 pub async fn issue_key(state: State<'_, AppState>, input: IssueKeyInput) -> IpcResult<Customer> {
-    let problems: Vec<FieldProblem> = keys::validate_issue(&input, subdesk_billing::now());
-    if !problems.is_empty() {
-        return Err(
-            IpcError::new(ErrorCode::InvalidForm, "the form has problems")
-                .with_details(serde_json::json!({ "problems": problems })),
-        );
-    }
+    subdesk_desk::keys::check_issue(&input, None)?;
     let session = state.desk.session_for(ActionKind::Mutate)?;
-    let customer = keys::issue_key(&session.store, session.client()?, input).await?;
-    tracing::info!(customer_uid = %customer.customer_uid, "billing key issued");
-    Ok(customer)
+    subdesk_desk::keys::issue_key(&session, input).await
 }
 
-/// The optional first charge of an issuance.
-#[derive(Debug, Clone, serde::Deserialize, Type)]
-pub struct FirstCharge {
-    /// Whole won.
-    pub amount: i64,
-    pub name: String,
-    /// The total the user confirmed (required on live profiles).
-    pub confirmed_total: Option<i64>,
-}
-
-/// Issues a key together with a first charge (`onetime` + `customer_uid`): the key is kept
-/// only if the charge is paid. Field problems come back as `invalid_form`, nothing sent.
+/// Issues a key together with a first charge: the key is kept only if the charge is paid.
+/// Field problems (the card's and the charge's) come back as `invalid_form`, nothing sent.
 #[tauri::command]
 #[specta::specta]
 pub async fn issue_key_with_charge(
@@ -108,29 +90,9 @@ pub async fn issue_key_with_charge(
     input: IssueKeyInput,
     charge: FirstCharge,
 ) -> IpcResult<subdesk_billing::ChargeResult> {
-    let problems: Vec<FieldProblem> = keys::validate_issue(&input, subdesk_billing::now());
-    if !problems.is_empty() {
-        return Err(
-            IpcError::new(ErrorCode::InvalidForm, "the form has problems")
-                .with_details(serde_json::json!({ "problems": problems })),
-        );
-    }
+    subdesk_desk::keys::check_issue(&input, Some(&charge))?;
     let session = state.desk.session_for(ActionKind::MoveMoney)?;
-    subdesk_desk::money::check_live_confirmation(&session, charge.amount, charge.confirmed_total)?;
-    session.ensure_reconciled().await?;
-    let details = subdesk_billing::ChargeDetails {
-        amount: charge.amount,
-        name: charge.name,
-        tax_free: None,
-        vat_amount: None,
-        buyer: subdesk_billing::BuyerInput::default(),
-        card_quota: None,
-        custom_data: None,
-    };
-    Ok(
-        keys::issue_key_with_first_charge(&session.store, session.client()?, input, details)
-            .await?,
-    )
+    subdesk_desk::keys::issue_key_with_charge(&session, input, charge).await
 }
 
 #[tauri::command]
@@ -174,12 +136,18 @@ pub async fn verify_keys_now(
 /// Step one of an import: parse and check a pasted list or CSV text, write nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn plan_import(state: State<'_, AppState>, text: String) -> IpcResult<ImportPlan> {
+pub async fn plan_import(
+    state: State<'_, AppState>,
+    text: String,
+) -> IpcResult<crate::state::PlannedImport> {
     subdesk_desk::files::check_text_size(&text)?;
-    with_session(&state, move |s| {
+    let session = state.desk.session_for(ActionKind::Read)?;
+    let profile_id = session.profile.id.clone();
+    let plan = with_session(&state, move |s| {
         s.store.plan_import(&text, ImportFormat::Auto)
     })
-    .await
+    .await?;
+    state.hold_import(profile_id, plan)
 }
 
 /// A file chosen for an import, read and checked: step one, from a file.
@@ -189,7 +157,7 @@ pub struct PickedImport {
     pub file_name: String,
     /// Decoded from CP949 (Korean Excel's CSV), not UTF-8.
     pub was_cp949: bool,
-    pub plan: ImportPlan,
+    pub planned: crate::state::PlannedImport,
 }
 
 /// Lets the person choose a CSV in the system's file dialog, reads it in Rust (size cap,
@@ -209,6 +177,7 @@ pub async fn pick_import_file(
         .await
         .map_err(|e| IpcError::internal(format!("background task failed: {e}")))??;
     let (file_name, was_cp949) = (file.name, file.was_cp949);
+    let profile_id = state.desk.session_for(ActionKind::Read)?.profile.id.clone();
     let plan = with_session(&state, move |s| {
         s.store.plan_import(&file.text, ImportFormat::Auto)
     })
@@ -216,23 +185,40 @@ pub async fn pick_import_file(
     Ok(Some(PickedImport {
         file_name,
         was_cp949,
-        plan,
+        planned: state.hold_import(profile_id, plan)?,
     }))
 }
 
-/// Step two: import nothing, or only the good rows, then verify them against PortOne.
+/// Step two: import nothing, or only the good rows of the plan held under `plan_id`, then
+/// verify them against PortOne. A plan is applied once, on the profile it was read for.
 #[tauri::command]
 #[specta::specta]
 pub async fn apply_import(
     state: State<'_, AppState>,
-    plan: ImportPlan,
+    plan_id: u32,
     choice: ImportChoice,
     on_progress: Channel<SyncProgress>,
 ) -> IpcResult<ImportOutcome> {
-    let result = with_session_for(&state, ActionKind::Mutate, move |s| {
+    let current = state
+        .desk
+        .session_for(ActionKind::Mutate)?
+        .profile
+        .id
+        .clone();
+    let held = state.take_import(plan_id, &current)?;
+    let plan = held.plan.clone();
+    let applied = with_session_for(&state, ActionKind::Mutate, move |s| {
         s.store.apply_import(&plan, choice)
     })
-    .await?;
+    .await;
+    let result = match applied {
+        Ok(result) => result,
+        Err(e) => {
+            // Nothing was imported: the same plan can be tried again.
+            state.return_import(held);
+            return Err(e);
+        }
+    };
     let session = state.desk.session_for(ActionKind::Mutate)?;
     let progress = move |p: &SyncProgress| {
         let _ = on_progress.send(p.clone());

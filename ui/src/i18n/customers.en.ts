@@ -1,4 +1,6 @@
 // Customers, billing keys, the issuance form and imports (English). Same keys as customers.ko.ts.
+import type { ProblemCode } from "../bindings";
+
 import type customersKo from "./customers.ko";
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
@@ -145,7 +147,9 @@ const customers: Shape<typeof customersKo> = {
     too_long: "Too long.",
     tel_format: "Digits and hyphens, up to 20.",
     email_format: "Not an email address.",
-  },
+    amount_not_positive: "Enter at least ₩1.",
+    amount_too_large: "More than one charge can carry.",
+  } satisfies Record<ProblemCode, string>,
   importer: {
     title: "Import billing keys",
     description:

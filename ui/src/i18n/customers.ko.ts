@@ -1,4 +1,6 @@
 // Customers, billing keys, the issuance form and imports (Korean). customers.en.ts has the same keys.
+import type { ProblemCode } from "../bindings";
+
 const customers = {
   title: "고객",
   description: "빌링키를 등록한 고객 목록입니다. i'mport는 빌링키 목록을 제공하지 않으므로 Subdesk가 직접 기록합니다.",
@@ -141,7 +143,9 @@ const customers = {
     too_long: "너무 깁니다.",
     tel_format: "숫자와 하이픈으로 20자 이내로 입력하세요.",
     email_format: "이메일 주소 형식이 아닙니다.",
-  },
+    amount_not_positive: "1원 이상 입력하세요.",
+    amount_too_large: "한 번에 결제할 수 있는 금액보다 큽니다.",
+  } satisfies Record<ProblemCode, string>,
   importer: {
     title: "빌링키 가져오기",
     description:

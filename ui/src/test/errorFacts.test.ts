@@ -12,4 +12,12 @@ describe("error texts take their facts from Rust", () => {
     await i18n.changeLanguage("en");
     expect(errorText(i18n.t, refusal)).toContain("37 MB");
   });
+
+  it("an amount over the limit names Rust's limit, formatted for the language", async () => {
+    const refusal = { code: "amount_too_large", message: "big", details: { field: "amount", max: 12345678 } };
+    await i18n.changeLanguage("ko");
+    expect(errorText(i18n.t, refusal)).toContain("12,345,678원");
+    await i18n.changeLanguage("en");
+    expect(errorText(i18n.t, refusal)).toContain("₩12,345,678");
+  });
 });

@@ -61,7 +61,8 @@ describe("a mutation asks again for what it changed", () => {
     const stored: Customer[] = [customer("c-1", "김민준")];
     let lists = 0;
     const plan: ImportPlan = { rows_total: 1, good: [{ line: 1, customer_uid: "c-2", notes: "", tags: [] }], already_registered: [], bad: [] };
-    mockIPC((cmd) => {
+    const applied: unknown[] = [];
+    mockIPC((cmd, args) => {
       if (cmd === "app_status") return appStatus(SHOP_A);
       if (cmd === "get_settings") return SETTINGS;
       if (cmd === "customer_tags") return [];
@@ -69,8 +70,9 @@ describe("a mutation asks again for what it changed", () => {
         lists += 1;
         return { items: [...stored], next_cursor: null };
       }
-      if (cmd === "plan_import") return plan;
+      if (cmd === "plan_import") return { plan_id: 7, plan };
       if (cmd === "apply_import") {
+        applied.push(args);
         stored.unshift(customer("c-2", "이서연"));
         return { result: { imported: 1, already_registered: 0, skipped_bad: 0, imported_uids: ["c-2"] }, verify: { outcome: "completed", checked: 1, active: 1, unknown: 0 } };
       }
@@ -85,6 +87,9 @@ describe("a mutation asks again for what it changed", () => {
     await userEvent.click(screen.getByTestId("import-check"));
     await userEvent.click(await screen.findByTestId("import-good"));
     expect(await screen.findByTestId("import-done")).toHaveTextContent("1");
+    // The plan is named by the number Rust gave it; no rows go back to Rust.
+    expect(applied).toEqual([expect.objectContaining({ planId: 7, choice: "good_rows_only" })]);
+    expect(JSON.stringify(applied)).not.toContain("c-2");
 
     // The list behind the dialog was asked again: the imported key is in it.
     await waitFor(() => expect(shownRows()).toEqual(["c-2", "c-1"]));

@@ -101,19 +101,120 @@ pub struct IssueKeyInput {
     pub customer_id: Option<String>,
 }
 
+/// What is wrong with one field of a form: a stable code the UI translates (its texts are
+/// checked against this list by the TypeScript compiler).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// Not a date of birth as YYMMDD.
+    BirthFormat,
+    /// A corporate card needs the 10-digit business number.
+    BusinessNumberFormat,
+    /// Not 16 digits.
+    CardNumberFormat,
+    /// The digits fail the card number check (a typo).
+    CardNumberLuhn,
+    /// Characters a customer_uid cannot hold.
+    CustomerUidCharset,
+    /// Longer than 80 bytes.
+    CustomerUidTooLong,
+    /// Not an e-mail address.
+    EmailFormat,
+    /// Not a month as YYYY-MM.
+    ExpiryFormat,
+    /// The card has expired.
+    ExpiryPast,
+    /// The channel cannot issue keys over REST.
+    PgNotRest,
+    /// The channel does not keep a key issued with a first charge.
+    PgNoFirstCharge,
+    /// Not two digits.
+    #[serde(rename = "pwd_2digit_format")]
+    Pwd2digitFormat,
+    /// The field must be filled in.
+    Required,
+    /// Not a phone number.
+    TelFormat,
+    /// Longer than the field allows.
+    TooLong,
+    /// An amount must be above zero.
+    AmountNotPositive,
+    /// Above what one request may carry.
+    AmountTooLarge,
+}
+
+/// Whether the channel `pg` (`provider.pg_id`) keeps a key issued with a first charge.
+fn keeps_key_with_first_charge(pg: &str) -> bool {
+    let provider = pg.split('.').next().unwrap_or_default();
+    rest_pg_rules()
+        .iter()
+        .any(|r| r.pg_provider == provider && r.first_charge_keeps_key)
+}
+
+impl ProblemCode {
+    /// The code as the UI knows it (its serialised form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BirthFormat => "birth_format",
+            Self::BusinessNumberFormat => "business_number_format",
+            Self::CardNumberFormat => "card_number_format",
+            Self::CardNumberLuhn => "card_number_luhn",
+            Self::CustomerUidCharset => "customer_uid_charset",
+            Self::CustomerUidTooLong => "customer_uid_too_long",
+            Self::EmailFormat => "email_format",
+            Self::ExpiryFormat => "expiry_format",
+            Self::ExpiryPast => "expiry_past",
+            Self::PgNotRest => "pg_not_rest",
+            Self::PgNoFirstCharge => "pg_no_first_charge",
+            Self::Pwd2digitFormat => "pwd_2digit_format",
+            Self::Required => "required",
+            Self::TelFormat => "tel_format",
+            Self::TooLong => "too_long",
+            Self::AmountNotPositive => "amount_not_positive",
+            Self::AmountTooLarge => "amount_too_large",
+        }
+    }
+}
+
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One field the form must fix, with a stable code the UI translates.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FieldProblem {
     pub field: String,
-    pub code: String,
+    pub code: ProblemCode,
 }
 
-fn problem(field: &str, code: &str) -> FieldProblem {
+fn problem(field: &str, code: ProblemCode) -> FieldProblem {
     FieldProblem {
         field: field.to_owned(),
-        code: code.to_owned(),
+        code,
     }
+}
+
+/// The problems of a key's first charge (the channel, `amount`, `name`), every one at once.
+pub fn validate_first_charge(input: &IssueKeyInput, amount: i64, name: &str) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    if !keeps_key_with_first_charge(&input.pg) {
+        problems.push(problem("pg", ProblemCode::PgNoFirstCharge));
+    }
+    if amount <= 0 {
+        problems.push(problem("amount", ProblemCode::AmountNotPositive));
+    } else if crate::money::charge::check_amount("amount", amount).is_err() {
+        problems.push(problem("amount", ProblemCode::AmountTooLarge));
+    }
+    if name.trim().is_empty() {
+        problems.push(problem("name", ProblemCode::Required));
+    } else if name.chars().count() > crate::money::charge::ORDER_NAME_MAX_CHARS {
+        problems.push(problem("name", ProblemCode::TooLong));
+    }
+    problems
 }
 
 pub fn luhn_ok(digits: &str) -> bool {
@@ -174,34 +275,38 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     match validate_customer_uid(&input.customer_uid) {
         Ok(()) => {}
-        Err("empty") => problems.push(problem("customer_uid", "required")),
-        Err("too_long") => problems.push(problem("customer_uid", "customer_uid_too_long")),
-        Err(_) => problems.push(problem("customer_uid", "customer_uid_charset")),
+        Err("empty") => problems.push(problem("customer_uid", ProblemCode::Required)),
+        Err("too_long") => problems.push(problem("customer_uid", ProblemCode::CustomerUidTooLong)),
+        Err(_) => problems.push(problem("customer_uid", ProblemCode::CustomerUidCharset)),
     }
     let provider = input.pg.split('.').next().unwrap_or_default();
     let rules = rest_pg_rules();
     let rule = rules.iter().find(|r| r.pg_provider == provider);
     if rule.is_none() {
-        problems.push(problem("pg", "pg_not_rest"));
+        problems.push(problem("pg", ProblemCode::PgNotRest));
     }
 
     let number = input.card.number.expose_secret();
     match card_digits(number) {
-        Some(d) if d.is_empty() => problems.push(problem("card_number", "required")),
-        Some(d) if d.len() != 16 => problems.push(problem("card_number", "card_number_format")),
-        Some(d) if !luhn_ok(&d) => problems.push(problem("card_number", "card_number_luhn")),
+        Some(d) if d.is_empty() => problems.push(problem("card_number", ProblemCode::Required)),
+        Some(d) if d.len() != 16 => {
+            problems.push(problem("card_number", ProblemCode::CardNumberFormat))
+        }
+        Some(d) if !luhn_ok(&d) => {
+            problems.push(problem("card_number", ProblemCode::CardNumberLuhn))
+        }
         Some(_) => {}
-        None => problems.push(problem("card_number", "card_number_format")),
+        None => problems.push(problem("card_number", ProblemCode::CardNumberFormat)),
     }
 
     let expiry = input.card.expiry.expose_secret();
     if expiry.is_empty() {
-        problems.push(problem("expiry", "required"));
+        problems.push(problem("expiry", ProblemCode::Required));
     } else {
         match parse_expiry(expiry) {
-            None => problems.push(problem("expiry", "expiry_format")),
+            None => problems.push(problem("expiry", ProblemCode::ExpiryFormat)),
             Some(ym) if ym < seoul_year_month(now) => {
-                problems.push(problem("expiry", "expiry_past"))
+                problems.push(problem("expiry", ProblemCode::ExpiryPast))
             }
             Some(_) => {}
         }
@@ -216,14 +321,14 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     let birth_required = rule.is_none_or(|r| r.birth_required);
     if input.card.corporate {
         if birth.len() != 10 || !birth.bytes().all(|b| b.is_ascii_digit()) {
-            problems.push(problem("birth", "business_number_format"));
+            problems.push(problem("birth", ProblemCode::BusinessNumberFormat));
         }
     } else if birth.is_empty() {
         if birth_required {
-            problems.push(problem("birth", "required"));
+            problems.push(problem("birth", ProblemCode::Required));
         }
     } else if !valid_birth(birth) {
-        problems.push(problem("birth", "birth_format"));
+        problems.push(problem("birth", ProblemCode::BirthFormat));
     }
 
     let pwd = input
@@ -236,10 +341,10 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     let pwd_required = rule.is_none_or(|r| r.pwd_2digit_required) && !input.card.corporate;
     if pwd.is_empty() {
         if pwd_required {
-            problems.push(problem("pwd_2digit", "required"));
+            problems.push(problem("pwd_2digit", ProblemCode::Required));
         }
     } else if pwd.len() != 2 || !pwd.bytes().all(|b| b.is_ascii_digit()) {
-        problems.push(problem("pwd_2digit", "pwd_2digit_format"));
+        problems.push(problem("pwd_2digit", ProblemCode::Pwd2digitFormat));
     }
 
     let name = input
@@ -248,10 +353,10 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
         .map(str::trim)
         .unwrap_or_default();
     if name.is_empty() && rule.is_some_and(|r| r.customer_name_required) {
-        problems.push(problem("customer_name", "required"));
+        problems.push(problem("customer_name", ProblemCode::Required));
     }
     if name.chars().count() > 20 {
-        problems.push(problem("customer_name", "too_long"));
+        problems.push(problem("customer_name", ProblemCode::TooLong));
     }
     let id = input
         .customer_id
@@ -259,7 +364,7 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
         .map(str::trim)
         .unwrap_or_default();
     if id.is_empty() && rule.is_some_and(|r| r.customer_id_required) {
-        problems.push(problem("customer_id", "required"));
+        problems.push(problem("customer_id", ProblemCode::Required));
     }
     if let Some(tel) = input
         .customer_tel
@@ -271,7 +376,7 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
                 .chars()
                 .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+'));
         if !ok {
-            problems.push(problem("customer_tel", "tel_format"));
+            problems.push(problem("customer_tel", ProblemCode::TelFormat));
         }
     }
     if let Some(email) = input
@@ -284,7 +389,7 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
                 .split_once('@')
                 .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'));
         if !ok {
-            problems.push(problem("customer_email", "email_format"));
+            problems.push(problem("customer_email", ProblemCode::EmailFormat));
         }
     }
     problems
@@ -340,7 +445,7 @@ fn card_data(card: &CardInput) -> Result<CardData> {
 /// first to show every problem in a form).
 pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> Result<Customer> {
     if let Some(first) = validate_issue(&input, crate::now()).into_iter().next() {
-        return Err(Error::invalid(first.field, first.code));
+        return Err(Error::invalid(first.field, first.code.to_string()));
     }
     let mut request = IssueBillingKey::new(card_data(&input.card)?);
     request.pg = Some(input.pg.clone());
@@ -379,14 +484,13 @@ pub async fn issue_key_with_first_charge(
     mut details: crate::money::charge::ChargeDetails,
 ) -> Result<crate::money::charge::ChargeResult> {
     if let Some(first) = validate_issue(&input, crate::now()).into_iter().next() {
-        return Err(Error::invalid(first.field, first.code));
+        return Err(Error::invalid(first.field, first.code.to_string()));
     }
-    let provider = input.pg.split('.').next().unwrap_or_default();
-    if !rest_pg_rules()
-        .iter()
-        .any(|r| r.pg_provider == provider && r.first_charge_keeps_key)
-    {
-        return Err(Error::invalid("pg", "pg_no_first_charge"));
+    if !keeps_key_with_first_charge(&input.pg) {
+        return Err(Error::invalid(
+            "pg",
+            ProblemCode::PgNoFirstCharge.to_string(),
+        ));
     }
     details.validate()?;
     // The holder's details are the buyer's on the first charge.
@@ -500,6 +604,20 @@ mod tests {
         p.iter()
             .map(|p| (p.field.as_str(), p.code.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn problem_codes_read_as_they_are_serialised() {
+        for code in [
+            ProblemCode::Pwd2digitFormat,
+            ProblemCode::PgNoFirstCharge,
+            ProblemCode::Required,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::from(code.as_str())
+            );
+        }
     }
 
     #[test]

@@ -156,18 +156,7 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
         customer_id: a.customer_id.clone(),
     };
     // Every problem at once, before anything is sent.
-    let problems = keys::validate_issue(&input, subdesk_billing::now());
-    if !problems.is_empty() {
-        let list: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", p.field, p.code))
-            .collect();
-        return Err(CliError::bad_input(
-            ErrorCode::InvalidForm,
-            format!("nothing was sent: {}", list.join("; ")),
-        )
-        .with_details(serde_json::json!({ "problems": problems })));
-    }
+    subdesk_desk::keys::check_issue(&input, None)?;
     let client = ctx.client(&s).await?;
     let customer = keys::issue_key(&s.store, &client, input).await?;
     if ctx.out.json {

@@ -267,7 +267,7 @@ fn live_money_without_a_terminal_needs_yes_live() {
         "x",
     ]);
     out.expect(6);
-    assert!(out.stderr.contains("live_confirmation_needed"));
+    assert!(out.stderr.contains("live_confirmation_required"));
     std::fs::write(env.data_dir().join("run.csv"), "cust_live,1000\n").expect("csv");
     let csv = env.data_dir().join("run.csv");
     let out = env.cli(&[

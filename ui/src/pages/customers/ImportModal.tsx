@@ -4,14 +4,14 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Channel } from "@tauri-apps/api/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type ImportChoice, type ImportOutcome, type ImportPlan, type SyncProgress } from "../../bindings";
+import { commands, type ImportChoice, type ImportOutcome, type PlannedImport, type SyncProgress } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { required } from "../../lib/forms";
 import { call } from "../../lib/ipc";
 import { invalidate } from "../../lib/queries";
 
-type Step = { kind: "input" } | { kind: "plan"; plan: ImportPlan; file?: { name: string; cp949: boolean } } | { kind: "running"; done: number; total: number } | { kind: "done"; outcome: ImportOutcome };
+type Step = { kind: "input" } | { kind: "plan"; planned: PlannedImport; file?: { name: string; cp949: boolean } } | { kind: "running"; done: number; total: number } | { kind: "done"; outcome: ImportOutcome };
 
 /**
  * Adopts keys issued elsewhere (the website's payment window) by customer_uid: check the
@@ -27,21 +27,22 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
   const check = useMutation({
     mutationFn: (text: string) => call(commands.planImport(text)),
     meta: { inlineError: true },
-    onSuccess: (plan) => setStep({ kind: "plan", plan }),
+    onSuccess: (planned) => setStep({ kind: "plan", planned }),
   });
   const apply = useMutation({
-    mutationFn: ({ plan, choice }: { plan: ImportPlan; choice: ImportChoice }) => {
-      setStep({ kind: "running", done: 0, total: Math.max(1, Math.ceil(plan.good.length / 100)) });
+    // Rust applies the plan it holds under this number, never rows sent back from here.
+    mutationFn: ({ planned, choice }: { planned: PlannedImport; choice: ImportChoice }) => {
+      setStep({ kind: "running", done: 0, total: Math.max(1, Math.ceil(planned.plan.good.length / 100)) });
       const channel = new Channel<SyncProgress>();
       channel.onmessage = (p) => setStep({ kind: "running", done: p.windows_done, total: Math.max(1, p.windows_total) });
-      return call(commands.applyImport(plan, choice, channel));
+      return call(commands.applyImport(planned.plan_id, choice, channel));
     },
     meta: { inlineError: true },
     onSuccess: async (outcome) => {
       setStep({ kind: "done", outcome });
       if (outcome.result.imported > 0) await invalidate(client, profileId, "customers");
     },
-    onError: (_e, { plan }) => setStep({ kind: "plan", plan }),
+    onError: (_e, { planned }) => setStep({ kind: "plan", planned }),
   });
   // The file is chosen in the system dialog and read by Rust (size cap, UTF-8 or CP949):
   // the page never names a path, and a huge file never passes through the webview.
@@ -49,7 +50,7 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
     mutationFn: () => call(commands.pickImportFile()),
     meta: { inlineError: true },
     onSuccess: (picked) => {
-      if (picked) setStep({ kind: "plan", plan: picked.plan, file: { name: picked.file_name, cp949: picked.was_cp949 } });
+      if (picked) setStep({ kind: "plan", planned: picked.planned, file: { name: picked.file_name, cp949: picked.was_cp949 } });
     },
   });
   const error = pick.error ?? check.error ?? apply.error;
@@ -105,13 +106,13 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
             )}
             <Text size="sm" data-testid="import-summary">
               {t("customers.importer.summary", {
-                total: step.plan.rows_total,
-                good: step.plan.good.length,
-                already: step.plan.already_registered.length,
-                bad: step.plan.bad.length,
+                total: step.planned.plan.rows_total,
+                good: step.planned.plan.good.length,
+                already: step.planned.plan.already_registered.length,
+                bad: step.planned.plan.bad.length,
               })}
             </Text>
-            {step.plan.bad.length > 0 && (
+            {step.planned.plan.bad.length > 0 && (
               <>
                 <Text fw={600} size="sm">
                   {t("customers.importer.badRows")}
@@ -119,7 +120,7 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
                 <ScrollArea.Autosize mah={220}>
                   <Table striped data-testid="import-bad-rows">
                     <Table.Tbody>
-                      {step.plan.bad.map((b) => (
+                      {step.planned.plan.bad.map((b) => (
                         <Table.Tr key={`${b.line}-${b.value}`}>
                           <Table.Td w={110}>{t("customers.importer.line", { line: b.line })}</Table.Td>
                           <Table.Td ff="monospace">{b.value || "—"}</Table.Td>
@@ -131,23 +132,23 @@ export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () 
                 </ScrollArea.Autosize>
                 <Alert color="yellow" title={t("customers.importer.chooseTitle")}>
                   <Group mt="xs">
-                    <Button variant="default" onClick={() => apply.mutate({ plan: step.plan, choice: "nothing" })} data-testid="import-nothing">
+                    <Button variant="default" onClick={() => apply.mutate({ planned: step.planned, choice: "nothing" })} data-testid="import-nothing">
                       {t("customers.importer.importNothing")}
                     </Button>
-                    <Button onClick={() => apply.mutate({ plan: step.plan, choice: "good_rows_only" })} disabled={step.plan.good.length === 0} data-testid="import-good">
-                      {t("customers.importer.importGood", { count: step.plan.good.length })}
+                    <Button onClick={() => apply.mutate({ planned: step.planned, choice: "good_rows_only" })} disabled={step.planned.plan.good.length === 0} data-testid="import-good">
+                      {t("customers.importer.importGood", { count: step.planned.plan.good.length })}
                     </Button>
                   </Group>
                 </Alert>
               </>
             )}
-            {step.plan.bad.length === 0 && (
+            {step.planned.plan.bad.length === 0 && (
               <Group justify="flex-end">
                 <Button variant="default" onClick={reset}>
                   {t("customers.detail.cancel")}
                 </Button>
-                <Button onClick={() => apply.mutate({ plan: step.plan, choice: "good_rows_only" })} disabled={step.plan.good.length === 0} data-testid="import-good">
-                  {t("customers.importer.importAll", { count: step.plan.good.length })}
+                <Button onClick={() => apply.mutate({ planned: step.planned, choice: "good_rows_only" })} disabled={step.planned.plan.good.length === 0} data-testid="import-good">
+                  {t("customers.importer.importAll", { count: step.planned.plan.good.length })}
                 </Button>
               </Group>
             )}

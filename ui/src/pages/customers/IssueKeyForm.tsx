@@ -11,7 +11,7 @@ import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
 import { BackLink } from "../../layout/BackLink";
 import { PageHeader } from "../../layout/PageHeader";
-import { groupCardNumber, validateKeyForm, type KeyFormValues } from "../../lib/cardValidation";
+import { groupCardNumber, type KeyFormValues } from "../../lib/cardValidation";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
@@ -46,9 +46,9 @@ export function IssueKeyForm() {
 }
 
 /**
- * The card form. Card data lives in the form only until submit; the form mirrors Rust's
- * checks (same codes) for feedback as the user types, and shows Rust's own verdict on
- * the fields it names.
+ * The card form. Rust checks it on submit and its problems land on the fields they name;
+ * what was typed stays until the key is issued, so a typo can be corrected, and is cleared
+ * then (and when the form closes).
  */
 function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }) {
   const { t } = useTranslation();
@@ -70,17 +70,9 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       charge_amount: "",
       charge_name: "",
     },
-    validateInputOnBlur: true,
-    validate: (v) => {
-      const errors: Partial<Record<keyof IssueValues, string>> = {};
-      for (const [field, code] of Object.entries(validateKeyForm(v, rules))) errors[field as keyof IssueValues] = t(`customers.fieldErrors.${code}`);
-      if (v.with_charge && chargeAllowed(v.pg)) {
-        const won = parseWon(v.charge_amount);
-        if (won === null || won < 1) errors.charge_amount = t("money.charge.errAmount");
-        if (v.charge_name.trim() === "") errors.charge_name = t("money.charge.errName");
-      }
-      return errors;
-    },
+    // What is wrong is Rust's to say (every problem at once, on submit, before anything is
+    // sent); the form only reads the typed amount as a number.
+    validate: (v) => (v.with_charge && chargeAllowed(v.pg) && parseWon(v.charge_amount) === null ? { charge_amount: t("money.charge.errAmount") } : {}),
   });
   const values = form.values;
   const rule = rules.find((r) => r.pg_provider === values.pg.split(".")[0]);
@@ -112,6 +104,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
     },
     meta: { inlineError: true },
     onSuccess: async ({ customer, charged }) => {
+      form.setValues(EMPTY_CARD);
+      form.resetTouched();
       setCharged(charged);
       setIssued(customer);
       await invalidate(client, profileId, charged ? "money" : "customers");
@@ -143,9 +137,6 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       customer_email: v.customer_email.trim() || null,
       customer_id: v.customer_id.trim() || null,
     };
-    // The card leaves the UI's state as soon as the request is built.
-    form.setValues(EMPTY_CARD);
-    form.resetTouched();
     issue.mutate({ input, charge: charging ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
   };
 

@@ -1,0 +1,75 @@
+//! Billing-key issuance over REST, as both front ends run it: every problem of the form
+//! at once before anything is sent (the card's and a first charge's), then the request.
+
+use subdesk_billing::registry::keys::{self, FieldProblem, IssueKeyInput};
+use subdesk_billing::{ChargeResult, Customer};
+use subdesk_codes::ErrorCode;
+
+use crate::error::{IpcError, IpcResult};
+use crate::session::Session;
+
+/// The optional first charge of an issuance.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FirstCharge {
+    /// Whole won.
+    pub amount: i64,
+    pub name: String,
+    /// The total the user confirmed (required on live profiles).
+    pub confirmed_total: Option<i64>,
+}
+
+/// Every problem of the key form and of its first charge, if any: `invalid_form` with
+/// `details.problems` (each a field and a code), or Ok when there is nothing to fix.
+pub fn check_issue(input: &IssueKeyInput, charge: Option<&FirstCharge>) -> IpcResult<()> {
+    let mut problems: Vec<FieldProblem> = keys::validate_issue(input, subdesk_billing::now());
+    if let Some(c) = charge {
+        problems.extend(keys::validate_first_charge(input, c.amount, &c.name));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.code))
+        .collect();
+    Err(IpcError::new(
+        ErrorCode::InvalidForm,
+        format!("nothing was sent: {}", list.join("; ")),
+    )
+    .with_details(serde_json::json!({ "problems": problems })))
+}
+
+/// Issues a key from card data, once the form has no problem.
+pub async fn issue_key(session: &Session, input: IssueKeyInput) -> IpcResult<Customer> {
+    check_issue(&input, None)?;
+    let customer = keys::issue_key(&session.store, session.client()?, input).await?;
+    tracing::info!(customer_uid = %customer.customer_uid, "billing key issued");
+    Ok(customer)
+}
+
+/// Issues a key together with a first charge (`onetime` + `customer_uid`): the key is
+/// kept only if the charge is paid. The money policy applies: the live confirmation of
+/// the exact total, and reconciliation before new money moves.
+pub async fn issue_key_with_charge(
+    session: &Session,
+    input: IssueKeyInput,
+    charge: FirstCharge,
+) -> IpcResult<ChargeResult> {
+    check_issue(&input, Some(&charge))?;
+    crate::money::check_live_confirmation(session, charge.amount, charge.confirmed_total)?;
+    session.ensure_reconciled().await?;
+    let details = subdesk_billing::ChargeDetails {
+        amount: charge.amount,
+        name: charge.name,
+        tax_free: None,
+        vat_amount: None,
+        buyer: subdesk_billing::BuyerInput::default(),
+        card_quota: None,
+        custom_data: None,
+    };
+    Ok(
+        keys::issue_key_with_first_charge(&session.store, session.client()?, input, details)
+            .await?,
+    )
+}
