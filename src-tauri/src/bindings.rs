@@ -35,6 +35,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::export_payments::<tauri::Wry>,
             keys::key_form,
             keys::new_customer_uid,
+            keys::customer_uid_problem,
             keys::issue_key,
             keys::issue_key_with_charge,
             keys::delete_key,

@@ -61,6 +61,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("export_payments", Session(Read)),
     ("key_form", Session(Read)),
     ("new_customer_uid", Session(Read)),
+    ("customer_uid_problem", Session(Read)),
     ("verify_keys_now", Session(Read)),
     ("plan_import", Session(Read)),
     // Opens the file dialog and plans the import: reads the chosen file, writes nothing.

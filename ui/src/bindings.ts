@@ -55,6 +55,11 @@ export const commands = {
 	/**  A fresh generated customer_uid for the form's "generate" button. */
 	newCustomerUid: () => __TAURI_INVOKE<string>("new_customer_uid"),
 	/**
+	 *  What is wrong with a customer_uid typed into a form (the PG guide's code generator),
+	 *  by the rule the registry applies; None when it is fine.
+	 */
+	customerUidProblem: (uid: string) => __TAURI_INVOKE<ImportProblem | null>("customer_uid_problem", { uid }),
+	/**
 	 *  Issues a key from card data. Every field problem comes back at once as
 	 *  `invalid_form` with `details.problems`, and then nothing is sent.
 	 */

@@ -71,6 +71,16 @@ pub fn new_customer_uid() -> String {
     keys::new_customer_uid(subdesk_billing::now())
 }
 
+/// What is wrong with a customer_uid typed into a form (the PG guide's code generator),
+/// by the rule the registry applies; None when it is fine.
+#[tauri::command]
+#[specta::specta]
+pub fn customer_uid_problem(
+    uid: String,
+) -> Option<subdesk_billing::registry::import::ImportProblem> {
+    subdesk_billing::registry::import::customer_uid_problem(&uid)
+}
+
 /// Issues a key from card data. Every field problem comes back at once as
 /// `invalid_form` with `details.problems`, and then nothing is sent.
 #[tauri::command]

@@ -54,6 +54,8 @@ describe("customers and billing keys", () => {
     const error = await $('//*[contains(text(),"올바른 카드번호가 아닙니다")]');
     await error.waitForDisplayed();
     await shot("issue-invalid-ko");
+    // What was typed stays, so the typo can be corrected.
+    expect(await $('[data-testid="issue-card-number"]').getValue()).toBe("4242-4242-4242-4241");
     const log = await sandboxRequests(url);
     // The form itself asked for the account's channels, so the log is live...
     expect(log.some((r) => r.path === "/users/pg")).toBe(true);

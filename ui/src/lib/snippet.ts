@@ -138,21 +138,6 @@ export function checkImpCode(code: string): ImpCodeProblem | null {
   return /^imp\d{8}$/.test(code.trim()) ? null : "format";
 }
 
-export type CustomerUidProblem = "empty" | "too_long" | "bad_chars";
-/**
- * Mirrors the Rust rule (billing::registry::customers::validate_customer_uid): 1..=80 printable
- * ASCII characters without spaces, quotes, commas, backslashes or backticks.
- */
-export function checkCustomerUid(uid: string): CustomerUidProblem | null {
-  if (uid.length === 0) return "empty";
-  if (uid.length > 80) return "too_long";
-  for (const ch of uid) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (c < 0x21 || c > 0x7e || `"',\\\``.includes(ch)) return "bad_chars";
-  }
-  return null;
-}
-
 /** A MID goes after the dot of `{code}.{MID}`: letters, digits, `_` and `-` only. */
 export function checkMid(mid: string): "bad_chars" | null {
   return mid === "" || /^[A-Za-z0-9_-]{1,64}$/.test(mid) ? null : "bad_chars";
@@ -180,24 +165,3 @@ export function checkBuyerTel(tel: string): "empty" | "format" | null {
   return /^[0-9-]{9,14}$/.test(tel.trim()) ? null : "format";
 }
 
-function stamp(now: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}`;
-}
-
-function randomPart(random: () => number, length: number): string {
-  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
-  let s = "";
-  for (let i = 0; i < length; i++) s += alphabet[Math.floor(random() * alphabet.length) % alphabet.length];
-  return s;
-}
-
-/** A readable unique merchant_uid: `bk_YYYYMMDD_` and ten random characters. */
-export function newMerchantUid(now: Date = new Date(), random: () => number = Math.random): string {
-  return `bk_${stamp(now)}_${randomPart(random, 10)}`;
-}
-
-/** A readable unique customer_uid in the same shape Rust generates: `cus_YYYYMMDD_…`. */
-export function newCustomerUid(now: Date = new Date(), random: () => number = Math.random): string {
-  return `cus_${stamp(now)}_${randomPart(random, 10)}`;
-}

@@ -60,6 +60,13 @@ function mockBackend(opts: { lang?: Lang; mode?: Mode; channels?: () => PgChanne
         return (opts.channels ?? (() => CHANNELS))();
       case "sandbox_test_cards":
         return CARDS;
+      case "new_customer_uid":
+        return "cus_20261202_0123456789";
+      case "new_order_id":
+        return "sd_20261202_0123456789";
+      // Rust's verdict stands in for the registry's rule (tested in Rust).
+      case "customer_uid_problem":
+        return (args as { uid: string }).uid.includes('"') ? "bad_chars" : null;
       case "open_external":
         throw { code: "link_not_allowed", message: "refused", details: null };
       default:
@@ -244,6 +251,8 @@ describe("PG guide entry page", () => {
     mockBackend();
     renderAt("/pg-guide/naverpay-window");
     const code = await screen.findByTestId("snippet-code");
+    // The ids are Rust's.
+    await waitFor(() => expect(code).toHaveTextContent('customer_uid: "cus_20261202_0123456789"'));
     expect(screen.getByTestId("snippet-copy")).toBeDisabled();
     expect(screen.getByText("가맹점 식별코드를 입력하세요.")).toBeInTheDocument();
     await userEvent.type(screen.getByTestId("snippet-imp"), "imp1234");
@@ -255,7 +264,7 @@ describe("PG guide entry page", () => {
     const uid = screen.getByTestId("snippet-customer-uid");
     await userEvent.clear(uid);
     await userEvent.type(uid, 'bad"uid');
-    expect(screen.getByText(/공백, 따옴표/)).toBeInTheDocument();
+    expect(await screen.findByText(/공백, 따옴표/)).toBeInTheDocument();
     expect(code).toHaveTextContent('customer_uid: "bad\\"uid"');
     await userEvent.clear(uid);
     await userEvent.type(uid, "cus_test_1");

@@ -87,6 +87,17 @@ pub struct ImportPlan {
     pub bad: Vec<BadRow>,
 }
 
+/// What is wrong with a customer_uid, if anything, by the one rule
+/// ([`validate_customer_uid`]): for an import's rows and for forms that take one.
+pub fn customer_uid_problem(uid: &str) -> Option<ImportProblem> {
+    match validate_customer_uid(uid) {
+        Ok(()) => None,
+        Err("empty") => Some(ImportProblem::Empty),
+        Err("too_long") => Some(ImportProblem::TooLong),
+        Err(_) => Some(ImportProblem::BadChars),
+    }
+}
+
 /// What to do with a plan that has bad rows.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -183,13 +194,7 @@ pub(crate) fn plan(store: &Store, input: &str, format: ImportFormat) -> Result<I
         let uid = get(Some(uid_col));
         let notes = get(notes_col);
         let tags = split_tags(&get(tags_col));
-        let problem = match validate_customer_uid(&uid) {
-            Err("empty") => Some(ImportProblem::Empty),
-            Err("too_long") => Some(ImportProblem::TooLong),
-            Err(_) => Some(ImportProblem::BadChars),
-            Ok(()) => None,
-        };
-        if let Some(problem) = problem {
+        if let Some(problem) = customer_uid_problem(&uid) {
             bad.push(BadRow {
                 line,
                 value: cut(&uid),
@@ -335,5 +340,29 @@ impl Store {
             let v = stmt.query_map([json], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
             Ok(v)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one customer_uid rule, as the PG guide's generator and the import see it.
+    #[test]
+    fn a_customer_uid_problem_is_named() {
+        assert_eq!(customer_uid_problem("cus_20250101_abc-DEF.1"), None);
+        assert_eq!(customer_uid_problem(""), Some(ImportProblem::Empty));
+        assert_eq!(customer_uid_problem(&"a".repeat(80)), None);
+        assert_eq!(
+            customer_uid_problem(&"a".repeat(81)),
+            Some(ImportProblem::TooLong)
+        );
+        for bad in ["a\"b", "a'b", "a,b", "a\\b", "a`b", "a b", "고객1"] {
+            assert_eq!(
+                customer_uid_problem(bad),
+                Some(ImportProblem::BadChars),
+                "{bad}"
+            );
+        }
     }
 }

@@ -16,7 +16,7 @@ import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/for
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
-import { invalidate, keyFormQuery } from "../../lib/queries";
+import { invalidate, keyFormQuery, moneyRulesQuery } from "../../lib/queries";
 
 interface IssueValues extends KeyFormValues {
   with_charge: boolean;
@@ -56,6 +56,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
   const client = useQueryClient();
   const navigate = useNavigate();
   const rules = keyForm.rules;
+  const moneyRules = useQuery(moneyRulesQuery(profileId)).data;
   const form = useForm<IssueValues>({
     initialValues: {
       customer_uid: keyForm.suggested_customer_uid,
@@ -362,7 +363,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                     <Grid.Col span={6}>
                       <TextInput
                         label={t("customers.issue.firstChargeName")}
-                        maxLength={40}
+                        maxLength={moneyRules?.order_name_max_chars}
                         {...form.getInputProps("charge_name")}
                         data-testid="issue-charge-name"
                       />

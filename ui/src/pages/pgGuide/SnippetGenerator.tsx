@@ -1,7 +1,10 @@
 import { Alert, Button, Code, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
 import { IconCheck, IconCopy, IconRefresh } from "@tabler/icons-react";
 import { useForm } from "@mantine/form";
-import { useMemo, useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { commands } from "../../bindings";
+import { call } from "../../lib/ipc";
 import { useTranslation } from "react-i18next";
 import type { PgGuideEntry } from "../../lib/pgGuide";
 import {
@@ -10,15 +13,12 @@ import {
   buyerFields,
   checkAmount,
   checkBuyerTel,
-  checkCustomerUid,
   checkImpCode,
   checkMid,
   checkRedirectUrl,
   defaultAmount,
   isNaverPay,
   needsRedirect,
-  newCustomerUid,
-  newMerchantUid,
   snippetPayMethod,
 } from "../../lib/snippet";
 import { useCopy } from "./hooks";
@@ -37,8 +37,8 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
   const [initialValues] = useState(() => ({
     impCode: "",
     mid: "",
-    customerUid: newCustomerUid(),
-    merchantUid: newMerchantUid(),
+    customerUid: "",
+    merchantUid: "",
     amount: defaultAmount(entry),
     name: t("pgGuide.snippet.nameDefault"),
     buyerTel: "",
@@ -57,9 +57,26 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
   const redirect = needsRedirect(entry, naverPopupMode);
   const buyers = buyerFields(entry);
 
+  // The ids come from Rust in the shape it makes them, and a typed customer_uid is checked
+  // by the registry's own rule.
+  const newCustomerUid = () => void call(commands.newCustomerUid()).then((uid) => inputs.setFieldValue("customerUid", uid));
+  const newMerchantUid = () => void call(commands.newOrderId()).then((uid) => inputs.setFieldValue("merchantUid", uid));
+  useEffect(() => {
+    newCustomerUid();
+    newMerchantUid();
+    // Once, when the generator opens.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  const uidCheck = useQuery({
+    queryKey: ["customerUidProblem", customerUid],
+    queryFn: () => call(commands.customerUidProblem(customerUid)),
+    enabled: customerUid !== "",
+    staleTime: Infinity,
+  });
+
   const impProblem = checkImpCode(impCode);
   const midProblem = checkMid(mid.trim());
-  const uidProblem = checkCustomerUid(customerUid);
+  const uidProblem = customerUid === "" && !uidCheck.isFetched ? null : customerUid === "" ? "empty" : (uidCheck.data ?? null);
   const amountProblem = checkAmount(entry, amount);
   const telProblem = buyers.includes("buyer_tel") ? checkBuyerTel(buyerTel) : null;
   const urlProblem = redirect ? checkRedirectUrl(redirectUrl) : null;
@@ -164,7 +181,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
             withAsterisk
             rightSectionWidth={100}
             rightSection={
-              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => inputs.setFieldValue("customerUid", newCustomerUid())}>
+              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={newCustomerUid}>
                 {t("pgGuide.snippet.regenerate")}
               </Button>
             }
@@ -177,7 +194,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
             ff="monospace"
             rightSectionWidth={100}
             rightSection={
-              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={() => inputs.setFieldValue("merchantUid", newMerchantUid())}>
+              <Button size="compact-xs" variant="subtle" leftSection={<IconRefresh size={12} />} onClick={newMerchantUid}>
                 {t("pgGuide.snippet.regenerate")}
               </Button>
             }
