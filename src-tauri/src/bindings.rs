@@ -30,6 +30,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::list_payments,
             data::list_schedules,
             data::search,
+            data::audit_log,
+            data::verify_audit,
             data::set_customer_notes,
             data::set_customer_tags,
             data::export_payments::<tauri::Wry>,
@@ -88,6 +90,11 @@ pub fn builder() -> Builder<tauri::Wry> {
         // is one it knows; no text is left over for a code that is gone).
         .constant("ERROR_CODES", subdesk_codes::ErrorCode::ALL)
         // The profile form warns about any other address, and says why one was refused.
+        // The audit screen describes each action the log records; its table is typed by these.
+        .constant(
+            "AUDIT_ACTIONS",
+            subdesk_billing::store::audit::AUDIT_ACTIONS,
+        )
         .constant("DEFAULT_BASE_URL", subdesk_profiles::DEFAULT_BASE_URL)
         .constant("BASE_URL_RULES", subdesk_profiles::BASE_URL_RULES.to_vec())
 }

@@ -62,6 +62,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("key_form", Session(Read)),
     ("new_customer_uid", Session(Read)),
     ("customer_uid_problem", Session(Read)),
+    ("audit_log", Session(Read)),
+    ("verify_audit", Session(Read)),
     ("verify_keys_now", Session(Read)),
     ("plan_import", Session(Read)),
     // Opens the file dialog and plans the import: reads the chosen file, writes nothing.

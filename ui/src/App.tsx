@@ -13,6 +13,7 @@ import { PaymentsPage } from "./pages/payments/PaymentsPage";
 import { CustomerList } from "./pages/customers/CustomerList";
 import { CustomerPage } from "./pages/customers/CustomerPage";
 import { IssueKeyForm } from "./pages/customers/IssueKeyForm";
+import { AuditPage } from "./pages/audit/AuditPage";
 import { Dashboard } from "./pages/Dashboard";
 import { PgGuide } from "./pages/PgGuide";
 import { PgGuideDetail } from "./pages/PgGuideDetail";
@@ -44,6 +45,7 @@ export function AppRoutes() {
         <Route path="charges" element={<JournalPage />} />
         <Route path="schedules" element={<Schedules />} />
         <Route path="payments" element={<PaymentsPage />} />
+        <Route path="audit" element={<AuditPage />} />
         <Route path="pg-guide" element={<PgGuide />} />
         <Route path="pg-guide/:id" element={<PgGuideDetail />} />
         <Route path="settings" element={<Settings />} />

@@ -39,6 +39,10 @@ export const commands = {
 	listSchedules: (query: ScheduleQuery) => __TAURI_INVOKE<SchedulePage>("list_schedules", { query }),
 	/**  The one search box: customers and payments. */
 	search: (text: string) => __TAURI_INVOKE<SearchResults>("search", { text }),
+	/**  The audit log of the session's profile, filtered, newest first, with how many match. */
+	auditLog: (query: AuditQuery) => __TAURI_INVOKE<AuditPage>("audit_log", { query }),
+	/**  Checks the whole audit chain of the session's profile: intact, or where it breaks. */
+	verifyAudit: () => __TAURI_INVOKE<AuditVerification>("verify_audit"),
 	/**  Local notes: kept in Subdesk, never sent to i'mport. */
 	setCustomerNotes: (customerUid: string, notes: string) => __TAURI_INVOKE<Customer>("set_customer_notes", { customerUid, notes }),
 	setCustomerTags: (customerUid: string, tags: string[]) => __TAURI_INVOKE<Customer>("set_customer_tags", { customerUid, tags }),
@@ -190,6 +194,8 @@ export const commands = {
 };
 
 /* Constants */
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.cancel","plan.create","plan.dunning_attempt","plan.period_failed","plan.period_paid","plan.period_revoked","plan.subscribe","payment.refund","schedule.move","schedule.register","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules"] as const;
+
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
@@ -223,8 +229,75 @@ export type AuditEntry = {
 	inputs: string,
 	/**  `ok`, `cancelled`, or `error: <code>`. */
 	outcome: string,
+	/**  The OS account that did it; None for entries written before Subdesk recorded it. */
+	os_user: string | null,
 	/**  Hash of this entry (hex). */
 	hash: string,
+	/**
+	 *  The action did not end well (an error, a decline, an unknown or conflicting
+	 *  answer): see [`PROBLEM_OUTCOMES`].
+	 */
+	problem: boolean,
+};
+
+/**  A page of audit entries, newest first. */
+export type AuditPage = {
+	/**  Entries. */
+	entries: AuditEntry[],
+	/**  Pass back as `before_id` for the next (older) page; None at the end. */
+	next_cursor: number | null,
+	/**  How many entries match the query's filters (all pages). */
+	total: number,
+};
+
+/**  The first problem found. */
+export type AuditProblem = {
+	/**  The entry at which the chain breaks. */
+	id: number,
+	/**  What is wrong. */
+	kind: AuditProblemKind,
+	/**  A sentence for logs. */
+	detail: string,
+};
+
+/**  What kind of break `verify_audit` found. */
+export type AuditProblemKind = 
+/**  The entry's content no longer matches its hash (edited, or moved). */
+"edited" | 
+/**
+ *  The entry does not follow the one before it (one was inserted or removed
+ *  in between).
+ */
+"broken_link" | 
+/**  Entries are missing: a gap in ids, or the newest entries were removed. */
+"missing";
+
+/**  Which entries the audit screen asks for; every filter is optional. */
+export type AuditQuery = {
+	/**  Actions that start with this (`customer.` for every customer action). */
+	action: string | null,
+	/**  Entries whose inputs name this customer_uid. */
+	customer_uid: string | null,
+	/**  From this time (Unix seconds, inclusive). */
+	from: number | null,
+	/**  Until this time (Unix seconds, exclusive). */
+	to: number | null,
+	/**  Only entries whose action did not end well (see [`PROBLEM_OUTCOMES`]). */
+	problems_only: boolean,
+	/**  Older than this id (the previous page's `next_cursor`). */
+	before_id: number | null,
+	/**  At most this many (1..=500; default 100). */
+	limit: number | null,
+};
+
+/**  Result of `verify_audit`. */
+export type AuditVerification = {
+	/**  True when the whole chain is intact. */
+	ok: boolean,
+	/**  Entries checked. */
+	checked: number,
+	/**  The first break, if any. */
+	problem: AuditProblem | null,
 };
 
 /**  A backup file in `backups/`. */

@@ -399,4 +399,19 @@ pub enum JournalCmd {
 pub enum AuditCmd {
     /// Check the audit log's hash chain.
     Verify,
+    /// The audit log, newest first.
+    List {
+        /// Only actions starting with this, e.g. `customer.` or `charge.again`.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only entries about this customer_uid.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Only entries that did not end `ok`.
+        #[arg(long)]
+        problems: bool,
+        /// At most this many entries (1-500).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }

@@ -248,3 +248,22 @@ pub async fn list_schedules(
 ) -> IpcResult<SchedulePage> {
     with_session(&state, move |s| s.store.list_schedules(&query)).await
 }
+
+/// The audit log of the session's profile, filtered, newest first, with how many match.
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_log(
+    state: State<'_, AppState>,
+    query: subdesk_billing::store::audit::AuditQuery,
+) -> IpcResult<subdesk_billing::store::audit::AuditPage> {
+    with_session(&state, move |s| s.store.audit_list(&query)).await
+}
+
+/// Checks the whole audit chain of the session's profile: intact, or where it breaks.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_audit(
+    state: State<'_, AppState>,
+) -> IpcResult<subdesk_billing::store::audit::AuditVerification> {
+    with_session(&state, |s| s.store.verify_audit()).await
+}

@@ -192,6 +192,21 @@ describe("customers and billing keys", () => {
     await shot("dashboard-data-ko");
   });
 
+  it("shows the charges in the audit log in Korean, and the chain verifies", async () => {
+    await click('[data-testid="nav-audit"]');
+    await browser.waitUntil(async () => (await $$('[data-testid="audit-row"][data-action="charge.again"]')).length > 0, {
+      timeoutMsg: "no charge in the audit log",
+    });
+    const row = await $('[data-testid="audit-row"][data-action="charge.again"]').getText();
+    expect(row).toContain("빌링키로 결제");
+    expect(row).not.toContain("charge.again");
+    await click('[data-testid="audit-verify"]');
+    const verdict = await $('[data-testid="audit-verdict"]');
+    await verdict.waitForDisplayed();
+    expect(await verdict.getText()).toMatch(/기록 [\d,]+건이 모두 온전합니다/);
+    await shot("audit-ko");
+  });
+
   it("issues a key together with a first charge", async () => {
     await openIssueForm();
     await fillCard({ number: "4242424242424242", name: "박지훈" });

@@ -1,5 +1,6 @@
 import type { ErrorCode } from "../bindings";
 import type { Messages } from "./ko";
+import audit from "./audit.en";
 import customers from "./customers.en";
 import money from "./money.en";
 import pgGuide from "./pgGuide.en";
@@ -19,6 +20,7 @@ const en: Shape<Messages> = {
     payments: "Payments",
     pgGuide: "PG guide",
     settings: "Settings",
+    audit: "Audit log",
   },
   mode: { sandbox: "Sandbox", test: "Test", live: "Live" },
   status: {
@@ -62,6 +64,7 @@ const en: Shape<Messages> = {
     nextSteps3: "In Payments, look up payments, refund, reconcile and export.",
   },
   customers,
+  audit,
   money,
   schedules: {
     title: "Schedules",

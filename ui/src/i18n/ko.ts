@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../bindings";
+import audit from "./audit.ko";
 import customers from "./customers.ko";
 import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
@@ -15,6 +16,7 @@ const ko = {
     payments: "결제 내역",
     pgGuide: "PG 가이드",
     settings: "설정",
+    audit: "감사 기록",
   },
   mode: { sandbox: "샌드박스", test: "테스트", live: "라이브" },
   status: {
@@ -58,6 +60,7 @@ const ko = {
     nextSteps3: "결제 내역에서 결제를 조회하고 환불·대사·내보내기를 합니다.",
   },
   customers,
+  audit,
   money,
   schedules: {
     title: "예약 결제",

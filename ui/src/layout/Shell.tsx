@@ -6,6 +6,7 @@ import {
   IconMap2,
   IconReceipt2,
   IconSettings,
+  IconShieldCheck,
   IconUsers,
 } from "@tabler/icons-react";
 import type { ReactNode } from "react";
@@ -22,6 +23,7 @@ export const AREAS = [
   { path: "/charges", key: "charges", icon: IconCreditCard },
   { path: "/schedules", key: "schedules", icon: IconCalendarRepeat },
   { path: "/payments", key: "payments", icon: IconReceipt2 },
+  { path: "/audit", key: "audit", icon: IconShieldCheck },
   { path: "/pg-guide", key: "pgGuide", icon: IconMap2 },
   { path: "/settings", key: "settings", icon: IconSettings },
 ] as const;

@@ -3,7 +3,7 @@
 // that belong to the app itself (status, settings, the profile list) start with APP.
 import { infiniteQueryOptions, queryOptions, type InfiniteData, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import type { i18n as I18n } from "i18next";
-import { commands, type CustomerQuery, type JournalQuery, type PaymentQuery, type ScheduleQuery } from "../bindings";
+import { commands, type AuditQuery, type CustomerQuery, type JournalQuery, type PaymentQuery, type ScheduleQuery } from "../bindings";
 import { call } from "./ipc";
 import type { Page } from "./usePaged";
 
@@ -31,6 +31,8 @@ export const keys = {
   schedules: (p: string, q?: ListQuery<ScheduleQuery>) => (q ? ([p, "schedules", q] as const) : ([p, "schedules"] as const)),
   journal: (p: string, q?: JournalQuery) => (q ? ([p, "journal", q] as const) : ([p, "journal"] as const)),
   backups: (p: string) => [p, "backups"] as const,
+  /** The audit log: every change adds to it, so every change asks it again. */
+  audit: (p: string, q?: AuditQuery) => (q ? ([p, "audit", q] as const) : ([p, "audit"] as const)),
   pgChannels: (p: string) => [p, "pgChannels"] as const,
   testCards: (p: string) => [p, "testCards"] as const,
   keyForm: (p: string) => [p, "keyForm"] as const,
@@ -92,6 +94,16 @@ export const overviewQuery = (p: string) => queryOptions({ queryKey: keys.overvi
 
 export const journalQuery = (p: string, q: JournalQuery) => queryOptions({ queryKey: keys.journal(p, q), queryFn: () => call(commands.journal(q)) });
 
+/** The audit log a page at a time (keyset on the entry id, newest first). */
+export const auditPages = (p: string, q: Omit<AuditQuery, "before_id">) =>
+  infiniteQueryOptions({
+    queryKey: keys.audit(p, { ...q, before_id: null }),
+    queryFn: ({ pageParam }) => call(commands.auditLog({ ...q, before_id: pageParam })),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.next_cursor,
+    placeholderData: sameProfile(p),
+  });
+
 export const customerPages = (p: string, q: ListQuery<CustomerQuery>) => pagedList(p, keys.customers(p, q), (cursor) => commands.listCustomers({ ...q, cursor }));
 
 export const customerTagsQuery = (p: string) => queryOptions({ queryKey: keys.customerTags(p), queryFn: () => call(commands.customerTags()) });
@@ -147,10 +159,10 @@ export type Change =
 
 export function invalidate(client: QueryClient, p: string, change: Change, customerUid?: string): Promise<void> {
   const roots: QueryKey[] = {
-    customers: [keys.customers(p), keys.customerTags(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p)],
-    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p)],
+    customers: [keys.customers(p), keys.customerTags(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p)],
+    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p)],
     everything: [keys.profile(p)],
-    backups: [keys.backups(p)],
+    backups: [keys.backups(p), keys.audit(p)],
   }[change];
   return Promise.all(roots.map((queryKey) => client.invalidateQueries({ queryKey }))).then(() => undefined);
 }

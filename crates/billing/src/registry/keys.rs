@@ -556,21 +556,14 @@ impl Store {
     ) -> Result<Vec<crate::store::audit::AuditEntry>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, at, profile, action, inputs, outcome, hash FROM audit_log
+                "SELECT id, at, profile, action, inputs, outcome, hash, os_user FROM audit_log
                  WHERE json_valid(inputs) AND json_extract(inputs, '$.customer_uid') = ?1
                  ORDER BY id DESC LIMIT ?2",
             )?;
-            let rows = stmt.query_map(rusqlite::params![customer_uid, limit.min(500)], |r| {
-                Ok(crate::store::audit::AuditEntry {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    profile: r.get(2)?,
-                    action: r.get(3)?,
-                    inputs: r.get(4)?,
-                    outcome: r.get(5)?,
-                    hash: r.get(6)?,
-                })
-            })?;
+            let rows = stmt.query_map(
+                rusqlite::params![customer_uid, limit.min(500)],
+                crate::store::audit::entry_of,
+            )?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }

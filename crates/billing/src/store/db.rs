@@ -267,8 +267,8 @@ impl Store {
 
     /// Audit entries, newest first; pass the previous page's `next_cursor` as
     /// `before_id` for older ones.
-    pub fn audit_list(&self, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
-        self.read(|conn| audit::list(conn, before_id, limit))
+    pub fn audit_list(&self, query: &audit::AuditQuery) -> Result<AuditPage> {
+        self.read(|conn| audit::list(conn, query))
     }
 
     /// Record an action that changed nothing in this database but matters (a

@@ -66,7 +66,15 @@ fn choosing_nothing_imports_nothing() {
     assert_eq!(res.imported, 0);
     assert_eq!(store.overview().unwrap().customers, 0);
     assert_eq!(
-        store.audit_list(None, 1).unwrap().entries[0].action,
+        store
+            .audit_list(&subdesk_billing::store::audit::AuditQuery {
+                before_id: None,
+                limit: Some(1),
+                ..Default::default()
+            })
+            .unwrap()
+            .entries[0]
+            .action,
         "import.apply"
     );
 }

@@ -157,7 +157,14 @@ fn recover_from_the_latest_backup_or_into_an_empty_database() {
 
     let store = recover(&path, Recovery::LatestBackup, OpenOptions::default()).unwrap();
     assert_eq!(store.payment_count().unwrap(), 10, "the backup's rows");
-    let entry = &store.audit_list(None, 1).unwrap().entries[0];
+    let entry = &store
+        .audit_list(&subdesk_billing::store::audit::AuditQuery {
+            before_id: None,
+            limit: Some(1),
+            ..Default::default()
+        })
+        .unwrap()
+        .entries[0];
     assert_eq!(entry.action, "db.recover");
     assert!(
         entry.inputs.contains("backups") || entry.inputs.contains(".sqlite3"),
@@ -187,7 +194,15 @@ fn recover_from_the_latest_backup_or_into_an_empty_database() {
     let store = recover(&bare, Recovery::Empty, OpenOptions::default()).unwrap();
     assert_eq!(store.payment_count().unwrap(), 0);
     assert_eq!(
-        store.audit_list(None, 1).unwrap().entries[0].action,
+        store
+            .audit_list(&subdesk_billing::store::audit::AuditQuery {
+                before_id: None,
+                limit: Some(1),
+                ..Default::default()
+            })
+            .unwrap()
+            .entries[0]
+            .action,
         "db.recover"
     );
     let kept: Vec<String> = std::fs::read_dir(dir.path())

@@ -85,7 +85,13 @@ fn upgrade_from_v1_keeps_data_and_backs_up_first() {
         .unwrap();
     assert_eq!(pays.items.len(), 1);
     assert_eq!(pays.items[0].imp_uid, "imp_v1_000001");
-    let audit = store.audit_list(None, 10).unwrap();
+    let audit = store
+        .audit_list(&subdesk_billing::store::audit::AuditQuery {
+            before_id: None,
+            limit: Some(10),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(audit.entries[0].action, "db.migrate");
     drop(store);
     assert_eq!(version(&path), SCHEMA_VERSION);

@@ -180,7 +180,14 @@ async fn a_decline_is_recorded_with_its_reason_and_the_key_is_kept() {
             .code(),
         ErrorCode::MerchantUidConflict
     );
-    let audit = env.store.audit_list(None, 50).unwrap();
+    let audit = env
+        .store
+        .audit_list(&subdesk_billing::store::audit::AuditQuery {
+            before_id: None,
+            limit: Some(50),
+            ..Default::default()
+        })
+        .unwrap();
     assert!(
         audit
             .entries

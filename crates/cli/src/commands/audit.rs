@@ -1,4 +1,4 @@
-//! `audit verify`: checks the audit log's hash chain.
+//! `audit verify`: checks the audit log's hash chain; `audit list`: the entries.
 
 use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
@@ -10,6 +10,40 @@ use crate::output::line;
 
 pub async fn run(ctx: &mut Ctx, cmd: AuditCmd) -> CliResult<Exit> {
     match cmd {
+        AuditCmd::List {
+            action,
+            customer,
+            problems,
+            limit,
+        } => {
+            let s = ctx.session(ActionKind::Read)?;
+            let page = s
+                .store
+                .audit_list(&subdesk_billing::store::audit::AuditQuery {
+                    action,
+                    customer_uid: customer,
+                    problems_only: problems,
+                    limit: Some(limit),
+                    ..Default::default()
+                })?;
+            if ctx.out.json {
+                ctx.out.json(&page)?;
+            } else {
+                for e in &page.entries {
+                    line(&format!(
+                        "{:>6}  {}  {:<24} {:<12} {}  {}",
+                        e.id,
+                        s.zone.show(e.at),
+                        e.action,
+                        e.os_user.as_deref().unwrap_or("-"),
+                        e.outcome,
+                        e.inputs
+                    ));
+                }
+                line(&format!("{} of {} entries", page.entries.len(), page.total));
+            }
+            Ok(Exit::Ok)
+        }
         AuditCmd::Verify => {
             let s = ctx.session(ActionKind::Read)?;
             let v = s.store.verify_audit()?;

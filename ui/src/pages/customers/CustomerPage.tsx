@@ -9,6 +9,7 @@ import { useParams } from "react-router";
 import { Channel } from "@tauri-apps/api/core";
 import { commands, type Customer, type SyncProgress } from "../../bindings";
 import { useApp } from "../../AppContext";
+import { auditActionText, auditOutcome } from "../../lib/audit";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { BackLink } from "../../layout/BackLink";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
@@ -247,8 +248,8 @@ function CustomerView({ uid }: { uid: string }) {
                 {detail.audit.map((a) => (
                   <Table.Tr key={a.id}>
                     <Table.Td>{when(a.at)}</Table.Td>
-                    <Table.Td ff="monospace">{a.action}</Table.Td>
-                    <Table.Td>{a.outcome}</Table.Td>
+                    <Table.Td>{auditActionText(t, a.action)}</Table.Td>
+                    <Table.Td>{auditOutcome(t, a.outcome)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
