@@ -203,7 +203,10 @@ describe("customers and billing keys", () => {
     await click('[data-testid="audit-verify"]');
     const verdict = await $('[data-testid="audit-verdict"]');
     await verdict.waitForDisplayed();
-    expect(await verdict.getText()).toMatch(/기록 [\d,]+건이 모두 온전합니다/);
+    // textContent: WebKit's driver reads an alert's rendered text as empty while it animates in.
+    await browser.waitUntil(async () => /기록 [\d,]+건이 모두 온전합니다/.test(String(await verdict.getProperty("textContent"))), {
+      timeoutMsg: "the chain was not reported intact",
+    });
     await shot("audit-ko");
   });
 

@@ -64,6 +64,12 @@ const audit: typeof ko = {
     "sync.schedules": "Schedules synced",
   } satisfies Record<AuditAction, string>,
   inputKeys: {
+    checked: "checked",
+    active: "active",
+    unknown: "unknown",
+    changed: "changed",
+    resolved: "resolved",
+    still_open: "still open",
     merchant_uid: "order",
     imp_uid: "payment",
     amount: "amount",

@@ -63,6 +63,12 @@ const audit = {
     "sync.schedules": "예약 결제 동기화",
   } satisfies Record<AuditAction, string>,
   inputKeys: {
+    checked: "확인",
+    active: "사용 중",
+    unknown: "확인 안 됨",
+    changed: "바뀐 결제",
+    resolved: "결과 확인",
+    still_open: "확인 중",
     merchant_uid: "주문번호",
     imp_uid: "결제번호",
     amount: "금액",

@@ -66,6 +66,8 @@ describe("the audit log screen", () => {
     expect(rows[0]).toHaveTextContent("빌링키로 결제");
     expect(rows[0]).toHaveTextContent("거절됨 (잔액 부족)");
     expect(rows[0]).toHaveTextContent("주문번호: ord_1");
+    // A key without a name for people (a developer word) is not shown.
+    expect(rows[1]).not.toHaveTextContent("notes_len");
     expect(rows[0]).not.toHaveTextContent("charge.again");
     expect(rows.at(-1)).toHaveTextContent("기록 안 됨");
     expect(screen.getByTestId("audit-count")).toHaveTextContent("3건 중 3건");

@@ -125,11 +125,15 @@ pub async fn reconcile_with(
     report.finished_at = crate::now();
     store.audit_record(
         "journal.reconcile",
-        &serde_json::json!({ "checked": report.checked, "min_age_secs": opts.min_age_secs }),
-        &format!(
-            "resolved {}, still open {}",
-            report.resolved, report.still_open
-        ),
+        &serde_json::json!({
+            "checked": report.checked, "resolved": report.resolved,
+            "still_open": report.still_open, "min_age_secs": opts.min_age_secs,
+        }),
+        if report.still_open > 0 {
+            "unknown"
+        } else {
+            "ok"
+        },
     )?;
     Ok(report)
 }

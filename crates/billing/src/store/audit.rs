@@ -57,13 +57,13 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "sync.schedules",
 ];
 
-/// The account of the person at this computer (the OS user), read once.
+/// The account of the person at this computer (the OS user), asked of the OS once (the
+/// environment can be unset, e.g. under a service manager).
 pub fn os_user() -> Option<&'static str> {
     static USER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     USER.get_or_init(|| {
-        ["USER", "USERNAME", "LOGNAME"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok())
+        whoami::fallible::username()
+            .ok()
             .map(|u| u.trim().to_owned())
             .filter(|u| !u.is_empty())
     })

@@ -158,6 +158,7 @@ fn the_os_user_is_recorded_and_chained() {
         .audit_list(&subdesk_billing::store::audit::AuditQuery::default())
         .unwrap();
     let user = subdesk_billing::store::audit::os_user().map(str::to_owned);
+    assert!(user.is_some(), "the OS names the account this test runs as");
     assert!(page.entries.iter().all(|e| e.os_user == user), "{page:?}");
     raw(&store)
         .execute("UPDATE audit_log SET os_user = 'intruder' WHERE id = 4", [])

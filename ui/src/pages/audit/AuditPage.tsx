@@ -84,7 +84,9 @@ export function AuditPage() {
           <Table.Thead>
             <Table.Tr>
               {(["at", "action", "details", "user", "outcome"] as const).map((k) => (
-                <Table.Th key={k}>{t(`audit.cols.${k}`)}</Table.Th>
+                <Table.Th key={k} style={{ whiteSpace: "nowrap" }}>
+                  {t(`audit.cols.${k}`)}
+                </Table.Th>
               ))}
             </Table.Tr>
           </Table.Thead>
@@ -111,7 +113,7 @@ function AuditRow({ entry, when }: { entry: AuditEntry; when: string }) {
   return (
     <Table.Tr data-testid="audit-row" data-action={entry.action}>
       <Table.Td style={{ whiteSpace: "nowrap" }}>{when}</Table.Td>
-      <Table.Td>{auditActionText(t, entry.action)}</Table.Td>
+      <Table.Td miw={120}>{auditActionText(t, entry.action)}</Table.Td>
       <Table.Td>
         <Text size="xs" style={{ wordBreak: "break-all" }}>
           {customer && (
@@ -119,13 +121,22 @@ function AuditRow({ entry, when }: { entry: AuditEntry; when: string }) {
               {customer}
             </Link>
           )}
+          {/* Only the facts a person reads (the keys with a name in the UI's language). */}
           {inputs
-            .filter((i) => i.key !== "customer_uid")
-            .map((i) => (i.key ? `${t(`audit.inputKeys.${i.key}`, { defaultValue: i.key })}: ${i.value}` : i.value))
+            .flatMap((i) => {
+              const label = i.key ? t(`audit.inputKeys.${i.key}`, { defaultValue: "" }) : "";
+              return label && i.key !== "customer_uid" ? [`${label}: ${i.value}`] : [];
+            })
             .join(" · ")}
         </Text>
       </Table.Td>
-      <Table.Td>{entry.os_user ?? <Text span size="xs" c="dimmed">{t("audit.noUser")}</Text>}</Table.Td>
+      <Table.Td style={{ whiteSpace: "nowrap" }}>
+        {entry.os_user ?? (
+          <Text span size="xs" c="dimmed">
+            {t("audit.noUser")}
+          </Text>
+        )}
+      </Table.Td>
       <Table.Td>
         <Badge color={entry.problem ? "red" : "gray"} variant="light" style={{ textTransform: "none" }}>
           {auditOutcome(t, entry.outcome)}
