@@ -6,7 +6,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands::{data, keys, money, profiles, shell, sync};
+use crate::commands::{data, keys, money, practice, profiles, shell, sync};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -59,6 +59,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             money::charge_preview,
             money::refund_preview,
             sync::sync_now,
+            practice::sandbox_clock,
+            practice::advance_sandbox_clock,
             sync::stop_sync,
             profiles::list_profiles,
             profiles::switch_profile,

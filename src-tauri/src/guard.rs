@@ -63,6 +63,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("new_customer_uid", Session(Read)),
     ("customer_uid_problem", Session(Read)),
     ("audit_log", Session(Read)),
+    ("sandbox_clock", Session(Read)),
+    ("advance_sandbox_clock", Session(Mutate)),
     ("verify_audit", Session(Read)),
     ("verify_keys_now", Session(Read)),
     ("plan_import", Session(Read)),

@@ -409,3 +409,32 @@ fn keyring_an_import_applies_only_the_plan_rust_holds() {
     app.state.return_import(held);
     assert!(app.state.take_import(second.plan_id, "sandbox").is_ok());
 }
+
+/// The practice clock is the sandbox profile's only: it moves the in-process sandbox
+/// forward by a calendar step, and any other profile is refused.
+#[test]
+fn keyring_only_the_sandbox_profile_moves_the_sandbox_clock() {
+    use subdesk_desk::practice::{ClockStep, step_seconds};
+    use subdesk_lib::commands::practice::clock_for;
+    let app = App::new(|_, _, _| {});
+    let (clock, zone) = clock_for(&app.state, ActionKind::Mutate).expect("the sandbox's clock");
+    let before = clock.now();
+    let secs = step_seconds(ClockStep::Week, before, &zone).expect("a week");
+    let after = tauri::async_runtime::block_on(clock.advance(secs));
+    assert!(after >= before + 7 * 86_400, "{before} -> {after}");
+
+    let app = App::new(|data, keyring, url| {
+        owner_setup(data, keyring, url, &[("Shop", Mode::Test, false)]);
+        ProfileStore::open(data)
+            .expect("store")
+            .set_active("shop")
+            .expect("active");
+    });
+    unlock(&app);
+    assert_eq!(
+        clock_for(&app.state, ActionKind::Read)
+            .err()
+            .map(|e| e.code),
+        Some(ErrorCode::SandboxOnly)
+    );
+}

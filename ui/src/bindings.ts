@@ -138,6 +138,13 @@ export const commands = {
 	 *  flight; the next run resumes where it stopped.
 	 */
 	syncNow: (request: SyncRequest, onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<SyncSummary>("sync_now", { request, onProgress }),
+	/**  The sandbox's time. */
+	sandboxClock: () => __TAURI_INVOKE<SandboxClockView>("sandbox_clock"),
+	/**
+	 *  Moves the sandbox's clock forward by a day, a week or a calendar month in the
+	 *  profile's zone, running the schedules that fell due on the way.
+	 */
+	advanceSandboxClock: (step: ClockStep) => __TAURI_INVOKE<SandboxClockView>("advance_sandbox_clock", { step }),
 	/**  Asks a running sync to stop after the page in flight. */
 	stopSync: () => __TAURI_INVOKE<boolean>("stop_sync"),
 	listProfiles: () => __TAURI_INVOKE<ProfileEntry[]>("list_profiles"),
@@ -200,7 +207,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -401,6 +408,14 @@ export type ChargeStatus = "paid" | "declined" |
  */
 "conflict";
 
+/**  How far to move the sandbox clock. */
+export type ClockStep = "day" | "week" | 
+/**
+ *  To the same time on the same day of the next month (the last day when the next
+ *  month is shorter: 31 January → 28 or 29 February).
+ */
+"month";
+
 /**  What a successful test found. */
 export type ConnectionReport = {
 	/**  The address tested. */
@@ -522,6 +537,8 @@ export type ErrorCode =
 "link_not_allowed" | 
 /**  The built-in sandbox is not running: restart the app. */
 "sandbox_unavailable" | 
+/**  Only the sandbox profile has this (its practice clock): switch to it. */
+"sandbox_only" | 
 /**  This profile has no API keys: enter imp_key and imp_secret in Settings. */
 "credentials_missing" | 
 /**  No profile is open: choose one. */
@@ -1302,6 +1319,14 @@ export type RestPgRule = {
 	 *  Payments, which refuse `customer_uid` on a one-time charge.
 	 */
 	first_charge_keeps_key: boolean,
+};
+
+/**  The sandbox's time and how far it is ahead of the real one. */
+export type SandboxClockView = {
+	/**  Unix seconds. */
+	now: number,
+	/**  Seconds ahead of real time (0 when it runs on real time). */
+	ahead_secs: number,
 };
 
 /**  A schedule as lists show it. */

@@ -63,6 +63,8 @@ pub enum ErrorCode {
     LinkNotAllowed,
     /// The built-in sandbox is not running: restart the app.
     SandboxUnavailable,
+    /// Only the sandbox profile has this (its practice clock): switch to it.
+    SandboxOnly,
     /// This profile has no API keys: enter imp_key and imp_secret in Settings.
     CredentialsMissing,
     /// No profile is open: choose one.

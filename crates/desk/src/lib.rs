@@ -20,6 +20,7 @@ pub mod files;
 pub mod keys;
 pub mod money;
 pub mod paths;
+pub mod practice;
 pub mod session;
 
 pub use desk::{Desk, DeskConfig, DeskHost};

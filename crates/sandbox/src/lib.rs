@@ -33,7 +33,7 @@ pub mod wire;
 pub use cards::{CardBehaviour, TEST_CARDS, TestCard};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultRule};
-pub use server::{Sandbox, SandboxConfig, parse_latency};
+pub use server::{Sandbox, SandboxClock, SandboxConfig, parse_latency};
 
 /// Default REST API key. Public on purpose: the sandbox holds no real money.
 pub const DEFAULT_IMP_KEY: &str = "sandbox_imp_key";

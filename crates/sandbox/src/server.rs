@@ -79,6 +79,31 @@ pub struct Sandbox {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// The sandbox's clock, for practising: moved forward as `POST /__sandbox/clock/advance`
+/// moves it.
+#[derive(Clone)]
+pub struct SandboxClock {
+    state: Arc<AppState>,
+}
+
+impl SandboxClock {
+    /// The sandbox's time (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.state.clock.now()
+    }
+
+    /// Moves the clock `secs` forward (it never runs back) and runs the schedules that
+    /// fell due. Returns the new time.
+    pub async fn advance(&self, secs: u32) -> i64 {
+        self.state.clock.advance(i64::from(secs));
+        let state = self.state.clone();
+        // A failed executor run is retried by the executor's own timer; the clock has
+        // moved either way.
+        let _ = tokio::task::spawn_blocking(move || crate::executor::run_due(&state)).await;
+        self.state.clock.now()
+    }
+}
+
 /// What every request goes through, from the config.
 #[derive(Debug, Clone, Copy)]
 struct Pipeline {
@@ -157,6 +182,14 @@ impl Sandbox {
     /// Current sandbox time (Unix seconds).
     pub fn now(&self) -> i64 {
         self.state.clock.now()
+    }
+
+    /// A handle on the sandbox's clock that outlives a borrow of the sandbox (the app
+    /// keeps the sandbox behind a lock it must not hold across an await).
+    pub fn clock(&self) -> SandboxClock {
+        SandboxClock {
+            state: self.state.clone(),
+        }
     }
 
     /// Adds a fault rule, as `POST /__sandbox/faults` does; returns it with its id.

@@ -5,6 +5,7 @@
 pub mod data;
 pub mod keys;
 pub mod money;
+pub mod practice;
 pub mod profiles;
 pub mod shell;
 pub mod sync;

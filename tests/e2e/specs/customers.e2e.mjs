@@ -283,4 +283,17 @@ describe("customers and billing keys", () => {
     await expectNames("박지훈,이서연,김민준");
     expect(await $(header).parentElement().getAttribute("aria-sort")).toBe("none");
   });
+
+  it("moves the sandbox clock a day forward from the dashboard", async () => {
+    const before = (await (await fetch(`${url}/__sandbox/clock`)).json()).response.now;
+    await click('[data-testid="nav-dashboard"]');
+    await click('[data-testid="sandbox-clock-day"]');
+    await browser.waitUntil(async () => /실제보다 1일 앞섬/.test(String(await $('[data-testid="sandbox-clock-now"]').getProperty("textContent"))), {
+      timeoutMsg: "the clock did not move a day",
+    });
+    const after = (await (await fetch(`${url}/__sandbox/clock`)).json()).response.now;
+    expect(after - before).toBeGreaterThanOrEqual(86400);
+    expect(after - before).toBeLessThan(86400 + 600);
+    await shot("sandbox-clock-ko");
+  });
 });

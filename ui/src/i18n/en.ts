@@ -45,6 +45,15 @@ const en: Shape<Messages> = {
   formErrors: {
     required: "Required.",
   },
+  practice: {
+    title: "Sandbox clock",
+    body: "Move the clock forward and the schedules due in between run and show in the payments. Practise days or months of recurring billing in minutes. The clock never goes back.",
+    now: "Sandbox time {{when}}",
+    ahead_one: "{{count}} day ahead of real time",
+    ahead_other: "{{count}} days ahead of real time",
+    step: { day: "One day later", week: "One week later", month: "One month later" },
+    moved: "The sandbox clock is now {{when}}.",
+  },
   dashboard: {
     title: "Dashboard",
     description: "Your connected account and today's work at a glance.",
@@ -110,6 +119,7 @@ const en: Shape<Messages> = {
     settings_unavailable: "The settings file cannot be used. Check disk space and permissions.",
     link_not_allowed: "This link cannot be opened. Subdesk opens only https links to documentation sites it knows.",
     sandbox_unavailable: "The built-in sandbox is not running. Try restarting the app.",
+    sandbox_only: "Only the sandbox profile has this. Switch to the sandbox profile.",
     profile_not_found: "The profile was not found.",
     live_confirmation_required: "Live charges and refunds go through only after you confirm the total.",
     command_not_allowed: "This command is not allowed.",

@@ -41,6 +41,15 @@ const ko = {
   formErrors: {
     required: "필수 항목입니다.",
   },
+  practice: {
+    title: "샌드박스 시계",
+    body: "시계를 앞으로 돌리면 그 사이의 예약 결제가 실행되고 결제 내역에 반영됩니다. 며칠, 몇 달의 정기결제를 몇 분 만에 연습할 수 있습니다. 시계는 뒤로 돌아가지 않습니다.",
+    now: "샌드박스 시각 {{when}}",
+    ahead_one: "실제보다 {{count}}일 앞섬",
+    ahead_other: "실제보다 {{count}}일 앞섬",
+    step: { day: "하루 뒤로", week: "일주일 뒤로", month: "한 달 뒤로" },
+    moved: "샌드박스 시각을 {{when}}(으)로 옮겼습니다.",
+  },
   dashboard: {
     title: "대시보드",
     description: "연결된 계정과 오늘 처리할 일을 한눈에 봅니다.",
@@ -108,6 +117,7 @@ const ko = {
     settings_unavailable: "설정 파일을 사용할 수 없습니다. 디스크 공간과 권한을 확인하세요.",
     link_not_allowed: "이 링크는 열 수 없습니다. Subdesk는 알려진 문서 사이트의 https 링크만 엽니다.",
     sandbox_unavailable: "내장 샌드박스가 실행되지 않았습니다. 앱을 다시 시작해 보세요.",
+    sandbox_only: "샌드박스 프로필에서만 쓸 수 있습니다. 샌드박스 프로필로 바꾸세요.",
     profile_not_found: "프로필을 찾을 수 없습니다.",
     live_confirmation_required: "라이브 결제와 환불은 금액을 확인한 뒤에만 진행됩니다.",
     command_not_allowed: "허용되지 않은 명령입니다.",

@@ -2,6 +2,7 @@ import { Alert, List, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/cor
 import { useQuery } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { SandboxClock } from "../components/SandboxClock";
 import { formatDateTime, formatKrw } from "../lib/format";
 import { journalQuery, overviewQuery } from "../lib/queries";
 import { IconAlertTriangle, IconFlask, IconTestPipe } from "@tabler/icons-react";
@@ -54,6 +55,7 @@ export function Dashboard() {
           {t("money.dashboard.unknownKeys", { count: overview.unknown_keys })}
         </Alert>
       )}
+      {profile.mode === "sandbox" && open && <SandboxClock />}
       {openCount > 0 && (
         <Alert color="yellow" data-testid="open-journal" style={{ cursor: "pointer" }} onClick={() => void navigate("/charges")}>
           {t("money.dashboard.openJournal", { count: openCount })}
