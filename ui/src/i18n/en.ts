@@ -51,7 +51,7 @@ const en: Shape<Messages> = {
     now: "Sandbox time {{when}}",
     ahead_one: "{{count}} day ahead of real time",
     ahead_other: "{{count}} days ahead of real time",
-    step: { day: "One day later", week: "One week later", month: "One month later" },
+    step: { day: "+1 day", week: "+1 week", month: "+1 month" },
     moved: "The sandbox clock is now {{when}}.",
   },
   dashboard: {

@@ -47,7 +47,7 @@ const ko = {
     now: "샌드박스 시각 {{when}}",
     ahead_one: "실제보다 {{count}}일 앞섬",
     ahead_other: "실제보다 {{count}}일 앞섬",
-    step: { day: "하루 뒤로", week: "일주일 뒤로", month: "한 달 뒤로" },
+    step: { day: "+1일", week: "+1주", month: "+1개월" },
     moved: "샌드박스 시각을 {{when}}(으)로 옮겼습니다.",
   },
   dashboard: {

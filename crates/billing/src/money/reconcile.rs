@@ -123,18 +123,22 @@ pub async fn reconcile_with(
         }
     }
     report.finished_at = crate::now();
-    store.audit_record(
-        "journal.reconcile",
-        &serde_json::json!({
-            "checked": report.checked, "resolved": report.resolved,
-            "still_open": report.still_open, "min_age_secs": opts.min_age_secs,
-        }),
-        if report.still_open > 0 {
-            "unknown"
-        } else {
-            "ok"
-        },
-    )?;
+    // A pass that found nothing to check changed nothing: only real work is audited, so
+    // the log is not filled with a line per charge.
+    if report.checked > 0 {
+        store.audit_record(
+            "journal.reconcile",
+            &serde_json::json!({
+                "checked": report.checked, "resolved": report.resolved,
+                "still_open": report.still_open, "min_age_secs": opts.min_age_secs,
+            }),
+            if report.still_open > 0 {
+                "unknown"
+            } else {
+                "ok"
+            },
+        )?;
+    }
     Ok(report)
 }
 
