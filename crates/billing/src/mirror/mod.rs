@@ -6,4 +6,5 @@
 pub mod export;
 pub mod payments;
 pub mod schedules;
+pub mod settlement;
 pub mod sync;

@@ -9,3 +9,4 @@ mod exactly_once;
 mod faults;
 mod plans;
 mod recovery;
+mod settlement;
