@@ -98,6 +98,24 @@ const ko = {
   },
   // One text per code Rust can send (the generated `ErrorCode` union: a code without a text
   // does not compile), and `unknown` for anything else.
+  exports: {
+    button: "내보내기",
+    format: { xlsx: "Excel (.xlsx)", csv: "CSV (UTF-8)", csv_cp949: "CSV (CP949)" },
+    formatHint: {
+      xlsx: "금액은 숫자로, 승인번호는 0까지 그대로, 시각은 날짜로",
+      csv: "대부분의 프로그램에서 한글이 그대로 보입니다",
+      csv_cp949: "예전 한글 프로그램용 (이모지 등은 저장할 수 없음)",
+    },
+    waiting: "저장할 위치를 고르세요…",
+    progress: "내보내는 중 {{rows}} / {{total}}행",
+    stop: "중지",
+    failed: "내보내지 못했습니다",
+    stopped: "내보내기를 중지했습니다. 파일은 만들어지지 않았습니다.",
+    done: "내보내기 완료",
+    written: "{{file}} · {{rows}}행",
+    reveal: "폴더 열기",
+    revealFailed: "폴더를 열 수 없습니다. 파일은 저장되었습니다.",
+  },
   errors: {
     unknown: "알 수 없는 오류가 발생했습니다: {{message}}",
     invalid_input: "입력값을 확인하세요: {{message}}",
