@@ -92,10 +92,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         .constant("DEFAULT_BASE_URL", subdesk_profiles::DEFAULT_BASE_URL)
         .constant("BASE_URL_RULES", subdesk_profiles::BASE_URL_RULES.to_vec())
         // The status words exports write: a UI test checks its own texts say the same.
-        .constant(
-            "EXPORT_STATUS_WORDS",
-            subdesk_desk::exports::status_words(),
-        )
+        .constant("EXPORT_STATUS_WORDS", subdesk_desk::exports::status_words())
 }
 
 /// Renders the bindings as they would be written to `ui/src/bindings.ts`.

@@ -763,6 +763,8 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> IpcError {
 
 struct XlsxSink {
     book: Workbook,
+    /// Data rows a sheet takes before the next sheet starts.
+    sheet_rows: u32,
     sheet: usize,
     /// The next row to write on the current sheet (0 is the header).
     row: u32,
@@ -785,6 +787,7 @@ impl XlsxSink {
         widths: Vec<f64>,
         zone: TimeZone,
         lang: ExportLang,
+        sheet_rows: u32,
     ) -> IpcResult<Self> {
         let mut book = Workbook::new();
         // The sheet's rows wait in a temporary file until the workbook is saved: beside
@@ -796,6 +799,7 @@ impl XlsxSink {
         };
         let mut sink = XlsxSink {
             book,
+            sheet_rows,
             sheet: 0,
             row: 0,
             sheet_name,
@@ -861,7 +865,7 @@ impl XlsxSink {
 
 impl Sink for XlsxSink {
     fn row(&mut self, cells: &[Cell<'_>]) -> IpcResult<()> {
-        if self.row > SHEET_ROWS {
+        if self.row > self.sheet_rows {
             self.close_sheet()?;
             self.add_sheet(self.sheet + 2)?;
         }
@@ -1118,6 +1122,7 @@ fn folder_of(path: &Path) -> PathBuf {
 
 struct Job<'a> {
     request: &'a ExportRequest,
+    sheet_rows: u32,
     zone: TimeZone,
     progress: &'a dyn Fn(ExportProgress),
     cancel: &'a CancelToken,
@@ -1167,6 +1172,7 @@ impl Job<'_> {
                         widths,
                         self.zone.clone(),
                         lang,
+                        self.sheet_rows,
                     )?;
                     let summary = self.pump(rows, &chosen, &mut sink)?;
                     if !summary.cancelled {
@@ -1244,9 +1250,11 @@ fn dispatch<W: Write>(
     target: Target<'_, W>,
     progress: &dyn Fn(ExportProgress),
     cancel: &CancelToken,
+    sheet_rows: u32,
 ) -> IpcResult<ExportSummary> {
     let job = Job {
         request,
+        sheet_rows: sheet_rows.clamp(1, SHEET_ROWS),
         zone: zone::named_or_utc(zone_name),
         progress,
         cancel,
@@ -1275,7 +1283,36 @@ pub fn export_to_file(
     progress: &dyn Fn(ExportProgress),
     cancel: &CancelToken,
 ) -> IpcResult<ExportSummary> {
-    dispatch::<std::io::Sink>(store, request, zone, Target::File(path), progress, cancel)
+    dispatch::<std::io::Sink>(
+        store,
+        request,
+        zone,
+        Target::File(path),
+        progress,
+        cancel,
+        SHEET_ROWS,
+    )
+}
+
+/// [`export_to_file`] with sheets of `sheet_rows` data rows (at most Excel's), so that a
+/// test sees a list continue on a second sheet without a million rows.
+#[doc(hidden)]
+pub fn export_to_file_with_sheet_rows(
+    store: &Store,
+    request: &ExportRequest,
+    zone: &str,
+    path: &Path,
+    sheet_rows: u32,
+) -> IpcResult<ExportSummary> {
+    dispatch::<std::io::Sink>(
+        store,
+        request,
+        zone,
+        Target::File(path),
+        &|_| {},
+        &CancelToken::new(),
+        sheet_rows,
+    )
 }
 
 /// Exports `request` as CSV to `out` (a stream: the CLI's stdout). An .xlsx needs a file.
@@ -1287,7 +1324,15 @@ pub fn export_to_stream(
     progress: &dyn Fn(ExportProgress),
     cancel: &CancelToken,
 ) -> IpcResult<ExportSummary> {
-    dispatch(store, request, zone, Target::Stream(out), progress, cancel)
+    dispatch(
+        store,
+        request,
+        zone,
+        Target::Stream(out),
+        progress,
+        cancel,
+        SHEET_ROWS,
+    )
 }
 
 /// The status words of the store's enums, as the catalogue's getters use them.

@@ -14,7 +14,7 @@ use subdesk_billing::{
 use subdesk_desk::ErrorCode;
 use subdesk_desk::exports::{
     ExportColumn, ExportFormat, ExportLang, ExportList, ExportProgress, ExportRequest, ListKind,
-    export_to_file, export_to_stream, suggested_file_name,
+    export_to_file, export_to_file_with_sheet_rows, export_to_stream, suggested_file_name,
 };
 
 /// 2026-03-31T20:23:00Z: 2026-04-01 05:23 in Seoul, the next day and month.
@@ -627,5 +627,36 @@ fn the_suggested_name_is_the_list_and_the_day() {
             day
         ),
         "Customers_2026-12-02.csv"
+    );
+}
+
+#[test]
+fn rows_beyond_a_sheet_go_on_to_the_next_sheet_with_the_header_again() {
+    let w = world(1_100);
+    let path = w.dir.path().join("big.xlsx");
+    let summary = export_to_file_with_sheet_rows(
+        &w.store,
+        &payments_request(
+            ExportFormat::Xlsx,
+            ExportLang::Ko,
+            &[("imp_uid", None), ("amount", None)],
+        ),
+        "Asia/Seoul",
+        &path,
+        1_000,
+    )
+    .expect("export");
+    assert_eq!(summary.rows, 1_100);
+    let mut book: Xlsx<_> = open_workbook(&path).expect("open");
+    assert_eq!(book.sheet_names(), ["결제내역", "결제내역 (2)"]);
+    let first = book.worksheet_range("결제내역").expect("sheet 1");
+    let second = book.worksheet_range("결제내역 (2)").expect("sheet 2");
+    assert_eq!(first.get_size().0, 1_001);
+    assert_eq!(second.get_size().0, 101);
+    assert_eq!(second.get((0, 1)), Some(&Data::String("금액".into())));
+    // The oldest payment is the last row of the second sheet.
+    assert_eq!(
+        second.get((100, 0)),
+        Some(&Data::String("imp_001099".into()))
     );
 }
