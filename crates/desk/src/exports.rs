@@ -852,7 +852,7 @@ impl XlsxSink {
             .book
             .worksheet_from_index(self.sheet)
             .map_err(xlsx_error)?;
-        ws.autofilter(0, 0, self.row.saturating_sub(1).max(0), last_col)
+        ws.autofilter(0, 0, self.row.saturating_sub(1), last_col)
             .map_err(xlsx_error)?;
         Ok(())
     }
@@ -902,7 +902,7 @@ impl Sink for XlsxSink {
                 }
                 Cell::Time(t) => {
                     if let Some(dt) = zone::civil(*t, &self.zone) {
-                        ws.write_datetime_with_format(row, c, &dt, &self.time_fmt)
+                        ws.write_datetime_with_format(row, c, dt, &self.time_fmt)
                             .map_err(xlsx_error)?;
                     }
                 }
