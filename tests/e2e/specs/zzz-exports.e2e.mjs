@@ -5,7 +5,7 @@
 // numbers in the won format. Then in English, to CSV (UTF-8 with BOM). The save dialog is
 // the debug build's E2E hook (SUBDESK_E2E_SAVE_FILE, a folder: the suggested name is kept).
 // Last of the specs: the payments it seeds change no other spec's screens.
-import { browser, $, expect } from "@wdio/globals";
+import { browser, $, $$, expect } from "@wdio/globals";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -155,5 +155,42 @@ describe("exports finance staff hand to Excel", () => {
     await $('[data-testid="export-payments-csv_cp949"]').waitForDisplayed();
     await shot("export-menu-ko");
     await browser.keys("Escape");
+  });
+
+  it("exports the customer list with its chosen columns, and the menu fits every list at 1024x700", async () => {
+    // A customer of this spec's own (the sandbox cannot list keys: the store is the list).
+    const form = await invoke("key_form");
+    expect(form.ok).toBe(true);
+    const issued = await invoke("issue_key", {
+      input: { customer_uid: form.v.suggested_customer_uid, pg: form.v.channels[0].pg, card: { number: "4242424242424242", expiry: `${new Date().getFullYear() + 2}-12`, birth: "900101", pwd_2digit: "12", corporate: false }, customer_name: "내보내기 고객", customer_tel: "010-0123-4567", customer_email: null, customer_id: null },
+    });
+    expect(issued.ok).toBe(true);
+    await click('[data-testid="nav-customers"]');
+    await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length > 0, { timeout: 30000 });
+    await click('[data-testid="export-customers"]');
+    await click('[data-testid="export-customers-xlsx"]');
+    await $('[data-testid="export-customers-done"]').waitForDisplayed({ timeout: 60000 });
+    await browser.waitUntil(async () => !(await $('[data-testid="export-customers-xlsx"]').isDisplayed()));
+    await shot("export-customers-ko");
+    const file = path.join(EXPORTS, `고객목록_${today()}.xlsx`);
+    await waitForFile(file);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    const sheet = book.getWorksheet("고객목록");
+    // The list's default columns, with the screen's labels.
+    expect(sheet.getRow(1).values.slice(1)).toEqual(["이름", "customer_uid", "카드", "PG", "상태", "발급일"]);
+    expect(sheet.rowCount).toBeGreaterThan(1);
+
+    await click('[data-testid="nav-schedules"]');
+    await $('[data-testid="export-schedules"]').waitForDisplayed();
+    await shot("export-schedules-ko");
+    await inLanguage("en");
+    await click('[data-testid="nav-customers"]');
+    await $('[data-testid="export-customers"]').waitForDisplayed();
+    await shot("export-customers-en");
+    await click('[data-testid="nav-schedules"]');
+    await $('[data-testid="export-schedules"]').waitForDisplayed();
+    await shot("export-schedules-en");
+    await inLanguage("ko");
   });
 });
