@@ -660,3 +660,45 @@ fn rows_beyond_a_sheet_go_on_to_the_next_sheet_with_the_header_again() {
         Some(&Data::String("imp_001099".into()))
     );
 }
+
+#[test]
+fn a_text_search_exports_what_the_list_finds_and_counts_it_the_same() {
+    let w = world(1_234);
+    for (text, want) in [
+        ("imp_000005", 1),
+        ("imp_00000", 10),
+        ("홍길동", 1_233),
+        ("00123456", 1),
+    ] {
+        let seen = RefCell::new(Vec::new());
+        let path = w.dir.path().join("found.csv");
+        let summary = export_to_file(
+            &w.store,
+            &ExportRequest {
+                list: ExportList::Payments {
+                    query: PaymentQuery {
+                        text: Some(text.into()),
+                        ..PaymentQuery::default()
+                    },
+                },
+                columns: vec![ExportColumn {
+                    id: "imp_uid".into(),
+                    header: None,
+                }],
+                format: ExportFormat::Csv,
+                lang: ExportLang::Ko,
+            },
+            "Asia/Seoul",
+            &path,
+            &|p| seen.borrow_mut().push(p),
+            &CancelToken::new(),
+        )
+        .expect("export");
+        assert_eq!(summary.rows, want, "{text}");
+        assert_eq!(
+            seen.borrow().first().map(|p| p.total),
+            Some(want),
+            "{text}: the count"
+        );
+    }
+}
