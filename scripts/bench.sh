@@ -3,7 +3,7 @@
 # `name value (goal ...)`; nothing here asserts a timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for crate in sandbox iamport billing; do
+for crate in sandbox iamport billing desk; do
   if [ -f "crates/$crate/examples/bench.rs" ]; then
     echo "=== subdesk-$crate"
     cargo run --quiet --release -p "subdesk-$crate" --example bench -- "$@"

@@ -6,7 +6,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands::{data, keys, money, practice, profiles, shell, sync};
+use crate::commands::{data, exports, keys, money, practice, profiles, shell, sync};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -34,7 +34,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::verify_audit,
             data::set_customer_notes,
             data::set_customer_tags,
-            data::export_payments::<tauri::Wry>,
+            exports::export_list::<tauri::Wry>,
+            exports::stop_export,
+            exports::reveal_export,
             keys::key_form,
             keys::new_customer_uid,
             keys::customer_uid_problem,
@@ -99,6 +101,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         )
         .constant("DEFAULT_BASE_URL", subdesk_profiles::DEFAULT_BASE_URL)
         .constant("BASE_URL_RULES", subdesk_profiles::BASE_URL_RULES.to_vec())
+        // The status words exports write: a UI test checks its own texts say the same.
+        .constant("EXPORT_STATUS_WORDS", subdesk_desk::exports::status_words())
 }
 
 /// Renders the bindings as they would be written to `ui/src/bindings.ts`.

@@ -58,7 +58,11 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("list_payments", Session(Read)),
     ("list_schedules", Session(Read)),
     ("search", Session(Read)),
-    ("export_payments", Session(Read)),
+    // Exports: the save dialog opens from Rust, the file is one the person chose; "open
+    // folder" shows only the file Rust wrote last.
+    ("export_list", Session(Read)),
+    ("stop_export", Session(Read)),
+    ("reveal_export", Session(Read)),
     ("key_form", Session(Read)),
     ("new_customer_uid", Session(Read)),
     ("customer_uid_problem", Session(Read)),

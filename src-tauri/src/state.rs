@@ -46,6 +46,11 @@ pub struct AppState {
     pub desk: Desk,
     /// The stop switch of the sync in progress, if one runs.
     pub sync_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
+    /// The stop switch of the export in progress, if one runs.
+    pub export_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
+    /// The file the last export wrote: what "open folder" shows (never a path the
+    /// webview names).
+    pub last_export: Mutex<Option<PathBuf>>,
     /// The import planned last (step one), held here so that step two applies what Rust
     /// read and checked, never rows the webview sends back.
     pub planned_import: Mutex<Option<HeldImport>>,
@@ -114,6 +119,8 @@ impl AppState {
             redactor,
             desk,
             sync_cancel: Mutex::new(None),
+            export_cancel: Mutex::new(None),
+            last_export: Mutex::new(None),
             planned_import: Mutex::new(None),
             _log_guard: None,
         })

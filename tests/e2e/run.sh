@@ -18,8 +18,11 @@ export TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.c
 
 e2e_home=$(mktemp -d)
 trap 'rm -rf "$e2e_home"' EXIT
-mkdir -p "$here/artifacts"
+mkdir -p "$here/artifacts" "$e2e_home/exports"
 export E2E_HOME="$e2e_home" E2E_ARTIFACTS="$here/artifacts"
+# The app's save dialog cannot be typed into here: a debug build saves exports under their
+# suggested names in this folder instead (src-tauri/src/dialogs.rs).
+export SUBDESK_E2E_SAVE_FILE="$e2e_home/exports"
 
 cd "$here"
 HOME="$e2e_home" XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" \

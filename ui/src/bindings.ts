@@ -47,10 +47,16 @@ export const commands = {
 	setCustomerNotes: (customerUid: string, notes: string) => __TAURI_INVOKE<Customer>("set_customer_notes", { customerUid, notes }),
 	setCustomerTags: (customerUid: string, tags: string[]) => __TAURI_INVOKE<Customer>("set_customer_tags", { customerUid, tags }),
 	/**
-	 *  Exports every payment the query matches as CSV into the user's Downloads folder (the
-	 *  app's data folder when there is none) and says where it went.
+	 *  Asks where to save (suggesting `결제내역_2026-12-02.xlsx` in Downloads), then exports
+	 *  every row of `request.list` with the given columns and headers, times in the zone the
+	 *  app shows. None when the person closed the dialog. `stop_export` stops it between
+	 *  pages, leaving no file.
 	 */
-	exportPayments: (query: PaymentQuery) => __TAURI_INVOKE<ExportResult>("export_payments", { query }),
+	exportList: (request: ExportRequest, onProgress: Channel<ExportProgress>) => __TAURI_INVOKE<ExportDone | null>("export_list", { request, onProgress }),
+	/**  Asks a running export to stop after the page in flight (no file is left). */
+	stopExport: () => __TAURI_INVOKE<boolean>("stop_export"),
+	/**  Shows the file the last export wrote in the system's file manager. */
+	revealExport: () => __TAURI_INVOKE<null>("reveal_export"),
 	/**
 	 *  Only the REST (`api_payment`) channels of PGs that issue keys over REST are offered:
 	 *  the account's own configuration (`GET /users/pg`) intersected with the PG rules.
@@ -207,7 +213,9 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+
+export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"}] as const;
 
 /* Types */
 /**  What the shell shows around every screen: the active profile and the sandbox. */
@@ -560,6 +568,18 @@ export type ErrorCode =
 "file_not_text" | 
 /**  The file cannot be opened: it is missing or may not be read. */
 "file_unreadable" | 
+/**
+ *  A character of the list cannot be written in CP949 (details: `character`, `row`,
+ *  `column`): export as CSV (UTF-8) or Excel instead. Nothing was written.
+ */
+"export_unencodable" | 
+/**
+ *  An export was asked for a column its list does not have (details: `column`,
+ *  `known`).
+ */
+"export_unknown_column" | 
+/**  An export is already running: wait for it or stop it. */
+"export_busy" | 
 /**  The database file is damaged; the latest backup can be restored. */
 "db_corrupt" | 
 /**  The database was made by a newer Subdesk: update Subdesk. */
@@ -732,9 +752,57 @@ export type ErrorCode =
 /**  The audit log's chain is broken at an entry. */
 "audit_broken";
 
-export type ExportResult = {
-	path: string,
+/**
+ *  One column to export: its id in the list's catalogue, and the header to write (None
+ *  or blank: the catalogue's label in the request's language).
+ */
+export type ExportColumn = {
+	id: string,
+	header: string | null,
+};
+
+/**
+ *  An export that ran: the file's name (for the notification), the rows, and whether it
+ *  was stopped (then no file was written).
+ */
+export type ExportDone = {
+	file_name: string,
 	rows: number,
+	cancelled: boolean,
+};
+
+/**  The file an export writes. */
+export type ExportFormat = 
+/**  Excel workbook: typed cells, won format, date-times, frozen header, filters. */
+"xlsx" | 
+/**  CSV in UTF-8 with a byte-order mark (Excel reads Korean right). */
+"csv" | 
+/**  CSV in CP949, for tools that read only the Korean code page. */
+"csv_cp949";
+
+/**  The language of headers the caller leaves out, of statuses and of the won format. */
+export type ExportLang = "ko" | "en";
+
+/**
+ *  What to export: a list and its filters (a query's cursor and limit are ignored:
+ *  every match is exported, in the list's order).
+ */
+export type ExportList = { kind: "payments"; query: PaymentQuery } | { kind: "customers"; query: CustomerQuery } | { kind: "schedules"; query: ScheduleQuery } | 
+/**  The items of one bulk run, in line order. */
+{ kind: "run_items"; run_id: string };
+
+/**  How far an export is: rows written of the rows the list holds. */
+export type ExportProgress = {
+	rows: number,
+	total: number,
+};
+
+export type ExportRequest = {
+	list: ExportList,
+	/**  In the order they are written; empty: the list's default columns. */
+	columns: ExportColumn[],
+	format: ExportFormat,
+	lang: ExportLang,
 };
 
 /**  One field the form must fix, with a stable code the UI translates. */

@@ -24,39 +24,170 @@ pub fn defuse(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// Writes a CSV for people: the BOM, a header, then rows, every cell defused and
-/// quoted when it holds a comma, a quote or a line break; lines end in `\n`.
+/// How a CSV's bytes are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvEncoding {
+    /// UTF-8 with a byte-order mark, so Excel reads Korean right: the default.
+    #[default]
+    Utf8Bom,
+    /// CP949 (Windows' Korean code page, a superset of EUC-KR), without a BOM: what
+    /// older Korean tools and Excel's plain "CSV" save expect. A character CP949 has no
+    /// code for is refused ([`Unencodable`]), never replaced.
+    Cp949,
+}
+
+/// A cell holds a character CP949 cannot encode (an emoji, most scripts other than
+/// Korean, Latin, Japanese kana and common Chinese characters). Carried inside the
+/// `io::Error` of [`CsvWriter::row`] (kind `InvalidData`); see [`Unencodable::of`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unencodable {
+    /// The first character that has no CP949 code.
+    pub character: char,
+    /// The row's cell it is in (0-based), in the order the cells were given.
+    pub cell: usize,
+}
+
+impl std::fmt::Display for Unencodable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} (U+{:04X}) in cell {} has no CP949 code",
+            self.character, self.character as u32, self.cell
+        )
+    }
+}
+
+impl std::error::Error for Unencodable {}
+
+impl Unencodable {
+    /// The refusal inside an error from [`CsvWriter::row`], if that is what it is.
+    pub fn of(e: &io::Error) -> Option<&Unencodable> {
+        e.get_ref()?.downcast_ref::<Unencodable>()
+    }
+}
+
+/// The first character of `text` CP949 cannot encode.
+fn first_unencodable(text: &str) -> Option<char> {
+    let mut buf = [0u8; 4];
+    text.chars()
+        .find(|c| encoding_rs::EUC_KR.encode(c.encode_utf8(&mut buf)).2)
+}
+
+/// Where the csv crate's bytes go: straight out (UTF-8), or held until the row is
+/// complete and then encoded as CP949 (the csv crate is flushed after every row).
+enum Sink<W: Write> {
+    Utf8(W),
+    Cp949 { out: W, pending: Vec<u8> },
+}
+
+impl<W: Write> Write for Sink<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Utf8(out) => out.write(buf),
+            Sink::Cp949 { pending, .. } => {
+                pending.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Utf8(out) => out.flush(),
+            Sink::Cp949 { out, pending } => {
+                let line = std::mem::take(pending);
+                if line.is_empty() {
+                    return Ok(());
+                }
+                // The csv crate writes the cells it was given, so the row is UTF-8.
+                let text = String::from_utf8_lossy(&line);
+                let (bytes, _, unmappable) = encoding_rs::EUC_KR.encode(&text);
+                if unmappable {
+                    let character = first_unencodable(&text).unwrap_or('\u{fffd}');
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        Unencodable { character, cell: 0 },
+                    ));
+                }
+                out.write_all(&bytes)
+            }
+        }
+    }
+}
+
+/// Writes a CSV for people: the BOM (or CP949 bytes), a header, then rows, every cell
+/// defused and quoted when it holds a comma, a quote or a line break; lines end in
+/// `\n`. In CP949 rows are encoded one at a time, so a refused row leaves nothing of
+/// itself in the output.
 pub struct CsvWriter<W: Write> {
-    inner: csv::Writer<W>,
+    inner: csv::Writer<Sink<W>>,
+    encoding: CsvEncoding,
 }
 
 impl<W: Write> CsvWriter<W> {
-    /// Start a CSV on `out` with this header. Every row must have as many cells.
-    pub fn new(mut out: W, header: &[&str]) -> io::Result<Self> {
-        out.write_all(BOM.as_bytes())?;
+    /// Start a UTF-8 CSV (with BOM) on `out` with this header. Every row must have as
+    /// many cells.
+    pub fn new(out: W, header: &[&str]) -> io::Result<Self> {
+        Self::with_encoding(out, header, CsvEncoding::Utf8Bom)
+    }
+
+    /// Start a CSV in `encoding` on `out` with this header.
+    pub fn with_encoding(mut out: W, header: &[&str], encoding: CsvEncoding) -> io::Result<Self> {
+        let sink = match encoding {
+            CsvEncoding::Utf8Bom => {
+                out.write_all(BOM.as_bytes())?;
+                Sink::Utf8(out)
+            }
+            CsvEncoding::Cp949 => Sink::Cp949 {
+                out,
+                pending: Vec::new(),
+            },
+        };
         let mut w = CsvWriter {
             inner: csv::WriterBuilder::new()
                 .terminator(csv::Terminator::Any(b'\n'))
-                .from_writer(out),
+                .from_writer(sink),
+            encoding,
         };
         w.row(header)?;
         Ok(w)
     }
 
-    /// Write one row.
+    /// Write one row. In CP949, a cell with a character CP949 has no code for fails the
+    /// row with [`Unencodable`] inside the error, naming the cell.
     pub fn row<I>(&mut self, cells: I) -> io::Result<()>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        self.inner
-            .write_record(cells.into_iter().map(|c| defuse(c.as_ref()).into_owned()))?;
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| defuse(c.as_ref()).into_owned())
+            .collect();
+        self.inner.write_record(&cells)?;
+        if self.encoding == CsvEncoding::Cp949
+            && let Err(e) = self.inner.flush()
+        {
+            return Err(match Unencodable::of(&e) {
+                Some(u) => {
+                    let found = cells.iter().enumerate().find_map(|(cell, c)| {
+                        first_unencodable(c).map(|character| Unencodable { character, cell })
+                    });
+                    io::Error::new(io::ErrorKind::InvalidData, found.unwrap_or(u.clone()))
+                }
+                None => e,
+            });
+        }
         Ok(())
     }
 
     /// Flush and hand back the output.
     pub fn finish(self) -> io::Result<W> {
-        self.inner.into_inner().map_err(|e| e.into_error())
+        let mut out = match self.inner.into_inner().map_err(|e| e.into_error())? {
+            Sink::Utf8(out) | Sink::Cp949 { out, .. } => out,
+        };
+        out.flush()?;
+        Ok(out)
     }
 }
 
@@ -247,6 +378,36 @@ mod tests {
         w.row(["1", "x,y"]).unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
         assert_eq!(out, "\u{feff}a,b\n1,\"x,y\"\n");
+    }
+
+    #[test]
+    fn cp949_has_no_bom_and_korean_in_two_bytes_per_syllable() {
+        let mut w =
+            CsvWriter::with_encoding(Vec::new(), &["이름", "금액"], CsvEncoding::Cp949).unwrap();
+        w.row(["홍길동", "12000"]).unwrap();
+        let out = w.finish().unwrap();
+        let (want, _, bad) = encoding_rs::EUC_KR.encode("이름,금액\n홍길동,12000\n");
+        assert!(!bad);
+        assert_eq!(out, want.into_owned());
+        assert_ne!(&out[..3], BOM.as_bytes());
+    }
+
+    #[test]
+    fn cp949_refuses_a_character_it_cannot_encode_and_writes_nothing_of_that_row() {
+        let mut w = CsvWriter::with_encoding(Vec::new(), &["a", "b"], CsvEncoding::Cp949).unwrap();
+        w.row(["ok", "김"]).unwrap();
+        let e = w.row(["김민준", "구독 🎉"]).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            Unencodable::of(&e),
+            Some(&Unencodable {
+                character: '🎉',
+                cell: 1
+            })
+        );
+        let out = w.finish().unwrap();
+        let (text, _, _) = encoding_rs::EUC_KR.decode(&out);
+        assert_eq!(text, "a,b\nok,김\n");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! - [`registry`]: the billing keys this app is the only list of — customers, key
 //!   issue and delete, import, search;
 //! - [`mirror`]: the local copy of i'mport's payments and schedules, the sync that
-//!   keeps it (and the keys) current, and its export;
+//!   keeps it (and the keys) current;
 //! - [`money`]: everything that moves money — the journal every request is written
 //!   to before it leaves, charge, refund, schedule operations, reconcile, bulk
 //!   runs, plans and dunning, merchant_uids.

@@ -170,6 +170,22 @@ pub enum CustomersCmd {
     },
     /// One customer with recent payments.
     Show { uid: String },
+    /// Every customer the filters match, to a file Excel reads right (.xlsx by default).
+    Export {
+        /// Free text: name, phone, email, uid, card last four.
+        #[arg(long)]
+        text: Option<String>,
+        /// Key status; repeat or separate with commas.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        status: Vec<KeyStatusArg>,
+        #[arg(long, value_name = "PG")]
+        pg: Option<String>,
+        /// Customers carrying every one of these tags.
+        #[arg(long, value_delimiter = ',')]
+        tag: Vec<String>,
+        #[command(flatten)]
+        export: ExportOpts,
+    },
     /// Import customer_uids (one per line, or CSV customer_uid[,notes,tags]).
     Import {
         file: PathBuf,
@@ -313,6 +329,12 @@ pub enum RunCmd {
     },
     /// Execute or resume a planned, paused or interrupted run.
     Resume { id: String },
+    /// The run's items and how each ended, to a file Excel reads right (.xlsx by default).
+    Export {
+        id: String,
+        #[command(flatten)]
+        export: ExportOpts,
+    },
     /// The run's per-item result as CSV.
     Report {
         id: String,
@@ -320,6 +342,14 @@ pub enum RunCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum KeyStatusArg {
+    Active,
+    Unverified,
+    Unknown,
+    Deleted,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -334,10 +364,54 @@ pub enum StatusArg {
 pub enum PaymentsCmd {
     /// Payments, newest first.
     List(PaymentsListArgs),
+    /// Every payment the filters match, to a file Excel reads right (.xlsx by default).
+    Export {
+        #[command(flatten)]
+        filters: PaymentFilters,
+        #[command(flatten)]
+        export: ExportOpts,
+    },
 }
 
+/// The file an export writes.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    /// Excel workbook: amounts as won numbers, ids as text, times as dates.
+    Xlsx,
+    /// CSV in UTF-8 with a byte-order mark.
+    Csv,
+    /// CSV in CP949 (characters it cannot encode are refused).
+    #[value(name = "csv-cp949")]
+    CsvCp949,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LangArg {
+    Ko,
+    En,
+}
+
+/// How an export is written.
 #[derive(Debug, Args)]
-pub struct PaymentsListArgs {
+pub struct ExportOpts {
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: FormatArg,
+    /// Column ids in order, comma-separated (an unknown id lists the known ones); the
+    /// list's usual columns when absent.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub columns: Vec<String>,
+    /// The language of headers and statuses.
+    #[arg(long, value_enum, default_value = "ko")]
+    pub lang: LangArg,
+    /// The file to write (`-`: CSV to stdout). Written under a temporary name and
+    /// renamed when complete, so a failure or Ctrl-C leaves no half file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Which payments: the filters of `payments list` and `payments export`.
+#[derive(Debug, Args)]
+pub struct PaymentFilters {
     /// Repeat or separate with commas.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub status: Vec<StatusArg>,
@@ -352,10 +426,17 @@ pub struct PaymentsListArgs {
     /// Free text: imp_uid, merchant_uid, buyer name, approval number, amount.
     #[arg(long)]
     pub text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PaymentsListArgs {
+    #[command(flatten)]
+    pub filters: PaymentFilters,
     /// Rows at most (1–500); ignored with --csv, which exports every match.
     #[arg(long, default_value_t = 100)]
     pub limit: u32,
-    /// Every matching payment as CSV (UTF-8 with BOM).
+    /// Every matching payment as CSV (UTF-8 with BOM) on stdout: the same as
+    /// `payments export --format csv --out -`.
     #[arg(long)]
     pub csv: bool,
 }

@@ -147,7 +147,10 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::SandboxProtected
         | C::FileTooLarge
         | C::FileNotText
-        | C::FileUnreadable => Exit::BadInput,
+        | C::FileUnreadable
+        | C::ExportUnencodable
+        | C::ExportUnknownColumn => Exit::BadInput,
+        C::ExportBusy => Exit::Refused,
         _ => Exit::Other,
     }
 }

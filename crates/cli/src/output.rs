@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use subdesk_codes::ErrorCode;
 
 use jiff::Timestamp;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::TimeZone;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
@@ -92,12 +92,9 @@ impl Zone {
     /// not know it, Asia/Seoul falls back to a fixed +09:00 (Korea has had no DST since
     /// 1988) and other zones to UTC, with a note on stderr.
     pub fn named(name: &str) -> Zone {
-        match TimeZone::get(name) {
-            Ok(tz) => Zone { tz },
-            Err(_) if name == subdesk_profiles::DEFAULT_TIME_ZONE => Zone {
-                tz: TimeZone::fixed(Offset::constant(9)),
-            },
-            Err(_) => {
+        match subdesk_desk::zone::named(name) {
+            Some(tz) => Zone { tz },
+            None => {
                 eprintln!("note: time zone {name} is unknown here; times are shown in UTC");
                 Zone { tz: TimeZone::UTC }
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use subdesk_billing::RunProgress;
 use subdesk_billing::mirror::sync::SyncProgress;
+use subdesk_desk::exports::ExportProgress;
 
 use crate::output::{Out, won};
 
@@ -35,6 +36,18 @@ impl Bar {
             pb.set_style(style);
         }
         Bar(Some(pb))
+    }
+
+    /// No bar (output goes to stdout itself).
+    pub fn hidden() -> Bar {
+        Bar(None)
+    }
+
+    pub fn export(&self, p: &ExportProgress) {
+        if let Some(pb) = &self.0 {
+            pb.set_length(p.total);
+            pb.set_position(p.rows);
+        }
     }
 
     pub fn sync(&self, p: &SyncProgress) {

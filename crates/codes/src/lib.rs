@@ -84,6 +84,14 @@ pub enum ErrorCode {
     FileNotText,
     /// The file cannot be opened: it is missing or may not be read.
     FileUnreadable,
+    /// A character of the list cannot be written in CP949 (details: `character`, `row`,
+    /// `column`): export as CSV (UTF-8) or Excel instead. Nothing was written.
+    ExportUnencodable,
+    /// An export was asked for a column its list does not have (details: `column`,
+    /// `known`).
+    ExportUnknownColumn,
+    /// An export is already running: wait for it or stop it.
+    ExportBusy,
 
     // subdesk-billing: the store.
     /// The database file is damaged; the latest backup can be restored.

@@ -16,12 +16,14 @@
 
 pub mod desk;
 pub mod error;
+pub mod exports;
 pub mod files;
 pub mod keys;
 pub mod money;
 pub mod paths;
 pub mod practice;
 pub mod session;
+pub mod zone;
 
 pub use desk::{Desk, DeskConfig, DeskHost};
 pub use error::{ErrorCode, IpcError, IpcResult};

@@ -183,62 +183,6 @@ pub async fn set_customer_tags(
     .await
 }
 
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct ExportResult {
-    pub path: String,
-    pub rows: i64,
-}
-
-/// Exports every payment the query matches as CSV into the user's Downloads folder (the
-/// app's data folder when there is none) and says where it went.
-#[tauri::command]
-#[specta::specta]
-pub async fn export_payments<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
-    query: PaymentQuery,
-) -> IpcResult<ExportResult> {
-    use tauri::Manager;
-    let dir = app
-        .path()
-        .download_dir()
-        .ok()
-        .filter(|d| d.is_dir())
-        .unwrap_or_else(|| state.paths.data_dir.join("exports"));
-    let stamp = time::OffsetDateTime::now_utc()
-        .format(&time::macros::format_description!(
-            "[year][month][day]-[hour][minute][second]"
-        ))
-        .unwrap_or_default();
-    let path = dir.join(format!("subdesk-payments-{stamp}.csv"));
-    let target = path.clone();
-    let rows = with_session(&state, move |s| {
-        std::fs::create_dir_all(&dir).map_err(|e| subdesk_billing::Error::Io {
-            context: "creating the export folder".into(),
-            source: e,
-        })?;
-        // Written beside the target and renamed, so a failed export leaves no half file.
-        let partial = target.with_extension("csv.partial");
-        let file = std::fs::File::create(&partial).map_err(|e| subdesk_billing::Error::Io {
-            context: "creating the export".into(),
-            source: e,
-        })?;
-        let mut out = std::io::BufWriter::new(file);
-        let rows = s.store.export_payments_csv(&query, &mut out)?;
-        drop(out);
-        std::fs::rename(&partial, &target).map_err(|e| subdesk_billing::Error::Io {
-            context: "finishing the export".into(),
-            source: e,
-        })?;
-        Ok::<_, subdesk_billing::Error>(rows)
-    })
-    .await?;
-    Ok(ExportResult {
-        path: path.display().to_string(),
-        rows: rows as i64,
-    })
-}
-
 /// Schedules from the store (kept current by sync and by Subdesk's own registrations).
 #[tauri::command]
 #[specta::specta]

@@ -3,6 +3,7 @@
 //! block, so they run on the blocking pool, never on the UI thread.
 
 pub mod data;
+pub mod exports;
 pub mod keys;
 pub mod money;
 pub mod practice;

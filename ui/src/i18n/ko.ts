@@ -110,6 +110,24 @@ const ko = {
   },
   // One text per code Rust can send (the generated `ErrorCode` union: a code without a text
   // does not compile), and `unknown` for anything else.
+  exports: {
+    button: "내보내기",
+    format: { xlsx: "Excel (.xlsx)", csv: "CSV (UTF-8)", csv_cp949: "CSV (CP949)" },
+    formatHint: {
+      xlsx: "금액은 숫자로, 승인번호는 0까지 그대로, 시각은 날짜로",
+      csv: "대부분의 프로그램에서 한글이 그대로 보입니다",
+      csv_cp949: "예전 한글 프로그램용 (이모지 등은 저장할 수 없음)",
+    },
+    waiting: "저장할 위치를 고르세요…",
+    progress: "내보내는 중 {{rows}} / {{total}}행",
+    stop: "중지",
+    failed: "내보내지 못했습니다",
+    stopped: "내보내기를 중지했습니다. 파일은 만들어지지 않았습니다.",
+    done: "내보내기 완료",
+    written: "{{file}} · {{rows}}행",
+    reveal: "폴더 열기",
+    revealFailed: "폴더를 열 수 없습니다. 파일은 저장되었습니다.",
+  },
   errors: {
     unknown: "알 수 없는 오류가 발생했습니다: {{message}}",
     invalid_input: "입력값을 확인하세요: {{message}}",
@@ -158,6 +176,9 @@ const ko = {
     file_too_large: "파일이 너무 큽니다. CSV는 {{max_mb}}MB까지 읽을 수 있습니다. 파일을 나누어 주세요.",
     file_not_text: "CSV 파일이 아닙니다. 엑셀에서 ‘CSV(쉼표로 분리)’로 저장한 파일을 선택하세요.",
     file_unreadable: "파일을 열 수 없습니다. 파일이 있는지, 읽을 권한이 있는지 확인하세요.",
+    export_unencodable: "CP949로 저장할 수 없는 글자 「{{character}}」가 {{row}}번째 행의 '{{column}}' 열에 있습니다. CSV (UTF-8)나 Excel로 내보내세요. 파일은 만들어지지 않았습니다.",
+    export_unknown_column: "내보낼 수 없는 열입니다: {{column}}",
+    export_busy: "이미 내보내기가 진행 중입니다. 끝나기를 기다리거나 중지하세요.",
     import_plan_gone: "이 가져오기는 더 이상 대기 중이 아닙니다(그 사이 다른 파일을 읽었거나 프로필이 바뀌었습니다). 파일을 다시 선택하세요. 아무것도 가져오지 않았습니다.",
     db_not_damaged: "이 프로필의 데이터베이스는 정상입니다. 복구할 것이 없습니다.",
     db_newer_version: "이 데이터베이스는 더 새로운 버전의 Subdesk가 만들었습니다. Subdesk를 업데이트하세요.",

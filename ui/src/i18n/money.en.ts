@@ -124,8 +124,6 @@ const money: Shape<typeof moneyKo> = {
     stop: "Stop",
     synced: "Synced: {{payments}} payments · {{schedules}} schedules · {{keys}} keys checked",
     syncStopped: "Sync stopped. The next one continues where it stopped.",
-    export: "Export CSV",
-    exported: "Exported {{rows}} rows: {{path}}",
     col: { time: "Time", customer: "Customer", buyer: "Buyer", name: "Order name", amount: "Amount", cancelled: "Refunded", status: "Status", pg: "PG", apply: "Approval" },
     detail: "Payment",
     cancelHistory: "Cancel history",

@@ -120,8 +120,6 @@ const money = {
     stop: "중지",
     synced: "동기화 완료: 결제 {{payments}}건 · 예약 {{schedules}}건 · 빌링키 {{keys}}개 확인",
     syncStopped: "동기화를 멈췄습니다. 다음에 멈춘 곳부터 이어 갑니다.",
-    export: "CSV 내보내기",
-    exported: "{{rows}}건을 내보냈습니다: {{path}}",
     col: { time: "시각", customer: "고객", buyer: "구매자", name: "주문명", amount: "금액", cancelled: "취소액", status: "상태", pg: "PG", apply: "승인번호" },
     detail: "결제 상세",
     cancelHistory: "취소 내역",

@@ -1,4 +1,4 @@
-import { Badge, SegmentedControl, Stack, Text } from "@mantine/core";
+import { Badge, Group, SegmentedControl, Stack, Text } from "@mantine/core";
 import { IconCalendarRepeat } from "@tabler/icons-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -6,9 +6,11 @@ import { useNavigate } from "react-router";
 import type { Schedule, ScheduleStatus } from "../bindings";
 import { useApp } from "../AppContext";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { ExportMenu, ExportStatus, useExport } from "../components/ExportMenu";
 import { EmptyState } from "../layout/EmptyState";
 import { PageHeader } from "../layout/PageHeader";
-import { VirtualTable } from "../layout/VirtualTable";
+import { VirtualTable, type VirtualColumn } from "../layout/VirtualTable";
+import { exportColumns, SCHEDULE_EXPORT_EXTRAS, SCHEDULE_EXPORT_IDS } from "../lib/exportColumns";
 import { formatDateTime, formatKrw } from "../lib/format";
 import { schedulePages } from "../lib/queries";
 import { usePaged } from "../lib/usePaged";
@@ -21,11 +23,35 @@ export function Schedules() {
   const { settings, lang, profileId } = useApp();
   const navigate = useNavigate();
   const [status, setStatus] = useState<"all" | ScheduleStatus>("scheduled");
-  const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(schedulePages(profileId, { status: status === "all" ? null : status, limit: 200 }));
+  const query = { status: status === "all" ? null : status, limit: 200 };
+  const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(schedulePages(profileId, query));
+
+  const columns: VirtualColumn<Schedule>[] = [
+    { key: "at", header: t("customers.detail.scheduleCols.at"), width: "160px", render: (s) => <Text size="sm">{formatDateTime(s.schedule_at, settings.time_zone, lang)}</Text> },
+    { key: "customer", header: t("money.payments.col.customer"), width: "minmax(140px, 1fr)", render: (s) => <Text size="sm" ff="monospace" truncate>{s.customer_uid}</Text> },
+    { key: "name", header: t("money.payments.col.name"), width: "minmax(120px, 1fr)", render: (s) => <Text size="sm" truncate>{s.name ?? "—"}</Text> },
+    { key: "amount", header: t("money.payments.col.amount"), width: "110px", render: (s) => <Text size="sm" ta="right">{formatKrw(s.amount, lang)}</Text> },
+    {
+      key: "status",
+      header: t("customers.detail.scheduleCols.status"),
+      width: "100px",
+      render: (s) => (
+        <Badge size="sm" variant="light" color={COLORS[s.schedule_status]}>
+          {t(`customers.scheduleStatus.${s.schedule_status}`)}
+        </Badge>
+      ),
+    },
+    { key: "result", header: t("customers.detail.scheduleCols.result"), width: "minmax(100px, 1fr)", render: (s) => <Text size="sm" truncate>{s.payment_status ? t(`customers.paymentStatus.${s.payment_status}`) : ""} {s.fail_reason ?? ""}</Text> },
+  ];
+  const exporter = useExport({ kind: "schedules", query }, exportColumns(columns, SCHEDULE_EXPORT_IDS, SCHEDULE_EXPORT_EXTRAS));
 
   return (
     <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
-      <PageHeader title={t("schedules.title")} description={t("schedules.description")} />
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <PageHeader title={t("schedules.title")} description={t("schedules.description")} />
+        <ExportMenu exporter={exporter} testId="export-schedules" />
+      </Group>
+      <ExportStatus exporter={exporter} testId="export-schedules" />
       <SegmentedControl
         w={420}
         value={status}
@@ -49,23 +75,7 @@ export function Schedules() {
           onNearEnd={loadMore}
           listVersion={listVersion}
           loading={loading}
-          columns={[
-            { key: "at", header: t("customers.detail.scheduleCols.at"), width: "160px", render: (s) => <Text size="sm">{formatDateTime(s.schedule_at, settings.time_zone, lang)}</Text> },
-            { key: "customer", header: t("money.payments.col.customer"), width: "minmax(140px, 1fr)", render: (s) => <Text size="sm" ff="monospace" truncate>{s.customer_uid}</Text> },
-            { key: "name", header: t("money.payments.col.name"), width: "minmax(120px, 1fr)", render: (s) => <Text size="sm" truncate>{s.name ?? "—"}</Text> },
-            { key: "amount", header: t("money.payments.col.amount"), width: "110px", render: (s) => <Text size="sm" ta="right">{formatKrw(s.amount, lang)}</Text> },
-            {
-              key: "status",
-              header: t("customers.detail.scheduleCols.status"),
-              width: "100px",
-              render: (s) => (
-                <Badge size="sm" variant="light" color={COLORS[s.schedule_status]}>
-                  {t(`customers.scheduleStatus.${s.schedule_status}`)}
-                </Badge>
-              ),
-            },
-            { key: "result", header: t("customers.detail.scheduleCols.result"), width: "minmax(100px, 1fr)", render: (s) => <Text size="sm" truncate>{s.payment_status ? t(`customers.paymentStatus.${s.payment_status}`) : ""} {s.fail_reason ?? ""}</Text> },
-          ]}
+          columns={columns}
           empty={
             <Text ta="center" c="dimmed" size="sm">
               {t("schedules.noMatch")}

@@ -175,6 +175,27 @@ impl Store {
         self.write(|tx| upsert_tx(tx, recs, now))
     }
 
+    /// How many schedules `list_schedules` pages through for `q` (its cursor and limit
+    /// aside).
+    pub fn count_schedules(&self, q: &ScheduleQuery) -> Result<u64> {
+        self.read(|conn| {
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM schedules
+                 WHERE (?1 IS NULL OR customer_uid = ?1)
+                   AND (?2 IS NULL OR schedule_status = ?2)
+                   AND schedule_at >= ?3 AND schedule_at < ?4",
+                params![
+                    q.customer_uid,
+                    q.status.map(ScheduleStatus::as_str),
+                    q.from.unwrap_or(i64::MIN),
+                    q.to.unwrap_or(i64::MAX),
+                ],
+                |r| r.get(0),
+            )?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
     /// Schedules, oldest `schedule_at` first, keyset-paged.
     pub fn list_schedules(&self, q: &ScheduleQuery) -> Result<SchedulePage> {
         let limit = q.limit.unwrap_or(50).clamp(1, 500) as i64;

@@ -1,4 +1,4 @@
-//! `customers search | show | import`.
+//! `customers search | show | import | export`.
 
 use serde::Serialize;
 use subdesk_billing::mirror::sync::{
@@ -11,7 +11,8 @@ use subdesk_billing::{
 use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
-use crate::args::CustomersCmd;
+use crate::args::{CustomersCmd, KeyStatusArg};
+use crate::commands::export;
 use crate::context::{Ctx, Session};
 use crate::error::{CliError, CliResult, Exit};
 use crate::output::{Table, fields, line, money, opt};
@@ -26,6 +27,35 @@ pub async fn run(ctx: &mut Ctx, cmd: CustomersCmd) -> CliResult<Exit> {
             good_only,
             no_verify,
         } => import(ctx, &file, good_only, no_verify).await,
+        CustomersCmd::Export {
+            text,
+            status,
+            pg,
+            tag,
+            export,
+        } => {
+            let s = ctx.session(ActionKind::Read)?;
+            let query = CustomerQuery {
+                text,
+                key_status: status
+                    .iter()
+                    .map(|s| match s {
+                        KeyStatusArg::Active => KeyStatus::Active,
+                        KeyStatusArg::Unverified => KeyStatus::Unverified,
+                        KeyStatusArg::Unknown => KeyStatus::Unknown,
+                        KeyStatusArg::Deleted => KeyStatus::Deleted,
+                    })
+                    .collect(),
+                pg_provider: pg,
+                tags: tag,
+                ..CustomerQuery::default()
+            };
+            let request = export::request(
+                subdesk_desk::exports::ExportList::Customers { query },
+                &export,
+            );
+            export::write(ctx, &s, request, &export.out).await
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod audit;
 mod customers;
+mod export;
 mod journal;
 mod keys;
 mod money;

@@ -1,23 +1,33 @@
-//! `payments list`: the local mirror (run `sync` to refresh it), as a table, JSON or CSV.
+//! `payments list`: the local mirror (run `sync` to refresh it), as a table, JSON or CSV;
+//! `payments export`: every match to an .xlsx or CSV file.
 
 use subdesk_billing::{PaymentQuery, PaymentStatus};
 use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
-use crate::args::{PaymentsCmd, PaymentsListArgs, StatusArg};
+use subdesk_desk::exports::{ExportFormat, ExportLang, ExportList, ExportRequest};
+
+use crate::args::{PaymentFilters, PaymentsCmd, PaymentsListArgs, StatusArg};
 use crate::commands::customers::payment_table;
-use crate::context::Ctx;
+use crate::commands::export;
+use crate::context::{Ctx, Session};
 use crate::error::{CliError, CliResult, Exit};
 use crate::output::line;
 
 pub async fn run(ctx: &mut Ctx, cmd: PaymentsCmd) -> CliResult<Exit> {
     match cmd {
-        PaymentsCmd::List(a) => list(ctx, a),
+        PaymentsCmd::List(a) => list(ctx, a).await,
+        PaymentsCmd::Export { filters, export } => {
+            let s = ctx.session(ActionKind::Read)?;
+            let query = query_of(&s, &filters)?;
+            let request = export::request(ExportList::Payments { query }, &export);
+            export::write(ctx, &s, request, &export.out).await
+        }
     }
 }
 
-fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
-    let s = ctx.session(ActionKind::Read)?;
+/// The store's query for the filters, dates read in the profile's zone.
+fn query_of(s: &Session, a: &PaymentFilters) -> CliResult<PaymentQuery> {
     let from = a
         .from
         .as_deref()
@@ -32,7 +42,7 @@ fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
             "--from is after --to",
         ));
     }
-    let query = PaymentQuery {
+    Ok(PaymentQuery {
         text: a.text.clone(),
         status: a
             .status
@@ -47,17 +57,25 @@ fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
         from,
         to,
         customer_uid: a.customer.clone(),
-        limit: Some(a.limit.clamp(1, 500)),
         ..PaymentQuery::default()
-    };
+    })
+}
+
+async fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
+    let s = ctx.session(ActionKind::Read)?;
+    let mut query = query_of(&s, &a.filters)?;
     if a.csv {
-        // Straight to stdout: every match, not one page (a nightly export).
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let rows = s.store.export_payments_csv(&query, &mut out)?;
-        drop(out);
-        ctx.out.note(&format!("{rows} payment(s) exported"));
-        return Ok(Exit::Ok);
+        // Straight to stdout: every match, not one page (a nightly export), by the one
+        // export path.
+        let request = ExportRequest {
+            list: ExportList::Payments { query },
+            columns: Vec::new(),
+            format: ExportFormat::Csv,
+            lang: ExportLang::Ko,
+        };
+        return export::write(ctx, &s, request, std::path::Path::new("-")).await;
     }
+    query.limit = Some(a.limit.clamp(1, 500));
     let page = s.store.list_payments(&query)?;
     if ctx.out.json {
         ctx.out.json(&page.items)?;

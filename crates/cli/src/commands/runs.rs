@@ -1,4 +1,4 @@
-//! `run csv | plan | resume | report`: bulk charge runs. Planning (the default, a dry
+//! `run csv | plan | resume | report | export`: bulk charge runs. Planning (the default, a dry
 //! run) fixes every item's merchant_uid and stores the run; executing charges it; a
 //! crash or Ctrl-C leaves it resumable, and each item's journal row decides what is
 //! sent again, so a resumed run never charges an item twice.
@@ -12,6 +12,7 @@ use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
 use crate::args::{RunCmd, RunOpts};
+use crate::commands::export;
 use crate::commands::money::reconcile_first;
 use crate::confirm::{self, Ask};
 use crate::context::{Ctx, Session};
@@ -96,6 +97,14 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
                 })?;
             }
             Ok(exit_of(&report))
+        }
+        RunCmd::Export { id, export } => {
+            let s = ctx.session(ActionKind::Read)?;
+            let request = export::request(
+                subdesk_desk::exports::ExportList::RunItems { run_id: id },
+                &export,
+            );
+            export::write(ctx, &s, request, &export.out).await
         }
         RunCmd::Report { id, out } => {
             let s = ctx.session(ActionKind::Read)?;

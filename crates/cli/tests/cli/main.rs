@@ -8,6 +8,7 @@
 mod common;
 
 mod customers;
+mod exports;
 mod keys;
 mod money;
 mod profiles;

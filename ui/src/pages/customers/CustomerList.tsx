@@ -8,8 +8,10 @@ import { useNavigate } from "react-router";
 import type { Customer, CustomerQuery, CustomerSort, CustomerSortField, KeyStatus } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { ExportMenu, ExportStatus, useExport } from "../../components/ExportMenu";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
+import { CUSTOMER_EXPORT_IDS, exportColumns } from "../../lib/exportColumns";
 import { formatDate } from "../../lib/format";
 import { loadPref, savePref } from "../../lib/prefs";
 import { customerPages, customerTagsQuery, type ListQuery } from "../../lib/queries";
@@ -144,12 +146,21 @@ export function CustomerList() {
   };
   const pgOptions = ["nice", "nice_v2", "kcp", "html5_inicis", "daou", "ksnet", "tosspayments", "welcome", "settle", "kcp_billing", "kakaopay", "danal_tpay", "danal", "jtnet", "kicc", "payco", "chai", "mobilians", "naverpay"];
   const empty = !loading && rows.length === 0 && !error;
+  // The current filter and order, with the columns chosen on screen and their labels.
+  const exporter = useExport(
+    { kind: "customers", query },
+    exportColumns(
+      columns.map((col) => ({ key: col, header: t(`customers.col.${col}`) })),
+      CUSTOMER_EXPORT_IDS,
+    ),
+  );
 
   return (
     <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <PageHeader title={t("customers.title")} description={t("customers.description")} />
         <Group gap="xs" wrap="nowrap">
+          <ExportMenu exporter={exporter} testId="export-customers" />
           <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => setImporting(true)} data-testid="open-import">
             {t("customers.import")}
           </Button>
@@ -159,6 +170,7 @@ export function CustomerList() {
         </Group>
       </Group>
 
+      <ExportStatus exporter={exporter} testId="export-customers" />
       <Group gap="xs" wrap="nowrap" align="flex-end">
         <TextInput
           flex={1}

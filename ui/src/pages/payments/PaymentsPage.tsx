@@ -2,17 +2,19 @@ import { Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } 
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { IconDownload, IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
+import { IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
 import { Channel } from "@tauri-apps/api/core";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type Payment, type PaymentQuery, type PaymentStatus, type SyncProgress, type TimeField } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { ExportMenu, ExportStatus, useExport } from "../../components/ExportMenu";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
 import { VirtualTable, type VirtualColumn } from "../../layout/VirtualTable";
 import { dayBound, formatDateTime, formatKrw } from "../../lib/format";
+import { exportColumns, PAYMENT_EXPORT_EXTRAS, PAYMENT_EXPORT_IDS } from "../../lib/exportColumns";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { invalidate, paymentPages, type ListQuery } from "../../lib/queries";
@@ -78,11 +80,6 @@ export function PaymentsPage() {
   });
   const stopSync = useMutation({ mutationFn: () => call(commands.stopSync()) });
 
-  const exportCsv = useMutation({
-    mutationFn: () => call(commands.exportPayments(query)),
-    onSuccess: (r) => notifications.show({ color: "green", message: t("money.payments.exported", { rows: r.rows, path: r.path }), autoClose: 10000 }),
-  });
-
   const columns: VirtualColumn<Payment>[] = [
     { key: "time", header: t("money.payments.col.time"), width: "150px", render: (p) => <Text size="sm">{formatDateTime(p.event_at, settings.time_zone, lang)}</Text> },
     { key: "buyer", header: t("money.payments.col.buyer"), width: "minmax(90px, 0.8fr)", render: (p) => <Text size="sm" truncate>{p.buyer_name ?? "—"}</Text> },
@@ -110,19 +107,21 @@ export function PaymentsPage() {
     { key: "customer", header: t("money.payments.col.customer"), width: "minmax(120px, 1fr)", render: (p) => <Text size="sm" ff="monospace" truncate>{p.customer_uid ?? "—"}</Text> },
   ];
 
+  // The current filter, with the columns on screen and their labels (then the drawer's ids).
+  const exporter = useExport({ kind: "payments", query }, exportColumns(columns, PAYMENT_EXPORT_IDS, PAYMENT_EXPORT_EXTRAS));
+
   return (
     <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <PageHeader title={t("money.payments.title")} description={t("money.payments.description")} />
         <Group gap="xs" wrap="nowrap">
-          <Button variant="default" leftSection={<IconDownload size={16} />} loading={exportCsv.isPending} onClick={() => exportCsv.mutate()} data-testid="export-payments">
-            {t("money.payments.export")}
-          </Button>
+          <ExportMenu exporter={exporter} testId="export-payments" disabled={status.session_error !== null} />
           <Button leftSection={<IconRefresh size={16} />} loading={sync.isPending} onClick={() => sync.mutate()} data-testid="sync-now" disabled={status.session_error !== null}>
             {t("money.payments.sync")}
           </Button>
         </Group>
       </Group>
+      <ExportStatus exporter={exporter} testId="export-payments" />
       {syncing && (
         <Group gap="sm" data-testid="sync-progress">
           <Text size="xs" c="dimmed">

@@ -699,6 +699,29 @@ fn limit_of(l: Option<u32>) -> u32 {
     l.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
 }
 
+/// How many rows `plan` lists from `from` (every tier, the filters, and only rows
+/// with a sort key, as [`run_tiers`] lists them): an export's total.
+fn count_plan(conn: &Connection, from: &str, key: &str, plan: &Plan) -> Result<u64> {
+    let any = plan
+        .tiers
+        .iter()
+        .map(|t| format!("coalesce(({}), 0)", t.predicate()))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let mut sql = format!("SELECT count(*) FROM {from} WHERE ({any}) AND ({key}) IS NOT NULL");
+    for f in &plan.filters {
+        sql.push_str(&format!(" AND ({f})"));
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    bind(&mut stmt, &plan.params)?;
+    let mut rows = stmt.raw_query();
+    let n: i64 = match rows.next()? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    };
+    Ok(n.max(0) as u64)
+}
+
 impl Store {
     /// Customers matching a query: in the column order the user chose, else best
     /// matches first, then newest first.
@@ -792,6 +815,24 @@ impl Store {
             )?;
             Ok(PaymentPage { items, next_cursor })
         })
+    }
+
+    /// How many customers `list_customers` pages through for `q` (its cursor and
+    /// limit aside).
+    pub fn count_customers(&self, q: &CustomerQuery) -> Result<u64> {
+        let plan = customer_plan(q, false)?;
+        let key = match q.sort {
+            Some(s) => s.field.key_sql(),
+            None => CustomerSortField::Issued.key_sql(),
+        };
+        self.read(|conn| count_plan(conn, "customers c", key, &plan))
+    }
+
+    /// How many payments `list_payments` pages through for `q` (its cursor and limit
+    /// aside).
+    pub fn count_payments(&self, q: &PaymentQuery) -> Result<u64> {
+        let plan = payment_plan(q)?;
+        self.read(|conn| count_plan(conn, "payments p", q.time_field.column(), &plan))
     }
 
     /// The search box: first page of customers and of payments for `text`.
