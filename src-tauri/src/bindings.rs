@@ -6,7 +6,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands::{data, exports, keys, money, practice, profiles, shell, sync};
+use crate::commands::{data, exports, keys, money, practice, profiles, reports, shell, sync};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -62,6 +62,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             money::refund_preview,
             sync::sync_now,
             practice::sandbox_clock,
+            reports::settlement_report::<tauri::Wry>,
+            reports::export_settlement::<tauri::Wry>,
             practice::advance_sandbox_clock,
             sync::stop_sync,
             profiles::list_profiles,

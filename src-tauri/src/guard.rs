@@ -68,6 +68,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("customer_uid_problem", Session(Read)),
     ("audit_log", Session(Read)),
     ("sandbox_clock", Session(Read)),
+    ("settlement_report", Session(Read)),
+    ("export_settlement", Session(Read)),
     ("advance_sandbox_clock", Session(Mutate)),
     ("verify_audit", Session(Read)),
     ("verify_keys_now", Session(Read)),

@@ -14,6 +14,7 @@ import { CustomerList } from "./pages/customers/CustomerList";
 import { CustomerPage } from "./pages/customers/CustomerPage";
 import { IssueKeyForm } from "./pages/customers/IssueKeyForm";
 import { AuditPage } from "./pages/audit/AuditPage";
+import { SettlementPage } from "./pages/settlement/SettlementPage";
 import { Dashboard } from "./pages/Dashboard";
 import { PgGuide } from "./pages/PgGuide";
 import { PgGuideDetail } from "./pages/PgGuideDetail";
@@ -45,6 +46,7 @@ export function AppRoutes() {
         <Route path="charges" element={<JournalPage />} />
         <Route path="schedules" element={<Schedules />} />
         <Route path="payments" element={<PaymentsPage />} />
+        <Route path="settlement" element={<SettlementPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="pg-guide" element={<PgGuide />} />
         <Route path="pg-guide/:id" element={<PgGuideDetail />} />

@@ -146,6 +146,13 @@ export const commands = {
 	syncNow: (request: SyncRequest, onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<SyncSummary>("sync_now", { request, onProgress }),
 	/**  The sandbox's time. */
 	sandboxClock: () => __TAURI_INVOKE<SandboxClockView>("sandbox_clock"),
+	/**  The figures of `period`, its days counted in the zone the app shows times in. */
+	settlementReport: (period: SettlementPeriod) => __TAURI_INVOKE<Settlement>("settlement_report", { period }),
+	/**
+	 *  Saves `period`'s report as an .xlsx where the person chooses; its file name, or None
+	 *  when the dialog was closed.
+	 */
+	exportSettlement: (period: SettlementPeriod, lang: ExportLang) => __TAURI_INVOKE<string | null>("export_settlement", { period, lang }),
 	/**
 	 *  Moves the sandbox's clock forward by a day, a week or a calendar month in the
 	 *  profile's zone, running the schedules that fell due on the way.
@@ -1448,6 +1455,41 @@ export type Settings = {
 	time_zone: string,
 	time_zones: string[],
 };
+
+/**  A period's settlement: one line per PG (by name), and the total. */
+export type Settlement = {
+	/**  Unix seconds, inclusive. */
+	from: number,
+	/**  Unix seconds, exclusive. */
+	to: number,
+	lines: SettlementLine[],
+	total: SettlementLine,
+};
+
+/**  The figures of one PG (or of all, in `total`), whole won. */
+export type SettlementLine = {
+	/**  `pg_provider`; empty for payments without one, and for the total. */
+	pg_provider: string,
+	sales_count: number,
+	sales_amount: number,
+	sales_tax_free: number,
+	sales_vat: number,
+	cancel_count: number,
+	cancel_amount: number,
+	cancel_tax_free: number,
+	cancel_vat: number,
+	net_amount: number,
+	net_tax_free: number,
+	net_vat: number,
+	/**  Sales whose tax-free part Subdesk did not send: counted fully taxable. */
+	estimated_count: number,
+};
+
+/**
+ *  Which period: a month (1–12), a quarter (1–4) or a half-year (1 = 1기 Jan–Jun,
+ *  2 = 2기 Jul–Dec) of `year`.
+ */
+export type SettlementPeriod = { kind: "month"; year: number; month: number } | { kind: "quarter"; year: number; quarter: number } | { kind: "half"; year: number; half: number };
 
 export type SortDirection = "asc" | "desc";
 

@@ -73,6 +73,39 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Reports for the accountant.
+    #[command(subcommand)]
+    Report(ReportCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Sales, cancels, net, tax-free parts and VAT per PG for a month, quarter or
+    /// half-year (days in the profile's time zone); `--out FILE.xlsx` saves the workbook.
+    Vat(VatArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("period").required(true).args(["month", "quarter", "half"]))]
+pub struct VatArgs {
+    /// The year, e.g. 2026.
+    #[arg(long)]
+    pub year: i16,
+    /// A month, 1-12.
+    #[arg(long)]
+    pub month: Option<i8>,
+    /// A quarter, 1-4.
+    #[arg(long)]
+    pub quarter: Option<i8>,
+    /// A half-year: 1 (January-June) or 2 (July-December).
+    #[arg(long)]
+    pub half: Option<i8>,
+    /// Save the report as an .xlsx here.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// The workbook's language.
+    #[arg(long, value_enum, default_value = "ko")]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Subcommand)]

@@ -743,7 +743,7 @@ trait Sink {
     fn row(&mut self, cells: &[Cell<'_>]) -> IpcResult<()>;
 }
 
-fn xlsx_error(e: XlsxError) -> IpcError {
+pub(crate) fn xlsx_error(e: XlsxError) -> IpcError {
     match e {
         XlsxError::IoError(io) | XlsxError::TempFileError(_, io) => IpcError::new(
             ErrorCode::IoError,

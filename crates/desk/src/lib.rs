@@ -23,6 +23,7 @@ pub mod money;
 pub mod paths;
 pub mod practice;
 pub mod session;
+pub mod settlement;
 pub mod zone;
 
 pub use desk::{Desk, DeskConfig, DeskHost};

@@ -2,7 +2,6 @@
 //! month in the profile's zone (as Stripe's test clocks do), so schedules and plans can be
 //! tried in minutes. The sandbox does the moving; this decides how far.
 
-use jiff::tz::{Offset, TimeZone};
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use subdesk_codes::ErrorCode;
@@ -24,16 +23,12 @@ pub enum ClockStep {
 /// The longest single move: a step is at most a month, so this only refuses nonsense.
 const MAX_STEP_SECS: i64 = 31 * 86_400;
 
-fn zone(name: &str) -> TimeZone {
-    TimeZone::get(name).unwrap_or_else(|_| TimeZone::fixed(Offset::constant(9)))
-}
-
 /// The seconds from `now` (the sandbox's time) to `now` moved by `step` in `time_zone`.
 pub fn step_seconds(step: ClockStep, now: i64, time_zone: &str) -> IpcResult<u32> {
     let bad = || IpcError::new(ErrorCode::InvalidInput, "the sandbox time cannot be moved");
     let start = Timestamp::from_second(now)
         .map_err(|_| bad())?
-        .to_zoned(zone(time_zone));
+        .to_zoned(crate::zone::named_or_utc(time_zone));
     let end = match step {
         ClockStep::Day => start.checked_add(1.day()),
         ClockStep::Week => start.checked_add(1.week()),
@@ -53,7 +48,7 @@ mod tests {
 
     fn seoul(text: &str) -> i64 {
         let date: jiff::civil::DateTime = text.parse().unwrap();
-        date.to_zoned(zone("Asia/Seoul"))
+        date.to_zoned(crate::zone::named_or_utc("Asia/Seoul"))
             .unwrap()
             .timestamp()
             .as_second()
@@ -78,7 +73,7 @@ mod tests {
         // New York springs forward on 2027-03-14: that day has 23 hours.
         let date: jiff::civil::DateTime = "2027-03-13T12:00".parse().unwrap();
         let ny = date
-            .to_zoned(zone("America/New_York"))
+            .to_zoned(crate::zone::named_or_utc("America/New_York"))
             .unwrap()
             .timestamp()
             .as_second();

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod money;
 pub mod practice;
 pub mod profiles;
+pub mod reports;
 pub mod shell;
 pub mod sync;
 

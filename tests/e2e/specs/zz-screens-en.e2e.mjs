@@ -53,6 +53,11 @@ async function screens(lang, titles) {
   await expectTitle(titles.payments);
   await shot(`payments-${lang}`);
 
+  await click('[data-testid="nav-settlement"]');
+  await expectTitle(titles.settlement);
+  await $('[data-testid="settlement-table"]').waitForDisplayed();
+  await shot(`settlement-${lang}`);
+
   await click('[data-testid="nav-audit"]');
   await expectTitle(titles.audit);
   await browser.waitUntil(async () => (await $$('[data-testid="audit-row"]')).length > 0);
@@ -73,11 +78,11 @@ async function screens(lang, titles) {
 describe("every screen, in English and in Korean", () => {
   it("shows every screen in English", async () => {
     await setLanguage("English", "Settings");
-    await screens("en", { customers: "Customers", charges: "Charges", schedules: "Schedules", payments: "Payments", audit: "Audit log", pgGuide: "PG guide", settings: "Settings" });
+    await screens("en", { customers: "Customers", charges: "Charges", schedules: "Schedules", payments: "Payments", settlement: "Settlement & VAT", audit: "Audit log", pgGuide: "PG guide", settings: "Settings" });
   });
 
   it("shows every screen in Korean", async () => {
     await setLanguage("한국어", "설정");
-    await screens("ko", { customers: "고객", charges: "결제 요청", schedules: "예약 결제", payments: "결제 내역", audit: "감사 기록", pgGuide: "PG 가이드", settings: "설정" });
+    await screens("ko", { customers: "고객", charges: "결제 요청", schedules: "예약 결제", payments: "결제 내역", settlement: "정산·부가세", audit: "감사 기록", pgGuide: "PG 가이드", settings: "설정" });
   });
 });

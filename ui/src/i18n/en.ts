@@ -21,6 +21,7 @@ const en: Shape<Messages> = {
     pgGuide: "PG guide",
     settings: "Settings",
     audit: "Audit log",
+    settlement: "Settlement & VAT",
   },
   mode: { sandbox: "Sandbox", test: "Test", live: "Live" },
   status: {
@@ -44,6 +45,24 @@ const en: Shape<Messages> = {
   },
   formErrors: {
     required: "Required.",
+  },
+  settlement: {
+    title: "Settlement & VAT",
+    description: "Card sales, cancels, net, taxable and tax-free parts and VAT per PG for a period. Save it as Excel for your accountant.",
+    kind: { month: "Month", quarter: "Quarter", half: "Half-year" },
+    year: "Year",
+    index: { month: "Month", quarter: "Quarter", half: "Half" },
+    indexLabel: { month: "Month {{n}}", quarter: "Q{{n}}", half: "H{{n}}" },
+    export: "Save as Excel",
+    exported: "Saved as {{name}}.",
+    openFolder: "Open folder",
+    cols: { sales: "Sales (count)", cancels: "Cancels (count)", net: "Net", taxable: "Taxable supply", taxFree: "Tax-free", vat: "VAT" },
+    total: "Total",
+    noPg: "(no PG)",
+    empty: "No payments or cancels in this period.",
+    estimated_one: "{{count}} payment Subdesk did not send has no known tax-free part and is counted fully taxable.",
+    estimated_other: "{{count}} payments Subdesk did not send have no known tax-free part and are counted fully taxable.",
+    note: "Sales count when paid, cancels when each cancel happened (a partial refund in a later month counts in that month). VAT is worked out per payment as i'mport does (taxable part ÷ 11, rounded); a cancel's tax-free part is the payment's tax-free share. Days begin and end in the time zone of Settings.",
   },
   practice: {
     title: "Sandbox clock",

@@ -17,6 +17,7 @@ const ko = {
     pgGuide: "PG 가이드",
     settings: "설정",
     audit: "감사 기록",
+    settlement: "정산·부가세",
   },
   mode: { sandbox: "샌드박스", test: "테스트", live: "라이브" },
   status: {
@@ -40,6 +41,24 @@ const ko = {
   },
   formErrors: {
     required: "필수 항목입니다.",
+  },
+  settlement: {
+    title: "정산·부가세",
+    description: "기간별 카드 매출, 취소, 순매출과 과세·면세 금액, 부가세를 PG별로 봅니다. 엑셀로 저장해 세무 대리인에게 전달할 수 있습니다.",
+    kind: { month: "월", quarter: "분기", half: "반기" },
+    year: "연도",
+    index: { month: "월", quarter: "분기", half: "반기" },
+    indexLabel: { month: "{{n}}월", quarter: "{{n}}분기", half: "{{n}}기" },
+    export: "엑셀로 저장",
+    exported: "{{name}} 파일로 저장했습니다.",
+    openFolder: "폴더 열기",
+    cols: { sales: "매출(건수)", cancels: "취소(건수)", net: "순매출", taxable: "과세 공급가액", taxFree: "면세", vat: "부가세" },
+    total: "합계",
+    noPg: "(PG 없음)",
+    empty: "이 기간에 결제나 취소가 없습니다.",
+    estimated_one: "Subdesk가 보내지 않은 결제 {{count}}건은 면세 금액을 알 수 없어 전액 과세로 계산했습니다.",
+    estimated_other: "Subdesk가 보내지 않은 결제 {{count}}건은 면세 금액을 알 수 없어 전액 과세로 계산했습니다.",
+    note: "매출은 결제 완료 시각, 취소는 각 취소 시각 기준입니다(나중 달의 부분 환불은 그 달에 들어갑니다). 부가세는 결제마다 i'mport와 같은 방식(과세분 ÷ 11, 반올림)으로 계산하며, 취소분의 면세 금액은 결제의 면세 비율로 나눕니다. 날짜 경계는 설정의 시간대 기준입니다.",
   },
   practice: {
     title: "샌드박스 시계",

@@ -8,6 +8,7 @@ mod keys;
 mod money;
 mod payments;
 mod profile;
+mod report;
 mod runs;
 mod sandbox;
 mod sync;
@@ -35,5 +36,6 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Command::Payments(c) => payments::run(&mut ctx, c).await,
         Command::Journal(c) => journal::run(&mut ctx, c).await,
         Command::Audit(c) => audit::run(&mut ctx, c).await,
+        Command::Report(c) => report::run(&mut ctx, c).await,
     }
 }

@@ -10,7 +10,7 @@ use crate::common::{APPROVE, Env};
 const MONTH_END: i64 = 1_774_988_580;
 
 /// Payments put straight into the sandbox profile's mirror, as a sync would leave them.
-fn seed(env: &Env) {
+pub(crate) fn seed(env: &Env) {
     env.cli(&["profile", "list"]).expect(0);
     let db = env
         .data_dir()

@@ -12,5 +12,6 @@ mod exports;
 mod keys;
 mod money;
 mod profiles;
+mod report;
 mod runs;
 mod sandbox_cmd;

@@ -1,0 +1,61 @@
+//! The settlement and VAT report: its figures for a screen, and its workbook saved where
+//! the person chooses (the save dialog opened here; "open folder" shows it like an
+//! export's file).
+
+use subdesk_billing::mirror::settlement::Settlement;
+use subdesk_desk::exports::ExportLang;
+use subdesk_desk::settlement::{self, SettlementPeriod};
+use subdesk_profiles::ActionKind;
+use tauri::{AppHandle, Runtime, State};
+
+use super::with_session;
+use crate::error::{IpcError, IpcResult};
+use crate::settings::SettingsStore;
+use crate::state::AppState;
+
+/// The figures of `period`, its days counted in the zone the app shows times in.
+#[tauri::command]
+#[specta::specta]
+pub async fn settlement_report<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    period: SettlementPeriod,
+) -> IpcResult<Settlement> {
+    let zone = SettingsStore::open(&app)?.settings().time_zone;
+    with_session(&state, move |s| {
+        settlement::settlement(&s.store, period, &zone)
+    })
+    .await
+}
+
+/// Saves `period`'s report as an .xlsx where the person chooses; its file name, or None
+/// when the dialog was closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_settlement<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    period: SettlementPeriod,
+    lang: ExportLang,
+) -> IpcResult<Option<String>> {
+    let session = state.desk.session_for(ActionKind::Read)?;
+    let zone = SettingsStore::open(&app)?.settings().time_zone;
+    let suggested = match lang {
+        ExportLang::Ko => format!("부가세_정산_{}.xlsx", period.label()),
+        ExportLang::En => format!("vat_settlement_{}.xlsx", period.label()),
+    };
+    let Some(path) = crate::dialogs::save_file(&app, &suggested, "Excel", "xlsx").await? else {
+        return Ok(None);
+    };
+    let target = path.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let report = settlement::settlement(&session.store, period, &zone)?;
+        settlement::write_xlsx(&report, period, lang, &target)
+    })
+    .await
+    .map_err(|e| IpcError::internal(format!("background task failed: {e}")))??;
+    if let Ok(mut last) = state.last_export.lock() {
+        *last = Some(path.clone());
+    }
+    Ok(path.file_name().map(|n| n.to_string_lossy().into_owned()))
+}

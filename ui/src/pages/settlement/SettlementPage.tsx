@@ -1,0 +1,149 @@
+import { Alert, Button, Group, Paper, SegmentedControl, Select, Stack, Table, Text } from "@mantine/core";
+import { IconFileSpreadsheet, IconFolderOpen } from "@tabler/icons-react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { commands, type SettlementLine, type SettlementPeriod } from "../../bindings";
+import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
+import { PageHeader } from "../../layout/PageHeader";
+import { formatKrw } from "../../lib/format";
+import { call } from "../../lib/ipc";
+import { keys } from "../../lib/queries";
+
+type Kind = SettlementPeriod["kind"];
+
+/** Today's year and month where the app shows times (the period's days are Rust's). */
+function yearMonthIn(timeZone: string): [number, number] {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "numeric" }).formatToParts(new Date());
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return [get("year"), get("month")];
+}
+
+function period(kind: Kind, year: number, index: number): SettlementPeriod {
+  if (kind === "month") return { kind, year, month: index };
+  if (kind === "quarter") return { kind, year, quarter: index };
+  return { kind, year, half: index };
+}
+
+/** A month, quarter or half-year's sales, cancels, net, tax-free parts and VAT per PG. */
+export function SettlementPage() {
+  const { t } = useTranslation();
+  const { settings, lang, profileId } = useApp();
+  const [thisYear, thisMonth] = yearMonthIn(settings.time_zone);
+  const [kind, setKind] = useState<Kind>("quarter");
+  const [year, setYear] = useState(thisYear);
+  const [index, setIndex] = useState(Math.ceil(thisMonth / 3));
+  const chosen = period(kind, year, index);
+  const report = useQuery({ queryKey: [...keys.profile(profileId), "settlement", chosen], queryFn: () => call(commands.settlementReport(chosen)) });
+  const exportIt = useMutation({ mutationFn: () => call(commands.exportSettlement(chosen, lang)), meta: { inlineError: true } });
+  const reveal = useMutation({ mutationFn: () => call(commands.revealExport()) });
+
+  const indexes = kind === "month" ? 12 : kind === "quarter" ? 4 : 2;
+  const changeKind = (k: Kind) => {
+    setKind(k);
+    setIndex(k === "month" ? thisMonth : k === "quarter" ? Math.ceil(thisMonth / 3) : thisMonth <= 6 ? 1 : 2);
+  };
+  const won = (n: number) => formatKrw(n, lang);
+  const cols: { key: string; value: (l: SettlementLine) => string }[] = [
+    { key: "sales", value: (l) => `${won(l.sales_amount)} (${l.sales_count.toLocaleString(lang)})` },
+    { key: "cancels", value: (l) => `${won(l.cancel_amount)} (${l.cancel_count.toLocaleString(lang)})` },
+    { key: "net", value: (l) => won(l.net_amount) },
+    { key: "taxable", value: (l) => won(l.net_amount - l.net_tax_free - l.net_vat) },
+    { key: "taxFree", value: (l) => won(l.net_tax_free) },
+    { key: "vat", value: (l) => won(l.net_vat) },
+  ];
+  const data = report.data;
+
+  return (
+    <Stack>
+      <PageHeader title={t("settlement.title")} description={t("settlement.description")} />
+      <Group align="flex-end" wrap="wrap">
+        <SegmentedControl
+          value={kind}
+          onChange={(v) => changeKind(v as Kind)}
+          data={(["month", "quarter", "half"] as const).map((k) => ({ value: k, label: t(`settlement.kind.${k}`) }))}
+          data-testid="settlement-kind"
+        />
+        <Select
+          label={t("settlement.year")}
+          data={Array.from({ length: 5 }, (_, i) => String(thisYear - i))}
+          value={String(year)}
+          onChange={(v) => v && setYear(Number(v))}
+          allowDeselect={false}
+          w={110}
+          data-testid="settlement-year"
+        />
+        <Select
+          label={t(`settlement.index.${kind}`)}
+          data={Array.from({ length: indexes }, (_, i) => ({ value: String(i + 1), label: t(`settlement.indexLabel.${kind}`, { n: i + 1 }) }))}
+          value={String(index)}
+          onChange={(v) => v && setIndex(Number(v))}
+          allowDeselect={false}
+          w={130}
+          data-testid="settlement-index"
+        />
+        <Button ml="auto" leftSection={<IconFileSpreadsheet size={16} />} loading={exportIt.isPending} onClick={() => exportIt.mutate()} disabled={!data} data-testid="settlement-export">
+          {t("settlement.export")}
+        </Button>
+      </Group>
+      {exportIt.data && (
+        <Alert color="green" withCloseButton onClose={() => exportIt.reset()} data-testid="settlement-exported">
+          <Group justify="space-between">
+            <Text size="sm">{t("settlement.exported", { name: exportIt.data })}</Text>
+            <Button size="xs" variant="light" leftSection={<IconFolderOpen size={14} />} onClick={() => reveal.mutate()}>
+              {t("settlement.openFolder")}
+            </Button>
+          </Group>
+        </Alert>
+      )}
+      {(exportIt.error ?? reveal.error) && <ErrorAlert error={exportIt.error ?? reveal.error} />}
+      {report.error && <ErrorAlert error={report.error} onRetry={() => void report.refetch()} retrying={report.isFetching} />}
+      {data && (
+        <Paper withBorder>
+          <Table striped data-testid="settlement-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>PG</Table.Th>
+                {cols.map((c) => (
+                  <Table.Th key={c.key} ta="right" style={{ whiteSpace: "nowrap" }}>
+                    {t(`settlement.cols.${c.key}`)}
+                  </Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {data.lines.length === 0 && (
+                <Table.Tr>
+                  <Table.Td colSpan={cols.length + 1}>
+                    <Text size="sm" c="dimmed">
+                      {t("settlement.empty")}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              )}
+              {[...data.lines.map((l) => ({ line: l, total: false })), ...(data.lines.length > 0 ? [{ line: data.total, total: true }] : [])].map(({ line, total }) => (
+                <Table.Tr key={total ? "__total" : line.pg_provider} fw={total ? 700 : undefined} data-testid={total ? "settlement-total" : "settlement-line"}>
+                  <Table.Td>{total ? t("settlement.total") : line.pg_provider || t("settlement.noPg")}</Table.Td>
+                  {cols.map((c) => (
+                    <Table.Td key={c.key} ta="right" style={{ whiteSpace: "nowrap" }}>
+                      {c.value(line)}
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      )}
+      {data && data.total.estimated_count > 0 && (
+        <Text size="sm" c="dimmed" data-testid="settlement-estimated">
+          {t("settlement.estimated", { count: data.total.estimated_count })}
+        </Text>
+      )}
+      <Text size="xs" c="dimmed">
+        {t("settlement.note")}
+      </Text>
+    </Stack>
+  );
+}
