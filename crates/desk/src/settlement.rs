@@ -122,8 +122,7 @@ pub fn write_xlsx(
     let ws = book.add_worksheet();
     ws.set_name(period.label()).map_err(xlsx_error)?;
     let write = |e| xlsx_error(e);
-    ws.write_with_format(0, 0, if ko { "PG" } else { "PG" }, &header)
-        .map_err(write)?;
+    ws.write_with_format(0, 0, "PG", &header).map_err(write)?;
     ws.set_column_width(0, 16).map_err(write)?;
     for (i, (k, e, _)) in COLUMNS.iter().enumerate() {
         let col = (i + 1) as u16;
@@ -131,10 +130,10 @@ pub fn write_xlsx(
             .map_err(write)?;
         ws.set_column_width(col, 16).map_err(write)?;
     }
-    let mut row = 1u32;
     let total_label = if ko { "합계" } else { "Total" };
     let lines = report.lines.iter().map(|l| (l, false));
-    for (line, is_total) in lines.chain(std::iter::once((&report.total, true))) {
+    let rows = lines.chain(std::iter::once((&report.total, true)));
+    for (row, (line, is_total)) in (1u32..).zip(rows) {
         let name = if is_total {
             total_label.to_owned()
         } else if line.pg_provider.is_empty() {
@@ -154,7 +153,6 @@ pub fn write_xlsx(
             ws.write_number_with_format(row, (i + 1) as u16, figure(line) as f64, fmt)
                 .map_err(write)?;
         }
-        row += 1;
     }
     ws.set_freeze_panes(1, 1).map_err(write)?;
     let temp = path.with_extension("xlsx.part");
