@@ -65,7 +65,8 @@ pub use registry::import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
 };
 pub use registry::search::{
-    CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentPage, PaymentQuery,
+    CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentFacets, PaymentPage,
+    PaymentQuery, PaymentTotals,
     SearchResults, SortDirection, TimeField,
 };
 pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
