@@ -56,6 +56,11 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("customer_detail", Session(Read)),
     ("refresh_customer", Session(Read)),
     ("list_payments", Session(Read)),
+    ("payment_totals", Session(Read)),
+    ("payment_facets", Session(Read)),
+    // Calendar arithmetic on the clock and a zone: no profile data.
+    ("date_range", Nothing),
+    ("day_range", Nothing),
     ("list_schedules", Session(Read)),
     ("search", Session(Read)),
     ("export_payments", Session(Read)),

@@ -54,7 +54,7 @@ pub use money::plans::records::{
 pub use money::reconcile::{
     ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with,
 };
-pub use money::refund::{RefundRequest, RefundResult, RefundStatus, refund};
+pub use money::refund::{RefundRequest, RefundResult, RefundSplit, RefundStatus, refund, refund_split};
 pub use money::scheduling::{
     ScheduleInput, ScheduleOpResult, ScheduleOpStatus, move_schedule, register_schedules,
     unschedule,

@@ -1,14 +1,15 @@
 //! `payments list`: the local mirror (run `sync` to refresh it), as a table, JSON or CSV.
 
-use subdesk_billing::{PaymentQuery, PaymentStatus};
+use subdesk_billing::{PaymentQuery, PaymentStatus, TimeField};
+use subdesk_desk::dates::{self, DatePreset};
 use subdesk_codes::ErrorCode;
 use subdesk_profiles::ActionKind;
 
-use crate::args::{PaymentsCmd, PaymentsListArgs, StatusArg};
+use crate::args::{PaymentsCmd, PaymentsListArgs, PeriodArg, StatusArg, TimeArg};
 use crate::commands::customers::payment_table;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, Exit};
-use crate::output::line;
+use crate::output::{line, won};
 
 pub async fn run(ctx: &mut Ctx, cmd: PaymentsCmd) -> CliResult<Exit> {
     match cmd {
@@ -24,6 +25,23 @@ fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
         .map(|d| s.zone.parse(d, false))
         .transpose()?;
     let to = a.to.as_deref().map(|d| s.zone.parse(d, true)).transpose()?;
+    let (from, to) = match a.period {
+        None => (from, to),
+        Some(p) => {
+            let preset = match p {
+                PeriodArg::Today => DatePreset::Today,
+                PeriodArg::Yesterday => DatePreset::Yesterday,
+                PeriodArg::ThisWeek => DatePreset::ThisWeek,
+                PeriodArg::ThisMonth => DatePreset::ThisMonth,
+                PeriodArg::LastMonth => DatePreset::LastMonth,
+                PeriodArg::ThisQuarter => DatePreset::ThisQuarter,
+            };
+            let r = dates::date_range(preset, &s.zone.name, subdesk_billing::now())?;
+            ctx.out
+                .note(&format!("{}: {} to {}", preset.cli_name(), r.first_day, r.last_day));
+            (Some(r.from), Some(r.to))
+        }
+    };
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
@@ -44,9 +62,18 @@ fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
                 StatusArg::Failed => PaymentStatus::Failed,
             })
             .collect(),
+        time_field: match a.time {
+            TimeArg::Event => TimeField::Event,
+            TimeArg::Paid => TimeField::Paid,
+            TimeArg::Cancelled => TimeField::Cancelled,
+            TimeArg::Failed => TimeField::Failed,
+        },
         from,
         to,
         customer_uid: a.customer.clone(),
+        pg_provider: a.pg.clone(),
+        pay_method: a.method.clone(),
+        card_name: a.card.clone(),
         limit: Some(a.limit.clamp(1, 500)),
         ..PaymentQuery::default()
     };
@@ -65,6 +92,15 @@ fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
         line("no payments match (run `subdesk-cli sync` to refresh the mirror)");
     } else {
         payment_table(&s, &page.items).print();
+        // Every match, not just this page: the same totals as the app's list.
+        let totals = s.store.payment_totals(&query)?;
+        line(&format!(
+            "{} payment(s) match · paid {} · refunded {} · net {}",
+            totals.count,
+            won(totals.amount),
+            won(totals.refunded),
+            won(totals.net)
+        ));
         if page.next_cursor.is_some() {
             ctx.out.note(&format!(
                 "showing the first {}; narrow the filters, raise --limit, or use --csv for all",
