@@ -62,6 +62,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             money::vat_of,
             money::charge_preview,
             money::refund_preview,
+            money::refund_split,
             sync::sync_now,
             sync::stop_sync,
             profiles::list_profiles,

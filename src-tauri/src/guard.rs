@@ -97,6 +97,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("vat_of", Session(Read)),
     ("charge_preview", Session(Read)),
     ("refund_preview", Session(Read)),
+    // Reads i'mport's balance of a payment: nothing is sent that moves money.
+    ("refund_split", Session(Read)),
     // A person decides what a payment under our order id was: the record of money.
     ("decide_conflict", Session(MoveMoney)),
     ("payment_detail", Session(Read)),
