@@ -41,7 +41,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("get_settings", Nothing),
     ("set_language", Nothing),
     ("set_time_zone", Nothing),
-    // Opens only documentation addresses (see links.rs).
+    // Opens only documentation and PG receipt addresses (see links.rs).
     ("open_external", Nothing),
     // Profiles and the log's tail: the session's business.
     ("diagnostics", Session(Read)),

@@ -307,6 +307,8 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
         serde_json::json!({
             "imp_uid": req.imp_uid,
             "merchant_uid": current.merchant_uid,
+            // The customer's activity lists the refund (audit_for_customer reads this).
+            "customer_uid": current.customer_uid,
             "amount": amount,
             "tax_free": tax_free,
             "checksum": balance,

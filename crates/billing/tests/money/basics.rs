@@ -399,6 +399,13 @@ async fn a_tax_free_payment_is_refunded_in_parts_down_to_zero() {
     let r2 = refund(&env.store, &env.client, &req).await.unwrap();
     assert_eq!((r2.amount, r2.remaining), (6_000, Some(0)));
     assert_eq!(tax_free_left(&env, &imp).await, (0, 0));
+    // Both refunds are in the customer's activity.
+    let activity = env.store.audit_for_customer("tf_1", 50).unwrap();
+    assert_eq!(
+        activity.iter().filter(|e| e.action == "payment.refund").count(),
+        2,
+        "{activity:?}"
+    );
 
     // Partly tax-free: the share is proportional, editable within the bounds.
     let imp = paid(&env, "tf_2", 11_000, 4_000).await;
