@@ -54,7 +54,9 @@ pub use money::plans::records::{
 pub use money::reconcile::{
     ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with,
 };
-pub use money::refund::{RefundRequest, RefundResult, RefundSplit, RefundStatus, refund, refund_split};
+pub use money::refund::{
+    RefundRequest, RefundResult, RefundSplit, RefundStatus, refund, refund_split,
+};
 pub use money::scheduling::{
     ScheduleInput, ScheduleOpResult, ScheduleOpStatus, move_schedule, register_schedules,
     unschedule,
@@ -66,8 +68,7 @@ pub use registry::import::{
 };
 pub use registry::search::{
     CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentFacets, PaymentPage,
-    PaymentQuery, PaymentTotals,
-    SearchResults, SortDirection, TimeField,
+    PaymentQuery, PaymentTotals, SearchResults, SortDirection, TimeField,
 };
 pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
 pub use store::backups::{BackupInfo, list_backups};

@@ -149,8 +149,14 @@ pub fn day_range(
             .parse::<Date>()
             .map_err(|_| bad_date(format!("{s:?} is not a day (YYYY-MM-DD)")))
     };
-    let first = first.filter(|s| !s.trim().is_empty()).map(parse).transpose()?;
-    let last = last.filter(|s| !s.trim().is_empty()).map(parse).transpose()?;
+    let first = first
+        .filter(|s| !s.trim().is_empty())
+        .map(parse)
+        .transpose()?;
+    let last = last
+        .filter(|s| !s.trim().is_empty())
+        .map(parse)
+        .transpose()?;
     if let (Some(f), Some(l)) = (first, last)
         && f > l
     {
@@ -202,18 +208,36 @@ mod tests {
             let r = date_range(p, z, now).unwrap();
             (r.first_day, r.last_day)
         };
-        assert_eq!(days(DatePreset::ThisWeek), ("2026-02-09".into(), "2026-02-15".into()));
-        assert_eq!(days(DatePreset::ThisMonth), ("2026-02-01".into(), "2026-02-28".into()));
-        assert_eq!(days(DatePreset::LastMonth), ("2026-01-01".into(), "2026-01-31".into()));
-        assert_eq!(days(DatePreset::ThisQuarter), ("2026-01-01".into(), "2026-03-31".into()));
+        assert_eq!(
+            days(DatePreset::ThisWeek),
+            ("2026-02-09".into(), "2026-02-15".into())
+        );
+        assert_eq!(
+            days(DatePreset::ThisMonth),
+            ("2026-02-01".into(), "2026-02-28".into())
+        );
+        assert_eq!(
+            days(DatePreset::LastMonth),
+            ("2026-01-01".into(), "2026-01-31".into())
+        );
+        assert_eq!(
+            days(DatePreset::ThisQuarter),
+            ("2026-01-01".into(), "2026-03-31".into())
+        );
         let jan = date_range(DatePreset::LastMonth, z, now).unwrap();
         assert_eq!(jan.from, at(2026, 1, 1, 0, z));
         assert_eq!(jan.to, at(2026, 2, 1, 0, z) - 1);
         // Last month of January is December of the year before.
         let r = date_range(DatePreset::LastMonth, z, at(2026, 1, 3, 9, z)).unwrap();
-        assert_eq!((r.first_day.as_str(), r.last_day.as_str()), ("2025-12-01", "2025-12-31"));
+        assert_eq!(
+            (r.first_day.as_str(), r.last_day.as_str()),
+            ("2025-12-01", "2025-12-31")
+        );
         let q4 = date_range(DatePreset::ThisQuarter, z, at(2026, 11, 30, 9, z)).unwrap();
-        assert_eq!((q4.first_day.as_str(), q4.last_day.as_str()), ("2026-10-01", "2026-12-31"));
+        assert_eq!(
+            (q4.first_day.as_str(), q4.last_day.as_str()),
+            ("2026-10-01", "2026-12-31")
+        );
     }
 
     #[test]

@@ -127,7 +127,11 @@ async fn tax_free_balance(client: &Client, imp_uid: &str) -> Result<(i64, i64)> 
 
 /// What may be refunded of `imp_uid` now and the tax-free part a refund of `amount`
 /// (None: all of it) may carry: one balance request, nothing sent.
-pub async fn refund_split(client: &Client, imp_uid: &str, amount: Option<i64>) -> Result<RefundSplit> {
+pub async fn refund_split(
+    client: &Client,
+    imp_uid: &str,
+    amount: Option<i64>,
+) -> Result<RefundSplit> {
     subdesk_iamport::validate::imp_uid(imp_uid)
         .map_err(|_| Error::invalid("imp_uid", "must not be empty"))?;
     let (balance, tf) = tax_free_balance(client, imp_uid).await?;

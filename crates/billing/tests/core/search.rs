@@ -673,7 +673,14 @@ fn totals_count_and_sum_every_page_of_the_filter() {
         .map(|i| {
             let mut p = payment(&format!("imp_x{i:02}"), "최지우", 2500, 1_700_500_000 + i);
             p.pay_method = Some(if i % 3 == 0 { "trans" } else { "card" }.into());
-            p.card_name = (i % 3 != 0).then(|| if i % 2 == 0 { "신한카드" } else { "국민카드" }.into());
+            p.card_name = (i % 3 != 0).then(|| {
+                if i % 2 == 0 {
+                    "신한카드"
+                } else {
+                    "국민카드"
+                }
+                .into()
+            });
             if i == 5 {
                 p.cancel_amount = 1000; // partly refunded, still paid
             }
@@ -729,7 +736,11 @@ fn totals_count_and_sum_every_page_of_the_filter() {
         let refunded: i64 = rows.iter().filter(paid).map(|p| p.cancel_amount).sum();
         let t = store.payment_totals(q).unwrap();
         assert_eq!(t.count, rows.len() as i64, "{q:?}");
-        assert_eq!((t.amount, t.refunded, t.net), (amount, refunded, amount - refunded), "{q:?}");
+        assert_eq!(
+            (t.amount, t.refunded, t.net),
+            (amount, refunded, amount - refunded),
+            "{q:?}"
+        );
         assert_eq!(
             t.other_currency,
             rows.iter().filter(|p| p.currency != "KRW").count() as i64
@@ -754,7 +765,11 @@ fn totals_count_and_sum_every_page_of_the_filter() {
         },
     );
     assert!(!shinhan.is_empty());
-    assert!(shinhan.iter().all(|p| p.card_name.as_deref() == Some("신한카드")));
+    assert!(
+        shinhan
+            .iter()
+            .all(|p| p.card_name.as_deref() == Some("신한카드"))
+    );
     let trans = every_page(
         &store,
         &PaymentQuery {

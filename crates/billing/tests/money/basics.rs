@@ -383,7 +383,12 @@ async fn a_tax_free_payment_is_refunded_in_parts_down_to_zero() {
         .await
         .unwrap();
     assert_eq!(
-        (split.balance, split.tax_free_balance, split.tax_free_min, split.tax_free_max),
+        (
+            split.balance,
+            split.tax_free_balance,
+            split.tax_free_min,
+            split.tax_free_max
+        ),
         (10_000, 10_000, 4_000, 4_000)
     );
     let mut req = RefundRequest {
@@ -402,7 +407,10 @@ async fn a_tax_free_payment_is_refunded_in_parts_down_to_zero() {
     // Both refunds are in the customer's activity.
     let activity = env.store.audit_for_customer("tf_1", 50).unwrap();
     assert_eq!(
-        activity.iter().filter(|e| e.action == "payment.refund").count(),
+        activity
+            .iter()
+            .filter(|e| e.action == "payment.refund")
+            .count(),
         2,
         "{activity:?}"
     );
@@ -413,7 +421,11 @@ async fn a_tax_free_payment_is_refunded_in_parts_down_to_zero() {
         .await
         .unwrap();
     assert_eq!(
-        (split.tax_free_min, split.tax_free_max, split.tax_free_suggested),
+        (
+            split.tax_free_min,
+            split.tax_free_max,
+            split.tax_free_suggested
+        ),
         (0, 4_000, 2_000)
     );
     req.imp_uid = imp.clone();
@@ -444,7 +456,11 @@ async fn a_tax_free_part_the_balance_cannot_carry_is_refused_before_sending() {
     assert_eq!(e.code(), ErrorCode::RefundTaxFreeOutOfRange);
     assert!(matches!(
         e,
-        subdesk_billing::Error::RefundTaxFreeOutOfRange { min: 0, max: 4_000, requested: 4_500 }
+        subdesk_billing::Error::RefundTaxFreeOutOfRange {
+            min: 0,
+            max: 4_000,
+            requested: 4_500
+        }
     ));
     // Too little: ₩1,000 of money would be left holding ₩4,000 of tax-free.
     req.amount = Some(10_000);
@@ -452,7 +468,11 @@ async fn a_tax_free_part_the_balance_cannot_carry_is_refused_before_sending() {
     let e = refund(&env.store, &env.client, &req).await.unwrap_err();
     assert!(matches!(
         e,
-        subdesk_billing::Error::RefundTaxFreeOutOfRange { min: 3_000, max: 4_000, .. }
+        subdesk_billing::Error::RefundTaxFreeOutOfRange {
+            min: 3_000,
+            max: 4_000,
+            ..
+        }
     ));
     let p = env.client.get_payment(&imp, true).await.unwrap();
     assert!(p.cancel_history.is_empty(), "nothing was sent");

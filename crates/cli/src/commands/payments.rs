@@ -1,8 +1,8 @@
 //! `payments list`: the local mirror (run `sync` to refresh it), as a table, JSON or CSV.
 
 use subdesk_billing::{PaymentQuery, PaymentStatus, TimeField};
-use subdesk_desk::dates::{self, DatePreset};
 use subdesk_codes::ErrorCode;
+use subdesk_desk::dates::{self, DatePreset};
 use subdesk_profiles::ActionKind;
 
 use crate::args::{PaymentsCmd, PaymentsListArgs, PeriodArg, StatusArg, TimeArg};
@@ -37,8 +37,12 @@ fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
                 PeriodArg::ThisQuarter => DatePreset::ThisQuarter,
             };
             let r = dates::date_range(preset, &s.zone.name, subdesk_billing::now())?;
-            ctx.out
-                .note(&format!("{}: {} to {}", preset.cli_name(), r.first_day, r.last_day));
+            ctx.out.note(&format!(
+                "{}: {} to {}",
+                preset.cli_name(),
+                r.first_day,
+                r.last_day
+            ));
             (Some(r.from), Some(r.to))
         }
     };
