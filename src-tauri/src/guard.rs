@@ -58,9 +58,10 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("list_payments", Session(Read)),
     ("payment_totals", Session(Read)),
     ("payment_facets", Session(Read)),
-    // Calendar arithmetic on the clock and a zone: no profile data.
-    ("date_range", Nothing),
-    ("day_range", Nothing),
+    // Calendar arithmetic on the clock and a zone: no profile data, but only the payment
+    // filters ask it, so it waits behind the lock like them.
+    ("date_range", Session(Read)),
+    ("day_range", Session(Read)),
     ("list_schedules", Session(Read)),
     ("search", Session(Read)),
     ("export_payments", Session(Read)),

@@ -202,6 +202,7 @@ describe("customers and billing keys", () => {
   });
 
   it("refunds a tax-free payment in part and then the rest, from the customer page", async () => {
+    await browser.setWindowSize(1024, 700);
     // The customer column links to the customer.
     const link = await $("//div[@data-testid='payment-row'][.//*[contains(text(),'₩12,000')]]//*[@data-testid='payment-customer-link']");
     await click(link);
@@ -281,6 +282,7 @@ describe("customers and billing keys", () => {
     // The days of the period are shown, Korean style.
     expect(await $('[data-testid="filter-days"]').getText()).toContain(`${seoul.getUTCFullYear()}. ${String(seoul.getUTCMonth() + 1).padStart(2, "0")}. 01.`);
     await shot("payments-this-month-ko");
+    await browser.setWindowSize(1280, 800);
   });
 
   it("shows the shell's pages with data in screenshots", async () => {

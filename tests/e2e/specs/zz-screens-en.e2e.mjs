@@ -52,6 +52,8 @@ async function screens(lang, titles) {
   await browser.waitUntil(async () => (await $$('[data-testid="payment-row"]')).length > 0);
   await expectTitle(titles.payments);
   await shot(`payments-${lang}`);
+  // The smallest window the UI is made for: the filters, totals and drawer must fit it.
+  await browser.setWindowSize(1024, 700);
   await choose("filter-period", lang === "en" ? "This month" : "이번 달");
   await $('[data-testid="payment-totals"]').waitForDisplayed();
   await shot(`payments-month-${lang}`);
@@ -60,6 +62,7 @@ async function screens(lang, titles) {
   await shot(`payment-drawer-${lang}`);
   await browser.keys("Escape");
   await $('[data-testid="refund-form"]').waitForDisplayed({ reverse: true });
+  await browser.setWindowSize(1280, 800);
 
   await click('[data-testid="nav-audit"]');
   await expectTitle(titles.audit);
