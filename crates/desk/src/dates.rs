@@ -136,7 +136,26 @@ pub fn date_range(preset: DatePreset, zone: &str, now: i64) -> IpcResult<DateRan
     span(first, last, &tz)
 }
 
-/// Typed days (`YYYY-MM-DD`, either may be empty: open on that side) as a range in
+/// A typed day: `2026-11-25`, or as Korean writes it, `2026. 11. 25.` (also `2026.11.25`).
+pub fn parse_day(text: &str) -> Option<Date> {
+    let t = text.trim();
+    if let Ok(d) = t.parse::<Date>() {
+        return Some(d);
+    }
+    let parts: Vec<&str> = t.trim_end_matches('.').split('.').map(str::trim).collect();
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    let all_digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !(all_digits(y, 4..=4) && all_digits(m, 1..=2) && all_digits(d, 1..=2)) {
+        return None;
+    }
+    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
+}
+
+/// Typed days (`YYYY-MM-DD` or `YYYY. MM. DD.`, either may be empty: open on that side) as a range in
 /// `zone`: (from, to), inclusive Unix seconds.
 pub fn day_range(
     first: Option<&str>,
@@ -145,9 +164,7 @@ pub fn day_range(
 ) -> IpcResult<(Option<i64>, Option<i64>)> {
     let (tz, _) = time_zone(zone);
     let parse = |s: &str| -> IpcResult<Date> {
-        s.trim()
-            .parse::<Date>()
-            .map_err(|_| bad_date(format!("{s:?} is not a day (YYYY-MM-DD)")))
+        parse_day(s).ok_or_else(|| bad_date(format!("{s:?} is not a day (YYYY-MM-DD)")))
     };
     let first = first
         .filter(|s| !s.trim().is_empty())
@@ -262,7 +279,20 @@ mod tests {
         assert_eq!(day_range(None, Some(""), z).unwrap(), (None, None));
         let (from, _) = day_range(Some("2026-11-25"), None, z).unwrap();
         assert_eq!(from, Some(1_795_532_400)); // 2026-11-24T15:00Z
-        for bad in ["2026-13-45", "11/25/2026", "어제"] {
+        for typed in ["2026. 11. 25.", "2026.11.25", " 2026. 11. 25 "] {
+            assert_eq!(
+                day_range(Some(typed), None, z).unwrap().0,
+                Some(1_795_532_400),
+                "{typed}"
+            );
+        }
+        for bad in [
+            "2026-13-45",
+            "11/25/2026",
+            "어제",
+            "2026. 02. 30.",
+            "26. 11. 25.",
+        ] {
             let e = day_range(Some(bad), None, z).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidDate, "{bad}");
         }

@@ -1,5 +1,4 @@
 import { Anchor, Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
-import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -30,6 +29,12 @@ const PERIODS: Period[] = ["all", "today", "yesterday", "this_week", "this_month
 /** Methods the texts name; another is shown as i'mport spells it. */
 const KNOWN_METHODS = ["card", "trans", "vbank", "phone", "point", "samsung", "kakaopay", "naverpay", "payco", "tosspay"];
 
+/** A day Rust named (`YYYY-MM-DD`) as the person reads it: `2026. 11. 25.` in Korean. */
+function showDay(day: string | null, lang: string): string {
+  if (!day) return "";
+  return lang === "ko" ? `${day.replace(/-/g, ". ")}.` : day;
+}
+
 /** The payment's time the list filters and sorts by. */
 function timeOf(p: Payment, field: TimeField): number | null {
   return { event: p.event_at, paid: p.paid_at, cancelled: p.cancelled_at, failed: p.failed_at }[field];
@@ -53,7 +58,8 @@ export function PaymentsPage() {
   // Day boundaries are Rust's, in the zone times are shown in (DST days included).
   const preset = period !== "all" && period !== "custom" ? period : null;
   const named = useQuery({ ...dateRangeQuery(preset ?? "today", zone), enabled: preset !== null });
-  const typed = useQuery({ ...dayRangeQuery(days[0], days[1], zone), enabled: period === "custom" });
+  const [typedDays] = useDebouncedValue(days, 400);
+  const typed = useQuery({ ...dayRangeQuery(typedDays[0] || null, typedDays[1] || null, zone), enabled: period === "custom" });
   const bounds = preset !== null ? (named.data ? { from: named.data.from, to: named.data.to } : null) : period === "custom" ? (typed.data ?? null) : { from: null, to: null };
   const shownDays: [string | null, string | null] = preset !== null && named.data ? [named.data.first_day, named.data.last_day] : period === "custom" ? days : [null, null];
   const facets = useQuery(paymentFacetsQuery(profileId)).data;
@@ -197,23 +203,24 @@ export function PaymentsPage() {
       <Group gap="xs" wrap="nowrap" align="flex-end">
         <Select w={120} size="xs" label={t("money.payments.timeField")} allowDeselect={false} value={timeField} onChange={(v) => setTimeField((v as TimeField | null) ?? "paid")} data={TIME_FIELDS.map((f) => ({ value: f, label: t(`money.payments.time.${f}`) }))} data-testid="filter-time-field" />
         <Select w={120} size="xs" label={t("money.payments.period")} allowDeselect={false} value={period} onChange={(v) => setPeriod((v as Period | null) ?? "all")} data={PERIODS.map((p) => ({ value: p, label: t(`money.payments.periods.${p}`) }))} data-testid="filter-period" />
-        <DatePickerInput
-          type="range"
-          w={230}
-          size="xs"
-          label={t("money.payments.days")}
-          placeholder={t("money.payments.daysPlaceholder")}
-          locale={lang}
-          valueFormat={lang === "ko" ? "YYYY. MM. DD." : "YYYY-MM-DD"}
-          value={shownDays}
-          allowSingleDateInRange
-          clearable={period === "custom"}
-          onChange={(v) => {
-            setDays([v[0] ?? null, v[1] ?? null]);
-            setPeriod(v[0] === null && v[1] === null ? "all" : "custom");
-          }}
-          data-testid="filter-days"
-        />
+        {(["first", "last"] as const).map((side, i) => (
+          <TextInput
+            key={side}
+            w={112}
+            size="xs"
+            label={t(`money.payments.${side}Day`)}
+            placeholder={t("money.payments.dayPlaceholder")}
+            value={period === "custom" ? (days[i] ?? "") : showDay(shownDays[i] ?? null, lang)}
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              const next: [string | null, string | null] = period === "custom" ? [...days] : [showDay(shownDays[0], lang), showDay(shownDays[1], lang)];
+              next[i] = v;
+              setDays(next);
+              setPeriod(next[0] || next[1] ? "custom" : "all");
+            }}
+            data-testid={`filter-${side}-day`}
+          />
+        ))}
         <TextInput w={90} size="xs" label={t("money.payments.amountMin")} inputMode="numeric" value={minAmount} onChange={(e) => setMinAmount(e.currentTarget.value)} />
         <TextInput w={90} size="xs" label={t("money.payments.amountMax")} inputMode="numeric" value={maxAmount} onChange={(e) => setMaxAmount(e.currentTarget.value)} />
       </Group>
