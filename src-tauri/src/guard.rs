@@ -41,7 +41,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("get_settings", Nothing),
     ("set_language", Nothing),
     ("set_time_zone", Nothing),
-    // Opens only documentation addresses (see links.rs).
+    // Opens only documentation and PG receipt addresses (see links.rs).
     ("open_external", Nothing),
     // Profiles and the log's tail: the session's business.
     ("diagnostics", Session(Read)),
@@ -56,6 +56,12 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("customer_detail", Session(Read)),
     ("refresh_customer", Session(Read)),
     ("list_payments", Session(Read)),
+    ("payment_totals", Session(Read)),
+    ("payment_facets", Session(Read)),
+    // Calendar arithmetic on the clock and a zone: no profile data, but only the payment
+    // filters ask it, so it waits behind the lock like them.
+    ("date_range", Session(Read)),
+    ("day_range", Session(Read)),
     ("list_schedules", Session(Read)),
     ("search", Session(Read)),
     // Exports: the save dialog opens from Rust, the file is one the person chose; "open
@@ -100,6 +106,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("vat_of", Session(Read)),
     ("charge_preview", Session(Read)),
     ("refund_preview", Session(Read)),
+    // Reads i'mport's balance of a payment: nothing is sent that moves money.
+    ("refund_split", Session(Read)),
     // A person decides what a payment under our order id was: the record of money.
     ("decide_conflict", Session(MoveMoney)),
     ("payment_detail", Session(Read)),

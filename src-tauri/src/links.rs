@@ -29,7 +29,25 @@ pub const ALLOWED_DOC_PREFIXES: &[&str] = &[
     "https://developer.pay.naver.com/docs/",
 ];
 
-/// Accepts an https URL inside an allowed documentation prefix, with no credentials or
+/// Where PGs publish the sales slips (매출전표) that i'mport passes on as `receipt_url`
+/// unchanged (PortOne FAQ "매출전표는 어떻게 확인하나요?"): each PG's receipt page only,
+/// as the PGs' manuals and published payment objects show them.
+pub const ALLOWED_RECEIPT_PREFIXES: &[&str] = &[
+    // NICEPAY: IssueLoader.do?type=0&TID=….
+    "https://npg.nicepay.co.kr/issue/",
+    // KG이니시스: mCmReceipt_head.jsp?noTid=….
+    "https://iniweb.inicis.com/DefaultWebApp/mall/cr/cm/",
+    // NHN KCP, live and test: bill.BillActionNew.do?cmd=card_bill&tno=….
+    "https://admin8.kcp.co.kr/assist/",
+    "https://testadmin8.kcp.co.kr/assist/",
+    // Toss Payments.
+    "https://dashboard.tosspayments.com/receipt/",
+    // Kakao Pay, live and test.
+    "https://pg-web.kakao.com/v1/confirmation/",
+    "https://mockup-pg-web.kakao.com/v1/confirmation/",
+];
+
+/// Accepts an https URL inside an allowed documentation or receipt prefix, with no credentials or
 /// port in it. The parsed URL is compared, not the text: `..` segments and
 /// percent-encoded dots are resolved by the parser before the prefix is checked.
 pub fn check_external_url(raw: &str) -> IpcResult<Url> {
@@ -50,7 +68,11 @@ pub fn check_external_url(raw: &str) -> IpcResult<Url> {
     if url.port().is_some() {
         return Err(refuse("links with a port are refused"));
     }
-    if !ALLOWED_DOC_PREFIXES.iter().any(|p| within(&url, p)) {
+    if !ALLOWED_DOC_PREFIXES
+        .iter()
+        .chain(ALLOWED_RECEIPT_PREFIXES)
+        .any(|p| within(&url, p))
+    {
         return Err(refuse("the address is not in documentation Subdesk knows"));
     }
     Ok(url)
@@ -85,6 +107,31 @@ mod tests {
             "https://developer.pay.naver.com/docs/v2/api",
         ] {
             assert!(check_external_url(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn pg_receipts_open_and_other_pages_of_their_hosts_do_not() {
+        for ok in [
+            "https://npg.nicepay.co.kr/issue/IssueLoader.do?TID=nictest04m01012307271113477313&type=0&InnerWin=Y",
+            "https://iniweb.inicis.com/DefaultWebApp/mall/cr/cm/mCmReceipt_head.jsp?noTid=StdpayCARDINIpayTest20210806104551189406&noMethod=1",
+            "https://admin8.kcp.co.kr/assist/bill.BillActionNew.do?cmd=card_bill&tno=22336466628585&order_no=imp_347242536261&trade_mony=1004",
+            "https://dashboard.tosspayments.com/receipt/redirection?transactionId=tviva20240213121757MvuS8&ref=PX",
+        ] {
+            assert!(check_external_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://npg.nicepay.co.kr/",
+            "https://admin8.kcp.co.kr/login",
+            "https://dashboard.tosspayments.com/settings",
+            // The sandbox's receipts are on loopback, plain http.
+            "http://127.0.0.1:4010/__sandbox/receipts/imps_1",
+        ] {
+            assert_eq!(
+                check_external_url(bad).expect_err(bad).code,
+                ErrorCode::LinkNotAllowed,
+                "{bad}"
+            );
         }
     }
 

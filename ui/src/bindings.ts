@@ -35,6 +35,20 @@ export const commands = {
 	 */
 	refreshCustomer: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("refresh_customer", { customerUid }),
 	listPayments: (query: PaymentQuery) => __TAURI_INVOKE<PaymentPage>("list_payments", { query }),
+	/**  The count and sums (paid, refunded, net) of every payment the filter matches. */
+	paymentTotals: (query: PaymentQuery) => __TAURI_INVOKE<PaymentTotals>("payment_totals", { query }),
+	/**  The PGs, methods and card companies stored payments name: the filters' choices. */
+	paymentFacets: () => __TAURI_INVOKE<PaymentFacets>("payment_facets"),
+	/**
+	 *  A named period (today, this month, …) as it stands now, in `zone` (the zone the
+	 *  app shows times in), as days and the instants that bound them.
+	 */
+	dateRange: (preset: DatePreset, zone: string) => __TAURI_INVOKE<DateRange>("date_range", { preset, zone }),
+	/**
+	 *  Typed days (`YYYY-MM-DD`; either may be empty) as inclusive Unix-second bounds in
+	 *  `zone`: midnight starting the first, the last second of the last.
+	 */
+	dayRange: (firstDay: string | null, lastDay: string | null, zone: string) => __TAURI_INVOKE<DayBounds>("day_range", { firstDay, lastDay, zone }),
 	/**  Schedules from the store (kept current by sync and by Subdesk's own registrations). */
 	listSchedules: (query: ScheduleQuery) => __TAURI_INVOKE<SchedulePage>("list_schedules", { query }),
 	/**  The one search box: customers and payments. */
@@ -140,6 +154,11 @@ export const commands = {
 	/**  What a refund would do, from the local mirror, checked as the refund will be. */
 	refundPreview: (input: RefundInput) => __TAURI_INVOKE<RefundPreview>("refund_preview", { input }),
 	/**
+	 *  What may be refunded of a payment now (i'mport's balance) and the tax-free part a
+	 *  refund of `amount` may carry: the refund form's prefill and bounds. Nothing is sent.
+	 */
+	refundSplit: (impUid: string, amount: number | null) => __TAURI_INVOKE<RefundSplit>("refund_split", { impUid, amount }),
+	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
 	 */
@@ -220,7 +239,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"}] as const;
 
@@ -527,6 +546,26 @@ export type CustomerSortField =
 /**  Never-verified keys count as the oldest. */
 "verified";
 
+/**  A named period. Weeks start on Monday; quarters are calendar quarters. */
+export type DatePreset = "today" | "yesterday" | "this_week" | "this_month" | "last_month" | "this_quarter";
+
+/**  Whole days, first to last, and the instants that bound them. */
+export type DateRange = {
+	/**  The first day, `YYYY-MM-DD`. */
+	first_day: string,
+	/**  The last day, `YYYY-MM-DD`. */
+	last_day: string,
+	/**  Midnight starting the first day, Unix seconds (inclusive). */
+	from: number,
+	/**  The last second of the last day, Unix seconds (inclusive). */
+	to: number,
+};
+
+export type DayBounds = {
+	from: number | null,
+	to: number | null,
+};
+
 /**
  *  A stable error code: the same snake_case string on every wire. The doc of each
  *  variant is what the user is told.
@@ -611,6 +650,8 @@ export type ErrorCode =
 "key_not_active" | 
 /**  The refund is larger than what is left of the payment. */
 "refund_exceeds_balance" | 
+/**  The refund's tax-free part does not fit the payment's tax-free balance. */
+"refund_tax_free_out_of_range" | 
 /**  This payment cannot be refunded. */
 "not_refundable" | 
 /**  A bulk run cannot do this in its current state. */
@@ -1114,6 +1155,15 @@ export type PaymentDetail = {
 	/**  The whole object as last received from i'mport (JSON text). */
 	raw_json: string,
 	synced_at: number,
+	/**  The sales slip (매출전표) the PG published, when it names one. */
+	receipt_url: string | null,
+};
+
+/**  The distinct values stored for the payment filters, sorted. */
+export type PaymentFacets = {
+	pg_providers: string[],
+	pay_methods: string[],
+	card_names: string[],
 };
 
 /**  A page of payments. */
@@ -1138,6 +1188,10 @@ export type PaymentQuery = {
 	/**  Inclusive, Unix seconds. */
 	to?: number | null,
 	pg_provider?: string | null,
+	/**  `card`, `trans`, `vbank`, … as i'mport names the method. */
+	pay_method?: string | null,
+	/**  The card company as i'mport names it ("신한카드"). */
+	card_name?: string | null,
 	amount_min?: number | null,
 	amount_max?: number | null,
 	customer_uid?: string | null,
@@ -1147,6 +1201,23 @@ export type PaymentQuery = {
 
 /**  Payment status as i'mport reports it. */
 export type PaymentStatus = "ready" | "paid" | "cancelled" | "failed";
+
+/**  The count and sums of every payment a [`PaymentQuery`] matches (all pages). */
+export type PaymentTotals = {
+	/**  Every matching payment, whatever its status or currency. */
+	count: number,
+	/**
+	 *  Won paid: the amounts of matching KRW payments that were paid (status paid or
+	 *  cancelled; failed and ready ones moved no money).
+	 */
+	amount: number,
+	/**  Won refunded of those (`cancel_amount`). */
+	refunded: number,
+	/**  `amount - refunded`. */
+	net: number,
+	/**  Matching payments in another currency: counted, not summed. */
+	other_currency: number,
+};
 
 /**  One configured PG channel. */
 export type PgChannel = {
@@ -1363,6 +1434,33 @@ export type RefundResult = {
 	remaining: number | null,
 	/**  The outcome of an earlier request for the same refund: nothing was sent now. */
 	replayed: boolean,
+	/**
+	 *  The tax-free part sent (None: i'mport's default, the whole remaining tax-free of
+	 *  a full refund).
+	 */
+	tax_free: number | null,
+};
+
+/**
+ *  What may be refunded of a payment now, as `GET /payments/{imp_uid}/balance` says,
+ *  and the tax-free part a refund of `amount` may and should carry.
+ */
+export type RefundSplit = {
+	/**  Won still refundable. */
+	balance: number,
+	/**  Of which tax-free. */
+	tax_free_balance: number,
+	/**  The amount the bounds are for (the whole balance when none was given). */
+	amount: number,
+	/**
+	 *  The least tax-free part `amount` may carry: less would leave more tax-free than
+	 *  money behind, a balance that could never be refunded.
+	 */
+	tax_free_min: number,
+	/**  The most: the tax-free balance, or the amount. */
+	tax_free_max: number,
+	/**  The tax-free balance's share of `amount`, rounded down, within the bounds. */
+	tax_free_suggested: number,
 };
 
 /**  How a refund ended, as far as we know. */

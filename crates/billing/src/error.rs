@@ -125,6 +125,19 @@ pub enum Error {
         requested: i64,
     },
 
+    /// The refund's tax-free part is outside what the balance allows: more than the
+    /// tax-free balance or the amount, or so little that the rest of the payment would
+    /// hold more tax-free than money (a balance that could never be refunded).
+    #[error("tax-free part {requested} of the refund must be between {min} and {max}")]
+    RefundTaxFreeOutOfRange {
+        /// The least tax-free part this amount may carry.
+        min: i64,
+        /// The most.
+        max: i64,
+        /// What was asked.
+        requested: i64,
+    },
+
     /// The payment cannot be refunded (not paid, or nothing left).
     #[error("payment {imp_uid} cannot be refunded: {reason}")]
     NotRefundable {
@@ -262,6 +275,7 @@ impl Error {
             Error::MerchantUidConflict { .. } => ErrorCode::MerchantUidConflict,
             Error::KeyNotActive { .. } => ErrorCode::KeyNotActive,
             Error::RefundExceedsBalance { .. } => ErrorCode::RefundExceedsBalance,
+            Error::RefundTaxFreeOutOfRange { .. } => ErrorCode::RefundTaxFreeOutOfRange,
             Error::NotRefundable { .. } => ErrorCode::NotRefundable,
             Error::RunState { .. } => ErrorCode::RunState,
             Error::Conflict { op, .. } => match *op {

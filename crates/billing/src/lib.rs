@@ -54,7 +54,9 @@ pub use money::plans::records::{
 pub use money::reconcile::{
     ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with,
 };
-pub use money::refund::{RefundRequest, RefundResult, RefundStatus, refund};
+pub use money::refund::{
+    RefundRequest, RefundResult, RefundSplit, RefundStatus, refund, refund_split,
+};
 pub use money::scheduling::{
     ScheduleInput, ScheduleOpResult, ScheduleOpStatus, move_schedule, register_schedules,
     unschedule,
@@ -65,8 +67,8 @@ pub use registry::import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
 };
 pub use registry::search::{
-    CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentPage, PaymentQuery,
-    SearchResults, SortDirection, TimeField,
+    CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentFacets, PaymentPage,
+    PaymentQuery, PaymentTotals, SearchResults, SortDirection, TimeField,
 };
 pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
 pub use store::backups::{BackupInfo, list_backups};

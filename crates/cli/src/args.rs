@@ -393,6 +393,25 @@ pub enum StatusArg {
     Failed,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PeriodArg {
+    Today,
+    Yesterday,
+    ThisWeek,
+    ThisMonth,
+    LastMonth,
+    ThisQuarter,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TimeArg {
+    /// The payment's latest change.
+    Event,
+    Paid,
+    Cancelled,
+    Failed,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PaymentsCmd {
     /// Payments, newest first.
@@ -448,6 +467,12 @@ pub struct PaymentFilters {
     /// Repeat or separate with commas.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub status: Vec<StatusArg>,
+    /// A named period in the profile's time zone (instead of --from/--to).
+    #[arg(long, value_enum, conflicts_with_all = ["from", "to"])]
+    pub period: Option<PeriodArg>,
+    /// Which time --period/--from/--to apply to (and the list is sorted by).
+    #[arg(long = "time", value_enum, default_value_t = TimeArg::Event)]
+    pub time: TimeArg,
     /// From this day (YYYY-MM-DD, in the profile's time zone) or time (RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
@@ -456,6 +481,15 @@ pub struct PaymentFilters {
     pub to: Option<String>,
     #[arg(long, value_name = "UID")]
     pub customer: Option<String>,
+    /// Only this PG (as stored: `nice`, `kcp`, …).
+    #[arg(long, value_name = "PG")]
+    pub pg: Option<String>,
+    /// Only this payment method (`card`, `trans`, …).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Only this card company, as i'mport names it.
+    #[arg(long, value_name = "NAME")]
+    pub card: Option<String>,
     /// Free text: imp_uid, merchant_uid, buyer name, approval number, amount.
     #[arg(long)]
     pub text: Option<String>,

@@ -112,6 +112,7 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::AmountTooLarge
         | C::RunAlreadyDone
         | C::RefundExceedsBalance
+        | C::RefundTaxFreeOutOfRange
         | C::NotRefundable
         | C::RunState
         | C::ApiInvalidInput

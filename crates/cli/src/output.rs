@@ -85,19 +85,22 @@ pub fn money(amount: i64, amount_text: &str, currency: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Zone {
     tz: TimeZone,
+    /// The profile's zone name, for the desk's date ranges.
+    pub name: String,
 }
 
 impl Zone {
-    /// The profile's zone from the OS (or bundled) tz database. When the database does
-    /// not know it, Asia/Seoul falls back to a fixed +09:00 (Korea has had no DST since
-    /// 1988) and other zones to UTC, with a note on stderr.
+    /// The profile's zone from the OS (or bundled) tz database, as the desk resolves it
+    /// (Asia/Seoul falls back to a fixed +09:00, other unknown zones to UTC, with a note
+    /// on stderr).
     pub fn named(name: &str) -> Zone {
-        match subdesk_desk::zone::named(name) {
-            Some(tz) => Zone { tz },
-            None => {
-                eprintln!("note: time zone {name} is unknown here; times are shown in UTC");
-                Zone { tz: TimeZone::UTC }
-            }
+        let (tz, known) = subdesk_desk::dates::time_zone(name);
+        if !known {
+            eprintln!("note: time zone {name} is unknown here; times are shown in UTC");
+        }
+        Zone {
+            tz,
+            name: name.to_string(),
         }
     }
 

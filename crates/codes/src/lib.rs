@@ -120,6 +120,8 @@ pub enum ErrorCode {
     KeyNotActive,
     /// The refund is larger than what is left of the payment.
     RefundExceedsBalance,
+    /// The refund's tax-free part does not fit the payment's tax-free balance.
+    RefundTaxFreeOutOfRange,
     /// This payment cannot be refunded.
     NotRefundable,
     /// A bulk run cannot do this in its current state.

@@ -81,6 +81,10 @@ impl From<subdesk_billing::Error> for IpcError {
                 amount,
                 ..
             } => Some(serde_json::json!({ "merchant_uid": merchant_uid, "amount": amount })),
+            // The bounds are Rust's: the text shows them.
+            B::RefundTaxFreeOutOfRange { min, max, .. } => {
+                Some(serde_json::json!({ "field": "tax_free", "min": min, "max": max }))
+            }
             B::RecentSameCharge { merchant_uid, .. } => {
                 Some(serde_json::json!({ "merchant_uid": merchant_uid }))
             }

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use subdesk_billing::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, JournalEntry, RefundRequest,
-    RefundResult, charge_again, money::charge::check_customer, refund,
+    RefundResult, RefundSplit, charge_again, money::charge::check_customer, refund,
 };
 use subdesk_profiles::Mode;
 
@@ -230,6 +230,17 @@ pub fn refund_preview(session: &Session, input: &RefundInput) -> IpcResult<Refun
         known,
         live: session.profile.mode == Mode::Live,
     })
+}
+
+/// What may be refunded of a payment now and the tax-free part a refund of `amount` (None:
+/// all of it) may carry, from i'mport's balance of it (`GET /payments/{imp_uid}/balance`):
+/// what the refund form prefills and bounds. Nothing is sent.
+pub async fn refund_split(
+    session: &Session,
+    imp_uid: &str,
+    amount: Option<i64>,
+) -> IpcResult<RefundSplit> {
+    Ok(subdesk_billing::refund_split(session.client()?, imp_uid, amount).await?)
 }
 
 /// Refunds all or part of a payment, with `checksum` set to the refundable balance just

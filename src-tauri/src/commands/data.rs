@@ -6,9 +6,10 @@ use subdesk_billing::mirror::sync::{
     CancelToken, VerifyScope, refresh_customer_payments, verify_keys,
 };
 use subdesk_billing::{
-    AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, PaymentPage,
-    PaymentQuery, SchedulePage, ScheduleQuery, SearchResults,
+    AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, PaymentFacets,
+    PaymentPage, PaymentQuery, PaymentTotals, SchedulePage, ScheduleQuery, SearchResults,
 };
+use subdesk_desk::dates::{self, DatePreset, DateRange};
 use tauri::State;
 
 use subdesk_profiles::ActionKind;
@@ -147,6 +148,54 @@ pub async fn list_payments(
     query: PaymentQuery,
 ) -> IpcResult<PaymentPage> {
     with_session(&state, move |s| s.store.list_payments(&query)).await
+}
+
+/// The count and sums (paid, refunded, net) of every payment the filter matches.
+#[tauri::command]
+#[specta::specta]
+pub async fn payment_totals(
+    state: State<'_, AppState>,
+    query: PaymentQuery,
+) -> IpcResult<PaymentTotals> {
+    with_session(&state, move |s| s.store.payment_totals(&query)).await
+}
+
+/// The PGs, methods and card companies stored payments name: the filters' choices.
+#[tauri::command]
+#[specta::specta]
+pub async fn payment_facets(state: State<'_, AppState>) -> IpcResult<PaymentFacets> {
+    with_session(&state, |s| s.store.payment_facets()).await
+}
+
+/// A named period (today, this month, …) as it stands now, in `zone` (the zone the
+/// app shows times in), as days and the instants that bound them.
+#[tauri::command]
+#[specta::specta]
+pub fn date_range(preset: DatePreset, zone: String) -> IpcResult<DateRange> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    dates::date_range(preset, &zone, now)
+}
+
+/// Typed days (`YYYY-MM-DD`; either may be empty) as inclusive Unix-second bounds in
+/// `zone`: midnight starting the first, the last second of the last.
+#[tauri::command]
+#[specta::specta]
+pub fn day_range(
+    first_day: Option<String>,
+    last_day: Option<String>,
+    zone: String,
+) -> IpcResult<DayBounds> {
+    let (from, to) = dates::day_range(first_day.as_deref(), last_day.as_deref(), &zone)?;
+    Ok(DayBounds { from, to })
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct DayBounds {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
 }
 
 /// The one search box: customers and payments.

@@ -5,6 +5,7 @@
 
 use subdesk_billing::{
     ChargeResult, JournalEntry, JournalQuery, PaymentDetail, ReconcileReport, RefundResult,
+    RefundSplit,
 };
 use subdesk_desk::money::{
     self, ChargeNowInput, ChargePreview, MoneyRules, RefundInput, RefundPreview,
@@ -71,6 +72,19 @@ pub async fn refund_preview(
     input: RefundInput,
 ) -> IpcResult<RefundPreview> {
     with_session(&state, move |s| money::refund_preview(s, &input)).await
+}
+
+/// What may be refunded of a payment now (i'mport's balance) and the tax-free part a
+/// refund of `amount` may carry: the refund form's prefill and bounds. Nothing is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn refund_split(
+    state: State<'_, AppState>,
+    imp_uid: String,
+    amount: Option<i64>,
+) -> IpcResult<RefundSplit> {
+    let session = state.desk.session_for(ActionKind::Read)?;
+    money::refund_split(&session, &imp_uid, amount).await
 }
 
 /// A person's decision on a conflict (a payment under our order id that is not what

@@ -25,6 +25,24 @@ async function sandboxRequests(url) {
 
 
 
+/** A token of the sandbox's own i'mport API (its keys are public on purpose). */
+async function sandboxToken(url) {
+  const res = await fetch(`${url}/users/getToken`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ imp_key: "sandbox_imp_key", imp_secret: "sandbox_imp_secret" }),
+  });
+  return (await res.json()).response.access_token;
+}
+
+/** Every payment the sandbox holds (the last 90 days), from its own API. */
+async function sandboxPayments(url, token) {
+  const res = await fetch(`${url}/payments/status/all?limit=1000`, { headers: { Authorization: token } });
+  const body = await res.json();
+  expect(body.code).toBe(0);
+  return body.response.list;
+}
+
 async function openIssueForm() {
   await $('[data-testid="nav-customers"]').click();
   await $('[data-testid="open-issue-key"]').click();
@@ -181,6 +199,90 @@ describe("customers and billing keys", () => {
     expect(cancels[0].body).toContain('"checksum":12000');
     await browser.keys("Escape");
     await $('[data-testid="refund-form"]').waitForDisplayed({ reverse: true });
+  });
+
+  it("refunds a tax-free payment in part and then the rest, from the customer page", async () => {
+    await browser.setWindowSize(1024, 700);
+    // The customer column links to the customer.
+    const link = await $("//div[@data-testid='payment-row'][.//*[contains(text(),'₩12,000')]]//*[@data-testid='payment-customer-link']");
+    await click(link);
+    await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "김민준");
+    await click('[data-testid="charge-now"]');
+    await type("charge-amount", "10000");
+    await type("charge-tax-free", "10000");
+    await type("charge-name", "도서");
+    await click('[data-testid="charge-submit"]');
+    await $('[data-testid="charge-paid"]').waitForDisplayed({ timeout: 30000 });
+    await click(await $("//button[normalize-space()='닫기']"));
+    const row = "//tr[@data-testid='customer-payment'][.//*[contains(text(),'₩10,000')]]";
+    await click(await $(`${row}//*[@data-testid='customer-payment-open']`));
+    await $('[data-testid="refund-form"]').waitForDisplayed();
+    await click(await $("//label[normalize-space()='부분 환불']"));
+    await type("refund-amount", "4000");
+    // The tax-free part comes from i'mport's balance: all of it, for a wholly tax-free payment.
+    await browser.waitUntil(async () => (await $('[data-testid="refund-tax-free"]').getValue()) === "4000", {
+      timeoutMsg: "the tax-free part was not prefilled from the balance",
+    });
+    await type("refund-reason", "일부 반품");
+    await shot("refund-tax-free-ko");
+    await click('[data-testid="refund-submit"]');
+    const result = await $('[data-testid="refund-result"]');
+    await result.waitForDisplayed({ timeout: 30000 });
+    expect(await result.getProperty("textContent")).toContain("₩6,000");
+    // Nothing armed after a refund: the form is gone until asked for again.
+    expect(await $('[data-testid="refund-submit"]').isExisting()).toBe(false);
+    await shot("refund-partial-result-ko");
+    await click('[data-testid="refund-again"]');
+    await click(await $("//label[normalize-space()='전액 환불']"));
+    await type("refund-reason", "나머지 반품");
+    await click('[data-testid="refund-submit"]');
+    await browser.waitUntil(async () => (await $('[data-testid="refund-result"]').getProperty("textContent")).includes("₩6,000 환불"), {
+      timeoutMsg: "the rest was not refunded",
+    });
+    // The sandbox's own balance: nothing left, tax-free included.
+    const token = await sandboxToken(url);
+    const list = await sandboxPayments(url, token);
+    const tf = list.find((p) => p.amount === 10000 && p.name === "도서");
+    expect(tf.status).toBe("cancelled");
+    const balance = await (await fetch(`${url}/payments/${tf.imp_uid}/balance`, { headers: { Authorization: token } })).json();
+    expect(balance.response.amount).toBe(0);
+    expect(balance.response.primary.tax_free).toBe(0);
+    await browser.keys("Escape");
+    await $('[data-testid="refund-form"]').waitForDisplayed({ reverse: true });
+    // The customer page shows what was refunded, and the refunds are in its activity.
+    await browser.waitUntil(async () => (await $(`${row}//*[@data-testid='customer-payment-refunded']`).getText()) === "₩10,000");
+    await shot("customer-refunded-ko");
+    await click(await $("//button[@role='tab'][normalize-space()='작업 기록']"));
+    await browser.waitUntil(async () => (await $$("//td[contains(text(),'환불')]")).length >= 2, { timeoutMsg: "the refunds are not in the customer's activity" });
+  });
+
+  it("totals a preset period exactly as the sandbox's own payments add up", async () => {
+    const token = await sandboxToken(url);
+    const list = await sandboxPayments(url, token);
+    // This month in Seoul (UTC+9 all year), worked out here, not by the app.
+    const seoul = new Date(Date.now() + 9 * 3600e3);
+    const from = Date.UTC(seoul.getUTCFullYear(), seoul.getUTCMonth(), 1) / 1000 - 9 * 3600;
+    const to = Date.UTC(seoul.getUTCFullYear(), seoul.getUTCMonth() + 1, 1) / 1000 - 9 * 3600 - 1;
+    const inMonth = list.filter((p) => p.paid_at >= from && p.paid_at <= to);
+    const paid = inMonth.filter((p) => p.status === "paid" || p.status === "cancelled");
+    const sum = (f) => paid.reduce((a, p) => a + f(p), 0);
+    const amount = sum((p) => p.amount);
+    const refunded = sum((p) => p.cancel_amount);
+    expect(inMonth.length).toBeGreaterThanOrEqual(3);
+    expect(refunded).toBeGreaterThan(0);
+    const won = (n) => `₩${n.toLocaleString("en-US")}`;
+    await click('[data-testid="nav-payments"]');
+    await choose("filter-period", "이번 달");
+    await browser.waitUntil(async () => (await $('[data-testid="totals-count"]').getText()) === `${inMonth.length}건`, {
+      timeoutMsg: `expected ${inMonth.length}건`,
+    });
+    expect(await $('[data-testid="totals-amount"]').getText()).toBe(`결제 ${won(amount)}`);
+    expect(await $('[data-testid="totals-refunded"]').getText()).toBe(`환불 ${won(refunded)}`);
+    expect(await $('[data-testid="totals-net"]').getText()).toBe(`순매출 ${won(amount - refunded)}`);
+    // The days of the period are shown, Korean style.
+    expect(await $('[data-testid="filter-first-day"]').getValue()).toBe(`${seoul.getUTCFullYear()}. ${String(seoul.getUTCMonth() + 1).padStart(2, "0")}. 01.`);
+    await shot("payments-this-month-ko");
+    await browser.setWindowSize(1280, 800);
   });
 
   it("shows the shell's pages with data in screenshots", async () => {

@@ -2,7 +2,7 @@
 // payments the earlier specs made, every screen is captured in English, then in Korean,
 // for docs/screenshots. Each screen is also checked to have opened in that language.
 import { browser, $, $$ } from "@wdio/globals";
-import { click, shot } from "../lib/ui.mjs";
+import { choose, click, shot } from "../lib/ui.mjs";
 
 async function title() {
   const el = await $('[data-testid="page-title"]');
@@ -52,6 +52,17 @@ async function screens(lang, titles) {
   await browser.waitUntil(async () => (await $$('[data-testid="payment-row"]')).length > 0);
   await expectTitle(titles.payments);
   await shot(`payments-${lang}`);
+  // The smallest window the UI is made for: the filters, totals and drawer must fit it.
+  await browser.setWindowSize(1024, 700);
+  await choose("filter-period", lang === "en" ? "This month" : "이번 달");
+  await $('[data-testid="payment-totals"]').waitForDisplayed();
+  await shot(`payments-month-${lang}`);
+  await click(await $("//div[@data-testid='payment-row'][.//*[contains(text(),'₩7,000')]]"));
+  await $('[data-testid="refund-form"]').waitForDisplayed();
+  await shot(`payment-drawer-${lang}`);
+  await browser.keys("Escape");
+  await $('[data-testid="refund-form"]').waitForDisplayed({ reverse: true });
+  await browser.setWindowSize(1280, 800);
 
   await click('[data-testid="nav-settlement"]');
   await expectTitle(titles.settlement);

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
-import { click, shot } from "../lib/ui.mjs";
+import { choose, click, shot } from "../lib/ui.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXPORTS = process.env.SUBDESK_E2E_SAVE_FILE ?? "";
@@ -82,6 +82,9 @@ describe("exports finance staff hand to Excel", () => {
   });
 
   it("exports the payments list to .xlsx with Korean headers, Seoul times, text approvals and won amounts", async () => {
+    // The list's time column shows the latest change of every payment (failed ones have
+    // no paid time): the file's time column follows it.
+    await choose("filter-time-field", "최근 변경 시각");
     const done = await exportAs("xlsx");
     const name = `결제내역_${today()}.xlsx`;
     expect(await done.getText()).toContain(name);
@@ -96,13 +99,13 @@ describe("exports finance staff hand to Excel", () => {
     const sheet = book.getWorksheet("결제내역");
     expect(sheet).toBeTruthy();
     const header = sheet.getRow(1).values.slice(1);
-    expect(header.slice(0, 8)).toEqual(["시각", "구매자", "주문명", "금액", "취소액", "상태", "PG", "고객"]);
+    expect(header.slice(0, 8)).toEqual(["최근 변경 시각", "구매자", "주문명", "금액", "취소액", "상태", "PG", "고객"]);
     const col = (label) => {
       const i = header.indexOf(label);
       expect(i).toBeGreaterThanOrEqual(0);
       return i + 1;
     };
-    const [time, amount, status, imp, apply] = [col("시각"), col("금액"), col("상태"), col("결제번호 (imp_uid)"), col("승인번호")];
+    const [time, amount, status, imp, apply] = [col("최근 변경 시각"), col("금액"), col("상태"), col("결제번호 (imp_uid)"), col("승인번호")];
     const words = { paid: "결제 완료", cancelled: "취소", failed: "실패", ready: "미결제" };
     const payments = mirror();
     expect(payments.size).toBeGreaterThan(100);
@@ -133,6 +136,7 @@ describe("exports finance staff hand to Excel", () => {
   it("exports to CSV (UTF-8 with BOM) in English, with the screen's English labels", async () => {
     await inLanguage("en");
     await click('[data-testid="nav-payments"]');
+    await choose("filter-time-field", "Latest change");
     const done = await exportAs("csv");
     const name = `Payments_${today()}.csv`;
     expect(await done.getText()).toContain(name);
@@ -142,7 +146,7 @@ describe("exports finance staff hand to Excel", () => {
     const bytes = fs.readFileSync(file);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = bytes.toString("utf8").slice(1).trimEnd().split("\n");
-    expect(lines[0].startsWith("Time,Buyer,Order name,Amount,Refunded,Status,PG,Customer,")).toBe(true);
+    expect(lines[0].startsWith("Latest change,Buyer,Order name,Amount,Refunded,Status,PG,Customer,")).toBe(true);
     expect(lines.length - 1).toBe(mirror().size);
     // The menu, open, in English at the smallest size.
     await click('[data-testid="export-payments"]');

@@ -215,6 +215,7 @@ const en: Shape<Messages> = {
     merchant_uid_conflict: "Another request already uses this order number (merchant_uid).",
     key_not_active: "This customer's billing key is not active. Check it or issue a new one.",
     refund_exceeds_balance: "The refund is larger than what is left of the payment.",
+    refund_tax_free_out_of_range: "The tax-free part of this refund must be between ₩{{min, number}} and ₩{{max, number}}, to fit the payment's remaining tax-free balance.",
     not_refundable: "This payment cannot be refunded.",
     run_state: "This cannot be done in the run's current state.",
     api_unauthorized: "i'mport refused the credentials. Check imp_key and imp_secret.",

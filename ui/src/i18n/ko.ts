@@ -213,6 +213,7 @@ const ko = {
     merchant_uid_conflict: "같은 주문번호(merchant_uid)로 다른 요청이 이미 있습니다.",
     key_not_active: "이 고객의 빌링키가 유효하지 않습니다. 빌링키를 확인하거나 다시 발급하세요.",
     refund_exceeds_balance: "환불 금액이 남은 결제 금액보다 큽니다.",
+    refund_tax_free_out_of_range: "환불 금액 중 면세 금액은 {{min, number}}원에서 {{max, number}}원 사이여야 합니다. 남은 면세 금액에 맞춰 다시 입력하세요.",
     not_refundable: "환불할 수 없는 결제입니다.",
     run_state: "지금 상태에서는 이 작업을 할 수 없습니다.",
     api_unauthorized: "i'mport 인증에 실패했습니다. imp_key와 imp_secret을 확인하세요.",

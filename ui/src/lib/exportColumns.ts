@@ -1,4 +1,4 @@
-import type { ExportColumn } from "../bindings";
+import type { ExportColumn, TimeField } from "../bindings";
 
 /**
  * A list's columns as the screen shows them, turned into the export's: each screen column's
@@ -15,7 +15,10 @@ export function exportColumns(screen: { key: string; header: string }[], ids: Re
   return [...shown, ...extras.filter((id) => !taken.has(id)).map((id) => ({ id, header: null }))];
 }
 
-/** The payments page's columns by their export ids. */
+/** The export id of the time the payments list shows (its time basis). */
+export const PAYMENT_TIME_EXPORT_IDS: Record<TimeField, string> = { event: "event_at", paid: "paid_at", cancelled: "cancelled_at", failed: "failed_at" };
+
+/** The payments page's columns by their export ids (the time column: see `paymentExportIds`). */
 export const PAYMENT_EXPORT_IDS: Record<string, string> = {
   time: "event_at",
   buyer: "buyer_name",
@@ -26,6 +29,11 @@ export const PAYMENT_EXPORT_IDS: Record<string, string> = {
   pg: "pg_provider",
   customer: "customer_uid",
 };
+
+/** The payments page's export ids with its time column following the time basis shown. */
+export function paymentExportIds(timeField: TimeField): Record<string, string> {
+  return { ...PAYMENT_EXPORT_IDS, time: PAYMENT_TIME_EXPORT_IDS[timeField] };
+}
 
 /** What a clerk needs in the file beyond the screen: the payment drawer's ids and times. */
 export const PAYMENT_EXPORT_EXTRAS = ["net", "imp_uid", "merchant_uid", "apply_num", "card_name", "card_number", "paid_at", "cancelled_at", "failed_at", "fail_reason", "cancel_reason"] as const;

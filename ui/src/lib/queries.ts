@@ -3,7 +3,7 @@
 // that belong to the app itself (status, settings, the profile list) start with APP.
 import { infiniteQueryOptions, queryOptions, type InfiniteData, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import type { i18n as I18n } from "i18next";
-import { commands, type AuditQuery, type CustomerQuery, type JournalQuery, type PaymentQuery, type ScheduleQuery } from "../bindings";
+import { commands, type AuditQuery, type CustomerQuery, type DatePreset, type JournalQuery, type PaymentQuery, type ScheduleQuery } from "../bindings";
 import { call } from "./ipc";
 import type { Page } from "./usePaged";
 
@@ -27,6 +27,14 @@ export const keys = {
   /** PortOne's latest for one customer: its own root, so saving a note never asks PortOne. */
   customerRefresh: (p: string, uid: string) => [p, "customerRefresh", uid] as const,
   payments: (p: string, q?: ListQuery<PaymentQuery>) => (q ? ([p, "payments", q] as const) : ([p, "payments"] as const)),
+  /** Under `payments`: whatever makes the list stale makes its totals and choices stale. */
+  paymentTotals: (p: string, q: ListQuery<PaymentQuery>) => [p, "payments", "totals", q] as const,
+  paymentFacets: (p: string) => [p, "payments", "facets"] as const,
+  /** What i'mport says is left of a payment, and the tax-free part a refund of `amount` may carry. */
+  refundSplit: (p: string, impUid: string, amount: number | null) => [p, "payment", impUid, "split", amount] as const,
+  /** Calendar arithmetic in Rust: a named period, or typed days, in a zone. */
+  dateRange: (preset: DatePreset, zone: string) => [APP, "dateRange", preset, zone] as const,
+  dayRange: (first: string | null, last: string | null, zone: string) => [APP, "dayRange", first, last, zone] as const,
   payment: (p: string, impUid?: string) => (impUid === undefined ? ([p, "payment"] as const) : ([p, "payment", impUid] as const)),
   schedules: (p: string, q?: ListQuery<ScheduleQuery>) => (q ? ([p, "schedules", q] as const) : ([p, "schedules"] as const)),
   journal: (p: string, q?: JournalQuery) => (q ? ([p, "journal", q] as const) : ([p, "journal"] as const)),
@@ -125,6 +133,22 @@ export const customerRefreshQuery = (client: QueryClient, p: string, uid: string
   });
 
 export const paymentPages = (p: string, q: ListQuery<PaymentQuery>) => pagedList(p, keys.payments(p, q), (cursor) => commands.listPayments({ ...q, cursor }));
+
+/** The count and sums of every payment the filter matches (not just the loaded pages). */
+export const paymentTotalsQuery = (p: string, q: ListQuery<PaymentQuery>) =>
+  queryOptions({ queryKey: keys.paymentTotals(p, q), queryFn: () => call(commands.paymentTotals({ ...q, cursor: null, limit: null })), placeholderData: sameProfile(p) });
+
+export const paymentFacetsQuery = (p: string) => queryOptions({ queryKey: keys.paymentFacets(p), queryFn: () => call(commands.paymentFacets()) });
+
+export const refundSplitQuery = (p: string, impUid: string, amount: number | null) =>
+  queryOptions({ queryKey: keys.refundSplit(p, impUid, amount), queryFn: () => call(commands.refundSplit(impUid, amount)), placeholderData: (prev) => prev });
+
+/** A period as it stands now: asked again each minute, so "today" moves on at midnight. */
+export const dateRangeQuery = (preset: DatePreset, zone: string) =>
+  queryOptions({ queryKey: keys.dateRange(preset, zone), queryFn: () => call(commands.dateRange(preset, zone)), staleTime: 60_000, refetchInterval: 60_000 });
+
+export const dayRangeQuery = (first: string | null, last: string | null, zone: string) =>
+  queryOptions({ queryKey: keys.dayRange(first, last, zone), queryFn: () => call(commands.dayRange(first, last, zone)), staleTime: Infinity, retry: false });
 
 export const paymentQuery = (p: string, impUid: string) => queryOptions({ queryKey: keys.payment(p, impUid), queryFn: () => call(commands.paymentDetail(impUid)) });
 

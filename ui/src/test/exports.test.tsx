@@ -162,8 +162,9 @@ describe("the payments page's export", () => {
     expect(request.list.kind).toBe("payments");
     if (request.list.kind === "payments") expect(request.list.query.text).toBe("홍길동");
     // The screen's columns with the screen's labels, then the drawer's ids for Rust to label.
+    // The time column is the time basis shown (paid, by default), under its label.
     expect(request.columns.slice(0, 8)).toEqual([
-      { id: "event_at", header: "시각" },
+      { id: "paid_at", header: "결제 시각" },
       { id: "buyer_name", header: "구매자" },
       { id: "name", header: "주문명" },
       { id: "amount", header: "금액" },
@@ -190,7 +191,7 @@ describe("the payments page's export", () => {
     await waitFor(() => expect(calls.exports).toHaveLength(1));
     expect(only(calls.exports).format).toBe("csv_cp949");
     expect(only(calls.exports).lang).toBe("en");
-    expect(only(calls.exports).columns[0]).toEqual({ id: "event_at", header: "Time" });
+    expect(only(calls.exports).columns[0]).toEqual({ id: "paid_at", header: "Paid at" });
     expect(await screen.findByText(/Payments_2026-04-01\.csv · 1 rows/)).toBeInTheDocument();
   });
 

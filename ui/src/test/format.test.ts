@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayBound, formatDate, formatDateTime, formatKrw } from "../lib/format";
+import { formatDate, formatDateTime, formatKrw } from "../lib/format";
 
 describe("KRW amounts", () => {
   it("shows whole won with the won sign and grouping in both languages", () => {
@@ -29,20 +29,3 @@ describe("times", () => {
   });
 });
 
-describe("day bounds for date filters", () => {
-  it("starts and ends a day in Seoul", () => {
-    expect(dayBound("2026-11-25", false, "Asia/Seoul")).toBe(Date.UTC(2026, 10, 24, 15, 0, 0) / 1000);
-    expect(dayBound("2026-11-25", true, "Asia/Seoul")).toBe(Date.UTC(2026, 10, 25, 14, 59, 59) / 1000);
-  });
-
-  it("follows daylight saving in other zones", () => {
-    // New York: UTC-4 in July, UTC-5 in January.
-    expect(dayBound("2026-07-01", false, "America/New_York")).toBe(Date.UTC(2026, 6, 1, 4) / 1000);
-    expect(dayBound("2026-01-15", false, "America/New_York")).toBe(Date.UTC(2026, 0, 15, 5) / 1000);
-  });
-
-  it("rejects what is not a date", () => {
-    expect(dayBound("", false, "UTC")).toBeNull();
-    expect(dayBound("2026-13-45", false, "UTC")).toBeNull();
-  });
-});

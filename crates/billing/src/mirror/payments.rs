@@ -126,6 +126,8 @@ pub struct PaymentDetail {
     /// The whole object as last received from i'mport (JSON text).
     pub raw_json: String,
     pub synced_at: i64,
+    /// The sales slip (매출전표) the PG published, when it names one.
+    pub receipt_url: Option<String>,
 }
 
 /// Counts from an upsert.
@@ -328,8 +330,13 @@ impl Store {
                 what: "payment",
                 id: imp_uid.to_string(),
             })?;
+            let receipt_url = serde_json::from_str::<serde_json::Value>(&raw_json)
+                .ok()
+                .and_then(|v| v.get("receipt_url")?.as_str().map(str::to_string))
+                .filter(|u| !u.is_empty());
             Ok(PaymentDetail {
                 payment,
+                receipt_url,
                 cancel_history: parse_cancel_history(&raw_json),
                 raw_json,
                 synced_at,

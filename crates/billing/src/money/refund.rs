@@ -57,6 +57,93 @@ pub struct RefundResult {
     pub remaining: Option<i64>,
     /// The outcome of an earlier request for the same refund: nothing was sent now.
     pub replayed: bool,
+    /// The tax-free part sent (None: i'mport's default, the whole remaining tax-free of
+    /// a full refund).
+    pub tax_free: Option<i64>,
+}
+
+/// What may be refunded of a payment now, as `GET /payments/{imp_uid}/balance` says,
+/// and the tax-free part a refund of `amount` may and should carry.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RefundSplit {
+    /// Won still refundable.
+    pub balance: i64,
+    /// Of which tax-free.
+    pub tax_free_balance: i64,
+    /// The amount the bounds are for (the whole balance when none was given).
+    pub amount: i64,
+    /// The least tax-free part `amount` may carry: less would leave more tax-free than
+    /// money behind, a balance that could never be refunded.
+    pub tax_free_min: i64,
+    /// The most: the tax-free balance, or the amount.
+    pub tax_free_max: i64,
+    /// The tax-free balance's share of `amount`, rounded down, within the bounds.
+    pub tax_free_suggested: i64,
+}
+
+impl RefundSplit {
+    /// The split for refunding `amount` (None: everything) of `balance`, `tax_free_balance`
+    /// of it tax-free. `amount` is assumed to be 1..=balance.
+    pub fn of(balance: i64, tax_free_balance: i64, amount: Option<i64>) -> RefundSplit {
+        let tf = tax_free_balance.clamp(0, balance.max(0));
+        let amount = amount.unwrap_or(balance);
+        let max = tf.min(amount).max(0);
+        let min = (tf - (balance - amount)).clamp(0, max);
+        let share = if balance > 0 {
+            (i128::from(tf) * i128::from(amount) / i128::from(balance)) as i64
+        } else {
+            0
+        };
+        RefundSplit {
+            balance,
+            tax_free_balance: tf,
+            amount,
+            tax_free_min: min,
+            tax_free_max: max,
+            tax_free_suggested: share.clamp(min, max),
+        }
+    }
+
+    /// Refuses a tax-free part outside the bounds.
+    pub fn check(&self, tax_free: i64) -> Result<()> {
+        if tax_free < self.tax_free_min || tax_free > self.tax_free_max {
+            return Err(Error::RefundTaxFreeOutOfRange {
+                min: self.tax_free_min,
+                max: self.tax_free_max,
+                requested: tax_free,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The tax-free balance (`primary.tax_free` of the balance: the card or account part).
+async fn tax_free_balance(client: &Client, imp_uid: &str) -> Result<(i64, i64)> {
+    let b = client.payment_balance(imp_uid).await?;
+    let tf = b.primary.as_ref().map(|p| won(p.tax_free)).unwrap_or(0);
+    Ok((won(b.amount), tf))
+}
+
+/// What may be refunded of `imp_uid` now and the tax-free part a refund of `amount`
+/// (None: all of it) may carry: one balance request, nothing sent.
+pub async fn refund_split(
+    client: &Client,
+    imp_uid: &str,
+    amount: Option<i64>,
+) -> Result<RefundSplit> {
+    subdesk_iamport::validate::imp_uid(imp_uid)
+        .map_err(|_| Error::invalid("imp_uid", "must not be empty"))?;
+    let (balance, tf) = tax_free_balance(client, imp_uid).await?;
+    if let Some(a) = amount
+        && a > balance
+    {
+        return Err(Error::RefundExceedsBalance {
+            balance,
+            requested: a,
+        });
+    }
+    Ok(RefundSplit::of(balance, tf, amount.filter(|a| *a > 0)))
 }
 
 #[derive(Serialize)]
@@ -134,16 +221,26 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
             requested: amount,
         });
     }
-    if req.tax_free.is_some_and(|t| t > amount) {
-        return Err(Error::invalid(
-            "tax_free",
-            "must be between 0 and the amount",
-        ));
-    }
+    // The tax-free part, checked against the balance's: a partial refund without one
+    // takes the tax-free balance's share, so what remains can still be refunded.
+    let tax_free = if req.tax_free.is_some() || amount < balance {
+        let (_, tf_left) = tax_free_balance(client, &req.imp_uid).await?;
+        let split = RefundSplit::of(balance, tf_left, Some(amount));
+        match req.tax_free {
+            Some(t) => {
+                split.check(t)?;
+                Some(t)
+            }
+            None if tf_left > 0 => Some(split.tax_free_suggested),
+            None => None,
+        }
+    } else {
+        None
+    };
     let request_json = serde_json::to_string(&RefundJournal {
         imp_uid: &req.imp_uid,
         amount,
-        tax_free: req.tax_free,
+        tax_free,
         vat_amount: req.vat_amount,
         reason: &req.reason,
         checksum: balance,
@@ -195,6 +292,9 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
                 checksum: prev.checksum.unwrap_or(0),
                 remaining: Some(balance),
                 replayed: true,
+                tax_free: serde_json::from_str::<serde_json::Value>(&prev.request_json)
+                    .ok()
+                    .and_then(|v| v["tax_free"].as_i64()),
             });
         }
     };
@@ -204,15 +304,17 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
         CancelRequest::partial(&req.imp_uid, Money::won(amount), Money::won(balance))
     };
     api = api.reason(req.reason.clone());
-    api.tax_free = req.tax_free.map(Money::won);
+    api.tax_free = tax_free.map(Money::won);
     api.vat_amount = req.vat_amount.map(Money::won);
     let audit = (
         "payment.refund".to_string(),
         serde_json::json!({
             "imp_uid": req.imp_uid,
             "merchant_uid": current.merchant_uid,
+            // The customer's activity lists the refund (audit_for_customer reads this).
+            "customer_uid": current.customer_uid,
             "amount": amount,
-            "tax_free": req.tax_free,
+            "tax_free": tax_free,
             "checksum": balance,
             "reason": req.reason,
         }),
@@ -225,6 +327,7 @@ pub async fn refund(store: &Store, client: &Client, req: &RefundRequest) -> Resu
         checksum: balance,
         remaining: None,
         replayed: false,
+        tax_free,
     };
     match client.cancel_payment(&api).await {
         Ok(p) => {

@@ -648,3 +648,139 @@ fn sorted_lists_with_dense_and_rare_filters_page_in_order() {
         }
     }
 }
+
+/// Every page of a query, walked with its cursor.
+fn every_page(store: &Store, q: &PaymentQuery) -> Vec<subdesk_billing::Payment> {
+    let mut out = Vec::new();
+    let mut q = PaymentQuery {
+        limit: Some(37),
+        ..q.clone()
+    };
+    loop {
+        let page = store.list_payments(&q).unwrap();
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn totals_count_and_sum_every_page_of_the_filter() {
+    let (_d, store) = seeded();
+    let mut extra: Vec<PaymentRecord> = (0..12)
+        .map(|i| {
+            let mut p = payment(&format!("imp_x{i:02}"), "최지우", 2500, 1_700_500_000 + i);
+            p.pay_method = Some(if i % 3 == 0 { "trans" } else { "card" }.into());
+            p.card_name = (i % 3 != 0).then(|| {
+                if i % 2 == 0 {
+                    "신한카드"
+                } else {
+                    "국민카드"
+                }
+                .into()
+            });
+            if i == 5 {
+                p.cancel_amount = 1000; // partly refunded, still paid
+            }
+            if i == 7 {
+                p.currency = "USD".into();
+            }
+            p
+        })
+        .collect();
+    extra[0].pg_provider = Some("tosspayments".into());
+    store.upsert_payments(&extra).unwrap();
+    let queries = [
+        PaymentQuery::default(),
+        PaymentQuery {
+            status: vec![PaymentStatus::Paid, PaymentStatus::Failed],
+            ..Default::default()
+        },
+        PaymentQuery {
+            pg_provider: Some("kcp".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            time_field: TimeField::Cancelled,
+            ..Default::default()
+        },
+        PaymentQuery {
+            time_field: TimeField::Paid,
+            from: Some(1_700_100_000),
+            to: Some(1_700_600_000),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("민준".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("2,500".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            pay_method: Some("card".into()),
+            card_name: Some("신한카드".into()),
+            ..Default::default()
+        },
+    ];
+    for q in &queries {
+        let rows = every_page(&store, q);
+        let paid = |p: &&subdesk_billing::Payment| {
+            p.currency == "KRW"
+                && matches!(p.status, PaymentStatus::Paid | PaymentStatus::Cancelled)
+        };
+        let amount: i64 = rows.iter().filter(paid).map(|p| p.amount).sum();
+        let refunded: i64 = rows.iter().filter(paid).map(|p| p.cancel_amount).sum();
+        let t = store.payment_totals(q).unwrap();
+        assert_eq!(t.count, rows.len() as i64, "{q:?}");
+        assert_eq!(
+            (t.amount, t.refunded, t.net),
+            (amount, refunded, amount - refunded),
+            "{q:?}"
+        );
+        assert_eq!(
+            t.other_currency,
+            rows.iter().filter(|p| p.currency != "KRW").count() as i64
+        );
+        // Cursor and limit do not narrow the totals.
+        let paged = store
+            .payment_totals(&PaymentQuery {
+                limit: Some(1),
+                ..q.clone()
+            })
+            .unwrap();
+        assert_eq!(paged, t);
+    }
+    let all = store.payment_totals(&PaymentQuery::default()).unwrap();
+    assert_eq!(all.count, 242);
+    assert!(all.count > 200 && all.refunded > 0 && all.other_currency == 1);
+    let shinhan = every_page(
+        &store,
+        &PaymentQuery {
+            card_name: Some("신한카드".into()),
+            ..Default::default()
+        },
+    );
+    assert!(!shinhan.is_empty());
+    assert!(
+        shinhan
+            .iter()
+            .all(|p| p.card_name.as_deref() == Some("신한카드"))
+    );
+    let trans = every_page(
+        &store,
+        &PaymentQuery {
+            pay_method: Some("trans".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(trans.len(), 4);
+
+    let f = store.payment_facets().unwrap();
+    assert_eq!(f.pg_providers, vec!["kcp", "nice", "tosspayments"]);
+    assert_eq!(f.pay_methods, vec!["card", "trans"]);
+    assert_eq!(f.card_names, vec!["국민카드", "신한카드"]);
+}

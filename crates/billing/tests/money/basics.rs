@@ -346,3 +346,140 @@ fn every_refusal_has_its_own_code() {
         ]
     );
 }
+
+async fn paid(env: &crate::common::Env, uid: &str, amount: i64, tax_free: i64) -> String {
+    env.key(uid, APPROVE).await;
+    charge_again(
+        &env.store,
+        &env.client,
+        &AgainCharge {
+            customer_uid: uid.into(),
+            merchant_uid: None,
+            details: subdesk_billing::ChargeDetails {
+                tax_free: Some(tax_free),
+                ..details(amount)
+            },
+        },
+    )
+    .await
+    .unwrap()
+    .imp_uid
+    .unwrap()
+}
+
+async fn tax_free_left(env: &crate::common::Env, imp: &str) -> (i64, i64) {
+    let b = env.client.payment_balance(imp).await.unwrap();
+    let tf = b.primary.map(|p| p.tax_free.as_won().unwrap()).unwrap_or(0);
+    (b.amount.as_won().unwrap(), tf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tax_free_payment_is_refunded_in_parts_down_to_zero() {
+    let env = env().await;
+    // Wholly tax-free (a book, say): without a tax-free part the first refund would
+    // leave ₩6,000 of money holding ₩10,000 of tax-free, which i'mport never refunds.
+    let imp = paid(&env, "tf_1", 10_000, 10_000).await;
+    let split = subdesk_billing::refund_split(&env.client, &imp, Some(4_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            split.balance,
+            split.tax_free_balance,
+            split.tax_free_min,
+            split.tax_free_max
+        ),
+        (10_000, 10_000, 4_000, 4_000)
+    );
+    let mut req = RefundRequest {
+        imp_uid: imp.clone(),
+        amount: Some(4_000),
+        reason: "일부 반품".into(),
+        ..Default::default()
+    };
+    let r1 = refund(&env.store, &env.client, &req).await.unwrap();
+    assert_eq!((r1.remaining, r1.tax_free), (Some(6_000), Some(4_000)));
+    assert_eq!(tax_free_left(&env, &imp).await, (6_000, 6_000));
+    req.amount = None;
+    let r2 = refund(&env.store, &env.client, &req).await.unwrap();
+    assert_eq!((r2.amount, r2.remaining), (6_000, Some(0)));
+    assert_eq!(tax_free_left(&env, &imp).await, (0, 0));
+    // Both refunds are in the customer's activity.
+    let activity = env.store.audit_for_customer("tf_1", 50).unwrap();
+    assert_eq!(
+        activity
+            .iter()
+            .filter(|e| e.action == "payment.refund")
+            .count(),
+        2,
+        "{activity:?}"
+    );
+
+    // Partly tax-free: the share is proportional, editable within the bounds.
+    let imp = paid(&env, "tf_2", 11_000, 4_000).await;
+    let split = subdesk_billing::refund_split(&env.client, &imp, Some(5_500))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            split.tax_free_min,
+            split.tax_free_max,
+            split.tax_free_suggested
+        ),
+        (0, 4_000, 2_000)
+    );
+    req.imp_uid = imp.clone();
+    req.amount = Some(5_500);
+    req.tax_free = Some(1_000);
+    let r = refund(&env.store, &env.client, &req).await.unwrap();
+    assert_eq!(r.tax_free, Some(1_000));
+    assert_eq!(tax_free_left(&env, &imp).await, (5_500, 3_000));
+    req.amount = None;
+    req.tax_free = None;
+    refund(&env.store, &env.client, &req).await.unwrap();
+    assert_eq!(tax_free_left(&env, &imp).await, (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tax_free_part_the_balance_cannot_carry_is_refused_before_sending() {
+    let env = env().await;
+    let imp = paid(&env, "tf_3", 11_000, 4_000).await;
+    let mut req = RefundRequest {
+        imp_uid: imp.clone(),
+        amount: Some(5_000),
+        tax_free: Some(4_500),
+        reason: "일부 반품".into(),
+        ..Default::default()
+    };
+    // More than the tax-free balance.
+    let e = refund(&env.store, &env.client, &req).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RefundTaxFreeOutOfRange);
+    assert!(matches!(
+        e,
+        subdesk_billing::Error::RefundTaxFreeOutOfRange {
+            min: 0,
+            max: 4_000,
+            requested: 4_500
+        }
+    ));
+    // Too little: ₩1,000 of money would be left holding ₩4,000 of tax-free.
+    req.amount = Some(10_000);
+    req.tax_free = Some(2_000);
+    let e = refund(&env.store, &env.client, &req).await.unwrap_err();
+    assert!(matches!(
+        e,
+        subdesk_billing::Error::RefundTaxFreeOutOfRange {
+            min: 3_000,
+            max: 4_000,
+            ..
+        }
+    ));
+    let p = env.client.get_payment(&imp, true).await.unwrap();
+    assert!(p.cancel_history.is_empty(), "nothing was sent");
+    assert!(
+        !env.requests()
+            .await
+            .iter()
+            .any(|(_, path, _)| path.contains("/payments/cancel"))
+    );
+}

@@ -1,25 +1,26 @@
 //! `payments list`: the local mirror (run `sync` to refresh it), as a table, JSON or CSV;
 //! `payments export`: every match to an .xlsx or CSV file.
 
-use subdesk_billing::{PaymentQuery, PaymentStatus};
+use subdesk_billing::{PaymentQuery, PaymentStatus, TimeField};
 use subdesk_codes::ErrorCode;
+use subdesk_desk::dates::{self, DatePreset};
 use subdesk_profiles::ActionKind;
 
 use subdesk_desk::exports::{ExportFormat, ExportLang, ExportList, ExportRequest};
 
-use crate::args::{PaymentFilters, PaymentsCmd, PaymentsListArgs, StatusArg};
+use crate::args::{PaymentFilters, PaymentsCmd, PaymentsListArgs, PeriodArg, StatusArg, TimeArg};
 use crate::commands::customers::payment_table;
 use crate::commands::export;
 use crate::context::{Ctx, Session};
 use crate::error::{CliError, CliResult, Exit};
-use crate::output::line;
+use crate::output::{line, won};
 
 pub async fn run(ctx: &mut Ctx, cmd: PaymentsCmd) -> CliResult<Exit> {
     match cmd {
         PaymentsCmd::List(a) => list(ctx, a).await,
         PaymentsCmd::Export { filters, export } => {
             let s = ctx.session(ActionKind::Read)?;
-            let query = query_of(&s, &filters)?;
+            let query = query_of(ctx, &s, &filters)?;
             let request = export::request(ExportList::Payments { query }, &export);
             export::write(ctx, &s, request, &export.out).await
         }
@@ -27,13 +28,34 @@ pub async fn run(ctx: &mut Ctx, cmd: PaymentsCmd) -> CliResult<Exit> {
 }
 
 /// The store's query for the filters, dates read in the profile's zone.
-fn query_of(s: &Session, a: &PaymentFilters) -> CliResult<PaymentQuery> {
+fn query_of(ctx: &Ctx, s: &Session, a: &PaymentFilters) -> CliResult<PaymentQuery> {
     let from = a
         .from
         .as_deref()
         .map(|d| s.zone.parse(d, false))
         .transpose()?;
     let to = a.to.as_deref().map(|d| s.zone.parse(d, true)).transpose()?;
+    let (from, to) = match a.period {
+        None => (from, to),
+        Some(p) => {
+            let preset = match p {
+                PeriodArg::Today => DatePreset::Today,
+                PeriodArg::Yesterday => DatePreset::Yesterday,
+                PeriodArg::ThisWeek => DatePreset::ThisWeek,
+                PeriodArg::ThisMonth => DatePreset::ThisMonth,
+                PeriodArg::LastMonth => DatePreset::LastMonth,
+                PeriodArg::ThisQuarter => DatePreset::ThisQuarter,
+            };
+            let r = dates::date_range(preset, &s.zone.name, subdesk_billing::now())?;
+            ctx.out.note(&format!(
+                "{}: {} to {}",
+                preset.cli_name(),
+                r.first_day,
+                r.last_day
+            ));
+            (Some(r.from), Some(r.to))
+        }
+    };
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
@@ -54,16 +76,25 @@ fn query_of(s: &Session, a: &PaymentFilters) -> CliResult<PaymentQuery> {
                 StatusArg::Failed => PaymentStatus::Failed,
             })
             .collect(),
+        time_field: match a.time {
+            TimeArg::Event => TimeField::Event,
+            TimeArg::Paid => TimeField::Paid,
+            TimeArg::Cancelled => TimeField::Cancelled,
+            TimeArg::Failed => TimeField::Failed,
+        },
         from,
         to,
         customer_uid: a.customer.clone(),
+        pg_provider: a.pg.clone(),
+        pay_method: a.method.clone(),
+        card_name: a.card.clone(),
         ..PaymentQuery::default()
     })
 }
 
 async fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::Read)?;
-    let mut query = query_of(&s, &a.filters)?;
+    let mut query = query_of(ctx, &s, &a.filters)?;
     if a.csv {
         // Straight to stdout: every match, not one page (a nightly export), by the one
         // export path.
@@ -83,6 +114,15 @@ async fn list(ctx: &mut Ctx, a: PaymentsListArgs) -> CliResult<Exit> {
         line("no payments match (run `subdesk-cli sync` to refresh the mirror)");
     } else {
         payment_table(&s, &page.items).print();
+        // Every match, not just this page: the same totals as the app's list.
+        let totals = s.store.payment_totals(&query)?;
+        line(&format!(
+            "{} payment(s) match · paid {} · refunded {} · net {}",
+            totals.count,
+            won(totals.amount),
+            won(totals.refunded),
+            won(totals.net)
+        ));
         if page.next_cursor.is_some() {
             ctx.out.note(&format!(
                 "showing the first {}; narrow the filters, raise --limit, or use --csv for all",

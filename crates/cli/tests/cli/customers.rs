@@ -152,6 +152,43 @@ fn sync_fills_a_fresh_mirror_and_payments_list_filters_it() {
         .json();
     assert_eq!(future, serde_json::json!([]));
     fresh.cli(&["payments", "list", "--from", "soon"]).expect(2);
+    // A named period in the profile's zone, on the chosen time: today's payment is this
+    // month's; the failed one has no paid time.
+    let month = fresh
+        .cli(&[
+            "--json",
+            "payments",
+            "list",
+            "--period",
+            "this-month",
+            "--time",
+            "paid",
+        ])
+        .json();
+    assert_eq!(month.as_array().map(Vec::len), Some(1), "{month}");
+    let table = fresh.cli(&["payments", "list", "--period", "this-month", "--pg", "nice"]);
+    table.expect(0);
+    assert!(
+        table
+            .stdout
+            .contains("2 payment(s) match · paid ₩12,000 · refunded ₩0 · net ₩12,000"),
+        "{}",
+        table.stdout
+    );
+    let none = fresh
+        .cli(&["--json", "payments", "list", "--method", "vbank"])
+        .json();
+    assert_eq!(none, serde_json::json!([]));
+    fresh
+        .cli(&[
+            "payments",
+            "list",
+            "--period",
+            "this-month",
+            "--from",
+            "2020-01-01",
+        ])
+        .expect(2);
 
     let human = fresh.cli(&["payments", "list"]);
     human.expect(0);

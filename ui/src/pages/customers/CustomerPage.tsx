@@ -18,6 +18,7 @@ import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { notifyError } from "../../lib/notify";
 import { customerQuery, customerRefreshQuery, invalidate } from "../../lib/queries";
+import { PaymentDrawer } from "../payments/PaymentDrawer";
 import { ChargeModal } from "./ChargeModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
@@ -37,6 +38,8 @@ function CustomerView({ uid }: { uid: string }) {
   const detail = detailAnswer.data;
   const [deleting, setDeleting] = useState(false);
   const [charging, setCharging] = useState(false);
+  // A payment row opens the payments page's drawer: its facts and the one refund form.
+  const [openPayment, setOpenPayment] = useState<string | null>(null);
   const when = (s: number | null | undefined) => formatDateTime(s, settings.time_zone, lang);
   const changed = () => invalidate(client, profileId, "customers", uid);
 
@@ -181,9 +184,10 @@ function CustomerView({ uid }: { uid: string }) {
             <Table striped data-testid="customer-payments">
               <Table.Thead>
                 <Table.Tr>
-                  {(["time", "name", "amount", "status", "apply", "reason"] as const).map((k) => (
+                  {(["time", "name", "amount", "refunded", "status", "apply", "reason"] as const).map((k) => (
                     <Table.Th key={k}>{t(`customers.detail.paymentCols.${k}`)}</Table.Th>
                   ))}
+                  <Table.Th />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -192,11 +196,19 @@ function CustomerView({ uid }: { uid: string }) {
                     <Table.Td>{when(p.event_at)}</Table.Td>
                     <Table.Td>{p.name ?? "—"}</Table.Td>
                     <Table.Td>{p.currency === "KRW" ? formatKrw(p.amount, lang) : `${p.amount_text} ${p.currency}`}</Table.Td>
+                    <Table.Td c="orange" data-testid="customer-payment-refunded">
+                      {p.cancel_amount > 0 ? formatKrw(p.cancel_amount, lang) : ""}
+                    </Table.Td>
                     <Table.Td>
                       <PaymentStatusBadge status={p.status} />
                     </Table.Td>
                     <Table.Td ff="monospace">{p.apply_num ?? "—"}</Table.Td>
                     <Table.Td>{p.fail_reason ?? p.cancel_reason ?? ""}</Table.Td>
+                    <Table.Td>
+                      <Button size="compact-xs" variant="light" color={p.status === "paid" && p.cancel_amount < p.amount ? "orange" : "gray"} onClick={() => setOpenPayment(p.imp_uid)} data-testid="customer-payment-open">
+                        {p.status === "paid" && p.cancel_amount < p.amount && !status.active_profile.read_only ? t("money.refund.button") : t("customers.detail.openPayment")}
+                      </Button>
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -258,6 +270,7 @@ function CustomerView({ uid }: { uid: string }) {
         </Tabs.Panel>
       </Tabs>
 
+      <PaymentDrawer impUid={openPayment} onClose={() => setOpenPayment(null)} />
       <ChargeModal
         customer={c}
         opened={charging}

@@ -1,5 +1,7 @@
 import { Alert, Button, Drawer, Group, SegmentedControl, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
+import { useDebouncedValue } from "@mantine/hooks";
+import { IconExternalLink } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,13 +14,19 @@ import { formError, showRustFieldErrors } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
-import { invalidate, paymentQuery } from "../../lib/queries";
+import { invalidate, paymentQuery, refundSplitQuery } from "../../lib/queries";
 
 interface RefundValues {
   mode: "full" | "partial";
   amount: string;
+  /** The tax-free part of a partial refund, once the person edits it (else Rust's share). */
+  tax_free: string;
   reason: string;
 }
+
+const EMPTY: RefundValues = { mode: "full", amount: "", tax_free: "", reason: "" };
+/** After a refund: nothing armed, a partial amount to type. */
+const AFTER: RefundValues = { ...EMPTY, mode: "partial" };
 
 /**
  * One payment: its facts, its cancel history, and a refund (full or partial). The form
@@ -32,7 +40,7 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
   const detailAnswer = useQuery({ ...paymentQuery(profileId, impUid ?? ""), enabled: impUid !== null });
   const detail = detailAnswer.data;
   const form = useForm<RefundValues>({
-    initialValues: { mode: "full", amount: "", reason: "" },
+    initialValues: EMPTY,
     validate: {
       amount: (v, values) => (values.mode === "partial" && (parseWon(v) ?? 0) < 1 ? t("money.refund.errAmount") : null),
       reason: (v) => (v.trim() === "" ? t("money.refund.errReason") : null),
@@ -41,6 +49,11 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
   const fieldText = { amount: t("money.refund.errAmount"), reason: t("money.refund.errReason") };
   const [confirming, setConfirming] = useState(false);
   const [result, setResult] = useState<RefundResult | null>(null);
+  // After a refund the form stays closed until the person asks for another: the same
+  // click must never send a second refund, least of all a full one.
+  const [formOpen, setFormOpen] = useState(true);
+  const [taxFreeEdited, setTaxFreeEdited] = useState(false);
+  const [receiptError, setReceiptError] = useState<unknown>(null);
 
   const refund = useMutation({
     mutationFn: (input: RefundInput) => call(commands.refundPayment(input)),
@@ -50,14 +63,19 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
       // the outcome beside the balance from before the refund.
       await invalidate(client, profileId, "money", detail?.payment.customer_uid ?? undefined);
       setResult(r);
-      // A finished refund clears the form: the same click must not send a second one.
-      form.reset();
+      form.setValues(AFTER);
+      form.resetDirty(AFTER);
+      setTaxFreeEdited(false);
+      setFormOpen(false);
     },
     onError: (e) => showRustFieldErrors(form, e, t, { fieldText }),
   });
 
   const close = () => {
     setResult(null);
+    setFormOpen(true);
+    setTaxFreeEdited(false);
+    setReceiptError(null);
     form.reset();
     refund.reset();
     onClose();
@@ -69,11 +87,24 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
   const remaining = p ? p.amount - p.cancel_amount : 0;
   const refundAmount = values.mode === "full" ? remaining : parseWon(values.amount);
   const canRefund = p && p.status === "paid" && remaining > 0 && !status.active_profile.read_only;
+  // What i'mport says is left, and the tax-free part this amount may carry (Rust's bounds).
+  const [askedAmount] = useDebouncedValue(values.mode === "full" ? null : refundAmount, 300);
+  const splitAnswer = useQuery({
+    ...refundSplitQuery(profileId, impUid ?? "", askedAmount !== null && askedAmount > 0 && askedAmount <= remaining ? askedAmount : null),
+    enabled: Boolean(canRefund) && formOpen && impUid !== null,
+  });
+  const split = splitAnswer.data;
+  const hasTaxFree = (split?.tax_free_balance ?? 0) > 0;
+  const splitFits = split !== undefined && split.amount === refundAmount;
+  const taxFreeShown = taxFreeEdited ? values.tax_free : splitFits ? String(split.tax_free_suggested) : "";
   const refundError = formError(form, refund.error, { fieldText });
 
   const send = (confirmed: number | null) => {
     if (!p) return;
-    refund.mutate({ imp_uid: p.imp_uid, amount: values.mode === "full" ? null : refundAmount, tax_free: null, reason: values.reason.trim(), confirmed_total: confirmed });
+    // A full refund takes what is left of the tax-free too; a partial one sends the part
+    // shown (Rust checks it against the balance, and takes its share when none is sent).
+    const taxFree = values.mode === "full" || !hasTaxFree ? null : taxFreeEdited ? parseWon(values.tax_free) : splitFits ? split.tax_free_suggested : null;
+    refund.mutate({ imp_uid: p.imp_uid, amount: values.mode === "full" ? null : refundAmount, tax_free: taxFree, reason: values.reason.trim(), confirmed_total: confirmed });
   };
 
   const submit = () => {
@@ -94,7 +125,13 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
           <Group>
             <Title order={3}>{p.currency === "KRW" ? formatKrw(p.amount, lang) : `${p.amount_text} ${p.currency}`}</Title>
             <PaymentStatusBadge status={p.status} size="md" testId="payment-status" />
+            {detail.receipt_url && (
+              <Button size="xs" variant="subtle" ml="auto" leftSection={<IconExternalLink size={14} />} onClick={() => void call(commands.openExternal(detail.receipt_url ?? "")).catch((e: unknown) => setReceiptError(e))} data-testid="open-receipt">
+                {t("money.payments.receipt")}
+              </Button>
+            )}
           </Group>
+          {receiptError !== null && <ErrorAlert error={receiptError} testId="receipt-error" />}
           <Table withRowBorders={false} verticalSpacing={3}>
             <Table.Tbody>
               {[
@@ -110,6 +147,7 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
                 [t("money.payments.time.failed"), when(p.failed_at)],
                 [t("money.payments.time.cancelled"), when(p.cancelled_at)],
                 [t("money.payments.col.cancelled"), formatKrw(p.cancel_amount, lang)],
+                [t("money.refund.remaining"), formatKrw(remaining, lang)],
               ].map(([k, v]) => (
                 <Table.Tr key={k}>
                   <Table.Td w={140} c="dimmed">
@@ -151,10 +189,22 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
               {result.status === "refunded"
                 ? t("money.refund.doneBody", { amount: formatKrw(result.amount, lang), remaining: formatKrw(result.remaining ?? 0, lang) })
                 : t("money.refund.unknownBody")}
+              {result.status === "refunded" && result.tax_free !== null && result.tax_free > 0 && (
+                <Text size="sm" mt={4} data-testid="refund-result-tax-free">
+                  {t("money.refund.doneTaxFree", { amount: formatKrw(result.tax_free, lang) })}
+                </Text>
+              )}
+              {canRefund && !formOpen && (
+                <Group justify="flex-end" mt="xs">
+                  <Button size="xs" variant="default" onClick={() => setFormOpen(true)} data-testid="refund-again">
+                    {t("money.refund.again")}
+                  </Button>
+                </Group>
+              )}
             </Alert>
           )}
 
-          {canRefund && (
+          {canRefund && formOpen && (
             <Stack gap="xs" p="sm" style={{ border: "1px solid var(--mantine-color-gray-3)", borderRadius: 8 }} data-testid="refund-form">
               <Group justify="space-between">
                 <Title order={5}>{t("money.refund.title")}</Title>
@@ -170,10 +220,28 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
                 ]}
               />
               {values.mode === "partial" && <TextInput label={t("money.refund.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="refund-amount" />}
+              {values.mode === "partial" && hasTaxFree && split && (
+                <TextInput
+                  label={t("money.refund.taxFree")}
+                  description={
+                    splitFits
+                      ? t("money.refund.taxFreeHint", { balance: formatKrw(split.tax_free_balance, lang), min: formatKrw(split.tax_free_min, lang), max: formatKrw(split.tax_free_max, lang) })
+                      : t("money.refund.taxFreeBalance", { balance: formatKrw(split.tax_free_balance, lang) })
+                  }
+                  inputMode="numeric"
+                  value={taxFreeShown}
+                  error={form.errors.tax_free}
+                  onChange={(e) => {
+                    setTaxFreeEdited(true);
+                    form.setFieldValue("tax_free", e.currentTarget.value);
+                  }}
+                  data-testid="refund-tax-free"
+                />
+              )}
               <Textarea label={t("money.refund.reason")} {...form.getInputProps("reason")} data-testid="refund-reason" withAsterisk />
               {refundError !== null && <ErrorAlert error={refundError} testId="refund-error" />}
               <Group justify="flex-end">
-                <Button color="orange" loading={refund.isPending} onClick={submit} data-testid="refund-submit">
+                <Button color="orange" loading={refund.isPending} disabled={!refundAmount || refundAmount < 1} onClick={submit} data-testid="refund-submit">
                   {t("money.refund.submit", { amount: refundAmount ? formatKrw(refundAmount, lang) : "" })}
                 </Button>
               </Group>

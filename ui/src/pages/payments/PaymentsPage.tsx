@@ -1,29 +1,46 @@
-import { Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
+import { Anchor, Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
 import { Channel } from "@tauri-apps/api/core";
 import { useMemo, useState } from "react";
+import { useNavigate } from "react-router";
 import { useTranslation } from "react-i18next";
-import { commands, type Payment, type PaymentQuery, type PaymentStatus, type SyncProgress, type TimeField } from "../../bindings";
+import { commands, type DatePreset, type Payment, type PaymentQuery, type PaymentStatus, type SyncProgress, type TimeField } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { ExportMenu, ExportStatus, useExport } from "../../components/ExportMenu";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
 import { VirtualTable, type VirtualColumn } from "../../layout/VirtualTable";
-import { dayBound, formatDateTime, formatKrw } from "../../lib/format";
-import { exportColumns, PAYMENT_EXPORT_EXTRAS, PAYMENT_EXPORT_IDS } from "../../lib/exportColumns";
+import { formatDateTime, formatKrw } from "../../lib/format";
+import { exportColumns, PAYMENT_EXPORT_EXTRAS, paymentExportIds } from "../../lib/exportColumns";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
-import { invalidate, paymentPages, type ListQuery } from "../../lib/queries";
+import { dateRangeQuery, dayRangeQuery, invalidate, paymentFacetsQuery, paymentPages, paymentTotalsQuery, type ListQuery } from "../../lib/queries";
 import { usePaged } from "../../lib/usePaged";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
 
 const STATUSES: PaymentStatus[] = ["paid", "failed", "cancelled", "ready"];
-const TIME_FIELDS: TimeField[] = ["event", "paid", "cancelled", "failed"];
+const TIME_FIELDS: TimeField[] = ["paid", "cancelled", "failed", "event"];
+/** The list's period: everything, a period Rust names, or days typed or picked. */
+type Period = "all" | DatePreset | "custom";
+const PERIODS: Period[] = ["all", "today", "yesterday", "this_week", "this_month", "last_month", "this_quarter", "custom"];
+/** Methods the texts name; another is shown as i'mport spells it. */
+const KNOWN_METHODS = ["card", "trans", "vbank", "phone", "point", "samsung", "kakaopay", "naverpay", "payco", "tosspay"];
+
+/** A day Rust named (`YYYY-MM-DD`) as the person reads it: `2026. 11. 25.` in Korean. */
+function showDay(day: string | null, lang: string): string {
+  if (!day) return "";
+  return lang === "ko" ? `${day.replace(/-/g, ". ")}.` : day;
+}
+
+/** The payment's time the list filters and sorts by. */
+function timeOf(p: Payment, field: TimeField): number | null {
+  return { event: p.event_at, paid: p.paid_at, cancelled: p.cancelled_at, failed: p.failed_at }[field];
+}
 
 export function PaymentsPage() {
   const { t } = useTranslation();
@@ -32,9 +49,22 @@ export function PaymentsPage() {
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text, 250);
   const [statuses, setStatuses] = useState<PaymentStatus[]>([]);
-  const [timeField, setTimeField] = useState<TimeField>("event");
-  const [from, setFrom] = useState("");
-  const [to, setTo] = useState("");
+  const [timeField, setTimeField] = useState<TimeField>("paid");
+  const [period, setPeriod] = useState<Period>("all");
+  const [days, setDays] = useState<[string | null, string | null]>([null, null]);
+  const [pg, setPg] = useState<string | null>(null);
+  const [method, setMethod] = useState<string | null>(null);
+  const [card, setCard] = useState<string | null>(null);
+  const navigate = useNavigate();
+  const zone = settings.time_zone;
+  // Day boundaries are Rust's, in the zone times are shown in (DST days included).
+  const preset = period !== "all" && period !== "custom" ? period : null;
+  const named = useQuery({ ...dateRangeQuery(preset ?? "today", zone), enabled: preset !== null });
+  const [typedDays] = useDebouncedValue(days, 400);
+  const typed = useQuery({ ...dayRangeQuery(typedDays[0] || null, typedDays[1] || null, zone), enabled: period === "custom" });
+  const bounds = preset !== null ? (named.data ? { from: named.data.from, to: named.data.to } : null) : period === "custom" ? (typed.data ?? null) : { from: null, to: null };
+  const shownDays: [string | null, string | null] = preset !== null && named.data ? [named.data.first_day, named.data.last_day] : period === "custom" ? days : [null, null];
+  const facets = useQuery(paymentFacetsQuery(profileId)).data;
   const [minAmount, setMinAmount] = useState("");
   const [maxAmount, setMaxAmount] = useState("");
   const [open, setOpen] = useState<string | null>(null);
@@ -45,16 +75,22 @@ export function PaymentsPage() {
       text: debounced.trim() || null,
       status: statuses,
       time_field: timeField,
-      from: dayBound(from, false, settings.time_zone),
-      to: dayBound(to, true, settings.time_zone),
+      from: bounds?.from ?? null,
+      to: bounds?.to ?? null,
+      pg_provider: pg,
+      pay_method: method,
+      card_name: card,
       amount_min: parseWon(minAmount),
       amount_max: parseWon(maxAmount),
+      customer_uid: null,
       limit: 200,
     }),
-    [debounced, statuses, timeField, from, to, minAmount, maxAmount, settings.time_zone],
+    [debounced, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minAmount, maxAmount],
   );
+  const totals = useQuery(paymentTotalsQuery(profileId, query)).data;
   const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(paymentPages(profileId, query));
-  const filtered = debounced !== "" || statuses.length > 0 || from !== "" || to !== "" || minAmount !== "" || maxAmount !== "";
+  const filtered = debounced !== "" || statuses.length > 0 || period !== "all" || pg !== null || method !== null || card !== null || minAmount !== "" || maxAmount !== "";
+  const methodLabel = (m: string) => (KNOWN_METHODS.includes(m) ? t(`money.payments.method.${m}`) : m);
 
   const sync = useMutation({
     mutationFn: () => {
@@ -81,7 +117,7 @@ export function PaymentsPage() {
   const stopSync = useMutation({ mutationFn: () => call(commands.stopSync()) });
 
   const columns: VirtualColumn<Payment>[] = [
-    { key: "time", header: t("money.payments.col.time"), width: "150px", render: (p) => <Text size="sm">{formatDateTime(p.event_at, settings.time_zone, lang)}</Text> },
+    { key: "time", header: t(`money.payments.time.${timeField}`), width: "150px", render: (p) => <Text size="sm">{formatDateTime(timeOf(p, timeField), zone, lang)}</Text> },
     { key: "buyer", header: t("money.payments.col.buyer"), width: "minmax(90px, 0.8fr)", render: (p) => <Text size="sm" truncate>{p.buyer_name ?? "—"}</Text> },
     { key: "name", header: t("money.payments.col.name"), width: "minmax(120px, 1.2fr)", render: (p) => <Text size="sm" truncate>{p.name ?? "—"}</Text> },
     {
@@ -104,11 +140,34 @@ export function PaymentsPage() {
       ),
     },
     { key: "pg", header: t("money.payments.col.pg"), width: "90px", render: (p) => <Text size="sm" truncate>{p.pg_provider ?? "—"}</Text> },
-    { key: "customer", header: t("money.payments.col.customer"), width: "minmax(120px, 1fr)", render: (p) => <Text size="sm" ff="monospace" truncate>{p.customer_uid ?? "—"}</Text> },
+    {
+      key: "customer",
+      header: t("money.payments.col.customer"),
+      width: "minmax(120px, 1fr)",
+      render: (p) =>
+        p.customer_uid ? (
+          <Anchor
+            size="sm"
+            ff="monospace"
+            truncate
+            component="button"
+            title={p.customer_uid}
+            data-testid="payment-customer-link"
+            onClick={(e: React.MouseEvent) => {
+              e.stopPropagation();
+              void navigate(`/customers/${encodeURIComponent(p.customer_uid ?? "")}`);
+            }}
+          >
+            {p.customer_uid}
+          </Anchor>
+        ) : (
+          <Text size="sm">—</Text>
+        ),
+    },
   ];
 
   // The current filter, with the columns on screen and their labels (then the drawer's ids).
-  const exporter = useExport({ kind: "payments", query }, exportColumns(columns, PAYMENT_EXPORT_IDS, PAYMENT_EXPORT_EXTRAS));
+  const exporter = useExport({ kind: "payments", query }, exportColumns(columns, paymentExportIds(timeField), PAYMENT_EXPORT_EXTRAS));
 
   return (
     <Stack h="calc(100vh - 52px - 32px - 2 * var(--mantine-spacing-lg))" gap="sm">
@@ -134,14 +193,58 @@ export function PaymentsPage() {
         </Group>
       )}
       <Group gap="xs" wrap="nowrap" align="flex-end">
-        <TextInput flex={1} leftSection={<IconSearch size={16} />} placeholder={t("money.payments.searchPlaceholder")} aria-label={t("money.payments.searchPlaceholder")} value={text} onChange={(e) => setText(e.currentTarget.value)} data-testid="payment-search" />
-        <MultiSelect w={200} placeholder={t("money.payments.status")} aria-label={t("money.payments.status")} data={STATUSES.map((s) => ({ value: s, label: t(`customers.paymentStatus.${s}`) }))} value={statuses} onChange={(v) => setStatuses(v as PaymentStatus[])} clearable />
-        <Select w={130} aria-label={t("money.payments.timeField")} allowDeselect={false} value={timeField} onChange={(v) => setTimeField((v as TimeField | null) ?? "event")} data={TIME_FIELDS.map((f) => ({ value: f, label: t(`money.payments.time.${f}`) }))} />
-        <TextInput w={140} type="date" aria-label={t("money.payments.from")} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-        <TextInput w={140} type="date" aria-label={t("money.payments.to")} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
-        <TextInput w={100} placeholder={t("money.payments.amountMin")} aria-label={t("money.payments.amountMin")} value={minAmount} onChange={(e) => setMinAmount(e.currentTarget.value)} />
-        <TextInput w={100} placeholder={t("money.payments.amountMax")} aria-label={t("money.payments.amountMax")} value={maxAmount} onChange={(e) => setMaxAmount(e.currentTarget.value)} />
+        <TextInput flex={1} size="xs" label={t("money.payments.search")} leftSection={<IconSearch size={14} />} placeholder={t("money.payments.searchPlaceholder")} value={text} onChange={(e) => setText(e.currentTarget.value)} data-testid="payment-search" />
+        <MultiSelect w={170} size="xs" label={t("money.payments.status")} placeholder={statuses.length === 0 ? t("money.payments.any") : undefined} data={STATUSES.map((s) => ({ value: s, label: t(`customers.paymentStatus.${s}`) }))} value={statuses} onChange={(v) => setStatuses(v as PaymentStatus[])} clearable />
+        <Select w={110} size="xs" label={t("money.payments.col.pg")} placeholder={t("money.payments.any")} data={facets?.pg_providers ?? []} value={pg} onChange={setPg} clearable data-testid="filter-pg" />
+        <Select w={110} size="xs" label={t("money.payments.payMethod")} placeholder={t("money.payments.any")} data={(facets?.pay_methods ?? []).map((m) => ({ value: m, label: methodLabel(m) }))} value={method} onChange={setMethod} clearable data-testid="filter-method" />
+        <Select w={120} size="xs" label={t("money.payments.cardName")} placeholder={t("money.payments.any")} data={facets?.card_names ?? []} value={card} onChange={setCard} clearable searchable data-testid="filter-card" />
       </Group>
+      <Group gap="xs" wrap="nowrap" align="flex-end">
+        <Select w={120} size="xs" label={t("money.payments.timeField")} allowDeselect={false} value={timeField} onChange={(v) => setTimeField((v as TimeField | null) ?? "paid")} data={TIME_FIELDS.map((f) => ({ value: f, label: t(`money.payments.time.${f}`) }))} data-testid="filter-time-field" />
+        <Select w={120} size="xs" label={t("money.payments.period")} allowDeselect={false} value={period} onChange={(v) => setPeriod((v as Period | null) ?? "all")} data={PERIODS.map((p) => ({ value: p, label: t(`money.payments.periods.${p}`) }))} data-testid="filter-period" />
+        {(["first", "last"] as const).map((side, i) => (
+          <TextInput
+            key={side}
+            w={112}
+            size="xs"
+            label={t(`money.payments.${side}Day`)}
+            placeholder={t("money.payments.dayPlaceholder")}
+            value={period === "custom" ? (days[i] ?? "") : showDay(shownDays[i] ?? null, lang)}
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              const next: [string | null, string | null] = period === "custom" ? [...days] : [showDay(shownDays[0], lang), showDay(shownDays[1], lang)];
+              next[i] = v;
+              setDays(next);
+              setPeriod(next[0] || next[1] ? "custom" : "all");
+            }}
+            data-testid={`filter-${side}-day`}
+          />
+        ))}
+        <TextInput w={90} size="xs" label={t("money.payments.amountMin")} inputMode="numeric" value={minAmount} onChange={(e) => setMinAmount(e.currentTarget.value)} />
+        <TextInput w={90} size="xs" label={t("money.payments.amountMax")} inputMode="numeric" value={maxAmount} onChange={(e) => setMaxAmount(e.currentTarget.value)} />
+      </Group>
+      {period === "custom" && typed.error && <ErrorAlert error={typed.error} testId="payments-days-error" />}
+      {totals && (
+        <Group gap="md" data-testid="payment-totals">
+          <Text size="sm" fw={600} data-testid="totals-count">
+            {t("money.payments.totalCount", { count: totals.count })}
+          </Text>
+          <Text size="sm" data-testid="totals-amount">
+            {t("money.payments.totalPaid", { amount: formatKrw(totals.amount, lang) })}
+          </Text>
+          <Text size="sm" c="orange" data-testid="totals-refunded">
+            {t("money.payments.totalRefunded", { amount: formatKrw(totals.refunded, lang) })}
+          </Text>
+          <Text size="sm" fw={600} data-testid="totals-net">
+            {t("money.payments.totalNet", { amount: formatKrw(totals.net, lang) })}
+          </Text>
+          {totals.other_currency > 0 && (
+            <Text size="xs" c="dimmed">
+              {t("money.payments.otherCurrency", { count: totals.other_currency })}
+            </Text>
+          )}
+        </Group>
+      )}
       {error && <ErrorAlert error={error} onRetry={() => void refetch()} retrying={loading} testId="payments-error" />}
       {!loading && rows.length === 0 && !filtered ? (
         <EmptyState icon={IconReceipt2} title={t("money.payments.emptyTitle")} body={t("money.payments.emptyBody")} />
@@ -162,7 +265,7 @@ export function PaymentsPage() {
           }
           footer={
             <Text size="xs" c="dimmed">
-              {t("money.payments.loaded", { count: rows.length })}
+              {t("money.payments.loaded", { count: rows.length, total: totals?.count ?? rows.length })}
             </Text>
           }
         />

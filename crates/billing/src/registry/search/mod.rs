@@ -186,11 +186,41 @@ pub struct PaymentQuery {
     /// Inclusive, Unix seconds.
     pub to: Option<i64>,
     pub pg_provider: Option<String>,
+    /// `card`, `trans`, `vbank`, … as i'mport names the method.
+    pub pay_method: Option<String>,
+    /// The card company as i'mport names it ("신한카드").
+    pub card_name: Option<String>,
     pub amount_min: Option<i64>,
     pub amount_max: Option<i64>,
     pub customer_uid: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+}
+
+/// The count and sums of every payment a [`PaymentQuery`] matches (all pages).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PaymentTotals {
+    /// Every matching payment, whatever its status or currency.
+    pub count: i64,
+    /// Won paid: the amounts of matching KRW payments that were paid (status paid or
+    /// cancelled; failed and ready ones moved no money).
+    pub amount: i64,
+    /// Won refunded of those (`cancel_amount`).
+    pub refunded: i64,
+    /// `amount - refunded`.
+    pub net: i64,
+    /// Matching payments in another currency: counted, not summed.
+    pub other_currency: i64,
+}
+
+/// The distinct values stored for the payment filters, sorted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PaymentFacets {
+    pub pg_providers: Vec<String>,
+    pub pay_methods: Vec<String>,
+    pub card_names: Vec<String>,
 }
 
 /// A page of customers.
@@ -637,6 +667,14 @@ fn payment_plan(q: &PaymentQuery) -> Result<Plan> {
         params.push((":pg", Value::Text(pg.clone())));
         filters.push("p.pg_provider = :pg");
     }
+    if let Some(m) = &q.pay_method {
+        params.push((":method", Value::Text(m.clone())));
+        filters.push("p.pay_method = :method");
+    }
+    if let Some(c) = &q.card_name {
+        params.push((":card", Value::Text(c.clone())));
+        filters.push("p.card_name = :card");
+    }
     if let Some(v) = q.amount_min {
         params.push((":amin", Value::Integer(v)));
         filters.push("p.amount >= :amin");
@@ -833,6 +871,71 @@ impl Store {
     pub fn count_payments(&self, q: &PaymentQuery) -> Result<u64> {
         let plan = payment_plan(q)?;
         self.read(|conn| count_plan(conn, "payments p", q.time_field.column(), &plan))
+    }
+
+    /// The count and sums of everything `list_payments` would list for `q`, over all
+    /// its pages (cursor and limit are ignored): one SQL query over the same plan.
+    pub fn payment_totals(&self, q: &PaymentQuery) -> Result<PaymentTotals> {
+        let plan = payment_plan(q)?;
+        let any = plan
+            .tiers
+            .iter()
+            .map(|t| format!("coalesce(({}), 0)", t.predicate()))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let mut sql = format!(
+            "SELECT count(*), \
+             coalesce(sum(CASE WHEN p.currency = 'KRW' AND p.status IN ('paid', 'cancelled') \
+                 THEN p.amount END), 0), \
+             coalesce(sum(CASE WHEN p.currency = 'KRW' AND p.status IN ('paid', 'cancelled') \
+                 THEN p.cancel_amount END), 0), \
+             count(CASE WHEN p.currency <> 'KRW' THEN 1 END) \
+             FROM payments p WHERE ({any}) AND ({}) IS NOT NULL",
+            q.time_field.column()
+        );
+        for f in &plan.filters {
+            sql.push_str(&format!(" AND ({f})"));
+        }
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            bind(&mut stmt, &plan.params)?;
+            let mut rows = stmt.raw_query();
+            let r = rows
+                .next()?
+                .ok_or_else(|| Error::Internal("an aggregate returned no row".into()))?;
+            let (count, amount, refunded, other_currency): (i64, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(PaymentTotals {
+                count,
+                amount,
+                refunded,
+                net: amount - refunded,
+                other_currency,
+            })
+        })
+    }
+
+    /// The PGs, payment methods and card companies the stored payments name: the
+    /// choices of the payment filters.
+    pub fn payment_facets(&self) -> Result<PaymentFacets> {
+        self.read(|conn| {
+            let distinct = |col: &str| -> Result<Vec<String>> {
+                let sql = format!(
+                    "SELECT DISTINCT {col} FROM payments WHERE {col} IS NOT NULL AND {col} <> '' \
+                     ORDER BY {col}"
+                );
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let v = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok(v)
+            };
+            Ok(PaymentFacets {
+                pg_providers: distinct("pg_provider")?,
+                pay_methods: distinct("pay_method")?,
+                card_names: distinct("card_name")?,
+            })
+        })
     }
 
     /// The search box: first page of customers and of payments for `text`.
