@@ -8,6 +8,7 @@ pub mod dialogs;
 pub mod guard;
 pub mod links;
 pub mod logging;
+pub mod notify;
 pub mod settings;
 pub mod state;
 
@@ -15,6 +16,7 @@ pub mod state;
 pub use subdesk_desk::{error, session};
 
 use tauri::{Manager, RunEvent};
+use tauri_plugin_window_state::StateFlags;
 
 /// Wraps the command handler with [`guard::admit`]: nothing reaches a command that the
 /// role and lock of what it touches do not allow.
@@ -48,18 +50,34 @@ fn guarded(
     }
 }
 
+/// When this process started (as near as the app can tell): what start-up figures are
+/// measured from.
+pub fn started() -> std::time::Instant {
+    *STARTED.get_or_init(std::time::Instant::now)
+}
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 pub fn run() {
+    started();
     let specta = bindings::builder();
     let app = tauri::Builder::default()
         // First, before anything opens a database: a second launch hands over to the
         // window already open (and exits) instead of opening the same files twice.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.webview_windows().values().next() {
+            if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
                 let _ = window.show();
                 let _ = window.set_focus();
             }
         }))
+        // The main window opens where and as large as it was left (saved in the app's
+        // config folder on every move and resize, restored before it is shown).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
