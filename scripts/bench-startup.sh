@@ -72,14 +72,16 @@ one_start() {
   for _ in $(seq 100); do pgrep -f "^$app" >/dev/null || break; sleep 0.1; done
   echo "${win_ms:-NA} ${shell:-NA} ${dash:-NA} $pss"
 }
-export -f one_start
-
+# (xvfb-run is a POSIX sh script, which drops exported bash functions: the function's
+# text is handed over instead.)
+export ONE_START
+ONE_START=$(declare -f one_start)
 results=$(HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
   XDG_CACHE_HOME="$home/.cache" NO_AT_BRIDGE=1 \
   dbus-run-session -- bash -c '
     echo -n bench-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    xvfb-run -a -s "-screen 0 1280x800x24" bash -c "for i in \$(seq $1); do one_start \"$0\"; done"' \
-  "$app" "$runs")
+    xvfb-run -a -s "-screen 0 1280x800x24" bash -c "eval \"\$ONE_START\"; for i in \$(seq $1); do one_start \"$0\"; done"' \
+  "$app" "$runs" | grep -E '^[0-9NA]+ [0-9NA]+ [0-9NA]+ [0-9]+$')
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "NA"; else print a[int((NR+1)/2)]}'; }
 cold=$(head -1 <<<"$results")

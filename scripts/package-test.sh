@@ -64,12 +64,15 @@ run_installed() {
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
 }
-export -f run_installed
+# (xvfb-run is a POSIX sh script, which drops exported bash functions: the function's
+# text is handed over instead.)
+export RUN_INSTALLED
+RUN_INSTALLED=$(declare -f run_installed)
 HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
 XDG_CACHE_HOME="$home/.cache" NO_AT_BRIDGE=1 \
   dbus-run-session -- bash -c '
     echo -n pkg-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    xvfb-run -a -s "-screen 0 1280x800x24" bash -c "run_installed \"\$0\" \"\$1\"" "$0" "$1"' \
+    xvfb-run -a -s "-screen 0 1280x800x24" bash -c "eval \"\$RUN_INSTALLED\"; run_installed \"\$0\" \"\$1\"" "$0" "$1"' \
   "$shot" "$data" || { $SUDO dpkg -r subdesk >/dev/null; fail "the installed app did not start"; }
 [ -s "$shot" ] || fail "no screenshot"
 echo "screenshot: $shot"

@@ -19,33 +19,53 @@ use tauri::{Manager, RunEvent};
 use tauri_plugin_window_state::StateFlags;
 
 /// Wraps the command handler with [`guard::admit`]: nothing reaches a command that the
-/// role and lock of what it touches do not allow.
+/// role and lock of what it touches do not allow. A command that arrives while the app is
+/// still starting (its state is built after the window is up, see [`state::Startup`])
+/// waits for it on the blocking pool, never on the thread that paints the window.
 fn guarded(
     inner: impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static,
 ) -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+    let inner = std::sync::Arc::new(inner);
     move |invoke| {
-        let command = invoke.message.command().to_owned();
-        // Only the profile id a command names is read here, by reference: the payload
-        // may hold card digits, which must not be copied outside the command's own
-        // (zeroizing) types.
-        let named_profile = match invoke.message.payload() {
-            tauri::ipc::InvokeBody::Json(v) => v
-                .get("id")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned),
-            tauri::ipc::InvokeBody::Raw(_) => None,
-        };
-        let verdict = match invoke.message.webview().try_state::<state::AppState>() {
-            Some(state) => guard::admit(&state, &command, named_profile.as_deref()),
-            None => Err(error::IpcError::internal("the app is still starting")),
-        };
-        match verdict {
-            Ok(()) => inner(invoke),
-            Err(e) => {
-                tracing::warn!(%command, code = %e.code, "command refused");
-                invoke.resolver.reject(e);
-                true
+        if invoke.message.webview().try_state::<state::AppState>().is_some() {
+            return admit_and_run(&*inner, invoke);
+        }
+        let inner = inner.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Some(startup) = invoke.message.webview().try_state::<state::Startup>() {
+                startup.wait();
             }
+            admit_and_run(&*inner, invoke);
+        });
+        true
+    }
+}
+
+fn admit_and_run(
+    inner: &(impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + ?Sized),
+    invoke: tauri::ipc::Invoke<tauri::Wry>,
+) -> bool {
+    let command = invoke.message.command().to_owned();
+    // Only the profile id a command names is read here, by reference: the payload
+    // may hold card digits, which must not be copied outside the command's own
+    // (zeroizing) types.
+    let named_profile = match invoke.message.payload() {
+        tauri::ipc::InvokeBody::Json(v) => v
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        tauri::ipc::InvokeBody::Raw(_) => None,
+    };
+    let verdict = match invoke.message.webview().try_state::<state::AppState>() {
+        Some(state) => guard::admit(&state, &command, named_profile.as_deref()),
+        None => Err(error::IpcError::internal("the app could not start")),
+    };
+    match verdict {
+        Ok(()) => inner(invoke),
+        Err(e) => {
+            tracing::warn!(%command, code = %e.code, "command refused");
+            invoke.resolver.reject(e);
+            true
         }
     }
 }
@@ -84,7 +104,20 @@ pub fn run() {
         .invoke_handler(guarded(specta.invoke_handler()))
         .setup(move |app| {
             specta.mount_events(app);
-            state::init(app.handle())?;
+            // The window paints while the sandbox starts and the active profile's
+            // database is opened and checked (which takes seconds on a large store):
+            // commands wait for that (see `guarded`), the first screen does not.
+            app.manage(state::Startup::default());
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                let started = state::init(&handle);
+                handle.state::<state::Startup>().done();
+                if let Err(e) = started {
+                    eprintln!("Subdesk could not start: {}", e.message);
+                    tracing::error!(code = %e.code, error = %e.message, "start-up failed");
+                    handle.exit(1);
+                }
+            });
             Ok(())
         })
         .build(tauri::generate_context!());

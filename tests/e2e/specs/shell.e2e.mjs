@@ -82,6 +82,18 @@ describe("Subdesk shell", () => {
     }
   });
 
+  it("opens as large and where it was left", async () => {
+    await browser.setWindowRect(40, 30, 1100, 720);
+    await browser.waitUntil(async () => (await browser.getWindowSize()).width === 1100);
+    await restartApp(browser);
+    await title();
+    const rect = await browser.getWindowRect();
+    expect([rect.width, rect.height]).toEqual([1100, 720]);
+    expect([rect.x, rect.y]).toEqual([40, 30]);
+    // The next specs start from the default size.
+    await browser.setWindowRect(0, 0, 1280, 800);
+  });
+
   it("switches back to Korean and stays Korean after a restart", async () => {
     await go("settings", "en");
     await chooseLanguage("한국어");
