@@ -242,6 +242,7 @@ mod tests {
                 "open_external",
                 "set_language",
                 "set_time_zone",
+                "ui_ready",
                 "unlock_app",
             ]
         );
