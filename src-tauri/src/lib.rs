@@ -27,7 +27,12 @@ fn guarded(
 ) -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
     let inner = std::sync::Arc::new(inner);
     move |invoke| {
-        if invoke.message.webview().try_state::<state::AppState>().is_some() {
+        if invoke
+            .message
+            .webview()
+            .try_state::<state::AppState>()
+            .is_some()
+        {
             return admit_and_run(&*inner, invoke);
         }
         let inner = inner.clone();
