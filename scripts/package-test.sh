@@ -21,9 +21,9 @@ info=$(dpkg-deb --info "$deb")
 grep -q '^ Depends:.*libwebkit2gtk-4.1-0' <<<"$info" || fail "the package does not depend on libwebkit2gtk-4.1-0"
 grep -q '^ Depends:.*libgtk-3-0' <<<"$info" || fail "the package does not depend on libgtk-3-0"
 contents=$(dpkg-deb --contents "$deb")
-for f in ./usr/bin/subdesk ./usr/bin/subdesk-cli ./usr/share/applications/Subdesk.desktop \
-  ./usr/share/icons/hicolor/128x128/apps/subdesk.png; do
-  grep -q " $f\$" <<<"$contents" || fail "the package has no $f"
+for f in usr/bin/subdesk usr/bin/subdesk-cli usr/share/applications/Subdesk.desktop \
+  usr/share/icons/hicolor/128x128/apps/subdesk.png; do
+  grep -Eq " (\./)?$f\$" <<<"$contents" || fail "the package has no /$f"
 done
 
 $SUDO dpkg -i "$deb" >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -f -y -qq >/dev/null
@@ -58,8 +58,16 @@ run_installed() {
     sleep 0.1
   done
   grep -qs 'stage=Dashboard' "$data"/logs/*.log || { echo "the dashboard did not say it was ready"; kill "$pid"; return 1; }
-  # The frame after the one the UI reported.
-  sleep 0.5
+  # WebKit's frame reaches the X window a little after the UI has drawn it: until then the
+  # screen is one flat colour.
+  for _ in $(seq 50); do
+    import -window root "$shot"
+    [ "$(convert "$shot" -format '%[fx:standard_deviation>0.01]' info:)" = 1 ] && break
+    sleep 0.2
+  done
+  [ "$(convert "$shot" -format '%[fx:standard_deviation>0.01]' info:)" = 1 ] || { echo "the window stayed blank"; kill "$pid"; return 1; }
+  # And the frames after it, settled.
+  sleep 1
   import -window root "$shot"
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
