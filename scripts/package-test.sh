@@ -10,7 +10,14 @@ root=$PWD
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-fail() { echo "package test: $*" >&2; exit 1; }
+# A failure after the install removes the package again: the machine is left as it was.
+fail() {
+  echo "package test: $*" >&2
+  if dpkg-query -W -f='${Status}' subdesk 2>/dev/null | grep -q "install ok installed"; then
+    $SUDO dpkg -r subdesk >/dev/null || true
+  fi
+  exit 1
+}
 
 deb=$(bash scripts/package.sh)
 [ -f "$deb" ] || fail "no .deb was built"
@@ -81,7 +88,7 @@ XDG_CACHE_HOME="$home/.cache" NO_AT_BRIDGE=1 \
   dbus-run-session -- bash -c '
     echo -n pkg-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     xvfb-run -a -s "-screen 0 1280x800x24" bash -c "eval \"\$RUN_INSTALLED\"; run_installed \"\$0\" \"\$1\"" "$0" "$1"' \
-  "$shot" "$data" || { $SUDO dpkg -r subdesk >/dev/null; fail "the installed app did not start"; }
+  "$shot" "$data" || fail "the installed app did not start"
 [ -s "$shot" ] || fail "no screenshot"
 echo "screenshot: $shot"
 
