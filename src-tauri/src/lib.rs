@@ -15,8 +15,34 @@ pub mod state;
 /// The error shape of every command, and the session they act on, are the desk's.
 pub use subdesk_desk::{error, session};
 
-use tauri::{Manager, RunEvent};
-use tauri_plugin_window_state::StateFlags;
+use tauri::{Manager, RunEvent, WindowEvent};
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+
+/// What of the main window is kept between runs.
+const WINDOW_STATE: StateFlags = StateFlags::SIZE
+    .union(StateFlags::POSITION)
+    .union(StateFlags::MAXIMIZED);
+
+/// Writes the window state a second after the last move or resize (one write per burst),
+/// on the main thread, where the plugin itself saves.
+fn save_window_state_soon(app: &tauri::AppHandle) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static PENDING: AtomicBool = AtomicBool::new(false);
+    if PENDING.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let app = app.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let on_main = app.clone();
+        let _ = app.run_on_main_thread(move || {
+            PENDING.store(false, Ordering::SeqCst);
+            if let Err(e) = on_main.save_window_state(WINDOW_STATE) {
+                tracing::warn!(error = %e, "the window's size and position could not be saved");
+            }
+        });
+    });
+}
 
 /// Wraps the command handler with [`guard::admit`]: nothing reaches a command that the
 /// role and lock of what it touches do not allow. A command that arrives while the app is
@@ -103,6 +129,14 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        // The plugin writes its file only when the app exits normally; a process that is
+        // killed (a logout, WebDriver) would lose the window's place. So it is also
+        // written a second after the window last moved or changed size.
+        .on_window_event(|window, event| {
+            if matches!(event, WindowEvent::Moved(_) | WindowEvent::Resized(_)) {
+                save_window_state_soon(window.app_handle());
+            }
+        })
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
