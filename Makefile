@@ -8,12 +8,13 @@ UI := ui
 APP := target/debug/subdesk
 TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
 
-.PHONY: help deps deps-test ui-deps e2e-deps ui app run test bench bindings fmt clean
+.PHONY: help deps deps-test ui-deps e2e-deps ui app run test bench package bindings fmt clean
 
 help:
 	@echo "make run    - install what is needed, build, open Subdesk on the built-in sandbox"
 	@echo "make test   - install what is needed, then every check (fmt, clippy, Rust, UI, E2E)"
 	@echo "make bench  - performance figures and ratios"
+	@echo "make package - the release .deb (app + subdesk-cli) in target/deb/bundle/deb/ (under CARGO_TARGET_DIR if set)"
 	@echo "make bindings - regenerate ui/src/bindings.ts from the Rust command registry"
 
 deps:
@@ -54,6 +55,10 @@ test: deps-test
 
 bench:
 	@bash scripts/bench.sh
+
+# The release .deb through Tauri's bundler (ui/'s @tauri-apps/cli), app and CLI.
+package: deps ui
+	@bash scripts/package.sh
 
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p subdesk --test bindings

@@ -9,3 +9,6 @@ for crate in sandbox iamport billing desk; do
     cargo run --quiet --release -p "subdesk-$crate" --example bench -- "$@"
   fi
 done
+# Start-up, idle memory and package sizes of the desktop app (the `make package` build
+# when there is one).
+bash scripts/bench-startup.sh

@@ -53,6 +53,8 @@ stage "ui lint" ui_lint
 stage "ui unit tests" ui_unit
 stage "app build" app_build
 stage "e2e (WebKit, tauri-driver, Xvfb)" e2e
+# Last: the release .deb, installed with dpkg, started from /usr/bin under Xvfb, removed.
+stage "package (.deb built, installed, started, removed)" bash scripts/package-test.sh
 
 echo
 for s in "${passed[@]}"; do echo "  ok      $s"; done

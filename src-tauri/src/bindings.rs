@@ -19,6 +19,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             shell::set_language::<tauri::Wry>,
             shell::set_time_zone::<tauri::Wry>,
             shell::open_external::<tauri::Wry>,
+            shell::ui_ready,
             shell::diagnostics::<tauri::Wry>,
             data::overview,
             data::list_customers,

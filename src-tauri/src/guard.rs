@@ -43,6 +43,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("set_time_zone", Nothing),
     // Opens only documentation and PG receipt addresses (see links.rs).
     ("open_external", Nothing),
+    // Writes one log line with a start-up time; reads and changes nothing.
+    ("ui_ready", Nothing),
     // Profiles and the log's tail: the session's business.
     ("diagnostics", Session(Read)),
     // The registry, read. Refreshing and verifying mirror PortOne into the local cache and
@@ -256,6 +258,7 @@ mod tests {
                 "open_external",
                 "set_language",
                 "set_time_zone",
+                "ui_ready",
                 "unlock_app",
             ]
         );

@@ -13,6 +13,30 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::error::{IpcError, IpcResult};
 use crate::logging::{LogGuard, Redactor};
 
+/// Whether [`init`] has finished (the app's state is managed, or could not be made).
+/// Managed before the window is shown; [`init`] runs after, off the main thread.
+#[derive(Default)]
+pub struct Startup {
+    done: Mutex<bool>,
+    cv: std::sync::Condvar,
+}
+
+impl Startup {
+    /// Marks start-up finished and wakes every command waiting for it.
+    pub fn done(&self) {
+        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.cv.notify_all();
+    }
+
+    /// Blocks until start-up has finished.
+    pub fn wait(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        while !*done {
+            done = self.cv.wait(done).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
 /// The app's directories. Overridable through XDG_* variables on Linux, which is how tests
 /// and E2E runs keep the real home untouched.
 #[derive(Debug, Clone)]

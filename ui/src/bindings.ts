@@ -13,6 +13,11 @@ export const commands = {
 	/**  Opens a documentation link in the system browser. */
 	openExternal: (url: string) => __TAURI_INVOKE<null>("open_external", { url }),
 	/**
+	 *  The UI says what it has painted; the log gets one line with the time since the process
+	 *  started (`make bench` reads it). Changes nothing.
+	 */
+	uiReady: (stage: UiStage) => __TAURI_INVOKE<void>("ui_ready", { stage }),
+	/**
 	 *  A text to paste into a support request: versions, paths, profiles and the log's tail.
 	 *  Secrets never appear: profiles are shown without credentials and the log is redacted.
 	 */
@@ -1662,6 +1667,16 @@ export type TestCardView = {
 export type TimeField = 
 /**  The latest event of the payment. */
 "event" | "paid" | "cancelled" | "failed";
+
+/**  What the UI has just put on screen at start-up. */
+export type UiStage = 
+/**  The shell (navigation, status bar) is painted. */
+"shell" | 
+/**
+ *  The dashboard shows its figures, or why there are none (a profile that cannot be
+ *  opened).
+ */
+"dashboard";
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 

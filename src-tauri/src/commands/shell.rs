@@ -145,3 +145,23 @@ pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) ->
     ));
     Ok(state.redactor.redact(&out))
 }
+
+/// What the UI has just put on screen at start-up.
+#[derive(Debug, Clone, Copy, serde::Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum UiStage {
+    /// The shell (navigation, status bar) is painted.
+    Shell,
+    /// The dashboard shows its figures, or why there are none (a profile that cannot be
+    /// opened).
+    Dashboard,
+}
+
+/// The UI says what it has painted; the log gets one line with the time since the process
+/// started (`make bench` reads it). Changes nothing.
+#[tauri::command]
+#[specta::specta]
+pub fn ui_ready(stage: UiStage) {
+    let ms = crate::started().elapsed().as_millis();
+    tracing::info!(?stage, since_start_ms = %ms, "ui ready");
+}

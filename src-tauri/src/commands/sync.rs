@@ -7,8 +7,8 @@ use subdesk_billing::mirror::sync::{
     CancelToken, PaymentSyncOptions, ScheduleSyncOptions, SyncProgress, SyncReport, VerifyReport,
     VerifyScope, sync_payments, sync_schedules, verify_keys,
 };
-use tauri::State;
 use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
 
 use subdesk_profiles::ActionKind;
 
@@ -38,6 +38,7 @@ pub struct SyncSummary {
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_now(
+    app: AppHandle,
     state: State<'_, AppState>,
     request: SyncRequest,
     on_progress: Channel<SyncProgress>,
@@ -97,6 +98,9 @@ pub async fn sync_now(
     .await;
     if let Ok(mut running) = state.sync_cancel.lock() {
         *running = None;
+    }
+    if result.is_err() {
+        crate::notify::finished(&app, crate::notify::Finished::SyncFailed);
     }
     Ok(result?)
 }

@@ -1,5 +1,7 @@
 // The shell as a user meets it: the app opens in Korean on the built-in sandbox, every
 // area can be reached, and the language switches to English and back, surviving restarts.
+import fs from "node:fs";
+import path from "node:path";
 import { browser, $, expect } from "@wdio/globals";
 import { restartApp } from "../lib/app.mjs";
 import { click, shot } from "../lib/ui.mjs";
@@ -80,6 +82,23 @@ describe("Subdesk shell", () => {
       await go(area, "en");
       await shot(`${area}-en`);
     }
+  });
+
+  it("opens as large and where it was left", async () => {
+    await browser.setWindowRect(40, 30, 1100, 720);
+    await browser.waitUntil(async () => (await browser.getWindowSize()).width === 1100);
+    // Written a second after the last resize (WebDriver ends the app without a normal exit).
+    const saved = path.join(process.env.E2E_HOME, "config", "kr.subdesk.app", ".window-state.json");
+    await browser.waitUntil(() => fs.existsSync(saved) && /"width": 1100/.test(fs.readFileSync(saved, "utf8")), {
+      timeoutMsg: `the window's size was not saved to ${saved}`,
+    });
+    await restartApp(browser);
+    await title();
+    const rect = await browser.getWindowRect();
+    expect([rect.width, rect.height]).toEqual([1100, 720]);
+    expect([rect.x, rect.y]).toEqual([40, 30]);
+    // The next specs start from the default size.
+    await browser.setWindowRect(0, 0, 1280, 800);
   });
 
   it("switches back to Korean and stays Korean after a restart", async () => {

@@ -10,11 +10,12 @@ import {
   IconShieldCheck,
   IconUsers,
 } from "@tabler/icons-react";
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Outlet, useLocation, useNavigate } from "react-router";
 import { useApp } from "../AppContext";
 import { useSwitchProfile } from "../lib/mutations";
+import { tellPainted } from "../lib/startup";
 import { ModeBadge } from "./ModeBadge";
 import { SessionErrorAlert } from "./SessionErrorAlert";
 
@@ -37,6 +38,7 @@ export function Shell() {
   const switchProfile = useSwitchProfile(() => void navigate("/"));
   const location = useLocation();
   const live = status.active_profile.mode === "live";
+  useEffect(() => tellPainted("shell"), []);
 
   return (
     <AppShell

@@ -1,10 +1,12 @@
 import { Alert, List, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { useNavigate } from "react-router";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { SandboxClock } from "../components/SandboxClock";
 import { formatDateTime, formatKrw } from "../lib/format";
 import { journalQuery, overviewQuery } from "../lib/queries";
+import { tellPainted } from "../lib/startup";
 import { IconAlertTriangle, IconFlask, IconTestPipe } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useApp } from "../AppContext";
@@ -26,6 +28,11 @@ export function Dashboard() {
   });
   const overview = overviewAnswer.data ?? null;
   const openCount = openJournal.data ?? 0;
+  // Ready once the figures (or why there are none) are on screen.
+  const ready = !open || overview !== null || overviewAnswer.error !== null;
+  useEffect(() => {
+    if (ready) tellPainted("dashboard");
+  }, [ready]);
 
   const modeAlert = {
     sandbox: { color: "blue", icon: <IconFlask />, title: t("dashboard.sandboxTitle"), body: t("dashboard.sandboxBody") },

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Start-up and memory figures of the desktop app, as a user meets them: the app is started
+# N times under Xvfb (software rendering) with a private home, D-Bus and gnome-keyring.
+# The first start is on an empty home (cold: the sandbox and its profile are created); the
+# others reuse it (warm). For each start:
+#   window     the time from exec to its X window being mapped (polled with xdotool, 10 ms)
+#   shell      the UI's first frame of the shell, as the app logs it (`ui_ready`, measured
+#              in the app from its process start)
+#   dashboard  the dashboard's figures on screen, logged the same way
+# then, after BENCH_IDLE_S seconds idle, the PSS of the app and its WebKit processes
+# (/proc/<pid>/smaps_rollup, summed over the process tree). Also the binary and .deb sizes.
+# Prints `name value (goal ...)` lines; nothing is asserted.
+#
+#   scripts/bench-startup.sh [--runs N] [--app PATH]
+# The app defaults to the package build ($CARGO_TARGET_DIR/deb/subdesk, `make package`),
+# else the debug build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+runs=5
+app=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --app) app=$2; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$app" ]; then
+  if [ -x "$target/deb/subdesk" ]; then app="$target/deb/subdesk"; else app="$target/debug/subdesk"; fi
+fi
+[ -x "$app" ] || { echo "no app at $app: run 'make package' or 'make app'" >&2; exit 1; }
+app=$(readlink -f "$app")
+export BENCH_IDLE_S="${BENCH_IDLE_S:-5}"
+
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+
+# One start; prints "window_ms shell_ms dashboard_ms pss_kib".
+one_start() {
+  local app=$1 log_dir="$XDG_DATA_HOME/kr.subdesk.app/logs"
+  # Only this start's lines count.
+  rm -f "$log_dir"/*.log
+  local t0 pid win_ms="" shell="" dash=""
+  t0=$(date +%s%N)
+  "$app" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 3000); do
+    if [ -z "$win_ms" ] && xdotool search --onlyvisible --pid "$pid" >/dev/null 2>&1; then
+      win_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    fi
+    dash=$(grep -hos 'stage=Dashboard since_start_ms=[0-9]*' "$log_dir"/*.log | grep -o '[0-9]*$' || true)
+    [ -n "$win_ms" ] && [ -n "$dash" ] && break
+    sleep 0.01
+  done
+  shell=$(grep -hos 'stage=Shell since_start_ms=[0-9]*' "$log_dir"/*.log | grep -o '[0-9]*$' || true)
+  sleep "$BENCH_IDLE_S"
+  # The app and everything it started (WebKit's web and network processes).
+  local tree=("$pid") i=0
+  while [ $i -lt ${#tree[@]} ]; do
+    for c in $(pgrep -P "${tree[$i]}" || true); do tree+=("$c"); done
+    i=$((i + 1))
+  done
+  local pss=0 p v
+  for p in "${tree[@]}"; do
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+    pss=$((pss + ${v:-0}))
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  # Single-instance: the next start must not hand over to this one.
+  for _ in $(seq 100); do pgrep -f "^$app" >/dev/null || break; sleep 0.1; done
+  echo "${win_ms:-NA} ${shell:-NA} ${dash:-NA} $pss"
+}
+# (xvfb-run is a POSIX sh script, which drops exported bash functions: the function's
+# text is handed over instead.)
+export ONE_START
+ONE_START=$(declare -f one_start)
+results=$(HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
+  XDG_CACHE_HOME="$home/.cache" NO_AT_BRIDGE=1 \
+  dbus-run-session -- bash -c '
+    echo -n bench-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    xvfb-run -a -s "-screen 0 1280x800x24" bash -c "eval \"\$ONE_START\"; for i in \$(seq $1); do one_start \"$0\"; done"' \
+  "$app" "$runs" | grep -E '^[0-9NA]+ [0-9NA]+ [0-9NA]+ [0-9]+$')
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "NA"; else print a[int((NR+1)/2)]}'; }
+cold=$(head -1 <<<"$results")
+warm=$(tail -n +2 <<<"$results")
+read -r cw cs cd cp <<<"$cold"
+echo "=== start-up ($(basename "$(dirname "$app")") build, $runs starts, Xvfb software rendering, $(nproc) cores)"
+echo "app: $app"
+echo "startup.cold.window_ms $cw (goal: at once)"
+echo "startup.cold.shell_ms $cs (goal: at once)"
+echo "startup.cold.dashboard_ms $cd (goal: soon)"
+if [ -n "$warm" ]; then
+  echo "startup.warm.window_ms $(awk '{print $1}' <<<"$warm" | median) (median of $((runs - 1)); goal: at once)"
+  echo "startup.warm.shell_ms $(awk '{print $2}' <<<"$warm" | median) (goal: at once)"
+  echo "startup.warm.dashboard_ms $(awk '{print $3}' <<<"$warm" | median) (goal <= 1000)"
+  echo "memory.idle.pss_mb $(( $(awk '{print $4}' <<<"$warm" | median) / 1024 )) (app + WebKit processes, ${BENCH_IDLE_S} s after the dashboard; goal <= 250)"
+else
+  echo "memory.idle.pss_mb $((cp / 1024)) (app + WebKit processes; goal <= 250)"
+fi
+echo "size.binary_mb $(awk -v b="$(stat -c %s "$app")" 'BEGIN {printf "%.1f", b / 1048576}') ($(basename "$app"))"
+deb=$(ls -t "$target"/deb/bundle/deb/*.deb 2>/dev/null | head -1 || true)
+if [ -n "$deb" ]; then
+  echo "size.deb_mb $(awk -v b="$(stat -c %s "$deb")" 'BEGIN {printf "%.1f", b / 1048576}') ($(basename "$deb"))"
+fi

@@ -1,0 +1,68 @@
+import { MantineProvider } from "@mantine/core";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { render, screen, waitFor } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { beforeEach, describe, expect, it } from "vitest";
+import { App } from "../App";
+import i18n from "../i18n";
+import { tellPainted } from "../lib/startup";
+import { theme } from "../theme";
+import { SETTINGS, appStatus, deferred, profile } from "./fixtures";
+
+const OVERVIEW = {
+  customers: 3, active_keys: 2, unknown_keys: 0, unverified_keys: 0, deleted_keys: 0, payments: 5,
+  paid_total_krw_30d: 10000, cancelled_total_krw_30d: 0, failed_30d: 0, upcoming_schedules: 1, last_sync_at: null,
+};
+
+beforeEach(async () => {
+  await i18n.changeLanguage("ko");
+});
+
+describe("start-up times", () => {
+  it("tells Rust a stage once, however often it is painted", async () => {
+    const stages: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "ui_ready") stages.push((args as { stage: string }).stage);
+      return null;
+    });
+    tellPainted("shell");
+    tellPainted("shell");
+    await waitFor(() => expect(stages).toEqual(["shell"]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stages).toEqual(["shell"]);
+  });
+
+  it("says the dashboard is ready only once its figures are on screen", async () => {
+    const overview = deferred<typeof OVERVIEW>();
+    const stages: string[] = [];
+    mockIPC((cmd, args) => {
+      switch (cmd) {
+        case "ui_ready":
+          stages.push((args as { stage: string }).stage);
+          return null;
+        case "app_status":
+          return appStatus(profile("sandbox", "Sandbox"));
+        case "get_settings":
+          return SETTINGS;
+        case "overview":
+          return overview.promise;
+        case "journal":
+        case "list_profiles":
+          return [];
+        default:
+          return null;
+      }
+    });
+    render(
+      <MantineProvider theme={theme}>
+        <App Router={MemoryRouter} />
+      </MantineProvider>,
+    );
+    expect(await screen.findByTestId("page-title")).toHaveTextContent("대시보드");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stages).not.toContain("dashboard");
+    overview.resolve(OVERVIEW);
+    await screen.findByTestId("overview");
+    await waitFor(() => expect(stages).toContain("dashboard"));
+  });
+});
