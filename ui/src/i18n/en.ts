@@ -159,6 +159,7 @@ const en: Shape<Messages> = {
     charge_unresolved: "This charge's outcome is being checked. It cannot be charged again until that is done.",
     refund_unresolved: "This refund's outcome is being checked. It cannot be sent again until that is done.",
     schedule_unresolved: "This schedule's outcome is being checked.",
+    key_has_live_schedules: "The key still has schedules waiting at i'mport that could not be revoked, so it was not deleted. Revoke them first.",
     merchant_uid_conflict: "Another request already uses this order number (merchant_uid).",
     key_not_active: "This customer's billing key is not active. Check it or issue a new one.",
     refund_exceeds_balance: "The refund is larger than what is left of the payment.",

@@ -157,6 +157,7 @@ const ko = {
     charge_unresolved: "이 결제는 결과를 확인 중입니다. 확인이 끝날 때까지 다시 결제할 수 없습니다.",
     refund_unresolved: "이 환불은 결과를 확인 중입니다. 확인이 끝날 때까지 다시 요청할 수 없습니다.",
     schedule_unresolved: "이 예약은 결과를 확인 중입니다.",
+    key_has_live_schedules: "아임포트에 아직 취소하지 못한 결제 예약이 남아 있어 빌링키를 삭제하지 않았습니다. 예약을 먼저 취소하세요.",
     merchant_uid_conflict: "같은 주문번호(merchant_uid)로 다른 요청이 이미 있습니다.",
     key_not_active: "이 고객의 빌링키가 유효하지 않습니다. 빌링키를 확인하거나 다시 발급하세요.",
     refund_exceeds_balance: "환불 금액이 남은 결제 금액보다 큽니다.",

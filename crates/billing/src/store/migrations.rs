@@ -50,10 +50,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0005_exactly_once.sql"),
         after: None,
     },
+    Migration {
+        version: 6,
+        name: "schedule_ops",
+        sql: include_str!("../../migrations/0006_schedule_ops.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
