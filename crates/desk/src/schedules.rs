@@ -326,8 +326,15 @@ pub struct AgainPreview {
 
 /// Checks that a schedule can be charged again (failed or revoked, its key active).
 pub fn again_preview(session: &Session, merchant_uid: &str) -> IpcResult<AgainPreview> {
+    again_check(session, merchant_uid, false)
+}
+
+/// A retry of a schedule already paid goes on to be answered with that payment (nothing
+/// is sent): asking twice is not an error.
+fn again_check(session: &Session, merchant_uid: &str, paid_ok: bool) -> IpcResult<AgainPreview> {
     let s = session.store.get_schedule(merchant_uid)?;
-    if !matches!(s.state, ScheduleState::Failed | ScheduleState::Revoked) {
+    let paid = paid_ok && s.state == ScheduleState::Paid;
+    if !paid && !matches!(s.state, ScheduleState::Failed | ScheduleState::Revoked) {
         return Err(IpcError::invalid_input(
             "merchant_uid",
             "only a failed or revoked schedule can be retried or rescheduled",
@@ -348,7 +355,7 @@ pub async fn retry(
     merchant_uid: &str,
     confirmed_total: Option<i64>,
 ) -> IpcResult<ChargeResult> {
-    let preview = again_preview(session, merchant_uid)?;
+    let preview = again_check(session, merchant_uid, true)?;
     check_live_confirmation(session, preview.total, confirmed_total)?;
     session.ensure_reconciled().await?;
     let result =
