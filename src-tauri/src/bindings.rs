@@ -6,7 +6,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands::{data, keys, money, profiles, shell, sync};
+use crate::commands::{data, keys, money, profiles, schedules, shell, sync};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -38,7 +38,6 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::customer_uid_problem,
             keys::issue_key,
             keys::issue_key_with_charge,
-            keys::delete_key,
             keys::verify_keys_now,
             keys::plan_import,
             keys::pick_import_file,
@@ -56,6 +55,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             money::vat_of,
             money::charge_preview,
             money::refund_preview,
+            schedules::schedule_preview,
+            schedules::register_schedule,
+            schedules::move_schedule,
+            schedules::revoke_schedules,
+            schedules::schedule_again_preview,
+            schedules::retry_schedule,
+            schedules::reschedule_schedule,
+            schedules::schedule_detail,
+            schedules::schedule_totals,
+            schedules::schedule_pgs,
+            schedules::schedule_calendar,
+            schedules::schedule_forecast,
+            schedules::key_live_schedules,
+            schedules::delete_key,
             sync::sync_now,
             sync::stop_sync,
             profiles::list_profiles,

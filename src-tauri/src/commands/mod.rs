@@ -6,6 +6,7 @@ pub mod data;
 pub mod keys;
 pub mod money;
 pub mod profiles;
+pub mod schedules;
 pub mod shell;
 pub mod sync;
 

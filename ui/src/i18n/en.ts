@@ -4,6 +4,7 @@ import customers from "./customers.en";
 import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
+import schedules from "./schedules.en";
 
 // Same keys as ko.ts: the type below makes a missing key a compile error, and a test
 // checks both directions at run time too.
@@ -16,6 +17,7 @@ const en: Shape<Messages> = {
     customers: "Customers",
     charges: "Charges",
     schedules: "Schedules",
+    calendar: "Calendar",
     payments: "Payments",
     pgGuide: "PG guide",
     settings: "Settings",
@@ -63,15 +65,8 @@ const en: Shape<Messages> = {
   },
   customers,
   money,
-  schedules: {
-    title: "Schedules",
-    description: "Scheduled charges registered with i'mport, and recurring plans.",
-    all: "All",
-    noMatch: "No schedules match",
-    emptyTitle: "Nothing scheduled",
-    emptyBody:
-      "Register a scheduled charge on a customer's key, or put a customer on a recurring plan, and the upcoming charges appear here. A sync also brings in schedules already registered with i'mport.",
-  },
+  schedules,
+
   pgGuide,
   profiles,
   settings: {
