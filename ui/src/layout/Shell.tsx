@@ -1,5 +1,6 @@
 import { AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
 import {
+  IconCalendarMonth,
   IconCalendarRepeat,
   IconCreditCard,
   IconLayoutDashboard,
@@ -21,6 +22,7 @@ export const AREAS = [
   { path: "/customers", key: "customers", icon: IconUsers },
   { path: "/charges", key: "charges", icon: IconCreditCard },
   { path: "/schedules", key: "schedules", icon: IconCalendarRepeat },
+  { path: "/calendar", key: "calendar", icon: IconCalendarMonth },
   { path: "/payments", key: "payments", icon: IconReceipt2 },
   { path: "/pg-guide", key: "pgGuide", icon: IconMap2 },
   { path: "/settings", key: "settings", icon: IconSettings },

@@ -68,7 +68,7 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
     mutationFn: async (input: ScheduleForm) => {
       const r = await call(commands.registerSchedule(input));
       const detail = r.status === "done" ? await call(commands.scheduleDetail(r.merchant_uid)).catch(() => null) : null;
-      return { r, at: detail?.schedule.schedule_at ?? null, amount: input.amount };
+      return { r, at: detail?.schedule.schedule_at ?? null, amount: input.amount ?? 0 };
     },
     meta: { inlineError: true },
     onSuccess: (r) => setResult(r),
