@@ -192,7 +192,9 @@ function CustomerView({ uid }: { uid: string }) {
       <Tabs defaultValue="payments">
         <Tabs.List>
           <Tabs.Tab value="payments">{t("customers.detail.payments")}</Tabs.Tab>
-          <Tabs.Tab value="schedules">{t("customers.detail.schedules")}</Tabs.Tab>
+          <Tabs.Tab value="schedules" data-testid="tab-schedules">
+            {t("customers.detail.schedules")}
+          </Tabs.Tab>
           <Tabs.Tab value="audit">{t("customers.detail.audit")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="payments" pt="sm">
