@@ -401,7 +401,11 @@ pub struct KeyDeleted {
 /// Deletes a billing key, its live schedules revoked first: i'mport does not revoke them
 /// with the key, and a schedule left on a deleted key fails at its time. When any cannot
 /// be revoked (or its outcome is not known yet) the key is kept (`key_has_live_schedules`).
-pub async fn delete_key(session: &Session, customer_uid: &str, reason: &str) -> IpcResult<KeyDeleted> {
+pub async fn delete_key(
+    session: &Session,
+    customer_uid: &str,
+    reason: &str,
+) -> IpcResult<KeyDeleted> {
     // The reason's rules first: nothing is revoked for a deletion that would be refused.
     subdesk_billing::registry::keys::check_delete_reason(reason)?;
     session.ensure_reconciled().await?;
@@ -511,9 +515,19 @@ fn start_of(date: Date, tz: &TimeZone) -> IpcResult<i64> {
 
 /// The days of `month` (`YYYY-MM`; this month when empty) in the profile's zone, each
 /// with its schedules per state, summed in SQL over day bounds computed here.
-pub fn calendar(session: &Session, month: &str, filter: &ScheduleQuery) -> IpcResult<CalendarMonth> {
+pub fn calendar(
+    session: &Session,
+    month: &str,
+    filter: &ScheduleQuery,
+) -> IpcResult<CalendarMonth> {
     let tz = session_zone(session);
-    calendar_in(&session.store, &tz, &session.profile.time_zone, month, filter)
+    calendar_in(
+        &session.store,
+        &tz,
+        &session.profile.time_zone,
+        month,
+        filter,
+    )
 }
 
 /// [`calendar`] for a store and zone (tests and the CLI).
@@ -701,7 +715,9 @@ pub fn forecast_in(
             if registered.contains(&plan.merchant_uid(&sub.customer_uid, &p)) {
                 continue;
             }
-            if let Some(i) = bounds.windows(2).position(|b| p.due_at >= b[0] && p.due_at < b[1])
+            if let Some(i) = bounds
+                .windows(2)
+                .position(|b| p.due_at >= b[0] && p.due_at < b[1])
                 && let Some(w) = weeks.get_mut(i)
             {
                 w.projected_count += 1;
@@ -765,7 +781,11 @@ mod tests {
             vec![("date".into(), "required"), ("time".into(), "required")]
         );
         assert_eq!(
-            codes(unix_time(&when("2020-01-01", "10:00"), &seoul(), 1_893_425_400)),
+            codes(unix_time(
+                &when("2020-01-01", "10:00"),
+                &seoul(),
+                1_893_425_400
+            )),
             vec![("date".into(), "date_past")]
         );
         let form = ScheduleForm {

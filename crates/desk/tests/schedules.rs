@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use subdesk_billing::mirror::sync::keys::customer_record;
-use subdesk_billing::mirror::sync::{CancelToken, ScheduleSyncOptions, SyncProgress, sync_schedules};
+use subdesk_billing::mirror::sync::{
+    CancelToken, ScheduleSyncOptions, SyncProgress, sync_schedules,
+};
 use subdesk_billing::{ChargeStatus, ScheduleOpStatus, ScheduleQuery, ScheduleState};
 use subdesk_desk::desk::NoHost;
 use subdesk_desk::schedules::{self, ScheduleForm, When, when_of, zone_of};
@@ -83,7 +85,10 @@ impl World {
     }
 
     fn when(&self, hours_ahead: i64) -> When {
-        when_of(self.sandbox.now() + hours_ahead * HOUR + 60, &zone_of("Asia/Seoul"))
+        when_of(
+            self.sandbox.now() + hours_ahead * HOUR + 60,
+            &zone_of("Asia/Seoul"),
+        )
     }
 
     /// The schedule as the sandbox's `GET /subscribe/payments/schedule` lists it.
@@ -98,7 +103,9 @@ impl World {
             )
             .await
             .expect("schedule window");
-        page.list.into_iter().find(|s| s.merchant_uid == merchant_uid)
+        page.list
+            .into_iter()
+            .find(|s| s.merchant_uid == merchant_uid)
     }
 
     async fn status_at_sandbox(&self, merchant_uid: &str) -> String {
@@ -130,7 +137,10 @@ impl World {
 
     async fn advance(&self, seconds: i64) {
         let res = reqwest::Client::new()
-            .post(format!("{}/__sandbox/clock/advance", self.sandbox.base_url()))
+            .post(format!(
+                "{}/__sandbox/clock/advance",
+                self.sandbox.base_url()
+            ))
             .json(&serde_json::json!({ "seconds": seconds }))
             .send()
             .await
@@ -239,7 +249,11 @@ async fn every_problem_of_the_form_comes_back_at_once_and_nothing_is_sent() {
         .collect();
     assert_eq!(
         fields,
-        vec!["date:date_past", "amount:amount_not_positive", "name:too_long"]
+        vec![
+            "date:date_past",
+            "amount:amount_not_positive",
+            "name:too_long"
+        ]
     );
     assert!(
         w.session
@@ -348,7 +362,10 @@ async fn a_failed_schedule_retried_charges_exactly_once() {
     w.sandbox.add_fault(
         FaultRule::new(FaultKind::CommitThenDrop)
             .method("POST")
-            .path_prefix(&format!("/subscribe/payments/schedule/{}/retry", s.merchant_uid)),
+            .path_prefix(&format!(
+                "/subscribe/payments/schedule/{}/retry",
+                s.merchant_uid
+            )),
     );
     let first = schedules::retry(&w.session, &s.merchant_uid, None).await;
     // Pressed again, and once more after a reconciliation: never a second charge.
@@ -375,7 +392,9 @@ async fn a_revoked_schedule_is_rescheduled_under_its_order_id() {
     let s = schedules::register(&w.session, w.form("sch-again", 2, 3_300))
         .await
         .unwrap();
-    schedules::revoke_all(&w.session, "sch-again").await.unwrap();
+    schedules::revoke_all(&w.session, "sch-again")
+        .await
+        .unwrap();
     let e = schedules::reschedule(&w.session, &s.merchant_uid, &When::default(), None)
         .await
         .unwrap_err();

@@ -2,9 +2,7 @@
 //! runs too (the form's problems at once, the profile's zone, the money policy, the
 //! journal).
 
-use subdesk_billing::{
-    ChargeResult, Schedule, ScheduleOpResult, ScheduleQuery, ScheduleTotals,
-};
+use subdesk_billing::{ChargeResult, Schedule, ScheduleOpResult, ScheduleQuery, ScheduleTotals};
 use subdesk_desk::schedules::{
     self, AgainPreview, CalendarMonth, Forecast, KeyDeleted, ScheduleForm, SchedulePreview, When,
 };

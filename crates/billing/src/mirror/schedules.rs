@@ -107,7 +107,8 @@ const STATE_SQL: &str = "CASE WHEN s.schedule_status = 'scheduled' THEN 'schedul
      WHEN s.payment_status = 'failed' THEN 'failed' ELSE 'paid' END";
 
 /// The PG of a schedule: the one that executed it, else its key's.
-const PG_SQL: &str = "coalesce(nullif(json_extract(s.raw_json, '$.pg_provider'), ''), c.pg_provider)";
+const PG_SQL: &str =
+    "coalesce(nullif(json_extract(s.raw_json, '$.pg_provider'), ''), c.pg_provider)";
 
 /// A schedule as lists show it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -190,10 +190,7 @@ async fn delete(ctx: &mut Ctx, uid: &str, reason: &str) -> CliResult<Exit> {
     } else {
         fields(&[
             ("deleted", done.customer.customer_uid.clone()),
-            (
-                "schedules revoked first",
-                done.revoked.len().to_string(),
-            ),
+            ("schedules revoked first", done.revoked.len().to_string()),
         ]);
     }
     Ok(Exit::Ok)

@@ -2,7 +2,9 @@
 //! management, the same the app runs (the profile's zone, every problem of the input at
 //! once, the live confirmation, the journal), with the terminal's prompt and output.
 
-use subdesk_billing::{ChargeStatus, ScheduleOpResult, ScheduleOpStatus, ScheduleQuery, ScheduleState};
+use subdesk_billing::{
+    ChargeStatus, ScheduleOpResult, ScheduleOpStatus, ScheduleQuery, ScheduleState,
+};
 use subdesk_codes::ErrorCode;
 use subdesk_desk::schedules::{self, ScheduleForm, When};
 use subdesk_profiles::ActionKind;
@@ -106,7 +108,9 @@ fn when(at: &str) -> CliResult<When> {
         .ok_or_else(|| {
             CliError::bad_input(
                 ErrorCode::InvalidDate,
-                format!("\"{at}\" is not a time: use \"YYYY-MM-DD HH:MM\" (the profile's time zone)"),
+                format!(
+                    "\"{at}\" is not a time: use \"YYYY-MM-DD HH:MM\" (the profile's time zone)"
+                ),
             )
         })?;
     Ok(When {
@@ -176,7 +180,9 @@ async fn retry(ctx: &mut Ctx, merchant_uid: &str) -> CliResult<Exit> {
         ChargeStatus::Paid if r.replayed => "paid already (nothing was sent now)",
         ChargeStatus::Paid => "paid",
         ChargeStatus::Declined => "declined",
-        ChargeStatus::Unknown => "checking: the answer was lost; run `subdesk-cli journal reconcile`",
+        ChargeStatus::Unknown => {
+            "checking: the answer was lost; run `subdesk-cli journal reconcile`"
+        }
         ChargeStatus::Conflict => "conflict: see `subdesk-cli journal show`",
     };
     fields(&[
@@ -227,7 +233,10 @@ fn list(
     limit: u32,
 ) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::Read)?;
-    let from = from.as_deref().map(|d| s.zone.parse(d, false)).transpose()?;
+    let from = from
+        .as_deref()
+        .map(|d| s.zone.parse(d, false))
+        .transpose()?;
     // The end of the day named, exclusive.
     let to = to
         .as_deref()
@@ -262,7 +271,14 @@ fn list(
         line("no schedules match (run `subdesk-cli sync --schedules` to refresh the mirror)");
         return Ok(Exit::Ok);
     }
-    let mut t = Table::new(&["time", "state", "customer", "name", ">amount", "merchant_uid"]);
+    let mut t = Table::new(&[
+        "time",
+        "state",
+        "customer",
+        "name",
+        ">amount",
+        "merchant_uid",
+    ]);
     for x in &page.items {
         t.row(vec![
             s.zone.show(x.schedule_at),
@@ -281,7 +297,10 @@ fn list(
         .map(|t| format!("{} {} ({})", t.state.as_str(), t.count, won(t.amount)))
         .collect();
     fields(&[
-        ("total", format!("{} schedule(s), {}", totals.count, won(totals.amount))),
+        (
+            "total",
+            format!("{} schedule(s), {}", totals.count, won(totals.amount)),
+        ),
         ("by state", per_state.join(", ")),
     ]);
     if page.next_cursor.is_some() {

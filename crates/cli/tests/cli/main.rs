@@ -13,3 +13,4 @@ mod money;
 mod profiles;
 mod runs;
 mod sandbox_cmd;
+mod schedules;
