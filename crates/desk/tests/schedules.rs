@@ -194,7 +194,7 @@ async fn a_schedule_is_registered_moved_and_revoked_at_the_sandbox() {
     );
 
     // Revoke one; then all of the key's (two more).
-    let one = schedules::revoke(&w.session, "sch-move", &[done.merchant_uid.clone()])
+    let one = schedules::revoke(&w.session, "sch-move", std::slice::from_ref(&done.merchant_uid))
         .await
         .unwrap();
     assert_eq!(one[0].status, ScheduleOpStatus::Done);
@@ -362,7 +362,7 @@ async fn a_failed_schedule_retried_charges_exactly_once() {
     w.sandbox.add_fault(
         FaultRule::new(FaultKind::CommitThenDrop)
             .method("POST")
-            .path_prefix(&format!(
+            .path_prefix(format!(
                 "/subscribe/payments/schedule/{}/retry",
                 s.merchant_uid
             )),

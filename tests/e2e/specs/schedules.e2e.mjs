@@ -114,7 +114,7 @@ describe("schedules and the calendar", () => {
     await click('[data-testid="schedule-submit"]');
     const done = await $('[data-testid="schedule-done"]');
     await done.waitForDisplayed({ timeout: 30000 });
-    expect(await done.getText()).toContain("₩15,000");
+    expect(await done.getProperty("textContent")).toContain("₩15,000");
     await shot("schedule-registered-ko");
     await click('[data-testid="schedule-close"]');
     const row = await $('[data-testid="customer-schedule"]');
