@@ -194,9 +194,13 @@ async fn a_schedule_is_registered_moved_and_revoked_at_the_sandbox() {
     );
 
     // Revoke one; then all of the key's (two more).
-    let one = schedules::revoke(&w.session, "sch-move", std::slice::from_ref(&done.merchant_uid))
-        .await
-        .unwrap();
+    let one = schedules::revoke(
+        &w.session,
+        "sch-move",
+        std::slice::from_ref(&done.merchant_uid),
+    )
+    .await
+    .unwrap();
     assert_eq!(one[0].status, ScheduleOpStatus::Done);
     assert_eq!(w.status_at_sandbox(&done.merchant_uid).await, "revoked");
     let b = schedules::register(&w.session, w.form("sch-move", 6, 5_000))

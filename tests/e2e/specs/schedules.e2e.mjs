@@ -149,7 +149,7 @@ describe("schedules and the calendar", () => {
   });
 
   it("moves it from the drawer, seen at the sandbox", async () => {
-    await click('[data-testid="calendar-day-row"]');
+    await click('[data-testid="calendar-day-open"]');
     await $('[data-testid="schedule-move-time"]').waitForDisplayed();
     await shot("schedule-drawer-ko");
     const time = await $('[data-testid="schedule-move-time"]');

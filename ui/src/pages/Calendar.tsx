@@ -151,7 +151,11 @@ function DayList({ day, onOpen }: { day: CalendarDay; onOpen: (merchantUid: stri
             {rows.map((s: Schedule) => (
               <Table.Tr key={s.merchant_uid} style={{ cursor: "pointer" }} onClick={() => onOpen(s.merchant_uid)} data-testid="calendar-day-row">
                 <Table.Td>
-                  <Text size="xs">{formatDateTime(s.schedule_at, zone, lang).slice(-5)}</Text>
+                  <UnstyledButton onClick={() => onOpen(s.merchant_uid)} data-testid="calendar-day-open">
+                    <Text size="xs" td="underline dotted">
+                      {formatDateTime(s.schedule_at, zone, lang).slice(-5)}
+                    </Text>
+                  </UnstyledButton>
                 </Table.Td>
                 <Table.Td>
                   <Text size="xs" truncate maw={120}>
