@@ -437,6 +437,14 @@ async fn the_calendar_cuts_days_in_the_profiles_zone() {
         .unwrap();
     assert_eq!((scheduled.count, scheduled.amount), (1, 4_400));
     assert_eq!(day.end - day.start, 86_400);
+    // The day starts at midnight in Seoul (+09:00), not in UTC.
+    let midnight: jiff::civil::Date = tomorrow.parse().unwrap();
+    let seoul_midnight = midnight
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(9)))
+        .unwrap()
+        .timestamp()
+        .as_second();
+    assert_eq!(day.start, seoul_midnight);
     let others: i64 = cal
         .days
         .iter()
