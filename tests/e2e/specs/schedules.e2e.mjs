@@ -124,6 +124,8 @@ describe("schedules and the calendar", () => {
     expect(s.customer_uid).toBe(UID);
     expect(s.schedule_status).toBe("scheduled");
     expect(s.schedule_at).toBe(seoulUnix(date, "00:30"));
+    await browser.waitUntil(async () => !(await $('[data-testid="schedule-close"]').isExisting()));
+    await browser.execute((el) => el.scrollIntoView({ block: "center" }), row);
     await shot("customer-schedules-ko");
   });
 

@@ -58,7 +58,7 @@ export function Schedules() {
         <Chip.Group multiple value={states} onChange={(v) => setStates(v as ScheduleState[])}>
           <Group gap={4} data-testid="schedule-states">
             {STATES.map((s) => (
-              <Chip key={s} value={s} size="xs" color={STATE_COLORS[s]} data-testid={`schedule-state-${s}`}>
+              <Chip key={s} value={s} size="xs" color={STATE_COLORS[s]} wrapperProps={{ "data-testid": `schedule-state-${s}` }}>
                 {t(`schedules.state.${s}`)}
               </Chip>
             ))}
