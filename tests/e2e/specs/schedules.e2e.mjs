@@ -176,7 +176,9 @@ describe("schedules and the calendar", () => {
     await click('[data-testid="nav-schedules"]');
     await click('[data-testid="schedule-state-revoked"]');
     await browser.waitUntil(async () => (await $$('[data-testid="schedule-row"]')).length >= 1);
-    await expect($('[data-testid="schedule-total-revoked"]')).toHaveText(expect.stringContaining("₩15,000"));
+    await browser.waitUntil(async () => String(await $('[data-testid="schedule-total-revoked"]').getProperty("textContent")).includes("₩15,000"), {
+      timeoutMsg: "the revoked total did not show the schedule's amount",
+    });
     await shot("schedules-ko");
   });
 
