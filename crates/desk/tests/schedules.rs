@@ -456,3 +456,31 @@ async fn the_calendar_cuts_days_in_the_profiles_zone() {
     assert_eq!(forecast.scheduled_amount, 4_400);
     assert_eq!(forecast.weeks.len(), 13);
 }
+
+#[tokio::test]
+async fn the_forecast_adds_plan_periods_not_registered_yet() {
+    let w = world().await;
+    w.key("sch-plan", APPROVE).await;
+    let now = subdesk_billing::now();
+    w.session
+        .store
+        .create_plan(&subdesk_billing::PlanInput {
+            code: "weekly".into(),
+            name: "주간 구독".into(),
+            amount: 9_900,
+            tax_free: 0,
+            interval: subdesk_billing::Interval::EveryDays { days: 7 },
+            start_at: now + HOUR,
+            end_at: None,
+            max_periods: None,
+            dunning: Default::default(),
+        })
+        .unwrap();
+    w.session.store.subscribe("weekly", "sch-plan").unwrap();
+    let f = schedules::forecast(&w.session).unwrap();
+    // Every 7 days from an hour ahead: 13 periods in the next 90 days, none registered.
+    assert_eq!(f.projected_count, 13, "{f:?}");
+    assert_eq!(f.projected_amount, 13 * 9_900);
+    assert_eq!(f.scheduled_count, 0);
+    assert!(f.weeks.iter().all(|wk| wk.projected_count <= 1));
+}
