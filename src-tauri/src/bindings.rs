@@ -6,7 +6,9 @@
 use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
-use crate::commands::{data, exports, keys, money, practice, profiles, reports, shell, sync};
+use crate::commands::{
+    data, exports, keys, money, practice, profiles, reports, schedules, shell, sync,
+};
 
 pub const BINDINGS_HEADER: &str =
     "// Generated from the Rust command registry by `make bindings`. Do not edit.\n";
@@ -47,7 +49,6 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::customer_uid_problem,
             keys::issue_key,
             keys::issue_key_with_charge,
-            keys::delete_key,
             keys::verify_keys_now,
             keys::plan_import,
             keys::pick_import_file,
@@ -66,6 +67,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             money::charge_preview,
             money::refund_preview,
             money::refund_split,
+            schedules::schedule_preview,
+            schedules::register_schedule,
+            schedules::move_schedule,
+            schedules::revoke_schedules,
+            schedules::schedule_again_preview,
+            schedules::retry_schedule,
+            schedules::reschedule_schedule,
+            schedules::schedule_detail,
+            schedules::schedule_totals,
+            schedules::schedule_pgs,
+            schedules::schedule_calendar,
+            schedules::schedule_forecast,
+            schedules::key_live_schedules,
+            schedules::delete_key,
             sync::sync_now,
             practice::sandbox_clock,
             reports::settlement_report::<tauri::Wry>,

@@ -65,6 +65,14 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("date_range", Session(Read)),
     ("day_range", Session(Read)),
     ("list_schedules", Session(Read)),
+    // The schedules list's figures, its PGs, a month's calendar and the forecast: reads.
+    ("schedule_totals", Session(Read)),
+    ("schedule_pgs", Session(Read)),
+    ("schedule_calendar", Session(Read)),
+    ("schedule_forecast", Session(Read)),
+    ("schedule_detail", Session(Read)),
+    // Asks i'mport what a key still has waiting; changes nothing.
+    ("key_live_schedules", Session(Read)),
     ("search", Session(Read)),
     // Exports: the save dialog opens from Rust, the file is one the person chose; "open
     // folder" shows only the file Rust wrote last.
@@ -100,6 +108,13 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("charge_now", Session(MoveMoney)),
     ("issue_key_with_charge", Session(MoveMoney)),
     ("refund_payment", Session(MoveMoney)),
+    // Schedules are future charges: registering, moving, revoking, retrying and
+    // rescheduling them is money.
+    ("register_schedule", Session(MoveMoney)),
+    ("move_schedule", Session(MoveMoney)),
+    ("revoke_schedules", Session(MoveMoney)),
+    ("retry_schedule", Session(MoveMoney)),
+    ("reschedule_schedule", Session(MoveMoney)),
     // An order id for a charge form: nothing is written or sent.
     ("new_order_id", Session(Read)),
     // What a form checks and shows before money moves: the core's limits, and what a
@@ -110,6 +125,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("refund_preview", Session(Read)),
     // Reads i'mport's balance of a payment: nothing is sent that moves money.
     ("refund_split", Session(Read)),
+    ("schedule_preview", Session(Read)),
+    ("schedule_again_preview", Session(Read)),
     // A person decides what a payment under our order id was: the record of money.
     ("decide_conflict", Session(MoveMoney)),
     ("payment_detail", Session(Read)),

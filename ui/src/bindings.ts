@@ -98,7 +98,6 @@ export const commands = {
 	 *  Field problems (the card's and the charge's) come back as `invalid_form`, nothing sent.
 	 */
 	issueKeyWithCharge: (input: IssueKeyInput, charge: FirstCharge) => __TAURI_INVOKE<ChargeResult>("issue_key_with_charge", { input, charge }),
-	deleteKey: (customerUid: string, reason: string) => __TAURI_INVOKE<Customer>("delete_key", { customerUid, reason }),
 	/**  Checks the given keys (or every key when empty) against PortOne, reporting progress. */
 	verifyKeysNow: (customerUids: string[], onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<VerifyReport>("verify_keys_now", { customerUids, onProgress }),
 	/**  Step one of an import: parse and check a pasted list or CSV text, write nothing. */
@@ -163,6 +162,43 @@ export const commands = {
 	 *  refund of `amount` may carry: the refund form's prefill and bounds. Nothing is sent.
 	 */
 	refundSplit: (impUid: string, amount: number | null) => __TAURI_INVOKE<RefundSplit>("refund_split", { impUid, amount }),
+	/**
+	 *  What registering a schedule would do, checked as the registration will be (every
+	 *  field's problem at once as `invalid_form`), nothing sent.
+	 */
+	schedulePreview: (form: ScheduleForm) => __TAURI_INVOKE<SchedulePreview>("schedule_preview", { form }),
+	/**  Registers a one-off schedule for a customer. */
+	registerSchedule: (form: ScheduleForm) => __TAURI_INVOKE<ScheduleOpResult>("register_schedule", { form }),
+	/**  Moves a pending schedule to another time (date and time in the profile's zone). */
+	moveSchedule: (merchantUid: string, when: When) => __TAURI_INVOKE<ScheduleOpResult>("move_schedule", { merchantUid, when }),
+	/**  Revokes the given pending schedules of a key, or all of them when none is given. */
+	revokeSchedules: (customerUid: string, merchantUids: string[]) => __TAURI_INVOKE<ScheduleOpResult[]>("revoke_schedules", { customerUid, merchantUids }),
+	/**  What retrying or rescheduling a failed or revoked schedule moves, for its confirmation. */
+	scheduleAgainPreview: (merchantUid: string) => __TAURI_INVOKE<AgainPreview>("schedule_again_preview", { merchantUid }),
+	/**  Charges a failed or revoked schedule now (a charge: the money policy applies). */
+	retrySchedule: (merchantUid: string, confirmedTotal: number | null) => __TAURI_INVOKE<ChargeResult>("retry_schedule", { merchantUid, confirmedTotal }),
+	/**  Registers a failed or revoked schedule again at a new time, under its order id. */
+	rescheduleSchedule: (merchantUid: string, when: When, confirmedTotal: number | null) => __TAURI_INVOKE<ScheduleOpResult>("reschedule_schedule", { merchantUid, when, confirmedTotal }),
+	/**  One schedule from the mirror, with the date and time the move form starts from. */
+	scheduleDetail: (merchantUid: string) => __TAURI_INVOKE<ScheduleDetail>("schedule_detail", { merchantUid }),
+	/**  The list's figures for a filter, summed by the store. */
+	scheduleTotals: (query: ScheduleQuery) => __TAURI_INVOKE<ScheduleTotals>("schedule_totals", { query }),
+	/**  The PGs the list can filter by. */
+	schedulePgs: () => __TAURI_INVOKE<string[]>("schedule_pgs"),
+	/**
+	 *  A month of schedules day by day (`YYYY-MM`, this month when empty), days cut in the
+	 *  profile's zone.
+	 */
+	scheduleCalendar: (month: string, query: ScheduleQuery) => __TAURI_INVOKE<CalendarMonth>("schedule_calendar", { month, query }),
+	/**  The next 90 days' expected money, week by week. */
+	scheduleForecast: () => __TAURI_INVOKE<Forecast>("schedule_forecast"),
+	/**
+	 *  A key's schedules still waiting at i'mport (asked there now): what deleting the key
+	 *  revokes first.
+	 */
+	keyLiveSchedules: (customerUid: string) => __TAURI_INVOKE<Schedule[]>("key_live_schedules", { customerUid }),
+	/**  Deletes a billing key after revoking its live schedules; kept when any remains. */
+	deleteKey: (customerUid: string, reason: string) => __TAURI_INVOKE<KeyDeleted>("delete_key", { customerUid, reason }),
 	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
@@ -244,11 +280,21 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"}] as const;
 
 /* Types */
+/**
+ *  What retrying or rescheduling a failed or revoked schedule will move, for the
+ *  confirmation: the schedule's own amount.
+ */
+export type AgainPreview = {
+	schedule: Schedule,
+	total: number,
+	live: boolean,
+};
+
 /**  What the shell shows around every screen: the active profile and the sandbox. */
 export type AppStatus = {
 	version: string,
@@ -364,6 +410,38 @@ export type BadRow = {
 	problem: ImportProblem,
 	/**  For duplicates: the line of the first occurrence. */
 	first_line: number | null,
+};
+
+/**  One day of a month in the profile's zone, with its schedules per state. */
+export type CalendarDay = {
+	/**  `YYYY-MM-DD`. */
+	date: string,
+	day: number,
+	/**
+	 *  Its first second, Unix; `end` is the next day's first (exclusive): the bounds of
+	 *  the day's list.
+	 */
+	start: number,
+	end: number,
+	/**  Every state, zero when none. */
+	by_state: StateTotal[],
+};
+
+/**  A month of schedules, day by day, in the profile's zone. */
+export type CalendarMonth = {
+	/**  `YYYY-MM`. */
+	month: string,
+	time_zone: string,
+	/**  The weekday of the 1st: 0 Monday … 6 Sunday. */
+	first_weekday: number,
+	/**  `YYYY-MM` of the months before and after, for the arrows. */
+	previous: string,
+	next: string,
+	/**  Today in the zone (`YYYY-MM-DD`). */
+	today: string,
+	days: CalendarDay[],
+	/**  The month's totals per state. */
+	totals: StateTotal[],
 };
 
 /**  One entry of a payment's cancel history. */
@@ -649,6 +727,11 @@ export type ErrorCode =
 "refund_unresolved" | 
 /**  This schedule's outcome is being checked. */
 "schedule_unresolved" | 
+/**
+ *  The key still has schedules waiting at i'mport that could not be revoked: it was
+ *  kept, so no schedule is left charging a deleted key.
+ */
+"key_has_live_schedules" | 
 /**  Another request already uses this order number (merchant_uid). */
 "merchant_uid_conflict" | 
 /**  The customer's billing key is not active: check it or issue a new one. */
@@ -873,6 +956,32 @@ export type FirstCharge = {
 	confirmed_total: number | null,
 };
 
+/**  Money expected in the next [`FORECAST_DAYS`] days, week by week. */
+export type Forecast = {
+	time_zone: string,
+	days: number,
+	weeks: ForecastWeek[],
+	scheduled_count: number,
+	scheduled_amount: number,
+	projected_count: number,
+	projected_amount: number,
+};
+
+/**  One week of the forecast. */
+export type ForecastWeek = {
+	/**  `YYYY-MM-DD` of its first and last day, in the profile's zone. */
+	first_day: string,
+	last_day: string,
+	start: number,
+	end: number,
+	/**  Registered at i'mport and waiting. */
+	scheduled_count: number,
+	scheduled_amount: number,
+	/**  Periods of active subscriptions due then that are not registered yet. */
+	projected_count: number,
+	projected_amount: number,
+};
+
 /**  What to do with a plan that has bad rows. */
 export type ImportChoice = 
 /**  Import nothing. */
@@ -1005,7 +1114,17 @@ export type JournalOp =
 /**  `PUT /subscribe/payments/schedule/{merchant_uid}`. */
 "schedule_update" | 
 /**  `POST /payments/cancel`. */
-"refund";
+"refund" | 
+/**
+ *  `POST /subscribe/payments/schedule/{merchant_uid}/retry`: a failed or revoked
+ *  schedule charged now, under its own merchant_uid (a charge: the customer's lock).
+ */
+"schedule_retry" | 
+/**
+ *  `POST /subscribe/payments/schedule/{merchant_uid}/reschedule`: a failed or
+ *  revoked schedule registered again at a new time.
+ */
+"schedule_reschedule";
 
 /**  Filters of `journal_list`; newest first. */
 export type JournalQuery = {
@@ -1032,6 +1151,12 @@ export type KeyChannel = {
 	pg_id: string,
 	channel_name: string | null,
 	sandbox: boolean,
+};
+
+/**  What deleting a key did: the key, and the schedules revoked first. */
+export type KeyDeleted = {
+	customer: Customer,
+	revoked: ScheduleOpResult[],
 };
 
 /**  What the issuance form needs: the channels it may offer and each PG's rules. */
@@ -1307,7 +1432,15 @@ export type ProblemCode =
 /**  An amount must be above zero. */
 "amount_not_positive" | 
 /**  Above what one request may carry. */
-"amount_too_large";
+"amount_too_large" | 
+/**  Not a date (YYYY-MM-DD). */
+"date_format" | 
+/**  Not a time of day (HH:MM). */
+"time_format" | 
+/**  The time has passed (a schedule must lie in the future). */
+"date_past" | 
+/**  The tax-free part is not between 0 and the amount. */
+"tax_free_range";
 
 /**
  *  A merchant profile as stored in profiles.json. Holds no secret, by design: the
@@ -1523,7 +1656,57 @@ export type Schedule = {
 	schedule_status: ScheduleStatus,
 	payment_status: string | null,
 	fail_reason: string | null,
+	/**  Both statuses in one word. */
+	state: ScheduleState,
+	/**  The PG that executed it, else its key's (None when the key is not in the registry). */
+	pg_provider: string | null,
+	/**  The registry's name of the customer. */
+	customer_name: string | null,
+	/**  The tax-free part sent with it, when known. */
+	tax_free: number | null,
 };
+
+/**  A schedule and its time as the profile's zone reads it. */
+export type ScheduleDetail = {
+	schedule: Schedule,
+	when: When,
+	time_zone: string,
+};
+
+/**  A one-off schedule to register for a customer. */
+export type ScheduleForm = {
+	customer_uid?: string,
+	/**  When i'mport charges, in the profile's zone. */
+	when?: When,
+	/**  Whole won. */
+	amount?: number,
+	tax_free?: number | null,
+	/**  Order name, 1–40 characters. */
+	name?: string,
+	/**
+	 *  The intent's order id, fixed when the form opened (`new_order_id`): asking again
+	 *  after a lost answer registers the same schedule, never a second one.
+	 */
+	merchant_uid?: string | null,
+	/**  The total the person confirmed (required on live profiles). */
+	confirmed_total?: number | null,
+};
+
+/**  The result for one merchant_uid. */
+export type ScheduleOpResult = {
+	journal_id: number,
+	merchant_uid: string,
+	status: ScheduleOpStatus,
+};
+
+/**  Where one schedule operation stands. */
+export type ScheduleOpStatus = 
+/**  Done (registered, revoked or moved). */
+"done" | 
+/**  i'mport refused it (e.g. nothing to revoke). */
+"refused" | 
+/**  No answer yet: "checking". */
+"unknown";
 
 /**  A page of schedules. */
 export type SchedulePage = {
@@ -1531,21 +1714,71 @@ export type SchedulePage = {
 	next_cursor: string | null,
 };
 
+/**  What registering a schedule will do, checked as the registration itself is. */
+export type SchedulePreview = {
+	customer_uid: string,
+	customer_name: string | null,
+	card_name: string | null,
+	card_number: string | null,
+	name: string,
+	/**  Unix seconds. */
+	schedule_at: number,
+	/**  The profile's zone the time was read in. */
+	time_zone: string,
+	/**  The total to confirm, in won. */
+	total: number,
+	/**  The VAT i'mport will derive. */
+	vat: number,
+	live: boolean,
+};
+
 /**  Filters and cursor for `list_schedules`; schedules come oldest first. */
 export type ScheduleQuery = {
 	customer_uid?: string | null,
+	/**  i'mport's `schedule_status` (kept for callers that filter by it). */
 	status?: ScheduleStatus | null,
+	/**  Only these states; every state when empty. */
+	states?: ScheduleState[],
 	/**  Inclusive lower bound on schedule_at. */
 	from?: number | null,
 	/**  Exclusive upper bound on schedule_at. */
 	to?: number | null,
+	/**  Only this PG (`pg_provider`). */
+	pg?: string | null,
+	/**  Text in the order id, customer_uid, order name, buyer or customer name. */
+	text?: string | null,
 	cursor?: string | null,
 	/**  Page size, 1..=500 (default 50). */
 	limit?: number | null,
 };
 
+/**
+ *  Where a schedule stands for a person: i'mport's `schedule_status` and, once
+ *  executed, its `payment_status` in one word. What lists filter by, calendars add up
+ *  and colours follow.
+ */
+export type ScheduleState = 
+/**  Waiting for its time. */
+"scheduled" | 
+/**  Executed and paid (or paid and refunded since). */
+"paid" | 
+/**  Executed and declined: can be retried now or rescheduled. */
+"failed" | 
+/**  Revoked before it ran: can be rescheduled. */
+"revoked";
+
 /**  Where a schedule stands. */
 export type ScheduleStatus = "scheduled" | "executed" | "revoked";
+
+/**
+ *  What a filter of the schedules list adds up to, and per state (every state listed,
+ *  zero when none).
+ */
+export type ScheduleTotals = {
+	count: number,
+	amount: number,
+	by_state: StateTotal[],
+};
 
 /**  The answer to the search box: the first page of each kind. */
 export type SearchResults = {
@@ -1595,6 +1828,14 @@ export type SettlementLine = {
 export type SettlementPeriod = { kind: "month"; year: number; month: number } | { kind: "quarter"; year: number; quarter: number } | { kind: "half"; year: number; half: number };
 
 export type SortDirection = "asc" | "desc";
+
+/**  How many schedules, and how much, in one state. */
+export type StateTotal = {
+	state: ScheduleState,
+	count: number,
+	/**  Whole won. */
+	amount: number,
+};
 
 /**  How a sync ended. */
 export type SyncOutcome = "completed" | 
@@ -1688,5 +1929,13 @@ export type VerifyReport = {
 	active: number,
 	/**  Not known at PortOne any more. */
 	unknown: number,
+};
+
+/**  A date and time of day as a person types them, in the profile's zone. */
+export type When = {
+	/**  `YYYY-MM-DD`. */
+	date: string,
+	/**  `HH:MM` (24 hours). */
+	time: string,
 };
 

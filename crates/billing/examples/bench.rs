@@ -46,6 +46,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Money movement: a bulk run against the sandbox with injected latency.
     // `--bulk 0` skips it; `--bulk-only` skips everything else.
     // Exactly once under faults: `--soak 0` skips it; `--soak-only` skips the rest.
+    // The schedules list's totals and a calendar month's spans over a large mirror.
+    // `--schedules 0` skips it; `--schedules-only` skips the rest.
+    let schedules = flag("--schedules", 200_000);
+    if schedules > 0 {
+        schedules_bench(schedules as usize)?;
+    }
+    if std::env::args().any(|a| a == "--schedules-only") {
+        return Ok(());
+    }
     let soak = flag("--soak", 1_000);
     if soak > 0 {
         soak_bench(soak as usize, flag("--kills", 5) as usize).await?;
@@ -702,5 +711,83 @@ async fn soak_bench(n: usize, kills: usize) -> Result<(), Box<dyn std::error::Er
         "billing.soak duplicates_per_customer {duplicates} lost {lost} unresolved {unresolved} (goal 0 / 0 / 0)"
     );
     sb.shutdown().await;
+    Ok(())
+}
+
+/// Totals summed in SQL over `n` mirrored schedules (a year of them, four states, a few
+/// PGs): what the schedules list asks on every filter change, and a month of day spans
+/// (the calendar). Median of 20 runs each.
+fn schedules_bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    use subdesk_billing::{ScheduleQuery, ScheduleRecord, ScheduleState};
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path().join("schedules.sqlite3"))?;
+    let start = 1_800_000_000_i64;
+    let t = Instant::now();
+    let recs: Vec<ScheduleRecord> = (0..n)
+        .map(|i| {
+            let (status, pay) = match i % 10 {
+                0..=5 => ("scheduled", None),
+                6 | 7 => ("executed", Some("paid".to_string())),
+                8 => ("executed", Some("failed".to_string())),
+                _ => ("revoked", None),
+            };
+            ScheduleRecord {
+                merchant_uid: format!("sd-bench-{i}"),
+                customer_uid: format!("cust_{}", i % 20_000),
+                schedule_at: start + (i as i64 * 365 * 86_400) / n as i64,
+                amount: 1_000 + (i as i64 % 50) * 1_000,
+                amount_text: String::new(),
+                currency: "KRW".into(),
+                name: Some(format!("정기결제 {}", i % 12 + 1)),
+                schedule_status: status.into(),
+                payment_status: pay,
+                raw_json: format!(
+                    "{{\"pg_provider\":\"{}\"}}",
+                    ["nice", "kcp", "tosspayments"][i % 3]
+                ),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in recs.chunks(10_000) {
+        store.upsert_schedules(chunk)?;
+    }
+    println!(
+        "billing.schedules_seed_{n}_s {:.1}",
+        t.elapsed().as_secs_f64()
+    );
+    let median = |f: &dyn Fn() -> Result<(), subdesk_billing::Error>| -> Result<f64, subdesk_billing::Error> {
+        let mut v = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            f()?;
+            v.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        v.sort_by(|a, b| a.total_cmp(b));
+        Ok(v[v.len() / 2])
+    };
+    let all = ScheduleQuery::default();
+    let waiting = ScheduleQuery {
+        states: vec![ScheduleState::Scheduled],
+        pg: Some("nice".into()),
+        ..ScheduleQuery::default()
+    };
+    let text = ScheduleQuery {
+        text: Some("cust_123".into()),
+        ..ScheduleQuery::default()
+    };
+    let month: Vec<i64> = (0..=31)
+        .map(|d| start + 120 * 86_400 + d * 86_400)
+        .collect();
+    let m_all = median(&|| store.schedule_totals(&all).map(|_| ()))?;
+    let m_waiting = median(&|| store.schedule_totals(&waiting).map(|_| ()))?;
+    let m_text = median(&|| store.schedule_totals(&text).map(|_| ()))?;
+    let m_page = median(&|| store.list_schedules(&waiting).map(|_| ()))?;
+    let m_month = median(&|| store.schedule_spans(&month, &all).map(|_| ()))?;
+    println!(
+        "billing.schedule_totals_ms all {m_all:.1}, scheduled+pg {m_waiting:.1}, text {m_text:.1} over {n} (goal < 250 ms each)"
+    );
+    println!("billing.schedule_page_ms {m_page:.1} (first 50, scheduled+pg)");
+    println!("billing.schedule_month_spans_ms {m_month:.1} (31 days, goal < 100 ms)");
     Ok(())
 }

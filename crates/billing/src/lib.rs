@@ -36,7 +36,8 @@ pub use mirror::payments::{
     CancelEntry, Payment, PaymentDetail, PaymentRecord, PaymentStatus, UpsertStats,
 };
 pub use mirror::schedules::{
-    Schedule, SchedulePage, ScheduleQuery, ScheduleRecord, ScheduleStatus,
+    Schedule, SchedulePage, ScheduleQuery, ScheduleRecord, ScheduleState, ScheduleStatus,
+    ScheduleTotals, SpanTotals, StateTotal,
 };
 pub use money::bulk::{
     ExcludeReason, Excluded, RunControl, RunInfo, RunItem, RunOptions, RunPlan, RunProgress,
@@ -58,8 +59,8 @@ pub use money::refund::{
     RefundRequest, RefundResult, RefundSplit, RefundStatus, refund, refund_split,
 };
 pub use money::scheduling::{
-    ScheduleInput, ScheduleOpResult, ScheduleOpStatus, move_schedule, register_schedules,
-    unschedule,
+    ScheduleInput, ScheduleOpResult, ScheduleOpStatus, live_schedules, move_schedule,
+    register_schedules, reschedule, retry_schedule, unschedule, unschedule_all,
 };
 pub use overview::Overview;
 pub use registry::customers::{Customer, CustomerRecord, KeyStatus, validate_customer_uid};

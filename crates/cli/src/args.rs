@@ -67,6 +67,9 @@ pub enum Command {
     /// Payments from the local mirror.
     #[command(subcommand)]
     Payments(PaymentsCmd),
+    /// Scheduled charges (예약 결제): register, move, revoke, retry, list.
+    #[command(subcommand)]
+    Schedules(SchedulesCmd),
     /// The money journal: every charge and refund, written before it was sent.
     #[command(subcommand)]
     Journal(JournalCmd),
@@ -237,7 +240,8 @@ pub enum KeyCmd {
     /// (JSON {"number","expiry","birth","pwd_2digit"} or key=value lines); never arguments.
     #[command(after_help = KEY_ISSUE_EXAMPLES)]
     Issue(KeyIssueArgs),
-    /// Delete a billing key at i'mport and mark it deleted here.
+    /// Delete a billing key at i'mport and mark it deleted here, its pending schedules
+    /// revoked first (the key is kept if any cannot be).
     Delete {
         uid: String,
         #[arg(long)]
@@ -506,6 +510,84 @@ pub struct PaymentsListArgs {
     /// `payments export --format csv --out -`.
     #[arg(long)]
     pub csv: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ScheduleStateArg {
+    Scheduled,
+    Paid,
+    Failed,
+    Revoked,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulesCmd {
+    /// Register a one-off schedule on a customer's key.
+    Add {
+        uid: String,
+        /// When i'mport charges: "YYYY-MM-DD HH:MM" in the profile's time zone.
+        #[arg(long, value_name = "WHEN")]
+        at: String,
+        /// Whole won.
+        #[arg(long)]
+        amount: i64,
+        /// Order name (1–40 characters).
+        #[arg(long)]
+        name: String,
+        /// Tax-free part of the amount, whole won.
+        #[arg(long)]
+        tax_free: Option<i64>,
+        /// Register again under this order id (after a lost answer); a new one when absent.
+        #[arg(long)]
+        merchant_uid: Option<String>,
+    },
+    /// Move a pending schedule to another time.
+    Move {
+        merchant_uid: String,
+        /// "YYYY-MM-DD HH:MM" in the profile's time zone.
+        #[arg(long, value_name = "WHEN")]
+        at: String,
+    },
+    /// Revoke pending schedules of a key: the ones named, or all with --all.
+    Revoke {
+        uid: String,
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        merchant_uids: Vec<String>,
+        /// Every pending schedule of the key (looked up at i'mport first).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Charge a failed or revoked schedule now, under its order id.
+    Retry { merchant_uid: String },
+    /// Register a failed or revoked schedule again at a new time.
+    Reschedule {
+        merchant_uid: String,
+        #[arg(long, value_name = "WHEN")]
+        at: String,
+    },
+    /// Schedules from the local mirror, oldest first, with their totals.
+    List {
+        /// Repeat or separate with commas.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        state: Vec<ScheduleStateArg>,
+        /// From this day (YYYY-MM-DD, in the profile's time zone) or time (RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// To the end of this day, or this time.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        #[arg(long, value_name = "UID")]
+        customer: Option<String>,
+        /// Only this PG (pg_provider).
+        #[arg(long)]
+        pg: Option<String>,
+        /// Text in the order id, customer, order name or buyer.
+        #[arg(long)]
+        text: Option<String>,
+        /// Rows at most (1–500).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

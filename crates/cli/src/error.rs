@@ -121,6 +121,7 @@ fn code_exit(code: ErrorCode) -> Exit {
         C::ChargeUnresolved
         | C::RefundUnresolved
         | C::ScheduleUnresolved
+        | C::KeyHasLiveSchedules
         | C::ApiUnconfirmed
         | C::ChargeConflict
         | C::RefundConflict

@@ -114,6 +114,9 @@ pub enum ErrorCode {
     RefundUnresolved,
     /// This schedule's outcome is being checked.
     ScheduleUnresolved,
+    /// The key still has schedules waiting at i'mport that could not be revoked: it was
+    /// kept, so no schedule is left charging a deleted key.
+    KeyHasLiveSchedules,
     /// Another request already uses this order number (merchant_uid).
     MerchantUidConflict,
     /// The customer's billing key is not active: check it or issue a new one.

@@ -8,6 +8,9 @@
 //! - [`money`] is the money policy both front ends run: validation before any request,
 //!   the live confirmation of the exact total, buyer fields from the registry, and
 //!   reconciliation before new money moves.
+//! - [`schedules`] is schedule management (register, move, revoke, retry, reschedule,
+//!   a key's deletion with its schedules revoked first) and the calendar, with dates read
+//!   and days cut in the profile's time zone.
 //! - [`IpcError`] is the one error shape both front ends show: a stable code, an English
 //!   message free of secrets, and details.
 //!
@@ -23,6 +26,7 @@ pub mod keys;
 pub mod money;
 pub mod paths;
 pub mod practice;
+pub mod schedules;
 pub mod session;
 pub mod settlement;
 pub mod zone;

@@ -105,17 +105,6 @@ pub async fn issue_key_with_charge(
     subdesk_desk::keys::issue_key_with_charge(&session, input, charge).await
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn delete_key(
-    state: State<'_, AppState>,
-    customer_uid: String,
-    reason: String,
-) -> IpcResult<Customer> {
-    let session = state.desk.session_for(ActionKind::Mutate)?;
-    Ok(keys::delete_key(&session.store, session.client()?, &customer_uid, &reason).await?)
-}
-
 /// Checks the given keys (or every key when empty) against PortOne, reporting progress.
 #[tauri::command]
 #[specta::specta]

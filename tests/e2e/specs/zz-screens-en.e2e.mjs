@@ -48,6 +48,11 @@ async function screens(lang, titles) {
   await expectTitle(titles.schedules);
   await shot(`schedules-${lang}`);
 
+  await click('[data-testid="nav-calendar"]');
+  await expectTitle(titles.calendar);
+  await $('[data-testid="forecast"]').waitForDisplayed();
+  await shot(`calendar-${lang}`);
+
   await click('[data-testid="nav-payments"]');
   await browser.waitUntil(async () => (await $$('[data-testid="payment-row"]')).length > 0);
   await expectTitle(titles.payments);
@@ -89,11 +94,11 @@ async function screens(lang, titles) {
 describe("every screen, in English and in Korean", () => {
   it("shows every screen in English", async () => {
     await setLanguage("English", "Settings");
-    await screens("en", { customers: "Customers", charges: "Charges", schedules: "Schedules", payments: "Payments", settlement: "Settlement & VAT", audit: "Audit log", pgGuide: "PG guide", settings: "Settings" });
+    await screens("en", { customers: "Customers", charges: "Charges", schedules: "Schedules", calendar: "Calendar", payments: "Payments", settlement: "Settlement & VAT", audit: "Audit log", pgGuide: "PG guide", settings: "Settings" });
   });
 
   it("shows every screen in Korean", async () => {
     await setLanguage("한국어", "설정");
-    await screens("ko", { customers: "고객", charges: "결제 요청", schedules: "예약 결제", payments: "결제 내역", settlement: "정산·부가세", audit: "감사 기록", pgGuide: "PG 가이드", settings: "설정" });
+    await screens("ko", { customers: "고객", charges: "결제 요청", schedules: "예약 결제", calendar: "캘린더", payments: "결제 내역", settlement: "정산·부가세", audit: "감사 기록", pgGuide: "PG 가이드", settings: "설정" });
   });
 });

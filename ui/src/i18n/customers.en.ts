@@ -150,6 +150,10 @@ const customers: Shape<typeof customersKo> = {
     email_format: "Not an email address.",
     amount_not_positive: "Enter at least ₩1.",
     amount_too_large: "More than one charge can carry.",
+    date_format: "Enter the date as YYYY-MM-DD.",
+    time_format: "Enter the time as HH:MM (24 hours).",
+    date_past: "That time has passed. Enter a date and time ahead.",
+    tax_free_range: "The tax-free part must be between 0 and the amount.",
   } satisfies Record<ProblemCode, string>,
   importer: {
     title: "Import billing keys",

@@ -146,6 +146,10 @@ const customers = {
     email_format: "이메일 주소 형식이 아닙니다.",
     amount_not_positive: "1원 이상 입력하세요.",
     amount_too_large: "한 번에 결제할 수 있는 금액보다 큽니다.",
+    date_format: "날짜를 YYYY-MM-DD 형식으로 입력하세요.",
+    time_format: "시각을 HH:MM(24시간) 형식으로 입력하세요.",
+    date_past: "이미 지난 시각입니다. 앞으로의 날짜와 시각을 입력하세요.",
+    tax_free_range: "면세 금액은 0원 이상, 결제 금액 이하여야 합니다.",
   } satisfies Record<ProblemCode, string>,
   importer: {
     title: "빌링키 가져오기",

@@ -5,6 +5,7 @@ import customers from "./customers.en";
 import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
+import schedules from "./schedules.en";
 
 // Same keys as ko.ts: the type below makes a missing key a compile error, and a test
 // checks both directions at run time too.
@@ -17,6 +18,7 @@ const en: Shape<Messages> = {
     customers: "Customers",
     charges: "Charges",
     schedules: "Schedules",
+    calendar: "Calendar",
     payments: "Payments",
     pgGuide: "PG guide",
     settings: "Settings",
@@ -94,15 +96,8 @@ const en: Shape<Messages> = {
   customers,
   audit,
   money,
-  schedules: {
-    title: "Schedules",
-    description: "Scheduled charges registered with i'mport, and recurring plans.",
-    all: "All",
-    noMatch: "No schedules match",
-    emptyTitle: "Nothing scheduled",
-    emptyBody:
-      "Register a scheduled charge on a customer's key, or put a customer on a recurring plan, and the upcoming charges appear here. A sync also brings in schedules already registered with i'mport.",
-  },
+  schedules,
+
   pgGuide,
   profiles,
   settings: {
@@ -212,6 +207,7 @@ const en: Shape<Messages> = {
     charge_unresolved: "This charge's outcome is being checked. It cannot be charged again until that is done.",
     refund_unresolved: "This refund's outcome is being checked. It cannot be sent again until that is done.",
     schedule_unresolved: "This schedule's outcome is being checked.",
+    key_has_live_schedules: "The key still has schedules waiting at i'mport that could not be revoked, so it was not deleted. Revoke them first.",
     merchant_uid_conflict: "Another request already uses this order number (merchant_uid).",
     key_not_active: "This customer's billing key is not active. Check it or issue a new one.",
     refund_exceeds_balance: "The refund is larger than what is left of the payment.",

@@ -4,6 +4,7 @@ import customers from "./customers.ko";
 import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
 import profiles from "./profiles.ko";
+import schedules from "./schedules.ko";
 
 // Korean is the default language; en.ts must have exactly the same keys (checked by a test).
 const ko = {
@@ -13,6 +14,7 @@ const ko = {
     customers: "고객",
     charges: "결제 요청",
     schedules: "예약 결제",
+    calendar: "캘린더",
     payments: "결제 내역",
     pgGuide: "PG 가이드",
     settings: "설정",
@@ -90,15 +92,8 @@ const ko = {
   customers,
   audit,
   money,
-  schedules: {
-    title: "예약 결제",
-    description: "i'mport에 등록된 예약 결제와 정기결제 플랜입니다.",
-    all: "전체",
-    noMatch: "해당하는 예약 결제가 없습니다",
-    emptyTitle: "예약된 결제가 없습니다",
-    emptyBody:
-      "고객의 빌링키로 예약 결제를 등록하거나 정기결제 플랜에 고객을 연결하면 다음 결제 일정이 여기에 표시됩니다. 동기화하면 i'mport에 이미 등록된 예약도 가져옵니다.",
-  },
+  schedules,
+
   pgGuide,
   profiles,
   settings: {
@@ -210,6 +205,7 @@ const ko = {
     charge_unresolved: "이 결제는 결과를 확인 중입니다. 확인이 끝날 때까지 다시 결제할 수 없습니다.",
     refund_unresolved: "이 환불은 결과를 확인 중입니다. 확인이 끝날 때까지 다시 요청할 수 없습니다.",
     schedule_unresolved: "이 예약은 결과를 확인 중입니다.",
+    key_has_live_schedules: "i'mport에 아직 취소하지 못한 예약 결제가 남아 있어 빌링키를 삭제하지 않았습니다. 예약을 먼저 취소하세요.",
     merchant_uid_conflict: "같은 주문번호(merchant_uid)로 다른 요청이 이미 있습니다.",
     key_not_active: "이 고객의 빌링키가 유효하지 않습니다. 빌링키를 확인하거나 다시 발급하세요.",
     refund_exceeds_balance: "환불 금액이 남은 결제 금액보다 큽니다.",

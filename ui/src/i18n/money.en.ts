@@ -80,7 +80,9 @@ const money: Shape<typeof moneyKo> = {
       charge_onetime: "Card charge",
       schedule: "Schedule",
       unschedule: "Unschedule",
-      schedule_update: "Reschedule",
+      schedule_update: "Schedule moved",
+      schedule_retry: "Schedule charged now",
+      schedule_reschedule: "Scheduled again",
       refund: "Refund",
     },
     outcome: {
@@ -90,6 +92,7 @@ const money: Shape<typeof moneyKo> = {
       registered: "Scheduled",
       revoked: "Schedule revoked",
       moved: "Time changed",
+      rescheduled: "Scheduled again",
       refunded: "Refunded",
       refused: "Refused",
       conflict: "Overlaps another payment",

@@ -1,3 +1,4 @@
+import type { JournalOp } from "../bindings";
 // Charges, refunds, the journal, payments and sync (Korean). money.en.ts has the same keys.
 const money = {
   charge: {
@@ -77,8 +78,10 @@ const money = {
       schedule: "예약 등록",
       unschedule: "예약 취소",
       schedule_update: "예약 변경",
+      schedule_retry: "예약 즉시 재결제",
+      schedule_reschedule: "다시 예약",
       refund: "환불",
-    },
+    } satisfies Record<JournalOp, string>,
     outcome: {
       paid: "결제됨",
       failed: "거절됨",
@@ -86,6 +89,7 @@ const money = {
       registered: "예약됨",
       revoked: "예약 취소됨",
       moved: "시각 변경됨",
+      rescheduled: "다시 예약됨",
       refunded: "환불됨",
       refused: "거부됨",
       conflict: "다른 결제와 겹침",

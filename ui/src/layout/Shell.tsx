@@ -1,5 +1,6 @@
 import { AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
 import {
+  IconCalendarMonth,
   IconCalendarRepeat,
   IconCreditCard,
   IconLayoutDashboard,
@@ -24,6 +25,7 @@ export const AREAS = [
   { path: "/customers", key: "customers", icon: IconUsers },
   { path: "/charges", key: "charges", icon: IconCreditCard },
   { path: "/schedules", key: "schedules", icon: IconCalendarRepeat },
+  { path: "/calendar", key: "calendar", icon: IconCalendarMonth },
   { path: "/payments", key: "payments", icon: IconReceipt2 },
   { path: "/settlement", key: "settlement", icon: IconReportMoney },
   { path: "/audit", key: "audit", icon: IconShieldCheck },

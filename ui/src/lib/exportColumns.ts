@@ -59,7 +59,9 @@ export const SCHEDULE_EXPORT_IDS: Record<string, string> = {
   name: "name",
   amount: "amount",
   status: "status",
+  state: "status",
   result: "result",
+  reason: "fail_reason",
 };
 
 export const SCHEDULE_EXPORT_EXTRAS = ["fail_reason", "merchant_uid", "imp_uid"] as const;

@@ -37,6 +37,14 @@ export const keys = {
   dayRange: (first: string | null, last: string | null, zone: string) => [APP, "dayRange", first, last, zone] as const,
   payment: (p: string, impUid?: string) => (impUid === undefined ? ([p, "payment"] as const) : ([p, "payment", impUid] as const)),
   schedules: (p: string, q?: ListQuery<ScheduleQuery>) => (q ? ([p, "schedules", q] as const) : ([p, "schedules"] as const)),
+  // Under the schedules' root, so whatever changes schedules makes these stale too.
+  scheduleTotals: (p: string, q: ListQuery<ScheduleQuery>) => [p, "schedules", "totals", q] as const,
+  schedulePgs: (p: string) => [p, "schedules", "pgs"] as const,
+  schedule: (p: string, merchantUid: string) => [p, "schedules", "one", merchantUid] as const,
+  scheduleCalendar: (p: string, month: string, q: ListQuery<ScheduleQuery>) => [p, "schedules", "calendar", month, q] as const,
+  scheduleForecast: (p: string) => [p, "schedules", "forecast"] as const,
+  /** What a key still has waiting at i'mport (asked there when the delete dialog opens). */
+  keyLiveSchedules: (p: string, uid: string) => [p, "schedules", "live", uid] as const,
   journal: (p: string, q?: JournalQuery) => (q ? ([p, "journal", q] as const) : ([p, "journal"] as const)),
   backups: (p: string) => [p, "backups"] as const,
   /** The audit log: every change adds to it, so every change asks it again. */
@@ -153,6 +161,22 @@ export const dayRangeQuery = (first: string | null, last: string | null, zone: s
 export const paymentQuery = (p: string, impUid: string) => queryOptions({ queryKey: keys.payment(p, impUid), queryFn: () => call(commands.paymentDetail(impUid)) });
 
 export const schedulePages = (p: string, q: ListQuery<ScheduleQuery>) => pagedList(p, keys.schedules(p, q), (cursor) => commands.listSchedules({ ...q, cursor }));
+
+export const scheduleTotalsQuery = (p: string, q: ListQuery<ScheduleQuery>) =>
+  queryOptions({ queryKey: keys.scheduleTotals(p, q), queryFn: () => call(commands.scheduleTotals({ ...q, cursor: null })), placeholderData: sameProfile(p) });
+
+export const schedulePgsQuery = (p: string) => queryOptions({ queryKey: keys.schedulePgs(p), queryFn: () => call(commands.schedulePgs()) });
+
+export const scheduleQuery = (p: string, merchantUid: string) =>
+  queryOptions({ queryKey: keys.schedule(p, merchantUid), queryFn: () => call(commands.scheduleDetail(merchantUid)) });
+
+export const scheduleCalendarQuery = (p: string, month: string, q: ListQuery<ScheduleQuery>) =>
+  queryOptions({ queryKey: keys.scheduleCalendar(p, month, q), queryFn: () => call(commands.scheduleCalendar(month, { ...q, cursor: null })), placeholderData: sameProfile(p) });
+
+export const scheduleForecastQuery = (p: string) => queryOptions({ queryKey: keys.scheduleForecast(p), queryFn: () => call(commands.scheduleForecast()) });
+
+export const keyLiveSchedulesQuery = (p: string, uid: string) =>
+  queryOptions({ queryKey: keys.keyLiveSchedules(p, uid), queryFn: () => call(commands.keyLiveSchedules(uid)), staleTime: 0, gcTime: 0 });
 
 export const backupsQuery = (p: string) => queryOptions({ queryKey: keys.backups(p), queryFn: () => call(commands.listBackups()) });
 

@@ -42,6 +42,12 @@ pub enum JournalOp {
     ScheduleUpdate,
     /// `POST /payments/cancel`.
     Refund,
+    /// `POST /subscribe/payments/schedule/{merchant_uid}/retry`: a failed or revoked
+    /// schedule charged now, under its own merchant_uid (a charge: the customer's lock).
+    ScheduleRetry,
+    /// `POST /subscribe/payments/schedule/{merchant_uid}/reschedule`: a failed or
+    /// revoked schedule registered again at a new time.
+    ScheduleReschedule,
 }
 
 impl JournalOp {
@@ -53,6 +59,8 @@ impl JournalOp {
             JournalOp::Unschedule => "unschedule",
             JournalOp::ScheduleUpdate => "schedule_update",
             JournalOp::Refund => "refund",
+            JournalOp::ScheduleRetry => "schedule_retry",
+            JournalOp::ScheduleReschedule => "schedule_reschedule",
         }
     }
 
@@ -63,6 +71,8 @@ impl JournalOp {
             "unschedule" => JournalOp::Unschedule,
             "schedule_update" => JournalOp::ScheduleUpdate,
             "refund" => JournalOp::Refund,
+            "schedule_retry" => JournalOp::ScheduleRetry,
+            "schedule_reschedule" => JournalOp::ScheduleReschedule,
             _ => JournalOp::ChargeAgain,
         }
     }
@@ -145,6 +155,8 @@ pub mod outcome {
     pub const REVOKED: &str = "revoked";
     /// A schedule's time was changed.
     pub const MOVED: &str = "moved";
+    /// A failed or revoked schedule was registered again at a new time.
+    pub const RESCHEDULED: &str = "rescheduled";
     /// A refund went through.
     pub const REFUNDED: &str = "refunded";
     /// i'mport refused the request (nothing executed).
@@ -269,7 +281,7 @@ pub(crate) fn refund_lock(imp_uid: &str) -> String {
 
 fn op_family(op: JournalOp) -> &'static str {
     match op {
-        JournalOp::ChargeAgain | JournalOp::ChargeOnetime => "charge",
+        JournalOp::ChargeAgain | JournalOp::ChargeOnetime | JournalOp::ScheduleRetry => "charge",
         JournalOp::Refund => "refund",
         _ => "schedule",
     }
@@ -787,7 +799,7 @@ impl Store {
         self.read(|c| {
             let sql = format!(
                 "SELECT {COLS} FROM journal WHERE merchant_uid = ?1
-                 AND op IN ('schedule', 'unschedule', 'schedule_update')
+                 AND op IN ('schedule', 'unschedule', 'schedule_update', 'schedule_reschedule')
                  AND state IN ('pending', 'sent', 'unknown')"
             );
             Ok(c.prepare_cached(&sql)?

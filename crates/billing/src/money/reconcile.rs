@@ -176,13 +176,18 @@ pub(crate) async fn resolve_entry(
         return Ok(true);
     }
     let mut f = match entry.op {
-        JournalOp::ChargeAgain | JournalOp::ChargeOnetime => {
+        // A schedule's retry is a charge under the schedule's merchant_uid: the payments
+        // under it tell, past the failed ones known when it was sent (`prior_count`).
+        JournalOp::ChargeAgain | JournalOp::ChargeOnetime | JournalOp::ScheduleRetry => {
             match charge_lookup(client, entry, old_enough).await? {
                 Some(f) => f,
                 None => return Ok(false),
             }
         }
-        JournalOp::Schedule | JournalOp::Unschedule | JournalOp::ScheduleUpdate => {
+        JournalOp::Schedule
+        | JournalOp::Unschedule
+        | JournalOp::ScheduleUpdate
+        | JournalOp::ScheduleReschedule => {
             match schedule_lookup(client, entry, old_enough).await? {
                 Some(f) => f,
                 None => return Ok(false),
@@ -367,6 +372,13 @@ async fn schedule_lookup(
             }
         }
         (JournalOp::ScheduleUpdate, None, _) => resolved(outcome::REFUSED),
+        // Registered again at the time we asked for: the reschedule went through.
+        (JournalOp::ScheduleReschedule, Some(sch), Some(ScheduleStatus::Scheduled))
+            if want_at.is_some() && sch.schedule_at == want_at =>
+        {
+            resolved(outcome::RESCHEDULED)
+        }
+        (JournalOp::ScheduleReschedule, None, _) => resolved(outcome::REFUSED),
         _ if old_enough => resolved(outcome::NOT_EXECUTED),
         _ => return Ok(None),
     };

@@ -376,3 +376,257 @@ async fn finish_all(
     }
     Ok(out)
 }
+
+/// Re-arm a failed or revoked schedule at a new time, keeping its merchant_uid
+/// (`POST /subscribe/payments/schedule/{merchant_uid}/reschedule`). Journaled like a
+/// registration: a lost answer is looked up, never resent.
+pub async fn reschedule(
+    store: &Store,
+    client: &Client,
+    merchant_uid: &str,
+    schedule_at: i64,
+) -> Result<ScheduleOpResult> {
+    crate::money::merchant_uid::validate(merchant_uid)?;
+    if schedule_at <= 0 {
+        return Err(Error::invalid("schedule_at", "must be a Unix time"));
+    }
+    let known = store.get_schedule(merchant_uid)?;
+    check_customer(store, &known.customer_uid)?;
+    store.check_money_allowed()?;
+    let customer_uid = known.customer_uid.as_str();
+    let id = journal::begin(
+        store,
+        &NewEntry {
+            op: JournalOp::ScheduleReschedule,
+            merchant_uid: merchant_uid.to_string(),
+            lock_key: journal::schedule_lock(merchant_uid),
+            customer_uid: Some(customer_uid.to_string()),
+            target_imp_uid: None,
+            amount: known.amount,
+            request_json: json(&ScheduleJournal {
+                kind: "reschedule",
+                customer_uid,
+                schedule_at,
+                details: None,
+            })?,
+            prior_count: 0,
+            checksum: None,
+            source: "manual".into(),
+            sent: true,
+        },
+    )?
+    .id();
+    let answer = client
+        .reschedule(merchant_uid, schedule_at)
+        .await
+        .map(|s| vec![s]);
+    let mut out = finish_all(
+        store,
+        client,
+        &[id],
+        &[merchant_uid.to_string()],
+        answer,
+        outcome::RESCHEDULED,
+        "schedule.reschedule",
+        customer_uid,
+    )
+    .await?;
+    out.pop()
+        .ok_or_else(|| Error::Internal("no schedule result".into()))
+}
+
+#[derive(Serialize)]
+struct RetryJournal<'a> {
+    kind: &'static str,
+    customer_uid: &'a str,
+    merchant_uid: &'a str,
+}
+
+/// Charge a failed or revoked schedule now, under its own merchant_uid
+/// (`POST /subscribe/payments/schedule/{merchant_uid}/retry`). A charge under the
+/// money rules: the customer's one open charge (the journal's lock), journaled before
+/// it leaves, a lost answer looked up by the payments under the order id past the
+/// failed ones known before sending. An order already paid is answered with that
+/// payment (`replayed`) and nothing is sent; i'mport itself never charges a paid
+/// order id twice.
+pub async fn retry_schedule(
+    store: &Store,
+    client: &Client,
+    merchant_uid: &str,
+) -> Result<crate::money::charge::ChargeResult> {
+    use crate::money::charge::{ChargeResult, ChargeStatus, ToSend, record};
+    crate::money::merchant_uid::validate(merchant_uid)?;
+    store.check_money_allowed()?;
+    let known = store.get_schedule(merchant_uid)?;
+    check_customer(store, &known.customer_uid)?;
+    let customer_uid = known.customer_uid.clone();
+    // What i'mport holds under the order now: a paid one answers; the failed ones are
+    // what a later lookup counts past.
+    let q = subdesk_iamport::PaymentListQuery::default().limit(100);
+    let list = match client.find_all_payments(merchant_uid, None, &q).await {
+        Ok(page) => page.list,
+        Err(subdesk_iamport::Error::NotFound { .. }) => Vec::new(),
+        Err(e) => return Err(Error::Api(e)),
+    };
+    let ours = |p: &&subdesk_iamport::Payment| {
+        p.customer_uid.as_deref() == Some(customer_uid.as_str())
+            && p.amount.as_won() == Some(known.amount)
+    };
+    if let Some(p) = list.iter().filter(ours).find(|p| {
+        p.status == subdesk_iamport::PaymentStatus::Paid
+            || (p.status == subdesk_iamport::PaymentStatus::Cancelled && p.paid_at.is_some())
+    }) {
+        let records: Vec<_> = list
+            .iter()
+            .map(crate::mirror::sync::payments::payment_record)
+            .collect();
+        store.upsert_payments(&records)?;
+        refresh_schedule(store, client, merchant_uid).await;
+        let earlier = store
+            .journal_list(&crate::money::journal::JournalQuery {
+                merchant_uid: Some(merchant_uid.to_string()),
+                limit: Some(20),
+                ..Default::default()
+            })?
+            .into_iter()
+            .find(|e| e.op == JournalOp::ScheduleRetry);
+        return Ok(ChargeResult {
+            journal_id: earlier.map(|e| e.id).unwrap_or(0),
+            merchant_uid: merchant_uid.to_string(),
+            status: ChargeStatus::Paid,
+            amount: known.amount,
+            imp_uid: Some(p.imp_uid.clone()),
+            fail_reason: None,
+            replayed: true,
+        });
+    }
+    let prior_failed = list
+        .iter()
+        .filter(ours)
+        .filter(|p| p.status == subdesk_iamport::PaymentStatus::Failed)
+        .count() as i64;
+    let entry = NewEntry {
+        op: JournalOp::ScheduleRetry,
+        merchant_uid: merchant_uid.to_string(),
+        lock_key: journal::charge_lock(Some(&customer_uid), merchant_uid),
+        customer_uid: Some(customer_uid.clone()),
+        target_imp_uid: None,
+        amount: known.amount,
+        request_json: json(&RetryJournal {
+            kind: "schedule_retry",
+            customer_uid: &customer_uid,
+            merchant_uid,
+        })?,
+        prior_count: prior_failed,
+        checksum: None,
+        source: "manual".into(),
+        sent: true,
+    };
+    let journal_id = store.write(|tx| {
+        // Any open charge of the customer (a run's, a plan's) waits this one out too.
+        if let Some(refusal) = journal::open_charge_refusal_tx(tx, &customer_uid, merchant_uid)? {
+            return Err(refusal);
+        }
+        journal::begin_tx(tx, store.profile(), &entry).map(|b| b.id())
+    })?;
+    let answer = client.retry_schedule(merchant_uid).await;
+    let audit = serde_json::json!({
+        "customer_uid": customer_uid,
+        "merchant_uid": merchant_uid,
+        "amount": known.amount,
+    });
+    let result = record(
+        store,
+        client,
+        ToSend {
+            journal_id,
+            merchant_uid: merchant_uid.to_string(),
+        },
+        known.amount,
+        answer,
+        ("schedule.retry", audit),
+    )
+    .await;
+    // The schedule itself changed at i'mport (paid, or failed again): mirror it.
+    refresh_schedule(store, client, merchant_uid).await;
+    result
+}
+
+/// Mirror one schedule as i'mport has it now; a failed lookup leaves the mirror for
+/// the next sync.
+async fn refresh_schedule(store: &Store, client: &Client, merchant_uid: &str) {
+    match client.get_schedule(merchant_uid).await {
+        Ok(s) => {
+            if let Err(e) = store.upsert_schedules(&[schedule_record(&s)]) {
+                tracing::warn!(merchant_uid, code = %e.code(), "schedule not mirrored");
+            }
+        }
+        Err(e) => tracing::warn!(merchant_uid, error = %e, "schedule not looked up"),
+    }
+}
+
+/// How far ahead a key's pending schedules are looked for at i'mport.
+pub const LIVE_AHEAD_SECS: i64 = 2 * 365 * 86_400;
+
+/// A key's schedules still waiting to run, as i'mport has them now (from a day back to
+/// [`LIVE_AHEAD_SECS`] ahead, in the three-month windows the API allows), together with
+/// any the mirror still holds as pending: what must be revoked before the key goes.
+/// What i'mport answered is mirrored.
+pub async fn live_schedules(
+    store: &Store,
+    client: &Client,
+    customer_uid: &str,
+) -> Result<Vec<crate::mirror::schedules::Schedule>> {
+    crate::registry::customers::check_uid(customer_uid)?;
+    const WINDOW: i64 = 89 * 86_400;
+    let now = crate::now();
+    let (from, to) = (now - 86_400, now + LIVE_AHEAD_SECS);
+    let mut found = Vec::new();
+    let mut w = from;
+    while w < to {
+        let w_end = (w + WINDOW).min(to);
+        let mut page = 1u32;
+        loop {
+            let q = subdesk_iamport::CustomerSchedulesQuery::window(w, w_end)
+                .page(page)
+                .status(subdesk_iamport::ScheduleStatus::Scheduled);
+            let got = match client.schedules_by_customer(customer_uid, &q).await {
+                Ok(p) => p,
+                Err(subdesk_iamport::Error::NotFound { .. }) => break,
+                Err(e) => return Err(Error::Api(e)),
+            };
+            let n = got.list.len();
+            found.extend(got.list.iter().map(schedule_record));
+            match got.next {
+                Some(nx) if nx > 0 && n > 0 && nx as u32 > page => page = nx as u32,
+                _ => break,
+            }
+        }
+        w = w_end;
+    }
+    if !found.is_empty() {
+        store.upsert_schedules(&found)?;
+    }
+    let page = store.list_schedules(&crate::mirror::schedules::ScheduleQuery {
+        customer_uid: Some(customer_uid.to_string()),
+        states: vec![crate::mirror::schedules::ScheduleState::Scheduled],
+        limit: Some(500),
+        ..Default::default()
+    })?;
+    Ok(page.items)
+}
+
+/// Revoke every pending schedule of a key ([`live_schedules`]), one journal row each.
+/// Nothing pending: an empty list, nothing sent.
+pub async fn unschedule_all(
+    store: &Store,
+    client: &Client,
+    customer_uid: &str,
+) -> Result<Vec<ScheduleOpResult>> {
+    let live = live_schedules(store, client, customer_uid).await?;
+    if live.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = live.into_iter().map(|s| s.merchant_uid).collect();
+    unschedule(store, client, customer_uid, &ids).await
+}

@@ -142,6 +142,14 @@ pub enum ProblemCode {
     AmountNotPositive,
     /// Above what one request may carry.
     AmountTooLarge,
+    /// Not a date (YYYY-MM-DD).
+    DateFormat,
+    /// Not a time of day (HH:MM).
+    TimeFormat,
+    /// The time has passed (a schedule must lie in the future).
+    DatePast,
+    /// The tax-free part is not between 0 and the amount.
+    TaxFreeRange,
 }
 
 /// Whether the channel `pg` (`provider.pg_id`) keeps a key issued with a first charge.
@@ -173,6 +181,10 @@ impl ProblemCode {
             Self::TooLong => "too_long",
             Self::AmountNotPositive => "amount_not_positive",
             Self::AmountTooLarge => "amount_too_large",
+            Self::DateFormat => "date_format",
+            Self::TimeFormat => "time_format",
+            Self::DatePast => "date_past",
+            Self::TaxFreeRange => "tax_free_range",
         }
     }
 }
@@ -516,15 +528,9 @@ pub async fn issue_key_with_first_charge(
     .await
 }
 
-/// Deletes the key at PortOne and marks it deleted here. Pending schedules are not revoked
-/// by PortOne, so the caller should unschedule them first.
-pub async fn delete_key(
-    store: &Store,
-    client: &Client,
-    customer_uid: &str,
-    reason: &str,
-) -> Result<Customer> {
-    crate::registry::customers::check_uid(customer_uid)?;
+/// The rules of a key deletion's reason (required, at most 100 characters), checked
+/// before anything is sent; the reason as it will be sent.
+pub fn check_delete_reason(reason: &str) -> Result<&str> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::invalid("reason", "a reason is required"));
@@ -532,6 +538,19 @@ pub async fn delete_key(
     if reason.chars().count() > 100 {
         return Err(Error::invalid("reason", "at most 100 characters"));
     }
+    Ok(reason)
+}
+
+/// Deletes the key at PortOne and marks it deleted here. Pending schedules are not revoked
+/// by PortOne: the desk's `delete_key` revokes them first (and keeps the key when it cannot).
+pub async fn delete_key(
+    store: &Store,
+    client: &Client,
+    customer_uid: &str,
+    reason: &str,
+) -> Result<Customer> {
+    crate::registry::customers::check_uid(customer_uid)?;
+    let reason = check_delete_reason(reason)?;
     let inputs = serde_json::json!({ "customer_uid": customer_uid, "reason": reason });
     let request = DeleteBillingKey::reason(reason);
     match client.delete_billing_key(customer_uid, &request).await {

@@ -56,10 +56,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0006_audit_actor.sql"),
         after: None,
     },
+    Migration {
+        version: 7,
+        name: "schedule_ops",
+        sql: include_str!("../../migrations/0007_schedule_ops.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

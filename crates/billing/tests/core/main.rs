@@ -4,6 +4,7 @@ mod audit;
 mod import;
 mod integrity;
 mod migrations;
+mod schedules;
 mod search;
 
 use subdesk_billing::{CustomerRecord, PaymentRecord, Store};

@@ -182,18 +182,15 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
 
 async fn delete(ctx: &mut Ctx, uid: &str, reason: &str) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::Mutate)?;
-    // The reason rules are the core's; checked there before the request.
-    let client = ctx.client(&s).await?;
-    let customer = keys::delete_key(&s.store, &client, uid, reason).await?;
+    // The reason rules are the core's; checked before anything is revoked or sent.
+    ctx.client(&s).await?;
+    let done = subdesk_desk::schedules::delete_key(&s, uid, reason).await?;
     if ctx.out.json {
-        ctx.out.json(&customer)?;
+        ctx.out.json(&done)?;
     } else {
         fields(&[
-            ("deleted", customer.customer_uid.clone()),
-            (
-                "note",
-                "pending schedules at i'mport are not revoked by this".into(),
-            ),
+            ("deleted", done.customer.customer_uid.clone()),
+            ("schedules revoked first", done.revoked.len().to_string()),
         ]);
     }
     Ok(Exit::Ok)

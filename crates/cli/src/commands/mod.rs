@@ -11,6 +11,7 @@ mod profile;
 mod report;
 mod runs;
 mod sandbox;
+mod schedules;
 mod sync;
 
 use crate::args::{Cli, Command};
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Command::Refund(a) => money::refund(&mut ctx, a).await,
         Command::Run(c) => runs::run(&mut ctx, c).await,
         Command::Payments(c) => payments::run(&mut ctx, c).await,
+        Command::Schedules(c) => schedules::run(&mut ctx, c).await,
         Command::Journal(c) => journal::run(&mut ctx, c).await,
         Command::Audit(c) => audit::run(&mut ctx, c).await,
         Command::Report(c) => report::run(&mut ctx, c).await,

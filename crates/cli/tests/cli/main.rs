@@ -15,3 +15,4 @@ mod profiles;
 mod report;
 mod runs;
 mod sandbox_cmd;
+mod schedules;

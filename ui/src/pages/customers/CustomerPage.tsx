@@ -1,7 +1,7 @@
-import { Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
+import { Alert, Button, Grid, Group, Loader, Modal, Paper, Stack, TagsInput, Table, Tabs, Text, Textarea, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
-import { IconCreditCard, IconRefresh, IconTrash } from "@tabler/icons-react";
+import { IconCalendarPlus, IconCreditCard, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -17,8 +17,11 @@ import { formError, required, showRustFieldErrors } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { notifyError } from "../../lib/notify";
-import { customerQuery, customerRefreshQuery, invalidate } from "../../lib/queries";
+import { customerQuery, customerRefreshQuery, invalidate, keyLiveSchedulesQuery } from "../../lib/queries";
 import { PaymentDrawer } from "../payments/PaymentDrawer";
+import { ScheduleDrawer } from "../schedules/ScheduleDrawer";
+import { ScheduleModal } from "../schedules/ScheduleModal";
+import { ScheduleStateBadge } from "../schedules/ScheduleStateBadge";
 import { ChargeModal } from "./ChargeModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
@@ -40,6 +43,12 @@ function CustomerView({ uid }: { uid: string }) {
   const [charging, setCharging] = useState(false);
   // A payment row opens the payments page's drawer: its facts and the one refund form.
   const [openPayment, setOpenPayment] = useState<string | null>(null);
+  const [scheduling, setScheduling] = useState(false);
+  const [openSchedule, setOpenSchedule] = useState<string | null>(null);
+  const [revokingAll, setRevokingAll] = useState(false);
+  // Opening the delete dialog asks i'mport what the key still has waiting: those are
+  // revoked first, and the key is kept if any cannot be.
+  const live = useQuery({ ...keyLiveSchedulesQuery(profileId, uid), enabled: deleting });
   const when = (s: number | null | undefined) => formatDateTime(s, settings.time_zone, lang);
   const changed = () => invalidate(client, profileId, "customers", uid);
 
@@ -58,14 +67,29 @@ function CustomerView({ uid }: { uid: string }) {
   const remove = useMutation({
     mutationFn: (reason: string) => call(commands.deleteKey(uid, reason)),
     meta: { inlineError: true },
-    onSuccess: async () => {
-      notifications.show({ color: "green", message: t("customers.detail.deleted") });
+    onSuccess: async (done) => {
+      notifications.show({
+        color: "green",
+        message: done.revoked.length > 0 ? t("schedules.deleteKey.revokedAndDeleted", { count: done.revoked.length }) : t("customers.detail.deleted"),
+      });
       setDeleting(false);
       deleteForm.reset();
       await changed();
     },
     onError: (e) => showRustFieldErrors(deleteForm, e, t),
+    // Revoked or not, the schedules changed (or were looked up) at i'mport.
+    onSettled: () => invalidate(client, profileId, "money", uid),
   });
+  const revokeAll = useMutation({
+    mutationFn: () => call(commands.revokeSchedules(uid, [])),
+    meta: { inlineError: true },
+    onSuccess: (rs) => {
+      setRevokingAll(false);
+      notifications.show({ color: "green", message: rs.length > 0 ? t("schedules.customer.revokedAll", { count: rs.length }) : t("schedules.customer.nothingToRevoke") });
+    },
+    onSettled: () => invalidate(client, profileId, "money", uid),
+  });
+  const liveCount = live.data?.length ?? 0;
   const deleteError = formError(deleteForm, remove.error);
 
   const back = <BackLink to="/customers" label={t("customers.detail.back")} />;
@@ -172,7 +196,9 @@ function CustomerView({ uid }: { uid: string }) {
       <Tabs defaultValue="payments">
         <Tabs.List>
           <Tabs.Tab value="payments">{t("customers.detail.payments")}</Tabs.Tab>
-          <Tabs.Tab value="schedules">{t("customers.detail.schedules")}</Tabs.Tab>
+          <Tabs.Tab value="schedules" data-testid="tab-schedules">
+            {t("customers.detail.schedules")}
+          </Tabs.Tab>
           <Tabs.Tab value="audit">{t("customers.detail.audit")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="payments" pt="sm">
@@ -216,26 +242,55 @@ function CustomerView({ uid }: { uid: string }) {
           )}
         </Tabs.Panel>
         <Tabs.Panel value="schedules" pt="sm">
+          <Group justify="flex-end" gap="xs" mb="xs">
+            <Button size="xs" variant="default" color="red" disabled={status.active_profile.read_only || !detail.schedules.items.some((s) => s.state === "scheduled")} onClick={() => setRevokingAll(true)} data-testid="schedules-revoke-all">
+              {t("schedules.customer.revokeAll")}
+            </Button>
+            <Button size="xs" leftSection={<IconCalendarPlus size={14} />} disabled={c.key_status !== "active" || status.active_profile.read_only} onClick={() => setScheduling(true)} data-testid="schedule-add">
+              {t("schedules.customer.add")}
+            </Button>
+          </Group>
+          {revokingAll && (
+            <Alert color="red" mb="xs" data-testid="schedules-revoke-all-confirm">
+              <Group justify="space-between">
+                <Text size="sm">{t("schedules.customer.revokeAllConfirm")}</Text>
+                <Group gap="xs">
+                  <Button size="xs" variant="default" onClick={() => setRevokingAll(false)}>
+                    {t("customers.detail.cancel")}
+                  </Button>
+                  <Button size="xs" color="red" loading={revokeAll.isPending} onClick={() => revokeAll.mutate()} data-testid="schedules-revoke-all-yes">
+                    {t("schedules.customer.revokeAll")}
+                  </Button>
+                </Group>
+              </Group>
+            </Alert>
+          )}
+          {revokeAll.error && <ErrorAlert error={revokeAll.error} testId="schedules-revoke-all-error" />}
           {detail.schedules.items.length === 0 ? (
             <Text size="sm" c="dimmed">
               {t("customers.detail.noSchedules")}
             </Text>
           ) : (
-            <Table striped>
+            <Table striped highlightOnHover data-testid="customer-schedules">
               <Table.Thead>
                 <Table.Tr>
-                  {(["at", "amount", "status", "result"] as const).map((k) => (
-                    <Table.Th key={k}>{t(`customers.detail.scheduleCols.${k}`)}</Table.Th>
-                  ))}
+                  <Table.Th>{t("schedules.col.at")}</Table.Th>
+                  <Table.Th>{t("schedules.col.name")}</Table.Th>
+                  <Table.Th>{t("schedules.col.amount")}</Table.Th>
+                  <Table.Th>{t("schedules.col.state")}</Table.Th>
+                  <Table.Th>{t("schedules.col.reason")}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {detail.schedules.items.map((s) => (
-                  <Table.Tr key={s.merchant_uid}>
-                    <Table.Td>{when(s.schedule_at)}</Table.Td>
+                  <Table.Tr key={s.merchant_uid} style={{ cursor: "pointer" }} onClick={() => setOpenSchedule(s.merchant_uid)} data-testid="customer-schedule" data-merchant-uid={s.merchant_uid}>
+                    <Table.Td>{formatDateTime(s.schedule_at, status.active_profile.time_zone, lang)}</Table.Td>
+                    <Table.Td>{s.name ?? "—"}</Table.Td>
                     <Table.Td>{formatKrw(s.amount, lang)}</Table.Td>
-                    <Table.Td>{t(`customers.scheduleStatus.${s.schedule_status}`)}</Table.Td>
-                    <Table.Td>{s.payment_status ? t(`customers.paymentStatus.${s.payment_status}`) : "—"}</Table.Td>
+                    <Table.Td>
+                      <ScheduleStateBadge state={s.state} />
+                    </Table.Td>
+                    <Table.Td>{s.fail_reason ?? ""}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -278,18 +333,44 @@ function CustomerView({ uid }: { uid: string }) {
         onClose={() => setCharging(false)}
       />
 
+      <ScheduleModal customer={c} opened={scheduling} onClose={() => setScheduling(false)} />
+      <ScheduleDrawer merchantUid={openSchedule} onClose={() => setOpenSchedule(null)} />
+
       <Modal opened={deleting} onClose={() => setDeleting(false)} title={t("customers.detail.deleteTitle")}>
         <form onSubmit={deleteForm.onSubmit(({ reason }) => remove.mutate(reason))}>
           <Stack>
             <Text size="sm">{t("customers.detail.deleteBody", { uid })}</Text>
+            {live.isFetching ? (
+              <Group gap={6}>
+                <Loader size="xs" />
+                <Text size="xs" c="dimmed">
+                  {t("schedules.deleteKey.loading")}
+                </Text>
+              </Group>
+            ) : live.error ? (
+              <ErrorAlert error={live.error} onRetry={() => void live.refetch()} testId="delete-live-error" />
+            ) : liveCount > 0 ? (
+              <Alert color="orange" data-testid="delete-live-schedules">
+                <Text size="sm">{t("schedules.deleteKey.some", { count: liveCount })}</Text>
+                {live.data?.slice(0, 5).map((s) => (
+                  <Text key={s.merchant_uid} size="xs">
+                    {formatDateTime(s.schedule_at, status.active_profile.time_zone, lang)} · {formatKrw(s.amount, lang)} · {s.name ?? ""}
+                  </Text>
+                ))}
+              </Alert>
+            ) : (
+              <Text size="xs" c="dimmed" data-testid="delete-live-none">
+                {t("schedules.deleteKey.none")}
+              </Text>
+            )}
             <Textarea label={t("customers.detail.deleteReason")} {...deleteForm.getInputProps("reason")} data-testid="delete-reason" withAsterisk />
             {deleteError !== null && <ErrorAlert error={deleteError} testId="delete-error" />}
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setDeleting(false)}>
                 {t("customers.detail.cancel")}
               </Button>
-              <Button type="submit" color="red" loading={remove.isPending} disabled={deleteForm.values.reason.trim() === ""} data-testid="delete-confirm">
-                {t("customers.detail.deleteConfirm")}
+              <Button type="submit" color="red" loading={remove.isPending} disabled={deleteForm.values.reason.trim() === "" || live.isFetching} data-testid="delete-confirm">
+                {liveCount > 0 ? t("schedules.deleteKey.confirmWith", { count: liveCount }) : t("customers.detail.deleteConfirm")}
               </Button>
             </Group>
           </Stack>

@@ -1,0 +1,189 @@
+import { Alert, Button, Group, Modal, Stack, Text, TextInput } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { commands, type Customer, type ScheduleForm, type ScheduleOpResult } from "../../bindings";
+import { useApp } from "../../AppContext";
+import { ErrorAlert } from "../../components/ErrorAlert";
+import { LiveConfirm } from "../../components/LiveConfirm";
+import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
+import { formatDateTime, formatKrw } from "../../lib/format";
+import { call } from "../../lib/ipc";
+import { parseWon } from "../../lib/money";
+import { invalidate, orderIntentQuery, vatQuery } from "../../lib/queries";
+
+export interface ScheduleValues {
+  date: string;
+  time: string;
+  amount: string;
+  tax_free: string;
+  name: string;
+}
+
+const EMPTY: ScheduleValues = { date: "", time: "10:00", amount: "", tax_free: "", name: "" };
+
+/** Rust's field names → the form's: the date and time travel inside `when`. */
+export const SCHEDULE_FIELDS = ["date", "time", "amount", "tax_free", "name"] as const;
+
+/** The form's values as Rust's `ScheduleForm` (amounts that are not whole won are sent as 0 or null: Rust names the field). */
+export function toScheduleForm(customerUid: string, v: ScheduleValues, merchantUid: string | null, confirmedTotal: number | null): ScheduleForm {
+  const free = v.tax_free.trim() === "" ? null : parseWon(v.tax_free);
+  return {
+    customer_uid: customerUid,
+    when: { date: v.date.trim(), time: v.time.trim() },
+    amount: parseWon(v.amount) ?? 0,
+    tax_free: free === null && v.tax_free.trim() !== "" ? -1 : free,
+    name: v.name,
+    merchant_uid: merchantUid,
+    confirmed_total: confirmedTotal,
+  };
+}
+
+/**
+ * A one-off scheduled charge for a customer: date and time in the profile's zone, amount,
+ * tax-free part and order name. Every rule is Rust's: on submit its problems land on the
+ * fields they name (every one at once), and nothing is sent. One opening is one intent
+ * with one order id, so pressing again after a lost answer never registers twice. Live
+ * profiles confirm the total first.
+ */
+export function ScheduleModal({ customer, opened, onClose }: { customer: Customer; opened: boolean; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { status, lang, profileId } = useApp();
+  const client = useQueryClient();
+  const zone = status.active_profile.time_zone;
+  const form = useForm<ScheduleValues>({ initialValues: EMPTY });
+  const fieldOptions: FieldOptions = { fields: SCHEDULE_FIELDS, problemText: (code) => t(`customers.fieldErrors.${code}`) };
+  const [opening, setOpening] = useState(0);
+  const intentAnswer = useQuery({ ...orderIntentQuery(profileId, opening), enabled: opened });
+  const [intent, setIntent] = useState<string | null>(null);
+  if (opened && intent === null && intentAnswer.data !== undefined) setIntent(intentAnswer.data);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [result, setResult] = useState<{ r: ScheduleOpResult; at: number | null; amount: number } | null>(null);
+  const won = parseWon(form.values.amount);
+  const free = form.values.tax_free.trim() === "" ? 0 : parseWon(form.values.tax_free);
+  const vat = useQuery({ ...vatQuery(profileId, won ?? 0, free ?? 0), enabled: opened && won !== null && won > 0 && free !== null });
+
+  const register = useMutation({
+    mutationFn: async (input: ScheduleForm) => {
+      const r = await call(commands.registerSchedule(input));
+      const detail = r.status === "done" ? await call(commands.scheduleDetail(r.merchant_uid)).catch(() => null) : null;
+      return { r, at: detail?.schedule.schedule_at ?? null, amount: input.amount ?? 0 };
+    },
+    meta: { inlineError: true },
+    onSuccess: (r) => setResult(r),
+    onError: (e) => showRustFieldErrors(form, e, t, fieldOptions),
+    onSettled: () => invalidate(client, profileId, "money", customer.customer_uid),
+  });
+
+  /** Asks Rust first (every problem at once, nothing sent), then confirms a live total. */
+  const preview = useMutation({
+    mutationFn: (input: ScheduleForm) => call(commands.schedulePreview(input)),
+    meta: { inlineError: true },
+    onSuccess: (p, input) => {
+      if (p.live) setConfirming(p.total);
+      else register.mutate(input);
+    },
+    onError: (e) => showRustFieldErrors(form, e, t, fieldOptions),
+  });
+
+  const submit = (confirmedTotal: number | null = null) => {
+    form.clearErrors();
+    register.reset();
+    const input = toScheduleForm(customer.customer_uid, form.values, intent, confirmedTotal);
+    if (confirmedTotal === null) preview.mutate(input);
+    else register.mutate(input);
+  };
+
+  const close = () => {
+    form.reset();
+    setResult(null);
+    setIntent(null);
+    setOpening((n) => n + 1);
+    register.reset();
+    preview.reset();
+    onClose();
+  };
+
+  const failure = formError(form, register.error ?? preview.error, fieldOptions) ?? intentAnswer.error;
+  const busy = register.isPending || preview.isPending;
+
+  return (
+    <Modal opened={opened} onClose={close} title={t("schedules.form.title")} data-testid="schedule-modal" size="md">
+      {result ? (
+        <Stack>
+          {result.r.status === "done" && (
+            <Alert color="green" data-testid="schedule-done">
+              {t("schedules.form.done", { when: formatDateTime(result.at, zone, lang), amount: formatKrw(result.amount, lang) })}
+            </Alert>
+          )}
+          {result.r.status === "unknown" && (
+            <Alert color="yellow" data-testid="schedule-unknown">
+              {t("schedules.form.unknown", { merchant_uid: result.r.merchant_uid })}
+            </Alert>
+          )}
+          {result.r.status === "refused" && (
+            <Alert color="red" data-testid="schedule-refused">
+              {t("schedules.form.refused")}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            {result.r.status === "unknown" && (
+              <Button variant="default" onClick={() => submit()} loading={busy} data-testid="schedule-again">
+                {t("money.charge.checkNow")}
+              </Button>
+            )}
+            <Button onClick={close} data-testid="schedule-close">
+              {t("common.close")}
+            </Button>
+          </Group>
+        </Stack>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            submit();
+          }}
+        >
+          <Stack>
+            <Text size="sm">
+              {customer.customer_name ?? customer.customer_uid} · {customer.card_name ?? ""} {customer.card_number ?? ""}
+            </Text>
+            <Group grow align="flex-start">
+              <TextInput label={t("schedules.form.date")} placeholder={t("schedules.filter.datePlaceholder")} {...form.getInputProps("date")} data-testid="schedule-date" withAsterisk />
+              <TextInput label={t("schedules.form.time")} placeholder={t("schedules.form.timePlaceholder")} {...form.getInputProps("time")} data-testid="schedule-time" withAsterisk />
+            </Group>
+            <Text size="xs" c="dimmed" mt={-8} data-testid="schedule-zone">
+              {t("schedules.form.zone", { zone })}
+            </Text>
+            <Group grow align="flex-start">
+              <TextInput label={t("schedules.form.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="schedule-amount" withAsterisk />
+              <TextInput label={t("schedules.form.taxFree")} inputMode="numeric" {...form.getInputProps("tax_free")} data-testid="schedule-tax-free" />
+            </Group>
+            <TextInput label={t("schedules.form.name")} placeholder={t("schedules.form.namePlaceholder")} {...form.getInputProps("name")} data-testid="schedule-name" withAsterisk />
+            {won !== null && won > 0 && vat.data !== undefined && (
+              <Text size="xs" c="dimmed" data-testid="schedule-vat">
+                {t("schedules.form.vat", { vat: formatKrw(vat.data, lang) })}
+              </Text>
+            )}
+            {failure !== null && failure !== undefined && <ErrorAlert error={failure} testId="schedule-error" />}
+            <Group justify="flex-end">
+              <Button type="submit" loading={busy} disabled={intent === null} data-testid="schedule-submit">
+                {t("schedules.form.submit", { amount: won ? formatKrw(won, lang) : "" })}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      )}
+      <LiveConfirm
+        opened={confirming !== null}
+        lines={[{ customer: customer.customer_name ?? customer.customer_uid, amount: confirming ?? 0 }]}
+        onCancel={() => setConfirming(null)}
+        onConfirm={(total) => {
+          setConfirming(null);
+          submit(total);
+        }}
+      />
+    </Modal>
+  );
+}
