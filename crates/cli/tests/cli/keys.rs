@@ -175,7 +175,9 @@ fn a_key_is_deleted_with_a_reason() {
         "해지 요청",
     ]);
     out.expect(0);
-    assert_eq!(out.json()["key_status"], "deleted");
+    // The key, and the schedules revoked before it went (none here).
+    assert_eq!(out.json()["customer"]["key_status"], "deleted");
+    assert_eq!(out.json()["revoked"], serde_json::json!([]));
     assert_eq!(env.sent("DELETE", "/subscribe/customers/cust_del"), 1);
     // Charging a deleted key is refused locally.
     let out = env.cli(&["charge", "cust_del", "--amount", "1000", "--name", "x"]);
