@@ -57,6 +57,8 @@ const audit: typeof ko = {
     "payment.refund": "Refund",
     "schedule.move": "Schedule moved",
     "schedule.register": "Schedule registered",
+    "schedule.reschedule": "Schedule re-armed",
+    "schedule.retry": "Schedule retried now",
     "schedule.unschedule": "Schedule revoked",
     "sync.customer_payments": "Customer payments synced",
     "sync.keys": "Billing keys checked",

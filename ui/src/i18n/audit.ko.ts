@@ -56,6 +56,8 @@ const audit = {
     "payment.refund": "환불",
     "schedule.move": "예약 결제 시각 변경",
     "schedule.register": "예약 결제 등록",
+    "schedule.reschedule": "예약 결제 다시 예약",
+    "schedule.retry": "예약 결제 지금 다시 시도",
     "schedule.unschedule": "예약 결제 취소",
     "sync.customer_payments": "고객 결제 내역 동기화",
     "sync.keys": "빌링키 확인",

@@ -50,6 +50,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "payment.refund",
     "schedule.move",
     "schedule.register",
+    "schedule.reschedule",
+    "schedule.retry",
     "schedule.unschedule",
     "sync.customer_payments",
     "sync.keys",
