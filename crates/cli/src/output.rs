@@ -56,6 +56,14 @@ pub fn line(text: &str) {
 }
 
 /// `₩12,000` (whole won, DESIGN principle 5).
+/// A customer as a confirmation names them: `name (customer_uid)`, or the uid alone.
+pub fn customer_label(name: Option<&str>, customer_uid: &str) -> String {
+    match name {
+        Some(n) => format!("{n} ({customer_uid})"),
+        None => customer_uid.to_owned(),
+    }
+}
+
 pub fn won(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);

@@ -11,7 +11,7 @@ use crate::args::{ChargeArgs, RefundArgs};
 use crate::confirm::{self, Ask};
 use crate::context::{Ctx, Session};
 use crate::error::{CliResult, Exit};
-use crate::output::{Out, fields, opt, won};
+use crate::output::{Out, customer_label, fields, opt, won};
 
 /// Reconciliation before new money moves (DESIGN principle 1), said aloud: every row
 /// still "checking" is decided by a lookup first.
@@ -49,10 +49,7 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
     };
     // Everything that can be checked is checked before the prompt and any request.
     let preview = money::charge_preview(&s, &input)?;
-    let who = match &preview.customer_name {
-        Some(n) => format!("{n} ({})", preview.customer_uid),
-        None => preview.customer_uid.clone(),
-    };
+    let who = customer_label(preview.customer_name.as_deref(), &preview.customer_uid);
     confirm::live_money(
         &s.profile,
         ctx.global.yes_live,

@@ -14,7 +14,7 @@ use crate::commands::money::reconcile_first;
 use crate::confirm::{self, Ask};
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, Exit};
-use crate::output::{Table, fields, line, opt, won};
+use crate::output::{Table, customer_label, fields, line, opt, won};
 
 pub async fn run(ctx: &mut Ctx, cmd: SchedulesCmd) -> CliResult<Exit> {
     match cmd {
@@ -123,10 +123,7 @@ async fn add(ctx: &mut Ctx, mut form: ScheduleForm) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::MoveMoney)?;
     // Every problem of the input at once, before the prompt and any request.
     let preview = schedules::schedule_preview(&s, &form)?;
-    let who = match &preview.customer_name {
-        Some(n) => format!("{n} ({})", preview.customer_uid),
-        None => preview.customer_uid.clone(),
-    };
+    let who = customer_label(preview.customer_name.as_deref(), &preview.customer_uid);
     confirm::live_money(
         &s.profile,
         ctx.global.yes_live,
