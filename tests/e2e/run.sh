@@ -20,6 +20,11 @@ e2e_home=$(mktemp -d)
 trap 'rm -rf "$e2e_home"' EXIT
 mkdir -p "$here/artifacts" "$e2e_home/exports"
 export E2E_HOME="$e2e_home" E2E_ARTIFACTS="$here/artifacts"
+# Pictures of an earlier run's failures would read as this run's.
+rm -f "$here"/artifacts/FAILED-*.png
+# An app that outlives its session is written here (wdio.conf.mjs) and fails the run.
+export E2E_LINGERING="$e2e_home/lingering.txt"
+: >"$E2E_LINGERING"
 # The app's save dialog cannot be typed into here: a debug build saves exports under their
 # suggested names in this folder instead (src-tauri/src/dialogs.rs).
 export SUBDESK_E2E_SAVE_FILE="$e2e_home/exports"
@@ -29,4 +34,10 @@ HOME="$e2e_home" XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/confi
 XDG_CACHE_HOME="$e2e_home/cache" NO_AT_BRIDGE=1 \
   dbus-run-session -- bash -c '
     echo -n e2e-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    xvfb-run -a -s "-screen 0 1280x800x24" node node_modules/@wdio/cli/bin/wdio.js run wdio.conf.mjs'
+    xvfb-run -a -s "-screen 0 1280x800x24" node node_modules/@wdio/cli/bin/wdio.js run wdio.conf.mjs' && rc=0 || rc=$?
+if [ -s "$E2E_LINGERING" ]; then
+  echo "e2e: an app did not exit when its WebDriver session ended:"
+  cat "$E2E_LINGERING"
+  exit 1
+fi
+exit "$rc"

@@ -3,12 +3,15 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { appPids, waitUntilAppExited } from "./lib/app.mjs";
+import fs from "node:fs";
+import { waitForSessionApp, waitUntilAppExited } from "./lib/app.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const application = process.env.APP ?? path.resolve(here, "../../target/debug/subdesk");
 const tauriDriverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
 let tauriDriver;
+// run.sh fails the run when this file is not empty.
+const lingeringLog = process.env.E2E_LINGERING ?? path.join(here, "artifacts", "lingering.txt");
 
 export const config = {
   runner: "local",
@@ -35,9 +38,14 @@ export const config = {
 
   // The app is single-instance: the previous spec's app must be gone before the next
   // starts, or the new one hands over to it and exits.
+  // One that does not exit even on SIGTERM is a failure of the run (recorded for
+  // run.sh); it is killed after its state is logged, so the specs after it still run.
   beforeSession: async () => {
-    if (!(await waitUntilAppExited(application))) {
-      console.error(`an earlier Subdesk is still running: ${appPids(application).join(", ")}`);
+    const lingering = await waitForSessionApp(application);
+    if (lingering) {
+      console.error(`an earlier Subdesk did not exit after its session ended:\n${lingering}`);
+      fs.appendFileSync(lingeringLog, `${lingering}\n`);
+      await waitUntilAppExited(application, 5000);
     }
   },
 

@@ -191,7 +191,8 @@ pub struct SyncArgs {
     pub payments: bool,
     #[arg(long)]
     pub schedules: bool,
-    /// Start of a first full payment sync (YYYY-MM-DD or RFC 3339); a year back when absent.
+    /// Sync every payment from this day again (YYYY-MM-DD or RFC 3339) instead of only
+    /// what changed since the last sync (the first sync goes a year back).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
 }

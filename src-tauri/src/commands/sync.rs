@@ -69,10 +69,7 @@ pub async fn sync_now(
             keys: None,
         };
         if request.payments {
-            let opts = PaymentSyncOptions {
-                full_from: request.from,
-                ..PaymentSyncOptions::default()
-            };
+            let opts = PaymentSyncOptions::asked_from(request.from);
             summary.payments =
                 Some(sync_payments(&session.store, client, &opts, &progress, &cancel).await?);
         }

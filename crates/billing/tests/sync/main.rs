@@ -337,3 +337,52 @@ async fn customer_refresh_and_schedule_sync() {
     .unwrap();
     assert_eq!(again.changed, 0);
 }
+
+/// A start date a person names is a full pass from it, even after an earlier sync set the
+/// watermark: older history that arrived since (an account's past, demo data) comes in,
+/// which an incremental run cannot see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_start_syncs_older_history_again() {
+    let (sb, client) = sandbox(20, 50).await;
+    let (_d, store) = store();
+    let first = sync::sync_payments(
+        &store,
+        &client,
+        &PaymentSyncOptions::asked_from(None),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((first.mode.as_str(), first.rows), ("full", 50));
+    // More history, spread over the past year, after the watermark was set.
+    let res = reqwest::Client::new()
+        .post(format!("{}/__sandbox/seed", sb.base_url()))
+        .json(&serde_json::json!({ "seed": 8, "customers": 20, "payments": 80 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let incremental = sync::sync_payments(
+        &store,
+        &client,
+        &PaymentSyncOptions::asked_from(None),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(incremental.mode, "incremental");
+    assert!(store.payment_count().unwrap() < 130);
+    let again = sync::sync_payments(
+        &store,
+        &client,
+        &PaymentSyncOptions::asked_from(Some(subdesk_now() - 366 * DAY)),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.mode, "full");
+    assert_eq!(store.payment_count().unwrap(), 130);
+}

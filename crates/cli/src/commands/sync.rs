@@ -48,10 +48,7 @@ pub async fn run(ctx: &mut Ctx, a: SyncArgs) -> CliResult<Exit> {
             keys: None,
         };
         if all || a.payments {
-            let opts = PaymentSyncOptions {
-                full_from: from,
-                ..PaymentSyncOptions::default()
-            };
+            let opts = PaymentSyncOptions::asked_from(from);
             summary.payments =
                 Some(sync_payments(&s.store, &client, &opts, &progress, &cancel).await?);
         }

@@ -71,6 +71,19 @@ impl Default for PaymentSyncOptions {
     }
 }
 
+impl PaymentSyncOptions {
+    /// A sync a person asked for: incremental from the last one, or, when they name a
+    /// start, everything from there again (a start is never silently ignored because an
+    /// earlier sync already ran).
+    pub fn asked_from(from: Option<i64>) -> Self {
+        PaymentSyncOptions {
+            full_from: from,
+            force_full: from.is_some(),
+            ..PaymentSyncOptions::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 struct Pass {
