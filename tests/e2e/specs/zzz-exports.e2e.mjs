@@ -79,7 +79,7 @@ describe("exports finance staff hand to Excel", () => {
     // The seeded history lies before the watermark of earlier specs' syncs: the clerk
     // fetches the past year again (an incremental sync only sees what changed since).
     const yearAgo = seoul(Date.now() / 1000 - 366 * 86400).slice(0, 10);
-    execFileSync(CLI, ["sync", "--payments", "--from", yearAgo], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(CLI, ["--sandbox-url", url, "sync", "--payments", "--from", yearAgo], { stdio: ["ignore", "ignore", "pipe"] });
     await click('[data-testid="nav-payments"]');
     await click('[data-testid="sync-now"]');
     await browser.waitUntil(async () => !(await $('[data-testid="sync-progress"]').isExisting()), { timeout: 120000, timeoutMsg: "sync did not finish" });
