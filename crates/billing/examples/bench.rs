@@ -169,12 +169,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64(),
         inc.changed
     );
-    let size = store.file_size()? as f64;
+    // The database file scales with the payments; the WAL beside it is bounded
+    // (journal_size_limit) whatever the store's size, so it is not scaled up with them.
+    // Measured after a checkpoint has moved everything into the database, as it is on
+    // disk once the app is closed.
+    rusqlite::Connection::open(&store_path)?.query_row(
+        "PRAGMA wal_checkpoint(TRUNCATE)",
+        [],
+        |_| Ok(()),
+    )?;
+    let total = store.file_size()? as f64;
+    let db = std::fs::metadata(&store_path)?.len() as f64;
     println!(
-        "billing.db_mb_per_million_payments {:.0} (file {:.0} MB for {} payments)",
-        size / 1e6 / (full.rows.max(1) as f64 / 1e6),
-        size / 1e6,
-        full.rows
+        "billing.db_mb_per_million_payments {:.0} (goal <= 800; database {:.0} MB for {} payments, WAL {:.0} MB beside it)",
+        db / 1e6 / (full.rows.max(1) as f64 / 1e6),
+        db / 1e6,
+        full.rows,
+        (total - db) / 1e6,
     );
 
     // Registry: adopt every seeded key by import, then verify against PortOne.

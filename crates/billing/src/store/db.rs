@@ -93,8 +93,15 @@ fn configure(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
 fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+    // A checkpoint that resets the WAL also shrinks the file back to this, instead of
+    // leaving it at the largest it ever grew to (a big sync's) on the user's disk.
+    conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
     Ok(())
 }
+
+/// What of the WAL file is kept after a checkpoint resets it: a little more than the
+/// 10,000 pages between automatic checkpoints.
+const WAL_KEPT_BYTES: i64 = 48 * 1024 * 1024;
 
 /// The writer's page cache, in KiB (a negative `cache_size` is KiB).
 const WRITER_CACHE_KIB: i64 = 64 * 1024;

@@ -4,6 +4,7 @@ mod audit;
 mod import;
 mod integrity;
 mod migrations;
+mod payment_rows;
 mod schedules;
 mod search;
 
