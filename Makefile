@@ -53,7 +53,8 @@ run: deps app
 test: deps-test
 	@bash scripts/test.sh
 
-bench:
+# The webview figures drive the debug app through WebDriver, as the E2E does.
+bench: deps-test app
 	@bash scripts/bench.sh
 
 # The release .deb through Tauri's bundler (ui/'s @tauri-apps/cli), app and CLI.

@@ -12,3 +12,5 @@ done
 # Start-up, idle memory and package sizes of the desktop app (the `make package` build
 # when there is one).
 bash scripts/bench-startup.sh
+# The lists, search and memory of the app in WebKit on a store of a million payments.
+bash scripts/bench-webview.sh

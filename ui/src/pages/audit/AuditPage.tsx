@@ -13,6 +13,7 @@ import { AUDIT_GROUPS, auditActionText, auditInputs, auditOutcome } from "../../
 import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { auditPages } from "../../lib/queries";
+import { TYPING_SETTLE_MS } from "../../lib/typing";
 
 /** The profile's audit log: filtered, described in the UI's language, and verified. */
 export function AuditPage() {
@@ -21,7 +22,7 @@ export function AuditPage() {
   const [group, setGroup] = useState<string | null>(null);
   const [customer, setCustomer] = useState("");
   const [problemsOnly, setProblemsOnly] = useState(false);
-  const [debouncedCustomer] = useDebouncedValue(customer.trim(), 250);
+  const [debouncedCustomer] = useDebouncedValue(customer.trim(), TYPING_SETTLE_MS);
   const log = useInfiniteQuery(
     auditPages(profileId, {
       action: group ? `${group}.` : null,

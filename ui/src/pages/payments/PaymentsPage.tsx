@@ -22,6 +22,7 @@ import { dateRangeQuery, dayRangeQuery, invalidate, paymentFacetsQuery, paymentP
 import { usePaged } from "../../lib/usePaged";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
+import { TYPING_SETTLE_MS } from "../../lib/typing";
 
 const STATUSES: PaymentStatus[] = ["paid", "failed", "cancelled", "ready"];
 const TIME_FIELDS: TimeField[] = ["paid", "cancelled", "failed", "event"];
@@ -47,7 +48,7 @@ export function PaymentsPage() {
   const { settings, lang, status, profileId } = useApp();
   const client = useQueryClient();
   const [text, setText] = useState("");
-  const [debounced] = useDebouncedValue(text, 250);
+  const [debounced] = useDebouncedValue(text, TYPING_SETTLE_MS);
   const [statuses, setStatuses] = useState<PaymentStatus[]>([]);
   const [timeField, setTimeField] = useState<TimeField>("paid");
   const [period, setPeriod] = useState<Period>("all");

@@ -1,0 +1,176 @@
+// `make bench`'s webview figures (scripts/bench-webview.sh), not a test: nothing here is
+// asserted beyond the bench being able to run. The real app in WebKit, its sandbox
+// profile's database replaced by a store of BENCH_STORE (1,000,000 payments and 100,000
+// customers made by billing's bench), measured in the page with performance.now():
+//   - the first rows of each list after its navigation item is clicked;
+//   - search-as-you-type: from the last key to the list that matches it;
+//   - a jump to row 10,000 of the payments list (its pages are fetched on the way);
+//   - the PSS of the app and its WebKit processes after every screen was visited.
+// Prints `name value (goal ...)` lines.
+import fs from "node:fs";
+import path from "node:path";
+import { browser, $ } from "@wdio/globals";
+import { appPids, restartApp } from "../lib/app.mjs";
+
+const STORE = process.env.BENCH_STORE;
+const APP = process.env.APP;
+const RUNS = 5;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function invoke(cmd, args = {}) {
+  return browser.executeAsync(
+    (cmd, args, done) => window.__TAURI_INTERNALS__.invoke(cmd, args).then((v) => done(v), (e) => done({ error: e })),
+    cmd,
+    args,
+  );
+}
+
+/** Clicks a navigation item in the page and waits for the first row of `rowSelector`. */
+async function timeNavigation(nav, rowSelector) {
+  return browser.executeAsync(
+    (nav, rowSelector, done) => {
+      const start = performance.now();
+      document.querySelector(`[data-testid="nav-${nav}"]`).click();
+      const check = () => {
+        if (document.querySelector(rowSelector)) done(performance.now() - start);
+        else if (performance.now() - start > 30000) done(-1);
+        else requestAnimationFrame(check);
+      };
+      check();
+    },
+    nav,
+    rowSelector,
+  );
+}
+
+/**
+ * Types `text` into the search box key by key (WebDriver keys, as a user types), then
+ * reports the time from the last key to the rows that stop changing: the list as it is
+ * when the user looks at it.
+ */
+async function timeSearch(inputTestId, rowsTestId, text) {
+  await browser.execute(
+    (inputTestId, rowsTestId) => {
+      const input = document.querySelector(`[data-testid="${inputTestId}"]`);
+      const rows = document.querySelector(`[data-testid="${rowsTestId}"]`);
+      window.__bench = { lastKey: 0, lastChange: 0 };
+      input.addEventListener("input", () => (window.__bench.lastKey = performance.now()));
+      new MutationObserver(() => (window.__bench.lastChange = performance.now())).observe(rows, { childList: true, subtree: true, characterData: true });
+    },
+    inputTestId,
+    rowsTestId,
+  );
+  const input = await $(`[data-testid="${inputTestId}"]`);
+  await input.click();
+  for (const ch of text) await browser.keys(ch);
+  // Settled: nothing changed for a second after the last key.
+  await browser.waitUntil(
+    () => browser.execute(() => performance.now() - Math.max(window.__bench.lastChange, window.__bench.lastKey) > 1000),
+    { timeout: 30000, interval: 100 },
+  );
+  return browser.execute(() => Math.max(0, window.__bench.lastChange - window.__bench.lastKey));
+}
+
+/** Scrolls the payments list to row `index`, as a dragged scroll bar would, until it is drawn. */
+async function timeJump(index) {
+  return browser.executeAsync((index, done) => {
+    const rows = document.querySelector('[data-testid="payment-rows"]');
+    const target = index * 40;
+    const start = performance.now();
+    const check = () => {
+      rows.scrollTop = target;
+      const drawn = [...rows.querySelectorAll('[data-testid="payment-row"]')].some((r) => r.style.transform === `translateY(${target}px)`);
+      if (drawn) done(performance.now() - start);
+      else if (performance.now() - start > 120000) done(-1);
+      else requestAnimationFrame(check);
+    };
+    check();
+  }, index);
+}
+
+/** PSS of the app and every process under it (WebKit's), from /proc. */
+function pssMb() {
+  const children = new Map();
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const tree = [...appPids(APP)];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  let kib = 0;
+  const parts = [];
+  for (const pid of tree) {
+    try {
+      const own = Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))[1]);
+      kib += own;
+      parts.push(`${fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim()} ${(own / 1024).toFixed(0)}`);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return { mb: kib / 1024, parts: parts.join(", ") };
+}
+
+describe("webview at scale", () => {
+  before(async () => {
+    if (!STORE || !fs.existsSync(STORE)) throw new Error(`BENCH_STORE (${STORE}) is not a store file`);
+    await $('[data-testid="status-bar"]').waitForDisplayed({ timeout: 30000 });
+    const status = await invoke("app_status");
+    const profile = status.active_profile.id;
+    const db = path.join(process.env.E2E_HOME, "data", "kr.subdesk.app", "profiles", profile, "subdesk.db");
+    // The app is closed while its database is replaced, and opens the big one on start.
+    await browser.deleteSession();
+    for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(db + suffix, { force: true });
+    fs.copyFileSync(STORE, db);
+    await restartApp(browser, APP);
+    await browser.setWindowSize(1280, 800);
+    await $('[data-testid="status-bar"]').waitForDisplayed({ timeout: 60000 });
+  });
+
+  it("measures the lists, the search, a jump and the memory", async () => {
+    const figures = [];
+    for (const [nav, row, label] of [
+      ["payments", '[data-testid="payment-row"]', "payments"],
+      ["customers", '[data-testid="customer-row"]', "customers"],
+    ]) {
+      const times = [];
+      for (let i = 0; i < RUNS; i++) {
+        await $('[data-testid="nav-dashboard"]').click();
+        await $('[data-testid="page-title"]').waitForDisplayed();
+        times.push(await timeNavigation(nav, row));
+      }
+      figures.push(`webview.${label}_first_rows_ms ${median(times).toFixed(0)} (median of ${RUNS}; goal <= 150)`);
+    }
+    // The customer list is open: search as a user types a name.
+    figures.push(`webview.customer_search_ms ${(await timeSearch("customer-search", "customer-rows", "김민")).toFixed(0)} (last key to the list; goal <= 100)`);
+    await $('[data-testid="nav-payments"]').click();
+    await $('[data-testid="payment-row"]').waitForExist({ timeout: 30000 });
+    figures.push(`webview.payment_search_ms ${(await timeSearch("payment-search", "payment-rows", "박지")).toFixed(0)} (last key to the list; goal <= 100)`);
+    // A fresh, unfiltered list for the jump.
+    await $('[data-testid="nav-dashboard"]').click();
+    await $('[data-testid="nav-payments"]').click();
+    await $('[data-testid="payment-row"]').waitForExist({ timeout: 30000 });
+    figures.push(`webview.payments_jump_to_row_10000_ms ${(await timeJump(10000)).toFixed(0)} (goal <= 300)`);
+    // Every screen once, then the memory at rest.
+    const navs = await browser.execute(() => [...document.querySelectorAll('[data-testid^="nav-"]')].map((e) => e.dataset.testid));
+    for (const nav of navs) {
+      await $(`[data-testid="${nav}"]`).click();
+      await browser.pause(1500);
+    }
+    await browser.pause(5000);
+    const pss = pssMb();
+    figures.push(`memory.after_every_screen.pss_mb ${pss.mb.toFixed(0)} (${pss.parts} MB; 1,000,000-payment store; goal <= 400)`);
+    console.log(`\n${figures.join("\n")}\n`);
+    fs.writeFileSync(path.join(process.env.E2E_ARTIFACTS, "bench-webview.txt"), `${figures.join("\n")}\n`);
+  });
+});
