@@ -91,16 +91,18 @@ describe("the triage page", () => {
     await waitFor(() => expect(screen.getByTestId("nav-triage-count")).toHaveTextContent("2"));
     const cards = await screen.findAllByTestId("triage-entry");
     expect(cards).toHaveLength(2);
-    expect(within(cards[0]).getByTestId("triage-kind")).toHaveTextContent("결제 실패");
-    expect(cards[0]).toHaveTextContent("₩9,900");
-    expect(cards[0]).toHaveTextContent("잔액 부족");
-    expect(within(cards[0]).getByTestId("triage-retry")).toBeInTheDocument();
-    expect(within(cards[1]).getByTestId("triage-kind")).toHaveTextContent("카드 만료 임박");
-    expect(cards[1]).toHaveTextContent("2026-12");
+    const [charge, expiring] = cards;
+    if (!charge || !expiring) throw new Error("two entries expected");
+    expect(within(charge).getByTestId("triage-kind")).toHaveTextContent("결제 실패");
+    expect(charge).toHaveTextContent("₩9,900");
+    expect(charge).toHaveTextContent("잔액 부족");
+    expect(within(charge).getByTestId("triage-retry")).toBeInTheDocument();
+    expect(within(expiring).getByTestId("triage-kind")).toHaveTextContent("카드 만료 임박");
+    expect(expiring).toHaveTextContent("2026-12");
     // An expiring card is not charged from here.
-    expect(within(cards[1]).queryByTestId("triage-retry")).toBeNull();
+    expect(within(expiring).queryByTestId("triage-retry")).toBeNull();
 
-    await userEvent.click(within(cards[0]).getByTestId("triage-resolve"));
+    await userEvent.click(within(charge).getByTestId("triage-resolve"));
     await userEvent.type(await screen.findByTestId("triage-note"), "고객과 통화함");
     await userEvent.click(screen.getByTestId("triage-resolve-yes"));
     await waitFor(() => expect(screen.getAllByTestId("triage-entry")).toHaveLength(1));
