@@ -17,7 +17,7 @@ async function setLanguage(label) {
 async function navCount() {
   const badge = await $('[data-testid="nav-triage-count"]');
   if (!(await badge.isExisting())) return 0;
-  return Number((await badge.getText()).trim());
+  return Number(String(await badge.getProperty("textContent")).trim());
 }
 
 /** Opens the customer page and charges its key; the card declines. */
@@ -90,7 +90,7 @@ describe("the triage queue", () => {
     await click('[data-testid="nav-triage"]');
     await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "확인 필요");
     const entry = await entryOf("failed_charge");
-    const text = await entry.getText();
+    const text = String(await entry.getProperty("textContent"));
     expect(text).toContain("결제 실패");
     expect(text).toContain("₩9,900");
     expect(text).toContain("잔액부족");
@@ -118,7 +118,7 @@ describe("the triage queue", () => {
     await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "Needs attention");
     await expect($('[data-testid="nav-triage"]')).toHaveText(expect.stringContaining("Needs attention"));
     const entry = await entryOf("failed_charge");
-    const text = await entry.getText();
+    const text = String(await entry.getProperty("textContent"));
     expect(text).toContain("Charge failed");
     expect(text).toContain("Retry the same order");
     await shot("triage-en");

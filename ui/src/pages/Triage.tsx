@@ -186,7 +186,7 @@ function EntryCard({ entry: e }: { entry: TriageEntry }) {
             </Button>
           )}
           {!readOnly && (
-            <Button size="xs" variant="light" color="gray" onClick={() => setResolving(true)} disabled={busy} data-testid="triage-resolve">
+            <Button size="xs" variant="light" color="teal" onClick={() => setResolving(true)} disabled={busy} data-testid="triage-resolve">
               {t("triage.actions.resolve")}
             </Button>
           )}
