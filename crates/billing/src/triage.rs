@@ -532,9 +532,11 @@ mod tests {
 
     #[test]
     fn months_are_seoul_months() {
-        // 2026-11-30 16:00 UTC is already 2026-12-01 in Seoul.
-        assert_eq!(seoul_month(1_796_054_400, 0), "2026-12");
-        assert_eq!(seoul_month(1_796_054_400, 1), "2027-01");
-        assert_eq!(seoul_month(1_796_054_400 - 3600, 0), "2026-11");
+        // 2026-11-30 15:00 UTC is 2026-12-01 00:00 in Seoul: December there already.
+        const SEOUL_DEC_1: i64 = 1_796_050_800;
+        assert_eq!(seoul_month(SEOUL_DEC_1, 0), "2026-12");
+        assert_eq!(seoul_month(SEOUL_DEC_1, 1), "2027-01");
+        assert_eq!(seoul_month(SEOUL_DEC_1 - 1, 0), "2026-11");
+        assert_eq!(seoul_month(SEOUL_DEC_1 - 1, 2), "2027-01");
     }
 }

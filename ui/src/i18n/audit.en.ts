@@ -93,6 +93,8 @@ const audit: typeof ko = {
     count: "count",
     ours: "ours",
     note: "note",
+    entry_key: "entry",
+    kind: "kind",
   },
   outcomes: {
     ok: "Done",

@@ -22,7 +22,10 @@ pub async fn run(ctx: &mut Ctx, cmd: TriageCmd) -> CliResult<Exit> {
             if ctx.out.json {
                 ctx.out.json(&e)?;
             } else {
-                fields(&[("resolved", e.key.clone()), ("kind", e.kind.as_str().into())]);
+                fields(&[
+                    ("resolved", e.key.clone()),
+                    ("kind", e.kind.as_str().into()),
+                ]);
             }
             Ok(Exit::Ok)
         }
@@ -123,7 +126,9 @@ async fn retry(ctx: &mut Ctx, key: &str) -> CliResult<Exit> {
         ChargeStatus::Paid if r.replayed => "paid already (nothing was sent now)",
         ChargeStatus::Paid => "paid",
         ChargeStatus::Declined => "declined",
-        ChargeStatus::Unknown => "checking: the answer was lost; run `subdesk-cli journal reconcile`",
+        ChargeStatus::Unknown => {
+            "checking: the answer was lost; run `subdesk-cli journal reconcile`"
+        }
         ChargeStatus::Conflict => "conflict: see `subdesk-cli journal show`",
     };
     fields(&[
