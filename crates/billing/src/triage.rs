@@ -3,7 +3,7 @@
 //!
 //! An entry is one of:
 //! - a **failed charge**: a charge of ours the card company declined (a journal row),
-//!   unless the same customer has been charged successfully since; or a failed payment
+//!   unless the same charge (customer, amount, order name) was paid since; or a failed payment
 //!   the mirror holds that we did not journal (charged by another tool) in the last
 //!   [`MIRROR_LOOKBACK_SECS`];
 //! - a **failed schedule**: executed and declined, not paid by a retry since;
@@ -199,7 +199,8 @@ fn order_name(request_json: &str) -> Option<String> {
 
 fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
     let mut out = Vec::new();
-    // Declined charges of ours, unless the customer was charged since.
+    // Declined charges of ours, unless the same charge (amount and order name) was paid
+    // since under another order id (a dunning retry, or a person charging it anew).
     let sql = format!(
         "SELECT j.id, j.attempts, j.merchant_uid, j.customer_uid, j.amount, j.imp_uid,
                 j.fail_reason, j.source, j.updated_at, j.request_json, j.op,
@@ -207,7 +208,10 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
          FROM journal j LEFT JOIN customers c ON c.customer_uid = j.customer_uid
          WHERE j.state = 'declined' AND j.op IN ('charge_again', 'charge_onetime')
            AND NOT EXISTS (SELECT 1 FROM journal k WHERE k.customer_uid = j.customer_uid
-                 AND k.outcome = 'paid' AND k.updated_at >= j.updated_at AND k.id <> j.id
+                 AND k.outcome = 'paid' AND k.id <> j.id AND k.amount = j.amount
+                 AND json_extract(k.request_json, '$.details.name')
+                     IS json_extract(j.request_json, '$.details.name')
+                 AND (k.updated_at > j.updated_at OR (k.updated_at = j.updated_at AND k.id > j.id))
                  AND k.op IN ('charge_again', 'charge_onetime', 'schedule_retry'))
          ORDER BY j.updated_at DESC"
     );

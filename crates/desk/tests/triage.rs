@@ -82,12 +82,21 @@ impl World {
     }
 
     async fn charge(&self, uid: &str, amount: i64) -> subdesk_billing::ChargeResult {
+        self.charge_named(uid, amount, "11월 이용료").await
+    }
+
+    async fn charge_named(
+        &self,
+        uid: &str,
+        amount: i64,
+        name: &str,
+    ) -> subdesk_billing::ChargeResult {
         charge_now(
             &self.session,
             ChargeNowInput {
                 customer_uid: uid.into(),
                 amount,
-                name: "11월 이용료".into(),
+                name: name.into(),
                 merchant_uid: Some(new_order_id()),
                 ..ChargeNowInput::default()
             },
@@ -396,4 +405,22 @@ async fn a_failed_schedule_retried_from_triage_is_paid_once_and_leaves() {
     );
     assert_eq!(w.at_sandbox("tri-srt", PaymentStatus::Paid).await, 1);
     assert!(w.of(TriageKind::FailedSchedule, "tri-srt").is_none());
+}
+
+#[tokio::test]
+async fn only_the_same_charge_paid_anew_settles_a_failed_one() {
+    let w = world().await;
+    w.key("tri-sup", DECLINE_FUNDS).await;
+    assert_eq!(
+        w.charge("tri-sup", 9_900).await.status,
+        ChargeStatus::Declined
+    );
+    w.key("tri-sup", APPROVE).await;
+    // Another charge of the customer paid: November is still unpaid.
+    let other = w.charge_named("tri-sup", 5_000, "추가 옵션").await;
+    assert_eq!(other.status, ChargeStatus::Paid);
+    assert!(w.of(TriageKind::FailedCharge, "tri-sup").is_some());
+    // November charged anew under a new order id and paid: nothing left to do.
+    assert_eq!(w.charge("tri-sup", 9_900).await.status, ChargeStatus::Paid);
+    assert!(w.of(TriageKind::FailedCharge, "tri-sup").is_none());
 }
