@@ -7,7 +7,7 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    data, exports, keys, money, practice, profiles, reports, schedules, shell, sync,
+    data, exports, keys, money, practice, profiles, reports, schedules, shell, sync, triage,
 };
 
 pub const BINDINGS_HEADER: &str =
@@ -75,6 +75,11 @@ pub fn builder() -> Builder<tauri::Wry> {
             schedules::retry_schedule,
             schedules::reschedule_schedule,
             schedules::schedule_detail,
+            triage::triage_list,
+            triage::triage_count,
+            triage::triage_resolve,
+            triage::triage_retry,
+            triage::triage_check,
             schedules::schedule_totals,
             schedules::schedule_pgs,
             schedules::schedule_calendar,

@@ -115,6 +115,13 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("revoke_schedules", Session(MoveMoney)),
     ("retry_schedule", Session(MoveMoney)),
     ("reschedule_schedule", Session(MoveMoney)),
+    // The triage queue: a retry charges the same order again (money); marking an entry
+    // resolved is a record; looking it up at i'mport sends no money, as reconciling.
+    ("triage_retry", Session(MoveMoney)),
+    ("triage_resolve", Session(Mutate)),
+    ("triage_list", Session(Read)),
+    ("triage_count", Session(Read)),
+    ("triage_check", Session(Read)),
     // An order id for a charge form: nothing is written or sent.
     ("new_order_id", Session(Read)),
     // What a form checks and shows before money moves: the core's limits, and what a

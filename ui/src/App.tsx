@@ -8,6 +8,7 @@ import { ErrorAlert } from "./components/ErrorAlert";
 import { createQueryClient } from "./lib/queryClient";
 import { Shell } from "./layout/Shell";
 import { Schedules } from "./pages/Schedules";
+import { Triage } from "./pages/Triage";
 import { Calendar } from "./pages/Calendar";
 import { JournalPage } from "./pages/charges/JournalPage";
 import { PaymentsPage } from "./pages/payments/PaymentsPage";
@@ -45,6 +46,7 @@ export function AppRoutes() {
         <Route path="customers/new" element={<IssueKeyForm />} />
         <Route path="customers/:uid" element={<CustomerPage />} />
         <Route path="charges" element={<JournalPage />} />
+        <Route path="triage" element={<Triage />} />
         <Route path="schedules" element={<Schedules />} />
         <Route path="calendar" element={<Calendar />} />
         <Route path="payments" element={<PaymentsPage />} />

@@ -181,6 +181,19 @@ export const commands = {
 	rescheduleSchedule: (merchantUid: string, when: When, confirmedTotal: number | null) => __TAURI_INVOKE<ScheduleOpResult>("reschedule_schedule", { merchantUid, when, confirmedTotal }),
 	/**  One schedule from the mirror, with the date and time the move form starts from. */
 	scheduleDetail: (merchantUid: string) => __TAURI_INVOKE<ScheduleDetail>("schedule_detail", { merchantUid }),
+	/**  The queue now: every entry not marked resolved. */
+	triageList: () => __TAURI_INVOKE<TriageEntry[]>("triage_list"),
+	/**  The navigation's count, in all and per kind. */
+	triageCount: () => __TAURI_INVOKE<TriageCount>("triage_count"),
+	/**  Marks an entry resolved (audited); it leaves the queue. */
+	triageResolve: (key: string, note: string) => __TAURI_INVOKE<TriageEntry>("triage_resolve", { key, note }),
+	/**
+	 *  Charges the entry's order again under its own order id (the money policy applies:
+	 *  live profiles send the total the person confirmed).
+	 */
+	triageRetry: (key: string, confirmedTotal: number | null) => __TAURI_INVOKE<ChargeResult>("triage_retry", { key, confirmedTotal }),
+	/**  Looks the entry up at i'mport now; the entry afterwards, or None when it left. */
+	triageCheck: (key: string) => __TAURI_INVOKE<TriageEntry | null>("triage_check", { key }),
 	/**  The list's figures for a filter, summed by the store. */
 	scheduleTotals: (query: ScheduleQuery) => __TAURI_INVOKE<ScheduleTotals>("schedule_totals", { query }),
 	/**  The PGs the list can filter by. */
@@ -274,7 +287,7 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.cancel","plan.create","plan.dunning_attempt","plan.period_failed","plan.period_paid","plan.period_revoked","plan.subscribe","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.cancel","plan.create","plan.dunning_attempt","plan.period_failed","plan.period_paid","plan.period_revoked","plan.subscribe","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
@@ -1908,6 +1921,55 @@ export type TestCardView = {
 export type TimeField = 
 /**  The latest event of the payment. */
 "event" | "paid" | "cancelled" | "failed";
+
+/**
+ *  What a person can do with an entry beside copying a phone number or e-mail address and
+ *  marking it resolved (always offered).
+ */
+export type TriageAction = 
+/**  Charge the same order again (the same order id: never a second charge). */
+"retry" | 
+/**  Look the order (or key) up at i'mport now. */
+"check";
+
+/**  The queue's size by kind (the navigation's count is `total`). */
+export type TriageCount = {
+	total: number,
+	by_kind: ([TriageKind, number])[],
+};
+
+/**  One entry of the queue. */
+export type TriageEntry = {
+	/**  The entry and its version, e.g. `charge:12:1`: what "mark resolved" names. */
+	key: string,
+	kind: TriageKind,
+	/**  When it happened (declined, executed, sent, last verified), Unix seconds. */
+	at: number,
+	customer_uid: string | null,
+	customer_name: string | null,
+	customer_tel: string | null,
+	customer_email: string | null,
+	card_name: string | null,
+	/**  Masked, as i'mport returned it. */
+	card_number: string | null,
+	/**  `YYYY-MM`, when the key was issued here. */
+	card_expiry: string | null,
+	merchant_uid: string | null,
+	journal_id: number | null,
+	imp_uid: string | null,
+	/**  Won, for charges and schedules. */
+	amount: number | null,
+	/**  The order name. */
+	name: string | null,
+	/**  The card company's reason, or the error code of an unknown outcome. */
+	reason: string | null,
+	/**  Where a journal row came from: `manual`, `bulk:<run>`, `plan:…`, `dunning:…`. */
+	source: string | null,
+	actions: TriageAction[],
+};
+
+/**  What kind of problem an entry is. */
+export type TriageKind = "failed_charge" | "failed_schedule" | "unknown_outcome" | "conflict" | "key_unknown" | "card_expiring";
 
 /**  What the UI has just put on screen at start-up. */
 export type UiStage = 

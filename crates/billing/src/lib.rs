@@ -30,6 +30,7 @@ pub mod overview;
 pub mod registry;
 pub mod store;
 pub(crate) mod text;
+pub mod triage;
 
 pub use error::{Error, ErrorInfo, Result};
 pub use mirror::payments::{
@@ -77,6 +78,7 @@ pub use store::db::{OpenOptions, SCHEMA_VERSION, Store};
 pub use store::lease::Lease;
 pub use store::recovery::{Recovery, recover, restore_backup};
 pub use store::resync::ResyncStatus;
+pub use triage::{TriageAction, TriageCount, TriageEntry, TriageKind};
 
 #[doc(hidden)]
 pub use store::migrations::migrate_to;

@@ -70,6 +70,10 @@ pub enum Command {
     /// Scheduled charges (예약 결제): register, move, revoke, retry, list.
     #[command(subcommand)]
     Schedules(SchedulesCmd),
+    /// What needs attention (확인 필요): failed charges and schedules, unknown outcomes,
+    /// keys unknown at i'mport, cards about to expire.
+    #[command(subcommand)]
+    Triage(TriageCmd),
     /// The money journal: every charge and refund, written before it was sent.
     #[command(subcommand)]
     Journal(JournalCmd),
@@ -519,6 +523,24 @@ pub enum ScheduleStateArg {
     Paid,
     Failed,
     Revoked,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCmd {
+    /// The entries needing attention, newest problems first by kind.
+    List,
+    /// Mark an entry resolved (recorded in the audit log); it leaves the list.
+    Resolve {
+        /// The entry's key, as `triage list` shows it.
+        key: String,
+        /// Why, for the audit log.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Charge an entry's order again under its own order id (never a second charge).
+    Retry { key: String },
+    /// Look an entry up at i'mport now.
+    Check { key: String },
 }
 
 #[derive(Debug, Subcommand)]

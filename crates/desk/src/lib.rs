@@ -11,6 +11,9 @@
 //! - [`schedules`] is schedule management (register, move, revoke, retry, reschedule,
 //!   a key's deletion with its schedules revoked first) and the calendar, with dates read
 //!   and days cut in the profile's time zone.
+//! - [`triage`] is the queue of what needs a person (failed charges and schedules,
+//!   unknown or conflicting journal rows, keys unknown at i'mport, cards about to expire)
+//!   with each entry's actions.
 //! - [`IpcError`] is the one error shape both front ends show: a stable code, an English
 //!   message free of secrets, and details.
 //!
@@ -29,6 +32,7 @@ pub mod practice;
 pub mod schedules;
 pub mod session;
 pub mod settlement;
+pub mod triage;
 pub mod zone;
 
 pub use desk::{Desk, DeskConfig, DeskHost};

@@ -12,6 +12,7 @@ pub mod reports;
 pub mod schedules;
 pub mod shell;
 pub mod sync;
+pub mod triage;
 
 use std::sync::Arc;
 

@@ -27,6 +27,7 @@ const audit: typeof ko = {
     payment: "Refunds",
     schedule: "Schedules",
     sync: "Sync",
+    triage: "Needs attention",
   },
   actions: {
     "bulk.plan": "Bulk run prepared",
@@ -64,6 +65,7 @@ const audit: typeof ko = {
     "sync.keys": "Billing keys checked",
     "sync.payments": "Payments synced",
     "sync.schedules": "Schedules synced",
+    "triage.resolve": "Needs-attention entry marked resolved",
   } satisfies Record<AuditAction, string>,
   inputKeys: {
     checked: "checked",
@@ -91,6 +93,8 @@ const audit: typeof ko = {
     count: "count",
     ours: "ours",
     note: "note",
+    entry_key: "entry",
+    kind: "kind",
   },
   outcomes: {
     ok: "Done",

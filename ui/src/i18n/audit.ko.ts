@@ -26,6 +26,7 @@ const audit = {
     payment: "환불",
     schedule: "예약 결제",
     sync: "동기화",
+    triage: "확인 필요",
   } as Record<string, string>,
   actions: {
     "bulk.plan": "일괄 결제 준비",
@@ -63,6 +64,7 @@ const audit = {
     "sync.keys": "빌링키 확인",
     "sync.payments": "결제 내역 동기화",
     "sync.schedules": "예약 결제 동기화",
+    "triage.resolve": "확인 필요 항목 해결 처리",
   } satisfies Record<AuditAction, string>,
   inputKeys: {
     checked: "확인",
@@ -90,6 +92,8 @@ const audit = {
     count: "건수",
     ours: "우리 요청",
     note: "메모",
+    entry_key: "항목",
+    kind: "종류",
   } as Record<string, string>,
   outcomes: {
     ok: "완료",

@@ -6,6 +6,7 @@ import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
 import schedules from "./schedules.en";
+import triage from "./triage.en";
 
 // Same keys as ko.ts: the type below makes a missing key a compile error, and a test
 // checks both directions at run time too.
@@ -14,6 +15,7 @@ type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 const en: Shape<Messages> = {
   app: { name: "Subdesk", tagline: "Recurring billing" },
   nav: {
+    triage: "Needs attention",
     dashboard: "Dashboard",
     customers: "Customers",
     charges: "Charges",
@@ -97,6 +99,7 @@ const en: Shape<Messages> = {
   audit,
   money,
   schedules,
+  triage,
 
   pgGuide,
   profiles,

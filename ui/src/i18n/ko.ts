@@ -5,11 +5,13 @@ import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
 import profiles from "./profiles.ko";
 import schedules from "./schedules.ko";
+import triage from "./triage.ko";
 
 // Korean is the default language; en.ts must have exactly the same keys (checked by a test).
 const ko = {
   app: { name: "Subdesk", tagline: "정기결제 관리" },
   nav: {
+    triage: "확인 필요",
     dashboard: "대시보드",
     customers: "고객",
     charges: "결제 요청",
@@ -93,6 +95,7 @@ const ko = {
   audit,
   money,
   schedules,
+  triage,
 
   pgGuide,
   profiles,

@@ -2,6 +2,7 @@ import { AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButt
 import {
   IconCalendarMonth,
   IconCalendarRepeat,
+  IconBellExclamation,
   IconCreditCard,
   IconLayoutDashboard,
   IconMap2,
@@ -11,17 +12,20 @@ import {
   IconShieldCheck,
   IconUsers,
 } from "@tabler/icons-react";
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Outlet, useLocation, useNavigate } from "react-router";
 import { useApp } from "../AppContext";
 import { useSwitchProfile } from "../lib/mutations";
+import { triageCountQuery } from "../lib/queries";
 import { tellPainted } from "../lib/startup";
 import { ModeBadge } from "./ModeBadge";
 import { SessionErrorAlert } from "./SessionErrorAlert";
 
 export const AREAS = [
   { path: "/", key: "dashboard", icon: IconLayoutDashboard },
+  { path: "/triage", key: "triage", icon: IconBellExclamation },
   { path: "/customers", key: "customers", icon: IconUsers },
   { path: "/charges", key: "charges", icon: IconCreditCard },
   { path: "/schedules", key: "schedules", icon: IconCalendarRepeat },
@@ -35,7 +39,10 @@ export const AREAS = [
 
 export function Shell() {
   const { t } = useTranslation();
-  const { status } = useApp();
+  const { status, profileId } = useApp();
+  // The queue's size beside its name, refreshed every half minute and after every change.
+  const triage = useQuery({ ...triageCountQuery(profileId), enabled: status.session_error === null });
+  const triageTotal = triage.data?.total ?? 0;
   const navigate = useNavigate();
   const switchProfile = useSwitchProfile(() => void navigate("/"));
   const location = useLocation();
@@ -78,6 +85,13 @@ export function Shell() {
                 data-testid={`nav-${area.key}`}
                 label={t(`nav.${area.key}`)}
                 leftSection={<area.icon size={18} stroke={1.6} />}
+                rightSection={
+                  area.key === "triage" && triageTotal > 0 ? (
+                    <Badge size="sm" color="red" variant="filled" circle={triageTotal < 10} data-testid="nav-triage-count">
+                      {triageTotal}
+                    </Badge>
+                  ) : undefined
+                }
                 active={active}
                 onClick={() => void navigate(area.path)}
                 variant="light"

@@ -36,6 +36,9 @@ export const keys = {
   dateRange: (preset: DatePreset, zone: string) => [APP, "dateRange", preset, zone] as const,
   dayRange: (first: string | null, last: string | null, zone: string) => [APP, "dayRange", first, last, zone] as const,
   payment: (p: string, impUid?: string) => (impUid === undefined ? ([p, "payment"] as const) : ([p, "payment", impUid] as const)),
+  /** The triage queue and its count: under one root, stale whenever money or the registry changes. */
+  triage: (p: string) => [p, "triage"] as const,
+  triageCount: (p: string) => [p, "triage", "count"] as const,
   schedules: (p: string, q?: ListQuery<ScheduleQuery>) => (q ? ([p, "schedules", q] as const) : ([p, "schedules"] as const)),
   // Under the schedules' root, so whatever changes schedules makes these stale too.
   scheduleTotals: (p: string, q: ListQuery<ScheduleQuery>) => [p, "schedules", "totals", q] as const,
@@ -105,6 +108,13 @@ export const settingsQuery = (i18n: I18n) =>
 export const profilesQuery = () => queryOptions({ queryKey: keys.profiles(), queryFn: () => call(commands.listProfiles()) });
 
 // ---- the active profile's answers
+
+/** The queue is refreshed every half minute while the app is open (a sync or a plan run may add to it). */
+export const TRIAGE_REFRESH_MS = 30_000;
+export const triageQuery = (p: string) =>
+  queryOptions({ queryKey: keys.triage(p), queryFn: () => call(commands.triageList()), refetchInterval: TRIAGE_REFRESH_MS });
+export const triageCountQuery = (p: string) =>
+  queryOptions({ queryKey: keys.triageCount(p), queryFn: () => call(commands.triageCount()), refetchInterval: TRIAGE_REFRESH_MS });
 
 export const overviewQuery = (p: string) => queryOptions({ queryKey: keys.overview(p), queryFn: () => call(commands.overview()) });
 
@@ -207,8 +217,8 @@ export type Change =
 
 export function invalidate(client: QueryClient, p: string, change: Change, customerUid?: string): Promise<void> {
   const roots: QueryKey[] = {
-    customers: [keys.customers(p), keys.customerTags(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p)],
-    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p)],
+    customers: [keys.customers(p), keys.customerTags(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
+    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
     everything: [keys.profile(p)],
     backups: [keys.backups(p), keys.audit(p)],
   }[change];

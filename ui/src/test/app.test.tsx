@@ -47,6 +47,8 @@ function mockBackend(opts: { lang?: Lang; mode?: "sandbox" | "test" | "live"; da
       case "list_profiles":
       case "list_backups":
         return [];
+      case "triage_count":
+        return { total: 0, by_kind: [] };
       case "open_external":
         throw { code: "link_not_allowed", message: "refused", details: null };
       default:

@@ -266,6 +266,12 @@ fn parse_expiry(raw: &str) -> Option<(i32, u32)> {
     (1..=12).contains(&month).then_some((year, month))
 }
 
+/// The card's expiry month as the registry keeps it (`YYYY-MM`): the month only, for
+/// expiry warnings (DESIGN principle 2); never the number.
+fn expiry_month(card: &CardInput) -> Option<String> {
+    parse_expiry(card.expiry.expose_secret().trim()).map(|(y, m)| format!("{y:04}-{m:02}"))
+}
+
 fn valid_birth(raw: &str) -> bool {
     if raw.len() != 6 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return false;
@@ -468,12 +474,17 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
     // The audit keeps who and where, never the card.
     let inputs = serde_json::json!({ "customer_uid": input.customer_uid, "pg": input.pg });
     let customer_uid = input.customer_uid;
+    let expiry = expiry_month(&input.card);
     drop(input.card);
 
     match client.issue_billing_key(&customer_uid, &request).await {
         Ok(api) => {
             drop(request);
-            let customer = store.upsert_customer(&sync::keys::customer_record(&api))?;
+            store.upsert_customer(&sync::keys::customer_record(&api))?;
+            if let Some(month) = &expiry {
+                store.set_card_expiry(&customer_uid, month)?;
+            }
+            let customer = store.get_customer(&customer_uid)?;
             store.audit_record("key.issue", &inputs, "ok")?;
             Ok(customer)
         }
@@ -513,8 +524,10 @@ pub async fn issue_key_with_first_charge(
         .email
         .or_else(|| trimmed(&input.customer_email));
     let card = card_data(&input.card)?;
+    let expiry = expiry_month(&input.card);
     drop(input.card);
-    crate::money::charge::charge_onetime(
+    let customer_uid = input.customer_uid.clone();
+    let result = crate::money::charge::charge_onetime(
         store,
         client,
         crate::money::charge::OnetimeCharge {
@@ -525,7 +538,15 @@ pub async fn issue_key_with_first_charge(
             pg: Some(input.pg),
         },
     )
-    .await
+    .await?;
+    // The key exists once the charge is paid; its card's month is kept beside it.
+    if result.status == crate::money::charge::ChargeStatus::Paid
+        && let Some(month) = &expiry
+        && store.get_customer(&customer_uid).is_ok()
+    {
+        store.set_card_expiry(&customer_uid, month)?;
+    }
+    Ok(result)
 }
 
 /// The rules of a key deletion's reason (required, at most 100 characters), checked

@@ -57,6 +57,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "sync.keys",
     "sync.payments",
     "sync.schedules",
+    "triage.resolve",
 ];
 
 /// The account of the person at this computer (the OS user), asked of the OS once (the

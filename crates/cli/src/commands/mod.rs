@@ -13,6 +13,7 @@ mod runs;
 mod sandbox;
 mod schedules;
 mod sync;
+mod triage;
 
 use crate::args::{Cli, Command};
 use crate::context::Ctx;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Command::Run(c) => runs::run(&mut ctx, c).await,
         Command::Payments(c) => payments::run(&mut ctx, c).await,
         Command::Schedules(c) => schedules::run(&mut ctx, c).await,
+        Command::Triage(c) => triage::run(&mut ctx, c).await,
         Command::Journal(c) => journal::run(&mut ctx, c).await,
         Command::Audit(c) => audit::run(&mut ctx, c).await,
         Command::Report(c) => report::run(&mut ctx, c).await,

@@ -16,3 +16,4 @@ mod report;
 mod runs;
 mod sandbox_cmd;
 mod schedules;
+mod triage;

@@ -1,0 +1,53 @@
+// The triage queue (확인 필요), in Korean (the default). triage.en.ts has the same keys.
+const triage = {
+  title: "확인 필요",
+  description: "실패한 결제와 예약 결제, 결과를 아직 모르는 요청, i'mport에 없는 빌링키, 곧 만료되는 카드를 한곳에서 처리합니다.",
+  emptyTitle: "확인할 항목이 없습니다",
+  emptyBody: "결제가 실패하거나 결과를 확인해야 할 일이 생기면 여기에 표시됩니다.",
+  count: "{{count}}건",
+  kind: {
+    failed_charge: "결제 실패",
+    failed_schedule: "예약 결제 실패",
+    unknown_outcome: "결과 확인 중",
+    conflict: "주문번호 충돌",
+    key_unknown: "i'mport에 없는 빌링키",
+    card_expiring: "카드 만료 임박",
+  },
+  explain: {
+    failed_charge: "카드사가 결제를 거절했습니다.",
+    failed_schedule: "예약된 시각에 결제했지만 카드사가 거절했습니다.",
+    unknown_outcome: "요청을 보냈지만 응답을 받지 못했습니다. 지금 확인하면 i'mport에서 결과를 찾아봅니다.",
+    conflict: "같은 주문번호로 우리 요청과 다른 결제가 있습니다. 결제 요청 화면에서 판단해 주세요.",
+    key_unknown: "i'mport가 이 빌링키를 더 이상 알지 못합니다. 고객에게 카드를 다시 등록해 달라고 요청하세요.",
+    card_expiring: "카드 유효기간이 {{month}}에 끝납니다. 고객에게 새 카드를 등록해 달라고 요청하세요.",
+  },
+  col: { kind: "종류", customer: "고객", detail: "내용", at: "시각", actions: "처리" },
+  card: "카드",
+  reason: "사유: {{reason}}",
+  order: "주문번호",
+  actions: {
+    retry: "같은 주문 다시 결제",
+    check: "지금 확인",
+    copyTel: "전화번호 복사",
+    copyEmail: "이메일 복사",
+    resolve: "해결로 표시",
+  },
+  copied: "복사했습니다: {{value}}",
+  copyFailed: "복사하지 못했습니다",
+  resolveTitle: "해결로 표시",
+  resolveBody: "이 항목을 목록에서 뺍니다. 같은 문제가 다시 생기면 다시 표시됩니다. 기록은 감사 기록에 남습니다.",
+  note: "메모 (선택)",
+  notePlaceholder: "예: 고객과 통화함",
+  cancel: "취소",
+  resolveYes: "해결로 표시",
+  resolved: "해결로 표시했습니다",
+  checkedGone: "확인했습니다. 더 이상 확인할 일이 없어 목록에서 뺐습니다.",
+  checkedStill: "확인했습니다. 아직 처리가 필요합니다.",
+  retryPaid: "{{amount}} 결제되었습니다.",
+  retryReplayed: "이미 결제된 주문입니다. 다시 청구하지 않았습니다.",
+  retryDeclined: "다시 거절되었습니다: {{reason}}",
+  retryUnknown: "결제 결과를 확인하는 중입니다.",
+};
+
+export type TriageMessages = typeof triage;
+export default triage;
