@@ -24,6 +24,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             shell::ui_ready,
             shell::diagnostics::<tauri::Wry>,
             data::overview,
+            data::dashboard,
             data::list_customers,
             data::list_backups,
             data::backup_now,

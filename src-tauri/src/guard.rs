@@ -50,6 +50,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // The registry, read. Refreshing and verifying mirror PortOne into the local cache and
     // change nothing at PortOne, so finance staff may do them.
     ("overview", Session(Read)),
+    ("dashboard", Session(Read)),
     // A backup copies the local database and changes nothing in it but its audit log.
     ("list_backups", Session(Read)),
     ("backup_now", Session(Read)),

@@ -23,6 +23,12 @@ export const commands = {
 	 */
 	diagnostics: () => __TAURI_INVOKE<string>("diagnostics"),
 	overview: () => __TAURI_INVOKE<Overview>("overview"),
+	/**
+	 *  The dashboard of a period as it stands now: payments' days in `zone` (the one the
+	 *  payments list reads days in), schedules' in `schedule_zone` (the profile's); every
+	 *  figure with the list filter it counts.
+	 */
+	dashboard: (preset: DatePreset, zone: string, scheduleZone: string) => __TAURI_INVOKE<Dashboard>("dashboard", { preset, zone, scheduleZone }),
 	listCustomers: (query: CustomerQuery) => __TAURI_INVOKE<CustomerPage>("list_customers", { query }),
 	/**  The active profile's database backups, newest first. */
 	listBackups: () => __TAURI_INVOKE<BackupInfo[]>("list_backups"),
@@ -412,6 +418,15 @@ export type BadRow = {
 	first_line: number | null,
 };
 
+/**  One bar (a day, a PG, a plan) with what it counts. */
+export type Bar = {
+	/**  The day (`YYYY-MM-DD`), the PG's id or the plan's code. */
+	key: string,
+	/**  The plan's name; else the key. */
+	label: string,
+	figure: PaymentFigure,
+};
+
 /**  One day of a month in the profile's zone, with its schedules per state. */
 export type CalendarDay = {
 	/**  `YYYY-MM-DD`. */
@@ -628,6 +643,31 @@ export type CustomerSortField =
 "status" | 
 /**  Never-verified keys count as the oldest. */
 "verified";
+
+/**  Everything the dashboard shows for a period. */
+export type Dashboard = {
+	range: DateRange,
+	/**  Paid in the period; its `net` is the net figure. */
+	gross: PaymentFigure,
+	/**  The refunded ones of `gross`; its `refunded` is the refunds figure. */
+	refunds: PaymentFigure,
+	/**  Failed in the period. */
+	failed: PaymentFigure,
+	/**
+	 *  Failed over (paid + failed) in the period, in hundredths of a percent (1234 = 12.34 %);
+	 *  None with no attempt.
+	 */
+	failure_rate_bp: number | null,
+	plans: PlanFigures,
+	/**  Schedules waiting in the next 7 days (today included). */
+	next_week: ScheduleFigure,
+	/**  The days of the period (each a custom-days link), first to last. */
+	daily: Bar[],
+	/**  Per PG that paid in the period, biggest first. */
+	by_pg: Bar[],
+	/**  Per plan, biggest first (every plan, paid or not). */
+	by_plan: Bar[],
+};
 
 /**  A named period. Weeks start on Monday; quarters are calendar quarters. */
 export type DatePreset = "today" | "yesterday" | "this_week" | "this_month" | "last_month" | "this_quarter";
@@ -1296,6 +1336,37 @@ export type PaymentFacets = {
 	card_names: string[],
 };
 
+/**  A figure of payments: the totals of its link's list. */
+export type PaymentFigure = {
+	count: number,
+	/**  Won paid. */
+	amount: number,
+	/**  Won refunded of those. */
+	refunded: number,
+	net: number,
+	link: PaymentLink,
+};
+
+/**
+ *  The payments list's filter, as the list's own controls hold it: the list turns its
+ *  days into bounds with [`dates::date_range`] / [`dates::day_range`] like this module.
+ */
+export type PaymentLink = {
+	time_field: TimeField,
+	/**  Any of these (all when empty). */
+	status: PaymentStatus[],
+	/**  The named period, when the figure counts one (else `first_day`–`last_day`). */
+	preset: DatePreset | null,
+	/**  `YYYY-MM-DD`, inclusive. */
+	first_day: string,
+	/**  `YYYY-MM-DD`, inclusive. */
+	last_day: string,
+	pg_provider: string | null,
+	plan_code: string | null,
+	plans_only: boolean,
+	refunded_only: boolean,
+};
+
 /**  A page of payments. */
 export type PaymentPage = {
 	items: Payment[],
@@ -1325,6 +1396,12 @@ export type PaymentQuery = {
 	amount_min?: number | null,
 	amount_max?: number | null,
 	customer_uid?: string | null,
+	/**  Only the payments of this plan's periods (their order ids are `sd-<plan>-…`). */
+	plan_code?: string | null,
+	/**  Only the payments of any plan's periods. */
+	plans_only?: boolean,
+	/**  Only payments with something refunded (`cancel_amount > 0`). */
+	refunded_only?: boolean,
 	cursor?: string | null,
 	limit?: number | null,
 };
@@ -1382,6 +1459,17 @@ export type PickedImport = {
 	/**  Decoded from CP949 (Korean Excel's CSV), not UTF-8. */
 	was_cp949: boolean,
 	planned: PlannedImport,
+};
+
+/**  Plans: what their periods paid in the period and what they bring each month. */
+export type PlanFigures = {
+	/**  How many plans exist (0: the dashboard says how to start without one). */
+	plans: number,
+	active_subscriptions: number,
+	/**  Won a month from the active subscriptions. */
+	monthly_recurring: number,
+	/**  The plans' payments paid in the period. */
+	paid: PaymentFigure,
 };
 
 /**
@@ -1673,6 +1761,13 @@ export type ScheduleDetail = {
 	time_zone: string,
 };
 
+/**  A figure of schedules: count and won of its link's list. */
+export type ScheduleFigure = {
+	count: number,
+	amount: number,
+	link: ScheduleLink,
+};
+
 /**  A one-off schedule to register for a customer. */
 export type ScheduleForm = {
 	customer_uid?: string,
@@ -1690,6 +1785,16 @@ export type ScheduleForm = {
 	merchant_uid?: string | null,
 	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total?: number | null,
+};
+
+/**
+ *  The schedules list's filter: these states, scheduled from the first day's midnight to
+ *  the end of the last day in the profile's zone.
+ */
+export type ScheduleLink = {
+	states: ScheduleState[],
+	first_day: string,
+	last_day: string,
 };
 
 /**  The result for one merchant_uid. */

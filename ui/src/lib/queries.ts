@@ -21,6 +21,8 @@ export const keys = {
 
   profile: (p: string) => [p] as const,
   overview: (p: string) => [p, "overview"] as const,
+  /** Under `overview`: whatever makes the overview stale makes the dashboard's figures stale. */
+  dashboard: (p: string, preset: DatePreset, zone: string, scheduleZone: string) => [p, "overview", "dashboard", preset, zone, scheduleZone] as const,
   customers: (p: string, q?: ListQuery<CustomerQuery>) => (q ? ([p, "customers", q] as const) : ([p, "customers"] as const)),
   customerTags: (p: string) => [p, "customerTags"] as const,
   customer: (p: string, uid?: string) => (uid === undefined ? ([p, "customer"] as const) : ([p, "customer", uid] as const)),
@@ -107,6 +109,15 @@ export const profilesQuery = () => queryOptions({ queryKey: keys.profiles(), que
 // ---- the active profile's answers
 
 export const overviewQuery = (p: string) => queryOptions({ queryKey: keys.overview(p), queryFn: () => call(commands.overview()) });
+
+/** A period's figures and series, each with the list filter it counts; "today" moves on with the clock. */
+export const dashboardQuery = (p: string, preset: DatePreset, zone: string, scheduleZone: string) =>
+  queryOptions({
+    queryKey: keys.dashboard(p, preset, zone, scheduleZone),
+    queryFn: () => call(commands.dashboard(preset, zone, scheduleZone)),
+    placeholderData: sameProfile(p),
+    refetchInterval: 60_000,
+  });
 
 export const journalQuery = (p: string, q: JournalQuery) => queryOptions({ queryKey: keys.journal(p, q), queryFn: () => call(commands.journal(q)) });
 
