@@ -71,6 +71,12 @@ function mockRust(dash: DashboardView, asked: { payments: PaymentQuery[]; schedu
   });
 }
 
+function nth<T>(list: T[], i: number): T {
+  const v = list[i];
+  if (v === undefined) throw new Error(`no item ${i}`);
+  return v;
+}
+
 function screens() {
   return (
     <Routes>
@@ -151,11 +157,11 @@ describe("the dashboard", () => {
 
   it("a bar's link survives the address: PG, plan and day filters", () => {
     const d = dashboardFixture();
-    const pg = readPaymentStart(new URL(paymentLinkPath(d.by_pg[0]!.figure.link), "http://x").searchParams);
+    const pg = readPaymentStart(new URL(paymentLinkPath(nth(d.by_pg, 0).figure.link), "http://x").searchParams);
     expect(pg).toMatchObject({ timeField: "paid", status: ["paid", "cancelled"], preset: "this_month", pg: "nice", planCode: null, plansOnly: false, refundedOnly: false });
-    const plan = readPaymentStart(new URL(paymentLinkPath(d.by_plan[0]!.figure.link), "http://x").searchParams);
+    const plan = readPaymentStart(new URL(paymentLinkPath(nth(d.by_plan, 0).figure.link), "http://x").searchParams);
     expect(plan.planCode).toBe("gold");
-    const day = readPaymentStart(new URL(paymentLinkPath(d.daily[1]!.figure.link), "http://x").searchParams);
+    const day = readPaymentStart(new URL(paymentLinkPath(nth(d.daily, 1).figure.link), "http://x").searchParams);
     expect(day).toMatchObject({ preset: null, days: ["2026-11-02", "2026-11-02"] });
     const plans = readPaymentStart(new URL(paymentLinkPath(d.plans.paid.link), "http://x").searchParams);
     expect(plans.plansOnly).toBe(true);
