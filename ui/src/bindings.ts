@@ -213,12 +213,12 @@ export const commands = {
 	/**  The sandbox's time. */
 	sandboxClock: () => __TAURI_INVOKE<SandboxClockView>("sandbox_clock"),
 	/**  The figures of `period`, its days counted in the zone the app shows times in. */
-	settlementReport: (period: SettlementPeriod) => __TAURI_INVOKE<Settlement>("settlement_report", { period }),
+	settlementReport: (period: SettlementPeriod, bySalesType: boolean) => __TAURI_INVOKE<Settlement>("settlement_report", { period, bySalesType }),
 	/**
 	 *  Saves `period`'s report as an .xlsx where the person chooses; its file name, or None
 	 *  when the dialog was closed.
 	 */
-	exportSettlement: (period: SettlementPeriod, lang: ExportLang) => __TAURI_INVOKE<string | null>("export_settlement", { period, lang }),
+	exportSettlement: (period: SettlementPeriod, lang: ExportLang, bySalesType: boolean) => __TAURI_INVOKE<string | null>("export_settlement", { period, lang, bySalesType }),
 	/**
 	 *  Moves the sandbox's clock forward by a day, a week or a calendar month in the
 	 *  profile's zone, running the schedules that fell due on the way.
@@ -1720,6 +1720,12 @@ export type RestPgRule = {
 	first_charge_keeps_key: boolean,
 };
 
+/**
+ *  The kind of sale (매출유형) a payment method is on the 부가세 return: card slips, easy
+ *  pays, transfers, virtual accounts, phone bills, and what else i'mport names.
+ */
+export type SalesType = "card" | "easy_pay" | "transfer" | "virtual_account" | "phone" | "other";
+
 /**  The sandbox's time and how far it is ahead of the real one. */
 export type SandboxClockView = {
 	/**  Unix seconds. */
@@ -1905,12 +1911,16 @@ export type Settlement = {
 	to: number,
 	lines: SettlementLine[],
 	total: SettlementLine,
+	/**  The lines are per PG and sales type (매출유형). */
+	by_sales_type: boolean,
 };
 
 /**  The figures of one PG (or of all, in `total`), whole won. */
 export type SettlementLine = {
 	/**  `pg_provider`; empty for payments without one, and for the total. */
 	pg_provider: string,
+	/**  The line's 매출유형, when the settlement was asked per sales type (None in the total). */
+	sales_type: SalesType | null,
 	sales_count: number,
 	sales_amount: number,
 	sales_tax_free: number,

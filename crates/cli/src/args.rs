@@ -106,6 +106,9 @@ pub struct VatArgs {
     /// Save the report as an .xlsx here.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    /// A line per PG and sales type (매출유형: card, easy pay, transfer, …).
+    #[arg(long)]
+    pub sales_type: bool,
     /// The workbook's language.
     #[arg(long, value_enum, default_value = "ko")]
     pub lang: LangArg,
