@@ -57,6 +57,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::sandbox_test_cards,
             keys::pg_channels,
             money::charge_now,
+            money::retry_preview,
+            money::retry_failed,
             money::refund_payment,
             money::payment_detail,
             money::journal,

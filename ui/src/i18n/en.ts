@@ -236,6 +236,7 @@ const en: Shape<Messages> = {
     refund_exceeds_balance: "The refund is larger than what is left of the payment.",
     refund_tax_free_out_of_range: "The tax-free part of this refund must be between ₩{{min, number}} and ₩{{max, number}}, to fit the payment's remaining tax-free balance.",
     not_refundable: "This payment cannot be refunded.",
+    not_retryable: "This payment cannot be charged again here: only a failed charge of an active billing key can be, and a plan's payment is retried by its plan.",
     run_state: "This cannot be done in the run's current state.",
     api_unauthorized: "i'mport refused the credentials. Check imp_key and imp_secret.",
     api_not_found: "i'mport has no such record.",

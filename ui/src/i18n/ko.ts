@@ -234,6 +234,7 @@ const ko = {
     refund_exceeds_balance: "환불 금액이 남은 결제 금액보다 큽니다.",
     refund_tax_free_out_of_range: "환불 금액 중 면세 금액은 {{min, number}}원에서 {{max, number}}원 사이여야 합니다. 남은 면세 금액에 맞춰 다시 입력하세요.",
     not_refundable: "환불할 수 없는 결제입니다.",
+    not_retryable: "이 결제는 여기서 다시 결제할 수 없습니다. 유효한 빌링키로 실패한 결제만 다시 결제할 수 있고, 요금제 결제는 요금제가 다시 시도합니다.",
     run_state: "지금 상태에서는 이 작업을 할 수 없습니다.",
     api_unauthorized: "i'mport 인증에 실패했습니다. imp_key와 imp_secret을 확인하세요.",
     api_not_found: "i'mport에 해당 정보가 없습니다.",
