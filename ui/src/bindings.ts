@@ -129,6 +129,16 @@ export const commands = {
 	 */
 	chargeNow: (input: ChargeNowInput) => __TAURI_INVOKE<ChargeResult>("charge_now", { input }),
 	/**
+	 *  What charging a failed payment again would send (the customer, card, total, and the
+	 *  order id: the failed charge's own when Subdesk sent it, else a new one), nothing sent.
+	 */
+	retryPreview: (impUid: string) => __TAURI_INVOKE<RetryPlan>("retry_preview", { impUid }),
+	/**
+	 *  Charges a failed payment again under the order id its preview gave, with the live
+	 *  confirmation of the exact total.
+	 */
+	retryFailed: (impUid: string, merchantUid: string, confirmedTotal: number | null) => __TAURI_INVOKE<ChargeResult>("retry_failed", { impUid, merchantUid, confirmedTotal }),
+	/**
 	 *  Refunds all or part of a payment, with `checksum` set to the refundable balance last
 	 *  seen, so that a replayed request cannot refund twice.
 	 */
@@ -286,7 +296,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"}] as const;
 
@@ -782,6 +792,11 @@ export type ErrorCode =
 "refund_tax_free_out_of_range" | 
 /**  This payment cannot be refunded. */
 "not_refundable" | 
+/**
+ *  This payment cannot be charged again from here: only a failed charge of an active
+ *  billing key can (a plan's period is retried by its plan).
+ */
+"not_retryable" | 
 /**  A bulk run cannot do this in its current state. */
 "run_state" | 
 /**  i'mport holds another payment under this order number: decide it first. */
@@ -1718,6 +1733,30 @@ export type RestPgRule = {
 	 *  Payments, which refuse `customer_uid` on a one-time charge.
 	 */
 	first_charge_keeps_key: boolean,
+};
+
+/**  How a failed charge is charged again, for a person to confirm. */
+export type RetryPlan = {
+	/**  The failed payment. */
+	imp_uid: string,
+	customer_uid: string,
+	customer_name: string | null,
+	card_name: string | null,
+	card_number: string | null,
+	name: string,
+	/**  What will be charged, in won: the total to confirm. */
+	total: number,
+	tax_free: number | null,
+	vat: number,
+	/**
+	 *  The order id the retry sends. The failed charge's own when Subdesk sent it: the
+	 *  same intent, its journal row retried (never a second order for one intent). A new
+	 *  one for a charge Subdesk did not send (its request is not known here): a new intent.
+	 */
+	merchant_uid: string,
+	/**  `merchant_uid` is the failed charge's own. */
+	same_order: boolean,
+	live: boolean,
 };
 
 /**

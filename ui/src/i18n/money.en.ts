@@ -34,6 +34,13 @@ const money: Shape<typeof moneyKo> = {
     errTaxFree: "The tax-free amount is between 0 and the amount.",
     errQuota: "These instalments are not possible: check the months and the amount.",
   },
+  retry: {
+    title: "Charge again",
+    body: "Charges {{amount}} again to {{card}}.",
+    sameOrder: "Subdesk sent this charge, so it is retried under the same order ID ({{merchant_uid}}): however often it is pressed, it is paid once.",
+    newOrder: "Subdesk did not send this charge, so it is paid under a new order ID ({{merchant_uid}}).",
+    submit: "Charge {{amount}} again",
+  },
   live: {
     title: "Confirm a live charge",
     body: "This charges a real customer's card.",

@@ -31,6 +31,13 @@ const money = {
     errTaxFree: "면세 금액은 0원 이상, 결제 금액 이하여야 합니다.",
     errQuota: "할부 조건에 맞지 않습니다. 할부 개월과 금액을 확인하세요.",
   },
+  retry: {
+    title: "다시 결제",
+    body: "{{card}}로 {{amount}}을 다시 결제합니다.",
+    sameOrder: "Subdesk가 보낸 결제이므로 같은 주문번호({{merchant_uid}})로 다시 시도합니다. 몇 번을 눌러도 한 번만 결제됩니다.",
+    newOrder: "Subdesk가 보내지 않은 결제이므로 새 주문번호({{merchant_uid}})로 결제합니다.",
+    submit: "{{amount}} 다시 결제",
+  },
   live: {
     title: "라이브 결제 확인",
     body: "실제 고객의 카드에 결제됩니다.",

@@ -37,6 +37,8 @@ export const keys = {
   /** Calendar arithmetic in Rust: a named period, or typed days, in a zone. */
   dateRange: (preset: DatePreset, zone: string) => [APP, "dateRange", preset, zone] as const,
   dayRange: (first: string | null, last: string | null, zone: string) => [APP, "dayRange", first, last, zone] as const,
+  /** How a failed payment is charged again (its order id is kept for the drawer's life). */
+  retryPlan: (p: string, impUid: string) => [p, "retryPlan", impUid] as const,
   payment: (p: string, impUid?: string) => (impUid === undefined ? ([p, "payment"] as const) : ([p, "payment", impUid] as const)),
   schedules: (p: string, q?: ListQuery<ScheduleQuery>) => (q ? ([p, "schedules", q] as const) : ([p, "schedules"] as const)),
   // Under the schedules' root, so whatever changes schedules makes these stale too.
@@ -168,6 +170,10 @@ export const dateRangeQuery = (preset: DatePreset, zone: string) =>
 
 export const dayRangeQuery = (first: string | null, last: string | null, zone: string) =>
   queryOptions({ queryKey: keys.dayRange(first, last, zone), queryFn: () => call(commands.dayRange(first, last, zone)), staleTime: Infinity, retry: false });
+
+/** Never refreshed and dropped when the drawer closes: a new order id Rust gives is the intent's for life. */
+export const retryPlanQuery = (p: string, impUid: string) =>
+  queryOptions({ queryKey: keys.retryPlan(p, impUid), queryFn: () => call(commands.retryPreview(impUid)), staleTime: Infinity, gcTime: 0, retry: false });
 
 export const paymentQuery = (p: string, impUid: string) => queryOptions({ queryKey: keys.payment(p, impUid), queryFn: () => call(commands.paymentDetail(impUid)) });
 
