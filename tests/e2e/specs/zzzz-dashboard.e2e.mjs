@@ -24,16 +24,25 @@ async function choosePeriod(label) {
 async function listCountBecomes(testid, expected) {
   const el = await $(`[data-testid="${testid}"]`);
   await el.waitForDisplayed({ timeout: 30000 });
-  await browser.waitUntil(async () => (await el.getText()).includes(expected), { timeout: 30000, timeoutMsg: `${testid} never showed ${expected}: ${await el.getText()}` });
-  return el.getText();
+  // By its text content: WebKit reports a badge's styled text as empty.
+  const text = async () => String(await el.getProperty("textContent"));
+  await browser.waitUntil(async () => (await text()).includes(expected), { timeout: 30000, timeoutMsg: `${testid} never showed ${expected}: ${await text()}` });
+  return text();
 }
 
 describe("the dashboard's figures open their lists", () => {
   before(async () => {
     await browser.setWindowSize(1024, 700);
     const address = await $('[data-testid="api-address"]');
-    await address.waitForDisplayed({ timeout: 30000 });
-    const url = await address.getText();
+    try {
+      await address.waitForDisplayed({ timeout: 30000 });
+    } catch (e) {
+      await shot("FAILED-dashboard-start");
+      console.log("start failed; page error:", await browser.execute(() => document.documentElement.getAttribute("data-err")), "rej:", await browser.execute(() => document.documentElement.getAttribute("data-rej")), "root:", await browser.execute(() => document.getElementById("root")?.innerHTML.slice(0, 300)));
+      throw e;
+    }
+    await browser.waitUntil(async () => /^http/.test(String(await address.getProperty("textContent"))), { timeout: 30000, timeoutMsg: "no sandbox address" });
+    const url = String(await address.getProperty("textContent"));
     const seeded = await fetch(`${url}/__sandbox/seed`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seed: 17, customers: 30, payments: 400 }) });
     expect(seeded.status).toBe(200);
     await click('[data-testid="nav-payments"]');

@@ -92,6 +92,16 @@ export function Dashboard() {
         {modeAlert.body}
       </Alert>
       {answer.error && <ErrorAlert error={answer.error} onRetry={() => void answer.refetch()} retrying={answer.isFetching} testId="overview-error" />}
+      {overview && overview.unknown_keys > 0 && (
+        <Alert color="orange" data-testid="unknown-keys">
+          {t("money.dashboard.unknownKeys", { count: overview.unknown_keys })}
+        </Alert>
+      )}
+      {openCount > 0 && (
+        <Alert color="yellow" data-testid="open-journal" style={{ cursor: "pointer" }} onClick={() => void navigate("/charges")}>
+          {t("money.dashboard.openJournal", { count: openCount })}
+        </Alert>
+      )}
       {dash && (
         <>
           <Text size="xs" c="dimmed" data-testid="dashboard-range">
@@ -135,6 +145,41 @@ export function Dashboard() {
               onClick={() => void navigate(scheduleLinkPath(dash.next_week.link))}
             />
           </SimpleGrid>
+        </>
+      )}
+      {/* Where the app is connected: near the top, seen without scrolling. */}
+      <Paper withBorder p="md" radius="md">
+        <Title order={5} mb="sm">
+          {t("dashboard.connection")}
+        </Title>
+        <SimpleGrid cols={2} spacing={6} verticalSpacing={6}>
+          <Row label={t("status.profile")}>
+            <Text size="sm" fw={600}>
+              {profile.name}
+            </Text>
+            <ModeBadge mode={profile.mode} />
+          </Row>
+          <Row label={t("dashboard.apiAddress")}>
+            <Text size="sm" ff="monospace" data-testid="api-address">
+              {profile.base_url || "—"}
+            </Text>
+          </Row>
+          <Row label={t("dashboard.timeZone")}>
+            <Text size="sm">{settings.time_zone}</Text>
+          </Row>
+          <Row label={t("money.dashboard.lastSync")}>
+            <Text size="sm">{overview?.last_sync_at ? formatDateTime(overview.last_sync_at, settings.time_zone, lang) : t("money.dashboard.never")}</Text>
+          </Row>
+          <Row label={t("money.dashboard.customers")}>
+            <Text size="sm" data-testid="overview-customers">
+              {overview ? t("dashboard.customersLine", { customers: overview.customers, keys: overview.active_keys }) : "—"}
+            </Text>
+          </Row>
+        </SimpleGrid>
+      </Paper>
+      {profile.mode === "sandbox" && open && <SandboxClock />}
+      {dash && (
+        <>
           <Paper withBorder p="md" radius="md">
             <Title order={5} mb="sm">
               {t("dashboard.dailyTitle")}
@@ -209,46 +254,6 @@ export function Dashboard() {
           </SimpleGrid>
         </>
       )}
-      {overview && overview.unknown_keys > 0 && (
-        <Alert color="orange" data-testid="unknown-keys">
-          {t("money.dashboard.unknownKeys", { count: overview.unknown_keys })}
-        </Alert>
-      )}
-      {profile.mode === "sandbox" && open && <SandboxClock />}
-      {openCount > 0 && (
-        <Alert color="yellow" data-testid="open-journal" style={{ cursor: "pointer" }} onClick={() => void navigate("/charges")}>
-          {t("money.dashboard.openJournal", { count: openCount })}
-        </Alert>
-      )}
-      <Paper withBorder p="md" radius="md">
-        <Title order={5} mb="sm">
-          {t("dashboard.connection")}
-        </Title>
-        <SimpleGrid cols={2} spacing={6} verticalSpacing={6}>
-          <Row label={t("status.profile")}>
-            <Text size="sm" fw={600}>
-              {profile.name}
-            </Text>
-            <ModeBadge mode={profile.mode} />
-          </Row>
-          <Row label={t("dashboard.apiAddress")}>
-            <Text size="sm" ff="monospace" data-testid="api-address" truncate>
-              {profile.base_url || "—"}
-            </Text>
-          </Row>
-          <Row label={t("dashboard.timeZone")}>
-            <Text size="sm">{settings.time_zone}</Text>
-          </Row>
-          <Row label={t("money.dashboard.lastSync")}>
-            <Text size="sm">{overview?.last_sync_at ? formatDateTime(overview.last_sync_at, settings.time_zone, lang) : t("money.dashboard.never")}</Text>
-          </Row>
-          <Row label={t("money.dashboard.customers")}>
-            <Text size="sm" data-testid="overview-customers">
-              {overview ? t("dashboard.customersLine", { customers: overview.customers, keys: overview.active_keys }) : "—"}
-            </Text>
-          </Row>
-        </SimpleGrid>
-      </Paper>
     </Stack>
   );
 }
