@@ -27,7 +27,7 @@ fn pay(i: usize, at: i64, amount: i64) -> PaymentRecord {
         amount,
         amount_text: amount.to_string(),
         currency: "KRW".into(),
-        pg_provider: Some(if i % 3 == 0 { "kcp" } else { "nice" }.into()),
+        pg_provider: Some(if i.is_multiple_of(3) { "kcp" } else { "nice" }.into()),
         pay_method: Some("card".into()),
         started_at: Some(at - 5),
         paid_at: Some(at),
@@ -66,10 +66,10 @@ fn world() -> (tempfile::TempDir, Store, Vec<PaymentRecord>) {
             }
             _ => {}
         }
-        if i % 6 == 0 {
+        if i.is_multiple_of(6) {
             p.merchant_uid = merchant_uid::for_period("gold", "cust_a", &format!("p{i}"));
         }
-        if i % 13 == 0 {
+        if i.is_multiple_of(13) {
             p.currency = "USD".into();
         }
         recs.push(p);

@@ -210,14 +210,14 @@ export function Dashboard() {
                 </Text>
               ) : (
                 <BarChart
-                  h={180}
+                  h={barsHeight(dash.by_pg.length)}
                   data={bars(dash.by_pg)}
                   dataKey="label"
                   orientation="vertical"
                   series={[{ name: "net", label: t("dashboard.series.net"), color: "blue.6" }]}
                   valueFormatter={won}
                   xAxisProps={{ tickFormatter: (v: number) => compact.format(v) }}
-                  yAxisProps={{ width: 80 }}
+                  yAxisProps={{ width: 90, interval: 0 }}
                   barProps={barClick(dash.by_pg)}
                   data-testid="chart-pg"
                 />
@@ -238,14 +238,14 @@ export function Dashboard() {
                 </Stack>
               ) : (
                 <BarChart
-                  h={180}
+                  h={barsHeight(dash.by_plan.length)}
                   data={bars(dash.by_plan)}
                   dataKey="label"
                   orientation="vertical"
                   series={[{ name: "net", label: t("dashboard.series.net"), color: "grape.6" }]}
                   valueFormatter={won}
                   xAxisProps={{ tickFormatter: (v: number) => compact.format(v) }}
-                  yAxisProps={{ width: 100 }}
+                  yAxisProps={{ width: 100, interval: 0 }}
                   barProps={barClick(dash.by_plan)}
                   data-testid="chart-plan"
                 />
@@ -256,6 +256,11 @@ export function Dashboard() {
       )}
     </Stack>
   );
+}
+
+/** A horizontal bar chart tall enough that every bar keeps its label. */
+function barsHeight(bars: number): number {
+  return Math.max(140, 28 * bars + 50);
 }
 
 function formatDay(day: string, lang: string): string {
