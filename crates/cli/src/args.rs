@@ -64,6 +64,9 @@ pub enum Command {
     Run(RunCmd),
     /// Refund all or part of a payment.
     Refund(RefundArgs),
+    /// Charge a failed payment again: Subdesk's own under its order id, another's under a
+    /// new one (pass it back with --merchant-uid to repeat that very order).
+    Retry(RetryArgs),
     /// Payments from the local mirror.
     #[command(subcommand)]
     Payments(PaymentsCmd),
@@ -306,6 +309,16 @@ pub struct ChargeArgs {
     /// as most likely the same charge again).
     #[arg(long)]
     pub new_order: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The failed payment.
+    pub imp_uid: String,
+    /// The order id an earlier `retry` of this payment printed: that order again (never a
+    /// second one). Subdesk's own charge always retries under its own.
+    #[arg(long)]
+    pub merchant_uid: Option<String>,
 }
 
 #[derive(Debug, Args)]
