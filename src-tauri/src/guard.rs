@@ -50,6 +50,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // The registry, read. Refreshing and verifying mirror PortOne into the local cache and
     // change nothing at PortOne, so finance staff may do them.
     ("overview", Session(Read)),
+    ("dashboard", Session(Read)),
     // A backup copies the local database and changes nothing in it but its audit log.
     ("list_backups", Session(Read)),
     ("backup_now", Session(Read)),
@@ -106,6 +107,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("recover_database", Session(Mutate)),
     // Money.
     ("charge_now", Session(MoveMoney)),
+    // A failed payment charged again: the same order when Subdesk sent it.
+    ("retry_failed", Session(MoveMoney)),
     ("issue_key_with_charge", Session(MoveMoney)),
     ("refund_payment", Session(MoveMoney)),
     // Schedules are future charges: registering, moving, revoking, retrying and
@@ -129,6 +132,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("money_rules", Session(Read)),
     ("vat_of", Session(Read)),
     ("charge_preview", Session(Read)),
+    ("retry_preview", Session(Read)),
     ("refund_preview", Session(Read)),
     // Reads i'mport's balance of a payment: nothing is sent that moves money.
     ("refund_split", Session(Read)),

@@ -23,6 +23,12 @@ export const commands = {
 	 */
 	diagnostics: () => __TAURI_INVOKE<string>("diagnostics"),
 	overview: () => __TAURI_INVOKE<Overview>("overview"),
+	/**
+	 *  The dashboard of a period as it stands now: payments' days in `zone` (the one the
+	 *  payments list reads days in), schedules' in `schedule_zone` (the profile's); every
+	 *  figure with the list filter it counts.
+	 */
+	dashboard: (preset: DatePreset, zone: string, scheduleZone: string) => __TAURI_INVOKE<Dashboard>("dashboard", { preset, zone, scheduleZone }),
 	listCustomers: (query: CustomerQuery) => __TAURI_INVOKE<CustomerPage>("list_customers", { query }),
 	/**  The active profile's database backups, newest first. */
 	listBackups: () => __TAURI_INVOKE<BackupInfo[]>("list_backups"),
@@ -123,6 +129,16 @@ export const commands = {
 	 */
 	chargeNow: (input: ChargeNowInput) => __TAURI_INVOKE<ChargeResult>("charge_now", { input }),
 	/**
+	 *  What charging a failed payment again would send (the customer, card, total, and the
+	 *  order id: the failed charge's own when Subdesk sent it, else a new one), nothing sent.
+	 */
+	retryPreview: (impUid: string) => __TAURI_INVOKE<RetryPlan>("retry_preview", { impUid }),
+	/**
+	 *  Charges a failed payment again under the order id its preview gave, with the live
+	 *  confirmation of the exact total.
+	 */
+	retryFailed: (impUid: string, merchantUid: string, confirmedTotal: number | null) => __TAURI_INVOKE<ChargeResult>("retry_failed", { impUid, merchantUid, confirmedTotal }),
+	/**
 	 *  Refunds all or part of a payment, with `checksum` set to the refundable balance last
 	 *  seen, so that a replayed request cannot refund twice.
 	 */
@@ -220,12 +236,12 @@ export const commands = {
 	/**  The sandbox's time. */
 	sandboxClock: () => __TAURI_INVOKE<SandboxClockView>("sandbox_clock"),
 	/**  The figures of `period`, its days counted in the zone the app shows times in. */
-	settlementReport: (period: SettlementPeriod) => __TAURI_INVOKE<Settlement>("settlement_report", { period }),
+	settlementReport: (period: SettlementPeriod, bySalesType: boolean) => __TAURI_INVOKE<Settlement>("settlement_report", { period, bySalesType }),
 	/**
 	 *  Saves `period`'s report as an .xlsx where the person chooses; its file name, or None
 	 *  when the dialog was closed.
 	 */
-	exportSettlement: (period: SettlementPeriod, lang: ExportLang) => __TAURI_INVOKE<string | null>("export_settlement", { period, lang }),
+	exportSettlement: (period: SettlementPeriod, lang: ExportLang, bySalesType: boolean) => __TAURI_INVOKE<string | null>("export_settlement", { period, lang, bySalesType }),
 	/**
 	 *  Moves the sandbox's clock forward by a day, a week or a calendar month in the
 	 *  profile's zone, running the schedules that fell due on the way.
@@ -293,7 +309,7 @@ export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_r
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"}] as const;
 
@@ -423,6 +439,15 @@ export type BadRow = {
 	problem: ImportProblem,
 	/**  For duplicates: the line of the first occurrence. */
 	first_line: number | null,
+};
+
+/**  One bar (a day, a PG, a plan) with what it counts. */
+export type Bar = {
+	/**  The day (`YYYY-MM-DD`), the PG's id or the plan's code. */
+	key: string,
+	/**  The plan's name; else the key. */
+	label: string,
+	figure: PaymentFigure,
 };
 
 /**  One day of a month in the profile's zone, with its schedules per state. */
@@ -642,6 +667,31 @@ export type CustomerSortField =
 /**  Never-verified keys count as the oldest. */
 "verified";
 
+/**  Everything the dashboard shows for a period. */
+export type Dashboard = {
+	range: DateRange,
+	/**  Paid in the period; its `net` is the net figure. */
+	gross: PaymentFigure,
+	/**  The refunded ones of `gross`; its `refunded` is the refunds figure. */
+	refunds: PaymentFigure,
+	/**  Failed in the period. */
+	failed: PaymentFigure,
+	/**
+	 *  Failed over (paid + failed) in the period, in hundredths of a percent (1234 = 12.34 %);
+	 *  None with no attempt.
+	 */
+	failure_rate_bp: number | null,
+	plans: PlanFigures,
+	/**  Schedules waiting in the next 7 days (today included). */
+	next_week: ScheduleFigure,
+	/**  The days of the period (each a custom-days link), first to last. */
+	daily: Bar[],
+	/**  Per PG that paid in the period, biggest first. */
+	by_pg: Bar[],
+	/**  Per plan, biggest first (every plan, paid or not). */
+	by_plan: Bar[],
+};
+
 /**  A named period. Weeks start on Monday; quarters are calendar quarters. */
 export type DatePreset = "today" | "yesterday" | "this_week" | "this_month" | "last_month" | "this_quarter";
 
@@ -755,6 +805,11 @@ export type ErrorCode =
 "refund_tax_free_out_of_range" | 
 /**  This payment cannot be refunded. */
 "not_refundable" | 
+/**
+ *  This payment cannot be charged again from here: only a failed charge of an active
+ *  billing key can (a plan's period is retried by its plan).
+ */
+"not_retryable" | 
 /**  A bulk run cannot do this in its current state. */
 "run_state" | 
 /**  i'mport holds another payment under this order number: decide it first. */
@@ -1309,6 +1364,37 @@ export type PaymentFacets = {
 	card_names: string[],
 };
 
+/**  A figure of payments: the totals of its link's list. */
+export type PaymentFigure = {
+	count: number,
+	/**  Won paid. */
+	amount: number,
+	/**  Won refunded of those. */
+	refunded: number,
+	net: number,
+	link: PaymentLink,
+};
+
+/**
+ *  The payments list's filter, as the list's own controls hold it: the list turns its
+ *  days into bounds with [`dates::date_range`] / [`dates::day_range`] like this module.
+ */
+export type PaymentLink = {
+	time_field: TimeField,
+	/**  Any of these (all when empty). */
+	status: PaymentStatus[],
+	/**  The named period, when the figure counts one (else `first_day`–`last_day`). */
+	preset: DatePreset | null,
+	/**  `YYYY-MM-DD`, inclusive. */
+	first_day: string,
+	/**  `YYYY-MM-DD`, inclusive. */
+	last_day: string,
+	pg_provider: string | null,
+	plan_code: string | null,
+	plans_only: boolean,
+	refunded_only: boolean,
+};
+
 /**  A page of payments. */
 export type PaymentPage = {
 	items: Payment[],
@@ -1338,6 +1424,12 @@ export type PaymentQuery = {
 	amount_min?: number | null,
 	amount_max?: number | null,
 	customer_uid?: string | null,
+	/**  Only the payments of this plan's periods (their order ids are `sd-<plan>-…`). */
+	plan_code?: string | null,
+	/**  Only the payments of any plan's periods. */
+	plans_only?: boolean,
+	/**  Only payments with something refunded (`cancel_amount > 0`). */
+	refunded_only?: boolean,
 	cursor?: string | null,
 	limit?: number | null,
 };
@@ -1395,6 +1487,17 @@ export type PickedImport = {
 	/**  Decoded from CP949 (Korean Excel's CSV), not UTF-8. */
 	was_cp949: boolean,
 	planned: PlannedImport,
+};
+
+/**  Plans: what their periods paid in the period and what they bring each month. */
+export type PlanFigures = {
+	/**  How many plans exist (0: the dashboard says how to start without one). */
+	plans: number,
+	active_subscriptions: number,
+	/**  Won a month from the active subscriptions. */
+	monthly_recurring: number,
+	/**  The plans' payments paid in the period. */
+	paid: PaymentFigure,
 };
 
 /**
@@ -1645,6 +1748,36 @@ export type RestPgRule = {
 	first_charge_keeps_key: boolean,
 };
 
+/**  How a failed charge is charged again, for a person to confirm. */
+export type RetryPlan = {
+	/**  The failed payment. */
+	imp_uid: string,
+	customer_uid: string,
+	customer_name: string | null,
+	card_name: string | null,
+	card_number: string | null,
+	name: string,
+	/**  What will be charged, in won: the total to confirm. */
+	total: number,
+	tax_free: number | null,
+	vat: number,
+	/**
+	 *  The order id the retry sends. The failed charge's own when Subdesk sent it: the
+	 *  same intent, its journal row retried (never a second order for one intent). A new
+	 *  one for a charge Subdesk did not send (its request is not known here): a new intent.
+	 */
+	merchant_uid: string,
+	/**  `merchant_uid` is the failed charge's own. */
+	same_order: boolean,
+	live: boolean,
+};
+
+/**
+ *  The kind of sale (매출유형) a payment method is on the 부가세 return: card slips, easy
+ *  pays, transfers, virtual accounts, phone bills, and what else i'mport names.
+ */
+export type SalesType = "card" | "easy_pay" | "transfer" | "virtual_account" | "phone" | "other";
+
 /**  The sandbox's time and how far it is ahead of the real one. */
 export type SandboxClockView = {
 	/**  Unix seconds. */
@@ -1686,6 +1819,13 @@ export type ScheduleDetail = {
 	time_zone: string,
 };
 
+/**  A figure of schedules: count and won of its link's list. */
+export type ScheduleFigure = {
+	count: number,
+	amount: number,
+	link: ScheduleLink,
+};
+
 /**  A one-off schedule to register for a customer. */
 export type ScheduleForm = {
 	customer_uid?: string,
@@ -1703,6 +1843,16 @@ export type ScheduleForm = {
 	merchant_uid?: string | null,
 	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total?: number | null,
+};
+
+/**
+ *  The schedules list's filter: these states, scheduled from the first day's midnight to
+ *  the end of the last day in the profile's zone.
+ */
+export type ScheduleLink = {
+	states: ScheduleState[],
+	first_day: string,
+	last_day: string,
 };
 
 /**  The result for one merchant_uid. */
@@ -1813,12 +1963,16 @@ export type Settlement = {
 	to: number,
 	lines: SettlementLine[],
 	total: SettlementLine,
+	/**  The lines are per PG and sales type (매출유형). */
+	by_sales_type: boolean,
 };
 
 /**  The figures of one PG (or of all, in `total`), whole won. */
 export type SettlementLine = {
 	/**  `pg_provider`; empty for payments without one, and for the total. */
 	pg_provider: string,
+	/**  The line's 매출유형, when the settlement was asked per sales type (None in the total). */
+	sales_type: SalesType | null,
 	sales_count: number,
 	sales_amount: number,
 	sales_tax_free: number,

@@ -63,7 +63,7 @@ pub use money::scheduling::{
     ScheduleInput, ScheduleOpResult, ScheduleOpStatus, live_schedules, move_schedule,
     register_schedules, reschedule, retry_schedule, unschedule, unschedule_all,
 };
-pub use overview::Overview;
+pub use overview::{Overview, PlanRecurring};
 pub use registry::customers::{Customer, CustomerRecord, KeyStatus, validate_customer_uid};
 pub use registry::import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,

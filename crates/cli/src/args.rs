@@ -64,6 +64,9 @@ pub enum Command {
     Run(RunCmd),
     /// Refund all or part of a payment.
     Refund(RefundArgs),
+    /// Charge a failed payment again: Subdesk's own under its order id, another's under a
+    /// new one (pass it back with --merchant-uid to repeat that very order).
+    Retry(RetryArgs),
     /// Payments from the local mirror.
     #[command(subcommand)]
     Payments(PaymentsCmd),
@@ -110,6 +113,9 @@ pub struct VatArgs {
     /// Save the report as an .xlsx here.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    /// A line per PG and sales type (매출유형: card, easy pay, transfer, …).
+    #[arg(long)]
+    pub sales_type: bool,
     /// The workbook's language.
     #[arg(long, value_enum, default_value = "ko")]
     pub lang: LangArg,
@@ -308,6 +314,16 @@ pub struct ChargeArgs {
     /// as most likely the same charge again).
     #[arg(long)]
     pub new_order: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The failed payment.
+    pub imp_uid: String,
+    /// The order id an earlier `retry` of this payment printed: that order again (never a
+    /// second one). Subdesk's own charge always retries under its own.
+    #[arg(long)]
+    pub merchant_uid: Option<String>,
 }
 
 #[derive(Debug, Args)]

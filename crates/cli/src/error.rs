@@ -114,6 +114,7 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::RefundExceedsBalance
         | C::RefundTaxFreeOutOfRange
         | C::NotRefundable
+        | C::NotRetryable
         | C::RunState
         | C::ApiInvalidInput
         | C::ApiNotFound => Exit::BadInput,

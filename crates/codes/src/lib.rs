@@ -127,6 +127,9 @@ pub enum ErrorCode {
     RefundTaxFreeOutOfRange,
     /// This payment cannot be refunded.
     NotRefundable,
+    /// This payment cannot be charged again from here: only a failed charge of an active
+    /// billing key can (a plan's period is retried by its plan).
+    NotRetryable,
     /// A bulk run cannot do this in its current state.
     RunState,
     /// i'mport holds another payment under this order number: decide it first.

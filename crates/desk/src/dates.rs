@@ -46,7 +46,7 @@ impl DatePreset {
 }
 
 /// Whole days, first to last, and the instants that bound them.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DateRange {
     /// The first day, `YYYY-MM-DD`.

@@ -20,6 +20,7 @@
 //! The front ends stay thin: src-tauri's commands and the CLI's subcommands parse their
 //! input, call in here, and present the result.
 
+pub mod dashboard;
 pub mod dates;
 pub mod desk;
 pub mod error;

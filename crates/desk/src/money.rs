@@ -275,3 +275,133 @@ pub fn decide_conflict(
 ) -> IpcResult<JournalEntry> {
     Ok(session.store.decide_conflict(journal_id, ours, note)?)
 }
+
+/// How a failed charge is charged again, for a person to confirm.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RetryPlan {
+    /// The failed payment.
+    pub imp_uid: String,
+    pub customer_uid: String,
+    pub customer_name: Option<String>,
+    pub card_name: Option<String>,
+    pub card_number: Option<String>,
+    pub name: String,
+    /// What will be charged, in won: the total to confirm.
+    pub total: i64,
+    pub tax_free: Option<i64>,
+    pub vat: i64,
+    /// The order id the retry sends. The failed charge's own when Subdesk sent it: the
+    /// same intent, its journal row retried (never a second order for one intent). A new
+    /// one for a charge Subdesk did not send (its request is not known here): a new intent.
+    pub merchant_uid: String,
+    /// `merchant_uid` is the failed charge's own.
+    pub same_order: bool,
+    pub live: bool,
+}
+
+fn not_retryable(why: &str) -> IpcError {
+    IpcError::new(ErrorCode::NotRetryable, why.to_owned())
+}
+
+/// The failed charge and what its retry sends: the journal's own request when Subdesk
+/// sent it (so the retry is the same request under the same order id), else the
+/// payment's amount and name with the registry's buyer, under a new order id.
+fn retry_request(session: &Session, imp_uid: &str) -> IpcResult<(RetryPlan, ChargeDetails)> {
+    let p = session.store.get_payment(imp_uid)?.payment;
+    if p.status != subdesk_billing::PaymentStatus::Failed {
+        return Err(not_retryable("only a failed payment is charged again"));
+    }
+    if p.currency != "KRW" {
+        return Err(not_retryable("only a payment in won is charged again"));
+    }
+    let Some(customer_uid) = p.customer_uid.clone() else {
+        return Err(not_retryable("the payment names no billing key"));
+    };
+    // A plan's period (and its dunning retries) is the plan engine's to retry.
+    let plans = session.store.list_plans()?;
+    if plans.iter().any(|plan| {
+        let (lo, hi) = subdesk_billing::registry::search::plan_uid_range(&plan.code);
+        p.merchant_uid >= lo && p.merchant_uid < hi
+    }) {
+        return Err(not_retryable("a plan's period is retried by its plan"));
+    }
+    check_customer(&session.store, &customer_uid)?;
+    let customer = session.store.get_customer(&customer_uid)?;
+    let sent = session
+        .store
+        .journal_charge(&p.merchant_uid)?
+        .filter(|e| e.op == subdesk_billing::JournalOp::ChargeAgain)
+        .and_then(|e| {
+            let v: serde_json::Value = serde_json::from_str(&e.request_json).ok()?;
+            serde_json::from_value::<ChargeDetails>(v.get("details")?.clone()).ok()
+        });
+    let same_order = sent.is_some();
+    let details = sent.unwrap_or_else(|| ChargeDetails {
+        amount: p.amount,
+        name: p.name.clone().unwrap_or_default(),
+        buyer: BuyerInput {
+            name: customer.customer_name.clone(),
+            email: customer.customer_email.clone(),
+            tel: customer.customer_tel.clone(),
+            addr: customer.customer_addr.clone(),
+            postcode: customer.customer_postcode.clone(),
+        },
+        ..ChargeDetails::default()
+    });
+    details.validate()?;
+    let plan = RetryPlan {
+        imp_uid: p.imp_uid.clone(),
+        customer_uid,
+        customer_name: customer.customer_name,
+        card_name: customer.card_name,
+        card_number: customer.card_number,
+        name: details.name.clone(),
+        total: details.amount,
+        tax_free: details.tax_free,
+        vat: subdesk_billing::money::charge::vat_of(details.amount, details.tax_free.unwrap_or(0)),
+        merchant_uid: if same_order {
+            p.merchant_uid
+        } else {
+            new_order_id()
+        },
+        same_order,
+        live: session.profile.mode == Mode::Live,
+    };
+    Ok((plan, details))
+}
+
+/// What charging the failed payment `imp_uid` again would send. Nothing is sent; a new
+/// order id (for a charge Subdesk did not send) is made per call, so the form keeps the
+/// first answer for the intent's life.
+pub fn retry_preview(session: &Session, imp_uid: &str) -> IpcResult<RetryPlan> {
+    Ok(retry_request(session, imp_uid)?.0)
+}
+
+/// Charges the failed payment `imp_uid` again under `merchant_uid`, the order id its
+/// preview gave (for Subdesk's own charge, that charge's: anything else is refused), with
+/// the live confirmation of the exact total.
+pub async fn retry_failed(
+    session: &Session,
+    imp_uid: &str,
+    merchant_uid: &str,
+    confirmed_total: Option<i64>,
+) -> IpcResult<ChargeResult> {
+    let (plan, details) = retry_request(session, imp_uid)?;
+    if plan.same_order && plan.merchant_uid != merchant_uid {
+        return Err(IpcError::invalid_input(
+            "merchant_uid",
+            "a retry of Subdesk's charge goes under that charge's order id",
+        ));
+    }
+    check_live_confirmation(session, plan.total, confirmed_total)?;
+    session.ensure_reconciled().await?;
+    let request = AgainCharge {
+        customer_uid: plan.customer_uid.clone(),
+        merchant_uid: Some(merchant_uid.to_owned()),
+        details,
+    };
+    let result = charge_again(&session.store, session.client()?, &request).await?;
+    tracing::info!(merchant_uid = %result.merchant_uid, status = ?result.status, "retry finished");
+    Ok(result)
+}

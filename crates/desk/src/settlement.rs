@@ -69,14 +69,16 @@ pub fn bounds(period: SettlementPeriod, time_zone: &str) -> IpcResult<(i64, i64)
     Ok((at(start)?, at(end)?))
 }
 
-/// The settlement of `period` in `time_zone`.
+/// The settlement of `period` in `time_zone`, per PG (and per 매출유형 with
+/// `by_sales_type`).
 pub fn settlement(
     store: &Store,
     period: SettlementPeriod,
     time_zone: &str,
+    by_sales_type: bool,
 ) -> IpcResult<Settlement> {
     let (from, to) = bounds(period, time_zone)?;
-    Ok(store.settlement(from, to)?)
+    Ok(store.settlement_by(from, to, by_sales_type)?)
 }
 
 /// The workbook's columns: the header in each language and the figure.
@@ -124,8 +126,15 @@ pub fn write_xlsx(
     let write = |e| xlsx_error(e);
     ws.write_with_format(0, 0, "PG", &header).map_err(write)?;
     ws.set_column_width(0, 16).map_err(write)?;
+    // The 매출유형 column, when asked for, follows the PG's.
+    let first = if report.by_sales_type { 2u16 } else { 1 };
+    if report.by_sales_type {
+        ws.write_with_format(0, 1, if ko { "매출유형" } else { "Sales type" }, &header)
+            .map_err(write)?;
+        ws.set_column_width(1, 14).map_err(write)?;
+    }
     for (i, (k, e, _)) in COLUMNS.iter().enumerate() {
-        let col = (i + 1) as u16;
+        let col = i as u16 + first;
         ws.write_with_format(0, col, if ko { *k } else { *e }, &header)
             .map_err(write)?;
         ws.set_column_width(col, 16).map_err(write)?;
@@ -142,6 +151,9 @@ pub fn write_xlsx(
             line.pg_provider.clone()
         };
         ws.write(row, 0, name).map_err(write)?;
+        if let Some(kind) = line.sales_type.filter(|_| report.by_sales_type) {
+            ws.write(row, 1, kind.label(ko)).map_err(write)?;
+        }
         for (i, (_, _, figure)) in COLUMNS.iter().enumerate() {
             let is_count = i == 0 || i == 4 || i == COLUMNS.len() - 1;
             let fmt = match (is_count, is_total) {
@@ -150,11 +162,11 @@ pub fn write_xlsx(
                 (true, true) => &total_count,
                 (false, true) => &total_won,
             };
-            ws.write_number_with_format(row, (i + 1) as u16, figure(line) as f64, fmt)
+            ws.write_number_with_format(row, i as u16 + first, figure(line) as f64, fmt)
                 .map_err(write)?;
         }
     }
-    ws.set_freeze_panes(1, 1).map_err(write)?;
+    ws.set_freeze_panes(1, first).map_err(write)?;
     let temp = path.with_extension("xlsx.part");
     book.save(&temp).map_err(xlsx_error)?;
     std::fs::rename(&temp, path).map_err(|e| {

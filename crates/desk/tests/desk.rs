@@ -77,7 +77,11 @@ impl World {
 
 /// Registers a card as a key of `uid` at the sandbox and in the session's registry.
 async fn key(session: &Session, uid: &str, buyer: &str) {
-    let card = CardData::new("4242-4242-4242-4242", "2031-12")
+    key_with(session, uid, buyer, "4242-4242-4242-4242").await
+}
+
+async fn key_with(session: &Session, uid: &str, buyer: &str, number: &str) {
+    let card = CardData::new(number, "2031-12")
         .and_then(|c| c.birth("900101"))
         .and_then(|c| c.pwd_2digit("12"))
         .expect("card");
@@ -265,4 +269,135 @@ async fn the_current_session_follows_profiles_json_and_is_checked_on_itself() {
     );
     w.desk.lock().unwrap().unlock(&pass).unwrap();
     w.forget(&live);
+}
+
+/// A declined charge of Subdesk's is retried as the same intent: the same order id and
+/// journal row, the same request; a payment Subdesk did not send gets a new order id; what
+/// is not a failed key charge is refused with nothing sent.
+#[tokio::test]
+async fn a_failed_charge_is_retried_under_the_money_rules() {
+    let w = world().await;
+    let session = w
+        .desk
+        .open_session(&w.desk.active_profile().unwrap())
+        .unwrap();
+    // A card that declines (잔액부족), then the customer's card is replaced.
+    key_with(&session, "cust-retry", "최셋", "9410-0000-0000-0013").await;
+    let declined = money::charge_now(&session, charge("cust-retry", 4_400))
+        .await
+        .unwrap();
+    assert_eq!(declined.status, ChargeStatus::Declined);
+    let failed = declined.imp_uid.clone().expect("failed payment");
+    key(&session, "cust-retry", "최셋").await;
+
+    let plan = money::retry_preview(&session, &failed).unwrap();
+    assert!(plan.same_order);
+    assert_eq!(plan.merchant_uid, declined.merchant_uid);
+    assert_eq!((plan.total, plan.name.as_str()), (4_400, "정기결제 12월"));
+    // Another order id for Subdesk's own charge is refused: one intent, one order.
+    let e = money::retry_failed(&session, &failed, &money::new_order_id(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert_eq!(paid_for(&session, "cust-retry").await, 0);
+
+    let paid = money::retry_failed(&session, &failed, &plan.merchant_uid, None)
+        .await
+        .unwrap();
+    assert_eq!(paid.status, ChargeStatus::Paid);
+    assert_eq!(paid.merchant_uid, declined.merchant_uid);
+    assert_eq!(paid.journal_id, declined.journal_id);
+    // Pressed again: answered by the paid charge, not charged twice.
+    let again = money::retry_failed(&session, &failed, &plan.merchant_uid, None)
+        .await
+        .unwrap();
+    assert_eq!((again.status, again.replayed), (ChargeStatus::Paid, true));
+    assert_eq!(paid_for(&session, "cust-retry").await, 1);
+
+    // A paid payment is not a failed one.
+    let e = money::retry_preview(&session, paid.imp_uid.as_deref().unwrap()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotRetryable);
+
+    // A failed payment Subdesk did not send (a website's): a new order id, a new intent.
+    let mut theirs = subdesk_billing::PaymentRecord {
+        imp_uid: "imp_theirs".into(),
+        merchant_uid: "web-order-1".into(),
+        customer_uid: Some("cust-retry".into()),
+        status: "failed".into(),
+        amount: 2_200,
+        amount_text: "2200".into(),
+        currency: "KRW".into(),
+        name: Some("웹 주문".into()),
+        failed_at: Some(1_795_000_000),
+        raw_json: "{}".into(),
+        ..Default::default()
+    };
+    session.store.upsert_payments(&[theirs.clone()]).unwrap();
+    let plan = money::retry_preview(&session, "imp_theirs").unwrap();
+    assert!(!plan.same_order);
+    assert_ne!(plan.merchant_uid, "web-order-1");
+    assert_eq!((plan.total, plan.name.as_str()), (2_200, "웹 주문"));
+    let paid = money::retry_failed(&session, "imp_theirs", &plan.merchant_uid, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (paid.status, paid.merchant_uid.as_str()),
+        (ChargeStatus::Paid, plan.merchant_uid.as_str())
+    );
+    assert_eq!(paid_for(&session, "cust-retry").await, 2);
+
+    // A plan's period is its plan's to retry.
+    theirs.imp_uid = "imp_plan".into();
+    theirs.merchant_uid =
+        subdesk_billing::money::merchant_uid::for_period("gold", "cust-retry", "202612");
+    session.store.upsert_payments(&[theirs]).unwrap();
+    session
+        .store
+        .create_plan(&subdesk_billing::PlanInput {
+            code: "gold".into(),
+            name: "골드".into(),
+            amount: 2_200,
+            tax_free: 0,
+            interval: subdesk_billing::Interval::Monthly { day: 1 },
+            start_at: 1_795_000_000,
+            end_at: None,
+            max_periods: None,
+            dunning: subdesk_billing::DunningPolicy::default(),
+        })
+        .unwrap();
+    let e = money::retry_preview(&session, "imp_plan").unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotRetryable);
+}
+
+#[tokio::test]
+async fn a_live_retry_needs_the_exact_confirmed_total() {
+    let w = world().await;
+    let profile = w.live_profile("Live retry");
+    let session = w.desk.open_session(&profile).unwrap();
+    key_with(&session, "cust-live-retry", "정넷", "9410-0000-0000-0013").await;
+    let declined = money::charge_now(
+        &session,
+        ChargeNowInput {
+            confirmed_total: Some(3_300),
+            ..charge("cust-live-retry", 3_300)
+        },
+    )
+    .await
+    .unwrap();
+    key(&session, "cust-live-retry", "정넷").await;
+    let failed = declined.imp_uid.expect("failed payment");
+    let plan = money::retry_preview(&session, &failed).unwrap();
+    assert!(plan.live);
+    for wrong in [None, Some(3_000)] {
+        let e = money::retry_failed(&session, &failed, &plan.merchant_uid, wrong)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::LiveConfirmationRequired, "{wrong:?}");
+    }
+    assert_eq!(paid_for(&session, "cust-live-retry").await, 0);
+    let paid = money::retry_failed(&session, &failed, &plan.merchant_uid, Some(3_300))
+        .await
+        .unwrap();
+    assert_eq!(paid.status, ChargeStatus::Paid);
+    w.forget(&profile);
 }

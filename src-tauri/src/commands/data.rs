@@ -9,6 +9,7 @@ use subdesk_billing::{
     AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, PaymentFacets,
     PaymentPage, PaymentQuery, PaymentTotals, SchedulePage, ScheduleQuery, SearchResults,
 };
+use subdesk_desk::dashboard::Dashboard;
 use subdesk_desk::dates::{self, DatePreset, DateRange};
 use tauri::State;
 
@@ -22,6 +23,27 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn overview(state: State<'_, AppState>) -> IpcResult<Overview> {
     with_session(&state, |s| s.store.overview()).await
+}
+
+/// The dashboard of a period as it stands now: payments' days in `zone` (the one the
+/// payments list reads days in), schedules' in `schedule_zone` (the profile's); every
+/// figure with the list filter it counts.
+#[tauri::command]
+#[specta::specta]
+pub async fn dashboard(
+    state: State<'_, AppState>,
+    preset: DatePreset,
+    zone: String,
+    schedule_zone: String,
+) -> IpcResult<Dashboard> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    with_session(&state, move |s| {
+        subdesk_desk::dashboard::dashboard(&s.store, preset, &zone, &schedule_zone, now)
+    })
+    .await
 }
 
 /// The active profile's database backups, newest first.

@@ -8,7 +8,7 @@ use subdesk_billing::{
     RefundSplit,
 };
 use subdesk_desk::money::{
-    self, ChargeNowInput, ChargePreview, MoneyRules, RefundInput, RefundPreview,
+    self, ChargeNowInput, ChargePreview, MoneyRules, RefundInput, RefundPreview, RetryPlan,
 };
 use subdesk_profiles::ActionKind;
 use tauri::State;
@@ -28,6 +28,28 @@ pub async fn charge_now(
     // Checked on the session this command gets (a switch after the guard is caught).
     let session = state.desk.session_for(ActionKind::MoveMoney)?;
     money::charge_now(&session, input).await
+}
+
+/// What charging a failed payment again would send (the customer, card, total, and the
+/// order id: the failed charge's own when Subdesk sent it, else a new one), nothing sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_preview(state: State<'_, AppState>, imp_uid: String) -> IpcResult<RetryPlan> {
+    with_session(&state, move |s| money::retry_preview(s, &imp_uid)).await
+}
+
+/// Charges a failed payment again under the order id its preview gave, with the live
+/// confirmation of the exact total.
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_failed(
+    state: State<'_, AppState>,
+    imp_uid: String,
+    merchant_uid: String,
+    confirmed_total: Option<i64>,
+) -> IpcResult<ChargeResult> {
+    let session = state.desk.session_for(ActionKind::MoveMoney)?;
+    money::retry_failed(&session, &imp_uid, &merchant_uid, confirmed_total).await
 }
 
 /// A new order id for a charge form that has just opened: the intent keeps it for

@@ -20,10 +20,11 @@ pub async fn settlement_report<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     period: SettlementPeriod,
+    by_sales_type: bool,
 ) -> IpcResult<Settlement> {
     let zone = SettingsStore::open(&app)?.settings().time_zone;
     with_session(&state, move |s| {
-        settlement::settlement(&s.store, period, &zone)
+        settlement::settlement(&s.store, period, &zone, by_sales_type)
     })
     .await
 }
@@ -37,6 +38,7 @@ pub async fn export_settlement<R: Runtime>(
     state: State<'_, AppState>,
     period: SettlementPeriod,
     lang: ExportLang,
+    by_sales_type: bool,
 ) -> IpcResult<Option<String>> {
     let session = state.desk.session_for(ActionKind::Read)?;
     let zone = SettingsStore::open(&app)?.settings().time_zone;
@@ -49,7 +51,7 @@ pub async fn export_settlement<R: Runtime>(
     };
     let target = path.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let report = settlement::settlement(&session.store, period, &zone)?;
+        let report = settlement::settlement(&session.store, period, &zone, by_sales_type)?;
         settlement::write_xlsx(&report, period, lang, &target)
     })
     .await

@@ -9,7 +9,7 @@ const audit: typeof ko = {
   verifyOk: "All {{count}} entries are intact.",
   verifyBroken: "The chain breaks at entry {{id}}: {{kind}}",
   problemKind: { edited: "the entry was changed afterwards", broken_link: "an entry was inserted or removed in between", missing: "entries were removed" },
-  filters: { action: "Action", all: "All", customer: "customer_uid", customerPlaceholder: "Find by customer ID", problems: "Problems only" },
+  filters: { action: "Action", all: "All", customer: "customer_uid", customerPlaceholder: "Find by customer ID", firstDay: "From", lastDay: "To", problems: "Problems only" },
   count: "{{shown}} of {{total}} entries",
   more: "Show more",
   empty: "No entries match.",

@@ -8,7 +8,7 @@ const audit = {
   verifyOk: "기록 {{count}}건이 모두 온전합니다.",
   verifyBroken: "{{id}}번 기록에서 연결이 끊겼습니다: {{kind}}",
   problemKind: { edited: "기록이 나중에 수정되었습니다", broken_link: "중간에 기록이 끼어들거나 빠졌습니다", missing: "기록이 지워졌습니다" },
-  filters: { action: "작업 종류", all: "전체", customer: "customer_uid", customerPlaceholder: "고객 ID로 찾기", problems: "문제만 보기" },
+  filters: { action: "작업 종류", all: "전체", customer: "customer_uid", customerPlaceholder: "고객 ID로 찾기", firstDay: "시작일", lastDay: "종료일", problems: "문제만 보기" },
   count: "{{total}}건 중 {{shown}}건 표시",
   more: "더 보기",
   empty: "조건에 맞는 기록이 없습니다.",

@@ -21,6 +21,8 @@ export const keys = {
 
   profile: (p: string) => [p] as const,
   overview: (p: string) => [p, "overview"] as const,
+  /** Under `overview`: whatever makes the overview stale makes the dashboard's figures stale. */
+  dashboard: (p: string, preset: DatePreset, zone: string, scheduleZone: string) => [p, "overview", "dashboard", preset, zone, scheduleZone] as const,
   customers: (p: string, q?: ListQuery<CustomerQuery>) => (q ? ([p, "customers", q] as const) : ([p, "customers"] as const)),
   customerTags: (p: string) => [p, "customerTags"] as const,
   customer: (p: string, uid?: string) => (uid === undefined ? ([p, "customer"] as const) : ([p, "customer", uid] as const)),
@@ -35,6 +37,8 @@ export const keys = {
   /** Calendar arithmetic in Rust: a named period, or typed days, in a zone. */
   dateRange: (preset: DatePreset, zone: string) => [APP, "dateRange", preset, zone] as const,
   dayRange: (first: string | null, last: string | null, zone: string) => [APP, "dayRange", first, last, zone] as const,
+  /** How a failed payment is charged again (its order id is kept for the drawer's life). */
+  retryPlan: (p: string, impUid: string) => [p, "retryPlan", impUid] as const,
   payment: (p: string, impUid?: string) => (impUid === undefined ? ([p, "payment"] as const) : ([p, "payment", impUid] as const)),
   /** The triage queue and its count: under one root, stale whenever money or the registry changes. */
   triage: (p: string) => [p, "triage"] as const,
@@ -118,6 +122,15 @@ export const triageCountQuery = (p: string) =>
 
 export const overviewQuery = (p: string) => queryOptions({ queryKey: keys.overview(p), queryFn: () => call(commands.overview()) });
 
+/** A period's figures and series, each with the list filter it counts; "today" moves on with the clock. */
+export const dashboardQuery = (p: string, preset: DatePreset, zone: string, scheduleZone: string) =>
+  queryOptions({
+    queryKey: keys.dashboard(p, preset, zone, scheduleZone),
+    queryFn: () => call(commands.dashboard(preset, zone, scheduleZone)),
+    placeholderData: sameProfile(p),
+    refetchInterval: 60_000,
+  });
+
 export const journalQuery = (p: string, q: JournalQuery) => queryOptions({ queryKey: keys.journal(p, q), queryFn: () => call(commands.journal(q)) });
 
 /** The audit log a page at a time (keyset on the entry id, newest first). */
@@ -167,6 +180,10 @@ export const dateRangeQuery = (preset: DatePreset, zone: string) =>
 
 export const dayRangeQuery = (first: string | null, last: string | null, zone: string) =>
   queryOptions({ queryKey: keys.dayRange(first, last, zone), queryFn: () => call(commands.dayRange(first, last, zone)), staleTime: Infinity, retry: false });
+
+/** Never refreshed and dropped when the drawer closes: a new order id Rust gives is the intent's for life. */
+export const retryPlanQuery = (p: string, impUid: string) =>
+  queryOptions({ queryKey: keys.retryPlan(p, impUid), queryFn: () => call(commands.retryPreview(impUid)), staleTime: Infinity, gcTime: 0, retry: false });
 
 export const paymentQuery = (p: string, impUid: string) => queryOptions({ queryKey: keys.payment(p, impUid), queryFn: () => call(commands.paymentDetail(impUid)) });
 

@@ -4,6 +4,8 @@ import { IconCalendarRepeat } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router";
+import { readScheduleStart } from "../lib/listLinks";
 import type { Schedule, ScheduleQuery, ScheduleState } from "../bindings";
 import { useApp } from "../AppContext";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -28,9 +30,12 @@ export function Schedules() {
   const { t } = useTranslation();
   const { status, lang, profileId } = useApp();
   const zone = status.active_profile.time_zone;
-  const [states, setStates] = useState<ScheduleState[]>(["scheduled"]);
-  const [from, setFrom] = useState("");
-  const [to, setTo] = useState("");
+  // Opened from a dashboard figure, the address names the filter the figure counts.
+  const [params] = useSearchParams();
+  const [start] = useState(() => readScheduleStart(params));
+  const [states, setStates] = useState<ScheduleState[]>(start.states ?? ["scheduled"]);
+  const [from, setFrom] = useState(start.first);
+  const [to, setTo] = useState(start.last);
   const [pg, setPg] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text, TYPING_SETTLE_MS);

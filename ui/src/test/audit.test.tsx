@@ -36,6 +36,12 @@ function backend() {
       const rows = ENTRIES.filter((e) => !q.action || e.action.startsWith(q.action)).filter((e) => !q.problems_only || e.problem);
       return { entries: rows, next_cursor: null, total: rows.length };
     }
+    if (cmd === "day_range") {
+      const a = args as { firstDay: string | null; lastDay: string | null; zone: string };
+      if (a.firstDay === "2026-11-01" && a.lastDay === "2026-11-30" && a.zone === "Asia/Seoul") return { from: 1_793_458_800, to: 1_796_050_799 };
+      if (a.firstDay === "2026-11-01" && a.lastDay === null) return { from: 1_793_458_800, to: null };
+      throw { code: "invalid_date", message: "not a day", details: null };
+    }
     if (cmd === "verify_audit") {
       verified += 1;
       return verified === 1 ? { ok: true, checked: 3, problem: null } : { ok: false, checked: 1, problem: { id: 2, kind: "edited", detail: "" } };
@@ -86,5 +92,23 @@ describe("the audit log screen", () => {
     expect(await screen.findByTestId("audit-verdict")).toHaveTextContent("기록 3건이 모두 온전합니다");
     await userEvent.click(screen.getByTestId("audit-verify"));
     await waitFor(() => expect(screen.getByTestId("audit-verdict")).toHaveTextContent("2번 기록에서 연결이 끊겼습니다: 기록이 나중에 수정되었습니다"));
+  });
+
+  it("asks for the entries of the typed days, bounded by Rust in the shown zone", async () => {
+    const { asked } = backend();
+    renderScreen(<AuditPage />, { path: "/audit" });
+    await screen.findAllByTestId("audit-row");
+    expect(asked.at(-1)).toMatchObject({ from: null, to: null });
+    await userEvent.type(screen.getByTestId("audit-first-day"), "2026-11-01");
+    await waitFor(() => expect(asked.at(-1)).toMatchObject({ from: 1_793_458_800, to: null }));
+    await userEvent.type(screen.getByTestId("audit-last-day"), "2026-11-30");
+    // The last day's last second, as the store's exclusive bound.
+    await waitFor(() => expect(asked.at(-1)).toMatchObject({ from: 1_793_458_800, to: 1_796_050_800 }));
+    const before = asked.length;
+    await userEvent.clear(screen.getByTestId("audit-last-day"));
+    await userEvent.type(screen.getByTestId("audit-last-day"), "어제");
+    expect((await screen.findAllByText("날짜를 YYYY-MM-DD 형식으로 입력하세요.")).length).toBeGreaterThan(0);
+    // A day that is not one asks for nothing.
+    expect(asked.slice(before).every((q) => q.to === null || q.to === 1_796_050_800)).toBe(true);
   });
 });

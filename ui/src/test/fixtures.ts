@@ -1,4 +1,4 @@
-import type { AppStatus, Customer, Mode, ProfileView } from "../bindings";
+import type { AppStatus, Customer, Dashboard, Mode, PaymentFigure, PaymentLink, ProfileView } from "../bindings";
 
 export function customer(uid: string, name: string): Customer {
   return {
@@ -61,5 +61,34 @@ export function giveScrollBoxesHeight(height = 800): () => void {
   Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => height });
   return () => {
     if (original) Object.defineProperty(HTMLElement.prototype, "clientHeight", original);
+  };
+}
+
+/** A payment figure as Rust's dashboard answers it, counting `link`. */
+export function paymentFigure(count: number, amount: number, refunded: number, link: Partial<PaymentLink> = {}): PaymentFigure {
+  return {
+    count,
+    amount,
+    refunded,
+    net: amount - refunded,
+    link: { time_field: "paid", status: ["paid", "cancelled"], preset: "this_month", first_day: "2026-11-01", last_day: "2026-11-30", pg_provider: null, plan_code: null, plans_only: false, refunded_only: false, ...link },
+  };
+}
+
+/** A dashboard of November 2026 with one plan, two PGs and two days. */
+export function dashboardFixture(over: Partial<Dashboard> = {}): Dashboard {
+  const day = (d: string, amount: number) => ({ key: d, label: d, figure: paymentFigure(1, amount, 0, { preset: null, first_day: d, last_day: d }) });
+  return {
+    range: { first_day: "2026-11-01", last_day: "2026-11-30", from: 1_793_458_800, to: 1_796_050_799 },
+    gross: paymentFigure(42, 1_234_000, 34_000),
+    refunds: paymentFigure(3, 100_000, 34_000, { refunded_only: true }),
+    failed: paymentFigure(6, 0, 0, { time_field: "failed", status: ["failed"] }),
+    failure_rate_bp: 1250,
+    plans: { plans: 1, active_subscriptions: 5, monthly_recurring: 145_000, paid: paymentFigure(7, 203_000, 0, { plans_only: true }) },
+    next_week: { count: 4, amount: 40_000, link: { states: ["scheduled"], first_day: "2026-11-25", last_day: "2026-12-01" } },
+    daily: [day("2026-11-01", 10_000), day("2026-11-02", 20_000)],
+    by_pg: [{ key: "nice", label: "nice", figure: paymentFigure(30, 900_000, 0, { pg_provider: "nice" }) }],
+    by_plan: [{ key: "gold", label: "골드", figure: paymentFigure(7, 203_000, 0, { plan_code: "gold" }) }],
+    ...over,
   };
 }

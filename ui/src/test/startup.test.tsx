@@ -7,7 +7,8 @@ import { App } from "../App";
 import i18n from "../i18n";
 import { tellPainted } from "../lib/startup";
 import { theme } from "../theme";
-import { SETTINGS, appStatus, deferred, profile } from "./fixtures";
+import type { Dashboard } from "../bindings";
+import { SETTINGS, appStatus, dashboardFixture, deferred, profile } from "./fixtures";
 
 const OVERVIEW = {
   customers: 3, active_keys: 2, unknown_keys: 0, unverified_keys: 0, deleted_keys: 0, payments: 5,
@@ -33,7 +34,7 @@ describe("start-up times", () => {
   });
 
   it("says the dashboard is ready only once its figures are on screen", async () => {
-    const overview = deferred<typeof OVERVIEW>();
+    const dashboard = deferred<Dashboard>();
     const stages: string[] = [];
     mockIPC((cmd, args) => {
       switch (cmd) {
@@ -45,7 +46,9 @@ describe("start-up times", () => {
         case "get_settings":
           return SETTINGS;
         case "overview":
-          return overview.promise;
+          return OVERVIEW;
+        case "dashboard":
+          return dashboard.promise;
         case "journal":
         case "list_profiles":
           return [];
@@ -61,7 +64,7 @@ describe("start-up times", () => {
     expect(await screen.findByTestId("page-title")).toHaveTextContent("대시보드");
     await new Promise((r) => setTimeout(r, 100));
     expect(stages).not.toContain("dashboard");
-    overview.resolve(OVERVIEW);
+    dashboard.resolve(dashboardFixture());
     await screen.findByTestId("overview");
     await waitFor(() => expect(stages).toContain("dashboard"));
   });

@@ -20,12 +20,70 @@ use crate::error::Result;
 use crate::money::charge::vat_of;
 use crate::store::db::Store;
 
+/// The kind of sale (매출유형) a payment method is on the 부가세 return: card slips, easy
+/// pays, transfers, virtual accounts, phone bills, and what else i'mport names.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum SalesType {
+    Card,
+    EasyPay,
+    Transfer,
+    VirtualAccount,
+    Phone,
+    Other,
+}
+
+impl SalesType {
+    pub const ALL: [SalesType; 6] = [
+        SalesType::Card,
+        SalesType::EasyPay,
+        SalesType::Transfer,
+        SalesType::VirtualAccount,
+        SalesType::Phone,
+        SalesType::Other,
+    ];
+
+    /// The sales type of i'mport's `pay_method`.
+    pub fn of(pay_method: Option<&str>) -> SalesType {
+        match pay_method.unwrap_or_default() {
+            "card" => SalesType::Card,
+            "kakaopay" | "naverpay" | "payco" | "tosspay" | "samsung" | "ssgpay" | "lpay"
+            | "applepay" | "kpay" | "chai" | "paypal" | "toss_brandpay" => SalesType::EasyPay,
+            "trans" => SalesType::Transfer,
+            "vbank" => SalesType::VirtualAccount,
+            "phone" => SalesType::Phone,
+            _ => SalesType::Other,
+        }
+    }
+
+    /// The type's name on a Korean or an English sheet.
+    pub fn label(self, ko: bool) -> &'static str {
+        match (self, ko) {
+            (SalesType::Card, true) => "신용카드",
+            (SalesType::EasyPay, true) => "간편결제",
+            (SalesType::Transfer, true) => "계좌이체",
+            (SalesType::VirtualAccount, true) => "가상계좌",
+            (SalesType::Phone, true) => "휴대폰",
+            (SalesType::Other, true) => "기타",
+            (SalesType::Card, false) => "Credit card",
+            (SalesType::EasyPay, false) => "Easy pay",
+            (SalesType::Transfer, false) => "Bank transfer",
+            (SalesType::VirtualAccount, false) => "Virtual account",
+            (SalesType::Phone, false) => "Phone bill",
+            (SalesType::Other, false) => "Other",
+        }
+    }
+}
+
 /// The figures of one PG (or of all, in `total`), whole won.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SettlementLine {
     /// `pg_provider`; empty for payments without one, and for the total.
     pub pg_provider: String,
+    /// The line's 매출유형, when the settlement was asked per sales type (None in the total).
+    pub sales_type: Option<SalesType>,
     pub sales_count: i64,
     pub sales_amount: i64,
     pub sales_tax_free: i64,
@@ -72,6 +130,8 @@ pub struct Settlement {
     pub to: i64,
     pub lines: Vec<SettlementLine>,
     pub total: SettlementLine,
+    /// The lines are per PG and sales type (매출유형).
+    pub by_sales_type: bool,
 }
 
 /// The charge Subdesk sent for a payment (one per order id: the journal's unique index),
@@ -80,17 +140,24 @@ const SENT_CHARGE: &str = "LEFT JOIN journal j ON j.merchant_uid = p.merchant_ui
        AND j.op IN ('charge_again', 'charge_onetime') AND j.state IN ('succeeded', 'resolved')";
 
 impl Store {
-    /// The settlement of [from, to) in KRW payments.
+    /// The settlement of [from, to) in KRW payments, one line per PG.
     pub fn settlement(&self, from: i64, to: i64) -> Result<Settlement> {
+        self.settlement_by(from, to, false)
+    }
+
+    /// The settlement of [from, to) in KRW payments: one line per PG, or with
+    /// `by_sales_type` per PG and sales type (매출유형, from the payment method).
+    pub fn settlement_by(&self, from: i64, to: i64, by_sales_type: bool) -> Result<Settlement> {
+        let kind = |method: Option<String>| by_sales_type.then(|| SalesType::of(method.as_deref()));
         self.read(|c| {
-            let mut by_pg: BTreeMap<String, SettlementLine> = BTreeMap::new();
+            let mut by_pg: BTreeMap<(String, Option<SalesType>), SettlementLine> = BTreeMap::new();
             // Sales: payments paid in the period (cancelled ones too: their cancel is
             // counted where it happened).
             let mut stmt = c.prepare(&format!(
                 "SELECT coalesce(p.pg_provider, ''), p.amount,
                         json_extract(j.request_json, '$.details.tax_free'),
                         json_extract(j.request_json, '$.details.vat_amount'),
-                        j.id IS NOT NULL
+                        j.id IS NOT NULL, p.pay_method
                  FROM payments p {SENT_CHARGE}
                  WHERE p.currency = 'KRW' AND p.paid_at >= ?1 AND p.paid_at < ?2"
             ))?;
@@ -101,7 +168,7 @@ impl Store {
                 let tax_free: Option<i64> = r.get(2)?;
                 let vat: Option<i64> = r.get(3)?;
                 let sent: bool = r.get(4)?;
-                let line = by_pg.entry(pg).or_default();
+                let line = by_pg.entry((pg, kind(r.get(5)?))).or_default();
                 let tax_free = tax_free.unwrap_or(0).clamp(0, amount);
                 line.sales_count += 1;
                 line.sales_amount += amount;
@@ -115,7 +182,7 @@ impl Store {
             let mut stmt = c.prepare(&format!(
                 "SELECT coalesce(p.pg_provider, ''), p.amount,
                         CAST(json_extract(h.value, '$.amount') AS INTEGER),
-                        json_extract(j.request_json, '$.details.tax_free')
+                        json_extract(j.request_json, '$.details.tax_free'), p.pay_method
                  FROM payments p {SENT_CHARGE}, json_each(p.raw_json, '$.cancel_history') h
                  WHERE p.currency = 'KRW' AND p.cancelled_at >= ?1 AND json_valid(p.raw_json)
                    AND CAST(json_extract(h.value, '$.cancelled_at') AS INTEGER) >= ?1
@@ -133,7 +200,7 @@ impl Store {
                 } else {
                     0
                 };
-                let line = by_pg.entry(pg).or_default();
+                let line = by_pg.entry((pg, kind(r.get(4)?))).or_default();
                 line.cancel_count += 1;
                 line.cancel_amount += cancelled;
                 line.cancel_tax_free += cancel_tax_free;
@@ -142,8 +209,9 @@ impl Store {
             let mut total = SettlementLine::default();
             let lines: Vec<SettlementLine> = by_pg
                 .into_iter()
-                .map(|(pg, mut line)| {
+                .map(|((pg, sales_type), mut line)| {
                     line.pg_provider = pg;
+                    line.sales_type = sales_type;
                     line.net();
                     total.add(&line);
                     line
@@ -154,6 +222,7 @@ impl Store {
                 to,
                 lines,
                 total,
+                by_sales_type,
             })
         })
     }

@@ -34,6 +34,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Command::Key(c) => keys::run(&mut ctx, c).await,
         Command::Charge(a) => money::charge(&mut ctx, a).await,
         Command::Refund(a) => money::refund(&mut ctx, a).await,
+        Command::Retry(a) => money::retry(&mut ctx, a).await,
         Command::Run(c) => runs::run(&mut ctx, c).await,
         Command::Payments(c) => payments::run(&mut ctx, c).await,
         Command::Schedules(c) => schedules::run(&mut ctx, c).await,

@@ -7,7 +7,7 @@ use subdesk_billing::{ChargeStatus, RefundStatus};
 use subdesk_desk::money::{self, ChargeNowInput, RefundInput};
 use subdesk_profiles::ActionKind;
 
-use crate::args::{ChargeArgs, RefundArgs};
+use crate::args::{ChargeArgs, RefundArgs, RetryArgs};
 use crate::confirm::{self, Ask};
 use crate::context::{Ctx, Session};
 use crate::error::{CliResult, Exit};
@@ -32,6 +32,59 @@ pub async fn reconcile_first(out: &Out, session: &Session) -> CliResult<()> {
         ));
     }
     Ok(())
+}
+
+/// `retry`: a failed payment charged again under the money rules (the desk's
+/// `retry_failed`, as the payment drawer does).
+pub async fn retry(ctx: &mut Ctx, a: RetryArgs) -> CliResult<Exit> {
+    let s = ctx.session(ActionKind::MoveMoney)?;
+    let plan = money::retry_preview(&s, &a.imp_uid)?;
+    let merchant_uid = match (&a.merchant_uid, plan.same_order) {
+        (Some(m), false) => m.clone(),
+        _ => plan.merchant_uid.clone(),
+    };
+    let who = customer_label(plan.customer_name.as_deref(), &plan.customer_uid);
+    confirm::live_money(
+        &s.profile,
+        ctx.global.yes_live,
+        ctx.out.json,
+        &format!(
+            "charge {} to {who} again, card {} {}: \"{}\"; order {merchant_uid}; total {}",
+            won(plan.total),
+            opt(&plan.card_name),
+            opt(&plan.card_number),
+            plan.name,
+            won(plan.total)
+        ),
+        Ask::Yes,
+    )?;
+    ctx.client(&s).await?;
+    reconcile_first(&ctx.out, &s).await?;
+    let result = money::retry_failed(&s, &a.imp_uid, &merchant_uid, Some(plan.total)).await?;
+    let exit = match result.status {
+        ChargeStatus::Paid => Exit::Ok,
+        ChargeStatus::Declined => Exit::Declined,
+        ChargeStatus::Unknown | ChargeStatus::Conflict => Exit::Unknown,
+    };
+    if ctx.out.json {
+        ctx.out.json(&result)?;
+        return Ok(exit);
+    }
+    fields(&[
+        (
+            match result.status {
+                ChargeStatus::Paid => "paid",
+                ChargeStatus::Declined => "declined",
+                ChargeStatus::Unknown => "checking",
+                ChargeStatus::Conflict => "conflict",
+            },
+            format!("{} from {who}", won(result.amount)),
+        ),
+        ("reason", opt(&result.fail_reason)),
+        ("imp_uid", opt(&result.imp_uid)),
+        ("merchant_uid", result.merchant_uid.clone()),
+    ]);
+    Ok(exit)
 }
 
 pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {

@@ -34,7 +34,7 @@ fn vat(ctx: &mut Ctx, a: VatArgs) -> CliResult<Exit> {
         },
     };
     let s = ctx.session(ActionKind::Read)?;
-    let report = settlement::settlement(&s.store, period, &s.profile.time_zone)?;
+    let report = settlement::settlement(&s.store, period, &s.profile.time_zone, a.sales_type)?;
     if let Some(out) = &a.out {
         let lang = match a.lang {
             LangArg::Ko => ExportLang::Ko,
@@ -46,7 +46,16 @@ fn vat(ctx: &mut Ctx, a: VatArgs) -> CliResult<Exit> {
         ctx.out.json(&report)?;
         return Ok(Exit::Ok);
     }
-    let mut table = Table::new(&["pg", "sales", "cancels", "net", "tax_free", "vat", "count"]);
+    let mut table = Table::new(&[
+        "pg",
+        "sales_type",
+        "sales",
+        "cancels",
+        "net",
+        "tax_free",
+        "vat",
+        "count",
+    ]);
     let total = std::iter::once(&report.total);
     for l in report.lines.iter().chain(total) {
         let name = if std::ptr::eq(l, &report.total) {
@@ -56,6 +65,9 @@ fn vat(ctx: &mut Ctx, a: VatArgs) -> CliResult<Exit> {
         };
         table.row(vec![
             name,
+            l.sales_type
+                .map(|t| t.label(false).to_owned())
+                .unwrap_or_default(),
             won(l.sales_amount),
             won(l.cancel_amount),
             won(l.net_amount),

@@ -328,3 +328,29 @@ fn keyring_live_money_with_yes_live_goes_through() {
     );
     assert_eq!(env.sent("POST", "/subscribe/payments/again"), 1);
 }
+
+#[test]
+fn retry_charges_a_failed_payment_again_under_its_own_order() {
+    let env = Env::new();
+    env.issue("cust_r", DECLINE_FUNDS, "김민준", &[]);
+    let out = env.cli(&[
+        "--json", "charge", "cust_r", "--amount", "5500", "--name", "구독",
+    ]);
+    out.expect(3);
+    let failed = out.json()["imp_uid"].as_str().unwrap().to_owned();
+    let order = out.json()["merchant_uid"].as_str().unwrap().to_owned();
+    // The card is replaced; the failed charge is retried as the same intent.
+    env.issue("cust_r", APPROVE, "김민준", &[]);
+    let out = env.cli(&["--json", "retry", &failed]);
+    out.expect(0);
+    assert_eq!(out.json()["status"], "paid");
+    assert_eq!(out.json()["merchant_uid"], order.as_str());
+    // Again: that paid charge answers; nothing is charged twice.
+    let out = env.cli(&["--json", "retry", &failed]);
+    out.expect(0);
+    assert_eq!(out.json()["replayed"], true);
+    // A paid payment is not retried.
+    let paid = out.json()["imp_uid"].as_str().unwrap().to_owned();
+    let out = env.cli(&["--json", "retry", &paid]);
+    out.expect(2);
+}

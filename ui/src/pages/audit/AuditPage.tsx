@@ -1,7 +1,8 @@
 import { Alert, Badge, Button, Group, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
+import { TYPING_SETTLE_MS } from "../../lib/typing";
 import { IconShieldCheck } from "@tabler/icons-react";
-import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -12,8 +13,7 @@ import { PageHeader } from "../../layout/PageHeader";
 import { AUDIT_GROUPS, auditActionText, auditInputs, auditOutcome } from "../../lib/audit";
 import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
-import { auditPages } from "../../lib/queries";
-import { TYPING_SETTLE_MS } from "../../lib/typing";
+import { auditPages, dayRangeQuery } from "../../lib/queries";
 
 /** The profile's audit log: filtered, described in the UI's language, and verified. */
 export function AuditPage() {
@@ -23,16 +23,26 @@ export function AuditPage() {
   const [customer, setCustomer] = useState("");
   const [problemsOnly, setProblemsOnly] = useState(false);
   const [debouncedCustomer] = useDebouncedValue(customer.trim(), TYPING_SETTLE_MS);
-  const log = useInfiniteQuery(
-    auditPages(profileId, {
+  // Typed days: their bounds are Rust's, in the zone the entries' times are shown in.
+  const [firstDay, setFirstDay] = useState("");
+  const [lastDay, setLastDay] = useState("");
+  const [typedDays] = useDebouncedValue([firstDay.trim(), lastDay.trim()] as const, 300);
+  const anyDay = typedDays[0] !== "" || typedDays[1] !== "";
+  const days = useQuery({ ...dayRangeQuery(typedDays[0] || null, typedDays[1] || null, settings.time_zone), enabled: anyDay });
+  const bounds = anyDay ? days.data : { from: null, to: null };
+  const log = useInfiniteQuery({
+    ...auditPages(profileId, {
       action: group ? `${group}.` : null,
       customer_uid: debouncedCustomer || null,
-      from: null,
-      to: null,
+      from: bounds?.from ?? null,
+      // The store's `to` is exclusive; the last day's bound is its last second.
+      to: bounds?.to == null ? null : bounds.to + 1,
       problems_only: problemsOnly,
       limit: 100,
     }),
-  );
+    // Until typed days have bounds (or while they are not days) nothing is asked.
+    enabled: bounds !== undefined,
+  });
   const entries = log.data?.pages.flatMap((p) => p.entries) ?? [];
   const total = log.data?.pages[0]?.total ?? 0;
 
@@ -60,6 +70,18 @@ export function AuditPage() {
           w={240}
           data-testid="audit-customer"
         />
+        {(["first", "last"] as const).map((side) => (
+          <TextInput
+            key={side}
+            w={120}
+            label={t(`audit.filters.${side}Day`)}
+            placeholder={t("money.payments.dayPlaceholder")}
+            value={side === "first" ? firstDay : lastDay}
+            onChange={(e) => (side === "first" ? setFirstDay : setLastDay)(e.currentTarget.value)}
+            error={anyDay && days.isError ? t("customers.fieldErrors.date_format") : null}
+            data-testid={`audit-${side}-day`}
+          />
+        ))}
         <Switch label={t("audit.filters.problems")} checked={problemsOnly} onChange={(e) => setProblemsOnly(e.currentTarget.checked)} mb={8} data-testid="audit-problems" />
         <Button ml="auto" variant="light" leftSection={<IconShieldCheck size={16} />} loading={verify.isPending} onClick={() => verify.mutate()} data-testid="audit-verify">
           {t("audit.verify")}

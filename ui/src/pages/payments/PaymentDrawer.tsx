@@ -15,6 +15,7 @@ import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { invalidate, paymentQuery, refundSplitQuery } from "../../lib/queries";
+import { RetryPanel } from "./RetryPanel";
 
 interface RefundValues {
   mode: "full" | "partial";
@@ -203,6 +204,8 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
               )}
             </Alert>
           )}
+
+          {p.status === "failed" && p.customer_uid && !status.active_profile.read_only && <RetryPanel payment={p} />}
 
           {canRefund && formOpen && (
             <Stack gap="xs" p="sm" style={{ border: "1px solid var(--mantine-color-gray-3)", borderRadius: 8 }} data-testid="refund-form">

@@ -1,11 +1,11 @@
-import { Anchor, Button, Group, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
+import { ActionIcon, Anchor, Badge, Button, Checkbox, CloseButton, Group, Menu, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
+import { IconColumns, IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
 import { Channel } from "@tauri-apps/api/core";
 import { useMemo, useState } from "react";
-import { useNavigate } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { commands, type DatePreset, type Payment, type PaymentQuery, type PaymentStatus, type SyncProgress, type TimeField } from "../../bindings";
 import { useApp } from "../../AppContext";
@@ -16,6 +16,8 @@ import { PageHeader } from "../../layout/PageHeader";
 import { VirtualTable, type VirtualColumn } from "../../layout/VirtualTable";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { exportColumns, PAYMENT_EXPORT_EXTRAS, paymentExportIds } from "../../lib/exportColumns";
+import { DATE_PRESETS, readPaymentStart } from "../../lib/listLinks";
+import { loadPref, savePref } from "../../lib/prefs";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { dateRangeQuery, dayRangeQuery, invalidate, paymentFacetsQuery, paymentPages, paymentTotalsQuery, type ListQuery } from "../../lib/queries";
@@ -28,7 +30,14 @@ const STATUSES: PaymentStatus[] = ["paid", "failed", "cancelled", "ready"];
 const TIME_FIELDS: TimeField[] = ["paid", "cancelled", "failed", "event"];
 /** The list's period: everything, a period Rust names, or days typed or picked. */
 type Period = "all" | DatePreset | "custom";
-const PERIODS: Period[] = ["all", "today", "yesterday", "this_week", "this_month", "last_month", "this_quarter", "custom"];
+const PERIODS: Period[] = ["all", ...DATE_PRESETS, "custom"];
+/** The list's columns, in their order; the chooser shows or hides each (the time column always shows). */
+export const PAYMENT_COLUMNS = ["time", "buyer", "name", "amount", "cancelled", "net", "status", "pg", "method", "card", "apply_num", "merchant_uid", "customer"] as const;
+export type PaymentColumn = (typeof PAYMENT_COLUMNS)[number];
+export const DEFAULT_PAYMENT_COLUMNS: PaymentColumn[] = ["time", "buyer", "name", "amount", "cancelled", "status", "pg", "customer"];
+function isPaymentColumns(v: unknown): v is PaymentColumn[] {
+  return Array.isArray(v) && v.every((c) => (PAYMENT_COLUMNS as readonly unknown[]).includes(c));
+}
 /** Methods the texts name; another is shown as i'mport spells it. */
 const KNOWN_METHODS = ["card", "trans", "vbank", "phone", "point", "samsung", "kakaopay", "naverpay", "payco", "tosspay"];
 
@@ -47,13 +56,25 @@ export function PaymentsPage() {
   const { t } = useTranslation();
   const { settings, lang, status, profileId } = useApp();
   const client = useQueryClient();
+  // Opened from a dashboard figure, the address names the filter the figure counts.
+  const [params] = useSearchParams();
+  const [start] = useState(() => readPaymentStart(params));
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text, TYPING_SETTLE_MS);
-  const [statuses, setStatuses] = useState<PaymentStatus[]>([]);
-  const [timeField, setTimeField] = useState<TimeField>("paid");
-  const [period, setPeriod] = useState<Period>("all");
-  const [days, setDays] = useState<[string | null, string | null]>([null, null]);
-  const [pg, setPg] = useState<string | null>(null);
+  const [statuses, setStatuses] = useState<PaymentStatus[]>(start.status);
+  const [timeField, setTimeField] = useState<TimeField>(start.timeField ?? "paid");
+  const [period, setPeriod] = useState<Period>(start.preset ?? (start.days ? "custom" : "all"));
+  const [days, setDays] = useState<[string | null, string | null]>(() => (start.days ? [showDay(start.days[0], lang), showDay(start.days[1], lang)] : [null, null]));
+  const [pg, setPg] = useState<string | null>(start.pg);
+  // Filters only a figure sets (no control of their own): shown as chips that clear them.
+  const [planCode, setPlanCode] = useState<string | null>(start.planCode);
+  const [plansOnly, setPlansOnly] = useState(start.plansOnly);
+  const [refundedOnly, setRefundedOnly] = useState(start.refundedOnly);
+  const [shown, setShown] = useState<PaymentColumn[]>(() => loadPref("payments.columns", DEFAULT_PAYMENT_COLUMNS, isPaymentColumns));
+  const setShownSaved = (next: PaymentColumn[]) => {
+    setShown(next);
+    savePref("payments.columns", next);
+  };
   const [method, setMethod] = useState<string | null>(null);
   const [card, setCard] = useState<string | null>(null);
   const navigate = useNavigate();
@@ -84,13 +105,16 @@ export function PaymentsPage() {
       amount_min: parseWon(minAmount),
       amount_max: parseWon(maxAmount),
       customer_uid: null,
+      plan_code: planCode,
+      plans_only: plansOnly,
+      refunded_only: refundedOnly,
       limit: 200,
     }),
-    [debounced, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minAmount, maxAmount],
+    [debounced, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minAmount, maxAmount, planCode, plansOnly, refundedOnly],
   );
   const totals = useQuery(paymentTotalsQuery(profileId, query)).data;
   const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(paymentPages(profileId, query));
-  const filtered = debounced !== "" || statuses.length > 0 || period !== "all" || pg !== null || method !== null || card !== null || minAmount !== "" || maxAmount !== "";
+  const filtered = debounced !== "" || statuses.length > 0 || period !== "all" || pg !== null || method !== null || card !== null || minAmount !== "" || maxAmount !== "" || planCode !== null || plansOnly || refundedOnly;
   const methodLabel = (m: string) => (KNOWN_METHODS.includes(m) ? t(`money.payments.method.${m}`) : m);
 
   const sync = useMutation({
@@ -117,7 +141,7 @@ export function PaymentsPage() {
   });
   const stopSync = useMutation({ mutationFn: () => call(commands.stopSync()) });
 
-  const columns: VirtualColumn<Payment>[] = [
+  const allColumns: (VirtualColumn<Payment> & { key: PaymentColumn })[] = [
     { key: "time", header: t(`money.payments.time.${timeField}`), width: "150px", render: (p) => <Text size="sm">{formatDateTime(timeOf(p, timeField), zone, lang)}</Text> },
     { key: "buyer", header: t("money.payments.col.buyer"), width: "minmax(90px, 0.8fr)", render: (p) => <Text size="sm" truncate>{p.buyer_name ?? "—"}</Text> },
     { key: "name", header: t("money.payments.col.name"), width: "minmax(120px, 1.2fr)", render: (p) => <Text size="sm" truncate>{p.name ?? "—"}</Text> },
@@ -133,6 +157,16 @@ export function PaymentsPage() {
     },
     { key: "cancelled", header: t("money.payments.col.cancelled"), width: "100px", render: (p) => <Text size="sm" ta="right" c="orange">{p.cancel_amount > 0 ? formatKrw(p.cancel_amount, lang) : ""}</Text> },
     {
+      key: "net",
+      header: t("money.payments.col.net"),
+      width: "110px",
+      render: (p) => (
+        <Text size="sm" ta="right">
+          {p.currency === "KRW" && (p.status === "paid" || p.status === "cancelled") ? formatKrw(p.amount - p.cancel_amount, lang) : ""}
+        </Text>
+      ),
+    },
+    {
       key: "status",
       header: t("money.payments.col.status"),
       width: "90px",
@@ -141,6 +175,10 @@ export function PaymentsPage() {
       ),
     },
     { key: "pg", header: t("money.payments.col.pg"), width: "90px", render: (p) => <Text size="sm" truncate>{p.pg_provider ?? "—"}</Text> },
+    { key: "method", header: t("money.payments.payMethod"), width: "90px", render: (p) => <Text size="sm" truncate>{p.pay_method ? methodLabel(p.pay_method) : "—"}</Text> },
+    { key: "card", header: t("money.payments.cardName"), width: "100px", render: (p) => <Text size="sm" truncate>{p.card_name ?? "—"}</Text> },
+    { key: "apply_num", header: t("money.payments.col.apply"), width: "100px", render: (p) => <Text size="sm" ff="monospace" truncate>{p.apply_num ?? "—"}</Text> },
+    { key: "merchant_uid", header: t("money.payments.col.merchantUid"), width: "minmax(120px, 1fr)", render: (p) => <Text size="sm" ff="monospace" truncate title={p.merchant_uid}>{p.merchant_uid}</Text> },
     {
       key: "customer",
       header: t("money.payments.col.customer"),
@@ -166,6 +204,8 @@ export function PaymentsPage() {
         ),
     },
   ];
+
+  const columns = allColumns.filter((c) => c.key === "time" || shown.includes(c.key));
 
   // The current filter, with the columns on screen and their labels (then the drawer's ids).
   const exporter = useExport({ kind: "payments", query }, exportColumns(columns, paymentExportIds(timeField), PAYMENT_EXPORT_EXTRAS));
@@ -199,7 +239,38 @@ export function PaymentsPage() {
         <Select w={110} size="xs" label={t("money.payments.col.pg")} placeholder={t("money.payments.any")} data={facets?.pg_providers ?? []} value={pg} onChange={setPg} clearable data-testid="filter-pg" />
         <Select w={110} size="xs" label={t("money.payments.payMethod")} placeholder={t("money.payments.any")} data={(facets?.pay_methods ?? []).map((m) => ({ value: m, label: methodLabel(m) }))} value={method} onChange={setMethod} clearable data-testid="filter-method" />
         <Select w={120} size="xs" label={t("money.payments.cardName")} placeholder={t("money.payments.any")} data={facets?.card_names ?? []} value={card} onChange={setCard} clearable searchable data-testid="filter-card" />
+        <Menu closeOnItemClick={false} position="bottom-end">
+          <Menu.Target>
+            <ActionIcon variant="default" size="md" aria-label={t("money.payments.columns")} title={t("money.payments.columns")} data-testid="payment-column-chooser">
+              <IconColumns size={16} />
+            </ActionIcon>
+          </Menu.Target>
+          <Menu.Dropdown>
+            <Menu.Label>{t("money.payments.columns")}</Menu.Label>
+            {allColumns
+              .filter((c) => c.key !== "time")
+              .map((c) => (
+                <Menu.Item key={c.key}>
+                  <Checkbox
+                    label={c.header}
+                    checked={shown.includes(c.key)}
+                    onChange={(e) =>
+                      setShownSaved(e.currentTarget.checked ? PAYMENT_COLUMNS.filter((x) => x === c.key || shown.includes(x)) : shown.filter((x) => x !== c.key))
+                    }
+                    data-testid={`payment-column-${c.key}`}
+                  />
+                </Menu.Item>
+              ))}
+          </Menu.Dropdown>
+        </Menu>
       </Group>
+      {(planCode !== null || plansOnly || refundedOnly) && (
+        <Group gap="xs" data-testid="payment-link-filters">
+          {planCode !== null && <FilterChip label={t("money.payments.onlyPlan", { plan: planCode })} onClear={() => setPlanCode(null)} testId="filter-plan" />}
+          {plansOnly && <FilterChip label={t("money.payments.onlyPlans")} onClear={() => setPlansOnly(false)} testId="filter-plans-only" />}
+          {refundedOnly && <FilterChip label={t("money.payments.onlyRefunded")} onClear={() => setRefundedOnly(false)} testId="filter-refunded-only" />}
+        </Group>
+      )}
       <Group gap="xs" wrap="nowrap" align="flex-end">
         <Select w={120} size="xs" label={t("money.payments.timeField")} allowDeselect={false} value={timeField} onChange={(v) => setTimeField((v as TimeField | null) ?? "paid")} data={TIME_FIELDS.map((f) => ({ value: f, label: t(`money.payments.time.${f}`) }))} data-testid="filter-time-field" />
         <Select w={120} size="xs" label={t("money.payments.period")} allowDeselect={false} value={period} onChange={(v) => setPeriod((v as Period | null) ?? "all")} data={PERIODS.map((p) => ({ value: p, label: t(`money.payments.periods.${p}`) }))} data-testid="filter-period" />
@@ -273,5 +344,14 @@ export function PaymentsPage() {
       )}
       <PaymentDrawer impUid={open} onClose={() => setOpen(null)} />
     </Stack>
+  );
+}
+
+function FilterChip({ label, onClear, testId }: { label: string; onClear: () => void; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <Badge variant="light" size="lg" tt="none" data-testid={testId} rightSection={<CloseButton size="xs" aria-label={t("money.payments.clearFilter")} onClick={onClear} />}>
+      {label}
+    </Badge>
   );
 }

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Paper, SegmentedControl, Select, Stack, Table, Text } from "@mantine/core";
+import { Alert, Button, Group, Paper, SegmentedControl, Select, Stack, Switch, Table, Text } from "@mantine/core";
 import { IconFileSpreadsheet, IconFolderOpen } from "@tabler/icons-react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -10,6 +10,7 @@ import { PageHeader } from "../../layout/PageHeader";
 import { formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { keys } from "../../lib/queries";
+import { loadPref, savePref } from "../../lib/prefs";
 
 type Kind = SettlementPeriod["kind"];
 
@@ -34,9 +35,10 @@ export function SettlementPage() {
   const [kind, setKind] = useState<Kind>("quarter");
   const [year, setYear] = useState(thisYear);
   const [index, setIndex] = useState(Math.ceil(thisMonth / 3));
+  const [bySalesType, setBySalesType] = useState(() => loadPref("settlement.bySalesType", false, (v): v is boolean => typeof v === "boolean"));
   const chosen = period(kind, year, index);
-  const report = useQuery({ queryKey: [...keys.profile(profileId), "settlement", chosen], queryFn: () => call(commands.settlementReport(chosen)) });
-  const exportIt = useMutation({ mutationFn: () => call(commands.exportSettlement(chosen, lang)), meta: { inlineError: true } });
+  const report = useQuery({ queryKey: [...keys.profile(profileId), "settlement", chosen, bySalesType], queryFn: () => call(commands.settlementReport(chosen, bySalesType)) });
+  const exportIt = useMutation({ mutationFn: () => call(commands.exportSettlement(chosen, lang, bySalesType)), meta: { inlineError: true } });
   const reveal = useMutation({ mutationFn: () => call(commands.revealExport()) });
 
   const indexes = kind === "month" ? 12 : kind === "quarter" ? 4 : 2;
@@ -83,6 +85,17 @@ export function SettlementPage() {
           w={130}
           data-testid="settlement-index"
         />
+        <Switch
+          label={t("settlement.bySalesType")}
+          checked={bySalesType}
+          onChange={(e) => {
+            const on = e.currentTarget.checked;
+            setBySalesType(on);
+            savePref("settlement.bySalesType", on);
+          }}
+          mb={8}
+          data-testid="settlement-sales-type"
+        />
         <Button ml="auto" leftSection={<IconFileSpreadsheet size={16} />} loading={exportIt.isPending} onClick={() => exportIt.mutate()} disabled={!data} data-testid="settlement-export">
           {t("settlement.export")}
         </Button>
@@ -105,6 +118,7 @@ export function SettlementPage() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>PG</Table.Th>
+                {data.by_sales_type && <Table.Th style={{ whiteSpace: "nowrap" }}>{t("settlement.cols.salesType")}</Table.Th>}
                 {cols.map((c) => (
                   <Table.Th key={c.key} ta="right" style={{ whiteSpace: "nowrap" }}>
                     {t(`settlement.cols.${c.key}`)}
@@ -115,7 +129,7 @@ export function SettlementPage() {
             <Table.Tbody>
               {data.lines.length === 0 && (
                 <Table.Tr>
-                  <Table.Td colSpan={cols.length + 1}>
+                  <Table.Td colSpan={cols.length + (data.by_sales_type ? 2 : 1)}>
                     <Text size="sm" c="dimmed">
                       {t("settlement.empty")}
                     </Text>
@@ -123,8 +137,13 @@ export function SettlementPage() {
                 </Table.Tr>
               )}
               {[...data.lines.map((l) => ({ line: l, total: false })), ...(data.lines.length > 0 ? [{ line: data.total, total: true }] : [])].map(({ line, total }) => (
-                <Table.Tr key={total ? "__total" : line.pg_provider} fw={total ? 700 : undefined} data-testid={total ? "settlement-total" : "settlement-line"}>
+                <Table.Tr key={total ? "__total" : `${line.pg_provider}/${line.sales_type ?? ""}`} fw={total ? 700 : undefined} data-testid={total ? "settlement-total" : "settlement-line"}>
                   <Table.Td>{total ? t("settlement.total") : line.pg_provider || t("settlement.noPg")}</Table.Td>
+                  {data.by_sales_type && (
+                    <Table.Td style={{ whiteSpace: "nowrap" }} data-testid="settlement-sales-type-cell">
+                      {line.sales_type && !total ? t(`settlement.salesType.${line.sales_type}`) : ""}
+                    </Table.Td>
+                  )}
                   {cols.map((c) => (
                     <Table.Td key={c.key} ta="right" style={{ whiteSpace: "nowrap" }}>
                       {c.value(line)}

@@ -193,8 +193,20 @@ pub struct PaymentQuery {
     pub amount_min: Option<i64>,
     pub amount_max: Option<i64>,
     pub customer_uid: Option<String>,
+    /// Only the payments of this plan's periods (their order ids are `sd-<plan>-…`).
+    pub plan_code: Option<String>,
+    /// Only the payments of any plan's periods.
+    pub plans_only: bool,
+    /// Only payments with something refunded (`cancel_amount > 0`).
+    pub refunded_only: bool,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+}
+
+/// The order-id range `[lo, hi)` of a plan's periods: `sd-<code>-` up to `sd-<code>.`
+/// ('.' follows '-'), so the merchant_uid index walks it.
+pub fn plan_uid_range(code: &str) -> (String, String) {
+    (format!("sd-{code}-"), format!("sd-{code}."))
 }
 
 /// The count and sums of every payment a [`PaymentQuery`] matches (all pages).
@@ -686,6 +698,21 @@ fn payment_plan(q: &PaymentQuery) -> Result<Plan> {
     if let Some(c) = &q.customer_uid {
         params.push((":cuid", Value::Text(c.clone())));
         filters.push("p.customer_uid = :cuid");
+    }
+    if let Some(code) = &q.plan_code {
+        let (lo, hi) = plan_uid_range(code);
+        params.push((":plan_lo", Value::Text(lo)));
+        params.push((":plan_hi", Value::Text(hi)));
+        filters.push("p.merchant_uid >= :plan_lo AND p.merchant_uid < :plan_hi");
+    }
+    if q.plans_only {
+        filters.push(
+            "EXISTS (SELECT 1 FROM plans pl WHERE p.merchant_uid >= 'sd-' || pl.code || '-' \
+             AND p.merchant_uid < 'sd-' || pl.code || '.')",
+        );
+    }
+    if q.refunded_only {
+        filters.push("p.cancel_amount > 0");
     }
     let text = q
         .text
