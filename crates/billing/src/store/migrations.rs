@@ -62,10 +62,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0007_schedule_ops.sql"),
         after: None,
     },
+    Migration {
+        version: 8,
+        name: "plan_admin",
+        sql: include_str!("../../migrations/0008_plan_admin.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
