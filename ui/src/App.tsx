@@ -9,6 +9,8 @@ import { createQueryClient } from "./lib/queryClient";
 import { Shell } from "./layout/Shell";
 import { Schedules } from "./pages/Schedules";
 import { Calendar } from "./pages/Calendar";
+import { PlanPage } from "./pages/plans/PlanPage";
+import { PlansPage } from "./pages/plans/PlansPage";
 import { JournalPage } from "./pages/charges/JournalPage";
 import { PaymentsPage } from "./pages/payments/PaymentsPage";
 import { CustomerList } from "./pages/customers/CustomerList";
@@ -46,6 +48,8 @@ export function AppRoutes() {
         <Route path="customers/:uid" element={<CustomerPage />} />
         <Route path="charges" element={<JournalPage />} />
         <Route path="schedules" element={<Schedules />} />
+        <Route path="plans" element={<PlansPage />} />
+        <Route path="plans/:code" element={<PlanPage />} />
         <Route path="calendar" element={<Calendar />} />
         <Route path="payments" element={<PaymentsPage />} />
         <Route path="settlement" element={<SettlementPage />} />

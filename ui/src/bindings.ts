@@ -221,14 +221,14 @@ export const commands = {
 	/**  A customer's subscriptions with their next charge and every attempt. */
 	customerSubscriptions: (customerUid: string) => __TAURI_INVOKE<SubscriptionView[]>("customer_subscriptions", { customerUid }),
 	/**  Pauses collecting a subscription (its registered schedules are revoked). */
-	pauseSubscription: (id: number) => __TAURI_INVOKE<SubscriptionChange>("pause_subscription", { id }),
+	pauseSubscription: (subscriptionId: number) => __TAURI_INVOKE<SubscriptionChange>("pause_subscription", { subscriptionId }),
 	/**  Resumes collecting a paused subscription; the engine registers its next periods. */
-	resumeSubscription: (id: number) => __TAURI_INVOKE<Subscription>("resume_subscription", { id }),
+	resumeSubscription: (subscriptionId: number) => __TAURI_INVOKE<Subscription>("resume_subscription", { subscriptionId }),
 	/**
 	 *  Cancels a subscription now or at the end of its period, revoking what its plan
 	 *  registered at i'mport.
 	 */
-	cancelSubscription: (id: number, when: CancelWhen) => __TAURI_INVOKE<SubscriptionChange>("cancel_subscription", { id, when }),
+	cancelSubscription: (subscriptionId: number, when: CancelWhen) => __TAURI_INVOKE<SubscriptionChange>("cancel_subscription", { subscriptionId, when }),
 	/**  Runs the plan engine now and waits for it. */
 	runPlanEngine: () => __TAURI_INVOKE<EngineReport>("run_plan_engine"),
 	/**  What the engine is doing and what it did last. */

@@ -179,11 +179,11 @@ pub async fn customer_subscriptions(
 #[specta::specta]
 pub async fn pause_subscription(
     state: State<'_, AppState>,
-    id: i64,
+    subscription_id: i64,
 ) -> IpcResult<SubscriptionChange> {
     let now = profile_now(&state);
     let session = state.desk.session_for(ActionKind::MoveMoney)?;
-    plans::pause(&session, id, now).await
+    plans::pause(&session, subscription_id, now).await
 }
 
 /// Resumes collecting a paused subscription; the engine registers its next periods.
@@ -192,10 +192,12 @@ pub async fn pause_subscription(
 pub async fn resume_subscription<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    id: i64,
+    subscription_id: i64,
 ) -> IpcResult<Subscription> {
-    let sub = with_session_for(&state, ActionKind::MoveMoney, move |s| plans::resume(s, id))
-        .await?;
+    let sub = with_session_for(&state, ActionKind::MoveMoney, move |s| {
+        plans::resume(s, subscription_id)
+    })
+    .await?;
     run_soon(app);
     Ok(sub)
 }
@@ -206,12 +208,12 @@ pub async fn resume_subscription<R: Runtime>(
 #[specta::specta]
 pub async fn cancel_subscription(
     state: State<'_, AppState>,
-    id: i64,
+    subscription_id: i64,
     when: CancelWhen,
 ) -> IpcResult<SubscriptionChange> {
     let now = profile_now(&state);
     let session = state.desk.session_for(ActionKind::MoveMoney)?;
-    plans::cancel(&session, id, when, now).await
+    plans::cancel(&session, subscription_id, when, now).await
 }
 
 /// Runs the plan engine now and waits for it.

@@ -5,6 +5,7 @@ import customers from "./customers.en";
 import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
+import plans from "./plans.en";
 import schedules from "./schedules.en";
 
 // Same keys as ko.ts: the type below makes a missing key a compile error, and a test
@@ -18,6 +19,7 @@ const en: Shape<Messages> = {
     customers: "Customers",
     charges: "Charges",
     schedules: "Schedules",
+    plans: "Plans",
     calendar: "Calendar",
     payments: "Payments",
     pgGuide: "PG guide",
@@ -97,6 +99,7 @@ const en: Shape<Messages> = {
   audit,
   money,
   schedules,
+  plans,
 
   pgGuide,
   profiles,
