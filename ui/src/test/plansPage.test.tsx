@@ -48,14 +48,14 @@ describe("the plans page shows Rust's figures", () => {
     renderScreen(<PlansPage />);
     const rows = await screen.findAllByTestId("plan-row");
     expect(rows.map((r) => r.getAttribute("data-code"))).toEqual(["gold", "weekly"]);
-    const gold = rows[0];
+    const [gold, weekly] = rows as [HTMLElement, HTMLElement];
     expect(within(gold).getByText("매월 말일")).toBeInTheDocument();
     expect(within(gold).getByTestId("plan-subscribers")).toHaveTextContent("3명");
     expect(within(gold).getByTestId("plan-subscribers")).toHaveTextContent("일시 중지 1");
     expect(within(gold).getByTestId("plan-mrr")).toHaveTextContent("19,800");
     expect(within(gold).getByTestId("plan-next-run")).toHaveTextContent("2명 · ");
-    expect(within(rows[1]).getByText("2주마다")).toBeInTheDocument();
-    expect(within(rows[1]).getByTestId("plan-next-run")).toHaveTextContent("없음");
+    expect(within(weekly).getByText("2주마다")).toBeInTheDocument();
+    expect(within(weekly).getByTestId("plan-next-run")).toHaveTextContent("없음");
     expect(screen.getByTestId("plans-show-archived")).toBeInTheDocument();
   });
 
