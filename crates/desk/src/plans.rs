@@ -173,7 +173,9 @@ pub fn check_plan_form(
     check_money(&form.name, form.amount, form.tax_free, &mut problems);
     let interval = match form.interval {
         IntervalChoice::Monthly if (1..=MONTH_DAY_MAX).contains(&form.day) => {
-            Some(Interval::Monthly { day: form.day as u8 })
+            Some(Interval::Monthly {
+                day: form.day as u8,
+            })
         }
         IntervalChoice::Monthly => {
             problems.push(problem("day", ProblemCode::OutOfRange));
@@ -354,7 +356,12 @@ fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
     Ok(out)
 }
 
-fn view(session: &Session, plan: &Plan, sub: Subscription, now: i64) -> IpcResult<SubscriptionView> {
+fn view(
+    session: &Session,
+    plan: &Plan,
+    sub: Subscription,
+    now: i64,
+) -> IpcResult<SubscriptionView> {
     let customer = session.store.get_customer(&sub.customer_uid).ok();
     let next_charge_at = if sub.collecting() {
         let mut i = 0;
@@ -374,7 +381,12 @@ fn view(session: &Session, plan: &Plan, sub: Subscription, now: i64) -> IpcResul
         None
     };
     let mut periods = Vec::new();
-    for record in session.store.subscription_periods(sub.id)?.into_iter().rev() {
+    for record in session
+        .store
+        .subscription_periods(sub.id)?
+        .into_iter()
+        .rev()
+    {
         periods.push(PeriodView {
             attempts: attempts(session, &record)?,
             record,
@@ -409,12 +421,14 @@ pub fn detail(session: &Session, code: &str, now: i64) -> IpcResult<PlanDetail> 
         .plan_summaries(now)?
         .into_iter()
         .find(|s| s.plan.code == code)
-        .ok_or_else(|| IpcError::from(session.store.get_plan(code).err().unwrap_or(
-            subdesk_billing::Error::NotFound {
-                what: "plan",
-                id: code.to_owned(),
-            },
-        )))?;
+        .ok_or_else(|| {
+            IpcError::from(session.store.get_plan(code).err().unwrap_or(
+                subdesk_billing::Error::NotFound {
+                    what: "plan",
+                    id: code.to_owned(),
+                },
+            ))
+        })?;
     let plan = summary.plan.clone();
     let mut subscribers = Vec::new();
     for sub in session.store.subscriptions(Some(code))? {
@@ -495,7 +509,11 @@ fn start_of_day(date: &str, tz: &TimeZone, now: i64) -> Result<Option<i64>, Fiel
     Ok(Some(start))
 }
 
-fn subscribe_check(session: &Session, form: &SubscribeForm, now: i64) -> IpcResult<(SubscribePreview, SubscribeOptions)> {
+fn subscribe_check(
+    session: &Session,
+    form: &SubscribeForm,
+    now: i64,
+) -> IpcResult<(SubscribePreview, SubscribeOptions)> {
     let plan = session.store.get_plan(&form.plan_code)?;
     let mut problems = Vec::new();
     let start_at = match start_of_day(&form.start_date, &zone_of(&session.profile.time_zone), now) {
@@ -566,7 +584,11 @@ fn subscribe_check(session: &Session, form: &SubscribeForm, now: i64) -> IpcResu
 
 /// Checks a subscription without writing anything: the form's problems at once, the
 /// plan (not archived), the customer's active key; what it will charge and when.
-pub fn subscribe_preview(session: &Session, form: &SubscribeForm, now: i64) -> IpcResult<SubscribePreview> {
+pub fn subscribe_preview(
+    session: &Session,
+    form: &SubscribeForm,
+    now: i64,
+) -> IpcResult<SubscribePreview> {
     Ok(subscribe_check(session, form, now)?.0)
 }
 
@@ -666,8 +688,7 @@ pub async fn cancel(
 /// Pauses collection: future schedules revoked, nothing registered or retried.
 pub async fn pause(session: &Session, id: i64, now: i64) -> IpcResult<SubscriptionChange> {
     session.ensure_reconciled().await?;
-    let r =
-        subdesk_billing::pause_subscription(&session.store, session.client()?, id, now).await?;
+    let r = subdesk_billing::pause_subscription(&session.store, session.client()?, id, now).await?;
     change(session, id, r)
 }
 

@@ -77,7 +77,10 @@ impl World {
     }
 
     async fn advance(&self, secs: i64) {
-        self.sandbox.clock().advance(u32::try_from(secs).unwrap()).await;
+        self.sandbox
+            .clock()
+            .advance(u32::try_from(secs).unwrap())
+            .await;
     }
 
     /// The sandbox's time `days` ahead, as the form's date and time.
@@ -179,7 +182,10 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
     assert!(plans::list(s, now).unwrap().is_empty(), "nothing written");
 
     let plan = plans::create(s, &w.weekly("basic"), now).unwrap();
-    assert_eq!(plan.interval, subdesk_billing::Interval::EveryDays { days: 7 });
+    assert_eq!(
+        plan.interval,
+        subdesk_billing::Interval::EveryDays { days: 7 }
+    );
     let month_end = PlanForm {
         interval: IntervalChoice::MonthEnd,
         ..w.weekly("end")
@@ -251,7 +257,10 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
     .unwrap_err();
     assert_eq!(
         problems(&e),
-        pairs(&[("start_date", "date_format"), ("amount", "amount_not_positive")])
+        pairs(&[
+            ("start_date", "date_format"),
+            ("amount", "amount_not_positive")
+        ])
     );
     assert!(s.store.verify_audit().unwrap().ok);
 }
@@ -264,11 +273,7 @@ async fn subscribe_run_dunning_pause_and_cancel() {
     w.key("poor", DECLINE_FUNDS).await;
     w.key("later", APPROVE).await;
     plans::create(s, &w.weekly("weekly"), w.now()).unwrap();
-    let start_date = when_of(
-        w.now() + 10 * DAY,
-        &zone_of(&s.profile.time_zone),
-    )
-    .date;
+    let start_date = when_of(w.now() + 10 * DAY, &zone_of(&s.profile.time_zone)).date;
     let good = plans::subscribe(
         s,
         &SubscribeForm {
@@ -389,7 +394,11 @@ async fn subscribe_run_dunning_pause_and_cancel() {
         .unwrap();
     assert_eq!(c.subscription.status, "active");
     assert!(c.subscription.cancel_at.is_some());
-    assert_eq!(c.revoked.len(), 3, "its three registered periods lie after the end");
+    assert_eq!(
+        c.revoked.len(),
+        3,
+        "its three registered periods lie after the end"
+    );
     w.advance(8 * DAY).await;
     let r = plans::run(s, w.now()).await.unwrap();
     assert_eq!(r.cancelled, 1);

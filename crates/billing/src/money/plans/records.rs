@@ -316,8 +316,7 @@ fn plan_row(r: &Row<'_>) -> rusqlite::Result<Plan> {
     })
 }
 
-const SUB_COLS: &str =
-    "id, plan_code, customer_uid, status, created_at, cancelled_at, start_at, amount, paused_at, \
+const SUB_COLS: &str = "id, plan_code, customer_uid, status, created_at, cancelled_at, start_at, amount, paused_at, \
      cancel_at";
 
 fn sub_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
@@ -473,7 +472,10 @@ impl Store {
     ) -> Result<Subscription> {
         let plan = self.get_plan(plan_code)?;
         if plan.archived_at.is_some() {
-            return Err(Error::invalid("plan_code", "archived: nobody new can subscribe"));
+            return Err(Error::invalid(
+                "plan_code",
+                "archived: nobody new can subscribe",
+            ));
         }
         if opts.start_at.is_some_and(|s| s <= 0) {
             return Err(Error::invalid("start_at", "must be a Unix time"));
@@ -573,7 +575,11 @@ impl Store {
             crate::store::audit::append(
                 tx,
                 self.profile(),
-                if archived { "plan.archive" } else { "plan.unarchive" },
+                if archived {
+                    "plan.archive"
+                } else {
+                    "plan.unarchive"
+                },
                 &serde_json::json!({ "plan": code }),
                 "ok",
             )?;
@@ -596,7 +602,11 @@ impl Store {
             crate::store::audit::append(
                 tx,
                 self.profile(),
-                if paused_at.is_some() { "plan.pause" } else { "plan.resume" },
+                if paused_at.is_some() {
+                    "plan.pause"
+                } else {
+                    "plan.resume"
+                },
                 &serde_json::json!({ "subscription": id, "customer_uid": sub.customer_uid }),
                 "ok",
             )?;
@@ -693,7 +703,9 @@ impl Store {
     /// One subscription.
     pub fn subscription(&self, id: i64) -> Result<Subscription> {
         self.read(|c| {
-            c.prepare_cached(&format!("SELECT {SUB_COLS} FROM subscriptions WHERE id = ?1"))?
+            c.prepare_cached(&format!(
+                "SELECT {SUB_COLS} FROM subscriptions WHERE id = ?1"
+            ))?
             .query_row([id], sub_row)
             .optional()?
             .ok_or_else(|| Error::NotFound {
