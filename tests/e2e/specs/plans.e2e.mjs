@@ -148,6 +148,7 @@ describe("plans and subscriptions", () => {
     await click('[data-testid="plan-submit"]');
     await $('//*[contains(text(),"영문 소문자와 숫자로")]').waitForDisplayed();
     await $('//*[contains(text(),"1원 이상 입력하세요")]').waitForDisplayed();
+    await browser.pause(500); // the modal's opening transition
     await shot("plan-form-error-ko");
     const code = await $('[data-testid="plan-code"]');
     await code.click();

@@ -68,7 +68,7 @@ const plans: typeof ko = {
     nextRunTotal: "{{count}} · {{amount}}",
     none: "None",
     start: "Start",
-    dunning: "Retried every {{days}} days after a failure, at most {{count}} times",
+    dunning: "After a failure: a retry every {{days}} d, {{count}} at most",
     noDunning: "Failures are not retried",
     subscribersTitle: "Subscribers",
     noSubscribers: "No subscribers yet. Subscribe customers from the Subscriptions tab of their page.",

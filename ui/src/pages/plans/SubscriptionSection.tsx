@@ -160,7 +160,9 @@ function SubscriptionCard({ view }: { view: SubscriptionView }) {
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{when(p.record.due_at)}</Text>
+                  <Text size="sm" style={{ whiteSpace: "nowrap" }}>
+                    {when(p.record.due_at)}
+                  </Text>
                 </Table.Td>
                 <Table.Td>
                   <Badge size="sm" variant="light" color={PERIOD_COLORS[p.record.state] ?? "gray"}>
@@ -176,8 +178,10 @@ function SubscriptionCard({ view }: { view: SubscriptionView }) {
                   <Stack gap={2}>
                     {p.attempts.map((a) => (
                       <Group key={a.merchant_uid} gap={6} wrap="nowrap" data-testid="subscription-attempt" data-outcome={a.outcome}>
-                        <Text size="xs">{a.retry === 0 ? t("plans.sub.attempt.schedule") : t("plans.sub.attempt.retry", { n: a.retry })}</Text>
-                        <Badge size="xs" variant="dot" color={PERIOD_COLORS[a.outcome] ?? "gray"}>
+                        <Text size="xs" style={{ whiteSpace: "nowrap" }}>
+                          {a.retry === 0 ? t("plans.sub.attempt.schedule") : t("plans.sub.attempt.retry", { n: a.retry })}
+                        </Text>
+                        <Badge size="xs" variant="dot" color={PERIOD_COLORS[a.outcome] ?? "gray"} style={{ flexShrink: 0 }}>
                           {t(`plans.sub.outcome.${a.outcome}`)}
                         </Badge>
                         {a.fail_reason && (
