@@ -177,19 +177,21 @@ function SubscriptionCard({ view }: { view: SubscriptionView }) {
                 <Table.Td>
                   <Stack gap={2}>
                     {p.attempts.map((a) => (
-                      <Group key={a.merchant_uid} gap={6} wrap="nowrap" data-testid="subscription-attempt" data-outcome={a.outcome}>
-                        <Text size="xs" style={{ whiteSpace: "nowrap" }}>
-                          {a.retry === 0 ? t("plans.sub.attempt.schedule") : t("plans.sub.attempt.retry", { n: a.retry })}
-                        </Text>
-                        <Badge size="xs" variant="dot" color={PERIOD_COLORS[a.outcome] ?? "gray"} style={{ flexShrink: 0 }}>
-                          {t(`plans.sub.outcome.${a.outcome}`)}
-                        </Badge>
+                      <Stack key={a.merchant_uid} gap={0} data-testid="subscription-attempt" data-outcome={a.outcome}>
+                        <Group gap={6} wrap="nowrap">
+                          <Text size="xs" style={{ whiteSpace: "nowrap" }}>
+                            {a.retry === 0 ? t("plans.sub.attempt.schedule") : t("plans.sub.attempt.retry", { n: a.retry })}
+                          </Text>
+                          <Badge size="xs" variant="dot" color={PERIOD_COLORS[a.outcome] ?? "gray"} style={{ flexShrink: 0 }}>
+                            {t(`plans.sub.outcome.${a.outcome}`)}
+                          </Badge>
+                        </Group>
                         {a.fail_reason && (
-                          <Text size="xs" c="dimmed" truncate maw={220} title={a.fail_reason}>
+                          <Text size="xs" c="dimmed">
                             {a.fail_reason}
                           </Text>
                         )}
-                      </Group>
+                      </Stack>
                     ))}
                   </Stack>
                 </Table.Td>
