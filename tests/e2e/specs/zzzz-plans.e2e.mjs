@@ -4,6 +4,10 @@
 // and every dunning attempt on the customer page, and a subscription cancelled with its
 // schedules revoked at the sandbox (checked through the sandbox's own HTTP API). Screens at
 // 1024×700 in Korean and English.
+//
+// Last of the specs (after zzz-exports): it moves the sandbox clock three months ahead and
+// leaves revoked and scheduled plan schedules behind, which the schedules list's totals and
+// the exports' payment windows of the other specs would otherwise see.
 import { browser, $, $$, expect } from "@wdio/globals";
 import { choose, click, shot, type } from "../lib/ui.mjs";
 
