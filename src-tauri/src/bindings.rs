@@ -7,7 +7,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    data, exports, keys, money, practice, profiles, reports, schedules, shell, sync, triage,
+    data, exports, keys, money, plans, practice, profiles, reports, schedules, shell, sync,
+    triage,
 };
 
 pub const BINDINGS_HEADER: &str =
@@ -89,6 +90,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             schedules::schedule_forecast,
             schedules::key_live_schedules,
             schedules::delete_key,
+            plans::plan_rules,
+            plans::list_plans,
+            plans::plan_detail,
+            plans::create_plan,
+            plans::update_plan,
+            plans::archive_plan,
+            plans::subscribe_preview,
+            plans::subscribe_customer::<tauri::Wry>,
+            plans::customer_subscriptions,
+            plans::pause_subscription,
+            plans::resume_subscription::<tauri::Wry>,
+            plans::cancel_subscription,
+            plans::run_plan_engine,
+            plans::plan_engine_status,
             sync::sync_now,
             practice::sandbox_clock,
             reports::settlement_report::<tauri::Wry>,

@@ -125,6 +125,26 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("triage_list", Session(Read)),
     ("triage_count", Session(Read)),
     ("triage_check", Session(Read)),
+    // Plans: the form's limits, the list, a plan's page and a customer's subscriptions
+    // are reads; the engine's status is what the status bar shows.
+    ("plan_rules", Session(Read)),
+    ("list_plans", Session(Read)),
+    ("plan_detail", Session(Read)),
+    ("subscribe_preview", Session(Read)),
+    ("customer_subscriptions", Session(Read)),
+    ("plan_engine_status", Session(Read)),
+    // A plan is a record here until someone subscribes: creating, editing and archiving
+    // one changes the registry, not money.
+    ("create_plan", Session(Mutate)),
+    ("update_plan", Session(Mutate)),
+    ("archive_plan", Session(Mutate)),
+    // Subscribing, pausing, resuming and cancelling register or revoke future charges,
+    // and running the engine charges: money.
+    ("subscribe_customer", Session(MoveMoney)),
+    ("pause_subscription", Session(MoveMoney)),
+    ("resume_subscription", Session(MoveMoney)),
+    ("cancel_subscription", Session(MoveMoney)),
+    ("run_plan_engine", Session(MoveMoney)),
     // An order id for a charge form: nothing is written or sent.
     ("new_order_id", Session(Read)),
     // What a form checks and shows before money moves: the core's limits, and what a

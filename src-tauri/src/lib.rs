@@ -155,6 +155,9 @@ pub fn run() {
             std::thread::spawn(move || {
                 let started = state::init(&handle);
                 handle.state::<state::Startup>().done();
+                if started.is_ok() {
+                    commands::plans::start_engine(handle.clone());
+                }
                 if let Err(e) = started {
                     eprintln!("Subdesk could not start: {}", e.message);
                     tracing::error!(code = %e.code, error = %e.message, "start-up failed");

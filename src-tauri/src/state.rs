@@ -78,6 +78,8 @@ pub struct AppState {
     /// The import planned last (step one), held here so that step two applies what Rust
     /// read and checked, never rows the webview sends back.
     pub planned_import: Mutex<Option<HeldImport>>,
+    /// The plan engine's progress and last result (the status bar's).
+    pub engine: crate::commands::plans::EngineState,
     _log_guard: Option<LogGuard>,
 }
 
@@ -146,6 +148,7 @@ impl AppState {
             export_cancel: Mutex::new(None),
             last_export: Mutex::new(None),
             planned_import: Mutex::new(None),
+            engine: Default::default(),
             _log_guard: None,
         })
     }

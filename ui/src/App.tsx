@@ -10,6 +10,8 @@ import { Shell } from "./layout/Shell";
 import { Schedules } from "./pages/Schedules";
 import { Triage } from "./pages/Triage";
 import { Calendar } from "./pages/Calendar";
+import { PlanPage } from "./pages/plans/PlanPage";
+import { PlansPage } from "./pages/plans/PlansPage";
 import { JournalPage } from "./pages/charges/JournalPage";
 import { PaymentsPage } from "./pages/payments/PaymentsPage";
 import { CustomerList } from "./pages/customers/CustomerList";
@@ -48,6 +50,8 @@ export function AppRoutes() {
         <Route path="charges" element={<JournalPage />} />
         <Route path="triage" element={<Triage />} />
         <Route path="schedules" element={<Schedules />} />
+        <Route path="plans" element={<PlansPage />} />
+        <Route path="plans/:code" element={<PlanPage />} />
         <Route path="calendar" element={<Calendar />} />
         <Route path="payments" element={<PaymentsPage />} />
         <Route path="settlement" element={<SettlementPage />} />

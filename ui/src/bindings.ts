@@ -228,6 +228,40 @@ export const commands = {
 	keyLiveSchedules: (customerUid: string) => __TAURI_INVOKE<Schedule[]>("key_live_schedules", { customerUid }),
 	/**  Deletes a billing key after revoking its live schedules; kept when any remains. */
 	deleteKey: (customerUid: string, reason: string) => __TAURI_INVOKE<KeyDeleted>("delete_key", { customerUid, reason }),
+	/**  The plan form's limits. */
+	planRules: () => __TAURI_INVOKE<PlanRules>("plan_rules"),
+	/**  Every plan with its subscribers, monthly recurring revenue and next run. */
+	listPlans: () => __TAURI_INVOKE<PlanSummary[]>("list_plans"),
+	/**  A plan's page: its figures, its edit form and its subscribers. */
+	planDetail: (code: string) => __TAURI_INVOKE<PlanDetail>("plan_detail", { code }),
+	/**  Creates a plan (every field's problem at once as `invalid_form`). */
+	createPlan: (form: PlanForm) => __TAURI_INVOKE<Plan>("create_plan", { form }),
+	/**  Changes a plan's name, amount, tax-free part and retries. */
+	updatePlan: (code: string, form: PlanEditForm) => __TAURI_INVOKE<Plan>("update_plan", { code, form }),
+	/**  Archives a plan (nobody new can subscribe) or brings it back. */
+	archivePlan: (code: string, archived: boolean) => __TAURI_INVOKE<Plan>("archive_plan", { code, archived }),
+	/**  What subscribing a customer would charge and when; nothing written. */
+	subscribePreview: (form: SubscribeForm) => __TAURI_INVOKE<SubscribePreview>("subscribe_preview", { form }),
+	/**
+	 *  Subscribes a customer to a plan (live profiles confirm the amount per period); the
+	 *  engine registers its periods right after.
+	 */
+	subscribeCustomer: (form: SubscribeForm) => __TAURI_INVOKE<Subscription>("subscribe_customer", { form }),
+	/**  A customer's subscriptions with their next charge and every attempt. */
+	customerSubscriptions: (customerUid: string) => __TAURI_INVOKE<SubscriptionView[]>("customer_subscriptions", { customerUid }),
+	/**  Pauses collecting a subscription (its registered schedules are revoked). */
+	pauseSubscription: (subscriptionId: number) => __TAURI_INVOKE<SubscriptionChange>("pause_subscription", { subscriptionId }),
+	/**  Resumes collecting a paused subscription; the engine registers its next periods. */
+	resumeSubscription: (subscriptionId: number) => __TAURI_INVOKE<Subscription>("resume_subscription", { subscriptionId }),
+	/**
+	 *  Cancels a subscription now or at the end of its period, revoking what its plan
+	 *  registered at i'mport.
+	 */
+	cancelSubscription: (subscriptionId: number, when: CancelWhen) => __TAURI_INVOKE<SubscriptionChange>("cancel_subscription", { subscriptionId, when }),
+	/**  Runs the plan engine now and waits for it. */
+	runPlanEngine: () => __TAURI_INVOKE<EngineReport>("run_plan_engine"),
+	/**  What the engine is doing and what it did last. */
+	planEngineStatus: () => __TAURI_INVOKE<EngineStatus>("plan_engine_status"),
 	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
@@ -303,7 +337,7 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.cancel","plan.create","plan.dunning_attempt","plan.period_failed","plan.period_paid","plan.period_revoked","plan.subscribe","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
@@ -334,6 +368,20 @@ export type AppStatus = {
 	/**  Why the active profile could not be opened, if it could not. */
 	session_error: IpcError | null,
 	lock: LockStatus,
+};
+
+/**  One charge attempt of a period: its schedule, or a dunning retry. */
+export type Attempt = {
+	merchant_uid: string,
+	/**  0 for the schedule, n for the n-th retry. */
+	retry: number,
+	/**
+	 *  `scheduled`, `paid`, `failed`, `revoked` (the schedule's) or the retry's journal
+	 *  outcome (`paid`, `failed`, or `checking` while open).
+	 */
+	outcome: string,
+	at: number,
+	fail_reason: string | null,
 };
 
 /**  One audit entry. */
@@ -492,6 +540,13 @@ export type CancelEntry = {
 	receipt_url: string | null,
 	cancellation_id: string | null,
 };
+
+/**  When a cancellation takes effect. */
+export type CancelWhen = 
+/**  Now: what its plan registered is revoked at i'mport. */
+"now" | 
+/**  When its next period would be due (nothing more is charged). */
+"period_end";
 
 /**  The card as the form sends it. Debug shows nothing of it. */
 export type CardInput = {
@@ -710,6 +765,47 @@ export type DateRange = {
 export type DayBounds = {
 	from: number | null,
 	to: number | null,
+};
+
+/**  The retry policy of a plan. */
+export type DunningPolicy = {
+	/**  Days between a failure and the next attempt. */
+	retry_after_days: number,
+	/**  Attempts after the scheduled charge failed (0 = none). */
+	max_retries: number,
+};
+
+/**  What one engine run did. */
+export type EngineReport = {
+	/**  Schedules registered now. */
+	registered: number,
+	/**  Periods found registered at i'mport already (nothing sent). */
+	already_registered: number,
+	/**  Due periods the schedule paid. */
+	paid: number,
+	/**  Due periods whose schedule failed (now in dunning). */
+	failed: number,
+	/**  Dunning attempts made / of them paid. */
+	retries: number,
+	retries_paid: number,
+	/**  Periods given up after the last retry. */
+	written_off: number,
+	/**  Subscriptions cancelled now at the end of their period. */
+	cancelled: number,
+	/**  Items left for later: (merchant_uid, error code). */
+	deferred: ([string, string])[],
+};
+
+/**  What the plan engine is doing, for the status bar. */
+export type EngineStatus = {
+	running: boolean,
+	/**  The profile of the last run. */
+	profile_id: string | null,
+	/**  When it last finished (Unix seconds, real time). */
+	finished_at: number | null,
+	report: EngineReport | null,
+	/**  Why the last run did not finish (another process running it included). */
+	error: IpcError | null,
 };
 
 /**
@@ -1108,6 +1204,27 @@ export type ImportRow = {
 	tags: string[],
 };
 
+/**  How often a plan charges. */
+export type Interval = 
+/**
+ *  Every month on `day` (1–31; clamped to the month's last day), at the
+ *  start time's time of day.
+ */
+{ kind: "monthly"; day: number } | 
+/**  Every `days` days from the start. */
+{ kind: "every_days"; days: number };
+
+/**  How often a plan charges, as the form offers it. */
+export type IntervalChoice = 
+/**  Every month on `day` (1–28). */
+"monthly" | 
+/**  Every month on its last day (28, 29, 30 or 31). */
+"month_end" | 
+/**  Every `every` days. */
+"every_days" | 
+/**  Every `every` weeks. */
+"every_weeks";
+
 export type IpcError = {
 	code: ErrorCode,
 	message: string,
@@ -1454,6 +1571,31 @@ export type PaymentTotals = {
 	other_currency: number,
 };
 
+/**  What the engine knows about one period of a subscription. */
+export type PeriodRecord = {
+	subscription_id: number,
+	period: number,
+	label: string,
+	due_at: number,
+	/**  The scheduled charge's merchant_uid. */
+	merchant_uid: string,
+	/**  `scheduled`, `paid`, `failed` (in dunning), `written_off`, `revoked`. */
+	state: string,
+	/**  Dunning attempts made. */
+	retries: number,
+	next_retry_at: number | null,
+	/**  The merchant_uid that finally paid (the schedule's or a retry's). */
+	paid_merchant_uid: string | null,
+	imp_uid: string | null,
+	fail_reason: string | null,
+};
+
+/**  One period and every attempt made for it. */
+export type PeriodView = {
+	record: PeriodRecord,
+	attempts: Attempt[],
+};
+
 /**  One configured PG channel. */
 export type PgChannel = {
 	/**  PG code, e.g. `nice`. */
@@ -1489,6 +1631,41 @@ export type PickedImport = {
 	planned: PlannedImport,
 };
 
+/**  A stored plan. */
+export type Plan = {
+	code: string,
+	name: string,
+	amount: number,
+	currency: string,
+	tax_free: number,
+	interval: Interval,
+	start_at: number,
+	end_at: number | null,
+	max_periods: number | null,
+	dunning: DunningPolicy,
+	created_at: number,
+	/**  Archived: nobody new can subscribe; existing subscriptions go on. */
+	archived_at: number | null,
+};
+
+/**  A plan's page: its summary, the form it is edited with, and its subscribers. */
+export type PlanDetail = {
+	summary: PlanSummary,
+	edit: PlanEditForm,
+	/**  The start as the profile's zone shows it. */
+	start: When,
+	subscribers: SubscriptionView[],
+};
+
+/**  What can change in a plan (its code, interval and start make its order ids). */
+export type PlanEditForm = {
+	name?: string,
+	amount?: number,
+	tax_free?: number,
+	retry_after_days?: number,
+	max_retries?: number,
+};
+
 /**  Plans: what their periods paid in the period and what they bring each month. */
 export type PlanFigures = {
 	/**  How many plans exist (0: the dashboard says how to start without one). */
@@ -1498,6 +1675,63 @@ export type PlanFigures = {
 	monthly_recurring: number,
 	/**  The plans' payments paid in the period. */
 	paid: PaymentFigure,
+};
+
+/**  A plan as the form has it. */
+export type PlanForm = {
+	/**  1–10 lower-case letters or digits; inside every period's order id. */
+	code?: string,
+	name?: string,
+	amount?: number,
+	tax_free?: number,
+	interval?: IntervalChoice,
+	/**  The billing day, for `monthly`. */
+	day?: number,
+	/**  Days or weeks, for `every_days` / `every_weeks`. */
+	every?: number,
+	/**
+	 *  The first possible charge, in the profile's zone; its time of day is every
+	 *  period's.
+	 */
+	start?: When,
+	retry_after_days?: number,
+	max_retries?: number,
+};
+
+/**
+ *  The limits of the plan form, from the rules they come from (the UI shows them and
+ *  never keeps its own).
+ */
+export type PlanRules = {
+	code_max_chars: number,
+	name_max_chars: number,
+	/**  Monthly billing days are 1 to this; later days are "the last day of the month". */
+	month_day_max: number,
+	every_days_max: number,
+	every_weeks_max: number,
+	retry_after_days_max: number,
+	max_retries_max: number,
+	/**  What a new plan's form starts with. */
+	default_dunning: DunningPolicy,
+};
+
+/**  A plan with what the list and its page show: computed here, not in a front end. */
+export type PlanSummary = {
+	plan: Plan,
+	/**  Active subscriptions (paused ones included). */
+	subscribers: number,
+	/**  Of them paused. */
+	paused: number,
+	/**
+	 *  Monthly recurring revenue in won: every collecting subscription's amount, per
+	 *  month (an every-N-days amount × 365 / 12 / N, rounded down).
+	 */
+	mrr: number,
+	/**  The plan's next period after now, if any. */
+	next_run_at: number | null,
+	/**  What that period charges: collecting subscriptions due then, and their total. */
+	next_run_count: number,
+	next_run_total: number,
 };
 
 /**
@@ -1556,7 +1790,13 @@ export type ProblemCode =
 /**  The time has passed (a schedule must lie in the future). */
 "date_past" | 
 /**  The tax-free part is not between 0 and the amount. */
-"tax_free_range";
+"tax_free_range" | 
+/**  A number outside the bounds the field allows (an interval, a retry count). */
+"out_of_range" | 
+/**  Not a plan code: 1–10 lower-case letters or digits. */
+"plan_code_format" | 
+/**  A plan already has this code (codes are never reused: they are in order ids). */
+"plan_code_taken";
 
 /**
  *  A merchant profile as stored in profiles.json. Holds no secret, by design: the
@@ -2002,6 +2242,71 @@ export type StateTotal = {
 	count: number,
 	/**  Whole won. */
 	amount: number,
+};
+
+/**  A customer joining a plan, as the form has it. */
+export type SubscribeForm = {
+	plan_code?: string,
+	customer_uid?: string,
+	/**  `YYYY-MM-DD` in the profile's zone: no period before that day. Empty: from now. */
+	start_date?: string,
+	/**  Whole won per period instead of the plan's. */
+	amount?: number | null,
+	/**  The amount per period the person confirmed (required on live profiles). */
+	confirmed_total?: number | null,
+};
+
+/**  What subscribing will do, checked as subscribing itself is. */
+export type SubscribePreview = {
+	plan_name: string,
+	customer_uid: string,
+	customer_name: string | null,
+	/**  Charged every period; the total to confirm on live profiles. */
+	total: number,
+	first_charge_at: number | null,
+	live: boolean,
+};
+
+/**  A customer on a plan. */
+export type Subscription = {
+	id: number,
+	plan_code: string,
+	customer_uid: string,
+	/**  `active` or `cancelled`. */
+	status: string,
+	created_at: number,
+	cancelled_at: number | null,
+	/**  No period before this time. */
+	start_at: number | null,
+	/**  Its own amount per period (the plan's when None). */
+	amount: number | null,
+	/**  Collection paused since then (still `active`). */
+	paused_at: number | null,
+	/**  Cancelled by the engine at this time (the end of the period). */
+	cancel_at: number | null,
+};
+
+/**  What a cancellation or a pause did. */
+export type SubscriptionChange = {
+	subscription: Subscription,
+	/**  Schedules revoked at i'mport now, and those still being checked. */
+	revoked: string[],
+	pending: string[],
+};
+
+/**  One subscriber of a plan, or one subscription of a customer. */
+export type SubscriptionView = {
+	subscription: Subscription,
+	plan_name: string,
+	interval: Interval,
+	customer_name: string | null,
+	card_number: string | null,
+	/**  What a period charges it. */
+	amount: number,
+	/**  Its next charge: the plan's next period it is charged for, if it is collecting. */
+	next_charge_at: number | null,
+	/**  Periods the engine has dealt with, newest first, each with its attempts. */
+	periods: PeriodView[],
 };
 
 /**  How a sync ended. */

@@ -49,9 +49,13 @@ pub use money::charge::{
     charge_again, charge_onetime,
 };
 pub use money::journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
-pub use money::plans::engine::{CancelReport, EngineOptions, cancel_subscription, run_plans};
+pub use money::plans::engine::{
+    CancelReport, EngineOptions, cancel_subscription, pause_subscription, resume_subscription,
+    run_plans,
+};
 pub use money::plans::records::{
-    DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanInput, Subscription,
+    DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanEdit, PlanInput,
+    PlanSummary, SubscribeOptions, Subscription,
 };
 pub use money::reconcile::{
     ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with,

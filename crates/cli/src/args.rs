@@ -77,6 +77,29 @@ pub enum Command {
     /// keys unknown at i'mport, cards about to expire.
     #[command(subcommand)]
     Triage(TriageCmd),
+    /// Plans (요금제): list, show, create, archive, and run the plan engine (for cron).
+    #[command(subcommand)]
+    Plans(PlansCmd),
+    /// Put a customer on a plan; the engine registers its periods at its next run.
+    Subscribe {
+        plan: String,
+        uid: String,
+        /// No period before this day (YYYY-MM-DD, the profile's time zone); from now when absent.
+        #[arg(long, value_name = "DATE")]
+        start: Option<String>,
+        /// This customer's amount per period, whole won (the plan's when absent).
+        #[arg(long)]
+        amount: Option<i64>,
+    },
+    /// Cancel a customer's subscription to a plan: now (revoking what the plan registered
+    /// at i'mport) or at the end of its period.
+    Unsubscribe {
+        plan: String,
+        uid: String,
+        /// Keep it until its next period would be due.
+        #[arg(long)]
+        at_period_end: bool,
+    },
     /// The money journal: every charge and refund, written before it was sent.
     #[command(subcommand)]
     Journal(JournalCmd),
@@ -627,6 +650,64 @@ pub enum SchedulesCmd {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IntervalArg {
+    /// Every month on --day (1–28).
+    Monthly,
+    /// Every month on its last day.
+    MonthEnd,
+    /// Every --every days.
+    EveryDays,
+    /// Every --every weeks.
+    EveryWeeks,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlansCmd {
+    /// Every plan with its subscribers, monthly recurring revenue and next run.
+    List,
+    /// One plan: its figures and its subscribers.
+    Show { code: String },
+    /// Create a plan (every problem of the input at once).
+    Create {
+        /// 1–10 lower-case letters or digits; part of every period's order id.
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Whole won per period.
+        #[arg(long)]
+        amount: i64,
+        #[arg(long, default_value_t = 0)]
+        tax_free: i64,
+        #[arg(long, value_enum, default_value = "monthly")]
+        interval: IntervalArg,
+        /// The billing day, for --interval monthly.
+        #[arg(long, default_value_t = 1)]
+        day: u32,
+        /// Days or weeks, for --interval every-days / every-weeks.
+        #[arg(long, default_value_t = 7)]
+        every: u32,
+        /// The first possible charge: "YYYY-MM-DD HH:MM" in the profile's time zone.
+        #[arg(long, value_name = "WHEN")]
+        start: String,
+        /// Days between a failed period and its retry.
+        #[arg(long, default_value_t = 3)]
+        retry_after_days: u32,
+        /// Retries at most (0: none).
+        #[arg(long, default_value_t = 2)]
+        max_retries: u32,
+    },
+    /// Archive a plan (nobody new can subscribe), or bring it back with --undo.
+    Archive {
+        code: String,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Run the plan engine once: read due periods, retry failures, register the next
+    /// periods. One runner at a time across the app and the CLI.
+    Run,
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,7 @@ pub mod files;
 pub mod keys;
 pub mod money;
 pub mod paths;
+pub mod plans;
 pub mod practice;
 pub mod schedules;
 pub mod session;

@@ -6,6 +6,7 @@ pub mod data;
 pub mod exports;
 pub mod keys;
 pub mod money;
+pub mod plans;
 pub mod practice;
 pub mod profiles;
 pub mod reports;

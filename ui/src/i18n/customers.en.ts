@@ -154,6 +154,9 @@ const customers: Shape<typeof customersKo> = {
     time_format: "Enter the time as HH:MM (24 hours).",
     date_past: "That time has passed. Enter a date and time ahead.",
     tax_free_range: "The tax-free part must be between 0 and the amount.",
+    out_of_range: "Outside the allowed range.",
+    plan_code_format: "Use 1 to 10 lower-case letters or digits.",
+    plan_code_taken: "This code is taken. Codes are part of order ids, so they are never reused.",
   } satisfies Record<ProblemCode, string>,
   importer: {
     title: "Import billing keys",

@@ -150,6 +150,9 @@ const customers = {
     time_format: "시각을 HH:MM(24시간) 형식으로 입력하세요.",
     date_past: "이미 지난 시각입니다. 앞으로의 날짜와 시각을 입력하세요.",
     tax_free_range: "면세 금액은 0원 이상, 결제 금액 이하여야 합니다.",
+    out_of_range: "허용 범위를 벗어났습니다.",
+    plan_code_format: "영문 소문자와 숫자로 1–10자를 입력하세요.",
+    plan_code_taken: "이미 쓴 코드입니다. 코드는 주문번호에 들어가므로 다시 쓸 수 없습니다.",
   } satisfies Record<ProblemCode, string>,
   importer: {
     title: "빌링키 가져오기",

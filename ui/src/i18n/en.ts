@@ -5,6 +5,7 @@ import customers from "./customers.en";
 import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
+import plans from "./plans.en";
 import schedules from "./schedules.en";
 import triage from "./triage.en";
 
@@ -20,6 +21,7 @@ const en: Shape<Messages> = {
     customers: "Customers",
     charges: "Charges",
     schedules: "Schedules",
+    plans: "Plans",
     calendar: "Calendar",
     payments: "Payments",
     pgGuide: "PG guide",
@@ -123,6 +125,7 @@ const en: Shape<Messages> = {
   money,
   schedules,
   triage,
+  plans,
 
   pgGuide,
   profiles,

@@ -4,6 +4,7 @@ import customers from "./customers.ko";
 import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
 import profiles from "./profiles.ko";
+import plans from "./plans.ko";
 import schedules from "./schedules.ko";
 import triage from "./triage.ko";
 
@@ -16,6 +17,7 @@ const ko = {
     customers: "고객",
     charges: "결제 요청",
     schedules: "예약 결제",
+    plans: "요금제",
     calendar: "캘린더",
     payments: "결제 내역",
     pgGuide: "PG 가이드",
@@ -119,6 +121,7 @@ const ko = {
   money,
   schedules,
   triage,
+  plans,
 
   pgGuide,
   profiles,

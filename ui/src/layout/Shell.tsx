@@ -7,6 +7,7 @@ import {
   IconLayoutDashboard,
   IconMap2,
   IconReceipt2,
+  IconRepeat,
   IconReportMoney,
   IconSettings,
   IconShieldCheck,
@@ -20,6 +21,7 @@ import { useApp } from "../AppContext";
 import { useSwitchProfile } from "../lib/mutations";
 import { triageCountQuery } from "../lib/queries";
 import { tellPainted } from "../lib/startup";
+import { EngineStatusText } from "./EngineStatusText";
 import { ModeBadge } from "./ModeBadge";
 import { SessionErrorAlert } from "./SessionErrorAlert";
 
@@ -29,6 +31,7 @@ export const AREAS = [
   { path: "/customers", key: "customers", icon: IconUsers },
   { path: "/charges", key: "charges", icon: IconCreditCard },
   { path: "/schedules", key: "schedules", icon: IconCalendarRepeat },
+  { path: "/plans", key: "plans", icon: IconRepeat },
   { path: "/calendar", key: "calendar", icon: IconCalendarMonth },
   { path: "/payments", key: "payments", icon: IconReceipt2 },
   { path: "/settlement", key: "settlement", icon: IconReportMoney },
@@ -145,9 +148,10 @@ export function Shell() {
               {status.lock.locked ? t("profiles.locked") : t("profiles.unlocked")}
             </Badge>
           )}
-          <Text size="xs" c="dimmed">
+          <Text size="xs" c="dimmed" truncate>
             {status.sandbox_url ? t("status.sandboxAt", { url: status.sandbox_url }) : t("status.sandboxDown")}
           </Text>
+          <EngineStatusText />
         </StatusBar>
       </AppShell.Footer>
     </AppShell>

@@ -65,6 +65,12 @@ export const keys = {
   vat: (p: string, amount: number, taxFree: number) => [p, "vat", amount, taxFree] as const,
   /** One opening of a charge form: the order id Rust gave that intent. */
   orderIntent: (p: string, opening: number) => [p, "orderIntent", opening] as const,
+  /** Plans, a plan's page and a customer's subscriptions: the engine changes them all. */
+  plans: (p: string) => [p, "plans"] as const,
+  plan: (p: string, code: string) => [p, "plans", "one", code] as const,
+  planRules: (p: string) => [p, "plans", "rules"] as const,
+  customerSubscriptions: (p: string, uid: string) => [p, "plans", "customer", uid] as const,
+  engineStatus: (p: string) => [p, "engineStatus"] as const,
 };
 
 /**
@@ -202,6 +208,16 @@ export const scheduleCalendarQuery = (p: string, month: string, q: ListQuery<Sch
 
 export const scheduleForecastQuery = (p: string) => queryOptions({ queryKey: keys.scheduleForecast(p), queryFn: () => call(commands.scheduleForecast()) });
 
+// ---- plans and subscriptions
+
+export const plansQuery = (p: string) => queryOptions({ queryKey: keys.plans(p), queryFn: () => call(commands.listPlans()) });
+export const planQuery = (p: string, code: string) => queryOptions({ queryKey: keys.plan(p, code), queryFn: () => call(commands.planDetail(code)) });
+export const planRulesQuery = (p: string) => queryOptions({ queryKey: keys.planRules(p), queryFn: () => call(commands.planRules()), staleTime: Infinity });
+export const customerSubscriptionsQuery = (p: string, uid: string) =>
+  queryOptions({ queryKey: keys.customerSubscriptions(p, uid), queryFn: () => call(commands.customerSubscriptions(uid)) });
+/** The plan engine's progress and last result, asked every few seconds for the status bar. */
+export const engineStatusQuery = (p: string) => queryOptions({ queryKey: keys.engineStatus(p), queryFn: () => call(commands.planEngineStatus()), refetchInterval: 3000 });
+
 export const keyLiveSchedulesQuery = (p: string, uid: string) =>
   queryOptions({ queryKey: keys.keyLiveSchedules(p, uid), queryFn: () => call(commands.keyLiveSchedules(uid)), staleTime: 0, gcTime: 0 });
 
@@ -235,7 +251,7 @@ export type Change =
 export function invalidate(client: QueryClient, p: string, change: Change, customerUid?: string): Promise<void> {
   const roots: QueryKey[] = {
     customers: [keys.customers(p), keys.customerTags(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
-    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
+    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), keys.plans(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
     everything: [keys.profile(p)],
     backups: [keys.backups(p), keys.audit(p)],
   }[change];

@@ -150,6 +150,12 @@ pub enum ProblemCode {
     DatePast,
     /// The tax-free part is not between 0 and the amount.
     TaxFreeRange,
+    /// A number outside the bounds the field allows (an interval, a retry count).
+    OutOfRange,
+    /// Not a plan code: 1–10 lower-case letters or digits.
+    PlanCodeFormat,
+    /// A plan already has this code (codes are never reused: they are in order ids).
+    PlanCodeTaken,
 }
 
 /// Whether the channel `pg` (`provider.pg_id`) keeps a key issued with a first charge.
@@ -185,6 +191,9 @@ impl ProblemCode {
             Self::TimeFormat => "time_format",
             Self::DatePast => "date_past",
             Self::TaxFreeRange => "tax_free_range",
+            Self::OutOfRange => "out_of_range",
+            Self::PlanCodeFormat => "plan_code_format",
+            Self::PlanCodeTaken => "plan_code_taken",
         }
     }
 }

@@ -7,6 +7,7 @@ mod journal;
 mod keys;
 mod money;
 mod payments;
+mod plans;
 mod profile;
 mod report;
 mod runs;
@@ -39,6 +40,18 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Command::Payments(c) => payments::run(&mut ctx, c).await,
         Command::Schedules(c) => schedules::run(&mut ctx, c).await,
         Command::Triage(c) => triage::run(&mut ctx, c).await,
+        Command::Plans(c) => plans::run(&mut ctx, c).await,
+        Command::Subscribe {
+            plan,
+            uid,
+            start,
+            amount,
+        } => plans::subscribe(&mut ctx, plan, uid, start, amount).await,
+        Command::Unsubscribe {
+            plan,
+            uid,
+            at_period_end,
+        } => plans::unsubscribe(&mut ctx, &plan, &uid, at_period_end).await,
         Command::Journal(c) => journal::run(&mut ctx, c).await,
         Command::Audit(c) => audit::run(&mut ctx, c).await,
         Command::Report(c) => report::run(&mut ctx, c).await,

@@ -11,6 +11,7 @@ mod customers;
 mod exports;
 mod keys;
 mod money;
+mod plans;
 mod profiles;
 mod report;
 mod runs;

@@ -19,6 +19,7 @@ import { call } from "../../lib/ipc";
 import { notifyError } from "../../lib/notify";
 import { customerQuery, customerRefreshQuery, invalidate, keyLiveSchedulesQuery } from "../../lib/queries";
 import { PaymentDrawer } from "../payments/PaymentDrawer";
+import { SubscriptionSection } from "../plans/SubscriptionSection";
 import { ScheduleDrawer } from "../schedules/ScheduleDrawer";
 import { ScheduleModal } from "../schedules/ScheduleModal";
 import { ScheduleStateBadge } from "../schedules/ScheduleStateBadge";
@@ -199,8 +200,14 @@ function CustomerView({ uid }: { uid: string }) {
           <Tabs.Tab value="schedules" data-testid="tab-schedules">
             {t("customers.detail.schedules")}
           </Tabs.Tab>
+          <Tabs.Tab value="subscriptions" data-testid="tab-subscriptions">
+            {t("plans.sub.tab")}
+          </Tabs.Tab>
           <Tabs.Tab value="audit">{t("customers.detail.audit")}</Tabs.Tab>
         </Tabs.List>
+        <Tabs.Panel value="subscriptions" pt="sm">
+          <SubscriptionSection customer={c} />
+        </Tabs.Panel>
         <Tabs.Panel value="payments" pt="sm">
           {detail.payments.items.length === 0 ? (
             <Text size="sm" c="dimmed">

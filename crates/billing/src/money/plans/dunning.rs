@@ -23,6 +23,19 @@ pub(crate) async fn run(
         if p.next_retry_at.is_none_or(|t| t > now) {
             continue;
         }
+        let sub = store.subscription(p.subscription_id)?;
+        if sub.status != "active" {
+            // Cancelled: never charged again. The period is given up, not retried.
+            let mut p = p;
+            p.state = "written_off".into();
+            p.next_retry_at = None;
+            report.written_off += 1;
+            store.set_period(&p, Some(("plan.dunning_stopped", "cancelled")))?;
+            continue;
+        }
+        if sub.paused_at.is_some() {
+            continue; // retried after a resume
+        }
         attempt(store, client, p, report).await?;
     }
     Ok(())
@@ -68,12 +81,7 @@ async fn attempt(
             let req = AgainCharge {
                 customer_uid: sub.customer_uid.clone(),
                 merchant_uid: Some(m.clone()),
-                details: crate::money::charge::ChargeDetails {
-                    amount: plan.amount,
-                    name: plan.name.clone(),
-                    tax_free: (plan.tax_free > 0).then_some(plan.tax_free),
-                    ..Default::default()
-                },
+                details: plan.details(&sub),
             };
             let ctx = Ctx {
                 source: format!("dunning:{}", sub.id),

@@ -44,9 +44,20 @@ pub async fn run_plans(
     let lease = crate::store::lease::Lease::acquire(store, "plans")?;
     let mut report = EngineReport::default();
     observe_due(store, client, now, &mut report).await?;
+    // Cancellations at the end of a period whose time has come: before dunning, so
+    // nothing is retried for them.
+    for sub in store.subscriptions(None)? {
+        if sub.status == "active" && sub.cancel_at.is_some_and(|c| c <= now) {
+            let c = cancel_subscription(store, client, sub.id, now).await?;
+            report.cancelled += 1;
+            for m in c.pending {
+                report.deferred.push((m, "schedule_unresolved".into()));
+            }
+        }
+    }
     crate::money::plans::dunning::run(store, client, now, &mut report).await?;
     for sub in store.subscriptions(None)? {
-        if sub.status != "active" {
+        if !sub.collecting() {
             continue;
         }
         if !lease.held() {
@@ -81,7 +92,10 @@ async fn ensure_registered(
     while upcoming.len() < horizon as usize {
         let Some(p) = plan.period(i) else { break };
         i += 1;
-        if p.due_at <= now {
+        if sub.cancel_at.is_some_and(|c| p.due_at >= c) {
+            break;
+        }
+        if p.due_at <= now || !sub.covers(&p) {
             continue;
         }
         upcoming.push(p);
@@ -122,7 +136,7 @@ async fn ensure_registered(
         .map(|(p, m)| ScheduleInput {
             merchant_uid: Some(m.clone()),
             schedule_at: p.due_at,
-            details: plan.details(),
+            details: plan.details(sub),
         })
         .collect();
     let source = format!("plan:{}", sub.id);
@@ -257,6 +271,41 @@ pub async fn cancel_subscription(
             Ok(())
         })?;
     }
+    revoke_future(store, client, &sub, now).await
+}
+
+/// Pause collecting a subscription: nothing new is registered or retried for it, and
+/// what it has registered that has not run yet is revoked (as cancelling does). Those
+/// periods stay revoked after a resume; the next ones are registered again.
+pub async fn pause_subscription(
+    store: &Store,
+    client: &Client,
+    subscription_id: i64,
+    now: i64,
+) -> Result<CancelReport> {
+    let sub = store.subscription(subscription_id)?;
+    let sub = if sub.paused_at.is_none() {
+        store.set_paused(subscription_id, Some(crate::now()))?
+    } else {
+        sub
+    };
+    revoke_future(store, client, &sub, now).await
+}
+
+/// Resume collecting a paused subscription: the next engine run registers its next
+/// periods.
+pub fn resume_subscription(store: &Store, subscription_id: i64) -> Result<Subscription> {
+    store.set_paused(subscription_id, None)
+}
+
+/// Revoke every schedule a subscription's plan made on the key that has not run yet.
+async fn revoke_future(
+    store: &Store,
+    client: &Client,
+    sub: &Subscription,
+    now: i64,
+) -> Result<CancelReport> {
+    let subscription_id = sub.id;
     let plan = store.get_plan(&sub.plan_code)?;
     let periods = store.subscription_periods(subscription_id)?;
     let mut candidates: Vec<String> = periods

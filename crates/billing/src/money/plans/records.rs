@@ -64,6 +64,49 @@ pub struct Plan {
     pub max_periods: Option<u32>,
     pub dunning: DunningPolicy,
     pub created_at: i64,
+    /// Archived: nobody new can subscribe; existing subscriptions go on.
+    pub archived_at: Option<i64>,
+}
+
+/// What can change in a plan once it exists. The code, interval and start make the
+/// periods' order ids, so they stay; a new amount applies to periods registered from now
+/// on (those already registered at i'mport keep theirs).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanEdit {
+    pub name: String,
+    pub amount: i64,
+    pub tax_free: i64,
+    pub dunning: DunningPolicy,
+}
+
+/// How a customer joins a plan.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SubscribeOptions {
+    /// No period before this time (the plan's periods from its own start otherwise).
+    pub start_at: Option<i64>,
+    /// Whole won per period instead of the plan's amount.
+    pub amount: Option<i64>,
+}
+
+/// A plan with what the list and its page show: computed here, not in a front end.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanSummary {
+    pub plan: Plan,
+    /// Active subscriptions (paused ones included).
+    pub subscribers: i64,
+    /// Of them paused.
+    pub paused: i64,
+    /// Monthly recurring revenue in won: every collecting subscription's amount, per
+    /// month (an every-N-days amount × 365 / 12 / N, rounded down).
+    pub mrr: i64,
+    /// The plan's next period after now, if any.
+    pub next_run_at: Option<i64>,
+    /// What that period charges: collecting subscriptions due then, and their total.
+    pub next_run_count: i64,
+    pub next_run_total: i64,
 }
 
 /// One billing period of a plan.
@@ -88,6 +131,26 @@ pub struct Subscription {
     pub status: String,
     pub created_at: i64,
     pub cancelled_at: Option<i64>,
+    /// No period before this time.
+    pub start_at: Option<i64>,
+    /// Its own amount per period (the plan's when None).
+    pub amount: Option<i64>,
+    /// Collection paused since then (still `active`).
+    pub paused_at: Option<i64>,
+    /// Cancelled by the engine at this time (the end of the period).
+    pub cancel_at: Option<i64>,
+}
+
+impl Subscription {
+    /// Whether the engine registers and retries for it now.
+    pub fn collecting(&self) -> bool {
+        self.status == "active" && self.paused_at.is_none()
+    }
+
+    /// Whether period `p` of its plan is one it is charged for.
+    pub fn covers(&self, p: &Period) -> bool {
+        self.start_at.is_none_or(|s| p.due_at >= s) && self.cancel_at.is_none_or(|c| p.due_at < c)
+    }
 }
 
 /// What the engine knows about one period of a subscription.
@@ -192,18 +255,36 @@ impl Plan {
         crate::money::merchant_uid::for_period(&self.code, customer_uid, &period.label)
     }
 
-    pub(crate) fn details(&self) -> ChargeDetails {
+    /// What a subscription is charged per period: its own amount or the plan's.
+    pub fn amount_for(&self, sub: &Subscription) -> i64 {
+        sub.amount.unwrap_or(self.amount)
+    }
+
+    /// The first period after `now`.
+    pub fn next_period(&self, now: i64) -> Option<Period> {
+        let mut i = 0u32;
+        while let Some(p) = self.period(i) {
+            if p.due_at > now {
+                return Some(p);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    pub(crate) fn details(&self, sub: &Subscription) -> ChargeDetails {
+        let amount = self.amount_for(sub);
         ChargeDetails {
-            amount: self.amount,
+            amount,
             name: self.name.clone(),
-            tax_free: (self.tax_free > 0).then_some(self.tax_free),
+            tax_free: (self.tax_free > 0).then_some(self.tax_free.min(amount)),
             ..Default::default()
         }
     }
 }
 
 const PLAN_COLS: &str = "code, name, amount, currency, tax_free, interval_kind, interval_value, \
-     start_at, end_at, max_periods, retry_after_days, retry_max, created_at";
+     start_at, end_at, max_periods, retry_after_days, retry_max, created_at, archived_at";
 
 fn plan_row(r: &Row<'_>) -> rusqlite::Result<Plan> {
     let kind: String = r.get(5)?;
@@ -231,8 +312,12 @@ fn plan_row(r: &Row<'_>) -> rusqlite::Result<Plan> {
             max_retries: r.get::<_, i64>(11)?.max(0) as u32,
         },
         created_at: r.get(12)?,
+        archived_at: r.get(13)?,
     })
 }
+
+const SUB_COLS: &str = "id, plan_code, customer_uid, status, created_at, cancelled_at, start_at, amount, paused_at, \
+     cancel_at";
 
 fn sub_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
     Ok(Subscription {
@@ -242,6 +327,10 @@ fn sub_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
         status: r.get(3)?,
         created_at: r.get(4)?,
         cancelled_at: r.get(5)?,
+        start_at: r.get(6)?,
+        amount: r.get(7)?,
+        paused_at: r.get(8)?,
+        cancel_at: r.get(9)?,
     })
 }
 
@@ -368,9 +457,35 @@ impl Store {
         })
     }
 
-    /// Put a customer (with an active key) on a plan.
+    /// Put a customer (with an active key) on a plan, from its plan's start.
     pub fn subscribe(&self, plan_code: &str, customer_uid: &str) -> Result<Subscription> {
-        self.get_plan(plan_code)?;
+        self.subscribe_with(plan_code, customer_uid, &SubscribeOptions::default())
+    }
+
+    /// Put a customer (with an active key) on a plan that is not archived, with a start
+    /// and an amount of its own.
+    pub fn subscribe_with(
+        &self,
+        plan_code: &str,
+        customer_uid: &str,
+        opts: &SubscribeOptions,
+    ) -> Result<Subscription> {
+        let plan = self.get_plan(plan_code)?;
+        if plan.archived_at.is_some() {
+            return Err(Error::invalid(
+                "plan_code",
+                "archived: nobody new can subscribe",
+            ));
+        }
+        if opts.start_at.is_some_and(|s| s <= 0) {
+            return Err(Error::invalid("start_at", "must be a Unix time"));
+        }
+        if let Some(a) = opts.amount {
+            crate::money::charge::check_amount("amount", a)?;
+            if a < plan.tax_free {
+                return Err(Error::invalid("amount", "below the plan's tax-free part"));
+            }
+        }
         crate::money::charge::check_customer(self, customer_uid)?;
         let now = crate::now();
         let id = self.write(|tx| {
@@ -386,16 +501,20 @@ impl Store {
                 return Err(Error::invalid("customer_uid", "already on this plan"));
             }
             tx.execute(
-                "INSERT INTO subscriptions (plan_code, customer_uid, status, created_at)
-                 VALUES (?1, ?2, 'active', ?3)",
-                params![plan_code, customer_uid, now],
+                "INSERT INTO subscriptions (plan_code, customer_uid, status, created_at, start_at,
+                     amount)
+                 VALUES (?1, ?2, 'active', ?3, ?4, ?5)",
+                params![plan_code, customer_uid, now, opts.start_at, opts.amount],
             )?;
             let id = tx.last_insert_rowid();
             crate::store::audit::append(
                 tx,
                 self.profile(),
                 "plan.subscribe",
-                &serde_json::json!({ "plan": plan_code, "customer_uid": customer_uid, "subscription": id }),
+                &serde_json::json!({
+                    "plan": plan_code, "customer_uid": customer_uid, "subscription": id,
+                    "start_at": opts.start_at, "amount": opts.amount,
+                }),
                 "ok",
             )?;
             Ok(id)
@@ -403,13 +522,190 @@ impl Store {
         self.subscription(id)
     }
 
+    /// Change what a plan's future periods charge and its retries.
+    pub fn update_plan(&self, code: &str, edit: &PlanEdit) -> Result<Plan> {
+        let plan = self.get_plan(code)?;
+        let details = ChargeDetails {
+            amount: edit.amount,
+            name: edit.name.clone(),
+            tax_free: Some(edit.tax_free),
+            ..Default::default()
+        };
+        details.validate()?;
+        edit.dunning.validate()?;
+        let now = crate::now();
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE plans SET name = ?2, amount = ?3, tax_free = ?4, retry_after_days = ?5,
+                     retry_max = ?6, updated_at = ?7 WHERE code = ?1",
+                params![
+                    code,
+                    edit.name,
+                    edit.amount,
+                    edit.tax_free,
+                    edit.dunning.retry_after_days,
+                    edit.dunning.max_retries,
+                    now
+                ],
+            )?;
+            crate::store::audit::append(
+                tx,
+                self.profile(),
+                "plan.update",
+                &serde_json::json!({ "plan": code, "before": {
+                    "name": plan.name, "amount": plan.amount, "tax_free": plan.tax_free,
+                }, "after": edit }),
+                "ok",
+            )?;
+            Ok(())
+        })?;
+        self.get_plan(code)
+    }
+
+    /// Archive a plan (or bring it back with `archived = false`): archived plans take no
+    /// new subscriptions; the existing ones go on until they are cancelled.
+    pub fn archive_plan(&self, code: &str, archived: bool) -> Result<Plan> {
+        self.get_plan(code)?;
+        let now = crate::now();
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE plans SET archived_at = ?2, updated_at = ?3 WHERE code = ?1",
+                params![code, archived.then_some(now), now],
+            )?;
+            crate::store::audit::append(
+                tx,
+                self.profile(),
+                if archived {
+                    "plan.archive"
+                } else {
+                    "plan.unarchive"
+                },
+                &serde_json::json!({ "plan": code }),
+                "ok",
+            )?;
+            Ok(())
+        })?;
+        self.get_plan(code)
+    }
+
+    /// Record a pause (`Some(time)`) or a resume (`None`) of an active subscription.
+    pub(crate) fn set_paused(&self, id: i64, paused_at: Option<i64>) -> Result<Subscription> {
+        let sub = self.subscription(id)?;
+        if sub.status != "active" {
+            return Err(Error::invalid("subscription", "cancelled"));
+        }
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE subscriptions SET paused_at = ?2 WHERE id = ?1",
+                params![id, paused_at],
+            )?;
+            crate::store::audit::append(
+                tx,
+                self.profile(),
+                if paused_at.is_some() {
+                    "plan.pause"
+                } else {
+                    "plan.resume"
+                },
+                &serde_json::json!({ "subscription": id, "customer_uid": sub.customer_uid }),
+                "ok",
+            )?;
+            Ok(())
+        })?;
+        self.subscription(id)
+    }
+
+    /// Cancel an active subscription at `at` (the engine does it then), or take that
+    /// back with `None`. Nothing due at or after `at` is registered.
+    pub fn set_cancel_at(&self, id: i64, at: Option<i64>) -> Result<Subscription> {
+        let sub = self.subscription(id)?;
+        if sub.status != "active" {
+            return Err(Error::invalid("subscription", "cancelled"));
+        }
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE subscriptions SET cancel_at = ?2 WHERE id = ?1",
+                params![id, at],
+            )?;
+            crate::store::audit::append(
+                tx,
+                self.profile(),
+                "plan.cancel_at",
+                &serde_json::json!({ "subscription": id, "customer_uid": sub.customer_uid, "at": at }),
+                "ok",
+            )?;
+            Ok(())
+        })?;
+        self.subscription(id)
+    }
+
+    /// A customer's subscriptions, active first.
+    pub fn customer_subscriptions(&self, customer_uid: &str) -> Result<Vec<Subscription>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {SUB_COLS} FROM subscriptions WHERE customer_uid = ?1 ORDER BY status, id"
+            ))?
+            .query_map([customer_uid], sub_row)?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Every plan with its subscriber count, monthly recurring revenue (SQL) and its
+    /// next period's count and total, archived ones last.
+    pub fn plan_summaries(&self, now: i64) -> Result<Vec<PlanSummary>> {
+        let counts: Vec<(String, i64, i64, i64)> = self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT p.code,
+                        count(s.id),
+                        count(s.paused_at),
+                        coalesce(sum(CASE WHEN s.paused_at IS NULL AND s.cancel_at IS NULL THEN
+                            CASE p.interval_kind WHEN 'monthly' THEN coalesce(s.amount, p.amount)
+                            ELSE coalesce(s.amount, p.amount) * 365 / (12 * p.interval_value)
+                            END END), 0)
+                 FROM plans p LEFT JOIN subscriptions s
+                   ON s.plan_code = p.code AND s.status = 'active'
+                 GROUP BY p.code",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+        })?;
+        let mut out = Vec::new();
+        for plan in self.list_plans()? {
+            let (_, subscribers, paused, mrr) = counts
+                .iter()
+                .find(|c| c.0 == plan.code)
+                .cloned()
+                .unwrap_or_default();
+            let next = plan.next_period(now);
+            let (mut count, mut total) = (0, 0);
+            if let Some(p) = &next {
+                for s in self.subscriptions(Some(&plan.code))? {
+                    if s.collecting() && s.covers(p) {
+                        count += 1;
+                        total += plan.amount_for(&s);
+                    }
+                }
+            }
+            out.push(PlanSummary {
+                next_run_at: next.map(|p| p.due_at),
+                next_run_count: count,
+                next_run_total: total,
+                plan,
+                subscribers,
+                paused,
+                mrr,
+            });
+        }
+        out.sort_by_key(|s| s.plan.archived_at.is_some());
+        Ok(out)
+    }
+
     /// One subscription.
     pub fn subscription(&self, id: i64) -> Result<Subscription> {
         self.read(|c| {
-            c.prepare_cached(
-                "SELECT id, plan_code, customer_uid, status, created_at, cancelled_at
-                 FROM subscriptions WHERE id = ?1",
-            )?
+            c.prepare_cached(&format!(
+                "SELECT {SUB_COLS} FROM subscriptions WHERE id = ?1"
+            ))?
             .query_row([id], sub_row)
             .optional()?
             .ok_or_else(|| Error::NotFound {
@@ -422,11 +718,10 @@ impl Store {
     /// Subscriptions of a plan (all when `plan_code` is None), active first.
     pub fn subscriptions(&self, plan_code: Option<&str>) -> Result<Vec<Subscription>> {
         self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT id, plan_code, customer_uid, status, created_at, cancelled_at
-                 FROM subscriptions WHERE (?1 IS NULL OR plan_code = ?1)
-                 ORDER BY status, id",
-            )?
+            Ok(c.prepare_cached(&format!(
+                "SELECT {SUB_COLS} FROM subscriptions WHERE (?1 IS NULL OR plan_code = ?1)
+                 ORDER BY status, id"
+            ))?
             .query_map([plan_code], sub_row)?
             .collect::<rusqlite::Result<_>>()?)
         })
@@ -552,6 +847,8 @@ pub struct EngineReport {
     pub retries_paid: i64,
     /// Periods given up after the last retry.
     pub written_off: i64,
+    /// Subscriptions cancelled now at the end of their period.
+    pub cancelled: i64,
     /// Items left for later: (merchant_uid, error code).
     pub deferred: Vec<(String, String)>,
 }

@@ -1,0 +1,259 @@
+// Issue 15's plans on the real app and its built-in sandbox: a plan created from the Plans
+// page, two customers subscribed from their pages (one with a declining test card), the
+// sandbox clock moved about three months with the engine run from the app, the charges
+// and every dunning attempt on the customer page, and a subscription cancelled with its
+// schedules revoked at the sandbox (checked through the sandbox's own HTTP API). Screens at
+// 1024×700 in Korean and English.
+//
+// Last of the specs (after zzz-exports): it moves the sandbox clock three months ahead and
+// leaves revoked and scheduled plan schedules behind, which the schedules list's totals and
+// the exports' payment windows of the other specs would otherwise see.
+import { browser, $, $$, expect } from "@wdio/globals";
+import { choose, click, shot, type } from "../lib/ui.mjs";
+
+const GOOD = "plan-e2e-good";
+const POOR = "plan-e2e-poor";
+const CODE = "e2e";
+const NAME = "E2E 월간 멤버십";
+
+async function sandboxUrl() {
+  await click('[data-testid="nav-dashboard"]');
+  const el = await $('[data-testid="api-address"]');
+  await el.waitForDisplayed();
+  return el.getText();
+}
+
+async function token(url) {
+  const t = await fetch(`${url}/users/getToken`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ imp_key: "sandbox_imp_key", imp_secret: "sandbox_imp_secret" }),
+  }).then((r) => r.json());
+  return t.response.access_token;
+}
+
+/** The sandbox's own answer for one schedule. */
+async function atSandbox(url, merchantUid) {
+  const res = await fetch(`${url}/subscribe/payments/schedule/${merchantUid}`, { headers: { Authorization: await token(url) } });
+  return (await res.json()).response;
+}
+
+/** The sandbox's time, as a Seoul date `days` later (YYYY-MM-DD). */
+async function sandboxDate(url, days) {
+  const v = await fetch(`${url}/__sandbox/clock`).then((r) => r.json());
+  const now = (v.response ?? v).now;
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Seoul", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date((now + days * 86_400) * 1000));
+}
+
+async function setLanguage(label) {
+  await click('[data-testid="nav-settings"]');
+  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
+}
+
+async function issue(uid, card, name) {
+  await click('[data-testid="nav-customers"]');
+  await click('[data-testid="open-issue-key"]');
+  await $('[data-testid="issue-card-number"]').waitForDisplayed({ timeout: 20000 });
+  const box = await $('[data-testid="issue-customer-uid"]');
+  await box.click();
+  await box.clearValue();
+  await box.setValue(uid);
+  await type("issue-card-number", card);
+  await choose("issue-expiry-month", "12");
+  await choose("issue-expiry-year", String(new Date().getFullYear() + 3));
+  await type("issue-birth", "900101");
+  await type("issue-pwd", "12");
+  await type("issue-name", name);
+  await click('[data-testid="issue-submit"]');
+  await $('[data-testid="issue-success"]').waitForDisplayed({ timeout: 30000 });
+}
+
+async function openCustomer(uid) {
+  await click('[data-testid="nav-customers"]');
+  const box = await $('[data-testid="customer-search"]');
+  await box.click();
+  await box.clearValue();
+  await box.setValue(uid);
+  await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length === 1, { timeoutMsg: `${uid} was not found` });
+  await click('[data-testid="customer-row"]');
+  await $('[data-testid="key-card"]').waitForDisplayed({ timeout: 30000 });
+  await click('[data-testid="tab-subscriptions"]');
+  await $('[data-testid="subscriptions"]').waitForDisplayed();
+}
+
+async function subscribe(uid) {
+  await openCustomer(uid);
+  await click('[data-testid="subscribe-open"]');
+  await click('[data-testid="subscribe-plan"]');
+  const option = await $(`//div[@role="option"][contains(normalize-space(), "${NAME}")]`);
+  await option.waitForDisplayed();
+  await browser.pause(300); // the dropdown's opening transition
+  await option.click();
+  await browser.waitUntil(async () => (await $('[data-testid="subscribe-plan"]').getValue()).includes(NAME), { timeoutMsg: "the plan was not chosen" });
+  await click('[data-testid="subscribe-submit"]');
+  await browser
+    .waitUntil(async () => !(await $('[data-testid="subscribe-modal"]').isExisting()), { timeout: 30000, timeoutMsg: "the subscribe form did not close" })
+    .catch(async (e) => {
+      await shot(`subscribe-failed-${uid}`);
+      throw e;
+    });
+  await $('[data-testid="subscription"]').waitForDisplayed({ timeout: 20000 });
+}
+
+/** "Run now" on the Plans page until a run of its own finishes (the app's timer may hold the runner). */
+async function runEngine() {
+  await click('[data-testid="nav-plans"]');
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const button = await $('[data-testid="plans-run"]');
+    await click(button);
+    await browser.waitUntil(async () => (await button.getAttribute("data-loading")) === null, { timeout: 60000, timeoutMsg: "the engine run did not finish" });
+    if (await $('[data-testid="plans-run-done"]').isExisting()) return;
+    await browser.pause(1000);
+  }
+  throw new Error("the engine never ran from the button");
+}
+
+/** The first subscription at the top of the screen, for its screenshot. */
+async function showSubscription() {
+  await browser.execute((el) => el.scrollIntoView({ block: "start" }), await $('[data-testid="subscription"]'));
+  await browser.pause(200);
+}
+
+/** Scheduled periods' order ids on the open customer page, once the engine has run. */
+async function periodIds(state) {
+  const rows = await $$(`[data-testid="subscription-period"][data-state="${state}"]`);
+  const ids = [];
+  for (const r of rows) ids.push(await r.getAttribute("data-merchant-uid"));
+  return ids;
+}
+
+describe("plans and subscriptions", () => {
+  let url;
+
+  before(async () => {
+    await browser.setWindowSize(1024, 700);
+    const current = await $('[data-testid="status-profile"]').getText();
+    if (!/샌드박스|Sandbox/.test(current)) {
+      await click('[data-testid="profile-switcher"]');
+      await click('[data-testid="switch-to-sandbox"]');
+    }
+    url = await sandboxUrl();
+    await issue(GOOD, "4242424242424242", "김정기");
+    await issue(POOR, "9410000000000013", "이잔액");
+  });
+
+  it("refuses a bad plan on its fields, then creates one", async () => {
+    await click('[data-testid="nav-plans"]');
+    await click('[data-testid="plan-new"]');
+    await type("plan-code", "Bad!");
+    await type("plan-name", NAME);
+    await type("plan-amount", "0");
+    await type("plan-date", "2020-01-01");
+    await click('[data-testid="plan-submit"]');
+    await $('//*[contains(text(),"영문 소문자와 숫자로")]').waitForDisplayed();
+    await $('//*[contains(text(),"1원 이상 입력하세요")]').waitForDisplayed();
+    await browser.pause(500); // the modal's opening transition
+    await shot("plan-form-error-ko");
+    const code = await $('[data-testid="plan-code"]');
+    await code.click();
+    await code.clearValue();
+    await code.setValue(CODE);
+    const amount = await $('[data-testid="plan-amount"]');
+    await amount.click();
+    await amount.clearValue();
+    await amount.setValue("12000");
+    const date = await $('[data-testid="plan-date"]');
+    await date.click();
+    await date.clearValue();
+    await date.setValue(await sandboxDate(url, 1));
+    const retries = await $('[data-testid="plan-retry-days"]');
+    await retries.click();
+    await retries.clearValue();
+    await retries.setValue("1");
+    await click('[data-testid="plan-submit"]');
+    await $('[data-testid="plan-figure-mrr"]').waitForDisplayed({ timeout: 20000 });
+    expect(await $('[data-testid="page-title"]').getText()).toBe(NAME);
+  });
+
+  it("subscribes two customers from their pages; the engine registers their periods at the sandbox", async () => {
+    await subscribe(GOOD);
+    await subscribe(POOR);
+    await runEngine();
+    await openCustomer(GOOD);
+    await browser.waitUntil(async () => (await periodIds("scheduled")).length === 3, { timeout: 30000, timeoutMsg: "three periods were not registered" });
+    for (const m of await periodIds("scheduled")) expect((await atSandbox(url, m)).schedule_status).toBe("scheduled");
+    await click('[data-testid="nav-plans"]');
+    const row = await $(`[data-testid="plan-row"][data-code="${CODE}"]`);
+    await row.waitForDisplayed();
+    await browser.waitUntil(async () => (await row.$('[data-testid="plan-subscribers"]').getText()).includes("2"));
+    expect(await row.$('[data-testid="plan-mrr"]').getText()).toContain("24,000");
+    await shot("plans-ko");
+    await click(await row.$("td"));
+    await $('[data-testid="plan-subscribers"]').waitForDisplayed();
+    await shot("plan-ko");
+  });
+
+  it("charges over three months of sandbox time, with every dunning attempt on the customer page", async () => {
+    for (let month = 0; month < 3; month++) {
+      await click('[data-testid="nav-dashboard"]');
+      await click('[data-testid="sandbox-clock-month"]');
+      await browser.pause(500);
+      // Observe the due period, then the two retries a day apart (already due by now).
+      await runEngine();
+      await runEngine();
+      await runEngine();
+    }
+    await openCustomer(GOOD);
+    await browser.waitUntil(async () => (await periodIds("paid")).length >= 2, { timeout: 30000, timeoutMsg: "the good card's periods were not paid" });
+    await showSubscription();
+    await shot("customer-subscription-ko");
+    await openCustomer(POOR);
+    await browser.waitUntil(async () => (await periodIds("written_off")).length >= 2, { timeout: 30000, timeoutMsg: "the declining card's periods were not written off" });
+    const failed = await $$('[data-testid="subscription-attempt"][data-outcome="failed"]');
+    // Each written-off period: its schedule and two retries, every one visible.
+    expect(failed.length).toBeGreaterThanOrEqual(6);
+    await $('//*[contains(text(),"잔액부족")]').waitForDisplayed();
+    await showSubscription();
+    await shot("customer-dunning-ko");
+  });
+
+  it("cancels a subscription now and its schedules are revoked at the sandbox", async () => {
+    await openCustomer(GOOD);
+    const live = await periodIds("scheduled");
+    expect(live.length).toBeGreaterThan(0);
+    await click('[data-testid="subscription-cancel"]');
+    await click('[data-testid="subscription-cancel-now"]');
+    await click('[data-testid="subscription-confirm-yes"]');
+    await $('[data-testid="subscription-changed"]').waitForDisplayed({ timeout: 30000 });
+    for (const m of live) expect((await atSandbox(url, m)).schedule_status).toBe("revoked");
+    await browser.waitUntil(async () => (await $('[data-testid="subscription"]').getAttribute("data-state")) === "cancelled");
+    await showSubscription();
+    await shot("customer-cancelled-ko");
+  });
+
+  it("shows the same screens in English", async () => {
+    await setLanguage("English");
+    await click('[data-testid="nav-plans"]');
+    await $(`[data-testid="plan-row"][data-code="${CODE}"]`).waitForDisplayed();
+    await shot("plans-en");
+    await click(await $(`[data-testid="plan-row"][data-code="${CODE}"]`).$("td"));
+    await $('[data-testid="plan-subscribers"]').waitForDisplayed();
+    await shot("plan-en");
+    await openCustomer(POOR);
+    await $('[data-testid="subscription-periods"]').waitForDisplayed();
+    await showSubscription();
+    await shot("customer-dunning-en");
+    await openCustomer(GOOD);
+    await showSubscription();
+    await shot("customer-cancelled-en");
+    await click('[data-testid="nav-plans"]');
+    await click('[data-testid="plan-new"]');
+    await type("plan-code", "x");
+    await type("plan-amount", "0");
+    await click('[data-testid="plan-submit"]');
+    await $('//*[contains(text(),"Enter at least ₩1.")]').waitForDisplayed();
+    await shot("plan-form-error-en");
+    await browser.keys("Escape");
+    await setLanguage("한국어");
+  });
+});
