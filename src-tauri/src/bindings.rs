@@ -7,8 +7,7 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    data, exports, keys, money, plans, practice, profiles, reports, schedules, shell, sync,
-    triage,
+    data, exports, keys, money, plans, practice, profiles, reports, schedules, shell, sync, triage,
 };
 
 pub const BINDINGS_HEADER: &str =
