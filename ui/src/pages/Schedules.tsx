@@ -19,7 +19,6 @@ import { dayRangeQuery, schedulePages, schedulePgsQuery, scheduleTotalsQuery, ty
 import { usePaged } from "../lib/usePaged";
 import { ScheduleDrawer } from "./schedules/ScheduleDrawer";
 import { STATE_COLORS, STATES, ScheduleStateBadge } from "./schedules/ScheduleStateBadge";
-import { TYPING_SETTLE_MS } from "../lib/typing";
 
 /**
  * Scheduled charges registered with i'mport, as sync and Subdesk's own registrations keep
@@ -38,7 +37,7 @@ export function Schedules() {
   const [to, setTo] = useState(start.last);
   const [pg, setPg] = useState<string | null>(null);
   const [text, setText] = useState("");
-  const [debounced] = useDebouncedValue(text, TYPING_SETTLE_MS);
+  const [debounced] = useDebouncedValue(text, 250);
   const [open, setOpen] = useState<string | null>(null);
   // The typed days' bounds in the profile's zone are Rust's (day_range).
   const [debouncedFrom] = useDebouncedValue(from.trim(), 300);

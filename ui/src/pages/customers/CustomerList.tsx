@@ -19,7 +19,6 @@ import { usePaged } from "../../lib/usePaged";
 import { type ColumnSort, VirtualTable } from "../../layout/VirtualTable";
 import { ImportModal } from "./ImportModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
-import { TYPING_SETTLE_MS } from "../../lib/typing";
 
 export const COLUMNS = ["customer_uid", "name", "tel", "email", "card", "pg", "status", "issued", "verified", "tags"] as const;
 type Column = (typeof COLUMNS)[number];
@@ -112,7 +111,7 @@ export function CustomerList() {
   const { settings, lang, profileId } = useApp();
   const navigate = useNavigate();
   const [text, setText] = useState("");
-  const [debounced] = useDebouncedValue(text, TYPING_SETTLE_MS);
+  const [debounced] = useDebouncedValue(text, 200);
   const [statuses, setStatuses] = useState<KeyStatus[]>([]);
   const [pg, setPg] = useState<string | null>(null);
   const [tags, setTags] = useState<string[]>([]);

@@ -24,7 +24,6 @@ import { dateRangeQuery, dayRangeQuery, invalidate, paymentFacetsQuery, paymentP
 import { usePaged } from "../../lib/usePaged";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
-import { TYPING_SETTLE_MS } from "../../lib/typing";
 
 const STATUSES: PaymentStatus[] = ["paid", "failed", "cancelled", "ready"];
 const TIME_FIELDS: TimeField[] = ["paid", "cancelled", "failed", "event"];
@@ -60,7 +59,7 @@ export function PaymentsPage() {
   const [params] = useSearchParams();
   const [start] = useState(() => readPaymentStart(params));
   const [text, setText] = useState("");
-  const [debounced] = useDebouncedValue(text, TYPING_SETTLE_MS);
+  const [debounced] = useDebouncedValue(text, 250);
   const [statuses, setStatuses] = useState<PaymentStatus[]>(start.status);
   const [timeField, setTimeField] = useState<TimeField>(start.timeField ?? "paid");
   const [period, setPeriod] = useState<Period>(start.preset ?? (start.days ? "custom" : "all"));
