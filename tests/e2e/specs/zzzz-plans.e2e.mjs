@@ -132,6 +132,8 @@ describe("plans and subscriptions", () => {
 
   before(async () => {
     await browser.setWindowSize(1024, 700);
+    // Earlier specs may have left the app in English: this spec reads Korean first.
+    await setLanguage("한국어");
     const current = await $('[data-testid="status-profile"]').getText();
     if (!/샌드박스|Sandbox/.test(current)) {
       await click('[data-testid="profile-switcher"]');
