@@ -35,6 +35,23 @@ impl IpcError {
             .with_details(serde_json::json!({ "field": field }))
     }
 
+    /// `invalid_form`, every problem of the form at once in `details.problems` (the UI
+    /// puts each under its field); `nothing` says what was not done ("sent", "written").
+    pub fn invalid_form(
+        problems: &[subdesk_billing::registry::keys::FieldProblem],
+        nothing: &str,
+    ) -> Self {
+        let list: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.code))
+            .collect();
+        Self::new(
+            ErrorCode::InvalidForm,
+            format!("nothing was {nothing}: {}", list.join("; ")),
+        )
+        .with_details(serde_json::json!({ "problems": problems }))
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Internal, message)
     }

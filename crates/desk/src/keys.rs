@@ -3,7 +3,6 @@
 
 use subdesk_billing::registry::keys::{self, FieldProblem, IssueKeyInput};
 use subdesk_billing::{ChargeResult, Customer};
-use subdesk_codes::ErrorCode;
 
 use crate::error::{IpcError, IpcResult};
 use crate::session::Session;
@@ -29,15 +28,7 @@ pub fn check_issue(input: &IssueKeyInput, charge: Option<&FirstCharge>) -> IpcRe
     if problems.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = problems
-        .iter()
-        .map(|p| format!("{}: {}", p.field, p.code))
-        .collect();
-    Err(IpcError::new(
-        ErrorCode::InvalidForm,
-        format!("nothing was sent: {}", list.join("; ")),
-    )
-    .with_details(serde_json::json!({ "problems": problems })))
+    Err(IpcError::invalid_form(&problems, "sent"))
 }
 
 /// Issues a key from card data, once the form has no problem.

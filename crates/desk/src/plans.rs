@@ -113,47 +113,31 @@ pub struct PlanEditForm {
     pub max_retries: u32,
 }
 
-fn problem(field: &str, code: ProblemCode) -> FieldProblem {
-    FieldProblem {
-        field: field.to_owned(),
-        code,
-    }
-}
-
-fn form_error(problems: &[FieldProblem]) -> IpcError {
-    let list: Vec<String> = problems
-        .iter()
-        .map(|p| format!("{}: {}", p.field, p.code))
-        .collect();
-    IpcError::new(
-        ErrorCode::InvalidForm,
-        format!("nothing was written: {}", list.join("; ")),
-    )
-    .with_details(serde_json::json!({ "problems": problems }))
-}
-
 fn check_money(name: &str, amount: i64, tax_free: i64, problems: &mut Vec<FieldProblem>) {
     if amount <= 0 {
-        problems.push(problem("amount", ProblemCode::AmountNotPositive));
+        problems.push(FieldProblem::new("amount", ProblemCode::AmountNotPositive));
     } else if charge::check_amount("amount", amount).is_err() {
-        problems.push(problem("amount", ProblemCode::AmountTooLarge));
+        problems.push(FieldProblem::new("amount", ProblemCode::AmountTooLarge));
     }
     if !(0..=amount.max(0)).contains(&tax_free) {
-        problems.push(problem("tax_free", ProblemCode::TaxFreeRange));
+        problems.push(FieldProblem::new("tax_free", ProblemCode::TaxFreeRange));
     }
     if name.trim().is_empty() {
-        problems.push(problem("name", ProblemCode::Required));
+        problems.push(FieldProblem::new("name", ProblemCode::Required));
     } else if name.trim().chars().count() > ORDER_NAME_MAX_CHARS {
-        problems.push(problem("name", ProblemCode::TooLong));
+        problems.push(FieldProblem::new("name", ProblemCode::TooLong));
     }
 }
 
 fn check_dunning(retry_after_days: u32, max_retries: u32, problems: &mut Vec<FieldProblem>) {
     if max_retries > MAX_RETRIES_MAX {
-        problems.push(problem("max_retries", ProblemCode::OutOfRange));
+        problems.push(FieldProblem::new("max_retries", ProblemCode::OutOfRange));
     }
     if max_retries > 0 && !(1..=RETRY_AFTER_DAYS_MAX).contains(&retry_after_days) {
-        problems.push(problem("retry_after_days", ProblemCode::OutOfRange));
+        problems.push(FieldProblem::new(
+            "retry_after_days",
+            ProblemCode::OutOfRange,
+        ));
     }
 }
 
@@ -166,9 +150,9 @@ pub fn check_plan_form(
     let mut problems = Vec::new();
     let code = form.code.trim();
     if code.is_empty() {
-        problems.push(problem("code", ProblemCode::Required));
+        problems.push(FieldProblem::new("code", ProblemCode::Required));
     } else if merchant_uid::validate_plan_code(code).is_err() {
-        problems.push(problem("code", ProblemCode::PlanCodeFormat));
+        problems.push(FieldProblem::new("code", ProblemCode::PlanCodeFormat));
     }
     check_money(&form.name, form.amount, form.tax_free, &mut problems);
     let interval = match form.interval {
@@ -178,7 +162,7 @@ pub fn check_plan_form(
             })
         }
         IntervalChoice::Monthly => {
-            problems.push(problem("day", ProblemCode::OutOfRange));
+            problems.push(FieldProblem::new("day", ProblemCode::OutOfRange));
             None
         }
         // Day 31 is clamped to every month's last day by the period arithmetic.
@@ -192,7 +176,7 @@ pub fn check_plan_form(
             })
         }
         IntervalChoice::EveryDays | IntervalChoice::EveryWeeks => {
-            problems.push(problem("every", ProblemCode::OutOfRange));
+            problems.push(FieldProblem::new("every", ProblemCode::OutOfRange));
             None
         }
     };
@@ -227,9 +211,13 @@ pub fn check_plan_form(
 /// is the profile's time (the sandbox's clock on the sandbox profile).
 pub fn create(session: &Session, form: &PlanForm, now: i64) -> IpcResult<Plan> {
     let tz = zone_of(&session.profile.time_zone);
-    let input = check_plan_form(form, &tz, now).map_err(|p| form_error(&p))?;
+    let input =
+        check_plan_form(form, &tz, now).map_err(|p| IpcError::invalid_form(&p, "written"))?;
     if session.store.get_plan(&input.code).is_ok() {
-        return Err(form_error(&[problem("code", ProblemCode::PlanCodeTaken)]));
+        return Err(IpcError::invalid_form(
+            &[FieldProblem::new("code", ProblemCode::PlanCodeTaken)],
+            "written",
+        ));
     }
     let plan = session.store.create_plan(&input)?;
     tracing::info!(plan = %plan.code, "plan created");
@@ -242,7 +230,7 @@ pub fn update(session: &Session, code: &str, form: &PlanEditForm) -> IpcResult<P
     check_money(&form.name, form.amount, form.tax_free, &mut problems);
     check_dunning(form.retry_after_days, form.max_retries, &mut problems);
     if !problems.is_empty() {
-        return Err(form_error(&problems));
+        return Err(IpcError::invalid_form(&problems, "written"));
     }
     Ok(session.store.update_plan(
         code,
@@ -492,19 +480,19 @@ fn start_of_day(date: &str, tz: &TimeZone, now: i64) -> Result<Option<i64>, Fiel
     }
     let day = match d.parse::<Date>() {
         Ok(day) if d.len() == 10 => day,
-        _ => return Err(problem("start_date", ProblemCode::DateFormat)),
+        _ => return Err(FieldProblem::new("start_date", ProblemCode::DateFormat)),
     };
     let start = day
         .to_zoned(tz.clone())
-        .map_err(|_| problem("start_date", ProblemCode::DateFormat))?
+        .map_err(|_| FieldProblem::new("start_date", ProblemCode::DateFormat))?
         .timestamp()
         .as_second();
     let today = jiff::Timestamp::from_second(now)
-        .map_err(|_| problem("start_date", ProblemCode::DateFormat))?
+        .map_err(|_| FieldProblem::new("start_date", ProblemCode::DateFormat))?
         .to_zoned(tz.clone())
         .date();
     if day < today {
-        return Err(problem("start_date", ProblemCode::DatePast));
+        return Err(FieldProblem::new("start_date", ProblemCode::DatePast));
     }
     Ok(Some(start))
 }
@@ -525,15 +513,15 @@ fn subscribe_check(
     };
     if let Some(a) = form.amount {
         if a <= 0 {
-            problems.push(problem("amount", ProblemCode::AmountNotPositive));
+            problems.push(FieldProblem::new("amount", ProblemCode::AmountNotPositive));
         } else if charge::check_amount("amount", a).is_err() {
-            problems.push(problem("amount", ProblemCode::AmountTooLarge));
+            problems.push(FieldProblem::new("amount", ProblemCode::AmountTooLarge));
         } else if a < plan.tax_free {
-            problems.push(problem("amount", ProblemCode::TaxFreeRange));
+            problems.push(FieldProblem::new("amount", ProblemCode::TaxFreeRange));
         }
     }
     if !problems.is_empty() {
-        return Err(form_error(&problems));
+        return Err(IpcError::invalid_form(&problems, "written"));
     }
     if plan.archived_at.is_some() {
         return Err(IpcError::new(

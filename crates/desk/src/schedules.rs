@@ -41,26 +41,6 @@ fn session_zone(session: &Session) -> TimeZone {
     zone_of(&session.profile.time_zone)
 }
 
-fn problem(field: &str, code: ProblemCode) -> FieldProblem {
-    FieldProblem {
-        field: field.to_owned(),
-        code,
-    }
-}
-
-/// `invalid_form` with `details.problems`, as the key form's refusal.
-fn form_error(problems: &[FieldProblem]) -> IpcError {
-    let list: Vec<String> = problems
-        .iter()
-        .map(|p| format!("{}: {}", p.field, p.code))
-        .collect();
-    IpcError::new(
-        ErrorCode::InvalidForm,
-        format!("nothing was sent: {}", list.join("; ")),
-    )
-    .with_details(serde_json::json!({ "problems": problems }))
-}
-
 /// A date and time of day as a person types them, in the profile's zone.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -77,26 +57,26 @@ pub fn unix_time(when: &When, tz: &TimeZone, now: i64) -> Result<i64, Vec<FieldP
     let mut problems = Vec::new();
     let date = match when.date.trim() {
         "" => {
-            problems.push(problem("date", ProblemCode::Required));
+            problems.push(FieldProblem::new("date", ProblemCode::Required));
             None
         }
         d => match d.parse::<Date>() {
             Ok(date) if d.len() == 10 => Some(date),
             _ => {
-                problems.push(problem("date", ProblemCode::DateFormat));
+                problems.push(FieldProblem::new("date", ProblemCode::DateFormat));
                 None
             }
         },
     };
     let time = match when.time.trim() {
         "" => {
-            problems.push(problem("time", ProblemCode::Required));
+            problems.push(FieldProblem::new("time", ProblemCode::Required));
             None
         }
         t => match Time::strptime("%H:%M", t) {
             Ok(time) => Some(time),
             _ => {
-                problems.push(problem("time", ProblemCode::TimeFormat));
+                problems.push(FieldProblem::new("time", ProblemCode::TimeFormat));
                 None
             }
         },
@@ -106,8 +86,8 @@ pub fn unix_time(when: &When, tz: &TimeZone, now: i64) -> Result<i64, Vec<FieldP
     };
     match date.to_datetime(time).to_zoned(tz.clone()) {
         Ok(z) if z.timestamp().as_second() > now => Ok(z.timestamp().as_second()),
-        Ok(_) => Err(vec![problem("date", ProblemCode::DatePast)]),
-        Err(_) => Err(vec![problem("date", ProblemCode::DateFormat)]),
+        Ok(_) => Err(vec![FieldProblem::new("date", ProblemCode::DatePast)]),
+        Err(_) => Err(vec![FieldProblem::new("date", ProblemCode::DateFormat)]),
     }
 }
 
@@ -177,19 +157,19 @@ pub fn check_form(form: &ScheduleForm, tz: &TimeZone, now: i64) -> Result<i64, V
         }
     };
     if form.amount <= 0 {
-        problems.push(problem("amount", ProblemCode::AmountNotPositive));
+        problems.push(FieldProblem::new("amount", ProblemCode::AmountNotPositive));
     } else if charge::check_amount("amount", form.amount).is_err() {
-        problems.push(problem("amount", ProblemCode::AmountTooLarge));
+        problems.push(FieldProblem::new("amount", ProblemCode::AmountTooLarge));
     }
     if let Some(t) = form.tax_free
         && !(0..=form.amount.max(0)).contains(&t)
     {
-        problems.push(problem("tax_free", ProblemCode::TaxFreeRange));
+        problems.push(FieldProblem::new("tax_free", ProblemCode::TaxFreeRange));
     }
     if form.name.trim().is_empty() {
-        problems.push(problem("name", ProblemCode::Required));
+        problems.push(FieldProblem::new("name", ProblemCode::Required));
     } else if form.name.trim().chars().count() > ORDER_NAME_MAX_CHARS {
-        problems.push(problem("name", ProblemCode::TooLong));
+        problems.push(FieldProblem::new("name", ProblemCode::TooLong));
     }
     match (at, problems.is_empty()) {
         (Some(at), true) => Ok(at),
@@ -223,7 +203,7 @@ fn buyer_of(c: &Customer) -> BuyerInput {
 /// problems (`invalid_form`), then the customer's active key.
 pub fn schedule_preview(session: &Session, form: &ScheduleForm) -> IpcResult<SchedulePreview> {
     let at = check_form(form, &session_zone(session), subdesk_billing::now())
-        .map_err(|p| form_error(&p))?;
+        .map_err(|p| IpcError::invalid_form(&p, "sent"))?;
     details(form, BuyerInput::default()).validate()?;
     check_customer(&session.store, &form.customer_uid)?;
     let c = session.store.get_customer(&form.customer_uid)?;
@@ -279,7 +259,7 @@ pub async fn move_to(
     when: &When,
 ) -> IpcResult<ScheduleOpResult> {
     let at = unix_time(when, &session_zone(session), subdesk_billing::now())
-        .map_err(|p| form_error(&p))?;
+        .map_err(|p| IpcError::invalid_form(&p, "sent"))?;
     let s = session.store.get_schedule(merchant_uid)?;
     session.ensure_reconciled().await?;
     Ok(subdesk_billing::move_schedule(
@@ -373,7 +353,7 @@ pub async fn reschedule(
     confirmed_total: Option<i64>,
 ) -> IpcResult<ScheduleOpResult> {
     let at = unix_time(when, &session_zone(session), subdesk_billing::now())
-        .map_err(|p| form_error(&p))?;
+        .map_err(|p| IpcError::invalid_form(&p, "sent"))?;
     let preview = again_preview(session, merchant_uid)?;
     check_live_confirmation(session, preview.total, confirmed_total)?;
     session.ensure_reconciled().await?;

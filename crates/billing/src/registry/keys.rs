@@ -212,11 +212,17 @@ pub struct FieldProblem {
     pub code: ProblemCode,
 }
 
-fn problem(field: &str, code: ProblemCode) -> FieldProblem {
-    FieldProblem {
-        field: field.to_owned(),
-        code,
+impl FieldProblem {
+    pub fn new(field: &str, code: ProblemCode) -> Self {
+        FieldProblem {
+            field: field.to_owned(),
+            code,
+        }
     }
+}
+
+fn problem(field: &str, code: ProblemCode) -> FieldProblem {
+    FieldProblem::new(field, code)
 }
 
 /// The problems of a key's first charge (the channel, `amount`, `name`), every one at once.
