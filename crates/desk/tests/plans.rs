@@ -3,54 +3,23 @@
 //! and start, the engine run, every attempt of a declining card, a pause, and both kinds
 //! of cancellation checked at the sandbox.
 
-use std::sync::Arc;
-
 use subdesk_billing::mirror::sync::keys::customer_record;
-use subdesk_desk::desk::NoHost;
+use subdesk_desk::ErrorCode;
 use subdesk_desk::plans::{
     self, CancelWhen, IntervalChoice, PlanEditForm, PlanForm, SubscribeForm,
 };
 use subdesk_desk::schedules::{When, when_of, zone_of};
-use subdesk_desk::{DataDir, Desk, DeskConfig, ErrorCode, Session};
 use subdesk_iamport::{CardData, IssueBillingKey, ScheduleStatus};
-use subdesk_profiles::CredentialStore;
-use subdesk_sandbox::{Sandbox, SandboxConfig};
 
 const APPROVE: &str = "4242-4242-4242-4242";
 const DECLINE_FUNDS: &str = "9410-0000-0000-0013";
 const DAY: i64 = 86_400;
 
-struct World {
-    sandbox: Sandbox,
-    session: Arc<Session>,
-    _desk: Desk,
-    _dir: tempfile::TempDir,
-}
+mod common;
+use common::World;
 
 async fn world() -> World {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::new(DeskConfig {
-        data: DataDir::new(dir.path()),
-        sandbox_url: Some(sandbox.base_url()),
-        credentials: CredentialStore::with_service(format!(
-            "subdesk-desk-plans-{}",
-            std::process::id()
-        )),
-        host: Arc::new(NoHost),
-    })
-    .expect("desk");
-    let session = desk
-        .open_session(&desk.active_profile().unwrap())
-        .expect("sandbox session");
-    World {
-        sandbox,
-        session,
-        _desk: desk,
-        _dir: dir,
-    }
+    common::world("plans").await
 }
 
 impl World {

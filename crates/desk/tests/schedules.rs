@@ -1,55 +1,25 @@
 //! Schedule management through the desk, against the sandbox over loopback: what a person
 //! does from the app or the CLI, checked at the sandbox's own HTTP API.
 
-use std::sync::Arc;
-
 use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_billing::mirror::sync::{
     CancelToken, ScheduleSyncOptions, SyncProgress, sync_schedules,
 };
 use subdesk_billing::{ChargeStatus, ScheduleOpStatus, ScheduleQuery, ScheduleState};
-use subdesk_desk::desk::NoHost;
+use subdesk_desk::ErrorCode;
 use subdesk_desk::schedules::{self, ScheduleForm, When, when_of, zone_of};
-use subdesk_desk::{DataDir, Desk, DeskConfig, ErrorCode, Session};
 use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus, ScheduleWindowQuery};
-use subdesk_profiles::CredentialStore;
-use subdesk_sandbox::{FaultKind, FaultRule, Sandbox, SandboxConfig};
+use subdesk_sandbox::{FaultKind, FaultRule};
 
 const APPROVE: &str = "4242-4242-4242-4242";
 const DECLINE_FUNDS: &str = "9410-0000-0000-0013";
 const HOUR: i64 = 3600;
 
-struct World {
-    sandbox: Sandbox,
-    session: Arc<Session>,
-    _desk: Desk,
-    _dir: tempfile::TempDir,
-}
+mod common;
+use common::World;
 
 async fn world() -> World {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::new(DeskConfig {
-        data: DataDir::new(dir.path()),
-        sandbox_url: Some(sandbox.base_url()),
-        credentials: CredentialStore::with_service(format!(
-            "subdesk-desk-sched-{}",
-            std::process::id()
-        )),
-        host: Arc::new(NoHost),
-    })
-    .expect("desk");
-    let session = desk
-        .open_session(&desk.active_profile().unwrap())
-        .expect("sandbox session");
-    World {
-        sandbox,
-        session,
-        _desk: desk,
-        _dir: dir,
-    }
+    common::world("sched").await
 }
 
 impl World {

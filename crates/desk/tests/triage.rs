@@ -3,8 +3,6 @@
 //! order is never a second charge (counted per customer at the sandbox, whatever the order
 //! ids).
 
-use std::sync::Arc;
-
 use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_billing::mirror::sync::{
     CancelToken, ScheduleSyncOptions, SyncProgress, VerifyScope, sync_schedules, verify_keys,
@@ -13,50 +11,22 @@ use subdesk_billing::registry::keys::{CardInput, IssueKeyInput};
 use subdesk_billing::{
     ChargeStatus, CustomerRecord, ScheduleState, TriageAction, TriageEntry, TriageKind,
 };
-use subdesk_desk::desk::NoHost;
+use subdesk_desk::ErrorCode;
 use subdesk_desk::money::{ChargeNowInput, charge_now, new_order_id};
 use subdesk_desk::schedules::{self, ScheduleForm, when_of, zone_of};
 use subdesk_desk::triage;
-use subdesk_desk::{DataDir, Desk, DeskConfig, ErrorCode, Session};
 use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus};
-use subdesk_profiles::CredentialStore;
-use subdesk_sandbox::{FaultKind, FaultRule, Sandbox, SandboxConfig};
+use subdesk_sandbox::{FaultKind, FaultRule};
 
 const APPROVE: &str = "4242-4242-4242-4242";
 const DECLINE_FUNDS: &str = "9410-0000-0000-0013";
 const HOUR: i64 = 3600;
 
-struct World {
-    sandbox: Sandbox,
-    session: Arc<Session>,
-    _desk: Desk,
-    _dir: tempfile::TempDir,
-}
+mod common;
+use common::World;
 
 async fn world() -> World {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::new(DeskConfig {
-        data: DataDir::new(dir.path()),
-        sandbox_url: Some(sandbox.base_url()),
-        credentials: CredentialStore::with_service(format!(
-            "subdesk-desk-triage-{}",
-            std::process::id()
-        )),
-        host: Arc::new(NoHost),
-    })
-    .expect("desk");
-    let session = desk
-        .open_session(&desk.active_profile().unwrap())
-        .expect("sandbox session");
-    World {
-        sandbox,
-        session,
-        _desk: desk,
-        _dir: dir,
-    }
+    common::world("triage").await
 }
 
 impl World {
