@@ -25,6 +25,16 @@ impl Exit {
     pub fn code(self) -> u8 {
         self as u8
     }
+
+    /// How a charge ended, as the exit code scripts read.
+    pub fn of_charge(status: subdesk_billing::ChargeStatus) -> Exit {
+        use subdesk_billing::ChargeStatus;
+        match status {
+            ChargeStatus::Paid => Exit::Ok,
+            ChargeStatus::Declined => Exit::Declined,
+            ChargeStatus::Unknown | ChargeStatus::Conflict => Exit::Unknown,
+        }
+    }
 }
 
 /// What `--help` and the README say about exit codes.

@@ -239,6 +239,20 @@ pub fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
 
+/// A retry's outcome in a word or two, with what to do when it is not known yet.
+pub fn retry_word(status: subdesk_billing::ChargeStatus, replayed: bool) -> &'static str {
+    use subdesk_billing::ChargeStatus;
+    match status {
+        ChargeStatus::Paid if replayed => "paid already (nothing was sent now)",
+        ChargeStatus::Paid => "paid",
+        ChargeStatus::Declined => "declined",
+        ChargeStatus::Unknown => {
+            "checking: the answer was lost; run `subdesk-cli journal reconcile`"
+        }
+        ChargeStatus::Conflict => "conflict: see `subdesk-cli journal show`",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

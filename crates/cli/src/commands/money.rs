@@ -61,11 +61,7 @@ pub async fn retry(ctx: &mut Ctx, a: RetryArgs) -> CliResult<Exit> {
     ctx.client(&s).await?;
     reconcile_first(&ctx.out, &s).await?;
     let result = money::retry_failed(&s, &a.imp_uid, &merchant_uid, Some(plan.total)).await?;
-    let exit = match result.status {
-        ChargeStatus::Paid => Exit::Ok,
-        ChargeStatus::Declined => Exit::Declined,
-        ChargeStatus::Unknown | ChargeStatus::Conflict => Exit::Unknown,
-    };
+    let exit = Exit::of_charge(result.status);
     if ctx.out.json {
         ctx.out.json(&result)?;
         return Ok(exit);
@@ -122,11 +118,7 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
     ctx.client(&s).await?;
     reconcile_first(&ctx.out, &s).await?;
     let result = money::charge_now(&s, input).await?;
-    let exit = match result.status {
-        ChargeStatus::Paid => Exit::Ok,
-        ChargeStatus::Declined => Exit::Declined,
-        ChargeStatus::Unknown | ChargeStatus::Conflict => Exit::Unknown,
-    };
+    let exit = Exit::of_charge(result.status);
     if ctx.out.json {
         ctx.out.json(&result)?;
         return Ok(exit);

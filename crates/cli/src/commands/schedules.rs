@@ -2,9 +2,7 @@
 //! management, the same the app runs (the profile's zone, every problem of the input at
 //! once, the live confirmation, the journal), with the terminal's prompt and output.
 
-use subdesk_billing::{
-    ChargeStatus, ScheduleOpResult, ScheduleOpStatus, ScheduleQuery, ScheduleState,
-};
+use subdesk_billing::{ScheduleOpResult, ScheduleOpStatus, ScheduleQuery, ScheduleState};
 use subdesk_codes::ErrorCode;
 use subdesk_desk::schedules::{self, ScheduleForm, When};
 use subdesk_profiles::ActionKind;
@@ -14,7 +12,7 @@ use crate::commands::money::reconcile_first;
 use crate::confirm::{self, Ask};
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, Exit};
-use crate::output::{Table, customer_label, fields, line, opt, won};
+use crate::output::{Table, customer_label, fields, line, opt, retry_word, won};
 
 pub async fn run(ctx: &mut Ctx, cmd: SchedulesCmd) -> CliResult<Exit> {
     match cmd {
@@ -164,24 +162,12 @@ async fn retry(ctx: &mut Ctx, merchant_uid: &str) -> CliResult<Exit> {
     ctx.client(&s).await?;
     reconcile_first(&ctx.out, &s).await?;
     let r = schedules::retry(&s, merchant_uid, Some(preview.total)).await?;
-    let exit = match r.status {
-        ChargeStatus::Paid => Exit::Ok,
-        ChargeStatus::Declined => Exit::Declined,
-        ChargeStatus::Unknown | ChargeStatus::Conflict => Exit::Unknown,
-    };
+    let exit = Exit::of_charge(r.status);
     if ctx.out.json {
         ctx.out.json(&r)?;
         return Ok(exit);
     }
-    let word = match r.status {
-        ChargeStatus::Paid if r.replayed => "paid already (nothing was sent now)",
-        ChargeStatus::Paid => "paid",
-        ChargeStatus::Declined => "declined",
-        ChargeStatus::Unknown => {
-            "checking: the answer was lost; run `subdesk-cli journal reconcile`"
-        }
-        ChargeStatus::Conflict => "conflict: see `subdesk-cli journal show`",
-    };
+    let word = retry_word(r.status, r.replayed);
     fields(&[
         ("retry", word.to_owned()),
         ("amount", won(r.amount)),

@@ -2,7 +2,7 @@
 //! Needs attention page works (the same entries, the money policy for a retry, the audited
 //! resolution), with the terminal's prompt and output.
 
-use subdesk_billing::{ChargeStatus, TriageEntry};
+use subdesk_billing::TriageEntry;
 use subdesk_desk::triage;
 use subdesk_profiles::ActionKind;
 
@@ -11,7 +11,7 @@ use crate::commands::money::reconcile_first;
 use crate::confirm::{self, Ask};
 use crate::context::Ctx;
 use crate::error::{CliResult, Exit};
-use crate::output::{Table, customer_label, fields, line, opt, won};
+use crate::output::{Table, customer_label, fields, line, opt, retry_word, won};
 
 pub async fn run(ctx: &mut Ctx, cmd: TriageCmd) -> CliResult<Exit> {
     match cmd {
@@ -113,24 +113,12 @@ async fn retry(ctx: &mut Ctx, key: &str) -> CliResult<Exit> {
     ctx.client(&s).await?;
     reconcile_first(&ctx.out, &s).await?;
     let r = triage::retry(&s, key, Some(total)).await?;
-    let exit = match r.status {
-        ChargeStatus::Paid => Exit::Ok,
-        ChargeStatus::Declined => Exit::Declined,
-        ChargeStatus::Unknown | ChargeStatus::Conflict => Exit::Unknown,
-    };
+    let exit = Exit::of_charge(r.status);
     if ctx.out.json {
         ctx.out.json(&r)?;
         return Ok(exit);
     }
-    let word = match r.status {
-        ChargeStatus::Paid if r.replayed => "paid already (nothing was sent now)",
-        ChargeStatus::Paid => "paid",
-        ChargeStatus::Declined => "declined",
-        ChargeStatus::Unknown => {
-            "checking: the answer was lost; run `subdesk-cli journal reconcile`"
-        }
-        ChargeStatus::Conflict => "conflict: see `subdesk-cli journal show`",
-    };
+    let word = retry_word(r.status, r.replayed);
     fields(&[
         ("retry", word.to_owned()),
         ("amount", won(r.amount)),
