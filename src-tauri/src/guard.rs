@@ -40,7 +40,6 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("app_status", Nothing),
     ("get_settings", Nothing),
     ("set_language", Nothing),
-    ("set_time_zone", Nothing),
     // Opens only documentation and PG receipt addresses (see links.rs).
     ("open_external", Nothing),
     // Writes one log line with a start-up time; reads and changes nothing.
@@ -305,7 +304,6 @@ mod tests {
                 "lock_status",
                 "open_external",
                 "set_language",
-                "set_time_zone",
                 "ui_ready",
                 "unlock_app",
             ]

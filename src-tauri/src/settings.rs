@@ -1,5 +1,6 @@
 //! The app's own preferences, kept with tauri-plugin-store in `settings.json` in the app's
-//! data directory: the language and the time zone. Profiles are not here: they live in
+//! data directory: the language. Times are shown in the active profile's zone (one zone
+//! for every screen, export, report and the CLI), which lives with the profile. Profiles are not here: they live in
 //! `profiles.json` (subdesk-profiles), which the CLI shares. Secrets never go to either
 //! file (they live in the OS keyring).
 
@@ -13,7 +14,6 @@ use subdesk_codes::ErrorCode;
 
 pub const SETTINGS_FILE: &str = "settings.json";
 const KEY_LANGUAGE: &str = "language";
-const KEY_TIME_ZONE: &str = "time_zone";
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
 pub enum Language {
@@ -24,7 +24,7 @@ pub enum Language {
     English,
 }
 
-/// The zones offered in Settings. Korean merchants work in Asia/Seoul; the others are for
+/// The zones offered for a profile. Korean merchants work in Asia/Seoul; the others are for
 /// staff abroad. A closed list keeps validation in Rust exact without a tz database.
 pub const TIME_ZONES: &[&str] = &[
     "Asia/Seoul",
@@ -35,12 +35,11 @@ pub const TIME_ZONES: &[&str] = &[
     "America/New_York",
     "Europe/London",
 ];
-pub const DEFAULT_TIME_ZONE: &str = "Asia/Seoul";
 
 #[derive(Debug, Clone, Serialize, Type, PartialEq)]
 pub struct Settings {
     pub language: Language,
-    pub time_zone: String,
+    /// The zones the profile form offers.
     pub time_zones: Vec<String>,
 }
 
@@ -76,30 +75,14 @@ impl<R: Runtime> SettingsStore<R> {
     }
 
     pub fn settings(&self) -> Settings {
-        let time_zone = self
-            .read::<String>(KEY_TIME_ZONE)
-            .filter(|tz| TIME_ZONES.contains(&tz.as_str()))
-            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned());
         Settings {
             language: self.read(KEY_LANGUAGE).unwrap_or_default(),
-            time_zone,
             time_zones: TIME_ZONES.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
 
     pub fn set_language(&self, language: Language) -> IpcResult<Settings> {
         self.write(KEY_LANGUAGE, &language)?;
-        Ok(self.settings())
-    }
-
-    pub fn set_time_zone(&self, time_zone: &str) -> IpcResult<Settings> {
-        if !TIME_ZONES.contains(&time_zone) {
-            return Err(IpcError::invalid_input(
-                "time_zone",
-                format!("unknown time zone {time_zone:?}"),
-            ));
-        }
-        self.write(KEY_TIME_ZONE, &time_zone)?;
         Ok(self.settings())
     }
 }

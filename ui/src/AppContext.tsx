@@ -12,8 +12,9 @@ interface AppContextValue {
   lang: Lang;
   /** The active profile's id: the first part of every query key of its data. */
   profileId: string;
+  /** The active profile's time zone: every time on every screen is shown in it. */
+  zone: string;
   setLanguage: (language: Language) => void;
-  setTimeZone: (timeZone: string) => void;
   /**
    * Asks Rust again for what the shell shows (the active profile, the lock, the list) and,
    * since a switch, an unlock or a recovery changes every answer, for whatever is on screen.
@@ -52,10 +53,6 @@ export function AppProvider({ children, fallback }: { children: ReactNode; fallb
       client.setQueryData(keys.settings(), next);
     },
   });
-  const timeZone = useMutation({
-    mutationFn: (timeZone: string) => call(commands.setTimeZone(timeZone)),
-    onSuccess: (next) => client.setQueryData(keys.settings(), next),
-  });
 
   const profileId = status.data?.active_profile.id;
   // Rust acts on whichever profile is active, so an answer that arrived while the switch
@@ -66,7 +63,6 @@ export function AppProvider({ children, fallback }: { children: ReactNode; fallb
   }, [client, profileId]);
 
   const setLanguage = language.mutate;
-  const setTimeZone = timeZone.mutate;
   const value = useMemo<AppContextValue | null>(() => {
     if (!status.data || !settings.data) return null;
     return {
@@ -74,11 +70,11 @@ export function AppProvider({ children, fallback }: { children: ReactNode; fallb
       settings: settings.data,
       lang: settings.data.language,
       profileId: status.data.active_profile.id,
+      zone: status.data.active_profile.time_zone,
       setLanguage,
-      setTimeZone,
       refresh,
     };
-  }, [status.data, settings.data, setLanguage, setTimeZone, refresh]);
+  }, [status.data, settings.data, setLanguage, refresh]);
 
   useEffect(() => {
     document.documentElement.lang = value?.lang ?? "ko";

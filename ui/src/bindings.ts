@@ -9,7 +9,6 @@ export const commands = {
 	appStatus: () => __TAURI_INVOKE<AppStatus>("app_status"),
 	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
 	setLanguage: (language: Language) => __TAURI_INVOKE<Settings>("set_language", { language }),
-	setTimeZone: (timeZone: string) => __TAURI_INVOKE<Settings>("set_time_zone", { timeZone }),
 	/**  Opens a documentation link in the system browser. */
 	openExternal: (url: string) => __TAURI_INVOKE<null>("open_external", { url }),
 	/**
@@ -24,11 +23,10 @@ export const commands = {
 	diagnostics: () => __TAURI_INVOKE<string>("diagnostics"),
 	overview: () => __TAURI_INVOKE<Overview>("overview"),
 	/**
-	 *  The dashboard of a period as it stands now: payments' days in `zone` (the one the
-	 *  payments list reads days in), schedules' in `schedule_zone` (the profile's); every
+	 *  The dashboard of a period as it stands now, its days in the profile's zone; every
 	 *  figure with the list filter it counts.
 	 */
-	dashboard: (preset: DatePreset, zone: string, scheduleZone: string) => __TAURI_INVOKE<Dashboard>("dashboard", { preset, zone, scheduleZone }),
+	dashboard: (preset: DatePreset) => __TAURI_INVOKE<Dashboard>("dashboard", { preset }),
 	listCustomers: (query: CustomerQuery) => __TAURI_INVOKE<CustomerPage>("list_customers", { query }),
 	/**  The active profile's database backups, newest first. */
 	listBackups: () => __TAURI_INVOKE<BackupInfo[]>("list_backups"),
@@ -51,15 +49,15 @@ export const commands = {
 	/**  The PGs, methods and card companies stored payments name: the filters' choices. */
 	paymentFacets: () => __TAURI_INVOKE<PaymentFacets>("payment_facets"),
 	/**
-	 *  A named period (today, this month, …) as it stands now, in `zone` (the zone the
-	 *  app shows times in), as days and the instants that bound them.
+	 *  A named period (today, this month, …) as it stands now in the profile's zone, as days
+	 *  and the instants that bound them.
 	 */
-	dateRange: (preset: DatePreset, zone: string) => __TAURI_INVOKE<DateRange>("date_range", { preset, zone }),
+	dateRange: (preset: DatePreset) => __TAURI_INVOKE<DateRange>("date_range", { preset }),
 	/**
-	 *  Typed days (`YYYY-MM-DD`; either may be empty) as inclusive Unix-second bounds in
-	 *  `zone`: midnight starting the first, the last second of the last.
+	 *  Typed days (`YYYY-MM-DD`; either may be empty) as inclusive Unix-second bounds in the
+	 *  profile's zone: midnight starting the first, the last second of the last.
 	 */
-	dayRange: (firstDay: string | null, lastDay: string | null, zone: string) => __TAURI_INVOKE<DayBounds>("day_range", { firstDay, lastDay, zone }),
+	dayRange: (firstDay: string | null, lastDay: string | null) => __TAURI_INVOKE<DayBounds>("day_range", { firstDay, lastDay }),
 	/**  Schedules from the store (kept current by sync and by Subdesk's own registrations). */
 	listSchedules: (query: ScheduleQuery) => __TAURI_INVOKE<SchedulePage>("list_schedules", { query }),
 	/**  The one search box: customers and payments. */
@@ -73,8 +71,8 @@ export const commands = {
 	setCustomerTags: (customerUid: string, tags: string[]) => __TAURI_INVOKE<Customer>("set_customer_tags", { customerUid, tags }),
 	/**
 	 *  Asks where to save (suggesting `결제내역_2026-12-02.xlsx` in Downloads), then exports
-	 *  every row of `request.list` with the given columns and headers, times in the zone the
-	 *  app shows. None when the person closed the dialog. `stop_export` stops it between
+	 *  every row of `request.list` with the given columns and headers, times in the profile's
+	 *  zone. None when the person closed the dialog. `stop_export` stops it between
 	 *  pages, leaving no file.
 	 */
 	exportList: (request: ExportRequest, onProgress: Channel<ExportProgress>) => __TAURI_INVOKE<ExportDone | null>("export_list", { request, onProgress }),
@@ -269,7 +267,7 @@ export const commands = {
 	syncNow: (request: SyncRequest, onProgress: Channel<SyncProgress>) => __TAURI_INVOKE<SyncSummary>("sync_now", { request, onProgress }),
 	/**  The sandbox's time. */
 	sandboxClock: () => __TAURI_INVOKE<SandboxClockView>("sandbox_clock"),
-	/**  The figures of `period`, its days counted in the zone the app shows times in. */
+	/**  The figures of `period`, its days counted in the profile's zone. */
 	settlementReport: (period: SettlementPeriod, bySalesType: boolean) => __TAURI_INVOKE<Settlement>("settlement_report", { period, bySalesType }),
 	/**
 	 *  Saves `period`'s report as an .xlsx where the person chooses; its file name, or None
@@ -2191,7 +2189,7 @@ export type SearchResults = {
 
 export type Settings = {
 	language: Language,
-	time_zone: string,
+	/**  The zones the profile form offers. */
 	time_zones: string[],
 };
 

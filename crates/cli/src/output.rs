@@ -102,10 +102,10 @@ impl Zone {
     /// (Asia/Seoul falls back to a fixed +09:00, other unknown zones to UTC, with a note
     /// on stderr).
     pub fn named(name: &str) -> Zone {
-        let (tz, known) = subdesk_desk::dates::time_zone(name);
-        if !known {
+        let tz = subdesk_desk::zone::named(name).unwrap_or_else(|| {
             eprintln!("note: time zone {name} is unknown here; times are shown in UTC");
-        }
+            TimeZone::UTC
+        });
         Zone {
             tz,
             name: name.to_string(),

@@ -198,16 +198,9 @@ fn biggest_first(mut bars: Vec<Bar>) -> Vec<Bar> {
     bars
 }
 
-/// The dashboard of `preset` as it stands at `now`: payments' days in `zone` (the zone
-/// the payments list reads days in), schedules' days in `schedule_zone` (the profile's,
-/// which the schedules list reads days in).
-pub fn dashboard(
-    store: &Store,
-    preset: DatePreset,
-    zone: &str,
-    schedule_zone: &str,
-    now: i64,
-) -> IpcResult<Dashboard> {
+/// The dashboard of `preset` as it stands at `now`, its days in `zone` (the profile's,
+/// which every list reads days in).
+pub fn dashboard(store: &Store, preset: DatePreset, zone: &str, now: i64) -> IpcResult<Dashboard> {
     let range = dates::date_range(preset, zone, now)?;
     let period = PaymentLink {
         time_field: TimeField::Paid,
@@ -312,7 +305,7 @@ pub fn dashboard(
 
     let today = Timestamp::from_second(now)
         .map_err(|e| bad(e.to_string()))?
-        .to_zoned(dates::time_zone(schedule_zone).0)
+        .to_zoned(crate::zone::named_or_utc(zone))
         .date();
     let week_end = today
         .checked_add(jiff::Span::new().days(6))
@@ -322,7 +315,7 @@ pub fn dashboard(
         first_day: today.to_string(),
         last_day: week_end.to_string(),
     };
-    let totals = store.schedule_totals(&link.query(schedule_zone)?)?;
+    let totals = store.schedule_totals(&link.query(zone)?)?;
     let next_week = ScheduleFigure {
         count: totals.count,
         amount: totals.amount,

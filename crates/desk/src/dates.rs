@@ -59,16 +59,6 @@ pub struct DateRange {
     pub to: i64,
 }
 
-/// The zone named by a profile. When the tz database does not know it, Asia/Seoul falls
-/// back to a fixed +09:00 (no DST since 1988) and anything else to UTC; `false` says
-/// it was not known.
-pub fn time_zone(name: &str) -> (TimeZone, bool) {
-    match crate::zone::named(name) {
-        Some(tz) => (tz, true),
-        None => (TimeZone::UTC, false),
-    }
-}
-
 fn bad_date(message: impl Into<String>) -> IpcError {
     IpcError::new(ErrorCode::InvalidDate, message)
 }
@@ -97,7 +87,7 @@ fn span(first: Date, last: Date, tz: &TimeZone) -> IpcResult<DateRange> {
 
 /// The period `preset` as it stands at `now` (Unix seconds) in `zone`.
 pub fn date_range(preset: DatePreset, zone: &str, now: i64) -> IpcResult<DateRange> {
-    let (tz, _) = time_zone(zone);
+    let tz = crate::zone::named_or_utc(zone);
     let now = Timestamp::from_second(now).map_err(|e| bad_date(e.to_string()))?;
     let today = now.to_zoned(tz.clone()).date();
     let err = |e: jiff::Error| bad_date(e.to_string());
@@ -159,7 +149,7 @@ pub fn day_range(
     last: Option<&str>,
     zone: &str,
 ) -> IpcResult<(Option<i64>, Option<i64>)> {
-    let (tz, _) = time_zone(zone);
+    let tz = crate::zone::named_or_utc(zone);
     let parse = |s: &str| -> IpcResult<Date> {
         parse_day(s).ok_or_else(|| bad_date(format!("{s:?} is not a day (YYYY-MM-DD)")))
     };

@@ -23,8 +23,9 @@ use subdesk_profiles::Mode;
 
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::money::check_live_confirmation;
-use crate::schedules::{When, unix_time, when_of, zone_of};
+use crate::schedules::{When, unix_time, when_of};
 use crate::session::Session;
+use crate::zone;
 
 /// The limits of the plan form, from the rules they come from (the UI shows them and
 /// never keeps its own).
@@ -210,7 +211,7 @@ pub fn check_plan_form(
 /// Creates a plan; its problems (a code already used included) as `invalid_form`. `now`
 /// is the profile's time (the sandbox's clock on the sandbox profile).
 pub fn create(session: &Session, form: &PlanForm, now: i64) -> IpcResult<Plan> {
-    let tz = zone_of(&session.profile.time_zone);
+    let tz = zone::named_or_utc(&session.profile.time_zone);
     let input =
         check_plan_form(form, &tz, now).map_err(|p| IpcError::invalid_form(&p, "written"))?;
     if session.store.get_plan(&input.code).is_ok() {
@@ -424,7 +425,10 @@ pub fn detail(session: &Session, code: &str, now: i64) -> IpcResult<PlanDetail> 
     }
     Ok(PlanDetail {
         edit: edit_form(&plan),
-        start: when_of(plan.start_at, &zone_of(&session.profile.time_zone)),
+        start: when_of(
+            plan.start_at,
+            &zone::named_or_utc(&session.profile.time_zone),
+        ),
         summary,
         subscribers,
     })
@@ -504,7 +508,11 @@ fn subscribe_check(
 ) -> IpcResult<(SubscribePreview, SubscribeOptions)> {
     let plan = session.store.get_plan(&form.plan_code)?;
     let mut problems = Vec::new();
-    let start_at = match start_of_day(&form.start_date, &zone_of(&session.profile.time_zone), now) {
+    let start_at = match start_of_day(
+        &form.start_date,
+        &zone::named_or_utc(&session.profile.time_zone),
+        now,
+    ) {
         Ok(s) => s,
         Err(p) => {
             problems.push(p);

@@ -9,7 +9,7 @@
 //! confirmation of the exact total, reconciliation first.
 
 use jiff::civil::{Date, Time};
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use subdesk_billing::money::charge::{self, ORDER_NAME_MAX_CHARS, check_customer};
@@ -18,27 +18,15 @@ use subdesk_billing::{
     BuyerInput, ChargeDetails, ChargeResult, Customer, Schedule, ScheduleInput, ScheduleOpResult,
     ScheduleOpStatus, ScheduleQuery, ScheduleState, ScheduleTotals, StateTotal,
 };
-use subdesk_profiles::{DEFAULT_TIME_ZONE, Mode};
+use subdesk_profiles::Mode;
 
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::money::check_live_confirmation;
 use crate::session::Session;
-
-/// The zone a profile's dates are read and its days are cut in: its own, from the OS (or
-/// bundled) tz database. Asia/Seoul falls back to a fixed +09:00 (no daylight saving
-/// since 1988) where the database lacks it; any other unknown zone to UTC.
-pub fn zone_of(name: &str) -> TimeZone {
-    match TimeZone::get(name) {
-        Ok(tz) => tz,
-        Err(_) if name == DEFAULT_TIME_ZONE || name.is_empty() => {
-            TimeZone::fixed(Offset::constant(9))
-        }
-        Err(_) => TimeZone::UTC,
-    }
-}
+use crate::zone;
 
 fn session_zone(session: &Session) -> TimeZone {
-    zone_of(&session.profile.time_zone)
+    zone::named_or_utc(&session.profile.time_zone)
 }
 
 /// A date and time of day as a person types them, in the profile's zone.
@@ -721,7 +709,7 @@ mod tests {
     use super::*;
 
     fn seoul() -> TimeZone {
-        zone_of("Asia/Seoul")
+        zone::named_or_utc("Asia/Seoul")
     }
 
     fn when(date: &str, time: &str) -> When {
@@ -737,7 +725,7 @@ mod tests {
         let at = unix_time(&when("2030-01-01", "00:30"), &seoul(), 0).unwrap();
         assert_eq!(at, 1_893_425_400);
         assert_eq!(when_of(at, &seoul()), when("2030-01-01", "00:30"));
-        let utc = unix_time(&when("2030-01-01", "00:30"), &zone_of("UTC"), 0).unwrap();
+        let utc = unix_time(&when("2030-01-01", "00:30"), &zone::named_or_utc("UTC"), 0).unwrap();
         assert_eq!(utc - at, 9 * 3600);
     }
 

@@ -4,9 +4,14 @@
 
 use jiff::tz::{Offset, TimeZone};
 
-/// The zone `name` names, or None when neither the database nor the Seoul fallback
-/// knows it.
+/// The zone `name` names (a profile's; empty is the default, Asia/Seoul), or None when
+/// neither the database nor the Seoul fallback knows it.
 pub fn named(name: &str) -> Option<TimeZone> {
+    let name = if name.is_empty() {
+        subdesk_profiles::DEFAULT_TIME_ZONE
+    } else {
+        name
+    };
     match TimeZone::get(name) {
         Ok(tz) => Some(tz),
         Err(_) if name == subdesk_profiles::DEFAULT_TIME_ZONE => {

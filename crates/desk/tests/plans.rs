@@ -8,7 +8,8 @@ use subdesk_desk::ErrorCode;
 use subdesk_desk::plans::{
     self, CancelWhen, IntervalChoice, PlanEditForm, PlanForm, SubscribeForm,
 };
-use subdesk_desk::schedules::{When, when_of, zone_of};
+use subdesk_desk::schedules::{When, when_of};
+use subdesk_desk::zone;
 use subdesk_iamport::{CardData, IssueBillingKey, ScheduleStatus};
 
 const APPROVE: &str = "4242-4242-4242-4242";
@@ -56,7 +57,7 @@ impl World {
     fn when(&self, days: i64) -> When {
         when_of(
             self.now() + days * DAY,
-            &zone_of(&self.session.profile.time_zone),
+            &zone::named_or_utc(&self.session.profile.time_zone),
         )
     }
 
@@ -242,7 +243,11 @@ async fn subscribe_run_dunning_pause_and_cancel() {
     w.key("poor", DECLINE_FUNDS).await;
     w.key("later", APPROVE).await;
     plans::create(s, &w.weekly("weekly"), w.now()).unwrap();
-    let start_date = when_of(w.now() + 10 * DAY, &zone_of(&s.profile.time_zone)).date;
+    let start_date = when_of(
+        w.now() + 10 * DAY,
+        &zone::named_or_utc(&s.profile.time_zone),
+    )
+    .date;
     let good = plans::subscribe(
         s,
         &SubscribeForm {

@@ -7,7 +7,8 @@ use subdesk_billing::mirror::sync::{
 };
 use subdesk_billing::{ChargeStatus, ScheduleOpStatus, ScheduleQuery, ScheduleState};
 use subdesk_desk::ErrorCode;
-use subdesk_desk::schedules::{self, ScheduleForm, When, when_of, zone_of};
+use subdesk_desk::schedules::{self, ScheduleForm, When, when_of};
+use subdesk_desk::zone;
 use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus, ScheduleWindowQuery};
 use subdesk_sandbox::{FaultKind, FaultRule};
 
@@ -57,7 +58,7 @@ impl World {
     fn when(&self, hours_ahead: i64) -> When {
         when_of(
             self.sandbox.now() + hours_ahead * HOUR + 60,
-            &zone_of("Asia/Seoul"),
+            &zone::named_or_utc("Asia/Seoul"),
         )
     }
 
@@ -159,7 +160,7 @@ async fn a_schedule_is_registered_moved_and_revoked_at_the_sandbox() {
     assert_eq!(moved.status, ScheduleOpStatus::Done);
     let at = w.at_sandbox(&done.merchant_uid).await.unwrap();
     assert_eq!(
-        when_of(at.schedule_at.unwrap(), &zone_of("Asia/Seoul")),
+        when_of(at.schedule_at.unwrap(), &zone::named_or_utc("Asia/Seoul")),
         later
     );
 
@@ -388,7 +389,7 @@ async fn the_calendar_cuts_days_in_the_profiles_zone() {
     w.key("sch-cal", APPROVE).await;
     // 00:30 in Seoul is the evening before in UTC: it belongs to the Seoul day.
     let now = w.sandbox.now();
-    let tz = zone_of("Asia/Seoul");
+    let tz = zone::named_or_utc("Asia/Seoul");
     let tomorrow = when_of(now + 2 * 86_400, &tz).date;
     let mut form = w.form("sch-cal", 0, 4_400);
     form.when = When {

@@ -13,8 +13,9 @@ use subdesk_billing::{
 };
 use subdesk_desk::ErrorCode;
 use subdesk_desk::money::{ChargeNowInput, charge_now, new_order_id};
-use subdesk_desk::schedules::{self, ScheduleForm, when_of, zone_of};
+use subdesk_desk::schedules::{self, ScheduleForm, when_of};
 use subdesk_desk::triage;
+use subdesk_desk::zone;
 use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus};
 use subdesk_sandbox::{FaultKind, FaultRule};
 
@@ -122,7 +123,7 @@ impl World {
 fn this_month() -> String {
     jiff::Timestamp::from_second(subdesk_billing::now())
         .expect("now")
-        .to_zoned(zone_of("Asia/Seoul"))
+        .to_zoned(zone::named_or_utc("Asia/Seoul"))
         .strftime("%Y-%m")
         .to_string()
 }
@@ -155,7 +156,10 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
         &w.session,
         ScheduleForm {
             customer_uid: "tri-sched".into(),
-            when: when_of(w.sandbox.now() + HOUR + 60, &zone_of("Asia/Seoul")),
+            when: when_of(
+                w.sandbox.now() + HOUR + 60,
+                &zone::named_or_utc("Asia/Seoul"),
+            ),
             amount: 15_000,
             name: "정기결제".into(),
             merchant_uid: Some(new_order_id()),
@@ -341,7 +345,10 @@ async fn a_failed_schedule_retried_from_triage_is_paid_once_and_leaves() {
         &w.session,
         ScheduleForm {
             customer_uid: "tri-srt".into(),
-            when: when_of(w.sandbox.now() + HOUR + 60, &zone_of("Asia/Seoul")),
+            when: when_of(
+                w.sandbox.now() + HOUR + 60,
+                &zone::named_or_utc("Asia/Seoul"),
+            ),
             amount: 7_000,
             name: "정기결제".into(),
             merchant_uid: Some(new_order_id()),

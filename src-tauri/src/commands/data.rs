@@ -25,23 +25,17 @@ pub async fn overview(state: State<'_, AppState>) -> IpcResult<Overview> {
     with_session(&state, |s| s.store.overview()).await
 }
 
-/// The dashboard of a period as it stands now: payments' days in `zone` (the one the
-/// payments list reads days in), schedules' in `schedule_zone` (the profile's); every
+/// The dashboard of a period as it stands now, its days in the profile's zone; every
 /// figure with the list filter it counts.
 #[tauri::command]
 #[specta::specta]
-pub async fn dashboard(
-    state: State<'_, AppState>,
-    preset: DatePreset,
-    zone: String,
-    schedule_zone: String,
-) -> IpcResult<Dashboard> {
+pub async fn dashboard(state: State<'_, AppState>, preset: DatePreset) -> IpcResult<Dashboard> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     with_session(&state, move |s| {
-        subdesk_desk::dashboard::dashboard(&s.store, preset, &zone, &schedule_zone, now)
+        subdesk_desk::dashboard::dashboard(&s.store, preset, &s.profile.time_zone, now)
     })
     .await
 }
@@ -189,11 +183,12 @@ pub async fn payment_facets(state: State<'_, AppState>) -> IpcResult<PaymentFace
     with_session(&state, |s| s.store.payment_facets()).await
 }
 
-/// A named period (today, this month, …) as it stands now, in `zone` (the zone the
-/// app shows times in), as days and the instants that bound them.
+/// A named period (today, this month, …) as it stands now in the profile's zone, as days
+/// and the instants that bound them.
 #[tauri::command]
 #[specta::specta]
-pub fn date_range(preset: DatePreset, zone: String) -> IpcResult<DateRange> {
+pub fn date_range(state: State<'_, AppState>, preset: DatePreset) -> IpcResult<DateRange> {
+    let zone = state.desk.session_profile()?.time_zone;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -201,15 +196,16 @@ pub fn date_range(preset: DatePreset, zone: String) -> IpcResult<DateRange> {
     dates::date_range(preset, &zone, now)
 }
 
-/// Typed days (`YYYY-MM-DD`; either may be empty) as inclusive Unix-second bounds in
-/// `zone`: midnight starting the first, the last second of the last.
+/// Typed days (`YYYY-MM-DD`; either may be empty) as inclusive Unix-second bounds in the
+/// profile's zone: midnight starting the first, the last second of the last.
 #[tauri::command]
 #[specta::specta]
 pub fn day_range(
+    state: State<'_, AppState>,
     first_day: Option<String>,
     last_day: Option<String>,
-    zone: String,
 ) -> IpcResult<DayBounds> {
+    let zone = state.desk.session_profile()?.time_zone;
     let (from, to) = dates::day_range(first_day.as_deref(), last_day.as_deref(), &zone)?;
     Ok(DayBounds { from, to })
 }

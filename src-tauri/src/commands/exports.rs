@@ -13,7 +13,6 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::{IpcError, IpcResult};
-use crate::settings::SettingsStore;
 use crate::state::AppState;
 use subdesk_codes::ErrorCode;
 
@@ -27,8 +26,8 @@ pub struct ExportDone {
 }
 
 /// Asks where to save (suggesting `결제내역_2026-12-02.xlsx` in Downloads), then exports
-/// every row of `request.list` with the given columns and headers, times in the zone the
-/// app shows. None when the person closed the dialog. `stop_export` stops it between
+/// every row of `request.list` with the given columns and headers, times in the profile's
+/// zone. None when the person closed the dialog. `stop_export` stops it between
 /// pages, leaving no file.
 #[tauri::command]
 #[specta::specta]
@@ -39,7 +38,7 @@ pub async fn export_list<R: Runtime>(
     on_progress: Channel<ExportProgress>,
 ) -> IpcResult<Option<ExportDone>> {
     let session = state.desk.session_for(ActionKind::Read)?;
-    let zone = SettingsStore::open(&app)?.settings().time_zone;
+    let zone = session.profile.time_zone.clone();
     let today = subdesk_desk::zone::today(&subdesk_desk::zone::named_or_utc(&zone));
     let suggested = suggested_file_name(request.list.kind(), request.format, request.lang, today);
     let (filter, extension) = match request.format {

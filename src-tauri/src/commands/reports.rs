@@ -10,21 +10,18 @@ use tauri::{AppHandle, Runtime, State};
 
 use super::with_session;
 use crate::error::{IpcError, IpcResult};
-use crate::settings::SettingsStore;
 use crate::state::AppState;
 
-/// The figures of `period`, its days counted in the zone the app shows times in.
+/// The figures of `period`, its days counted in the profile's zone.
 #[tauri::command]
 #[specta::specta]
-pub async fn settlement_report<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn settlement_report(
     state: State<'_, AppState>,
     period: SettlementPeriod,
     by_sales_type: bool,
 ) -> IpcResult<Settlement> {
-    let zone = SettingsStore::open(&app)?.settings().time_zone;
     with_session(&state, move |s| {
-        settlement::settlement(&s.store, period, &zone, by_sales_type)
+        settlement::settlement(&s.store, period, &s.profile.time_zone, by_sales_type)
     })
     .await
 }
@@ -41,7 +38,7 @@ pub async fn export_settlement<R: Runtime>(
     by_sales_type: bool,
 ) -> IpcResult<Option<String>> {
     let session = state.desk.session_for(ActionKind::Read)?;
-    let zone = SettingsStore::open(&app)?.settings().time_zone;
+    let zone = session.profile.time_zone.clone();
     let suggested = match lang {
         ExportLang::Ko => format!("부가세_정산_{}.xlsx", period.label()),
         ExportLang::En => format!("vat_settlement_{}.xlsx", period.label()),

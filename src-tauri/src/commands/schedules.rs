@@ -109,7 +109,7 @@ pub async fn schedule_detail(
         let schedule = schedules::get(s, &merchant_uid)?;
         let when = schedules::when_of(
             schedule.schedule_at,
-            &schedules::zone_of(&s.profile.time_zone),
+            &subdesk_desk::zone::named_or_utc(&s.profile.time_zone),
         );
         Ok::<_, crate::error::IpcError>(ScheduleDetail {
             schedule,

@@ -86,12 +86,6 @@ pub fn set_language<R: Runtime>(app: AppHandle<R>, language: Language) -> IpcRes
     Ok(settings)
 }
 
-#[tauri::command]
-#[specta::specta]
-pub fn set_time_zone<R: Runtime>(app: AppHandle<R>, time_zone: String) -> IpcResult<Settings> {
-    SettingsStore::open(&app)?.set_time_zone(&time_zone)
-}
-
 /// Opens a documentation link in the system browser.
 #[tauri::command]
 #[specta::specta]
@@ -119,7 +113,7 @@ pub fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) ->
     ));
     out.push_str(&format!(
         "language: {:?}, time zone: {}\n",
-        s.language, s.time_zone
+        s.language, active.time_zone
     ));
     out.push_str(&format!("data dir: {}\n", state.paths.data_dir.display()));
     out.push_str(&format!("log dir: {}\n", state.paths.log_dir.display()));

@@ -206,7 +206,7 @@ describe("security boundary (an attacker with devtools)", () => {
     // What a locked app still answers: the shell's preferences and the lock screen. The
     // sandbox is never locked, so reading it (its keys' state, a test of its own
     // address) is allowed too. Switching to it is the lock screen's way out (below).
-    const allowed = new Set(["app_status", "get_settings", "set_language", "set_time_zone", "list_profiles", "lock_status", "lock_app", "ui_ready"]);
+    const allowed = new Set(["app_status", "get_settings", "set_language", "list_profiles", "lock_status", "lock_app", "ui_ready"]);
     const allowedOnSandbox = new Set(["credential_status", "test_connection"]);
     const results = [];
     const commands = registry();

@@ -19,7 +19,7 @@ const STEPS: ClockStep[] = ["day", "week", "month"];
  */
 export function SandboxClock() {
   const { t } = useTranslation();
-  const { settings, lang, profileId } = useApp();
+  const { zone, lang, profileId } = useApp();
   const client = useQueryClient();
   const clock = useQuery({ queryKey: [...keys.profile(profileId), "sandboxClock"], queryFn: () => call(commands.sandboxClock()), refetchInterval: 60_000 });
   const advance = useMutation({
@@ -32,7 +32,7 @@ export function SandboxClock() {
     meta: { inlineError: true },
     onSuccess: async (moved) => {
       client.setQueryData([...keys.profile(profileId), "sandboxClock"], moved);
-      notifications.show({ color: "blue", message: t("practice.moved", { when: formatDateTime(moved.now, settings.time_zone, lang) }) });
+      notifications.show({ color: "blue", message: t("practice.moved", { when: formatDateTime(moved.now, zone, lang) }) });
       await invalidate(client, profileId, "money");
     },
   });
@@ -46,7 +46,7 @@ export function SandboxClock() {
         </Text>
         {clock.data && (
           <Text size="sm" data-testid="sandbox-clock-now">
-            {t("practice.now", { when: formatDateTime(clock.data.now, settings.time_zone, lang) })}
+            {t("practice.now", { when: formatDateTime(clock.data.now, zone, lang) })}
             {ahead > 0 && ` · ${t("practice.ahead", { count: ahead })}`}
           </Text>
         )}

@@ -137,7 +137,7 @@ const en: Shape<Messages> = {
     korean: "한국어",
     english: "English",
     timeZone: "Time zone",
-    timeZoneHelp: "The zone payment times are shown in. Stored times are UTC; only the display changes.",
+    timeZoneHelp: "Every time, day filter, schedule, export and report uses the active profile's zone. Change it by editing the profile above.",
     diagnostics: "Diagnostics",
     diagnosticsHelp: "Copies versions, paths, profiles and the recent log for a support request. Secrets and card data are never included.",
     copyDiagnostics: "Copy diagnostics",

@@ -133,7 +133,7 @@ const ko = {
     korean: "한국어",
     english: "English",
     timeZone: "시간대",
-    timeZoneHelp: "결제 시각을 표시할 시간대입니다. 저장된 시각은 UTC 기준이며 표시만 바뀝니다.",
+    timeZoneHelp: "모든 시각, 날짜 필터, 예약, 내보내기와 보고서는 사용 중인 프로필의 시간대를 따릅니다. 바꾸려면 위에서 프로필을 편집하세요.",
     diagnostics: "진단 정보",
     diagnosticsHelp: "지원 요청에 붙여 넣을 버전, 경로, 프로필, 최근 로그를 복사합니다. 비밀 키와 카드 정보는 포함되지 않습니다.",
     copyDiagnostics: "진단 정보 복사",

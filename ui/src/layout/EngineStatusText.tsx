@@ -9,7 +9,7 @@ import { engineStatusQuery } from "../lib/queries";
 /** The plan engine in the status bar: running now, or what its last run on this profile did. */
 export function EngineStatusText() {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { zone, lang, profileId } = useApp();
   const engine = useQuery(engineStatusQuery(profileId));
   const s = engine.data;
   if (!s || s.profile_id !== profileId) return null;
@@ -35,7 +35,7 @@ export function EngineStatusText() {
   const deferred = r.deferred.length;
   return (
     <Text size="xs" c="dimmed" ml="auto" truncate data-testid="engine-status" data-state="done">
-      {t("plans.engine.last", { when: formatDateTime(s.finished_at, status.active_profile.time_zone, lang), registered: r.registered, paid: r.paid + r.retries_paid, failed: r.failed, retries: r.retries })}
+      {t("plans.engine.last", { when: formatDateTime(s.finished_at, zone, lang), registered: r.registered, paid: r.paid + r.retries_paid, failed: r.failed, retries: r.retries })}
       {deferred > 0 && ` · ${t("plans.engine.deferred", { count: deferred })}`}
     </Text>
   );

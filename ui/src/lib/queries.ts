@@ -22,7 +22,7 @@ export const keys = {
   profile: (p: string) => [p] as const,
   overview: (p: string) => [p, "overview"] as const,
   /** Under `overview`: whatever makes the overview stale makes the dashboard's figures stale. */
-  dashboard: (p: string, preset: DatePreset, zone: string, scheduleZone: string) => [p, "overview", "dashboard", preset, zone, scheduleZone] as const,
+  dashboard: (p: string, preset: DatePreset, zone: string) => [p, "overview", "dashboard", preset, zone] as const,
   customers: (p: string, q?: ListQuery<CustomerQuery>) => (q ? ([p, "customers", q] as const) : ([p, "customers"] as const)),
   customerTags: (p: string) => [p, "customerTags"] as const,
   customer: (p: string, uid?: string) => (uid === undefined ? ([p, "customer"] as const) : ([p, "customer", uid] as const)),
@@ -128,11 +128,14 @@ export const triageCountQuery = (p: string) =>
 
 export const overviewQuery = (p: string) => queryOptions({ queryKey: keys.overview(p), queryFn: () => call(commands.overview()) });
 
-/** A period's figures and series, each with the list filter it counts; "today" moves on with the clock. */
-export const dashboardQuery = (p: string, preset: DatePreset, zone: string, scheduleZone: string) =>
+/**
+ * A period's figures and series, each with the list filter it counts; "today" moves on with the clock.
+ * Rust counts days in the profile's zone; `zone` is in the key so a changed zone asks again.
+ */
+export const dashboardQuery = (p: string, preset: DatePreset, zone: string) =>
   queryOptions({
-    queryKey: keys.dashboard(p, preset, zone, scheduleZone),
-    queryFn: () => call(commands.dashboard(preset, zone, scheduleZone)),
+    queryKey: keys.dashboard(p, preset, zone),
+    queryFn: () => call(commands.dashboard(preset)),
     placeholderData: sameProfile(p),
     refetchInterval: 60_000,
   });
@@ -180,12 +183,15 @@ export const paymentFacetsQuery = (p: string) => queryOptions({ queryKey: keys.p
 export const refundSplitQuery = (p: string, impUid: string, amount: number | null) =>
   queryOptions({ queryKey: keys.refundSplit(p, impUid, amount), queryFn: () => call(commands.refundSplit(impUid, amount)), placeholderData: (prev) => prev });
 
-/** A period as it stands now: asked again each minute, so "today" moves on at midnight. */
+/**
+ * A period as it stands now in the profile's zone: asked again each minute, so "today" moves on at
+ * midnight. `zone` (the profile's) is in the key only, so a changed zone asks again.
+ */
 export const dateRangeQuery = (preset: DatePreset, zone: string) =>
-  queryOptions({ queryKey: keys.dateRange(preset, zone), queryFn: () => call(commands.dateRange(preset, zone)), staleTime: 60_000, refetchInterval: 60_000 });
+  queryOptions({ queryKey: keys.dateRange(preset, zone), queryFn: () => call(commands.dateRange(preset)), staleTime: 60_000, refetchInterval: 60_000 });
 
 export const dayRangeQuery = (first: string | null, last: string | null, zone: string) =>
-  queryOptions({ queryKey: keys.dayRange(first, last, zone), queryFn: () => call(commands.dayRange(first, last, zone)), staleTime: Infinity, retry: false });
+  queryOptions({ queryKey: keys.dayRange(first, last, zone), queryFn: () => call(commands.dayRange(first, last)), staleTime: Infinity, retry: false });
 
 /** Never refreshed and dropped when the drawer closes: a new order id Rust gives is the intent's for life. */
 export const retryPlanQuery = (p: string, impUid: string) =>

@@ -129,8 +129,7 @@ export function Calendar() {
 
 function DayList({ day, onOpen }: { day: CalendarDay; onOpen: (merchantUid: string) => void }) {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
-  const zone = status.active_profile.time_zone;
+  const { zone, lang, profileId } = useApp();
   // The day's bounds are Rust's (the profile's zone), so the list is exactly the cell.
   const { rows, loading, error } = usePaged(schedulePages(profileId, { ...ALL, from: day.start, to: day.end, limit: 200 }));
   return (

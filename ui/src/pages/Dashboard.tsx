@@ -29,15 +29,15 @@ function shortDay(day: string, lang: string): string {
 
 export function Dashboard() {
   const { t } = useTranslation();
-  const { status, settings, lang, profileId } = useApp();
+  const { zone, status, lang, profileId } = useApp();
   const profile = status.active_profile;
   const navigate = useNavigate();
   const [preset, setPreset] = useState<DatePreset>(() => loadPref("dashboard.preset", "this_month", isPreset));
   // A profile that cannot be opened has no figures (the shell says why): none are asked for.
   const open = status.session_error === null;
   const overviewAnswer = useQuery({ ...overviewQuery(profileId), enabled: open });
-  // Payments' days in the zone the payments list reads them in, schedules' in the profile's.
-  const answer = useQuery({ ...dashboardQuery(profileId, preset, settings.time_zone, profile.time_zone), enabled: open });
+  // Days in the profile's zone, as every list reads them.
+  const answer = useQuery({ ...dashboardQuery(profileId, preset, zone), enabled: open });
   const openJournal = useQuery({
     ...journalQuery(profileId, { open_only: true, customer_uid: null, merchant_uid: null, before_id: null, limit: 1000 }),
     enabled: open,
@@ -165,10 +165,10 @@ export function Dashboard() {
             </Text>
           </Row>
           <Row label={t("dashboard.timeZone")}>
-            <Text size="sm">{settings.time_zone}</Text>
+            <Text size="sm">{zone}</Text>
           </Row>
           <Row label={t("money.dashboard.lastSync")}>
-            <Text size="sm">{overview?.last_sync_at ? formatDateTime(overview.last_sync_at, settings.time_zone, lang) : t("money.dashboard.never")}</Text>
+            <Text size="sm">{overview?.last_sync_at ? formatDateTime(overview.last_sync_at, zone, lang) : t("money.dashboard.never")}</Text>
           </Row>
           <Row label={t("money.dashboard.customers")}>
             <Text size="sm" data-testid="overview-customers">

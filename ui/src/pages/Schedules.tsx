@@ -27,8 +27,7 @@ import { STATE_COLORS, STATES, ScheduleStateBadge } from "./schedules/ScheduleSt
  */
 export function Schedules() {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
-  const zone = status.active_profile.time_zone;
+  const { zone, lang, profileId } = useApp();
   // Opened from a dashboard figure, the address names the filter the figure counts.
   const [params] = useSearchParams();
   const [start] = useState(() => readScheduleStart(params));

@@ -1,4 +1,4 @@
-import { Button, Paper, SegmentedControl, Select, Stack, Text, Textarea, Title } from "@mantine/core";
+import { Button, Paper, SegmentedControl, Stack, Text, Textarea, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconClipboardCopy } from "@tabler/icons-react";
 import { useMutation } from "@tanstack/react-query";
@@ -14,7 +14,7 @@ import { ProfilesSection } from "./settings/ProfilesSection";
 
 export function Settings() {
   const { t } = useTranslation();
-  const { settings, setLanguage, setTimeZone, status } = useApp();
+  const { settings, setLanguage, zone, status } = useApp();
   const [diagnostics, setDiagnostics] = useState<string | null>(null);
 
   const copyDiagnostics = useMutation({
@@ -61,16 +61,9 @@ export function Settings() {
         <Text size="sm" c="dimmed" mb="sm">
           {t("settings.timeZoneHelp")}
         </Text>
-        <Select
-          data-testid="time-zone"
-          maw={280}
-          allowDeselect={false}
-          value={settings.time_zone}
-          data={settings.time_zones}
-          onChange={(v) => {
-            if (v) setTimeZone(v);
-          }}
-        />
+        <Text fw={500} data-testid="time-zone">
+          {zone}
+        </Text>
       </Paper>
 
       <Paper withBorder p="md" radius="md">

@@ -54,10 +54,9 @@ export function Triage() {
 
 function EntryCard({ entry: e }: { entry: TriageEntry }) {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { zone, status, lang, profileId } = useApp();
   const client = useQueryClient();
   const navigate = useNavigate();
-  const zone = status.active_profile.time_zone;
   const readOnly = status.active_profile.read_only;
   const live = status.active_profile.mode === "live";
   const [resolving, setResolving] = useState(false);

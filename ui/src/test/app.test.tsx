@@ -29,7 +29,7 @@ function mockBackend(opts: { lang?: Lang; mode?: "sandbox" | "test" | "live"; da
   let damaged = opts.damaged ?? null;
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
-    const settings = () => ({ language, time_zone: "Asia/Seoul", time_zones: ["Asia/Seoul", "UTC"] });
+    const settings = () => ({ language, time_zones: ["Asia/Seoul", "UTC"] });
     switch (cmd) {
       case "app_status":
         return {

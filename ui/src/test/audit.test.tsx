@@ -37,8 +37,8 @@ function backend() {
       return { entries: rows, next_cursor: null, total: rows.length };
     }
     if (cmd === "day_range") {
-      const a = args as { firstDay: string | null; lastDay: string | null; zone: string };
-      if (a.firstDay === "2026-11-01" && a.lastDay === "2026-11-30" && a.zone === "Asia/Seoul") return { from: 1_793_458_800, to: 1_796_050_799 };
+      const a = args as { firstDay: string | null; lastDay: string | null };
+      if (a.firstDay === "2026-11-01" && a.lastDay === "2026-11-30") return { from: 1_793_458_800, to: 1_796_050_799 };
       if (a.firstDay === "2026-11-01" && a.lastDay === null) return { from: 1_793_458_800, to: null };
       throw { code: "invalid_date", message: "not a day", details: null };
     }
@@ -94,7 +94,7 @@ describe("the audit log screen", () => {
     await waitFor(() => expect(screen.getByTestId("audit-verdict")).toHaveTextContent("2번 기록에서 연결이 끊겼습니다: 기록이 나중에 수정되었습니다"));
   });
 
-  it("asks for the entries of the typed days, bounded by Rust in the shown zone", async () => {
+  it("asks for the entries of the typed days, bounded by Rust in the profile's zone", async () => {
     const { asked } = backend();
     renderScreen(<AuditPage />, { path: "/audit" });
     await screen.findAllByTestId("audit-row");

@@ -50,7 +50,7 @@ function mockApp(answers: Array<(input: ChargeNowInput) => ChargeResult>) {
       return next(input);
     }
     if (cmd === "reconcile_now") return { checked: 1, resolved: 1, still_open: 0, by_outcome: {}, entries: [], errors: [], started_at: 0, finished_at: 0 };
-    if (cmd === "get_settings") return { language: "ko", time_zone: "Asia/Seoul", time_zones: ["Asia/Seoul"] };
+    if (cmd === "get_settings") return { language: "ko", time_zones: ["Asia/Seoul"] };
     if (cmd === "app_status") {
       const profile = { id: "p", name: "Sandbox", mode: "sandbox", base_url: "http://127.0.0.1:1", time_zone: "Asia/Seoul", read_only: false };
       return { version: "0", active_profile: profile, profiles: [profile], sandbox_url: null, session_error: null, lock: { enabled: false, locked: false, settings: { open_live_profile: true, move_money: true, mutate: false } } };

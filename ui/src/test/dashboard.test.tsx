@@ -104,9 +104,9 @@ describe("the dashboard", () => {
     expect(screen.getByTestId("figure-failed")).toHaveTextContent("시도 48건 중 실패 6건");
     expect(screen.getByTestId("figure-plans")).toHaveTextContent("활성 구독 5건 · 매월 ₩145,000");
     expect(screen.getByTestId("figure-next-week-value")).toHaveTextContent("₩40,000");
-    expect(asked.dashboards.at(-1)).toEqual({ preset: "this_month", zone: "Asia/Seoul", scheduleZone: "Asia/Seoul" });
+    expect(asked.dashboards.at(-1)).toEqual({ preset: "this_month" });
     await userEvent.click(within(screen.getByTestId("dashboard-period")).getByText("지난 달"));
-    await waitFor(() => expect(asked.dashboards.at(-1)).toEqual({ preset: "last_month", zone: "Asia/Seoul", scheduleZone: "Asia/Seoul" }));
+    await waitFor(() => expect(asked.dashboards.at(-1)).toEqual({ preset: "last_month" }));
     // Remembered for the next time.
     expect(localStorage.getItem("subdesk.dashboard.preset")).toBe('"last_month"');
   });

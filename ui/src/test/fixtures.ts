@@ -41,7 +41,7 @@ export function appStatus(active: ProfileView, profiles: ProfileView[] = [active
   };
 }
 
-export const SETTINGS = { language: "ko", time_zone: "Asia/Seoul", time_zones: ["Asia/Seoul", "UTC"] } as const;
+export const SETTINGS = { language: "ko", time_zones: ["Asia/Seoul", "UTC"] } as const;
 
 /** An answer the test gives when it chooses: what a slow Rust side looks like. */
 export function deferred<T>() {

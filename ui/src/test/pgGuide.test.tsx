@@ -55,7 +55,7 @@ function mockBackend(opts: { lang?: Lang; mode?: Mode; channels?: () => PgChanne
       case "list_profiles":
         return [];
       case "get_settings":
-        return { language: opts.lang ?? "ko", time_zone: "Asia/Seoul", time_zones: ["Asia/Seoul"] };
+        return { language: opts.lang ?? "ko", time_zones: ["Asia/Seoul"] };
       case "pg_channels":
         return (opts.channels ?? (() => CHANNELS))();
       case "sandbox_test_cards":

@@ -64,7 +64,7 @@ function mockApp() {
       const r: RefundResult = { journal_id: sent.length, imp_uid: "imp_tf", status: "refunded", amount, checksum: before, remaining: before - amount, replayed: false, tax_free: input.tax_free };
       return r;
     }
-    if (cmd === "get_settings") return { language: "ko", time_zone: "Asia/Seoul", time_zones: ["Asia/Seoul"] };
+    if (cmd === "get_settings") return { language: "ko", time_zones: ["Asia/Seoul"] };
     if (cmd === "app_status") {
       const profile = { id: "p", name: "Sandbox", mode: "sandbox", base_url: "http://127.0.0.1:1", time_zone: "Asia/Seoul", read_only: false };
       return { version: "0", active_profile: profile, profiles: [profile], sandbox_url: null, session_error: null, lock: { enabled: false, locked: false, settings: { open_live_profile: true, move_money: true, mutate: false } } };

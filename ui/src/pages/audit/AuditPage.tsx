@@ -17,7 +17,7 @@ import { auditPages, dayRangeQuery } from "../../lib/queries";
 /** The profile's audit log: filtered, described in the UI's language, and verified. */
 export function AuditPage() {
   const { t } = useTranslation();
-  const { settings, lang, profileId } = useApp();
+  const { zone, lang, profileId } = useApp();
   const [group, setGroup] = useState<string | null>(null);
   const [customer, setCustomer] = useState("");
   const [problemsOnly, setProblemsOnly] = useState(false);
@@ -27,7 +27,7 @@ export function AuditPage() {
   const [lastDay, setLastDay] = useState("");
   const [typedDays] = useDebouncedValue([firstDay.trim(), lastDay.trim()] as const, 300);
   const anyDay = typedDays[0] !== "" || typedDays[1] !== "";
-  const days = useQuery({ ...dayRangeQuery(typedDays[0] || null, typedDays[1] || null, settings.time_zone), enabled: anyDay });
+  const days = useQuery({ ...dayRangeQuery(typedDays[0] || null, typedDays[1] || null, zone), enabled: anyDay });
   const bounds = anyDay ? days.data : { from: null, to: null };
   const log = useInfiniteQuery({
     ...auditPages(profileId, {
@@ -114,7 +114,7 @@ export function AuditPage() {
           </Table.Thead>
           <Table.Tbody>
             {entries.map((e) => (
-              <AuditRow key={e.id} entry={e} when={formatDateTime(e.at, settings.time_zone, lang)} />
+              <AuditRow key={e.id} entry={e} when={formatDateTime(e.at, zone, lang)} />
             ))}
           </Table.Tbody>
         </Table>

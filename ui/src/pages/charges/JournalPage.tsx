@@ -28,7 +28,7 @@ const STATE_COLORS: Record<JournalState, string> = {
 /** The money journal: every request Subdesk sent, and those still being checked. */
 export function JournalPage() {
   const { t } = useTranslation();
-  const { settings, lang, profileId } = useApp();
+  const { zone, lang, profileId } = useApp();
   const client = useQueryClient();
   const navigate = useNavigate();
   const [openOnly, setOpenOnly] = useState(false);
@@ -77,7 +77,7 @@ export function JournalPage() {
           <Table.Tbody>
             {(rows ?? []).map((j) => (
               <Table.Tr key={j.id} data-testid="journal-row" style={{ cursor: j.customer_uid ? "pointer" : undefined }} onClick={() => j.customer_uid && void navigate(`/customers/${encodeURIComponent(j.customer_uid)}`)}>
-                <Table.Td>{formatDateTime(j.created_at, settings.time_zone, lang)}</Table.Td>
+                <Table.Td>{formatDateTime(j.created_at, zone, lang)}</Table.Td>
                 <Table.Td>{t(`money.journal.op.${j.op}`)}</Table.Td>
                 <Table.Td ff="monospace" fz="xs">
                   {j.customer_uid ?? "—"}

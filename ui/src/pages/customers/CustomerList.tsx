@@ -108,7 +108,7 @@ function cell(c: Customer, col: Column, tz: string, lang: "ko" | "en", t: (k: st
 
 export function CustomerList() {
   const { t } = useTranslation();
-  const { settings, lang, profileId } = useApp();
+  const { zone, lang, profileId } = useApp();
   const navigate = useNavigate();
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text, 200);
@@ -238,7 +238,7 @@ export function CustomerList() {
             header: t(`customers.col.${col}`),
             width: WIDTHS[col],
             sortable: isSortColumn(col),
-            render: (c: Customer) => cell(c, col, settings.time_zone, lang, t),
+            render: (c: Customer) => cell(c, col, zone, lang, t),
           }))}
           sort={sort}
           onSort={sortBy}

@@ -34,7 +34,7 @@ export function CustomerPage() {
 
 function CustomerView({ uid }: { uid: string }) {
   const { t } = useTranslation();
-  const { settings, lang, status, profileId } = useApp();
+  const { zone, lang, status, profileId } = useApp();
   const client = useQueryClient();
   // The stored record at once, then PortOne's latest (payments and the key's presence).
   const detailAnswer = useQuery(customerQuery(profileId, uid));
@@ -50,7 +50,7 @@ function CustomerView({ uid }: { uid: string }) {
   // Opening the delete dialog asks i'mport what the key still has waiting: those are
   // revoked first, and the key is kept if any cannot be.
   const live = useQuery({ ...keyLiveSchedulesQuery(profileId, uid), enabled: deleting });
-  const when = (s: number | null | undefined) => formatDateTime(s, settings.time_zone, lang);
+  const when = (s: number | null | undefined) => formatDateTime(s, zone, lang);
   const changed = () => invalidate(client, profileId, "customers", uid);
 
   const verify = useMutation({
@@ -291,7 +291,7 @@ function CustomerView({ uid }: { uid: string }) {
               <Table.Tbody>
                 {detail.schedules.items.map((s) => (
                   <Table.Tr key={s.merchant_uid} style={{ cursor: "pointer" }} onClick={() => setOpenSchedule(s.merchant_uid)} data-testid="customer-schedule" data-merchant-uid={s.merchant_uid}>
-                    <Table.Td>{formatDateTime(s.schedule_at, status.active_profile.time_zone, lang)}</Table.Td>
+                    <Table.Td>{formatDateTime(s.schedule_at, zone, lang)}</Table.Td>
                     <Table.Td>{s.name ?? "—"}</Table.Td>
                     <Table.Td>{formatKrw(s.amount, lang)}</Table.Td>
                     <Table.Td>
@@ -361,7 +361,7 @@ function CustomerView({ uid }: { uid: string }) {
                 <Text size="sm">{t("schedules.deleteKey.some", { count: liveCount })}</Text>
                 {live.data?.slice(0, 5).map((s) => (
                   <Text key={s.merchant_uid} size="xs">
-                    {formatDateTime(s.schedule_at, status.active_profile.time_zone, lang)} · {formatKrw(s.amount, lang)} · {s.name ?? ""}
+                    {formatDateTime(s.schedule_at, zone, lang)} · {formatKrw(s.amount, lang)} · {s.name ?? ""}
                   </Text>
                 ))}
               </Alert>

@@ -52,7 +52,7 @@ export function IssueKeyForm() {
  */
 function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }) {
   const { t } = useTranslation();
-  const { settings, lang, status, profileId } = useApp();
+  const { zone, lang, status, profileId } = useApp();
   const client = useQueryClient();
   const navigate = useNavigate();
   const rules = keyForm.rules;
@@ -166,7 +166,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                 [t("customers.detail.pgProvider"), [issued.pg_provider, issued.pg_id].filter(Boolean).join(" · ")],
                 [t("customers.detail.cardName"), issued.card_name ?? "—"],
                 [t("customers.detail.cardNumber"), issued.card_number ?? "—"],
-                [t("customers.detail.issuedAt"), formatDateTime(issued.issued_at, settings.time_zone, lang)],
+                [t("customers.detail.issuedAt"), formatDateTime(issued.issued_at, zone, lang)],
               ].map(([k, v]) => (
                 <Table.Tr key={k}>
                   <Table.Td w={180} c="dimmed">

@@ -36,7 +36,7 @@ const AFTER: RefundValues = { ...EMPTY, mode: "partial" };
  */
 export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const { settings, lang, status, profileId } = useApp();
+  const { zone, lang, status, profileId } = useApp();
   const client = useQueryClient();
   const detailAnswer = useQuery({ ...paymentQuery(profileId, impUid ?? ""), enabled: impUid !== null });
   const detail = detailAnswer.data;
@@ -82,7 +82,7 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
     onClose();
   };
 
-  const when = (s: number | null | undefined) => formatDateTime(s, settings.time_zone, lang);
+  const when = (s: number | null | undefined) => formatDateTime(s, zone, lang);
   const p = detail?.payment;
   const values = form.values;
   const remaining = p ? p.amount - p.cancel_amount : 0;

@@ -53,7 +53,7 @@ function timeOf(p: Payment, field: TimeField): number | null {
 
 export function PaymentsPage() {
   const { t } = useTranslation();
-  const { settings, lang, status, profileId } = useApp();
+  const { zone, lang, status, profileId } = useApp();
   const client = useQueryClient();
   // Opened from a dashboard figure, the address names the filter the figure counts.
   const [params] = useSearchParams();
@@ -77,7 +77,6 @@ export function PaymentsPage() {
   const [method, setMethod] = useState<string | null>(null);
   const [card, setCard] = useState<string | null>(null);
   const navigate = useNavigate();
-  const zone = settings.time_zone;
   // Day boundaries are Rust's, in the zone times are shown in (DST days included).
   const preset = period !== "all" && period !== "custom" ? period : null;
   const named = useQuery({ ...dateRangeQuery(preset ?? "today", zone), enabled: preset !== null });

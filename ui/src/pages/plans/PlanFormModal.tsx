@@ -60,10 +60,9 @@ export function toPlanEditForm(v: PlanValues): PlanEditForm {
  */
 export function PlanFormModal({ opened, onClose, edit, onSaved }: { opened: boolean; onClose: () => void; edit?: { code: string; form: PlanEditForm }; onSaved?: (plan: Plan) => void }) {
   const { t } = useTranslation();
-  const { status, profileId } = useApp();
+  const { zone, profileId } = useApp();
   const client = useQueryClient();
   const rules = useQuery(planRulesQuery(profileId));
-  const zone = status.active_profile.time_zone;
   const dunning = rules.data?.default_dunning;
   const form = useForm<PlanValues>({
     initialValues: {

@@ -18,10 +18,9 @@ import { intervalText, subscriptionState, SUB_COLORS } from "./planText";
 export function PlanPage() {
   const { code = "" } = useParams();
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { zone, status, lang, profileId } = useApp();
   const navigate = useNavigate();
   const client = useQueryClient();
-  const zone = status.active_profile.time_zone;
   const detail = useQuery(planQuery(profileId, code));
   const [editing, setEditing] = useState(false);
   const archive = useMutation({

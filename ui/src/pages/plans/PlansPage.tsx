@@ -21,10 +21,9 @@ import { intervalText } from "./planText";
  */
 export function PlansPage() {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { zone, status, lang, profileId } = useApp();
   const navigate = useNavigate();
   const client = useQueryClient();
-  const zone = status.active_profile.time_zone;
   const plans = useQuery(plansQuery(profileId));
   const [creating, setCreating] = useState(false);
   const [archived, setArchived] = useState(false);

@@ -44,9 +44,8 @@ export function SubscriptionSection({ customer }: { customer: Customer }) {
 
 function SubscriptionCard({ view }: { view: SubscriptionView }) {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { zone, status, lang, profileId } = useApp();
   const client = useQueryClient();
-  const zone = status.active_profile.time_zone;
   const s = view.subscription;
   const state = subscriptionState(s);
   const [asking, setAsking] = useState<"pause" | CancelWhen | null>(null);
@@ -227,9 +226,8 @@ export function toSubscribeForm(customerUid: string, v: SubscribeValues, confirm
 /** Subscribes the customer to a plan: Rust checks every field at once first; live profiles confirm the amount per period. */
 function SubscribeModal({ customer, onClose }: { customer: Customer; onClose: () => void }) {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { zone, lang, profileId } = useApp();
   const client = useQueryClient();
-  const zone = status.active_profile.time_zone;
   const plans = useQuery(plansQuery(profileId));
   const open = (plans.data ?? []).filter((p) => p.plan.archived_at === null);
   const form = useForm<SubscribeValues>({ initialValues: { plan_code: null, start_date: "", amount: "" } });

@@ -33,12 +33,12 @@ export function ScheduleDrawer({ merchantUid, onClose }: { merchantUid: string |
 
 function ScheduleView({ merchantUid, onClose }: { merchantUid: string; onClose: () => void }) {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { status, lang, profileId, zone: profileZone } = useApp();
   const client = useQueryClient();
   const navigate = useNavigate();
   const answer = useQuery(scheduleQuery(profileId, merchantUid));
   const detail = answer.data;
-  const zone = detail?.time_zone ?? status.active_profile.time_zone;
+  const zone = detail?.time_zone ?? profileZone;
   const readOnly = status.active_profile.read_only;
   const live = status.active_profile.mode === "live";
   const when = (s: number | null | undefined) => formatDateTime(s, zone, lang);

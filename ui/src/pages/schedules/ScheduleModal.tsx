@@ -49,9 +49,8 @@ export function toScheduleForm(customerUid: string, v: ScheduleValues, merchantU
  */
 export function ScheduleModal({ customer, opened, onClose }: { customer: Customer; opened: boolean; onClose: () => void }) {
   const { t } = useTranslation();
-  const { status, lang, profileId } = useApp();
+  const { zone, lang, profileId } = useApp();
   const client = useQueryClient();
-  const zone = status.active_profile.time_zone;
   const form = useForm<ScheduleValues>({ initialValues: EMPTY });
   const fieldOptions: FieldOptions = { fields: SCHEDULE_FIELDS, problemText: (code) => t(`customers.fieldErrors.${code}`) };
   const [opening, setOpening] = useState(0);

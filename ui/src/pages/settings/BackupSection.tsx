@@ -21,7 +21,7 @@ function megabytes(bytes: number, lang: string): string {
 /** The active profile's database backups, and a backup on demand. */
 export function BackupSection() {
   const { t } = useTranslation();
-  const { status, settings, lang, profileId } = useApp();
+  const { zone, status, lang, profileId } = useApp();
   const client = useQueryClient();
   // A profile that cannot be opened has no backups to list (the shell says why).
   const closed = status.session_error !== null;
@@ -72,7 +72,7 @@ export function BackupSection() {
                   <Table.Td ff="monospace" title={b.path}>
                     {fileName(b.path)}
                   </Table.Td>
-                  <Table.Td>{formatDateTime(b.created_at, settings.time_zone, lang)}</Table.Td>
+                  <Table.Td>{formatDateTime(b.created_at, zone, lang)}</Table.Td>
                   <Table.Td ta="right">{megabytes(b.size_bytes, lang)}</Table.Td>
                 </Table.Tr>
               ))}

@@ -30,8 +30,8 @@ function period(kind: Kind, year: number, index: number): SettlementPeriod {
 /** A month, quarter or half-year's sales, cancels, net, tax-free parts and VAT per PG. */
 export function SettlementPage() {
   const { t } = useTranslation();
-  const { settings, lang, profileId } = useApp();
-  const [thisYear, thisMonth] = yearMonthIn(settings.time_zone);
+  const { zone, lang, profileId } = useApp();
+  const [thisYear, thisMonth] = yearMonthIn(zone);
   const [kind, setKind] = useState<Kind>("quarter");
   const [year, setYear] = useState(thisYear);
   const [index, setIndex] = useState(Math.ceil(thisMonth / 3));
