@@ -62,6 +62,7 @@ const audit: typeof ko = {
     "plan.subscribe": "Subscribed to a plan",
     "plan.unarchive": "Plan unarchived",
     "plan.update": "Plan edited",
+    "payment.reconcile_period": "Payments of a period matched to i'mport",
     "payment.refund": "Refund",
     "schedule.move": "Schedule moved",
     "schedule.register": "Schedule registered",

@@ -61,6 +61,7 @@ const audit = {
     "plan.subscribe": "요금제 구독",
     "plan.unarchive": "요금제 보관 해제",
     "plan.update": "요금제 수정",
+    "payment.reconcile_period": "기간 결제를 아임포트 기준으로 맞춤",
     "payment.refund": "환불",
     "schedule.move": "예약 결제 시각 변경",
     "schedule.register": "예약 결제 등록",

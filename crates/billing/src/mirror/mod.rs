@@ -3,6 +3,7 @@
 //! keys' status) current. Exports of these lists are subdesk-desk's `exports`. What is
 //! here is i'mport's truth as last seen; nothing in this folder sends money.
 
+pub mod compare;
 pub mod payments;
 pub mod schedules;
 pub mod settlement;

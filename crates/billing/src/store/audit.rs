@@ -54,6 +54,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "plan.subscribe",
     "plan.unarchive",
     "plan.update",
+    "payment.reconcile_period",
     "payment.refund",
     "schedule.move",
     "schedule.register",

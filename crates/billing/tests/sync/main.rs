@@ -386,3 +386,109 @@ async fn a_named_start_syncs_older_history_again() {
     assert_eq!(again.mode, "full");
     assert_eq!(store.payment_count().unwrap(), 130);
 }
+
+/// A period compared with i'mport: equal after a sync; then a partial refund made at
+/// i'mport (which keeps the payment `paid` with its paid time, so an incremental sync
+/// never lists it), a charge the store never saw and a stored payment i'mport does not
+/// know are each found as what they are; applying stores i'mport's version, and the next
+/// comparison is clean again except for what only a person can decide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_period_comparison_finds_late_refunds_unknown_and_missing_payments() {
+    use subdesk_billing::mirror::compare::{CompareOptions, DifferenceKind, compare_period};
+    let (sb, client) = sandbox(30, 600).await;
+    let (_d, store) = store();
+    sync::sync_payments(&store, &client, &small_windows(), &quiet, &CancelToken::new())
+        .await
+        .unwrap();
+    let now = sb.now();
+    let year = CompareOptions {
+        from: now - 366 * DAY,
+        to: now + 3600,
+        apply: false,
+    };
+    let clean = compare_period(&store, &client, &year).await.unwrap();
+    assert_eq!(clean.differences_total, 0, "{:?}", clean.differences);
+    assert_eq!(clean.theirs, clean.ours);
+    assert!(clean.theirs.count >= 500, "listed: {}", clean.theirs.count);
+
+    // A partial refund at i'mport of a payment paid a few weeks ago.
+    let recent = store
+        .list_payments(&PaymentQuery {
+            status: vec![subdesk_billing::PaymentStatus::Paid],
+            from: Some(now - 40 * DAY),
+            to: Some(now - 10 * DAY),
+            limit: Some(50),
+            ..Default::default()
+        })
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|p| p.cancel_amount == 0 && p.amount >= 2000 && p.currency == "KRW")
+        .expect("a recent paid payment");
+    let mut req = CancelRequest::default();
+    req.imp_uid = Some(recent.imp_uid.clone());
+    req.amount = Some(Money::won(1000));
+    req.checksum = Some(Money::won(recent.amount));
+    req.reason = Some("part refunded at the PG".into());
+    client.cancel_payment(&req).await.unwrap();
+    let inc = sync::sync_payments(&store, &client, &small_windows(), &quiet, &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(inc.mode, "incremental");
+    assert_eq!(
+        store.get_payment(&recent.imp_uid).unwrap().payment.cancel_amount,
+        0,
+        "an incremental sync does not list a partial refund of an older payment"
+    );
+
+    // A charge the store never saw, and a stored payment i'mport does not know.
+    let charged = client
+        .charge_again(&subdesk_iamport::AgainRequest::new(
+            "seed7_cust_000001",
+            "compare_unseen_1",
+            Money::won(4_400),
+            "unseen",
+        ))
+        .await
+        .unwrap();
+    let mut ghost = subdesk_billing::mirror::sync::payments::payment_record(&charged);
+    ghost.imp_uid = "imp_not_at_iamport".into();
+    ghost.merchant_uid = "ghost_order".into();
+    store.upsert_payments(&[ghost]).unwrap();
+
+    let found = compare_period(&store, &client, &year).await.unwrap();
+    let kind_of = |uid: &str| {
+        found
+            .differences
+            .iter()
+            .find(|d| d.imp_uid == uid)
+            .map(|d| d.kind)
+    };
+    assert_eq!(kind_of(&recent.imp_uid), Some(DifferenceKind::Refunded));
+    assert_eq!(kind_of(&charged.imp_uid), Some(DifferenceKind::MissingHere));
+    assert_eq!(kind_of("imp_not_at_iamport"), Some(DifferenceKind::MissingThere));
+    assert_eq!(found.differences_total, 3, "{:?}", found.differences);
+    assert_eq!(found.applied, 0);
+    assert_eq!(found.theirs.refunded, clean.theirs.refunded + 1000);
+    assert_eq!(found.theirs.count, clean.theirs.count + 1);
+    assert_eq!(found.ours.count, clean.ours.count + 1);
+
+    let applied = compare_period(
+        &store,
+        &client,
+        &CompareOptions {
+            apply: true,
+            ..year
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(applied.applied, 2, "the refund and the unseen charge; never the ghost");
+    let fixed = store.get_payment(&recent.imp_uid).unwrap().payment;
+    assert_eq!(fixed.cancel_amount, 1000);
+    assert!(store.get_payment(&charged.imp_uid).is_ok());
+
+    let after = compare_period(&store, &client, &year).await.unwrap();
+    assert_eq!(after.differences_total, 1, "{:?}", after.differences);
+    assert_eq!(after.differences[0].kind, DifferenceKind::MissingThere);
+}
