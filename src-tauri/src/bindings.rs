@@ -7,7 +7,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    data, exports, keys, money, plans, practice, profiles, reports, schedules, shell, sync, triage,
+    data, exports, keys, money, plans, practice, profiles, reconcile, reports, schedules, shell,
+    sync, triage,
 };
 
 pub const BINDINGS_HEADER: &str =
@@ -102,6 +103,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             plans::cancel_subscription,
             plans::run_plan_engine,
             plans::plan_engine_status,
+            reconcile::compare_period,
+            reconcile::refresh_status,
             sync::sync_now,
             practice::sandbox_clock,
             reports::settlement_report,

@@ -132,6 +132,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("subscribe_preview", Session(Read)),
     ("customer_subscriptions", Session(Read)),
     ("plan_engine_status", Session(Read)),
+    ("compare_period", Session(Read)),
+    ("refresh_status", Session(Read)),
     // A plan is a record here until someone subscribes: creating, editing and archiving
     // one changes the registry, not money.
     ("create_plan", Session(Mutate)),

@@ -153,6 +153,7 @@ pub fn run() {
                 handle.state::<state::Startup>().done();
                 if started.is_ok() {
                     commands::plans::start_engine(handle.clone());
+                    commands::reconcile::start_refresh(handle.clone());
                 }
                 if let Err(e) = started {
                     eprintln!("Subdesk could not start: {}", e.message);

@@ -261,6 +261,13 @@ export const commands = {
 	/**  What the engine is doing and what it did last. */
 	planEngineStatus: () => __TAURI_INVOKE<EngineStatus>("plan_engine_status"),
 	/**
+	 *  `period` at i'mport against the store; with `apply` the store takes i'mport's
+	 *  version of what differs (the store's copy only: nothing changes at i'mport).
+	 */
+	comparePeriod: (period: SettlementPeriod, apply: boolean) => __TAURI_INVOKE<PeriodComparison>("compare_period", { period, apply }),
+	/**  What the background refresh did last. */
+	refreshStatus: () => __TAURI_INVOKE<RefreshStatus>("refresh_status"),
+	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
 	 */
@@ -335,7 +342,7 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
@@ -764,6 +771,19 @@ export type DayBounds = {
 	from: number | null,
 	to: number | null,
 };
+
+/**  How a payment differs. */
+export type DifferenceKind = 
+/**  i'mport has it, the store does not. */
+"missing_here" | 
+/**  The store has it, i'mport does not know its id. */
+"missing_there" | 
+/**  Paid here, cancelled there (or any other status apart). */
+"status" | 
+/**  The amount charged differs. */
+"amount" | 
+/**  The refunded amount differs (a refund made elsewhere, or late). */
+"refunded";
 
 /**  The retry policy of a plan. */
 export type DunningPolicy = {
@@ -1472,6 +1492,20 @@ export type PaymentDetail = {
 	receipt_url: string | null,
 };
 
+/**  A payment the two sides disagree on. */
+export type PaymentDifference = {
+	kind: DifferenceKind,
+	imp_uid: string,
+	merchant_uid: string,
+	customer_uid: string | null,
+	/**  The store's view; None when it lacks the payment. */
+	ours: PaymentSide | null,
+	/**  i'mport's view; None when it does not know the payment. */
+	theirs: PaymentSide | null,
+	/**  Whether the store now holds i'mport's version (with `apply`). */
+	applied: boolean,
+};
+
 /**  The distinct values stored for the payment filters, sorted. */
 export type PaymentFacets = {
 	pg_providers: string[],
@@ -1549,6 +1583,14 @@ export type PaymentQuery = {
 	limit?: number | null,
 };
 
+/**  One side's view of a payment. */
+export type PaymentSide = {
+	status: PaymentStatus,
+	amount: number,
+	cancel_amount: number,
+	currency: string,
+};
+
 /**  Payment status as i'mport reports it. */
 export type PaymentStatus = "ready" | "paid" | "cancelled" | "failed";
 
@@ -1567,6 +1609,29 @@ export type PaymentTotals = {
 	net: number,
 	/**  Matching payments in another currency: counted, not summed. */
 	other_currency: number,
+};
+
+/**  A period side by side. */
+export type PeriodComparison = {
+	from: number,
+	to: number,
+	/**  What i'mport listed for the period. */
+	theirs: SideTotals,
+	/**  What the store holds for the period (before anything was applied). */
+	ours: SideTotals,
+	/**  Differences by kind, all of them. */
+	counts: ([DifferenceKind, number])[],
+	/**  The first differences (at most 500), i'mport's order. */
+	differences: PaymentDifference[],
+	/**  Differences found in all. */
+	differences_total: number,
+	/**  Payments the store now holds in i'mport's version. */
+	applied: number,
+	/**  Stored payments i'mport did not list that were not looked up (too many). */
+	unchecked: number,
+	/**  Money requests of the period whose outcome is still not known. */
+	open_journal: JournalEntry[],
+	checked_at: number,
 };
 
 /**  What the engine knows about one period of a subscription. */
@@ -1888,6 +1953,21 @@ export type Recovery =
 "latest_backup" | 
 /**  Start an empty database (keys come back by import, payments by sync). */
 "empty";
+
+/**  What the background refresh did last. */
+export type RefreshStatus = {
+	/**  The days it covers, back from now. */
+	days: number,
+	running: boolean,
+	/**  The profile of the last run. */
+	profile_id: string | null,
+	/**  When it last finished (Unix seconds, real time). */
+	finished_at: number | null,
+	/**  Payments the last run brought to i'mport's version. */
+	applied: number | null,
+	/**  Why the last run did not finish. */
+	error: IpcError | null,
+};
 
 /**  A refund of all or part of a payment. */
 export type RefundInput = {
@@ -2231,6 +2311,14 @@ export type SettlementLine = {
  *  2 = 2기 Jul–Dec) of `year`.
  */
 export type SettlementPeriod = { kind: "month"; year: number; month: number } | { kind: "quarter"; year: number; quarter: number } | { kind: "half"; year: number; half: number };
+
+/**  One side's totals of the period (KRW; payments in other currencies are counted only). */
+export type SideTotals = {
+	count: number,
+	/**  Paid or cancelled payments' amounts. */
+	amount: number,
+	refunded: number,
+};
 
 export type SortDirection = "asc" | "desc";
 

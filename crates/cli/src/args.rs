@@ -116,11 +116,16 @@ pub enum ReportCmd {
     /// Sales, cancels, net, tax-free parts and VAT per PG for a month, quarter or
     /// half-year (days in the profile's time zone); `--out FILE.xlsx` saves the workbook.
     Vat(VatArgs),
+    /// The period's payments at i'mport against the store: missing on either side, status,
+    /// amount or refunded amount apart, requests still open; `--apply` stores i'mport's
+    /// version of what differs (nothing changes at i'mport). Exit 1 when anything differs.
+    Reconcile(ReconcileArgs),
 }
 
+/// A month, quarter or half-year, its days in the profile's time zone.
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("period").required(true).args(["month", "quarter", "half"]))]
-pub struct VatArgs {
+pub struct PeriodArgs {
     /// The year, e.g. 2026.
     #[arg(long)]
     pub year: i16,
@@ -133,6 +138,21 @@ pub struct VatArgs {
     /// A half-year: 1 (January-June) or 2 (July-December).
     #[arg(long)]
     pub half: Option<i8>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Store i'mport's version of every payment that differs.
+    #[arg(long)]
+    pub apply: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VatArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// Save the report as an .xlsx here.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,

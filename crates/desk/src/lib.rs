@@ -31,6 +31,7 @@ pub mod money;
 pub mod paths;
 pub mod plans;
 pub mod practice;
+pub mod reconciliation;
 pub mod schedules;
 pub mod session;
 pub mod settlement;

@@ -9,6 +9,7 @@ pub mod money;
 pub mod plans;
 pub mod practice;
 pub mod profiles;
+pub mod reconcile;
 pub mod reports;
 pub mod schedules;
 pub mod shell;

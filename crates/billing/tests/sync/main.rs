@@ -397,9 +397,15 @@ async fn a_period_comparison_finds_late_refunds_unknown_and_missing_payments() {
     use subdesk_billing::mirror::compare::{CompareOptions, DifferenceKind, compare_period};
     let (sb, client) = sandbox(30, 600).await;
     let (_d, store) = store();
-    sync::sync_payments(&store, &client, &small_windows(), &quiet, &CancelToken::new())
-        .await
-        .unwrap();
+    sync::sync_payments(
+        &store,
+        &client,
+        &small_windows(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
     let now = sb.now();
     let year = CompareOptions {
         from: now - 366 * DAY,
@@ -431,12 +437,22 @@ async fn a_period_comparison_finds_late_refunds_unknown_and_missing_payments() {
     req.checksum = Some(Money::won(recent.amount));
     req.reason = Some("part refunded at the PG".into());
     client.cancel_payment(&req).await.unwrap();
-    let inc = sync::sync_payments(&store, &client, &small_windows(), &quiet, &CancelToken::new())
-        .await
-        .unwrap();
+    let inc = sync::sync_payments(
+        &store,
+        &client,
+        &small_windows(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(inc.mode, "incremental");
     assert_eq!(
-        store.get_payment(&recent.imp_uid).unwrap().payment.cancel_amount,
+        store
+            .get_payment(&recent.imp_uid)
+            .unwrap()
+            .payment
+            .cancel_amount,
         0,
         "an incremental sync does not list a partial refund of an older payment"
     );
@@ -466,7 +482,10 @@ async fn a_period_comparison_finds_late_refunds_unknown_and_missing_payments() {
     };
     assert_eq!(kind_of(&recent.imp_uid), Some(DifferenceKind::Refunded));
     assert_eq!(kind_of(&charged.imp_uid), Some(DifferenceKind::MissingHere));
-    assert_eq!(kind_of("imp_not_at_iamport"), Some(DifferenceKind::MissingThere));
+    assert_eq!(
+        kind_of("imp_not_at_iamport"),
+        Some(DifferenceKind::MissingThere)
+    );
     assert_eq!(found.differences_total, 3, "{:?}", found.differences);
     assert_eq!(found.applied, 0);
     assert_eq!(found.theirs.refunded, clean.theirs.refunded + 1000);
@@ -483,7 +502,10 @@ async fn a_period_comparison_finds_late_refunds_unknown_and_missing_payments() {
     )
     .await
     .unwrap();
-    assert_eq!(applied.applied, 2, "the refund and the unseen charge; never the ghost");
+    assert_eq!(
+        applied.applied, 2,
+        "the refund and the unseen charge; never the ghost"
+    );
     let fixed = store.get_payment(&recent.imp_uid).unwrap().payment;
     assert_eq!(fixed.cancel_amount, 1000);
     assert!(store.get_payment(&charged.imp_uid).is_ok());

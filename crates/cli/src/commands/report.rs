@@ -1,11 +1,13 @@
 //! `report vat`: the settlement and VAT figures of a period, as the app's screen shows
 //! them (the same desk function), printed or saved as an .xlsx.
 
+use subdesk_billing::mirror::compare::PaymentSide;
 use subdesk_desk::exports::ExportLang;
+use subdesk_desk::reconciliation;
 use subdesk_desk::settlement::{self, SettlementPeriod};
 use subdesk_profiles::ActionKind;
 
-use crate::args::{LangArg, ReportCmd, VatArgs};
+use crate::args::{LangArg, PeriodArgs, ReconcileArgs, ReportCmd, VatArgs};
 use crate::context::Ctx;
 use crate::error::{CliResult, Exit};
 use crate::output::{Table, line, won};
@@ -13,11 +15,12 @@ use crate::output::{Table, line, won};
 pub async fn run(ctx: &mut Ctx, cmd: ReportCmd) -> CliResult<Exit> {
     match cmd {
         ReportCmd::Vat(a) => vat(ctx, a),
+        ReportCmd::Reconcile(a) => reconcile(ctx, a).await,
     }
 }
 
-fn vat(ctx: &mut Ctx, a: VatArgs) -> CliResult<Exit> {
-    let period = match (a.month, a.quarter, a.half) {
+fn period_of(a: &PeriodArgs) -> SettlementPeriod {
+    match (a.month, a.quarter, a.half) {
         (Some(month), _, _) => SettlementPeriod::Month {
             year: a.year,
             month,
@@ -32,7 +35,11 @@ fn vat(ctx: &mut Ctx, a: VatArgs) -> CliResult<Exit> {
             year: a.year,
             month: 0,
         },
-    };
+    }
+}
+
+fn vat(ctx: &mut Ctx, a: VatArgs) -> CliResult<Exit> {
+    let period = period_of(&a.period);
     let s = ctx.session(ActionKind::Read)?;
     let report = settlement::settlement(&s.store, period, &s.profile.time_zone, a.sales_type)?;
     if let Some(out) = &a.out {
@@ -88,4 +95,70 @@ fn vat(ctx: &mut Ctx, a: VatArgs) -> CliResult<Exit> {
         line(&format!("saved {}", out.display()));
     }
     Ok(Exit::Ok)
+}
+
+/// The period compared with i'mport, the differences listed (and applied with
+/// `--apply`); exit 1 when anything differs or a request is still open.
+async fn reconcile(ctx: &mut Ctx, a: ReconcileArgs) -> CliResult<Exit> {
+    let period = period_of(&a.period);
+    let s = ctx.session(ActionKind::Read)?;
+    let report = reconciliation::compare(&s, period, a.apply).await?;
+    let clean = report.differences_total == 0 && report.open_journal.is_empty();
+    if ctx.out.json {
+        ctx.out.json(&report)?;
+    } else {
+        line(&format!("{} ({})", period.label(), s.profile.time_zone));
+        let mut sides = Table::new(&["side", "payments", "amount", "refunded"]);
+        for (name, t) in [("i'mport", report.theirs), ("store", report.ours)] {
+            sides.row(vec![
+                name.to_owned(),
+                t.count.to_string(),
+                won(t.amount),
+                won(t.refunded),
+            ]);
+        }
+        line(&sides.render());
+        if !report.differences.is_empty() {
+            let mut table = Table::new(&[
+                "difference",
+                "imp_uid",
+                "merchant_uid",
+                "store",
+                "i'mport",
+                "applied",
+            ]);
+            let side = |p: &Option<PaymentSide>| {
+                p.as_ref()
+                    .map(|p| {
+                        format!(
+                            "{:?} {} (-{})",
+                            p.status,
+                            won(p.amount),
+                            won(p.cancel_amount)
+                        )
+                        .to_lowercase()
+                    })
+                    .unwrap_or_else(|| "-".into())
+            };
+            for d in &report.differences {
+                table.row(vec![
+                    format!("{:?}", d.kind).to_lowercase(),
+                    d.imp_uid.clone(),
+                    d.merchant_uid.clone(),
+                    side(&d.ours),
+                    side(&d.theirs),
+                    if d.applied { "yes" } else { "no" }.to_owned(),
+                ]);
+            }
+            line(&table.render());
+        }
+        line(&format!(
+            "{} differences, {} applied, {} not looked up, {} requests still open",
+            report.differences_total,
+            report.applied,
+            report.unchecked,
+            report.open_journal.len()
+        ));
+    }
+    Ok(if clean { Exit::Ok } else { Exit::Other })
 }
