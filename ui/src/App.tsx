@@ -18,6 +18,7 @@ import { CustomerList } from "./pages/customers/CustomerList";
 import { CustomerPage } from "./pages/customers/CustomerPage";
 import { IssueKeyForm } from "./pages/customers/IssueKeyForm";
 import { AuditPage } from "./pages/audit/AuditPage";
+import { ReconcilePage } from "./pages/reconcile/ReconcilePage";
 import { SettlementPage } from "./pages/settlement/SettlementPage";
 import { Dashboard } from "./pages/Dashboard";
 import { PgGuide } from "./pages/PgGuide";
@@ -55,6 +56,7 @@ export function AppRoutes() {
         <Route path="calendar" element={<Calendar />} />
         <Route path="payments" element={<PaymentsPage />} />
         <Route path="settlement" element={<SettlementPage />} />
+        <Route path="reconcile" element={<ReconcilePage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="pg-guide" element={<PgGuide />} />
         <Route path="pg-guide/:id" element={<PgGuideDetail />} />

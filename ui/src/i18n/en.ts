@@ -6,6 +6,7 @@ import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
 import plans from "./plans.en";
+import reconcile from "./reconcile.en";
 import schedules from "./schedules.en";
 import triage from "./triage.en";
 
@@ -28,6 +29,7 @@ const en: Shape<Messages> = {
     settings: "Settings",
     audit: "Audit log",
     settlement: "Settlement & VAT",
+    reconcile: "Reconciliation",
   },
   mode: { sandbox: "Sandbox", test: "Test", live: "Live" },
   status: {
@@ -126,6 +128,7 @@ const en: Shape<Messages> = {
   schedules,
   triage,
   plans,
+  reconcile,
 
   pgGuide,
   profiles,

@@ -5,6 +5,7 @@ import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
 import profiles from "./profiles.ko";
 import plans from "./plans.ko";
+import reconcile from "./reconcile.ko";
 import schedules from "./schedules.ko";
 import triage from "./triage.ko";
 
@@ -24,6 +25,7 @@ const ko = {
     settings: "설정",
     audit: "감사 기록",
     settlement: "정산·부가세",
+    reconcile: "대사",
   },
   mode: { sandbox: "샌드박스", test: "테스트", live: "라이브" },
   status: {
@@ -122,6 +124,7 @@ const ko = {
   schedules,
   triage,
   plans,
+  reconcile,
 
   pgGuide,
   profiles,

@@ -1,5 +1,6 @@
 import { AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
 import {
+  IconArrowsDiff,
   IconCalendarMonth,
   IconCalendarRepeat,
   IconBellExclamation,
@@ -35,6 +36,7 @@ export const AREAS = [
   { path: "/calendar", key: "calendar", icon: IconCalendarMonth },
   { path: "/payments", key: "payments", icon: IconReceipt2 },
   { path: "/settlement", key: "settlement", icon: IconReportMoney },
+  { path: "/reconcile", key: "reconcile", icon: IconArrowsDiff },
   { path: "/audit", key: "audit", icon: IconShieldCheck },
   { path: "/pg-guide", key: "pgGuide", icon: IconMap2 },
   { path: "/settings", key: "settings", icon: IconSettings },

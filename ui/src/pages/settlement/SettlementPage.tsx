@@ -1,51 +1,29 @@
-import { Alert, Button, Group, Paper, SegmentedControl, Select, Stack, Switch, Table, Text } from "@mantine/core";
+import { Alert, Button, Group, Paper, Stack, Switch, Table, Text } from "@mantine/core";
 import { IconFileSpreadsheet, IconFolderOpen } from "@tabler/icons-react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type SettlementLine, type SettlementPeriod } from "../../bindings";
+import { commands, type SettlementLine } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { PeriodPicker, usePeriodChoice } from "../../components/PeriodPicker";
 import { PageHeader } from "../../layout/PageHeader";
 import { formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { keys } from "../../lib/queries";
 import { loadPref, savePref } from "../../lib/prefs";
 
-type Kind = SettlementPeriod["kind"];
-
-/** Today's year and month where the app shows times (the period's days are Rust's). */
-function yearMonthIn(timeZone: string): [number, number] {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "numeric" }).formatToParts(new Date());
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return [get("year"), get("month")];
-}
-
-function period(kind: Kind, year: number, index: number): SettlementPeriod {
-  if (kind === "month") return { kind, year, month: index };
-  if (kind === "quarter") return { kind, year, quarter: index };
-  return { kind, year, half: index };
-}
-
 /** A month, quarter or half-year's sales, cancels, net, tax-free parts and VAT per PG. */
 export function SettlementPage() {
   const { t } = useTranslation();
-  const { zone, lang, profileId } = useApp();
-  const [thisYear, thisMonth] = yearMonthIn(zone);
-  const [kind, setKind] = useState<Kind>("quarter");
-  const [year, setYear] = useState(thisYear);
-  const [index, setIndex] = useState(Math.ceil(thisMonth / 3));
+  const { lang, profileId } = useApp();
+  const choice = usePeriodChoice("quarter");
   const [bySalesType, setBySalesType] = useState(() => loadPref("settlement.bySalesType", false, (v): v is boolean => typeof v === "boolean"));
-  const chosen = period(kind, year, index);
+  const chosen = choice.period;
   const report = useQuery({ queryKey: [...keys.profile(profileId), "settlement", chosen, bySalesType], queryFn: () => call(commands.settlementReport(chosen, bySalesType)) });
   const exportIt = useMutation({ mutationFn: () => call(commands.exportSettlement(chosen, lang, bySalesType)), meta: { inlineError: true } });
   const reveal = useMutation({ mutationFn: () => call(commands.revealExport()) });
 
-  const indexes = kind === "month" ? 12 : kind === "quarter" ? 4 : 2;
-  const changeKind = (k: Kind) => {
-    setKind(k);
-    setIndex(k === "month" ? thisMonth : k === "quarter" ? Math.ceil(thisMonth / 3) : thisMonth <= 6 ? 1 : 2);
-  };
   const won = (n: number) => formatKrw(n, lang);
   const cols: { key: string; value: (l: SettlementLine) => string }[] = [
     { key: "sales", value: (l) => `${won(l.sales_amount)} (${l.sales_count.toLocaleString(lang)})` },
@@ -60,31 +38,7 @@ export function SettlementPage() {
   return (
     <Stack>
       <PageHeader title={t("settlement.title")} description={t("settlement.description")} />
-      <Group align="flex-end" wrap="wrap">
-        <SegmentedControl
-          value={kind}
-          onChange={(v) => changeKind(v as Kind)}
-          data={(["month", "quarter", "half"] as const).map((k) => ({ value: k, label: t(`settlement.kind.${k}`) }))}
-          data-testid="settlement-kind"
-        />
-        <Select
-          label={t("settlement.year")}
-          data={Array.from({ length: 5 }, (_, i) => String(thisYear - i))}
-          value={String(year)}
-          onChange={(v) => v && setYear(Number(v))}
-          allowDeselect={false}
-          w={110}
-          data-testid="settlement-year"
-        />
-        <Select
-          label={t(`settlement.index.${kind}`)}
-          data={Array.from({ length: indexes }, (_, i) => ({ value: String(i + 1), label: t(`settlement.indexLabel.${kind}`, { n: i + 1 }) }))}
-          value={String(index)}
-          onChange={(v) => v && setIndex(Number(v))}
-          allowDeselect={false}
-          w={130}
-          data-testid="settlement-index"
-        />
+      <PeriodPicker choice={choice} testId="settlement">
         <Switch
           label={t("settlement.bySalesType")}
           checked={bySalesType}
@@ -99,7 +53,7 @@ export function SettlementPage() {
         <Button ml="auto" leftSection={<IconFileSpreadsheet size={16} />} loading={exportIt.isPending} onClick={() => exportIt.mutate()} disabled={!data} data-testid="settlement-export">
           {t("settlement.export")}
         </Button>
-      </Group>
+      </PeriodPicker>
       {exportIt.data && (
         <Alert color="green" withCloseButton onClose={() => exportIt.reset()} data-testid="settlement-exported">
           <Group justify="space-between">
