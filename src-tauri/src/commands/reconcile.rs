@@ -110,13 +110,18 @@ async fn refresh_once(state: &AppState) {
 
 /// Compares and applies the recent weeks a minute after start, then every quarter hour.
 pub fn start_refresh<R: Runtime>(app: AppHandle<R>) {
-    let every = std::env::var("SUBDESK_REFRESH_INTERVAL_SECS")
+    // An interval the environment names is also the first wait (tests that compare for
+    // themselves keep the refresh from settling what they are about to look at).
+    let (first, every) = match std::env::var("SUBDESK_REFRESH_INTERVAL_SECS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|v| *v > 0)
-        .unwrap_or(REFRESH_INTERVAL_SECS);
+    {
+        Some(every) => (every, every),
+        None => (FIRST_REFRESH_AFTER_SECS, REFRESH_INTERVAL_SECS),
+    };
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(FIRST_REFRESH_AFTER_SECS.min(every))).await;
+        tokio::time::sleep(Duration::from_secs(first)).await;
         loop {
             if let Some(state) = app.try_state::<AppState>() {
                 refresh_once(&state).await;

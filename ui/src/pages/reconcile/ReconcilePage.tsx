@@ -52,7 +52,12 @@ export function ReconcilePage() {
         </Text>
       )}
       {compare.error && <ErrorAlert error={compare.error} />}
-      {result && <ComparisonView result={result} fixable={fixable} applying={compare.isPending && compare.variables === true} onApply={() => compare.mutate(true)} />}
+      {result && (
+        // Which answer is on screen (the time it was asked for), once it has arrived.
+        <div data-testid="reconcile-result" data-asked-at={compare.isPending ? undefined : compare.submittedAt}>
+          <ComparisonView result={result} fixable={fixable} applying={compare.isPending && compare.variables === true} onApply={() => compare.mutate(true)} />
+        </div>
+      )}
     </Stack>
   );
 }
