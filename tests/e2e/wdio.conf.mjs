@@ -20,7 +20,7 @@ export const config = {
   hostname: "127.0.0.1",
   port: 4444,
   capabilities: [{ maxInstances: 1, "tauri:options": { application } }],
-  logLevel: "warn",
+  logLevel: process.env.E2E_LOG_LEVEL ?? "warn",
   reporters: ["spec"],
   framework: "mocha",
   mochaOpts: { ui: "bdd", timeout: 120000 },
