@@ -7,7 +7,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    data, exports, keys, money, plans, practice, profiles, reports, schedules, shell, sync, triage,
+    data, exports, keys, money, plans, practice, profiles, reports, runs, schedules, shell, sync,
+    triage,
 };
 
 pub const BINDINGS_HEADER: &str =
@@ -103,6 +104,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             plans::cancel_subscription,
             plans::run_plan_engine,
             plans::plan_engine_status,
+            runs::list_runs,
+            runs::run_detail,
+            runs::pick_run_file::<tauri::Wry>,
+            runs::plan_run_for_plan,
+            runs::start_run::<tauri::Wry>,
+            runs::pause_run,
+            runs::cancel_run,
             sync::sync_now,
             practice::sandbox_clock,
             reports::settlement_report::<tauri::Wry>,

@@ -80,6 +80,8 @@ pub struct AppState {
     pub planned_import: Mutex<Option<HeldImport>>,
     /// The plan engine's progress and last result (the status bar's).
     pub engine: crate::commands::plans::EngineState,
+    /// The bulk runs this app is executing (their pause and cancel switches).
+    pub runs: crate::commands::runs::Runs,
     _log_guard: Option<LogGuard>,
 }
 
@@ -149,6 +151,7 @@ impl AppState {
             last_export: Mutex::new(None),
             planned_import: Mutex::new(None),
             engine: Default::default(),
+            runs: Default::default(),
             _log_guard: None,
         })
     }

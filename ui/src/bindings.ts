@@ -262,6 +262,32 @@ export const commands = {
 	runPlanEngine: () => __TAURI_INVOKE<EngineReport>("run_plan_engine"),
 	/**  What the engine is doing and what it did last. */
 	planEngineStatus: () => __TAURI_INVOKE<EngineStatus>("plan_engine_status"),
+	/**  Every run, newest first, with its counts. */
+	listRuns: () => __TAURI_INVOKE<RunRow[]>("list_runs"),
+	/**  A run's page: its lines with their results, who was left out, what is left to charge. */
+	runDetail: (runId: string) => __TAURI_INVOKE<RunPage>("run_detail", { runId }),
+	/**
+	 *  Opens the file dialog and makes the dry run of the chosen CSV (stored as a ready
+	 *  run, nothing sent). None when the person closed the dialog.
+	 */
+	pickRunFile: (choices: RunChoices) => __TAURI_INVOKE<RunPreview | null>("pick_run_file", { choices }),
+	/**  The dry run of a plan's period due now (everyone subscribed and not charged yet). */
+	planRunForPlan: (planCode: string, choices: RunChoices) => __TAURI_INVOKE<RunPreview>("plan_run_for_plan", { planCode, choices }),
+	/**
+	 *  Starts (or resumes) a run in the background: checked first (not finished; on live
+	 *  profiles `confirmed_total` is what is left to charge), so a refusal comes back here.
+	 */
+	startRun: (runId: string, confirmedTotal: number | null) => __TAURI_INVOKE<null>("start_run", { runId, confirmedTotal }),
+	/**
+	 *  Asks a run this app executes to pause: lines in flight finish, nothing new is sent.
+	 *  False when this app is not executing it.
+	 */
+	pauseRun: (runId: string) => __TAURI_INVOKE<boolean>("pause_run", { runId }),
+	/**
+	 *  Cancels a run: the one this app executes stops sending and closes its unsent lines as
+	 *  not executed; one nobody executes (ready, paused, interrupted) is closed the same way.
+	 */
+	cancelRun: (runId: string) => __TAURI_INVOKE<null>("cancel_run", { runId }),
 	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
@@ -1052,6 +1078,32 @@ export type ErrorCode =
 /**  The audit log's chain is broken at an entry. */
 "audit_broken";
 
+/**  Why a customer was left out of a run. */
+export type ExcludeReason = 
+/**  Not in the registry. */
+"no_key" | 
+/**  In the registry, but the key is not active. */
+"key_not_active" | 
+/**  Already charged this period. */
+"already_charged" | 
+/**  An earlier charge is still being checked. */
+"unresolved_charge" | 
+/**  i'mport will charge it itself (a pending schedule for this period). */
+"scheduled" | 
+/**  The CSV line could not be read. */
+"bad_row" | 
+/**  The customer is on an earlier line too (repeats not allowed). */
+"duplicate_customer";
+
+/**  One customer left out. */
+export type Excluded = {
+	/**  CSV line, or the subscription id for plan runs. */
+	line: number,
+	customer_uid: string | null,
+	reason: ExcludeReason,
+	detail: string,
+};
+
 /**
  *  One column to export: its id in the list's catalogue, and the header to write (None
  *  or blank: the catalogue's label in the request's language).
@@ -1571,6 +1623,13 @@ export type PaymentTotals = {
 	other_currency: number,
 };
 
+/**  A line a run would charge (the first [`SHOWN_LINES`] of them, beside the total). */
+export type PendingLine = {
+	customer_uid: string,
+	amount: number,
+	name: string,
+};
+
 /**  What the engine knows about one period of a subscription. */
 export type PeriodRecord = {
 	subscription_id: number,
@@ -2010,6 +2069,138 @@ export type RetryPlan = {
 	/**  `merchant_uid` is the failed charge's own. */
 	same_order: boolean,
 	live: boolean,
+};
+
+/**  The choices a person makes for a new run (the rest are the core's defaults). */
+export type RunChoices = {
+	/**  Order name for lines without one (empty: the core's default). */
+	default_name?: string,
+	/**  Charge a customer once per line when they are on several lines. */
+	allow_repeats?: boolean,
+	/**  Plan again content whose run finished (a new run, new order ids). */
+	repeat_done?: boolean,
+};
+
+/**
+ *  A run's page: its counts, each line with its result, who was left out, and what is
+ *  left to charge.
+ */
+export type RunDetail = {
+	row: RunRow,
+	items: RunItem[],
+	excluded: Excluded[],
+	pending: RunPending,
+	live: boolean,
+};
+
+/**  A run as stored. */
+export type RunInfo = {
+	run_id: string,
+	kind: string,
+	label: string,
+	/**  `ready`, `running`, `paused`, `cancelled`, `completed`. */
+	state: string,
+	concurrency: number,
+	rate_per_sec: number | null,
+	items: number,
+	total: number,
+	vat: number,
+	created_at: number,
+	updated_at: number,
+};
+
+/**  One item of a run and how it ended. */
+export type RunItem = {
+	/**  CSV line, or the subscription id of a plan run. */
+	line: number,
+	customer_uid: string,
+	merchant_uid: string,
+	amount: number,
+	name: string,
+	/**  `queued` or `done`. */
+	state: string,
+	/**
+	 *  `paid`, `declined`, `rejected`, `unknown` (checking), `not_executed`
+	 *  (cancelled before sending); None while queued.
+	 */
+	outcome: string | null,
+	imp_uid: string | null,
+	fail_reason: string | null,
+	error_code: string | null,
+};
+
+/**
+ *  A run's page as the app shows it: the desk's detail, whether this app is executing
+ *  it now, and why its last execution here stopped, if it failed.
+ */
+export type RunPage = {
+	detail: RunDetail,
+	running_here: boolean,
+	error: IpcError | null,
+};
+
+/**
+ *  What starting (or resuming) a run would charge: the lines not finished yet. On live
+ *  profiles `total` is what the person types to confirm.
+ */
+export type RunPending = {
+	count: number,
+	total: number,
+	first: PendingLine[],
+};
+
+/**  The dry run: what executing the run would do. */
+export type RunPlan = {
+	run_id: string,
+	label: string,
+	count: number,
+	/**  Whole won. */
+	total: number,
+	/**  VAT included in the total (i'mport's default rule). */
+	vat: number,
+	excluded: Excluded[],
+	/**
+	 *  This content was planned before and not finished: this is that run (resume
+	 *  it), not a new one.
+	 */
+	resumed: boolean,
+};
+
+/**  The dry run as the new-run dialog shows it. */
+export type RunPreview = {
+	plan: RunPlan,
+	/**  The file's name (CSV runs). */
+	file_name: string | null,
+	/**  The file was decoded from CP949 (Korean Excel's CSV). */
+	was_cp949: boolean,
+	/**  Lines left out because their customer is on an earlier line. */
+	duplicates: number,
+	pending: RunPending,
+	/**  Confirming needs the total typed (a live profile). */
+	live: boolean,
+};
+
+/**
+ *  A run in the list: its counts, and whether a process that died left it `running`
+ *  (then it is resumed by hand).
+ */
+export type RunRow = {
+	summary: RunSummary,
+	interrupted: boolean,
+};
+
+/**  A run in the list of past runs: what it is and how its lines ended. */
+export type RunSummary = {
+	info: RunInfo,
+	paid: number,
+	/**  Declined, refused, or in conflict. */
+	failed: number,
+	/**  Left out at planning, or cancelled before sending. */
+	skipped: number,
+	/**  Lines not finished yet (queued, or being checked). */
+	open: number,
+	/**  Won paid so far. */
+	amount_paid: number,
 };
 
 /**

@@ -10,6 +10,7 @@ pub mod plans;
 pub mod practice;
 pub mod profiles;
 pub mod reports;
+pub mod runs;
 pub mod schedules;
 pub mod shell;
 pub mod sync;
