@@ -89,6 +89,10 @@ pub struct RunChoices {
     pub allow_repeats: bool,
     /// Plan again content whose run finished (a new run, new order ids).
     pub repeat_done: bool,
+    /// Charges in flight at once (None: the core's default).
+    pub concurrency: Option<u32>,
+    /// Requests per second at most, 0 unlimited (None: the core's default).
+    pub rate_per_sec: Option<f64>,
 }
 
 impl RunChoices {
@@ -98,6 +102,12 @@ impl RunChoices {
             repeat_done: self.repeat_done,
             ..RunOptions::default()
         };
+        if let Some(c) = self.concurrency {
+            o.concurrency = c;
+        }
+        if let Some(r) = self.rate_per_sec {
+            o.rate_per_sec = r;
+        }
         if !self.default_name.trim().is_empty() {
             o.default_name = self.default_name.trim().to_string();
         }
@@ -214,18 +224,19 @@ pub async fn plan_csv_text(
 }
 
 /// The dry run of a CSV file a person chose, read by the one file rule (size cap,
-/// UTF-8 or CP949); the run is labelled with the file's name.
+/// UTF-8 or CP949); the run is labelled `label`, or with the file's name.
 pub async fn plan_csv_file(
     session: &Session,
     path: &Path,
+    label: Option<&str>,
     choices: &RunChoices,
 ) -> IpcResult<RunPreview> {
     let file = crate::files::read_csv(path)?;
     let client = planning_client(session)?;
-    let label = if file.name.is_empty() {
-        "CSV".to_string()
-    } else {
-        file.name.clone()
+    let label = match label {
+        Some(l) if !l.trim().is_empty() => l.trim().to_string(),
+        _ if file.name.is_empty() => "CSV".to_string(),
+        _ => file.name.clone(),
     };
     let plan = subdesk_billing::plan_csv_run(
         &session.store,

@@ -88,7 +88,7 @@ async fn the_dry_run_counts_totals_and_says_who_is_left_out_and_why() {
          run-gone,1000\nrun-c,abc\nrun-a,11000\nrun-c,33000\n",
     )
     .unwrap();
-    let p = runs::plan_csv_file(&w.session, &path, &slow()).await.unwrap();
+    let p = runs::plan_csv_file(&w.session, &path, None, &slow()).await.unwrap();
     assert_eq!(p.file_name.as_deref(), Some("12월 청구.csv"));
     assert_eq!(p.plan.label, "12월 청구.csv");
     assert_eq!(
@@ -119,7 +119,7 @@ async fn the_dry_run_counts_totals_and_says_who_is_left_out_and_why() {
     assert!(!row.interrupted);
 
     // The same file chosen again is the same run, not a second one.
-    let again = runs::plan_csv_file(&w.session, &path, &slow()).await.unwrap();
+    let again = runs::plan_csv_file(&w.session, &path, None, &slow()).await.unwrap();
     assert!(again.plan.resumed);
     assert_eq!(again.plan.run_id, p.plan.run_id);
     assert_eq!(runs::list(&w.session).unwrap().len(), 1);
@@ -127,7 +127,7 @@ async fn the_dry_run_counts_totals_and_says_who_is_left_out_and_why() {
     // A file that is not text is refused before anything is planned.
     let xlsx = dir.path().join("book.xlsx");
     std::fs::write(&xlsx, b"PK\x03\x04\x00\x00").unwrap();
-    let e = runs::plan_csv_file(&w.session, &xlsx, &slow()).await.unwrap_err();
+    let e = runs::plan_csv_file(&w.session, &xlsx, None, &slow()).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::FileNotText);
     assert_eq!(runs::list(&w.session).unwrap().len(), 1);
 }

@@ -6,6 +6,7 @@ import money from "./money.en";
 import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
 import plans from "./plans.en";
+import runs from "./runs.en";
 import schedules from "./schedules.en";
 import triage from "./triage.en";
 
@@ -22,6 +23,7 @@ const en: Shape<Messages> = {
     charges: "Charges",
     schedules: "Schedules",
     plans: "Plans",
+    runs: "Bulk runs",
     calendar: "Calendar",
     payments: "Payments",
     pgGuide: "PG guide",
@@ -126,6 +128,7 @@ const en: Shape<Messages> = {
   schedules,
   triage,
   plans,
+  runs,
 
   pgGuide,
   profiles,

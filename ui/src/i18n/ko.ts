@@ -5,6 +5,7 @@ import money from "./money.ko";
 import pgGuide from "./pgGuide.ko";
 import profiles from "./profiles.ko";
 import plans from "./plans.ko";
+import runs from "./runs.ko";
 import schedules from "./schedules.ko";
 import triage from "./triage.ko";
 
@@ -18,6 +19,7 @@ const ko = {
     charges: "결제 요청",
     schedules: "예약 결제",
     plans: "요금제",
+    runs: "일괄 청구",
     calendar: "캘린더",
     payments: "결제 내역",
     pgGuide: "PG 가이드",
@@ -122,6 +124,7 @@ const ko = {
   schedules,
   triage,
   plans,
+  runs,
 
   pgGuide,
   profiles,
