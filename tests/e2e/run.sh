@@ -28,6 +28,9 @@ export E2E_LINGERING="$e2e_home/lingering.txt"
 # The app's save dialog cannot be typed into here: a debug build saves exports under their
 # suggested names in this folder instead (src-tauri/src/dialogs.rs).
 export SUBDESK_E2E_SAVE_FILE="$e2e_home/exports"
+# Nor a file dialog: a debug build "chooses" this file when asked for a CSV (the runs spec
+# writes it first).
+export SUBDESK_E2E_PICK_FILE="$e2e_home/pick.csv"
 
 cd "$here"
 HOME="$e2e_home" XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" \

@@ -28,7 +28,7 @@ export function RunsPage() {
     <Stack gap="sm">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <PageHeader title={t("runs.title")} description={t("runs.description")} />
-        <Button leftSection={<IconPlus size={16} />} disabled={readOnly} onClick={() => setCreating(true)} data-testid="run-new">
+        <Button leftSection={<IconPlus size={16} />} style={{ flexShrink: 0 }} disabled={readOnly} onClick={() => setCreating(true)} data-testid="run-new">
           {t("runs.new")}
         </Button>
       </Group>
