@@ -121,7 +121,10 @@ fn lease_name(run_id: &str) -> String {
 
 fn row(session: &Session, summary: RunSummary) -> IpcResult<RunRow> {
     let interrupted = summary.info.state == "running"
-        && !subdesk_billing::store::lease::is_held(&session.store, &lease_name(&summary.info.run_id))?;
+        && !subdesk_billing::store::lease::is_held(
+            &session.store,
+            &lease_name(&summary.info.run_id),
+        )?;
     Ok(RunRow {
         summary,
         interrupted,
@@ -258,14 +261,9 @@ pub async fn plan_plan(
     choices: &RunChoices,
 ) -> IpcResult<RunPreview> {
     let client = planning_client(session)?;
-    let plan = subdesk_billing::plan_plan_run(
-        &session.store,
-        client,
-        plan_code,
-        now,
-        &choices.options(),
-    )
-    .await?;
+    let plan =
+        subdesk_billing::plan_plan_run(&session.store, client, plan_code, now, &choices.options())
+            .await?;
     preview(session, plan, None, false)
 }
 
@@ -325,12 +323,8 @@ pub async fn cancel_idle(session: &Session, run_id: &str) -> IpcResult<RunReport
     refuse_finished(session, run_id, "cancel")?;
     let control = RunControl::new();
     control.cancel();
-    Ok(subdesk_billing::execute_run(
-        &session.store,
-        session.client()?,
-        run_id,
-        &control,
-        &|_| {},
+    Ok(
+        subdesk_billing::execute_run(&session.store, session.client()?, run_id, &control, &|_| {})
+            .await?,
     )
-    .await?)
 }

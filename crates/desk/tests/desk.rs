@@ -428,7 +428,11 @@ async fn a_live_bulk_run_needs_the_exact_total_left_to_charge() {
         assert_eq!(e.code, ErrorCode::LiveConfirmationRequired, "{confirmed:?}");
         assert_eq!(e.details.unwrap()["total"], 30_000);
     }
-    assert_eq!(paid_for(&session, "cust-bulk-1").await, 0, "nothing was sent");
+    assert_eq!(
+        paid_for(&session, "cust-bulk-1").await,
+        0,
+        "nothing was sent"
+    );
     let r = subdesk_desk::runs::execute(&session, &p.plan.run_id, Some(30_000), &control, &|_| {})
         .await
         .unwrap();

@@ -88,14 +88,14 @@ async fn the_dry_run_counts_totals_and_says_who_is_left_out_and_why() {
          run-gone,1000\nrun-c,abc\nrun-a,11000\nrun-c,33000\n",
     )
     .unwrap();
-    let p = runs::plan_csv_file(&w.session, &path, None, &slow()).await.unwrap();
+    let p = runs::plan_csv_file(&w.session, &path, None, &slow())
+        .await
+        .unwrap();
     assert_eq!(p.file_name.as_deref(), Some("12월 청구.csv"));
     assert_eq!(p.plan.label, "12월 청구.csv");
-    assert_eq!(
-        (p.plan.count, p.plan.total, p.plan.vat),
-        (3, 66_000, 6_000)
-    );
-    let why: Vec<(i64, ExcludeReason)> = p.plan.excluded.iter().map(|e| (e.line, e.reason)).collect();
+    assert_eq!((p.plan.count, p.plan.total, p.plan.vat), (3, 66_000, 6_000));
+    let why: Vec<(i64, ExcludeReason)> =
+        p.plan.excluded.iter().map(|e| (e.line, e.reason)).collect();
     assert_eq!(
         why,
         vec![
@@ -119,7 +119,9 @@ async fn the_dry_run_counts_totals_and_says_who_is_left_out_and_why() {
     assert!(!row.interrupted);
 
     // The same file chosen again is the same run, not a second one.
-    let again = runs::plan_csv_file(&w.session, &path, None, &slow()).await.unwrap();
+    let again = runs::plan_csv_file(&w.session, &path, None, &slow())
+        .await
+        .unwrap();
     assert!(again.plan.resumed);
     assert_eq!(again.plan.run_id, p.plan.run_id);
     assert_eq!(runs::list(&w.session).unwrap().len(), 1);
@@ -127,7 +129,9 @@ async fn the_dry_run_counts_totals_and_says_who_is_left_out_and_why() {
     // A file that is not text is refused before anything is planned.
     let xlsx = dir.path().join("book.xlsx");
     std::fs::write(&xlsx, b"PK\x03\x04\x00\x00").unwrap();
-    let e = runs::plan_csv_file(&w.session, &xlsx, None, &slow()).await.unwrap_err();
+    let e = runs::plan_csv_file(&w.session, &xlsx, None, &slow())
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::FileNotText);
     assert_eq!(runs::list(&w.session).unwrap().len(), 1);
 }
@@ -161,7 +165,10 @@ async fn pause_resume_then_cancel_what_is_left() {
     let paid_first = r.progress.paid;
     assert!((2..n - 6).contains(&paid_first), "{paid_first}");
     let row = w.row(&p.plan.run_id);
-    assert_eq!((row.summary.info.state.as_str(), row.interrupted), ("paused", false));
+    assert_eq!(
+        (row.summary.info.state.as_str(), row.interrupted),
+        ("paused", false)
+    );
     assert_eq!(row.summary.paid, paid_first);
     let left = runs::pending(&w.session, &p.plan.run_id).unwrap();
     assert_eq!(left.count, n - paid_first);
@@ -195,7 +202,9 @@ async fn pause_resume_then_cancel_what_is_left() {
     // A cancelled run neither starts nor cancels again.
     let e = runs::check_start(&w.session, &p.plan.run_id, None).unwrap_err();
     assert_eq!(e.code, ErrorCode::RunState);
-    let e = runs::cancel_idle(&w.session, &p.plan.run_id).await.unwrap_err();
+    let e = runs::cancel_idle(&w.session, &p.plan.run_id)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::RunState);
 }
 
@@ -207,7 +216,10 @@ async fn a_run_killed_mid_way_resumes_with_one_payment_per_customer() {
     for uid in &uids {
         w.key(uid).await;
     }
-    let csv: String = uids.iter().map(|u| format!("{u},1500,정기 결제\n")).collect();
+    let csv: String = uids
+        .iter()
+        .map(|u| format!("{u},1500,정기 결제\n"))
+        .collect();
     let p = runs::plan_csv_text(&w.session, "kill", &csv, &slow())
         .await
         .unwrap();
@@ -243,9 +255,15 @@ async fn a_run_killed_mid_way_resumes_with_one_payment_per_customer() {
     assert!(row.interrupted, "a dead process's run reads as interrupted");
     assert!(row.summary.open > 0);
 
-    let r = runs::execute(&w.session, &p.plan.run_id, None, &RunControl::new(), &|_| {})
-        .await
-        .unwrap();
+    let r = runs::execute(
+        &w.session,
+        &p.plan.run_id,
+        None,
+        &RunControl::new(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(r.state, "completed");
     assert_eq!(r.progress.paid, n as i64);
     let mut per_customer = Vec::new();

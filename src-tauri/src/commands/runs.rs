@@ -104,7 +104,9 @@ pub async fn pick_run_file<R: Runtime>(
     let Some(path) = crate::dialogs::pick_csv(&app).await? else {
         return Ok(None);
     };
-    runs::plan_csv_file(&session, &path, None, &choices).await.map(Some)
+    runs::plan_csv_file(&session, &path, None, &choices)
+        .await
+        .map(Some)
 }
 
 /// The dry run of a plan's period due now (everyone subscribed and not charged yet).

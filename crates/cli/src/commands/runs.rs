@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 use subdesk_billing::{ExcludeReason, RunControl, RunPlan, RunProgress, RunReport, export_csv};
-use subdesk_desk::runs::{self, RunChoices};
 use subdesk_codes::ErrorCode;
+use subdesk_desk::runs::{self, RunChoices};
 use subdesk_profiles::ActionKind;
 
 use crate::args::{RunCmd, RunOpts};
