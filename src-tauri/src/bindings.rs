@@ -7,8 +7,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    data, exports, keys, money, plans, practice, profiles, reconcile, reports, schedules, shell,
-    sync, triage,
+    data, exports, keys, money, plans, practice, profiles, reconcile, reports, runs, schedules,
+    shell, sync, triage,
 };
 
 pub const BINDINGS_HEADER: &str =
@@ -105,6 +105,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             plans::plan_engine_status,
             reconcile::compare_period,
             reconcile::refresh_status,
+            runs::list_runs,
+            runs::run_detail,
+            runs::pick_run_file::<tauri::Wry>,
+            runs::plan_run_for_plan,
+            runs::start_run::<tauri::Wry>,
+            runs::pause_run,
+            runs::cancel_run,
             sync::sync_now,
             practice::sandbox_clock,
             reports::settlement_report,

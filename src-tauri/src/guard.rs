@@ -134,6 +134,16 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("plan_engine_status", Session(Read)),
     ("compare_period", Session(Read)),
     ("refresh_status", Session(Read)),
+    // Bulk runs: the list and a run's page are reads; a dry run (a chosen CSV or a plan's
+    // period) only plans and stores the run, sending nothing, as the CLI's dry run is a
+    // read. Starting, pausing and cancelling a run is money.
+    ("list_runs", Session(Read)),
+    ("run_detail", Session(Read)),
+    ("pick_run_file", Session(Read)),
+    ("plan_run_for_plan", Session(Read)),
+    ("start_run", Session(MoveMoney)),
+    ("pause_run", Session(MoveMoney)),
+    ("cancel_run", Session(MoveMoney)),
     // A plan is a record here until someone subscribes: creating, editing and archiving
     // one changes the registry, not money.
     ("create_plan", Session(Mutate)),

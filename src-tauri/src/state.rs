@@ -82,6 +82,8 @@ pub struct AppState {
     pub engine: crate::commands::plans::EngineState,
     /// The background payment refresh's last result.
     pub refresh: crate::commands::reconcile::RefreshState,
+    /// The bulk runs this app is executing (their pause and cancel switches).
+    pub runs: crate::commands::runs::Runs,
     _log_guard: Option<LogGuard>,
 }
 
@@ -152,6 +154,7 @@ impl AppState {
             planned_import: Mutex::new(None),
             engine: Default::default(),
             refresh: Default::default(),
+            runs: Default::default(),
             _log_guard: None,
         })
     }

@@ -31,6 +31,9 @@ export SUBDESK_E2E_SAVE_FILE="$e2e_home/exports"
 # The background payment refresh would settle a difference before the reconciliation spec
 # shows it: specs compare when they choose.
 export SUBDESK_REFRESH_INTERVAL_SECS=86400
+# Nor a file dialog: a debug build "chooses" this file when asked for a CSV (the runs spec
+# writes it first).
+export SUBDESK_E2E_PICK_FILE="$e2e_home/pick.csv"
 
 cd "$here"
 HOME="$e2e_home" XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" \

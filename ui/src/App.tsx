@@ -12,6 +12,8 @@ import { Triage } from "./pages/Triage";
 import { Calendar } from "./pages/Calendar";
 import { PlanPage } from "./pages/plans/PlanPage";
 import { PlansPage } from "./pages/plans/PlansPage";
+import { RunPage } from "./pages/runs/RunPage";
+import { RunsPage } from "./pages/runs/RunsPage";
 import { JournalPage } from "./pages/charges/JournalPage";
 import { PaymentsPage } from "./pages/payments/PaymentsPage";
 import { CustomerList } from "./pages/customers/CustomerList";
@@ -53,6 +55,8 @@ export function AppRoutes() {
         <Route path="schedules" element={<Schedules />} />
         <Route path="plans" element={<PlansPage />} />
         <Route path="plans/:code" element={<PlanPage />} />
+        <Route path="runs" element={<RunsPage />} />
+        <Route path="runs/:runId" element={<RunPage />} />
         <Route path="calendar" element={<Calendar />} />
         <Route path="payments" element={<PaymentsPage />} />
         <Route path="settlement" element={<SettlementPage />} />

@@ -267,6 +267,32 @@ export const commands = {
 	comparePeriod: (period: SettlementPeriod, apply: boolean) => __TAURI_INVOKE<PeriodComparison>("compare_period", { period, apply }),
 	/**  What the background refresh did last. */
 	refreshStatus: () => __TAURI_INVOKE<RefreshStatus>("refresh_status"),
+	/**  Every run, newest first, with its counts. */
+	listRuns: () => __TAURI_INVOKE<RunRow[]>("list_runs"),
+	/**  A run's page: its lines with their results, who was left out, what is left to charge. */
+	runDetail: (runId: string) => __TAURI_INVOKE<RunPage>("run_detail", { runId }),
+	/**
+	 *  Opens the file dialog and makes the dry run of the chosen CSV (stored as a ready
+	 *  run, nothing sent). None when the person closed the dialog.
+	 */
+	pickRunFile: (choices: RunChoices) => __TAURI_INVOKE<RunPreview | null>("pick_run_file", { choices }),
+	/**  The dry run of a plan's period due now (everyone subscribed and not charged yet). */
+	planRunForPlan: (planCode: string, choices: RunChoices) => __TAURI_INVOKE<RunPreview>("plan_run_for_plan", { planCode, choices }),
+	/**
+	 *  Starts (or resumes) a run in the background: checked first (not finished; on live
+	 *  profiles `confirmed_total` is what is left to charge), so a refusal comes back here.
+	 */
+	startRun: (runId: string, confirmedTotal: number | null) => __TAURI_INVOKE<null>("start_run", { runId, confirmedTotal }),
+	/**
+	 *  Asks a run this app executes to pause: lines in flight finish, nothing new is sent.
+	 *  False when this app is not executing it.
+	 */
+	pauseRun: (runId: string) => __TAURI_INVOKE<boolean>("pause_run", { runId }),
+	/**
+	 *  Cancels a run: the one this app executes stops sending and closes its unsent lines as
+	 *  not executed; one nobody executes (ready, paused, interrupted) is closed the same way.
+	 */
+	cancelRun: (runId: string) => __TAURI_INVOKE<null>("cancel_run", { runId }),
 	/**
 	 *  Runs the chosen streams one after the other. `stop_sync` ends it after the page in
 	 *  flight; the next run resumes where it stopped.
@@ -350,7 +376,7 @@ export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
 export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
-export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"}] as const;
+export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"},{"en":"Needs a decision","group":"run_outcome","ko":"판단 필요","status":"conflict"}] as const;
 
 /* Types */
 /**
@@ -1070,6 +1096,32 @@ export type ErrorCode =
 /**  The audit log's chain is broken at an entry. */
 "audit_broken";
 
+/**  Why a customer was left out of a run. */
+export type ExcludeReason = 
+/**  Not in the registry. */
+"no_key" | 
+/**  In the registry, but the key is not active. */
+"key_not_active" | 
+/**  Already charged this period. */
+"already_charged" | 
+/**  An earlier charge is still being checked. */
+"unresolved_charge" | 
+/**  i'mport will charge it itself (a pending schedule for this period). */
+"scheduled" | 
+/**  The CSV line could not be read. */
+"bad_row" | 
+/**  The customer is on an earlier line too (repeats not allowed). */
+"duplicate_customer";
+
+/**  One customer left out. */
+export type Excluded = {
+	/**  CSV line, or the subscription id for plan runs. */
+	line: number,
+	customer_uid: string | null,
+	reason: ExcludeReason,
+	detail: string,
+};
+
 /**
  *  One column to export: its id in the list's catalogue, and the header to write (None
  *  or blank: the catalogue's label in the request's language).
@@ -1611,6 +1663,13 @@ export type PaymentTotals = {
 	other_currency: number,
 };
 
+/**  A line a run would charge (the first [`SHOWN_LINES`] of them, beside the total). */
+export type PendingLine = {
+	customer_uid: string,
+	amount: number,
+	name: string,
+};
+
 /**  A period side by side. */
 export type PeriodComparison = {
 	from: number,
@@ -2088,6 +2147,142 @@ export type RetryPlan = {
 	/**  `merchant_uid` is the failed charge's own. */
 	same_order: boolean,
 	live: boolean,
+};
+
+/**  The choices a person makes for a new run (the rest are the core's defaults). */
+export type RunChoices = {
+	/**  Order name for lines without one (empty: the core's default). */
+	default_name?: string,
+	/**  Charge a customer once per line when they are on several lines. */
+	allow_repeats?: boolean,
+	/**  Plan again content whose run finished (a new run, new order ids). */
+	repeat_done?: boolean,
+	/**  Charges in flight at once (None: the core's default). */
+	concurrency?: number | null,
+	/**  Requests per second at most, 0 unlimited (None: the core's default). */
+	rate_per_sec?: number | null,
+};
+
+/**
+ *  A run's page: its counts, each line with its result, who was left out, and what is
+ *  left to charge.
+ */
+export type RunDetail = {
+	row: RunRow,
+	items: RunItem[],
+	excluded: Excluded[],
+	pending: RunPending,
+	live: boolean,
+};
+
+/**  A run as stored. */
+export type RunInfo = {
+	run_id: string,
+	kind: string,
+	label: string,
+	/**  `ready`, `running`, `paused`, `cancelled`, `completed`. */
+	state: string,
+	concurrency: number,
+	rate_per_sec: number | null,
+	items: number,
+	total: number,
+	vat: number,
+	created_at: number,
+	updated_at: number,
+};
+
+/**  One item of a run and how it ended. */
+export type RunItem = {
+	/**  CSV line, or the subscription id of a plan run. */
+	line: number,
+	customer_uid: string,
+	merchant_uid: string,
+	amount: number,
+	name: string,
+	/**  `queued` or `done`. */
+	state: string,
+	/**
+	 *  `paid`, `declined`, `rejected`, `unknown` (checking), `not_executed`
+	 *  (cancelled before sending); None while queued.
+	 */
+	outcome: string | null,
+	imp_uid: string | null,
+	fail_reason: string | null,
+	error_code: string | null,
+};
+
+/**
+ *  A run's page as the app shows it: the desk's detail, whether this app is executing
+ *  it now, and why its last execution here stopped, if it failed.
+ */
+export type RunPage = {
+	detail: RunDetail,
+	running_here: boolean,
+	error: IpcError | null,
+};
+
+/**
+ *  What starting (or resuming) a run would charge: the lines not finished yet. On live
+ *  profiles `total` is what the person types to confirm.
+ */
+export type RunPending = {
+	count: number,
+	total: number,
+	first: PendingLine[],
+};
+
+/**  The dry run: what executing the run would do. */
+export type RunPlan = {
+	run_id: string,
+	label: string,
+	count: number,
+	/**  Whole won. */
+	total: number,
+	/**  VAT included in the total (i'mport's default rule). */
+	vat: number,
+	excluded: Excluded[],
+	/**
+	 *  This content was planned before and not finished: this is that run (resume
+	 *  it), not a new one.
+	 */
+	resumed: boolean,
+};
+
+/**  The dry run as the new-run dialog shows it. */
+export type RunPreview = {
+	plan: RunPlan,
+	/**  The file's name (CSV runs). */
+	file_name: string | null,
+	/**  The file was decoded from CP949 (Korean Excel's CSV). */
+	was_cp949: boolean,
+	/**  Lines left out because their customer is on an earlier line. */
+	duplicates: number,
+	pending: RunPending,
+	/**  Confirming needs the total typed (a live profile). */
+	live: boolean,
+};
+
+/**
+ *  A run in the list: its counts, and whether a process that died left it `running`
+ *  (then it is resumed by hand).
+ */
+export type RunRow = {
+	summary: RunSummary,
+	interrupted: boolean,
+};
+
+/**  A run in the list of past runs: what it is and how its lines ended. */
+export type RunSummary = {
+	info: RunInfo,
+	paid: number,
+	/**  Declined, refused, or in conflict. */
+	failed: number,
+	/**  Left out at planning, or cancelled before sending. */
+	skipped: number,
+	/**  Lines not finished yet (queued, or being checked). */
+	open: number,
+	/**  Won paid so far. */
+	amount_paid: number,
 };
 
 /**

@@ -42,7 +42,7 @@ pub use mirror::schedules::{
 };
 pub use money::bulk::{
     ExcludeReason, Excluded, RunControl, RunInfo, RunItem, RunOptions, RunPlan, RunProgress,
-    RunReport, execute_run, export_csv, plan_csv_run, plan_plan_run,
+    RunReport, RunSummary, execute_run, export_csv, plan_csv_run, plan_plan_run,
 };
 pub use money::charge::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge,

@@ -219,6 +219,7 @@ pub const STATUS_WORDS: &[StatusWord] = &[
     word("run_outcome", "rejected", "요청 거부", "Rejected"),
     word("run_outcome", "unknown", "확인 중", "Being checked"),
     word("run_outcome", "not_executed", "실행 안 함", "Not executed"),
+    word("run_outcome", "conflict", "판단 필요", "Needs a decision"),
 ];
 
 /// The status words, for the UI's bindings.

@@ -14,6 +14,8 @@
 //! - [`triage`] is the queue of what needs a person (failed charges and schedules,
 //!   unknown or conflicting journal rows, keys unknown at i'mport, cards about to expire)
 //!   with each entry's actions.
+//! - [`runs`] is bulk runs: a CSV or a plan's period planned (the dry run), executed,
+//!   paused, resumed after a crash, cancelled, with the live confirmation of the total.
 //! - [`IpcError`] is the one error shape both front ends show: a stable code, an English
 //!   message free of secrets, and details.
 //!
@@ -32,6 +34,7 @@ pub mod paths;
 pub mod plans;
 pub mod practice;
 pub mod reconciliation;
+pub mod runs;
 pub mod schedules;
 pub mod session;
 pub mod settlement;

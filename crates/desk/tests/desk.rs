@@ -401,3 +401,42 @@ async fn a_live_retry_needs_the_exact_confirmed_total() {
     assert_eq!(paid.status, ChargeStatus::Paid);
     w.forget(&profile);
 }
+
+#[tokio::test]
+async fn a_live_bulk_run_needs_the_exact_total_left_to_charge() {
+    let w = world().await;
+    let live = w.live_profile("본점 일괄");
+    let session = w.desk.open_for(&live, ActionKind::MoveMoney).unwrap();
+    key(&session, "cust-bulk-1", "일").await;
+    key(&session, "cust-bulk-2", "이").await;
+    let choices = subdesk_desk::runs::RunChoices::default();
+    let p = subdesk_desk::runs::plan_csv_text(
+        &session,
+        "live",
+        "cust-bulk-1,10000\ncust-bulk-2,20000\n",
+        &choices,
+    )
+    .await
+    .unwrap();
+    assert!(p.live);
+    assert_eq!(p.pending.total, 30_000);
+    let control = subdesk_billing::RunControl::new();
+    for confirmed in [None, Some(29_999), Some(10_000)] {
+        let e = subdesk_desk::runs::execute(&session, &p.plan.run_id, confirmed, &control, &|_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::LiveConfirmationRequired, "{confirmed:?}");
+        assert_eq!(e.details.unwrap()["total"], 30_000);
+    }
+    assert_eq!(
+        paid_for(&session, "cust-bulk-1").await,
+        0,
+        "nothing was sent"
+    );
+    let r = subdesk_desk::runs::execute(&session, &p.plan.run_id, Some(30_000), &control, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((r.state.as_str(), r.progress.paid), ("completed", 2));
+    assert_eq!(paid_for(&session, "cust-bulk-2").await, 1);
+    w.forget(&live);
+}

@@ -11,6 +11,7 @@ pub mod practice;
 pub mod profiles;
 pub mod reconcile;
 pub mod reports;
+pub mod runs;
 pub mod schedules;
 pub mod shell;
 pub mod sync;

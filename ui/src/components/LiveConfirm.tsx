@@ -12,7 +12,8 @@ export interface LiveLine {
 
 /**
  * The live-mode confirmation: it restates who is charged (or refunded), each amount and the
- * total. With `typeTotal` (bulk runs) the user must type the total. Rust checks the
+ * total. With `typeTotal` (bulk runs) the user must type the total; `total` (bulk runs,
+ * whose lines are only the first few of many) is then Rust's total, not the lines' sum. Rust checks the
  * confirmed total again, so this is the user's safeguard, not the only one.
  */
 export function LiveConfirm({
@@ -20,6 +21,8 @@ export function LiveConfirm({
   lines,
   refund = false,
   typeTotal = false,
+  total: given,
+  more = 0,
   onConfirm,
   onCancel,
 }: {
@@ -27,13 +30,16 @@ export function LiveConfirm({
   lines: LiveLine[];
   refund?: boolean;
   typeTotal?: boolean;
+  total?: number;
+  /** Lines not shown (beyond the ones given). */
+  more?: number;
   onConfirm: (total: number) => void;
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
   const { lang } = useApp();
   const [typed, setTyped] = useState("");
-  const total = lines.reduce((sum, l) => sum + l.amount, 0);
+  const total = given ?? lines.reduce((sum, l) => sum + l.amount, 0);
   const ok = !typeTotal || typed.replace(/[^\d]/g, "") === String(total);
 
   return (
@@ -56,6 +62,13 @@ export function LiveConfirm({
                 <Table.Td ta="right">{formatKrw(l.amount, lang)}</Table.Td>
               </Table.Tr>
             ))}
+            {more > 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={2} c="dimmed">
+                  {t("money.live.more", { count: more })}
+                </Table.Td>
+              </Table.Tr>
+            )}
             <Table.Tr>
               <Table.Td fw={700}>{t("money.live.total")}</Table.Td>
               <Table.Td ta="right" fw={700} data-testid="live-total">

@@ -7,6 +7,7 @@ import pgGuide from "./pgGuide.en";
 import profiles from "./profiles.en";
 import plans from "./plans.en";
 import reconcile from "./reconcile.en";
+import runs from "./runs.en";
 import schedules from "./schedules.en";
 import triage from "./triage.en";
 
@@ -23,6 +24,7 @@ const en: Shape<Messages> = {
     charges: "Charges",
     schedules: "Schedules",
     plans: "Plans",
+    runs: "Bulk runs",
     calendar: "Calendar",
     payments: "Payments",
     pgGuide: "PG guide",
@@ -129,6 +131,7 @@ const en: Shape<Messages> = {
   triage,
   plans,
   reconcile,
+  runs,
 
   pgGuide,
   profiles,

@@ -6,6 +6,7 @@ import pgGuide from "./pgGuide.ko";
 import profiles from "./profiles.ko";
 import plans from "./plans.ko";
 import reconcile from "./reconcile.ko";
+import runs from "./runs.ko";
 import schedules from "./schedules.ko";
 import triage from "./triage.ko";
 
@@ -19,6 +20,7 @@ const ko = {
     charges: "결제 요청",
     schedules: "예약 결제",
     plans: "요금제",
+    runs: "일괄 청구",
     calendar: "캘린더",
     payments: "결제 내역",
     pgGuide: "PG 가이드",
@@ -125,6 +127,7 @@ const ko = {
   triage,
   plans,
   reconcile,
+  runs,
 
   pgGuide,
   profiles,

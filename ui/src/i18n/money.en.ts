@@ -49,6 +49,7 @@ const money: Shape<typeof moneyKo> = {
     amount: "Amount",
     total: "Total",
     typeTotal: "To confirm, type the total {{total}} as digits",
+    more: "and {{count}} more",
     confirm: "Confirm and proceed",
   },
   refund: {

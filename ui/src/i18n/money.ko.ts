@@ -46,6 +46,7 @@ const money = {
     amount: "금액",
     total: "합계",
     typeTotal: "확인하려면 합계 금액 {{total}}을 숫자로 입력하세요",
+    more: "외 {{count}}건",
     confirm: "확인하고 진행",
   },
   refund: {

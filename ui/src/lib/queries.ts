@@ -71,6 +71,9 @@ export const keys = {
   planRules: (p: string) => [p, "plans", "rules"] as const,
   customerSubscriptions: (p: string, uid: string) => [p, "plans", "customer", uid] as const,
   engineStatus: (p: string) => [p, "engineStatus"] as const,
+  /** Bulk runs and a run's page: money moves change them. */
+  runs: (p: string) => [p, "runs"] as const,
+  run: (p: string, runId: string) => [p, "runs", "one", runId] as const,
 };
 
 /**
@@ -224,6 +227,26 @@ export const customerSubscriptionsQuery = (p: string, uid: string) =>
 /** The plan engine's progress and last result, asked every few seconds for the status bar. */
 export const engineStatusQuery = (p: string) => queryOptions({ queryKey: keys.engineStatus(p), queryFn: () => call(commands.planEngineStatus()), refetchInterval: 3000 });
 
+// ---- bulk runs
+
+/** How often a run being executed is asked again (its lines are written as they finish). */
+export const RUN_POLL_MS = 1000;
+export const runsQuery = (p: string) =>
+  queryOptions({
+    queryKey: keys.runs(p),
+    queryFn: () => call(commands.listRuns()),
+    refetchInterval: (q) => (q.state.data?.some((r) => r.summary.info.state === "running" && !r.interrupted) ? RUN_POLL_MS : false),
+  });
+export const runQuery = (p: string, runId: string) =>
+  queryOptions({
+    queryKey: keys.run(p, runId),
+    queryFn: () => call(commands.runDetail(runId)),
+    refetchInterval: (q) => {
+      const d = q.state.data;
+      return d && (d.running_here || (d.detail.row.summary.info.state === "running" && !d.detail.row.interrupted)) ? RUN_POLL_MS : false;
+    },
+  });
+
 export const keyLiveSchedulesQuery = (p: string, uid: string) =>
   queryOptions({ queryKey: keys.keyLiveSchedules(p, uid), queryFn: () => call(commands.keyLiveSchedules(uid)), staleTime: 0, gcTime: 0 });
 
@@ -257,7 +280,7 @@ export type Change =
 export function invalidate(client: QueryClient, p: string, change: Change, customerUid?: string): Promise<void> {
   const roots: QueryKey[] = {
     customers: [keys.customers(p), keys.customerTags(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
-    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), keys.plans(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
+    money: [keys.payments(p), keys.payment(p), keys.journal(p), keys.schedules(p), keys.plans(p), keys.runs(p), customerUid ? keys.customer(p, customerUid) : keys.customer(p), keys.overview(p), keys.audit(p), keys.triage(p)],
     everything: [keys.profile(p)],
     backups: [keys.backups(p), keys.audit(p)],
   }[change];

@@ -110,6 +110,7 @@ describe("the status words exports write", () => {
       schedule: [ko.customers.scheduleStatus, en.customers.scheduleStatus],
       key: [ko.customers.status, en.customers.status],
       card_type: [ko.customers.cardType, en.customers.cardType],
+      run_outcome: [ko.runs.outcome, en.runs.outcome],
     };
     let compared = 0;
     for (const w of EXPORT_STATUS_WORDS) {

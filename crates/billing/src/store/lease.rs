@@ -96,6 +96,21 @@ fn renew(store: &Store, name: &str, owner: &str) -> Result<bool> {
     })
 }
 
+/// Whether a live process holds the lease `name` now (a crashed holder's lease does
+/// not count): how a run left `running` by a killed process is told apart from one
+/// being run elsewhere.
+pub fn is_held(store: &Store, name: &str) -> Result<bool> {
+    let now = crate::now();
+    let held: Option<(String, i64)> = store.read(|c| {
+        Ok(
+            c.prepare_cached("SELECT owner, expires_at FROM leases WHERE name = ?1")?
+                .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
+                .ok(),
+        )
+    })?;
+    Ok(held.is_some_and(|(owner, expires_at)| expires_at > now && !holder_is_gone(&owner)))
+}
+
 impl Lease {
     /// Take the lease `name`, or `work_busy` naming its holder.
     pub fn acquire(store: &Store, name: &str) -> Result<Lease> {

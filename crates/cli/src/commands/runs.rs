@@ -4,11 +4,9 @@
 //! sent again, so a resumed run never charges an item twice.
 
 use serde::Serialize;
-use subdesk_billing::{
-    ExcludeReason, RunControl, RunOptions, RunPlan, RunProgress, RunReport, execute_run,
-    export_csv, plan_csv_run, plan_plan_run,
-};
+use subdesk_billing::{ExcludeReason, RunControl, RunPlan, RunProgress, RunReport, export_csv};
 use subdesk_codes::ErrorCode;
+use subdesk_desk::runs::{self, RunChoices};
 use subdesk_profiles::ActionKind;
 
 use crate::args::{RunCmd, RunOpts};
@@ -30,23 +28,11 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
             opts,
         } => {
             let s = ctx.session(kind(&opts))?;
-            // The app's rule for a file a person hands over: size cap, UTF-8 or CP949.
-            let csv = subdesk_desk::files::read_csv(&file)?;
-            let text = csv.text;
-            let label = label.unwrap_or_else(|| {
-                file.file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "CSV".into())
-            });
-            let client = client_if_open(ctx, &s).await?;
-            let plan = plan_csv_run(
-                &s.store,
-                client.as_ref(),
-                &label,
-                &text,
-                &run_options(&opts, name),
-            )
-            .await?;
+            warm_client_if_open(ctx, &s).await?;
+            // The app's own dry run: the file rule (size cap, UTF-8 or CP949), the plan.
+            let plan = runs::plan_csv_file(&s, &file, label.as_deref(), &choices(&opts, name))
+                .await?
+                .plan;
             let bad = plan
                 .excluded
                 .iter()
@@ -66,15 +52,15 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
         }
         RunCmd::Plan { plan, opts } => {
             let s = ctx.session(kind(&opts))?;
-            let client = client_if_open(ctx, &s).await?;
-            let p = plan_plan_run(
-                &s.store,
-                client.as_ref(),
+            warm_client_if_open(ctx, &s).await?;
+            let p = runs::plan_plan(
+                &s,
                 &plan,
                 subdesk_billing::now(),
-                &run_options(&opts, String::new()),
+                &choices(&opts, String::new()),
             )
-            .await?;
+            .await?
+            .plan;
             finish_plan(ctx, &s, p, opts.execute).await
         }
         RunCmd::Resume { id } => {
@@ -129,15 +115,13 @@ pub async fn run(ctx: &mut Ctx, cmd: RunCmd) -> CliResult<Exit> {
     }
 }
 
-/// Planning settles the journal's open rows first (so nobody is left out as "being
-/// checked" by a row a crash left behind), which needs i'mport; with nothing open
-/// it needs nothing, and a dry run works without credentials.
-async fn client_if_open(ctx: &mut Ctx, s: &Session) -> CliResult<Option<subdesk_iamport::Client>> {
+/// Planning settles the journal's open rows first, which needs i'mport: the client is
+/// made here first (off the async threads, with the sandbox advice) when it will be.
+async fn warm_client_if_open(ctx: &mut Ctx, s: &Session) -> CliResult<()> {
     if s.store.journal_open_count()? > 0 {
-        Ok(Some(ctx.client(s).await?))
-    } else {
-        Ok(None)
+        ctx.client(s).await?;
     }
+    Ok(())
 }
 
 /// A dry run only plans: it writes the run locally and sends nothing, so it is a read
@@ -150,18 +134,14 @@ fn kind(opts: &RunOpts) -> ActionKind {
     }
 }
 
-fn run_options(opts: &RunOpts, default_name: String) -> RunOptions {
-    let mut o = RunOptions {
-        concurrency: opts.concurrency,
-        rate_per_sec: opts.rate,
+fn choices(opts: &RunOpts, default_name: String) -> RunChoices {
+    RunChoices {
+        default_name,
         allow_repeats: opts.allow_repeats,
         repeat_done: opts.repeat_done,
-        ..RunOptions::default()
-    };
-    if !default_name.trim().is_empty() {
-        o.default_name = default_name;
+        concurrency: Some(opts.concurrency),
+        rate_per_sec: Some(opts.rate),
     }
-    o
 }
 
 #[derive(Serialize)]
@@ -240,19 +220,18 @@ fn show_plan(ctx: &Ctx, plan: &RunPlan, dry: bool) -> CliResult<()> {
 /// Confirms on LIVE (the user types the total), reconciles, then charges with a
 /// progress bar. Ctrl-C pauses: items in flight finish, `run resume` goes on.
 async fn execute(ctx: &mut Ctx, s: &Session, run_id: &str) -> CliResult<RunReport> {
-    let items = s.store.bulk_items(run_id)?;
-    let pending: Vec<_> = items
-        .iter()
-        .filter(|i| i.state != "done" || i.outcome.as_deref() == Some("unknown"))
-        .collect();
-    let total: i64 = pending.iter().map(|i| i.amount).sum();
+    // What is left to charge, as the app's confirmation shows it (the desk's figure).
+    let pending = runs::pending(s, run_id)?;
     let mut who: Vec<String> = pending
+        .first
         .iter()
-        .take(10)
         .map(|i| format!("  {}  {}  {}", i.customer_uid, won(i.amount), i.name))
         .collect();
-    if pending.len() > 10 {
-        who.push(format!("  … and {} more", pending.len() - 10));
+    if pending.count > pending.first.len() as i64 {
+        who.push(format!(
+            "  … and {} more",
+            pending.count - pending.first.len() as i64
+        ));
     }
     confirm::live_money(
         &s.profile,
@@ -260,13 +239,13 @@ async fn execute(ctx: &mut Ctx, s: &Session, run_id: &str) -> CliResult<RunRepor
         ctx.out.json,
         &format!(
             "run {run_id}: {} charge(s), total {}\n{}",
-            pending.len(),
-            won(total),
+            pending.count,
+            won(pending.total),
             who.join("\n")
         ),
-        Ask::Total(total),
+        Ask::Total(pending.total),
     )?;
-    let client = ctx.client(s).await?;
+    ctx.client(s).await?;
     reconcile_first(&ctx.out, s).await?;
     let control = RunControl::new();
     let stop = control.clone();
@@ -275,9 +254,10 @@ async fn execute(ctx: &mut Ctx, s: &Session, run_id: &str) -> CliResult<RunRepor
             stop.pause();
         }
     });
-    let bar = Bar::items(&ctx.out, pending.len() as u64);
+    let bar = Bar::items(&ctx.out, pending.count as u64);
     let progress = |p: &RunProgress| bar.run(p);
-    let result = execute_run(&s.store, &client, run_id, &control, &progress).await;
+    // Confirmed above (or not live): the desk checks the same total again.
+    let result = runs::execute(s, run_id, Some(pending.total), &control, &progress).await;
     bar.finish();
     watcher.abort();
     let report = result?;

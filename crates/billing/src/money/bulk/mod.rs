@@ -26,7 +26,7 @@ use crate::money::journal::outcome;
 use crate::store::db::Store;
 use subdesk_iamport::Client;
 
-pub use report::{RunItem, export_csv};
+pub use report::{RunItem, RunSummary, export_csv};
 pub use run::{RunControl, RunProgress, RunReport, execute_run, execute_run_fast};
 
 /// How a run should go.

@@ -26,7 +26,64 @@ pub struct RunItem {
     pub error_code: Option<String>,
 }
 
+/// A run in the list of past runs: what it is and how its lines ended.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RunSummary {
+    pub info: super::RunInfo,
+    pub paid: i64,
+    /// Declined, refused, or in conflict.
+    pub failed: i64,
+    /// Left out at planning, or cancelled before sending.
+    pub skipped: i64,
+    /// Lines not finished yet (queued, or being checked).
+    pub open: i64,
+    /// Won paid so far.
+    pub amount_paid: i64,
+}
+
 impl Store {
+    /// Every run, newest first, with its counts.
+    pub fn bulk_runs(&self) -> Result<Vec<RunSummary>> {
+        let ids: Vec<String> = self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT id FROM bulk_runs ORDER BY created_at DESC, id DESC")?;
+            let rows = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })?;
+        ids.iter().map(|id| self.bulk_summary(id)).collect()
+    }
+
+    /// One run with its counts.
+    pub fn bulk_summary(&self, run_id: &str) -> Result<RunSummary> {
+        let info = self.bulk_run(run_id)?;
+        let (paid, failed, not_executed, open, amount_paid, excluded) = self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT
+                     coalesce(sum(outcome = 'paid'), 0),
+                     coalesce(sum(state = 'done' AND outcome IN ('declined', 'rejected', 'conflict')), 0),
+                     coalesce(sum(outcome = 'not_executed'), 0),
+                     coalesce(sum(state <> 'done'), 0),
+                     coalesce(sum(CASE WHEN outcome = 'paid' THEN amount END), 0),
+                     (SELECT count(*) FROM bulk_excluded WHERE run_id = ?1)
+                 FROM bulk_items WHERE run_id = ?1",
+            )?
+            .query_row([run_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?))
+            })?)
+        })?;
+        Ok(RunSummary {
+            info,
+            paid,
+            failed,
+            skipped: not_executed + excluded,
+            open,
+            amount_paid,
+        })
+    }
+
     /// Every item of a run, in line order.
     pub fn bulk_items(&self, run_id: &str) -> Result<Vec<RunItem>> {
         self.read(|c| {
