@@ -1,4 +1,4 @@
-import { AppShell, Badge, Group, Menu, NavLink, Stack, Text, Title, UnstyledButton } from "@mantine/core";
+import { AppShell, Badge, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, Title, UnstyledButton } from "@mantine/core";
 import {
   IconArrowsDiff,
   IconCalendarMonth,
@@ -16,7 +16,7 @@ import {
   IconUsers,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, type ReactNode } from "react";
+import { Fragment, useEffect, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Outlet, useLocation, useNavigate } from "react-router";
 import { useApp } from "../AppContext";
@@ -27,21 +27,22 @@ import { EngineStatusText } from "./EngineStatusText";
 import { ModeBadge } from "./ModeBadge";
 import { SessionErrorAlert } from "./SessionErrorAlert";
 
+/** The screens in the navigation, in groups a divider separates: the day's start, billing, finance, help. */
 export const AREAS = [
-  { path: "/", key: "dashboard", icon: IconLayoutDashboard },
-  { path: "/triage", key: "triage", icon: IconBellExclamation },
-  { path: "/customers", key: "customers", icon: IconUsers },
-  { path: "/charges", key: "charges", icon: IconCreditCard },
-  { path: "/schedules", key: "schedules", icon: IconCalendarRepeat },
-  { path: "/plans", key: "plans", icon: IconRepeat },
-  { path: "/runs", key: "runs", icon: IconStack2 },
-  { path: "/calendar", key: "calendar", icon: IconCalendarMonth },
-  { path: "/payments", key: "payments", icon: IconReceipt2 },
-  { path: "/settlement", key: "settlement", icon: IconReportMoney },
-  { path: "/reconcile", key: "reconcile", icon: IconArrowsDiff },
-  { path: "/audit", key: "audit", icon: IconShieldCheck },
-  { path: "/pg-guide", key: "pgGuide", icon: IconMap2 },
-  { path: "/settings", key: "settings", icon: IconSettings },
+  { path: "/", key: "dashboard", icon: IconLayoutDashboard, group: "start" },
+  { path: "/triage", key: "triage", icon: IconBellExclamation, group: "start" },
+  { path: "/customers", key: "customers", icon: IconUsers, group: "billing" },
+  { path: "/charges", key: "charges", icon: IconCreditCard, group: "billing" },
+  { path: "/schedules", key: "schedules", icon: IconCalendarRepeat, group: "billing" },
+  { path: "/plans", key: "plans", icon: IconRepeat, group: "billing" },
+  { path: "/runs", key: "runs", icon: IconStack2, group: "billing" },
+  { path: "/calendar", key: "calendar", icon: IconCalendarMonth, group: "billing" },
+  { path: "/payments", key: "payments", icon: IconReceipt2, group: "finance" },
+  { path: "/settlement", key: "settlement", icon: IconReportMoney, group: "finance" },
+  { path: "/reconcile", key: "reconcile", icon: IconArrowsDiff, group: "finance" },
+  { path: "/audit", key: "audit", icon: IconShieldCheck, group: "finance" },
+  { path: "/pg-guide", key: "pgGuide", icon: IconMap2, group: "help" },
+  { path: "/settings", key: "settings", icon: IconSettings, group: "help" },
 ] as const;
 
 export function Shell() {
@@ -83,12 +84,17 @@ export function Shell() {
       </AppShell.Header>
 
       <AppShell.Navbar p="xs">
-        <Stack gap={2}>
-          {AREAS.map((area) => {
+        {/* Fourteen screens fit 700 px compactly; a smaller window scrolls the list rather than clip it. */}
+        <AppShell.Section grow component={ScrollArea}>
+          <Stack gap={1}>
+          {AREAS.map((area, i) => {
             const active = area.path === "/" ? location.pathname === "/" : location.pathname.startsWith(area.path);
+            const newGroup = i > 0 && AREAS[i - 1]?.group !== area.group;
             return (
+              <Fragment key={area.key}>
+              {newGroup && <Divider my={4} />}
               <NavLink
-                key={area.key}
+                py={6}
                 data-testid={`nav-${area.key}`}
                 label={t(`nav.${area.key}`)}
                 leftSection={<area.icon size={18} stroke={1.6} />}
@@ -103,9 +109,11 @@ export function Shell() {
                 onClick={() => void navigate(area.path)}
                 variant="light"
               />
+              </Fragment>
             );
           })}
-        </Stack>
+          </Stack>
+        </AppShell.Section>
       </AppShell.Navbar>
 
       <AppShell.Main>
