@@ -9,6 +9,7 @@ pub mod guard;
 pub mod links;
 pub mod logging;
 pub mod notify;
+pub mod rendering;
 pub mod settings;
 pub mod state;
 
@@ -143,6 +144,9 @@ pub fn run() {
         .invoke_handler(guarded(specta.invoke_handler()))
         .setup(move |app| {
             specta.mount_events(app);
+            if let Some(window) = app.get_webview_window("main") {
+                rendering::apply(&window);
+            }
             // The window paints while the sandbox starts and the active profile's
             // database is opened and checked (which takes seconds on a large store):
             // commands wait for that (see `guarded`), the first screen does not.
