@@ -1771,6 +1771,8 @@ export type ProblemCode =
 "pg_not_rest" | 
 /**  The channel does not keep a key issued with a first charge. */
 "pg_no_first_charge" | 
+/**  The channel issues a key only together with a first charge (Settlebank). */
+"pg_needs_first_charge" | 
 /**  Not two digits. */
 "pwd_2digit_format" | 
 /**  The field must be filled in. */
@@ -1986,6 +1988,16 @@ export type RestPgRule = {
 	 *  Payments, which refuse `customer_uid` on a one-time charge.
 	 */
 	first_charge_keeps_key: boolean,
+	/**
+	 *  A key can be issued without a charge (`POST /subscribe/customers`): false for
+	 *  Settlebank (Hecto), which issues a key only together with a first charge.
+	 */
+	key_only: boolean,
+	/**
+	 *  The birth sent when none is typed, and accepted as typed: Settlebank takes the
+	 *  dummy `123456` unless its contract wants the real date.
+	 */
+	dummy_birth: string | null,
 };
 
 /**  How a failed charge is charged again, for a person to confirm. */

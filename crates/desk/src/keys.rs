@@ -22,8 +22,9 @@ pub struct FirstCharge {
 /// `details.problems` (each a field and a code), or Ok when there is nothing to fix.
 pub fn check_issue(input: &IssueKeyInput, charge: Option<&FirstCharge>) -> IpcResult<()> {
     let mut problems: Vec<FieldProblem> = keys::validate_issue(input, subdesk_billing::now());
-    if let Some(c) = charge {
-        problems.extend(keys::validate_first_charge(input, c.amount, &c.name));
+    match charge {
+        Some(c) => problems.extend(keys::validate_first_charge(input, c.amount, &c.name)),
+        None => problems.extend(keys::validate_key_only(input)),
     }
     if problems.is_empty() {
         return Ok(());

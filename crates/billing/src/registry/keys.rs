@@ -35,11 +35,19 @@ pub struct RestPgRule {
     /// `onetime` may keep the card as a key (`customer_uid`): false for KSNET and Toss
     /// Payments, which refuse `customer_uid` on a one-time charge.
     pub first_charge_keeps_key: bool,
+    /// A key can be issued without a charge (`POST /subscribe/customers`): false for
+    /// Settlebank (Hecto), which issues a key only together with a first charge.
+    pub key_only: bool,
+    /// The birth sent when none is typed, and accepted as typed: Settlebank takes the
+    /// dummy `123456` unless its contract wants the real date.
+    pub dummy_birth: Option<String>,
 }
 
-/// The PGs the official spec lists for key issuance over REST. Settlebank (`settle`) and
-/// Paymentwall issue only with a first charge (`onetime`), and JTNet is disputed between
-/// the sources, so none of them is offered for a key-only issuance.
+/// The PGs that issue keys from card data over REST: the spec's list for key issuance,
+/// and Settlebank (`settle`), which issues a key only with a first charge (`onetime` +
+/// `customer_uid`, per the manual; the key-only endpoint needs a separate contract).
+/// Settlebank takes no password digits and a dummy birth (`123456`) unless its contract
+/// wants the real one. Paymentwall (cvc, browser_ip, PCI-DSS) is not offered.
 pub fn rest_pg_rules() -> Vec<RestPgRule> {
     let rule = |pg: &str, name: bool, id: bool| RestPgRule {
         pg_provider: pg.to_owned(),
@@ -48,8 +56,17 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
         customer_name_required: name,
         customer_id_required: id,
         first_charge_keeps_key: !matches!(pg, "ksnet" | "tosspayments"),
+        key_only: true,
+        dummy_birth: None,
     };
     vec![
+        RestPgRule {
+            birth_required: false,
+            pwd_2digit_required: false,
+            key_only: false,
+            dummy_birth: Some("123456".to_owned()),
+            ..rule("settle", false, false)
+        },
         rule("nice", false, false),
         rule("nice_v2", false, false),
         rule("kcp", false, false),
@@ -129,6 +146,8 @@ pub enum ProblemCode {
     PgNotRest,
     /// The channel does not keep a key issued with a first charge.
     PgNoFirstCharge,
+    /// The channel issues a key only together with a first charge (Settlebank).
+    PgNeedsFirstCharge,
     /// Not two digits.
     #[serde(rename = "pwd_2digit_format")]
     Pwd2digitFormat,
@@ -181,6 +200,7 @@ impl ProblemCode {
             Self::ExpiryPast => "expiry_past",
             Self::PgNotRest => "pg_not_rest",
             Self::PgNoFirstCharge => "pg_no_first_charge",
+            Self::PgNeedsFirstCharge => "pg_needs_first_charge",
             Self::Pwd2digitFormat => "pwd_2digit_format",
             Self::Required => "required",
             Self::TelFormat => "tel_format",
@@ -223,6 +243,19 @@ impl FieldProblem {
 
 fn problem(field: &str, code: ProblemCode) -> FieldProblem {
     FieldProblem::new(field, code)
+}
+
+/// The problems of a key issued without a charge: a channel that issues keys only with a
+/// first charge (Settlebank) refuses it, as the PG does.
+pub fn validate_key_only(input: &IssueKeyInput) -> Vec<FieldProblem> {
+    let provider = input.pg.split('.').next().unwrap_or_default();
+    if rest_pg_rules()
+        .iter()
+        .any(|r| r.pg_provider == provider && !r.key_only)
+    {
+        return vec![problem("pg", ProblemCode::PgNeedsFirstCharge)];
+    }
+    Vec::new()
 }
 
 /// The problems of a key's first charge (the channel, `amount`, `name`), every one at once.
@@ -360,7 +393,7 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
         if birth_required {
             problems.push(problem("birth", ProblemCode::Required));
         }
-    } else if !valid_birth(birth) {
+    } else if !valid_birth(birth) && rule.and_then(|r| r.dummy_birth.as_deref()) != Some(birth) {
         problems.push(problem("birth", ProblemCode::BirthFormat));
     }
 
@@ -445,7 +478,16 @@ fn trimmed(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn card_data(card: &CardInput) -> Result<CardData> {
+/// The PG's dummy birth, for a card typed without one (Settlebank).
+fn dummy_birth(pg: &str) -> Option<String> {
+    let provider = pg.split('.').next().unwrap_or_default();
+    rest_pg_rules()
+        .into_iter()
+        .find(|r| r.pg_provider == provider)
+        .and_then(|r| r.dummy_birth)
+}
+
+fn card_data(card: &CardInput, pg: &str) -> Result<CardData> {
     let digits = card_digits(card.number.expose_secret()).unwrap_or_default();
     // The API wants dddd-dddd-dddd-dddd.
     let grouped: Vec<&str> = (0..digits.len())
@@ -461,6 +503,10 @@ fn card_data(card: &CardInput) -> Result<CardData> {
         .filter(|b| !b.is_empty())
     {
         data = data.birth(birth)?;
+    } else if !card.corporate
+        && let Some(dummy) = dummy_birth(pg)
+    {
+        data = data.birth(&dummy)?;
     }
     if let Some(pwd) = card
         .pwd_2digit
@@ -477,10 +523,12 @@ fn card_data(card: &CardInput) -> Result<CardData> {
 /// anything is sent (the first problem as [`Error::InvalidInput`]; call [`validate_issue`]
 /// first to show every problem in a form).
 pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> Result<Customer> {
-    if let Some(first) = validate_issue(&input, crate::now()).into_iter().next() {
+    let mut problems = validate_issue(&input, crate::now());
+    problems.extend(validate_key_only(&input));
+    if let Some(first) = problems.into_iter().next() {
         return Err(Error::invalid(first.field, first.code.to_string()));
     }
-    let mut request = IssueBillingKey::new(card_data(&input.card)?);
+    let mut request = IssueBillingKey::new(card_data(&input.card, &input.pg)?);
     request.pg = Some(input.pg.clone());
     request.customer_name = trimmed(&input.customer_name);
     request.customer_tel = trimmed(&input.customer_tel);
@@ -538,7 +586,7 @@ pub async fn issue_key_with_first_charge(
         .buyer
         .email
         .or_else(|| trimmed(&input.customer_email));
-    let card = card_data(&input.card)?;
+    let card = card_data(&input.card, &input.pg)?;
     let expiry = expiry_month(&input.card);
     drop(input.card);
     let customer_uid = input.customer_uid.clone();
@@ -738,7 +786,7 @@ mod tests {
             codes(&validate_issue(&i, NOW)),
             vec![("customer_id", "required")]
         );
-        for window_only in ["kakaopay", "settle", "kcp_billing", ""] {
+        for window_only in ["kakaopay", "paymentwall", "kcp_billing", ""] {
             i.pg = window_only.into();
             assert!(
                 codes(&validate_issue(&i, NOW)).contains(&("pg", "pg_not_rest")),
@@ -747,6 +795,25 @@ mod tests {
         }
         i.pg = "nice.nictest04m".into();
         assert!(validate_issue(&i, NOW).is_empty());
+    }
+
+    #[test]
+    fn settlebank_issues_only_with_a_first_charge() {
+        // No password digits, a dummy birth: the card is fine for Settlebank...
+        let mut i = input("4242424242424242", "2030-01", "123456", "");
+        i.pg = "settle.nxca_jt_il".into();
+        assert!(validate_issue(&i, NOW).is_empty());
+        i.card.birth = None;
+        assert!(validate_issue(&i, NOW).is_empty());
+        assert_eq!(dummy_birth(&i.pg).as_deref(), Some("123456"));
+        // ...but only with a first charge, which keeps the key.
+        assert_eq!(
+            codes(&validate_key_only(&i)),
+            vec![("pg", "pg_needs_first_charge")]
+        );
+        assert!(validate_first_charge(&i, 1000, "첫 결제").is_empty());
+        i.pg = "nice".into();
+        assert!(validate_key_only(&i).is_empty());
     }
 
     #[test]

@@ -73,14 +73,23 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
     },
     // What is wrong is Rust's to say (every problem at once, on submit, before anything is
     // sent); the form only reads the typed amount as a number.
-    validate: (v) => (v.with_charge && chargeAllowed(v.pg) && parseWon(v.charge_amount) === null ? { charge_amount: t("money.charge.errAmount") } : {}),
+    validate: (v) => (charging(v) && parseWon(v.charge_amount) === null ? { charge_amount: t("money.charge.errAmount") } : {}),
   });
   const values = form.values;
   const rule = rules.find((r) => r.pg_provider === values.pg.split(".")[0]);
-  function chargeAllowed(pg: string) {
-    return rules.find((r) => r.pg_provider === pg.split(".")[0])?.first_charge_keeps_key ?? false;
+  function ruleOf(pg: string) {
+    return rules.find((r) => r.pg_provider === pg.split(".")[0]);
+  }
+  /** A first charge goes with the key: chosen, or the only way the PG issues one. */
+  function charging(v: IssueValues) {
+    const r = ruleOf(v.pg);
+    if (!r?.first_charge_keeps_key) return false;
+    return v.with_charge || !r.key_only;
   }
   const firstChargeAllowed = rule?.first_charge_keeps_key ?? false;
+  // Settlebank: a key only with a first charge (Rust's rule), so the charge is not optional.
+  const firstChargeRequired = firstChargeAllowed && rule?.key_only === false;
+  const withCharge = charging(values);
   const [issued, setIssued] = useState<Customer | null>(null);
   const [charged, setCharged] = useState<ChargeResult | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
@@ -118,8 +127,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
 
   const submit = (v: IssueValues, confirmedTotal: number | null = null) => {
     const chargeWon = parseWon(v.charge_amount);
-    const charging = v.with_charge && chargeAllowed(v.pg) && chargeWon !== null;
-    if (charging && status.active_profile.mode === "live" && confirmedTotal === null) {
+    const withFirstCharge = charging(v) && chargeWon !== null;
+    if (withFirstCharge && status.active_profile.mode === "live" && confirmedTotal === null) {
       setConfirming(chargeWon);
       return;
     }
@@ -138,7 +147,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       customer_email: v.customer_email.trim() || null,
       customer_id: v.customer_id.trim() || null,
     };
-    issue.mutate({ input, charge: charging ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
+    issue.mutate({ input, charge: withFirstCharge ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
   };
 
   const years = useMemo(() => {
@@ -282,6 +291,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                     {...form.getInputProps("birth")}
                     onChange={(e) => form.setFieldValue("birth", e.currentTarget.value.replace(/\D/g, ""))}
                     withAsterisk={values.corporate || (rule?.birth_required ?? true)}
+                    description={!values.corporate && rule?.dummy_birth ? t("customers.issue.birthDummyHelp") : undefined}
+                    placeholder={!values.corporate ? (rule?.dummy_birth ?? undefined) : undefined}
                     data-testid="issue-birth"
                   />
                 </Grid.Col>
@@ -344,13 +355,15 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
               <Stack gap="xs">
                 <Switch
                   label={t("customers.issue.firstCharge")}
-                  description={firstChargeAllowed ? t("customers.issue.firstChargeHelp") : t("customers.issue.firstChargeUnsupported")}
-                  disabled={!firstChargeAllowed}
+                  description={
+                    firstChargeRequired ? t("customers.issue.firstChargeRequired") : firstChargeAllowed ? t("customers.issue.firstChargeHelp") : t("customers.issue.firstChargeUnsupported")
+                  }
+                  disabled={!firstChargeAllowed || firstChargeRequired}
                   {...form.getInputProps("with_charge", { type: "checkbox" })}
-                  checked={values.with_charge && firstChargeAllowed}
+                  checked={withCharge}
                   data-testid="issue-with-charge"
                 />
-                {values.with_charge && firstChargeAllowed && (
+                {withCharge && (
                   <Grid>
                     <Grid.Col span={6}>
                       <TextInput

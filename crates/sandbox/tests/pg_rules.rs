@@ -1,0 +1,68 @@
+//! The sandbox refuses what each real PG refuses (pg-guide.json, the V1 spec's per-PG
+//! notes), and a key issued the way the PG allows can be charged again.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+const OK_CARD: &str = "4242-4242-4242-4242";
+
+fn card() -> serde_json::Value {
+    json!({"card_number": OK_CARD, "expiry": "2099-12", "birth": "900101", "pwd_2digit": "12"})
+}
+
+#[tokio::test]
+async fn settlebank_refuses_a_key_without_a_charge_and_charges_a_key_issued_with_one() {
+    let h = start().await;
+    // Key only: refused, as the manual says Settlebank does.
+    let mut b =
+        json!({"pg": "settle", "card_number": OK_CARD, "expiry": "2099-12", "birth": "123456"});
+    let (_, v) = h
+        .call("POST", "/subscribe/customers/sb-1", Some(b.clone()))
+        .await;
+    assert_eq!(v["code"], 1, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("onetime"),
+        "the refusal says how: {v}"
+    );
+    let (_, v) = h.call("GET", "/subscribe/customers/sb-1", None).await;
+    assert_ne!(v["code"], 0, "no key was made: {v}");
+    // Key with a first charge: onetime + customer_uid, no password digits.
+    b["merchant_uid"] = json!("sb-first");
+    b["amount"] = json!(1000);
+    b["customer_uid"] = json!("sb-1");
+    b["name"] = json!("첫 결제");
+    let (_, v) = h.call("POST", "/subscribe/payments/onetime", Some(b)).await;
+    assert_eq!(v["response"]["status"], "paid", "{v}");
+    assert_eq!(v["response"]["customer_uid_usage"], "issue");
+    // Then charged again like any key.
+    let v = h.again("sb-1", "sb-again", 9900).await;
+    assert_eq!(
+        (&v["response"]["status"], &v["response"]["pg_provider"]),
+        (&json!("paid"), &json!("settle")),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn ksnet_refuses_a_charge_without_product_type() {
+    let h = start().await;
+    let mut b = card();
+    b["pg"] = json!("ksnet");
+    b["customer_name"] = json!("김민준");
+    let (_, v) = h.call("POST", "/subscribe/customers/ks-1", Some(b)).await;
+    assert_eq!(v["code"], 0, "{v}");
+    let (_, v) = h
+        .call("POST", "/subscribe/payments/again", Some(json!({"customer_uid": "ks-1", "merchant_uid": "ks-a", "amount": 1000, "name": "월간"})))
+        .await;
+    assert_eq!(v["code"], 1, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("product_type"),
+        "{v}"
+    );
+    let (_, v) = h
+        .call("POST", "/subscribe/payments/again", Some(json!({"customer_uid": "ks-1", "merchant_uid": "ks-b", "amount": 1000, "name": "월간", "product_type": "digital"})))
+        .await;
+    assert_eq!(v["response"]["status"], "paid", "{v}");
+}

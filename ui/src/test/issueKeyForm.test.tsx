@@ -1,0 +1,98 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { IssueKeyInput, KeyForm, RestPgRule } from "../bindings";
+import i18n from "../i18n";
+import { IssueKeyForm } from "../pages/customers/IssueKeyForm";
+import { SETTINGS, appStatus, profile } from "./fixtures";
+import { renderScreen } from "./render";
+
+/** A PG's rules as Rust's `rest_pg_rules` gives them; the test says what differs. */
+function rule(pg_provider: string, over: Partial<RestPgRule> = {}): RestPgRule {
+  return {
+    pg_provider,
+    birth_required: true,
+    pwd_2digit_required: true,
+    customer_name_required: false,
+    customer_id_required: false,
+    first_charge_keeps_key: true,
+    key_only: true,
+    dummy_birth: null,
+    ...over,
+  };
+}
+
+function keyForm(pg: string, r: RestPgRule): KeyForm {
+  const [pg_provider, pg_id] = pg.split(".");
+  return {
+    channels: [{ pg, pg_provider: pg_provider ?? pg, pg_id: pg_id ?? "", channel_name: "채널", sandbox: false }],
+    rules: [r],
+    suggested_customer_uid: "cus_1",
+  };
+}
+
+interface Sent {
+  issued: IssueKeyInput[];
+  charged: { input: IssueKeyInput; charge: { amount: number; name: string } }[];
+}
+
+function mockApp(form: KeyForm, language: "ko" | "en" = "ko"): Sent {
+  const sent: Sent = { issued: [], charged: [] };
+  mockIPC((cmd, args) => {
+    if (cmd === "get_settings") return { ...SETTINGS, language };
+    if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
+    if (cmd === "key_form") return form;
+    if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
+    if (cmd === "issue_key") {
+      sent.issued.push((args as { input: IssueKeyInput }).input);
+      throw { code: "internal", message: "not in this test", details: null };
+    }
+    if (cmd === "issue_key_with_charge") {
+      sent.charged.push(args as Sent["charged"][number]);
+      throw { code: "internal", message: "not in this test", details: null };
+    }
+    throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+  });
+  return sent;
+}
+
+async function typeCard() {
+  await userEvent.type(await screen.findByTestId("issue-card-number"), "4242424242424242");
+}
+
+beforeEach(async () => {
+  await i18n.changeLanguage("ko");
+});
+
+describe("Settlebank: a key only with a first charge", () => {
+  it("turns the first charge on for good, says why, and sends the key with its charge", async () => {
+    const sent = mockApp(keyForm("settle.nxca_jt_il", rule("settle", { key_only: false, birth_required: false, pwd_2digit_required: false, dummy_birth: "123456" })));
+    renderScreen(<IssueKeyForm />);
+    const toggle = await screen.findByTestId("issue-with-charge");
+    expect(toggle).toBeChecked();
+    expect(toggle).toBeDisabled();
+    expect(document.body.textContent).toContain("첫 결제와 함께만 빌링키를 발급합니다");
+    // The dummy birth the manual gives is offered, not required.
+    expect(screen.getByTestId("issue-birth")).toHaveAttribute("placeholder", "123456");
+    await typeCard();
+    await userEvent.type(screen.getByTestId("issue-charge-amount"), "1000");
+    await userEvent.type(screen.getByTestId("issue-charge-name"), "첫 결제");
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    await waitFor(() => expect(sent.charged).toHaveLength(1));
+    expect(sent.issued).toHaveLength(0);
+    expect(sent.charged[0]?.charge).toMatchObject({ amount: 1000, name: "첫 결제" });
+  });
+
+  it("leaves the first charge optional on a PG that issues keys alone", async () => {
+    const sent = mockApp(keyForm("nice.nictest04m", rule("nice")));
+    renderScreen(<IssueKeyForm />);
+    const toggle = await screen.findByTestId("issue-with-charge");
+    expect(toggle).not.toBeChecked();
+    expect(toggle).not.toBeDisabled();
+    await typeCard();
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    await waitFor(() => expect(sent.issued).toHaveLength(1));
+    expect(sent.charged).toHaveLength(0);
+  });
+});
