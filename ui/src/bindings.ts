@@ -94,6 +94,8 @@ export const commands = {
 	 *  by the rule the registry applies; None when it is fine.
 	 */
 	customerUidProblem: (uid: string) => __TAURI_INVOKE<ImportProblem | null>("customer_uid_problem", { uid }),
+	/**  What a charge of this key needs beyond amount and name (KSNET's kind of goods). */
+	chargeNeeds: (customerUid: string) => __TAURI_INVOKE<ChargeNeeds>("charge_needs", { customerUid }),
 	/**
 	 *  Issues a key from card data. Every field problem comes back at once as
 	 *  `invalid_form` with `details.problems`, and then nothing is sent.
@@ -562,6 +564,15 @@ export type CardInput = {
 	corporate: boolean,
 };
 
+/**
+ *  What a charge of a key needs beyond amount and name, for the charge and schedule
+ *  forms: the kind of goods where its PG wants one (KSNET), and the one kept with it.
+ */
+export type ChargeNeeds = {
+	product_type_required: boolean,
+	product_type: ProductType | null,
+};
+
 /**  A charge of a registered key, now. */
 export type ChargeNowInput = {
 	customer_uid: string,
@@ -579,6 +590,8 @@ export type ChargeNowInput = {
 	merchant_uid: string | null,
 	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total: number | null,
+	/**  The kind of goods (KSNET); the key's own when None. */
+	product_type?: ProductType | null,
 };
 
 /**  What a person is asked to confirm before a charge. */
@@ -1241,6 +1254,8 @@ export type IssueKeyInput = {
 	customer_tel: string | null,
 	customer_email: string | null,
 	customer_id: string | null,
+	/**  The kind of goods the key's charges are for, where the PG needs it (KSNET). */
+	product_type?: ProductType | null,
 };
 
 /**  One journal row. */
@@ -1800,6 +1815,13 @@ export type ProblemCode =
 /**  A plan already has this code (codes are never reused: they are in order ids). */
 "plan_code_taken";
 
+/**  The kind of goods a charge is for (`product_type`): KSNET refuses a charge without it. */
+export type ProductType = 
+/**  Physical goods. */
+"real" | 
+/**  Digital goods and services. */
+"digital";
+
 /**
  *  A merchant profile as stored in profiles.json. Holds no secret, by design: the
  *  credentials live in the OS keyring under the profile's id.
@@ -1998,6 +2020,11 @@ export type RestPgRule = {
 	 *  dummy `123456` unless its contract wants the real date.
 	 */
 	dummy_birth: string | null,
+	/**
+	 *  Every charge needs `product_type` (real or digital goods): KSNET. The form asks
+	 *  for it with the key, and the key's charges and schedules carry it.
+	 */
+	product_type_required: boolean,
 };
 
 /**  How a failed charge is charged again, for a person to confirm. */
@@ -2095,6 +2122,8 @@ export type ScheduleForm = {
 	merchant_uid?: string | null,
 	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total?: number | null,
+	/**  The kind of goods (KSNET); the key's own when None. */
+	product_type?: ProductType | null,
 };
 
 /**

@@ -314,6 +314,26 @@ pub struct KeyIssueArgs {
     /// Toss Payments links buyer and key through this id.
     #[arg(long = "customer-id")]
     pub customer_id: Option<String>,
+    /// The kind of goods the key's charges are for (required by KSNET); kept with the
+    /// key and sent with its every charge and schedule.
+    #[arg(long = "product-type")]
+    pub product_type: Option<ProductKind>,
+}
+
+/// `product_type`: what a charge is for (KSNET refuses a charge without it).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProductKind {
+    Real,
+    Digital,
+}
+
+impl From<ProductKind> for subdesk_billing::ProductType {
+    fn from(k: ProductKind) -> Self {
+        match k {
+            ProductKind::Real => Self::Real,
+            ProductKind::Digital => Self::Digital,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +357,9 @@ pub struct ChargeArgs {
     /// as most likely the same charge again).
     #[arg(long)]
     pub new_order: bool,
+    /// The kind of goods (KSNET); the one kept with the key when absent.
+    #[arg(long = "product-type")]
+    pub product_type: Option<ProductKind>,
 }
 
 #[derive(Debug, Args)]
@@ -602,6 +625,9 @@ pub enum SchedulesCmd {
         /// Register again under this order id (after a lost answer); a new one when absent.
         #[arg(long)]
         merchant_uid: Option<String>,
+        /// The kind of goods (KSNET); the one kept with the key when absent.
+        #[arg(long = "product-type")]
+        product_type: Option<ProductKind>,
     },
     /// Move a pending schedule to another time.
     Move {

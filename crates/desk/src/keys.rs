@@ -32,6 +32,26 @@ pub fn check_issue(input: &IssueKeyInput, charge: Option<&FirstCharge>) -> IpcRe
     Err(IpcError::invalid_form(&problems, "sent"))
 }
 
+/// What a charge of a key needs beyond amount and name, for the charge and schedule
+/// forms: the kind of goods where its PG wants one (KSNET), and the one kept with it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChargeNeeds {
+    pub product_type_required: bool,
+    pub product_type: Option<subdesk_billing::ProductType>,
+}
+
+pub fn charge_needs(session: &Session, customer_uid: &str) -> IpcResult<ChargeNeeds> {
+    let customer = session.store.get_customer(customer_uid)?;
+    Ok(ChargeNeeds {
+        product_type_required: customer
+            .pg_provider
+            .as_deref()
+            .is_some_and(keys::product_type_required),
+        product_type: session.store.key_product_type(customer_uid)?,
+    })
+}
+
 /// Issues a key from card data, once the form has no problem.
 pub async fn issue_key(session: &Session, input: IssueKeyInput) -> IpcResult<Customer> {
     check_issue(&input, None)?;
@@ -59,6 +79,7 @@ pub async fn issue_key_with_charge(
         buyer: subdesk_billing::BuyerInput::default(),
         card_quota: None,
         custom_data: None,
+        product_type: None,
     };
     Ok(
         keys::issue_key_with_first_charge(&session.store, session.client()?, input, details)

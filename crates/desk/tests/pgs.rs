@@ -4,11 +4,12 @@
 mod common;
 
 use common::World;
-use subdesk_billing::ChargeStatus;
 use subdesk_billing::registry::keys::{CardInput, IssueKeyInput};
+use subdesk_billing::{ChargeStatus, ProductType};
 use subdesk_codes::ErrorCode;
 use subdesk_desk::keys::FirstCharge;
 use subdesk_desk::money::ChargeNowInput;
+use subdesk_desk::schedules::{ScheduleForm, when_of, zone_of};
 
 const APPROVE: &str = "4242-4242-4242-4242";
 
@@ -31,6 +32,7 @@ fn input(uid: &str, pg: &str) -> IssueKeyInput {
         customer_tel: None,
         customer_email: None,
         customer_id: None,
+        product_type: None,
     }
 }
 
@@ -99,4 +101,115 @@ async fn settlebank_issues_with_a_first_charge_only_then_charges_again() {
     let key = w.session.store.get_customer("pgs-settle").unwrap();
     assert_eq!(key.pg_provider.as_deref(), Some("settle"));
     assert_eq!(charge(&w, "pgs-settle").await, ChargeStatus::Paid);
+}
+
+#[tokio::test]
+async fn ksnet_asks_the_kind_of_goods_with_the_key_and_sends_it_with_every_charge() {
+    let w = world().await;
+    // Without the kind of goods the form is refused before anything is sent.
+    let e = subdesk_desk::keys::issue_key(&w.session, input("pgs-ks", "ksnet.2999199999"))
+        .await
+        .expect_err("product_type is required");
+    assert_eq!(
+        problems(&e),
+        vec![("product_type".to_owned(), "required".to_owned())]
+    );
+    let mut i = input("pgs-ks", "ksnet.2999199999");
+    i.product_type = Some(ProductType::Digital);
+    subdesk_desk::keys::issue_key(&w.session, i)
+        .await
+        .expect("issued");
+    let needs = subdesk_desk::keys::charge_needs(&w.session, "pgs-ks").unwrap();
+    assert!(needs.product_type_required);
+    assert_eq!(needs.product_type, Some(ProductType::Digital));
+    // Charge now: the key's kind goes with it (the sandbox refuses KSNET charges without).
+    assert_eq!(charge(&w, "pgs-ks").await, ChargeStatus::Paid);
+    // A schedule carries it too, and is paid when it runs.
+    let at = w.sandbox.now() + 3600 + 60;
+    let form = ScheduleForm {
+        customer_uid: "pgs-ks".into(),
+        when: when_of(at, &zone_of("Asia/Seoul")),
+        amount: 5000,
+        name: "정기결제".into(),
+        merchant_uid: Some(subdesk_desk::money::new_order_id()),
+        ..ScheduleForm::default()
+    };
+    let merchant_uid = form.merchant_uid.clone().unwrap();
+    subdesk_desk::schedules::register(&w.session, form)
+        .await
+        .expect("registered");
+    w.sandbox.clock().advance(2 * 3600).await;
+    let paid = w
+        .session
+        .client()
+        .unwrap()
+        .find_payment(&merchant_uid, None, None)
+        .await
+        .expect("the schedule ran");
+    assert_eq!(
+        paid.status,
+        subdesk_iamport::PaymentStatus::Paid,
+        "{paid:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_ksnet_key_without_a_kind_of_goods_is_not_charged_until_one_is_given() {
+    let w = world().await;
+    // A key issued elsewhere (adopted): nothing kept with it.
+    let card = subdesk_iamport::CardData::new(APPROVE, "2099-12")
+        .and_then(|c| c.birth("900101"))
+        .and_then(|c| c.pwd_2digit("12"))
+        .unwrap();
+    let mut req = subdesk_iamport::IssueBillingKey::new(card).customer_name("김민준");
+    req.pg = Some("ksnet".into());
+    let c = w
+        .session
+        .client()
+        .unwrap()
+        .issue_billing_key("pgs-ks-adopted", &req)
+        .await
+        .unwrap();
+    w.session
+        .store
+        .upsert_customer(&subdesk_billing::mirror::sync::keys::customer_record(&c))
+        .unwrap();
+    let e = subdesk_desk::money::charge_now(
+        &w.session,
+        ChargeNowInput {
+            customer_uid: "pgs-ks-adopted".into(),
+            amount: 1000,
+            name: "월간".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("refused before sending");
+    assert_eq!(
+        e.details.as_ref().and_then(|d| d.get("field")),
+        Some(&serde_json::json!("product_type")),
+        "{e:?}"
+    );
+    let journal = w
+        .session
+        .store
+        .journal_list(&subdesk_billing::JournalQuery {
+            customer_uid: Some("pgs-ks-adopted".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(journal.is_empty(), "nothing journaled: {journal:?}");
+    let paid = subdesk_desk::money::charge_now(
+        &w.session,
+        ChargeNowInput {
+            customer_uid: "pgs-ks-adopted".into(),
+            amount: 1000,
+            name: "월간".into(),
+            product_type: Some(ProductType::Real),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(paid.status, ChargeStatus::Paid);
 }

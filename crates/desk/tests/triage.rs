@@ -251,6 +251,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
             customer_tel: None,
             customer_email: None,
             customer_id: None,
+            product_type: None,
         },
     )
     .await

@@ -81,6 +81,17 @@ pub fn customer_uid_problem(
     subdesk_billing::registry::import::customer_uid_problem(&uid)
 }
 
+/// What a charge of this key needs beyond amount and name (KSNET's kind of goods).
+#[tauri::command]
+#[specta::specta]
+pub async fn charge_needs(
+    state: State<'_, AppState>,
+    customer_uid: String,
+) -> IpcResult<subdesk_desk::keys::ChargeNeeds> {
+    let session = state.desk.session_for(ActionKind::Read)?;
+    subdesk_desk::keys::charge_needs(&session, &customer_uid)
+}
+
 /// Issues a key from card data. Every field problem comes back at once as
 /// `invalid_form` with `details.problems`, and then nothing is sent.
 #[tauri::command]

@@ -49,6 +49,14 @@ const en: Shape<Messages> = {
     api_code: "i'mport code",
     path: "File",
   },
+  productType: {
+    label: "Kind of goods (product_type)",
+    help: "This PG (KSNET) refuses a charge without it. Kept with the key, it goes with the key's every charge and schedule.",
+    kept: "Kept with the key: {{kind}}. Choose only to send another kind with this charge.",
+    choose: "Choose",
+    real: "Physical goods (real)",
+    digital: "Digital goods or services (digital)",
+  },
   formErrors: {
     required: "Required.",
   },

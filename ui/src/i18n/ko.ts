@@ -45,6 +45,14 @@ const ko = {
     api_code: "i'mport 코드",
     path: "파일",
   },
+  productType: {
+    label: "상품 유형 (product_type)",
+    help: "이 PG(KSNET)는 상품 유형 없이 결제를 받지 않습니다. 빌링키와 함께 보관되어 그 빌링키의 모든 결제와 예약에 함께 보냅니다.",
+    kept: "빌링키에 보관된 유형: {{kind}}. 이번 결제만 다른 유형으로 보낼 때만 고르세요.",
+    choose: "선택",
+    real: "실물 상품 (real)",
+    digital: "디지털 상품·서비스 (digital)",
+  },
   formErrors: {
     required: "필수 항목입니다.",
   },

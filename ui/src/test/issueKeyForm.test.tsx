@@ -19,6 +19,7 @@ function rule(pg_provider: string, over: Partial<RestPgRule> = {}): RestPgRule {
     first_charge_keeps_key: true,
     key_only: true,
     dummy_birth: null,
+    product_type_required: false,
     ...over,
   };
 }
@@ -37,7 +38,7 @@ interface Sent {
   charged: { input: IssueKeyInput; charge: { amount: number; name: string } }[];
 }
 
-function mockApp(form: KeyForm, language: "ko" | "en" = "ko"): Sent {
+function mockApp(form: KeyForm, language: "ko" | "en" = "ko", refuse?: (input: IssueKeyInput) => unknown): Sent {
   const sent: Sent = { issued: [], charged: [] };
   mockIPC((cmd, args) => {
     if (cmd === "get_settings") return { ...SETTINGS, language };
@@ -45,7 +46,10 @@ function mockApp(form: KeyForm, language: "ko" | "en" = "ko"): Sent {
     if (cmd === "key_form") return form;
     if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
     if (cmd === "issue_key") {
-      sent.issued.push((args as { input: IssueKeyInput }).input);
+      const input = (args as { input: IssueKeyInput }).input;
+      sent.issued.push(input);
+      const refused = refuse?.(input);
+      if (refused) throw refused;
       throw { code: "internal", message: "not in this test", details: null };
     }
     if (cmd === "issue_key_with_charge") {
@@ -94,5 +98,32 @@ describe("Settlebank: a key only with a first charge", () => {
     await userEvent.click(screen.getByTestId("issue-submit"));
     await waitFor(() => expect(sent.issued).toHaveLength(1));
     expect(sent.charged).toHaveLength(0);
+  });
+});
+
+describe("KSNET: the kind of goods", () => {
+  it("asks for it when Rust's rule says, shows Rust's refusal under it, and sends the choice", async () => {
+    const sent = mockApp(keyForm("ksnet.2999199999", rule("ksnet", { product_type_required: true, first_charge_keeps_key: false })), "ko", (input) =>
+      input.product_type ? null : { code: "invalid_form", message: "nothing was sent", details: { problems: [{ field: "product_type", code: "required" }] } },
+    );
+    renderScreen(<IssueKeyForm />);
+    const select = await screen.findByTestId("issue-product-type");
+    expect(select.closest(".mantine-InputWrapper-root")?.textContent).toContain("KSNET");
+    await typeCard();
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    await waitFor(() => expect(select.closest(".mantine-InputWrapper-root")?.textContent).toContain("필수 항목입니다"));
+    expect(sent.issued[0]?.product_type).toBeNull();
+    await userEvent.click(select);
+    await userEvent.click(await screen.findByRole("option", { name: "디지털 상품·서비스 (digital)", hidden: true }));
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    await waitFor(() => expect(sent.issued).toHaveLength(2));
+    expect(sent.issued[1]?.product_type).toBe("digital");
+  });
+
+  it("does not ask on a PG that does not need it", async () => {
+    mockApp(keyForm("nice.nictest04m", rule("nice")));
+    renderScreen(<IssueKeyForm />);
+    await screen.findByTestId("issue-card-number");
+    expect(screen.queryByTestId("issue-product-type")).toBeNull();
   });
 });

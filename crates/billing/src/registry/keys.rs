@@ -41,6 +41,15 @@ pub struct RestPgRule {
     /// The birth sent when none is typed, and accepted as typed: Settlebank takes the
     /// dummy `123456` unless its contract wants the real date.
     pub dummy_birth: Option<String>,
+    /// Every charge needs `product_type` (real or digital goods): KSNET. The form asks
+    /// for it with the key, and the key's charges and schedules carry it.
+    pub product_type_required: bool,
+}
+
+/// The PGs that refuse a charge (`again`, `onetime`, a schedule's execution) without
+/// `product_type`: KSNET, per the V1 spec. The one copy of this rule.
+pub fn product_type_required(pg_provider: &str) -> bool {
+    pg_provider == "ksnet"
 }
 
 /// The PGs that issue keys from card data over REST: the spec's list for key issuance,
@@ -58,6 +67,7 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
         first_charge_keeps_key: !matches!(pg, "ksnet" | "tosspayments"),
         key_only: true,
         dummy_birth: None,
+        product_type_required: product_type_required(pg),
     };
     vec![
         RestPgRule {
@@ -116,6 +126,9 @@ pub struct IssueKeyInput {
     pub customer_tel: Option<String>,
     pub customer_email: Option<String>,
     pub customer_id: Option<String>,
+    /// The kind of goods the key's charges are for, where the PG needs it (KSNET).
+    #[serde(default)]
+    pub product_type: Option<crate::money::charge::ProductType>,
 }
 
 /// What is wrong with one field of a form: a stable code the UI translates (its texts are
@@ -432,6 +445,9 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     if id.is_empty() && rule.is_some_and(|r| r.customer_id_required) {
         problems.push(problem("customer_id", ProblemCode::Required));
     }
+    if input.product_type.is_none() && rule.is_some_and(|r| r.product_type_required) {
+        problems.push(problem("product_type", ProblemCode::Required));
+    }
     if let Some(tel) = input
         .customer_tel
         .as_deref()
@@ -538,6 +554,7 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
     let inputs = serde_json::json!({ "customer_uid": input.customer_uid, "pg": input.pg });
     let customer_uid = input.customer_uid;
     let expiry = expiry_month(&input.card);
+    let product_type = input.product_type;
     drop(input.card);
 
     match client.issue_billing_key(&customer_uid, &request).await {
@@ -547,6 +564,7 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
             if let Some(month) = &expiry {
                 store.set_card_expiry(&customer_uid, month)?;
             }
+            store.set_key_product_type(&customer_uid, product_type)?;
             let customer = store.get_customer(&customer_uid)?;
             store.audit_record("key.issue", &inputs, "ok")?;
             Ok(customer)
@@ -578,6 +596,7 @@ pub async fn issue_key_with_first_charge(
             ProblemCode::PgNoFirstCharge.to_string(),
         ));
     }
+    details.product_type = details.product_type.or(input.product_type);
     details.validate()?;
     // The holder's details are the buyer's on the first charge.
     details.buyer.name = details.buyer.name.or_else(|| trimmed(&input.customer_name));
@@ -588,6 +607,7 @@ pub async fn issue_key_with_first_charge(
         .or_else(|| trimmed(&input.customer_email));
     let card = card_data(&input.card, &input.pg)?;
     let expiry = expiry_month(&input.card);
+    let product_type = details.product_type;
     drop(input.card);
     let customer_uid = input.customer_uid.clone();
     let result = crate::money::charge::charge_onetime(
@@ -608,6 +628,11 @@ pub async fn issue_key_with_first_charge(
         && store.get_customer(&customer_uid).is_ok()
     {
         store.set_card_expiry(&customer_uid, month)?;
+    }
+    if result.status == crate::money::charge::ChargeStatus::Paid
+        && store.get_customer(&customer_uid).is_ok()
+    {
+        store.set_key_product_type(&customer_uid, product_type)?;
     }
     Ok(result)
 }
@@ -651,6 +676,46 @@ pub async fn delete_key(
 }
 
 impl Store {
+    /// The kind of goods kept with a key (KSNET's `product_type`), if any.
+    pub fn key_product_type(
+        &self,
+        customer_uid: &str,
+    ) -> Result<Option<crate::money::charge::ProductType>> {
+        let found: Option<String> = self.read(|c| {
+            use rusqlite::OptionalExtension;
+            Ok(c.prepare_cached(
+                "SELECT product_type FROM key_product_type WHERE customer_uid = ?1",
+            )?
+            .query_row([customer_uid], |r| r.get(0))
+            .optional()?)
+        })?;
+        Ok(found
+            .as_deref()
+            .and_then(crate::money::charge::ProductType::parse))
+    }
+
+    /// Keeps (or, with None, forgets) the kind of goods of a key's charges.
+    pub fn set_key_product_type(
+        &self,
+        customer_uid: &str,
+        product_type: Option<crate::money::charge::ProductType>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            match product_type {
+                Some(t) => tx.execute(
+                    "INSERT INTO key_product_type (customer_uid, product_type) VALUES (?1, ?2)
+                     ON CONFLICT (customer_uid) DO UPDATE SET product_type = excluded.product_type",
+                    rusqlite::params![customer_uid, t.as_str()],
+                )?,
+                None => tx.execute(
+                    "DELETE FROM key_product_type WHERE customer_uid = ?1",
+                    [customer_uid],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
     /// The audit trail of one customer, newest first: every action whose inputs name it.
     pub fn audit_for_customer(
         &self,
@@ -693,6 +758,7 @@ mod tests {
             customer_tel: None,
             customer_email: None,
             customer_id: None,
+            product_type: None,
         }
     }
 
@@ -794,6 +860,13 @@ mod tests {
             );
         }
         i.pg = "nice.nictest04m".into();
+        assert!(validate_issue(&i, NOW).is_empty());
+        i.pg = "ksnet".into();
+        assert_eq!(
+            codes(&validate_issue(&i, NOW)),
+            vec![("product_type", "required")]
+        );
+        i.product_type = Some(crate::money::charge::ProductType::Digital);
         assert!(validate_issue(&i, NOW).is_empty());
     }
 

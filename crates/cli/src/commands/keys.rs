@@ -154,6 +154,7 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
         customer_tel: a.customer_tel.clone(),
         customer_email: a.customer_email.clone(),
         customer_id: a.customer_id.clone(),
+        product_type: a.product_type.map(Into::into),
     };
     // Every problem at once, before anything is sent.
     subdesk_desk::keys::check_issue(&input, None)?;

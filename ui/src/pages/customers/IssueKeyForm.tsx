@@ -5,10 +5,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { commands, type ChargeResult, type Customer, type IssueKeyInput, type KeyForm } from "../../bindings";
+import { commands, type ChargeResult, type Customer, type IssueKeyInput, type KeyForm, type ProductType } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
+import { ProductTypeSelect } from "../../components/ProductTypeSelect";
 import { BackLink } from "../../layout/BackLink";
 import { PageHeader } from "../../layout/PageHeader";
 import { groupCardNumber, type KeyFormValues } from "../../lib/cardValidation";
@@ -22,6 +23,7 @@ interface IssueValues extends KeyFormValues {
   with_charge: boolean;
   charge_amount: string;
   charge_name: string;
+  product_type: ProductType | null;
 }
 
 const EMPTY_CARD = { card_number: "", expiry: "", birth: "", pwd_2digit: "" };
@@ -70,6 +72,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       with_charge: false,
       charge_amount: "",
       charge_name: "",
+      product_type: null,
     },
     // What is wrong is Rust's to say (every problem at once, on submit, before anything is
     // sent); the form only reads the typed amount as a number.
@@ -146,6 +149,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       customer_tel: v.customer_tel.trim() || null,
       customer_email: v.customer_email.trim() || null,
       customer_id: v.customer_id.trim() || null,
+      product_type: ruleOf(v.pg)?.product_type_required ? v.product_type : null,
     };
     issue.mutate({ input, charge: withFirstCharge ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
   };
@@ -338,6 +342,16 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                     data-testid="issue-email"
                   />
                 </Grid.Col>
+                {rule?.product_type_required && (
+                  <Grid.Col span={6}>
+                    <ProductTypeSelect
+                      value={values.product_type}
+                      onChange={(v) => form.setFieldValue("product_type", v)}
+                      error={form.errors.product_type}
+                      testId="issue-product-type"
+                    />
+                  </Grid.Col>
+                )}
                 {rule?.customer_id_required && (
                   <Grid.Col span={6}>
                     <TextInput
