@@ -1788,6 +1788,11 @@ export type ProblemCode =
 "pg_no_first_charge" | 
 /**  The channel issues a key only together with a first charge (Settlebank). */
 "pg_needs_first_charge" | 
+/**
+ *  The PG needs this holder field for a key with a first charge (KG INICIS: buyer
+ *  name, e-mail and phone go with the charge).
+ */
+"required_for_first_charge" | 
 /**  Not two digits. */
 "pwd_2digit_format" | 
 /**  The field must be filled in. */
@@ -2025,6 +2030,12 @@ export type RestPgRule = {
 	 *  for it with the key, and the key's charges and schedules carry it.
 	 */
 	product_type_required: boolean,
+	/**
+	 *  The holder fields (`customer_name`, `customer_email`, `customer_tel`) a key with a
+	 *  first charge needs: `onetime` sends them as the buyer's, and KG INICIS refuses a
+	 *  charge without buyer name, e-mail and phone.
+	 */
+	first_charge_requires: string[],
 };
 
 /**  How a failed charge is charged again, for a person to confirm. */

@@ -213,3 +213,32 @@ async fn a_ksnet_key_without_a_kind_of_goods_is_not_charged_until_one_is_given()
     .unwrap();
     assert_eq!(paid.status, ChargeStatus::Paid);
 }
+
+#[tokio::test]
+async fn kg_inicis_needs_the_holder_for_a_key_with_a_first_charge() {
+    let w = world().await;
+    let first = || FirstCharge {
+        amount: 1000,
+        name: "첫 결제".into(),
+        confirmed_total: None,
+    };
+    let mut i = input("pgs-inicis", "html5_inicis.INIBillTst");
+    i.customer_name = None;
+    let e = subdesk_desk::keys::issue_key_with_charge(&w.session, i, first())
+        .await
+        .expect_err("refused before anything is sent");
+    assert_eq!(
+        problems(&e),
+        ["customer_name", "customer_email", "customer_tel"]
+            .map(|f| (f.to_owned(), "required_for_first_charge".to_owned()))
+            .to_vec()
+    );
+    let mut i = input("pgs-inicis", "html5_inicis.INIBillTst");
+    i.customer_email = Some("minjun@example.kr".into());
+    i.customer_tel = Some("010-1234-5678".into());
+    let paid = subdesk_desk::keys::issue_key_with_charge(&w.session, i, first())
+        .await
+        .expect("key with a first charge");
+    assert_eq!(paid.status, ChargeStatus::Paid);
+    assert_eq!(charge(&w, "pgs-inicis").await, ChargeStatus::Paid);
+}

@@ -20,6 +20,7 @@ function rule(pg_provider: string, over: Partial<RestPgRule> = {}): RestPgRule {
     key_only: true,
     dummy_birth: null,
     product_type_required: false,
+    first_charge_requires: [],
     ...over,
   };
 }
@@ -125,5 +126,51 @@ describe("KSNET: the kind of goods", () => {
     renderScreen(<IssueKeyForm />);
     await screen.findByTestId("issue-card-number");
     expect(screen.queryByTestId("issue-product-type")).toBeNull();
+  });
+});
+
+describe("KG INICIS: the holder for a key with a first charge", () => {
+  const inicis = () => keyForm("html5_inicis.INIBillTst", rule("html5_inicis", { first_charge_requires: ["customer_name", "customer_email", "customer_tel"] }));
+  const wrapper = (id: string) => screen.getByTestId(id).closest(".mantine-InputWrapper-root")?.textContent ?? "";
+
+  it("marks name, e-mail and phone required with the reason once the first charge is on", async () => {
+    const sent = mockApp(inicis());
+    renderScreen(<IssueKeyForm />);
+    await screen.findByTestId("issue-with-charge");
+    // A key alone: optional.
+    expect(wrapper("issue-email")).toContain("선택");
+    expect(screen.getByTestId("issue-email").closest(".mantine-InputWrapper-root")?.querySelector(".mantine-InputWrapper-required")).toBeNull();
+    await userEvent.click(screen.getByTestId("issue-with-charge"));
+    for (const id of ["issue-name", "issue-email", "issue-tel"]) {
+      expect(wrapper(id), id).toContain("첫 결제와 함께 발급하려면 필요합니다");
+      expect(screen.getByTestId(id).closest(".mantine-InputWrapper-root")?.querySelector(".mantine-InputWrapper-required"), id).not.toBeNull();
+    }
+    expect(sent.charged).toHaveLength(0);
+  });
+
+  it("puts Rust's reason under each missing holder field", async () => {
+    const problems = ["customer_name", "customer_email", "customer_tel"].map((field) => ({ field, code: "required_for_first_charge" }));
+    const sent = mockApp(inicis());
+    mockIPC((cmd, args) => {
+      if (cmd === "issue_key_with_charge") {
+        sent.charged.push(args as Sent["charged"][number]);
+        throw { code: "invalid_form", message: "nothing was sent", details: { problems } };
+      }
+      if (cmd === "get_settings") return { ...SETTINGS, language: "ko" };
+      if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
+      if (cmd === "key_form") return inicis();
+      if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
+      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    });
+    renderScreen(<IssueKeyForm />);
+    await userEvent.click(await screen.findByTestId("issue-with-charge"));
+    await typeCard();
+    await userEvent.type(screen.getByTestId("issue-charge-amount"), "1000");
+    await userEvent.type(screen.getByTestId("issue-charge-name"), "첫 결제");
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    await waitFor(() => expect(wrapper("issue-tel")).toContain("KG이니시스는 첫 결제와 함께 발급할 때 이 항목이 필요합니다"));
+    expect(wrapper("issue-name")).toContain("KG이니시스는");
+    expect(wrapper("issue-email")).toContain("KG이니시스는");
+    expect(sent.charged).toHaveLength(1);
   });
 });

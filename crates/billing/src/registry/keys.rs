@@ -44,6 +44,10 @@ pub struct RestPgRule {
     /// Every charge needs `product_type` (real or digital goods): KSNET. The form asks
     /// for it with the key, and the key's charges and schedules carry it.
     pub product_type_required: bool,
+    /// The holder fields (`customer_name`, `customer_email`, `customer_tel`) a key with a
+    /// first charge needs: `onetime` sends them as the buyer's, and KG INICIS refuses a
+    /// charge without buyer name, e-mail and phone.
+    pub first_charge_requires: Vec<String>,
 }
 
 /// The PGs that refuse a charge (`again`, `onetime`, a schedule's execution) without
@@ -68,6 +72,14 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
         key_only: true,
         dummy_birth: None,
         product_type_required: product_type_required(pg),
+        first_charge_requires: match pg {
+            "html5_inicis" => vec![
+                "customer_name".to_owned(),
+                "customer_email".to_owned(),
+                "customer_tel".to_owned(),
+            ],
+            _ => Vec::new(),
+        },
     };
     vec![
         RestPgRule {
@@ -161,6 +173,9 @@ pub enum ProblemCode {
     PgNoFirstCharge,
     /// The channel issues a key only together with a first charge (Settlebank).
     PgNeedsFirstCharge,
+    /// The PG needs this holder field for a key with a first charge (KG INICIS: buyer
+    /// name, e-mail and phone go with the charge).
+    RequiredForFirstCharge,
     /// Not two digits.
     #[serde(rename = "pwd_2digit_format")]
     Pwd2digitFormat,
@@ -214,6 +229,7 @@ impl ProblemCode {
             Self::PgNotRest => "pg_not_rest",
             Self::PgNoFirstCharge => "pg_no_first_charge",
             Self::PgNeedsFirstCharge => "pg_needs_first_charge",
+            Self::RequiredForFirstCharge => "required_for_first_charge",
             Self::Pwd2digitFormat => "pwd_2digit_format",
             Self::Required => "required",
             Self::TelFormat => "tel_format",
@@ -276,6 +292,23 @@ pub fn validate_first_charge(input: &IssueKeyInput, amount: i64, name: &str) -> 
     let mut problems = Vec::new();
     if !keeps_key_with_first_charge(&input.pg) {
         problems.push(problem("pg", ProblemCode::PgNoFirstCharge));
+    }
+    let provider = input.pg.split('.').next().unwrap_or_default();
+    if let Some(rule) = rest_pg_rules()
+        .into_iter()
+        .find(|r| r.pg_provider == provider)
+    {
+        for field in &rule.first_charge_requires {
+            let value = match field.as_str() {
+                "customer_name" => &input.customer_name,
+                "customer_email" => &input.customer_email,
+                "customer_tel" => &input.customer_tel,
+                _ => continue,
+            };
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                problems.push(problem(field, ProblemCode::RequiredForFirstCharge));
+            }
+        }
     }
     if amount <= 0 {
         problems.push(problem("amount", ProblemCode::AmountNotPositive));
@@ -887,6 +920,26 @@ mod tests {
         assert!(validate_first_charge(&i, 1000, "첫 결제").is_empty());
         i.pg = "nice".into();
         assert!(validate_key_only(&i).is_empty());
+    }
+
+    #[test]
+    fn kg_inicis_needs_the_holder_for_a_key_with_a_first_charge() {
+        let mut i = input("4242424242424242", "2030-01", "900101", "12");
+        i.pg = "html5_inicis.INIBillTst".into();
+        // A key alone needs none of them.
+        assert!(validate_issue(&i, NOW).is_empty());
+        assert_eq!(
+            codes(&validate_first_charge(&i, 1000, "첫 결제")),
+            vec![
+                ("customer_name", "required_for_first_charge"),
+                ("customer_email", "required_for_first_charge"),
+                ("customer_tel", "required_for_first_charge"),
+            ]
+        );
+        i.customer_name = Some("김민준".into());
+        i.customer_email = Some("minjun@example.kr".into());
+        i.customer_tel = Some("010-1234-5678".into());
+        assert!(validate_first_charge(&i, 1000, "첫 결제").is_empty());
     }
 
     #[test]

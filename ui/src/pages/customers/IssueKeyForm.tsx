@@ -93,6 +93,9 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
   // Settlebank: a key only with a first charge (Rust's rule), so the charge is not optional.
   const firstChargeRequired = firstChargeAllowed && rule?.key_only === false;
   const withCharge = charging(values);
+  /** A holder field the PG needs for a key with a first charge (KG INICIS), as Rust's rule says. */
+  const neededForCharge = (field: string) => withCharge && (rule?.first_charge_requires.includes(field) ?? false);
+  const holderHelp = (field: string) => (neededForCharge(field) ? t("customers.issue.firstChargeHolderHelp") : t("customers.issue.optional"));
   const [issued, setIssued] = useState<Customer | null>(null);
   const [charged, setCharged] = useState<ChargeResult | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
@@ -320,8 +323,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                 <Grid.Col span={6}>
                   <TextInput
                     label={t("customers.issue.customerName")}
-                    description={rule?.customer_name_required ? undefined : t("customers.issue.optional")}
-                    withAsterisk={rule?.customer_name_required}
+                    description={rule?.customer_name_required ? undefined : holderHelp("customer_name")}
+                    withAsterisk={rule?.customer_name_required || neededForCharge("customer_name")}
                     {...form.getInputProps("customer_name")}
                     data-testid="issue-name"
                   />
@@ -329,7 +332,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                 <Grid.Col span={6}>
                   <TextInput
                     label={t("customers.issue.customerTel")}
-                    description={t("customers.issue.optional")}
+                    description={holderHelp("customer_tel")}
+                    withAsterisk={neededForCharge("customer_tel")}
                     {...form.getInputProps("customer_tel")}
                     data-testid="issue-tel"
                   />
@@ -337,7 +341,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                 <Grid.Col span={6}>
                   <TextInput
                     label={t("customers.issue.customerEmail")}
-                    description={t("customers.issue.optional")}
+                    description={holderHelp("customer_email")}
+                    withAsterisk={neededForCharge("customer_email")}
                     {...form.getInputProps("customer_email")}
                     data-testid="issue-email"
                   />
