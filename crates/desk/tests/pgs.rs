@@ -242,3 +242,39 @@ async fn kg_inicis_needs_the_holder_for_a_key_with_a_first_charge() {
     assert_eq!(paid.status, ChargeStatus::Paid);
     assert_eq!(charge(&w, "pgs-inicis").await, ChargeStatus::Paid);
 }
+
+#[tokio::test]
+async fn jtnet_issues_over_rest_alone_or_with_a_first_charge_and_charges_again() {
+    let w = world().await;
+    let key = subdesk_desk::keys::issue_key(&w.session, input("pgs-jt", "jtnet.tpaykeyin1m"))
+        .await
+        .expect("issued");
+    assert_eq!(key.pg_provider.as_deref(), Some("jtnet"));
+    assert_eq!(charge(&w, "pgs-jt").await, ChargeStatus::Paid);
+    let paid = subdesk_desk::keys::issue_key_with_charge(
+        &w.session,
+        input("pgs-jt-2", "jtnet.tpaykeyin1m"),
+        FirstCharge {
+            amount: 1000,
+            name: "첫 결제".into(),
+            confirmed_total: None,
+        },
+    )
+    .await
+    .expect("key with a first charge");
+    assert_eq!(paid.status, ChargeStatus::Paid);
+    assert_eq!(charge(&w, "pgs-jt-2").await, ChargeStatus::Paid);
+}
+
+/// The other REST PGs of the guide (NICE, KCP): a key alone and a charge on their channel.
+#[tokio::test]
+async fn nice_and_kcp_issue_over_rest_and_charge() {
+    let w = world().await;
+    for (uid, pg) in [("pgs-nice", "nice.nictest04m"), ("pgs-kcp", "kcp.T0000")] {
+        let key = subdesk_desk::keys::issue_key(&w.session, input(uid, pg))
+            .await
+            .expect(pg);
+        assert_eq!(key.pg_id.as_deref(), pg.split('.').nth(1));
+        assert_eq!(charge(&w, uid).await, ChargeStatus::Paid, "{pg}");
+    }
+}

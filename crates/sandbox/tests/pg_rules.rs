@@ -66,3 +66,44 @@ async fn ksnet_refuses_a_charge_without_product_type() {
         .await;
     assert_eq!(v["response"]["status"], "paid", "{v}");
 }
+
+#[tokio::test]
+async fn jtnet_has_a_rest_channel_that_issues_keys_alone_or_with_a_first_charge() {
+    let h = start().await;
+    let (_, v) = h.call("GET", "/users/pg", None).await;
+    let jtnet = v["response"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["pg_provider"] == "jtnet")
+        .cloned()
+        .expect("a JTNet channel");
+    assert_eq!(jtnet["type"], "api_payment");
+    // The password digits are needed, as in the manual's EN example.
+    let mut b = card();
+    b["pg"] = json!("jtnet");
+    b.as_object_mut().unwrap().remove("pwd_2digit");
+    let (_, v) = h
+        .call("POST", "/subscribe/customers/jt-1", Some(b.clone()))
+        .await;
+    assert_eq!(v["code"], -1, "{v}");
+    b["pwd_2digit"] = json!("12");
+    let (_, v) = h
+        .call("POST", "/subscribe/customers/jt-1", Some(b.clone()))
+        .await;
+    assert_eq!(v["response"]["pg_provider"], "jtnet", "{v}");
+    assert_eq!(
+        h.again("jt-1", "jt-a", 1000).await["response"]["status"],
+        "paid"
+    );
+    // A key with a first charge.
+    b["merchant_uid"] = json!("jt-first");
+    b["amount"] = json!(1000);
+    b["customer_uid"] = json!("jt-2");
+    let (_, v) = h.call("POST", "/subscribe/payments/onetime", Some(b)).await;
+    assert_eq!(v["response"]["status"], "paid", "{v}");
+    assert_eq!(
+        h.again("jt-2", "jt-b", 1000).await["response"]["status"],
+        "paid"
+    );
+}

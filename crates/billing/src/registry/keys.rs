@@ -57,7 +57,7 @@ pub fn product_type_required(pg_provider: &str) -> bool {
 }
 
 /// The PGs that issue keys from card data over REST: the spec's list for key issuance,
-/// and Settlebank (`settle`), which issues a key only with a first charge (`onetime` +
+/// JTNet (from the manual's REST page), and Settlebank (`settle`), which issues a key only with a first charge (`onetime` +
 /// `customer_uid`, per the manual; the key-only endpoint needs a separate contract).
 /// Settlebank takes no password digits and a dummy birth (`123456`) unless its contract
 /// wants the real one. Paymentwall (cvc, browser_ip, PCI-DSS) is not offered.
@@ -97,6 +97,10 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
         rule("ksnet", false, false),
         rule("tosspayments", false, true),
         rule("welcome", true, false),
+        // JTNet (tPay key-in): the manual's REST page documents both endpoints (the V1
+        // spec does not list JTNet). Birth and password digits as in the EN example; the
+        // KO example omits pwd_2digit (a gap of that page, noted in the guide data).
+        rule("jtnet", false, false),
     ]
 }
 
