@@ -1256,6 +1256,11 @@ export type IssueKeyInput = {
 	customer_id: string | null,
 	/**  The kind of goods the key's charges are for, where the PG needs it (KSNET). */
 	product_type?: ProductType | null,
+	/**
+	 *  The chosen channel's key (`GET /users/pg`), sent with `pg` on key issuance: the
+	 *  newest spec marks it required on `POST /subscribe/customers/{customer_uid}`.
+	 */
+	channel_key?: string | null,
 };
 
 /**  One journal row. */
@@ -1351,6 +1356,8 @@ export type KeyChannel = {
 	pg_id: string,
 	channel_name: string | null,
 	sandbox: boolean,
+	/**  Sent with `pg` on key issuance (`GET /users/pg`'s `channel_key`). */
+	channel_key: string | null,
 };
 
 /**  What deleting a key did: the key, and the schedules revoked first. */

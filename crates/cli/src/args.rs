@@ -318,6 +318,9 @@ pub struct KeyIssueArgs {
     /// key and sent with its every charge and schedule.
     #[arg(long = "product-type")]
     pub product_type: Option<ProductKind>,
+    /// The channel's key (GET /users/pg); looked up from --pg's channel when absent.
+    #[arg(long = "channel-key")]
+    pub channel_key: Option<String>,
 }
 
 /// `product_type`: what a charge is for (KSNET refuses a charge without it).

@@ -33,6 +33,7 @@ fn input(uid: &str, pg: &str) -> IssueKeyInput {
         customer_email: None,
         customer_id: None,
         product_type: None,
+        channel_key: None,
     }
 }
 
@@ -277,4 +278,63 @@ async fn nice_and_kcp_issue_over_rest_and_charge() {
         assert_eq!(key.pg_id.as_deref(), pg.split('.').nth(1));
         assert_eq!(charge(&w, uid).await, ChargeStatus::Paid, "{pg}");
     }
+}
+
+/// The requests the sandbox received on `path`, bodies as JSON (card data masked).
+async fn sent_to(w: &World, path: &str) -> Vec<serde_json::Value> {
+    let log: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/__sandbox/requests", w.sandbox.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = log
+        .get("response")
+        .and_then(|r| r.as_array())
+        .or_else(|| log.as_array())
+        .cloned()
+        .unwrap_or_default();
+    list.into_iter()
+        .filter(|r| r["path"] == path)
+        .filter_map(|r| {
+            r["body"]
+                .as_str()
+                .and_then(|b| serde_json::from_str(b).ok())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn key_issuance_sends_the_channels_key_with_pg() {
+    let w = world().await;
+    // From the form: the channel's key as GET /users/pg gave it.
+    let mut i = input("pgs-ck-1", "kcp.T0000");
+    i.channel_key = Some("channel-key-kcp-0001".into());
+    subdesk_desk::keys::issue_key(&w.session, i).await.unwrap();
+    // From the CLI (pg only): looked up on the account.
+    subdesk_desk::keys::issue_key(&w.session, input("pgs-ck-2", "html5_inicis.INIBillTst"))
+        .await
+        .unwrap();
+    let one = sent_to(&w, "/subscribe/customers/pgs-ck-1").await;
+    assert_eq!(
+        (&one[0]["pg"], &one[0]["channel_key"]),
+        (
+            &serde_json::json!("kcp.T0000"),
+            &serde_json::json!("channel-key-kcp-0001")
+        ),
+        "{one:?}"
+    );
+    let two = sent_to(&w, "/subscribe/customers/pgs-ck-2").await;
+    assert_eq!(two[0]["channel_key"], "channel-key-inicis-0001", "{two:?}");
+    assert_eq!(
+        w.session
+            .store
+            .get_customer("pgs-ck-2")
+            .unwrap()
+            .pg_provider
+            .as_deref(),
+        Some("html5_inicis")
+    );
 }

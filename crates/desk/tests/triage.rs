@@ -252,6 +252,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
             customer_email: None,
             customer_id: None,
             product_type: None,
+            channel_key: None,
         },
     )
     .await

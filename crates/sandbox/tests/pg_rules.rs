@@ -107,3 +107,37 @@ async fn jtnet_has_a_rest_channel_that_issues_keys_alone_or_with_a_first_charge(
         "paid"
     );
 }
+
+#[tokio::test]
+async fn a_channel_is_chosen_by_its_channel_key_by_pg_or_by_both() {
+    let h = start().await;
+    let mut b = card();
+    b["channel_key"] = json!("channel-key-kcp-0001");
+    let (_, v) = h
+        .call("POST", "/subscribe/customers/ck-1", Some(b.clone()))
+        .await;
+    assert_eq!(v["response"]["pg_provider"], "kcp", "{v}");
+    b["pg"] = json!("kcp.T0000");
+    let (_, v) = h
+        .call("POST", "/subscribe/customers/ck-2", Some(b.clone()))
+        .await;
+    assert_eq!(
+        (&v["response"]["pg_provider"], &v["response"]["pg_id"]),
+        (&json!("kcp"), &json!("T0000")),
+        "{v}"
+    );
+    // A schedule that issues the key first takes the channel key too.
+    let mut s = card();
+    s["customer_uid"] = json!("ck-3");
+    s["channel_key"] = json!("channel-key-jtnet-0001");
+    let now = h.control("GET", "/clock", None).await["now"]
+        .as_i64()
+        .unwrap();
+    s["schedules"] = json!([{"merchant_uid": "ck-s", "schedule_at": now + 3600, "amount": 1000, "name": "예약"}]);
+    let (_, v) = h
+        .call("POST", "/subscribe/payments/schedule", Some(s))
+        .await;
+    assert_eq!(v["code"], 0, "{v}");
+    let (_, v) = h.call("GET", "/subscribe/customers/ck-3", None).await;
+    assert_eq!(v["response"]["pg_provider"], "jtnet", "{v}");
+}

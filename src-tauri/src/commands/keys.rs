@@ -27,6 +27,8 @@ pub struct KeyChannel {
     pub pg_id: String,
     pub channel_name: Option<String>,
     pub sandbox: bool,
+    /// Sent with `pg` on key issuance (`GET /users/pg`'s `channel_key`).
+    pub channel_key: Option<String>,
 }
 
 /// What the issuance form needs: the channels it may offer and each PG's rules.
@@ -55,6 +57,7 @@ pub async fn key_form(state: State<'_, AppState>) -> IpcResult<KeyForm> {
             pg_id: c.pg_id,
             channel_name: c.channel_name,
             sandbox: c.sandbox,
+            channel_key: c.channel_key,
         })
         .collect();
     Ok(KeyForm {

@@ -28,7 +28,7 @@ function rule(pg_provider: string, over: Partial<RestPgRule> = {}): RestPgRule {
 function keyForm(pg: string, r: RestPgRule): KeyForm {
   const [pg_provider, pg_id] = pg.split(".");
   return {
-    channels: [{ pg, pg_provider: pg_provider ?? pg, pg_id: pg_id ?? "", channel_name: "채널", sandbox: false }],
+    channels: [{ pg, pg_provider: pg_provider ?? pg, pg_id: pg_id ?? "", channel_name: "채널", sandbox: false, channel_key: `channel-key-${pg_provider ?? pg}` }],
     rules: [r],
     suggested_customer_uid: "cus_1",
   };
@@ -99,6 +99,8 @@ describe("Settlebank: a key only with a first charge", () => {
     await userEvent.click(screen.getByTestId("issue-submit"));
     await waitFor(() => expect(sent.issued).toHaveLength(1));
     expect(sent.charged).toHaveLength(0);
+    // The channel's key goes with pg.
+    expect(sent.issued[0]).toMatchObject({ pg: "nice.nictest04m", channel_key: "channel-key-nice" });
   });
 });
 

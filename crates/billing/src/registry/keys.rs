@@ -145,6 +145,10 @@ pub struct IssueKeyInput {
     /// The kind of goods the key's charges are for, where the PG needs it (KSNET).
     #[serde(default)]
     pub product_type: Option<crate::money::charge::ProductType>,
+    /// The chosen channel's key (`GET /users/pg`), sent with `pg` on key issuance: the
+    /// newest spec marks it required on `POST /subscribe/customers/{customer_uid}`.
+    #[serde(default)]
+    pub channel_key: Option<String>,
 }
 
 /// What is wrong with one field of a form: a stable code the UI translates (its texts are
@@ -482,6 +486,13 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     if id.is_empty() && rule.is_some_and(|r| r.customer_id_required) {
         problems.push(problem("customer_id", ProblemCode::Required));
     }
+    if input
+        .channel_key
+        .as_deref()
+        .is_some_and(|k| k.trim().chars().count() > CHANNEL_KEY_MAX_CHARS)
+    {
+        problems.push(problem("channel_key", ProblemCode::TooLong));
+    }
     if input.product_type.is_none() && rule.is_some_and(|r| r.product_type_required) {
         problems.push(problem("product_type", ProblemCode::Required));
     }
@@ -513,6 +524,9 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     }
     problems
 }
+
+/// The longest `channel_key` the spec allows.
+pub const CHANNEL_KEY_MAX_CHARS: usize = 55;
 
 /// A readable, unique customer_uid: `cus_YYYYMMDD_` and ten characters of a ULID.
 pub fn new_customer_uid(now: i64) -> String {
@@ -583,12 +597,17 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
     }
     let mut request = IssueBillingKey::new(card_data(&input.card, &input.pg)?);
     request.pg = Some(input.pg.clone());
+    request.channel_key = trimmed(&input.channel_key);
     request.customer_name = trimmed(&input.customer_name);
     request.customer_tel = trimmed(&input.customer_tel);
     request.customer_email = trimmed(&input.customer_email);
     request.customer_id = trimmed(&input.customer_id);
     // The audit keeps who and where, never the card.
-    let inputs = serde_json::json!({ "customer_uid": input.customer_uid, "pg": input.pg });
+    let inputs = serde_json::json!({
+        "customer_uid": input.customer_uid,
+        "pg": input.pg,
+        "channel_key": trimmed(&input.channel_key),
+    });
     let customer_uid = input.customer_uid;
     let expiry = expiry_month(&input.card);
     let product_type = input.product_type;
@@ -655,6 +674,8 @@ pub async fn issue_key_with_first_charge(
             merchant_uid: None,
             details,
             keep_key_as: Some(input.customer_uid),
+            // `onetime` has no `channel_key` in the spec (only `pg` and `channelGroupId`):
+            // the channel is chosen by `pg` (`{provider}.{MID}`) alone.
             pg: Some(input.pg),
         },
     )
@@ -796,6 +817,7 @@ mod tests {
             customer_email: None,
             customer_id: None,
             product_type: None,
+            channel_key: None,
         }
     }
 

@@ -153,6 +153,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       customer_email: v.customer_email.trim() || null,
       customer_id: v.customer_id.trim() || null,
       product_type: ruleOf(v.pg)?.product_type_required ? v.product_type : null,
+      // The chosen channel's key from GET /users/pg goes with `pg`.
+      channel_key: keyForm.channels.find((c) => c.pg === v.pg)?.channel_key ?? null,
     };
     issue.mutate({ input, charge: withFirstCharge ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
   };
