@@ -321,6 +321,10 @@ pub struct KeyIssueArgs {
     /// The channel's key (GET /users/pg); looked up from --pg's channel when absent.
     #[arg(long = "channel-key")]
     pub channel_key: Option<String>,
+    /// Issue although the customer_uid already has a key: it is re-pointed to this card
+    /// and the old key stays alive at the PG (delete it first to revoke it there).
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `product_type`: what a charge is for (KSNET refuses a charge without it).

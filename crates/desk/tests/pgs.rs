@@ -34,6 +34,7 @@ fn input(uid: &str, pg: &str) -> IssueKeyInput {
         customer_id: None,
         product_type: None,
         channel_key: None,
+        replace: false,
     }
 }
 
@@ -337,4 +338,77 @@ async fn key_issuance_sends_the_channels_key_with_pg() {
             .as_deref(),
         Some("html5_inicis")
     );
+}
+
+#[tokio::test]
+async fn a_customer_uid_with_a_key_is_not_re_pointed_without_an_explicit_replace() {
+    let w = world().await;
+    subdesk_desk::keys::issue_key(&w.session, input("pgs-re", "nice.nictest04m"))
+        .await
+        .unwrap();
+    let before = w.session.store.get_customer("pgs-re").unwrap();
+    // Again on the same customer_uid: refused, naming the key it would replace.
+    let e = subdesk_desk::keys::issue_key(&w.session, input("pgs-re", "kcp.T0000"))
+        .await
+        .expect_err("refused");
+    assert_eq!(e.code, ErrorCode::KeyReplacesExisting);
+    let d = e.details.clone().unwrap();
+    assert_eq!(d["pg_provider"], "nice");
+    assert_eq!(d["card_number"], serde_json::json!(before.card_number));
+    assert!(
+        sent_to(&w, "/subscribe/customers/pgs-re").await.len() == 1,
+        "nothing was sent the second time"
+    );
+    // A first charge that keeps its key is refused the same way.
+    let e = subdesk_desk::keys::issue_key_with_charge(
+        &w.session,
+        input("pgs-re", "kcp.T0000"),
+        FirstCharge {
+            amount: 1000,
+            name: "첫 결제".into(),
+            confirmed_total: None,
+        },
+    )
+    .await
+    .expect_err("refused");
+    assert_eq!(e.code, ErrorCode::KeyReplacesExisting);
+    // With "replace": issued on the new channel, and audited as a replacement.
+    let mut i = input("pgs-re", "kcp.T0000");
+    i.replace = true;
+    let after = subdesk_desk::keys::issue_key(&w.session, i).await.unwrap();
+    assert_eq!(after.pg_provider.as_deref(), Some("kcp"));
+    let audit = w.session.store.audit_for_customer("pgs-re", 10).unwrap();
+    let replace = audit
+        .iter()
+        .find(|a| a.action == "key.replace")
+        .expect("the replacement is audited");
+    let inputs: serde_json::Value = serde_json::from_str(&replace.inputs).unwrap();
+    assert_eq!(inputs["replaces"]["pg_provider"], "nice", "{inputs}");
+}
+
+#[tokio::test]
+async fn a_key_known_only_at_portone_is_not_re_pointed_either() {
+    let w = world().await;
+    // Issued at PortOne by someone else: not in this registry.
+    let card = subdesk_iamport::CardData::new(APPROVE, "2099-12")
+        .and_then(|c| c.birth("900101"))
+        .and_then(|c| c.pwd_2digit("12"))
+        .unwrap();
+    w.session
+        .client()
+        .unwrap()
+        .issue_billing_key(
+            "pgs-elsewhere",
+            &subdesk_iamport::IssueBillingKey::new(card),
+        )
+        .await
+        .unwrap();
+    let e = subdesk_desk::keys::issue_key(&w.session, input("pgs-elsewhere", "nice.nictest04m"))
+        .await
+        .expect_err("refused");
+    assert_eq!(e.code, ErrorCode::KeyReplacesExisting);
+    // A fresh customer_uid is not asked about.
+    subdesk_desk::keys::issue_key(&w.session, input("pgs-fresh", "nice.nictest04m"))
+        .await
+        .expect("a new customer_uid issues at once");
 }

@@ -269,6 +269,11 @@ pub struct PgChannelView {
     pub kind: String,
     pub channel_name: Option<String>,
     pub sandbox: bool,
+    /// A REST channel of a PG Subdesk issues keys on (Rust's rules): `key` (alone or with
+    /// a first charge) or `first_charge_only`; None otherwise (windows included).
+    pub rest_issue: Option<String>,
+    /// The PG guide's row for that REST issuance, when the guide has one.
+    pub guide_entry: Option<String>,
 }
 
 /// Every channel of the profile's account, for the PG guide's readiness view.
@@ -279,18 +284,25 @@ pub async fn pg_channels(state: State<'_, AppState>) -> IpcResult<Vec<PgChannelV
     let settings = session.client()?.pg_settings().await?;
     Ok(settings
         .into_iter()
-        .map(|c| PgChannelView {
-            kind: match &c.kind {
-                Some(PgSettingType::Payment) => "payment".to_owned(),
-                Some(PgSettingType::ApiPayment) => "api_payment".to_owned(),
-                Some(PgSettingType::Certification) => "certification".to_owned(),
-                Some(other) => format!("{other:?}"),
-                None => "unknown".to_owned(),
-            },
-            pg_provider: c.pg_provider,
-            pg_id: c.pg_id,
-            channel_name: c.channel_name,
-            sandbox: c.sandbox,
+        .map(|c| {
+            let rest = (c.kind == Some(PgSettingType::ApiPayment))
+                .then(|| keys::rest_readiness(&c.pg_provider))
+                .flatten();
+            PgChannelView {
+                rest_issue: rest.as_ref().map(|(k, _)| (*k).to_owned()),
+                guide_entry: rest.and_then(|(_, e)| e),
+                kind: match &c.kind {
+                    Some(PgSettingType::Payment) => "payment".to_owned(),
+                    Some(PgSettingType::ApiPayment) => "api_payment".to_owned(),
+                    Some(PgSettingType::Certification) => "certification".to_owned(),
+                    Some(other) => format!("{other:?}"),
+                    None => "unknown".to_owned(),
+                },
+                pg_provider: c.pg_provider,
+                pg_id: c.pg_id,
+                channel_name: c.channel_name,
+                sandbox: c.sandbox,
+            }
         })
         .collect())
 }

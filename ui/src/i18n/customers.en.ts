@@ -134,6 +134,11 @@ const customers: Shape<typeof customersKo> = {
     firstChargeDeclinedTitle: "The first charge was declined, so no key was kept",
     firstChargeUnknownTitle: "Checking the first charge",
     firstChargeUnknownBody: "i'mport's answer did not arrive. Subdesk is looking order {{merchant_uid}} up, so do not try again.",
+    replaceTitle: "This customer_uid already has a billing key",
+    replaceBody: "{{uid}} already points to this billing key. Issuing re-points it to the card typed here:",
+    replaceOldKey: "i'mport does not revoke the old key at the PG. To stop it for good, delete it first (customer page → delete key), then issue. The replacement is recorded in the audit log.",
+    replaceCancel: "Keep the key",
+    replaceConfirm: "Replace the key",
   },
   fieldErrors: {
     required: "Required.",

@@ -130,6 +130,11 @@ const customers = {
     firstChargeDeclinedTitle: "첫 결제가 거절되어 빌링키를 저장하지 않았습니다",
     firstChargeUnknownTitle: "첫 결제 결과를 확인 중입니다",
     firstChargeUnknownBody: "i'mport의 응답을 받지 못했습니다. 주문번호 {{merchant_uid}}로 결과를 확인하고 있으니 다시 시도하지 마세요.",
+    replaceTitle: "이 customer_uid에는 이미 빌링키가 있습니다",
+    replaceBody: "{{uid}}는 지금 아래 빌링키를 가리킵니다. 발급하면 여기 입력한 카드로 바뀝니다:",
+    replaceOldKey: "i'mport는 기존 빌링키를 PG에서 해지하지 않습니다. 완전히 없애려면 먼저 삭제(고객 화면 → 빌링키 삭제)한 뒤 발급하세요. 교체는 감사 로그에 기록됩니다.",
+    replaceCancel: "기존 빌링키 유지",
+    replaceConfirm: "빌링키 교체",
   },
   fieldErrors: {
     required: "필수 항목입니다.",

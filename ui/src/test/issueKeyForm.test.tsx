@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { IssueKeyInput, KeyForm, RestPgRule } from "../bindings";
 import i18n from "../i18n";
 import { IssueKeyForm } from "../pages/customers/IssueKeyForm";
-import { SETTINGS, appStatus, profile } from "./fixtures";
+import { SETTINGS, appStatus, customer, profile } from "./fixtures";
 import { renderScreen } from "./render";
 
 /** A PG's rules as Rust's `rest_pg_rules` gives them; the test says what differs. */
@@ -21,6 +21,7 @@ function rule(pg_provider: string, over: Partial<RestPgRule> = {}): RestPgRule {
     dummy_birth: null,
     product_type_required: false,
     first_charge_requires: [],
+    guide_entry: null,
     ...over,
   };
 }
@@ -174,5 +175,44 @@ describe("KG INICIS: the holder for a key with a first charge", () => {
     expect(wrapper("issue-name")).toContain("KG이니시스는");
     expect(wrapper("issue-email")).toContain("KG이니시스는");
     expect(sent.charged).toHaveLength(1);
+  });
+});
+
+describe("a customer_uid that already has a key", () => {
+  it("shows the key it would replace and issues only after an explicit replace", async () => {
+    const refusal = {
+      code: "key_replaces_existing",
+      message: "already has a key",
+      details: { customer_uid: "cus_1", pg_provider: "nice", pg_id: "nictest04m", card_name: "신한카드", card_number: "4242-42**-****-4242" },
+    };
+    const sent: IssueKeyInput[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "get_settings") return { ...SETTINGS, language: "ko" };
+      if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
+      if (cmd === "key_form") return keyForm("kcp.T0000", rule("kcp"));
+      if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
+      if (cmd === "issue_key") {
+        const input = (args as { input: IssueKeyInput }).input;
+        sent.push(input);
+        if (!input.replace) throw refusal;
+        return { ...customer("cus_1", "김민준"), pg_provider: "kcp" };
+      }
+      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    });
+    renderScreen(<IssueKeyForm />);
+    await typeCard();
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    const key = await screen.findByTestId("issue-replace-key");
+    expect(key.textContent).toContain("4242-42**-****-4242");
+    expect(key.textContent).toContain("nice · nictest04m");
+    expect(document.body.textContent).toContain("해지하지 않습니다");
+    // Keeping the key sends nothing more.
+    await userEvent.click(screen.getByTestId("issue-replace-cancel"));
+    await waitFor(() => expect(screen.queryByTestId("issue-replace-key")).toBeNull());
+    expect(sent).toHaveLength(1);
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    await userEvent.click(await screen.findByTestId("issue-replace-confirm"));
+    await screen.findByTestId("issue-success");
+    expect(sent.map((s) => s.replace)).toEqual([false, false, true]);
   });
 });

@@ -48,6 +48,26 @@ pub struct RestPgRule {
     /// first charge needs: `onetime` sends them as the buyer's, and KG INICIS refuses a
     /// charge without buyer name, e-mail and phone.
     pub first_charge_requires: Vec<String>,
+    /// The PG guide's row (data/pg-guide.json `id`) describing this REST issuance, where
+    /// the guide has one.
+    pub guide_entry: Option<String>,
+}
+
+/// How a REST (`api_payment`) channel of this PG gets billing keys, for the PG guide's
+/// readiness view: `key` (alone or with a first charge), `first_charge_only`
+/// (Settlebank), or None when Subdesk does not issue over REST on it.
+pub fn rest_readiness(pg_provider: &str) -> Option<(&'static str, Option<String>)> {
+    rest_pg_rules()
+        .into_iter()
+        .find(|r| r.pg_provider == pg_provider)
+        .map(|r| {
+            let kind = if r.key_only {
+                "key"
+            } else {
+                "first_charge_only"
+            };
+            (kind, r.guide_entry)
+        })
 }
 
 /// The PGs that refuse a charge (`again`, `onetime`, a schedule's execution) without
@@ -80,6 +100,15 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
             ],
             _ => Vec::new(),
         },
+        guide_entry: match pg {
+            "nice" => Some("nice-api"),
+            "kcp" => Some("kcp-api"),
+            "html5_inicis" => Some("inicis-api"),
+            "jtnet" => Some("jtnet-api"),
+            "settle" => Some("settlebank-api"),
+            _ => None,
+        }
+        .map(str::to_owned),
     };
     vec![
         RestPgRule {
@@ -149,6 +178,10 @@ pub struct IssueKeyInput {
     /// newest spec marks it required on `POST /subscribe/customers/{customer_uid}`.
     #[serde(default)]
     pub channel_key: Option<String>,
+    /// Issue although the customer_uid already has a key: i'mport re-points it to the new
+    /// card and the old key stays alive at the PG, so it takes an explicit "replace".
+    #[serde(default)]
+    pub replace: bool,
 }
 
 /// What is wrong with one field of a form: a stable code the UI translates (its texts are
@@ -586,6 +619,69 @@ fn card_data(card: &CardInput, pg: &str) -> Result<CardData> {
     Ok(data)
 }
 
+/// The key a customer_uid already has, here (not deleted) or at PortOne: issuing on it
+/// would re-point it. Asked before anything is sent.
+pub async fn existing_key(
+    store: &Store,
+    client: &Client,
+    customer_uid: &str,
+) -> Result<Option<CustomerRecordBrief>> {
+    if let Ok(c) = store.get_customer(customer_uid)
+        && c.key_status != crate::registry::customers::KeyStatus::Deleted
+    {
+        return Ok(Some(CustomerRecordBrief {
+            pg_provider: c.pg_provider.unwrap_or_default(),
+            pg_id: c.pg_id.unwrap_or_default(),
+            card_name: c.card_name.unwrap_or_default(),
+            card_number: c.card_number.unwrap_or_default(),
+        }));
+    }
+    match client.get_billing_key(customer_uid).await {
+        Ok(api) => {
+            let r = sync::keys::customer_record(&api);
+            Ok(Some(CustomerRecordBrief {
+                pg_provider: r.pg_provider.unwrap_or_default(),
+                pg_id: r.pg_id.unwrap_or_default(),
+                card_name: r.card_name.unwrap_or_default(),
+                card_number: r.card_number.unwrap_or_default(),
+            }))
+        }
+        // No key under this id (404, or the older 200 with a non-zero code).
+        Err(e) if matches!(e.code(), "not_found" | "rejected") => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The key an issuance replaces, as the audit and the confirmation show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CustomerRecordBrief {
+    pub pg_provider: String,
+    pub pg_id: String,
+    pub card_name: String,
+    /// Masked.
+    pub card_number: String,
+}
+
+/// Refuses to re-point an existing key unless `replace` was asked; the key replaced, if
+/// any, for the audit.
+async fn guard_replacement(
+    store: &Store,
+    client: &Client,
+    input: &IssueKeyInput,
+) -> Result<Option<CustomerRecordBrief>> {
+    let existing = existing_key(store, client, &input.customer_uid).await?;
+    match existing {
+        Some(old) if !input.replace => Err(Error::KeyReplacesExisting {
+            customer_uid: input.customer_uid.clone(),
+            pg_provider: old.pg_provider,
+            pg_id: old.pg_id,
+            card_name: old.card_name,
+            card_number: old.card_number,
+        }),
+        other => Ok(other),
+    }
+}
+
 /// Validates, issues the key at PortOne, and records it. Invalid input is refused before
 /// anything is sent (the first problem as [`Error::InvalidInput`]; call [`validate_issue`]
 /// first to show every problem in a form).
@@ -595,6 +691,7 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
     if let Some(first) = problems.into_iter().next() {
         return Err(Error::invalid(first.field, first.code.to_string()));
     }
+    let replaced = guard_replacement(store, client, &input).await?;
     let mut request = IssueBillingKey::new(card_data(&input.card, &input.pg)?);
     request.pg = Some(input.pg.clone());
     request.channel_key = trimmed(&input.channel_key);
@@ -607,7 +704,14 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
         "customer_uid": input.customer_uid,
         "pg": input.pg,
         "channel_key": trimmed(&input.channel_key),
+        "replaces": replaced,
     });
+    // A replacement is its own action in the audit, naming the key it re-pointed.
+    let action = if replaced.is_some() {
+        "key.replace"
+    } else {
+        "key.issue"
+    };
     let customer_uid = input.customer_uid;
     let expiry = expiry_month(&input.card);
     let product_type = input.product_type;
@@ -622,12 +726,12 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
             }
             store.set_key_product_type(&customer_uid, product_type)?;
             let customer = store.get_customer(&customer_uid)?;
-            store.audit_record("key.issue", &inputs, "ok")?;
+            store.audit_record(action, &inputs, "ok")?;
             Ok(customer)
         }
         Err(e) => {
             let outcome = audit_outcome(&e);
-            store.audit_record("key.issue", &inputs, &outcome)?;
+            store.audit_record(action, &inputs, &outcome)?;
             Err(e.into())
         }
     }
@@ -652,6 +756,7 @@ pub async fn issue_key_with_first_charge(
             ProblemCode::PgNoFirstCharge.to_string(),
         ));
     }
+    let replaced = guard_replacement(store, client, &input).await?;
     details.product_type = details.product_type.or(input.product_type);
     details.validate()?;
     // The holder's details are the buyer's on the first charge.
@@ -691,6 +796,17 @@ pub async fn issue_key_with_first_charge(
         && store.get_customer(&customer_uid).is_ok()
     {
         store.set_key_product_type(&customer_uid, product_type)?;
+        if let Some(old) = &replaced {
+            store.audit_record(
+                "key.replace",
+                &serde_json::json!({
+                    "customer_uid": customer_uid,
+                    "merchant_uid": result.merchant_uid,
+                    "replaces": old,
+                }),
+                "ok",
+            )?;
+        }
     }
     Ok(result)
 }
@@ -818,6 +934,7 @@ mod tests {
             customer_id: None,
             product_type: None,
             channel_key: None,
+            replace: false,
         }
     }
 
@@ -966,6 +1083,38 @@ mod tests {
         i.customer_email = Some("minjun@example.kr".into());
         i.customer_tel = Some("010-1234-5678".into());
         assert!(validate_first_charge(&i, 1000, "첫 결제").is_empty());
+    }
+
+    #[test]
+    fn rest_readiness_follows_the_rules_and_names_the_guide_rows() {
+        assert_eq!(
+            rest_readiness("nice"),
+            Some(("key", Some("nice-api".into())))
+        );
+        assert_eq!(
+            rest_readiness("jtnet"),
+            Some(("key", Some("jtnet-api".into())))
+        );
+        assert_eq!(
+            rest_readiness("settle"),
+            Some(("first_charge_only", Some("settlebank-api".into())))
+        );
+        assert_eq!(rest_readiness("tosspayments"), Some(("key", None)));
+        assert_eq!(rest_readiness("kakaopay"), None);
+        // Every REST row of the guide has a rule.
+        let rows: Vec<String> = rest_pg_rules()
+            .into_iter()
+            .filter_map(|r| r.guide_entry)
+            .collect();
+        for id in [
+            "nice-api",
+            "kcp-api",
+            "inicis-api",
+            "jtnet-api",
+            "settlebank-api",
+        ] {
+            assert!(rows.iter().any(|r| r == id), "{id}");
+        }
     }
 
     #[test]

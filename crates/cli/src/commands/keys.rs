@@ -156,6 +156,7 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
         customer_id: a.customer_id.clone(),
         product_type: a.product_type.map(Into::into),
         channel_key: a.channel_key.clone(),
+        replace: a.replace,
     };
     // Every problem at once, before anything is sent.
     subdesk_desk::keys::check_issue(&input, None)?;

@@ -1,4 +1,4 @@
-import { Alert, Button, Divider, Grid, Group, Loader, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Divider, Grid, Group, Loader, Modal, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { IconCircleCheck } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -15,7 +15,8 @@ import { PageHeader } from "../../layout/PageHeader";
 import { groupCardNumber, type KeyFormValues } from "../../lib/cardValidation";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
-import { call } from "../../lib/ipc";
+import { toIpcError } from "../../lib/errors";
+import { call, errorCode } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { invalidate, keyFormQuery, moneyRulesQuery } from "../../lib/queries";
 
@@ -99,6 +100,9 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
   const [issued, setIssued] = useState<Customer | null>(null);
   const [charged, setCharged] = useState<ChargeResult | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
+  // Rust refused to re-point a customer_uid that has a key: the key it would replace, and
+  // the total already confirmed (live), until the person says "replace" or cancels.
+  const [replacing, setReplacing] = useState<{ key: Record<string, unknown>; confirmedTotal: number | null } | null>(null);
   // The field problems come back per field with Rust's codes; a first charge's own
   // amount and name are the charge's fields here.
   const fieldOptions: FieldOptions = {
@@ -112,7 +116,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
   });
 
   const issue = useMutation({
-    mutationFn: async ({ input, charge }: { input: IssueKeyInput; charge: { amount: number; name: string; confirmed_total: number | null } | null }) => {
+    mutationFn: async ({ input, charge }: { input: IssueKeyInput; charge: { amount: number; name: string; confirmed_total: number | null } | null; confirmedTotal: number | null }) => {
       if (!charge) return { customer: await call(commands.issueKey(input)), charged: null };
       const result = await call(commands.issueKeyWithCharge(input, charge));
       const customer = result.status === "paid" ? (await call(commands.customerDetail(input.customer_uid))).customer : null;
@@ -127,11 +131,19 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       await invalidate(client, profileId, charged ? "money" : "customers");
       if (charged) await invalidate(client, profileId, "customers");
     },
-    onError: (e) => showRustFieldErrors(form, e, t, fieldOptions),
+    onError: (e, { confirmedTotal }) => {
+      if (errorCode(e) === "key_replaces_existing") {
+        const d = toIpcError(e).details;
+        setReplacing({ key: d && typeof d === "object" && !Array.isArray(d) ? d : {}, confirmedTotal });
+        return;
+      }
+      showRustFieldErrors(form, e, t, fieldOptions);
+    },
   });
-  const failure = formError(form, issue.error, fieldOptions);
+  const replacePending = issue.error && errorCode(issue.error) === "key_replaces_existing";
+  const failure = replacePending ? null : formError(form, issue.error, fieldOptions);
 
-  const submit = (v: IssueValues, confirmedTotal: number | null = null) => {
+  const submit = (v: IssueValues, confirmedTotal: number | null = null, replace = false) => {
     const chargeWon = parseWon(v.charge_amount);
     const withFirstCharge = charging(v) && chargeWon !== null;
     if (withFirstCharge && status.active_profile.mode === "live" && confirmedTotal === null) {
@@ -155,8 +167,9 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       product_type: ruleOf(v.pg)?.product_type_required ? v.product_type : null,
       // The chosen channel's key from GET /users/pg goes with `pg`.
       channel_key: keyForm.channels.find((c) => c.pg === v.pg)?.channel_key ?? null,
+      replace,
     };
-    issue.mutate({ input, charge: withFirstCharge ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
+    issue.mutate({ input, charge: withFirstCharge ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null, confirmedTotal });
   };
 
   const years = useMemo(() => {
@@ -425,6 +438,36 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
             </Stack>
           </Paper>
       </form>
+      <Modal opened={replacing !== null} onClose={() => setReplacing(null)} title={t("customers.issue.replaceTitle")} data-testid="issue-replace">
+        <Stack>
+          <Text size="sm">{t("customers.issue.replaceBody", { uid: values.customer_uid.trim() })}</Text>
+          <Paper withBorder p="sm" data-testid="issue-replace-key">
+            <Text size="sm" ff="monospace">
+              {[replacing?.key.pg_provider, replacing?.key.pg_id].filter((x) => typeof x === "string" && x !== "").join(" · ")}
+            </Text>
+            <Text size="sm">{[replacing?.key.card_name, replacing?.key.card_number].filter((x) => typeof x === "string" && x !== "").join(" ") || "—"}</Text>
+          </Paper>
+          <Text size="sm" c="dimmed">
+            {t("customers.issue.replaceOldKey")}
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setReplacing(null)} data-testid="issue-replace-cancel">
+              {t("customers.issue.replaceCancel")}
+            </Button>
+            <Button
+              color="orange"
+              onClick={() => {
+                const total = replacing?.confirmedTotal ?? null;
+                setReplacing(null);
+                submit(form.getValues(), total, true);
+              }}
+              data-testid="issue-replace-confirm"
+            >
+              {t("customers.issue.replaceConfirm")}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       <LiveConfirm
         opened={confirming !== null}
         lines={[{ customer: values.customer_name.trim() || values.customer_uid, amount: confirming ?? 0 }]}
