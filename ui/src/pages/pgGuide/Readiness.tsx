@@ -103,7 +103,7 @@ export function ReadinessView({ channels }: { channels: ChannelsAnswer }) {
                       </Table.Td>
                       <Table.Td>
                         {entry ? (
-                          <Anchor component={Link} to={`/pg-guide/${entry.id}`} size="sm">
+                          <Anchor component={Link} to={`/pg-guide/${entry.id}`} size="sm" style={{ whiteSpace: "nowrap" }}>
                             {entryName(entry, lang)}
                           </Anchor>
                         ) : (
