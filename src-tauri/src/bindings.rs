@@ -48,6 +48,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             keys::key_form,
             keys::new_customer_uid,
             keys::customer_uid_problem,
+            keys::charge_needs,
             keys::issue_key,
             keys::issue_key_with_charge,
             keys::verify_keys_now,

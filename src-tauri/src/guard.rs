@@ -82,6 +82,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("key_form", Session(Read)),
     ("new_customer_uid", Session(Read)),
     ("customer_uid_problem", Session(Read)),
+    // What a key's charge needs (KSNET's kind of goods): a read.
+    ("charge_needs", Session(Read)),
     ("audit_log", Session(Read)),
     ("sandbox_clock", Session(Read)),
     ("settlement_report", Session(Read)),

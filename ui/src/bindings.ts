@@ -92,6 +92,8 @@ export const commands = {
 	 *  by the rule the registry applies; None when it is fine.
 	 */
 	customerUidProblem: (uid: string) => __TAURI_INVOKE<ImportProblem | null>("customer_uid_problem", { uid }),
+	/**  What a charge of this key needs beyond amount and name (KSNET's kind of goods). */
+	chargeNeeds: (customerUid: string) => __TAURI_INVOKE<ChargeNeeds>("charge_needs", { customerUid }),
 	/**
 	 *  Issues a key from card data. Every field problem comes back at once as
 	 *  `invalid_form` with `details.problems`, and then nothing is sent.
@@ -368,13 +370,13 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","key_replaces_existing","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"},{"en":"Needs a decision","group":"run_outcome","ko":"판단 필요","status":"conflict"}] as const;
 
@@ -593,6 +595,15 @@ export type CardInput = {
 	corporate: boolean,
 };
 
+/**
+ *  What a charge of a key needs beyond amount and name, for the charge and schedule
+ *  forms: the kind of goods where its PG wants one (KSNET), and the one kept with it.
+ */
+export type ChargeNeeds = {
+	product_type_required: boolean,
+	product_type: ProductType | null,
+};
+
 /**  A charge of a registered key, now. */
 export type ChargeNowInput = {
 	customer_uid: string,
@@ -610,6 +621,8 @@ export type ChargeNowInput = {
 	merchant_uid: string | null,
 	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total: number | null,
+	/**  The kind of goods (KSNET); the key's own when None. */
+	product_type?: ProductType | null,
 };
 
 /**  What a person is asked to confirm before a charge. */
@@ -939,6 +952,11 @@ export type ErrorCode =
 "merchant_uid_conflict" | 
 /**  The customer's billing key is not active: check it or issue a new one. */
 "key_not_active" | 
+/**
+ *  This customer_uid already has a billing key: issuing on it re-points it to the new
+ *  card, and the old key stays alive at the PG. Confirm the replacement explicitly.
+ */
+"key_replaces_existing" | 
 /**  The refund is larger than what is left of the payment. */
 "refund_exceeds_balance" | 
 /**  The refund's tax-free part does not fit the payment's tax-free balance. */
@@ -1311,6 +1329,18 @@ export type IssueKeyInput = {
 	customer_tel: string | null,
 	customer_email: string | null,
 	customer_id: string | null,
+	/**  The kind of goods the key's charges are for, where the PG needs it (KSNET). */
+	product_type?: ProductType | null,
+	/**
+	 *  The chosen channel's key (`GET /users/pg`), sent with `pg` on key issuance: the
+	 *  newest spec marks it required on `POST /subscribe/customers/{customer_uid}`.
+	 */
+	channel_key?: string | null,
+	/**
+	 *  Issue although the customer_uid already has a key: i'mport re-points it to the new
+	 *  card and the old key stays alive at the PG, so it takes an explicit "replace".
+	 */
+	replace?: boolean,
 };
 
 /**  One journal row. */
@@ -1406,6 +1436,8 @@ export type KeyChannel = {
 	pg_id: string,
 	channel_name: string | null,
 	sandbox: boolean,
+	/**  Sent with `pg` on key issuance (`GET /users/pg`'s `channel_key`). */
+	channel_key: string | null,
 };
 
 /**  What deleting a key did: the key, and the schedules revoked first. */
@@ -1742,6 +1774,13 @@ export type PgChannelView = {
 	kind: string,
 	channel_name: string | null,
 	sandbox: boolean,
+	/**
+	 *  A REST channel of a PG Subdesk issues keys on (Rust's rules): `key` (alone or with
+	 *  a first charge) or `first_charge_only`; None otherwise (windows included).
+	 */
+	rest_issue: string | null,
+	/**  The PG guide's row for that REST issuance, when the guide has one. */
+	guide_entry: string | null,
 };
 
 /**  A file chosen for an import, read and checked: step one, from a file. */
@@ -1893,6 +1932,13 @@ export type ProblemCode =
 "pg_not_rest" | 
 /**  The channel does not keep a key issued with a first charge. */
 "pg_no_first_charge" | 
+/**  The channel issues a key only together with a first charge (Settlebank). */
+"pg_needs_first_charge" | 
+/**
+ *  The PG needs this holder field for a key with a first charge (KG INICIS: buyer
+ *  name, e-mail and phone go with the charge).
+ */
+"required_for_first_charge" | 
 /**  Not two digits. */
 "pwd_2digit_format" | 
 /**  The field must be filled in. */
@@ -1919,6 +1965,13 @@ export type ProblemCode =
 "plan_code_format" | 
 /**  A plan already has this code (codes are never reused: they are in order ids). */
 "plan_code_taken";
+
+/**  The kind of goods a charge is for (`product_type`): KSNET refuses a charge without it. */
+export type ProductType = 
+/**  Physical goods. */
+"real" | 
+/**  Digital goods and services. */
+"digital";
 
 /**
  *  A merchant profile as stored in profiles.json. Holds no secret, by design: the
@@ -2123,6 +2176,32 @@ export type RestPgRule = {
 	 *  Payments, which refuse `customer_uid` on a one-time charge.
 	 */
 	first_charge_keeps_key: boolean,
+	/**
+	 *  A key can be issued without a charge (`POST /subscribe/customers`): false for
+	 *  Settlebank (Hecto), which issues a key only together with a first charge.
+	 */
+	key_only: boolean,
+	/**
+	 *  The birth sent when none is typed, and accepted as typed: Settlebank takes the
+	 *  dummy `123456` unless its contract wants the real date.
+	 */
+	dummy_birth: string | null,
+	/**
+	 *  Every charge needs `product_type` (real or digital goods): KSNET. The form asks
+	 *  for it with the key, and the key's charges and schedules carry it.
+	 */
+	product_type_required: boolean,
+	/**
+	 *  The holder fields (`customer_name`, `customer_email`, `customer_tel`) a key with a
+	 *  first charge needs: `onetime` sends them as the buyer's, and KG INICIS refuses a
+	 *  charge without buyer name, e-mail and phone.
+	 */
+	first_charge_requires: string[],
+	/**
+	 *  The PG guide's row (data/pg-guide.json `id`) describing this REST issuance, where
+	 *  the guide has one.
+	 */
+	guide_entry: string | null,
 };
 
 /**  How a failed charge is charged again, for a person to confirm. */
@@ -2356,6 +2435,8 @@ export type ScheduleForm = {
 	merchant_uid?: string | null,
 	/**  The total the person confirmed (required on live profiles). */
 	confirmed_total?: number | null,
+	/**  The kind of goods (KSNET); the key's own when None. */
+	product_type?: ProductType | null,
 };
 
 /**

@@ -116,6 +116,21 @@ pub enum Error {
         status: String,
     },
 
+    /// Issuing on a customer_uid that already has a key would re-point it (the old key
+    /// stays alive at the PG): refused unless the replacement is asked for explicitly.
+    #[error(
+        "{customer_uid} already has a billing key ({pg_provider} {card_number}); issuing would replace it, and the old key stays alive at the PG: confirm the replacement (--replace in the CLI)"
+    )]
+    KeyReplacesExisting {
+        customer_uid: String,
+        /// The key it would replace, as PortOne or the registry knows it.
+        pg_provider: String,
+        pg_id: String,
+        card_name: String,
+        /// Masked.
+        card_number: String,
+    },
+
     /// The refund asks for more than the payment's refundable balance.
     #[error("refund of {requested} exceeds the refundable balance {balance}")]
     RefundExceedsBalance {
@@ -274,6 +289,7 @@ impl Error {
             },
             Error::MerchantUidConflict { .. } => ErrorCode::MerchantUidConflict,
             Error::KeyNotActive { .. } => ErrorCode::KeyNotActive,
+            Error::KeyReplacesExisting { .. } => ErrorCode::KeyReplacesExisting,
             Error::RefundExceedsBalance { .. } => ErrorCode::RefundExceedsBalance,
             Error::RefundTaxFreeOutOfRange { .. } => ErrorCode::RefundTaxFreeOutOfRange,
             Error::NotRefundable { .. } => ErrorCode::NotRefundable,

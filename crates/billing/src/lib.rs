@@ -45,7 +45,7 @@ pub use money::bulk::{
     RunReport, RunSummary, execute_run, export_csv, plan_csv_run, plan_plan_run,
 };
 pub use money::charge::{
-    AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge,
+    AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge, ProductType,
     charge_again, charge_onetime,
 };
 pub use money::journal::{JournalEntry, JournalOp, JournalQuery, JournalState};

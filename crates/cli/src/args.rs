@@ -334,6 +334,33 @@ pub struct KeyIssueArgs {
     /// Toss Payments links buyer and key through this id.
     #[arg(long = "customer-id")]
     pub customer_id: Option<String>,
+    /// The kind of goods the key's charges are for (required by KSNET); kept with the
+    /// key and sent with its every charge and schedule.
+    #[arg(long = "product-type")]
+    pub product_type: Option<ProductKind>,
+    /// The channel's key (GET /users/pg); looked up from --pg's channel when absent.
+    #[arg(long = "channel-key")]
+    pub channel_key: Option<String>,
+    /// Issue although the customer_uid already has a key: it is re-pointed to this card
+    /// and the old key stays alive at the PG (delete it first to revoke it there).
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `product_type`: what a charge is for (KSNET refuses a charge without it).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProductKind {
+    Real,
+    Digital,
+}
+
+impl From<ProductKind> for subdesk_billing::ProductType {
+    fn from(k: ProductKind) -> Self {
+        match k {
+            ProductKind::Real => Self::Real,
+            ProductKind::Digital => Self::Digital,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -357,6 +384,9 @@ pub struct ChargeArgs {
     /// as most likely the same charge again).
     #[arg(long)]
     pub new_order: bool,
+    /// The kind of goods (KSNET); the one kept with the key when absent.
+    #[arg(long = "product-type")]
+    pub product_type: Option<ProductKind>,
 }
 
 #[derive(Debug, Args)]
@@ -622,6 +652,9 @@ pub enum SchedulesCmd {
         /// Register again under this order id (after a lost answer); a new one when absent.
         #[arg(long)]
         merchant_uid: Option<String>,
+        /// The kind of goods (KSNET); the one kept with the key when absent.
+        #[arg(long = "product-type")]
+        product_type: Option<ProductKind>,
     },
     /// Move a pending schedule to another time.
     Move {

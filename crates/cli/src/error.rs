@@ -138,7 +138,11 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::RefundConflict
         | C::ScheduleConflict => Exit::Unknown,
         // Nothing was sent: the earlier charge's outcome is the news.
-        C::EarlierChargePaid | C::RecentSameCharge | C::NeedsSync | C::WorkBusy => Exit::Refused,
+        C::EarlierChargePaid
+        | C::RecentSameCharge
+        | C::NeedsSync
+        | C::WorkBusy
+        | C::KeyReplacesExisting => Exit::Refused,
         C::ApiRedirected | C::ApiUnrecognizedAnswer => Exit::Unreachable,
         C::ApiTransport | C::ApiServerError => Exit::Unreachable,
         C::ReadOnly

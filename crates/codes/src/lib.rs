@@ -121,6 +121,9 @@ pub enum ErrorCode {
     MerchantUidConflict,
     /// The customer's billing key is not active: check it or issue a new one.
     KeyNotActive,
+    /// This customer_uid already has a billing key: issuing on it re-points it to the new
+    /// card, and the old key stays alive at the PG. Confirm the replacement explicitly.
+    KeyReplacesExisting,
     /// The refund is larger than what is left of the payment.
     RefundExceedsBalance,
     /// The refund's tax-free part does not fit the payment's tax-free balance.

@@ -105,6 +105,20 @@ impl From<subdesk_billing::Error> for IpcError {
             B::RecentSameCharge { merchant_uid, .. } => {
                 Some(serde_json::json!({ "merchant_uid": merchant_uid }))
             }
+            // The key it would replace, shown before the person confirms "replace".
+            B::KeyReplacesExisting {
+                customer_uid,
+                pg_provider,
+                pg_id,
+                card_name,
+                card_number,
+            } => Some(serde_json::json!({
+                "customer_uid": customer_uid,
+                "pg_provider": pg_provider,
+                "pg_id": pg_id,
+                "card_name": card_name,
+                "card_number": card_number,
+            })),
             // The UI offers the backup by name (or an empty start when there is none).
             B::DbCorrupt { latest_backup, .. } => Some(serde_json::json!({
                 "latest_backup": latest_backup.as_deref().map(|p| {

@@ -22,8 +22,9 @@ pub struct FirstCharge {
 /// `details.problems` (each a field and a code), or Ok when there is nothing to fix.
 pub fn check_issue(input: &IssueKeyInput, charge: Option<&FirstCharge>) -> IpcResult<()> {
     let mut problems: Vec<FieldProblem> = keys::validate_issue(input, subdesk_billing::now());
-    if let Some(c) = charge {
-        problems.extend(keys::validate_first_charge(input, c.amount, &c.name));
+    match charge {
+        Some(c) => problems.extend(keys::validate_first_charge(input, c.amount, &c.name)),
+        None => problems.extend(keys::validate_key_only(input)),
     }
     if problems.is_empty() {
         return Ok(());
@@ -31,9 +32,60 @@ pub fn check_issue(input: &IssueKeyInput, charge: Option<&FirstCharge>) -> IpcRe
     Err(IpcError::invalid_form(&problems, "sent"))
 }
 
+/// What a charge of a key needs beyond amount and name, for the charge and schedule
+/// forms: the kind of goods where its PG wants one (KSNET), and the one kept with it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChargeNeeds {
+    pub product_type_required: bool,
+    pub product_type: Option<subdesk_billing::ProductType>,
+}
+
+pub fn charge_needs(session: &Session, customer_uid: &str) -> IpcResult<ChargeNeeds> {
+    let customer = session.store.get_customer(customer_uid)?;
+    Ok(ChargeNeeds {
+        product_type_required: customer
+            .pg_provider
+            .as_deref()
+            .is_some_and(keys::product_type_required),
+        product_type: session.store.key_product_type(customer_uid)?,
+    })
+}
+
+/// The channel key of the channel `pg` (`{provider}.{MID}`) names, from `GET /users/pg`,
+/// when the input has none (the CLI names a channel by `pg` only). None when the account
+/// does not say (or cannot be asked): `pg` alone still picks the channel.
+async fn with_channel_key(session: &Session, mut input: IssueKeyInput) -> IssueKeyInput {
+    if input
+        .channel_key
+        .as_deref()
+        .is_some_and(|k| !k.trim().is_empty())
+    {
+        return input;
+    }
+    let Some((provider, pg_id)) = input.pg.split_once('.') else {
+        return input;
+    };
+    let Ok(client) = session.client() else {
+        return input;
+    };
+    if let Ok(channels) = client.pg_settings().await {
+        input.channel_key = channels
+            .into_iter()
+            .find(|c| {
+                c.pg_provider == provider
+                    && c.pg_id == pg_id
+                    && c.kind == Some(subdesk_iamport::PgSettingType::ApiPayment)
+            })
+            .and_then(|c| c.channel_key);
+    }
+    input
+}
+
 /// Issues a key from card data, once the form has no problem.
 pub async fn issue_key(session: &Session, input: IssueKeyInput) -> IpcResult<Customer> {
     check_issue(&input, None)?;
+    let input = with_channel_key(session, input).await;
     let customer = keys::issue_key(&session.store, session.client()?, input).await?;
     tracing::info!(customer_uid = %customer.customer_uid, "billing key issued");
     Ok(customer)
@@ -58,6 +110,7 @@ pub async fn issue_key_with_charge(
         buyer: subdesk_billing::BuyerInput::default(),
         card_quota: None,
         custom_data: None,
+        product_type: None,
     };
     Ok(
         keys::issue_key_with_first_charge(&session.store, session.client()?, input, details)

@@ -80,6 +80,9 @@ pub struct ChargeNowInput {
     pub merchant_uid: Option<String>,
     /// The total the person confirmed (required on live profiles).
     pub confirmed_total: Option<i64>,
+    /// The kind of goods (KSNET); the key's own when None.
+    #[serde(default)]
+    pub product_type: Option<subdesk_billing::ProductType>,
 }
 
 /// What a person is asked to confirm before a charge.
@@ -109,6 +112,7 @@ impl ChargeNowInput {
             buyer,
             card_quota: self.card_quota,
             custom_data: None,
+            product_type: self.product_type,
         }
     }
 }
@@ -116,8 +120,14 @@ impl ChargeNowInput {
 /// Checks a charge without sending anything (its fields, the customer's active key) and
 /// says what it will do.
 pub fn charge_preview(session: &Session, input: &ChargeNowInput) -> IpcResult<ChargePreview> {
-    input.details(BuyerInput::default()).validate()?;
+    let details = input.details(BuyerInput::default());
+    details.validate()?;
     check_customer(&session.store, &input.customer_uid)?;
+    subdesk_billing::money::charge::product_type_for(
+        &session.store,
+        &input.customer_uid,
+        &details,
+    )?;
     let customer = session.store.get_customer(&input.customer_uid)?;
     Ok(ChargePreview {
         customer_uid: customer.customer_uid,

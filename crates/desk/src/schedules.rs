@@ -111,6 +111,9 @@ pub struct ScheduleForm {
     pub merchant_uid: Option<String>,
     /// The total the person confirmed (required on live profiles).
     pub confirmed_total: Option<i64>,
+    /// The kind of goods (KSNET); the key's own when None.
+    #[serde(default)]
+    pub product_type: Option<subdesk_billing::ProductType>,
 }
 
 /// What registering a schedule will do, checked as the registration itself is.
@@ -174,6 +177,7 @@ fn details(form: &ScheduleForm, buyer: BuyerInput) -> ChargeDetails {
         buyer,
         card_quota: None,
         custom_data: None,
+        product_type: form.product_type,
     }
 }
 
@@ -192,8 +196,10 @@ fn buyer_of(c: &Customer) -> BuyerInput {
 pub fn schedule_preview(session: &Session, form: &ScheduleForm) -> IpcResult<SchedulePreview> {
     let at = check_form(form, &session_zone(session), subdesk_billing::now())
         .map_err(|p| IpcError::invalid_form(&p, "sent"))?;
-    details(form, BuyerInput::default()).validate()?;
+    let d = details(form, BuyerInput::default());
+    d.validate()?;
     check_customer(&session.store, &form.customer_uid)?;
+    charge::product_type_for(&session.store, &form.customer_uid, &d)?;
     let c = session.store.get_customer(&form.customer_uid)?;
     Ok(SchedulePreview {
         customer_uid: c.customer_uid,

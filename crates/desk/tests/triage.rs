@@ -255,6 +255,9 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
             customer_tel: None,
             customer_email: None,
             customer_id: None,
+            product_type: None,
+            channel_key: None,
+            replace: false,
         },
     )
     .await

@@ -95,6 +95,14 @@ pub const CHANNELS: &[Channel] = &[
         "channel-key-settle-0001",
     ),
     ch(
+        "jtnet",
+        "tpaykeyin1m",
+        false,
+        ChannelType::ApiPayment,
+        "JTNet 키인 정기결제",
+        "channel-key-jtnet-0001",
+    ),
+    ch(
         "kakaopay",
         "TCSUBSCRIP",
         false,
@@ -140,8 +148,10 @@ const fn ch(
 
 pub const DEFAULT_CHANNEL: &Channel = &CHANNELS[0];
 
-/// PGs that issue a key from card data on `POST /subscribe/customers/{uid}` (spec list).
+/// PGs that issue a key from card data on `POST /subscribe/customers/{uid}` (spec list,
+/// and JTNet from the manual's REST page).
 const REST_ISSUE: &[&str] = &[
+    "jtnet",
     "nice",
     "nice_v2",
     "kcp",
@@ -151,8 +161,10 @@ const REST_ISSUE: &[&str] = &[
     "ksnet",
     "welcome",
 ];
-/// PGs accepted by `POST /subscribe/payments/onetime` (spec list).
+/// PGs accepted by `POST /subscribe/payments/onetime` (spec list, and JTNet per the
+/// manual).
 const ONETIME: &[&str] = &[
+    "jtnet",
     "daou",
     "kcp",
     "nice",

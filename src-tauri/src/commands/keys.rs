@@ -27,6 +27,8 @@ pub struct KeyChannel {
     pub pg_id: String,
     pub channel_name: Option<String>,
     pub sandbox: bool,
+    /// Sent with `pg` on key issuance (`GET /users/pg`'s `channel_key`).
+    pub channel_key: Option<String>,
 }
 
 /// What the issuance form needs: the channels it may offer and each PG's rules.
@@ -55,6 +57,7 @@ pub async fn key_form(state: State<'_, AppState>) -> IpcResult<KeyForm> {
             pg_id: c.pg_id,
             channel_name: c.channel_name,
             sandbox: c.sandbox,
+            channel_key: c.channel_key,
         })
         .collect();
     Ok(KeyForm {
@@ -79,6 +82,17 @@ pub fn customer_uid_problem(
     uid: String,
 ) -> Option<subdesk_billing::registry::import::ImportProblem> {
     subdesk_billing::registry::import::customer_uid_problem(&uid)
+}
+
+/// What a charge of this key needs beyond amount and name (KSNET's kind of goods).
+#[tauri::command]
+#[specta::specta]
+pub async fn charge_needs(
+    state: State<'_, AppState>,
+    customer_uid: String,
+) -> IpcResult<subdesk_desk::keys::ChargeNeeds> {
+    let session = state.desk.session_for(ActionKind::Read)?;
+    subdesk_desk::keys::charge_needs(&session, &customer_uid)
 }
 
 /// Issues a key from card data. Every field problem comes back at once as
@@ -255,6 +269,11 @@ pub struct PgChannelView {
     pub kind: String,
     pub channel_name: Option<String>,
     pub sandbox: bool,
+    /// A REST channel of a PG Subdesk issues keys on (Rust's rules): `key` (alone or with
+    /// a first charge) or `first_charge_only`; None otherwise (windows included).
+    pub rest_issue: Option<String>,
+    /// The PG guide's row for that REST issuance, when the guide has one.
+    pub guide_entry: Option<String>,
 }
 
 /// Every channel of the profile's account, for the PG guide's readiness view.
@@ -265,18 +284,25 @@ pub async fn pg_channels(state: State<'_, AppState>) -> IpcResult<Vec<PgChannelV
     let settings = session.client()?.pg_settings().await?;
     Ok(settings
         .into_iter()
-        .map(|c| PgChannelView {
-            kind: match &c.kind {
-                Some(PgSettingType::Payment) => "payment".to_owned(),
-                Some(PgSettingType::ApiPayment) => "api_payment".to_owned(),
-                Some(PgSettingType::Certification) => "certification".to_owned(),
-                Some(other) => format!("{other:?}"),
-                None => "unknown".to_owned(),
-            },
-            pg_provider: c.pg_provider,
-            pg_id: c.pg_id,
-            channel_name: c.channel_name,
-            sandbox: c.sandbox,
+        .map(|c| {
+            let rest = (c.kind == Some(PgSettingType::ApiPayment))
+                .then(|| keys::rest_readiness(&c.pg_provider))
+                .flatten();
+            PgChannelView {
+                rest_issue: rest.as_ref().map(|(k, _)| (*k).to_owned()),
+                guide_entry: rest.and_then(|(_, e)| e),
+                kind: match &c.kind {
+                    Some(PgSettingType::Payment) => "payment".to_owned(),
+                    Some(PgSettingType::ApiPayment) => "api_payment".to_owned(),
+                    Some(PgSettingType::Certification) => "certification".to_owned(),
+                    Some(other) => format!("{other:?}"),
+                    None => "unknown".to_owned(),
+                },
+                pg_provider: c.pg_provider,
+                pg_id: c.pg_id,
+                channel_name: c.channel_name,
+                sandbox: c.sandbox,
+            }
         })
         .collect())
 }

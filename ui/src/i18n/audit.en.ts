@@ -48,6 +48,7 @@ const audit: typeof ko = {
     "journal.resolve": "Payment request outcome found",
     "key.delete": "Billing key deleted",
     "key.issue": "Billing key issued",
+    "key.replace": "Billing key replaced (customer_uid re-pointed)",
     "plan.archive": "Plan archived",
     "plan.cancel": "Subscription cancelled",
     "plan.cancel_at": "Cancellation at period end set",

@@ -47,6 +47,7 @@ const audit = {
     "journal.resolve": "결제 요청 결과 확인",
     "key.delete": "빌링키 삭제",
     "key.issue": "빌링키 발급",
+    "key.replace": "빌링키 교체 (customer_uid를 새 카드로 변경)",
     "plan.archive": "요금제 보관",
     "plan.cancel": "구독 해지",
     "plan.cancel_at": "기간 끝 해지 예약",

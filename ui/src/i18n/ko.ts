@@ -49,6 +49,14 @@ const ko = {
     api_code: "i'mport 코드",
     path: "파일",
   },
+  productType: {
+    label: "상품 유형 (product_type)",
+    help: "이 PG(KSNET)는 상품 유형 없이 결제를 받지 않습니다. 빌링키와 함께 보관되어 그 빌링키의 모든 결제와 예약에 함께 보냅니다.",
+    kept: "빌링키에 보관된 유형: {{kind}}. 이번 결제만 다른 유형으로 보낼 때만 고르세요.",
+    choose: "선택",
+    real: "실물 상품 (real)",
+    digital: "디지털 상품·서비스 (digital)",
+  },
   formErrors: {
     required: "필수 항목입니다.",
   },
@@ -243,6 +251,7 @@ const ko = {
     key_has_live_schedules: "i'mport에 아직 취소하지 못한 예약 결제가 남아 있어 빌링키를 삭제하지 않았습니다. 예약을 먼저 취소하세요.",
     merchant_uid_conflict: "같은 주문번호(merchant_uid)로 다른 요청이 이미 있습니다.",
     key_not_active: "이 고객의 빌링키가 유효하지 않습니다. 빌링키를 확인하거나 다시 발급하세요.",
+    key_replaces_existing: "이 customer_uid에는 이미 빌링키가 있습니다. 발급하면 customer_uid가 새 카드를 가리키고, 기존 빌링키는 PG에 그대로 남습니다. 교체를 확인하거나 다른 customer_uid를 쓰세요.",
     refund_exceeds_balance: "환불 금액이 남은 결제 금액보다 큽니다.",
     refund_tax_free_out_of_range: "환불 금액 중 면세 금액은 {{min, number}}원에서 {{max, number}}원 사이여야 합니다. 남은 면세 금액에 맞춰 다시 입력하세요.",
     not_refundable: "환불할 수 없는 결제입니다.",

@@ -126,6 +126,9 @@ const pgGuide: Shape<typeof pgGuideKo> = {
   readiness: {
     help: "The PG channels configured on this profile's i'mport account (GET /users/pg), and whether each can issue billing keys.",
     summary: "{{ready}} of {{total}} channels can issue billing keys.",
+    coverage: "Of the guide's {{total}} ways to get a billing key, {{ready}} are configured on this account.",
+    coverageConfigured: "Configured",
+    coverageMissing: "Not configured",
     empty: "No PG channel is configured on this account.",
     loading: "Loading channels…",
     channel: "Channel",

@@ -121,6 +121,9 @@ const pgGuide = {
   readiness: {
     help: "이 프로필의 i'mport 계정에 설정된 PG 채널(GET /users/pg)과, 각 채널로 빌링키를 발급할 수 있는지를 보여 줍니다.",
     summary: "채널 {{total}}개 중 {{ready}}개로 빌링키를 발급할 수 있습니다.",
+    coverage: "가이드의 빌링키 발급 방법 {{total}}가지 중 {{ready}}가지가 이 계정에 설정되어 있습니다.",
+    coverageConfigured: "설정됨",
+    coverageMissing: "설정 안 됨",
     empty: "이 계정에는 설정된 PG 채널이 없습니다.",
     loading: "채널을 불러오는 중…",
     channel: "채널",

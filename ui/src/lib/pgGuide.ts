@@ -99,19 +99,6 @@ export function localize(entry: PgGuideEntry, lang: Lang): LocalizedEntry {
 
 // ---- Readiness: what a configured channel (GET /users/pg) can do for billing keys ----
 
-/** PGs the V1 spec lists for key issuance over REST (`POST /subscribe/customers/{uid}`). */
-export const REST_KEY_PGS = ["nice", "nice_v2", "kcp", "html5_inicis", "daou", "ksnet", "tosspayments", "welcome"] as const;
-/** PGs that issue a key over REST only together with a first charge (`onetime`). */
-export const REST_FIRST_CHARGE_PGS = ["settle"] as const;
-
-/** Which guide entry describes REST issuance for a provider (not every spec PG has one). */
-const REST_ENTRY_BY_PROVIDER: Record<string, string> = {
-  nice: "nice-api",
-  kcp: "kcp-api",
-  html5_inicis: "inicis-api",
-  settle: "settlebank-api",
-};
-
 export type ReadinessKind = "rest" | "rest_first_charge" | "window" | "none";
 
 export interface ChannelReadiness {
@@ -126,15 +113,16 @@ function windowEntryFor(provider: string): PgGuideEntry | undefined {
   return PG_GUIDE.find((e) => e.method === "window" && e.pg_param === code);
 }
 
-export function classifyChannel(channel: Pick<PgChannelView, "pg_provider" | "kind">): ChannelReadiness {
+/**
+ * What a channel can do for billing keys. REST channels are Rust's to judge (its PG rules
+ * give `rest_issue` and the guide row); window channels match a window entry's `pg` code
+ * in the guide data.
+ */
+export function classifyChannel(channel: Pick<PgChannelView, "pg_provider" | "kind" | "rest_issue" | "guide_entry">): ChannelReadiness {
   const provider = channel.pg_provider.trim();
   if (channel.kind === "api_payment") {
-    if ((REST_KEY_PGS as readonly string[]).includes(provider)) {
-      return { kind: "rest", entryId: REST_ENTRY_BY_PROVIDER[provider] ?? null };
-    }
-    if ((REST_FIRST_CHARGE_PGS as readonly string[]).includes(provider)) {
-      return { kind: "rest_first_charge", entryId: REST_ENTRY_BY_PROVIDER[provider] ?? null };
-    }
+    if (channel.rest_issue === "key") return { kind: "rest", entryId: channel.guide_entry };
+    if (channel.rest_issue === "first_charge_only") return { kind: "rest_first_charge", entryId: channel.guide_entry };
     return { kind: "none", entryId: null };
   }
   if (channel.kind === "payment") {

@@ -256,6 +256,10 @@ export const pgChannelsQuery = (p: string) => queryOptions({ queryKey: keys.pgCh
 
 export const testCardsQuery = (p: string) => queryOptions({ queryKey: keys.testCards(p), queryFn: () => call(commands.sandboxTestCards()) });
 
+/** What a charge of this key needs (KSNET's kind of goods); under the customer's key, so a change of it asks again. */
+export const chargeNeedsQuery = (p: string, uid: string) =>
+  queryOptions({ queryKey: [...keys.customer(p, uid), "chargeNeeds"] as const, queryFn: () => call(commands.chargeNeeds(uid)) });
+
 export const keyFormQuery = (p: string) => queryOptions({ queryKey: keys.keyForm(p), queryFn: () => call(commands.keyForm()) });
 
 /**

@@ -2,7 +2,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ChargeNowInput, ChargeResult, Customer } from "../bindings";
+import type { ChargeNeeds, ChargeNowInput, ChargeResult, Customer } from "../bindings";
 import i18n from "../i18n";
 import { ChargeModal } from "../pages/customers/ChargeModal";
 import { renderScreen } from "./render";
@@ -35,13 +35,14 @@ function result(status: ChargeResult["status"], replayed: boolean, merchant_uid:
 }
 
 /** The shell's commands, plus a charge whose first answer is lost. */
-function mockApp(answers: Array<(input: ChargeNowInput) => ChargeResult>) {
+function mockApp(answers: Array<(input: ChargeNowInput) => ChargeResult>, needs: ChargeNeeds = { product_type_required: false, product_type: null }) {
   const sent: ChargeNowInput[] = [];
   const calls: string[] = [];
   let orders = 0;
   mockIPC((cmd, args) => {
     calls.push(cmd);
     if (cmd === "new_order_id") return `sd-INTENT${++orders}`;
+    if (cmd === "charge_needs") return needs;
     if (cmd === "charge_now") {
       const input = (args as { input: ChargeNowInput }).input;
       sent.push(input);
@@ -60,8 +61,8 @@ function mockApp(answers: Array<(input: ChargeNowInput) => ChargeResult>) {
   return { sent, calls };
 }
 
-async function fillAndCharge() {
-  renderScreen(<ChargeModal customer={customer} opened onClose={() => {}} />);
+async function fillAndCharge(c: Customer = customer) {
+  renderScreen(<ChargeModal customer={c} opened onClose={() => {}} />);
   await userEvent.type(await screen.findByTestId("charge-amount"), "12000");
   await userEvent.type(screen.getByTestId("charge-name"), "11월 구독료");
   await waitFor(() => expect(screen.getByTestId("charge-submit")).not.toBeDisabled());
@@ -102,5 +103,44 @@ describe("a charge is one intent with one order id", () => {
     await userEvent.click(screen.getByTestId("charge-once-more"));
     await screen.findByTestId("charge-paid");
     expect(sent.map((s) => s.merchant_uid)).toEqual(["sd-INTENT1", "sd-INTENT1", "sd-INTENT2"]);
+  });
+});
+
+describe("KSNET's kind of goods on a charge", () => {
+  const ksnet: Customer = { ...customer, customer_uid: "ks1", pg_provider: "ksnet" };
+
+  it("uses the kind kept with the key unless another is chosen", async () => {
+    const { sent } = mockApp([(i) => result("paid", false, i.merchant_uid ?? "?")], { product_type_required: true, product_type: "digital" });
+    renderScreen(<ChargeModal customer={ksnet} opened onClose={() => {}} />);
+    const select = await screen.findByTestId("charge-product-type");
+    expect(select.closest(".mantine-InputWrapper-root")?.textContent).toContain("빌링키에 보관된 유형: 디지털 상품·서비스 (digital)");
+    await userEvent.type(screen.getByTestId("charge-amount"), "12000");
+    await userEvent.type(screen.getByTestId("charge-name"), "11월 구독료");
+    await waitFor(() => expect(screen.getByTestId("charge-submit")).not.toBeDisabled());
+    await userEvent.click(screen.getByTestId("charge-submit"));
+    await screen.findByTestId("charge-paid");
+    expect(sent[0]?.product_type).toBeNull();
+  });
+
+  it("asks for it on a key that has none, and shows Rust's refusal under it", async () => {
+    mockApp(
+      [
+        () => {
+          throw { code: "invalid_input", message: "product_type: this PG needs the kind of goods", details: { field: "product_type" } };
+        },
+      ],
+      { product_type_required: true, product_type: null },
+    );
+    await fillAndCharge(ksnet);
+    const select = await screen.findByTestId("charge-product-type");
+    await waitFor(() => expect(select).toHaveAttribute("aria-invalid", "true"));
+  });
+
+  it("does not ask where the PG does not need it", async () => {
+    const { sent } = mockApp([(i) => result("paid", false, i.merchant_uid ?? "?")]);
+    await fillAndCharge();
+    await screen.findByTestId("charge-paid");
+    expect(screen.queryByTestId("charge-product-type")).toBeNull();
+    expect(sent[0]?.product_type).toBeNull();
   });
 });

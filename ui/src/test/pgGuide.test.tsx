@@ -16,12 +16,12 @@ type Lang = "ko" | "en";
 type Mode = "sandbox" | "test" | "live";
 
 const CHANNELS: PgChannelView[] = [
-  { pg_provider: "nice", pg_id: "nictest04m", kind: "api_payment", channel_name: "나이스 정기결제", sandbox: false },
-  { pg_provider: "settle", pg_id: "nxca_jt_il", kind: "api_payment", channel_name: "헥토파이낸셜 빌링", sandbox: false },
-  { pg_provider: "kakaopay", pg_id: "TCSUBSCRIP", kind: "payment", channel_name: "카카오페이 정기결제", sandbox: false },
-  { pg_provider: "kcp_billing", pg_id: "BA001", kind: "payment", channel_name: "KCP 빌링 결제창", sandbox: true },
-  { pg_provider: "kcp", pg_id: "T0000", kind: "payment", channel_name: "KCP 일반결제", sandbox: false },
-  { pg_provider: "danal", pg_id: "A010002002", kind: "certification", channel_name: "다날 본인인증", sandbox: false },
+  { pg_provider: "nice", pg_id: "nictest04m", kind: "api_payment", channel_name: "나이스 정기결제", sandbox: false, rest_issue: "key", guide_entry: "nice-api" },
+  { pg_provider: "settle", pg_id: "nxca_jt_il", kind: "api_payment", channel_name: "헥토파이낸셜 빌링", sandbox: false, rest_issue: "first_charge_only", guide_entry: "settlebank-api" },
+  { pg_provider: "kakaopay", pg_id: "TCSUBSCRIP", kind: "payment", channel_name: "카카오페이 정기결제", sandbox: false, rest_issue: null, guide_entry: null },
+  { pg_provider: "kcp_billing", pg_id: "BA001", kind: "payment", channel_name: "KCP 빌링 결제창", sandbox: true, rest_issue: null, guide_entry: null },
+  { pg_provider: "kcp", pg_id: "T0000", kind: "payment", channel_name: "KCP 일반결제", sandbox: false, rest_issue: null, guide_entry: null },
+  { pg_provider: "danal", pg_id: "A010002002", kind: "certification", channel_name: "다날 본인인증", sandbox: false, rest_issue: null, guide_entry: null },
 ];
 
 const CARDS: TestCardView[] = [
@@ -119,6 +119,10 @@ describe("PG guide list", () => {
     const view = await screen.findByTestId("readiness");
     await within(view).findByTestId("readiness-summary");
     expect(within(view).getByTestId("readiness-summary")).toHaveTextContent("채널 6개 중 4개");
+    // The sixteen guide rows: configured on this account or not.
+    expect(within(view).getByTestId("guide-coverage-summary")).toHaveTextContent("16가지 중 4가지");
+    expect(within(view).getByTestId("coverage-settlebank-api")).toHaveAttribute("data-configured", "true");
+    expect(within(view).getByTestId("coverage-jtnet-api")).toHaveAttribute("data-configured", "false");
     const kind = (id: string) => within(view).getByTestId(`readiness-row-${id}`).getAttribute("data-readiness");
     expect(kind("nice.nictest04m")).toBe("rest");
     expect(kind("settle.nxca_jt_il")).toBe("rest_first_charge");

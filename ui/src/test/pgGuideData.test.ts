@@ -56,21 +56,22 @@ describe("Korean texts of the PG guide (data/pg-guide.ko.json)", () => {
   });
 });
 
-function ch(pg_provider: string, kind: string, pg_id = "MID1"): PgChannelView {
-  return { pg_provider, pg_id, kind, channel_name: null, sandbox: false };
+/** A channel as Rust's `pg_channels` sends it: REST readiness and guide row are Rust's (its PG rules). */
+function ch(pg_provider: string, kind: string, pg_id = "MID1", rest: { rest_issue: string; guide_entry: string | null } | null = null): PgChannelView {
+  return { pg_provider, pg_id, kind, channel_name: null, sandbox: false, rest_issue: rest?.rest_issue ?? null, guide_entry: rest?.guide_entry ?? null };
 }
 
 describe("readiness classification", () => {
-  it("REST channels of the spec's REST PGs issue keys over REST", () => {
-    for (const p of ["nice", "nice_v2", "kcp", "html5_inicis", "daou", "ksnet", "tosspayments", "welcome"]) {
-      expect(classifyChannel(ch(p, "api_payment")).kind, p).toBe("rest");
-    }
-    expect(classifyChannel(ch("nice", "api_payment")).entryId).toBe("nice-api");
-    expect(classifyChannel(ch("tosspayments", "api_payment")).entryId).toBeNull();
+  it("REST channels are what Rust's rules say they are", () => {
+    expect(classifyChannel(ch("nice", "api_payment", "M", { rest_issue: "key", guide_entry: "nice-api" }))).toEqual({ kind: "rest", entryId: "nice-api" });
+    expect(classifyChannel(ch("jtnet", "api_payment", "M", { rest_issue: "key", guide_entry: "jtnet-api" }))).toEqual({ kind: "rest", entryId: "jtnet-api" });
+    expect(classifyChannel(ch("tosspayments", "api_payment", "M", { rest_issue: "key", guide_entry: null })).entryId).toBeNull();
+    // No rule in Rust: not a billing channel, whatever its name.
+    expect(classifyChannel(ch("nice", "api_payment")).kind).toBe("none");
   });
 
   it("Settlebank issues over REST only with a first charge", () => {
-    expect(classifyChannel(ch("settle", "api_payment"))).toEqual({ kind: "rest_first_charge", entryId: "settlebank-api" });
+    expect(classifyChannel(ch("settle", "api_payment", "M", { rest_issue: "first_charge_only", guide_entry: "settlebank-api" }))).toEqual({ kind: "rest_first_charge", entryId: "settlebank-api" });
   });
 
   it("window channels match a window entry's pg code", () => {
@@ -93,7 +94,7 @@ describe("readiness classification", () => {
     const kcpApi = findEntry("kcp-api");
     const kcpWin = findEntry("kcp-window");
     if (!kcpApi || !kcpWin) throw new Error("missing");
-    const list = [ch("kcp", "api_payment"), ch("kcp", "payment"), ch("kcp_billing", "payment", "BA001")];
+    const list = [ch("kcp", "api_payment", "T0000", { rest_issue: "key", guide_entry: "kcp-api" }), ch("kcp", "payment"), ch("kcp_billing", "payment", "BA001")];
     expect(channelsForEntry(kcpApi, list).map((c) => c.kind)).toEqual(["api_payment"]);
     expect(channelsForEntry(kcpWin, list).map((c) => c.pg_id)).toEqual(["BA001"]);
   });

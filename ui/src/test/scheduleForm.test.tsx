@@ -17,6 +17,7 @@ function mockApp(refusal: ((form: ScheduleForm) => unknown) | null, mode: "sandb
     if (cmd === "app_status") return appStatus(profile("p", "Sandbox", mode));
     if (cmd === "new_order_id") return "sd-INTENT1";
     if (cmd === "vat_of") return 1091;
+    if (cmd === "charge_needs") return { product_type_required: false, product_type: null };
     if (cmd === "schedule_preview") {
       const form = (args as { form: ScheduleForm }).form;
       previews.push(form);

@@ -83,6 +83,68 @@ impl BuyerInput {
     }
 }
 
+/// The kind of goods a charge is for (`product_type`): KSNET refuses a charge without it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum ProductType {
+    /// Physical goods.
+    Real,
+    /// Digital goods and services.
+    Digital,
+}
+
+impl ProductType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Real => "real",
+            Self::Digital => "digital",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "real" => Some(Self::Real),
+            "digital" => Some(Self::Digital),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn to_api(self) -> subdesk_iamport::ProductType {
+        match self {
+            Self::Real => subdesk_iamport::ProductType::Real,
+            Self::Digital => subdesk_iamport::ProductType::Digital,
+        }
+    }
+}
+
+/// The `product_type` a charge of this key carries: the charge's own, else the one kept
+/// with the key. None where the key's PG does not need one; `invalid_input` on
+/// `product_type` (before anything is journaled or sent) where it does and none is known.
+pub fn product_type_for(
+    store: &Store,
+    customer_uid: &str,
+    details: &ChargeDetails,
+) -> Result<Option<ProductType>> {
+    if let Some(t) = details.product_type {
+        return Ok(Some(t));
+    }
+    if let Some(t) = store.key_product_type(customer_uid)? {
+        return Ok(Some(t));
+    }
+    let pg = store.get_customer(customer_uid)?.pg_provider;
+    if pg
+        .as_deref()
+        .is_some_and(crate::registry::keys::product_type_required)
+    {
+        return Err(Error::invalid(
+            "product_type",
+            "this PG needs the kind of goods (real or digital) on every charge",
+        ));
+    }
+    Ok(None)
+}
+
 /// What is charged: shared by `again` and `onetime`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -101,6 +163,8 @@ pub struct ChargeDetails {
     pub card_quota: Option<u32>,
     /// Stored on the payment.
     pub custom_data: Option<String>,
+    /// The kind of goods (KSNET); the key's own when None.
+    pub product_type: Option<ProductType>,
 }
 
 impl ChargeDetails {
@@ -447,6 +511,7 @@ pub(crate) fn prepare_again(
 ) -> Result<Prepared> {
     req.details.validate()?;
     check_customer(store, &req.customer_uid)?;
+    product_type_for(store, &req.customer_uid, &req.details)?;
     if let Some(m) = &req.merchant_uid {
         crate::money::merchant_uid::validate(m)?;
     }
@@ -497,6 +562,11 @@ pub(crate) async fn send_again(
     api.buyer = d.buyer.to_api();
     api.card_quota = d.card_quota.filter(|q| *q > 0);
     api.custom_data = d.custom_data.clone();
+    // Checked before journaling (prepare_again); read again here, never an error now.
+    api.product_type = product_type_for(store, &req.customer_uid, d)
+        .ok()
+        .flatten()
+        .map(ProductType::to_api);
     let audit = serde_json::json!({
         "customer_uid": req.customer_uid,
         "merchant_uid": p.merchant_uid,
@@ -569,6 +639,7 @@ pub async fn charge_onetime(
     api.card_quota = d.card_quota.filter(|q| *q > 0);
     api.custom_data = d.custom_data.clone();
     api.customer_uid = keep.clone();
+    api.product_type = d.product_type.map(ProductType::to_api);
     api.pg = req.pg;
     let answer = client.charge_onetime(&api).await;
     // The card data goes out of scope (and is zeroized) here, before recording.

@@ -81,8 +81,14 @@ pub(crate) async fn register_ctx(
     check_customer(store, customer_uid)?;
     let mut rows = Vec::with_capacity(inputs.len());
     store.check_money_allowed()?;
+    let mut product_types = Vec::with_capacity(inputs.len());
     for i in inputs {
         i.details.validate()?;
+        product_types.push(crate::money::charge::product_type_for(
+            store,
+            customer_uid,
+            &i.details,
+        )?);
         if i.schedule_at <= 0 {
             return Err(Error::invalid("schedule_at", "must be a Unix time"));
         }
@@ -128,13 +134,15 @@ pub(crate) async fn register_ctx(
     })?;
     let entries = rows
         .iter()
-        .map(|(m, i)| {
+        .zip(&product_types)
+        .map(|((m, i), product_type)| {
             let d = &i.details;
             let mut e = ScheduleEntry::new(m, i.schedule_at, Money::won(d.amount), &d.name);
             e.tax_free = d.tax_free.map(Money::won);
             e.vat_amount = d.vat_amount.map(Money::won);
             e.card_quota = d.card_quota.filter(|q| *q > 0);
             e.custom_data = d.custom_data.clone();
+            e.product_type = product_type.map(|t| t.to_api());
             let mut b = subdesk_iamport::Buyer::default();
             b.name = d.buyer.name.clone();
             b.email = d.buyer.email.clone();

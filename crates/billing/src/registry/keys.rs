@@ -35,11 +35,52 @@ pub struct RestPgRule {
     /// `onetime` may keep the card as a key (`customer_uid`): false for KSNET and Toss
     /// Payments, which refuse `customer_uid` on a one-time charge.
     pub first_charge_keeps_key: bool,
+    /// A key can be issued without a charge (`POST /subscribe/customers`): false for
+    /// Settlebank (Hecto), which issues a key only together with a first charge.
+    pub key_only: bool,
+    /// The birth sent when none is typed, and accepted as typed: Settlebank takes the
+    /// dummy `123456` unless its contract wants the real date.
+    pub dummy_birth: Option<String>,
+    /// Every charge needs `product_type` (real or digital goods): KSNET. The form asks
+    /// for it with the key, and the key's charges and schedules carry it.
+    pub product_type_required: bool,
+    /// The holder fields (`customer_name`, `customer_email`, `customer_tel`) a key with a
+    /// first charge needs: `onetime` sends them as the buyer's, and KG INICIS refuses a
+    /// charge without buyer name, e-mail and phone.
+    pub first_charge_requires: Vec<String>,
+    /// The PG guide's row (data/pg-guide.json `id`) describing this REST issuance, where
+    /// the guide has one.
+    pub guide_entry: Option<String>,
 }
 
-/// The PGs the official spec lists for key issuance over REST. Settlebank (`settle`) and
-/// Paymentwall issue only with a first charge (`onetime`), and JTNet is disputed between
-/// the sources, so none of them is offered for a key-only issuance.
+/// How a REST (`api_payment`) channel of this PG gets billing keys, for the PG guide's
+/// readiness view: `key` (alone or with a first charge), `first_charge_only`
+/// (Settlebank), or None when Subdesk does not issue over REST on it.
+pub fn rest_readiness(pg_provider: &str) -> Option<(&'static str, Option<String>)> {
+    rest_pg_rules()
+        .into_iter()
+        .find(|r| r.pg_provider == pg_provider)
+        .map(|r| {
+            let kind = if r.key_only {
+                "key"
+            } else {
+                "first_charge_only"
+            };
+            (kind, r.guide_entry)
+        })
+}
+
+/// The PGs that refuse a charge (`again`, `onetime`, a schedule's execution) without
+/// `product_type`: KSNET, per the V1 spec. The one copy of this rule.
+pub fn product_type_required(pg_provider: &str) -> bool {
+    pg_provider == "ksnet"
+}
+
+/// The PGs that issue keys from card data over REST: the spec's list for key issuance,
+/// JTNet (from the manual's REST page), and Settlebank (`settle`), which issues a key only with a first charge (`onetime` +
+/// `customer_uid`, per the manual; the key-only endpoint needs a separate contract).
+/// Settlebank takes no password digits and a dummy birth (`123456`) unless its contract
+/// wants the real one. Paymentwall (cvc, browser_ip, PCI-DSS) is not offered.
 pub fn rest_pg_rules() -> Vec<RestPgRule> {
     let rule = |pg: &str, name: bool, id: bool| RestPgRule {
         pg_provider: pg.to_owned(),
@@ -48,8 +89,35 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
         customer_name_required: name,
         customer_id_required: id,
         first_charge_keeps_key: !matches!(pg, "ksnet" | "tosspayments"),
+        key_only: true,
+        dummy_birth: None,
+        product_type_required: product_type_required(pg),
+        first_charge_requires: match pg {
+            "html5_inicis" => vec![
+                "customer_name".to_owned(),
+                "customer_email".to_owned(),
+                "customer_tel".to_owned(),
+            ],
+            _ => Vec::new(),
+        },
+        guide_entry: match pg {
+            "nice" => Some("nice-api"),
+            "kcp" => Some("kcp-api"),
+            "html5_inicis" => Some("inicis-api"),
+            "jtnet" => Some("jtnet-api"),
+            "settle" => Some("settlebank-api"),
+            _ => None,
+        }
+        .map(str::to_owned),
     };
     vec![
+        RestPgRule {
+            birth_required: false,
+            pwd_2digit_required: false,
+            key_only: false,
+            dummy_birth: Some("123456".to_owned()),
+            ..rule("settle", false, false)
+        },
         rule("nice", false, false),
         rule("nice_v2", false, false),
         rule("kcp", false, false),
@@ -58,6 +126,10 @@ pub fn rest_pg_rules() -> Vec<RestPgRule> {
         rule("ksnet", false, false),
         rule("tosspayments", false, true),
         rule("welcome", true, false),
+        // JTNet (tPay key-in): the manual's REST page documents both endpoints (the V1
+        // spec does not list JTNet). Birth and password digits as in the EN example; the
+        // KO example omits pwd_2digit (a gap of that page, noted in the guide data).
+        rule("jtnet", false, false),
     ]
 }
 
@@ -99,6 +171,17 @@ pub struct IssueKeyInput {
     pub customer_tel: Option<String>,
     pub customer_email: Option<String>,
     pub customer_id: Option<String>,
+    /// The kind of goods the key's charges are for, where the PG needs it (KSNET).
+    #[serde(default)]
+    pub product_type: Option<crate::money::charge::ProductType>,
+    /// The chosen channel's key (`GET /users/pg`), sent with `pg` on key issuance: the
+    /// newest spec marks it required on `POST /subscribe/customers/{customer_uid}`.
+    #[serde(default)]
+    pub channel_key: Option<String>,
+    /// Issue although the customer_uid already has a key: i'mport re-points it to the new
+    /// card and the old key stays alive at the PG, so it takes an explicit "replace".
+    #[serde(default)]
+    pub replace: bool,
 }
 
 /// What is wrong with one field of a form: a stable code the UI translates (its texts are
@@ -129,6 +212,11 @@ pub enum ProblemCode {
     PgNotRest,
     /// The channel does not keep a key issued with a first charge.
     PgNoFirstCharge,
+    /// The channel issues a key only together with a first charge (Settlebank).
+    PgNeedsFirstCharge,
+    /// The PG needs this holder field for a key with a first charge (KG INICIS: buyer
+    /// name, e-mail and phone go with the charge).
+    RequiredForFirstCharge,
     /// Not two digits.
     #[serde(rename = "pwd_2digit_format")]
     Pwd2digitFormat,
@@ -181,6 +269,8 @@ impl ProblemCode {
             Self::ExpiryPast => "expiry_past",
             Self::PgNotRest => "pg_not_rest",
             Self::PgNoFirstCharge => "pg_no_first_charge",
+            Self::PgNeedsFirstCharge => "pg_needs_first_charge",
+            Self::RequiredForFirstCharge => "required_for_first_charge",
             Self::Pwd2digitFormat => "pwd_2digit_format",
             Self::Required => "required",
             Self::TelFormat => "tel_format",
@@ -225,11 +315,41 @@ fn problem(field: &str, code: ProblemCode) -> FieldProblem {
     FieldProblem::new(field, code)
 }
 
+/// The problems of a key issued without a charge: a channel that issues keys only with a
+/// first charge (Settlebank) refuses it, as the PG does.
+pub fn validate_key_only(input: &IssueKeyInput) -> Vec<FieldProblem> {
+    let provider = input.pg.split('.').next().unwrap_or_default();
+    if rest_pg_rules()
+        .iter()
+        .any(|r| r.pg_provider == provider && !r.key_only)
+    {
+        return vec![problem("pg", ProblemCode::PgNeedsFirstCharge)];
+    }
+    Vec::new()
+}
+
 /// The problems of a key's first charge (the channel, `amount`, `name`), every one at once.
 pub fn validate_first_charge(input: &IssueKeyInput, amount: i64, name: &str) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     if !keeps_key_with_first_charge(&input.pg) {
         problems.push(problem("pg", ProblemCode::PgNoFirstCharge));
+    }
+    let provider = input.pg.split('.').next().unwrap_or_default();
+    if let Some(rule) = rest_pg_rules()
+        .into_iter()
+        .find(|r| r.pg_provider == provider)
+    {
+        for field in &rule.first_charge_requires {
+            let value = match field.as_str() {
+                "customer_name" => &input.customer_name,
+                "customer_email" => &input.customer_email,
+                "customer_tel" => &input.customer_tel,
+                _ => continue,
+            };
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                problems.push(problem(field, ProblemCode::RequiredForFirstCharge));
+            }
+        }
     }
     if amount <= 0 {
         problems.push(problem("amount", ProblemCode::AmountNotPositive));
@@ -360,7 +480,7 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
         if birth_required {
             problems.push(problem("birth", ProblemCode::Required));
         }
-    } else if !valid_birth(birth) {
+    } else if !valid_birth(birth) && rule.and_then(|r| r.dummy_birth.as_deref()) != Some(birth) {
         problems.push(problem("birth", ProblemCode::BirthFormat));
     }
 
@@ -399,6 +519,16 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     if id.is_empty() && rule.is_some_and(|r| r.customer_id_required) {
         problems.push(problem("customer_id", ProblemCode::Required));
     }
+    if input
+        .channel_key
+        .as_deref()
+        .is_some_and(|k| k.trim().chars().count() > CHANNEL_KEY_MAX_CHARS)
+    {
+        problems.push(problem("channel_key", ProblemCode::TooLong));
+    }
+    if input.product_type.is_none() && rule.is_some_and(|r| r.product_type_required) {
+        problems.push(problem("product_type", ProblemCode::Required));
+    }
     if let Some(tel) = input
         .customer_tel
         .as_deref()
@@ -428,6 +558,9 @@ pub fn validate_issue(input: &IssueKeyInput, now: i64) -> Vec<FieldProblem> {
     problems
 }
 
+/// The longest `channel_key` the spec allows.
+pub const CHANNEL_KEY_MAX_CHARS: usize = 55;
+
 /// A readable, unique customer_uid: `cus_YYYYMMDD_` and ten characters of a ULID.
 pub fn new_customer_uid(now: i64) -> String {
     let (y, m) = seoul_year_month(now);
@@ -445,7 +578,16 @@ fn trimmed(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn card_data(card: &CardInput) -> Result<CardData> {
+/// The PG's dummy birth, for a card typed without one (Settlebank).
+fn dummy_birth(pg: &str) -> Option<String> {
+    let provider = pg.split('.').next().unwrap_or_default();
+    rest_pg_rules()
+        .into_iter()
+        .find(|r| r.pg_provider == provider)
+        .and_then(|r| r.dummy_birth)
+}
+
+fn card_data(card: &CardInput, pg: &str) -> Result<CardData> {
     let digits = card_digits(card.number.expose_secret()).unwrap_or_default();
     // The API wants dddd-dddd-dddd-dddd.
     let grouped: Vec<&str> = (0..digits.len())
@@ -461,6 +603,10 @@ fn card_data(card: &CardInput) -> Result<CardData> {
         .filter(|b| !b.is_empty())
     {
         data = data.birth(birth)?;
+    } else if !card.corporate
+        && let Some(dummy) = dummy_birth(pg)
+    {
+        data = data.birth(&dummy)?;
     }
     if let Some(pwd) = card
         .pwd_2digit
@@ -473,23 +619,102 @@ fn card_data(card: &CardInput) -> Result<CardData> {
     Ok(data)
 }
 
+/// The key a customer_uid already has, here (not deleted) or at PortOne: issuing on it
+/// would re-point it. Asked before anything is sent.
+pub async fn existing_key(
+    store: &Store,
+    client: &Client,
+    customer_uid: &str,
+) -> Result<Option<CustomerRecordBrief>> {
+    if let Ok(c) = store.get_customer(customer_uid)
+        && c.key_status != crate::registry::customers::KeyStatus::Deleted
+    {
+        return Ok(Some(CustomerRecordBrief {
+            pg_provider: c.pg_provider.unwrap_or_default(),
+            pg_id: c.pg_id.unwrap_or_default(),
+            card_name: c.card_name.unwrap_or_default(),
+            card_number: c.card_number.unwrap_or_default(),
+        }));
+    }
+    match client.get_billing_key(customer_uid).await {
+        Ok(api) => {
+            let r = sync::keys::customer_record(&api);
+            Ok(Some(CustomerRecordBrief {
+                pg_provider: r.pg_provider.unwrap_or_default(),
+                pg_id: r.pg_id.unwrap_or_default(),
+                card_name: r.card_name.unwrap_or_default(),
+                card_number: r.card_number.unwrap_or_default(),
+            }))
+        }
+        // No key under this id (404, or the older 200 with a non-zero code).
+        Err(e) if matches!(e.code(), "not_found" | "rejected") => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The key an issuance replaces, as the audit and the confirmation show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CustomerRecordBrief {
+    pub pg_provider: String,
+    pub pg_id: String,
+    pub card_name: String,
+    /// Masked.
+    pub card_number: String,
+}
+
+/// Refuses to re-point an existing key unless `replace` was asked; the key replaced, if
+/// any, for the audit.
+async fn guard_replacement(
+    store: &Store,
+    client: &Client,
+    input: &IssueKeyInput,
+) -> Result<Option<CustomerRecordBrief>> {
+    let existing = existing_key(store, client, &input.customer_uid).await?;
+    match existing {
+        Some(old) if !input.replace => Err(Error::KeyReplacesExisting {
+            customer_uid: input.customer_uid.clone(),
+            pg_provider: old.pg_provider,
+            pg_id: old.pg_id,
+            card_name: old.card_name,
+            card_number: old.card_number,
+        }),
+        other => Ok(other),
+    }
+}
+
 /// Validates, issues the key at PortOne, and records it. Invalid input is refused before
 /// anything is sent (the first problem as [`Error::InvalidInput`]; call [`validate_issue`]
 /// first to show every problem in a form).
 pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> Result<Customer> {
-    if let Some(first) = validate_issue(&input, crate::now()).into_iter().next() {
+    let mut problems = validate_issue(&input, crate::now());
+    problems.extend(validate_key_only(&input));
+    if let Some(first) = problems.into_iter().next() {
         return Err(Error::invalid(first.field, first.code.to_string()));
     }
-    let mut request = IssueBillingKey::new(card_data(&input.card)?);
+    let replaced = guard_replacement(store, client, &input).await?;
+    let mut request = IssueBillingKey::new(card_data(&input.card, &input.pg)?);
     request.pg = Some(input.pg.clone());
+    request.channel_key = trimmed(&input.channel_key);
     request.customer_name = trimmed(&input.customer_name);
     request.customer_tel = trimmed(&input.customer_tel);
     request.customer_email = trimmed(&input.customer_email);
     request.customer_id = trimmed(&input.customer_id);
     // The audit keeps who and where, never the card.
-    let inputs = serde_json::json!({ "customer_uid": input.customer_uid, "pg": input.pg });
+    let inputs = serde_json::json!({
+        "customer_uid": input.customer_uid,
+        "pg": input.pg,
+        "channel_key": trimmed(&input.channel_key),
+        "replaces": replaced,
+    });
+    // A replacement is its own action in the audit, naming the key it re-pointed.
+    let action = if replaced.is_some() {
+        "key.replace"
+    } else {
+        "key.issue"
+    };
     let customer_uid = input.customer_uid;
     let expiry = expiry_month(&input.card);
+    let product_type = input.product_type;
     drop(input.card);
 
     match client.issue_billing_key(&customer_uid, &request).await {
@@ -499,13 +724,14 @@ pub async fn issue_key(store: &Store, client: &Client, input: IssueKeyInput) -> 
             if let Some(month) = &expiry {
                 store.set_card_expiry(&customer_uid, month)?;
             }
+            store.set_key_product_type(&customer_uid, product_type)?;
             let customer = store.get_customer(&customer_uid)?;
-            store.audit_record("key.issue", &inputs, "ok")?;
+            store.audit_record(action, &inputs, "ok")?;
             Ok(customer)
         }
         Err(e) => {
             let outcome = audit_outcome(&e);
-            store.audit_record("key.issue", &inputs, &outcome)?;
+            store.audit_record(action, &inputs, &outcome)?;
             Err(e.into())
         }
     }
@@ -530,6 +756,8 @@ pub async fn issue_key_with_first_charge(
             ProblemCode::PgNoFirstCharge.to_string(),
         ));
     }
+    let replaced = guard_replacement(store, client, &input).await?;
+    details.product_type = details.product_type.or(input.product_type);
     details.validate()?;
     // The holder's details are the buyer's on the first charge.
     details.buyer.name = details.buyer.name.or_else(|| trimmed(&input.customer_name));
@@ -538,8 +766,9 @@ pub async fn issue_key_with_first_charge(
         .buyer
         .email
         .or_else(|| trimmed(&input.customer_email));
-    let card = card_data(&input.card)?;
+    let card = card_data(&input.card, &input.pg)?;
     let expiry = expiry_month(&input.card);
+    let product_type = details.product_type;
     drop(input.card);
     let customer_uid = input.customer_uid.clone();
     let result = crate::money::charge::charge_onetime(
@@ -550,6 +779,8 @@ pub async fn issue_key_with_first_charge(
             merchant_uid: None,
             details,
             keep_key_as: Some(input.customer_uid),
+            // `onetime` has no `channel_key` in the spec (only `pg` and `channelGroupId`):
+            // the channel is chosen by `pg` (`{provider}.{MID}`) alone.
             pg: Some(input.pg),
         },
     )
@@ -560,6 +791,22 @@ pub async fn issue_key_with_first_charge(
         && store.get_customer(&customer_uid).is_ok()
     {
         store.set_card_expiry(&customer_uid, month)?;
+    }
+    if result.status == crate::money::charge::ChargeStatus::Paid
+        && store.get_customer(&customer_uid).is_ok()
+    {
+        store.set_key_product_type(&customer_uid, product_type)?;
+        if let Some(old) = &replaced {
+            store.audit_record(
+                "key.replace",
+                &serde_json::json!({
+                    "customer_uid": customer_uid,
+                    "merchant_uid": result.merchant_uid,
+                    "replaces": old,
+                }),
+                "ok",
+            )?;
+        }
     }
     Ok(result)
 }
@@ -603,6 +850,46 @@ pub async fn delete_key(
 }
 
 impl Store {
+    /// The kind of goods kept with a key (KSNET's `product_type`), if any.
+    pub fn key_product_type(
+        &self,
+        customer_uid: &str,
+    ) -> Result<Option<crate::money::charge::ProductType>> {
+        let found: Option<String> = self.read(|c| {
+            use rusqlite::OptionalExtension;
+            Ok(c.prepare_cached(
+                "SELECT product_type FROM key_product_type WHERE customer_uid = ?1",
+            )?
+            .query_row([customer_uid], |r| r.get(0))
+            .optional()?)
+        })?;
+        Ok(found
+            .as_deref()
+            .and_then(crate::money::charge::ProductType::parse))
+    }
+
+    /// Keeps (or, with None, forgets) the kind of goods of a key's charges.
+    pub fn set_key_product_type(
+        &self,
+        customer_uid: &str,
+        product_type: Option<crate::money::charge::ProductType>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            match product_type {
+                Some(t) => tx.execute(
+                    "INSERT INTO key_product_type (customer_uid, product_type) VALUES (?1, ?2)
+                     ON CONFLICT (customer_uid) DO UPDATE SET product_type = excluded.product_type",
+                    rusqlite::params![customer_uid, t.as_str()],
+                )?,
+                None => tx.execute(
+                    "DELETE FROM key_product_type WHERE customer_uid = ?1",
+                    [customer_uid],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
     /// The audit trail of one customer, newest first: every action whose inputs name it.
     pub fn audit_for_customer(
         &self,
@@ -645,6 +932,9 @@ mod tests {
             customer_tel: None,
             customer_email: None,
             customer_id: None,
+            product_type: None,
+            channel_key: None,
+            replace: false,
         }
     }
 
@@ -738,7 +1028,7 @@ mod tests {
             codes(&validate_issue(&i, NOW)),
             vec![("customer_id", "required")]
         );
-        for window_only in ["kakaopay", "settle", "kcp_billing", ""] {
+        for window_only in ["kakaopay", "paymentwall", "kcp_billing", ""] {
             i.pg = window_only.into();
             assert!(
                 codes(&validate_issue(&i, NOW)).contains(&("pg", "pg_not_rest")),
@@ -747,6 +1037,84 @@ mod tests {
         }
         i.pg = "nice.nictest04m".into();
         assert!(validate_issue(&i, NOW).is_empty());
+        i.pg = "ksnet".into();
+        assert_eq!(
+            codes(&validate_issue(&i, NOW)),
+            vec![("product_type", "required")]
+        );
+        i.product_type = Some(crate::money::charge::ProductType::Digital);
+        assert!(validate_issue(&i, NOW).is_empty());
+    }
+
+    #[test]
+    fn settlebank_issues_only_with_a_first_charge() {
+        // No password digits, a dummy birth: the card is fine for Settlebank...
+        let mut i = input("4242424242424242", "2030-01", "123456", "");
+        i.pg = "settle.nxca_jt_il".into();
+        assert!(validate_issue(&i, NOW).is_empty());
+        i.card.birth = None;
+        assert!(validate_issue(&i, NOW).is_empty());
+        assert_eq!(dummy_birth(&i.pg).as_deref(), Some("123456"));
+        // ...but only with a first charge, which keeps the key.
+        assert_eq!(
+            codes(&validate_key_only(&i)),
+            vec![("pg", "pg_needs_first_charge")]
+        );
+        assert!(validate_first_charge(&i, 1000, "첫 결제").is_empty());
+        i.pg = "nice".into();
+        assert!(validate_key_only(&i).is_empty());
+    }
+
+    #[test]
+    fn kg_inicis_needs_the_holder_for_a_key_with_a_first_charge() {
+        let mut i = input("4242424242424242", "2030-01", "900101", "12");
+        i.pg = "html5_inicis.INIBillTst".into();
+        // A key alone needs none of them.
+        assert!(validate_issue(&i, NOW).is_empty());
+        assert_eq!(
+            codes(&validate_first_charge(&i, 1000, "첫 결제")),
+            vec![
+                ("customer_name", "required_for_first_charge"),
+                ("customer_email", "required_for_first_charge"),
+                ("customer_tel", "required_for_first_charge"),
+            ]
+        );
+        i.customer_name = Some("김민준".into());
+        i.customer_email = Some("minjun@example.kr".into());
+        i.customer_tel = Some("010-1234-5678".into());
+        assert!(validate_first_charge(&i, 1000, "첫 결제").is_empty());
+    }
+
+    #[test]
+    fn rest_readiness_follows_the_rules_and_names_the_guide_rows() {
+        assert_eq!(
+            rest_readiness("nice"),
+            Some(("key", Some("nice-api".into())))
+        );
+        assert_eq!(
+            rest_readiness("jtnet"),
+            Some(("key", Some("jtnet-api".into())))
+        );
+        assert_eq!(
+            rest_readiness("settle"),
+            Some(("first_charge_only", Some("settlebank-api".into())))
+        );
+        assert_eq!(rest_readiness("tosspayments"), Some(("key", None)));
+        assert_eq!(rest_readiness("kakaopay"), None);
+        // Every REST row of the guide has a rule.
+        let rows: Vec<String> = rest_pg_rules()
+            .into_iter()
+            .filter_map(|r| r.guide_entry)
+            .collect();
+        for id in [
+            "nice-api",
+            "kcp-api",
+            "inicis-api",
+            "jtnet-api",
+            "settlebank-api",
+        ] {
+            assert!(rows.iter().any(|r| r == id), "{id}");
+        }
     }
 
     #[test]

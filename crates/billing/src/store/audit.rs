@@ -40,6 +40,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "journal.resolve",
     "key.delete",
     "key.issue",
+    "key.replace",
     "plan.archive",
     "plan.cancel",
     "plan.cancel_at",

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read};
 use subdesk_codes::ErrorCode;
 
 use serde::Deserialize;
-use subdesk_billing::registry::keys::{self, CardInput, IssueKeyInput};
+use subdesk_billing::registry::keys::{CardInput, IssueKeyInput};
 use subdesk_profiles::{ActionKind, SecretString};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -154,11 +154,15 @@ async fn issue(ctx: &mut Ctx, a: KeyIssueArgs) -> CliResult<Exit> {
         customer_tel: a.customer_tel.clone(),
         customer_email: a.customer_email.clone(),
         customer_id: a.customer_id.clone(),
+        product_type: a.product_type.map(Into::into),
+        channel_key: a.channel_key.clone(),
+        replace: a.replace,
     };
     // Every problem at once, before anything is sent.
     subdesk_desk::keys::check_issue(&input, None)?;
-    let client = ctx.client(&s).await?;
-    let customer = keys::issue_key(&s.store, &client, input).await?;
+    ctx.client(&s).await?;
+    // The app's own desk function: the channel's key from GET /users/pg goes with `pg`.
+    let customer = subdesk_desk::keys::issue_key(&s, input).await?;
     if ctx.out.json {
         ctx.out.json(&customer)?;
     } else {

@@ -94,6 +94,7 @@ pub async fn charge(ctx: &mut Ctx, a: ChargeArgs) -> CliResult<Exit> {
             true => Some(money::new_order_id()),
             false => a.merchant_uid.clone(),
         },
+        product_type: a.product_type.map(Into::into),
         ..ChargeNowInput::default()
     };
     // Everything that can be checked is checked before the prompt and any request.

@@ -23,6 +23,7 @@ pub async fn run(ctx: &mut Ctx, cmd: SchedulesCmd) -> CliResult<Exit> {
             name,
             tax_free,
             merchant_uid,
+            product_type,
         } => {
             let form = ScheduleForm {
                 customer_uid: uid,
@@ -32,6 +33,7 @@ pub async fn run(ctx: &mut Ctx, cmd: SchedulesCmd) -> CliResult<Exit> {
                 name,
                 merchant_uid: Some(merchant_uid.unwrap_or_else(subdesk_desk::money::new_order_id)),
                 confirmed_total: None,
+                product_type: product_type.map(Into::into),
             };
             add(ctx, form).await
         }

@@ -184,3 +184,41 @@ fn a_key_is_deleted_with_a_reason() {
     out.expect(2);
     assert_eq!(env.sent("POST", "/subscribe/payments/again"), 0);
 }
+
+#[test]
+fn issuing_on_a_customer_uid_with_a_key_needs_replace_and_names_the_key() {
+    let env = Env::new();
+    env.issue("cust_rp", APPROVE, "홍길동", &[]);
+    let card = "number=5555-5555-5555-4444\nexpiry=2031-12\nbirth=900101\npwd_2digit=12\n";
+    let args = ["key", "issue", "cust_rp", "--pg", "nice", "--card-stdin"];
+    let out = env.cli_in(&args, card);
+    out.expect(6);
+    assert!(
+        out.stderr.contains("already has a billing key") && out.stderr.contains("--replace"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        env.sent("POST", "/subscribe/customers/cust_rp"),
+        1,
+        "nothing sent"
+    );
+    let json = env.cli_in(
+        &[
+            "--json",
+            "key",
+            "issue",
+            "cust_rp",
+            "--pg",
+            "nice",
+            "--card-stdin",
+        ],
+        card,
+    );
+    json.expect(6);
+    assert_eq!(json.err_json()["code"], "key_replaces_existing");
+    let mut with = args.to_vec();
+    with.push("--replace");
+    env.cli_in(&with, card).expect(0);
+    assert_eq!(env.sent("POST", "/subscribe/customers/cust_rp"), 2);
+}

@@ -340,7 +340,7 @@ fn retry_charges_a_failed_payment_again_under_its_own_order() {
     let failed = out.json()["imp_uid"].as_str().unwrap().to_owned();
     let order = out.json()["merchant_uid"].as_str().unwrap().to_owned();
     // The card is replaced; the failed charge is retried as the same intent.
-    env.issue("cust_r", APPROVE, "김민준", &[]);
+    env.issue("cust_r", APPROVE, "김민준", &["--replace"]);
     let out = env.cli(&["--json", "retry", &failed]);
     out.expect(0);
     assert_eq!(out.json()["status"], "paid");

@@ -33,7 +33,7 @@ fn a_declined_charge_is_listed_retried_once_and_resolved() {
     let order = e["merchant_uid"].as_str().unwrap().to_owned();
 
     // The customer's new card, and the same order charged again: paid once, under its id.
-    env.issue("tri_cli", APPROVE, "홍길동", &[]);
+    env.issue("tri_cli", APPROVE, "홍길동", &["--replace"]);
     let out = env.cli(&["--json", "triage", "retry", &key]);
     out.expect(0);
     assert_eq!(out.json()["status"], "paid");
@@ -45,7 +45,7 @@ fn a_declined_charge_is_listed_retried_once_and_resolved() {
     assert_eq!(out.json().as_array().map(Vec::len), Some(0));
 
     // Another decline, resolved by hand: it leaves the list.
-    env.issue("tri_cli", DECLINE_FUNDS, "홍길동", &[]);
+    env.issue("tri_cli", DECLINE_FUNDS, "홍길동", &["--replace"]);
     env.cli(&[
         "--json", "charge", "tri_cli", "--amount", "1000", "--name", "추가",
     ])

@@ -3,24 +3,27 @@ import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type ChargeNowInput, type ChargeResult, type Customer } from "../../bindings";
+import { commands, type ChargeNowInput, type ChargeResult, type Customer, type ProductType } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
+import { ProductTypeSelect } from "../../components/ProductTypeSelect";
 import { formError, showRustFieldErrors } from "../../lib/forms";
 import { formatKrw } from "../../lib/format";
 import { call, errorCode } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
-import { invalidate, moneyRulesQuery, orderIntentQuery, vatQuery } from "../../lib/queries";
+import { chargeNeedsQuery, invalidate, moneyRulesQuery, orderIntentQuery, vatQuery } from "../../lib/queries";
 
 interface ChargeValues {
   amount: string;
   name: string;
   tax_free: string;
   card_quota: string;
+  /** None: the kind kept with the key (KSNET). */
+  product_type: ProductType | null;
 }
 
-const EMPTY: ChargeValues = { amount: "", name: "", tax_free: "", card_quota: "0" };
+const EMPTY: ChargeValues = { amount: "", name: "", tax_free: "", card_quota: "0", product_type: null };
 
 /**
  * "Charge now": amount, order name, tax-free part, instalments; on live, a confirmation.
@@ -58,6 +61,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
   // The VAT note and the instalment hint come from Rust: the same rounding and limit the
   // charge itself is checked against.
   const rules = useQuery({ ...moneyRulesQuery(profileId), enabled: opened });
+  const needs = useQuery({ ...chargeNeedsQuery(profileId, customer.customer_uid), enabled: opened }).data;
   const vat = useQuery({ ...vatQuery(profileId, won ?? 0, free ?? 0), enabled: opened && won !== null && won > 0 && free !== null });
   const months = Number(values.card_quota);
   const live = status.active_profile.mode === "live";
@@ -82,6 +86,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
       card_quota: months > 0 ? months : null,
       merchant_uid: order,
       confirmed_total: confirmedTotal,
+      product_type: values.product_type,
     });
   };
 
@@ -199,6 +204,15 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
               data={[{ value: "0", label: t("money.charge.lumpSum") }, ...[2, 3, 4, 5, 6, 10, 12].map((m) => ({ value: String(m), label: t("money.charge.months", { count: m }) }))]}
             />
           </Group>
+          {needs?.product_type_required && (
+            <ProductTypeSelect
+              value={values.product_type}
+              onChange={(v) => form.setFieldValue("product_type", v)}
+              error={form.errors.product_type}
+              kept={needs.product_type}
+              testId="charge-product-type"
+            />
+          )}
           {won !== null && won > 0 && vat.data !== undefined && (
             <Text size="xs" c="dimmed" data-testid="charge-vat">
               {t("money.charge.vatNote", { vat: formatKrw(vat.data, lang) })}

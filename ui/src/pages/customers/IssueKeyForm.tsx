@@ -1,20 +1,22 @@
-import { Alert, Button, Divider, Grid, Group, Loader, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Divider, Grid, Group, Loader, Modal, Paper, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { IconCircleCheck } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { commands, type ChargeResult, type Customer, type IssueKeyInput, type KeyForm } from "../../bindings";
+import { commands, type ChargeResult, type Customer, type IssueKeyInput, type KeyForm, type ProductType } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
+import { ProductTypeSelect } from "../../components/ProductTypeSelect";
 import { BackLink } from "../../layout/BackLink";
 import { PageHeader } from "../../layout/PageHeader";
 import { groupCardNumber, type KeyFormValues } from "../../lib/cardValidation";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
-import { call } from "../../lib/ipc";
+import { toIpcError } from "../../lib/errors";
+import { call, errorCode } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { invalidate, keyFormQuery, moneyRulesQuery } from "../../lib/queries";
 
@@ -22,6 +24,7 @@ interface IssueValues extends KeyFormValues {
   with_charge: boolean;
   charge_amount: string;
   charge_name: string;
+  product_type: ProductType | null;
 }
 
 const EMPTY_CARD = { card_number: "", expiry: "", birth: "", pwd_2digit: "" };
@@ -70,20 +73,36 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       with_charge: false,
       charge_amount: "",
       charge_name: "",
+      product_type: null,
     },
     // What is wrong is Rust's to say (every problem at once, on submit, before anything is
     // sent); the form only reads the typed amount as a number.
-    validate: (v) => (v.with_charge && chargeAllowed(v.pg) && parseWon(v.charge_amount) === null ? { charge_amount: t("money.charge.errAmount") } : {}),
+    validate: (v) => (charging(v) && parseWon(v.charge_amount) === null ? { charge_amount: t("money.charge.errAmount") } : {}),
   });
   const values = form.values;
   const rule = rules.find((r) => r.pg_provider === values.pg.split(".")[0]);
-  function chargeAllowed(pg: string) {
-    return rules.find((r) => r.pg_provider === pg.split(".")[0])?.first_charge_keeps_key ?? false;
+  function ruleOf(pg: string) {
+    return rules.find((r) => r.pg_provider === pg.split(".")[0]);
+  }
+  /** A first charge goes with the key: chosen, or the only way the PG issues one. */
+  function charging(v: IssueValues) {
+    const r = ruleOf(v.pg);
+    if (!r?.first_charge_keeps_key) return false;
+    return v.with_charge || !r.key_only;
   }
   const firstChargeAllowed = rule?.first_charge_keeps_key ?? false;
+  // Settlebank: a key only with a first charge (Rust's rule), so the charge is not optional.
+  const firstChargeRequired = firstChargeAllowed && rule?.key_only === false;
+  const withCharge = charging(values);
+  /** A holder field the PG needs for a key with a first charge (KG INICIS), as Rust's rule says. */
+  const neededForCharge = (field: string) => withCharge && (rule?.first_charge_requires.includes(field) ?? false);
+  const holderHelp = (field: string) => (neededForCharge(field) ? t("customers.issue.firstChargeHolderHelp") : t("customers.issue.optional"));
   const [issued, setIssued] = useState<Customer | null>(null);
   const [charged, setCharged] = useState<ChargeResult | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
+  // Rust refused to re-point a customer_uid that has a key: the key it would replace, and
+  // the total already confirmed (live), until the person says "replace" or cancels.
+  const [replacing, setReplacing] = useState<{ key: Record<string, unknown>; confirmedTotal: number | null } | null>(null);
   // The field problems come back per field with Rust's codes; a first charge's own
   // amount and name are the charge's fields here.
   const fieldOptions: FieldOptions = {
@@ -97,7 +116,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
   });
 
   const issue = useMutation({
-    mutationFn: async ({ input, charge }: { input: IssueKeyInput; charge: { amount: number; name: string; confirmed_total: number | null } | null }) => {
+    mutationFn: async ({ input, charge }: { input: IssueKeyInput; charge: { amount: number; name: string; confirmed_total: number | null } | null; confirmedTotal: number | null }) => {
       if (!charge) return { customer: await call(commands.issueKey(input)), charged: null };
       const result = await call(commands.issueKeyWithCharge(input, charge));
       const customer = result.status === "paid" ? (await call(commands.customerDetail(input.customer_uid))).customer : null;
@@ -112,14 +131,22 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       await invalidate(client, profileId, charged ? "money" : "customers");
       if (charged) await invalidate(client, profileId, "customers");
     },
-    onError: (e) => showRustFieldErrors(form, e, t, fieldOptions),
+    onError: (e, { confirmedTotal }) => {
+      if (errorCode(e) === "key_replaces_existing") {
+        const d = toIpcError(e).details;
+        setReplacing({ key: d && typeof d === "object" && !Array.isArray(d) ? d : {}, confirmedTotal });
+        return;
+      }
+      showRustFieldErrors(form, e, t, fieldOptions);
+    },
   });
-  const failure = formError(form, issue.error, fieldOptions);
+  const replacePending = issue.error && errorCode(issue.error) === "key_replaces_existing";
+  const failure = replacePending ? null : formError(form, issue.error, fieldOptions);
 
-  const submit = (v: IssueValues, confirmedTotal: number | null = null) => {
+  const submit = (v: IssueValues, confirmedTotal: number | null = null, replace = false) => {
     const chargeWon = parseWon(v.charge_amount);
-    const charging = v.with_charge && chargeAllowed(v.pg) && chargeWon !== null;
-    if (charging && status.active_profile.mode === "live" && confirmedTotal === null) {
+    const withFirstCharge = charging(v) && chargeWon !== null;
+    if (withFirstCharge && status.active_profile.mode === "live" && confirmedTotal === null) {
       setConfirming(chargeWon);
       return;
     }
@@ -137,8 +164,12 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       customer_tel: v.customer_tel.trim() || null,
       customer_email: v.customer_email.trim() || null,
       customer_id: v.customer_id.trim() || null,
+      product_type: ruleOf(v.pg)?.product_type_required ? v.product_type : null,
+      // The chosen channel's key from GET /users/pg goes with `pg`.
+      channel_key: keyForm.channels.find((c) => c.pg === v.pg)?.channel_key ?? null,
+      replace,
     };
-    issue.mutate({ input, charge: charging ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null });
+    issue.mutate({ input, charge: withFirstCharge ? { amount: chargeWon, name: v.charge_name.trim(), confirmed_total: confirmedTotal } : null, confirmedTotal });
   };
 
   const years = useMemo(() => {
@@ -282,6 +313,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                     {...form.getInputProps("birth")}
                     onChange={(e) => form.setFieldValue("birth", e.currentTarget.value.replace(/\D/g, ""))}
                     withAsterisk={values.corporate || (rule?.birth_required ?? true)}
+                    description={!values.corporate && rule?.dummy_birth ? t("customers.issue.birthDummyHelp") : undefined}
+                    placeholder={!values.corporate ? (rule?.dummy_birth ?? undefined) : undefined}
                     data-testid="issue-birth"
                   />
                 </Grid.Col>
@@ -305,8 +338,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                 <Grid.Col span={6}>
                   <TextInput
                     label={t("customers.issue.customerName")}
-                    description={rule?.customer_name_required ? undefined : t("customers.issue.optional")}
-                    withAsterisk={rule?.customer_name_required}
+                    description={rule?.customer_name_required ? undefined : holderHelp("customer_name")}
+                    withAsterisk={rule?.customer_name_required || neededForCharge("customer_name")}
                     {...form.getInputProps("customer_name")}
                     data-testid="issue-name"
                   />
@@ -314,7 +347,8 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                 <Grid.Col span={6}>
                   <TextInput
                     label={t("customers.issue.customerTel")}
-                    description={t("customers.issue.optional")}
+                    description={holderHelp("customer_tel")}
+                    withAsterisk={neededForCharge("customer_tel")}
                     {...form.getInputProps("customer_tel")}
                     data-testid="issue-tel"
                   />
@@ -322,11 +356,22 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                 <Grid.Col span={6}>
                   <TextInput
                     label={t("customers.issue.customerEmail")}
-                    description={t("customers.issue.optional")}
+                    description={holderHelp("customer_email")}
+                    withAsterisk={neededForCharge("customer_email")}
                     {...form.getInputProps("customer_email")}
                     data-testid="issue-email"
                   />
                 </Grid.Col>
+                {rule?.product_type_required && (
+                  <Grid.Col span={6}>
+                    <ProductTypeSelect
+                      value={values.product_type}
+                      onChange={(v) => form.setFieldValue("product_type", v)}
+                      error={form.errors.product_type}
+                      testId="issue-product-type"
+                    />
+                  </Grid.Col>
+                )}
                 {rule?.customer_id_required && (
                   <Grid.Col span={6}>
                     <TextInput
@@ -344,13 +389,15 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
               <Stack gap="xs">
                 <Switch
                   label={t("customers.issue.firstCharge")}
-                  description={firstChargeAllowed ? t("customers.issue.firstChargeHelp") : t("customers.issue.firstChargeUnsupported")}
-                  disabled={!firstChargeAllowed}
+                  description={
+                    firstChargeRequired ? t("customers.issue.firstChargeRequired") : firstChargeAllowed ? t("customers.issue.firstChargeHelp") : t("customers.issue.firstChargeUnsupported")
+                  }
+                  disabled={!firstChargeAllowed || firstChargeRequired}
                   {...form.getInputProps("with_charge", { type: "checkbox" })}
-                  checked={values.with_charge && firstChargeAllowed}
+                  checked={withCharge}
                   data-testid="issue-with-charge"
                 />
-                {values.with_charge && firstChargeAllowed && (
+                {withCharge && (
                   <Grid>
                     <Grid.Col span={6}>
                       <TextInput
@@ -391,6 +438,36 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
             </Stack>
           </Paper>
       </form>
+      <Modal opened={replacing !== null} onClose={() => setReplacing(null)} title={t("customers.issue.replaceTitle")} data-testid="issue-replace">
+        <Stack>
+          <Text size="sm">{t("customers.issue.replaceBody", { uid: values.customer_uid.trim() })}</Text>
+          <Paper withBorder p="sm" data-testid="issue-replace-key">
+            <Text size="sm" ff="monospace">
+              {[replacing?.key.pg_provider, replacing?.key.pg_id].filter((x) => typeof x === "string" && x !== "").join(" · ")}
+            </Text>
+            <Text size="sm">{[replacing?.key.card_name, replacing?.key.card_number].filter((x) => typeof x === "string" && x !== "").join(" ") || "—"}</Text>
+          </Paper>
+          <Text size="sm" c="dimmed">
+            {t("customers.issue.replaceOldKey")}
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setReplacing(null)} data-testid="issue-replace-cancel">
+              {t("customers.issue.replaceCancel")}
+            </Button>
+            <Button
+              color="orange"
+              onClick={() => {
+                const total = replacing?.confirmedTotal ?? null;
+                setReplacing(null);
+                submit(form.getValues(), total, true);
+              }}
+              data-testid="issue-replace-confirm"
+            >
+              {t("customers.issue.replaceConfirm")}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       <LiveConfirm
         opened={confirming !== null}
         lines={[{ customer: values.customer_name.trim() || values.customer_uid, amount: confirming ?? 0 }]}

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { PgChannelView } from "../../bindings";
 import { ErrorAlert } from "../../components/ErrorAlert";
-import { channelsForEntry, classifyChannel, entryName, findEntry, type PgGuideEntry, type ReadinessKind } from "../../lib/pgGuide";
+import { channelsForEntry, classifyChannel, entryName, findEntry, PG_GUIDE, type PgGuideEntry, type ReadinessKind } from "../../lib/pgGuide";
 import { useApp } from "../../AppContext";
 
 /** The active profile's channels, as the PG guide's pages asked for them. */
@@ -58,6 +58,7 @@ export function ReadinessView({ channels }: { channels: ChannelsAnswer }) {
               ready: channels.data.filter((c) => classifyChannel(c).kind !== "none").length,
             })}
           </Text>
+          <GuideCoverage channels={channels.data} />
           <Table.ScrollContainer minWidth={640}>
             <Table verticalSpacing={6} striped>
               <Table.Thead>
@@ -102,7 +103,7 @@ export function ReadinessView({ channels }: { channels: ChannelsAnswer }) {
                       </Table.Td>
                       <Table.Td>
                         {entry ? (
-                          <Anchor component={Link} to={`/pg-guide/${entry.id}`} size="sm">
+                          <Anchor component={Link} to={`/pg-guide/${entry.id}`} size="sm" style={{ whiteSpace: "nowrap" }}>
                             {entryName(entry, lang)}
                           </Anchor>
                         ) : (
@@ -149,5 +150,44 @@ export function ReadinessMark({ entry, channels }: { entry: PgGuideEntry; channe
     <Badge variant="outline" color="gray" data-testid={`mark-${entry.id}`} data-mark="missing" style={NO_SHRINK}>
       {t("pgGuide.mark.missing")}
     </Badge>
+  );
+}
+
+/** The sixteen guide rows, each configured on the profile's account or not (GET /users/pg). */
+function GuideCoverage({ channels }: { channels: PgChannelView[] }) {
+  const { t } = useTranslation();
+  const { lang } = useApp();
+  const rows = PG_GUIDE.map((entry) => ({ entry, configured: channelsForEntry(entry, channels).length > 0 }));
+  return (
+    <Stack gap={6} data-testid="guide-coverage">
+      <Text size="sm" data-testid="guide-coverage-summary">
+        {t("pgGuide.readiness.coverage", { total: rows.length, ready: rows.filter((r) => r.configured).length })}
+      </Text>
+      {([true, false] as const).map((configured) => (
+        <Group key={String(configured)} gap={6} align="flex-start" wrap="wrap">
+          <Text size="xs" c="dimmed" w={90} style={{ flexShrink: 0 }}>
+            {configured ? t("pgGuide.readiness.coverageConfigured") : t("pgGuide.readiness.coverageMissing")}
+          </Text>
+          <Group gap={4} style={{ flex: 1 }} wrap="wrap">
+            {rows
+              .filter((r) => r.configured === configured)
+              .map(({ entry }) => (
+                <Badge
+                  key={entry.id}
+                  component={Link}
+                  to={`/pg-guide/${entry.id}`}
+                  variant={configured ? "light" : "outline"}
+                  color={configured ? "green" : "gray"}
+                  style={{ ...NO_SHRINK, cursor: "pointer", textTransform: "none" }}
+                  data-testid={`coverage-${entry.id}`}
+                  data-configured={configured}
+                >
+                  {entryName(entry, lang)} · {entry.method === "rest" ? t("pgGuide.methodRest") : t("pgGuide.methodWindow")}
+                </Badge>
+              ))}
+          </Group>
+        </Group>
+      ))}
+    </Stack>
   );
 }

@@ -3,15 +3,16 @@ import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type Customer, type ScheduleForm, type ScheduleOpResult } from "../../bindings";
+import { commands, type Customer, type ProductType, type ScheduleForm, type ScheduleOpResult } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
+import { ProductTypeSelect } from "../../components/ProductTypeSelect";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
-import { invalidate, orderIntentQuery, vatQuery } from "../../lib/queries";
+import { chargeNeedsQuery, invalidate, orderIntentQuery, vatQuery } from "../../lib/queries";
 
 export interface ScheduleValues {
   date: string;
@@ -19,12 +20,14 @@ export interface ScheduleValues {
   amount: string;
   tax_free: string;
   name: string;
+  /** None: the kind kept with the key (KSNET). */
+  product_type: ProductType | null;
 }
 
-const EMPTY: ScheduleValues = { date: "", time: "10:00", amount: "", tax_free: "", name: "" };
+const EMPTY: ScheduleValues = { date: "", time: "10:00", amount: "", tax_free: "", name: "", product_type: null };
 
 /** Rust's field names → the form's: the date and time travel inside `when`. */
-export const SCHEDULE_FIELDS = ["date", "time", "amount", "tax_free", "name"] as const;
+export const SCHEDULE_FIELDS = ["date", "time", "amount", "tax_free", "name", "product_type"] as const;
 
 /** The form's values as Rust's `ScheduleForm` (amounts that are not whole won are sent as 0 or null: Rust names the field). */
 export function toScheduleForm(customerUid: string, v: ScheduleValues, merchantUid: string | null, confirmedTotal: number | null): ScheduleForm {
@@ -37,6 +40,7 @@ export function toScheduleForm(customerUid: string, v: ScheduleValues, merchantU
     name: v.name,
     merchant_uid: merchantUid,
     confirmed_total: confirmedTotal,
+    product_type: v.product_type,
   };
 }
 
@@ -62,6 +66,7 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
   const won = parseWon(form.values.amount);
   const free = form.values.tax_free.trim() === "" ? 0 : parseWon(form.values.tax_free);
   const vat = useQuery({ ...vatQuery(profileId, won ?? 0, free ?? 0), enabled: opened && won !== null && won > 0 && free !== null });
+  const needs = useQuery({ ...chargeNeedsQuery(profileId, customer.customer_uid), enabled: opened }).data;
 
   const register = useMutation({
     mutationFn: async (input: ScheduleForm) => {
@@ -160,6 +165,15 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
               <TextInput label={t("schedules.form.taxFree")} inputMode="numeric" {...form.getInputProps("tax_free")} data-testid="schedule-tax-free" />
             </Group>
             <TextInput label={t("schedules.form.name")} placeholder={t("schedules.form.namePlaceholder")} {...form.getInputProps("name")} data-testid="schedule-name" withAsterisk />
+            {needs?.product_type_required && (
+              <ProductTypeSelect
+                value={form.values.product_type}
+                onChange={(v) => form.setFieldValue("product_type", v)}
+                error={form.errors.product_type}
+                kept={needs.product_type}
+                testId="schedule-product-type"
+              />
+            )}
             {won !== null && won > 0 && vat.data !== undefined && (
               <Text size="xs" c="dimmed" data-testid="schedule-vat">
                 {t("schedules.form.vat", { vat: formatKrw(vat.data, lang) })}
