@@ -37,6 +37,8 @@ describe("the charge form's notes come from Rust", () => {
     });
     renderScreen(<ChargeModal customer={customer("c1", "김민준")} opened onClose={() => {}} />);
     await userEvent.type(await screen.findByTestId("charge-amount"), "12000");
+    // Grouped as typed, read as the same whole won.
+    expect(screen.getByTestId("charge-amount")).toHaveValue("12,000");
     // Deliberately not 12000/11: the figure shown is Rust's answer, whatever it is.
     await waitFor(() => expect(screen.getByTestId("charge-vat").textContent).toContain("1,234"));
     expect(asked).toContainEqual({ amount: 12000, taxFree: 0 });

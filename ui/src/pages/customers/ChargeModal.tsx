@@ -13,6 +13,7 @@ import { formatKrw } from "../../lib/format";
 import { call, errorCode } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { chargeNeedsQuery, invalidate, moneyRulesQuery, orderIntentQuery, vatQuery } from "../../lib/queries";
+import { shownAs, typedWon } from "../../lib/typed";
 
 interface ChargeValues {
   amount: string;
@@ -191,10 +192,10 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
           <Text size="sm">
             {customer.customer_name ?? customer.customer_uid} · {customer.card_name ?? ""} {customer.card_number ?? ""}
           </Text>
-          <TextInput label={t("money.charge.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="charge-amount" withAsterisk />
+          <TextInput label={t("money.charge.amount")} inputMode="numeric" {...shownAs(form.getInputProps("amount"), typedWon)} data-testid="charge-amount" withAsterisk />
           <TextInput label={t("money.charge.name")} placeholder={t("money.charge.namePlaceholder")} maxLength={40} {...form.getInputProps("name")} data-testid="charge-name" withAsterisk />
           <Group grow align="flex-start">
-            <TextInput label={t("money.charge.taxFree")} inputMode="numeric" {...form.getInputProps("tax_free")} data-testid="charge-tax-free" />
+            <TextInput label={t("money.charge.taxFree")} inputMode="numeric" {...shownAs(form.getInputProps("tax_free"), typedWon)} data-testid="charge-tax-free" />
             <Select
               label={t("money.charge.quota")}
               description={rules.data ? t("money.charge.quotaHelp", { min: formatKrw(rules.data.installment_min_amount, lang) }) : undefined}

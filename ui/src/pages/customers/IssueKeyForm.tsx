@@ -19,6 +19,7 @@ import { toIpcError } from "../../lib/errors";
 import { call, errorCode } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { invalidate, keyFormQuery, moneyRulesQuery } from "../../lib/queries";
+import { shownAs, typedPhone, typedWon } from "../../lib/typed";
 
 interface IssueValues extends KeyFormValues {
   with_charge: boolean;
@@ -349,7 +350,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                     label={t("customers.issue.customerTel")}
                     description={holderHelp("customer_tel")}
                     withAsterisk={neededForCharge("customer_tel")}
-                    {...form.getInputProps("customer_tel")}
+                    {...shownAs(form.getInputProps("customer_tel"), typedPhone)}
                     data-testid="issue-tel"
                   />
                 </Grid.Col>
@@ -403,7 +404,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
                       <TextInput
                         label={t("customers.issue.firstChargeAmount")}
                         inputMode="numeric"
-                        {...form.getInputProps("charge_amount")}
+                        {...shownAs(form.getInputProps("charge_amount"), typedWon)}
                         data-testid="issue-charge-amount"
                       />
                     </Grid.Col>

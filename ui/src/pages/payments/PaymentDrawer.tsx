@@ -16,6 +16,7 @@ import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { invalidate, paymentQuery, refundSplitQuery } from "../../lib/queries";
 import { RetryPanel } from "./RetryPanel";
+import { shownAs, typedWon } from "../../lib/typed";
 
 interface RefundValues {
   mode: "full" | "partial";
@@ -222,7 +223,7 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
                   { value: "partial", label: t("money.refund.partial") },
                 ]}
               />
-              {values.mode === "partial" && <TextInput label={t("money.refund.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="refund-amount" />}
+              {values.mode === "partial" && <TextInput label={t("money.refund.amount")} inputMode="numeric" {...shownAs(form.getInputProps("amount"), typedWon)} data-testid="refund-amount" />}
               {values.mode === "partial" && hasTaxFree && split && (
                 <TextInput
                   label={t("money.refund.taxFree")}

@@ -13,6 +13,7 @@ import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
 import { chargeNeedsQuery, invalidate, orderIntentQuery, vatQuery } from "../../lib/queries";
+import { shownAs, typedWon } from "../../lib/typed";
 
 export interface ScheduleValues {
   date: string;
@@ -161,8 +162,8 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
               {t("schedules.form.zone", { zone })}
             </Text>
             <Group grow align="flex-start">
-              <TextInput label={t("schedules.form.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="schedule-amount" withAsterisk />
-              <TextInput label={t("schedules.form.taxFree")} inputMode="numeric" {...form.getInputProps("tax_free")} data-testid="schedule-tax-free" />
+              <TextInput label={t("schedules.form.amount")} inputMode="numeric" {...shownAs(form.getInputProps("amount"), typedWon)} data-testid="schedule-amount" withAsterisk />
+              <TextInput label={t("schedules.form.taxFree")} inputMode="numeric" {...shownAs(form.getInputProps("tax_free"), typedWon)} data-testid="schedule-tax-free" />
             </Group>
             <TextInput label={t("schedules.form.name")} placeholder={t("schedules.form.namePlaceholder")} {...form.getInputProps("name")} data-testid="schedule-name" withAsterisk />
             {needs?.product_type_required && (
