@@ -50,11 +50,12 @@ pub use money::charge::{
 };
 pub use money::journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
 pub use money::plans::engine::{
-    CancelReport, EngineOptions, cancel_subscription, pause_subscription, resume_subscription,
+    CancelReport, EngineOptions, FirstCharge, cancel_subscription, charge_first_period, pause_subscription, resume_subscription,
     run_plans,
 };
+pub use money::decline::{Decline, DeclineClass, DeclineKind, classify};
 pub use money::plans::records::{
-    DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanEdit, PlanInput,
+    DunningEnd, DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanEdit, PlanInput,
     PlanSummary, SubscribeOptions, Subscription,
 };
 pub use money::reconcile::{

@@ -46,6 +46,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "plan.create",
     "plan.dunning_attempt",
     "plan.dunning_stopped",
+    "plan.first_charge",
     "plan.pause",
     "plan.period_failed",
     "plan.period_paid",
@@ -109,8 +110,9 @@ pub struct AuditEntry {
 
 /// The outcomes (the part before any `:`) that mean an action did not end well; every
 /// other outcome (`ok`, `paid`, `refunded`, `cancelled`, ...) is not a problem.
-pub const PROBLEM_OUTCOMES: [&str; 7] = [
+pub const PROBLEM_OUTCOMES: [&str; 8] = [
     "error",
+    "hard_decline",
     "declined",
     "unknown",
     "conflict",

@@ -74,10 +74,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0009_plan_admin.sql"),
         after: None,
     },
+    Migration {
+        version: 10,
+        name: "dunning_ladder",
+        sql: include_str!("../../migrations/0010_dunning_ladder.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
