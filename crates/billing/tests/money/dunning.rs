@@ -412,19 +412,34 @@ async fn resubscribe_in_the_same_month_is_billed_once() {
         env.store.subscription_periods(again.id).unwrap()[0].state,
         "paid"
     );
-    // Cancelled after paying, subscribed again: the paid month is not charged again.
-    cancel_subscription(&env.store, &env.client, again.id, env.sandbox_now().await)
+    // A period paid ahead (a first charge before the plan's start), then cancelled and
+    // subscribed again: that period is not charged again.
+    let mut ahead = plan_input("reb", env.sandbox_now().await + 10 * DAY, Interval::EveryDays { days: 30 });
+    ahead.first_charge = true;
+    let ahead = env.store.create_plan(&ahead).unwrap();
+    let one = env.store.subscribe("reb", "re_b").unwrap();
+    let fc = charge_first_period(&env.store, &env.client, one.id, env.sandbox_now().await)
         .await
         .unwrap();
-    let third = env.store.subscribe("re", "re_a").unwrap();
-    assert_eq!(third.generation, 2);
-    for _ in 0..3 {
-        run_plans(&env.store, &env.client, env.sandbox_now().await, &opts)
-            .await
-            .unwrap();
-        env.advance(DAY).await;
-    }
-    assert_eq!(env.paid_for_customer("re_a").await, 1);
+    assert_eq!((fc.label.as_str(), fc.state.as_str()), ("p1", "paid"));
+    cancel_subscription(&env.store, &env.client, one.id, env.sandbox_now().await)
+        .await
+        .unwrap();
+    let two = env.store.subscribe("reb", "re_b").unwrap();
+    assert_eq!(two.generation, 1);
+    run_plans(&env.store, &env.client, env.sandbox_now().await, &opts)
+        .await
+        .unwrap();
+    let periods = env.store.subscription_periods(two.id).unwrap();
+    assert_eq!(periods.len(), 3, "{periods:?}");
+    assert!(
+        periods.iter().all(|p| p.period >= 1),
+        "the period paid ahead is not registered again: {periods:?}"
+    );
+    assert_ne!(
+        periods[0].merchant_uid,
+        ahead.merchant_uid("re_b", &ahead.period(1).unwrap())
+    );
 }
 
 /// A first charge pays the current period at once; the engine does not register it

@@ -256,13 +256,14 @@ async fn ensure_registered(
     horizon: u32,
     report: &mut EngineReport,
 ) -> Result<()> {
+
     let known: std::collections::HashSet<u32> = store
         .subscription_periods(sub.id)?
         .into_iter()
         .map(|p| p.period)
         .collect();
     // A re-subscription is not charged for a period an earlier subscription of the same
-    // customer paid.
+    // customer paid (ahead, by a first charge).
     let paid_before = if sub.generation > 0 {
         store.periods_paid_before(sub)?
     } else {
@@ -276,14 +277,14 @@ async fn ensure_registered(
         if sub.cancel_at.is_some_and(|c| p.due_at >= c) {
             break;
         }
-        if p.due_at <= now || !sub.covers(&p) {
+        if p.due_at <= now || !sub.covers(&p) || paid_before.contains(&p.label) {
             continue;
         }
         upcoming.push(p);
     }
     let mut to_register = Vec::new();
     for p in upcoming {
-        if known.contains(&p.index) || paid_before.contains(&p.label) {
+        if known.contains(&p.index) {
             continue;
         }
         let m = plan.merchant_uid_for(sub, &p);
