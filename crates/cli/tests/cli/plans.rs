@@ -83,10 +83,8 @@ fn a_plan_from_the_terminal_subscribed_run_and_cancelled() {
         "1",
         "--start",
         &start,
-        "--retry-after-days",
+        "--ladder",
         "2",
-        "--max-retries",
-        "1",
     ])
     .expect(0);
     env.cli(&["subscribe", "wk", "pl_a", "--amount", "5000"])
