@@ -50,7 +50,7 @@ pub use money::charge::{
 };
 pub use money::journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
 pub use money::plans::engine::{
-    CancelReport, EngineOptions, FirstCharge, cancel_subscription, charge_first_period, pause_subscription, resume_subscription,
+    CancelReport, EngineOptions, SubscribeCharge, cancel_subscription, charge_first_period, pause_subscription, resume_subscription,
     run_plans,
 };
 pub use money::decline::{Decline, DeclineClass, DeclineKind, classify};

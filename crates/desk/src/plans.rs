@@ -16,7 +16,7 @@ use subdesk_billing::money::charge::{self, ORDER_NAME_MAX_CHARS, check_customer}
 use subdesk_billing::money::merchant_uid;
 use subdesk_billing::registry::keys::{FieldProblem, ProblemCode};
 use subdesk_billing::{
-    CancelReport, Decline, DunningEnd, DunningPolicy, EngineOptions, EngineReport, FirstCharge,
+    CancelReport, Decline, DunningEnd, DunningPolicy, EngineOptions, EngineReport, SubscribeCharge,
     Interval, PeriodRecord, Plan, PlanEdit, PlanInput, PlanSummary, SubscribeOptions,
     Subscription,
 };
@@ -630,7 +630,7 @@ pub fn subscribe_preview(
 pub struct Subscribed {
     pub subscription: Subscription,
     /// The first charge, for a plan that charges on subscribing.
-    pub first_charge: Option<FirstCharge>,
+    pub first_charge: Option<SubscribeCharge>,
 }
 
 /// Subscribes a customer. On live profiles the amount per period must be confirmed.

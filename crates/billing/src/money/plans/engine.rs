@@ -108,7 +108,7 @@ async fn apply_ends(
 /// What a first charge on subscribing did.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct FirstCharge {
+pub struct SubscribeCharge {
     /// The period it paid (or tried to), `YYYYMM` or `p<n>`.
     pub label: String,
     pub charge: crate::money::charge::ChargeResult,
@@ -126,7 +126,7 @@ pub async fn charge_first_period(
     client: &Client,
     subscription_id: i64,
     now: i64,
-) -> Result<FirstCharge> {
+) -> Result<SubscribeCharge> {
     store.check_money_allowed()?;
     let sub = store.subscription(subscription_id)?;
     if !sub.collecting() {
@@ -160,7 +160,7 @@ pub async fn charge_first_period(
     let mut ends = Vec::new();
     settle_charging(store, &plan, &mut rec, &charge.status, &charge, &mut report, &mut ends)?;
     apply_ends(store, client, ends, now, &mut report).await?;
-    Ok(FirstCharge {
+    Ok(SubscribeCharge {
         label: period.label,
         state: rec.state,
         charge,
