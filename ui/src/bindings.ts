@@ -405,6 +405,8 @@ export type Attempt = {
 	fail_reason: string | null,
 	/**  What the reason says, and whether trying again can help (failed attempts). */
 	decline: Decline | null,
+	/**  The period's first attempt was a charge on subscribing, not a schedule. */
+	first_charge: boolean,
 };
 
 /**  One audit entry. */

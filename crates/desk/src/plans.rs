@@ -337,9 +337,12 @@ pub struct Attempt {
     pub fail_reason: Option<String>,
     /// What the reason says, and whether trying again can help (failed attempts).
     pub decline: Option<Decline>,
+    /// The period's first attempt was a charge on subscribing, not a schedule.
+    pub first_charge: bool,
 }
 
 fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
+    let charged = session.store.journal_charge(&p.merchant_uid)?;
     let first_failed = p.retries > 0 || matches!(p.state.as_str(), "failed" | "written_off");
     let mut out = vec![Attempt {
         merchant_uid: p.merchant_uid.clone(),
@@ -351,7 +354,7 @@ fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
         } else {
             p.state.clone()
         },
-        at: p.due_at,
+        at: charged.as_ref().map_or(p.due_at, |e| e.created_at),
         // The record keeps the latest reason; the schedule's own is in the mirror.
         fail_reason: match session.store.get_schedule(&p.merchant_uid) {
             Ok(s) if s.fail_reason.is_some() => s.fail_reason,
@@ -359,6 +362,7 @@ fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
             _ => None,
         },
         decline: None,
+        first_charge: charged.is_some(),
     }];
     for n in 1..=p.retries {
         let m = merchant_uid::for_retry(&p.merchant_uid, n);
@@ -374,6 +378,7 @@ fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
             merchant_uid: m,
             retry: n,
             decline: None,
+            first_charge: false,
         });
     }
     for a in &mut out {

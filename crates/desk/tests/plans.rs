@@ -455,6 +455,8 @@ async fn a_first_charge_on_subscribing() {
     let first = view.periods.last().unwrap();
     assert_eq!(first.record.state, "paid");
     assert_eq!(first.attempts[0].outcome, "paid");
+    assert!(first.attempts[0].first_charge);
+    assert!(!view.periods[0].attempts[0].first_charge, "the next ones are schedules");
     // A plan without a first charge charges nothing now.
     plans::create(s, &w.weekly("plain"), w.now()).unwrap();
     let plain = plans::subscribe(

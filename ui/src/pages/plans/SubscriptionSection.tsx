@@ -180,11 +180,17 @@ function SubscriptionCard({ view }: { view: SubscriptionView }) {
                       <Stack key={a.merchant_uid} gap={0} data-testid="subscription-attempt" data-outcome={a.outcome}>
                         <Group gap={6} wrap="nowrap">
                           <Text size="xs" style={{ whiteSpace: "nowrap" }}>
-                            {a.retry === 0 ? t("plans.sub.attempt.schedule") : t("plans.sub.attempt.retry", { n: a.retry })}
+                            {a.retry > 0 ? t("plans.sub.attempt.retry", { n: a.retry }) : a.first_charge ? t("plans.sub.attempt.first") : t("plans.sub.attempt.schedule")}
                           </Text>
                           <Badge size="xs" variant="dot" color={PERIOD_COLORS[a.outcome] ?? "gray"} style={{ flexShrink: 0 }}>
                             {t(`plans.sub.outcome.${a.outcome}`)}
                           </Badge>
+                          {a.decline && (
+                            <Badge size="xs" variant="light" color={a.decline.class === "hard" ? "red" : "orange"} style={{ flexShrink: 0 }} data-testid="attempt-decline" data-class={a.decline.class}>
+                              {t(`plans.sub.decline.${a.decline.kind}`)}
+                              {a.decline.class === "hard" ? ` · ${t("plans.sub.hard")}` : ""}
+                            </Badge>
+                          )}
                         </Group>
                         {a.fail_reason && (
                           <Text size="xs" c="dimmed">
@@ -290,7 +296,12 @@ function SubscribeModal({ customer, onClose }: { customer: Customer; onClose: ()
             {...form.getInputProps("amount")}
             data-testid="subscribe-amount"
           />
-          {preview.data && !preview.data.live && (
+          {chosen?.plan.first_charge && (
+            <Alert color="blue" p="xs" data-testid="subscribe-charges-now">
+              {t("plans.sub.previewNow", { amount: formatKrw(chosen.plan.amount, lang) })}
+            </Alert>
+          )}
+          {preview.data && !preview.data.live && !preview.data.charges_now && (
             <Text size="sm" c="dimmed">
               {t("plans.sub.previewLine", { when: formatDateTime(preview.data.first_charge_at, zone, lang), amount: formatKrw(preview.data.total, lang) })}
             </Text>
