@@ -546,7 +546,10 @@ async fn plans_bench(n: usize, latency_ms: u64) -> Result<(), Box<dyn std::error
                 .birth("900101")?
                 .pwd_2digit("12")?;
             client
-                .issue_billing_key(&format!("pl_{i}"), &subdesk_iamport::IssueBillingKey::new(card))
+                .issue_billing_key(
+                    &format!("pl_{i}"),
+                    &subdesk_iamport::IssueBillingKey::new(card),
+                )
                 .await
         });
         if issued.len() >= 16 {

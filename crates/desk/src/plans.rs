@@ -16,8 +16,8 @@ use subdesk_billing::money::charge::{self, ORDER_NAME_MAX_CHARS, check_customer}
 use subdesk_billing::money::merchant_uid;
 use subdesk_billing::registry::keys::{FieldProblem, ProblemCode};
 use subdesk_billing::{
-    CancelReport, Decline, DunningEnd, DunningPolicy, EngineOptions, EngineReport, SubscribeCharge,
-    Interval, PeriodRecord, Plan, PlanEdit, PlanInput, PlanSummary, SubscribeOptions,
+    CancelReport, Decline, DunningEnd, DunningPolicy, EngineOptions, EngineReport, Interval,
+    PeriodRecord, Plan, PlanEdit, PlanInput, PlanSummary, SubscribeCharge, SubscribeOptions,
     Subscription,
 };
 use subdesk_profiles::Mode;
@@ -140,7 +140,11 @@ fn check_money(name: &str, amount: i64, tax_free: i64, problems: &mut Vec<FieldP
 
 /// The ladder's problems: `ladder` for too many steps, `ladder.<i>` for a step out of
 /// range or not later than the one before.
-fn check_dunning(ladder: &[u32], end: DunningEnd, problems: &mut Vec<FieldProblem>) -> DunningPolicy {
+fn check_dunning(
+    ladder: &[u32],
+    end: DunningEnd,
+    problems: &mut Vec<FieldProblem>,
+) -> DunningPolicy {
     if ladder.len() > LADDER_MAX_STEPS {
         problems.push(FieldProblem::new("ladder", ProblemCode::OutOfRange));
     }

@@ -3,9 +3,9 @@
 //! and start, the engine run, every attempt of a declining card, a pause, and both kinds
 //! of cancellation checked at the sandbox.
 
+use subdesk_billing::DunningEnd;
 use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_desk::ErrorCode;
-use subdesk_billing::DunningEnd;
 use subdesk_desk::plans::{
     self, CancelWhen, IntervalChoice, LeftOut, PlanEditForm, PlanForm, SubscribeForm,
     SubscribeManyForm,
@@ -456,7 +456,10 @@ async fn a_first_charge_on_subscribing() {
     assert_eq!(first.record.state, "paid");
     assert_eq!(first.attempts[0].outcome, "paid");
     assert!(first.attempts[0].first_charge);
-    assert!(!view.periods[0].attempts[0].first_charge, "the next ones are schedules");
+    assert!(
+        !view.periods[0].attempts[0].first_charge,
+        "the next ones are schedules"
+    );
     // A plan without a first charge charges nothing now.
     plans::create(s, &w.weekly("plain"), w.now()).unwrap();
     let plain = plans::subscribe(
@@ -525,7 +528,11 @@ async fn subscribe_many_from_a_selection_and_a_csv() {
         ]
     );
     assert_eq!((p.subscribed, p.left_out, p.total), (2, 3, 2 * 9_900));
-    assert_eq!(s.store.subscriptions(Some("many")).unwrap().len(), 1, "a preview writes nothing");
+    assert_eq!(
+        s.store.subscriptions(Some("many")).unwrap().len(),
+        1,
+        "a preview writes nothing"
+    );
     let done = plans::subscribe_many(s, &form, w.now()).await.unwrap();
     assert_eq!(done.subscribed.len(), 2);
     assert!(done.failed.is_empty());
@@ -564,7 +571,9 @@ async fn subscribe_many_from_a_selection_and_a_csv() {
     assert_eq!(done.subscribed.len(), 1);
     assert_eq!(done.subscribed[0].subscription.amount, Some(5_000));
     // Everyone left out: refused, nothing written.
-    let e = plans::subscribe_csv(s, &csv, &path, w.now()).await.unwrap_err();
+    let e = plans::subscribe_csv(s, &csv, &path, w.now())
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert_eq!(s.store.subscriptions(Some("many")).unwrap().len(), 4);
 }

@@ -9,11 +9,13 @@ use std::time::Duration;
 use serde::Serialize;
 use specta::Type;
 use subdesk_billing::{EngineReport, Plan, PlanSummary, Subscription};
-use subdesk_desk::plans::{Subscribed, SubscribeManyForm, SubscribeManyPreview, SubscribeManyReport};
 use subdesk_codes::ErrorCode;
 use subdesk_desk::plans::{
     self, CancelWhen, PlanDetail, PlanEditForm, PlanForm, PlanRules, SubscribeForm,
     SubscribePreview, SubscriptionChange, SubscriptionView,
+};
+use subdesk_desk::plans::{
+    SubscribeManyForm, SubscribeManyPreview, SubscribeManyReport, Subscribed,
 };
 use subdesk_profiles::{ActionKind, Mode};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -171,7 +173,10 @@ pub async fn subscribe_many_preview(
     form: SubscribeManyForm,
 ) -> IpcResult<SubscribeManyPreview> {
     let now = profile_now(&state);
-    with_session(&state, move |s| plans::subscribe_many_preview(s, &form, now)).await
+    with_session(&state, move |s| {
+        plans::subscribe_many_preview(s, &form, now)
+    })
+    .await
 }
 
 /// Subscribes the selected customers the preview does not leave out (live profiles

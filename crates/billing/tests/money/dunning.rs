@@ -44,7 +44,10 @@ fn decline_table() {
     assert!(sandbox.len() >= 6, "{sandbox:?}");
     assert!(sandbox.iter().any(|(r, _)| *r == FAIL_ISSUE_MESSAGE));
     let real: &[(&str, DeclineKind)] = &[
-        ("[3011] 잔액부족 - 결제 가능 잔액이 부족합니다.", InsufficientFunds),
+        (
+            "[3011] 잔액부족 - 결제 가능 잔액이 부족합니다.",
+            InsufficientFunds,
+        ),
         ("잔액이 부족합니다", InsufficientFunds),
         ("(8326) 잔고부족", InsufficientFunds),
         ("Insufficient funds", InsufficientFunds),
@@ -113,7 +116,13 @@ fn ladder_dates_and_rules() {
     // A ladder that does not rise, too long or too late is refused when a plan is made.
     let env_free = tempfile::tempdir().unwrap();
     let store = subdesk_billing::Store::open(env_free.path().join("s.sqlite3")).unwrap();
-    for bad in [vec![3, 3], vec![5, 2], vec![0], vec![61], (1..=10).collect()] {
+    for bad in [
+        vec![3, 3],
+        vec![5, 2],
+        vec![0],
+        vec![61],
+        (1..=10).collect(),
+    ] {
         let mut input = plan_input("bad", 1_800_000_000, Interval::Monthly { day: 1 });
         input.dunning.ladder = bad.clone();
         assert!(store.create_plan(&input).is_err(), "{bad:?}");
@@ -254,7 +263,10 @@ async fn soft_ladder_hard_stop_and_pause() {
                 .any(|e| e.customer_uid.as_deref() == Some("dn_soft"));
         }
     }
-    assert!(!soft_in_triage_while_retrying, "the ladder handles soft declines");
+    assert!(
+        !soft_in_triage_while_retrying,
+        "the ladder handles soft declines"
+    );
     // Hard: one attempt (the schedule), no retry; paused by the plan's end.
     assert_eq!(
         env.sandbox_payments(&hard_m, PaymentStatus::Failed).await,
@@ -384,10 +396,8 @@ async fn resubscribe_in_the_same_month_is_billed_once() {
         run_plans(&env.store, &env.client, now, &opts),
         run_plans(&env.store, &env.client, now, &opts)
     );
-    for r in [&x, &y] {
-        if let Ok(r) = r {
-            assert!(r.deferred.is_empty(), "{:?}", r.deferred);
-        }
+    for r in [&x, &y].into_iter().flatten() {
+        assert!(r.deferred.is_empty(), "{:?}", r.deferred);
     }
     assert!(x.is_ok() || y.is_ok());
     let p0 = plan.period(0).unwrap();
@@ -414,7 +424,11 @@ async fn resubscribe_in_the_same_month_is_billed_once() {
     );
     // A period paid ahead (a first charge before the plan's start), then cancelled and
     // subscribed again: that period is not charged again.
-    let mut ahead = plan_input("reb", env.sandbox_now().await + 10 * DAY, Interval::EveryDays { days: 30 });
+    let mut ahead = plan_input(
+        "reb",
+        env.sandbox_now().await + 10 * DAY,
+        Interval::EveryDays { days: 30 },
+    );
     ahead.first_charge = true;
     let ahead = env.store.create_plan(&ahead).unwrap();
     let one = env.store.subscribe("reb", "re_b").unwrap();

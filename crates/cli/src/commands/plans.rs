@@ -80,7 +80,12 @@ pub async fn run(ctx: &mut Ctx, cmd: PlansCmd) -> CliResult<Exit> {
                 ("retries", ladder_text(&p.dunning)),
                 (
                     "first charge",
-                    if p.first_charge { "on subscribing" } else { "no" }.into(),
+                    if p.first_charge {
+                        "on subscribing"
+                    } else {
+                        "no"
+                    }
+                    .into(),
                 ),
                 (
                     "archived",

@@ -14,8 +14,8 @@ use subdesk_iamport::Client;
 
 use crate::error::Result;
 use crate::money::charge::{AgainCharge, ChargeStatus, Ctx};
-use crate::money::journal::outcome;
 use crate::money::decline::{DeclineClass, classify};
+use crate::money::journal::outcome;
 use crate::money::plans::records::{DunningEnd, EngineReport, PeriodRecord, Plan, plan_for};
 use crate::store::db::Store;
 

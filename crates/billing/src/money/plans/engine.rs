@@ -158,7 +158,15 @@ pub async fn charge_first_period(
     let charge = crate::money::charge::charge_again_ctx(store, client, &req, &ctx).await?;
     let mut report = EngineReport::default();
     let mut ends = Vec::new();
-    settle_charging(store, &plan, &mut rec, &charge.status, &charge, &mut report, &mut ends)?;
+    settle_charging(
+        store,
+        &plan,
+        &mut rec,
+        &charge.status,
+        &charge,
+        &mut report,
+        &mut ends,
+    )?;
     apply_ends(store, client, ends, now, &mut report).await?;
     Ok(SubscribeCharge {
         label: period.label,
@@ -236,7 +244,7 @@ async fn observe_charging(
         let charge = crate::money::charge::ChargeResult {
             journal_id: e.id,
             merchant_uid: p.merchant_uid.clone(),
-            status: status.clone(),
+            status,
             amount: e.amount,
             imp_uid: e.imp_uid.clone(),
             fail_reason: e.fail_reason.clone(),
@@ -256,7 +264,6 @@ async fn ensure_registered(
     horizon: u32,
     report: &mut EngineReport,
 ) -> Result<()> {
-
     let known: std::collections::HashSet<u32> = store
         .subscription_periods(sub.id)?
         .into_iter()
@@ -394,9 +401,8 @@ async fn observe_due(
                 p.imp_uid = s.imp_uid.clone();
                 p.fail_reason = s.fail_reason.clone();
                 report.failed += 1;
-                let outcome = crate::money::plans::dunning::after_failure(
-                    &plan, &mut p, 0, report, ends,
-                );
+                let outcome =
+                    crate::money::plans::dunning::after_failure(&plan, &mut p, 0, report, ends);
                 store.set_period(&p, Some(("plan.period_failed", outcome)))?;
             }
             (Some(ScheduleStatus::Revoked), _) => {

@@ -429,8 +429,13 @@ fn validate_plan(p: &PlanInput) -> Result<()> {
         Interval::EveryDays { days } if !(1..=3660).contains(&days) => {
             return Err(Error::invalid("interval", "1 to 3660 days"));
         }
-        Interval::Yearly { month, day } if !(1..=12).contains(&month) || !(1..=31).contains(&day) => {
-            return Err(Error::invalid("interval", "a month 1 to 12 and a day 1 to 31"));
+        Interval::Yearly { month, day }
+            if !(1..=12).contains(&month) || !(1..=31).contains(&day) =>
+        {
+            return Err(Error::invalid(
+                "interval",
+                "a month 1 to 12 and a day 1 to 31",
+            ));
         }
         _ => {}
     }
@@ -557,48 +562,49 @@ impl Store {
         }
         crate::money::charge::check_customer(self, customer_uid)?;
         let now = crate::now();
-        let id = self.write(|tx| {
-            let dup: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM subscriptions WHERE plan_code = ?1 AND customer_uid = ?2
+        let id =
+            self.write(|tx| {
+                let dup: Option<i64> = tx
+                    .query_row(
+                        "SELECT id FROM subscriptions WHERE plan_code = ?1 AND customer_uid = ?2
                      AND status = 'active'",
+                        params![plan_code, customer_uid],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if dup.is_some() {
+                    return Err(Error::invalid("customer_uid", "already on this plan"));
+                }
+                let generation: i64 = tx.query_row(
+                    "SELECT count(*) FROM subscriptions WHERE plan_code = ?1 AND customer_uid = ?2",
                     params![plan_code, customer_uid],
                     |r| r.get(0),
-                )
-                .optional()?;
-            if dup.is_some() {
-                return Err(Error::invalid("customer_uid", "already on this plan"));
-            }
-            let generation: i64 = tx.query_row(
-                "SELECT count(*) FROM subscriptions WHERE plan_code = ?1 AND customer_uid = ?2",
-                params![plan_code, customer_uid],
-                |r| r.get(0),
-            )?;
-            if generation > i64::from(crate::money::merchant_uid::GENERATION_MAX) {
-                return Err(Error::invalid(
-                    "customer_uid",
-                    "subscribed to this plan too many times",
-                ));
-            }
-            tx.execute(
+                )?;
+                if generation > i64::from(crate::money::merchant_uid::GENERATION_MAX) {
+                    return Err(Error::invalid(
+                        "customer_uid",
+                        "subscribed to this plan too many times",
+                    ));
+                }
+                tx.execute(
                 "INSERT INTO subscriptions (plan_code, customer_uid, status, created_at, start_at,
                      amount, generation)
                  VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6)",
                 params![plan_code, customer_uid, now, opts.start_at, opts.amount, generation],
             )?;
-            let id = tx.last_insert_rowid();
-            crate::store::audit::append(
-                tx,
-                self.profile(),
-                "plan.subscribe",
-                &serde_json::json!({
-                    "plan": plan_code, "customer_uid": customer_uid, "subscription": id,
-                    "start_at": opts.start_at, "amount": opts.amount,
-                }),
-                "ok",
-            )?;
-            Ok(id)
-        })?;
+                let id = tx.last_insert_rowid();
+                crate::store::audit::append(
+                    tx,
+                    self.profile(),
+                    "plan.subscribe",
+                    &serde_json::json!({
+                        "plan": plan_code, "customer_uid": customer_uid, "subscription": id,
+                        "start_at": opts.start_at, "amount": opts.amount,
+                    }),
+                    "ok",
+                )?;
+                Ok(id)
+            })?;
         self.subscription(id)
     }
 
@@ -880,7 +886,9 @@ impl Store {
                  WHERE s.plan_code = ?1 AND s.customer_uid = ?2 AND s.id <> ?3
                    AND p.state = 'paid'",
             )?
-            .query_map(params![sub.plan_code, sub.customer_uid, sub.id], |r| r.get(0))?
+            .query_map(params![sub.plan_code, sub.customer_uid, sub.id], |r| {
+                r.get(0)
+            })?
             .collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -990,7 +998,11 @@ impl DunningPolicy {
             // The retry suffix is one digit: merchant_uids stay within 40.
             return Err(Error::invalid("ladder", "at most 9 retries"));
         }
-        if self.ladder.iter().any(|d| !(1..=LADDER_MAX_DAYS).contains(d)) {
+        if self
+            .ladder
+            .iter()
+            .any(|d| !(1..=LADDER_MAX_DAYS).contains(d))
+        {
             return Err(Error::invalid("ladder", "each retry 1 to 60 days after"));
         }
         if self.ladder.windows(2).any(|w| w[0] >= w[1]) {
