@@ -122,7 +122,8 @@ export function PlanPage() {
           <Table.Tbody>
             {subscribers.map((v) => {
               const state = subscriptionState(v.subscription);
-              const last = v.periods[0];
+              // The newest period that ran (not one only registered ahead), with its attempts.
+              const last = v.periods.find((p) => p.record.state !== "scheduled") ?? v.periods[0];
               return (
                 <Table.Tr key={v.subscription.id} style={{ cursor: "pointer" }} onClick={() => void navigate(`/customers/${encodeURIComponent(v.subscription.customer_uid)}`)} data-testid="plan-subscriber">
                   <Table.Td>
