@@ -91,6 +91,18 @@ pub enum Command {
         #[arg(long)]
         amount: Option<i64>,
     },
+    /// Put the customers of a CSV on a plan (a customer_uid column, optional amount and
+    /// start_date): who is subscribed and who is left out and why; --dry-run writes nothing.
+    SubscribeCsv {
+        plan: String,
+        file: std::path::PathBuf,
+        /// No period before this day (YYYY-MM-DD) for lines without a start_date.
+        #[arg(long, value_name = "DATE")]
+        start: Option<String>,
+        /// Show the preview only.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Cancel a customer's subscription to a plan: now (revoking what the plan registered
     /// at i'mport) or at the end of its period.
     Unsubscribe {

@@ -395,6 +395,90 @@ pub async fn subscribe(
     Ok(Exit::Ok)
 }
 
+/// `subscribe-csv`: the desk's preview (who is subscribed, who is left out and why), the
+/// live confirmation of the total per period, then the subscriptions.
+pub async fn subscribe_csv(
+    ctx: &mut Ctx,
+    plan: String,
+    file: &std::path::Path,
+    start: Option<String>,
+    dry_run: bool,
+) -> CliResult<Exit> {
+    let s = ctx.session(if dry_run {
+        ActionKind::Read
+    } else {
+        ActionKind::MoveMoney
+    })?;
+    let now = now_of(ctx, &s).await?;
+    let mut form = plans::SubscribeManyForm {
+        plan_code: plan,
+        start_date: start.unwrap_or_default(),
+        ..Default::default()
+    };
+    let preview = plans::subscribe_csv_preview(&s, &form, file, now)?;
+    let show = |p: &plans::SubscribeManyPreview| {
+        let mut t = Table::new(&["line", "customer", ">per period", "result"]);
+        for r in &p.rows {
+            t.row(vec![
+                r.line.map_or_else(String::new, |l| l.to_string()),
+                customer_label(r.customer_name.as_deref(), &r.customer_uid),
+                won(r.amount),
+                match r.left_out {
+                    None => "subscribed".into(),
+                    Some(why) => format!(
+                        "left out: {}",
+                        serde_json::to_value(why)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    ),
+                },
+            ]);
+        }
+        t.print();
+    };
+    if dry_run {
+        if ctx.out.json {
+            ctx.out.json(&preview)?;
+        } else {
+            show(&preview);
+            line(&format!(
+                "{} to subscribe, {} left out, {} per period (dry run: nothing written)",
+                preview.subscribed,
+                preview.left_out,
+                won(preview.total)
+            ));
+        }
+        return Ok(Exit::Ok);
+    }
+    confirm::live_money(
+        &s.profile,
+        ctx.global.yes_live,
+        ctx.out.json,
+        &format!(
+            "subscribe {} customers to \"{}\"; total per period {}",
+            preview.subscribed,
+            preview.plan_name,
+            won(preview.total)
+        ),
+        Ask::Yes,
+    )?;
+    form.confirmed_total = Some(preview.total);
+    let report = plans::subscribe_csv(&s, &form, file, now).await?;
+    if ctx.out.json {
+        ctx.out.json(&report)?;
+        return Ok(Exit::Ok);
+    }
+    show(&report.preview);
+    line(&format!(
+        "{} subscribed, {} left out, {} failed",
+        report.subscribed.len(),
+        report.preview.left_out,
+        report.failed.len()
+    ));
+    Ok(Exit::Ok)
+}
+
 pub async fn unsubscribe(
     ctx: &mut Ctx,
     plan: &str,
