@@ -263,7 +263,7 @@ describe("plans and subscriptions", () => {
     await click('[data-testid="nav-plans"]');
     await click(await $(`[data-testid="plan-row"][data-code="${CODE}"]`).$("td"));
     await $('[data-testid="plan-subscribers"]').waitForDisplayed();
-    await browser.waitUntil(async () => (await $$('[data-testid="plan-subscriber-attempt"]')).length >= 3, { timeout: 20000, timeoutMsg: "no attempts on the plan page" });
+    await browser.waitUntil(async () => (await $$('[data-testid="plan-subscriber-attempt"]')).length >= 2, { timeout: 20000, timeoutMsg: "no attempts on the plan page" });
     await shot("plan-dunning-ko");
   });
 
