@@ -8,7 +8,8 @@
 //!   [`MIRROR_LOOKBACK_SECS`];
 //! - a **failed schedule**: executed and declined, not paid by a retry since — except a
 //!   plan's period whose dunning is still retrying it (soft declines wait for the ladder;
-//!   a hard decline or the last retry brings it here at once);
+//!   a hard decline or the last retry brings it here at once). A plan's period given up
+//!   after retries is one entry: its last retry (not the schedule, not the retries before);
 //! - an **unknown** journal row: a request whose answer never arrived (or a `sent` /
 //!   `pending` row left by a crash for over [`STALE_SECS`]), or a **conflict**: a payment
 //!   under our order id that is not ours, for a person to decide;
@@ -219,8 +220,8 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
                  AND (k.updated_at > j.updated_at OR (k.updated_at = j.updated_at AND k.id > j.id))
                  AND k.op IN ('charge_again', 'charge_onetime', 'schedule_retry'))
            AND NOT (j.source LIKE 'dunning:%' AND EXISTS (SELECT 1 FROM subscription_periods sp
-                 WHERE sp.state = 'failed' AND substr(j.merchant_uid, 1, length(sp.merchant_uid) + 2)
-                     = sp.merchant_uid || '-r'))
+                 WHERE substr(j.merchant_uid, 1, length(sp.merchant_uid) + 2) = sp.merchant_uid || '-r'
+                   AND (sp.state = 'failed' OR j.merchant_uid <> sp.merchant_uid || '-r' || sp.retries)))
          ORDER BY j.updated_at DESC"
     );
     let mut stmt = c.prepare_cached(&sql)?;
@@ -315,7 +316,8 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
            AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.merchant_uid = s.merchant_uid
                  AND j.op = 'schedule_retry' AND j.outcome = 'paid')
            AND NOT EXISTS (SELECT 1 FROM subscription_periods sp
-                 WHERE sp.merchant_uid = s.merchant_uid AND sp.state IN ('failed', 'paid'))
+                 WHERE sp.merchant_uid = s.merchant_uid
+                   AND (sp.state IN ('failed', 'paid') OR sp.retries > 0))
          ORDER BY coalesce(s.executed_at, s.schedule_at) DESC"
     );
     let mut stmt = c.prepare_cached(&sql)?;

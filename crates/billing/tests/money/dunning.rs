@@ -304,13 +304,18 @@ async fn soft_ladder_hard_stop_and_pause() {
         0
     );
     assert!(env.store.subscription(soft.id).unwrap().paused_at.is_some());
-    // After the ladder the soft one is in triage too (its last retry).
-    assert!(
-        env.store
-            .triage_list()
-            .unwrap()
-            .iter()
-            .any(|e| e.customer_uid.as_deref() == Some("dn_soft"))
+    // After the ladder the soft one is in triage too: one entry, its last retry.
+    let soft_entries: Vec<_> = env
+        .store
+        .triage_list()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.customer_uid.as_deref() == Some("dn_soft"))
+        .collect();
+    assert_eq!(soft_entries.len(), 1, "{soft_entries:?}");
+    assert_eq!(
+        soft_entries[0].merchant_uid.as_deref(),
+        Some(format!("{soft_m}-r4").as_str())
     );
     // Paused: the next periods' schedules were revoked at i'mport.
     let p1 = plan.period(1).unwrap();
