@@ -132,6 +132,9 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("list_plans", Session(Read)),
     ("plan_detail", Session(Read)),
     ("subscribe_preview", Session(Read)),
+    ("subscribe_many_preview", Session(Read)),
+    // Choosing a subscribe-many's CSV reads a file and previews it: nothing written.
+    ("pick_subscribe_csv", Session(Read)),
     ("customer_subscriptions", Session(Read)),
     ("plan_engine_status", Session(Read)),
     ("compare_period", Session(Read)),
@@ -154,6 +157,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // Subscribing, pausing, resuming and cancelling register or revoke future charges,
     // and running the engine charges: money.
     ("subscribe_customer", Session(MoveMoney)),
+    ("subscribe_many", Session(MoveMoney)),
+    ("subscribe_picked_csv", Session(MoveMoney)),
     ("pause_subscription", Session(MoveMoney)),
     ("resume_subscription", Session(MoveMoney)),
     ("cancel_subscription", Session(MoveMoney)),

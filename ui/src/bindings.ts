@@ -246,7 +246,28 @@ export const commands = {
 	 *  Subscribes a customer to a plan (live profiles confirm the amount per period); the
 	 *  engine registers its periods right after.
 	 */
-	subscribeCustomer: (form: SubscribeForm) => __TAURI_INVOKE<Subscription>("subscribe_customer", { form }),
+	subscribeCustomer: (form: SubscribeForm) => __TAURI_INVOKE<Subscribed>("subscribe_customer", { form }),
+	/**
+	 *  Who subscribing the selected customers would subscribe, and who it leaves out and
+	 *  why (nothing written).
+	 */
+	subscribeManyPreview: (form: SubscribeManyForm) => __TAURI_INVOKE<SubscribeManyPreview>("subscribe_many_preview", { form }),
+	/**
+	 *  Subscribes the selected customers the preview does not leave out (live profiles
+	 *  confirm the total per period).
+	 */
+	subscribeMany: (form: SubscribeManyForm) => __TAURI_INVOKE<SubscribeManyReport>("subscribe_many", { form }),
+	/**
+	 *  Lets the person choose a CSV (a `customer_uid` column, optional `amount` and
+	 *  `start_date`), reads it in Rust and previews the subscribe-many. None when the dialog
+	 *  was cancelled.
+	 */
+	pickSubscribeCsv: (form: SubscribeManyForm) => __TAURI_INVOKE<PickedSubscribeCsv | null>("pick_subscribe_csv", { form }),
+	/**
+	 *  Subscribes the chosen CSV's customers the preview does not leave out (read again:
+	 *  the report carries what was applied).
+	 */
+	subscribePickedCsv: (form: SubscribeManyForm) => __TAURI_INVOKE<SubscribeManyReport>("subscribe_picked_csv", { form }),
 	/**  A customer's subscriptions with their next charge and every attempt. */
 	customerSubscriptions: (customerUid: string) => __TAURI_INVOKE<SubscriptionView[]>("customer_subscriptions", { customerUid }),
 	/**  Pauses collecting a subscription (its registered schedules are revoked). */
@@ -370,7 +391,7 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.first_charge","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
@@ -415,6 +436,10 @@ export type Attempt = {
 	outcome: string,
 	at: number,
 	fail_reason: string | null,
+	/**  What the reason says, and whether trying again can help (failed attempts). */
+	decline: Decline | null,
+	/**  The period's first attempt was a charge on subscribing, not a schedule. */
+	first_charge: boolean,
 };
 
 /**  One audit entry. */
@@ -811,6 +836,34 @@ export type DayBounds = {
 	to: number | null,
 };
 
+/**  A decline as classified: what it is and whether to try again. */
+export type Decline = {
+	kind: DeclineKind,
+	class: DeclineClass,
+};
+
+/**  Whether trying again can help. */
+export type DeclineClass = "soft" | "hard";
+
+/**  What a decline says, as screens name it (ko/en texts keyed by this). */
+export type DeclineKind = 
+/**  Not enough balance (check cards, prepaid). */
+"insufficient_funds" | 
+/**  Over the card's limit. */
+"over_limit" | 
+/**  The network, a timeout, the card company not answering. */
+"network" | 
+/**  Reported lost or stolen. */
+"lost_or_stolen" | 
+/**  Past its expiry, or the expiry given is wrong. */
+"expired" | 
+/**  Not a valid card (number wrong, closed, not usable for this). */
+"invalid_card" | 
+/**  Suspended or stopped by the card company. */
+"suspended" | 
+/**  Anything else (soft). */
+"other";
+
 /**  How a payment differs. */
 export type DifferenceKind = 
 /**  i'mport has it, the store does not. */
@@ -824,12 +877,24 @@ export type DifferenceKind =
 /**  The refunded amount differs (a refund made elsewhere, or late). */
 "refunded";
 
-/**  The retry policy of a plan. */
+/**
+ *  What happens to a subscription once its period's retries are spent, or a hard
+ *  decline (see [`crate::money::decline`]) ended them.
+ */
+export type DunningEnd = 
+/**  The period is given up; the next periods are charged as usual. */
+"keep" | 
+/**  Collection is paused (future schedules revoked) until a person resumes it. */
+"pause" | 
+/**  The subscription is cancelled (future schedules revoked). */
+"cancel";
+
+/**  The retry policy of a plan: a ladder of retries and what happens after it. */
 export type DunningPolicy = {
-	/**  Days between a failure and the next attempt. */
-	retry_after_days: number,
-	/**  Attempts after the scheduled charge failed (0 = none). */
-	max_retries: number,
+	/**  Days after the failed period at which it is tried again, rising (empty: never). */
+	ladder: number[],
+	/**  What happens to the subscription after the last retry or a hard decline. */
+	end: DunningEnd,
 };
 
 /**  What one engine run did. */
@@ -847,6 +912,10 @@ export type EngineReport = {
 	retries_paid: number,
 	/**  Periods given up after the last retry. */
 	written_off: number,
+	/**  Of the failures, hard declines (not retried; in triage). */
+	hard_declines?: number,
+	/**  Subscriptions paused or cancelled by their plan's dunning end. */
+	dunning_ended?: number,
 	/**  Subscriptions cancelled now at the end of their period. */
 	cancelled: number,
 	/**  Items left for later: (merchant_uid, error code). */
@@ -1300,7 +1369,12 @@ export type Interval =
  */
 { kind: "monthly"; day: number } | 
 /**  Every `days` days from the start. */
-{ kind: "every_days"; days: number };
+{ kind: "every_days"; days: number } | 
+/**
+ *  Once a year on `day` of `month` (1–12; day 1–31, clamped to the month's last
+ *  day: 29 February is 28 February in common years), at the start's time of day.
+ */
+{ kind: "yearly"; month: number; day: number };
 
 /**  How often a plan charges, as the form offers it. */
 export type IntervalChoice = 
@@ -1311,7 +1385,12 @@ export type IntervalChoice =
 /**  Every `every` days. */
 "every_days" | 
 /**  Every `every` weeks. */
-"every_weeks";
+"every_weeks" | 
+/**
+ *  Once a year, on the start's month and day (29 February: 28 February in common
+ *  years).
+ */
+"yearly";
 
 export type IpcError = {
 	code: ErrorCode,
@@ -1473,6 +1552,19 @@ export type KnownPayment = {
 };
 
 export type Language = "ko" | "en";
+
+/**  Why a customer is left out of a subscribe-many. */
+export type LeftOut = 
+/**  No such customer here. */
+"unknown_customer" | 
+/**  The customer's key is not active (deleted, unknown at i'mport). */
+"key_not_active" | 
+/**  Already on this plan. */
+"already_subscribed" | 
+/**  The same customer earlier in the list or file. */
+"duplicate" | 
+/**  A CSV line that cannot be read, an empty customer_uid, or a bad amount or date. */
+"bad_line";
 
 /**  What the lock guards while the app is locked. Sandbox profiles are never guarded. */
 export type LockSettings = {
@@ -1792,6 +1884,12 @@ export type PickedImport = {
 	planned: PlannedImport,
 };
 
+/**  A CSV chosen for a subscribe-many, with its preview. */
+export type PickedSubscribeCsv = {
+	file_name: string,
+	preview: SubscribeManyPreview,
+};
+
 /**  A stored plan. */
 export type Plan = {
 	code: string,
@@ -1804,6 +1902,8 @@ export type Plan = {
 	end_at: number | null,
 	max_periods: number | null,
 	dunning: DunningPolicy,
+	/**  Subscribing charges the current period at once. */
+	first_charge?: boolean,
 	created_at: number,
 	/**  Archived: nobody new can subscribe; existing subscriptions go on. */
 	archived_at: number | null,
@@ -1823,8 +1923,9 @@ export type PlanEditForm = {
 	name?: string,
 	amount?: number,
 	tax_free?: number,
-	retry_after_days?: number,
-	max_retries?: number,
+	ladder?: number[],
+	dunning_end?: DunningEnd,
+	first_charge?: boolean,
 };
 
 /**  Plans: what their periods paid in the period and what they bring each month. */
@@ -1855,8 +1956,12 @@ export type PlanForm = {
 	 *  period's.
 	 */
 	start?: When,
-	retry_after_days?: number,
-	max_retries?: number,
+	/**  Days after a failed period at which it is tried again, rising. */
+	ladder?: number[],
+	/**  What happens to the subscription after the last retry or a hard decline. */
+	dunning_end?: DunningEnd,
+	/**  Subscribing charges the current period at once. */
+	first_charge?: boolean,
 };
 
 /**
@@ -1870,8 +1975,12 @@ export type PlanRules = {
 	month_day_max: number,
 	every_days_max: number,
 	every_weeks_max: number,
-	retry_after_days_max: number,
-	max_retries_max: number,
+	/**
+	 *  Retries on a plan's ladder: at most this many, each 1 to `ladder_days_max` days
+	 *  after the failed period, each later than the one before.
+	 */
+	ladder_steps_max: number,
+	ladder_days_max: number,
 	/**  What a new plan's form starts with. */
 	default_dunning: DunningPolicy,
 };
@@ -2606,6 +2715,18 @@ export type StateTotal = {
 	amount: number,
 };
 
+/**  What a first charge on subscribing did. */
+export type SubscribeCharge = {
+	/**  The period it paid (or tried to), `YYYYMM` or `p<n>`. */
+	label: string,
+	charge: ChargeResult,
+	/**
+	 *  The period's record after it: `paid`, `failed` (in dunning), `written_off` (a
+	 *  hard decline or no retries), or `charging` while the answer is checked.
+	 */
+	state: string,
+};
+
 /**  A customer joining a plan, as the form has it. */
 export type SubscribeForm = {
 	plan_code?: string,
@@ -2618,6 +2739,52 @@ export type SubscribeForm = {
 	confirmed_total?: number | null,
 };
 
+/**
+ *  Many customers joining a plan: from the customer list's selection, or a CSV file's
+ *  `customer_uid` column (with optional `amount` and `start_date` columns).
+ */
+export type SubscribeManyForm = {
+	plan_code?: string,
+	customer_uids?: string[],
+	/**  `YYYY-MM-DD`, for everyone without a date of their own. Empty: from now. */
+	start_date?: string,
+	/**  The total of every first period the person confirmed (live profiles). */
+	confirmed_total?: number | null,
+};
+
+/**  Who a subscribe-many subscribes and who it leaves out, and why. */
+export type SubscribeManyPreview = {
+	plan_name: string,
+	rows: SubscribeManyRow[],
+	subscribed: number,
+	left_out: number,
+	/**  Every subscribed one's amount per period: what a live profile confirms. */
+	total: number,
+	charges_now: boolean,
+	live: boolean,
+};
+
+/**  What a subscribe-many did. */
+export type SubscribeManyReport = {
+	preview: SubscribeManyPreview,
+	subscribed: Subscribed[],
+	/**  Customers whose subscribing failed after the preview (their error codes). */
+	failed: ([string, ErrorCode])[],
+};
+
+/**  One line of a subscribe-many preview. */
+export type SubscribeManyRow = {
+	/**  The CSV line (None for a selection). */
+	line: number | null,
+	customer_uid: string,
+	customer_name: string | null,
+	/**  What a period charges it. */
+	amount: number,
+	first_charge_at: number | null,
+	/**  None: subscribed; otherwise why not. */
+	left_out: LeftOut | null,
+};
+
 /**  What subscribing will do, checked as subscribing itself is. */
 export type SubscribePreview = {
 	plan_name: string,
@@ -2626,7 +2793,16 @@ export type SubscribePreview = {
 	/**  Charged every period; the total to confirm on live profiles. */
 	total: number,
 	first_charge_at: number | null,
+	/**  The plan charges the current period at once on subscribing (`total`, now). */
+	charges_now: boolean,
 	live: boolean,
+};
+
+/**  What subscribing did. */
+export type Subscribed = {
+	subscription: Subscription,
+	/**  The first charge, for a plan that charges on subscribing. */
+	first_charge: SubscribeCharge | null,
 };
 
 /**  A customer on a plan. */
@@ -2646,6 +2822,11 @@ export type Subscription = {
 	paused_at: number | null,
 	/**  Cancelled by the engine at this time (the end of the period). */
 	cancel_at: number | null,
+	/**
+	 *  Earlier subscriptions of this customer to this plan: part of its periods' order ids
+	 *  from 1 on (a revoked schedule's order id is never taken again).
+	 */
+	generation?: number,
 };
 
 /**  What a cancellation or a pause did. */
@@ -2784,6 +2965,8 @@ export type TriageEntry = {
 	name: string | null,
 	/**  The card company's reason, or the error code of an unknown outcome. */
 	reason: string | null,
+	/**  What a declined charge's reason says, and whether trying again can help. */
+	decline: Decline | null,
 	/**  Where a journal row came from: `manual`, `bulk:<run>`, `plan:…`, `dunning:…`. */
 	source: string | null,
 	actions: TriageAction[],

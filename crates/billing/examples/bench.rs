@@ -62,6 +62,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--soak-only") {
         return Ok(());
     }
+    // The plan engine: one period registered for `--plans` subscriptions.
+    // `--plans 0` skips it; `--plans-only` skips the rest.
+    let plans = flag("--plans", 10_000);
+    if plans > 0 {
+        plans_bench(plans as usize, flag("--plans-latency-ms", 2)).await?;
+    }
+    if std::env::args().any(|a| a == "--plans-only") {
+        return Ok(());
+    }
     let bulk = flag("--bulk", 10_000);
     if bulk > 0 {
         bulk_bench(bulk as usize).await?;
@@ -505,6 +514,114 @@ async fn bulk_bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
         rate / ideal
     );
     println!("billing.bulk_peak_rss_mib {:.1}", peak_mib());
+    sb.shutdown().await;
+    Ok(())
+}
+
+/// The plan engine over `n` subscriptions of one plan: the time one run takes to plan and
+/// register one period for each (horizon 1), against the sandbox with `latency_ms` added
+/// to every schedule request. The ideal is one registration request per subscription,
+/// one at a time (the engine sends one request at a time and has no rate of its own
+/// configured): n × latency. The engine also looks each new period up first (a lost
+/// answer or a restored backup must not register twice), so about 0.5 is what a correct
+/// engine reaches.
+async fn plans_bench(n: usize, latency_ms: u64) -> Result<(), Box<dyn std::error::Error>> {
+    use subdesk_billing::{DunningPolicy, EngineOptions, Interval, PlanInput, run_plans};
+    let dir = tempfile::tempdir()?;
+    let sb = Sandbox::start(SandboxConfig::default()).await?;
+    let client = Client::new(
+        Config::new(
+            DEFAULT_IMP_KEY,
+            SecretString::from(DEFAULT_IMP_SECRET.to_string()),
+        )
+        .base_url(&sb.base_url())?,
+    )?;
+    let store = Store::open(dir.path().join("plans.sqlite3"))?;
+    let t = Instant::now();
+    let mut issued = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let client = client.clone();
+        issued.spawn(async move {
+            let card = subdesk_iamport::CardData::new("4242-4242-4242-4242", "2031-12")?
+                .birth("900101")?
+                .pwd_2digit("12")?;
+            client
+                .issue_billing_key(
+                    &format!("pl_{i}"),
+                    &subdesk_iamport::IssueBillingKey::new(card),
+                )
+                .await
+        });
+        if issued.len() >= 16 {
+            let c = issued.join_next().await.ok_or("join")???;
+            store.upsert_customer(&subdesk_billing::mirror::sync::keys::customer_record(&c))?;
+        }
+    }
+    while let Some(c) = issued.join_next().await {
+        store.upsert_customer(&subdesk_billing::mirror::sync::keys::customer_record(&c??))?;
+    }
+    let now = reqwest::Client::new()
+        .get(format!("{}/__sandbox/clock", sb.base_url()))
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?;
+    let now = now
+        .get("response")
+        .unwrap_or(&now)
+        .get("now")
+        .and_then(|v| v.as_i64())
+        .unwrap_or_else(subdesk_billing::now);
+    store.create_plan(&PlanInput {
+        code: "bench".into(),
+        name: "벤치 플랜".into(),
+        amount: 9_900,
+        tax_free: 0,
+        interval: Interval::Monthly { day: 1 },
+        start_at: now + DAY,
+        end_at: None,
+        max_periods: None,
+        dunning: DunningPolicy::default(),
+        first_charge: false,
+    })?;
+    for i in 0..n {
+        store.subscribe("bench", &format!("pl_{i}"))?;
+    }
+    println!(
+        "billing.plans_seed_s {:.1} ({n} keys and subscriptions)",
+        t.elapsed().as_secs_f64()
+    );
+    for method in ["GET", "POST"] {
+        reqwest::Client::new()
+            .post(format!("{}/__sandbox/faults", sb.base_url()))
+            .json(&serde_json::json!({
+                "kind": "latency", "method": method, "path_prefix": "/subscribe/payments/schedule",
+                "count": 10 * n, "latency_ms": latency_ms
+            }))
+            .send()
+            .await?;
+    }
+    let t = Instant::now();
+    let report = run_plans(&store, &client, now, &EngineOptions { horizon: 1 }).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let ideal = n as f64 * latency_ms as f64 / 1000.0;
+    println!(
+        "billing.plans_register_s {secs:.1} ({} registered, {} deferred, of {n}; latency {latency_ms} ms)",
+        report.registered,
+        report.deferred.len()
+    );
+    println!(
+        "billing.plans_per_subscription_ms {:.2} (ideal {latency_ms}) ratio {:.2} (goal >= 0.45: a lookup and a registration each)",
+        secs * 1000.0 / n as f64,
+        ideal / secs
+    );
+    let t = Instant::now();
+    let again = run_plans(&store, &client, now, &EngineOptions { horizon: 1 }).await?;
+    println!(
+        "billing.plans_rerun_s {:.2} ({} registered: nothing left to do)",
+        t.elapsed().as_secs_f64(),
+        again.registered
+    );
     sb.shutdown().await;
     Ok(())
 }

@@ -48,14 +48,15 @@ pub use money::charge::{
     AgainCharge, BuyerInput, ChargeDetails, ChargeResult, ChargeStatus, OnetimeCharge, ProductType,
     charge_again, charge_onetime,
 };
+pub use money::decline::{Decline, DeclineClass, DeclineKind, classify};
 pub use money::journal::{JournalEntry, JournalOp, JournalQuery, JournalState};
 pub use money::plans::engine::{
-    CancelReport, EngineOptions, cancel_subscription, pause_subscription, resume_subscription,
-    run_plans,
+    CancelReport, EngineOptions, SubscribeCharge, cancel_subscription, charge_first_period,
+    pause_subscription, resume_subscription, run_plans,
 };
 pub use money::plans::records::{
-    DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanEdit, PlanInput,
-    PlanSummary, SubscribeOptions, Subscription,
+    DunningEnd, DunningPolicy, EngineReport, Interval, Period, PeriodRecord, Plan, PlanEdit,
+    PlanInput, PlanSummary, SubscribeOptions, Subscription,
 };
 pub use money::reconcile::{
     ReconcileOptions, ReconcileReport, ResolvedEntry, reconcile, reconcile_with,

@@ -93,6 +93,7 @@ pub struct PlanRecurring {
 pub fn monthly_amount(amount: i64, interval: crate::Interval) -> i64 {
     match interval {
         crate::Interval::Monthly { .. } => amount,
+        crate::Interval::Yearly { .. } => amount / 12,
         crate::Interval::EveryDays { days } => amount.saturating_mul(30) / i64::from(days.max(1)),
     }
 }

@@ -6,7 +6,10 @@
 //!   unless the same charge (customer, amount, order name) was paid since; or a failed payment
 //!   the mirror holds that we did not journal (charged by another tool) in the last
 //!   [`MIRROR_LOOKBACK_SECS`];
-//! - a **failed schedule**: executed and declined, not paid by a retry since;
+//! - a **failed schedule**: executed and declined, not paid by a retry since — except a
+//!   plan's period whose dunning is still retrying it (soft declines wait for the ladder;
+//!   a hard decline or the last retry brings it here at once). A plan's period given up
+//!   after retries is one entry: its last retry (not the schedule, not the retries before);
 //! - an **unknown** journal row: a request whose answer never arrived (or a `sent` /
 //!   `pending` row left by a crash for over [`STALE_SECS`]), or a **conflict**: a payment
 //!   under our order id that is not ours, for a person to decide;
@@ -110,6 +113,8 @@ pub struct TriageEntry {
     pub name: Option<String>,
     /// The card company's reason, or the error code of an unknown outcome.
     pub reason: Option<String>,
+    /// What a declined charge's reason says, and whether trying again can help.
+    pub decline: Option<crate::money::decline::Decline>,
     /// Where a journal row came from: `manual`, `bulk:<run>`, `plan:…`, `dunning:…`.
     pub source: Option<String>,
     pub actions: Vec<TriageAction>,
@@ -183,6 +188,7 @@ fn entry(
         amount: None,
         name: None,
         reason: None,
+        decline: None,
         source: None,
         actions: Vec::new(),
     }
@@ -213,6 +219,9 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
                      IS json_extract(j.request_json, '$.details.name')
                  AND (k.updated_at > j.updated_at OR (k.updated_at = j.updated_at AND k.id > j.id))
                  AND k.op IN ('charge_again', 'charge_onetime', 'schedule_retry'))
+           AND NOT (j.source LIKE 'dunning:%' AND EXISTS (SELECT 1 FROM subscription_periods sp
+                 WHERE substr(j.merchant_uid, 1, length(sp.merchant_uid) + 2) = sp.merchant_uid || '-r'
+                   AND (sp.state = 'failed' OR j.merchant_uid <> sp.merchant_uid || '-r' || sp.retries)))
          ORDER BY j.updated_at DESC"
     );
     let mut stmt = c.prepare_cached(&sql)?;
@@ -235,6 +244,7 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
         e.amount = Some(r.get(4)?);
         e.imp_uid = r.get(5)?;
         e.reason = r.get(6)?;
+        e.decline = Some(crate::money::decline::classify(e.reason.as_deref()));
         e.name = order_name(&request_json);
         // A person's or a bulk run's order may be charged again under its own id; a plan's
         // periods are the engine's (its dunning retries them under ids of their own).
@@ -280,6 +290,7 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
         e.amount = Some(r.get(3)?);
         e.name = r.get(4)?;
         e.reason = r.get(5)?;
+        e.decline = Some(crate::money::decline::classify(e.reason.as_deref()));
         e.actions = vec![TriageAction::Check];
         Ok(e)
     })?;
@@ -304,6 +315,9 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
          WHERE s.schedule_status = 'executed' AND s.payment_status = 'failed'
            AND NOT EXISTS (SELECT 1 FROM journal j WHERE j.merchant_uid = s.merchant_uid
                  AND j.op = 'schedule_retry' AND j.outcome = 'paid')
+           AND NOT EXISTS (SELECT 1 FROM subscription_periods sp
+                 WHERE sp.merchant_uid = s.merchant_uid
+                   AND (sp.state IN ('failed', 'paid') OR sp.retries > 0))
          ORDER BY coalesce(s.executed_at, s.schedule_at) DESC"
     );
     let mut stmt = c.prepare_cached(&sql)?;
@@ -324,6 +338,7 @@ fn candidates(c: &Connection, now: i64) -> Result<Vec<TriageEntry>> {
         e.amount = Some(r.get(2)?);
         e.name = r.get(3)?;
         e.reason = r.get(4)?;
+        e.decline = Some(crate::money::decline::classify(e.reason.as_deref()));
         e.imp_uid = r.get(6)?;
         // A retry still being checked is the unknown entry's to settle.
         let open = matches!(

@@ -91,6 +91,18 @@ pub enum Command {
         #[arg(long)]
         amount: Option<i64>,
     },
+    /// Put the customers of a CSV on a plan (a customer_uid column, optional amount and
+    /// start_date): who is subscribed and who is left out and why; --dry-run writes nothing.
+    SubscribeCsv {
+        plan: String,
+        file: std::path::PathBuf,
+        /// No period before this day (YYYY-MM-DD) for lines without a start_date.
+        #[arg(long, value_name = "DATE")]
+        start: Option<String>,
+        /// Show the preview only.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Cancel a customer's subscription to a plan: now (revoking what the plan registered
     /// at i'mport) or at the end of its period.
     Unsubscribe {
@@ -715,6 +727,18 @@ pub enum IntervalArg {
     EveryDays,
     /// Every --every weeks.
     EveryWeeks,
+    /// Once a year on the start's month and day.
+    Yearly,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DunningEndArg {
+    /// The period is given up; the next ones are charged as usual.
+    Keep,
+    /// Collection is paused until resumed.
+    Pause,
+    /// The subscription is cancelled.
+    Cancel,
 }
 
 #[derive(Debug, Subcommand)]
@@ -745,12 +769,16 @@ pub enum PlansCmd {
         /// The first possible charge: "YYYY-MM-DD HH:MM" in the profile's time zone.
         #[arg(long, value_name = "WHEN")]
         start: String,
-        /// Days between a failed period and its retry.
-        #[arg(long, default_value_t = 3)]
-        retry_after_days: u32,
-        /// Retries at most (0: none).
-        #[arg(long, default_value_t = 2)]
-        max_retries: u32,
+        /// Days after a failed period at which it is tried again, rising, e.g. "1,3,5,7"
+        /// (the default); "" for no retries.
+        #[arg(long, value_name = "DAYS")]
+        ladder: Option<String>,
+        /// What happens to the subscription after the last retry or a hard decline.
+        #[arg(long, value_enum, default_value = "keep")]
+        dunning_end: DunningEndArg,
+        /// Subscribing charges the current period at once.
+        #[arg(long)]
+        first_charge: bool,
     },
     /// Archive a plan (nobody new can subscribe), or bring it back with --undo.
     Archive {

@@ -16,8 +16,9 @@ use subdesk_billing::money::charge::{self, ORDER_NAME_MAX_CHARS, check_customer}
 use subdesk_billing::money::merchant_uid;
 use subdesk_billing::registry::keys::{FieldProblem, ProblemCode};
 use subdesk_billing::{
-    CancelReport, DunningPolicy, EngineOptions, EngineReport, Interval, PeriodRecord, Plan,
-    PlanEdit, PlanInput, PlanSummary, SubscribeOptions, Subscription,
+    CancelReport, Decline, DunningEnd, DunningPolicy, EngineOptions, EngineReport, Interval,
+    PeriodRecord, Plan, PlanEdit, PlanInput, PlanSummary, SubscribeCharge, SubscribeOptions,
+    Subscription,
 };
 use subdesk_profiles::Mode;
 
@@ -38,8 +39,10 @@ pub struct PlanRules {
     pub month_day_max: u32,
     pub every_days_max: u32,
     pub every_weeks_max: u32,
-    pub retry_after_days_max: u32,
-    pub max_retries_max: u32,
+    /// Retries on a plan's ladder: at most this many, each 1 to `ladder_days_max` days
+    /// after the failed period, each later than the one before.
+    pub ladder_steps_max: u32,
+    pub ladder_days_max: u32,
     /// What a new plan's form starts with.
     pub default_dunning: DunningPolicy,
 }
@@ -47,9 +50,7 @@ pub struct PlanRules {
 const MONTH_DAY_MAX: u32 = 28;
 const EVERY_DAYS_MAX: u32 = 365;
 const EVERY_WEEKS_MAX: u32 = 52;
-const RETRY_AFTER_DAYS_MAX: u32 = 30;
-/// The retry suffix of an order id is one digit (billing's dunning policy).
-const MAX_RETRIES_MAX: u32 = 9;
+use subdesk_billing::money::plans::records::{LADDER_MAX_DAYS, LADDER_MAX_STEPS};
 
 pub fn rules() -> PlanRules {
     PlanRules {
@@ -58,8 +59,8 @@ pub fn rules() -> PlanRules {
         month_day_max: MONTH_DAY_MAX,
         every_days_max: EVERY_DAYS_MAX,
         every_weeks_max: EVERY_WEEKS_MAX,
-        retry_after_days_max: RETRY_AFTER_DAYS_MAX,
-        max_retries_max: MAX_RETRIES_MAX,
+        ladder_steps_max: LADDER_MAX_STEPS as u32,
+        ladder_days_max: LADDER_MAX_DAYS,
         default_dunning: DunningPolicy::default(),
     }
 }
@@ -78,6 +79,9 @@ pub enum IntervalChoice {
     EveryDays,
     /// Every `every` weeks.
     EveryWeeks,
+    /// Once a year, on the start's month and day (29 February: 28 February in common
+    /// years).
+    Yearly,
 }
 
 /// A plan as the form has it.
@@ -98,8 +102,12 @@ pub struct PlanForm {
     /// The first possible charge, in the profile's zone; its time of day is every
     /// period's.
     pub start: When,
-    pub retry_after_days: u32,
-    pub max_retries: u32,
+    /// Days after a failed period at which it is tried again, rising.
+    pub ladder: Vec<u32>,
+    /// What happens to the subscription after the last retry or a hard decline.
+    pub dunning_end: DunningEnd,
+    /// Subscribing charges the current period at once.
+    pub first_charge: bool,
 }
 
 /// What can change in a plan (its code, interval and start make its order ids).
@@ -110,8 +118,9 @@ pub struct PlanEditForm {
     pub name: String,
     pub amount: i64,
     pub tax_free: i64,
-    pub retry_after_days: u32,
-    pub max_retries: u32,
+    pub ladder: Vec<u32>,
+    pub dunning_end: DunningEnd,
+    pub first_charge: bool,
 }
 
 fn check_money(name: &str, amount: i64, tax_free: i64, problems: &mut Vec<FieldProblem>) {
@@ -130,15 +139,28 @@ fn check_money(name: &str, amount: i64, tax_free: i64, problems: &mut Vec<FieldP
     }
 }
 
-fn check_dunning(retry_after_days: u32, max_retries: u32, problems: &mut Vec<FieldProblem>) {
-    if max_retries > MAX_RETRIES_MAX {
-        problems.push(FieldProblem::new("max_retries", ProblemCode::OutOfRange));
+/// The ladder's problems: `ladder` for too many steps, `ladder.<i>` for a step out of
+/// range or not later than the one before.
+fn check_dunning(
+    ladder: &[u32],
+    end: DunningEnd,
+    problems: &mut Vec<FieldProblem>,
+) -> DunningPolicy {
+    if ladder.len() > LADDER_MAX_STEPS {
+        problems.push(FieldProblem::new("ladder", ProblemCode::OutOfRange));
     }
-    if max_retries > 0 && !(1..=RETRY_AFTER_DAYS_MAX).contains(&retry_after_days) {
-        problems.push(FieldProblem::new(
-            "retry_after_days",
-            ProblemCode::OutOfRange,
-        ));
+    for (i, d) in ladder.iter().enumerate() {
+        let after_previous = i == 0 || ladder[i - 1] < *d;
+        if !(1..=LADDER_MAX_DAYS).contains(d) || !after_previous {
+            problems.push(FieldProblem::new(
+                &format!("ladder.{i}"),
+                ProblemCode::OutOfRange,
+            ));
+        }
+    }
+    DunningPolicy {
+        ladder: ladder.to_vec(),
+        end,
     }
 }
 
@@ -180,6 +202,8 @@ pub fn check_plan_form(
             problems.push(FieldProblem::new("every", ProblemCode::OutOfRange));
             None
         }
+        // The start's month and day, below.
+        IntervalChoice::Yearly => None,
     };
     let start = match unix_time(&form.start, tz, now) {
         Ok(t) => Some(t),
@@ -188,7 +212,21 @@ pub fn check_plan_form(
             None
         }
     };
-    check_dunning(form.retry_after_days, form.max_retries, &mut problems);
+    let interval = match (form.interval, start) {
+        (IntervalChoice::Yearly, Some(t)) => {
+            // Periods are counted in Asia/Seoul (billing's plan arithmetic).
+            let seoul = TimeZone::fixed(jiff::tz::offset(9));
+            jiff::Timestamp::from_second(t).ok().map(|ts| {
+                let d = ts.to_zoned(seoul).date();
+                Interval::Yearly {
+                    month: d.month() as u8,
+                    day: d.day() as u8,
+                }
+            })
+        }
+        _ => interval,
+    };
+    let dunning = check_dunning(&form.ladder, form.dunning_end, &mut problems);
     match (interval, start, problems.is_empty()) {
         (Some(interval), Some(start_at), true) => Ok(PlanInput {
             code: code.to_owned(),
@@ -199,10 +237,8 @@ pub fn check_plan_form(
             start_at,
             end_at: None,
             max_periods: None,
-            dunning: DunningPolicy {
-                retry_after_days: form.retry_after_days,
-                max_retries: form.max_retries,
-            },
+            dunning,
+            first_charge: form.first_charge,
         }),
         _ => Err(problems),
     }
@@ -229,7 +265,7 @@ pub fn create(session: &Session, form: &PlanForm, now: i64) -> IpcResult<Plan> {
 pub fn update(session: &Session, code: &str, form: &PlanEditForm) -> IpcResult<Plan> {
     let mut problems = Vec::new();
     check_money(&form.name, form.amount, form.tax_free, &mut problems);
-    check_dunning(form.retry_after_days, form.max_retries, &mut problems);
+    let dunning = check_dunning(&form.ladder, form.dunning_end, &mut problems);
     if !problems.is_empty() {
         return Err(IpcError::invalid_form(&problems, "written"));
     }
@@ -239,10 +275,8 @@ pub fn update(session: &Session, code: &str, form: &PlanEditForm) -> IpcResult<P
             name: form.name.trim().to_owned(),
             amount: form.amount,
             tax_free: form.tax_free,
-            dunning: DunningPolicy {
-                retry_after_days: form.retry_after_days,
-                max_retries: form.max_retries,
-            },
+            dunning,
+            first_charge: form.first_charge,
         },
     )?)
 }
@@ -263,8 +297,9 @@ pub fn edit_form(plan: &Plan) -> PlanEditForm {
         name: plan.name.clone(),
         amount: plan.amount,
         tax_free: plan.tax_free,
-        retry_after_days: plan.dunning.retry_after_days,
-        max_retries: plan.dunning.max_retries,
+        ladder: plan.dunning.ladder.clone(),
+        dunning_end: plan.dunning.end,
+        first_charge: plan.first_charge,
     }
 }
 
@@ -305,9 +340,14 @@ pub struct Attempt {
     pub outcome: String,
     pub at: i64,
     pub fail_reason: Option<String>,
+    /// What the reason says, and whether trying again can help (failed attempts).
+    pub decline: Option<Decline>,
+    /// The period's first attempt was a charge on subscribing, not a schedule.
+    pub first_charge: bool,
 }
 
 fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
+    let charged = session.store.journal_charge(&p.merchant_uid)?;
     let first_failed = p.retries > 0 || matches!(p.state.as_str(), "failed" | "written_off");
     let mut out = vec![Attempt {
         merchant_uid: p.merchant_uid.clone(),
@@ -319,13 +359,15 @@ fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
         } else {
             p.state.clone()
         },
-        at: p.due_at,
+        at: charged.as_ref().map_or(p.due_at, |e| e.created_at),
         // The record keeps the latest reason; the schedule's own is in the mirror.
         fail_reason: match session.store.get_schedule(&p.merchant_uid) {
             Ok(s) if s.fail_reason.is_some() => s.fail_reason,
             _ if p.retries == 0 => p.fail_reason.clone(),
             _ => None,
         },
+        decline: None,
+        first_charge: charged.is_some(),
     }];
     for n in 1..=p.retries {
         let m = merchant_uid::for_retry(&p.merchant_uid, n);
@@ -340,7 +382,14 @@ fn attempts(session: &Session, p: &PeriodRecord) -> IpcResult<Vec<Attempt>> {
             fail_reason: row.and_then(|e| e.fail_reason),
             merchant_uid: m,
             retry: n,
+            decline: None,
+            first_charge: false,
         });
+    }
+    for a in &mut out {
+        if a.outcome == "failed" {
+            a.decline = Some(subdesk_billing::classify(a.fail_reason.as_deref()));
+        }
     }
     Ok(out)
 }
@@ -473,6 +522,8 @@ pub struct SubscribePreview {
     /// Charged every period; the total to confirm on live profiles.
     pub total: i64,
     pub first_charge_at: Option<i64>,
+    /// The plan charges the current period at once on subscribing (`total`, now).
+    pub charges_now: bool,
     pub live: bool,
 }
 
@@ -555,6 +606,7 @@ fn subscribe_check(
         amount: form.amount,
         paused_at: None,
         cancel_at: None,
+        generation: 0,
     };
     let mut first = None;
     let mut i = 0;
@@ -571,7 +623,8 @@ fn subscribe_check(
             customer_uid: customer.customer_uid,
             customer_name: customer.customer_name,
             total: plan.amount_for(&probe),
-            first_charge_at: first,
+            first_charge_at: if plan.first_charge { Some(now) } else { first },
+            charges_now: plan.first_charge,
             live: session.profile.mode == Mode::Live,
         },
         opts,
@@ -588,16 +641,343 @@ pub fn subscribe_preview(
     Ok(subscribe_check(session, form, now)?.0)
 }
 
+/// What subscribing did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Subscribed {
+    pub subscription: Subscription,
+    /// The first charge, for a plan that charges on subscribing.
+    pub first_charge: Option<SubscribeCharge>,
+}
+
 /// Subscribes a customer. On live profiles the amount per period must be confirmed.
-/// The engine registers its periods at its next run.
-pub fn subscribe(session: &Session, form: &SubscribeForm, now: i64) -> IpcResult<Subscription> {
+/// The engine registers its periods at its next run; a plan with a first charge charges
+/// the current period now, through the money rules (reconciled first, journaled under
+/// the period's own order id), and a decline goes to the plan's dunning.
+pub async fn subscribe(session: &Session, form: &SubscribeForm, now: i64) -> IpcResult<Subscribed> {
     let (preview, opts) = subscribe_check(session, form, now)?;
     check_live_confirmation(session, preview.total, form.confirmed_total)?;
+    if preview.charges_now {
+        // Everything a charge needs, before anything is written.
+        session.store.check_money_allowed()?;
+        session.client()?;
+        session.ensure_reconciled().await?;
+    }
     let sub = session
         .store
         .subscribe_with(&form.plan_code, &form.customer_uid, &opts)?;
     tracing::info!(subscription = sub.id, plan = %sub.plan_code, "subscribed");
-    Ok(sub)
+    let first_charge = if preview.charges_now {
+        Some(
+            subdesk_billing::charge_first_period(&session.store, session.client()?, sub.id, now)
+                .await?,
+        )
+    } else {
+        None
+    };
+    Ok(Subscribed {
+        subscription: session.store.subscription(sub.id)?,
+        first_charge,
+    })
+}
+
+/// Many customers joining a plan: from the customer list's selection, or a CSV file's
+/// `customer_uid` column (with optional `amount` and `start_date` columns).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct SubscribeManyForm {
+    pub plan_code: String,
+    pub customer_uids: Vec<String>,
+    /// `YYYY-MM-DD`, for everyone without a date of their own. Empty: from now.
+    pub start_date: String,
+    /// The total of every first period the person confirmed (live profiles).
+    pub confirmed_total: Option<i64>,
+}
+
+/// Why a customer is left out of a subscribe-many.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum LeftOut {
+    /// No such customer here.
+    UnknownCustomer,
+    /// The customer's key is not active (deleted, unknown at i'mport).
+    KeyNotActive,
+    /// Already on this plan.
+    AlreadySubscribed,
+    /// The same customer earlier in the list or file.
+    Duplicate,
+    /// A CSV line that cannot be read, an empty customer_uid, or a bad amount or date.
+    BadLine,
+}
+
+/// One line of a subscribe-many preview.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SubscribeManyRow {
+    /// The CSV line (None for a selection).
+    pub line: Option<i64>,
+    pub customer_uid: String,
+    pub customer_name: Option<String>,
+    /// What a period charges it.
+    pub amount: i64,
+    pub first_charge_at: Option<i64>,
+    /// None: subscribed; otherwise why not.
+    pub left_out: Option<LeftOut>,
+}
+
+/// Who a subscribe-many subscribes and who it leaves out, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SubscribeManyPreview {
+    pub plan_name: String,
+    pub rows: Vec<SubscribeManyRow>,
+    pub subscribed: i64,
+    pub left_out: i64,
+    /// Every subscribed one's amount per period: what a live profile confirms.
+    pub total: i64,
+    pub charges_now: bool,
+    pub live: bool,
+}
+
+/// One entry before checks: a line, a customer, its own amount and start date.
+struct ManyEntry {
+    line: Option<i64>,
+    customer_uid: String,
+    amount: Option<i64>,
+    start_date: String,
+    bad: bool,
+}
+
+fn many_preview(
+    session: &Session,
+    plan_code: &str,
+    entries: Vec<ManyEntry>,
+    now: i64,
+) -> IpcResult<(SubscribeManyPreview, Vec<SubscribeForm>)> {
+    let plan = session.store.get_plan(plan_code)?;
+    if plan.archived_at.is_some() {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "this plan is archived: nobody new can subscribe",
+        )
+        .with_details(serde_json::json!({ "field": "plan_code" })));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    let mut forms = Vec::new();
+    for e in entries {
+        let form = SubscribeForm {
+            plan_code: plan_code.to_owned(),
+            customer_uid: e.customer_uid.clone(),
+            start_date: e.start_date.clone(),
+            amount: e.amount,
+            confirmed_total: None,
+        };
+        let customer = session.store.get_customer(&e.customer_uid).ok();
+        let left_out = if e.bad || e.customer_uid.is_empty() {
+            Some(LeftOut::BadLine)
+        } else if !seen.insert(e.customer_uid.clone()) {
+            Some(LeftOut::Duplicate)
+        } else if customer.is_none() {
+            Some(LeftOut::UnknownCustomer)
+        } else {
+            match subscribe_check(session, &form, now) {
+                Ok(_)
+                    if session
+                        .store
+                        .customer_subscriptions(&e.customer_uid)?
+                        .iter()
+                        .any(|s| s.plan_code == plan_code && s.status == "active") =>
+                {
+                    Some(LeftOut::AlreadySubscribed)
+                }
+                Ok(_) => None,
+                Err(err) if err.code == ErrorCode::InvalidForm => Some(LeftOut::BadLine),
+                Err(_) => Some(LeftOut::KeyNotActive),
+            }
+        };
+        let preview = subscribe_check(session, &form, now).ok().map(|p| p.0);
+        rows.push(SubscribeManyRow {
+            line: e.line,
+            customer_name: customer.and_then(|c| c.customer_name),
+            amount: preview
+                .as_ref()
+                .map_or(e.amount.unwrap_or(plan.amount), |p| p.total),
+            first_charge_at: preview.and_then(|p| p.first_charge_at),
+            customer_uid: e.customer_uid,
+            left_out,
+        });
+        if left_out.is_none() {
+            forms.push(form);
+        }
+    }
+    let subscribed = rows.iter().filter(|r| r.left_out.is_none()).count() as i64;
+    Ok((
+        SubscribeManyPreview {
+            plan_name: plan.name.clone(),
+            subscribed,
+            left_out: rows.len() as i64 - subscribed,
+            total: rows
+                .iter()
+                .filter(|r| r.left_out.is_none())
+                .map(|r| r.amount)
+                .sum(),
+            rows,
+            charges_now: plan.first_charge,
+            live: session.profile.mode == Mode::Live,
+        },
+        forms,
+    ))
+}
+
+fn selection_entries(form: &SubscribeManyForm) -> Vec<ManyEntry> {
+    form.customer_uids
+        .iter()
+        .map(|uid| ManyEntry {
+            line: None,
+            customer_uid: uid.trim().to_owned(),
+            amount: None,
+            start_date: form.start_date.clone(),
+            bad: false,
+        })
+        .collect()
+}
+
+/// The entries of a CSV: a `customer_uid` column (the first column without a header),
+/// optional `amount` and `start_date` columns; the form's start date for lines without.
+fn csv_entries(text: &str, start_date: &str) -> Vec<ManyEntry> {
+    let table = subdesk_billing::csv_codec::read(text, "customer_uid");
+    let uid_col = table.column("customer_uid").unwrap_or(0);
+    let amount_col = table.column("amount");
+    let date_col = table.column("start_date");
+    table
+        .rows
+        .iter()
+        .map(|r| match r {
+            Ok(rec) => {
+                let field = |i: Option<usize>| {
+                    i.and_then(|i| rec.fields.get(i))
+                        .map(|f| f.trim())
+                        .filter(|f| !f.is_empty())
+                };
+                let amount_text = field(amount_col);
+                let amount = amount_text.map(|a| a.replace(',', "").parse::<i64>());
+                ManyEntry {
+                    line: Some(rec.line),
+                    customer_uid: field(Some(uid_col)).unwrap_or_default().to_owned(),
+                    bad: matches!(amount, Some(Err(_))),
+                    amount: amount.and_then(Result::ok),
+                    start_date: field(date_col).unwrap_or(start_date).to_owned(),
+                }
+            }
+            Err(bad) => ManyEntry {
+                line: Some(bad.line),
+                customer_uid: String::new(),
+                amount: None,
+                start_date: String::new(),
+                bad: true,
+            },
+        })
+        .collect()
+}
+
+/// Checks a subscribe-many of the selected customers without writing anything.
+pub fn subscribe_many_preview(
+    session: &Session,
+    form: &SubscribeManyForm,
+    now: i64,
+) -> IpcResult<SubscribeManyPreview> {
+    Ok(many_preview(session, &form.plan_code, selection_entries(form), now)?.0)
+}
+
+/// Checks a subscribe-many from a CSV file (read as every CSV here is: size cap, UTF-8
+/// or CP949) without writing anything.
+pub fn subscribe_csv_preview(
+    session: &Session,
+    form: &SubscribeManyForm,
+    path: &std::path::Path,
+    now: i64,
+) -> IpcResult<SubscribeManyPreview> {
+    let file = crate::files::read_csv(path)?;
+    Ok(many_preview(
+        session,
+        &form.plan_code,
+        csv_entries(&file.text, &form.start_date),
+        now,
+    )?
+    .0)
+}
+
+/// What a subscribe-many did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SubscribeManyReport {
+    pub preview: SubscribeManyPreview,
+    pub subscribed: Vec<Subscribed>,
+    /// Customers whose subscribing failed after the preview (their error codes).
+    pub failed: Vec<(String, ErrorCode)>,
+}
+
+async fn many_apply(
+    session: &Session,
+    preview: SubscribeManyPreview,
+    forms: Vec<SubscribeForm>,
+    confirmed_total: Option<i64>,
+    now: i64,
+) -> IpcResult<SubscribeManyReport> {
+    if forms.is_empty() {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "nobody to subscribe: every line is left out",
+        )
+        .with_details(serde_json::json!({ "field": "customer_uids" })));
+    }
+    check_live_confirmation(session, preview.total, confirmed_total)?;
+    let mut subscribed = Vec::new();
+    let mut failed = Vec::new();
+    for mut f in forms {
+        // The total was confirmed once for all; each is the same check again.
+        f.confirmed_total = Some(subscribe_check(session, &f, now)?.0.total);
+        match subscribe(session, &f, now).await {
+            Ok(s) => subscribed.push(s),
+            Err(e) => failed.push((f.customer_uid, e.code)),
+        }
+    }
+    Ok(SubscribeManyReport {
+        preview,
+        subscribed,
+        failed,
+    })
+}
+
+/// Subscribes the selected customers (those the preview does not leave out). On live
+/// profiles the total of their amounts per period must be confirmed.
+pub async fn subscribe_many(
+    session: &Session,
+    form: &SubscribeManyForm,
+    now: i64,
+) -> IpcResult<SubscribeManyReport> {
+    let (preview, forms) = many_preview(session, &form.plan_code, selection_entries(form), now)?;
+    many_apply(session, preview, forms, form.confirmed_total, now).await
+}
+
+/// Subscribes a CSV file's customers (those the preview does not leave out).
+pub async fn subscribe_csv(
+    session: &Session,
+    form: &SubscribeManyForm,
+    path: &std::path::Path,
+    now: i64,
+) -> IpcResult<SubscribeManyReport> {
+    let file = crate::files::read_csv(path)?;
+    let (preview, forms) = many_preview(
+        session,
+        &form.plan_code,
+        csv_entries(&file.text, &form.start_date),
+        now,
+    )?;
+    many_apply(session, preview, forms, form.confirmed_total, now).await
 }
 
 /// When a cancellation takes effect.

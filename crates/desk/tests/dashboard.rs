@@ -100,6 +100,7 @@ fn world() -> (tempfile::TempDir, Store, Vec<PaymentRecord>) {
         end_at: None,
         max_periods: None,
         dunning: DunningPolicy::default(),
+        first_charge: false,
     };
     store
         .create_plan(&plan("gold", 29_000, Interval::Monthly { day: 1 }))

@@ -363,6 +363,7 @@ async fn a_failed_charge_is_retried_under_the_money_rules() {
             end_at: None,
             max_periods: None,
             dunning: subdesk_billing::DunningPolicy::default(),
+            first_charge: false,
         })
         .unwrap();
     let e = money::retry_preview(&session, "imp_plan").unwrap_err();

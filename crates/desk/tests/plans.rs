@@ -3,10 +3,12 @@
 //! and start, the engine run, every attempt of a declining card, a pause, and both kinds
 //! of cancellation checked at the sandbox.
 
+use subdesk_billing::DunningEnd;
 use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_desk::ErrorCode;
 use subdesk_desk::plans::{
-    self, CancelWhen, IntervalChoice, PlanEditForm, PlanForm, SubscribeForm,
+    self, CancelWhen, IntervalChoice, LeftOut, PlanEditForm, PlanForm, SubscribeForm,
+    SubscribeManyForm,
 };
 use subdesk_desk::schedules::{When, when_of};
 use subdesk_desk::zone;
@@ -71,8 +73,9 @@ impl World {
             day: 0,
             every: 1,
             start: self.when(1),
-            retry_after_days: 2,
-            max_retries: 2,
+            ladder: vec![2, 4],
+            dunning_end: DunningEnd::Keep,
+            first_charge: false,
         }
     }
 }
@@ -123,8 +126,9 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
             date: "2026-13-01".into(),
             time: "25:00".into(),
         },
-        retry_after_days: 0,
-        max_retries: 10,
+        ladder: vec![3, 3, 0, 61],
+        dunning_end: DunningEnd::Keep,
+        first_charge: false,
     };
     let e = plans::create(s, &bad, now).unwrap_err();
     assert_eq!(
@@ -137,8 +141,9 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
             ("day", "out_of_range"),
             ("date", "date_format"),
             ("time", "time_format"),
-            ("max_retries", "out_of_range"),
-            ("retry_after_days", "out_of_range"),
+            ("ladder.1", "out_of_range"),
+            ("ladder.2", "out_of_range"),
+            ("ladder.3", "out_of_range"),
         ])
     );
     let weeks = PlanForm {
@@ -148,6 +153,14 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
     assert_eq!(
         problems(&plans::create(s, &weeks, now).unwrap_err()),
         pairs(&[("every", "out_of_range")])
+    );
+    let long = PlanForm {
+        ladder: (1..=10).collect(),
+        ..w.weekly("w")
+    };
+    assert_eq!(
+        problems(&plans::create(s, &long, now).unwrap_err()),
+        pairs(&[("ladder", "out_of_range")])
     );
     assert!(plans::list(s, now).unwrap().is_empty(), "nothing written");
 
@@ -177,8 +190,9 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
             name: " ".into(),
             amount: 100,
             tax_free: 200,
-            retry_after_days: 1,
-            max_retries: 3,
+            ladder: vec![1, 2, 3],
+            dunning_end: DunningEnd::Pause,
+            first_charge: false,
         },
     )
     .unwrap_err();
@@ -193,12 +207,26 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
             name: "주간 구독 플러스".into(),
             amount: 12_000,
             tax_free: 0,
-            retry_after_days: 1,
-            max_retries: 3,
+            ladder: vec![1, 2, 3],
+            dunning_end: DunningEnd::Pause,
+            first_charge: true,
         },
     )
     .unwrap();
-    assert_eq!((edited.amount, edited.dunning.max_retries), (12_000, 3));
+    assert_eq!((edited.amount, edited.dunning.ladder.len()), (12_000, 3));
+    assert_eq!(edited.dunning.end, DunningEnd::Pause);
+    assert!(edited.first_charge);
+    assert_eq!(plans::edit_form(&edited).ladder, vec![1, 2, 3]);
+    let edited = plans::update(
+        s,
+        "basic",
+        &PlanEditForm {
+            first_charge: false,
+            ..plans::edit_form(&edited)
+        },
+    )
+    .unwrap();
+    assert!(!edited.first_charge);
 
     // Archived: nobody new can subscribe.
     w.key("arch", APPROVE).await;
@@ -209,11 +237,11 @@ async fn the_plan_form_names_every_problem_and_writes_nothing() {
         ..Default::default()
     };
     assert_eq!(
-        plans::subscribe(s, &sub, now).unwrap_err().code,
+        plans::subscribe(s, &sub, now).await.unwrap_err().code,
         ErrorCode::InvalidInput
     );
     plans::archive(s, "basic", false).unwrap();
-    plans::subscribe(s, &sub, now).unwrap();
+    plans::subscribe(s, &sub, now).await.unwrap();
     // A subscription's own problems, per field.
     let e = plans::subscribe_preview(
         s,
@@ -258,7 +286,9 @@ async fn subscribe_run_dunning_pause_and_cancel() {
         },
         w.now(),
     )
-    .unwrap();
+    .await
+    .unwrap()
+    .subscription;
     let poor = plans::subscribe(
         s,
         &SubscribeForm {
@@ -268,7 +298,9 @@ async fn subscribe_run_dunning_pause_and_cancel() {
         },
         w.now(),
     )
-    .unwrap();
+    .await
+    .unwrap()
+    .subscription;
     let preview = plans::subscribe_preview(
         s,
         &SubscribeForm {
@@ -292,7 +324,9 @@ async fn subscribe_run_dunning_pause_and_cancel() {
         },
         w.now(),
     )
-    .unwrap();
+    .await
+    .unwrap()
+    .subscription;
 
     let list = plans::list(s, w.now()).unwrap();
     assert_eq!(list[0].subscribers, 3);
@@ -338,6 +372,19 @@ async fn subscribe_run_dunning_pause_and_cancel() {
     );
     assert_eq!(oldest.record.state, "written_off");
     assert!(oldest.attempts.iter().all(|a| a.fail_reason.is_some()));
+    assert!(oldest.attempts.iter().all(|a| a.decline
+        == Some(subdesk_billing::Decline {
+            kind: subdesk_billing::DeclineKind::InsufficientFunds,
+            class: subdesk_billing::DeclineClass::Soft,
+        })));
+    // The plan's page shows the same attempts.
+    let detail = plans::detail(s, "weekly", w.now()).unwrap();
+    let on_page = detail
+        .subscribers
+        .iter()
+        .find(|v| v.subscription.customer_uid == "poor")
+        .unwrap();
+    assert_eq!(on_page.periods.last().unwrap().attempts.len(), 3);
 
     // Pause: its registered schedules revoked at the sandbox; no next charge.
     let paused = plans::pause(s, later.id, w.now()).await.unwrap();
@@ -378,4 +425,160 @@ async fn subscribe_run_dunning_pause_and_cancel() {
     assert_eq!(r.cancelled, 1);
     assert_eq!(s.store.subscription(poor.id).unwrap().status, "cancelled");
     assert!(s.store.verify_audit().unwrap().ok);
+}
+
+/// A plan with a first charge: subscribing charges the current period at once (the live
+/// total confirmed first), the engine then registers only the next ones; a declining
+/// card's first charge goes to the ladder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_charge_on_subscribing() {
+    let w = world().await;
+    let s = &w.session;
+    w.key("fc_good", APPROVE).await;
+    w.key("fc_poor", DECLINE_FUNDS).await;
+    let form = PlanForm {
+        first_charge: true,
+        start: w.when(0),
+        ..w.weekly("fcw")
+    };
+    plans::create(s, &form, w.now() - 60).unwrap();
+    let sub = |uid: &str| SubscribeForm {
+        plan_code: "fcw".into(),
+        customer_uid: uid.into(),
+        ..Default::default()
+    };
+    let preview = plans::subscribe_preview(s, &sub("fc_good"), w.now()).unwrap();
+    assert!(preview.charges_now);
+    assert_eq!(preview.first_charge_at, Some(w.now()));
+    let done = plans::subscribe(s, &sub("fc_good"), w.now()).await.unwrap();
+    let fc = done.first_charge.expect("charged now");
+    assert_eq!(fc.state, "paid");
+    assert_eq!(fc.charge.amount, 9_900);
+    let r = plans::run(s, w.now()).await.unwrap();
+    assert_eq!(r.registered, 3, "the three periods after the one paid");
+    let view = &plans::of_customer(s, "fc_good", w.now()).unwrap()[0];
+    let first = view.periods.last().unwrap();
+    assert_eq!(first.record.state, "paid");
+    assert_eq!(first.attempts[0].outcome, "paid");
+    assert!(first.attempts[0].first_charge);
+    assert!(
+        !view.periods[0].attempts[0].first_charge,
+        "the next ones are schedules"
+    );
+    // A plan without a first charge charges nothing now.
+    plans::create(s, &w.weekly("plain"), w.now()).unwrap();
+    let plain = plans::subscribe(
+        s,
+        &SubscribeForm {
+            plan_code: "plain".into(),
+            ..sub("fc_good")
+        },
+        w.now(),
+    )
+    .await
+    .unwrap();
+    assert!(plain.first_charge.is_none());
+    // Declined: in dunning, its first retry on the ladder.
+    let poor = plans::subscribe(s, &sub("fc_poor"), w.now()).await.unwrap();
+    assert_eq!(poor.first_charge.unwrap().state, "failed");
+    assert!(s.store.verify_audit().unwrap().ok);
+}
+
+/// Subscribing many: the customer list's selection and a CSV, previewed in Rust with who
+/// is left out and why; nothing written by a preview; the left-out ones never subscribed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_many_from_a_selection_and_a_csv() {
+    let w = world().await;
+    let s = &w.session;
+    for uid in ["m_a", "m_b", "m_c", "m_d"] {
+        w.key(uid, APPROVE).await;
+    }
+    plans::create(s, &w.weekly("many"), w.now()).unwrap();
+    plans::subscribe(
+        s,
+        &SubscribeForm {
+            plan_code: "many".into(),
+            customer_uid: "m_c".into(),
+            ..Default::default()
+        },
+        w.now(),
+    )
+    .await
+    .unwrap();
+    let form = SubscribeManyForm {
+        plan_code: "many".into(),
+        customer_uids: vec![
+            "m_a".into(),
+            "m_b".into(),
+            "m_a".into(),
+            "m_c".into(),
+            "nobody".into(),
+        ],
+        ..Default::default()
+    };
+    let p = plans::subscribe_many_preview(s, &form, w.now()).unwrap();
+    let why: Vec<(&str, Option<LeftOut>)> = p
+        .rows
+        .iter()
+        .map(|r| (r.customer_uid.as_str(), r.left_out))
+        .collect();
+    assert_eq!(
+        why,
+        vec![
+            ("m_a", None),
+            ("m_b", None),
+            ("m_a", Some(LeftOut::Duplicate)),
+            ("m_c", Some(LeftOut::AlreadySubscribed)),
+            ("nobody", Some(LeftOut::UnknownCustomer)),
+        ]
+    );
+    assert_eq!((p.subscribed, p.left_out, p.total), (2, 3, 2 * 9_900));
+    assert_eq!(
+        s.store.subscriptions(Some("many")).unwrap().len(),
+        1,
+        "a preview writes nothing"
+    );
+    let done = plans::subscribe_many(s, &form, w.now()).await.unwrap();
+    assert_eq!(done.subscribed.len(), 2);
+    assert!(done.failed.is_empty());
+    assert_eq!(s.store.subscriptions(Some("many")).unwrap().len(), 3);
+
+    // A CSV: a header, an amount of its own, a bad amount, a blank uid, a duplicate.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("subs.csv");
+    std::fs::write(
+        &path,
+        "customer_uid,amount\nm_d,5000\nm_a,\nm_x,abc\n,100\nm_d,\n",
+    )
+    .unwrap();
+    let csv = SubscribeManyForm {
+        plan_code: "many".into(),
+        ..Default::default()
+    };
+    let p = plans::subscribe_csv_preview(s, &csv, &path, w.now()).unwrap();
+    let rows: Vec<(Option<i64>, &str, i64, Option<LeftOut>)> = p
+        .rows
+        .iter()
+        .map(|r| (r.line, r.customer_uid.as_str(), r.amount, r.left_out))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (Some(2), "m_d", 5_000, None),
+            (Some(3), "m_a", 9_900, Some(LeftOut::AlreadySubscribed)),
+            (Some(4), "m_x", 9_900, Some(LeftOut::BadLine)),
+            (Some(5), "", 100, Some(LeftOut::BadLine)),
+            (Some(6), "m_d", 9_900, Some(LeftOut::Duplicate)),
+        ]
+    );
+    assert_eq!(p.total, 5_000);
+    let done = plans::subscribe_csv(s, &csv, &path, w.now()).await.unwrap();
+    assert_eq!(done.subscribed.len(), 1);
+    assert_eq!(done.subscribed[0].subscription.amount, Some(5_000));
+    // Everyone left out: refused, nothing written.
+    let e = plans::subscribe_csv(s, &csv, &path, w.now())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert_eq!(s.store.subscriptions(Some("many")).unwrap().len(), 4);
 }

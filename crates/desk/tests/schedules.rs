@@ -445,6 +445,7 @@ async fn the_forecast_adds_plan_periods_not_registered_yet() {
             end_at: None,
             max_periods: None,
             dunning: Default::default(),
+            first_charge: false,
         })
         .unwrap();
     w.session.store.subscribe("weekly", "sch-plan").unwrap();

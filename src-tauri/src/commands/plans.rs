@@ -14,6 +14,9 @@ use subdesk_desk::plans::{
     self, CancelWhen, PlanDetail, PlanEditForm, PlanForm, PlanRules, SubscribeForm,
     SubscribePreview, SubscriptionChange, SubscriptionView,
 };
+use subdesk_desk::plans::{
+    SubscribeManyForm, SubscribeManyPreview, SubscribeManyReport, Subscribed,
+};
 use subdesk_profiles::{ActionKind, Mode};
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -153,14 +156,107 @@ pub async fn subscribe_customer<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     form: SubscribeForm,
-) -> IpcResult<Subscription> {
+) -> IpcResult<Subscribed> {
     let now = profile_now(&state);
-    let sub = with_session_for(&state, ActionKind::MoveMoney, move |s| {
-        plans::subscribe(s, &form, now)
+    let session = state.desk.session_for(ActionKind::MoveMoney)?;
+    let done = plans::subscribe(&session, &form, now).await?;
+    run_soon(app);
+    Ok(done)
+}
+
+/// Who subscribing the selected customers would subscribe, and who it leaves out and
+/// why (nothing written).
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_many_preview(
+    state: State<'_, AppState>,
+    form: SubscribeManyForm,
+) -> IpcResult<SubscribeManyPreview> {
+    let now = profile_now(&state);
+    with_session(&state, move |s| {
+        plans::subscribe_many_preview(s, &form, now)
+    })
+    .await
+}
+
+/// Subscribes the selected customers the preview does not leave out (live profiles
+/// confirm the total per period).
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_many<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    form: SubscribeManyForm,
+) -> IpcResult<SubscribeManyReport> {
+    let now = profile_now(&state);
+    let session = state.desk.session_for(ActionKind::MoveMoney)?;
+    let report = plans::subscribe_many(&session, &form, now).await?;
+    run_soon(app);
+    Ok(report)
+}
+
+/// The CSV chosen for a subscribe-many, for the profile it was chosen on. The path comes
+/// from the system's dialog, never from the webview.
+static PICKED_CSV: Mutex<Option<(String, std::path::PathBuf)>> = Mutex::new(None);
+
+/// A CSV chosen for a subscribe-many, with its preview.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PickedSubscribeCsv {
+    pub file_name: String,
+    pub preview: SubscribeManyPreview,
+}
+
+/// Lets the person choose a CSV (a `customer_uid` column, optional `amount` and
+/// `start_date`), reads it in Rust and previews the subscribe-many. None when the dialog
+/// was cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_subscribe_csv(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    form: SubscribeManyForm,
+) -> IpcResult<Option<PickedSubscribeCsv>> {
+    let Some(path) = crate::dialogs::pick_csv(&app).await? else {
+        return Ok(None);
+    };
+    let now = profile_now(&state);
+    let profile_id = state.desk.session_for(ActionKind::Read)?.profile.id.clone();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let p = path.clone();
+    let preview = with_session(&state, move |s| {
+        plans::subscribe_csv_preview(s, &form, &p, now)
     })
     .await?;
+    *PICKED_CSV.lock().unwrap_or_else(|e| e.into_inner()) = Some((profile_id, path));
+    Ok(Some(PickedSubscribeCsv { file_name, preview }))
+}
+
+/// Subscribes the chosen CSV's customers the preview does not leave out (read again:
+/// the report carries what was applied).
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_picked_csv<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    form: SubscribeManyForm,
+) -> IpcResult<SubscribeManyReport> {
+    let now = profile_now(&state);
+    let session = state.desk.session_for(ActionKind::MoveMoney)?;
+    let picked = PICKED_CSV.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let Some((profile_id, path)) = picked.filter(|(p, _)| *p == session.profile.id) else {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "choose the CSV file again",
+        ));
+    };
+    let _ = profile_id;
+    let report = plans::subscribe_csv(&session, &form, &path, now).await?;
+    *PICKED_CSV.lock().unwrap_or_else(|e| e.into_inner()) = None;
     run_soon(app);
-    Ok(sub)
+    Ok(report)
 }
 
 /// A customer's subscriptions with their next charge and every attempt.

@@ -345,7 +345,8 @@ describe("customers and billing keys", () => {
     const names = async () => {
       const rows = await $$('[data-testid="customer-row"]');
       const out = [];
-      for (const row of rows) out.push(await row.$('[role="cell"]').getProperty("textContent"));
+      // The first cell is the row's selection box (subscribe many); the name comes next.
+      for (const row of rows) out.push(await (await row.$$('[role="cell"]'))[1].getProperty("textContent"));
       return out.join(",");
     };
     const expectNames = async (want) => {

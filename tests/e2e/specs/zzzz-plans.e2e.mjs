@@ -2,8 +2,10 @@
 // page, two customers subscribed from their pages (one with a declining test card), the
 // sandbox clock moved about three months with the engine run from the app, the charges
 // and every dunning attempt on the customer page, and a subscription cancelled with its
-// schedules revoked at the sandbox (checked through the sandbox's own HTTP API). Screens at
-// 1024×700 in Korean and English.
+// schedules revoked at the sandbox (checked through the sandbox's own HTTP API). Dunning:
+// the plan's retry ladder set on its form, a lost card subscribed from the customer list's
+// selection whose hard decline is never retried and is in triage at once, a soft decline's
+// attempts on the plan page. Screens at 1024×700 in Korean and English.
 //
 // Last of the specs (after zzz-exports): it moves the sandbox clock three months ahead and
 // leaves revoked and scheduled plan schedules behind, which the schedules list's totals and
@@ -13,6 +15,7 @@ import { choose, click, shot, type } from "../lib/ui.mjs";
 
 const GOOD = "plan-e2e-good";
 const POOR = "plan-e2e-poor";
+const LOST = "plan-e2e-lost";
 const CODE = "e2e";
 const NAME = "E2E 월간 멤버십";
 
@@ -142,6 +145,7 @@ describe("plans and subscriptions", () => {
     url = await sandboxUrl();
     await issue(GOOD, "4242424242424242", "김정기");
     await issue(POOR, "9410000000000013", "이잔액");
+    await issue(LOST, "9410000000000039", "박분실");
   });
 
   it("refuses a bad plan on its fields, then creates one", async () => {
@@ -168,10 +172,12 @@ describe("plans and subscriptions", () => {
     await date.click();
     await date.clearValue();
     await date.setValue(await sandboxDate(url, 1));
-    const retries = await $('[data-testid="plan-retry-days"]');
-    await retries.click();
-    await retries.clearValue();
-    await retries.setValue("1");
+    // Rust's default ladder (1, 3, 5, 7 days): keep two retries, on days 1 and 3.
+    await $('[data-testid="plan-ladder-3"]').waitForDisplayed();
+    await click('[data-testid="plan-ladder-remove-3"]');
+    await click('[data-testid="plan-ladder-remove-2"]');
+    expect(await $('[data-testid="plan-ladder-2"]').isExisting()).toBe(false);
+    await shot("plan-form-ladder-ko");
     await click('[data-testid="plan-submit"]');
     await $('[data-testid="plan-figure-mrr"]').waitForDisplayed({ timeout: 20000 });
     expect(await $('[data-testid="page-title"]').getText()).toBe(NAME);
@@ -180,6 +186,27 @@ describe("plans and subscriptions", () => {
   it("subscribes two customers from their pages; the engine registers their periods at the sandbox", async () => {
     await subscribe(GOOD);
     await subscribe(POOR);
+    // The lost card from the customer list: select its row, subscribe many, Rust's preview.
+    await click('[data-testid="nav-customers"]');
+    const box = await $('[data-testid="customer-search"]');
+    await box.click();
+    await box.clearValue();
+    await box.setValue(LOST);
+    await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length === 1, { timeoutMsg: `${LOST} was not found` });
+    await click('[data-testid="customer-select"]');
+    await click('[data-testid="subscribe-selected"]');
+    await click('[data-testid="many-plan"]');
+    const option = await $(`//div[@role="option"][contains(normalize-space(), "${NAME}")]`);
+    await option.waitForDisplayed();
+    await browser.pause(300);
+    await option.click();
+    await click('[data-testid="many-preview"]');
+    await $('[data-testid="many-summary"]').waitForDisplayed({ timeout: 20000 });
+    expect((await $$('[data-testid="many-row"][data-left-out=""]')).length).toBe(1);
+    await shot("subscribe-many-ko");
+    await click('[data-testid="many-submit"]');
+    await $('[data-testid="many-done"]').waitForDisplayed({ timeout: 30000 });
+    await browser.keys("Escape");
     await runEngine();
     await openCustomer(GOOD);
     await browser.waitUntil(async () => (await periodIds("scheduled")).length === 3, { timeout: 30000, timeoutMsg: "three periods were not registered" });
@@ -187,8 +214,8 @@ describe("plans and subscriptions", () => {
     await click('[data-testid="nav-plans"]');
     const row = await $(`[data-testid="plan-row"][data-code="${CODE}"]`);
     await row.waitForDisplayed();
-    await browser.waitUntil(async () => (await row.$('[data-testid="plan-subscribers"]').getText()).includes("2"));
-    expect(await row.$('[data-testid="plan-mrr"]').getText()).toContain("24,000");
+    await browser.waitUntil(async () => (await row.$('[data-testid="plan-subscribers"]').getText()).includes("3"));
+    expect(await row.$('[data-testid="plan-mrr"]').getText()).toContain("36,000");
     await shot("plans-ko");
     await click(await row.$("td"));
     await $('[data-testid="plan-subscribers"]').waitForDisplayed();
@@ -215,8 +242,29 @@ describe("plans and subscriptions", () => {
     // Each written-off period: its schedule and two retries, every one visible.
     expect(failed.length).toBeGreaterThanOrEqual(6);
     await $('//*[contains(text(),"잔액부족")]').waitForDisplayed();
+    expect((await $$('[data-testid="attempt-decline"][data-class="soft"]')).length).toBeGreaterThanOrEqual(6);
     await showSubscription();
     await shot("customer-dunning-ko");
+    // The lost card: each period's schedule failed once, never retried, marked as such.
+    await openCustomer(LOST);
+    await browser.waitUntil(async () => (await periodIds("written_off")).length >= 1, { timeout: 30000, timeoutMsg: "the lost card's period was not given up" });
+    // One attempt per period: the schedule, no retry.
+    expect((await $$('[data-testid="subscription-attempt"]')).length).toBe((await $$('[data-testid="subscription-period"]')).length);
+    expect((await $$('[data-testid="attempt-decline"][data-class="hard"]')).length).toBeGreaterThanOrEqual(1);
+    await showSubscription();
+    await shot("customer-hard-decline-ko");
+    // In triage at once, marked not retried.
+    await click('[data-testid="nav-triage"]');
+    const entry = await $(`//*[@data-testid="triage-entry"][.//*[contains(text(),"박분실")]][.//*[@data-testid="triage-hard"]]`);
+    await entry.waitForDisplayed({ timeout: 20000 });
+    await browser.execute((el) => el.scrollIntoView({ block: "start" }), entry);
+    await shot("triage-hard-decline-ko");
+    // The plan page shows the soft decline's attempts.
+    await click('[data-testid="nav-plans"]');
+    await click(await $(`[data-testid="plan-row"][data-code="${CODE}"]`).$("td"));
+    await $('[data-testid="plan-subscribers"]').waitForDisplayed();
+    await browser.waitUntil(async () => (await $$('[data-testid="plan-subscriber-attempt"]')).length >= 2, { timeout: 20000, timeoutMsg: "no attempts on the plan page" });
+    await shot("plan-dunning-ko");
   });
 
   it("cancels a subscription now and its schedules are revoked at the sandbox", async () => {
@@ -245,6 +293,12 @@ describe("plans and subscriptions", () => {
     await $('[data-testid="subscription-periods"]').waitForDisplayed();
     await showSubscription();
     await shot("customer-dunning-en");
+    await openCustomer(LOST);
+    await showSubscription();
+    await shot("customer-hard-decline-en");
+    await click('[data-testid="nav-triage"]');
+    await $('[data-testid="triage-hard"]').waitForDisplayed({ timeout: 20000 });
+    await shot("triage-en");
     await openCustomer(GOOD);
     await showSubscription();
     await shot("customer-cancelled-en");
@@ -255,6 +309,9 @@ describe("plans and subscriptions", () => {
     await click('[data-testid="plan-submit"]');
     await $('//*[contains(text(),"Enter at least ₩1.")]').waitForDisplayed();
     await shot("plan-form-error-en");
+    const ladder = await $('[data-testid="plan-ladder"]');
+    await browser.execute((el) => el.scrollIntoView({ block: "center" }), ladder);
+    await shot("plan-form-ladder-en");
     await browser.keys("Escape");
     await setLanguage("한국어");
   });

@@ -21,6 +21,7 @@ const customers: Shape<typeof customersKo> = {
   filterTags: "Tags",
   allPgs: "All PGs",
   loaded: "{{count}} shown",
+  select: "Select {{name}}",
   loadingMore: "Loading more…",
   col: {
     customer_uid: "customer_uid",

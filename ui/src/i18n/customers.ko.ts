@@ -17,6 +17,7 @@ const customers = {
   filterTags: "태그",
   allPgs: "모든 PG",
   loaded: "{{count}}명 표시",
+  select: "{{name}} 선택",
   loadingMore: "더 불러오는 중…",
   col: {
     customer_uid: "customer_uid",

@@ -157,6 +157,18 @@ function EntryCard({ entry: e }: { entry: TriageEntry }) {
           {t(`triage.explain.${e.kind}`, { month: e.card_expiry ?? "" })}
           {e.reason && e.kind !== "unknown_outcome" ? ` ${t("triage.reason", { reason: e.reason })}` : ""}
         </Text>
+        {e.decline && (
+          <Group gap={4}>
+            <Badge size="sm" variant="light" color={e.decline.class === "hard" ? "red" : "orange"} data-testid="triage-decline">
+              {t(`plans.sub.decline.${e.decline.kind}`)}
+            </Badge>
+            {e.decline.class === "hard" && (
+              <Badge size="sm" variant="outline" color="red" data-testid="triage-hard">
+                {t("plans.sub.hard")}
+              </Badge>
+            )}
+          </Group>
+        )}
         {failure && <ErrorAlert error={failure} testId="triage-action-error" />}
         {retried && (
           <Alert color={retried.status === "paid" ? "green" : retried.status === "declined" ? "red" : "yellow"} p="xs" data-testid="triage-retry-result">

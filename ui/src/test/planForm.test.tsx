@@ -8,7 +8,7 @@ import { PlanFormModal } from "../pages/plans/PlanFormModal";
 import { SETTINGS, appStatus, profile } from "./fixtures";
 import { renderScreen } from "./render";
 
-const RULES = { code_max_chars: 10, name_max_chars: 40, month_day_max: 28, every_days_max: 365, every_weeks_max: 52, retry_after_days_max: 30, max_retries_max: 9, default_dunning: { retry_after_days: 3, max_retries: 2 } };
+const RULES = { code_max_chars: 10, name_max_chars: 40, month_day_max: 28, every_days_max: 365, every_weeks_max: 52, ladder_steps_max: 5, ladder_days_max: 60, default_dunning: { ladder: [1, 3, 5, 7], end: "keep" } };
 
 /** The shell's commands and a Rust side that refuses the plan as `refusal` says. */
 function mockApp(refusal: ((form: PlanForm) => unknown) | null, language: "ko" | "en" = "ko") {
@@ -22,7 +22,7 @@ function mockApp(refusal: ((form: PlanForm) => unknown) | null, language: "ko" |
       const refused = refusal?.(form);
       if (refused) throw refused;
       created.push(form);
-      return { code: form.code, name: form.name, amount: form.amount, currency: "KRW", tax_free: 0, interval: { kind: "monthly", day: 1 }, start_at: 1_900_000_000, end_at: null, max_periods: null, dunning: { retry_after_days: 3, max_retries: 2 }, created_at: 1, archived_at: null };
+      return { code: form.code, name: form.name, amount: form.amount, currency: "KRW", tax_free: 0, interval: { kind: "monthly", day: 1 }, start_at: 1_900_000_000, end_at: null, max_periods: null, dunning: { ladder: form.ladder, end: form.dunning_end }, first_charge: form.first_charge, created_at: 1, archived_at: null };
     }
     throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
   });
@@ -44,7 +44,7 @@ describe("the plan form shows Rust's problems on its fields", () => {
           { field: "amount", code: "amount_too_large" },
           { field: "day", code: "out_of_range" },
           { field: "date", code: "date_past" },
-          { field: "max_retries", code: "out_of_range" },
+          { field: "ladder.2", code: "out_of_range" },
         ],
       },
     }));
@@ -61,7 +61,8 @@ describe("the plan form shows Rust's problems on its fields", () => {
     // Under their own fields, not as one alert.
     expect(screen.getByTestId("plan-code")).toHaveAttribute("aria-invalid", "true");
     expect(screen.getByTestId("plan-day")).toHaveAttribute("aria-invalid", "true");
-    expect(screen.getByTestId("plan-max-retries")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("plan-ladder-2")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("plan-ladder-1")).not.toHaveAttribute("aria-invalid", "true");
     expect(screen.getByTestId("plan-name")).not.toHaveAttribute("aria-invalid", "true");
     expect(screen.queryByTestId("plan-error")).not.toBeInTheDocument();
     expect(created).toHaveLength(0);
@@ -82,7 +83,45 @@ describe("the plan form shows Rust's problems on its fields", () => {
     await userEvent.type(screen.getByTestId("plan-date"), "2030-01-31");
     await userEvent.click(screen.getByTestId("plan-submit"));
     await waitFor(() => expect(created).toHaveLength(1));
-    expect(created[0]).toMatchObject({ code: "weekly", name: "Weekly box", amount: 12000, tax_free: 0, interval: "every_weeks", every: 2, start: { date: "2030-01-31", time: "10:00" }, retry_after_days: 3, max_retries: 2 });
+    expect(created[0]).toMatchObject({ code: "weekly", name: "Weekly box", amount: 12000, tax_free: 0, interval: "every_weeks", every: 2, start: { date: "2030-01-31", time: "10:00" }, ladder: [1, 3, 5, 7], dunning_end: "keep", first_charge: false });
+  });
+
+  it("edits the retry ladder, the end and the first charge, and sends them as Rust reads them", async () => {
+    const { created } = mockApp(null, "en");
+    await i18n.changeLanguage("en");
+    renderScreen(<PlanFormModal opened onClose={() => {}} />);
+    await userEvent.type(await screen.findByTestId("plan-code"), "lad");
+    await userEvent.type(screen.getByTestId("plan-name"), "Ladder");
+    await userEvent.type(screen.getByTestId("plan-amount"), "5000");
+    await userEvent.type(screen.getByTestId("plan-date"), "2030-01-31");
+    // Rust's default ladder, one field per retry.
+    await waitFor(() => expect(screen.getByTestId("plan-ladder-3")).toHaveValue("7"));
+    // Remove the second retry (day 3), change the last to 10, add one after it.
+    await userEvent.click(screen.getByTestId("plan-ladder-remove-1"));
+    const last = screen.getByTestId("plan-ladder-2");
+    await userEvent.clear(last);
+    await userEvent.type(last, "10");
+    await userEvent.click(screen.getByTestId("plan-ladder-add"));
+    expect(screen.getByTestId("plan-ladder-3")).toHaveValue("12");
+    // Rust's limit of steps (5 here): the add button goes at the limit.
+    await userEvent.click(screen.getByTestId("plan-ladder-add"));
+    expect(screen.queryByTestId("plan-ladder-add")).not.toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("plan-ladder-remove-4"));
+    await userEvent.click(screen.getByTestId("plan-dunning-end"));
+    await userEvent.click(await screen.findByText("Pause the subscription"));
+    await userEvent.click(screen.getByTestId("plan-first-charge"));
+    await userEvent.click(screen.getByTestId("plan-submit"));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]).toMatchObject({ ladder: [1, 5, 10, 12], dunning_end: "pause", first_charge: true });
+  });
+
+  it("shows a ladder problem Rust names for the whole ladder", async () => {
+    mockApp(() => ({ code: "invalid_form", message: "nothing was written", details: { problems: [{ field: "ladder", code: "out_of_range" }] } }));
+    renderScreen(<PlanFormModal opened onClose={() => {}} />);
+    await userEvent.type(await screen.findByTestId("plan-code"), "x");
+    await userEvent.click(screen.getByTestId("plan-submit"));
+    expect(await screen.findByText("허용 범위를 벗어났습니다.")).toBeInTheDocument();
+    expect(screen.queryByTestId("plan-error")).not.toBeInTheDocument();
   });
 
   it("shows a refusal without fields as one alert in the user's language", async () => {

@@ -28,6 +28,7 @@ function entry(key: string, kind: TriageKind, extra: Partial<TriageEntry> = {}):
     amount: 9_900,
     name: "11월 이용료",
     reason: "잔액 부족",
+    decline: null,
     source: "manual",
     actions: ["retry", "check"],
     ...extra,

@@ -31,6 +31,19 @@ pub fn for_period(plan_code: &str, customer_uid: &str, label: &str) -> String {
     format!("sd-{plan_code}-{}-{label}", customer_hash(customer_uid))
 }
 
+/// The most re-subscriptions of one customer to one plan (`-s<n>` keeps ids within 40).
+pub const GENERATION_MAX: u32 = 99;
+
+/// A period id for a subscription of generation `generation`: unchanged for the first
+/// subscription, `<period id>-s<n>` for the n-th re-subscription.
+pub fn for_generation(period_id: &str, generation: u32) -> String {
+    if generation == 0 {
+        period_id.to_owned()
+    } else {
+        format!("{period_id}-s{generation}")
+    }
+}
+
 /// The id of dunning attempt `attempt` (1-based) of a period: `<period id>-r<n>`.
 pub fn for_retry(period_id: &str, attempt: u32) -> String {
     format!("{period_id}-r{attempt}")
@@ -100,6 +113,10 @@ mod tests {
         assert!(r.len() <= MAX_LEN, "{r}");
         let p = for_period("gold123456", &long_uid, "p99999");
         validate(&for_retry(&p, 9)).unwrap();
+        let g = for_retry(&for_generation(&p, GENERATION_MAX), 9);
+        validate(&g).unwrap();
+        assert_eq!(for_generation(&p, 0), p);
+        assert_ne!(for_generation(&p, 1), for_generation(&p, 2));
     }
 
     #[test]

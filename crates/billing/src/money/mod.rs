@@ -7,6 +7,7 @@
 
 pub mod bulk;
 pub mod charge;
+pub mod decline;
 pub mod journal;
 pub mod merchant_uid;
 pub mod plans;

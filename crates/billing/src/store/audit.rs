@@ -47,6 +47,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "plan.create",
     "plan.dunning_attempt",
     "plan.dunning_stopped",
+    "plan.first_charge",
     "plan.pause",
     "plan.period_failed",
     "plan.period_paid",
@@ -111,8 +112,9 @@ pub struct AuditEntry {
 
 /// The outcomes (the part before any `:`) that mean an action did not end well; every
 /// other outcome (`ok`, `paid`, `refunded`, `cancelled`, ...) is not a problem.
-pub const PROBLEM_OUTCOMES: [&str; 7] = [
+pub const PROBLEM_OUTCOMES: [&str; 8] = [
     "error",
+    "hard_decline",
     "declined",
     "unknown",
     "conflict",
@@ -364,7 +366,8 @@ pub(crate) fn list(conn: &Connection, q: &AuditQuery) -> Result<AuditPage> {
          AND (?2 IS NULL OR (json_valid(inputs) AND json_extract(inputs, '$.customer_uid') = ?2))
          AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)
          AND (?5 = 0 OR rtrim(substr(outcome, 1, instr(outcome || ':', ':') - 1)) IN
-              ('error', 'declined', 'unknown', 'conflict', 'failed', 'refused', 'not_executed'))";
+              ('error', 'hard_decline', 'declined', 'unknown', 'conflict', 'failed', 'refused',
+               'not_executed'))";
     let filters = params![action, customer, q.from, q.to, q.problems_only];
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM audit_log WHERE {filter}"),

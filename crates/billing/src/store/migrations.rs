@@ -80,10 +80,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0010_key_product_type.sql"),
         after: None,
     },
+    Migration {
+        version: 11,
+        name: "dunning_ladder",
+        sql: include_str!("../../migrations/0011_dunning_ladder.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

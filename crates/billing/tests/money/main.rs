@@ -5,6 +5,7 @@
 mod basics;
 mod bulk;
 mod common;
+mod dunning;
 mod exactly_once;
 mod faults;
 mod plans;

@@ -30,10 +30,8 @@ async fn a_year_of_monthly_billing_with_dunning() {
             start_at: start,
             end_at: None,
             max_periods: None,
-            dunning: DunningPolicy {
-                retry_after_days: 3,
-                max_retries: 2,
-            },
+            dunning: DunningPolicy::every(3, 2),
+            first_charge: false,
         })
         .unwrap();
     let good = env.store.subscribe("gold", "plan_good").unwrap();
@@ -181,6 +179,7 @@ fn periods_every_n_days_and_limits() {
         end_at: Some(1_700_000_000 + 30 * DAY),
         max_periods: None,
         dunning: DunningPolicy::default(),
+        first_charge: false,
         created_at: 0,
         archived_at: None,
     };
@@ -220,6 +219,7 @@ fn monthly(day: u8, start_at: i64) -> subdesk_billing::Plan {
         end_at: None,
         max_periods: None,
         dunning: DunningPolicy::default(),
+        first_charge: false,
         created_at: 0,
         archived_at: None,
     }
@@ -284,10 +284,8 @@ async fn subscription_controls_over_three_months() {
             start_at: start,
             end_at: None,
             max_periods: None,
-            dunning: DunningPolicy {
-                retry_after_days: 3,
-                max_retries: 2,
-            },
+            dunning: DunningPolicy::every(3, 2),
+            first_charge: false,
         })
         .unwrap();
     let s = &env.store;

@@ -29,10 +29,8 @@ fn plan(code: &str, start_at: i64) -> PlanInput {
         start_at,
         end_at: None,
         max_periods: None,
-        dunning: DunningPolicy {
-            retry_after_days: 3,
-            max_retries: 3,
-        },
+        dunning: DunningPolicy::every(3, 3),
+        first_charge: false,
     }
 }
 

@@ -47,6 +47,12 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
             start,
             amount,
         } => plans::subscribe(&mut ctx, plan, uid, start, amount).await,
+        Command::SubscribeCsv {
+            plan,
+            file,
+            start,
+            dry_run,
+        } => plans::subscribe_csv(&mut ctx, plan, &file, start, dry_run).await,
         Command::Unsubscribe {
             plan,
             uid,

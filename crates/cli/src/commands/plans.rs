@@ -4,12 +4,12 @@
 //! with the terminal's prompt and output. Times are the profile's: the sandbox's clock
 //! on the sandbox profile.
 
-use subdesk_billing::{EngineReport, Interval, PlanSummary};
+use subdesk_billing::{DunningEnd, EngineReport, Interval, PlanSummary};
 use subdesk_codes::ErrorCode;
 use subdesk_desk::plans::{self, CancelWhen, IntervalChoice, PlanForm, SubscribeForm};
 use subdesk_profiles::{ActionKind, Mode};
 
-use crate::args::{IntervalArg, PlansCmd};
+use crate::args::{DunningEndArg, IntervalArg, PlansCmd};
 use crate::commands::money::reconcile_first;
 use crate::confirm::{self, Ask};
 use crate::context::{Ctx, Session};
@@ -77,12 +77,15 @@ pub async fn run(ctx: &mut Ctx, cmd: PlansCmd) -> CliResult<Exit> {
                 ("tax-free", won(p.tax_free)),
                 ("interval", interval_text(&p.interval)),
                 ("start", s.zone.show(p.start_at)),
+                ("retries", ladder_text(&p.dunning)),
                 (
-                    "retries",
-                    format!(
-                        "{} at most, {} days apart",
-                        p.dunning.max_retries, p.dunning.retry_after_days
-                    ),
+                    "first charge",
+                    if p.first_charge {
+                        "on subscribing"
+                    } else {
+                        "no"
+                    }
+                    .into(),
                 ),
                 (
                     "archived",
@@ -132,8 +135,9 @@ pub async fn run(ctx: &mut Ctx, cmd: PlansCmd) -> CliResult<Exit> {
             day,
             every,
             start,
-            retry_after_days,
-            max_retries,
+            ladder,
+            dunning_end,
+            first_charge,
         } => {
             let s = ctx.session(ActionKind::Mutate)?;
             let (date, time) = start
@@ -156,6 +160,7 @@ pub async fn run(ctx: &mut Ctx, cmd: PlansCmd) -> CliResult<Exit> {
                     IntervalArg::MonthEnd => IntervalChoice::MonthEnd,
                     IntervalArg::EveryDays => IntervalChoice::EveryDays,
                     IntervalArg::EveryWeeks => IntervalChoice::EveryWeeks,
+                    IntervalArg::Yearly => IntervalChoice::Yearly,
                 },
                 day,
                 every,
@@ -163,8 +168,16 @@ pub async fn run(ctx: &mut Ctx, cmd: PlansCmd) -> CliResult<Exit> {
                     date: date.trim().to_owned(),
                     time: time.trim().to_owned(),
                 },
-                retry_after_days,
-                max_retries,
+                ladder: match ladder {
+                    None => plans::rules().default_dunning.ladder,
+                    Some(l) => parse_ladder(&l)?,
+                },
+                dunning_end: match dunning_end {
+                    DunningEndArg::Keep => DunningEnd::Keep,
+                    DunningEndArg::Pause => DunningEnd::Pause,
+                    DunningEndArg::Cancel => DunningEnd::Cancel,
+                },
+                first_charge,
             };
             let now = now_of(ctx, &s).await?;
             let plan = plans::create(&s, &form, now)?;
@@ -239,8 +252,38 @@ async fn now_of(ctx: &Ctx, s: &Session) -> CliResult<i64> {
         .ok_or_else(|| unavailable("no time in its answer".into()))
 }
 
+/// "1,3,5,7" as days; the form checks their range and order.
+fn parse_ladder(text: &str) -> Result<Vec<u32>, CliError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.parse::<u32>().map_err(|_| {
+                CliError::bad_input(
+                    ErrorCode::InvalidInput,
+                    format!("--ladder: \"{d}\" is not a number of days (e.g. \"1,3,5,7\")"),
+                )
+            })
+        })
+        .collect()
+}
+
+fn ladder_text(d: &subdesk_billing::DunningPolicy) -> String {
+    let end = match d.end {
+        DunningEnd::Keep => "then the next period",
+        DunningEnd::Pause => "then paused",
+        DunningEnd::Cancel => "then cancelled",
+    };
+    if d.ladder.is_empty() {
+        return format!("none, {end}");
+    }
+    let days: Vec<String> = d.ladder.iter().map(u32::to_string).collect();
+    format!("after {} days, {end}", days.join(", "))
+}
+
 fn interval_text(i: &Interval) -> String {
     match *i {
+        Interval::Yearly { month, day } => format!("yearly, {month:02}-{day:02}"),
         Interval::Monthly { day } if day > 28 => "monthly, last day".into(),
         Interval::Monthly { day } => format!("monthly, day {day}"),
         Interval::EveryDays { days } if days % 7 == 0 => format!("every {} weeks", days / 7),
@@ -323,21 +366,116 @@ pub async fn subscribe(
         Ask::Yes,
     )?;
     form.confirmed_total = Some(preview.total);
-    let sub = plans::subscribe(&s, &form, now)?;
+    let done = plans::subscribe(&s, &form, now).await?;
     if ctx.out.json {
-        ctx.out.json(&sub)?;
+        ctx.out.json(&done)?;
         return Ok(Exit::Ok);
     }
+    let sub = &done.subscription;
     fields(&[
         ("subscribed", format!("#{} {who}", sub.id)),
         ("plan", preview.plan_name),
         ("per period", won(preview.total)),
         ("first charge", s.zone.show_opt(preview.first_charge_at)),
         (
+            "charged now",
+            match &done.first_charge {
+                Some(f) => match &f.charge.fail_reason {
+                    Some(r) => format!("{} {} ({r})", f.label, f.state),
+                    None => format!("{} {}", f.label, f.state),
+                },
+                None => "no (the plan charges at each period)".into(),
+            },
+        ),
+        (
             "next",
             "`subdesk-cli plans run` (or the app) registers its periods".into(),
         ),
     ]);
+    Ok(Exit::Ok)
+}
+
+/// `subscribe-csv`: the desk's preview (who is subscribed, who is left out and why), the
+/// live confirmation of the total per period, then the subscriptions.
+pub async fn subscribe_csv(
+    ctx: &mut Ctx,
+    plan: String,
+    file: &std::path::Path,
+    start: Option<String>,
+    dry_run: bool,
+) -> CliResult<Exit> {
+    let s = ctx.session(if dry_run {
+        ActionKind::Read
+    } else {
+        ActionKind::MoveMoney
+    })?;
+    let now = now_of(ctx, &s).await?;
+    let mut form = plans::SubscribeManyForm {
+        plan_code: plan,
+        start_date: start.unwrap_or_default(),
+        ..Default::default()
+    };
+    let preview = plans::subscribe_csv_preview(&s, &form, file, now)?;
+    let show = |p: &plans::SubscribeManyPreview| {
+        let mut t = Table::new(&["line", "customer", ">per period", "result"]);
+        for r in &p.rows {
+            t.row(vec![
+                r.line.map_or_else(String::new, |l| l.to_string()),
+                customer_label(r.customer_name.as_deref(), &r.customer_uid),
+                won(r.amount),
+                match r.left_out {
+                    None => "subscribed".into(),
+                    Some(why) => format!(
+                        "left out: {}",
+                        serde_json::to_value(why)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    ),
+                },
+            ]);
+        }
+        t.print();
+    };
+    if dry_run {
+        if ctx.out.json {
+            ctx.out.json(&preview)?;
+        } else {
+            show(&preview);
+            line(&format!(
+                "{} to subscribe, {} left out, {} per period (dry run: nothing written)",
+                preview.subscribed,
+                preview.left_out,
+                won(preview.total)
+            ));
+        }
+        return Ok(Exit::Ok);
+    }
+    confirm::live_money(
+        &s.profile,
+        ctx.global.yes_live,
+        ctx.out.json,
+        &format!(
+            "subscribe {} customers to \"{}\"; total per period {}",
+            preview.subscribed,
+            preview.plan_name,
+            won(preview.total)
+        ),
+        Ask::Yes,
+    )?;
+    form.confirmed_total = Some(preview.total);
+    let report = plans::subscribe_csv(&s, &form, file, now).await?;
+    if ctx.out.json {
+        ctx.out.json(&report)?;
+        return Ok(Exit::Ok);
+    }
+    show(&report.preview);
+    line(&format!(
+        "{} subscribed, {} left out, {} failed",
+        report.subscribed.len(),
+        report.preview.left_out,
+        report.failed.len()
+    ));
     Ok(Exit::Ok)
 }
 

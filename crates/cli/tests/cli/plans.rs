@@ -83,10 +83,8 @@ fn a_plan_from_the_terminal_subscribed_run_and_cancelled() {
         "1",
         "--start",
         &start,
-        "--retry-after-days",
+        "--ladder",
         "2",
-        "--max-retries",
-        "1",
     ])
     .expect(0);
     env.cli(&["subscribe", "wk", "pl_a", "--amount", "5000"])
@@ -153,4 +151,55 @@ fn a_plan_from_the_terminal_subscribed_run_and_cancelled() {
     env.issue("pl_c", APPROVE, "삼", &[]);
     let refused = env.cli(&["--json", "subscribe", "wk", "pl_c"]);
     refused.expect(2);
+}
+
+/// `subscribe-csv`: the desk's preview (who is left out and why), `--dry-run` writing
+/// nothing, then the subscriptions of the lines not left out.
+#[test]
+fn subscribe_many_from_a_csv() {
+    let env = Env::new();
+    env.issue("cs_a", APPROVE, "김하나", &[]);
+    env.issue("cs_b", APPROVE, "이둘", &[]);
+    let start = env.seoul_at(1);
+    env.cli(&[
+        "plans",
+        "create",
+        "csv",
+        "--name",
+        "CSV 요금제",
+        "--amount",
+        "9900",
+        "--start",
+        &start,
+    ])
+    .expect(0);
+    let file = env.dir.path().join("subs.csv");
+    std::fs::write(
+        &file,
+        "customer_uid,amount\ncs_a,5000\ncs_b,\ncs_a,\nnobody,\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let dry = env.cli(&["--json", "subscribe-csv", "csv", path, "--dry-run"]);
+    let v = dry.expect(0).json();
+    assert_eq!(
+        (v["subscribed"].as_i64(), v["left_out"].as_i64()),
+        (Some(2), Some(2))
+    );
+    let why: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["left_out"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(why, ["-", "-", "duplicate", "unknown_customer"]);
+    let list = env.cli(&["--json", "plans", "list"]);
+    assert_eq!(
+        list.expect(0).json()[0]["subscribers"],
+        0,
+        "a dry run writes nothing"
+    );
+    env.cli(&["subscribe-csv", "csv", path]).expect(0);
+    let list = env.cli(&["--json", "plans", "list"]);
+    assert_eq!(list.expect(0).json()[0]["subscribers"], 2);
 }

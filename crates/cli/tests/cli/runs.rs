@@ -123,10 +123,8 @@ fn a_plan_run_charges_everyone_due_once() {
             start_at: now - 60,
             end_at: None,
             max_periods: None,
-            dunning: DunningPolicy {
-                retry_after_days: 3,
-                max_retries: 2,
-            },
+            dunning: DunningPolicy::every(3, 2),
+            first_charge: false,
         })
         .expect("plan");
     store.subscribe("gold", "cust_a").expect("sub a");

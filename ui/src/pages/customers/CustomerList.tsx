@@ -1,6 +1,6 @@
 import { ActionIcon, Button, Checkbox, Group, Menu, MultiSelect, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { IconColumns, IconFileImport, IconPlus, IconSearch, IconUsers } from "@tabler/icons-react";
+import { IconColumns, IconFileImport, IconPlus, IconRepeat, IconSearch, IconUsers } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -17,6 +17,7 @@ import { loadPref, savePref } from "../../lib/prefs";
 import { customerPages, customerTagsQuery, type ListQuery } from "../../lib/queries";
 import { usePaged } from "../../lib/usePaged";
 import { type ColumnSort, VirtualTable } from "../../layout/VirtualTable";
+import { SubscribeManyModal } from "../plans/SubscribeManyModal";
 import { ImportModal } from "./ImportModal";
 import { KeyStatusBadge } from "./KeyStatusBadge";
 
@@ -118,6 +119,16 @@ export function CustomerList() {
   const [columns, setColumns] = useState<Column[]>(() => loadPref("customers.columns", DEFAULT_COLUMNS, isColumns));
   const [sort, setSort] = useState<ColumnSort | null>(() => loadPref("customers.sort", null, isSort));
   const [importing, setImporting] = useState(false);
+  // Rows chosen for a subscribe-many (by customer_uid), kept across filters and pages.
+  const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const [subscribing, setSubscribing] = useState(false);
+  const toggle = (uid: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(uid)) next.delete(uid);
+      else next.add(uid);
+      return next;
+    });
   // The typed text counts at once: the table (not the empty store's welcome) shows while the
   // search waits for the typing to pause.
   const filtersActive = text.trim() !== "" || statuses.length > 0 || pg !== null || tags.length > 0;
@@ -160,6 +171,11 @@ export function CustomerList() {
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <PageHeader title={t("customers.title")} description={t("customers.description")} />
         <Group gap="xs" wrap="nowrap">
+          {selected.size > 0 && (
+            <Button variant="light" leftSection={<IconRepeat size={16} />} onClick={() => setSubscribing(true)} data-testid="subscribe-selected">
+              {t("plans.many.open", { count: selected.size })}
+            </Button>
+          )}
           <ExportMenu exporter={exporter} testId="export-customers" />
           <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => setImporting(true)} data-testid="open-import">
             {t("customers.import")}
@@ -233,13 +249,26 @@ export function CustomerList() {
           testId="customer"
           rows={rows}
           rowKey={(c) => c.customer_uid}
-          columns={columns.map((col) => ({
-            key: col,
-            header: t(`customers.col.${col}`),
-            width: WIDTHS[col],
-            sortable: isSortColumn(col),
-            render: (c: Customer) => cell(c, col, zone, lang, t),
-          }))}
+          columns={[
+            {
+              key: "select",
+              header: "",
+              width: "36px",
+              render: (c: Customer) => (
+                // A click on the box chooses the row; it does not open the customer.
+                <div onClick={(e) => e.stopPropagation()}>
+                  <Checkbox size="xs" aria-label={t("customers.select", { name: c.customer_name ?? c.customer_uid })} checked={selected.has(c.customer_uid)} onChange={() => toggle(c.customer_uid)} data-testid="customer-select" />
+                </div>
+              ),
+            },
+            ...columns.map((col) => ({
+              key: col,
+              header: t(`customers.col.${col}`),
+              width: WIDTHS[col],
+              sortable: isSortColumn(col),
+              render: (c: Customer) => cell(c, col, zone, lang, t),
+            })),
+          ]}
           sort={sort}
           onSort={sortBy}
           onOpen={(c) => void navigate(`/customers/${encodeURIComponent(c.customer_uid)}`)}
@@ -259,6 +288,15 @@ export function CustomerList() {
         />
       )}
       <ImportModal opened={importing} onClose={() => setImporting(false)} />
+      {subscribing && (
+        <SubscribeManyModal
+          customerUids={[...selected]}
+          onClose={() => {
+            setSubscribing(false);
+            setSelected(new Set());
+          }}
+        />
+      )}
     </Stack>
   );
 }

@@ -1,13 +1,16 @@
-import { Button, Group, Modal, NumberInput, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { ActionIcon, Button, Checkbox, Group, Input, Modal, NumberInput, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { IconPlus, IconX } from "@tabler/icons-react";
 import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type IntervalChoice, type Plan, type PlanEditForm, type PlanForm } from "../../bindings";
+import { commands, type DunningEnd, type IntervalChoice, type Plan, type PlanEditForm, type PlanForm } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
+import { shownAs, typedWon } from "../../lib/typed";
 import { keys, planRulesQuery } from "../../lib/queries";
 
 export interface PlanValues {
@@ -20,14 +23,20 @@ export interface PlanValues {
   every: number | string;
   date: string;
   time: string;
-  retry_after_days: number | string;
-  max_retries: number | string;
+  /** Days after a failed period, one field per retry. */
+  ladder: (number | string)[];
+  dunning_end: DunningEnd;
+  first_charge: boolean;
 }
 
-/** Rust's field names, which are the form's (the start's date and time travel inside `start`). */
-export const PLAN_FIELDS = ["code", "name", "amount", "tax_free", "day", "every", "date", "time", "retry_after_days", "max_retries"] as const;
+/** The most ladder steps any form shows errors for (Rust's limit comes with the rules). */
+const LADDER_FIELDS = Array.from({ length: 20 }, (_, i) => `ladder.${i}`);
 
-const CHOICES: IntervalChoice[] = ["monthly", "month_end", "every_days", "every_weeks"];
+/** Rust's field names, which are the form's (the start's date and time travel inside `start`; a ladder step is `ladder.<i>`). */
+export const PLAN_FIELDS = ["code", "name", "amount", "tax_free", "day", "every", "date", "time", "ladder", ...LADDER_FIELDS] as const;
+
+const CHOICES: IntervalChoice[] = ["monthly", "month_end", "every_days", "every_weeks", "yearly"];
+const ENDS: DunningEnd[] = ["keep", "pause", "cancel"];
 
 /** A number field's value as Rust's: blank or not a whole number is sent as 0 (Rust names the field). */
 const whole = (v: number | string) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : 0);
@@ -42,14 +51,15 @@ export function toPlanForm(v: PlanValues): PlanForm {
     day: whole(v.day),
     every: whole(v.every),
     start: { date: v.date.trim(), time: v.time.trim() },
-    retry_after_days: whole(v.retry_after_days),
-    max_retries: whole(v.max_retries),
+    ladder: v.ladder.map(whole),
+    dunning_end: v.dunning_end,
+    first_charge: v.first_charge,
   };
 }
 
 export function toPlanEditForm(v: PlanValues): PlanEditForm {
   const f = toPlanForm(v);
-  return { name: f.name, amount: f.amount, tax_free: f.tax_free, retry_after_days: f.retry_after_days, max_retries: f.max_retries };
+  return { name: f.name, amount: f.amount, tax_free: f.tax_free, ladder: f.ladder, dunning_end: f.dunning_end, first_charge: f.first_charge };
 }
 
 /**
@@ -75,10 +85,19 @@ export function PlanFormModal({ opened, onClose, edit, onSaved }: { opened: bool
       every: 7,
       date: "",
       time: "10:00",
-      retry_after_days: edit?.form.retry_after_days ?? dunning?.retry_after_days ?? 3,
-      max_retries: edit?.form.max_retries ?? dunning?.max_retries ?? 2,
+      ladder: edit?.form.ladder ?? dunning?.ladder ?? [],
+      dunning_end: edit?.form.dunning_end ?? dunning?.end ?? "keep",
+      first_charge: edit?.form.first_charge ?? false,
     },
   });
+  // The rules may arrive after the form is made: a new plan starts with Rust's default
+  // ladder unless the person changed it.
+  useEffect(() => {
+    if (!edit && dunning && dunning.ladder.length > 0 && form.values.ladder.length === 0 && !form.isDirty("ladder")) {
+      form.setFieldValue("ladder", dunning.ladder);
+    }
+  }, [dunning, edit, form]);
+  const stepsMax = rules.data?.ladder_steps_max ?? 9;
   const fieldOptions: FieldOptions = { fields: PLAN_FIELDS, problemText: (code) => t(`customers.fieldErrors.${code}`) };
 
   const save = useMutation({
@@ -120,8 +139,8 @@ export function PlanFormModal({ opened, onClose, edit, onSaved }: { opened: bool
           )}
           <TextInput label={t("plans.form.name")} {...form.getInputProps("name")} data-testid="plan-name" />
           <SimpleGrid cols={2}>
-            <TextInput label={t("plans.form.amount")} inputMode="numeric" {...form.getInputProps("amount")} data-testid="plan-amount" />
-            <TextInput label={t("plans.form.taxFree")} inputMode="numeric" {...form.getInputProps("tax_free")} data-testid="plan-tax-free" />
+            <TextInput label={t("plans.form.amount")} inputMode="numeric" {...shownAs(form.getInputProps("amount"), typedWon)} data-testid="plan-amount" />
+            <TextInput label={t("plans.form.taxFree")} inputMode="numeric" {...shownAs(form.getInputProps("tax_free"), typedWon)} data-testid="plan-tax-free" />
           </SimpleGrid>
           {!edit && (
             <>
@@ -143,10 +162,48 @@ export function PlanFormModal({ opened, onClose, edit, onSaved }: { opened: bool
               </SimpleGrid>
             </>
           )}
-          <SimpleGrid cols={2}>
-            <NumberInput label={t("plans.form.retryAfterDays")} allowDecimal={false} {...form.getInputProps("retry_after_days")} data-testid="plan-retry-days" />
-            <NumberInput label={t("plans.form.maxRetries")} description={t("plans.form.dunningHint")} allowDecimal={false} {...form.getInputProps("max_retries")} data-testid="plan-max-retries" />
-          </SimpleGrid>
+          <Input.Wrapper label={t("plans.form.ladder")} description={t("plans.form.ladderHint", { max: rules.data?.ladder_days_max ?? 60, steps: stepsMax })} error={form.errors.ladder} data-testid="plan-ladder">
+            <Group gap="xs" mt={4} wrap="wrap">
+              {form.values.ladder.map((_, i) => (
+                <Group key={i} gap={2} wrap="nowrap" align="flex-start">
+                  <NumberInput
+                    w={92}
+                    aria-label={t("plans.form.ladderStep", { n: i + 1 })}
+                    allowDecimal={false}
+                    min={1}
+                    {...form.getInputProps(`ladder.${i}`)}
+                    data-testid={`plan-ladder-${i}`}
+                  />
+                  <ActionIcon variant="subtle" color="gray" mt={6} aria-label={t("plans.form.ladderRemove", { n: i + 1 })} onClick={() => form.removeListItem("ladder", i)} data-testid={`plan-ladder-remove-${i}`}>
+                    <IconX size={14} />
+                  </ActionIcon>
+                </Group>
+              ))}
+              {form.values.ladder.length < stepsMax && (
+                <Button
+                  variant="light"
+                  size="xs"
+                  mt={4}
+                  leftSection={<IconPlus size={14} />}
+                  onClick={() => {
+                    const last = form.values.ladder.at(-1);
+                    form.insertListItem("ladder", typeof last === "number" ? last + 2 : 1);
+                  }}
+                  data-testid="plan-ladder-add"
+                >
+                  {t("plans.form.ladderAdd")}
+                </Button>
+              )}
+            </Group>
+          </Input.Wrapper>
+          <Select
+            label={t("plans.form.dunningEnd")}
+            data={ENDS.map((e) => ({ value: e, label: t(`plans.form.end.${e}`) }))}
+            allowDeselect={false}
+            {...form.getInputProps("dunning_end")}
+            data-testid="plan-dunning-end"
+          />
+          <Checkbox label={t("plans.form.firstCharge")} description={t("plans.form.firstChargeHint")} {...form.getInputProps("first_charge", { type: "checkbox" })} data-testid="plan-first-charge" />
           {failure !== null && <ErrorAlert error={failure} testId="plan-error" />}
           {rules.error && <ErrorAlert error={rules.error} testId="plan-rules-error" />}
           <Group justify="flex-end">

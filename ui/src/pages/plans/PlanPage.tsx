@@ -12,7 +12,7 @@ import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { keys, planQuery } from "../../lib/queries";
 import { PlanFormModal } from "./PlanFormModal";
-import { intervalText, subscriptionState, SUB_COLORS } from "./planText";
+import { intervalText, PERIOD_COLORS, subscriptionState, SUB_COLORS } from "./planText";
 
 /** One plan: its figures (Rust's), its retries, its subscribers; edit and archive. */
 export function PlanPage() {
@@ -72,7 +72,10 @@ export function PlanPage() {
             · {intervalText(t, plan.interval)} · {t("plans.page.start")} {formatDateTime(plan.start_at, zone, lang)}
           </Text>
           <Text size="sm" c="dimmed" data-testid="plan-dunning">
-            {plan.dunning.max_retries === 0 ? t("plans.page.noDunning") : t("plans.page.dunning", { days: plan.dunning.retry_after_days, count: plan.dunning.max_retries })}
+            {plan.dunning.ladder.length === 0
+              ? t("plans.page.noDunning", { end: t(`plans.form.end.${plan.dunning.end}`) })
+              : t("plans.page.dunning", { days: plan.dunning.ladder.join(", "), end: t(`plans.form.end.${plan.dunning.end}`) })}
+            {plan.first_charge && ` · ${t("plans.page.firstCharge")}`}
           </Text>
         </Stack>
         <Group gap="xs" wrap="nowrap">
@@ -118,7 +121,8 @@ export function PlanPage() {
           <Table.Tbody>
             {subscribers.map((v) => {
               const state = subscriptionState(v.subscription);
-              const last = v.periods[0];
+              // The newest period that ran (not one only registered ahead), with its attempts.
+              const last = v.periods.find((p) => p.record.state !== "scheduled") ?? v.periods[0];
               return (
                 <Table.Tr key={v.subscription.id} style={{ cursor: "pointer" }} onClick={() => void navigate(`/customers/${encodeURIComponent(v.subscription.customer_uid)}`)} data-testid="plan-subscriber">
                   <Table.Td>
@@ -140,6 +144,21 @@ export function PlanPage() {
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{last ? `${last.record.label} · ${t(`plans.sub.periodState.${last.record.state}`)}` : "—"}</Text>
+                    {last && last.attempts.length > 1 && (
+                      <Group gap={4} wrap="wrap">
+                        {last.attempts.map((a) => (
+                          <Badge key={a.merchant_uid} size="xs" variant="dot" color={PERIOD_COLORS[a.outcome] ?? "gray"} data-testid="plan-subscriber-attempt" data-outcome={a.outcome}>
+                            {a.retry > 0 ? t("plans.sub.attempt.retry", { n: a.retry }) : a.first_charge ? t("plans.sub.attempt.first") : t("plans.sub.attempt.schedule")}
+                          </Badge>
+                        ))}
+                      </Group>
+                    )}
+                    {last?.attempts.at(-1)?.decline && (
+                      <Text size="xs" c={last.attempts.at(-1)?.decline?.class === "hard" ? "red" : "dimmed"} data-testid="plan-subscriber-decline">
+                        {t(`plans.sub.decline.${last.attempts.at(-1)?.decline?.kind ?? "other"}`)}
+                        {last.attempts.at(-1)?.decline?.class === "hard" ? ` · ${t("plans.sub.hard")}` : ""}
+                      </Text>
+                    )}
                   </Table.Td>
                 </Table.Tr>
               );

@@ -1,5 +1,5 @@
 import { Badge, Button, Group, Stack, Switch, Table, Text } from "@mantine/core";
-import { IconPlayerPlay, IconPlus, IconRepeat } from "@tabler/icons-react";
+import { IconFileImport, IconPlayerPlay, IconPlus, IconRepeat } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,6 +9,7 @@ import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
+import { SubscribeManyModal } from "./SubscribeManyModal";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { invalidate, keys, plansQuery } from "../../lib/queries";
@@ -26,6 +27,7 @@ export function PlansPage() {
   const client = useQueryClient();
   const plans = useQuery(plansQuery(profileId));
   const [creating, setCreating] = useState(false);
+  const [fromCsv, setFromCsv] = useState(false);
   const [archived, setArchived] = useState(false);
   const run = useMutation({
     mutationFn: () => call(commands.runPlanEngine()),
@@ -45,6 +47,9 @@ export function PlansPage() {
         <Group gap="xs" wrap="nowrap">
           <Button variant="default" leftSection={<IconPlayerPlay size={16} />} loading={run.isPending} disabled={readOnly} onClick={() => run.mutate()} data-testid="plans-run">
             {t("plans.runNow")}
+          </Button>
+          <Button variant="default" leftSection={<IconFileImport size={16} />} disabled={readOnly || !plans.data?.length} onClick={() => setFromCsv(true)} data-testid="plans-subscribe-csv">
+            {t("plans.many.fromCsv")}
           </Button>
           <Button leftSection={<IconPlus size={16} />} disabled={readOnly} onClick={() => setCreating(true)} data-testid="plan-new">
             {t("plans.new")}
@@ -130,6 +135,7 @@ export function PlansPage() {
         </>
       )}
       <PlanFormModal opened={creating} onClose={() => setCreating(false)} onSaved={(p) => void navigate(`/plans/${p.code}`)} />
+      {fromCsv && <SubscribeManyModal customerUids={null} onClose={() => setFromCsv(false)} />}
     </Stack>
   );
 }

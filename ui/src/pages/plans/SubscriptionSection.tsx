@@ -12,6 +12,7 @@ import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/for
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { parseWon } from "../../lib/money";
+import { shownAs, typedWon } from "../../lib/typed";
 import { customerSubscriptionsQuery, invalidate, plansQuery } from "../../lib/queries";
 import { intervalText, PERIOD_COLORS, subscriptionState, SUB_COLORS } from "./planText";
 
@@ -179,11 +180,17 @@ function SubscriptionCard({ view }: { view: SubscriptionView }) {
                       <Stack key={a.merchant_uid} gap={0} data-testid="subscription-attempt" data-outcome={a.outcome}>
                         <Group gap={6} wrap="nowrap">
                           <Text size="xs" style={{ whiteSpace: "nowrap" }}>
-                            {a.retry === 0 ? t("plans.sub.attempt.schedule") : t("plans.sub.attempt.retry", { n: a.retry })}
+                            {a.retry > 0 ? t("plans.sub.attempt.retry", { n: a.retry }) : a.first_charge ? t("plans.sub.attempt.first") : t("plans.sub.attempt.schedule")}
                           </Text>
                           <Badge size="xs" variant="dot" color={PERIOD_COLORS[a.outcome] ?? "gray"} style={{ flexShrink: 0 }}>
                             {t(`plans.sub.outcome.${a.outcome}`)}
                           </Badge>
+                          {a.decline && (
+                            <Badge size="xs" variant="light" color={a.decline.class === "hard" ? "red" : "orange"} style={{ flexShrink: 0 }} data-testid="attempt-decline" data-class={a.decline.class}>
+                              {t(`plans.sub.decline.${a.decline.kind}`)}
+                              {a.decline.class === "hard" ? ` · ${t("plans.sub.hard")}` : ""}
+                            </Badge>
+                          )}
                         </Group>
                         {a.fail_reason && (
                           <Text size="xs" c="dimmed">
@@ -285,10 +292,15 @@ function SubscribeModal({ customer, onClose }: { customer: Customer; onClose: ()
             label={t("plans.sub.amount")}
             description={chosen ? t("plans.sub.amountHint", { amount: formatKrw(chosen.plan.amount, lang) }) : undefined}
             inputMode="numeric"
-            {...form.getInputProps("amount")}
+            {...shownAs(form.getInputProps("amount"), typedWon)}
             data-testid="subscribe-amount"
           />
-          {preview.data && !preview.data.live && (
+          {chosen?.plan.first_charge && (
+            <Alert color="blue" p="xs" data-testid="subscribe-charges-now">
+              {t("plans.sub.previewNow", { amount: formatKrw(chosen.plan.amount, lang) })}
+            </Alert>
+          )}
+          {preview.data && !preview.data.live && !preview.data.charges_now && (
             <Text size="sm" c="dimmed">
               {t("plans.sub.previewLine", { when: formatDateTime(preview.data.first_charge_at, zone, lang), amount: formatKrw(preview.data.total, lang) })}
             </Text>

@@ -1,16 +1,57 @@
-//! Dunning: what happens after a scheduled charge of a plan fails. Retry after N
-//! days, up to M times; each retry is an `again` charge with its own
-//! deterministic merchant_uid (`<period id>-r<attempt>`), journaled like any
-//! other charge. The journal decides every step, so a run interrupted anywhere
-//! never makes an extra attempt: an attempt already journaled is read, not sent.
+//! Dunning: what happens after a scheduled charge of a plan fails. The plan's ladder
+//! says how many days after the failed period each retry is made (1, 3, 5 and 7 by
+//! default); each retry is an `again` charge with its own deterministic merchant_uid
+//! (`<period id>-r<attempt>`), journaled like any other charge. The journal decides
+//! every step, so a run interrupted anywhere never makes an extra attempt: an attempt
+//! already journaled is read, not sent.
+//!
+//! A hard decline (lost, stolen, expired, invalid or suspended card: see
+//! [`crate::money::decline`]) is never retried: the period is given up at once and the
+//! triage queue shows it. After the last retry or a hard decline the plan's end applies
+//! to the subscription ([`DunningEnd`]): keep charging the next periods, pause, or cancel.
 
 use subdesk_iamport::Client;
 
 use crate::error::Result;
 use crate::money::charge::{AgainCharge, ChargeStatus, Ctx};
+use crate::money::decline::{DeclineClass, classify};
 use crate::money::journal::outcome;
-use crate::money::plans::records::{EngineReport, PeriodRecord, plan_for};
+use crate::money::plans::records::{DunningEnd, EngineReport, PeriodRecord, Plan, plan_for};
 use crate::store::db::Store;
+
+/// What a failed attempt (`retries` made so far, the failed one included) leads to: the
+/// next retry's time, or the period given up, with the audit's outcome. Pushes the plan's
+/// end for the subscription to `ends` when the period is given up and the end is not
+/// `keep`.
+pub(crate) fn after_failure(
+    plan: &Plan,
+    p: &mut PeriodRecord,
+    retries: u32,
+    report: &mut EngineReport,
+    ends: &mut Vec<(i64, DunningEnd)>,
+) -> &'static str {
+    let hard = classify(p.fail_reason.as_deref()).class == DeclineClass::Hard;
+    let next = plan.dunning.retry_at(p.due_at, retries + 1);
+    match next {
+        Some(at) if !hard => {
+            p.state = "failed".into();
+            p.next_retry_at = Some(at);
+            if retries == 0 { "dunning" } else { "declined" }
+        }
+        _ => {
+            p.state = "written_off".into();
+            p.next_retry_at = None;
+            report.written_off += 1;
+            if hard {
+                report.hard_declines += 1;
+            }
+            if plan.dunning.end != DunningEnd::Keep {
+                ends.push((p.subscription_id, plan.dunning.end));
+            }
+            if hard { "hard_decline" } else { "written_off" }
+        }
+    }
+}
 
 /// Make every dunning attempt that is due.
 pub(crate) async fn run(
@@ -18,6 +59,7 @@ pub(crate) async fn run(
     client: &Client,
     now: i64,
     report: &mut EngineReport,
+    ends: &mut Vec<(i64, DunningEnd)>,
 ) -> Result<()> {
     for p in store.periods_in_state("failed", now)? {
         if p.next_retry_at.is_none_or(|t| t > now) {
@@ -36,7 +78,7 @@ pub(crate) async fn run(
         if sub.paused_at.is_some() {
             continue; // retried after a resume
         }
-        attempt(store, client, p, report).await?;
+        attempt(store, client, p, report, ends).await?;
     }
     Ok(())
 }
@@ -46,6 +88,7 @@ async fn attempt(
     client: &Client,
     mut p: PeriodRecord,
     report: &mut EngineReport,
+    ends: &mut Vec<(i64, DunningEnd)>,
 ) -> Result<()> {
     let plan = plan_for(store, p.subscription_id)?;
     let sub = store.subscription(p.subscription_id)?;
@@ -114,15 +157,8 @@ async fn attempt(
             p.retries = n;
             p.imp_uid = imp_uid.or(p.imp_uid);
             p.fail_reason = reason;
-            if n >= plan.dunning.max_retries {
-                p.state = "written_off".into();
-                p.next_retry_at = None;
-                report.written_off += 1;
-                store.set_period(&p, Some(("plan.dunning_attempt", "written_off")))?;
-            } else {
-                p.next_retry_at = Some(p.next_retry_at.unwrap_or(p.due_at) + plan.dunning.delay());
-                store.set_period(&p, Some(("plan.dunning_attempt", "declined")))?;
-            }
+            let outcome = after_failure(&plan, &mut p, n, report, ends);
+            store.set_period(&p, Some(("plan.dunning_attempt", outcome)))?;
         }
         (ChargeStatus::Unknown, _, _) => {
             // Checking: the next run reads the journal row once it is resolved.

@@ -10,7 +10,7 @@ use subdesk_iamport::{Client, SchedulePaymentStatus, ScheduleStatus};
 
 use crate::error::{Error, Result};
 use crate::money::plans::records::{
-    EngineReport, Period, PeriodRecord, Plan, Subscription, plan_for,
+    DunningEnd, EngineReport, Period, PeriodRecord, Plan, Subscription, plan_for,
 };
 use crate::money::scheduling::{ScheduleInput, ScheduleOpStatus};
 use crate::store::db::Store;
@@ -43,7 +43,9 @@ pub async fn run_plans(
     // One engine at a time across processes (the app's timer, `plans run` from cron).
     let lease = crate::store::lease::Lease::acquire(store, "plans")?;
     let mut report = EngineReport::default();
-    observe_due(store, client, now, &mut report).await?;
+    let mut ends = Vec::new();
+    observe_due(store, client, now, &mut report, &mut ends).await?;
+    observe_charging(store, &mut report, &mut ends).await?;
     // Cancellations at the end of a period whose time has come: before dunning, so
     // nothing is retried for them.
     for sub in store.subscriptions(None)? {
@@ -55,7 +57,8 @@ pub async fn run_plans(
             }
         }
     }
-    crate::money::plans::dunning::run(store, client, now, &mut report).await?;
+    crate::money::plans::dunning::run(store, client, now, &mut report, &mut ends).await?;
+    apply_ends(store, client, ends, now, &mut report).await?;
     for sub in store.subscriptions(None)? {
         if !sub.collecting() {
             continue;
@@ -73,6 +76,185 @@ pub async fn run_plans(
     Ok(report)
 }
 
+/// The plan's end after a period given up: pause or cancel (each revokes what it
+/// registered; what is still being checked is reported, and tried again next time).
+async fn apply_ends(
+    store: &Store,
+    client: &Client,
+    ends: Vec<(i64, DunningEnd)>,
+    now: i64,
+    report: &mut EngineReport,
+) -> Result<()> {
+    for (id, end) in ends {
+        let sub = store.subscription(id)?;
+        if sub.status != "active" {
+            continue;
+        }
+        let c = match end {
+            DunningEnd::Pause if sub.paused_at.is_none() => {
+                pause_subscription(store, client, id, now).await?
+            }
+            DunningEnd::Cancel => cancel_subscription(store, client, id, now).await?,
+            _ => continue,
+        };
+        report.dunning_ended += 1;
+        for m in c.pending {
+            report.deferred.push((m, "schedule_unresolved".into()));
+        }
+    }
+    Ok(())
+}
+
+/// What a first charge on subscribing did.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SubscribeCharge {
+    /// The period it paid (or tried to), `YYYYMM` or `p<n>`.
+    pub label: String,
+    pub charge: crate::money::charge::ChargeResult,
+    /// The period's record after it: `paid`, `failed` (in dunning), `written_off` (a
+    /// hard decline or no retries), or `charging` while the answer is checked.
+    pub state: String,
+}
+
+/// Charge a new subscription's current period at once (a plan with a first charge),
+/// through the money rules: journaled under the period's deterministic order id, so
+/// calling it again never charges twice. The period counts as billed: the engine does
+/// not register it, a decline goes to dunning like a failed schedule.
+pub async fn charge_first_period(
+    store: &Store,
+    client: &Client,
+    subscription_id: i64,
+    now: i64,
+) -> Result<SubscribeCharge> {
+    store.check_money_allowed()?;
+    let sub = store.subscription(subscription_id)?;
+    if !sub.collecting() {
+        return Err(Error::invalid("subscription", "not collecting"));
+    }
+    let plan = store.get_plan(&sub.plan_code)?;
+    let period = plan
+        .current_period(now)
+        .ok_or_else(|| Error::invalid("plan_code", "the plan has no period left"))?;
+    let m = plan.merchant_uid_for(&sub, &period);
+    let mut rec = scheduled(&sub, &period, m.clone());
+    rec.state = "charging".into();
+    // Recorded before the request leaves: the engine never registers this period.
+    if !store
+        .subscription_periods(sub.id)?
+        .iter()
+        .any(|p| p.period == period.index)
+    {
+        store.set_period(&rec, Some(("plan.first_charge", "charging")))?;
+    }
+    let req = crate::money::charge::AgainCharge {
+        customer_uid: sub.customer_uid.clone(),
+        merchant_uid: Some(m),
+        details: plan.details(&sub),
+    };
+    let ctx = crate::money::charge::Ctx {
+        source: format!("plan:{}", sub.id),
+    };
+    let charge = crate::money::charge::charge_again_ctx(store, client, &req, &ctx).await?;
+    let mut report = EngineReport::default();
+    let mut ends = Vec::new();
+    settle_charging(
+        store,
+        &plan,
+        &mut rec,
+        &charge.status,
+        &charge,
+        &mut report,
+        &mut ends,
+    )?;
+    apply_ends(store, client, ends, now, &mut report).await?;
+    Ok(SubscribeCharge {
+        label: period.label,
+        state: rec.state,
+        charge,
+    })
+}
+
+/// A first charge's answer on its period's record.
+fn settle_charging(
+    store: &Store,
+    plan: &Plan,
+    rec: &mut PeriodRecord,
+    status: &crate::money::charge::ChargeStatus,
+    charge: &crate::money::charge::ChargeResult,
+    report: &mut EngineReport,
+    ends: &mut Vec<(i64, DunningEnd)>,
+) -> Result<()> {
+    use crate::money::charge::ChargeStatus;
+    match status {
+        ChargeStatus::Paid => {
+            rec.state = "paid".into();
+            rec.paid_merchant_uid = Some(rec.merchant_uid.clone());
+            rec.imp_uid = charge.imp_uid.clone();
+            report.paid += 1;
+            store.set_period(rec, Some(("plan.period_paid", "paid")))?;
+        }
+        ChargeStatus::Declined => {
+            rec.imp_uid = charge.imp_uid.clone();
+            rec.fail_reason = charge.fail_reason.clone();
+            report.failed += 1;
+            let outcome = crate::money::plans::dunning::after_failure(plan, rec, 0, report, ends);
+            store.set_period(rec, Some(("plan.period_failed", outcome)))?;
+        }
+        // Checked by reconciliation; the engine reads the journal once it is settled.
+        ChargeStatus::Unknown | ChargeStatus::Conflict => {}
+    }
+    Ok(())
+}
+
+/// First charges whose answer was being checked: read the journal once it is settled.
+async fn observe_charging(
+    store: &Store,
+    report: &mut EngineReport,
+    ends: &mut Vec<(i64, DunningEnd)>,
+) -> Result<()> {
+    use crate::money::charge::ChargeStatus;
+    use crate::money::journal::outcome;
+    for mut p in store.periods_in_state("charging", i64::MAX)? {
+        let Some(e) = store.journal_charge(&p.merchant_uid)? else {
+            // Recorded, never sent (a crash in between): nothing was charged. The
+            // period is given up; its schedule time has passed or it is a person's.
+            p.state = "written_off".into();
+            report.written_off += 1;
+            store.set_period(&p, Some(("plan.first_charge", "not_sent")))?;
+            continue;
+        };
+        let status = match (e.state.is_open(), e.outcome.as_deref()) {
+            (true, _) => {
+                report
+                    .deferred
+                    .push((p.merchant_uid.clone(), "charge_unresolved".into()));
+                continue;
+            }
+            (false, Some(outcome::PAID)) => ChargeStatus::Paid,
+            (false, Some(outcome::FAILED)) => ChargeStatus::Declined,
+            _ => {
+                report
+                    .deferred
+                    .push((p.merchant_uid.clone(), "charge_conflict".into()));
+                continue;
+            }
+        };
+        let plan = plan_for(store, p.subscription_id)?;
+        let charge = crate::money::charge::ChargeResult {
+            journal_id: e.id,
+            merchant_uid: p.merchant_uid.clone(),
+            status,
+            amount: e.amount,
+            imp_uid: e.imp_uid.clone(),
+            fail_reason: e.fail_reason.clone(),
+            replayed: true,
+        };
+        settle_charging(store, &plan, &mut p, &status, &charge, report, ends)?;
+    }
+    Ok(())
+}
+
 async fn ensure_registered(
     store: &Store,
     client: &Client,
@@ -87,6 +269,13 @@ async fn ensure_registered(
         .into_iter()
         .map(|p| p.period)
         .collect();
+    // A re-subscription is not charged for a period an earlier subscription of the same
+    // customer paid (ahead, by a first charge).
+    let paid_before = if sub.generation > 0 {
+        store.periods_paid_before(sub)?
+    } else {
+        Default::default()
+    };
     let mut upcoming = Vec::new();
     let mut i = 0u32;
     while upcoming.len() < horizon as usize {
@@ -95,7 +284,7 @@ async fn ensure_registered(
         if sub.cancel_at.is_some_and(|c| p.due_at >= c) {
             break;
         }
-        if p.due_at <= now || !sub.covers(&p) {
+        if p.due_at <= now || !sub.covers(&p) || paid_before.contains(&p.label) {
             continue;
         }
         upcoming.push(p);
@@ -105,7 +294,7 @@ async fn ensure_registered(
         if known.contains(&p.index) {
             continue;
         }
-        let m = plan.merchant_uid(&sub.customer_uid, &p);
+        let m = plan.merchant_uid_for(sub, &p);
         // Registered before (a lost answer, a restored backup)? Then record it
         // and send nothing.
         match client.get_schedule(&m).await {
@@ -115,8 +304,9 @@ async fn ensure_registered(
                 continue;
             }
             Ok(_) => {
-                // Revoked earlier (a cancelled subscription): i'mport will not take
-                // the id again, and charging the period is a person's decision.
+                // Revoked earlier (by this subscription, its record lost with a
+                // restored backup): i'mport will not take the id again, and charging
+                // the period is a person's decision.
                 report.deferred.push((m, "schedule_revoked".into()));
                 continue;
             }
@@ -184,6 +374,7 @@ async fn observe_due(
     client: &Client,
     now: i64,
     report: &mut EngineReport,
+    ends: &mut Vec<(i64, DunningEnd)>,
 ) -> Result<()> {
     for mut p in store.periods_in_state("scheduled", now)? {
         let s = match client.get_schedule(&p.merchant_uid).await {
@@ -206,19 +397,13 @@ async fn observe_due(
                 store.set_period(&p, Some(("plan.period_paid", "paid")))?;
             }
             (Some(ScheduleStatus::Executed), _) => {
-                let plan_policy = plan_for(store, p.subscription_id)?.dunning;
+                let plan = plan_for(store, p.subscription_id)?;
                 p.imp_uid = s.imp_uid.clone();
                 p.fail_reason = s.fail_reason.clone();
                 report.failed += 1;
-                if plan_policy.max_retries == 0 {
-                    p.state = "written_off".into();
-                    report.written_off += 1;
-                    store.set_period(&p, Some(("plan.period_failed", "written_off")))?;
-                } else {
-                    p.state = "failed".into();
-                    p.next_retry_at = Some(p.due_at + plan_policy.delay());
-                    store.set_period(&p, Some(("plan.period_failed", "dunning")))?;
-                }
+                let outcome =
+                    crate::money::plans::dunning::after_failure(&plan, &mut p, 0, report, ends);
+                store.set_period(&p, Some(("plan.period_failed", outcome)))?;
             }
             (Some(ScheduleStatus::Revoked), _) => {
                 p.state = "revoked".into();
@@ -332,7 +517,7 @@ async fn revoke_future(
         i += 1;
         if p.due_at > now {
             ahead += 1;
-            candidates.push(plan.merchant_uid(&sub.customer_uid, &p));
+            candidates.push(plan.merchant_uid_for(sub, &p));
         }
     }
     for (m, _) in &journaled {

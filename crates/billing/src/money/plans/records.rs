@@ -27,6 +27,9 @@ pub enum Interval {
     Monthly { day: u8 },
     /// Every `days` days from the start.
     EveryDays { days: u32 },
+    /// Once a year on `day` of `month` (1–12; day 1–31, clamped to the month's last
+    /// day: 29 February is 28 February in common years), at the start's time of day.
+    Yearly { month: u8, day: u8 },
 }
 
 /// A plan to create.
@@ -47,6 +50,9 @@ pub struct PlanInput {
     /// At most this many periods.
     pub max_periods: Option<u32>,
     pub dunning: DunningPolicy,
+    /// Subscribing charges the current period at once (the period then counts as billed).
+    #[serde(default)]
+    pub first_charge: bool,
 }
 
 /// A stored plan.
@@ -63,6 +69,9 @@ pub struct Plan {
     pub end_at: Option<i64>,
     pub max_periods: Option<u32>,
     pub dunning: DunningPolicy,
+    /// Subscribing charges the current period at once.
+    #[serde(default)]
+    pub first_charge: bool,
     pub created_at: i64,
     /// Archived: nobody new can subscribe; existing subscriptions go on.
     pub archived_at: Option<i64>,
@@ -78,6 +87,8 @@ pub struct PlanEdit {
     pub amount: i64,
     pub tax_free: i64,
     pub dunning: DunningPolicy,
+    #[serde(default)]
+    pub first_charge: bool,
 }
 
 /// How a customer joins a plan.
@@ -115,7 +126,7 @@ pub struct PlanSummary {
 pub struct Period {
     /// 0-based.
     pub index: u32,
-    /// `YYYYMM` (monthly) or `p<n>` (every N days): part of the merchant_uid.
+    /// `YYYYMM` (monthly, yearly) or `p<n>` (every N days): part of the merchant_uid.
     pub label: String,
     pub due_at: i64,
 }
@@ -139,6 +150,10 @@ pub struct Subscription {
     pub paused_at: Option<i64>,
     /// Cancelled by the engine at this time (the end of the period).
     pub cancel_at: Option<i64>,
+    /// Earlier subscriptions of this customer to this plan: part of its periods' order ids
+    /// from 1 on (a revoked schedule's order id is never taken again).
+    #[serde(default)]
+    pub generation: u32,
 }
 
 impl Subscription {
@@ -201,12 +216,22 @@ impl Plan {
                 label: format!("p{}", index + 1),
                 due_at: self.start_at + i64::from(index) * i64::from(days) * DAY,
             },
-            Interval::Monthly { day } => {
+            Interval::Monthly { .. } | Interval::Yearly { .. } => {
+                let (day, step, first_month) = match self.interval {
+                    Interval::Yearly { month, day } => (day, 12, Some(month)),
+                    Interval::Monthly { day } => (day, 1, None),
+                    Interval::EveryDays { .. } => return None,
+                };
                 let start = OffsetDateTime::from_unix_timestamp(self.start_at)
                     .ok()?
                     .to_offset(seoul());
+                // Yearly: the plan's month in the start's year.
+                let (y0, m0) = match first_month {
+                    Some(m) => (start.year(), Month::try_from(m.clamp(1, 12)).ok()?),
+                    None => (start.year(), start.month()),
+                };
                 let at_month = |n: u32| -> Option<i64> {
-                    let (y, m) = add_months(start.year(), start.month(), n);
+                    let (y, m) = add_months(y0, m0, n * step);
                     let d = day.clamp(1, days_in_month(y, m));
                     let date = Date::from_calendar_date(y, m, d).ok()?;
                     Some(
@@ -215,7 +240,7 @@ impl Plan {
                             .unix_timestamp(),
                     )
                 };
-                // The first period is the first day-D on or after the start.
+                // The first period is the first day-D (of month M) on or after the start.
                 let skip = u32::from(at_month(0)? < self.start_at);
                 let due_at = at_month(index + skip)?;
                 let local = OffsetDateTime::from_unix_timestamp(due_at)
@@ -255,6 +280,30 @@ impl Plan {
         crate::money::merchant_uid::for_period(&self.code, customer_uid, &period.label)
     }
 
+    /// The merchant_uid of a subscription's period: the customer's, with the
+    /// subscription's generation from its first re-subscription on.
+    pub fn merchant_uid_for(&self, sub: &Subscription, period: &Period) -> String {
+        crate::money::merchant_uid::for_generation(
+            &self.merchant_uid(&sub.customer_uid, period),
+            sub.generation,
+        )
+    }
+
+    /// The period a first charge on subscribing at `now` pays: the latest one due by
+    /// then, or the first one when none is due yet.
+    pub fn current_period(&self, now: i64) -> Option<Period> {
+        let mut i = 0u32;
+        let mut last = None;
+        while let Some(p) = self.period(i) {
+            if p.due_at > now {
+                return last.or(Some(p));
+            }
+            last = Some(p);
+            i += 1;
+        }
+        last
+    }
+
     /// What a subscription is charged per period: its own amount or the plan's.
     pub fn amount_for(&self, sub: &Subscription) -> i64 {
         sub.amount.unwrap_or(self.amount)
@@ -284,7 +333,8 @@ impl Plan {
 }
 
 const PLAN_COLS: &str = "code, name, amount, currency, tax_free, interval_kind, interval_value, \
-     start_at, end_at, max_periods, retry_after_days, retry_max, created_at, archived_at";
+     start_at, end_at, max_periods, retry_after_days, retry_max, created_at, archived_at, \
+     retry_ladder, dunning_end, yearly_month, first_charge";
 
 fn plan_row(r: &Row<'_>) -> rusqlite::Result<Plan> {
     let kind: String = r.get(5)?;
@@ -296,8 +346,14 @@ fn plan_row(r: &Row<'_>) -> rusqlite::Result<Plan> {
         currency: r.get(3)?,
         tax_free: r.get(4)?,
         interval: if kind == "monthly" {
-            Interval::Monthly {
-                day: value.clamp(1, 31) as u8,
+            match r.get::<_, Option<i64>>(16)? {
+                Some(month) => Interval::Yearly {
+                    month: month.clamp(1, 12) as u8,
+                    day: value.clamp(1, 31) as u8,
+                },
+                None => Interval::Monthly {
+                    day: value.clamp(1, 31) as u8,
+                },
             }
         } else {
             Interval::EveryDays {
@@ -307,17 +363,20 @@ fn plan_row(r: &Row<'_>) -> rusqlite::Result<Plan> {
         start_at: r.get(7)?,
         end_at: r.get(8)?,
         max_periods: r.get::<_, Option<i64>>(9)?.map(|v| v.max(0) as u32),
-        dunning: DunningPolicy {
-            retry_after_days: r.get::<_, i64>(10)?.max(0) as u32,
-            max_retries: r.get::<_, i64>(11)?.max(0) as u32,
-        },
+        dunning: DunningPolicy::from_columns(
+            r.get::<_, Option<String>>(14)?.as_deref(),
+            r.get::<_, i64>(10)?,
+            r.get::<_, i64>(11)?,
+            &r.get::<_, String>(15)?,
+        ),
+        first_charge: r.get(17)?,
         created_at: r.get(12)?,
         archived_at: r.get(13)?,
     })
 }
 
 const SUB_COLS: &str = "id, plan_code, customer_uid, status, created_at, cancelled_at, start_at, amount, paused_at, \
-     cancel_at";
+     cancel_at, generation";
 
 fn sub_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
     Ok(Subscription {
@@ -331,6 +390,7 @@ fn sub_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
         amount: r.get(7)?,
         paused_at: r.get(8)?,
         cancel_at: r.get(9)?,
+        generation: r.get::<_, i64>(10)?.clamp(0, 99) as u32,
     })
 }
 
@@ -369,6 +429,14 @@ fn validate_plan(p: &PlanInput) -> Result<()> {
         Interval::EveryDays { days } if !(1..=3660).contains(&days) => {
             return Err(Error::invalid("interval", "1 to 3660 days"));
         }
+        Interval::Yearly { month, day }
+            if !(1..=12).contains(&month) || !(1..=31).contains(&day) =>
+        {
+            return Err(Error::invalid(
+                "interval",
+                "a month 1 to 12 and a day 1 to 31",
+            ));
+        }
         _ => {}
     }
     if p.start_at <= 0 {
@@ -388,9 +456,10 @@ impl Store {
     pub fn create_plan(&self, p: &PlanInput) -> Result<Plan> {
         validate_plan(p)?;
         let now = crate::now();
-        let (kind, value) = match p.interval {
-            Interval::Monthly { day } => ("monthly", i64::from(day)),
-            Interval::EveryDays { days } => ("days", i64::from(days)),
+        let (kind, value, yearly_month) = match p.interval {
+            Interval::Monthly { day } => ("monthly", i64::from(day), None),
+            Interval::Yearly { month, day } => ("monthly", i64::from(day), Some(i64::from(month))),
+            Interval::EveryDays { days } => ("days", i64::from(days), None),
         };
         self.write(|tx| {
             let exists: Option<String> = tx
@@ -404,8 +473,9 @@ impl Store {
             tx.execute(
                 "INSERT INTO plans (code, name, amount, currency, tax_free, interval_kind,
                      interval_value, start_at, end_at, max_periods, retry_after_days, retry_max,
-                     created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'KRW', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                     created_at, updated_at, retry_ladder, dunning_end, yearly_month, first_charge)
+                 VALUES (?1, ?2, ?3, 'KRW', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14,
+                     ?15, ?16)",
                 params![
                     p.code,
                     p.name,
@@ -416,9 +486,13 @@ impl Store {
                     p.start_at,
                     p.end_at,
                     p.max_periods,
-                    p.dunning.retry_after_days,
-                    p.dunning.max_retries,
-                    now
+                    p.dunning.ladder.first().copied().unwrap_or(0),
+                    p.dunning.ladder.len(),
+                    now,
+                    p.dunning.ladder_column(),
+                    p.dunning.end.as_str(),
+                    yearly_month,
+                    p.first_charge,
                 ],
             )?;
             crate::store::audit::append(
@@ -488,37 +562,49 @@ impl Store {
         }
         crate::money::charge::check_customer(self, customer_uid)?;
         let now = crate::now();
-        let id = self.write(|tx| {
-            let dup: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM subscriptions WHERE plan_code = ?1 AND customer_uid = ?2
+        let id =
+            self.write(|tx| {
+                let dup: Option<i64> = tx
+                    .query_row(
+                        "SELECT id FROM subscriptions WHERE plan_code = ?1 AND customer_uid = ?2
                      AND status = 'active'",
+                        params![plan_code, customer_uid],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if dup.is_some() {
+                    return Err(Error::invalid("customer_uid", "already on this plan"));
+                }
+                let generation: i64 = tx.query_row(
+                    "SELECT count(*) FROM subscriptions WHERE plan_code = ?1 AND customer_uid = ?2",
                     params![plan_code, customer_uid],
                     |r| r.get(0),
-                )
-                .optional()?;
-            if dup.is_some() {
-                return Err(Error::invalid("customer_uid", "already on this plan"));
-            }
-            tx.execute(
+                )?;
+                if generation > i64::from(crate::money::merchant_uid::GENERATION_MAX) {
+                    return Err(Error::invalid(
+                        "customer_uid",
+                        "subscribed to this plan too many times",
+                    ));
+                }
+                tx.execute(
                 "INSERT INTO subscriptions (plan_code, customer_uid, status, created_at, start_at,
-                     amount)
-                 VALUES (?1, ?2, 'active', ?3, ?4, ?5)",
-                params![plan_code, customer_uid, now, opts.start_at, opts.amount],
+                     amount, generation)
+                 VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6)",
+                params![plan_code, customer_uid, now, opts.start_at, opts.amount, generation],
             )?;
-            let id = tx.last_insert_rowid();
-            crate::store::audit::append(
-                tx,
-                self.profile(),
-                "plan.subscribe",
-                &serde_json::json!({
-                    "plan": plan_code, "customer_uid": customer_uid, "subscription": id,
-                    "start_at": opts.start_at, "amount": opts.amount,
-                }),
-                "ok",
-            )?;
-            Ok(id)
-        })?;
+                let id = tx.last_insert_rowid();
+                crate::store::audit::append(
+                    tx,
+                    self.profile(),
+                    "plan.subscribe",
+                    &serde_json::json!({
+                        "plan": plan_code, "customer_uid": customer_uid, "subscription": id,
+                        "start_at": opts.start_at, "amount": opts.amount,
+                    }),
+                    "ok",
+                )?;
+                Ok(id)
+            })?;
         self.subscription(id)
     }
 
@@ -537,15 +623,19 @@ impl Store {
         self.write(|tx| {
             tx.execute(
                 "UPDATE plans SET name = ?2, amount = ?3, tax_free = ?4, retry_after_days = ?5,
-                     retry_max = ?6, updated_at = ?7 WHERE code = ?1",
+                     retry_max = ?6, updated_at = ?7, retry_ladder = ?8, dunning_end = ?9,
+                     first_charge = ?10 WHERE code = ?1",
                 params![
                     code,
                     edit.name,
                     edit.amount,
                     edit.tax_free,
-                    edit.dunning.retry_after_days,
-                    edit.dunning.max_retries,
-                    now
+                    edit.dunning.ladder.first().copied().unwrap_or(0),
+                    edit.dunning.ladder.len(),
+                    now,
+                    edit.dunning.ladder_column(),
+                    edit.dunning.end.as_str(),
+                    edit.first_charge,
                 ],
             )?;
             crate::store::audit::append(
@@ -659,7 +749,8 @@ impl Store {
                         count(s.id),
                         count(s.paused_at),
                         coalesce(sum(CASE WHEN s.paused_at IS NULL AND s.cancel_at IS NULL THEN
-                            CASE p.interval_kind WHEN 'monthly' THEN coalesce(s.amount, p.amount)
+                            CASE WHEN p.yearly_month IS NOT NULL THEN coalesce(s.amount, p.amount) / 12
+                            WHEN p.interval_kind = 'monthly' THEN coalesce(s.amount, p.amount)
                             ELSE coalesce(s.amount, p.amount) * 365 / (12 * p.interval_value)
                             END END), 0)
                  FROM plans p LEFT JOIN subscriptions s
@@ -782,6 +873,26 @@ impl Store {
         })
     }
 
+    /// Period labels paid by earlier subscriptions of a subscription's customer to its
+    /// plan.
+    pub(crate) fn periods_paid_before(
+        &self,
+        sub: &Subscription,
+    ) -> Result<std::collections::HashSet<String>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT p.label FROM subscription_periods p
+                 JOIN subscriptions s ON s.id = p.subscription_id
+                 WHERE s.plan_code = ?1 AND s.customer_uid = ?2 AND s.id <> ?3
+                   AND p.state = 'paid'",
+            )?
+            .query_map(params![sub.plan_code, sub.customer_uid, sub.id], |r| {
+                r.get(0)
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     pub(crate) fn periods_in_state(&self, state: &str, due_by: i64) -> Result<Vec<PeriodRecord>> {
         self.read(|c| {
             Ok(c.prepare_cached(&format!(
@@ -794,39 +905,121 @@ impl Store {
     }
 }
 
-/// The retry policy of a plan.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+/// What happens to a subscription once its period's retries are spent, or a hard
+/// decline (see [`crate::money::decline`]) ended them.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum DunningEnd {
+    /// The period is given up; the next periods are charged as usual.
+    #[default]
+    Keep,
+    /// Collection is paused (future schedules revoked) until a person resumes it.
+    Pause,
+    /// The subscription is cancelled (future schedules revoked).
+    Cancel,
+}
+
+impl DunningEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DunningEnd::Keep => "keep",
+            DunningEnd::Pause => "pause",
+            DunningEnd::Cancel => "cancel",
+        }
+    }
+
+    fn parse(s: &str) -> DunningEnd {
+        match s {
+            "pause" => DunningEnd::Pause,
+            "cancel" => DunningEnd::Cancel,
+            _ => DunningEnd::Keep,
+        }
+    }
+}
+
+/// The retry policy of a plan: a ladder of retries and what happens after it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DunningPolicy {
-    /// Days between a failure and the next attempt.
-    pub retry_after_days: u32,
-    /// Attempts after the scheduled charge failed (0 = none).
-    pub max_retries: u32,
+    /// Days after the failed period at which it is tried again, rising (empty: never).
+    pub ladder: Vec<u32>,
+    /// What happens to the subscription after the last retry or a hard decline.
+    pub end: DunningEnd,
 }
+
+/// The longest ladder: the retry suffix of an order id is one digit.
+pub const LADDER_MAX_STEPS: usize = 9;
+/// The latest retry, in days after the failed period.
+pub const LADDER_MAX_DAYS: u32 = 60;
 
 impl Default for DunningPolicy {
     fn default() -> Self {
         DunningPolicy {
-            retry_after_days: 3,
-            max_retries: 2,
+            ladder: vec![1, 3, 5, 7],
+            end: DunningEnd::Keep,
         }
     }
 }
 
 impl DunningPolicy {
-    pub(crate) fn validate(&self) -> Result<()> {
-        if self.max_retries > 9 {
-            // The retry suffix is one digit: merchant_uids stay within 40.
-            return Err(Error::invalid("max_retries", "at most 9"));
+    /// `retries` retries every `every_days` days, as plans before ladders had them.
+    pub fn every(every_days: u32, retries: u32) -> DunningPolicy {
+        DunningPolicy {
+            ladder: (1..=retries).map(|n| n * every_days).collect(),
+            end: DunningEnd::Keep,
         }
-        if self.retry_after_days == 0 && self.max_retries > 0 {
-            return Err(Error::invalid("retry_after_days", "at least 1"));
+    }
+
+    fn from_columns(ladder: Option<&str>, every: i64, retries: i64, end: &str) -> DunningPolicy {
+        let ladder = match ladder {
+            Some(l) => l
+                .split(',')
+                .filter_map(|d| d.trim().parse::<u32>().ok())
+                .collect(),
+            None => DunningPolicy::every(every.max(0) as u32, retries.clamp(0, 9) as u32).ladder,
+        };
+        DunningPolicy {
+            ladder,
+            end: DunningEnd::parse(end),
+        }
+    }
+
+    fn ladder_column(&self) -> String {
+        self.ladder
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.ladder.len() > LADDER_MAX_STEPS {
+            // The retry suffix is one digit: merchant_uids stay within 40.
+            return Err(Error::invalid("ladder", "at most 9 retries"));
+        }
+        if self
+            .ladder
+            .iter()
+            .any(|d| !(1..=LADDER_MAX_DAYS).contains(d))
+        {
+            return Err(Error::invalid("ladder", "each retry 1 to 60 days after"));
+        }
+        if self.ladder.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::invalid("ladder", "each retry after the one before"));
         }
         Ok(())
     }
 
-    pub(crate) fn delay(&self) -> i64 {
-        i64::from(self.retry_after_days) * DAY
+    /// Retries after the failed period.
+    pub fn max_retries(&self) -> u32 {
+        self.ladder.len() as u32
+    }
+
+    /// When retry `n` (1-based) of a period due at `due_at` is made, if there is one.
+    pub fn retry_at(&self, due_at: i64, n: u32) -> Option<i64> {
+        let days = *self.ladder.get((n as usize).checked_sub(1)?)?;
+        Some(due_at + i64::from(days) * DAY)
     }
 }
 
@@ -847,6 +1040,12 @@ pub struct EngineReport {
     pub retries_paid: i64,
     /// Periods given up after the last retry.
     pub written_off: i64,
+    /// Of the failures, hard declines (not retried; in triage).
+    #[serde(default)]
+    pub hard_declines: i64,
+    /// Subscriptions paused or cancelled by their plan's dunning end.
+    #[serde(default)]
+    pub dunning_ended: i64,
     /// Subscriptions cancelled now at the end of their period.
     pub cancelled: i64,
     /// Items left for later: (merchant_uid, error code).
