@@ -62,11 +62,17 @@ async function screens(lang, titles) {
   await choose("filter-period", lang === "en" ? "This month" : "이번 달");
   await $('[data-testid="payment-totals"]').waitForDisplayed();
   await shot(`payments-month-${lang}`);
+  // The customers spec's second charge, found as a clerk would: by the buyer's name (the
+  // month holds the bulk run's payments too, more than one screen of rows).
+  const search = await $('[data-testid="payment-search"]');
+  await search.click();
+  await search.setValue("김민준");
   await click(await $("//div[@data-testid='payment-row'][.//*[contains(text(),'₩7,000')]]"));
   await $('[data-testid="refund-form"]').waitForDisplayed();
   await shot(`payment-drawer-${lang}`);
   await browser.keys("Escape");
   await $('[data-testid="refund-form"]').waitForDisplayed({ reverse: true });
+  await search.clearValue();
   await browser.setWindowSize(1280, 800);
 
   await click('[data-testid="nav-settlement"]');

@@ -20,13 +20,6 @@ export const READINESS_COLOR: Record<ReadinessKind, string> = {
   none: "gray",
 };
 
-function kindLabel(t: (k: string) => string, kind: string): string {
-  if (kind === "payment") return t("pgGuide.readiness.kindPayment");
-  if (kind === "api_payment") return t("pgGuide.readiness.kindApi");
-  if (kind === "certification") return t("pgGuide.readiness.kindCertification");
-  return kind;
-}
-
 /** The profile's channels and what each can do for billing keys. */
 export function ReadinessView({ channels }: { channels: ChannelsAnswer }) {
   const { t } = useTranslation();
@@ -65,7 +58,6 @@ export function ReadinessView({ channels }: { channels: ChannelsAnswer }) {
                 <Table.Tr>
                   <Table.Th>{t("pgGuide.readiness.channel")}</Table.Th>
                   <Table.Th>{t("pgGuide.col.pg")}</Table.Th>
-                  <Table.Th>{t("pgGuide.readiness.kind")}</Table.Th>
                   <Table.Th>{t("pgGuide.readiness.result")}</Table.Th>
                   <Table.Th>{t("pgGuide.readiness.guide")}</Table.Th>
                 </Table.Tr>
@@ -92,18 +84,14 @@ export function ReadinessView({ channels }: { channels: ChannelsAnswer }) {
                         <Code>{`${c.pg_provider}.${c.pg_id}`}</Code>
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm" style={{ whiteSpace: "nowrap" }}>
-                          {kindLabel(t, c.kind)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="light" color={READINESS_COLOR[r.kind]} style={NO_SHRINK}>
+                        {/* The longest verdicts ("over REST, only with a first charge") wrap rather than run out of the table. */}
+                        <Badge variant="light" tt="none" color={READINESS_COLOR[r.kind]} styles={{ root: { height: "auto", paddingBlock: 2 }, label: { whiteSpace: "normal" } }}>
                           {t(`pgGuide.readiness.${r.kind}`)}
                         </Badge>
                       </Table.Td>
                       <Table.Td>
                         {entry ? (
-                          <Anchor component={Link} to={`/pg-guide/${entry.id}`} size="sm" style={{ whiteSpace: "nowrap" }}>
+                          <Anchor component={Link} to={`/pg-guide/${entry.id}`} size="sm">
                             {entryName(entry, lang)}
                           </Anchor>
                         ) : (
