@@ -97,14 +97,36 @@ async function screens(lang, titles) {
   await shot(`settings-${lang}`);
 }
 
+/**
+ * Every screen in the navigation at the smallest window the UI is made for and on a
+ * full-HD monitor, to be looked at: `<width>x<height>-<screen>-<lang>.png`.
+ */
+async function everyScreenAt(lang, width, height) {
+  await browser.setWindowSize(width, height);
+  const navs = await browser.execute(() => [...document.querySelectorAll('[data-testid^="nav-"]')].map((e) => e.dataset.testid).filter((id) => id !== "nav-triage-count"));
+  expect(navs.length).toBeGreaterThanOrEqual(14);
+  for (const nav of navs) {
+    await click(`[data-testid="${nav}"]`);
+    await $('[data-testid="page-title"]').waitForDisplayed({ timeout: 30000 });
+    // Lists and figures arrive after the title; the picture is of the screen as it settles.
+    await browser.pause(700);
+    await shot(`${width}x${height}-${nav.slice(4)}-${lang}`);
+  }
+  await browser.setWindowSize(1280, 800);
+}
+
 describe("every screen, in English and in Korean", () => {
   it("shows every screen in English", async () => {
     await setLanguage("English", "Settings");
+    await everyScreenAt("en", 1024, 700);
+    await everyScreenAt("en", 1920, 1080);
     await screens("en", { customers: "Customers", charges: "Charges", schedules: "Schedules", calendar: "Calendar", payments: "Payments", settlement: "Settlement & VAT", audit: "Audit log", pgGuide: "PG guide", settings: "Settings" });
   });
 
   it("shows every screen in Korean", async () => {
     await setLanguage("한국어", "설정");
+    await everyScreenAt("ko", 1024, 700);
+    await everyScreenAt("ko", 1920, 1080);
     await screens("ko", { customers: "고객", charges: "결제 요청", schedules: "예약 결제", calendar: "캘린더", payments: "결제 내역", settlement: "정산·부가세", audit: "감사 기록", pgGuide: "PG 가이드", settings: "설정" });
   });
 });
