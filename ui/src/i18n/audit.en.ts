@@ -103,8 +103,9 @@ const audit: typeof ko = {
     count: "count",
     ours: "ours",
     note: "note",
-    entry_key: "entry",
     kind: "kind",
+    applied: "updated",
+    differences: "differences",
   },
   outcomes: {
     ok: "Done",

@@ -102,8 +102,9 @@ const audit = {
     count: "건수",
     ours: "우리 요청",
     note: "메모",
-    entry_key: "항목",
     kind: "종류",
+    applied: "반영",
+    differences: "차이",
   } as Record<string, string>,
   outcomes: {
     ok: "완료",

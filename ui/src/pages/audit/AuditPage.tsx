@@ -128,6 +128,9 @@ export function AuditPage() {
   );
 }
 
+/** Inputs whose values are codes, and where their words are (a code without words shows as it is). */
+const CODED_VALUES: Record<string, string> = { kind: "triage.kind" };
+
 function AuditRow({ entry, when }: { entry: AuditEntry; when: string }) {
   const { t } = useTranslation();
   const inputs = auditInputs(entry.inputs);
@@ -147,7 +150,9 @@ function AuditRow({ entry, when }: { entry: AuditEntry; when: string }) {
           {inputs
             .flatMap((i) => {
               const label = i.key ? t(`audit.inputKeys.${i.key}`, { defaultValue: "" }) : "";
-              return label && i.key !== "customer_uid" ? [`${label}: ${i.value}`] : [];
+              const coded = CODED_VALUES[i.key];
+              const value = coded ? t(`${coded}.${i.value}`, { defaultValue: i.value }) : i.value;
+              return label && i.key !== "customer_uid" ? [`${label}: ${value}`] : [];
             })
             .join(" · ")}
         </Text>
