@@ -9,7 +9,8 @@ use subdesk_billing::{ChargeStatus, ProductType};
 use subdesk_codes::ErrorCode;
 use subdesk_desk::keys::FirstCharge;
 use subdesk_desk::money::ChargeNowInput;
-use subdesk_desk::schedules::{ScheduleForm, when_of, zone_of};
+use subdesk_desk::schedules::{ScheduleForm, when_of};
+use subdesk_desk::zone;
 
 const APPROVE: &str = "4242-4242-4242-4242";
 
@@ -130,7 +131,7 @@ async fn ksnet_asks_the_kind_of_goods_with_the_key_and_sends_it_with_every_charg
     let at = w.sandbox.now() + 3600 + 60;
     let form = ScheduleForm {
         customer_uid: "pgs-ks".into(),
-        when: when_of(at, &zone_of("Asia/Seoul")),
+        when: when_of(at, &zone::named_or_utc("Asia/Seoul")),
         amount: 5000,
         name: "정기결제".into(),
         merchant_uid: Some(subdesk_desk::money::new_order_id()),
