@@ -938,8 +938,16 @@ async fn many_apply(
     let mut subscribed = Vec::new();
     let mut failed = Vec::new();
     for mut f in forms {
-        // The total was confirmed once for all; each is the same check again.
-        f.confirmed_total = Some(subscribe_check(session, &f, now)?.0.total);
+        // The total was confirmed once for all; each is the same check again. A customer
+        // whose check fails now is reported with the others, never an error that hides
+        // who was already subscribed (and, with a first charge, charged) before them.
+        match subscribe_check(session, &f, now) {
+            Ok((check, ..)) => f.confirmed_total = Some(check.total),
+            Err(e) => {
+                failed.push((f.customer_uid, e.code));
+                continue;
+            }
+        }
         match subscribe(session, &f, now).await {
             Ok(s) => subscribed.push(s),
             Err(e) => failed.push((f.customer_uid, e.code)),

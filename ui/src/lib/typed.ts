@@ -23,7 +23,7 @@ export function typedPhone(raw: string): string {
   let prefix: number;
   if (digits.startsWith("02")) prefix = 2;
   else if (digits.startsWith("0")) prefix = 3;
-  else if (/^1[5-9]/.test(digits) && digits.length <= 8) return digits.length > 4 ? `${digits.slice(0, 4)}-${digits.slice(4)}` : digits;
+  else if (/^1[568]/.test(digits) && digits.length <= 8) return digits.length > 4 ? `${digits.slice(0, 4)}-${digits.slice(4)}` : digits;
   else return raw;
   const head = digits.slice(0, prefix);
   const rest = digits.slice(prefix);

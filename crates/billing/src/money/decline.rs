@@ -69,8 +69,19 @@ pub struct Decline {
 }
 
 /// The table: words (compared without spaces, case-insensitive) and what they mean.
-/// Hard kinds come first.
+/// The line comes first (a timeout "while checking the card number" is not the card's
+/// fault), then the hard kinds, then the rest.
 pub const RULES: &[(&str, DeclineKind)] = &[
+    // Soft: network, time.
+    ("통신", DeclineKind::Network),
+    ("시간초과", DeclineKind::Network),
+    ("타임아웃", DeclineKind::Network),
+    ("응답지연", DeclineKind::Network),
+    ("승인지연", DeclineKind::Network),
+    ("일시적", DeclineKind::Network),
+    ("timeout", DeclineKind::Network),
+    ("timedout", DeclineKind::Network),
+    ("network", DeclineKind::Network),
     // Invalid: the number, a closed card, a card that cannot be used so (first:
     // "카드번호 또는 유효기간 오류" is about the number).
     ("카드번호", DeclineKind::InvalidCard),
@@ -93,9 +104,13 @@ pub const RULES: &[(&str, DeclineKind)] = &[
     ("유효기간", DeclineKind::Expired),
     ("기간만료", DeclineKind::Expired),
     ("만료된카드", DeclineKind::Expired),
-    ("expired", DeclineKind::Expired),
-    ("expiry", DeclineKind::Expired),
-    ("expiration", DeclineKind::Expired),
+    // The card's expiry, never any "expired" (a session or a token expires too).
+    ("expiredcard", DeclineKind::Expired),
+    ("cardexpired", DeclineKind::Expired),
+    ("cardhasexpired", DeclineKind::Expired),
+    ("expirydate", DeclineKind::Expired),
+    ("expirationdate", DeclineKind::Expired),
+    ("invalidexpiry", DeclineKind::Expired),
     // Suspended, stopped.
     ("거래정지", DeclineKind::Suspended),
     ("사용정지", DeclineKind::Suspended),
@@ -116,16 +131,6 @@ pub const RULES: &[(&str, DeclineKind)] = &[
     ("한도부족", DeclineKind::OverLimit),
     ("limitexceeded", DeclineKind::OverLimit),
     ("overlimit", DeclineKind::OverLimit),
-    // Soft: network, time.
-    ("통신", DeclineKind::Network),
-    ("시간초과", DeclineKind::Network),
-    ("타임아웃", DeclineKind::Network),
-    ("응답지연", DeclineKind::Network),
-    ("승인지연", DeclineKind::Network),
-    ("일시적", DeclineKind::Network),
-    ("timeout", DeclineKind::Network),
-    ("timedout", DeclineKind::Network),
-    ("network", DeclineKind::Network),
 ];
 
 /// What a `fail_reason` says. `None` (no reason given) is a soft `other`.

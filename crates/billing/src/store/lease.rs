@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::error::{Error, Result};
 use crate::store::db::Store;
@@ -101,11 +101,12 @@ fn renew(store: &Store, name: &str, owner: &str) -> Result<bool> {
 /// being run elsewhere.
 pub fn is_held(store: &Store, name: &str) -> Result<bool> {
     let now = crate::now();
+    // No row is "not held"; a database that cannot answer is an error, never "not held".
     let held: Option<(String, i64)> = store.read(|c| {
         Ok(
             c.prepare_cached("SELECT owner, expires_at FROM leases WHERE name = ?1")?
                 .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
-                .ok(),
+                .optional()?,
         )
     })?;
     Ok(held.is_some_and(|(owner, expires_at)| expires_at > now && !holder_is_gone(&owner)))

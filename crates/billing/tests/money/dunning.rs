@@ -75,6 +75,13 @@ fn decline_table() {
         ("Invalid card number", InvalidCard),
         ("승인거절", Other),
         ("Do not honor", Other),
+        // The line, not the card: soft, even when the card is named.
+        ("카드번호 확인 중 통신 오류", Network),
+        // Something else expired, not the card: soft.
+        ("Session expired, please try again", Other),
+        ("Access token has expired", Other),
+        ("The card has expired", Expired),
+        ("Invalid expiry date", Expired),
     ];
     for (text, want) in sandbox.iter().chain(real.iter()) {
         let got = classify(Some(text));

@@ -128,16 +128,26 @@ fn a_plan_run_charges_everyone_due_once() {
         })
         .expect("plan");
     store.subscribe("gold", "cust_a").expect("sub a");
-    store.subscribe("gold", "cust_b").expect("sub b");
+    // A subscription with an amount of its own is charged that amount.
+    store
+        .subscribe_with(
+            "gold",
+            "cust_b",
+            &subdesk_billing::SubscribeOptions {
+                amount: Some(5_000),
+                ..Default::default()
+            },
+        )
+        .expect("sub b");
     drop(store);
 
     let dry = env.cli(&["--json", "run", "plan", "gold"]).json();
     assert_eq!(dry["count"], 2);
-    assert_eq!(dry["total"], 19800);
+    assert_eq!(dry["total"], 14_900);
     env.clear_requests();
     let out = env.cli(&["run", "plan", "gold", "--execute"]);
     out.expect(0);
-    assert!(out.stdout.contains("paid 2 (₩19,800)"), "{}", out.stdout);
+    assert!(out.stdout.contains("paid 2 (₩14,900)"), "{}", out.stdout);
     assert_eq!(env.sent("POST", "/subscribe/payments/again"), 2);
     // Planned again, it is the same run, which completed: refused, nothing sent.
     let again = env.cli(&["--json", "run", "plan", "gold"]);

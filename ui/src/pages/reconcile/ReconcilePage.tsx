@@ -3,7 +3,7 @@ import { IconArrowsDiff, IconRefresh } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { commands, type DifferenceKind, type PaymentSide, type PeriodComparison, type SideTotals } from "../../bindings";
+import { commands, type DifferenceKind, type PaymentSide, type PeriodComparison, type SettlementPeriod, type SideTotals } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { PeriodPicker, usePeriodChoice } from "../../components/PeriodPicker";
@@ -21,14 +21,17 @@ export function ReconcilePage() {
   const client = useQueryClient();
   const choice = usePeriodChoice("month");
   const refresh = useQuery({ queryKey: [...keys.profile(profileId), "refresh-status"], queryFn: () => call(commands.refreshStatus()), refetchInterval: 60_000 });
+  // "Match" applies the period on screen, whatever the picker shows by then.
   const compare = useMutation({
-    mutationFn: (apply: boolean) => call(commands.comparePeriod(choice.period, apply)),
+    mutationFn: ({ period, apply }: { period: SettlementPeriod; apply: boolean }) => call(commands.comparePeriod(period, apply)),
     meta: { inlineError: true },
     onSuccess: async (r) => {
       if (r.applied > 0) await invalidate(client, profileId, "money");
     },
   });
-  const result = compare.data && compare.variables !== undefined ? compare.data : null;
+  const result = compare.data ?? null;
+  const shownPeriod = compare.variables?.period;
+  const applying = compare.isPending && compare.variables?.apply === true;
   const fixable = result ? result.counts.filter(([k]) => k !== "missing_there").reduce((n, [, c]) => n + c, 0) : 0;
   const r = refresh.data;
 
@@ -36,7 +39,7 @@ export function ReconcilePage() {
     <Stack>
       <PageHeader title={t("reconcile.title")} description={t("reconcile.description")} />
       <PeriodPicker choice={choice} testId="reconcile">
-        <Button leftSection={<IconArrowsDiff size={16} />} loading={compare.isPending && compare.variables === false} disabled={compare.isPending} onClick={() => compare.mutate(false)} data-testid="reconcile-compare">
+        <Button leftSection={<IconArrowsDiff size={16} />} loading={compare.isPending && compare.variables?.apply === false} disabled={compare.isPending} onClick={() => compare.mutate({ period: choice.period, apply: false })} data-testid="reconcile-compare">
           {t("reconcile.compare")}
         </Button>
       </PeriodPicker>
@@ -55,7 +58,7 @@ export function ReconcilePage() {
       {result && (
         // Which answer is on screen (the time it was asked for), once it has arrived.
         <div data-testid="reconcile-result" data-asked-at={compare.isPending ? undefined : compare.submittedAt}>
-          <ComparisonView result={result} fixable={fixable} applying={compare.isPending && compare.variables === true} onApply={() => compare.mutate(true)} />
+          <ComparisonView result={result} fixable={fixable} applying={applying} onApply={() => shownPeriod && compare.mutate({ period: shownPeriod, apply: true })} />
         </div>
       )}
     </Stack>

@@ -493,7 +493,9 @@ pub async fn plan_plan_run(
         if sub.status != "active" {
             continue;
         }
-        let m = plan.merchant_uid(&sub.customer_uid, &period);
+        // The subscription's own order id (its generation after a re-subscription), so
+        // the journal check below sees this subscription's charge of the period.
+        let m = plan.merchant_uid_for(&sub, &period);
         let mut leave = |reason, detail: String| {
             excluded.push(Excluded {
                 line: sub.id,
@@ -519,7 +521,18 @@ pub async fn plan_plan_run(
                 leave(ExcludeReason::Scheduled, period.label.clone());
                 continue;
             }
+            // A first charge on subscribing is being sent for this period.
+            Some("charging") => {
+                leave(ExcludeReason::UnresolvedCharge, m);
+                continue;
+            }
             _ => {}
+        }
+        // A re-subscription is not charged for a period an earlier subscription of the
+        // same customer paid.
+        if sub.generation > 0 && store.periods_paid_before(&sub)?.contains(&period.label) {
+            leave(ExcludeReason::AlreadyCharged, period.label.clone());
+            continue;
         }
         if let Some(j) = store.journal_charge(&m)? {
             if j.state.holds_lock() {
@@ -534,7 +547,7 @@ pub async fn plan_plan_run(
         items.push(Item {
             line: sub.id,
             customer_uid: sub.customer_uid.clone(),
-            amount: plan.amount,
+            amount: plan.amount_for(&sub),
             name: plan.name.clone(),
             merchant_uid: m,
         });

@@ -128,6 +128,15 @@ pub async fn charge_first_period(
     now: i64,
 ) -> Result<SubscribeCharge> {
     store.check_money_allowed()?;
+    // The engine's lease for the whole charge: a run at the same time (the app's timer,
+    // a cron job) would otherwise find the period `charging` before its journal row
+    // exists and give it up while the request is on its way.
+    let _lease = crate::store::lease::Lease::acquire_waiting(
+        store,
+        "plans",
+        std::time::Duration::from_secs(crate::store::lease::LEASE_SECS as u64),
+    )
+    .await?;
     let sub = store.subscription(subscription_id)?;
     if !sub.collecting() {
         return Err(Error::invalid("subscription", "not collecting"));
