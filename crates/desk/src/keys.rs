@@ -52,40 +52,43 @@ pub fn charge_needs(session: &Session, customer_uid: &str) -> IpcResult<ChargeNe
     })
 }
 
-/// The channel key of the channel `pg` (`{provider}.{MID}`) names, from `GET /users/pg`,
-/// when the input has none (the CLI names a channel by `pg` only). None when the account
-/// does not say (or cannot be asked): `pg` alone still picks the channel.
-async fn with_channel_key(session: &Session, mut input: IssueKeyInput) -> IssueKeyInput {
-    if input
-        .channel_key
-        .as_deref()
-        .is_some_and(|k| !k.trim().is_empty())
-    {
-        return input;
-    }
-    let Some((provider, pg_id)) = input.pg.split_once('.') else {
-        return input;
-    };
-    let Ok(client) = session.client() else {
-        return input;
-    };
-    if let Ok(channels) = client.pg_settings().await {
-        input.channel_key = channels
-            .into_iter()
-            .find(|c| {
-                c.pg_provider == provider
-                    && c.pg_id == pg_id
-                    && c.kind == Some(subdesk_iamport::PgSettingType::ApiPayment)
+/// The channel key of the channel `pg` (`{provider}.{MID}`) names, from `GET /users/pg`:
+/// always Rust's, never the caller's word, since the PG rules were checked for `pg`. A
+/// key the caller names must be that channel's; None when the account does not say (or
+/// cannot be asked): `pg` alone then picks the channel.
+async fn with_channel_key(session: &Session, mut input: IssueKeyInput) -> IpcResult<IssueKeyInput> {
+    let given = input.channel_key.take().filter(|k| !k.trim().is_empty());
+    let derived = match (input.pg.split_once('.'), session.client()) {
+        (Some((provider, pg_id)), Ok(client)) => {
+            client.pg_settings().await.ok().and_then(|channels| {
+                channels
+                    .into_iter()
+                    .find(|c| {
+                        c.pg_provider == provider
+                            && c.pg_id == pg_id
+                            && c.kind == Some(subdesk_iamport::PgSettingType::ApiPayment)
+                    })
+                    .and_then(|c| c.channel_key)
             })
-            .and_then(|c| c.channel_key);
+        }
+        _ => None,
+    };
+    if let (Some(given), Some(derived)) = (&given, &derived)
+        && given != derived
+    {
+        return Err(IpcError::invalid_input(
+            "channel_key",
+            format!("{given} is not the channel key of {}", input.pg),
+        ));
     }
-    input
+    input.channel_key = derived;
+    Ok(input)
 }
 
 /// Issues a key from card data, once the form has no problem.
 pub async fn issue_key(session: &Session, input: IssueKeyInput) -> IpcResult<Customer> {
     check_issue(&input, None)?;
-    let input = with_channel_key(session, input).await;
+    let input = with_channel_key(session, input).await?;
     let customer = keys::issue_key(&session.store, session.client()?, input).await?;
     tracing::info!(customer_uid = %customer.customer_uid, "billing key issued");
     Ok(customer)

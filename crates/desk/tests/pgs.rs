@@ -330,6 +330,18 @@ async fn key_issuance_sends_the_channels_key_with_pg() {
     );
     let two = sent_to(&w, "/subscribe/customers/pgs-ck-2").await;
     assert_eq!(two[0]["channel_key"], "channel-key-inicis-0001", "{two:?}");
+    // Another channel's key beside `pg` (whose rules were checked) is refused, unsent.
+    let mut other = input("pgs-ck-3", "kcp.T0000");
+    other.channel_key = Some("channel-key-inicis-0001".into());
+    let err = subdesk_desk::keys::issue_key(&w.session, other)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{err:?}");
+    assert!(
+        sent_to(&w, "/subscribe/customers/pgs-ck-3")
+            .await
+            .is_empty()
+    );
     assert_eq!(
         w.session
             .store
