@@ -146,7 +146,7 @@ describe("a new bulk run", () => {
     await userEvent.click(screen.getByTestId("run-start"));
     const dialog = await screen.findByTestId("live-confirm");
     // The total is Rust's (12 lines), not the sum of the one line shown.
-    expect(within(dialog).getByTestId("live-total")).toHaveTextContent("₩120,000");
+    expect(await within(dialog).findByTestId("live-total")).toHaveTextContent("₩120,000");
     const confirm = within(dialog).getByTestId("live-confirm-button");
     await userEvent.type(within(dialog).getByTestId("live-type-total"), "10000");
     expect(confirm).toBeDisabled();

@@ -155,14 +155,19 @@ pub fn classify(fail_reason: Option<&str>) -> Decline {
 mod tests {
     use super::*;
 
+    /// The line's words first, then every hard kind, then the other soft ones: a
+    /// timeout naming the card is soft, a card problem naming the limit is hard.
     #[test]
-    fn hard_rules_come_first() {
-        let mut seen_soft = false;
-        for (_, k) in RULES {
-            match k.class() {
-                DeclineClass::Soft => seen_soft = true,
-                DeclineClass::Hard => assert!(!seen_soft, "{k:?} after a soft rule"),
-            }
+    fn network_rules_then_hard_rules_then_the_rest() {
+        let mut stage = 0;
+        for (word, k) in RULES {
+            let now = match (k, k.class()) {
+                (DeclineKind::Network, _) => 0,
+                (_, DeclineClass::Hard) => 1,
+                _ => 2,
+            };
+            assert!(now >= stage, "{word:?} ({k:?}) is out of order");
+            stage = now;
         }
     }
 }
