@@ -4,7 +4,6 @@
 //! of cancellation checked at the sandbox.
 
 use subdesk_billing::DunningEnd;
-use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_desk::ErrorCode;
 use subdesk_desk::plans::{
     self, CancelWhen, IntervalChoice, LeftOut, PlanEditForm, PlanForm, SubscribeForm,
@@ -12,7 +11,7 @@ use subdesk_desk::plans::{
 };
 use subdesk_desk::schedules::{When, when_of};
 use subdesk_desk::zone;
-use subdesk_iamport::{CardData, IssueBillingKey, ScheduleStatus};
+use subdesk_iamport::ScheduleStatus;
 
 const APPROVE: &str = "4242-4242-4242-4242";
 const DECLINE_FUNDS: &str = "9410-0000-0000-0013";
@@ -26,33 +25,8 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn key(&self, uid: &str, card: &str) {
-        let card = CardData::new(card, "2031-12")
-            .and_then(|c| c.birth("900101"))
-            .and_then(|c| c.pwd_2digit("12"))
-            .expect("card");
-        let c = self
-            .session
-            .client()
-            .unwrap()
-            .issue_billing_key(uid, &IssueBillingKey::new(card).customer_name("홍길동"))
-            .await
-            .expect("issue key");
-        self.session
-            .store
-            .upsert_customer(&customer_record(&c))
-            .expect("registry");
-    }
-
     fn now(&self) -> i64 {
         self.sandbox.clock().now()
-    }
-
-    async fn advance(&self, secs: i64) {
-        self.sandbox
-            .clock()
-            .advance(u32::try_from(secs).unwrap())
-            .await;
     }
 
     /// The sandbox's time `days` ahead, as the form's date and time.

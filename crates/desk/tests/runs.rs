@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_billing::{ExcludeReason, RunControl, RunProgress};
 use subdesk_desk::ErrorCode;
 use subdesk_desk::runs::{self, RunChoices};
-use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus};
+use subdesk_iamport::PaymentStatus;
 
 mod common;
 use common::World;
@@ -23,24 +22,6 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn key(&self, uid: &str) {
-        let card = CardData::new(APPROVE, "2031-12")
-            .and_then(|c| c.birth("900101"))
-            .and_then(|c| c.pwd_2digit("12"))
-            .expect("card");
-        let c = self
-            .session
-            .client()
-            .unwrap()
-            .issue_billing_key(uid, &IssueBillingKey::new(card).customer_name("홍길동"))
-            .await
-            .expect("issue key");
-        self.session
-            .store
-            .upsert_customer(&customer_record(&c))
-            .expect("registry");
-    }
-
     /// Paid payments the sandbox holds for a customer, whatever their order ids.
     async fn paid_at_sandbox(&self, uid: &str) -> usize {
         match self
@@ -77,7 +58,7 @@ fn slow() -> RunChoices {
 async fn the_dry_run_counts_totals_and_says_who_is_left_out_and_why() {
     let w = world().await;
     for uid in ["run-a", "run-b", "run-c", "run-gone"] {
-        w.key(uid).await;
+        w.key(uid, APPROVE).await;
     }
     w.session.store.mark_customer_deleted("run-gone").unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -142,7 +123,7 @@ async fn pause_resume_then_cancel_what_is_left() {
     let n = 20;
     let uids: Vec<String> = (0..n).map(|i| format!("run-p{i}")).collect();
     for uid in &uids {
-        w.key(uid).await;
+        w.key(uid, APPROVE).await;
     }
     let csv: String = uids.iter().map(|u| format!("{u},1000\n")).collect();
     let p = runs::plan_csv_text(&w.session, "pause", &csv, &slow())
@@ -214,7 +195,7 @@ async fn a_run_killed_mid_way_resumes_with_one_payment_per_customer() {
     let n = 24;
     let uids: Vec<String> = (0..n).map(|i| format!("run-k{i}")).collect();
     for uid in &uids {
-        w.key(uid).await;
+        w.key(uid, APPROVE).await;
     }
     let csv: String = uids
         .iter()

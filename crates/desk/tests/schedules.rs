@@ -1,7 +1,6 @@
 //! Schedule management through the desk, against the sandbox over loopback: what a person
 //! does from the app or the CLI, checked at the sandbox's own HTTP API.
 
-use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_billing::mirror::sync::{
     CancelToken, ScheduleSyncOptions, SyncProgress, sync_schedules,
 };
@@ -9,7 +8,7 @@ use subdesk_billing::{ChargeStatus, ScheduleOpStatus, ScheduleQuery, ScheduleSta
 use subdesk_desk::ErrorCode;
 use subdesk_desk::schedules::{self, ScheduleForm, When, when_of};
 use subdesk_desk::zone;
-use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus, ScheduleWindowQuery};
+use subdesk_iamport::{PaymentStatus, ScheduleWindowQuery};
 use subdesk_sandbox::{FaultKind, FaultRule};
 
 const APPROVE: &str = "4242-4242-4242-4242";
@@ -24,25 +23,6 @@ async fn world() -> World {
 }
 
 impl World {
-    /// Issues (or issues again) `uid`'s key at the sandbox with `card`, and registers it.
-    async fn key(&self, uid: &str, card: &str) {
-        let card = CardData::new(card, "2031-12")
-            .and_then(|c| c.birth("900101"))
-            .and_then(|c| c.pwd_2digit("12"))
-            .expect("card");
-        let c = self
-            .session
-            .client()
-            .unwrap()
-            .issue_billing_key(uid, &IssueBillingKey::new(card).customer_name("홍길동"))
-            .await
-            .expect("issue key");
-        self.session
-            .store
-            .upsert_customer(&customer_record(&c))
-            .expect("registry");
-    }
-
     /// A form for `uid`, `hours_ahead` of sandbox time ahead (rounded up to the minute).
     fn form(&self, uid: &str, hours_ahead: i64, amount: i64) -> ScheduleForm {
         ScheduleForm {
@@ -104,19 +84,6 @@ impl World {
             Err(subdesk_iamport::Error::NotFound { .. }) => 0,
             Err(e) => panic!("payments of {uid}: {e}"),
         }
-    }
-
-    async fn advance(&self, seconds: i64) {
-        let res = reqwest::Client::new()
-            .post(format!(
-                "{}/__sandbox/clock/advance",
-                self.sandbox.base_url()
-            ))
-            .json(&serde_json::json!({ "seconds": seconds }))
-            .send()
-            .await
-            .expect("advance");
-        assert!(res.status().is_success());
     }
 
     async fn sync(&self) {

@@ -3,7 +3,6 @@
 //! order is never a second charge (counted per customer at the sandbox, whatever the order
 //! ids).
 
-use subdesk_billing::mirror::sync::keys::customer_record;
 use subdesk_billing::mirror::sync::{
     CancelToken, ScheduleSyncOptions, SyncProgress, VerifyScope, sync_schedules, verify_keys,
 };
@@ -16,7 +15,7 @@ use subdesk_desk::money::{ChargeNowInput, charge_now, new_order_id};
 use subdesk_desk::schedules::{self, ScheduleForm, when_of};
 use subdesk_desk::triage;
 use subdesk_desk::zone;
-use subdesk_iamport::{CardData, IssueBillingKey, PaymentStatus};
+use subdesk_iamport::{IssueBillingKey, PaymentStatus};
 use subdesk_sandbox::{FaultKind, FaultRule};
 
 const APPROVE: &str = "4242-4242-4242-4242";
@@ -31,25 +30,11 @@ async fn world() -> World {
 }
 
 impl World {
-    /// Issues (or issues again) `uid`'s key at the sandbox with `card`, and registers it.
-    async fn key(&self, uid: &str, card: &str) {
-        let card = CardData::new(card, "2031-12")
-            .and_then(|c| c.birth("900101"))
-            .and_then(|c| c.pwd_2digit("12"))
-            .expect("card");
-        let mut request = IssueBillingKey::new(card).customer_name("홍길동");
+    /// A key whose holder has a phone number (what "copy phone" copies).
+    async fn key_with_phone(&self, uid: &str, card: &str) {
+        let mut request = IssueBillingKey::new(common::test_card(card)).customer_name("홍길동");
         request.customer_tel = Some("010-1234-5678".into());
-        let c = self
-            .session
-            .client()
-            .unwrap()
-            .issue_billing_key(uid, &request)
-            .await
-            .expect("issue key");
-        self.session
-            .store
-            .upsert_customer(&customer_record(&c))
-            .expect("registry");
+        self.key_with(uid, request).await;
     }
 
     async fn charge(&self, uid: &str, amount: i64) -> subdesk_billing::ChargeResult {
@@ -91,19 +76,6 @@ impl World {
         }
     }
 
-    async fn advance(&self, seconds: i64) {
-        let res = reqwest::Client::new()
-            .post(format!(
-                "{}/__sandbox/clock/advance",
-                self.sandbox.base_url()
-            ))
-            .json(&serde_json::json!({ "seconds": seconds }))
-            .send()
-            .await
-            .expect("advance");
-        assert!(res.status().is_success());
-    }
-
     fn entries(&self) -> Vec<TriageEntry> {
         triage::list(&self.session).expect("triage list")
     }
@@ -134,7 +106,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
     assert_eq!(w.total(), 0);
 
     // A declined charge.
-    w.key("tri-decline", DECLINE_FUNDS).await;
+    w.key_with_phone("tri-decline", DECLINE_FUNDS).await;
     let declined = w.charge("tri-decline", 9_900).await;
     assert_eq!(declined.status, ChargeStatus::Declined);
     let e = w
@@ -151,7 +123,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
     assert!(e.actions.contains(&TriageAction::Retry));
 
     // A schedule that ran and was declined.
-    w.key("tri-sched", DECLINE_FUNDS).await;
+    w.key_with_phone("tri-sched", DECLINE_FUNDS).await;
     let s = schedules::register(
         &w.session,
         ScheduleForm {
@@ -190,7 +162,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
     assert!(e.actions.contains(&TriageAction::Retry));
 
     // A charge whose answer was lost after it committed: unknown until looked up.
-    w.key("tri-lost", APPROVE).await;
+    w.key_with_phone("tri-lost", APPROVE).await;
     w.sandbox.add_fault(
         FaultRule::new(FaultKind::CommitThenDrop)
             .method("POST")
@@ -306,7 +278,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
 #[tokio::test]
 async fn a_retry_of_the_same_order_charges_at_most_once() {
     let w = world().await;
-    w.key("tri-retry", DECLINE_FUNDS).await;
+    w.key_with_phone("tri-retry", DECLINE_FUNDS).await;
     let declined = w.charge("tri-retry", 12_000).await;
     assert_eq!(declined.status, ChargeStatus::Declined);
     let key = w.of(TriageKind::FailedCharge, "tri-retry").unwrap().key;
@@ -321,7 +293,7 @@ async fn a_retry_of_the_same_order_charges_at_most_once() {
     assert_eq!(w.at_sandbox("tri-retry", PaymentStatus::Paid).await, 0);
 
     // A new card, and the retry pressed twice at once: one charge at the sandbox.
-    w.key("tri-retry", APPROVE).await;
+    w.key_with_phone("tri-retry", APPROVE).await;
     let (a, b) = tokio::join!(
         triage::retry(&w.session, &e.key, None),
         triage::retry(&w.session, &e.key, None)
@@ -343,7 +315,7 @@ async fn a_retry_of_the_same_order_charges_at_most_once() {
 #[tokio::test]
 async fn a_failed_schedule_retried_from_triage_is_paid_once_and_leaves() {
     let w = world().await;
-    w.key("tri-srt", DECLINE_FUNDS).await;
+    w.key_with_phone("tri-srt", DECLINE_FUNDS).await;
     schedules::register(
         &w.session,
         ScheduleForm {
@@ -372,7 +344,7 @@ async fn a_failed_schedule_retried_from_triage_is_paid_once_and_leaves() {
     .await
     .unwrap();
     let e = w.of(TriageKind::FailedSchedule, "tri-srt").unwrap();
-    w.key("tri-srt", APPROVE).await;
+    w.key_with_phone("tri-srt", APPROVE).await;
     let (a, b) = tokio::join!(
         triage::retry(&w.session, &e.key, None),
         triage::retry(&w.session, &e.key, None)
@@ -390,12 +362,12 @@ async fn a_failed_schedule_retried_from_triage_is_paid_once_and_leaves() {
 #[tokio::test]
 async fn only_the_same_charge_paid_anew_settles_a_failed_one() {
     let w = world().await;
-    w.key("tri-sup", DECLINE_FUNDS).await;
+    w.key_with_phone("tri-sup", DECLINE_FUNDS).await;
     assert_eq!(
         w.charge("tri-sup", 9_900).await.status,
         ChargeStatus::Declined
     );
-    w.key("tri-sup", APPROVE).await;
+    w.key_with_phone("tri-sup", APPROVE).await;
     // Another charge of the customer paid: November is still unpaid.
     let other = w.charge_named("tri-sup", 5_000, "추가 옵션").await;
     assert_eq!(other.status, ChargeStatus::Paid);
