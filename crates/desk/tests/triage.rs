@@ -37,6 +37,39 @@ impl World {
         self.key_with(uid, request).await;
     }
 
+    /// A schedule for `uid` an hour ahead, the clock moved past it (the sandbox runs it)
+    /// and the schedules synced: what the queue sees after a schedule ran.
+    async fn schedule_that_ran(&self, uid: &str, amount: i64) -> subdesk_billing::ScheduleOpResult {
+        let s = schedules::register(
+            &self.session,
+            ScheduleForm {
+                customer_uid: uid.into(),
+                when: when_of(
+                    self.sandbox.now() + HOUR + 60,
+                    &zone::named_or_utc("Asia/Seoul"),
+                ),
+                amount,
+                name: "정기결제".into(),
+                merchant_uid: Some(new_order_id()),
+                ..ScheduleForm::default()
+            },
+        )
+        .await
+        .unwrap();
+        self.advance(3 * HOUR).await;
+        let quiet = |_: &SyncProgress| {};
+        sync_schedules(
+            &self.session.store,
+            self.session.client().unwrap(),
+            &ScheduleSyncOptions::default(),
+            &quiet,
+            &CancelToken::new(),
+        )
+        .await
+        .unwrap();
+        s
+    }
+
     async fn charge(&self, uid: &str, amount: i64) -> subdesk_billing::ChargeResult {
         self.charge_named(uid, amount, "11월 이용료").await
     }
@@ -124,33 +157,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
 
     // A schedule that ran and was declined.
     w.key_with_phone("tri-sched", DECLINE_FUNDS).await;
-    let s = schedules::register(
-        &w.session,
-        ScheduleForm {
-            customer_uid: "tri-sched".into(),
-            when: when_of(
-                w.sandbox.now() + HOUR + 60,
-                &zone::named_or_utc("Asia/Seoul"),
-            ),
-            amount: 15_000,
-            name: "정기결제".into(),
-            merchant_uid: Some(new_order_id()),
-            ..ScheduleForm::default()
-        },
-    )
-    .await
-    .unwrap();
-    w.advance(3 * HOUR).await;
-    let quiet = |_: &SyncProgress| {};
-    sync_schedules(
-        &w.session.store,
-        w.session.client().unwrap(),
-        &ScheduleSyncOptions::default(),
-        &quiet,
-        &CancelToken::new(),
-    )
-    .await
-    .unwrap();
+    let s = w.schedule_that_ran("tri-sched", 15_000).await;
     assert_eq!(
         schedules::get(&w.session, &s.merchant_uid).unwrap().state,
         ScheduleState::Failed
@@ -196,6 +203,7 @@ async fn each_kind_of_problem_appears_and_resolved_ones_leave() {
             ..CustomerRecord::default()
         })
         .unwrap();
+    let quiet = |_: &SyncProgress| {};
     verify_keys(
         &w.session.store,
         w.session.client().unwrap(),
@@ -316,33 +324,7 @@ async fn a_retry_of_the_same_order_charges_at_most_once() {
 async fn a_failed_schedule_retried_from_triage_is_paid_once_and_leaves() {
     let w = world().await;
     w.key_with_phone("tri-srt", DECLINE_FUNDS).await;
-    schedules::register(
-        &w.session,
-        ScheduleForm {
-            customer_uid: "tri-srt".into(),
-            when: when_of(
-                w.sandbox.now() + HOUR + 60,
-                &zone::named_or_utc("Asia/Seoul"),
-            ),
-            amount: 7_000,
-            name: "정기결제".into(),
-            merchant_uid: Some(new_order_id()),
-            ..ScheduleForm::default()
-        },
-    )
-    .await
-    .unwrap();
-    w.advance(3 * HOUR).await;
-    let quiet = |_: &SyncProgress| {};
-    sync_schedules(
-        &w.session.store,
-        w.session.client().unwrap(),
-        &ScheduleSyncOptions::default(),
-        &quiet,
-        &CancelToken::new(),
-    )
-    .await
-    .unwrap();
+    w.schedule_that_ran("tri-srt", 7_000).await;
     let e = w.of(TriageKind::FailedSchedule, "tri-srt").unwrap();
     w.key_with_phone("tri-srt", APPROVE).await;
     let (a, b) = tokio::join!(
