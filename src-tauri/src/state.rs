@@ -79,9 +79,9 @@ pub struct AppState {
     /// read and checked, never rows the webview sends back.
     pub planned_import: Mutex<Option<HeldImport>>,
     /// The plan engine's progress and last result (the status bar's).
-    pub engine: crate::commands::plans::EngineState,
+    pub engine: StatusCell<crate::commands::plans::EngineStatus>,
     /// The background payment refresh's last result.
-    pub refresh: crate::commands::reconcile::RefreshState,
+    pub refresh: StatusCell<crate::commands::reconcile::RefreshStatus>,
     /// The bulk runs this app is executing (their pause and cancel switches).
     pub runs: crate::commands::runs::Runs,
     _log_guard: Option<LogGuard>,
@@ -265,4 +265,23 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) -> IpcResult<()> {
     }
     app.manage(state);
     Ok(())
+}
+
+/// What a background task is doing and did last (the plan engine, the payment refresh),
+/// read by the screens while the task writes it.
+#[derive(Default)]
+pub struct StatusCell<T> {
+    status: Mutex<T>,
+}
+
+impl<T: Clone + Default> StatusCell<T> {
+    pub fn get(&self) -> T {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn update(&self, f: impl FnOnce(&mut T)) {
+        if let Ok(mut s) = self.status.lock() {
+            f(&mut s);
+        }
+    }
 }

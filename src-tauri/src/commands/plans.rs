@@ -41,24 +41,6 @@ pub struct EngineStatus {
     pub error: Option<IpcError>,
 }
 
-/// The engine's status, held by the app.
-#[derive(Default)]
-pub struct EngineState {
-    status: Mutex<EngineStatus>,
-}
-
-impl EngineState {
-    fn get(&self) -> EngineStatus {
-        self.status.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-
-    fn update(&self, f: impl FnOnce(&mut EngineStatus)) {
-        if let Ok(mut s) = self.status.lock() {
-            f(&mut s);
-        }
-    }
-}
-
 /// The profile's time: the sandbox's clock on the sandbox profile (moved forward from
 /// the app to practise), the real time elsewhere.
 pub fn profile_now(state: &AppState) -> i64 {

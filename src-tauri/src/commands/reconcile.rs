@@ -3,7 +3,6 @@
 //! compared and applied every quarter of an hour, so a refund made at the PG's console
 //! reaches the lists without anyone asking.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -41,26 +40,6 @@ pub struct RefreshStatus {
     pub error: Option<IpcError>,
 }
 
-/// The refresh's status, held by the app.
-#[derive(Default)]
-pub struct RefreshState {
-    status: Mutex<RefreshStatus>,
-}
-
-impl RefreshState {
-    fn get(&self) -> RefreshStatus {
-        let mut s = self.status.lock().map(|s| s.clone()).unwrap_or_default();
-        s.days = RECENT_DAYS;
-        s
-    }
-
-    fn update(&self, f: impl FnOnce(&mut RefreshStatus)) {
-        if let Ok(mut s) = self.status.lock() {
-            f(&mut s);
-        }
-    }
-}
-
 /// `period` at i'mport against the store; with `apply` the store takes i'mport's
 /// version of what differs (the store's copy only: nothing changes at i'mport).
 #[tauri::command]
@@ -78,7 +57,10 @@ pub async fn compare_period(
 #[tauri::command]
 #[specta::specta]
 pub fn refresh_status(state: State<'_, AppState>) -> RefreshStatus {
-    state.refresh.get()
+    RefreshStatus {
+        days: RECENT_DAYS,
+        ..state.refresh.get()
+    }
 }
 
 async fn refresh_once(state: &AppState) {
