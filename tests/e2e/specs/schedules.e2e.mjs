@@ -4,26 +4,13 @@
 // evening before in UTC). Screens at 1024×700 in Korean and English.
 import { browser, $, $$, expect } from "@wdio/globals";
 import { choose, click, shot, type } from "../lib/ui.mjs";
+import { atSandbox, sandboxUrl } from "../lib/sandbox.mjs";
 
 const UID = "sch-e2e-0001";
 
-async function sandboxUrl() {
-  await click('[data-testid="nav-dashboard"]');
-  const el = await $('[data-testid="api-address"]');
-  await el.waitForDisplayed();
-  return el.getText();
-}
-
 /** The sandbox's own answer for one schedule, through its public API with its keys. */
-async function atSandbox(url, merchantUid) {
-  const token = await fetch(`${url}/users/getToken`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ imp_key: "sandbox_imp_key", imp_secret: "sandbox_imp_secret" }),
-  }).then((r) => r.json());
-  const res = await fetch(`${url}/subscribe/payments/schedule/${merchantUid}`, { headers: { Authorization: token.response.access_token } });
-  const body = await res.json();
-  return body.response;
+async function scheduleAtSandbox(url, merchantUid) {
+  return atSandbox(url, `/subscribe/payments/schedule/${merchantUid}`);
 }
 
 /** `days` from now as a Seoul calendar date, YYYY-MM-DD. */
@@ -120,7 +107,7 @@ describe("schedules and the calendar", () => {
     const row = await $('[data-testid="customer-schedule"]');
     await row.waitForDisplayed({ timeout: 20000 });
     merchantUid = await row.getAttribute("data-merchant-uid");
-    const s = await atSandbox(url, merchantUid);
+    const s = await scheduleAtSandbox(url, merchantUid);
     expect(s.customer_uid).toBe(UID);
     expect(s.schedule_status).toBe("scheduled");
     expect(s.schedule_at).toBe(seoulUnix(date, "00:30"));
@@ -159,14 +146,14 @@ describe("schedules and the calendar", () => {
     await time.clearValue();
     await time.setValue("09:15");
     await click('[data-testid="schedule-move"]');
-    await browser.waitUntil(async () => (await atSandbox(url, merchantUid)).schedule_at === seoulUnix(date, "09:15"), { timeoutMsg: "the sandbox did not see the move" });
+    await browser.waitUntil(async () => (await scheduleAtSandbox(url, merchantUid)).schedule_at === seoulUnix(date, "09:15"), { timeoutMsg: "the sandbox did not see the move" });
     await browser.waitUntil(async () => (await $('[data-testid="schedule-drawer-at"]').getText()).includes("09:15"));
   });
 
   it("revokes it from the drawer, seen at the sandbox", async () => {
     await click('[data-testid="schedule-revoke"]');
     await click('[data-testid="schedule-revoke-yes"]');
-    await browser.waitUntil(async () => (await atSandbox(url, merchantUid)).schedule_status === "revoked", { timeoutMsg: "the sandbox did not see the revocation" });
+    await browser.waitUntil(async () => (await scheduleAtSandbox(url, merchantUid)).schedule_status === "revoked", { timeoutMsg: "the sandbox did not see the revocation" });
     await browser.waitUntil(async () => (await $('[data-testid="schedule-drawer-state"]').getAttribute("data-state")) === "revoked");
     await shot("schedule-revoked-ko");
     await browser.keys("Escape");
