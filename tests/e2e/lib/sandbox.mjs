@@ -10,16 +10,21 @@ export async function sandboxUrl() {
   return el.getText();
 }
 
-/** `path` of the sandbox's API with a fresh token; the envelope's `response`. */
-export async function atSandbox(url, path, init = {}) {
-  const token = await fetch(`${url}/users/getToken`, {
+/** A token of the sandbox's own i'mport API (its keys are public on purpose). */
+export async function sandboxToken(url) {
+  const res = await fetch(`${url}/users/getToken`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ imp_key: "sandbox_imp_key", imp_secret: "sandbox_imp_secret" }),
-  }).then((r) => r.json());
+  });
+  return (await res.json()).response.access_token;
+}
+
+/** `path` of the sandbox's API with a fresh token; the envelope's `response`. */
+export async function atSandbox(url, path, init = {}) {
   const res = await fetch(`${url}${path}`, {
     ...init,
-    headers: { "content-type": "application/json", Authorization: token.response.access_token, ...(init.headers ?? {}) },
+    headers: { "content-type": "application/json", Authorization: await sandboxToken(url), ...(init.headers ?? {}) },
   });
   const body = await res.json();
   if (body.code !== 0) throw new Error(`${path}: ${body.message}`);

@@ -4,14 +4,8 @@
 // the inline error and nothing reaches the sandbox (its request log proves it).
 import { browser, $, $$, expect } from "@wdio/globals";
 import { choose, click, shot, type } from "../lib/ui.mjs";
+import { sandboxToken, sandboxUrl } from "../lib/sandbox.mjs";
 
-
-async function sandboxUrl() {
-  await $('[data-testid="nav-dashboard"]').click();
-  const el = await $('[data-testid="api-address"]');
-  await el.waitForDisplayed();
-  return el.getText();
-}
 
 async function sandboxRequests(url) {
   const res = await fetch(`${url}/__sandbox/requests`);
@@ -24,16 +18,6 @@ async function sandboxRequests(url) {
 
 
 
-
-/** A token of the sandbox's own i'mport API (its keys are public on purpose). */
-async function sandboxToken(url) {
-  const res = await fetch(`${url}/users/getToken`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ imp_key: "sandbox_imp_key", imp_secret: "sandbox_imp_secret" }),
-  });
-  return (await res.json()).response.access_token;
-}
 
 /** Every payment the sandbox holds (the last 90 days), from its own API. */
 async function sandboxPayments(url, token) {

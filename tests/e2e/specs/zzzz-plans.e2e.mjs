@@ -12,6 +12,7 @@
 // the exports' payment windows of the other specs would otherwise see.
 import { browser, $, $$, expect } from "@wdio/globals";
 import { choose, click, shot, type } from "../lib/ui.mjs";
+import { atSandbox, sandboxUrl } from "../lib/sandbox.mjs";
 
 const GOOD = "plan-e2e-good";
 const POOR = "plan-e2e-poor";
@@ -19,26 +20,9 @@ const LOST = "plan-e2e-lost";
 const CODE = "e2e";
 const NAME = "E2E 월간 멤버십";
 
-async function sandboxUrl() {
-  await click('[data-testid="nav-dashboard"]');
-  const el = await $('[data-testid="api-address"]');
-  await el.waitForDisplayed();
-  return el.getText();
-}
-
-async function token(url) {
-  const t = await fetch(`${url}/users/getToken`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ imp_key: "sandbox_imp_key", imp_secret: "sandbox_imp_secret" }),
-  }).then((r) => r.json());
-  return t.response.access_token;
-}
-
 /** The sandbox's own answer for one schedule. */
-async function atSandbox(url, merchantUid) {
-  const res = await fetch(`${url}/subscribe/payments/schedule/${merchantUid}`, { headers: { Authorization: await token(url) } });
-  return (await res.json()).response;
+async function scheduleAtSandbox(url, merchantUid) {
+  return atSandbox(url, `/subscribe/payments/schedule/${merchantUid}`);
 }
 
 /** The sandbox's time, as a Seoul date `days` later (YYYY-MM-DD). */
@@ -210,7 +194,7 @@ describe("plans and subscriptions", () => {
     await runEngine();
     await openCustomer(GOOD);
     await browser.waitUntil(async () => (await periodIds("scheduled")).length === 3, { timeout: 30000, timeoutMsg: "three periods were not registered" });
-    for (const m of await periodIds("scheduled")) expect((await atSandbox(url, m)).schedule_status).toBe("scheduled");
+    for (const m of await periodIds("scheduled")) expect((await scheduleAtSandbox(url, m)).schedule_status).toBe("scheduled");
     await click('[data-testid="nav-plans"]');
     const row = await $(`[data-testid="plan-row"][data-code="${CODE}"]`);
     await row.waitForDisplayed();
@@ -275,7 +259,7 @@ describe("plans and subscriptions", () => {
     await click('[data-testid="subscription-cancel-now"]');
     await click('[data-testid="subscription-confirm-yes"]');
     await $('[data-testid="subscription-changed"]').waitForDisplayed({ timeout: 30000 });
-    for (const m of live) expect((await atSandbox(url, m)).schedule_status).toBe("revoked");
+    for (const m of live) expect((await scheduleAtSandbox(url, m)).schedule_status).toBe("revoked");
     await browser.waitUntil(async () => (await $('[data-testid="subscription"]').getAttribute("data-state")) === "cancelled");
     await showSubscription();
     await shot("customer-cancelled-ko");
