@@ -8,16 +8,51 @@ import path from "node:path";
  * click is tried again for a while, as a user would wait for it.
  */
 export async function click(selector) {
-  const el = typeof selector === "string" ? await $(selector) : selector;
-  await el.waitForDisplayed();
   for (let attempt = 0; ; attempt++) {
-    await browser.execute((node) => node.scrollIntoView({ block: "center" }), el);
+    // A selector is looked up again on every attempt: React may have replaced the node
+    // it found (a list refetched, a page re-rendered), which a kept handle calls stale.
+    const el = typeof selector === "string" ? await $(selector) : selector;
     try {
+      await el.waitForDisplayed();
+      await browser.execute((node) => node.scrollIntoView({ block: "center" }), el);
       await el.click();
       return;
     } catch (e) {
-      if (attempt >= 8 || !String(e).includes("intercepted")) throw e;
+      const retry = String(e).includes("intercepted") || (typeof selector === "string" && /stale/i.test(String(e)));
+      if (attempt >= 8 || !retry) throw e;
       await browser.pause(750);
+    }
+  }
+}
+
+/** The page title's text as the DOM has it now ("" while no title is drawn). */
+export async function pageTitle() {
+  return browser.execute(() => document.querySelector('[data-testid="page-title"]')?.textContent?.trim() ?? "");
+}
+
+/**
+ * Waits until the page's title reads `expected`. It reads the DOM afresh each time
+ * rather than through an element handle, which a re-render would make stale.
+ */
+export async function expectTitle(expected, timeout = 30000) {
+  await browser.waitUntil(async () => (await pageTitle()) === expected, { timeout, timeoutMsg: `the page title never became "${expected}" (it is "${await pageTitle()}")` });
+}
+
+/**
+ * Switches the app's language in Settings as a user would, and waits until the app has
+ * taken it (the document's lang follows the saved setting), clicking again if a click
+ * was lost to a re-render.
+ */
+export async function setLanguage(label) {
+  const lang = label === "English" ? "en" : "ko";
+  await click('[data-testid="nav-settings"]');
+  for (let attempt = 0; ; attempt++) {
+    await click(`//*[@data-testid="language-switch"]//label[normalize-space()="${label}"]`);
+    try {
+      await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === lang, { timeout: 10000 });
+      return;
+    } catch (e) {
+      if (attempt >= 2) throw new Error(`the app did not switch to ${label}: ${e}`);
     }
   }
 }

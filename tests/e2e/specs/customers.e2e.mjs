@@ -3,7 +3,7 @@
 // open them; a card that fails at issuance shows its reason; an invalid card number shows
 // the inline error and nothing reaches the sandbox (its request log proves it).
 import { browser, $, $$, expect } from "@wdio/globals";
-import { choose, click, shot, type } from "../lib/ui.mjs";
+import { choose, click, expectTitle, shot, type } from "../lib/ui.mjs";
 import { sandboxToken, sandboxUrl } from "../lib/sandbox.mjs";
 
 
@@ -92,7 +92,7 @@ describe("customers and billing keys", () => {
     await shot("customers-ko");
     await click('[data-testid="customer-row"]');
     // The page re-renders when PortOne's latest arrives, so the title is looked up afresh.
-    await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "김민준");
+    await expectTitle("김민준");
     await expect($('[data-testid="key-card"]')).toHaveText(expect.stringContaining("nice"));
     await shot("customer-detail-ko");
   });
@@ -190,7 +190,7 @@ describe("customers and billing keys", () => {
     // The customer column links to the customer.
     const link = await $("//div[@data-testid='payment-row'][.//*[contains(text(),'₩12,000')]]//*[@data-testid='payment-customer-link']");
     await click(link);
-    await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "김민준");
+    await expectTitle("김민준");
     await click('[data-testid="charge-now"]');
     await type("charge-amount", "10000");
     await type("charge-tax-free", "10000");

@@ -5,7 +5,7 @@
 // is offered over REST and issues. Each issuance is checked at the sandbox's request log.
 // Screens at 1024×700 in Korean and English.
 import { browser, $, expect } from "@wdio/globals";
-import { choose, click, shot, type } from "../lib/ui.mjs";
+import { choose, click, setLanguage, shot, type } from "../lib/ui.mjs";
 
 async function sandboxUrl() {
   await click('[data-testid="nav-dashboard"]');
@@ -24,10 +24,6 @@ async function bodiesTo(url, path) {
   return (await sandboxRequests(url)).filter((r) => r.path === path && r.method === "POST").map((r) => JSON.parse(r.body ?? "{}"));
 }
 
-async function setLanguage(label) {
-  await click('[data-testid="nav-settings"]');
-  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
-}
 
 /** The issue form on one channel (its option reads "name (pg)"). */
 async function openIssueForm(pg, uid) {

@@ -8,7 +8,7 @@
 import { browser, $, $$, expect } from "@wdio/globals";
 import fs from "node:fs";
 import path from "node:path";
-import { click, shot } from "../lib/ui.mjs";
+import { click, setLanguage, shot } from "../lib/ui.mjs";
 
 const N = 20;
 const UIDS = Array.from({ length: N }, (_, i) => `run-e2e-${String(i + 1).padStart(2, "0")}`);
@@ -47,10 +47,6 @@ async function paidAtSandbox(url, auth, uid) {
   return (res.response?.list ?? []).filter((p) => p.status === "paid").length;
 }
 
-async function setLanguage(label) {
-  await click('[data-testid="nav-settings"]');
-  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
-}
 
 /** An element's text as the DOM has it (WebKit's driver reads a Mantine badge or button's label as empty). */
 async function textOf(selector) {

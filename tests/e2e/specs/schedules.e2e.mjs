@@ -3,7 +3,7 @@
 // the sandbox's own HTTP API; the calendar shows it on its Seoul day (00:30 in Seoul is the
 // evening before in UTC). Screens at 1024×700 in Korean and English.
 import { browser, $, $$, expect } from "@wdio/globals";
-import { choose, click, shot, type } from "../lib/ui.mjs";
+import { choose, click, setLanguage, shot, type } from "../lib/ui.mjs";
 import { atSandbox, sandboxUrl } from "../lib/sandbox.mjs";
 
 const UID = "sch-e2e-0001";
@@ -26,10 +26,6 @@ function seoulUnix(date, time) {
   return Date.UTC(y, m - 1, d, hh - 9, mm) / 1000;
 }
 
-async function setLanguage(label) {
-  await click('[data-testid="nav-settings"]');
-  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
-}
 
 async function openCustomer() {
   await click('[data-testid="nav-customers"]');

@@ -3,15 +3,11 @@
 // "확인 필요" with the count beside it in the navigation; "mark resolved" removes it and the
 // count drops. Screens at 1024×700 in Korean and English.
 import { browser, $, $$, expect } from "@wdio/globals";
-import { choose, click, shot, type } from "../lib/ui.mjs";
+import { choose, click, expectTitle, setLanguage, shot, type } from "../lib/ui.mjs";
 
 const UID = "tri-e2e-0001";
 const NAME = "최확인";
 
-async function setLanguage(label) {
-  await click('[data-testid="nav-settings"]');
-  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
-}
 
 /** The count beside "확인 필요" in the navigation (none shown: 0). */
 async function navCount() {
@@ -88,7 +84,7 @@ describe("the triage queue", () => {
     await browser.waitUntil(async () => (await navCount()) === before + 1, { timeout: 40000, timeoutMsg: "the count did not go up by one" });
 
     await click('[data-testid="nav-triage"]');
-    await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "확인 필요");
+    await expectTitle("확인 필요");
     const entry = await entryOf("failed_charge");
     const text = String(await entry.getProperty("textContent"));
     expect(text).toContain("결제 실패");
@@ -115,7 +111,7 @@ describe("the triage queue", () => {
     await browser.waitUntil(async () => (await navCount()) === before + 1, { timeout: 40000, timeoutMsg: "the count did not go up by one" });
     await setLanguage("English");
     await click('[data-testid="nav-triage"]');
-    await browser.waitUntil(async () => (await $('[data-testid="page-title"]').getText()) === "Needs attention");
+    await expectTitle("Needs attention");
     await expect($('[data-testid="nav-triage"]')).toHaveText(expect.stringContaining("Needs attention"));
     const entry = await entryOf("failed_charge");
     const text = String(await entry.getProperty("textContent"));

@@ -2,24 +2,9 @@
 // payments the earlier specs made, every screen is captured in English, then in Korean,
 // for docs/screenshots. Each screen is also checked to have opened in that language.
 import { browser, $, $$ } from "@wdio/globals";
-import { choose, click, shot } from "../lib/ui.mjs";
+import { choose, click, expectTitle, pageTitle, setLanguage, shot } from "../lib/ui.mjs";
 
-async function title() {
-  const el = await $('[data-testid="page-title"]');
-  await el.waitForDisplayed({ timeout: 30000 });
-  return el.getText();
-}
 
-/** Waits for the page to show `expected` as its title: navigation renders asynchronously. */
-async function expectTitle(expected) {
-  await browser.waitUntil(async () => (await title()) === expected, { timeoutMsg: `the page title never became ${expected}` });
-}
-
-async function setLanguage(label, expectedTitle) {
-  await click('[data-testid="nav-settings"]');
-  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
-  await browser.waitUntil(async () => (await title()) === expectedTitle);
-}
 
 async function screens(lang, titles) {
   await click('[data-testid="nav-dashboard"]');
@@ -107,7 +92,7 @@ async function everyScreenAt(lang, width, height) {
   expect(navs.length).toBeGreaterThanOrEqual(14);
   for (const nav of navs) {
     await click(`[data-testid="${nav}"]`);
-    await $('[data-testid="page-title"]').waitForDisplayed({ timeout: 30000 });
+    await browser.waitUntil(async () => (await pageTitle()) !== "", { timeout: 30000, timeoutMsg: `${nav} drew no title` });
     // Lists and figures arrive after the title; the picture is of the screen as it settles.
     await browser.pause(700);
     await shot(`${width}x${height}-${nav.slice(4)}-${lang}`);
@@ -117,14 +102,16 @@ async function everyScreenAt(lang, width, height) {
 
 describe("every screen, in English and in Korean", () => {
   it("shows every screen in English", async () => {
-    await setLanguage("English", "Settings");
+    await setLanguage("English");
+    await expectTitle("Settings");
     await everyScreenAt("en", 1024, 700);
     await everyScreenAt("en", 1920, 1080);
     await screens("en", { customers: "Customers", charges: "Charges", schedules: "Schedules", calendar: "Calendar", payments: "Payments", settlement: "Settlement & VAT", audit: "Audit log", pgGuide: "PG guide", settings: "Settings" });
   });
 
   it("shows every screen in Korean", async () => {
-    await setLanguage("한국어", "설정");
+    await setLanguage("한국어");
+    await expectTitle("설정");
     await everyScreenAt("ko", 1024, 700);
     await everyScreenAt("ko", 1920, 1080);
     await screens("ko", { customers: "고객", charges: "결제 요청", schedules: "예약 결제", calendar: "캘린더", payments: "결제 내역", settlement: "정산·부가세", audit: "감사 기록", pgGuide: "PG 가이드", settings: "설정" });

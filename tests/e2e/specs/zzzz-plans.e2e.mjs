@@ -11,7 +11,7 @@
 // leaves revoked and scheduled plan schedules behind, which the schedules list's totals and
 // the exports' payment windows of the other specs would otherwise see.
 import { browser, $, $$, expect } from "@wdio/globals";
-import { choose, click, shot, type } from "../lib/ui.mjs";
+import { choose, click, setLanguage, shot, type } from "../lib/ui.mjs";
 import { atSandbox, sandboxUrl } from "../lib/sandbox.mjs";
 
 const GOOD = "plan-e2e-good";
@@ -32,10 +32,6 @@ async function sandboxDate(url, days) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Seoul", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date((now + days * 86_400) * 1000));
 }
 
-async function setLanguage(label) {
-  await click('[data-testid="nav-settings"]');
-  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
-}
 
 async function issue(uid, card, name) {
   await click('[data-testid="nav-customers"]');
