@@ -84,39 +84,23 @@ pub struct PlanRecurring {
     pub code: String,
     pub name: String,
     pub active_subscriptions: i64,
-    /// Whole won a month: the plan's amount per period times its active subscriptions,
-    /// a plan charging every N days counted as 30/N periods a month (rounded down).
+    /// Whole won a month: the plans screen's MRR for this plan (see
+    /// `Store::plan_summaries`), so the dashboard and that screen never disagree.
     pub monthly_amount: i64,
-}
-
-/// A plan's amount as a month's worth.
-pub fn monthly_amount(amount: i64, interval: crate::Interval) -> i64 {
-    match interval {
-        crate::Interval::Monthly { .. } => amount,
-        crate::Interval::Yearly { .. } => amount / 12,
-        crate::Interval::EveryDays { days } => amount.saturating_mul(30) / i64::from(days.max(1)),
-    }
 }
 
 impl Store {
     /// Every plan (by code) with its active subscriptions and monthly recurring amount.
     pub fn plan_recurring(&self) -> Result<Vec<PlanRecurring>> {
-        let plans = self.list_plans()?;
-        let counts: std::collections::HashMap<String, i64> = self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT plan_code, count(*) FROM subscriptions WHERE status = 'active'
-                 GROUP BY plan_code",
-            )?
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-            .collect::<rusqlite::Result<_>>()?)
-        })?;
-        Ok(plans
+        let counts = self.plan_counts()?;
+        Ok(self
+            .list_plans()?
             .into_iter()
             .map(|p| {
-                let active = counts.get(&p.code).copied().unwrap_or(0);
+                let c = counts.get(&p.code).copied().unwrap_or_default();
                 PlanRecurring {
-                    monthly_amount: monthly_amount(p.amount, p.interval).saturating_mul(active),
-                    active_subscriptions: active,
+                    monthly_amount: c.mrr,
+                    active_subscriptions: c.subscribers,
                     code: p.code,
                     name: p.name,
                 }

@@ -5,7 +5,7 @@
 use subdesk_billing::money::merchant_uid;
 use subdesk_billing::{
     CustomerRecord, DunningPolicy, Interval, PaymentRecord, PaymentStatus, PlanInput,
-    ScheduleRecord, Store, TimeField,
+    ScheduleRecord, Store, SubscribeOptions, TimeField,
 };
 use subdesk_desk::dashboard::{self, Dashboard, PaymentLink};
 use subdesk_desk::dates::{DatePreset, day_range};
@@ -347,4 +347,27 @@ fn no_plans_and_no_payments_are_zeros_not_errors() {
     assert!(d.by_plan.is_empty() && d.by_pg.is_empty());
     assert_eq!(d.daily.len(), 1);
     assert_eq!(d.next_week.count, 0);
+}
+
+/// The dashboard's monthly recurring revenue is the plans screen's: own amounts, paused
+/// subscriptions and every-N-days plans counted the same way on both.
+#[test]
+fn monthly_recurring_is_the_plans_screens_figure() {
+    let (_dir, store, _recs) = world();
+    let opts = SubscribeOptions {
+        amount: Some(5_000),
+        ..SubscribeOptions::default()
+    };
+    store.subscribe_with("weekly", "cust_a", &opts).unwrap();
+    let d = this_month(&store);
+    let screen: i64 = store
+        .plan_summaries(NOW)
+        .unwrap()
+        .iter()
+        .map(|s| s.mrr)
+        .sum();
+    // 29,000 a month, and 5,000 every 7 days: 5,000 × 365 / 12 / 7 = 21,726.
+    assert_eq!(screen, 29_000 + 21_726);
+    assert_eq!(d.plans.monthly_recurring, screen);
+    assert_eq!(d.plans.active_subscriptions, 2);
 }

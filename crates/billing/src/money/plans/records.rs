@@ -6,6 +6,8 @@
 //! Periods are computed in Asia/Seoul (UTC+9, no daylight saving since 1988);
 //! times are Unix seconds.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime, UtcOffset};
@@ -118,6 +120,14 @@ pub struct PlanSummary {
     /// What that period charges: collecting subscriptions due then, and their total.
     pub next_run_count: i64,
     pub next_run_total: i64,
+}
+
+/// What [`Store::plan_counts`] gives for one plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PlanCounts {
+    pub subscribers: i64,
+    pub paused: i64,
+    pub mrr: i64,
 }
 
 /// One billing period of a plan.
@@ -740,15 +750,16 @@ impl Store {
         })
     }
 
-    /// Every plan with its subscriber count, monthly recurring revenue (SQL) and its
-    /// next period's count and total, archived ones last.
-    pub fn plan_summaries(&self, now: i64) -> Result<Vec<PlanSummary>> {
-        let counts: Vec<(String, i64, i64, i64)> = self.read(|c| {
+    /// Per plan code: its active subscriptions, of them paused, and its monthly
+    /// recurring revenue. The one definition of MRR: the plans screen and the dashboard
+    /// both read it. A plan without subscriptions counts zeros.
+    pub(crate) fn plan_counts(&self) -> Result<HashMap<String, PlanCounts>> {
+        self.read(|c| {
             Ok(c.prepare_cached(
                 "SELECT p.code,
                         count(s.id),
                         count(s.paused_at),
-                        coalesce(sum(CASE WHEN s.paused_at IS NULL AND s.cancel_at IS NULL THEN
+                        coalesce(sum(CASE WHEN s.id IS NOT NULL AND s.paused_at IS NULL AND s.cancel_at IS NULL THEN
                             CASE WHEN p.yearly_month IS NOT NULL THEN coalesce(s.amount, p.amount) / 12
                             WHEN p.interval_kind = 'monthly' THEN coalesce(s.amount, p.amount)
                             ELSE coalesce(s.amount, p.amount) * 365 / (12 * p.interval_value)
@@ -757,16 +768,31 @@ impl Store {
                    ON s.plan_code = p.code AND s.status = 'active'
                  GROUP BY p.code",
             )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    PlanCounts {
+                        subscribers: r.get(1)?,
+                        paused: r.get(2)?,
+                        mrr: r.get(3)?,
+                    },
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?)
-        })?;
+        })
+    }
+
+    /// Every plan with its subscriber count, monthly recurring revenue (SQL) and its
+    /// next period's count and total, archived ones last.
+    pub fn plan_summaries(&self, now: i64) -> Result<Vec<PlanSummary>> {
+        let counts = self.plan_counts()?;
         let mut out = Vec::new();
         for plan in self.list_plans()? {
-            let (_, subscribers, paused, mrr) = counts
-                .iter()
-                .find(|c| c.0 == plan.code)
-                .cloned()
-                .unwrap_or_default();
+            let PlanCounts {
+                subscribers,
+                paused,
+                mrr,
+            } = counts.get(&plan.code).copied().unwrap_or_default();
             let next = plan.next_period(now);
             let (mut count, mut total) = (0, 0);
             if let Some(p) = &next {
