@@ -120,7 +120,10 @@ impl Profile {
             base_url: Some(self.base_url.clone()),
             tier: self.tier.clone(),
             default_pg: self.default_pg.clone(),
-            time_zone: Some(self.time_zone.clone()),
+            // A stored zone is checked by its shape only: one saved before zones were
+            // checked against the tz database (or one a newer database renamed) must not
+            // make the whole profiles file unreadable.
+            time_zone: None,
             read_only: self.read_only,
         };
         let normal = input
@@ -130,7 +133,7 @@ impl Profile {
             && normal.base_url == self.base_url
             && normal.tier == self.tier
             && normal.default_pg == self.default_pg
-            && normal.time_zone == self.time_zone;
+            && zone_shaped(&self.time_zone);
         if same {
             Ok(())
         } else {
@@ -408,30 +411,32 @@ pub fn validate_default_pg(pg: Option<&str>) -> Result<Option<String>> {
     Ok(Some(pg.to_owned()))
 }
 
-/// Asia/Seoul when empty; otherwise an IANA zone name by shape (`UTC`, `Area/City`,
-/// `Area/Sub/City`, `Etc/GMT+9`). The zone database is the UI's (it lists the zones);
-/// here we only keep nonsense out of the file.
+/// Asia/Seoul when empty; otherwise an IANA zone name (`UTC`, `Area/City`,
+/// `Area/Sub/City`, `Etc/GMT+9`) that the tz database knows: a typo such as
+/// `Asia/Seol` is refused here rather than turning every date into UTC later.
 pub fn validate_time_zone(zone: Option<&str>) -> Result<String> {
     let zone = zone.map(str::trim).unwrap_or("");
     if zone.is_empty() {
         return Ok(DEFAULT_TIME_ZONE.to_owned());
     }
-    let part_ok = |p: &str| {
-        !p.is_empty()
-            && p.starts_with(|c: char| c.is_ascii_alphabetic())
-            && p.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
-    };
-    let ok = zone.len() <= TIME_ZONE_MAX_LEN
-        && zone.split('/').count() <= 3
-        && zone.split('/').all(part_ok);
-    if ok {
+    if zone_shaped(zone) && jiff::tz::TimeZone::get(zone).is_ok() {
         Ok(zone.to_owned())
     } else {
         Err(Error::InvalidTimeZone {
             zone: zone.chars().take(TIME_ZONE_MAX_LEN).collect(),
         })
     }
+}
+
+/// Whether `zone` has the shape of an IANA zone name (no path tricks, no spaces).
+fn zone_shaped(zone: &str) -> bool {
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.starts_with(|c: char| c.is_ascii_alphabetic())
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
+    };
+    zone.len() <= TIME_ZONE_MAX_LEN && zone.split('/').count() <= 3 && zone.split('/').all(part_ok)
 }
 
 /// The id for a new profile: a slug of the name (ASCII letters and digits, `-`
@@ -650,13 +655,34 @@ mod tests {
         ] {
             assert!(validate_time_zone(Some(good)).is_ok(), "{good}");
         }
-        for bad in ["Asia/", "/Seoul", "Asia/Seoul Korea", "9/x", "../etc"] {
+        for bad in [
+            "Asia/",
+            "/Seoul",
+            "Asia/Seoul Korea",
+            "9/x",
+            "../etc",
+            "Asia/Seol",
+            "Mars/Olympus_Mons",
+        ] {
             assert_eq!(
                 code(validate_time_zone(Some(bad))),
                 ErrorCode::InvalidTimeZone,
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_stored_zone_is_read_by_its_shape() {
+        let mut p = Profile::sandbox(0);
+        p.time_zone = "Asia/Seol".into();
+        assert_eq!(
+            p.check(),
+            Ok(()),
+            "an old typo must not make the file unreadable"
+        );
+        p.time_zone = "../etc/passwd".into();
+        assert!(p.check().is_err());
     }
 
     #[test]
