@@ -67,7 +67,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             money::new_order_id,
             money::decide_conflict,
             money::money_rules,
-            money::vat_of,
+            money::read_amounts,
             money::charge_preview,
             money::refund_preview,
             money::refund_split,

@@ -168,7 +168,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // What a form checks and shows before money moves: the core's limits, and what a
     // charge or refund would do (the customer, card, total, VAT), nothing sent.
     ("money_rules", Session(Read)),
-    ("vat_of", Session(Read)),
+    ("read_amounts", Session(Read)),
     ("charge_preview", Session(Read)),
     ("retry_preview", Session(Read)),
     ("refund_preview", Session(Read)),

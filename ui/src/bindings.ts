@@ -162,10 +162,11 @@ export const commands = {
 	/**  The core's limits, for forms to show and check as a person types. */
 	moneyRules: () => __TAURI_INVOKE<MoneyRules>("money_rules"),
 	/**
-	 *  The VAT i'mport derives from a charge's taxable part (amount − tax-free), for a form's
-	 *  running note: i'mport's rounding, from the core, never a copy in the UI.
+	 *  A form's typed amount and tax-free part as the core reads them, with the VAT i'mport
+	 *  derives: forms show and send what this answers, so no front end parses money and
+	 *  i'mport's rounding is never copied into the UI.
 	 */
-	vatOf: (amount: number, taxFree: number) => __TAURI_INVOKE<number>("vat_of", { amount, taxFree }),
+	readAmounts: (amount: string, taxFree: string) => __TAURI_INVOKE<AmountsRead>("read_amounts", { amount, taxFree }),
 	/**
 	 *  What a charge would do (customer, card, total, VAT), checked as the charge itself
 	 *  will be, with nothing sent: the confirmation and a form's running note.
@@ -410,6 +411,19 @@ export type AgainPreview = {
 	schedule: Schedule,
 	total: number,
 	live: boolean,
+};
+
+/**
+ *  A form's amount fields as typed, read by the core's one rule for typed amounts
+ *  ("12000", "12,000", "₩12,000", "12000원"), with the VAT i'mport will derive.
+ */
+export type AmountsRead = {
+	/**  The amount in whole won; None when the text is empty or not whole won. */
+	amount: number | null,
+	/**  The tax-free part: 0 when left empty, None when the text is not whole won. */
+	tax_free: number | null,
+	/**  VAT as i'mport derives it when none is sent; None until both are read. */
+	vat: number | null,
 };
 
 /**  What the shell shows around every screen: the active profile and the sandbox. */

@@ -83,6 +83,8 @@ pub use store::db::{OpenOptions, SCHEMA_VERSION, Store};
 pub use store::lease::Lease;
 pub use store::recovery::{Recovery, recover, restore_backup};
 pub use store::resync::ResyncStatus;
+/// The one rule for an amount a person typed (forms, CLI arguments, CSV cells).
+pub use text::parse_amount;
 pub use triage::{TriageAction, TriageCount, TriageEntry, TriageKind};
 
 #[doc(hidden)]

@@ -8,6 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
 
+/// An amount argument read by the core's rule for typed amounts, the app's forms' too:
+/// `12000`, `12,000`, `₩12,000` and `12000원` are the same.
+fn won(s: &str) -> Result<i64, String> {
+    subdesk_billing::parse_amount(s)
+        .ok_or_else(|| format!("{s:?} is not whole won (e.g. 12000 or 12,000)"))
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "subdesk-cli",
@@ -88,7 +95,7 @@ pub enum Command {
         #[arg(long, value_name = "DATE")]
         start: Option<String>,
         /// This customer's amount per period, whole won (the plan's when absent).
-        #[arg(long)]
+        #[arg(long, value_parser = won)]
         amount: Option<i64>,
     },
     /// Put the customers of a CSV on a plan (a customer_uid column, optional amount and
@@ -379,13 +386,13 @@ impl From<ProductKind> for subdesk_billing::ProductType {
 pub struct ChargeArgs {
     pub uid: String,
     /// Whole won.
-    #[arg(long)]
+    #[arg(long, value_parser = won)]
     pub amount: i64,
     /// Order name (1–40 characters).
     #[arg(long)]
     pub name: String,
     /// Tax-free part of the amount, whole won.
-    #[arg(long)]
+    #[arg(long, value_parser = won)]
     pub tax_free: Option<i64>,
     /// Retry an earlier order with its merchant_uid. Without it, running the same
     /// command again after a lost answer is safe too: it is answered with that
@@ -415,11 +422,11 @@ pub struct RetryArgs {
 pub struct RefundArgs {
     pub imp_uid: String,
     /// Whole won; everything that remains when absent.
-    #[arg(long)]
+    #[arg(long, value_parser = won)]
     pub amount: Option<i64>,
     #[arg(long)]
     pub reason: String,
-    #[arg(long)]
+    #[arg(long, value_parser = won)]
     pub tax_free: Option<i64>,
 }
 
@@ -653,13 +660,13 @@ pub enum SchedulesCmd {
         #[arg(long, value_name = "WHEN")]
         at: String,
         /// Whole won.
-        #[arg(long)]
+        #[arg(long, value_parser = won)]
         amount: i64,
         /// Order name (1–40 characters).
         #[arg(long)]
         name: String,
         /// Tax-free part of the amount, whole won.
-        #[arg(long)]
+        #[arg(long, value_parser = won)]
         tax_free: Option<i64>,
         /// Register again under this order id (after a lost answer); a new one when absent.
         #[arg(long)]
@@ -754,9 +761,9 @@ pub enum PlansCmd {
         #[arg(long)]
         name: String,
         /// Whole won per period.
-        #[arg(long)]
+        #[arg(long, value_parser = won)]
         amount: i64,
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, value_parser = won, default_value_t = 0)]
         tax_free: i64,
         #[arg(long, value_enum, default_value = "monthly")]
         interval: IntervalArg,
@@ -845,4 +852,26 @@ pub enum AuditCmd {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn charge(args: &[&str]) -> Result<ChargeArgs, clap::Error> {
+        let argv = [&["subdesk-cli", "charge", "cust_1", "--name", "x"], args].concat();
+        match Cli::try_parse_from(argv)?.command {
+            Command::Charge(c) => Ok(c),
+            other => panic!("not a charge: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn amounts_are_read_as_the_forms_read_them() {
+        let c = charge(&["--amount", "12,000", "--tax-free", "₩1,000"]).unwrap();
+        assert_eq!((c.amount, c.tax_free), (12_000, Some(1_000)));
+        assert_eq!(charge(&["--amount", "12000원"]).unwrap().amount, 12_000);
+        let refused = charge(&["--amount", "12.5"]).unwrap_err().to_string();
+        assert!(refused.contains("not whole won"), "{refused}");
+    }
 }

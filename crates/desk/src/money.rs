@@ -42,9 +42,36 @@ pub fn rules() -> MoneyRules {
     }
 }
 
-/// VAT as i'mport derives it when none is sent, for a form's running note.
-pub fn vat_of(amount: i64, tax_free: i64) -> i64 {
-    subdesk_billing::money::charge::vat_of(amount, tax_free)
+/// A form's amount fields as typed, read by the core's one rule for typed amounts
+/// ("12000", "12,000", "₩12,000", "12000원"), with the VAT i'mport will derive.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AmountsRead {
+    /// The amount in whole won; None when the text is empty or not whole won.
+    pub amount: Option<i64>,
+    /// The tax-free part: 0 when left empty, None when the text is not whole won.
+    pub tax_free: Option<i64>,
+    /// VAT as i'mport derives it when none is sent; None until both are read.
+    pub vat: Option<i64>,
+}
+
+/// Reads a form's typed amount and tax-free part, so no front end parses money itself.
+pub fn read_amounts(amount: &str, tax_free: &str) -> AmountsRead {
+    let amount = subdesk_billing::parse_amount(amount);
+    let tax_free = if tax_free.trim().is_empty() {
+        Some(0)
+    } else {
+        subdesk_billing::parse_amount(tax_free)
+    };
+    let vat = match (amount, tax_free) {
+        (Some(a), Some(f)) => Some(subdesk_billing::money::charge::vat_of(a, f)),
+        _ => None,
+    };
+    AmountsRead {
+        amount,
+        tax_free,
+        vat,
+    }
 }
 
 /// On a live profile, refuses unless the person confirmed exactly `total`.
@@ -414,4 +441,27 @@ pub async fn retry_failed(
     let result = charge_again(&session.store, session.client()?, &request).await?;
     tracing::info!(merchant_uid = %result.merchant_uid, status = ?result.status, "retry finished");
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(a: &str, f: &str) -> (Option<i64>, Option<i64>, Option<i64>) {
+        let r = read_amounts(a, f);
+        (r.amount, r.tax_free, r.vat)
+    }
+
+    #[test]
+    fn typed_amounts_are_read_by_the_core_rule() {
+        assert_eq!(read("12,000원", ""), (Some(12_000), Some(0), Some(1_091)));
+        assert_eq!(
+            read("₩11,000", "1,000"),
+            (Some(11_000), Some(1_000), Some(909))
+        );
+        // Not whole won: nothing read, no VAT to show.
+        assert_eq!(read("12.5", ""), (None, Some(0), None));
+        assert_eq!(read("", ""), (None, Some(0), None));
+        assert_eq!(read("10000", "abc"), (Some(10_000), None, None));
+    }
 }

@@ -67,12 +67,13 @@ pub fn money_rules() -> MoneyRules {
     money::rules()
 }
 
-/// The VAT i'mport derives from a charge's taxable part (amount − tax-free), for a form's
-/// running note: i'mport's rounding, from the core, never a copy in the UI.
+/// A form's typed amount and tax-free part as the core reads them, with the VAT i'mport
+/// derives: forms show and send what this answers, so no front end parses money and
+/// i'mport's rounding is never copied into the UI.
 #[tauri::command]
 #[specta::specta]
-pub fn vat_of(amount: i64, tax_free: i64) -> i64 {
-    money::vat_of(amount, tax_free)
+pub fn read_amounts(amount: String, tax_free: String) -> money::AmountsRead {
+    money::read_amounts(&amount, &tax_free)
 }
 
 /// What a charge would do (customer, card, total, VAT), checked as the charge itself

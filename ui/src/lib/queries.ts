@@ -62,7 +62,7 @@ export const keys = {
   /** The core's money limits (the same for every profile, asked per profile like all data). */
   moneyRules: (p: string) => [p, "moneyRules"] as const,
   /** i'mport's VAT of a taxable amount, from the core. */
-  vat: (p: string, amount: number, taxFree: number) => [p, "vat", amount, taxFree] as const,
+  amounts: (p: string, amount: string, taxFree: string) => [p, "amounts", amount, taxFree] as const,
   /** One opening of a charge form: the order id Rust gave that intent. */
   orderIntent: (p: string, opening: number) => [p, "orderIntent", opening] as const,
   /** Plans, a plan's page and a customer's subscriptions: the engine changes them all. */
@@ -100,8 +100,9 @@ function pagedList<T, K extends QueryKey>(p: string, queryKey: K, fetch: (cursor
 export const moneyRulesQuery = (p: string) =>
   queryOptions({ queryKey: keys.moneyRules(p), queryFn: () => call(commands.moneyRules()), staleTime: Infinity });
 
-export const vatQuery = (p: string, amount: number, taxFree: number) =>
-  queryOptions({ queryKey: keys.vat(p, amount, taxFree), queryFn: () => call(commands.vatOf(amount, taxFree)), staleTime: Infinity });
+/** A form's typed amount and tax-free part as Rust reads them (whole won or nothing), with the VAT i'mport derives. */
+export const amountsQuery = (p: string, amount: string, taxFree: string) =>
+  queryOptions({ queryKey: keys.amounts(p, amount, taxFree), queryFn: () => call(commands.readAmounts(amount, taxFree)), staleTime: Infinity });
 
 // ---- the app's own answers
 

@@ -1,4 +1,4 @@
-import type { AppStatus, Customer, Dashboard, Mode, PaymentFigure, PaymentLink, ProfileView } from "../bindings";
+import type { AmountsRead, AppStatus, Customer, Dashboard, Mode, PaymentFigure, PaymentLink, ProfileView } from "../bindings";
 
 export function customer(uid: string, name: string): Customer {
   return {
@@ -91,4 +91,17 @@ export function dashboardFixture(over: Partial<Dashboard> = {}): Dashboard {
     by_plan: [{ key: "gold", label: "골드", figure: paymentFigure(7, 203_000, 0, { plan_code: "gold" }) }],
     ...over,
   };
+}
+
+/**
+ * What Rust's `read_amounts` answers for the plain inputs these tests type ("12000",
+ * "12,000", blank): a stand-in for the backend, not the rule (which is billing's
+ * parse_amount, tested in Rust). Anything else is "not whole won".
+ */
+export function readAmounts(args: unknown): AmountsRead {
+  const { amount, taxFree } = args as { amount: string; taxFree: string };
+  const won = (s: string) => (/^[\d,]+$/.test(s.trim()) ? Number(s.replace(/,/g, "")) : null);
+  const a = won(amount);
+  const f = taxFree.trim() === "" ? 0 : won(taxFree);
+  return { amount: a, tax_free: f, vat: a !== null && f !== null ? Math.floor((Math.max(a - f, 0) + 5) / 11) : null };
 }

@@ -6,7 +6,7 @@ import type { ChargeNowInput, ProfileInput } from "../bindings";
 import i18n from "../i18n";
 import { ChargeModal } from "../pages/customers/ChargeModal";
 import { ProfilesSection } from "../pages/settings/ProfilesSection";
-import { appStatus, customer, profile, SETTINGS } from "./fixtures";
+import { appStatus, customer, profile, SETTINGS, readAmounts } from "./fixtures";
 import { renderScreen } from "./render";
 
 beforeEach(async () => {
@@ -29,20 +29,59 @@ describe("the charge form's notes come from Rust", () => {
       if (cmd === "get_settings") return SETTINGS;
       if (cmd === "new_order_id") return "sd-INTENT2";
       if (cmd === "money_rules") return RULES;
-      if (cmd === "vat_of") {
+      if (cmd === "read_amounts") {
         asked.push(args);
-        return 1234;
+        // Deliberately not 12000/11: the figure shown is Rust's answer, whatever it is.
+        return { ...readAmounts(args), vat: 1234 };
       }
+      if (cmd === "read_amounts") return readAmounts(args);
       throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
     });
     renderScreen(<ChargeModal customer={customer("c1", "김민준")} opened onClose={() => {}} />);
     await userEvent.type(await screen.findByTestId("charge-amount"), "12000");
     // Grouped as typed, read as the same whole won.
     expect(screen.getByTestId("charge-amount")).toHaveValue("12,000");
-    // Deliberately not 12000/11: the figure shown is Rust's answer, whatever it is.
     await waitFor(() => expect(screen.getByTestId("charge-vat").textContent).toContain("1,234"));
-    expect(asked).toContainEqual({ amount: 12000, taxFree: 0 });
+    // The text as typed goes to Rust, which reads it: the form parses no money itself.
+    expect(asked).toContainEqual({ amount: "12,000", taxFree: "" });
     expect(await screen.findByText(/70,000/)).toBeTruthy();
+  });
+});
+
+describe("typed amounts are Rust's to read", () => {
+  it("sends the won Rust read and marks the field Rust could not read, sending nothing", async () => {
+    const sent: ChargeNowInput[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
+      if (cmd === "get_settings") return SETTINGS;
+      if (cmd === "new_order_id") return "sd-INTENT1";
+      if (cmd === "money_rules") return RULES;
+      if (cmd === "charge_now") {
+        sent.push((args as { input: ChargeNowInput }).input);
+        return { status: "paid", merchant_uid: "sd-INTENT1", imp_uid: "imp_1", amount: 30000, replayed: false, fail_reason: null };
+      }
+      if (cmd === "read_amounts") {
+        const { amount } = args as { amount: string };
+        // Rust's reading, deliberately not the typed figure: what is sent must be it.
+        if (amount === "3만원") return { amount: null, tax_free: 0, vat: null };
+        return { amount: 31000, tax_free: 0, vat: 2818 };
+      }
+      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    });
+    renderScreen(<ChargeModal customer={customer("c1", "김민준")} opened onClose={() => {}} />);
+    await userEvent.type(await screen.findByTestId("charge-amount"), "3만원");
+    await userEvent.type(screen.getByTestId("charge-name"), "11월 구독료");
+    await waitFor(() => expect(screen.getByTestId("charge-submit")).not.toBeDisabled());
+    await userEvent.click(screen.getByTestId("charge-submit"));
+    const amount = screen.getByTestId("charge-amount");
+    await waitFor(() => expect(amount).toHaveAttribute("aria-invalid", "true"));
+    expect(sent).toHaveLength(0);
+
+    await userEvent.clear(amount);
+    await userEvent.type(amount, "30000");
+    await userEvent.click(screen.getByTestId("charge-submit"));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]?.amount).toBe(31000);
   });
 });
 
@@ -54,11 +93,11 @@ describe("a form shows Rust's refusal on the field Rust names", () => {
       if (cmd === "get_settings") return SETTINGS;
       if (cmd === "new_order_id") return "sd-INTENT1";
       if (cmd === "money_rules") return RULES;
-      if (cmd === "vat_of") return 1091;
       if (cmd === "charge_now") {
         sent.push((args as { input: ChargeNowInput }).input);
         throw { code: "invalid_input", message: "invalid card_quota: instalments need an amount of at least 50,000 won", details: { field: "card_quota" } };
       }
+      if (cmd === "read_amounts") return readAmounts(args);
       throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
     });
     renderScreen(<ChargeModal customer={customer("c1", "김민준")} opened onClose={() => {}} />);
@@ -93,6 +132,7 @@ describe("a form shows Rust's refusal on the field Rust names", () => {
         saved.push((args as { input: ProfileInput }).input);
         throw answers.shift();
       }
+      if (cmd === "read_amounts") return readAmounts(args);
       throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
     });
     renderScreen(<ProfilesSection />);

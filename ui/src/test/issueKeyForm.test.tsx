@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { IssueKeyInput, KeyForm, RestPgRule } from "../bindings";
 import i18n from "../i18n";
 import { IssueKeyForm } from "../pages/customers/IssueKeyForm";
-import { SETTINGS, appStatus, customer, profile } from "./fixtures";
+import { SETTINGS, appStatus, customer, profile, readAmounts } from "./fixtures";
 import { renderScreen } from "./render";
 
 /** A PG's rules as Rust's `rest_pg_rules` gives them; the test says what differs. */
@@ -58,6 +58,7 @@ function mockApp(form: KeyForm, language: "ko" | "en" = "ko", refuse?: (input: I
       sent.charged.push(args as Sent["charged"][number]);
       throw { code: "internal", message: "not in this test", details: null };
     }
+    if (cmd === "read_amounts") return readAmounts(args);
     throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
   });
   return sent;
@@ -163,6 +164,7 @@ describe("KG INICIS: the holder for a key with a first charge", () => {
       if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
       if (cmd === "key_form") return inicis();
       if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
+      if (cmd === "read_amounts") return readAmounts(args);
       throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
     });
     renderScreen(<IssueKeyForm />);
@@ -197,6 +199,7 @@ describe("a customer_uid that already has a key", () => {
         if (!input.replace) throw refusal;
         return { ...customer("cus_1", "김민준"), pg_provider: "kcp" };
       }
+      if (cmd === "read_amounts") return readAmounts(args);
       throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
     });
     renderScreen(<IssueKeyForm />);

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { PlanForm } from "../bindings";
 import i18n from "../i18n";
 import { PlanFormModal } from "../pages/plans/PlanFormModal";
-import { SETTINGS, appStatus, profile } from "./fixtures";
+import { SETTINGS, appStatus, profile, readAmounts } from "./fixtures";
 import { renderScreen } from "./render";
 
 const RULES = { code_max_chars: 10, name_max_chars: 40, month_day_max: 28, every_days_max: 365, every_weeks_max: 52, ladder_steps_max: 5, ladder_days_max: 60, default_dunning: { ladder: [1, 3, 5, 7], end: "keep" } };
@@ -24,6 +24,7 @@ function mockApp(refusal: ((form: PlanForm) => unknown) | null, language: "ko" |
       created.push(form);
       return { code: form.code, name: form.name, amount: form.amount, currency: "KRW", tax_free: 0, interval: { kind: "monthly", day: 1 }, start_at: 1_900_000_000, end_at: null, max_periods: null, dunning: { ladder: form.ladder, end: form.dunning_end }, first_charge: form.first_charge, created_at: 1, archived_at: null };
     }
+    if (cmd === "read_amounts") return readAmounts(args);
     throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
   });
   return { created };

@@ -6,6 +6,7 @@ import type { Payment, PaymentDetail, RefundInput, RefundResult, RefundSplit } f
 import i18n from "../i18n";
 import { PaymentDrawer } from "../pages/payments/PaymentDrawer";
 import { renderScreen } from "./render";
+import { readAmounts } from "./fixtures";
 
 function payment(cancelled: number): Payment {
   return {
@@ -69,6 +70,7 @@ function mockApp() {
       const profile = { id: "p", name: "Sandbox", mode: "sandbox", base_url: "http://127.0.0.1:1", time_zone: "Asia/Seoul", read_only: false };
       return { version: "0", active_profile: profile, profiles: [profile], sandbox_url: null, session_error: null, lock: { enabled: false, locked: false, settings: { open_live_profile: true, move_money: true, mutate: false } } };
     }
+    if (cmd === "read_amounts") return readAmounts(args);
     throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
   });
   return { sent, splits };

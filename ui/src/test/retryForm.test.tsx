@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { ChargeResult, Mode, Payment, PaymentDetail, RetryPlan } from "../bindings";
 import i18n from "../i18n";
 import { PaymentDrawer } from "../pages/payments/PaymentDrawer";
-import { SETTINGS, appStatus, profile } from "./fixtures";
+import { SETTINGS, appStatus, profile, readAmounts } from "./fixtures";
 import { renderScreen } from "./render";
 
 const FAILED: Payment = {
@@ -33,6 +33,7 @@ function mockApp(mode: Mode, preview: () => RetryPlan) {
       return r;
     }
     if (cmd === "payment_facets" || cmd === "overview") return null;
+    if (cmd === "read_amounts") return readAmounts(args);
     throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
   });
   return { sent, previews: () => previews };

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { ScheduleForm } from "../bindings";
 import i18n from "../i18n";
 import { ScheduleModal } from "../pages/schedules/ScheduleModal";
-import { SETTINGS, appStatus, customer, profile } from "./fixtures";
+import { SETTINGS, appStatus, customer, profile, readAmounts } from "./fixtures";
 import { renderScreen } from "./render";
 
 /** The shell's commands, and a Rust side that refuses the form as `refusal` says. */
@@ -16,7 +16,6 @@ function mockApp(refusal: ((form: ScheduleForm) => unknown) | null, mode: "sandb
     if (cmd === "get_settings") return { ...SETTINGS, language };
     if (cmd === "app_status") return appStatus(profile("p", "Sandbox", mode));
     if (cmd === "new_order_id") return "sd-INTENT1";
-    if (cmd === "vat_of") return 1091;
     if (cmd === "charge_needs") return { product_type_required: false, product_type: null };
     if (cmd === "schedule_preview") {
       const form = (args as { form: ScheduleForm }).form;
@@ -30,6 +29,7 @@ function mockApp(refusal: ((form: ScheduleForm) => unknown) | null, mode: "sandb
       return { journal_id: 1, merchant_uid: "sd-INTENT1", status: "done" };
     }
     if (cmd === "schedule_detail") return { schedule: { schedule_at: 1_900_000_000 }, when: { date: "2030-03-17", time: "10:00" }, time_zone: "Asia/Seoul" };
+    if (cmd === "read_amounts") return readAmounts(args);
     throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
   });
   return { previews, registered };

@@ -11,8 +11,8 @@ import { ProductTypeSelect } from "../../components/ProductTypeSelect";
 import { formError, showRustFieldErrors } from "../../lib/forms";
 import { formatKrw } from "../../lib/format";
 import { call, errorCode } from "../../lib/ipc";
-import { parseWon } from "../../lib/money";
-import { chargeNeedsQuery, invalidate, moneyRulesQuery, orderIntentQuery, vatQuery } from "../../lib/queries";
+import { useTypedAmounts } from "../../lib/amounts";
+import { chargeNeedsQuery, invalidate, moneyRulesQuery, orderIntentQuery } from "../../lib/queries";
 import { shownAs, typedWon } from "../../lib/typed";
 
 interface ChargeValues {
@@ -31,8 +31,9 @@ const EMPTY: ChargeValues = { amount: "", name: "", tax_free: "", card_quota: "0
  * The charge is one intent with one order id for life, fixed by Rust when the form opens:
  * pressing again after a lost answer, a decline or an error retries that same order, so
  * it can never become a second charge. Only "charge once more" starts a new intent.
- * The form checks only that the amounts are whole won and the name is there; the rules
- * (tax-free part, instalment minimum) are Rust's, and its refusal shows on the field.
+ * The form checks only that the name is there; Rust reads the typed amounts (what it
+ * cannot read as whole won is marked on the field) and owns every rule (tax-free part,
+ * instalment minimum), its refusal shown on the field.
  */
 export function ChargeModal({ customer, opened, onClose }: { customer: Customer; opened: boolean; onClose: (charged: boolean) => void }) {
   const { t } = useTranslation();
@@ -41,9 +42,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
   const form = useForm<ChargeValues>({
     initialValues: EMPTY,
     validate: {
-      amount: (v) => ((parseWon(v) ?? 0) < 1 ? t("money.charge.errAmount") : null),
       name: (v) => (v.trim() === "" ? t("money.charge.errName") : null),
-      tax_free: (v) => (v.trim() !== "" && parseWon(v) === null ? t("money.charge.errTaxFree") : null),
     },
   });
   const fieldText = { amount: t("money.charge.errAmount"), name: t("money.charge.errName"), tax_free: t("money.charge.errTaxFree"), card_quota: t("money.charge.errQuota") };
@@ -57,13 +56,12 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
   if (opened && intent === null && intentAnswer.data !== undefined) setIntent(intentAnswer.data);
 
   const values = form.values;
-  const won = parseWon(values.amount);
-  const free = values.tax_free.trim() === "" ? 0 : parseWon(values.tax_free);
+  const typed = useTypedAmounts(profileId, values.amount, values.tax_free, opened);
+  const won = typed.won;
   // The VAT note and the instalment hint come from Rust: the same rounding and limit the
   // charge itself is checked against.
   const rules = useQuery({ ...moneyRulesQuery(profileId), enabled: opened });
   const needs = useQuery({ ...chargeNeedsQuery(profileId, customer.customer_uid), enabled: opened }).data;
-  const vat = useQuery({ ...vatQuery(profileId, won ?? 0, free ?? 0), enabled: opened && won !== null && won > 0 && free !== null });
   const months = Number(values.card_quota);
   const live = status.active_profile.mode === "live";
 
@@ -77,11 +75,14 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
     onSettled: () => invalidate(client, profileId, "money", customer.customer_uid),
   });
 
-  const send = (confirmedTotal: number | null, order: string | null = intent) => {
-    if (order === null || won === null) return;
+  const send = async (confirmedTotal: number | null, order: string | null = intent) => {
+    if (order === null) return;
+    const read = await typed.read();
+    if (read.amount === null) return;
+    const free = read.tax_free;
     charge.mutate({
       customer_uid: customer.customer_uid,
-      amount: won,
+      amount: read.amount,
       name: values.name.trim(),
       tax_free: free && free > 0 ? free : null,
       card_quota: months > 0 ? months : null,
@@ -91,17 +92,21 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
     });
   };
 
-  const submit = (order: string | null = intent) => {
-    if (form.validate().hasErrors) return;
+  const submit = async (order: string | null = intent) => {
+    const checked = form.validate();
+    const read = await typed.read();
+    const unread = { ...(read.amount === null ? { amount: fieldText.amount } : {}), ...(read.tax_free === null ? { tax_free: fieldText.tax_free } : {}) };
+    if (Object.keys(unread).length > 0) form.setErrors({ ...checked.errors, ...unread });
+    if (checked.hasErrors || Object.keys(unread).length > 0) return;
     if (live) setConfirming(true);
-    else send(null, order);
+    else void send(null, order);
   };
 
   /** "Check now": look the open request up at i'mport, then ask again for the same order. */
   const check = useMutation({
     mutationFn: () => call(commands.reconcileNow()),
     meta: { inlineError: true },
-    onSuccess: () => send(null),
+    onSuccess: () => void send(null),
   });
 
   /** A new intent (after being told the same charge was paid already): a new order id. */
@@ -111,7 +116,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
     onSuccess: (order) => {
       setIntent(order);
       setResult(null);
-      submit(order);
+      void submit(order);
     },
   });
 
@@ -175,7 +180,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
           {failureAlert}
           <Group justify="flex-end">
             {result.status === "declined" && (
-              <Button variant="default" onClick={() => submit(result.merchant_uid)} loading={busy} data-testid="charge-retry">
+              <Button variant="default" onClick={() => void submit(result.merchant_uid)} loading={busy} data-testid="charge-retry">
                 {t("money.charge.retry")}
               </Button>
             )}
@@ -214,14 +219,14 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
               testId="charge-product-type"
             />
           )}
-          {won !== null && won > 0 && vat.data !== undefined && (
+          {won !== null && won > 0 && typed.vat !== null && (
             <Text size="xs" c="dimmed" data-testid="charge-vat">
-              {t("money.charge.vatNote", { vat: formatKrw(vat.data, lang) })}
+              {t("money.charge.vatNote", { vat: formatKrw(typed.vat, lang) })}
             </Text>
           )}
           {failureAlert}
           <Group justify="flex-end">
-            <Button onClick={() => submit()} loading={busy} disabled={intent === null} data-testid="charge-submit">
+            <Button onClick={() => void submit()} loading={busy} disabled={intent === null} data-testid="charge-submit">
               {t("money.charge.submit", { amount: won ? formatKrw(won, lang) : "" })}
             </Button>
           </Group>
@@ -233,7 +238,7 @@ export function ChargeModal({ customer, opened, onClose }: { customer: Customer;
         onCancel={() => setConfirming(false)}
         onConfirm={(total) => {
           setConfirming(false);
-          send(total);
+          void send(total);
         }}
       />
     </Modal>

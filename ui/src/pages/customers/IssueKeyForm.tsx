@@ -17,8 +17,7 @@ import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/for
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { toIpcError } from "../../lib/errors";
 import { call, errorCode } from "../../lib/ipc";
-import { parseWon } from "../../lib/money";
-import { invalidate, keyFormQuery, moneyRulesQuery } from "../../lib/queries";
+import { amountsQuery, invalidate, keyFormQuery, moneyRulesQuery } from "../../lib/queries";
 import { shownAs, typedPhone, typedWon } from "../../lib/typed";
 
 interface IssueValues extends KeyFormValues {
@@ -77,8 +76,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       product_type: null,
     },
     // What is wrong is Rust's to say (every problem at once, on submit, before anything is
-    // sent); the form only reads the typed amount as a number.
-    validate: (v) => (charging(v) && parseWon(v.charge_amount) === null ? { charge_amount: t("money.charge.errAmount") } : {}),
+    // sent), and Rust reads the typed first-charge amount too (see `submit`).
   });
   const values = form.values;
   const rule = rules.find((r) => r.pg_provider === values.pg.split(".")[0]);
@@ -144,9 +142,13 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
   const replacePending = issue.error && errorCode(issue.error) === "key_replaces_existing";
   const failure = replacePending ? null : formError(form, issue.error, fieldOptions);
 
-  const submit = (v: IssueValues, confirmedTotal: number | null = null, replace = false) => {
-    const chargeWon = parseWon(v.charge_amount);
-    const withFirstCharge = charging(v) && chargeWon !== null;
+  const submit = async (v: IssueValues, confirmedTotal: number | null = null, replace = false) => {
+    const chargeWon = charging(v) ? (await client.fetchQuery(amountsQuery(profileId, v.charge_amount, ""))).amount : null;
+    if (charging(v) && chargeWon === null) {
+      form.setErrors({ charge_amount: t("money.charge.errAmount") });
+      return;
+    }
+    const withFirstCharge = chargeWon !== null;
     if (withFirstCharge && status.active_profile.mode === "live" && confirmedTotal === null) {
       setConfirming(chargeWon);
       return;
@@ -234,7 +236,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
     <Stack maw={820}>
       {back}
       <PageHeader title={t("customers.issue.title")} description={t("customers.issue.description")} />
-      <form onSubmit={form.onSubmit((v) => submit(v))} autoComplete="off" noValidate>
+      <form onSubmit={form.onSubmit((v) => void submit(v))} autoComplete="off" noValidate>
           <Paper withBorder p="lg">
             <Stack gap="md">
               <Grid>
@@ -460,7 +462,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
               onClick={() => {
                 const total = replacing?.confirmedTotal ?? null;
                 setReplacing(null);
-                submit(form.getValues(), total, true);
+                void submit(form.getValues(), total, true);
               }}
               data-testid="issue-replace-confirm"
             >
@@ -475,7 +477,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
         onCancel={() => setConfirming(null)}
         onConfirm={(total) => {
           setConfirming(null);
-          submit(form.getValues(), total);
+          void submit(form.getValues(), total);
         }}
       />
     </Stack>

@@ -13,7 +13,7 @@ import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { formError, showRustFieldErrors } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
-import { parseWon } from "../../lib/money";
+import { useTypedAmounts } from "../../lib/amounts";
 import { invalidate, paymentQuery, refundSplitQuery } from "../../lib/queries";
 import { RetryPanel } from "./RetryPanel";
 import { shownAs, typedWon } from "../../lib/typed";
@@ -44,7 +44,6 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
   const form = useForm<RefundValues>({
     initialValues: EMPTY,
     validate: {
-      amount: (v, values) => (values.mode === "partial" && (parseWon(v) ?? 0) < 1 ? t("money.refund.errAmount") : null),
       reason: (v) => (v.trim() === "" ? t("money.refund.errReason") : null),
     },
   });
@@ -87,7 +86,8 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
   const p = detail?.payment;
   const values = form.values;
   const remaining = p ? p.amount - p.cancel_amount : 0;
-  const refundAmount = values.mode === "full" ? remaining : parseWon(values.amount);
+  const typed = useTypedAmounts(profileId, values.amount, values.tax_free, impUid !== null);
+  const refundAmount = values.mode === "full" ? remaining : typed.won;
   const canRefund = p && p.status === "paid" && remaining > 0 && !status.active_profile.read_only;
   // What i'mport says is left, and the tax-free part this amount may carry (Rust's bounds).
   const [askedAmount] = useDebouncedValue(values.mode === "full" ? null : refundAmount, 300);
@@ -101,18 +101,29 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
   const taxFreeShown = taxFreeEdited ? values.tax_free : splitFits ? String(split.tax_free_suggested) : "";
   const refundError = formError(form, refund.error, { fieldText });
 
-  const send = (confirmed: number | null) => {
+  const send = async (confirmed: number | null) => {
     if (!p) return;
+    const read = await typed.read();
     // A full refund takes what is left of the tax-free too; a partial one sends the part
     // shown (Rust checks it against the balance, and takes its share when none is sent).
-    const taxFree = values.mode === "full" || !hasTaxFree ? null : taxFreeEdited ? parseWon(values.tax_free) : splitFits ? split.tax_free_suggested : null;
-    refund.mutate({ imp_uid: p.imp_uid, amount: values.mode === "full" ? null : refundAmount, tax_free: taxFree, reason: values.reason.trim(), confirmed_total: confirmed });
+    const typedFree = values.tax_free.trim() === "" ? null : read.tax_free;
+    const taxFree = values.mode === "full" || !hasTaxFree ? null : taxFreeEdited ? typedFree : splitFits ? split.tax_free_suggested : null;
+    refund.mutate({ imp_uid: p.imp_uid, amount: values.mode === "full" ? null : read.amount, tax_free: taxFree, reason: values.reason.trim(), confirmed_total: confirmed });
   };
 
-  const submit = () => {
-    if (form.validate().hasErrors) return;
+  const submit = async () => {
+    const checked = form.validate();
+    // A partial amount and an edited tax-free part must be whole won as Rust reads them.
+    const read = await typed.read();
+    const partial = values.mode === "partial";
+    const unread = {
+      ...(partial && (read.amount ?? 0) < 1 ? { amount: fieldText.amount } : {}),
+      ...(partial && taxFreeEdited && hasTaxFree && read.tax_free === null ? { tax_free: t("money.charge.errTaxFree") } : {}),
+    };
+    if (Object.keys(unread).length > 0) form.setErrors({ ...checked.errors, ...unread });
+    if (checked.hasErrors || Object.keys(unread).length > 0) return;
     if (status.active_profile.mode === "live") setConfirming(true);
-    else send(null);
+    else void send(null);
   };
 
   return (
@@ -260,7 +271,7 @@ export function PaymentDrawer({ impUid, onClose }: { impUid: string | null; onCl
         onCancel={() => setConfirming(false)}
         onConfirm={(total) => {
           setConfirming(false);
-          send(total);
+          void send(total);
         }}
       />
     </Drawer>

@@ -1,7 +1,7 @@
 import { ActionIcon, Anchor, Badge, Button, Checkbox, CloseButton, Group, Menu, MultiSelect, Progress, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { IconColumns, IconReceipt2, IconRefresh, IconSearch } from "@tabler/icons-react";
 import { Channel } from "@tauri-apps/api/core";
 import { useMemo, useState } from "react";
@@ -19,8 +19,7 @@ import { exportColumns, PAYMENT_EXPORT_EXTRAS, paymentExportIds } from "../../li
 import { DATE_PRESETS, readPaymentStart } from "../../lib/listLinks";
 import { loadPref, savePref } from "../../lib/prefs";
 import { call } from "../../lib/ipc";
-import { parseWon } from "../../lib/money";
-import { dateRangeQuery, dayRangeQuery, invalidate, paymentFacetsQuery, paymentPages, paymentTotalsQuery, type ListQuery } from "../../lib/queries";
+import { amountsQuery, dateRangeQuery, dayRangeQuery, invalidate, paymentFacetsQuery, paymentPages, paymentTotalsQuery, type ListQuery } from "../../lib/queries";
 import { usePaged } from "../../lib/usePaged";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
@@ -90,6 +89,9 @@ export function PaymentsPage() {
   const [open, setOpen] = useState<string | null>(null);
   const [syncing, setSyncing] = useState<SyncProgress | null>(null);
 
+  // The amount filters as Rust reads typed won (the forms' rule); the last reading is kept while a keystroke is read.
+  const minWon = useQuery({ ...amountsQuery(profileId, minAmount, ""), placeholderData: keepPreviousData }).data?.amount ?? null;
+  const maxWon = useQuery({ ...amountsQuery(profileId, maxAmount, ""), placeholderData: keepPreviousData }).data?.amount ?? null;
   const query = useMemo<ListQuery<PaymentQuery>>(
     () => ({
       text: debounced.trim() || null,
@@ -100,15 +102,15 @@ export function PaymentsPage() {
       pg_provider: pg,
       pay_method: method,
       card_name: card,
-      amount_min: parseWon(minAmount),
-      amount_max: parseWon(maxAmount),
+      amount_min: minWon,
+      amount_max: maxWon,
       customer_uid: null,
       plan_code: planCode,
       plans_only: plansOnly,
       refunded_only: refundedOnly,
       limit: 200,
     }),
-    [debounced, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minAmount, maxAmount, planCode, plansOnly, refundedOnly],
+    [debounced, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minWon, maxWon, planCode, plansOnly, refundedOnly],
   );
   const totals = useQuery(paymentTotalsQuery(profileId, query)).data;
   const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(paymentPages(profileId, query));

@@ -4,14 +4,13 @@ import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type DunningEnd, type IntervalChoice, type Plan, type PlanEditForm, type PlanForm } from "../../bindings";
+import { commands, type AmountsRead, type DunningEnd, type IntervalChoice, type Plan, type PlanEditForm, type PlanForm } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { call } from "../../lib/ipc";
-import { parseWon } from "../../lib/money";
 import { shownAs, typedWon } from "../../lib/typed";
-import { keys, planRulesQuery } from "../../lib/queries";
+import { amountsQuery, keys, planRulesQuery } from "../../lib/queries";
 
 export interface PlanValues {
   code: string;
@@ -41,12 +40,13 @@ const ENDS: DunningEnd[] = ["keep", "pause", "cancel"];
 /** A number field's value as Rust's: blank or not a whole number is sent as 0 (Rust names the field). */
 const whole = (v: number | string) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : 0);
 
-export function toPlanForm(v: PlanValues): PlanForm {
+/** The form as Rust's `PlanForm`, its amounts as Rust read them (`read`; what it could not read is sent as 0 or -1 so that Rust names the field). */
+export function toPlanForm(v: PlanValues, read: AmountsRead): PlanForm {
   return {
     code: v.code.trim(),
     name: v.name,
-    amount: parseWon(v.amount) ?? 0,
-    tax_free: v.tax_free.trim() === "" ? 0 : (parseWon(v.tax_free) ?? -1),
+    amount: read.amount ?? 0,
+    tax_free: read.tax_free ?? -1,
     interval: v.interval,
     day: whole(v.day),
     every: whole(v.every),
@@ -57,8 +57,8 @@ export function toPlanForm(v: PlanValues): PlanForm {
   };
 }
 
-export function toPlanEditForm(v: PlanValues): PlanEditForm {
-  const f = toPlanForm(v);
+export function toPlanEditForm(v: PlanValues, read: AmountsRead): PlanEditForm {
+  const f = toPlanForm(v, read);
   return { name: f.name, amount: f.amount, tax_free: f.tax_free, ladder: f.ladder, dunning_end: f.dunning_end, first_charge: f.first_charge };
 }
 
@@ -101,7 +101,10 @@ export function PlanFormModal({ opened, onClose, edit, onSaved }: { opened: bool
   const fieldOptions: FieldOptions = { fields: PLAN_FIELDS, problemText: (code) => t(`customers.fieldErrors.${code}`) };
 
   const save = useMutation({
-    mutationFn: (v: PlanValues) => call(edit ? commands.updatePlan(edit.code, toPlanEditForm(v)) : commands.createPlan(toPlanForm(v))),
+    mutationFn: async (v: PlanValues) => {
+      const read = await client.fetchQuery(amountsQuery(profileId, v.amount, v.tax_free));
+      return call(edit ? commands.updatePlan(edit.code, toPlanEditForm(v, read)) : commands.createPlan(toPlanForm(v, read)));
+    },
     meta: { inlineError: true },
     onSuccess: (plan) => {
       void client.invalidateQueries({ queryKey: keys.plans(profileId) });

@@ -4,16 +4,15 @@ import { IconPlayerPause, IconPlayerPlay, IconPlus, IconX } from "@tabler/icons-
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type CancelWhen, type Customer, type SubscribeForm, type SubscriptionChange, type SubscriptionView } from "../../bindings";
+import { commands, type AmountsRead, type CancelWhen, type Customer, type SubscribeForm, type SubscriptionChange, type SubscriptionView } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
-import { parseWon } from "../../lib/money";
 import { shownAs, typedWon } from "../../lib/typed";
-import { customerSubscriptionsQuery, invalidate, plansQuery } from "../../lib/queries";
+import { amountsQuery, customerSubscriptionsQuery, invalidate, plansQuery } from "../../lib/queries";
 import { intervalText, PERIOD_COLORS, subscriptionState, SUB_COLORS } from "./planText";
 
 /** A customer's subscriptions: each with its next charge, its actions and every period's attempts. */
@@ -218,14 +217,15 @@ interface SubscribeValues {
 
 export const SUBSCRIBE_FIELDS = ["plan_code", "start_date", "amount"] as const;
 
-export function toSubscribeForm(customerUid: string, v: SubscribeValues, confirmedTotal: number | null): SubscribeForm {
+/** The form as Rust's `SubscribeForm`, the own amount as Rust read it (`read`). */
+export function toSubscribeForm(customerUid: string, v: SubscribeValues, read: AmountsRead, confirmedTotal: number | null): SubscribeForm {
   const own = v.amount.trim();
   return {
     plan_code: v.plan_code ?? "",
     customer_uid: customerUid,
     start_date: v.start_date.trim(),
     // Not a whole number: sent as 0 so that Rust names the field.
-    amount: own === "" ? null : (parseWon(own) ?? 0),
+    amount: own === "" ? null : (read.amount ?? 0),
     confirmed_total: confirmedTotal,
   };
 }
@@ -260,9 +260,10 @@ function SubscribeModal({ customer, onClose }: { customer: Customer; onClose: ()
     },
     onError: (e) => showRustFieldErrors(form, e, t, fieldOptions),
   });
-  const submit = (confirmed: number | null = null) => {
+  const submit = async (confirmed: number | null = null) => {
     form.clearErrors();
-    const input = toSubscribeForm(customer.customer_uid, form.values, confirmed);
+    const read = await client.fetchQuery(amountsQuery(profileId, form.values.amount, ""));
+    const input = toSubscribeForm(customer.customer_uid, form.values, read, confirmed);
     if (confirmed === null) preview.mutate(input);
     else subscribe.mutate(input);
   };
@@ -273,7 +274,7 @@ function SubscribeModal({ customer, onClose }: { customer: Customer; onClose: ()
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          submit();
+          void submit();
         }}
       >
         <Stack gap="sm">
@@ -322,7 +323,7 @@ function SubscribeModal({ customer, onClose }: { customer: Customer; onClose: ()
         onCancel={() => setConfirming(null)}
         onConfirm={(total) => {
           setConfirming(null);
-          submit(total);
+          void submit(total);
         }}
       />
     </Modal>

@@ -3,7 +3,7 @@ import { useForm } from "@mantine/form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type Customer, type ProductType, type ScheduleForm, type ScheduleOpResult } from "../../bindings";
+import { commands, type AmountsRead, type Customer, type ProductType, type ScheduleForm, type ScheduleOpResult } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { LiveConfirm } from "../../components/LiveConfirm";
@@ -11,8 +11,8 @@ import { ProductTypeSelect } from "../../components/ProductTypeSelect";
 import { formError, showRustFieldErrors, type FieldOptions } from "../../lib/forms";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { call } from "../../lib/ipc";
-import { parseWon } from "../../lib/money";
-import { chargeNeedsQuery, invalidate, orderIntentQuery, vatQuery } from "../../lib/queries";
+import { useTypedAmounts } from "../../lib/amounts";
+import { chargeNeedsQuery, invalidate, orderIntentQuery } from "../../lib/queries";
 import { shownAs, typedWon } from "../../lib/typed";
 
 export interface ScheduleValues {
@@ -30,14 +30,17 @@ const EMPTY: ScheduleValues = { date: "", time: "10:00", amount: "", tax_free: "
 /** Rust's field names → the form's: the date and time travel inside `when`. */
 export const SCHEDULE_FIELDS = ["date", "time", "amount", "tax_free", "name", "product_type"] as const;
 
-/** The form's values as Rust's `ScheduleForm` (amounts that are not whole won are sent as 0 or null: Rust names the field). */
-export function toScheduleForm(customerUid: string, v: ScheduleValues, merchantUid: string | null, confirmedTotal: number | null): ScheduleForm {
-  const free = v.tax_free.trim() === "" ? null : parseWon(v.tax_free);
+/**
+ * The form's values as Rust's `ScheduleForm`, its amounts as Rust read them (`read`):
+ * text it could not read as whole won is sent as 0 or -1, so that Rust names the field.
+ */
+export function toScheduleForm(customerUid: string, v: ScheduleValues, read: AmountsRead, merchantUid: string | null, confirmedTotal: number | null): ScheduleForm {
+  const free = v.tax_free.trim() === "" ? null : (read.tax_free ?? -1);
   return {
     customer_uid: customerUid,
     when: { date: v.date.trim(), time: v.time.trim() },
-    amount: parseWon(v.amount) ?? 0,
-    tax_free: free === null && v.tax_free.trim() !== "" ? -1 : free,
+    amount: read.amount ?? 0,
+    tax_free: free,
     name: v.name,
     merchant_uid: merchantUid,
     confirmed_total: confirmedTotal,
@@ -64,9 +67,8 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
   if (opened && intent === null && intentAnswer.data !== undefined) setIntent(intentAnswer.data);
   const [confirming, setConfirming] = useState<number | null>(null);
   const [result, setResult] = useState<{ r: ScheduleOpResult; at: number | null; amount: number } | null>(null);
-  const won = parseWon(form.values.amount);
-  const free = form.values.tax_free.trim() === "" ? 0 : parseWon(form.values.tax_free);
-  const vat = useQuery({ ...vatQuery(profileId, won ?? 0, free ?? 0), enabled: opened && won !== null && won > 0 && free !== null });
+  const typed = useTypedAmounts(profileId, form.values.amount, form.values.tax_free, opened);
+  const won = typed.won;
   const needs = useQuery({ ...chargeNeedsQuery(profileId, customer.customer_uid), enabled: opened }).data;
 
   const register = useMutation({
@@ -92,10 +94,10 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
     onError: (e) => showRustFieldErrors(form, e, t, fieldOptions),
   });
 
-  const submit = (confirmedTotal: number | null = null) => {
+  const submit = async (confirmedTotal: number | null = null) => {
     form.clearErrors();
     register.reset();
-    const input = toScheduleForm(customer.customer_uid, form.values, intent, confirmedTotal);
+    const input = toScheduleForm(customer.customer_uid, form.values, await typed.read(), intent, confirmedTotal);
     if (confirmedTotal === null) preview.mutate(input);
     else register.mutate(input);
   };
@@ -134,7 +136,7 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
           )}
           <Group justify="flex-end">
             {result.r.status === "unknown" && (
-              <Button variant="default" onClick={() => submit()} loading={busy} data-testid="schedule-again">
+              <Button variant="default" onClick={() => void submit()} loading={busy} data-testid="schedule-again">
                 {t("money.charge.checkNow")}
               </Button>
             )}
@@ -147,7 +149,7 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            submit();
+            void submit();
           }}
         >
           <Stack>
@@ -175,9 +177,9 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
                 testId="schedule-product-type"
               />
             )}
-            {won !== null && won > 0 && vat.data !== undefined && (
+            {won !== null && won > 0 && typed.vat !== null && (
               <Text size="xs" c="dimmed" data-testid="schedule-vat">
-                {t("schedules.form.vat", { vat: formatKrw(vat.data, lang) })}
+                {t("schedules.form.vat", { vat: formatKrw(typed.vat, lang) })}
               </Text>
             )}
             {failure !== null && failure !== undefined && <ErrorAlert error={failure} testId="schedule-error" />}
@@ -195,7 +197,7 @@ export function ScheduleModal({ customer, opened, onClose }: { customer: Custome
         onCancel={() => setConfirming(null)}
         onConfirm={(total) => {
           setConfirming(null);
-          submit(total);
+          void submit(total);
         }}
       />
     </Modal>
