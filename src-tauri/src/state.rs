@@ -78,6 +78,9 @@ pub struct AppState {
     /// The import planned last (step one), held here so that step two applies what Rust
     /// read and checked, never rows the webview sends back.
     pub planned_import: Mutex<Option<HeldImport>>,
+    /// The CSV chosen for a subscribe-many and the profile it was chosen on. The path
+    /// comes from the system's dialog, never from the webview.
+    pub picked_subscribe_csv: Mutex<Option<(String, PathBuf)>>,
     /// The plan engine's progress and last result (the status bar's).
     pub engine: StatusCell<crate::commands::plans::EngineStatus>,
     /// The background payment refresh's last result.
@@ -152,6 +155,7 @@ impl AppState {
             export_cancel: Mutex::new(None),
             last_export: Mutex::new(None),
             planned_import: Mutex::new(None),
+            picked_subscribe_csv: Mutex::new(None),
             engine: Default::default(),
             refresh: Default::default(),
             runs: Default::default(),

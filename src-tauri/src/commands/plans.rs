@@ -3,7 +3,6 @@
 //! while the app is open ([`start_engine`]), one runner across processes (the store's
 //! lease), its progress and last result kept here for the status bar.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -177,10 +176,6 @@ pub async fn subscribe_many<R: Runtime>(
     Ok(report)
 }
 
-/// The CSV chosen for a subscribe-many, for the profile it was chosen on. The path comes
-/// from the system's dialog, never from the webview.
-static PICKED_CSV: Mutex<Option<(String, std::path::PathBuf)>> = Mutex::new(None);
-
 /// A CSV chosen for a subscribe-many, with its preview.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct PickedSubscribeCsv {
@@ -212,7 +207,10 @@ pub async fn pick_subscribe_csv(
         plans::subscribe_csv_preview(s, &form, &p, now)
     })
     .await?;
-    *PICKED_CSV.lock().unwrap_or_else(|e| e.into_inner()) = Some((profile_id, path));
+    *state
+        .picked_subscribe_csv
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some((profile_id, path));
     Ok(Some(PickedSubscribeCsv { file_name, preview }))
 }
 
@@ -227,16 +225,22 @@ pub async fn subscribe_picked_csv<R: Runtime>(
 ) -> IpcResult<SubscribeManyReport> {
     let now = profile_now(&state);
     let session = state.desk.session_for(ActionKind::MoveMoney)?;
-    let picked = PICKED_CSV.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let Some((profile_id, path)) = picked.filter(|(p, _)| *p == session.profile.id) else {
+    let picked = state
+        .picked_subscribe_csv
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let Some((_, path)) = picked.filter(|(p, _)| *p == session.profile.id) else {
         return Err(IpcError::new(
             ErrorCode::InvalidInput,
             "choose the CSV file again",
         ));
     };
-    let _ = profile_id;
     let report = plans::subscribe_csv(&session, &form, &path, now).await?;
-    *PICKED_CSV.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    *state
+        .picked_subscribe_csv
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = None;
     run_soon(app);
     Ok(report)
 }
