@@ -124,8 +124,8 @@ mod tests {
             "http://127.0.0.1:4010/practice/window?imp=imp00000000&pg=kcp_billing&name=a%26b%3D%3Cc%3E"
         );
         for bad in ["imp", "card_number", "notice_url"] {
-            let e = window_url("http://127.0.0.1:4010", &[(bad.into(), "x".into())])
-                .expect_err(bad);
+            let e =
+                window_url("http://127.0.0.1:4010", &[(bad.into(), "x".into())]).expect_err(bad);
             assert_eq!(e.code, ErrorCode::InvalidInput);
         }
         let long = "x".repeat(2001);

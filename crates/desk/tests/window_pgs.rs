@@ -21,7 +21,9 @@ fn window_rows() -> Vec<Value> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/pg-guide.json");
     let all: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(p).expect("guide")).expect("json");
-    all.into_iter().filter(|e| e["method"] == "window").collect()
+    all.into_iter()
+        .filter(|e| e["method"] == "window")
+        .collect()
 }
 
 /// The parameters the guide page's snippet carries for a row (as `requestPayFields`).
@@ -49,7 +51,10 @@ fn snippet(row: &Value, uid: &str) -> Vec<(String, String)> {
     {
         p.push(("buyer_tel".into(), "010-1234-5678".into()));
     }
-    p.push(("m_redirect_url".into(), "https://shop.example/billing/done".into()));
+    p.push((
+        "m_redirect_url".into(),
+        "https://shop.example/billing/done".into(),
+    ));
     p
 }
 
@@ -92,7 +97,10 @@ async fn every_window_pg_gets_a_key_in_the_window_that_import_adopts_and_a_charg
             }
         }
         form.push(("action".into(), "register".into()));
-        let action = url::Url::parse(&url).unwrap().join(SANDBOX_WINDOW_PATH).unwrap();
+        let action = url::Url::parse(&url)
+            .unwrap()
+            .join(SANDBOX_WINDOW_PATH)
+            .unwrap();
         let done = browser.post(action).form(&form).send().await.unwrap();
         assert_eq!(done.status().as_u16(), 303, "{pg}");
         let location = done.headers()["location"].to_str().unwrap().to_string();
@@ -107,7 +115,9 @@ async fn every_window_pg_gets_a_key_in_the_window_that_import_adopts_and_a_charg
         let store = &w.session.store;
         let plan = store.plan_import(&uid, ImportFormat::Auto).unwrap();
         assert_eq!(plan.good.len(), 1, "{pg}: {plan:?}");
-        let applied = store.apply_import(&plan, ImportChoice::GoodRowsOnly).unwrap();
+        let applied = store
+            .apply_import(&plan, ImportChoice::GoodRowsOnly)
+            .unwrap();
         assert_eq!(applied.imported, 1);
         let progress = |_: &SyncProgress| {};
         let verified = verify_keys(

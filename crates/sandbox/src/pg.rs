@@ -455,10 +455,25 @@ const fn window(
 
 /// The eleven PGs that issue keys through the payment window (pg-guide.json, window rows).
 pub const WINDOW_RULES: &[WindowRule] = &[
-    window("danal_tpay", Some("card"), false, WindowAmount::ZeroOrCharge),
+    window(
+        "danal_tpay",
+        Some("card"),
+        false,
+        WindowAmount::ZeroOrCharge,
+    ),
     window("danal", Some("phone"), true, WindowAmount::MustCharge),
-    window("kcp_billing", Some("card"), false, WindowAmount::DisplayOnly),
-    window("html5_inicis", Some("card"), false, WindowAmount::DisplayOnly),
+    window(
+        "kcp_billing",
+        Some("card"),
+        false,
+        WindowAmount::DisplayOnly,
+    ),
+    window(
+        "html5_inicis",
+        Some("card"),
+        false,
+        WindowAmount::DisplayOnly,
+    ),
     window("jtnet", Some("card"), false, WindowAmount::ZeroOrCharge),
     window("kicc", Some("card"), false, WindowAmount::DisplayOnly),
     // PAYCO and Kakao Pay ignore the pay_method sent; Naver Pay's sample sets none.

@@ -266,8 +266,12 @@ fn parse(p: &Params) -> Result<WindowRequest, Both> {
     let needs_redirect = rule.redirect_required || (provider == "naverpay" && !popup);
     if needs_redirect && redirect.is_none() {
         return Err(both(
-            format!("{provider} 결제창의 결과는 m_redirect_url로만 돌아옵니다. m_redirect_url이 필요합니다."),
-            format!("The {provider} window returns its result by redirect only: m_redirect_url is needed."),
+            format!(
+                "{provider} 결제창의 결과는 m_redirect_url로만 돌아옵니다. m_redirect_url이 필요합니다."
+            ),
+            format!(
+                "The {provider} window returns its result by redirect only: m_redirect_url is needed."
+            ),
         ));
     }
     Ok(WindowRequest {

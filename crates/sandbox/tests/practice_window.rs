@@ -202,7 +202,10 @@ async fn every_window_pg_issues_a_key_the_rest_api_then_charges() {
         assert_eq!(status, 303, "{pg}: {body}");
         let q = query_of(location.as_deref().unwrap());
         assert_eq!(get(&q, "imp_success"), Some("true"), "{pg}: {q:?}");
-        assert_eq!(get(&q, "merchant_uid"), Some(format!("order-{uid}").as_str()));
+        assert_eq!(
+            get(&q, "merchant_uid"),
+            Some(format!("order-{uid}").as_str())
+        );
         assert!(location.unwrap().starts_with("https://shop.example/done?"));
         // A charge at issuance only where the PG makes one.
         assert_eq!(get(&q, "imp_uid").is_some(), amount > 0, "{pg}: {q:?}");
@@ -232,7 +235,9 @@ async fn amount_is_charged_where_the_pg_charges_it_and_only_shown_where_it_does_
     let rows = window_rows();
     let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
     // JTNet charges a positive amount with the key…
-    let (_, page) = b.open(&snippet(&row("jtnet-window"), "amt-jtnet", 1500)).await;
+    let (_, page) = b
+        .open(&snippet(&row("jtnet-window"), "amt-jtnet", 1500))
+        .await;
     assert!(page.contains("1,500원을 결제하고"), "{page}");
     let (_, location, _) = b.submit(&page, &card(APPROVE)).await;
     let q = query_of(&location.unwrap());
@@ -242,9 +247,7 @@ async fn amount_is_charged_where_the_pg_charges_it_and_only_shown_where_it_does_
     assert_eq!(v["response"]["status"], "paid");
     assert_eq!(v["response"]["customer_uid"], "amt-jtnet");
     // …KCP only shows it.
-    let (_, page) = b
-        .open(&snippet(&row("kcp-window"), "amt-kcp", 1500))
-        .await;
+    let (_, page) = b.open(&snippet(&row("kcp-window"), "amt-kcp", 1500)).await;
     assert!(page.contains("표시만 되고"), "{page}");
     let (_, location, _) = b.submit(&page, &card(APPROVE)).await;
     let q = query_of(&location.unwrap());
@@ -255,7 +258,9 @@ async fn amount_is_charged_where_the_pg_charges_it_and_only_shown_where_it_does_
         .await;
     assert_eq!(v["response"]["total"], 0, "{v}");
     // Danal phone refuses a key without a first payment, before the window opens.
-    let (s, page) = b.open(&snippet(&row("danal-phone-window"), "amt-danal", 0)).await;
+    let (s, page) = b
+        .open(&snippet(&row("danal-phone-window"), "amt-danal", 0))
+        .await;
     assert_eq!(s, 400);
     assert!(page.contains("amount는 0보다 커야"), "{page}");
 }
@@ -274,9 +279,7 @@ async fn a_card_the_issuer_refuses_returns_imp_success_false_with_the_reason() {
     assert_eq!(get(&q, "imp_success"), Some("false"), "{q:?}");
     assert!(get(&q, "error_msg").unwrap().contains("잔액부족"), "{q:?}");
     assert!(get(&q, "error_code").is_some());
-    let (s, _) = h
-        .call("GET", "/subscribe/customers/dec-kakao", None)
-        .await;
+    let (s, _) = h.call("GET", "/subscribe/customers/dec-kakao", None).await;
     assert_eq!(s, 404, "no key after a failed first charge");
     // A card whose authentication fails: no key either.
     let (_, page) = b.open(&snippet(kakao, "fail-kakao", 0)).await;
@@ -293,7 +296,10 @@ async fn a_card_the_issuer_refuses_returns_imp_success_false_with_the_reason() {
     // A mistyped card stays in the window with the problem shown.
     let (_, page) = b.open(&snippet(kakao, "typo-kakao", 0)).await;
     let (s, location, body) = b
-        .submit(&page, &[("card_number", "4242-4242"), ("expiry", "2099-12")])
+        .submit(
+            &page,
+            &[("card_number", "4242-4242"), ("expiry", "2099-12")],
+        )
         .await;
     assert_eq!((s, location), (200, None));
     assert!(body.contains("카드번호 형식이 올바르지 않습니다"), "{body}");
@@ -305,7 +311,10 @@ async fn without_a_redirect_the_popup_flow_shows_the_result() {
     let h = common::start().await;
     let b = Browser::new(&h.base);
     let rows = window_rows();
-    let danal = rows.iter().find(|r| r["id"] == "danal-card-window").unwrap();
+    let danal = rows
+        .iter()
+        .find(|r| r["id"] == "danal-card-window")
+        .unwrap();
     let mut params = snippet(danal, "popup-danal", 0);
     params.retain(|(k, _)| k != "m_redirect_url");
     let (_, page) = b.open(&params).await;
@@ -389,7 +398,10 @@ async fn the_page_escapes_what_the_query_brings_and_refuses_what_it_does_not_kno
             },
             "이 샌드박스의 계정이 아닙니다",
         ),
-        refused(|p| p.retain(|(k, _)| k != "customer_uid"), "customer_uid가 없습니다"),
+        refused(
+            |p| p.retain(|(k, _)| k != "customer_uid"),
+            "customer_uid가 없습니다",
+        ),
         refused(
             |p| {
                 p.retain(|(k, _)| k != "amount");
@@ -427,11 +439,12 @@ async fn the_page_escapes_what_the_query_brings_and_refuses_what_it_does_not_kno
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     assert!(r.headers().get("location").is_none());
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("default-src 'none'"), "{csp}");
-    let (s, _) = h
-        .call("GET", "/subscribe/customers/post-kcp", None)
-        .await;
+    let (s, _) = h.call("GET", "/subscribe/customers/post-kcp", None).await;
     assert_eq!(s, 404, "nothing issued");
 }
 
