@@ -119,7 +119,7 @@ export function CustomerList() {
   const [columns, setColumns] = useState<Column[]>(() => loadPref("customers.columns", DEFAULT_COLUMNS, isColumns));
   const [sort, setSort] = useState<ColumnSort | null>(() => loadPref("customers.sort", null, isSort));
   // `?import=<customer_uid>` (the PG guide's "try it on the sandbox") opens Import with it.
-  const [search] = useSearchParams();
+  const [search, setSearch] = useSearchParams();
   const handedOver = search.get("import") ?? "";
   const [importing, setImporting] = useState(handedOver !== "");
   // Rows chosen for a subscribe-many (by customer_uid), kept across filters and pages.
@@ -290,7 +290,15 @@ export function CustomerList() {
           }
         />
       )}
-      <ImportModal opened={importing} onClose={() => setImporting(false)} initialText={handedOver} />
+      <ImportModal
+        opened={importing}
+        onClose={() => {
+          setImporting(false);
+          // Handed over once: a later visit starts with the list.
+          if (handedOver) setSearch({}, { replace: true });
+        }}
+        initialText={handedOver}
+      />
       {subscribing && (
         <SubscribeManyModal
           customerUids={[...selected]}
