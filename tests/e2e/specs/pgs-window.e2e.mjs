@@ -18,7 +18,7 @@ async function setLanguage(label) {
 
 async function openGuide(id) {
   await click('[data-testid="nav-pgGuide"]');
-  await click(`[data-testid="pg-entry-${id}"]`);
+  await click(await $(`[data-testid="pg-entry-${id}"]`).$("a"));
   await $('[data-testid="snippet-code"]').waitForDisplayed({ timeout: 20000 });
 }
 
@@ -51,7 +51,7 @@ describe("a payment-window PG tried on the sandbox, adopted and charged", () => 
     await browser.waitUntil(async () => (await uidBox.getValue()) !== "", { timeoutMsg: "no customer_uid from Rust" });
     const uid = await uidBox.getValue();
     const redirect = await $('[data-testid="snippet-redirect"]');
-    await redirect.click();
+    await click(redirect);
     await redirect.clearValue();
     await redirect.setValue("https://shop.example/billing/done");
     const open = await $('[data-testid="try-sandbox-open"]');
@@ -105,7 +105,7 @@ describe("a payment-window PG tried on the sandbox, adopted and charged", () => 
 
     // The adopted key, charged.
     const box = await $('[data-testid="customer-search"]');
-    await box.click();
+    await click(box);
     await box.clearValue();
     await box.setValue(uid);
     await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length === 1, { timeoutMsg: "the imported key is not listed" });
