@@ -421,7 +421,12 @@ fn keyring_only_the_sandbox_profile_opens_the_practice_window() {
     ];
     let app = App::new(|_, _, _| {});
     let url = practice_window_url(&app.state, &params).expect("the sandbox's window");
-    let base = app.state.desk.sandbox_url().expect("sandbox running").to_owned();
+    let base = app
+        .state
+        .desk
+        .sandbox_url()
+        .expect("sandbox running")
+        .to_owned();
     assert_eq!(
         url,
         format!("{base}/practice/window?imp=imp00000000&pg=kcp_billing&customer_uid=cus_1")
@@ -436,7 +441,9 @@ fn keyring_only_the_sandbox_profile_opens_the_practice_window() {
     });
     unlock(&app);
     assert_eq!(
-        practice_window_url(&app.state, &params).err().map(|e| e.code),
+        practice_window_url(&app.state, &params)
+            .err()
+            .map(|e| e.code),
         Some(ErrorCode::SandboxOnly)
     );
 }
