@@ -122,6 +122,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             reports::settlement_report,
             reports::export_settlement::<tauri::Wry>,
             practice::advance_sandbox_clock,
+            practice::open_practice_window::<tauri::Wry>,
             sync::stop_sync,
             profiles::list_profiles,
             profiles::switch_profile,

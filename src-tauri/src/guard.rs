@@ -89,6 +89,9 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("settlement_report", Session(Read)),
     ("export_settlement", Session(Read)),
     ("advance_sandbox_clock", Session(Mutate)),
+    // The sandbox's practice payment window, opened in the browser: the app's data is
+    // not touched (the key is adopted later through Import).
+    ("open_practice_window", Session(Read)),
     ("verify_audit", Session(Read)),
     ("verify_keys_now", Session(Read)),
     ("plan_import", Session(Read)),

@@ -410,6 +410,44 @@ fn keyring_an_import_applies_only_the_plan_rust_holds() {
     assert!(app.state.take_import(second.plan_id, "sandbox").is_ok());
 }
 
+/// The practice payment window opens on the sandbox profile only, at the in-process
+/// sandbox's address with its merchant code; any other profile is refused.
+#[test]
+fn keyring_only_the_sandbox_profile_opens_the_practice_window() {
+    use subdesk_lib::commands::practice::practice_window_url;
+    let params = [
+        ("pg".to_string(), "kcp_billing".to_string()),
+        ("customer_uid".to_string(), "cus_1".to_string()),
+    ];
+    let app = App::new(|_, _, _| {});
+    let url = practice_window_url(&app.state, &params).expect("the sandbox's window");
+    let base = app
+        .state
+        .desk
+        .sandbox_url()
+        .expect("sandbox running")
+        .to_owned();
+    assert_eq!(
+        url,
+        format!("{base}/practice/window?imp=imp00000000&pg=kcp_billing&customer_uid=cus_1")
+    );
+
+    let app = App::new(|data, keyring, url| {
+        owner_setup(data, keyring, url, &[("Shop", Mode::Test, false)]);
+        ProfileStore::open(data)
+            .expect("store")
+            .set_active("shop")
+            .expect("active");
+    });
+    unlock(&app);
+    assert_eq!(
+        practice_window_url(&app.state, &params)
+            .err()
+            .map(|e| e.code),
+        Some(ErrorCode::SandboxOnly)
+    );
+}
+
 /// The practice clock is the sandbox profile's only: it moves the in-process sandbox
 /// forward by a calendar step, and any other profile is refused.
 #[test]

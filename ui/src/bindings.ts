@@ -336,6 +336,11 @@ export const commands = {
 	 *  profile's zone, running the schedules that fell due on the way.
 	 */
 	advanceSandboxClock: (step: ClockStep) => __TAURI_INVOKE<SandboxClockView>("advance_sandbox_clock", { step }),
+	/**
+	 *  Opens the sandbox's practice payment window in the system browser with a guide
+	 *  page's snippet parameters; the sandbox's address and merchant code are added here.
+	 */
+	openPracticeWindow: (params: ([string, string])[]) => __TAURI_INVOKE<null>("open_practice_window", { params }),
 	/**  Asks a running sync to stop after the page in flight. */
 	stopSync: () => __TAURI_INVOKE<boolean>("stop_sync"),
 	listProfiles: () => __TAURI_INVOKE<ProfileEntry[]>("list_profiles"),

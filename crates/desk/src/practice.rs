@@ -1,6 +1,7 @@
 //! Practising on the sandbox: its clock moved forward by a day, a week or a calendar
 //! month in the profile's zone (as Stripe's test clocks do), so schedules and plans can be
-//! tried in minutes. The sandbox does the moving; this decides how far.
+//! tried in minutes (the sandbox does the moving; this decides how far); and the address
+//! of its practice payment window for a guide page's `IMP.request_pay` parameters.
 
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
@@ -42,9 +43,94 @@ pub fn step_seconds(step: ClockStep, now: i64, time_zone: &str) -> IpcResult<u32
     u32::try_from(secs).map_err(|_| bad())
 }
 
+/// The sandbox account's merchant identification code, what `IMP.init` takes (the same
+/// as `subdesk_sandbox::MERCHANT_CODE`; a test keeps them equal).
+pub const SANDBOX_MERCHANT_CODE: &str = "imp00000000";
+
+/// Where the sandbox serves its practice payment window (`subdesk_sandbox::WINDOW_PATH`).
+pub const SANDBOX_WINDOW_PATH: &str = "/practice/window";
+
+/// The `IMP.request_pay` parameters a guide page's snippet may carry to the practice
+/// window; `imp` is not among them: the sandbox's own code is added here.
+const WINDOW_PARAMS: &[&str] = &[
+    "pg",
+    "pay_method",
+    "merchant_uid",
+    "customer_uid",
+    "amount",
+    "name",
+    "buyer_name",
+    "buyer_email",
+    "buyer_tel",
+    "buyer_addr",
+    "buyer_postcode",
+    "m_redirect_url",
+    "naverPopupMode",
+    "naverProductCode",
+];
+
+/// The practice window's address on the sandbox at `sandbox_url` for the snippet's
+/// parameters, in their order, after the sandbox's merchant code. A name the snippet
+/// never sends, or a value past 2,000 characters, is refused (nothing is opened).
+pub fn window_url(sandbox_url: &str, params: &[(String, String)]) -> IpcResult<String> {
+    let mut url = url::Url::parse(sandbox_url)
+        .and_then(|u| u.join(SANDBOX_WINDOW_PATH))
+        .map_err(|_| {
+            IpcError::new(
+                ErrorCode::SandboxUnavailable,
+                "the sandbox has no usable address",
+            )
+        })?;
+    for (name, value) in params {
+        if !WINDOW_PARAMS.contains(&name.as_str()) {
+            return Err(IpcError::invalid_input(
+                "params",
+                format!("{name} is not a parameter of the payment window"),
+            ));
+        }
+        if value.chars().count() > 2000 {
+            return Err(IpcError::invalid_input(
+                "params",
+                format!("{name} is too long"),
+            ));
+        }
+    }
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("imp", SANDBOX_MERCHANT_CODE);
+        for (name, value) in params {
+            q.append_pair(name, value);
+        }
+    }
+    Ok(url.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_url_carries_the_snippet_after_the_sandboxs_code() {
+        let url = window_url(
+            "http://127.0.0.1:4010",
+            &[
+                ("pg".into(), "kcp_billing".into()),
+                ("name".into(), "a&b=<c>".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "http://127.0.0.1:4010/practice/window?imp=imp00000000&pg=kcp_billing&name=a%26b%3D%3Cc%3E"
+        );
+        for bad in ["imp", "card_number", "notice_url"] {
+            let e =
+                window_url("http://127.0.0.1:4010", &[(bad.into(), "x".into())]).expect_err(bad);
+            assert_eq!(e.code, ErrorCode::InvalidInput);
+        }
+        let long = "x".repeat(2001);
+        assert!(window_url("http://127.0.0.1:4010", &[("name".into(), long)]).is_err());
+    }
 
     fn seoul(text: &str) -> i64 {
         let date: jiff::civil::DateTime = text.parse().unwrap();

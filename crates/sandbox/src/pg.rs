@@ -126,6 +126,70 @@ pub const CHANNELS: &[Channel] = &[
         "다날 신용카드 빌링",
         "channel-key-danal-0001",
     ),
+    ch(
+        "danal",
+        "A010002002",
+        false,
+        ChannelType::Payment,
+        "다날 휴대폰 정기결제",
+        "channel-key-danalphone-0001",
+    ),
+    ch(
+        "html5_inicis",
+        "INIpayTest",
+        false,
+        ChannelType::Payment,
+        "이니시스 빌링 결제창",
+        "channel-key-inicisw-0001",
+    ),
+    ch(
+        "jtnet",
+        "tpaytest2m",
+        false,
+        ChannelType::Payment,
+        "JTNet 빌링 결제창",
+        "channel-key-jtnetw-0001",
+    ),
+    ch(
+        "kicc",
+        "T5102001",
+        false,
+        ChannelType::Payment,
+        "KICC 빌링 결제창",
+        "channel-key-kicc-0001",
+    ),
+    ch(
+        "payco",
+        "PARTNERTEST",
+        false,
+        ChannelType::Payment,
+        "페이코 정기결제",
+        "channel-key-payco-0001",
+    ),
+    ch(
+        "chai",
+        "chai-sandbox-pk",
+        false,
+        ChannelType::Payment,
+        "차이 정기결제",
+        "channel-key-chai-0001",
+    ),
+    ch(
+        "mobilians",
+        "M2103135",
+        false,
+        ChannelType::Payment,
+        "KG모빌리언스 휴대폰 정기결제",
+        "channel-key-mobilians-0001",
+    ),
+    ch(
+        "naverpay",
+        "np_sandbox",
+        false,
+        ChannelType::Payment,
+        "네이버페이 정기결제",
+        "channel-key-naverpay-0001",
+    ),
 ];
 
 const fn ch(
@@ -344,4 +408,113 @@ pub fn check_quota(card_quota: i64, amount: i64, currency: &str) -> Result<(), A
         ));
     }
     Ok(())
+}
+
+/// What `amount` does when a payment window issues a key (pg-guide.json's
+/// `issue_amount_behaviour` for the window rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowAmount {
+    /// 0 issues the key only; above 0 issues it and charges that amount.
+    ZeroOrCharge,
+    /// Key issuance cannot be separated from a payment: above 0 is required and charged.
+    MustCharge,
+    /// Shown in the window only; never charged (the first payment is a separate `again`).
+    DisplayOnly,
+}
+
+/// How one PG's payment window issues a billing key.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowRule {
+    pub pg_provider: &'static str,
+    /// The only `pay_method` the flow accepts, when the PG checks it (`None`: ignored).
+    pub pay_method: Option<&'static str>,
+    /// `pay_method` must be sent.
+    pub pay_method_required: bool,
+    pub amount: WindowAmount,
+    /// `buyer_tel` must be sent (Naver Pay).
+    pub buyer_tel_required: bool,
+    /// The result only comes back by redirect: `m_redirect_url` must be sent (CHAI).
+    pub redirect_required: bool,
+}
+
+const fn window(
+    pg_provider: &'static str,
+    pay_method: Option<&'static str>,
+    pay_method_required: bool,
+    amount: WindowAmount,
+) -> WindowRule {
+    WindowRule {
+        pg_provider,
+        pay_method,
+        pay_method_required,
+        amount,
+        buyer_tel_required: false,
+        redirect_required: false,
+    }
+}
+
+/// The eleven PGs that issue keys through the payment window (pg-guide.json, window rows).
+pub const WINDOW_RULES: &[WindowRule] = &[
+    window(
+        "danal_tpay",
+        Some("card"),
+        false,
+        WindowAmount::ZeroOrCharge,
+    ),
+    window("danal", Some("phone"), true, WindowAmount::MustCharge),
+    window(
+        "kcp_billing",
+        Some("card"),
+        false,
+        WindowAmount::DisplayOnly,
+    ),
+    window(
+        "html5_inicis",
+        Some("card"),
+        false,
+        WindowAmount::DisplayOnly,
+    ),
+    window("jtnet", Some("card"), false, WindowAmount::ZeroOrCharge),
+    window("kicc", Some("card"), false, WindowAmount::DisplayOnly),
+    // PAYCO and Kakao Pay ignore the pay_method sent; Naver Pay's sample sets none.
+    window("payco", None, false, WindowAmount::DisplayOnly),
+    window("kakaopay", None, false, WindowAmount::ZeroOrCharge),
+    WindowRule {
+        redirect_required: true,
+        ..window("chai", Some("trans"), true, WindowAmount::DisplayOnly)
+    },
+    window("mobilians", Some("phone"), true, WindowAmount::MustCharge),
+    WindowRule {
+        buyer_tel_required: true,
+        ..window("naverpay", None, false, WindowAmount::DisplayOnly)
+    },
+];
+
+impl WindowRule {
+    /// Phone billing (Danal phone, Mobilians): the buyer gives a phone number, not a card.
+    pub fn is_phone(&self) -> bool {
+        self.pay_method == Some("phone")
+    }
+}
+
+pub fn window_rule(provider: &str) -> Option<&'static WindowRule> {
+    WINDOW_RULES.iter().find(|r| r.pg_provider == provider)
+}
+
+/// The payment-window channel a window's `pg` (`{provider}` or `{provider}.{MID}`)
+/// names. Unlike the REST endpoints there is no falling back to a default channel: the
+/// practice window refuses what it does not know, so a typo shows.
+pub fn resolve_window(pg: &str) -> Option<(&'static Channel, &'static WindowRule)> {
+    let pg = pg.trim();
+    let (provider, mid) = match pg.split_once('.') {
+        Some((p, m)) => (p, Some(m)),
+        None => (pg, None),
+    };
+    let rule = window_rule(provider)?;
+    let channel = CHANNELS.iter().find(|c| {
+        c.kind == ChannelType::Payment
+            && c.pg_provider == provider
+            && mid.is_none_or(|m| m == c.pg_id)
+    })?;
+    Some((channel, rule))
 }

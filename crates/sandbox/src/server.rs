@@ -328,6 +328,39 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
     resp
 }
 
+fn html_response(page: crate::window::Page) -> Response<Full<Bytes>> {
+    use hyper::header::{self, HeaderValue};
+    let mut resp = Response::new(Full::new(Bytes::from(page.html)));
+    *resp.status_mut() = page.status;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // No script, no frames, nothing loaded from elsewhere: the page is text and a form.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(location) = page.location
+        && let Ok(v) = HeaderValue::from_str(&location)
+    {
+        h.insert(header::LOCATION, v);
+    }
+    resp
+}
+
 async fn handle(
     state: Arc<AppState>,
     peer: SocketAddr,
@@ -411,6 +444,18 @@ async fn handle(
         }
     }
 
+    if path.starts_with("/practice/") {
+        // The practice payment window: a page for a browser, not an API answer.
+        let page = crate::window::handle(
+            &state,
+            &method,
+            &path,
+            query.as_deref(),
+            content_type.as_deref(),
+            &body,
+        );
+        return Ok(html_response(page));
+    }
     let r = Req {
         method: &method,
         path: &path,

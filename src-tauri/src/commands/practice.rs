@@ -72,3 +72,47 @@ pub async fn advance_sandbox_clock(
     tracing::info!(?step, now, "sandbox clock moved forward");
     Ok(view(now))
 }
+
+/// E2E runs cannot look into a system browser: when this names a file (set by the E2E
+/// harness only), the practice window's address is written there instead of opened. Not
+/// read in a release build.
+#[cfg(debug_assertions)]
+const E2E_OPENED_URL_ENV: &str = "SUBDESK_E2E_OPENED_URL_FILE";
+
+/// The practice payment window's address on the built-in sandbox for a guide page's
+/// `IMP.request_pay` parameters (the snippet's, in its order); refused on other profiles.
+pub fn practice_window_url(state: &AppState, params: &[(String, String)]) -> IpcResult<String> {
+    let session = state.desk.session_for(ActionKind::Read)?;
+    if session.profile.mode != Mode::Sandbox {
+        return Err(IpcError::new(
+            ErrorCode::SandboxOnly,
+            "the practice payment window belongs to the sandbox profile",
+        ));
+    }
+    let base = state.desk.sandbox_url().ok_or_else(|| {
+        IpcError::new(ErrorCode::SandboxUnavailable, "the sandbox is not running")
+    })?;
+    subdesk_desk::practice::window_url(base, params)
+}
+
+/// Opens the sandbox's practice payment window in the system browser with a guide
+/// page's snippet parameters; the sandbox's address and merchant code are added here.
+#[tauri::command]
+#[specta::specta]
+pub fn open_practice_window<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    params: Vec<(String, String)>,
+) -> IpcResult<()> {
+    let url = practice_window_url(&state, &params)?;
+    tracing::info!("practice payment window opened");
+    #[cfg(debug_assertions)]
+    if let Some(path) = std::env::var_os(E2E_OPENED_URL_ENV).filter(|p| !p.is_empty()) {
+        return std::fs::write(&path, &url)
+            .map_err(|e| IpcError::internal(format!("cannot write the opened address: {e}")));
+    }
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| IpcError::internal(format!("the system browser could not be opened: {e}")))
+}

@@ -186,7 +186,7 @@ describe("every REST PG of the guide on the sandbox", () => {
     await click('[data-testid="nav-pgGuide"]');
     await $('[data-testid="guide-coverage-summary"]').waitForDisplayed({ timeout: 20000 });
     await browser.execute(() => document.querySelector('[data-testid="readiness"]')?.scrollIntoView({ block: "start" }));
-    expect(await $('[data-testid="guide-coverage-summary"]').getText()).toContain("16가지 중 8가지");
+    expect(await $('[data-testid="guide-coverage-summary"]').getText()).toContain("16가지 중 16가지");
     await shot("pgs-readiness-ko");
   });
 });

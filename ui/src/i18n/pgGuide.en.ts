@@ -159,6 +159,18 @@ const pgGuide: Shape<typeof pgGuideKo> = {
     copied: "Copied",
     failed: "Could not copy to the clipboard. The text is selected: press Ctrl+C to copy it.",
   },
+  tryIt: {
+    title: "Try it on the sandbox",
+    help: "Opens the sandbox's practice payment window in your browser with the values of the code above. No real money moves.",
+    card: "In the window, enter a test card: number, expiry (YYYY-MM), birth date as 6 digits (a corporate card takes the 10-digit business number) and the first 2 password digits.",
+    phone: "This PG bills the phone: the window asks for a mobile number instead of a card.",
+    redirect: "Once registered, the window returns to m_redirect_url with imp_success and merchant_uid (imp_uid when a payment was made, error_msg on failure). If no page receives it yet, read the result in the address bar.",
+    popup: "Without m_redirect_url the window shows a result page.",
+    open: "Open the sandbox window",
+    invalid: "Fix the problems above first. The sandbox's merchant code is filled in for you.",
+    opened: "The window opened in your browser. After registering the card, import customer_uid {{uid}} under Customers → Import: the key is adopted and can be charged.",
+    toImport: "Go to Customers → Import",
+  },
   snippet: {
     help: "Code for your web page that registers a card in this PG's window. The code updates as you change the values.",
     impCode: "Merchant identification code",

@@ -90,31 +90,53 @@ export function isNaverPay(entry: PgGuideEntry): boolean {
   return entry.conditional_fields.some((c) => c.field === "naverPopupMode");
 }
 
-export function buildRequestPay(entry: PgGuideEntry, input: SnippetInput): string {
-  const fields: string[] = [];
+/** One parameter of the `IMP.request_pay` call, in the order the code shows it. */
+export interface SnippetField {
+  name: string;
+  value: string | number | boolean;
+}
+
+/**
+ * The parameters of the call, in order: what the code shows and what "try it on the
+ * sandbox" sends (the one place that decides which fields the PG gets).
+ */
+export function requestPayFields(entry: PgGuideEntry, input: Omit<SnippetInput, "comments">): SnippetField[] {
+  const fields: SnippetField[] = [];
   const pg = snippetPg(entry, input.mid);
-  if (pg) fields.push(`pg: ${jsString(pg)},`);
+  if (pg) fields.push({ name: "pg", value: pg });
   const payMethod = snippetPayMethod(entry);
-  if (payMethod) fields.push(`pay_method: ${jsString(payMethod)},`);
-  fields.push(`merchant_uid: ${jsString(input.merchantUid)},`);
-  fields.push(`customer_uid: ${jsString(input.customerUid)},`);
+  if (payMethod) fields.push({ name: "pay_method", value: payMethod });
+  fields.push({ name: "merchant_uid", value: input.merchantUid });
+  fields.push({ name: "customer_uid", value: input.customerUid });
   const amount = Number.isFinite(input.amount) ? Math.max(0, Math.trunc(input.amount)) : 0;
-  fields.push(`amount: ${amount}, ${comment(input.comments.amount)}`);
-  fields.push(`name: ${jsString(input.name)},`);
-  for (const f of buyerFields(entry)) fields.push(`${f}: ${jsString(input.buyer[f] ?? "")},`);
+  fields.push({ name: "amount", value: amount });
+  fields.push({ name: "name", value: input.name });
+  for (const f of buyerFields(entry)) fields.push({ name: f, value: input.buyer[f] ?? "" });
   if (isNaverPay(entry)) {
-    fields.push(`naverPopupMode: ${input.naverPopupMode ? "true" : "false"},`);
-    if (input.naverProductCode.trim()) fields.push(`naverProductCode: ${jsString(input.naverProductCode.trim())},`);
+    fields.push({ name: "naverPopupMode", value: input.naverPopupMode });
+    if (input.naverProductCode.trim()) fields.push({ name: "naverProductCode", value: input.naverProductCode.trim() });
   }
-  if (needsRedirect(entry, input.naverPopupMode)) {
-    fields.push(comment(input.comments.redirect));
-    fields.push(`m_redirect_url: ${jsString(input.redirectUrl)},`);
+  if (needsRedirect(entry, input.naverPopupMode)) fields.push({ name: "m_redirect_url", value: input.redirectUrl });
+  return fields;
+}
+
+/** The fields as the practice window's query takes them (name, text). */
+export function practiceParams(fields: SnippetField[]): [string, string][] {
+  return fields.map((f) => [f.name, String(f.value)]);
+}
+
+export function buildRequestPay(entry: PgGuideEntry, input: SnippetInput): string {
+  const lines: string[] = [];
+  for (const f of requestPayFields(entry, input)) {
+    const value = typeof f.value === "string" ? jsString(f.value) : String(f.value);
+    if (f.name === "m_redirect_url") lines.push(comment(input.comments.redirect));
+    lines.push(f.name === "amount" ? `${f.name}: ${value}, ${comment(input.comments.amount)}` : `${f.name}: ${value},`);
   }
   return [
     `IMP.init(${jsString(input.impCode)});`,
     "IMP.request_pay(",
     "  {",
-    ...fields.map((f) => `    ${f}`),
+    ...lines.map((f) => `    ${f}`),
     "  },",
     "  function (rsp) {",
     "    if (rsp.success) {",

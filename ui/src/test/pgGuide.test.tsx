@@ -67,6 +67,8 @@ function mockBackend(opts: { lang?: Lang; mode?: Mode; channels?: () => PgChanne
       // Rust's verdict stands in for the registry's rule (tested in Rust).
       case "customer_uid_problem":
         return (args as { uid: string }).uid.includes('"') ? "bad_chars" : null;
+      case "open_practice_window":
+        return null;
       case "open_external":
         throw { code: "link_not_allowed", message: "refused", details: null };
       default:
@@ -309,6 +311,50 @@ describe("PG guide entry page", () => {
     expect(await screen.findByTestId("snippet-copy-failed")).toBeInTheDocument();
     expect(window.getSelection()?.toString()).toContain("IMP.request_pay");
     expect(code).toHaveTextContent('pg: "kakaopay"');
+  });
+
+  it("opens the snippet's own parameters in the sandbox's practice window, then points to Import", async () => {
+    const calls = mockBackend();
+    renderAt("/pg-guide/kcp-window");
+    const code = await screen.findByTestId("snippet-code");
+    await waitFor(() => expect(code).toHaveTextContent('customer_uid: "cus_20261202_0123456789"'));
+    const tryIt = screen.getByTestId("try-sandbox");
+    expect(tryIt).toHaveTextContent("테스트 카드의 카드번호");
+    // The redirect is still "https://": nothing opens until the snippet is right; the
+    // merchant code is not needed (Rust adds the sandbox's).
+    expect(screen.getByTestId("try-sandbox-open")).toBeDisabled();
+    await userEvent.clear(screen.getByTestId("snippet-redirect"));
+    await userEvent.type(screen.getByTestId("snippet-redirect"), "https://shop.example.com/done");
+    await userEvent.click(screen.getByTestId("try-sandbox-open"));
+    const opened = await screen.findByTestId("try-sandbox-opened");
+    expect(opened).toHaveTextContent("cus_20261202_0123456789");
+    const sent = calls.find((c) => c.cmd === "open_practice_window")?.args as { params: [string, string][] };
+    expect(sent.params).toEqual([
+      ["pg", "kcp_billing"],
+      ["pay_method", "card"],
+      ["merchant_uid", "sd_20261202_0123456789"],
+      ["customer_uid", "cus_20261202_0123456789"],
+      ["amount", "0"],
+      ["name", "정기결제 카드 등록"],
+      ["m_redirect_url", "https://shop.example.com/done"],
+    ]);
+    // The same values the code shows.
+    for (const [name, value] of sent.params) expect(code).toHaveTextContent(name === "amount" ? `${name}: ${value}` : `${name}: "${value}"`);
+    expect(screen.getByTestId("try-sandbox-import")).toHaveAttribute("href", "/customers?import=cus_20261202_0123456789");
+  });
+
+  it("tells phone-billing PGs that the window asks for a phone number", async () => {
+    mockBackend({ lang: "en" });
+    await i18n.changeLanguage("en");
+    renderAt("/pg-guide/mobilians-phone-window");
+    expect(await screen.findByTestId("try-sandbox")).toHaveTextContent("asks for a mobile number");
+  });
+
+  it("offers the practice window on the sandbox profile only", async () => {
+    mockBackend({ mode: "test" });
+    renderAt("/pg-guide/kcp-window");
+    await screen.findByTestId("snippet-code");
+    expect(screen.queryByTestId("try-sandbox")).not.toBeInTheDocument();
   });
 
   it("an unknown id says so", async () => {

@@ -96,4 +96,24 @@ describe("a mutation asks again for what it changed", () => {
     expect(lists).toBe(2);
     expect(within(screen.getByTestId("customer-count")).getByText(/2/)).toBeInTheDocument();
   });
+
+  it("a customer_uid handed over by the PG guide opens Import with it", async () => {
+    const planned: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_status") return appStatus(SHOP_A);
+      if (cmd === "get_settings") return SETTINGS;
+      if (cmd === "customer_tags") return [];
+      if (cmd === "list_customers") return { items: [], next_cursor: null };
+      if (cmd === "plan_import") {
+        planned.push((args as { text: string }).text);
+        return { plan_id: 1, plan: { rows_total: 1, good: [{ line: 1, customer_uid: "cus_from_window", notes: "", tags: [] }], already_registered: [], bad: [] } };
+      }
+      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    });
+    renderScreen(<CustomerList />, { path: "/customers?import=cus_from_window" });
+    expect(await screen.findByTestId("import-text")).toHaveValue("cus_from_window");
+    await userEvent.click(screen.getByTestId("import-check"));
+    await screen.findByTestId("import-good");
+    expect(planned).toEqual(["cus_from_window"]);
+  });
 });

@@ -4,7 +4,7 @@ import { IconColumns, IconFileImport, IconPlus, IconRepeat, IconSearch, IconUser
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useNavigate } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import type { Customer, CustomerQuery, CustomerSort, CustomerSortField, KeyStatus } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
@@ -118,7 +118,10 @@ export function CustomerList() {
   const [tags, setTags] = useState<string[]>([]);
   const [columns, setColumns] = useState<Column[]>(() => loadPref("customers.columns", DEFAULT_COLUMNS, isColumns));
   const [sort, setSort] = useState<ColumnSort | null>(() => loadPref("customers.sort", null, isSort));
-  const [importing, setImporting] = useState(false);
+  // `?import=<customer_uid>` (the PG guide's "try it on the sandbox") opens Import with it.
+  const [search, setSearch] = useSearchParams();
+  const handedOver = search.get("import") ?? "";
+  const [importing, setImporting] = useState(handedOver !== "");
   // Rows chosen for a subscribe-many (by customer_uid), kept across filters and pages.
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [subscribing, setSubscribing] = useState(false);
@@ -287,7 +290,15 @@ export function CustomerList() {
           }
         />
       )}
-      <ImportModal opened={importing} onClose={() => setImporting(false)} />
+      <ImportModal
+        opened={importing}
+        onClose={() => {
+          setImporting(false);
+          // Handed over once: a later visit starts with the list.
+          if (handedOver) setSearch({}, { replace: true });
+        }}
+        initialText={handedOver}
+      />
       {subscribing && (
         <SubscribeManyModal
           customerUids={[...selected]}

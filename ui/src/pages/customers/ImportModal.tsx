@@ -17,11 +17,12 @@ type Step = { kind: "input" } | { kind: "plan"; planned: PlannedImport; file?: {
  * Adopts keys issued elsewhere (the website's payment window) by customer_uid: check the
  * list first, show every bad line, then the user chooses — never a silent partial import.
  */
-export function ImportModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+export function ImportModal({ opened, onClose, initialText = "" }: { opened: boolean; onClose: () => void; initialText?: string }) {
   const { t } = useTranslation();
   const { profileId } = useApp();
   const client = useQueryClient();
-  const form = useForm({ initialValues: { text: "" }, validate: { text: required(t) } });
+  // A customer_uid handed over (the PG guide's practice window) starts the list.
+  const form = useForm({ initialValues: { text: initialText }, validate: { text: required(t) } });
   const [step, setStep] = useState<Step>({ kind: "input" });
 
   const check = useMutation({

@@ -1,7 +1,9 @@
 import { Alert, Button, Code, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
-import { IconCheck, IconCopy, IconRefresh } from "@tabler/icons-react";
+import { IconCheck, IconCopy, IconExternalLink, IconFileImport, IconRefresh } from "@tabler/icons-react";
 import { useForm } from "@mantine/form";
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { useApp } from "../../AppContext";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { commands } from "../../bindings";
 import { call } from "../../lib/ipc";
@@ -19,7 +21,10 @@ import {
   defaultAmount,
   isNaverPay,
   needsRedirect,
+  practiceParams,
+  requestPayFields,
   snippetPayMethod,
+  type SnippetField,
 } from "../../lib/snippet";
 import { useCopy } from "./hooks";
 
@@ -80,7 +85,10 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
   const amountProblem = checkAmount(entry, amount);
   const telProblem = buyers.includes("buyer_tel") ? checkBuyerTel(buyerTel) : null;
   const urlProblem = redirect ? checkRedirectUrl(redirectUrl) : null;
-  const valid = !impProblem && !midProblem && !uidProblem && !amountProblem && !telProblem && !urlProblem;
+  // The practice window takes the sandbox's own merchant code (Rust adds it): the rest
+  // must be right.
+  const validExceptImp = !midProblem && !uidProblem && !amountProblem && !telProblem && !urlProblem;
+  const valid = !impProblem && validExceptImp;
 
   const amountComment =
     entry.issue_amount_behaviour === "display_only"
@@ -90,6 +98,23 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
         : amount > 0
           ? t("pgGuide.snippet.comments.amountCharge")
           : t("pgGuide.snippet.comments.amountZero");
+
+  const fields = useMemo(
+    () =>
+      requestPayFields(entry, {
+        impCode: impCode.trim(),
+        mid: mid.trim(),
+        customerUid,
+        merchantUid,
+        amount,
+        name,
+        buyer: { buyer_tel: buyerTel.trim() },
+        redirectUrl,
+        naverPopupMode,
+        naverProductCode,
+      }),
+    [entry, impCode, mid, customerUid, merchantUid, amount, name, buyerTel, redirectUrl, naverPopupMode, naverProductCode],
+  );
 
   const code = useMemo(
     () =>
@@ -288,6 +313,84 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
         <Code block ref={codeRef} data-testid="snippet-code" style={{ fontSize: 13, userSelect: "text" }}>
           {code}
         </Code>
+        <TryOnSandbox entry={entry} fields={fields} valid={validExceptImp} customerUid={customerUid} redirect={redirect} />
+      </Stack>
+    </Paper>
+  );
+}
+
+/**
+ * The snippet's own parameters, opened in the sandbox's practice window (Rust adds the
+ * sandbox's address and merchant code); afterwards the key is adopted through Import.
+ * Shown on the built-in sandbox profile only.
+ */
+function TryOnSandbox({
+  entry,
+  fields,
+  valid,
+  customerUid,
+  redirect,
+}: {
+  entry: PgGuideEntry;
+  fields: SnippetField[];
+  valid: boolean;
+  customerUid: string;
+  redirect: boolean;
+}) {
+  const { t } = useTranslation();
+  const { status } = useApp();
+  const [openedUid, setOpenedUid] = useState<string | null>(null);
+  const open = useMutation({
+    mutationFn: (params: [string, string][]) => call(commands.openPracticeWindow(params)),
+    onSuccess: () => setOpenedUid(customerUid),
+  });
+  if (status.active_profile.mode !== "sandbox") return null;
+  const phone = snippetPayMethod(entry) === "phone";
+  return (
+    <Paper withBorder p="sm" radius="md" bg="var(--mantine-color-blue-light)" data-testid="try-sandbox">
+      <Stack gap={6}>
+        <Text fw={600} size="sm">
+          {t("pgGuide.tryIt.title")}
+        </Text>
+        <Text size="sm">{t("pgGuide.tryIt.help")}</Text>
+        <Text size="sm">{phone ? t("pgGuide.tryIt.phone") : t("pgGuide.tryIt.card")}</Text>
+        <Text size="sm" c="dimmed">
+          {redirect ? t("pgGuide.tryIt.redirect") : t("pgGuide.tryIt.popup")}
+        </Text>
+        <Group>
+          <Button
+            size="xs"
+            leftSection={<IconExternalLink size={14} />}
+            disabled={!valid}
+            loading={open.isPending}
+            onClick={() => open.mutate(practiceParams(fields))}
+            data-testid="try-sandbox-open"
+          >
+            {t("pgGuide.tryIt.open")}
+          </Button>
+        </Group>
+        {!valid && (
+          <Text size="xs" c="dimmed">
+            {t("pgGuide.tryIt.invalid")}
+          </Text>
+        )}
+        {openedUid && (
+          <Alert color="green" variant="light" py="xs" data-testid="try-sandbox-opened">
+            <Stack gap={6} align="flex-start">
+              <Text size="sm">{t("pgGuide.tryIt.opened", { uid: openedUid })}</Text>
+              <Button
+                component={Link}
+                to={`/customers?import=${encodeURIComponent(openedUid)}`}
+                size="xs"
+                variant="light"
+                leftSection={<IconFileImport size={14} />}
+                data-testid="try-sandbox-import"
+              >
+                {t("pgGuide.tryIt.toImport")}
+              </Button>
+            </Stack>
+          </Alert>
+        )}
       </Stack>
     </Paper>
   );
