@@ -6,15 +6,10 @@
 // and English.
 import { browser, $, $$, expect } from "@wdio/globals";
 import fs from "node:fs";
-import { click, shot, type } from "../lib/ui.mjs";
+import { click, setLanguage, shot, type } from "../lib/ui.mjs";
 import { atSandbox, sandboxUrl } from "../lib/sandbox.mjs";
 
 const OPENED = process.env.SUBDESK_E2E_OPENED_URL_FILE ?? "";
-
-async function setLanguage(label) {
-  await click('[data-testid="nav-settings"]');
-  await click(await $('[data-testid="language-switch"]').$(`label=${label}`));
-}
 
 async function openGuide(id) {
   await click('[data-testid="nav-pgGuide"]');
