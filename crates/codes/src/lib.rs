@@ -106,6 +106,13 @@ pub enum ErrorCode {
     DbError,
     /// A sync of the same stream is already running.
     SyncBusy,
+    /// The backup folder is missing or cannot be written (details: `folder`): check that
+    /// the drive or NAS is connected, or choose another folder. No backup file was left
+    /// half written; the next scheduled time tries again.
+    BackupFolderUnavailable,
+    /// The file is not a usable backup of this profile (damaged, cut short, another
+    /// profile's or a newer Subdesk's; details: `reason`). Nothing was replaced.
+    BackupNotUsable,
 
     // subdesk-billing: money.
     /// This charge's outcome is being checked; it cannot be charged again until then.
