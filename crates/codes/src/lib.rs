@@ -208,6 +208,9 @@ pub enum ErrorCode {
     InvalidDefaultPg,
     /// Unknown time zone: use an IANA name such as Asia/Seoul.
     InvalidTimeZone,
+    /// The backup settings break a rule (details: `field`, and `min`/`max` for `keep`):
+    /// a folder is chosen before a schedule, and the number kept is in range.
+    InvalidBackupSettings,
     /// This mode cannot be used for this profile.
     InvalidMode,
     /// Enter both the API key and the secret.
