@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use subdesk_billing::{BackupContents, BackupOwner, FolderBackup};
-use subdesk_profiles::{BackupSettings, KEEP_MAX, KEEP_MIN, Profile};
+use subdesk_profiles::{BackupSettings, Profile};
 
 use crate::desk::Desk;
 use crate::error::{ErrorCode, IpcError, IpcResult};
@@ -21,23 +21,6 @@ pub fn owner(profile: &Profile) -> BackupOwner {
         profile_id: profile.id.clone(),
         mode: profile.mode.as_str().to_owned(),
     }
-}
-
-/// A profile's backup settings, with the bounds the form offers.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct BackupSetup {
-    pub settings: BackupSettings,
-    pub keep_min: u32,
-    pub keep_max: u32,
-}
-
-pub fn setup(desk: &Desk, profile: &Profile) -> IpcResult<BackupSetup> {
-    Ok(BackupSetup {
-        settings: desk.profiles.backup_settings(&profile.id)?,
-        keep_min: KEEP_MIN,
-        keep_max: KEEP_MAX,
-    })
 }
 
 /// Saves the session's profile's backup settings (checked by subdesk-profiles) and

@@ -95,7 +95,7 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
             } else {
                 ActionKind::Read
             })?;
-            let mut settings = backups::setup(&ctx.desk, &s.profile)?.settings;
+            let mut settings = ctx.desk.profiles.backup_settings(&s.profile.id)?;
             if changing {
                 if let Some(f) = folder {
                     let f = std::path::absolute(&f).unwrap_or(f);
