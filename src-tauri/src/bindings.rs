@@ -7,8 +7,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    backups, data, exports, keys, money, plans, practice, profiles, reconcile, reports, runs, schedules,
-    shell, sync, triage,
+    backups, data, exports, keys, money, plans, practice, profiles, reconcile, reports, runs,
+    schedules, shell, sync, triage,
 };
 
 pub const BINDINGS_HEADER: &str =

@@ -93,10 +93,7 @@ mod tests {
     fn a_failed_backup_is_told_in_the_chosen_language() {
         let ko = notice(Finished::BackupFailed, Language::Korean, false).expect("a notice");
         assert!(ko.title.contains("백업 실패"), "{ko:?}");
-        let words = ko
-            .body
-            .replace("Subdesk", "")
-            .replace("NAS", "");
+        let words = ko.body.replace("Subdesk", "").replace("NAS", "");
         assert!(!words.chars().any(|c| c.is_ascii_alphabetic()), "{ko:?}");
         let en = notice(Finished::BackupFailed, Language::English, false).expect("a notice");
         assert!(en.title.contains("backup failed"), "{en:?}");

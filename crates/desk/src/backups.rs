@@ -78,7 +78,10 @@ pub fn back_up(desk: &Desk, session: &Session, folder: Option<&Path>) -> IpcResu
 /// `profile`'s backups in `folder` (or its chosen folder), newest first.
 pub fn list(desk: &Desk, profile: &Profile, folder: Option<&Path>) -> IpcResult<Vec<FolderBackup>> {
     let folder = folder_of(desk, profile, folder)?;
-    Ok(subdesk_billing::list_folder_backups(&folder, &owner(profile))?)
+    Ok(subdesk_billing::list_folder_backups(
+        &folder,
+        &owner(profile),
+    )?)
 }
 
 /// When `profile`'s newest backup in its folder was taken (None: no folder, no backup,
@@ -123,7 +126,12 @@ pub fn restore(desk: &Desk, profile: &Profile, file: &Path) -> IpcResult<(Arc<Se
 
 /// When `profile`'s next scheduled backup is due (Unix seconds; None when off or no
 /// folder), given the last attempt of this run that failed.
-pub fn next_due(desk: &Desk, profile: &Profile, last_failure: Option<i64>, now: i64) -> IpcResult<Option<i64>> {
+pub fn next_due(
+    desk: &Desk,
+    profile: &Profile,
+    last_failure: Option<i64>,
+    now: i64,
+) -> IpcResult<Option<i64>> {
     let settings = desk.profiles.backup_settings(&profile.id)?;
     Ok(settings.next_due(last_success(desk, profile), last_failure, now))
 }

@@ -219,14 +219,16 @@ impl Desk {
         };
         let store = match current {
             Some(session) => Some(session.store.clone()),
-            None if self.data.profile_db(&profile.id).exists() => subdesk_billing::Store::open_with(
-                self.data.profile_db(&profile.id),
-                subdesk_billing::OpenOptions {
-                    profile: Some(profile.id.clone()),
-                    ..Default::default()
-                },
-            )
-            .ok(),
+            None if self.data.profile_db(&profile.id).exists() => {
+                subdesk_billing::Store::open_with(
+                    self.data.profile_db(&profile.id),
+                    subdesk_billing::OpenOptions {
+                        profile: Some(profile.id.clone()),
+                        ..Default::default()
+                    },
+                )
+                .ok()
+            }
             None => None,
         };
         let previous = match store {

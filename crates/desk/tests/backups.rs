@@ -38,7 +38,10 @@ fn uids(store: &subdesk_billing::Store) -> Vec<String> {
     v
 }
 
-async fn charge(session: &subdesk_desk::Session, uid: &str) -> Result<subdesk_billing::ChargeResult, subdesk_desk::IpcError> {
+async fn charge(
+    session: &subdesk_desk::Session,
+    uid: &str,
+) -> Result<subdesk_billing::ChargeResult, subdesk_desk::IpcError> {
     charge_now(
         session,
         ChargeNowInput {
@@ -72,12 +75,17 @@ async fn a_scheduled_backup_lands_in_the_folder_once_per_interval_and_is_audited
     assert_eq!(listed[0].file_name, made.file_name);
     let copy = w._dir.path().join("copy.db");
     std::fs::copy(&made.path, &copy).unwrap();
-    assert_eq!(uids(&subdesk_billing::Store::open(&copy).unwrap()), uids(&w.session.store));
+    assert_eq!(
+        uids(&subdesk_billing::Store::open(&copy).unwrap()),
+        uids(&w.session.store)
+    );
     assert_eq!(uids(&w.session.store), vec!["bk-1", "bk-2"]);
 
     // Not again until a day later; then once.
     assert!(backups::back_up_if_due(desk, &w.session, None, now + 3600).is_none());
-    let next = backups::next_due(desk, &w.session.profile, None, now).unwrap().unwrap();
+    let next = backups::next_due(desk, &w.session.profile, None, now)
+        .unwrap()
+        .unwrap();
     assert!(next >= now + 86_000, "{next} vs {now}");
     assert!(backups::back_up_if_due(desk, &w.session, None, now + 2 * 86_400).is_some());
 
@@ -121,22 +129,34 @@ async fn a_lost_laptop_restores_from_the_folder_on_a_new_computer_and_charges_ag
     let desk = Desk::new(DeskConfig {
         data: DataDir::new(new_dir.path()),
         sandbox_url: Some(w.sandbox.base_url()),
-        credentials: CredentialStore::with_service(format!("subdesk-desk-laptop2-{}", std::process::id())),
+        credentials: CredentialStore::with_service(format!(
+            "subdesk-desk-laptop2-{}",
+            std::process::id()
+        )),
         host: Arc::new(NoHost),
     })
     .unwrap();
     let profile = desk.active_profile().unwrap();
     let fresh = desk.open_session(&profile).unwrap();
-    assert!(uids(&fresh.store).is_empty(), "a new computer knows no customer");
+    assert!(
+        uids(&fresh.store).is_empty(),
+        "a new computer knows no customer"
+    );
     drop(fresh);
 
     let found = backups::list(&desk, &profile, Some(folder.path())).unwrap();
     assert_eq!(found.len(), 1);
     let contents = found[0].contents.clone().unwrap();
-    assert_eq!((contents.customers, contents.active_keys, contents.payments), (2, 2, 1));
+    assert_eq!(
+        (contents.customers, contents.active_keys, contents.payments),
+        (2, 2, 1)
+    );
     let (session, restored) =
         backups::restore(&desk, &profile, std::path::Path::new(&found[0].path)).unwrap();
-    assert!(restored.previous.is_some(), "the empty store was backed up first");
+    assert!(
+        restored.previous.is_some(),
+        "the empty store was backed up first"
+    );
     assert_eq!(uids(&session.store), wanted, "every customer_uid is back");
     assert!(Arc::ptr_eq(&desk.session().unwrap(), &session));
 
@@ -145,13 +165,27 @@ async fn a_lost_laptop_restores_from_the_folder_on_a_new_computer_and_charges_ag
     assert_eq!(err.code, ErrorCode::NeedsSync);
     let quiet = |_: &subdesk_billing::mirror::sync::SyncProgress| {};
     let client = session.client().unwrap();
-    sync_payments(&session.store, client, &PaymentSyncOptions::default(), &quiet, &CancelToken::new())
-        .await
-        .unwrap();
-    sync_schedules(&session.store, client, &ScheduleSyncOptions::default(), &quiet, &CancelToken::new())
-        .await
-        .unwrap();
+    sync_payments(
+        &session.store,
+        client,
+        &PaymentSyncOptions::default(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
+    sync_schedules(
+        &session.store,
+        client,
+        &ScheduleSyncOptions::default(),
+        &quiet,
+        &CancelToken::new(),
+    )
+    .await
+    .unwrap();
     // … and then the restored keys charge again.
-    let paid = charge(&session, "laptop-2").await.expect("charge after restore");
+    let paid = charge(&session, "laptop-2")
+        .await
+        .expect("charge after restore");
     assert_eq!(paid.status, subdesk_billing::ChargeStatus::Paid, "{paid:?}");
 }

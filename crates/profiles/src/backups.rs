@@ -98,7 +98,12 @@ impl BackupSettings {
     /// the folder and the last attempt that failed after it: one interval after the
     /// later of the two, or now when there is none. None when off. A start long after
     /// the due time makes one backup, not one per missed slot.
-    pub fn next_due(&self, last_success: Option<i64>, last_failure: Option<i64>, now: i64) -> Option<i64> {
+    pub fn next_due(
+        &self,
+        last_success: Option<i64>,
+        last_failure: Option<i64>,
+        now: i64,
+    ) -> Option<i64> {
         let every = self.every.seconds()?;
         self.folder.as_ref()?;
         match last_success.max(last_failure) {
@@ -130,10 +135,16 @@ mod tests {
         for (bad, field) in [
             (settings(None, BackupEvery::Daily, 14), "every"),
             (settings(Some(" "), BackupEvery::Every6Hours, 14), "every"),
-            (settings(Some("relative/dir"), BackupEvery::Off, 14), "folder"),
+            (
+                settings(Some("relative/dir"), BackupEvery::Off, 14),
+                "folder",
+            ),
             (settings(Some("/a\nb"), BackupEvery::Off, 14), "folder"),
             (settings(Some("/nas"), BackupEvery::Daily, 0), "keep"),
-            (settings(Some("/nas"), BackupEvery::Daily, KEEP_MAX + 1), "keep"),
+            (
+                settings(Some("/nas"), BackupEvery::Daily, KEEP_MAX + 1),
+                "keep",
+            ),
         ] {
             let err = bad.normalize().unwrap_err();
             assert_eq!(err.code(), ErrorCode::InvalidBackupSettings);
@@ -153,7 +164,13 @@ mod tests {
         assert!(s.next_due(Some(1000), None, 10 * day).unwrap() <= 10 * day);
         assert_eq!(s.next_due(Some(10 * day), None, 10 * day), Some(11 * day));
         // A failed attempt is retried at the next time, not at once.
-        assert_eq!(s.next_due(Some(1000), Some(2 * day), 2 * day), Some(3 * day));
-        assert_eq!(settings(Some("/nas"), BackupEvery::Off, 14).next_due(None, None, 0), None);
+        assert_eq!(
+            s.next_due(Some(1000), Some(2 * day), 2 * day),
+            Some(3 * day)
+        );
+        assert_eq!(
+            settings(Some("/nas"), BackupEvery::Off, 14).next_due(None, None, 0),
+            None
+        );
     }
 }

@@ -271,7 +271,11 @@ impl ProfileStore {
 
     /// Checks and saves a profile's backup settings; returns them as saved. Whether the
     /// user may change them now is the caller's question (the profile's role and lock).
-    pub fn set_backup_settings(&self, id: &str, settings: &BackupSettings) -> Result<BackupSettings> {
+    pub fn set_backup_settings(
+        &self,
+        id: &str,
+        settings: &BackupSettings,
+    ) -> Result<BackupSettings> {
         let normal = settings.normalize()?;
         self.modify(|file| {
             file.find(id)?;

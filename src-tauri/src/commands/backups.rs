@@ -91,7 +91,10 @@ fn save(state: &AppState, settings: &BackupSettings) -> IpcResult<()> {
         Err(e) if e.code != ErrorCode::AppLocked && e.code != ErrorCode::ReadOnly => {
             let profile = state.desk.session_profile()?;
             state.desk.authorize(&profile, ActionKind::Mutate)?;
-            state.desk.profiles.set_backup_settings(&profile.id, settings)?;
+            state
+                .desk
+                .profiles
+                .set_backup_settings(&profile.id, settings)?;
         }
         Err(e) => return Err(e),
     }

@@ -329,7 +329,9 @@ pub fn inspect_backup(path: &Path, owner: &BackupOwner, thorough: bool) -> Resul
         )
         .map_err(|e| not_usable(path, format!("not a Subdesk backup: {e}")))?;
     let schema: Option<i64> = conn
-        .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .map_err(|e| not_usable(path, format!("not a Subdesk store: {e}")))?;
     if schema != Some(contents.schema_version) {
         return Err(not_usable(path, "its schema does not match its own record"));
@@ -471,7 +473,7 @@ fn write_checked(
             ),
             rusqlite::params![owner.profile_id, owner.mode, crate::now()],
         )
-            .map_err(fail)?;
+        .map_err(fail)?;
     }
     std::fs::File::open(tmp)
         .and_then(|f| f.sync_all())

@@ -14,8 +14,8 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, Result};
 use crate::store::audit::{self, AuditPage, AuditVerification};
 use crate::store::backups::{
-    BackupInfo, BackupOwner, FolderBackup, backup_info, backup_to_folder, file_name,
-    list_backups, make_backup, prune_backups,
+    BackupInfo, BackupOwner, FolderBackup, backup_info, backup_to_folder, file_name, list_backups,
+    make_backup, prune_backups,
 };
 use crate::store::integrity::{check_header, open_error, quick_check};
 use crate::store::migrations;

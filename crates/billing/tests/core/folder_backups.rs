@@ -31,7 +31,14 @@ fn filled(dir: &Path, customers: usize) -> Store {
             .unwrap();
     }
     let pays: Vec<_> = (0..40)
-        .map(|i| payment(&format!("imp_{i:04}"), "김민준", 1000 + i, 1_700_000_000 + i))
+        .map(|i| {
+            payment(
+                &format!("imp_{i:04}"),
+                "김민준",
+                1000 + i,
+                1_700_000_000 + i,
+            )
+        })
         .collect();
     store.upsert_payments(&pays).unwrap();
     store
@@ -69,7 +76,10 @@ fn a_folder_backup_opens_with_the_same_customer_uids_and_says_what_it_holds() {
     assert!(made.file_name.starts_with("subdesk-shop-"), "{made:?}");
     assert!(made.file_name.ends_with(".sqlite3"), "{made:?}");
     let contents = made.contents.clone().unwrap();
-    assert_eq!((contents.customers, contents.active_keys, contents.payments), (7, 7, 40));
+    assert_eq!(
+        (contents.customers, contents.active_keys, contents.payments),
+        (7, 7, 40)
+    );
     assert_eq!(contents.schema_version, subdesk_billing::SCHEMA_VERSION);
     // Nothing else is left in the folder: no temporary file, no WAL beside the copy.
     assert_eq!(names(folder.path()), vec![made.file_name.clone()]);
@@ -116,7 +126,10 @@ fn retention_removes_only_the_oldest_of_the_profiles_own_files() {
     for kept in &made[1..] {
         assert!(left.contains(kept), "{kept} kept: {left:?}");
     }
-    assert!(left.contains(&other.file_name), "shop-2's backup is not shop's: {left:?}");
+    assert!(
+        left.contains(&other.file_name),
+        "shop-2's backup is not shop's: {left:?}"
+    );
     for s in strangers {
         assert!(left.iter().any(|n| n == s), "{s} left alone: {left:?}");
     }
@@ -195,7 +208,9 @@ fn a_missing_or_unwritable_folder_is_an_error_and_leaves_no_final_file() {
     assert_eq!(err.code(), ErrorCode::BackupFolderUnavailable, "{err}");
     assert_eq!(names(folder.path()), Vec::<String>::new());
     assert!(
-        !names(&target).iter().any(|n| n.starts_with("subdesk-shop-")),
+        !names(&target)
+            .iter()
+            .any(|n| n.starts_with("subdesk-shop-")),
         "no file with a backup's name"
     );
     // The failure is in the audit log.
@@ -221,9 +236,13 @@ fn a_truncated_garbage_or_strangers_file_is_refused_and_nothing_is_replaced() {
     let before = std::fs::read(&db).unwrap();
 
     let bytes = std::fs::read(&good.path).unwrap();
-    let truncated = folder.path().join("subdesk-shop-20200101T000000.000Z-000.sqlite3");
+    let truncated = folder
+        .path()
+        .join("subdesk-shop-20200101T000000.000Z-000.sqlite3");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
-    let garbage = folder.path().join("subdesk-shop-20200101T000000.000Z-001.sqlite3");
+    let garbage = folder
+        .path()
+        .join("subdesk-shop-20200101T000000.000Z-001.sqlite3");
     std::fs::write(&garbage, b"garbage, not a database at all").unwrap();
     let theirs = tempfile::tempdir().unwrap();
     let other = Store::open(theirs.path().join("subdesk.db"))
@@ -235,7 +254,10 @@ fn a_truncated_garbage_or_strangers_file_is_refused_and_nothing_is_replaced() {
         (truncated.as_path(), ErrorCode::BackupNotUsable),
         (garbage.as_path(), ErrorCode::BackupNotUsable),
         (Path::new(&other.path), ErrorCode::BackupNotUsable),
-        (folder.path().join("missing.sqlite3").as_path(), ErrorCode::NotFound),
+        (
+            folder.path().join("missing.sqlite3").as_path(),
+            ErrorCode::NotFound,
+        ),
     ] {
         let err = restore_from_folder(&db, file, &owner("shop"), OpenOptions::default())
             .err()

@@ -46,7 +46,14 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
                         ),
                         None => ("damaged".into(), "-".into(), "-".into()),
                     };
-                    t.row(vec![zone.show(b.taken_at), c, k, p, megabytes(b.size_bytes), b.file_name.clone()]);
+                    t.row(vec![
+                        zone.show(b.taken_at),
+                        c,
+                        k,
+                        p,
+                        megabytes(b.size_bytes),
+                        b.file_name.clone(),
+                    ]);
                 }
                 t.print();
             }
@@ -55,8 +62,7 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
         StoreCmd::Restore { file, yes } => {
             let profile = ctx.profile()?;
             ctx.authorize(&profile, ActionKind::Mutate)?;
-            let contents =
-                subdesk_billing::inspect_backup(&file, &backups::owner(&profile), true)?;
+            let contents = subdesk_billing::inspect_backup(&file, &backups::owner(&profile), true)?;
             let zone = crate::output::Zone::named(&profile.time_zone);
             let summary = format!(
                 "profile \"{}\": its store is replaced by the backup taken {} ({} customers, {} active keys, {} payments); the store as it is now is kept beside it",
@@ -117,8 +123,17 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
                 ctx.out.json(&settings)?;
             } else {
                 fields(&[
-                    ("folder", settings.folder.clone().unwrap_or_else(|| "-".into())),
-                    ("every", serde_json::to_value(settings.every).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+                    (
+                        "folder",
+                        settings.folder.clone().unwrap_or_else(|| "-".into()),
+                    ),
+                    (
+                        "every",
+                        serde_json::to_value(settings.every)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                    ),
                     ("keep", settings.keep.to_string()),
                 ]);
             }
