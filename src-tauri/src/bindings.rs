@@ -7,8 +7,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
-    data, exports, keys, money, plans, practice, profiles, reconcile, reports, runs, schedules,
-    shell, sync, triage,
+    backups, data, exports, keys, money, plans, practice, profiles, reconcile, reports, runs,
+    schedules, shell, sync, triage,
 };
 
 pub const BINDINGS_HEADER: &str =
@@ -28,6 +28,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::list_customers,
             data::list_backups,
             data::backup_now,
+            backups::backup_setup,
+            backups::choose_backup_folder::<tauri::Wry>,
+            backups::set_backup_schedule,
+            backups::backup_to_folder_now::<tauri::Wry>,
+            backups::list_folder_backups::<tauri::Wry>,
+            backups::restore_folder_backup::<tauri::Wry>,
             data::customer_tags,
             data::customer_detail,
             data::refresh_customer,

@@ -100,3 +100,28 @@ pub async fn pick_csv<R: Runtime>(app: &AppHandle<R>) -> IpcResult<Option<PathBu
             .map_err(|e| IpcError::internal(format!("the chosen file has no path: {e}"))),
     }
 }
+
+/// E2E runs cannot click a folder dialog either: the "chosen" folder is the path this
+/// names. Not read in a release build.
+#[cfg(debug_assertions)]
+const E2E_FOLDER_ENV: &str = "SUBDESK_E2E_PICK_FOLDER";
+
+/// Asks for a folder (where backups go). None when the person cancelled.
+pub async fn pick_folder<R: Runtime>(app: &AppHandle<R>) -> IpcResult<Option<PathBuf>> {
+    #[cfg(debug_assertions)]
+    if let Some(path) = std::env::var_os(E2E_FOLDER_ENV).filter(|p| !p.is_empty()) {
+        return Ok(Some(PathBuf::from(path)));
+    }
+    let app = app.clone();
+    let picked =
+        tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder())
+            .await
+            .map_err(|e| IpcError::internal(format!("the folder dialog failed: {e}")))?;
+    match picked {
+        None => Ok(None),
+        Some(path) => path
+            .into_path()
+            .map(Some)
+            .map_err(|e| IpcError::internal(format!("the chosen folder has no path: {e}"))),
+    }
+}

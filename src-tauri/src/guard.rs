@@ -53,6 +53,15 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // A backup copies the local database and changes nothing in it but its audit log.
     ("list_backups", Session(Read)),
     ("backup_now", Session(Read)),
+    // Backups to the folder the user chose: the same copy, elsewhere. Choosing the
+    // folder and the schedule changes the profile's settings; a restore replaces the
+    // registry.
+    ("backup_setup", Session(Read)),
+    ("backup_to_folder_now", Session(Read)),
+    ("list_folder_backups", Session(Read)),
+    ("choose_backup_folder", Session(Mutate)),
+    ("set_backup_schedule", Session(Mutate)),
+    ("restore_folder_backup", Session(Mutate)),
     ("list_customers", Session(Read)),
     ("customer_tags", Session(Read)),
     ("customer_detail", Session(Read)),

@@ -13,6 +13,9 @@ use crate::settings::{Language, SettingsStore};
 pub enum Finished {
     /// A sync with i'mport (payments, schedules, billing keys) stopped on an error.
     SyncFailed,
+    /// A scheduled backup to the chosen folder failed (the folder is gone or cannot be
+    /// written); it is tried again at the next time.
+    BackupFailed,
 }
 
 /// A notification's text.
@@ -36,6 +39,14 @@ pub fn notice(what: Finished, language: Language, window_focused: bool) -> Optio
         (Finished::SyncFailed, Language::English) => Notice {
             title: "Subdesk: sync failed",
             body: "The sync with i'mport stopped on an error. Open Subdesk to see why; the next sync resumes where it stopped.",
+        },
+        (Finished::BackupFailed, Language::Korean) => Notice {
+            title: "Subdesk: 백업 실패",
+            body: "백업 폴더가 없거나 쓸 수 없어 예약 백업을 하지 못했습니다. 드라이브나 NAS 연결을 확인하세요. 다음 예약 시각에 다시 시도합니다.",
+        },
+        (Finished::BackupFailed, Language::English) => Notice {
+            title: "Subdesk: backup failed",
+            body: "The scheduled backup could not be written: the backup folder is missing or cannot be written. Check the drive or NAS; it is tried again at the next scheduled time.",
         },
     })
 }
@@ -72,8 +83,20 @@ mod tests {
     #[test]
     fn nothing_while_the_window_is_in_front() {
         for language in [Language::Korean, Language::English] {
-            assert_eq!(notice(Finished::SyncFailed, language, true), None);
+            for what in [Finished::SyncFailed, Finished::BackupFailed] {
+                assert_eq!(notice(what, language, true), None);
+            }
         }
+    }
+
+    #[test]
+    fn a_failed_backup_is_told_in_the_chosen_language() {
+        let ko = notice(Finished::BackupFailed, Language::Korean, false).expect("a notice");
+        assert!(ko.title.contains("백업 실패"), "{ko:?}");
+        let words = ko.body.replace("Subdesk", "").replace("NAS", "");
+        assert!(!words.chars().any(|c| c.is_ascii_alphabetic()), "{ko:?}");
+        let en = notice(Finished::BackupFailed, Language::English, false).expect("a notice");
+        assert!(en.title.contains("backup failed"), "{en:?}");
     }
 
     #[test]

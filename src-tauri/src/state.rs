@@ -85,6 +85,8 @@ pub struct AppState {
     pub engine: StatusCell<crate::commands::plans::EngineStatus>,
     /// The background payment refresh's last result.
     pub refresh: StatusCell<crate::commands::reconcile::RefreshStatus>,
+    /// The scheduled backup's last attempt (Settings shows it).
+    pub backup: StatusCell<crate::commands::backups::BackupRun>,
     /// The bulk runs this app is executing (their pause and cancel switches).
     pub runs: crate::commands::runs::Runs,
     _log_guard: Option<LogGuard>,
@@ -158,6 +160,7 @@ impl AppState {
             picked_subscribe_csv: Mutex::new(None),
             engine: Default::default(),
             refresh: Default::default(),
+            backup: Default::default(),
             runs: Default::default(),
             _log_guard: None,
         })

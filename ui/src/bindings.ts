@@ -35,6 +35,25 @@ export const commands = {
 	 *  working meanwhile); the oldest beyond the kept number are removed.
 	 */
 	backupNow: () => __TAURI_INVOKE<BackupInfo>("backup_now"),
+	/**  The active profile's backup settings and how its schedule stands. */
+	backupSetup: () => __TAURI_INVOKE<BackupView>("backup_setup"),
+	/**
+	 *  Opens the system's folder dialog and makes the chosen folder the profile's backup
+	 *  folder. Unchanged when the person cancels.
+	 */
+	chooseBackupFolder: () => __TAURI_INVOKE<BackupView>("choose_backup_folder"),
+	/**  How often the profile is backed up to its folder, and how many backups are kept there. */
+	setBackupSchedule: (every: BackupEvery, keep: number) => __TAURI_INVOKE<BackupView>("set_backup_schedule", { every, keep }),
+	/**  Backs the active profile up to its folder now (online: the app keeps working). */
+	backupToFolderNow: () => __TAURI_INVOKE<FolderBackup>("backup_to_folder_now"),
+	/**  The active profile's backups in its folder, newest first, with what each holds. */
+	listFolderBackups: () => __TAURI_INVOKE<FolderBackup[]>("list_folder_backups"),
+	/**
+	 *  Replaces the active profile's store with its backup `file_name` from its folder, after
+	 *  checking it in full; the store as it was is backed up first and kept beside it. The
+	 *  profile is opened again on the restored store; money waits for a sync.
+	 */
+	restoreFolderBackup: (fileName: string) => __TAURI_INVOKE<Restored>("restore_folder_backup", { fileName }),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
 	/**  The customer as the store has it, at once. */
 	customerDetail: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("customer_detail", { customerUid }),
@@ -397,13 +416,13 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.migrate","db.recover","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.first_charge","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.backup_settings","db.migrate","db.recover","db.restore","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.first_charge","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","key_replaces_existing","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","backup_folder_unavailable","backup_not_usable","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","key_replaces_existing","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_backup_settings","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"},{"en":"Needs a decision","group":"run_outcome","ko":"판단 필요","status":"conflict"}] as const;
 
@@ -546,6 +565,24 @@ export type AuditVerification = {
 	problem: AuditProblem | null,
 };
 
+/**  What a folder backup holds, read from the file itself. */
+export type BackupContents = {
+	profile_id: string,
+	mode: string,
+	schema_version: number,
+	/**  When it was taken, Unix seconds. */
+	taken_at: number,
+	customers: number,
+	/**  Customers whose billing key is active. */
+	active_keys: number,
+	payments: number,
+};
+
+/**  How often a scheduled backup runs. */
+export type BackupEvery = 
+/**  No scheduled backups (backing up by hand still works). */
+"off" | "every6_hours" | "daily";
+
 /**  A backup file in `backups/`. */
 export type BackupInfo = {
 	/**  Full path. */
@@ -554,6 +591,29 @@ export type BackupInfo = {
 	size_bytes: number,
 	/**  Modification time, Unix seconds. */
 	created_at: number,
+};
+
+/**  A profile's backup settings. */
+export type BackupSettings = {
+	/**  The folder backups go to (absolute); None until one is chosen. */
+	folder: string | null,
+	every: BackupEvery,
+	/**  How many of this profile's backups the folder keeps (the oldest beyond go). */
+	keep: number,
+};
+
+/**  The Settings section's state: the settings, their bounds, and how the schedule stands. */
+export type BackupView = {
+	settings: BackupSettings,
+	keep_min: number,
+	keep_max: number,
+	/**  When the newest backup in the folder was taken. */
+	last_success_at: number | null,
+	last_attempt_at: number | null,
+	last_error: IpcError | null,
+	/**  When the next scheduled backup is due; None when off. */
+	next_due_at: number | null,
+	running: boolean,
 };
 
 /**  A row that will not be imported, and why. */
@@ -1025,6 +1085,17 @@ export type ErrorCode =
 "db_error" | 
 /**  A sync of the same stream is already running. */
 "sync_busy" | 
+/**
+ *  The backup folder is missing or cannot be written (details: `folder`): check that
+ *  the drive or NAS is connected, or choose another folder. No backup file was left
+ *  half written; the next scheduled time tries again.
+ */
+"backup_folder_unavailable" | 
+/**
+ *  The file is not a usable backup of this profile (damaged, cut short, another
+ *  profile's or a newer Subdesk's; details: `reason`). Nothing was replaced.
+ */
+"backup_not_usable" | 
 /**  This charge's outcome is being checked; it cannot be charged again until then. */
 "charge_unresolved" | 
 /**  This refund's outcome is being checked; it cannot be sent again until then. */
@@ -1124,6 +1195,11 @@ export type ErrorCode =
 "invalid_default_pg" | 
 /**  Unknown time zone: use an IANA name such as Asia/Seoul. */
 "invalid_time_zone" | 
+/**
+ *  The backup settings break a rule (details: `field`, and `min`/`max` for `keep`):
+ *  a folder is chosen before a schedule, and the number kept is in range.
+ */
+"invalid_backup_settings" | 
 /**  This mode cannot be used for this profile. */
 "invalid_mode" | 
 /**  Enter both the API key and the secret. */
@@ -1294,6 +1370,20 @@ export type FirstCharge = {
 	name: string,
 	/**  The total the user confirmed (required on live profiles). */
 	confirmed_total: number | null,
+};
+
+/**  A backup file in a chosen folder. */
+export type FolderBackup = {
+	/**  Full path. */
+	path: string,
+	file_name: string,
+	size_bytes: number,
+	/**  When it was taken (from its name), Unix seconds. */
+	taken_at: number,
+	/**  What it holds; None when it cannot be read (then `problem` says why). */
+	contents: BackupContents | null,
+	/**  Why it cannot be restored, in English for logs; None for a readable backup. */
+	problem: string | null,
 };
 
 /**  Money expected in the next [`FORECAST_DAYS`] days, week by week. */
@@ -2330,6 +2420,16 @@ export type RestPgRule = {
 	 *  the guide has one.
 	 */
 	guide_entry: string | null,
+};
+
+/**  What a restore did. */
+export type Restored = {
+	contents: BackupContents,
+	/**
+	 *  The copy of the store as it was, taken before it was replaced (None when it could
+	 *  not be opened: a damaged store, or a new computer's empty one).
+	 */
+	previous: string | null,
 };
 
 /**  How a failed charge is charged again, for a person to confirm. */

@@ -50,6 +50,26 @@ pub enum Error {
     #[error("database error: {0}")]
     Db(rusqlite::Error),
 
+    /// The folder a backup goes to is missing or cannot be written. No file with a
+    /// backup's final name was left behind.
+    #[error("the backup folder {folder} cannot be used: {detail}")]
+    BackupFolder {
+        /// The folder.
+        folder: String,
+        /// What the file system said.
+        detail: String,
+    },
+
+    /// A file offered for restore is not a usable backup of this profile. Nothing was
+    /// replaced.
+    #[error("{file} is not a usable backup: {reason}")]
+    BackupNotUsable {
+        /// The file.
+        file: String,
+        /// Why, in English, for logs.
+        reason: String,
+    },
+
     /// A file operation failed (backups, restore).
     #[error("{context}: {source}")]
     Io {
@@ -278,6 +298,8 @@ impl Error {
             Error::DbBusy => ErrorCode::DbBusy,
             Error::Db(_) => ErrorCode::DbError,
             Error::Io { .. } => ErrorCode::IoError,
+            Error::BackupFolder { .. } => ErrorCode::BackupFolderUnavailable,
+            Error::BackupNotUsable { .. } => ErrorCode::BackupNotUsable,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::InvalidInput { .. } => ErrorCode::InvalidInput,
             Error::SyncBusy(_) => ErrorCode::SyncBusy,

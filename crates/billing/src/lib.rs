@@ -78,10 +78,13 @@ pub use registry::search::{
     PaymentQuery, PaymentTotals, SearchResults, SortDirection, TimeField,
 };
 pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
-pub use store::backups::{BackupInfo, list_backups};
+pub use store::backups::{
+    BackupContents, BackupInfo, BackupOwner, FolderBackup, inspect_backup, latest_in_folder,
+    list_backups, list_folder_backups,
+};
 pub use store::db::{OpenOptions, SCHEMA_VERSION, Store};
 pub use store::lease::Lease;
-pub use store::recovery::{Recovery, recover, restore_backup};
+pub use store::recovery::{Recovery, recover, restore_backup, restore_from_folder};
 pub use store::resync::ResyncStatus;
 /// The one rule for an amount a person typed (forms, CLI arguments, CSV cells).
 pub use text::parse_amount;

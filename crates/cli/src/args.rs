@@ -128,6 +128,52 @@ pub enum Command {
     /// Reports for the accountant.
     #[command(subcommand)]
     Report(ReportCmd),
+    /// The profile's store: backups to a chosen folder (a NAS, a synced folder) and
+    /// restoring from one, also on a new computer.
+    #[command(subcommand)]
+    Store(StoreCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCmd {
+    /// Back the profile's store up now (an online copy, checked before it gets its name)
+    /// to its backup folder, or to DIR.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+    },
+    /// The profile's backups in its backup folder, or in DIR, newest first, with what
+    /// each holds.
+    Backups {
+        #[arg(long = "in", value_name = "DIR")]
+        folder: Option<PathBuf>,
+    },
+    /// Replace the profile's store with a backup (checked in full first; the store as it
+    /// is is backed up beside it). Without --yes, says what would be replaced and stops.
+    Restore {
+        file: PathBuf,
+        /// Replace it.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show or change the backup settings: folder, how often the app backs up, how many
+    /// are kept.
+    Settings {
+        #[arg(long, value_name = "DIR")]
+        folder: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        every: Option<EveryArg>,
+        #[arg(long)]
+        keep: Option<u32>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EveryArg {
+    Off,
+    #[value(name = "6h")]
+    Every6Hours,
+    Daily,
 }
 
 #[derive(Debug, Subcommand)]

@@ -166,7 +166,9 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::FileNotText
         | C::FileUnreadable
         | C::ExportUnencodable
-        | C::ExportUnknownColumn => Exit::BadInput,
+        | C::ExportUnknownColumn
+        | C::InvalidBackupSettings
+        | C::BackupNotUsable => Exit::BadInput,
         C::ExportBusy => Exit::Refused,
         _ => Exit::Other,
     }

@@ -106,6 +106,13 @@ pub enum ErrorCode {
     DbError,
     /// A sync of the same stream is already running.
     SyncBusy,
+    /// The backup folder is missing or cannot be written (details: `folder`): check that
+    /// the drive or NAS is connected, or choose another folder. No backup file was left
+    /// half written; the next scheduled time tries again.
+    BackupFolderUnavailable,
+    /// The file is not a usable backup of this profile (damaged, cut short, another
+    /// profile's or a newer Subdesk's; details: `reason`). Nothing was replaced.
+    BackupNotUsable,
 
     // subdesk-billing: money.
     /// This charge's outcome is being checked; it cannot be charged again until then.
@@ -201,6 +208,9 @@ pub enum ErrorCode {
     InvalidDefaultPg,
     /// Unknown time zone: use an IANA name such as Asia/Seoul.
     InvalidTimeZone,
+    /// The backup settings break a rule (details: `field`, and `min`/`max` for `keep`):
+    /// a folder is chosen before a schedule, and the number kept is in range.
+    InvalidBackupSettings,
     /// This mode cannot be used for this profile.
     InvalidMode,
     /// Enter both the API key and the secret.

@@ -208,6 +208,55 @@ impl Desk {
         self.install(profile, opened)
     }
 
+    /// Before `profile`'s store is replaced by a restore: backs it up into `backups/`
+    /// beside it (if it opens) and closes the desk's session on it, so nothing writes to
+    /// the file being replaced. Returns the backup's path.
+    pub(crate) fn close_for_restore(&self, profile: &Profile) -> IpcResult<Option<String>> {
+        let current = match self.current.read() {
+            Ok(c) if c.profile.id == profile.id => c.session.clone().ok(),
+            Ok(_) => None,
+            Err(_) => return Err(IpcError::internal("session lock poisoned")),
+        };
+        let store = match current {
+            Some(session) => Some(session.store.clone()),
+            None if self.data.profile_db(&profile.id).exists() => {
+                subdesk_billing::Store::open_with(
+                    self.data.profile_db(&profile.id),
+                    subdesk_billing::OpenOptions {
+                        profile: Some(profile.id.clone()),
+                        ..Default::default()
+                    },
+                )
+                .ok()
+            }
+            None => None,
+        };
+        let previous = match store {
+            Some(store) => Some(store.backup_local("pre-restore")?.path),
+            None => None,
+        };
+        if let Ok(mut current) = self.current.write()
+            && current.profile.id == profile.id
+        {
+            current.session = Err(IpcError::new(
+                ErrorCode::NoSession,
+                "the profile is being restored from a backup",
+            ));
+        }
+        Ok(previous)
+    }
+
+    /// Opens `profile` after putting `backup` in place of its store.
+    pub(crate) fn restore_session(
+        &self,
+        profile: &Profile,
+        backup: &std::path::Path,
+        owner: &subdesk_billing::BackupOwner,
+    ) -> IpcResult<Arc<Session>> {
+        let opened = Session::restore(profile, &self.data, self.account.clone(), backup, owner);
+        self.install(profile, opened)
+    }
+
     fn install(&self, profile: &Profile, opened: IpcResult<Session>) -> IpcResult<Arc<Session>> {
         let opened = opened.and_then(|session| {
             session.client()?;

@@ -73,6 +73,8 @@ impl From<subdesk_billing::Error> for IpcError {
         use subdesk_iamport::Error as A;
         let details = match &e {
             B::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
+            B::BackupFolder { folder, .. } => Some(serde_json::json!({ "folder": folder })),
+            B::BackupNotUsable { reason, .. } => Some(serde_json::json!({ "reason": reason })),
             // The limit is Rust's: the text shows the number it is given.
             B::AmountTooLarge { field, max, .. } => {
                 Some(serde_json::json!({ "field": field, "max": max }))

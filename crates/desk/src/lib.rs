@@ -22,6 +22,7 @@
 //! The front ends stay thin: src-tauri's commands and the CLI's subcommands parse their
 //! input, call in here, and present the result.
 
+pub mod backups;
 pub mod dashboard;
 pub mod dates;
 pub mod desk;

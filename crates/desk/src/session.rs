@@ -54,6 +54,20 @@ impl Session {
         })
     }
 
+    /// Replaces the profile's store with `backup` from a chosen folder (checked in full,
+    /// the replaced file kept beside it), then opens the profile on the result.
+    pub(crate) fn restore(
+        profile: &Profile,
+        data: &DataDir,
+        account: Account,
+        backup: &std::path::Path,
+        owner: &subdesk_billing::BackupOwner,
+    ) -> IpcResult<Self> {
+        Self::with_store(profile, data, account, |path, opts| {
+            subdesk_billing::restore_from_folder(path, backup, owner, opts).map(|(s, _)| s)
+        })
+    }
+
     fn with_store(
         profile: &Profile,
         data: &DataDir,

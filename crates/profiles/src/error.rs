@@ -58,6 +58,15 @@ pub enum Error {
         zone: String,
     },
 
+    /// The backup settings break a rule.
+    #[error("invalid backup settings ({field}): {reason}")]
+    InvalidBackupSettings {
+        /// `folder`, `every` or `keep`.
+        field: &'static str,
+        /// Which rule it broke.
+        reason: String,
+    },
+
     /// The mode cannot be used here (a second sandbox, or a change of mode).
     #[error("invalid mode: {reason}")]
     InvalidMode {
@@ -275,6 +284,7 @@ impl Error {
             Error::InvalidDefaultPg { .. } => ErrorCode::InvalidDefaultPg,
             Error::InvalidTimeZone { .. } => ErrorCode::InvalidTimeZone,
             Error::InvalidMode { .. } => ErrorCode::InvalidMode,
+            Error::InvalidBackupSettings { .. } => ErrorCode::InvalidBackupSettings,
             Error::InvalidCredentials { .. } => ErrorCode::InvalidCredentials,
             Error::InvalidPassphrase { .. } => ErrorCode::InvalidPassphrase,
             Error::ProfileNotFound { .. } => ErrorCode::ProfileNotFound,
@@ -307,6 +317,11 @@ impl Error {
             Error::InvalidDefaultPg { .. } => json!({"field": "default_pg"}),
             Error::InvalidTimeZone { .. } => json!({"field": "time_zone"}),
             Error::InvalidMode { .. } => json!({"field": "mode"}),
+            Error::InvalidBackupSettings { field, .. } => json!({
+                "field": field,
+                "min": crate::backups::KEEP_MIN,
+                "max": crate::backups::KEEP_MAX,
+            }),
             Error::InvalidCredentials { field, .. } => json!({"field": field}),
             Error::InvalidPassphrase { .. } | Error::PassphraseRequired { .. } => {
                 json!({"field": "passphrase"})
@@ -373,6 +388,10 @@ mod tests {
             Error::InvalidDefaultPg { reason: "r".into() },
             Error::InvalidTimeZone { zone: "z".into() },
             Error::InvalidMode { reason: "r".into() },
+            Error::InvalidBackupSettings {
+                field: "keep",
+                reason: "r".into(),
+            },
             Error::InvalidCredentials {
                 field: "imp_key",
                 reason: "r",
@@ -435,6 +454,7 @@ mod tests {
                 | Error::InvalidDefaultPg { .. }
                 | Error::InvalidTimeZone { .. }
                 | Error::InvalidMode { .. }
+                | Error::InvalidBackupSettings { .. }
                 | Error::InvalidCredentials { .. }
                 | Error::InvalidPassphrase { .. }
                 | Error::ProfileNotFound { .. }

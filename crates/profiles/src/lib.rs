@@ -19,6 +19,7 @@
 //! Nothing secret touches disk: profiles.json and lock.json hold no credentials, and
 //! imp_secret lives only in the OS keyring and in zeroizing memory.
 
+mod backups;
 mod connection;
 mod credentials;
 mod error;
@@ -28,6 +29,7 @@ mod lock;
 mod profile;
 mod store;
 
+pub use backups::{BackupEvery, BackupSettings, KEEP_DEFAULT, KEEP_MAX, KEEP_MIN};
 pub use connection::{ConnectionReport, PgChannel, test_connection};
 pub use credentials::{
     CredentialStatus, CredentialStore, Credentials, KEYRING_SERVICE, SANDBOX_IMP_KEY,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::backups::BackupSettings;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::guard::Admin;
@@ -30,6 +31,10 @@ struct ProfilesFile {
     /// keyring entries) may still exist under them.
     #[serde(default)]
     retired_ids: Vec<String>,
+    /// Each profile's backup settings, by id; a profile without an entry has the defaults
+    /// (no folder, no schedule).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    backups: std::collections::BTreeMap<String, BackupSettings>,
 }
 
 impl ProfilesFile {
@@ -39,6 +44,7 @@ impl ProfilesFile {
             active: SANDBOX_ID.to_owned(),
             profiles: vec![Profile::sandbox(fsutil::now_unix())],
             retired_ids: Vec::new(),
+            backups: Default::default(),
         }
     }
 
@@ -231,6 +237,7 @@ impl ProfileStore {
                 .position(|p| p.id == id)
                 .ok_or_else(|| Error::ProfileNotFound { id: id.to_owned() })?;
             let removed = file.profiles.remove(pos);
+            file.backups.remove(&removed.id);
             file.retired_ids.push(removed.id.clone());
             if file.active == removed.id {
                 file.active = SANDBOX_ID.to_owned();
@@ -252,6 +259,28 @@ impl ProfileStore {
             let p = file.find(id)?.clone();
             file.active = p.id.clone();
             Ok(p)
+        })
+    }
+
+    /// A profile's backup settings (the defaults when none were saved).
+    pub fn backup_settings(&self, id: &str) -> Result<BackupSettings> {
+        let file = self.read()?;
+        file.find(id)?;
+        Ok(file.backups.get(id).cloned().unwrap_or_default())
+    }
+
+    /// Checks and saves a profile's backup settings; returns them as saved. Whether the
+    /// user may change them now is the caller's question (the profile's role and lock).
+    pub fn set_backup_settings(
+        &self,
+        id: &str,
+        settings: &BackupSettings,
+    ) -> Result<BackupSettings> {
+        let normal = settings.normalize()?;
+        self.modify(|file| {
+            file.find(id)?;
+            file.backups.insert(id.to_owned(), normal.clone());
+            Ok(normal)
         })
     }
 
@@ -316,6 +345,13 @@ fn parse(path: &Path, bytes: &[u8]) -> std::result::Result<ProfilesFile, ReadErr
     }
     let mut file: ProfilesFile =
         serde_json::from_value(value).map_err(|e| ReadError::Corrupt(e.to_string()))?;
+    for (id, b) in &file.backups {
+        if b.normalize().ok().as_ref() != Some(b) {
+            return Err(ReadError::Corrupt(format!(
+                "the backup settings of \"{id}\" are not valid"
+            )));
+        }
+    }
     for (i, p) in file.profiles.iter().enumerate() {
         p.check().map_err(ReadError::Corrupt)?;
         let earlier = &file.profiles[..i];

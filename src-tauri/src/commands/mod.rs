@@ -2,6 +2,7 @@
 //! Every command returns `Result<T, IpcError>` so the UI sees one error shape. Store calls
 //! block, so they run on the blocking pool, never on the UI thread.
 
+pub mod backups;
 pub mod data;
 pub mod exports;
 pub mod keys;

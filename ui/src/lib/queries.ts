@@ -54,6 +54,9 @@ export const keys = {
   keyLiveSchedules: (p: string, uid: string) => [p, "schedules", "live", uid] as const,
   journal: (p: string, q?: JournalQuery) => (q ? ([p, "journal", q] as const) : ([p, "journal"] as const)),
   backups: (p: string) => [p, "backups"] as const,
+  /** The backup folder's settings and schedule, and its list, under the backups' root. */
+  backupSetup: (p: string) => [p, "backups", "setup"] as const,
+  folderBackups: (p: string) => [p, "backups", "folder"] as const,
   /** The audit log: every change adds to it, so every change asks it again. */
   audit: (p: string, q?: AuditQuery) => (q ? ([p, "audit", q] as const) : ([p, "audit"] as const)),
   pgChannels: (p: string) => [p, "pgChannels"] as const,
@@ -252,6 +255,10 @@ export const keyLiveSchedulesQuery = (p: string, uid: string) =>
   queryOptions({ queryKey: keys.keyLiveSchedules(p, uid), queryFn: () => call(commands.keyLiveSchedules(uid)), staleTime: 0, gcTime: 0 });
 
 export const backupsQuery = (p: string) => queryOptions({ queryKey: keys.backups(p), queryFn: () => call(commands.listBackups()) });
+
+export const backupSetupQuery = (p: string) => queryOptions({ queryKey: keys.backupSetup(p), queryFn: () => call(commands.backupSetup()) });
+
+export const folderBackupsQuery = (p: string) => queryOptions({ queryKey: keys.folderBackups(p), queryFn: () => call(commands.listFolderBackups()) });
 
 export const pgChannelsQuery = (p: string) => queryOptions({ queryKey: keys.pgChannels(p), queryFn: () => call(commands.pgChannels()) });
 

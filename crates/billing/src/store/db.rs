@@ -14,7 +14,8 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, Result};
 use crate::store::audit::{self, AuditPage, AuditVerification};
 use crate::store::backups::{
-    BackupInfo, backup_info, file_name, list_backups, make_backup, prune_backups,
+    BackupInfo, BackupOwner, FolderBackup, backup_info, backup_to_folder, file_name, list_backups,
+    make_backup, prune_backups,
 };
 use crate::store::integrity::{check_header, open_error, quick_check};
 use crate::store::migrations;
@@ -225,9 +226,15 @@ impl Store {
     /// Take an online backup now (the app's "back up" button). Writers wait
     /// while it runs; readers do not.
     pub fn backup_now(&self) -> Result<BackupInfo> {
+        self.backup_local("manual")
+    }
+
+    /// An online backup into `backups/` beside the database, its name ending in
+    /// `reason` (`manual`, `pre-restore`), recorded in the audit log.
+    pub fn backup_local(&self, reason: &str) -> Result<BackupInfo> {
         let info = {
             let conn = lock(&self.inner.writer);
-            let p = make_backup(&conn, &self.inner.path, "manual")?;
+            let p = make_backup(&conn, &self.inner.path, reason)?;
             prune_backups(&self.inner.path, self.inner.keep_backups)?;
             backup_info(&p)?
         };
@@ -241,6 +248,32 @@ impl Store {
             )
         })?;
         Ok(info)
+    }
+
+    /// An online backup to a folder the user chose (see
+    /// [`backups`](crate::store::backups)): copied from one read transaction, so writers
+    /// go on meanwhile; written under a temporary name, checked, then given its final
+    /// name; `owner`'s oldest backups there beyond `keep` removed. Recorded in the audit
+    /// log (a failure too, so the log shows the folder was unavailable).
+    pub fn backup_to_folder(
+        &self,
+        folder: &Path,
+        owner: &BackupOwner,
+        keep: usize,
+    ) -> Result<FolderBackup> {
+        let made = self.read(|conn| backup_to_folder(conn, folder, owner, keep));
+        let (inputs, outcome) = match &made {
+            Ok(b) => (
+                serde_json::json!({ "folder": folder.display().to_string(), "file": b.file_name }),
+                "ok".to_string(),
+            ),
+            Err(e) => (
+                serde_json::json!({ "folder": folder.display().to_string() }),
+                e.code().as_str().to_string(),
+            ),
+        };
+        self.write(|tx| audit::append(tx, &self.inner.profile, "db.backup", &inputs, &outcome))?;
+        made
     }
 
     /// Backups of this store, newest first.

@@ -8,7 +8,9 @@ use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::store::backups::{file_name, latest_backup_path};
+use crate::store::backups::{
+    BackupContents, BackupOwner, META_TABLE, file_name, inspect_backup, latest_backup_path,
+};
 use crate::store::db::{OpenOptions, Store};
 use crate::store::integrity::{check_header, open_error, quick_check};
 
@@ -54,10 +56,61 @@ fn put_in_place(db: &Path, backup: &Path) -> Result<Option<PathBuf>> {
             .unwrap_or_default()
     ));
     std::fs::copy(backup, &tmp).map_err(|e| Error::io("copy backup", e))?;
+    if let Err(e) = drop_backup_record(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     let kept = set_aside(db)?;
     std::fs::rename(&tmp, db).map_err(|e| Error::io("move restored database in place", e))?;
     tracing::info!(db = %db.display(), backup = %backup.display(), "backup restored");
     Ok(kept)
+}
+
+/// A folder backup carries a record of what it is (see `backups`): the restored store
+/// does not keep it.
+fn drop_backup_record(copy: &Path) -> Result<()> {
+    let conn = Connection::open(copy)?;
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [META_TABLE],
+        |r| r.get(0),
+    )?;
+    if has {
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+        conn.execute_batch(&format!("DROP TABLE {META_TABLE}"))?;
+    }
+    Ok(())
+}
+
+/// Replace the database at `db` (the store must be closed) with `backup`, a backup
+/// from a chosen folder, and open the result. The file is checked in full and must be
+/// `owner`'s before anything is replaced; the replaced file is kept beside it as
+/// `<name>.replaced-<time>`. Money waits for a sync (what i'mport did after the backup
+/// is unknown), and the audit log of the opened store records the restore.
+pub fn restore_from_folder(
+    db: impl AsRef<Path>,
+    backup: impl AsRef<Path>,
+    owner: &BackupOwner,
+    opts: OpenOptions,
+) -> Result<(Store, BackupContents)> {
+    let (db, backup) = (db.as_ref(), backup.as_ref());
+    let contents = inspect_backup(backup, owner, true)?;
+    let replaced = put_in_place(db, backup)?.map(file_name);
+    let store = Store::open_with(db, opts)?;
+    store.write(|tx| crate::store::resync::require_tx(tx, contents.taken_at, "backup"))?;
+    store.audit_record(
+        "db.restore",
+        &serde_json::json!({
+            "from": file_name(backup),
+            "taken_at": contents.taken_at,
+            "customers": contents.customers,
+            "active_keys": contents.active_keys,
+            "payments": contents.payments,
+            "replaced": replaced,
+        }),
+        "ok",
+    )?;
+    Ok((store, contents))
 }
 
 /// Move a (damaged) database out of the way as `<name>.replaced-<time>`, so that

@@ -1,6 +1,7 @@
 //! Store tests on real SQLite files in temp dirs.
 
 mod audit;
+mod folder_backups;
 mod import;
 mod integrity;
 mod migrations;

@@ -13,6 +13,7 @@ mod report;
 mod runs;
 mod sandbox;
 mod schedules;
+mod store;
 mod sync;
 mod triage;
 
@@ -61,5 +62,6 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Command::Journal(c) => journal::run(&mut ctx, c).await,
         Command::Audit(c) => audit::run(&mut ctx, c).await,
         Command::Report(c) => report::run(&mut ctx, c).await,
+        Command::Store(c) => store::run(&mut ctx, c).await,
     }
 }

@@ -17,4 +17,5 @@ mod report;
 mod runs;
 mod sandbox_cmd;
 mod schedules;
+mod store;
 mod triage;

@@ -9,6 +9,7 @@ import { ErrorAlert } from "../../components/ErrorAlert";
 import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { backupsQuery, invalidate } from "../../lib/queries";
+import { FolderBackupSection } from "./FolderBackupSection";
 
 function fileName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -39,6 +40,8 @@ export function BackupSection() {
   const error = backUp.error ?? list.error;
 
   return (
+    <>
+    <FolderBackupSection />
     <Paper withBorder p="md" radius="md" data-testid="backups">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <div>
@@ -81,5 +84,6 @@ export function BackupSection() {
         )
       )}
     </Paper>
+    </>
   );
 }

@@ -1,0 +1,143 @@
+//! `store backup | backups | restore | settings`: the profile's backups to a chosen folder,
+//! the desk's functions the app's Settings call too.
+
+use subdesk_codes::ErrorCode;
+use subdesk_desk::backups;
+use subdesk_profiles::{ActionKind, BackupEvery};
+
+use crate::args::{EveryArg, StoreCmd};
+use crate::context::Ctx;
+use crate::error::{CliError, CliResult, Exit};
+use crate::output::{Table, fields, line};
+
+fn megabytes(bytes: i64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
+    match cmd {
+        StoreCmd::Backup { to } => {
+            let s = ctx.session(ActionKind::Read)?;
+            let made = backups::back_up(&ctx.desk, &s, to.as_deref())?;
+            if ctx.out.json {
+                ctx.out.json(&made)?;
+            } else {
+                line(&format!("backup written: {}", made.path));
+            }
+            Ok(Exit::Ok)
+        }
+        StoreCmd::Backups { folder } => {
+            let profile = ctx.profile()?;
+            ctx.authorize(&profile, ActionKind::Read)?;
+            let zone = crate::output::Zone::named(&profile.time_zone);
+            let list = backups::list(&ctx.desk, &profile, folder.as_deref())?;
+            if ctx.out.json {
+                ctx.out.json(&list)?;
+            } else if list.is_empty() {
+                line("no backups of this profile in the folder");
+            } else {
+                let mut t = Table::new(&["taken", "customers", "keys", "payments", "size", "file"]);
+                for b in &list {
+                    let (c, k, p) = match &b.contents {
+                        Some(c) => (
+                            c.customers.to_string(),
+                            c.active_keys.to_string(),
+                            c.payments.to_string(),
+                        ),
+                        None => ("damaged".into(), "-".into(), "-".into()),
+                    };
+                    t.row(vec![
+                        zone.show(b.taken_at),
+                        c,
+                        k,
+                        p,
+                        megabytes(b.size_bytes),
+                        b.file_name.clone(),
+                    ]);
+                }
+                t.print();
+            }
+            Ok(Exit::Ok)
+        }
+        StoreCmd::Restore { file, yes } => {
+            let profile = ctx.profile()?;
+            ctx.authorize(&profile, ActionKind::Mutate)?;
+            let contents = subdesk_billing::inspect_backup(&file, &backups::owner(&profile), true)?;
+            let zone = crate::output::Zone::named(&profile.time_zone);
+            let summary = format!(
+                "profile \"{}\": its store is replaced by the backup taken {} ({} customers, {} active keys, {} payments); the store as it is now is kept beside it",
+                profile.name,
+                zone.show(contents.taken_at),
+                contents.customers,
+                contents.active_keys,
+                contents.payments
+            );
+            if !yes {
+                return Err(CliError::refused(
+                    ErrorCode::NotConfirmed,
+                    format!("{summary}. Pass --yes to replace it; nothing was replaced"),
+                ));
+            }
+            let (_, restored) = backups::restore(&ctx.desk, &profile, &file)?;
+            if ctx.out.json {
+                ctx.out.json(&restored)?;
+            } else {
+                line(&format!("restored: {summary}"));
+                if let Some(p) = &restored.previous {
+                    line(&format!("the store before: {p}"));
+                }
+                line("money waits for a sync: run `subdesk-cli sync` next");
+            }
+            Ok(Exit::Ok)
+        }
+        StoreCmd::Settings {
+            folder,
+            every,
+            keep,
+        } => {
+            let changing = folder.is_some() || every.is_some() || keep.is_some();
+            let s = ctx.session(if changing {
+                ActionKind::Mutate
+            } else {
+                ActionKind::Read
+            })?;
+            let mut settings = ctx.desk.profiles.backup_settings(&s.profile.id)?;
+            if changing {
+                if let Some(f) = folder {
+                    let f = std::path::absolute(&f).unwrap_or(f);
+                    settings.folder = Some(f.display().to_string());
+                }
+                if let Some(e) = every {
+                    settings.every = match e {
+                        EveryArg::Off => BackupEvery::Off,
+                        EveryArg::Every6Hours => BackupEvery::Every6Hours,
+                        EveryArg::Daily => BackupEvery::Daily,
+                    };
+                }
+                if let Some(k) = keep {
+                    settings.keep = k;
+                }
+                settings = backups::save_settings(&ctx.desk, &s, &settings)?;
+            }
+            if ctx.out.json {
+                ctx.out.json(&settings)?;
+            } else {
+                fields(&[
+                    (
+                        "folder",
+                        settings.folder.clone().unwrap_or_else(|| "-".into()),
+                    ),
+                    (
+                        "every",
+                        serde_json::to_value(settings.every)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                    ),
+                    ("keep", settings.keep.to_string()),
+                ]);
+            }
+            Ok(Exit::Ok)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! `store backup | backups | restore | settings`: backups to a chosen folder and restoring
+//! them, also into a new data folder (a new computer), with the desk's rules.
+
+use crate::common::{APPROVE, Env};
+
+#[test]
+fn backups_go_to_the_folder_are_listed_kept_by_number_and_restore_on_a_new_computer() {
+    let env = Env::new();
+    env.issue("st_1", APPROVE, "홍길동", &[]);
+    env.issue("st_2", APPROVE, "김민준", &[]);
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().to_str().unwrap();
+
+    // No folder chosen yet: a clear error.
+    let out = env.cli(&["--json", "store", "backup"]);
+    out.expect(1);
+    assert_eq!(out.err_json()["code"], "backup_folder_unavailable");
+
+    let out = env.cli(&[
+        "--json", "store", "settings", "--folder", dir, "--every", "daily", "--keep", "2",
+    ]);
+    out.expect(0);
+    assert_eq!(out.json()["every"], "daily");
+    assert_eq!(out.json()["keep"], 2);
+    env.cli(&["--json", "store", "settings", "--keep", "0"])
+        .expect(2);
+
+    for _ in 0..3 {
+        env.cli(&["--json", "store", "backup"]).expect(0);
+    }
+    let out = env.cli(&["--json", "store", "backups"]);
+    out.expect(0);
+    let list = out.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2, "two kept: {list:?}");
+    assert_eq!(list[0]["contents"]["customers"], 2);
+    assert_eq!(list[0]["contents"]["active_keys"], 2);
+    let newest = list[0]["path"].as_str().unwrap().to_owned();
+    let human = env.cli(&["store", "backups"]);
+    human.expect(0);
+    assert!(human.stdout.contains("customers"), "{}", human.stdout);
+
+    // Another place for one backup: --to, listed with --in.
+    let other = tempfile::tempdir().unwrap();
+    env.cli(&["store", "backup", "--to", other.path().to_str().unwrap()])
+        .expect(0);
+    let out = env.cli(&[
+        "--json",
+        "store",
+        "backups",
+        "--in",
+        other.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.json().as_array().unwrap().len(), 1);
+
+    // A new computer: nothing there, until the folder's backup is restored (with --yes).
+    let laptop = tempfile::tempdir().unwrap();
+    let out = env.cli_at(laptop.path(), &["--json", "customers", "search", "st_"]);
+    out.expect(0);
+    assert_eq!(
+        out.json().as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "{}",
+        out.stdout
+    );
+    let out = env.cli_at(laptop.path(), &["--json", "store", "backups", "--in", dir]);
+    assert_eq!(out.json().as_array().unwrap().len(), 2);
+    let out = env.cli_at(laptop.path(), &["--json", "store", "restore", &newest]);
+    out.expect(6);
+    assert!(
+        out.err_json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 customers"),
+        "{}",
+        out.stderr
+    );
+    let out = env.cli_at(
+        laptop.path(),
+        &["--json", "store", "restore", &newest, "--yes"],
+    );
+    out.expect(0);
+    assert_eq!(out.json()["contents"]["customers"], 2);
+    let out = env.cli_at(laptop.path(), &["--json", "customers", "show", "st_2"]);
+    out.expect(0);
+    // Money waits for a sync, then the key charges again.
+    env.cli_at(
+        laptop.path(),
+        &[
+            "--json",
+            "charge",
+            "st_2",
+            "--amount",
+            "5000",
+            "--name",
+            "이용료",
+        ],
+    )
+    .expect(6);
+    env.cli_at(laptop.path(), &["--json", "sync"]).expect(0);
+    let out = env.cli_at(
+        laptop.path(),
+        &[
+            "--json",
+            "charge",
+            "st_2",
+            "--amount",
+            "5000",
+            "--name",
+            "이용료",
+        ],
+    );
+    out.expect(0);
+    assert_eq!(out.json()["status"], "paid");
+}
+
+#[test]
+fn a_garbage_file_is_refused_and_nothing_is_replaced() {
+    let env = Env::new();
+    env.issue("st_g", APPROVE, "홍길동", &[]);
+    let folder = tempfile::tempdir().unwrap();
+    let bad = folder
+        .path()
+        .join("subdesk-sandbox-20200101T000000.000Z-000.sqlite3");
+    std::fs::write(&bad, b"SQLite format 3\0 but cut short").unwrap();
+    let out = env.cli(&["--json", "store", "restore", bad.to_str().unwrap(), "--yes"]);
+    out.expect(2);
+    assert_eq!(out.err_json()["code"], "backup_not_usable");
+    env.cli(&["--json", "customers", "show", "st_g"]).expect(0);
+}
