@@ -40,6 +40,9 @@ export SUBDESK_E2E_PICK_FILE="$e2e_home/pick.csv"
 # Nor a system browser: a debug build writes the sandbox practice window's address here
 # instead of opening it (src-tauri/src/commands/practice.rs); the pgs-window spec reads it.
 export SUBDESK_E2E_OPENED_URL_FILE="$e2e_home/opened-url.txt"
+# Nor a folder dialog: a debug build "chooses" this folder for backups (the backups spec).
+export SUBDESK_E2E_PICK_FOLDER="$e2e_home/nas-backups"
+mkdir -p "$SUBDESK_E2E_PICK_FOLDER"
 
 cd "$here"
 HOME="$e2e_home" XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" \
