@@ -163,7 +163,7 @@ const en: Shape<Messages> = {
     about: "About",
     dataDir: "Data folder",
     backups: "Database backups",
-    backupsHelp: "Copies of this profile's database (the billing-key registry, the payment mirror, the charge journal, the audit log). One is made before every upgrade; the newest 10 are kept. If the database is ever damaged, the latest backup can be restored.",
+    backupsHelp: "Copies of this profile's database (the billing-key registry, the payment mirror, the charge journal, the audit log). One is made before every upgrade, and older ones beyond a set number are removed. If the database is ever damaged, the latest backup can be restored.",
     backupNow: "Back up now",
     backedUp: "Backed up: {{name}}",
     noBackups: "No backups yet.",
