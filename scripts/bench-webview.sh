@@ -28,6 +28,9 @@ if [ ! -f "$store" ]; then
 fi
 [ -x "$target/debug/subdesk" ] || { echo "missing $target/debug/subdesk: run 'make app' first" >&2; exit 1; }
 echo "=== webview at scale (debug build, $payments payments, $customers customers)"
+# Drawn with compositing, as the E2E is: without it (as on a user's GPU-less machine,
+# src-tauri/src/rendering.rs) WebKitWebDriver's screenshots, which WDIO takes when a step
+# fails, never return and the run hangs; SUBDESK_WEBVIEW_COMPOSITING=off measures that way.
 BENCH_STORE="$store" E2E_SPEC=./bench/webview.bench.mjs bash tests/e2e/run.sh >"$target/bench/webview.log" 2>&1 ||
   { tail -40 "$target/bench/webview.log"; exit 1; }
 cat tests/e2e/artifacts/bench-webview.txt

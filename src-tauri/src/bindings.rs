@@ -39,6 +39,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::refresh_customer,
             data::list_payments,
             data::payment_totals,
+            data::payment_window,
+            data::list_payments_at,
             data::payment_facets,
             data::date_range,
             data::day_range,

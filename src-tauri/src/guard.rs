@@ -68,6 +68,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("refresh_customer", Session(Read)),
     ("list_payments", Session(Read)),
     ("payment_totals", Session(Read)),
+    ("payment_window", Session(Read)),
+    ("list_payments_at", Session(Read)),
     ("payment_facets", Session(Read)),
     // Calendar arithmetic on the clock and a zone: no profile data, but only the payment
     // filters ask it, so it waits behind the lock like them.

@@ -32,8 +32,9 @@ export SUBDESK_E2E_SAVE_FILE="$e2e_home/exports"
 # shows it: specs compare when they choose.
 export SUBDESK_REFRESH_INTERVAL_SECS=86400
 # Without a GPU the app draws without WebKit's compositing (src-tauri/src/rendering.rs), and
-# WebKitWebDriver's screenshots never return without it: the E2E keeps it.
-export SUBDESK_WEBVIEW_COMPOSITING=on
+# WebKitWebDriver's screenshots never return without it: the E2E keeps it. (The webview
+# bench takes no screenshots and measures the app as users run it: it sets `off`.)
+export SUBDESK_WEBVIEW_COMPOSITING="${SUBDESK_WEBVIEW_COMPOSITING:-on}"
 # Nor a file dialog: a debug build "chooses" this file when asked for a CSV (the runs spec
 # writes it first).
 export SUBDESK_E2E_PICK_FILE="$e2e_home/pick.csv"

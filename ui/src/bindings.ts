@@ -65,6 +65,13 @@ export const commands = {
 	listPayments: (query: PaymentQuery) => __TAURI_INVOKE<PaymentPage>("list_payments", { query }),
 	/**  The count and sums (paid, refunded, net) of every payment the filter matches. */
 	paymentTotals: (query: PaymentQuery) => __TAURI_INVOKE<PaymentTotals>("payment_totals", { query }),
+	/**
+	 *  The window of a payment list read by position: its snapshot and row count (with the
+	 *  snapshot of the list on screen, also how many payments arrived since).
+	 */
+	paymentWindow: (query: PaymentQuery, snapshot: number | null) => __TAURI_INVOKE<PaymentWindow>("payment_window", { query, snapshot }),
+	/**  The page of a payment list that starts at row `offset`, of the rows stored at `snapshot`. */
+	listPaymentsAt: (query: PaymentQuery, snapshot: number, offset: number) => __TAURI_INVOKE<Payment[]>("list_payments_at", { query, snapshot, offset }),
 	/**  The PGs, methods and card companies stored payments name: the filters' choices. */
 	paymentFacets: () => __TAURI_INVOKE<PaymentFacets>("payment_facets"),
 	/**
@@ -1894,6 +1901,28 @@ export type PaymentTotals = {
 	net: number,
 	/**  Matching payments in another currency: counted, not summed. */
 	other_currency: number,
+};
+
+/**
+ *  A payment list read by position (row N drawn without the pages before it): the
+ *  rows a [`PaymentQuery`] lists as they stood when the list was opened.
+ * 
+ *  `snapshot` is the highest payment id then. Payments are never removed and a new one
+ *  always gets a higher id (an upsert keeps the id of the payment it updates), so the
+ *  rows at or below it are the rows the list had: a payment that arrives while the list
+ *  is read is left out of its pages instead of pushing every later row down by one, and
+ *  the same row never shows twice. A row whose own time changes (the latest-event order,
+ *  on a refund) still moves within the list.
+ */
+export type PaymentWindow = {
+	snapshot: number,
+	/**  How many rows the list has at `snapshot`: its scroll height. */
+	count: number,
+	/**
+	 *  Payments stored after `snapshot` was taken that the query would list (0 when
+	 *  the window is taken fresh; see [`Store::payment_window`]).
+	 */
+	newer: number,
 };
 
 /**  A line a run would charge (the first [`SHOWN_LINES`] of them, beside the total). */

@@ -75,7 +75,7 @@ pub use registry::import::{
 };
 pub use registry::search::{
     CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentFacets, PaymentPage,
-    PaymentQuery, PaymentTotals, SearchResults, SortDirection, TimeField,
+    PaymentQuery, PaymentTotals, PaymentWindow, SearchResults, SortDirection, TimeField,
 };
 pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
 pub use store::backups::{

@@ -6,8 +6,9 @@ use subdesk_billing::mirror::sync::{
     CancelToken, VerifyScope, refresh_customer_payments, verify_keys,
 };
 use subdesk_billing::{
-    AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, PaymentFacets,
-    PaymentPage, PaymentQuery, PaymentTotals, SchedulePage, ScheduleQuery, SearchResults,
+    AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, Payment,
+    PaymentFacets, PaymentPage, PaymentQuery, PaymentTotals, PaymentWindow, SchedulePage,
+    ScheduleQuery, SearchResults,
 };
 use subdesk_desk::dashboard::Dashboard;
 use subdesk_desk::dates::{self, DatePreset, DateRange};
@@ -164,6 +165,33 @@ pub async fn list_payments(
     query: PaymentQuery,
 ) -> IpcResult<PaymentPage> {
     with_session(&state, move |s| s.store.list_payments(&query)).await
+}
+
+/// The window of a payment list read by position: its snapshot and row count (with the
+/// snapshot of the list on screen, also how many payments arrived since).
+#[tauri::command]
+#[specta::specta]
+pub async fn payment_window(
+    state: State<'_, AppState>,
+    query: PaymentQuery,
+    snapshot: Option<i64>,
+) -> IpcResult<PaymentWindow> {
+    with_session(&state, move |s| s.store.payment_window(&query, snapshot)).await
+}
+
+/// The page of a payment list that starts at row `offset`, of the rows stored at `snapshot`.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_payments_at(
+    state: State<'_, AppState>,
+    query: PaymentQuery,
+    snapshot: i64,
+    offset: i64,
+) -> IpcResult<Vec<Payment>> {
+    with_session(&state, move |s| {
+        s.store.payments_at(&query, snapshot, offset)
+    })
+    .await
 }
 
 /// The count and sums (paid, refunded, net) of every payment the filter matches.

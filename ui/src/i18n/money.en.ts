@@ -156,6 +156,7 @@ const money: Shape<typeof moneyKo> = {
     to: "To",
     amountMin: "Min amount",
     amountMax: "Max amount",
+    newer: "Show {{count, number}} new payments (back to the top)",
     loaded: "{{count, number}} of {{total, number}} shown",
     sync: "Sync",
     syncing: "Syncing… window {{done}}/{{total}} · {{rows}} rows",

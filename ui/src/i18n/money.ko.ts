@@ -153,6 +153,7 @@ const money = {
     to: "종료일",
     amountMin: "최소 금액",
     amountMax: "최대 금액",
+    newer: "새 결제 {{count, number}}건 보기 (맨 위로)",
     loaded: "{{total, number}}건 중 {{count, number}}건 표시",
     sync: "동기화",
     syncing: "동기화 중… 구간 {{done}}/{{total}} · {{rows}}건",

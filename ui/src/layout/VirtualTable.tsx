@@ -50,7 +50,11 @@ export function VirtualTable<T>({
   sort,
   onSort,
   listVersion,
+  count,
+  rowAt,
+  onRange,
 }: {
+  /** The rows, or (with `count` and `rowAt`) the loaded part of a list read by position. */
   rows: T[];
   columns: VirtualColumn<T>[];
   rowKey: (row: T) => string;
@@ -65,28 +69,39 @@ export function VirtualTable<T>({
   onSort?: (key: string) => void;
   /** Changes when the list starts again (another query or order): back to the top. */
   listVersion?: string | number;
+  /** A list read by position: its length, and its rows by place (undefined: not loaded yet). */
+  count?: number;
+  rowAt?: (index: number) => T | undefined;
+  /** The places drawn (the visible rows and a few either side), whenever they change. */
+  onRange?: (first: number, last: number) => void;
 }) {
+  const length = count ?? rows.length;
+  const at = rowAt ?? ((i: number) => rows[i]);
   const scrollRef = useRef<HTMLDivElement>(null);
   // The virtualizer re-renders the visible rows itself; the compiler must not memoize it.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
   });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
+  const first = items[0];
   useEffect(() => {
-    if (last && last.index >= rows.length - 40) onNearEnd();
-  }, [last, rows.length, onNearEnd]);
+    if (last && last.index >= length - 40) onNearEnd();
+  }, [last, length, onNearEnd]);
+  useEffect(() => {
+    if (onRange) onRange(first?.index ?? 0, last?.index ?? 0);
+  }, [first?.index, last?.index, onRange]);
   const template = columns.map((c) => c.width).join(" ");
   useEffect(() => {
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
   }, [listVersion]);
 
   return (
-    <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }} role="table" aria-rowcount={rows.length}>
+    <Paper withBorder radius="md" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }} role="table" aria-rowcount={length}>
       <Box role="row" px="sm" py={8} style={{ display: "grid", gridTemplateColumns: template, gap: 12, borderBottom: "1px solid var(--mantine-color-gray-3)" }}>
         {columns.map((c) => {
           const dir = sort?.key === c.key ? sort.direction : null;
@@ -103,12 +118,12 @@ export function VirtualTable<T>({
         })}
       </Box>
       <div ref={scrollRef} style={{ flex: 1, overflow: "auto" }} data-testid={`${testId}-rows`}>
-        {rows.length === 0 && !loading ? (
+        {length === 0 && !loading ? (
           <Box p="xl">{empty}</Box>
         ) : (
           <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
             {items.map((v) => {
-              const row = rows[v.index];
+              const row = at(v.index);
               if (row === undefined) return null;
               return (
                 <Box

@@ -3,9 +3,10 @@
 // that belong to the app itself (status, settings, the profile list) start with APP.
 import { infiniteQueryOptions, queryOptions, type InfiniteData, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import type { i18n as I18n } from "i18next";
-import { commands, type AuditQuery, type CustomerQuery, type DatePreset, type JournalQuery, type PaymentQuery, type ScheduleQuery } from "../bindings";
+import { commands, type Payment, type AuditQuery, type CustomerQuery, type DatePreset, type JournalQuery, type PaymentQuery, type ScheduleQuery } from "../bindings";
 import { call } from "./ipc";
 import type { Page } from "./usePaged";
+import type { Positions } from "./usePositioned";
 
 /** The first element of the app's own keys (no profile id looks like it). */
 export const APP = "@app";
@@ -32,6 +33,9 @@ export const keys = {
   /** Under `payments`: whatever makes the list stale makes its totals and choices stale. */
   paymentTotals: (p: string, q: ListQuery<PaymentQuery>) => [p, "payments", "totals", q] as const,
   paymentFacets: (p: string) => [p, "payments", "facets"] as const,
+  /** Under `payments`: a list read by position, its window (null: the store as it is now) and its pages. */
+  paymentWindow: (p: string, q: ListQuery<PaymentQuery>, snapshot: number | null) => [p, "payments", "window", q, snapshot] as const,
+  paymentsAt: (p: string, q: ListQuery<PaymentQuery>, snapshot: number, page: number) => [p, "payments", "at", q, snapshot, page] as const,
   /** What i'mport says is left of a payment, and the tax-free part a refund of `amount` may carry. */
   refundSplit: (p: string, impUid: string, amount: number | null) => [p, "payment", impUid, "split", amount] as const,
   /** Calendar arithmetic in Rust: a named period, or typed days, in a zone. */
@@ -180,6 +184,19 @@ export const customerRefreshQuery = (client: QueryClient, p: string, uid: string
   });
 
 export const paymentPages = (p: string, q: ListQuery<PaymentQuery>) => pagedList(p, keys.payments(p, q), (cursor) => commands.listPayments({ ...q, cursor }));
+
+/**
+ * The payment list read by position (no search text): its window and the page that starts at
+ * row `page * limit` of the rows stored at `snapshot`. Pages out of view are dropped from the
+ * cache soon (a list of a million rows is not kept in memory as it scrolls by).
+ */
+export const paymentPositions = (p: string, q: ListQuery<PaymentQuery>): Positions<Payment> => ({
+  windowKey: (snapshot) => keys.paymentWindow(p, q, snapshot),
+  fetchWindow: (snapshot) => call(commands.paymentWindow({ ...q, cursor: null }, snapshot)),
+  pageKey: (snapshot, page) => keys.paymentsAt(p, q, snapshot, page),
+  fetchPage: (snapshot, page) => call(commands.listPaymentsAt({ ...q, cursor: null }, snapshot, page * (q.limit ?? 50))),
+  pageSize: q.limit ?? 50,
+});
 
 /** The count and sums of every payment the filter matches (not just the loaded pages). */
 export const paymentTotalsQuery = (p: string, q: ListQuery<PaymentQuery>) =>

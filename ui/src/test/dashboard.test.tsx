@@ -47,6 +47,10 @@ function mockRust(dash: DashboardView, asked: { payments: PaymentQuery[]; schedu
         return { pg_providers: ["nice"], pay_methods: ["card"], card_names: [] };
       case "list_payments":
         return { items: [PAYMENT], next_cursor: null };
+      case "payment_window":
+        return { snapshot: 1, count: 1, newer: 0 };
+      case "list_payments_at":
+        return [PAYMENT];
       case "payment_totals": {
         const q = a.query as PaymentQuery;
         asked.payments.push(q);

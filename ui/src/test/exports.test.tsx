@@ -61,6 +61,11 @@ function mockRust(answer: () => Promise<ExportDone | null> | ExportDone | null, 
       case "list_payments":
         calls.paymentTexts.push((args as { query: { text?: string | null } }).query.text);
         return { items: [payment("imp_1")], next_cursor: null };
+      // Without search text the list is read by position.
+      case "payment_window":
+        return { snapshot: 1, count: 1, newer: 0 };
+      case "list_payments_at":
+        return [payment("imp_1")];
       case "list_customers":
         return { items: [customer("cust_0001", "김민준")], next_cursor: null };
       case "customer_tags":

@@ -784,3 +784,192 @@ fn totals_count_and_sum_every_page_of_the_filter() {
     assert_eq!(f.pay_methods, vec!["card", "trans"]);
     assert_eq!(f.card_names, vec!["국민카드", "신한카드"]);
 }
+
+/// Every row of a positional list, page by page from row 0.
+fn every_position(store: &Store, q: &PaymentQuery, snapshot: i64, limit: u32) -> Vec<String> {
+    let q = PaymentQuery {
+        limit: Some(limit),
+        ..q.clone()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = store.payments_at(&q, snapshot, out.len() as i64).unwrap();
+        assert!(page.len() <= limit as usize);
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page.into_iter().map(|p| p.imp_uid));
+    }
+}
+
+fn uids(rows: Vec<subdesk_billing::Payment>) -> Vec<String> {
+    rows.into_iter().map(|p| p.imp_uid).collect()
+}
+
+#[test]
+fn pages_by_position_list_the_keyset_pages_rows_with_every_filter() {
+    let (_d, store) = seeded();
+    let queries = [
+        PaymentQuery::default(),
+        PaymentQuery {
+            time_field: TimeField::Paid,
+            ..Default::default()
+        },
+        PaymentQuery {
+            time_field: TimeField::Cancelled,
+            ..Default::default()
+        },
+        PaymentQuery {
+            status: vec![PaymentStatus::Paid, PaymentStatus::Failed],
+            pg_provider: Some("kcp".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            time_field: TimeField::Paid,
+            from: Some(1_700_100_000),
+            to: Some(1_700_200_000),
+            amount_min: Some(2000),
+            ..Default::default()
+        },
+        PaymentQuery {
+            refunded_only: true,
+            ..Default::default()
+        },
+    ];
+    for q in &queries {
+        let w = store.payment_window(q, None).unwrap();
+        let keyset = uids(every_page(&store, q));
+        assert!(!keyset.is_empty(), "{q:?}");
+        assert_eq!(w.count, keyset.len() as i64, "{q:?}");
+        assert_eq!(w.newer, 0);
+        for limit in [1u32, 7, 50] {
+            assert_eq!(
+                every_position(&store, q, w.snapshot, limit),
+                keyset,
+                "{q:?}/{limit}"
+            );
+        }
+        // Straight to a row in the middle: the same rows as the keyset walk has there.
+        let mid = keyset.len() / 2;
+        let page = store
+            .payments_at(
+                &PaymentQuery {
+                    limit: Some(5),
+                    ..q.clone()
+                },
+                w.snapshot,
+                mid as i64,
+            )
+            .unwrap();
+        assert_eq!(
+            uids(page),
+            keyset[mid..(mid + 5).min(keyset.len())],
+            "{q:?}"
+        );
+        // Past the end: nothing, not an error.
+        assert!(
+            store
+                .payments_at(q, w.snapshot, w.count)
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn a_positional_list_keeps_its_rows_while_payments_arrive() {
+    let (_d, store) = seeded();
+    let q = PaymentQuery {
+        limit: Some(20),
+        ..Default::default()
+    };
+    let w = store.payment_window(&q, None).unwrap();
+    let before = every_position(&store, &q, w.snapshot, 20);
+    let first = uids(store.payments_at(&q, w.snapshot, 0).unwrap());
+    // A sync stores a newer payment, one in the middle of the list's times, and
+    // changes one the list has (its place in time is kept: the paid time).
+    let mut newest = payment("imp_new_top", "김민준", 9000, 1_900_000_000);
+    newest.merchant_uid = "order_new_top".into();
+    let middle = payment("imp_new_mid", "최지우", 9000, 1_700_000_000 + 40 * 3600);
+    let mut changed = payment(
+        "imp_0100",
+        "김민준",
+        1000 * (100 % 7 + 1),
+        1_700_000_000 + 33 * 3600,
+    );
+    changed.pg_provider = Some("nice".into());
+    changed.name = Some("바뀐 이름".into());
+    store.upsert_payments(&[newest, middle, changed]).unwrap();
+
+    // The window on screen: the same rows in the same places, the arrivals counted.
+    let again = store.payment_window(&q, Some(w.snapshot)).unwrap();
+    assert_eq!(
+        (again.snapshot, again.count, again.newer),
+        (w.snapshot, w.count, 2)
+    );
+    assert_eq!(uids(store.payments_at(&q, w.snapshot, 0).unwrap()), first);
+    let after = every_position(&store, &q, w.snapshot, 20);
+    assert_eq!(after, before, "no row moved, none twice");
+    let page = store.payments_at(&q, w.snapshot, 0).unwrap();
+    assert!(page.iter().all(|p| p.imp_uid != "imp_new_top"));
+    // The changed row shows its new fields where it was.
+    let all = store
+        .payments_at(
+            &PaymentQuery {
+                limit: Some(500),
+                ..q.clone()
+            },
+            w.snapshot,
+            0,
+        )
+        .unwrap();
+    let at = before.iter().position(|u| u == "imp_0100").unwrap();
+    assert_eq!(all[at].name.as_deref(), Some("바뀐 이름"));
+
+    // A fresh window has them, in the keyset order.
+    let fresh = store.payment_window(&q, None).unwrap();
+    assert_eq!((fresh.count, fresh.newer), (w.count + 2, 0));
+    let rows = every_position(&store, &q, fresh.snapshot, 20);
+    assert_eq!(rows, uids(every_page(&store, &q)));
+    assert_eq!(rows[0], "imp_new_top");
+}
+
+#[test]
+fn bad_positions_are_refused() {
+    let (_d, store) = seeded();
+    let q = PaymentQuery::default();
+    let w = store.payment_window(&q, None).unwrap();
+    let refused = |r: subdesk_billing::Result<Vec<subdesk_billing::Payment>>| {
+        assert_eq!(r.unwrap_err().code(), ErrorCode::InvalidInput);
+    };
+    refused(store.payments_at(&q, w.snapshot, -1));
+    refused(store.payments_at(&q, -1, 0));
+    refused(store.payments_at(&q, w.snapshot + 1, 0));
+    let searched = PaymentQuery {
+        text: Some("민준".into()),
+        ..Default::default()
+    };
+    refused(store.payments_at(&searched, w.snapshot, 0));
+    let cursor = PaymentQuery {
+        cursor: Some("x".into()),
+        ..Default::default()
+    };
+    refused(store.payments_at(&cursor, w.snapshot, 0));
+    assert_eq!(
+        store.payment_window(&searched, None).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        store
+            .payment_window(&q, Some(w.snapshot + 5))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
+    // Blank text is no search: read by position like no text.
+    let blank = PaymentQuery {
+        text: Some("  ".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.payments_at(&blank, w.snapshot, 0).unwrap().len(), 50);
+}

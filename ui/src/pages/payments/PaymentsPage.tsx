@@ -19,8 +19,9 @@ import { exportColumns, PAYMENT_EXPORT_EXTRAS, paymentExportIds } from "../../li
 import { DATE_PRESETS, readPaymentStart } from "../../lib/listLinks";
 import { loadPref, savePref } from "../../lib/prefs";
 import { call } from "../../lib/ipc";
-import { amountsQuery, dateRangeQuery, dayRangeQuery, invalidate, paymentFacetsQuery, paymentPages, paymentTotalsQuery, type ListQuery } from "../../lib/queries";
+import { amountsQuery, dateRangeQuery, dayRangeQuery, invalidate, keys, paymentFacetsQuery, paymentPages, paymentPositions, paymentTotalsQuery, type ListQuery } from "../../lib/queries";
 import { usePaged } from "../../lib/usePaged";
+import { usePositioned } from "../../lib/usePositioned";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
 
@@ -113,7 +114,13 @@ export function PaymentsPage() {
     [debounced, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minWon, maxWon, planCode, plansOnly, refundedOnly],
   );
   const totals = useQuery(paymentTotalsQuery(profileId, query)).data;
-  const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(paymentPages(profileId, query));
+  // Without search text the list is read by position (row 10,000 without the pages before
+  // it); a search by its keyset pages, best matches first.
+  const positional = query.text === null;
+  const paged = usePaged({ ...paymentPages(profileId, query), enabled: !positional });
+  const byPosition = usePositioned(paymentPositions(profileId, query), keys.payments(profileId, query), positional);
+  const { loading, listVersion, error, refetch } = positional ? byPosition : paged;
+  const rowCount = positional ? byPosition.count : paged.rows.length;
   const filtered = debounced !== "" || statuses.length > 0 || period !== "all" || pg !== null || method !== null || card !== null || minAmount !== "" || maxAmount !== "" || planCode !== null || plansOnly || refundedOnly;
   const methodLabel = (m: string) => (KNOWN_METHODS.includes(m) ? t(`money.payments.method.${m}`) : m);
 
@@ -318,16 +325,26 @@ export function PaymentsPage() {
         </Group>
       )}
       {error && <ErrorAlert error={error} onRetry={() => void refetch()} retrying={loading} testId="payments-error" />}
-      {!loading && rows.length === 0 && !filtered ? (
+      {positional && byPosition.newer > 0 && (
+        <Group gap="xs" data-testid="payments-newer">
+          <Button size="compact-xs" variant="light" onClick={byPosition.showNewer} data-testid="payments-show-newer">
+            {t("money.payments.newer", { count: byPosition.newer })}
+          </Button>
+        </Group>
+      )}
+      {!loading && rowCount === 0 && !filtered ? (
         <EmptyState icon={IconReceipt2} title={t("money.payments.emptyTitle")} body={t("money.payments.emptyBody")} />
       ) : (
         <VirtualTable<Payment>
           testId="payment"
-          rows={rows}
+          rows={paged.rows}
+          count={positional ? byPosition.count : undefined}
+          rowAt={positional ? byPosition.rowAt : undefined}
+          onRange={positional ? byPosition.onRange : undefined}
           rowKey={(p) => p.imp_uid}
           columns={columns}
           onOpen={(p) => setOpen(p.imp_uid)}
-          onNearEnd={loadMore}
+          onNearEnd={positional ? noop : paged.loadMore}
           listVersion={listVersion}
           loading={loading}
           empty={
@@ -337,7 +354,7 @@ export function PaymentsPage() {
           }
           footer={
             <Text size="xs" c="dimmed">
-              {t("money.payments.loaded", { count: rows.length, total: totals?.count ?? rows.length })}
+              {t("money.payments.loaded", { count: rowCount, total: totals?.count ?? rowCount })}
             </Text>
           }
         />
@@ -346,6 +363,8 @@ export function PaymentsPage() {
     </Stack>
   );
 }
+
+function noop() {}
 
 function FilterChip({ label, onClear, testId }: { label: string; onClear: () => void; testId: string }) {
   const { t } = useTranslation();

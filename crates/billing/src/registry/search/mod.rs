@@ -252,6 +252,26 @@ pub struct PaymentPage {
     pub next_cursor: Option<String>,
 }
 
+/// A payment list read by position (row N drawn without the pages before it): the
+/// rows a [`PaymentQuery`] lists as they stood when the list was opened.
+///
+/// `snapshot` is the highest payment id then. Payments are never removed and a new one
+/// always gets a higher id (an upsert keeps the id of the payment it updates), so the
+/// rows at or below it are the rows the list had: a payment that arrives while the list
+/// is read is left out of its pages instead of pushing every later row down by one, and
+/// the same row never shows twice. A row whose own time changes (the latest-event order,
+/// on a refund) still moves within the list.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PaymentWindow {
+    pub snapshot: i64,
+    /// How many rows the list has at `snapshot`: its scroll height.
+    pub count: i64,
+    /// Payments stored after `snapshot` was taken that the query would list (0 when
+    /// the window is taken fresh; see [`Store::payment_window`]).
+    pub newer: i64,
+}
+
 /// The answer to the search box: the first page of each kind.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -787,6 +807,74 @@ fn count_plan(conn: &Connection, from: &str, key: &str, plan: &Plan) -> Result<u
     Ok(n.max(0) as u64)
 }
 
+/// The filters of a positional payment page: only lists without search text (their
+/// tiers are one index walk; a search is read by its keyset pages), and no cursor.
+fn positional_plan(q: &PaymentQuery) -> Result<Plan> {
+    if q.cursor.is_some() {
+        return Err(Error::invalid(
+            "cursor",
+            "a page by position takes no cursor",
+        ));
+    }
+    let plan = payment_plan(q)?;
+    if plan.tiers.len() != 1 {
+        return Err(Error::invalid(
+            "text",
+            "a search is read by its pages, not by position",
+        ));
+    }
+    Ok(plan)
+}
+
+/// The highest payment id (0 for none).
+fn max_payment_id(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM payments", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+fn check_snapshot(conn: &Connection, snapshot: i64) -> Result<()> {
+    if snapshot < 0 || snapshot > max_payment_id(conn)? {
+        return Err(Error::invalid("snapshot", "not a snapshot of this store"));
+    }
+    Ok(())
+}
+
+/// How many rows the plan lists with ids in `(above, upto]`. `+p.id` keeps the planner
+/// on the sort column's index (covering: it carries the id) rather than the rowid range,
+/// which would read every row of the table.
+fn count_between(
+    conn: &Connection,
+    key: &str,
+    plan: &Plan,
+    above: Option<i64>,
+    upto: Option<i64>,
+) -> Result<i64> {
+    let mut sql = format!("SELECT count(*) FROM payments p WHERE ({key}) IS NOT NULL");
+    for f in &plan.filters {
+        sql.push_str(&format!(" AND ({f})"));
+    }
+    let mut params = plan.params.clone();
+    if let Some(a) = above {
+        // Few rows above a recent snapshot: the rowid range finds them at once.
+        sql.push_str(" AND p.id > :above");
+        params.push((":above", Value::Integer(a)));
+    }
+    if let Some(u) = upto {
+        sql.push_str(" AND +p.id <= :upto");
+        params.push((":upto", Value::Integer(u)));
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    bind(&mut stmt, &params)?;
+    let mut rows = stmt.raw_query();
+    Ok(match rows.next()? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    })
+}
+
 impl Store {
     /// Customers matching a query: in the column order the user chose, else best
     /// matches first, then newest first.
@@ -879,6 +967,81 @@ impl Store {
                 },
             )?;
             Ok(PaymentPage { items, next_cursor })
+        })
+    }
+
+    /// The window a positional payment list reads (see [`PaymentWindow`]): with
+    /// `snapshot` None, the store as it is now; with the snapshot of the list on screen,
+    /// that list's count again and how many matching payments came after it (the
+    /// list offers them rather than moving its rows). Search text and cursors are
+    /// refused (a search is read by its keyset pages).
+    pub fn payment_window(&self, q: &PaymentQuery, snapshot: Option<i64>) -> Result<PaymentWindow> {
+        let plan = positional_plan(q)?;
+        let key = q.time_field.column();
+        self.read(|conn| {
+            let snapshot = match snapshot {
+                Some(s) => {
+                    check_snapshot(conn, s)?;
+                    s
+                }
+                None => max_payment_id(conn)?,
+            };
+            // All matching rows less the few above the snapshot: both counts walk an
+            // index (a bound on the id alone would read the table).
+            let all = count_between(conn, key, &plan, None, None)?;
+            let newer = count_between(conn, key, &plan, Some(snapshot), None)?;
+            Ok(PaymentWindow {
+                snapshot,
+                count: all - newer,
+                newer,
+            })
+        })
+    }
+
+    /// The page of a positional payment list that starts at row `offset` (0 = the
+    /// newest): the rows [`list_payments`](Self::list_payments) would list for `q` at
+    /// that place, of the payments stored at `snapshot` (a [`PaymentWindow`]'s). `limit`
+    /// as in `q` (1..=500, default 50). Past the end, an empty page; a negative offset,
+    /// a snapshot this store never had, search text or a cursor is refused.
+    pub fn payments_at(
+        &self,
+        q: &PaymentQuery,
+        snapshot: i64,
+        offset: i64,
+    ) -> Result<Vec<Payment>> {
+        let plan = positional_plan(q)?;
+        if offset < 0 {
+            return Err(Error::invalid("offset", "a row number is 0 or more"));
+        }
+        let key = q.time_field.column();
+        // The ids of the page first, from the sort column's index alone (it carries the
+        // id): skipping `offset` rows reads index entries, not payments.
+        let mut inner =
+            format!("SELECT p.id FROM payments p WHERE ({key}) IS NOT NULL AND +p.id <= :snap");
+        for f in &plan.filters {
+            inner.push_str(&format!(" AND ({f})"));
+        }
+        inner.push_str(&format!(
+            " ORDER BY ({key}) DESC, p.id DESC LIMIT :lim OFFSET :off"
+        ));
+        let sql = format!(
+            "SELECT {} FROM payments p WHERE p.id IN ({inner}) ORDER BY ({key}) DESC, p.id DESC",
+            payments::PAYMENT_COLS
+        );
+        let mut params = plan.params.clone();
+        params.push((":snap", Value::Integer(snapshot)));
+        params.push((":lim", Value::Integer(limit_of(q.limit) as i64)));
+        params.push((":off", Value::Integer(offset)));
+        self.read(|conn| {
+            check_snapshot(conn, snapshot)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
+            bind(&mut stmt, &params)?;
+            let mut rows = stmt.raw_query();
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(payments::from_row(r)?.0);
+            }
+            Ok(out)
         })
     }
 
