@@ -43,38 +43,12 @@ pub fn step_seconds(step: ClockStep, now: i64, time_zone: &str) -> IpcResult<u32
     u32::try_from(secs).map_err(|_| bad())
 }
 
-/// The sandbox account's merchant identification code, what `IMP.init` takes (the same
-/// as `subdesk_sandbox::MERCHANT_CODE`; a test keeps them equal).
-pub const SANDBOX_MERCHANT_CODE: &str = "imp00000000";
-
-/// Where the sandbox serves its practice payment window (`subdesk_sandbox::WINDOW_PATH`).
-pub const SANDBOX_WINDOW_PATH: &str = "/practice/window";
-
-/// The `IMP.request_pay` parameters a guide page's snippet may carry to the practice
-/// window; `imp` is not among them: the sandbox's own code is added here.
-const WINDOW_PARAMS: &[&str] = &[
-    "pg",
-    "pay_method",
-    "merchant_uid",
-    "customer_uid",
-    "amount",
-    "name",
-    "buyer_name",
-    "buyer_email",
-    "buyer_tel",
-    "buyer_addr",
-    "buyer_postcode",
-    "m_redirect_url",
-    "naverPopupMode",
-    "naverProductCode",
-];
-
 /// The practice window's address on the sandbox at `sandbox_url` for the snippet's
 /// parameters, in their order, after the sandbox's merchant code. A name the snippet
 /// never sends, or a value past 2,000 characters, is refused (nothing is opened).
 pub fn window_url(sandbox_url: &str, params: &[(String, String)]) -> IpcResult<String> {
     let mut url = url::Url::parse(sandbox_url)
-        .and_then(|u| u.join(SANDBOX_WINDOW_PATH))
+        .and_then(|u| u.join(subdesk_sandbox::WINDOW_PATH))
         .map_err(|_| {
             IpcError::new(
                 ErrorCode::SandboxUnavailable,
@@ -82,13 +56,13 @@ pub fn window_url(sandbox_url: &str, params: &[(String, String)]) -> IpcResult<S
             )
         })?;
     for (name, value) in params {
-        if !WINDOW_PARAMS.contains(&name.as_str()) {
+        if !subdesk_sandbox::REQUEST_PARAMS.contains(&name.as_str()) {
             return Err(IpcError::invalid_input(
                 "params",
                 format!("{name} is not a parameter of the payment window"),
             ));
         }
-        if value.chars().count() > 2000 {
+        if value.chars().count() > subdesk_sandbox::PARAM_MAX_CHARS {
             return Err(IpcError::invalid_input(
                 "params",
                 format!("{name} is too long"),
@@ -97,7 +71,7 @@ pub fn window_url(sandbox_url: &str, params: &[(String, String)]) -> IpcResult<S
     }
     {
         let mut q = url.query_pairs_mut();
-        q.append_pair("imp", SANDBOX_MERCHANT_CODE);
+        q.append_pair("imp", subdesk_sandbox::MERCHANT_CODE);
         for (name, value) in params {
             q.append_pair(name, value);
         }

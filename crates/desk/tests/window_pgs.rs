@@ -14,7 +14,7 @@ use serde_json::Value;
 use subdesk_billing::mirror::sync::{CancelToken, SyncProgress, VerifyScope, verify_keys};
 use subdesk_billing::{ChargeStatus, ImportChoice, ImportFormat};
 use subdesk_desk::money::ChargeNowInput;
-use subdesk_desk::practice::{SANDBOX_MERCHANT_CODE, SANDBOX_WINDOW_PATH, window_url};
+use subdesk_desk::practice::window_url;
 use subdesk_sandbox::window::form_fields;
 
 fn window_rows() -> Vec<Value> {
@@ -58,12 +58,6 @@ fn snippet(row: &Value, uid: &str) -> Vec<(String, String)> {
     p
 }
 
-#[test]
-fn the_desk_knows_the_sandboxs_merchant_code_and_window() {
-    assert_eq!(SANDBOX_MERCHANT_CODE, subdesk_sandbox::MERCHANT_CODE);
-    assert_eq!(SANDBOX_WINDOW_PATH, subdesk_sandbox::WINDOW_PATH);
-}
-
 #[tokio::test]
 async fn every_window_pg_gets_a_key_in_the_window_that_import_adopts_and_a_charge_uses() {
     let w = common::world("window-pgs").await;
@@ -99,7 +93,7 @@ async fn every_window_pg_gets_a_key_in_the_window_that_import_adopts_and_a_charg
         form.push(("action".into(), "register".into()));
         let action = url::Url::parse(&url)
             .unwrap()
-            .join(SANDBOX_WINDOW_PATH)
+            .join(subdesk_sandbox::WINDOW_PATH)
             .unwrap();
         let done = browser.post(action).form(&form).send().await.unwrap();
         assert_eq!(done.status().as_u16(), 303, "{pg}");

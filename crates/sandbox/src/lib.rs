@@ -35,7 +35,7 @@ pub use cards::{CardBehaviour, TEST_CARDS, TestCard};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultRule};
 pub use server::{Sandbox, SandboxClock, SandboxConfig, parse_latency};
-pub use window::{MERCHANT_CODE, WINDOW_PATH};
+pub use window::{MERCHANT_CODE, PARAM_MAX_CHARS, REQUEST_PARAMS, WINDOW_PATH};
 
 /// Default REST API key. Public on purpose: the sandbox holds no real money.
 pub const DEFAULT_IMP_KEY: &str = "sandbox_imp_key";

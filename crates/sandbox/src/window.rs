@@ -73,10 +73,9 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// The request parameters the window takes from `IMP.request_pay` (and carries through
-/// its form as hidden fields).
-const CARRIED: &[&str] = &[
-    "imp",
+/// The `IMP.request_pay` parameters the window takes besides the merchant code `imp`, and
+/// carries through its form as hidden fields: all a guide snippet may send it.
+pub const REQUEST_PARAMS: &[&str] = &[
     "pg",
     "pay_method",
     "merchant_uid",
@@ -92,6 +91,9 @@ const CARRIED: &[&str] = &[
     "naverPopupMode",
     "naverProductCode",
 ];
+
+/// The longest value of one window parameter, in characters.
+pub const PARAM_MAX_CHARS: usize = 2000;
 
 /// A checked window request.
 struct WindowRequest {
@@ -132,9 +134,9 @@ fn api(e: ApiError) -> Both {
 /// Reads and checks the window's parameters. Every refusal names the parameter.
 fn parse(p: &Params) -> Result<WindowRequest, Both> {
     let mut carried = Vec::new();
-    for key in CARRIED {
+    for key in std::iter::once(&"imp").chain(REQUEST_PARAMS) {
         if let Some(v) = text(p, key)? {
-            if v.chars().count() > 2000 {
+            if v.chars().count() > PARAM_MAX_CHARS {
                 return Err(both(
                     format!("{key} 값이 너무 깁니다."),
                     format!("{key} is too long."),
