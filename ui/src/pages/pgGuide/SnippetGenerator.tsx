@@ -99,36 +99,28 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
           ? t("pgGuide.snippet.comments.amountCharge")
           : t("pgGuide.snippet.comments.amountZero");
 
-  const fields = useMemo(
-    () =>
-      requestPayFields(entry, {
-        impCode: impCode.trim(),
-        mid: mid.trim(),
-        customerUid,
-        merchantUid,
-        amount,
-        name,
-        buyer: { buyer_tel: buyerTel.trim() },
-        redirectUrl,
-        naverPopupMode,
-        naverProductCode,
-      }),
-    [entry, impCode, mid, customerUid, merchantUid, amount, name, buyerTel, redirectUrl, naverPopupMode, naverProductCode],
+  // One set of inputs for the printed code and for "try it on the sandbox".
+  const input = useMemo(
+    () => ({
+      impCode: impCode.trim(),
+      mid: mid.trim(),
+      customerUid,
+      merchantUid,
+      amount,
+      name,
+      buyer: { buyer_tel: buyerTel.trim() },
+      redirectUrl,
+      naverPopupMode,
+      naverProductCode,
+    }),
+    [impCode, mid, customerUid, merchantUid, amount, name, buyerTel, redirectUrl, naverPopupMode, naverProductCode],
   );
+  const fields = useMemo(() => requestPayFields(entry, input), [entry, input]);
 
   const code = useMemo(
     () =>
       buildRequestPay(entry, {
-        impCode: impCode.trim(),
-        mid: mid.trim(),
-        customerUid,
-        merchantUid,
-        amount,
-        name,
-        buyer: { buyer_tel: buyerTel.trim() },
-        redirectUrl,
-        naverPopupMode,
-        naverProductCode,
+        ...input,
         comments: {
           success: t("pgGuide.snippet.comments.success"),
           failure: t("pgGuide.snippet.comments.failure"),
@@ -136,7 +128,7 @@ export function SnippetGenerator({ entry }: { entry: PgGuideEntry }) {
           amount: amountComment,
         },
       }),
-    [entry, impCode, mid, customerUid, merchantUid, amount, name, buyerTel, redirectUrl, naverPopupMode, naverProductCode, amountComment, t],
+    [entry, input, amountComment, t],
   );
 
   const amountHelp =
