@@ -2,6 +2,7 @@
 //! who may do what, the money policy), which subdesk-cli shares; the work happens in
 //! subdesk-billing, subdesk-iamport and subdesk-sandbox.
 
+pub mod background;
 pub mod bindings;
 pub mod commands;
 pub mod dialogs;

@@ -3,8 +3,6 @@
 //! The folder comes from the system's folder dialog, opened from Rust; a restore names a
 //! file of the profile's folder by its name, never a path of the webview's choosing.
 
-use std::time::Duration;
-
 use serde::Serialize;
 use specta::Type;
 use subdesk_billing::FolderBackup;
@@ -224,23 +222,16 @@ async fn run_backup<R: Runtime>(app: &AppHandle<R>) -> IpcResult<FolderBackup> {
 /// last. A failure (a NAS unplugged) is shown in Settings and told by a notification,
 /// and tried again at the next time; the app goes on.
 pub fn start_schedule<R: Runtime>(app: AppHandle<R>) {
-    let every = std::env::var("SUBDESK_BACKUP_CHECK_SECS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|v| *v > 0);
-    let (first, every) = match every {
+    let (first, every) = match crate::background::seconds_from_env("SUBDESK_BACKUP_CHECK_SECS") {
         Some(e) => (e, e),
         None => (FIRST_CHECK_AFTER_SECS, CHECK_EVERY_SECS),
     };
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(first)).await;
-        loop {
-            if app.try_state::<AppState>().is_some() {
-                check_once(&app).await;
-            }
-            tokio::time::sleep(Duration::from_secs(every)).await;
-        }
-    });
+    crate::background::repeat(
+        app,
+        first,
+        every,
+        |app| async move { check_once(&app).await },
+    );
 }
 
 async fn check_once<R: Runtime>(app: &AppHandle<R>) {

@@ -3,8 +3,6 @@
 //! while the app is open ([`start_engine`]), one runner across processes (the store's
 //! lease), its progress and last result kept here for the status bar.
 
-use std::time::Duration;
-
 use serde::Serialize;
 use specta::Type;
 use subdesk_billing::{EngineReport, Plan, PlanSummary, Subscription};
@@ -361,17 +359,9 @@ fn run_soon<R: Runtime>(app: AppHandle<R>) {
 
 /// Runs the engine at start and then every few minutes while the app is open.
 pub fn start_engine<R: Runtime>(app: AppHandle<R>) {
-    let every = std::env::var("SUBDESK_ENGINE_INTERVAL_SECS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|v| *v > 0)
+    let every = crate::background::seconds_from_env("SUBDESK_ENGINE_INTERVAL_SECS")
         .unwrap_or(ENGINE_INTERVAL_SECS);
-    tauri::async_runtime::spawn(async move {
-        loop {
-            if let Some(state) = app.try_state::<AppState>() {
-                background_run(&state).await;
-            }
-            tokio::time::sleep(Duration::from_secs(every)).await;
-        }
+    crate::background::repeat(app, 0, every, |app| async move {
+        background_run(&app.state::<AppState>()).await
     });
 }

@@ -3,8 +3,6 @@
 //! compared and applied every quarter of an hour, so a refund made at the PG's console
 //! reaches the lists without anyone asking.
 
-use std::time::Duration;
-
 use serde::Serialize;
 use specta::Type;
 use subdesk_billing::mirror::compare::PeriodComparison;
@@ -94,21 +92,12 @@ async fn refresh_once(state: &AppState) {
 pub fn start_refresh<R: Runtime>(app: AppHandle<R>) {
     // An interval the environment names is also the first wait (tests that compare for
     // themselves keep the refresh from settling what they are about to look at).
-    let (first, every) = match std::env::var("SUBDESK_REFRESH_INTERVAL_SECS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|v| *v > 0)
+    let (first, every) = match crate::background::seconds_from_env("SUBDESK_REFRESH_INTERVAL_SECS")
     {
         Some(every) => (every, every),
         None => (FIRST_REFRESH_AFTER_SECS, REFRESH_INTERVAL_SECS),
     };
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(first)).await;
-        loop {
-            if let Some(state) = app.try_state::<AppState>() {
-                refresh_once(&state).await;
-            }
-            tokio::time::sleep(Duration::from_secs(every)).await;
-        }
+    crate::background::repeat(app, first, every, |app| async move {
+        refresh_once(&app.state::<AppState>()).await
     });
 }
