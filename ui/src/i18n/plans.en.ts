@@ -51,7 +51,7 @@ const plans: typeof ko = {
     startTime: "Time of charge",
     startHint: "In {{zone}}. Every period is charged at this time.",
     ladder: "Retries after a failed period",
-    ladderHint: "On which day after the failure each retry is made (1–{{max}}, each later than the one before, {{steps}} at most). None: a failed period is not tried again. Lost, stolen, expired, invalid or suspended cards are never retried.",
+    ladderHint: "On which day after the failure each retry is made (1–{{max}}, each later than the one before, {{steps}} at most). None: a failed period is not tried again. Lost, stolen, expired, invalid or suspended cards are never retried. Retries delayed while the app was closed keep the gap between steps instead of running all at once.",
     ladderStep: "Retry {{n}}: day",
     ladderAdd: "Add a retry",
     ladderRemove: "Remove retry {{n}}",

@@ -107,7 +107,17 @@ fn ladder_dates_and_rules() {
     let p = DunningPolicy::default();
     assert_eq!(p.ladder, vec![1, 3, 5, 7]);
     let due = 1_800_000_000;
-    let at: Vec<Option<i64>> = (0..=5).map(|n| p.retry_at(due, n)).collect();
+    // On time (each attempt failing when it was due), the ladder's own days.
+    let at: Vec<Option<i64>> = (0..=5)
+        .map(|n| {
+            // The attempt before retry n: the schedule itself, or retry n − 1.
+            let before = match n {
+                0 | 1 => 0,
+                n => p.ladder.get(n as usize - 2).copied().unwrap_or(7),
+            };
+            p.retry_at(due, n, due + i64::from(before) * DAY)
+        })
+        .collect();
     assert_eq!(
         at,
         vec![
@@ -119,6 +129,12 @@ fn ladder_dates_and_rules() {
             None
         ]
     );
+    // Late (the app was closed): never sooner after the failed attempt than the
+    // ladder's gap, so the retries do not all fall due at once.
+    assert_eq!(p.retry_at(due, 1, due + 10 * DAY), Some(due + 11 * DAY));
+    assert_eq!(p.retry_at(due, 2, due + 11 * DAY), Some(due + 13 * DAY));
+    assert_eq!(p.retry_at(due, 2, due + 2 * DAY), Some(due + 4 * DAY));
+    assert_eq!(p.retry_at(due, 5, due + 30 * DAY), None, "the ladder's end");
     assert_eq!(DunningPolicy::every(3, 2).ladder, vec![3, 6]);
     // A ladder that does not rise, too long or too late is refused when a plan is made.
     let env_free = tempfile::tempdir().unwrap();
@@ -337,6 +353,90 @@ async fn soft_ladder_hard_stop_and_pause() {
     assert!(env.store.verify_audit().unwrap().ok);
 }
 
+/// The app closed for ten days across a period that failed: when it is back, the
+/// retries keep the ladder's spacing (1, then 2 days apart) from the moment the failure
+/// is learnt, instead of four charges on the card in a few minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_keep_their_spacing_after_an_absence() {
+    let env = env().await;
+    env.key("dn_away", DECLINE_FUNDS).await;
+    let start = env.sandbox_now().await + 3600;
+    let plan = env
+        .store
+        .create_plan(&plan_input("away", start, Interval::EveryDays { days: 30 }))
+        .unwrap();
+    let sub = env.store.subscribe("away", "dn_away").unwrap();
+    let opts = EngineOptions::default();
+    run_plans(&env.store, &env.client, env.sandbox_now().await, &opts)
+        .await
+        .unwrap();
+    let m = plan.merchant_uid("dn_away", &plan.period(0).unwrap());
+    // Closed for ten days: the schedule failed at i'mport meanwhile.
+    env.advance(10 * DAY).await;
+    let back = env.sandbox_now().await;
+    for _ in 0..5 {
+        run_plans(&env.store, &env.client, env.sandbox_now().await, &opts)
+            .await
+            .unwrap();
+        env.advance(60).await;
+    }
+    let retried_on_return = {
+        let mut n = 0;
+        for r in 1..=5 {
+            n += env
+                .sandbox_payments(&format!("{m}-r{r}"), PaymentStatus::Failed)
+                .await;
+        }
+        n
+    };
+    assert_eq!(
+        retried_on_return, 0,
+        "no retry in the minutes after the return"
+    );
+    let p = &env.store.subscription_periods(sub.id).unwrap()[0];
+    assert_eq!(p.state, "failed");
+    assert!(p.next_retry_at.unwrap() >= back + DAY, "{p:?}");
+    // Then day by day: the four retries, each at least the ladder's gap after the last.
+    for _ in 0..12 {
+        env.advance(DAY / 2).await;
+        run_plans(&env.store, &env.client, env.sandbox_now().await, &opts)
+            .await
+            .unwrap();
+        env.advance(DAY / 2).await;
+        run_plans(&env.store, &env.client, env.sandbox_now().await, &opts)
+            .await
+            .unwrap();
+    }
+    let mut at = Vec::new();
+    for r in 1..=4 {
+        let all = env
+            .client
+            .find_all_payments(
+                &format!("{m}-r{r}"),
+                None,
+                &subdesk_iamport::PaymentListQuery::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.list.len(), 1, "retry {r}");
+        at.push(all.list[0].failed_at.unwrap());
+    }
+    assert!(
+        at[0] >= back + DAY,
+        "the first retry a day after the return"
+    );
+    for (i, w) in at.windows(2).enumerate() {
+        assert!(
+            w[1] - w[0] >= 2 * DAY,
+            "retry {} only {} s after the one before",
+            i + 2,
+            w[1] - w[0]
+        );
+    }
+    let p = &env.store.subscription_periods(sub.id).unwrap()[0];
+    assert_eq!((p.state.as_str(), p.retries), ("written_off", 4));
+}
+
 /// The other two ends: `cancel` cancels after a hard decline; `keep` charges the next
 /// period as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -504,5 +604,8 @@ async fn first_charge_pays_the_current_period() {
         .unwrap();
     assert_eq!(fb.state, "failed");
     let p = &env.store.subscription_periods(b.id).unwrap()[0];
-    assert_eq!(p.next_retry_at, Some(plan.period(0).unwrap().due_at + DAY));
+    // The period began three days ago: the first retry is a day after this decline,
+    // not the ladder's day one (already past, so retried at once, then again).
+    assert!(plan.period(0).unwrap().due_at + DAY < now);
+    assert_eq!(p.next_retry_at, Some(now + DAY));
 }

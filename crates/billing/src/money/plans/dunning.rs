@@ -19,19 +19,20 @@ use crate::money::journal::outcome;
 use crate::money::plans::records::{DunningEnd, EngineReport, PeriodRecord, Plan, plan_for};
 use crate::store::db::Store;
 
-/// What a failed attempt (`retries` made so far, the failed one included) leads to: the
-/// next retry's time, or the period given up, with the audit's outcome. Pushes the plan's
-/// end for the subscription to `ends` when the period is given up and the end is not
-/// `keep`.
+/// What a failed attempt (`retries` made so far, the failed one included), learnt at
+/// `now`, leads to: the next retry's time, or the period given up, with the audit's
+/// outcome. Pushes the plan's end for the subscription to `ends` when the period is given
+/// up and the end is not `keep`.
 pub(crate) fn after_failure(
     plan: &Plan,
     p: &mut PeriodRecord,
     retries: u32,
+    now: i64,
     report: &mut EngineReport,
     ends: &mut Vec<(i64, DunningEnd)>,
 ) -> &'static str {
     let hard = classify(p.fail_reason.as_deref()).class == DeclineClass::Hard;
-    let next = plan.dunning.retry_at(p.due_at, retries + 1);
+    let next = plan.dunning.retry_at(p.due_at, retries + 1, now);
     match next {
         Some(at) if !hard => {
             p.state = "failed".into();
@@ -78,7 +79,7 @@ pub(crate) async fn run(
         if sub.paused_at.is_some() {
             continue; // retried after a resume
         }
-        attempt(store, client, p, report, ends).await?;
+        attempt(store, client, now, p, report, ends).await?;
     }
     Ok(())
 }
@@ -86,6 +87,7 @@ pub(crate) async fn run(
 async fn attempt(
     store: &Store,
     client: &Client,
+    now: i64,
     mut p: PeriodRecord,
     report: &mut EngineReport,
     ends: &mut Vec<(i64, DunningEnd)>,
@@ -157,7 +159,7 @@ async fn attempt(
             p.retries = n;
             p.imp_uid = imp_uid.or(p.imp_uid);
             p.fail_reason = reason;
-            let outcome = after_failure(&plan, &mut p, n, report, ends);
+            let outcome = after_failure(&plan, &mut p, n, now, report, ends);
             store.set_period(&p, Some(("plan.dunning_attempt", outcome)))?;
         }
         (ChargeStatus::Unknown, _, _) => {

@@ -45,7 +45,7 @@ pub async fn run_plans(
     let mut report = EngineReport::default();
     let mut ends = Vec::new();
     observe_due(store, client, now, &mut report, &mut ends).await?;
-    observe_charging(store, &mut report, &mut ends).await?;
+    observe_charging(store, now, &mut report, &mut ends).await?;
     // Cancellations at the end of a period whose time has come: before dunning, so
     // nothing is retried for them.
     for sub in store.subscriptions(None)? {
@@ -173,6 +173,7 @@ pub async fn charge_first_period(
         &mut rec,
         &charge.status,
         &charge,
+        now,
         &mut report,
         &mut ends,
     )?;
@@ -191,6 +192,7 @@ fn settle_charging(
     rec: &mut PeriodRecord,
     status: &crate::money::charge::ChargeStatus,
     charge: &crate::money::charge::ChargeResult,
+    now: i64,
     report: &mut EngineReport,
     ends: &mut Vec<(i64, DunningEnd)>,
 ) -> Result<()> {
@@ -207,7 +209,8 @@ fn settle_charging(
             rec.imp_uid = charge.imp_uid.clone();
             rec.fail_reason = charge.fail_reason.clone();
             report.failed += 1;
-            let outcome = crate::money::plans::dunning::after_failure(plan, rec, 0, report, ends);
+            let outcome =
+                crate::money::plans::dunning::after_failure(plan, rec, 0, now, report, ends);
             store.set_period(rec, Some(("plan.period_failed", outcome)))?;
         }
         // Checked by reconciliation; the engine reads the journal once it is settled.
@@ -219,6 +222,7 @@ fn settle_charging(
 /// First charges whose answer was being checked: read the journal once it is settled.
 async fn observe_charging(
     store: &Store,
+    now: i64,
     report: &mut EngineReport,
     ends: &mut Vec<(i64, DunningEnd)>,
 ) -> Result<()> {
@@ -259,7 +263,7 @@ async fn observe_charging(
             fail_reason: e.fail_reason.clone(),
             replayed: true,
         };
-        settle_charging(store, &plan, &mut p, &status, &charge, report, ends)?;
+        settle_charging(store, &plan, &mut p, &status, &charge, now, report, ends)?;
     }
     Ok(())
 }
@@ -410,8 +414,9 @@ async fn observe_due(
                 p.imp_uid = s.imp_uid.clone();
                 p.fail_reason = s.fail_reason.clone();
                 report.failed += 1;
-                let outcome =
-                    crate::money::plans::dunning::after_failure(&plan, &mut p, 0, report, ends);
+                let outcome = crate::money::plans::dunning::after_failure(
+                    &plan, &mut p, 0, now, report, ends,
+                );
                 store.set_period(&p, Some(("plan.period_failed", outcome)))?;
             }
             (Some(ScheduleStatus::Revoked), _) => {

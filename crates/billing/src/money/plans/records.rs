@@ -1042,10 +1042,18 @@ impl DunningPolicy {
         self.ladder.len() as u32
     }
 
-    /// When retry `n` (1-based) of a period due at `due_at` is made, if there is one.
-    pub fn retry_at(&self, due_at: i64, n: u32) -> Option<i64> {
-        let days = *self.ladder.get((n as usize).checked_sub(1)?)?;
-        Some(due_at + i64::from(days) * DAY)
+    /// When retry `n` (1-based) of a period due at `due_at` is made, if there is one, the
+    /// attempt before it having failed at `failed_at`: the ladder's day, but never sooner
+    /// after that attempt than the ladder's own gap between the two. On time the two are
+    /// the same; after days with the app closed the retries keep their spacing instead of
+    /// all falling due at once (a burst of charges on one card, which card companies read
+    /// as abuse and the customer sees as several declines in a minute).
+    pub fn retry_at(&self, due_at: i64, n: u32, failed_at: i64) -> Option<i64> {
+        let i = (n as usize).checked_sub(1)?;
+        let days = *self.ladder.get(i)?;
+        let before = i.checked_sub(1).map_or(0, |j| self.ladder[j]);
+        let planned = due_at + i64::from(days) * DAY;
+        Some(planned.max(failed_at + i64::from(days.saturating_sub(before)) * DAY))
     }
 }
 
