@@ -151,6 +151,17 @@ pub enum Error {
         card_number: String,
     },
 
+    /// Asked whether the customer_uid has a key, i'mport refused to answer (not a 404):
+    /// issuing might re-point a key, so it is refused unless the replacement is asked for.
+    #[error(
+        "i'mport did not say whether {customer_uid} already has a billing key ({message}); issuing may replace one, and an old key stays alive at the PG: confirm the replacement (--replace in the CLI)"
+    )]
+    KeyPresenceUnknown {
+        customer_uid: String,
+        /// i'mport's own answer (redacted), shown as it came.
+        message: String,
+    },
+
     /// The refund asks for more than the payment's refundable balance.
     #[error("refund of {requested} exceeds the refundable balance {balance}")]
     RefundExceedsBalance {
@@ -312,6 +323,7 @@ impl Error {
             Error::MerchantUidConflict { .. } => ErrorCode::MerchantUidConflict,
             Error::KeyNotActive { .. } => ErrorCode::KeyNotActive,
             Error::KeyReplacesExisting { .. } => ErrorCode::KeyReplacesExisting,
+            Error::KeyPresenceUnknown { .. } => ErrorCode::KeyPresenceUnknown,
             Error::RefundExceedsBalance { .. } => ErrorCode::RefundExceedsBalance,
             Error::RefundTaxFreeOutOfRange { .. } => ErrorCode::RefundTaxFreeOutOfRange,
             Error::NotRefundable { .. } => ErrorCode::NotRefundable,

@@ -142,7 +142,8 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::RecentSameCharge
         | C::NeedsSync
         | C::WorkBusy
-        | C::KeyReplacesExisting => Exit::Refused,
+        | C::KeyReplacesExisting
+        | C::KeyPresenceUnknown => Exit::Refused,
         C::ApiRedirected | C::ApiUnrecognizedAnswer => Exit::Unreachable,
         C::ApiTransport | C::ApiServerError => Exit::Unreachable,
         C::ReadOnly

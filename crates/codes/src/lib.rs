@@ -131,6 +131,9 @@ pub enum ErrorCode {
     /// This customer_uid already has a billing key: issuing on it re-points it to the new
     /// card, and the old key stays alive at the PG. Confirm the replacement explicitly.
     KeyReplacesExisting,
+    /// i'mport refused to say whether this customer_uid has a billing key (an answer other
+    /// than "not found"): issuing could re-point a key nobody can see. Confirm explicitly.
+    KeyPresenceUnknown,
     /// The refund is larger than what is left of the payment.
     RefundExceedsBalance,
     /// The refund's tax-free part does not fit the payment's tax-free balance.

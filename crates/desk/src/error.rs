@@ -121,6 +121,10 @@ impl From<subdesk_billing::Error> for IpcError {
                 "card_name": card_name,
                 "card_number": card_number,
             })),
+            B::KeyPresenceUnknown {
+                customer_uid,
+                message,
+            } => Some(serde_json::json!({ "customer_uid": customer_uid, "message": message })),
             // The UI offers the backup by name (or an empty start when there is none).
             B::DbCorrupt { latest_backup, .. } => Some(serde_json::json!({
                 "latest_backup": latest_backup.as_deref().map(|p| {

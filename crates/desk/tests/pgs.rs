@@ -425,3 +425,63 @@ async fn a_key_known_only_at_portone_is_not_re_pointed_either() {
         .await
         .expect("a new customer_uid issues at once");
 }
+
+/// The lookup answered with a refusal (HTTP 200 and a non-zero code, as older servers
+/// did for "not found" but also for other problems), while PortOne holds a key under
+/// that customer_uid: not taken for "no key". Nothing is issued until a person confirms,
+/// and the replacement is audited with i'mport's answer.
+#[tokio::test]
+async fn a_lookup_refused_is_not_taken_for_no_key() {
+    let w = world().await;
+    let card = subdesk_iamport::CardData::new(APPROVE, "2099-12")
+        .and_then(|c| c.birth("900101"))
+        .and_then(|c| c.pwd_2digit("12"))
+        .unwrap();
+    w.session
+        .client()
+        .unwrap()
+        .issue_billing_key("pgs-hidden", &subdesk_iamport::IssueBillingKey::new(card))
+        .await
+        .unwrap();
+    let refuse_lookup = || {
+        w.sandbox.add_fault(
+            subdesk_sandbox::FaultRule::new(subdesk_sandbox::FaultKind::Status)
+                .method("GET")
+                .path_prefix("/subscribe/customers/pgs-hidden")
+                .status(200),
+        )
+    };
+    refuse_lookup();
+    let e = subdesk_desk::keys::issue_key(&w.session, input("pgs-hidden", "kcp.T0000"))
+        .await
+        .expect_err("refused");
+    assert_eq!(e.code, ErrorCode::KeyPresenceUnknown, "{e:?}");
+    let d = e.details.clone().unwrap();
+    assert_eq!(d["customer_uid"], "pgs-hidden");
+    assert!(
+        d["message"].as_str().unwrap().contains("sandbox fault"),
+        "{d}"
+    );
+    assert_eq!(
+        sent_to(&w, "/subscribe/customers/pgs-hidden").await.len(),
+        1,
+        "only the website's issuance: nothing was sent from here"
+    );
+    // Confirmed: issued, and audited as a replacement of a key nobody could see.
+    refuse_lookup();
+    let mut i = input("pgs-hidden", "kcp.T0000");
+    i.replace = true;
+    let after = subdesk_desk::keys::issue_key(&w.session, i).await.unwrap();
+    assert_eq!(after.pg_provider.as_deref(), Some("kcp"));
+    let audit = w
+        .session
+        .store
+        .audit_for_customer("pgs-hidden", 10)
+        .unwrap();
+    let replace = audit
+        .iter()
+        .find(|a| a.action == "key.replace")
+        .expect("audited as a replacement");
+    let inputs: serde_json::Value = serde_json::from_str(&replace.inputs).unwrap();
+    assert!(inputs["replaces"]["unknown"].is_string(), "{inputs}");
+}

@@ -138,6 +138,8 @@ const customers: Shape<typeof customersKo> = {
     replaceTitle: "This customer_uid already has a billing key",
     replaceBody: "{{uid}} already points to this billing key. Issuing re-points it to the card typed here:",
     replaceOldKey: "i'mport does not revoke the old key at the PG. To stop it for good, delete it first (customer page → delete key), then issue. The replacement is recorded in the audit log.",
+    unknownTitle: "Whether a billing key exists could not be checked",
+    unknownBody: "Asked whether {{uid}} has a billing key, i'mport answered as below. If it has one, issuing re-points it to the card typed here:",
     replaceCancel: "Keep the key",
     replaceConfirm: "Replace the key",
   },

@@ -134,6 +134,8 @@ const customers = {
     replaceTitle: "이 customer_uid에는 이미 빌링키가 있습니다",
     replaceBody: "{{uid}}는 지금 아래 빌링키를 가리킵니다. 발급하면 여기 입력한 카드로 바뀝니다:",
     replaceOldKey: "i'mport는 기존 빌링키를 PG에서 해지하지 않습니다. 완전히 없애려면 먼저 삭제(고객 화면 → 빌링키 삭제)한 뒤 발급하세요. 교체는 감사 로그에 기록됩니다.",
+    unknownTitle: "기존 빌링키가 있는지 확인되지 않았습니다",
+    unknownBody: "{{uid}}에 빌링키가 있는지 물었지만 i'mport가 아래처럼 답했습니다. 이미 있다면 발급할 때 여기 입력한 카드로 바뀝니다:",
     replaceCancel: "기존 빌링키 유지",
     replaceConfirm: "빌링키 교체",
   },

@@ -286,6 +286,7 @@ const en: Shape<Messages> = {
     key_has_live_schedules: "The key still has schedules waiting at i'mport that could not be revoked, so it was not deleted. Revoke them first.",
     merchant_uid_conflict: "Another request already uses this order number (merchant_uid).",
     key_not_active: "This customer's billing key is not active. Check it or issue a new one.",
+    key_presence_unknown: "i'mport did not say whether this customer_uid already has a billing key. Issuing may replace one you cannot see. Check, then confirm the replacement, or use another customer_uid.",
     key_replaces_existing: "This customer_uid already has a billing key. Issuing replaces it: the customer_uid will point to the new card, and the old key stays alive at the PG. Confirm the replacement, or use another customer_uid.",
     refund_exceeds_balance: "The refund is larger than what is left of the payment.",
     refund_tax_free_out_of_range: "The tax-free part of this refund must be between ₩{{min, number}} and ₩{{max, number}}, to fit the payment's remaining tax-free balance.",

@@ -284,6 +284,7 @@ const ko = {
     key_has_live_schedules: "i'mport에 아직 취소하지 못한 예약 결제가 남아 있어 빌링키를 삭제하지 않았습니다. 예약을 먼저 취소하세요.",
     merchant_uid_conflict: "같은 주문번호(merchant_uid)로 다른 요청이 이미 있습니다.",
     key_not_active: "이 고객의 빌링키가 유효하지 않습니다. 빌링키를 확인하거나 다시 발급하세요.",
+    key_presence_unknown: "i'mport가 이 customer_uid에 빌링키가 있는지 답하지 않았습니다. 발급하면 보이지 않는 기존 빌링키를 바꿀 수 있습니다. 확인한 뒤 교체하거나 다른 customer_uid를 쓰세요.",
     key_replaces_existing: "이 customer_uid에는 이미 빌링키가 있습니다. 발급하면 customer_uid가 새 카드를 가리키고, 기존 빌링키는 PG에 그대로 남습니다. 교체를 확인하거나 다른 customer_uid를 쓰세요.",
     refund_exceeds_balance: "환불 금액이 남은 결제 금액보다 큽니다.",
     refund_tax_free_out_of_range: "환불 금액 중 면세 금액은 {{min, number}}원에서 {{max, number}}원 사이여야 합니다. 남은 면세 금액에 맞춰 다시 입력하세요.",

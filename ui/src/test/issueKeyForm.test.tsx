@@ -218,4 +218,31 @@ describe("a customer_uid that already has a key", () => {
     await screen.findByTestId("issue-success");
     expect(sent.map((s) => s.replace)).toEqual([false, false, true]);
   });
+
+  it("asks the same when i'mport would not say whether a key exists, showing its answer", async () => {
+    const sent: IssueKeyInput[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "get_settings") return { ...SETTINGS, language: "ko" };
+      if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
+      if (cmd === "key_form") return keyForm("kcp.T0000", rule("kcp"));
+      if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
+      if (cmd === "issue_key") {
+        const input = (args as { input: IssueKeyInput }).input;
+        sent.push(input);
+        if (!input.replace) throw { code: "key_presence_unknown", message: "unknown", details: { customer_uid: "cus_1", message: "권한이 없습니다" } };
+        return { ...customer("cus_1", "김민준"), pg_provider: "kcp" };
+      }
+      if (cmd === "read_amounts") return readAmounts(args);
+      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    });
+    renderScreen(<IssueKeyForm />);
+    await typeCard();
+    await userEvent.click(screen.getByTestId("issue-submit"));
+    const key = await screen.findByTestId("issue-replace-key");
+    expect(key.textContent).toBe("권한이 없습니다");
+    expect(document.body.textContent).toContain("기존 빌링키가 있는지 확인되지 않았습니다");
+    await userEvent.click(screen.getByTestId("issue-replace-confirm"));
+    await screen.findByTestId("issue-success");
+    expect(sent.map((s) => s.replace)).toEqual([false, true]);
+  });
 });

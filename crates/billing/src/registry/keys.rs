@@ -619,17 +619,27 @@ fn card_data(card: &CardInput, pg: &str) -> Result<CardData> {
     Ok(data)
 }
 
+/// Whether a customer_uid already has a key, here (not deleted) or at PortOne.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExistingKey {
+    None,
+    Key(CustomerRecordBrief),
+    /// PortOne answered the lookup with a refusal (a non-zero code), not "not found": it
+    /// may have a key there. Its message, as received.
+    Unknown(String),
+}
+
 /// The key a customer_uid already has, here (not deleted) or at PortOne: issuing on it
 /// would re-point it. Asked before anything is sent.
 pub async fn existing_key(
     store: &Store,
     client: &Client,
     customer_uid: &str,
-) -> Result<Option<CustomerRecordBrief>> {
+) -> Result<ExistingKey> {
     if let Ok(c) = store.get_customer(customer_uid)
         && c.key_status != crate::registry::customers::KeyStatus::Deleted
     {
-        return Ok(Some(CustomerRecordBrief {
+        return Ok(ExistingKey::Key(CustomerRecordBrief {
             pg_provider: c.pg_provider.unwrap_or_default(),
             pg_id: c.pg_id.unwrap_or_default(),
             card_name: c.card_name.unwrap_or_default(),
@@ -639,15 +649,22 @@ pub async fn existing_key(
     match client.get_billing_key(customer_uid).await {
         Ok(api) => {
             let r = sync::keys::customer_record(&api);
-            Ok(Some(CustomerRecordBrief {
+            Ok(ExistingKey::Key(CustomerRecordBrief {
                 pg_provider: r.pg_provider.unwrap_or_default(),
                 pg_id: r.pg_id.unwrap_or_default(),
                 card_name: r.card_name.unwrap_or_default(),
                 card_number: r.card_number.unwrap_or_default(),
             }))
         }
-        // No key under this id (404, or the older 200 with a non-zero code).
-        Err(e) if matches!(e.code(), "not_found" | "rejected") => Ok(None),
+        // No key under this id: the spec's 404.
+        Err(e) if e.code() == "not_found" => Ok(ExistingKey::None),
+        // A refusal says nothing about the key: older servers answered "not found" this
+        // way (HTTP 200, a non-zero code), but so does a channel or permission problem,
+        // and the message is the PG's text, not something to branch on. Treating it as
+        // "no key" would re-point a live one silently; a person decides instead.
+        Err(subdesk_iamport::Error::Rejected { message, .. }) => {
+            Ok(ExistingKey::Unknown(message.unwrap_or_default()))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -662,23 +679,29 @@ pub struct CustomerRecordBrief {
     pub card_number: String,
 }
 
-/// Refuses to re-point an existing key unless `replace` was asked; the key replaced, if
-/// any, for the audit.
+/// Refuses to re-point an existing key (or one PortOne would not say is absent) unless
+/// `replace` was asked; the key replaced, if any, for the audit. A key whose presence was
+/// unknown is audited as a replacement with empty fields and i'mport's answer.
 async fn guard_replacement(
     store: &Store,
     client: &Client,
     input: &IssueKeyInput,
-) -> Result<Option<CustomerRecordBrief>> {
-    let existing = existing_key(store, client, &input.customer_uid).await?;
-    match existing {
-        Some(old) if !input.replace => Err(Error::KeyReplacesExisting {
+) -> Result<Option<serde_json::Value>> {
+    match existing_key(store, client, &input.customer_uid).await? {
+        ExistingKey::None => Ok(None),
+        ExistingKey::Key(old) if !input.replace => Err(Error::KeyReplacesExisting {
             customer_uid: input.customer_uid.clone(),
             pg_provider: old.pg_provider,
             pg_id: old.pg_id,
             card_name: old.card_name,
             card_number: old.card_number,
         }),
-        other => Ok(other),
+        ExistingKey::Unknown(message) if !input.replace => Err(Error::KeyPresenceUnknown {
+            customer_uid: input.customer_uid.clone(),
+            message,
+        }),
+        ExistingKey::Key(old) => Ok(Some(serde_json::json!(old))),
+        ExistingKey::Unknown(message) => Ok(Some(serde_json::json!({ "unknown": message }))),
     }
 }
 

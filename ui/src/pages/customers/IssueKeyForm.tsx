@@ -131,7 +131,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       if (charged) await invalidate(client, profileId, "customers");
     },
     onError: (e, { confirmedTotal }) => {
-      if (errorCode(e) === "key_replaces_existing") {
+      if (errorCode(e) === "key_replaces_existing" || errorCode(e) === "key_presence_unknown") {
         const d = toIpcError(e).details;
         setReplacing({ key: d && typeof d === "object" && !Array.isArray(d) ? d : {}, confirmedTotal });
         return;
@@ -139,7 +139,9 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       showRustFieldErrors(form, e, t, fieldOptions);
     },
   });
-  const replacePending = issue.error && errorCode(issue.error) === "key_replaces_existing";
+  const replacePending = issue.error !== null && ["key_replaces_existing", "key_presence_unknown"].includes(errorCode(issue.error));
+  // i'mport's answer when it would not say whether a key exists; none when it named one.
+  const unknownAnswer = typeof replacing?.key.message === "string" ? replacing.key.message : null;
   const failure = replacePending ? null : formError(form, issue.error, fieldOptions);
 
   const submit = async (v: IssueValues, confirmedTotal: number | null = null, replace = false) => {
@@ -441,14 +443,20 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
             </Stack>
           </Paper>
       </form>
-      <Modal opened={replacing !== null} onClose={() => setReplacing(null)} title={t("customers.issue.replaceTitle")} data-testid="issue-replace">
+      <Modal opened={replacing !== null} onClose={() => setReplacing(null)} title={t(unknownAnswer === null ? "customers.issue.replaceTitle" : "customers.issue.unknownTitle")} data-testid="issue-replace">
         <Stack>
-          <Text size="sm">{t("customers.issue.replaceBody", { uid: values.customer_uid.trim() })}</Text>
+          <Text size="sm">{t(unknownAnswer === null ? "customers.issue.replaceBody" : "customers.issue.unknownBody", { uid: values.customer_uid.trim() })}</Text>
           <Paper withBorder p="sm" data-testid="issue-replace-key">
-            <Text size="sm" ff="monospace">
-              {[replacing?.key.pg_provider, replacing?.key.pg_id].filter((x) => typeof x === "string" && x !== "").join(" · ")}
-            </Text>
-            <Text size="sm">{[replacing?.key.card_name, replacing?.key.card_number].filter((x) => typeof x === "string" && x !== "").join(" ") || "—"}</Text>
+            {unknownAnswer === null ? (
+              <>
+                <Text size="sm" ff="monospace">
+                  {[replacing?.key.pg_provider, replacing?.key.pg_id].filter((x) => typeof x === "string" && x !== "").join(" · ")}
+                </Text>
+                <Text size="sm">{[replacing?.key.card_name, replacing?.key.card_number].filter((x) => typeof x === "string" && x !== "").join(" ") || "—"}</Text>
+              </>
+            ) : (
+              <Text size="sm">{unknownAnswer || "—"}</Text>
+            )}
           </Paper>
           <Text size="sm" c="dimmed">
             {t("customers.issue.replaceOldKey")}
