@@ -86,10 +86,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0011_dunning_ladder.sql"),
         after: None,
     },
+    Migration {
+        version: 12,
+        name: "bulk_tax_free",
+        sql: include_str!("../../migrations/0012_bulk_tax_free.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

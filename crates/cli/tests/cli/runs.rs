@@ -118,7 +118,8 @@ fn a_plan_run_charges_everyone_due_once() {
             code: "gold".into(),
             name: "골드 구독".into(),
             amount: 9900,
-            tax_free: 0,
+            // Part of it tax-free: sent with each charge, and the VAT counted without it.
+            tax_free: 900,
             interval: Interval::EveryDays { days: 30 },
             start_at: now - 60,
             end_at: None,
@@ -144,11 +145,23 @@ fn a_plan_run_charges_everyone_due_once() {
     let dry = env.cli(&["--json", "run", "plan", "gold"]).json();
     assert_eq!(dry["count"], 2);
     assert_eq!(dry["total"], 14_900);
+    // round((9,900 − 900) / 11) + round((5,000 − 900) / 11), as i'mport counts it.
+    assert_eq!(dry["vat"], 818 + 373, "{dry}");
     env.clear_requests();
     let out = env.cli(&["run", "plan", "gold", "--execute"]);
     out.expect(0);
     assert!(out.stdout.contains("paid 2 (₩14,900)"), "{}", out.stdout);
     assert_eq!(env.sent("POST", "/subscribe/payments/again"), 2);
+    let bodies: Vec<serde_json::Value> = env
+        .requests()
+        .into_iter()
+        .filter(|(m, p, _)| m == "POST" && p == "/subscribe/payments/again")
+        .map(|(_, _, b)| serde_json::from_str(&b).expect("a JSON body"))
+        .collect();
+    assert!(
+        bodies.iter().all(|b| b["tax_free"] == 900),
+        "the plan's tax-free part goes with each charge: {bodies:?}"
+    );
     // Planned again, it is the same run, which completed: refused, nothing sent.
     let again = env.cli(&["--json", "run", "plan", "gold"]);
     again.expect(2);

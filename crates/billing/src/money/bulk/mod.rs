@@ -134,6 +134,8 @@ struct Item {
     line: i64,
     customer_uid: String,
     amount: i64,
+    /// The tax-free part (a plan's own; 0 for CSV lines).
+    tax_free: i64,
     name: String,
     merchant_uid: String,
 }
@@ -291,7 +293,7 @@ fn save(
 ) -> Result<RunPlan> {
     check_options(opts)?;
     let total = checked_total(items.iter().map(|i| i.amount))?;
-    let vat = checked_total(items.iter().map(|i| vat_of(i.amount, 0)))?;
+    let vat = checked_total(items.iter().map(|i| vat_of(i.amount, i.tax_free)))?;
     let now = crate::now();
     store.write(|tx| {
         tx.execute(
@@ -314,8 +316,8 @@ fn save(
         )?;
         let mut ins = tx.prepare_cached(
             "INSERT INTO bulk_items (run_id, line, customer_uid, amount, name, merchant_uid, state,
-                 updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7)",
+                 updated_at, tax_free)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8)",
         )?;
         for i in items {
             ins.execute(params![
@@ -325,7 +327,8 @@ fn save(
                 i.amount,
                 i.name,
                 i.merchant_uid,
-                now
+                now,
+                i.tax_free
             ])?;
         }
         let mut ex = tx.prepare_cached(
@@ -457,6 +460,7 @@ pub async fn plan_csv_run(
             merchant_uid: format!("{prefix}-{}", r.line),
             customer_uid: r.customer_uid,
             amount: r.amount,
+            tax_free: 0,
             name: r.name.unwrap_or_else(|| opts.default_name.clone()),
         });
     }
@@ -544,11 +548,14 @@ pub async fn plan_plan_run(
                 continue;
             }
         }
+        // The plan engine's own charge of this period: amount, name and tax-free part.
+        let details = plan.details(&sub);
         items.push(Item {
             line: sub.id,
             customer_uid: sub.customer_uid.clone(),
-            amount: plan.amount_for(&sub),
-            name: plan.name.clone(),
+            amount: details.amount,
+            tax_free: details.tax_free.unwrap_or(0),
+            name: details.name,
             merchant_uid: m,
         });
     }

@@ -189,6 +189,7 @@ struct Queued {
     outcome: Option<String>,
     customer_uid: String,
     amount: i64,
+    tax_free: i64,
     name: String,
     merchant_uid: String,
 }
@@ -196,7 +197,7 @@ struct Queued {
 fn queued(store: &Store, run_id: &str) -> Result<Vec<Queued>> {
     store.read(|c| {
         let mut stmt = c.prepare_cached(
-            "SELECT line, customer_uid, amount, name, merchant_uid, outcome FROM bulk_items
+            "SELECT line, customer_uid, amount, name, merchant_uid, outcome, tax_free FROM bulk_items
              WHERE run_id = ?1 AND state = 'queued' ORDER BY line",
         )?;
         let rows = stmt
@@ -207,6 +208,7 @@ fn queued(store: &Store, run_id: &str) -> Result<Vec<Queued>> {
                     amount: r.get(2)?,
                     name: r.get(3)?,
                     merchant_uid: r.get(4)?,
+                    tax_free: r.get(6)?,
                     outcome: r.get(5)?,
                 })
             })?
@@ -322,6 +324,7 @@ async fn charge_item(
         details: ChargeDetails {
             amount: it.amount,
             name: it.name.clone(),
+            tax_free: (it.tax_free > 0).then_some(it.tax_free),
             ..Default::default()
         },
     };
