@@ -95,8 +95,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("billing.bench customers={customers} payments={payments} (sandbox seed, loopback)");
 
+    // The network to i'mport, imitated: every API answer waits this long (the seed
+    // below is a control request and does not). `--sync-latency-ms 0` for loopback.
+    let latency_ms = flag("--sync-latency-ms", 80);
     let sb = Sandbox::start(SandboxConfig {
         db_path: Some(dir.path().join("sandbox.sqlite3")),
+        latency: Duration::from_millis(latency_ms),
         ..SandboxConfig::default()
     })
     .await?;
@@ -147,7 +151,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let plain = t.elapsed();
     println!(
-        "billing.plain_paging rows={rows} {:.1}s ({:.0} rows/s)",
+        "billing.plain_paging rows={rows} {:.1}s ({:.0} rows/s, one page at a time, latency {latency_ms} ms)",
         plain.as_secs_f64(),
         rows as f64 / plain.as_secs_f64()
     );
@@ -166,7 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!("{:.2}", plain.as_secs_f64() / synced.as_secs_f64())
     };
     println!(
-        "billing.full_sync_rows_per_s {:.0} (rows={}, {:.1}s; ratio to plain paging {ratio}, goal >= 0.8)",
+        "billing.full_sync_rows_per_s {:.0} (rows={}, {:.1}s, latency {latency_ms} ms; ratio to plain paging {ratio}, goal >= 0.9)",
         full.rows as f64 / synced.as_secs_f64(),
         full.rows,
         synced.as_secs_f64(),

@@ -167,16 +167,7 @@ pub async fn charge_first_period(
     let charge = crate::money::charge::charge_again_ctx(store, client, &req, &ctx).await?;
     let mut report = EngineReport::default();
     let mut ends = Vec::new();
-    settle_charging(
-        store,
-        &plan,
-        &mut rec,
-        &charge.status,
-        &charge,
-        now,
-        &mut report,
-        &mut ends,
-    )?;
+    settle_charging(store, &plan, &mut rec, &charge, now, &mut report, &mut ends)?;
     apply_ends(store, client, ends, now, &mut report).await?;
     Ok(SubscribeCharge {
         label: period.label,
@@ -190,14 +181,13 @@ fn settle_charging(
     store: &Store,
     plan: &Plan,
     rec: &mut PeriodRecord,
-    status: &crate::money::charge::ChargeStatus,
     charge: &crate::money::charge::ChargeResult,
     now: i64,
     report: &mut EngineReport,
     ends: &mut Vec<(i64, DunningEnd)>,
 ) -> Result<()> {
     use crate::money::charge::ChargeStatus;
-    match status {
+    match charge.status {
         ChargeStatus::Paid => {
             rec.state = "paid".into();
             rec.paid_merchant_uid = Some(rec.merchant_uid.clone());
@@ -263,7 +253,7 @@ async fn observe_charging(
             fail_reason: e.fail_reason.clone(),
             replayed: true,
         };
-        settle_charging(store, &plan, &mut p, &status, &charge, now, report, ends)?;
+        settle_charging(store, &plan, &mut p, &charge, now, report, ends)?;
     }
     Ok(())
 }
