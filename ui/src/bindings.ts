@@ -1431,10 +1431,19 @@ export type ImportChoice =
 /**  Import the good rows, skip the bad ones. */
 "good_rows_only";
 
+/**  What step two of an import did. */
 export type ImportOutcome = {
 	result: ImportResult,
-	/**  How the imported keys fared at PortOne; None when nothing was imported. */
+	/**
+	 *  How the imported keys fared at PortOne; None when nothing was imported or the
+	 *  check was not asked for.
+	 */
 	verify: VerifyReport | null,
+	/**
+	 *  The check at PortOne failed after the rows were written (the network, the
+	 *  keyring): the import stands, and the keys are checked again later.
+	 */
+	verify_error: IpcError | null,
 };
 
 /**  The result of parsing: what would be imported and what would not. */

@@ -120,3 +120,57 @@ pub async fn issue_key_with_charge(
             .await?,
     )
 }
+
+/// What step two of an import did.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportOutcome {
+    pub result: subdesk_billing::ImportResult,
+    /// How the imported keys fared at PortOne; None when nothing was imported or the
+    /// check was not asked for.
+    pub verify: Option<subdesk_billing::mirror::sync::VerifyReport>,
+    /// The check at PortOne failed after the rows were written (the network, the
+    /// keyring): the import stands, and the keys are checked again later.
+    pub verify_error: Option<IpcError>,
+}
+
+/// Step two of an import, as both front ends run it: the plan's good rows (or nothing)
+/// written in one transaction, then, when any were imported and a client is given, every
+/// key not yet verified checked at PortOne. An error means nothing was written (the same
+/// plan can be applied again); a check that fails afterwards is in the outcome, since
+/// the import itself happened.
+pub async fn apply_import(
+    session: &Session,
+    plan: &subdesk_billing::ImportPlan,
+    choice: subdesk_billing::ImportChoice,
+    verify_with: Option<&subdesk_iamport::Client>,
+    progress: subdesk_billing::mirror::sync::ProgressFn<'_>,
+) -> IpcResult<ImportOutcome> {
+    use subdesk_billing::mirror::sync::{CancelToken, VerifyScope, verify_keys};
+    // A large import is one long write: off the async runtime's workers.
+    let store = session.store.clone();
+    let owned = plan.clone();
+    let result = tokio::task::spawn_blocking(move || store.apply_import(&owned, choice))
+        .await
+        .map_err(|e| IpcError::internal(format!("background task failed: {e}")))??;
+    let (verify, verify_error) = match verify_with {
+        Some(client) if result.imported > 0 => match verify_keys(
+            &session.store,
+            client,
+            VerifyScope::Unverified,
+            progress,
+            &CancelToken::new(),
+        )
+        .await
+        {
+            Ok(report) => (Some(report), None),
+            Err(e) => (None, Some(e.into())),
+        },
+        _ => (None, None),
+    };
+    Ok(ImportOutcome {
+        result,
+        verify,
+        verify_error,
+    })
+}

@@ -485,3 +485,54 @@ async fn a_lookup_refused_is_not_taken_for_no_key() {
     let inputs: serde_json::Value = serde_json::from_str(&replace.inputs).unwrap();
     assert!(inputs["replaces"]["unknown"].is_string(), "{inputs}");
 }
+
+/// Import's second step, as the app and the CLI run it: the rows are written, and a
+/// check at PortOne that fails afterwards is reported with the outcome instead of an
+/// error that would hide the import (and tempt a second one).
+#[tokio::test]
+async fn an_import_whose_check_fails_still_reports_what_it_imported() {
+    let w = world().await;
+    let plan = w
+        .session
+        .store
+        .plan_import("pgs-imp-1\npgs-imp-2", subdesk_billing::ImportFormat::Auto)
+        .unwrap();
+    w.sandbox.add_fault(
+        subdesk_sandbox::FaultRule::new(subdesk_sandbox::FaultKind::Status)
+            .path_prefix("/subscribe/customers")
+            .status(500)
+            .count(50),
+    );
+    let progress = |_: &subdesk_billing::mirror::sync::SyncProgress| {};
+    let outcome = subdesk_desk::keys::apply_import(
+        &w.session,
+        &plan,
+        subdesk_billing::ImportChoice::GoodRowsOnly,
+        Some(w.session.client().unwrap()),
+        &progress,
+    )
+    .await
+    .expect("the import itself stands");
+    assert_eq!(outcome.result.imported, 2);
+    assert!(outcome.verify.is_none());
+    assert_eq!(
+        outcome.verify_error.map(|e| e.code),
+        Some(ErrorCode::ApiServerError)
+    );
+    assert!(w.session.store.get_customer("pgs-imp-2").is_ok());
+    // Nothing to import: no check, no error.
+    let again = subdesk_desk::keys::apply_import(
+        &w.session,
+        &w.session
+            .store
+            .plan_import("pgs-imp-1", subdesk_billing::ImportFormat::Auto)
+            .unwrap(),
+        subdesk_billing::ImportChoice::GoodRowsOnly,
+        Some(w.session.client().unwrap()),
+        &progress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.result.imported, 0);
+    assert!(again.verify_error.is_none());
+}

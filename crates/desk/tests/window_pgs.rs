@@ -11,7 +11,7 @@
 mod common;
 
 use serde_json::Value;
-use subdesk_billing::mirror::sync::{CancelToken, SyncProgress, VerifyScope, verify_keys};
+use subdesk_billing::mirror::sync::SyncProgress;
 use subdesk_billing::{ChargeStatus, ImportChoice, ImportFormat};
 use subdesk_desk::money::ChargeNowInput;
 use subdesk_desk::practice::window_url;
@@ -109,20 +109,18 @@ async fn every_window_pg_gets_a_key_in_the_window_that_import_adopts_and_a_charg
         let store = &w.session.store;
         let plan = store.plan_import(&uid, ImportFormat::Auto).unwrap();
         assert_eq!(plan.good.len(), 1, "{pg}: {plan:?}");
-        let applied = store
-            .apply_import(&plan, ImportChoice::GoodRowsOnly)
-            .unwrap();
-        assert_eq!(applied.imported, 1);
         let progress = |_: &SyncProgress| {};
-        let verified = verify_keys(
-            store,
-            w.session.client().unwrap(),
-            VerifyScope::Unverified,
+        let outcome = subdesk_desk::keys::apply_import(
+            &w.session,
+            &plan,
+            ImportChoice::GoodRowsOnly,
+            Some(w.session.client().unwrap()),
             &progress,
-            &CancelToken::new(),
         )
         .await
         .unwrap();
+        assert_eq!(outcome.result.imported, 1);
+        let verified = outcome.verify.expect("checked at PortOne");
         assert_eq!((verified.active, verified.unknown), (1, 0), "{pg}");
         let key = store.get_customer(&uid).unwrap();
         assert_eq!(key.pg_provider.as_deref(), Some(pg), "{pg}");

@@ -6,7 +6,7 @@ use subdesk_billing::mirror::sync::{
     CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys,
 };
 use subdesk_billing::registry::keys::{self, IssueKeyInput, RestPgRule};
-use subdesk_billing::{Customer, ImportChoice, ImportFormat, ImportResult};
+use subdesk_billing::{Customer, ImportChoice, ImportFormat};
 use subdesk_desk::keys::FirstCharge;
 use subdesk_iamport::PgSettingType;
 use tauri::State;
@@ -14,7 +14,7 @@ use tauri::ipc::Channel;
 
 use subdesk_profiles::ActionKind;
 
-use super::{with_session, with_session_for};
+use super::with_session;
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
 
@@ -211,7 +211,7 @@ pub async fn apply_import(
     plan_id: u32,
     choice: ImportChoice,
     on_progress: Channel<SyncProgress>,
-) -> IpcResult<ImportOutcome> {
+) -> IpcResult<subdesk_desk::keys::ImportOutcome> {
     let current = state
         .desk
         .session_for(ActionKind::Mutate)?
@@ -219,45 +219,34 @@ pub async fn apply_import(
         .id
         .clone();
     let held = state.take_import(plan_id, &current)?;
-    let plan = held.plan.clone();
-    let applied = with_session_for(&state, ActionKind::Mutate, move |s| {
-        s.store.apply_import(&plan, choice)
-    })
-    .await;
-    let result = match applied {
-        Ok(result) => result,
-        Err(e) => {
-            // Nothing was imported: the same plan can be tried again.
-            state.return_import(held);
-            return Err(e);
-        }
-    };
     let session = state.desk.session_for(ActionKind::Mutate)?;
     let progress = move |p: &SyncProgress| {
         let _ = on_progress.send(p.clone());
     };
-    let verify = if result.imported > 0 {
-        Some(
-            verify_keys(
-                &session.store,
-                session.client()?,
-                VerifyScope::Unverified,
-                &progress,
-                &CancelToken::new(),
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-    Ok(ImportOutcome { result, verify })
-}
-
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct ImportOutcome {
-    pub result: ImportResult,
-    /// How the imported keys fared at PortOne; None when nothing was imported.
-    pub verify: Option<VerifyReport>,
+    // The client for the check: a keyring that cannot be read fails the check, not the
+    // import.
+    let client = session.client().cloned();
+    let applied = subdesk_desk::keys::apply_import(
+        &session,
+        &held.plan,
+        choice,
+        client.as_ref().ok(),
+        &progress,
+    )
+    .await;
+    match applied {
+        Ok(mut outcome) => {
+            if let (Err(e), true) = (client, outcome.result.imported > 0) {
+                outcome.verify_error = Some(e);
+            }
+            Ok(outcome)
+        }
+        Err(e) => {
+            // Nothing was imported: the same plan can be tried again.
+            state.return_import(held);
+            Err(e)
+        }
+    }
 }
 
 /// A PG channel configured on the profile's account, as `GET /users/pg` reports it.

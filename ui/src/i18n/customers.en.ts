@@ -199,6 +199,7 @@ const customers: Shape<typeof customersKo> = {
     doneTitle: "Import finished",
     doneBody: "Imported {{imported}} · at PortOne {{active}} · not at PortOne {{unknown}}",
     nothingImported: "Nothing was imported.",
+    verifyFailed: "The import is done, but the check at PortOne failed: {{reason}} Each key can be checked later with 'Check at PortOne' on its customer page.",
     close: "Close",
   },
 };

@@ -195,6 +195,7 @@ const customers = {
     doneTitle: "가져오기를 마쳤습니다",
     doneBody: "가져옴 {{imported}} · PortOne에 있음 {{active}} · PortOne에 없음 {{unknown}}",
     nothingImported: "아무것도 가져오지 않았습니다.",
+    verifyFailed: "가져오기는 끝났지만 PortOne 확인은 하지 못했습니다: {{reason}} 각 고객 화면의 'PortOne에서 확인'으로 나중에 확인할 수 있습니다.",
     close: "닫기",
   },
 };

@@ -74,7 +74,7 @@ describe("a mutation asks again for what it changed", () => {
       if (cmd === "apply_import") {
         applied.push(args);
         stored.unshift(customer("c-2", "이서연"));
-        return { result: { imported: 1, already_registered: 0, skipped_bad: 0, imported_uids: ["c-2"] }, verify: { outcome: "completed", checked: 1, active: 1, unknown: 0 } };
+        return { result: { imported: 1, already_registered: 0, skipped_bad: 0, imported_uids: ["c-2"] }, verify: { outcome: "completed", checked: 1, active: 1, unknown: 0 }, verify_error: null };
       }
       throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
     });
@@ -95,6 +95,38 @@ describe("a mutation asks again for what it changed", () => {
     await waitFor(() => expect(shownRows()).toEqual(["c-2", "c-1"]));
     expect(lists).toBe(2);
     expect(within(screen.getByTestId("customer-count")).getByText(/2/)).toBeInTheDocument();
+  });
+
+  it("an import whose check at PortOne failed says it was imported, and why the check failed", async () => {
+    const stored: Customer[] = [];
+    const plan: ImportPlan = { rows_total: 1, good: [{ line: 1, customer_uid: "c-9", notes: "", tags: [] }], already_registered: [], bad: [] };
+    mockIPC((cmd) => {
+      if (cmd === "app_status") return appStatus(SHOP_A);
+      if (cmd === "get_settings") return { ...SETTINGS, language: "ko" };
+      if (cmd === "customer_tags") return [];
+      if (cmd === "list_customers") return { items: [...stored], next_cursor: null };
+      if (cmd === "plan_import") return { plan_id: 3, plan };
+      if (cmd === "apply_import") {
+        stored.unshift(customer("c-9", "최하윤"));
+        return {
+          result: { imported: 1, already_registered: 0, skipped_bad: 0, imported_uids: ["c-9"] },
+          verify: null,
+          verify_error: { code: "api_transport", message: "connection refused", details: null },
+        };
+      }
+      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    });
+    renderScreen(<CustomerList />, { path: "/customers" });
+    await userEvent.click(await screen.findByTestId("open-import"));
+    await userEvent.type(await screen.findByTestId("import-text"), "c-9");
+    await userEvent.click(screen.getByTestId("import-check"));
+    await userEvent.click(await screen.findByTestId("import-good"));
+    expect(await screen.findByTestId("import-done")).toHaveTextContent("가져옴 1");
+    const failed = screen.getByTestId("import-verify-failed");
+    expect(failed).toHaveTextContent("PortOne 확인은 하지 못했습니다");
+    expect(failed.textContent).not.toContain("api_transport");
+    expect(screen.queryByTestId("import-error")).toBeNull();
+    await waitFor(() => expect(shownRows()).toEqual(["c-9"]));
   });
 
   it("a customer_uid handed over by the PG guide opens Import with it", async () => {

@@ -1,9 +1,7 @@
 //! `customers search | show | import | export`.
 
 use serde::Serialize;
-use subdesk_billing::mirror::sync::{
-    CancelToken, SyncProgress, VerifyReport, VerifyScope, verify_keys,
-};
+use subdesk_billing::mirror::sync::{SyncProgress, VerifyReport};
 use subdesk_billing::{
     Customer, CustomerQuery, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult,
     KeyStatus, Payment, PaymentQuery,
@@ -207,6 +205,7 @@ struct ImportOutcome {
     plan: ImportPlan,
     result: ImportResult,
     verify: Option<VerifyReport>,
+    verify_error: Option<subdesk_desk::IpcError>,
 }
 
 async fn import(
@@ -235,24 +234,23 @@ async fn import(
         }
         eprintln!("{}", t.render());
     }
-    let result = s.store.apply_import(&plan, choice)?;
-    let verify = if result.imported > 0 && !no_verify {
-        let client = ctx.client(&s).await?;
-        let bar = Bar::spinner(&ctx.out);
-        let progress = |p: &SyncProgress| bar.sync(p);
-        let report = verify_keys(
-            &s.store,
-            &client,
-            VerifyScope::Unverified,
-            &progress,
-            &CancelToken::new(),
-        )
-        .await;
-        bar.finish();
-        Some(report?)
-    } else {
+    // The check needs the account only when something may be imported.
+    let importing = choice == ImportChoice::GoodRowsOnly && !plan.good.is_empty();
+    let client = if no_verify || !importing {
         None
+    } else {
+        Some(ctx.client(&s).await?)
     };
+    let bar = Bar::spinner(&ctx.out);
+    let progress = |p: &SyncProgress| bar.sync(p);
+    let outcome =
+        subdesk_desk::keys::apply_import(&s, &plan, choice, client.as_ref(), &progress).await;
+    bar.finish();
+    let subdesk_desk::keys::ImportOutcome {
+        result,
+        verify,
+        verify_error,
+    } = outcome?;
     let refused = has_bad && !good_only;
     if ctx.out.json {
         if refused {
@@ -262,8 +260,12 @@ async fn import(
             plan,
             result,
             verify,
+            verify_error: verify_error.clone(),
         })?;
-        return Ok(Exit::Ok);
+        return match verify_error {
+            Some(e) => Err(e.into()),
+            None => Ok(Exit::Ok),
+        };
     }
     if refused {
         return Err(bad_rows_error(&plan));
@@ -280,7 +282,11 @@ async fn import(
             v.active, v.unknown
         ));
     }
-    Ok(Exit::Ok)
+    match verify_error {
+        // Imported; only the check failed: `keys verify` checks them later.
+        Some(e) => Err(e.into()),
+        None => Ok(Exit::Ok),
+    }
 }
 
 fn bad_rows_error(plan: &ImportPlan) -> CliError {

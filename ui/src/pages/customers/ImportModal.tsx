@@ -8,6 +8,7 @@ import { commands, type ImportChoice, type ImportOutcome, type PlannedImport, ty
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { required } from "../../lib/forms";
+import { errorText } from "../../lib/errors";
 import { call } from "../../lib/ipc";
 import { invalidate } from "../../lib/queries";
 
@@ -174,6 +175,12 @@ export function ImportModal({ opened, onClose, initialText = "" }: { opened: boo
                   })
                 : t("customers.importer.nothingImported")}
             </Text>
+            {step.outcome.verify_error !== null && (
+              // Imported; only the check at PortOne failed: the keys are checked later.
+              <Text size="sm" c="orange" mt={4} data-testid="import-verify-failed">
+                {t("customers.importer.verifyFailed", { reason: errorText(t, step.outcome.verify_error) })}
+              </Text>
+            )}
             <Group justify="flex-end" mt="sm">
               <Button onClick={close}>{t("customers.importer.close")}</Button>
             </Group>
