@@ -399,10 +399,8 @@ async fn a_customer_uid_with_a_key_is_not_re_pointed_without_an_explicit_replace
     assert_eq!(inputs["replaces"]["pg_provider"], "nice", "{inputs}");
 }
 
-#[tokio::test]
-async fn a_key_known_only_at_portone_is_not_re_pointed_either() {
-    let w = world().await;
-    // Issued at PortOne by someone else: not in this registry.
+/// A key issued at PortOne by someone else (the website): not in this registry.
+async fn issued_elsewhere(w: &World, customer_uid: &str) {
     let card = subdesk_iamport::CardData::new(APPROVE, "2099-12")
         .and_then(|c| c.birth("900101"))
         .and_then(|c| c.pwd_2digit("12"))
@@ -410,12 +408,15 @@ async fn a_key_known_only_at_portone_is_not_re_pointed_either() {
     w.session
         .client()
         .unwrap()
-        .issue_billing_key(
-            "pgs-elsewhere",
-            &subdesk_iamport::IssueBillingKey::new(card),
-        )
+        .issue_billing_key(customer_uid, &subdesk_iamport::IssueBillingKey::new(card))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_key_known_only_at_portone_is_not_re_pointed_either() {
+    let w = world().await;
+    issued_elsewhere(&w, "pgs-elsewhere").await;
     let e = subdesk_desk::keys::issue_key(&w.session, input("pgs-elsewhere", "nice.nictest04m"))
         .await
         .expect_err("refused");
@@ -433,16 +434,7 @@ async fn a_key_known_only_at_portone_is_not_re_pointed_either() {
 #[tokio::test]
 async fn a_lookup_refused_is_not_taken_for_no_key() {
     let w = world().await;
-    let card = subdesk_iamport::CardData::new(APPROVE, "2099-12")
-        .and_then(|c| c.birth("900101"))
-        .and_then(|c| c.pwd_2digit("12"))
-        .unwrap();
-    w.session
-        .client()
-        .unwrap()
-        .issue_billing_key("pgs-hidden", &subdesk_iamport::IssueBillingKey::new(card))
-        .await
-        .unwrap();
+    issued_elsewhere(&w, "pgs-hidden").await;
     let refuse_lookup = || {
         w.sandbox.add_fault(
             subdesk_sandbox::FaultRule::new(subdesk_sandbox::FaultKind::Status)

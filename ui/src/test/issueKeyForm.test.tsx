@@ -180,6 +180,26 @@ describe("KG INICIS: the holder for a key with a first charge", () => {
   });
 });
 
+/** The KCP form, whose issuance is refused with `refusal` until "replace" is asked; what was sent. */
+function refusedUnlessReplaced(refusal: unknown): IssueKeyInput[] {
+  const sent: IssueKeyInput[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "get_settings") return { ...SETTINGS, language: "ko" };
+    if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
+    if (cmd === "key_form") return keyForm("kcp.T0000", rule("kcp"));
+    if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
+    if (cmd === "issue_key") {
+      const input = (args as { input: IssueKeyInput }).input;
+      sent.push(input);
+      if (!input.replace) throw refusal;
+      return { ...customer("cus_1", "김민준"), pg_provider: "kcp" };
+    }
+    if (cmd === "read_amounts") return readAmounts(args);
+    throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+  });
+  return sent;
+}
+
 describe("a customer_uid that already has a key", () => {
   it("shows the key it would replace and issues only after an explicit replace", async () => {
     const refusal = {
@@ -187,21 +207,7 @@ describe("a customer_uid that already has a key", () => {
       message: "already has a key",
       details: { customer_uid: "cus_1", pg_provider: "nice", pg_id: "nictest04m", card_name: "신한카드", card_number: "4242-42**-****-4242" },
     };
-    const sent: IssueKeyInput[] = [];
-    mockIPC((cmd, args) => {
-      if (cmd === "get_settings") return { ...SETTINGS, language: "ko" };
-      if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
-      if (cmd === "key_form") return keyForm("kcp.T0000", rule("kcp"));
-      if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
-      if (cmd === "issue_key") {
-        const input = (args as { input: IssueKeyInput }).input;
-        sent.push(input);
-        if (!input.replace) throw refusal;
-        return { ...customer("cus_1", "김민준"), pg_provider: "kcp" };
-      }
-      if (cmd === "read_amounts") return readAmounts(args);
-      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
-    });
+    const sent = refusedUnlessReplaced(refusal);
     renderScreen(<IssueKeyForm />);
     await typeCard();
     await userEvent.click(screen.getByTestId("issue-submit"));
@@ -220,21 +226,7 @@ describe("a customer_uid that already has a key", () => {
   });
 
   it("asks the same when i'mport would not say whether a key exists, showing its answer", async () => {
-    const sent: IssueKeyInput[] = [];
-    mockIPC((cmd, args) => {
-      if (cmd === "get_settings") return { ...SETTINGS, language: "ko" };
-      if (cmd === "app_status") return appStatus(profile("p", "Sandbox"));
-      if (cmd === "key_form") return keyForm("kcp.T0000", rule("kcp"));
-      if (cmd === "money_rules") return { order_name_max_chars: 40, max_amount: 100_000_000, installment_min_amount: 50_000, installment_max_months: 36 };
-      if (cmd === "issue_key") {
-        const input = (args as { input: IssueKeyInput }).input;
-        sent.push(input);
-        if (!input.replace) throw { code: "key_presence_unknown", message: "unknown", details: { customer_uid: "cus_1", message: "권한이 없습니다" } };
-        return { ...customer("cus_1", "김민준"), pg_provider: "kcp" };
-      }
-      if (cmd === "read_amounts") return readAmounts(args);
-      throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
-    });
+    const sent = refusedUnlessReplaced({ code: "key_presence_unknown", message: "unknown", details: { customer_uid: "cus_1", message: "권한이 없습니다" } });
     renderScreen(<IssueKeyForm />);
     await typeCard();
     await userEvent.click(screen.getByTestId("issue-submit"));
