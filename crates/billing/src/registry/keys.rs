@@ -680,8 +680,8 @@ pub struct CustomerRecordBrief {
 }
 
 /// Refuses to re-point an existing key (or one PortOne would not say is absent) unless
-/// `replace` was asked; the key replaced, if any, for the audit. A key whose presence was
-/// unknown is audited as a replacement with empty fields and i'mport's answer.
+/// `replace` was asked; the key replaced, if any, for the audit (`{"unknown": answer}`
+/// when i'mport would not say whether there was one).
 async fn guard_replacement(
     store: &Store,
     client: &Client,
