@@ -86,10 +86,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0011_dunning_ladder.sql"),
         after: None,
     },
+    Migration {
+        version: 12,
+        name: "payment_rest",
+        sql: include_str!("../../migrations/0012_payment_rest.sql"),
+        after: Some(crate::mirror::payments::rewrite_rests),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
