@@ -252,8 +252,8 @@ fn column_json(p: &Payment, field: &str) -> Option<serde_json::Value> {
 /// received with exactly this value is not stored in the row's rest; one the received
 /// object did not have at all sets its bit (the index here) in the row's `raw_absent`, so
 /// the object read back is still the one received. The list is part of the stored format:
-/// never reorder or change an entry, and a new entry needs a migration that rewrites the
-/// rows (as migration 12 did, see [`rewrite_rests`]).
+/// never reorder or change an entry; a new entry needs a schema step that tells the rows
+/// written before it apart (as migration 12 did with `raw_absent` NULL).
 const USUAL_VALUES: [(&str, &str); 8] = [
     ("sandbox", "false"),
     ("escrow", "false"),
@@ -277,18 +277,18 @@ fn usual_values() -> &'static [(&'static str, serde_json::Value)] {
     &PARSED
 }
 
-/// `raw_absent` of a row written before migration 12: every usual field counts as absent,
-/// so none is added to what the row kept.
+/// How a row written before migration 12 (`raw_absent` NULL) is read: every usual field
+/// counts as absent, so none is added to what the row kept.
 const ALL_ABSENT: i64 = (1 << USUAL_VALUES.len()) - 1;
 
 /// What of the received object to store beside the columns: every field the columns do
 /// not give back exactly (a field whose column differs — a trimmed name, a time of 0 —
 /// stays, so the object read back is the one received), less the fields that have their
-/// usual value; and the bits of the usual fields the object did not have (None for
-/// none). Text that is not a JSON object is kept whole.
-fn rest_json(raw: &str, stored: &Payment) -> (String, Option<i64>) {
+/// usual value; and the bits of the usual fields the object did not have. Text that is
+/// not a JSON object is kept whole.
+fn rest_json(raw: &str, stored: &Payment) -> (String, i64) {
     let Ok(serde_json::Value::Object(mut object)) = serde_json::from_str(raw) else {
-        return (raw.to_string(), None);
+        return (raw.to_string(), 0);
     };
     for field in FIELDS_IN_COLUMNS {
         if object
@@ -308,14 +308,12 @@ fn rest_json(raw: &str, stored: &Payment) -> (String, Option<i64>) {
             Some(_) => {}
         }
     }
-    (
-        serde_json::Value::Object(object).to_string(),
-        (absent != 0).then_some(absent),
-    )
+    (serde_json::Value::Object(object).to_string(), absent)
 }
 
 /// The received object again: the stored rest with the columns' fields and the usual
-/// values it had put back.
+/// values it had put back (`absent` as stored: NULL for a row written before migration
+/// 12, whose rest kept its usual values).
 fn whole_json(rest: &str, absent: Option<i64>, p: &Payment) -> String {
     let Ok(serde_json::Value::Object(mut object)) = serde_json::from_str(rest) else {
         return rest.to_string();
@@ -327,46 +325,13 @@ fn whole_json(rest: &str, absent: Option<i64>, p: &Payment) -> String {
             object.insert(field.to_string(), v);
         }
     }
-    let absent = absent.unwrap_or(0);
+    let absent = absent.unwrap_or(ALL_ABSENT);
     for (bit, (field, usual)) in usual_values().iter().enumerate() {
         if absent & (1 << bit) == 0 && !object.contains_key(*field) {
             object.insert(field.to_string(), usual.clone());
         }
     }
     serde_json::Value::Object(object).to_string()
-}
-
-/// Migration 12's backfill: every row's rest rewritten without its usual values (rows
-/// written before it kept them), in id order, a chunk at a time. The object each row
-/// gives back is unchanged.
-pub(crate) fn rewrite_rests(tx: &Transaction<'_>) -> Result<()> {
-    const CHUNK: i64 = 5_000;
-    let select = format!(
-        "SELECT {PAYMENT_COLS}, p.raw_json FROM payments p WHERE p.id > ?1 ORDER BY p.id LIMIT ?2"
-    );
-    let mut after = 0i64;
-    loop {
-        let rows: Vec<(Payment, i64, String)> = {
-            let mut stmt = tx.prepare_cached(&select)?;
-            stmt.query_map(params![after, CHUNK], |r| {
-                let (p, id) = from_row(r)?;
-                Ok((p, id, r.get(PAYMENT_COL_COUNT)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?
-        };
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        after = last.1;
-        let mut update =
-            tx.prepare_cached("UPDATE payments SET raw_json = ?2, raw_absent = ?3 WHERE id = ?1")?;
-        for (p, id, old) in &rows {
-            let (rest, absent) = rest_json(&whole_json(old, Some(ALL_ABSENT), p), p);
-            if rest != *old || absent.is_some() {
-                update.execute(params![id, rest, absent])?;
-            }
-        }
-    }
 }
 
 /// Upsert payments inside the caller's transaction. Rows identical to what is

@@ -90,7 +90,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "payment_rest",
         sql: include_str!("../../migrations/0012_payment_rest.sql"),
-        after: Some(crate::mirror::payments::rewrite_rests),
+        after: None,
     },
 ];
 
