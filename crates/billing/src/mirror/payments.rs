@@ -247,13 +247,48 @@ fn column_json(p: &Payment, field: &str) -> Option<serde_json::Value> {
     }
 }
 
+/// Fields whose value is the same on nearly every payment of a merchant billing cards by
+/// key (`/subscribe/payments/again`: channel `api`, no escrow, no instalments, …). A field
+/// received with exactly this value is not stored in the row's rest; one the received
+/// object did not have at all sets its bit (the index here) in the row's `raw_absent`, so
+/// the object read back is still the one received. The list is part of the stored format:
+/// never reorder or change an entry; a new entry needs a schema step that tells the rows
+/// written before it apart (as migration 12 did with `raw_absent` NULL).
+const USUAL_VALUES: [(&str, &str); 8] = [
+    ("sandbox", "false"),
+    ("escrow", "false"),
+    ("card_quota", "0"),
+    ("card_type", "0"),
+    ("cash_receipt_issued", "false"),
+    ("channel", "\"api\""),
+    ("customer_uid_usage", "\"payment\""),
+    ("user_agent", "\"sorry_not_supported\""),
+];
+
+/// `USUAL_VALUES` with the values parsed.
+fn usual_values() -> &'static [(&'static str, serde_json::Value)] {
+    static PARSED: std::sync::LazyLock<Vec<(&'static str, serde_json::Value)>> =
+        std::sync::LazyLock::new(|| {
+            USUAL_VALUES
+                .iter()
+                .map(|(f, v)| (*f, serde_json::from_str(v).unwrap_or_default()))
+                .collect()
+        });
+    &PARSED
+}
+
+/// How a row written before migration 12 (`raw_absent` NULL) is read: every usual field
+/// counts as absent, so none is added to what the row kept.
+const ALL_ABSENT: i64 = (1 << USUAL_VALUES.len()) - 1;
+
 /// What of the received object to store beside the columns: every field the columns do
 /// not give back exactly (a field whose column differs — a trimmed name, a time of 0 —
-/// stays, so the object read back is the one received). Text that is not a JSON object
-/// is kept whole.
-fn rest_json(raw: &str, stored: &Payment) -> String {
+/// stays, so the object read back is the one received), less the fields that have their
+/// usual value; and the bits of the usual fields the object did not have. Text that is
+/// not a JSON object is kept whole.
+fn rest_json(raw: &str, stored: &Payment) -> (String, i64) {
     let Ok(serde_json::Value::Object(mut object)) = serde_json::from_str(raw) else {
-        return raw.to_string();
+        return (raw.to_string(), 0);
     };
     for field in FIELDS_IN_COLUMNS {
         if object
@@ -263,11 +298,23 @@ fn rest_json(raw: &str, stored: &Payment) -> String {
             object.remove(field);
         }
     }
-    serde_json::Value::Object(object).to_string()
+    let mut absent = 0i64;
+    for (bit, (field, usual)) in usual_values().iter().enumerate() {
+        match object.get(*field) {
+            None => absent |= 1 << bit,
+            Some(v) if v == usual => {
+                object.remove(*field);
+            }
+            Some(_) => {}
+        }
+    }
+    (serde_json::Value::Object(object).to_string(), absent)
 }
 
-/// The received object again: the stored rest with the columns' fields put back.
-fn whole_json(rest: &str, p: &Payment) -> String {
+/// The received object again: the stored rest with the columns' fields and the usual
+/// values it had put back (`absent` as stored: NULL for a row written before migration
+/// 12, whose rest kept its usual values).
+fn whole_json(rest: &str, absent: Option<i64>, p: &Payment) -> String {
     let Ok(serde_json::Value::Object(mut object)) = serde_json::from_str(rest) else {
         return rest.to_string();
     };
@@ -276,6 +323,12 @@ fn whole_json(rest: &str, p: &Payment) -> String {
             && let Some(v) = column_json(p, field)
         {
             object.insert(field.to_string(), v);
+        }
+    }
+    let absent = absent.unwrap_or(ALL_ABSENT);
+    for (bit, (field, usual)) in usual_values().iter().enumerate() {
+        if absent & (1 << bit) == 0 && !object.contains_key(*field) {
+            object.insert(field.to_string(), usual.clone());
         }
     }
     serde_json::Value::Object(object).to_string()
@@ -293,9 +346,9 @@ pub(crate) fn upsert_tx(
         "INSERT INTO payments (imp_uid, merchant_uid, customer_uid, status, amount, amount_text,
              cancel_amount, currency, pg_provider, pay_method, name, buyer_name, buyer_email,
              buyer_tel, apply_num, card_name, card_number, started_at, paid_at, failed_at,
-             cancelled_at, event_at, fail_reason, cancel_reason, raw_json, synced_at)
+             cancelled_at, event_at, fail_reason, cancel_reason, raw_json, synced_at, raw_absent)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
+             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
          ON CONFLICT (imp_uid) DO UPDATE SET
              merchant_uid = excluded.merchant_uid, customer_uid = excluded.customer_uid,
              status = excluded.status, amount = excluded.amount, amount_text = excluded.amount_text,
@@ -308,14 +361,15 @@ pub(crate) fn upsert_tx(
              paid_at = excluded.paid_at, failed_at = excluded.failed_at,
              cancelled_at = excluded.cancelled_at, event_at = excluded.event_at,
              fail_reason = excluded.fail_reason, cancel_reason = excluded.cancel_reason,
-             raw_json = excluded.raw_json, synced_at = excluded.synced_at
-         WHERE (payments.raw_json, payments.merchant_uid, payments.customer_uid, payments.status,
+             raw_json = excluded.raw_json, synced_at = excluded.synced_at,
+             raw_absent = excluded.raw_absent
+         WHERE (payments.raw_json, payments.raw_absent, payments.merchant_uid, payments.customer_uid, payments.status,
                 payments.amount, payments.amount_text, payments.cancel_amount, payments.currency,
                 payments.pg_provider, payments.pay_method, payments.name, payments.buyer_name,
                 payments.buyer_email, payments.buyer_tel, payments.apply_num, payments.card_name,
                 payments.card_number, payments.started_at, payments.paid_at, payments.failed_at,
                 payments.cancelled_at, payments.fail_reason, payments.cancel_reason)
-            IS NOT (excluded.raw_json, excluded.merchant_uid, excluded.customer_uid,
+            IS NOT (excluded.raw_json, excluded.raw_absent, excluded.merchant_uid, excluded.customer_uid,
                 excluded.status, excluded.amount, excluded.amount_text, excluded.cancel_amount,
                 excluded.currency, excluded.pg_provider, excluded.pay_method, excluded.name,
                 excluded.buyer_name, excluded.buyer_email, excluded.buyer_tel, excluded.apply_num,
@@ -372,6 +426,7 @@ pub(crate) fn upsert_tx(
             fail_reason: p.fail_reason.clone(),
             cancel_reason: p.cancel_reason.clone(),
         };
+        let (rest, absent) = rest_json(&p.raw_json, &stored);
         let n = stmt.execute(params![
             p.imp_uid,
             p.merchant_uid,
@@ -397,8 +452,9 @@ pub(crate) fn upsert_tx(
             event_at,
             p.fail_reason,
             p.cancel_reason,
-            rest_json(&p.raw_json, &stored),
+            rest,
             now,
+            absent,
         ])?;
         stats.received += 1;
         stats.changed += n as i64;
@@ -453,19 +509,24 @@ impl Store {
     /// One payment with its cancel history.
     pub fn get_payment(&self, imp_uid: &str) -> Result<PaymentDetail> {
         self.read(|conn| {
-            let sql = format!("SELECT {PAYMENT_COLS}, p.raw_json, p.synced_at FROM payments p WHERE p.imp_uid = ?1");
+            let sql = format!("SELECT {PAYMENT_COLS}, p.raw_json, p.synced_at, p.raw_absent FROM payments p WHERE p.imp_uid = ?1");
             let row = conn
                 .prepare_cached(&sql)?
                 .query_row([imp_uid], |r| {
                     let (p, _) = from_row(r)?;
-                    Ok((p, r.get::<_, String>(25)?, r.get::<_, i64>(26)?))
+                    Ok((
+                        p,
+                        r.get::<_, String>(PAYMENT_COL_COUNT)?,
+                        r.get::<_, i64>(PAYMENT_COL_COUNT + 1)?,
+                        r.get::<_, Option<i64>>(PAYMENT_COL_COUNT + 2)?,
+                    ))
                 })
                 .optional()?;
-            let (payment, rest, synced_at) = row.ok_or_else(|| Error::NotFound {
+            let (payment, rest, synced_at, absent) = row.ok_or_else(|| Error::NotFound {
                 what: "payment",
                 id: imp_uid.to_string(),
             })?;
-            let raw_json = whole_json(&rest, &payment);
+            let raw_json = whole_json(&rest, absent, &payment);
             let receipt_url = serde_json::from_str::<serde_json::Value>(&raw_json)
                 .ok()
                 .and_then(|v| v.get("receipt_url")?.as_str().map(str::to_string))

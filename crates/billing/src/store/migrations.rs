@@ -88,14 +88,20 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 12,
+        name: "payment_rest",
+        sql: include_str!("../../migrations/0012_payment_rest.sql"),
+        after: None,
+    },
+    Migration {
+        version: 13,
         name: "bulk_tax_free",
-        sql: include_str!("../../migrations/0012_bulk_tax_free.sql"),
+        sql: include_str!("../../migrations/0013_bulk_tax_free.sql"),
         after: None,
     },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// The version recorded in the file: 0 for a fresh database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {

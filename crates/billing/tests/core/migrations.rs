@@ -276,3 +276,220 @@ fn upgrade_from_v4_keeps_the_journal_and_an_open_charge_still_holds_its_customer
     drop(store);
     assert_eq!(version(&path), SCHEMA_VERSION);
 }
+
+/// Payments as a sync writes them, with the usual values of migration 12 in every form:
+/// had (most), missing from the object (every fifth) and unusual (every seventh); some
+/// refunded, some failed.
+fn v12_payments() -> Vec<subdesk_billing::PaymentRecord> {
+    let names = ["김민준", "이서연", "박지호", "최서윤", "김민서"];
+    (0..60)
+        .map(|i| {
+            let imp_uid = format!("imps_m{i:03}");
+            let buyer = names[i % names.len()];
+            let paid_at = 1_780_000_000 + i as i64 * 3_600;
+            let failed = i % 11 == 3;
+            let refunded = i % 9 == 4;
+            let mut o = serde_json::json!({
+                "imp_uid": imp_uid, "merchant_uid": format!("order_{i}"),
+                "customer_uid": format!("cust_{}", i % 7), "amount": 10_000 + (i % 4) * 5_000,
+                "currency": "KRW", "status": if failed { "failed" } else if refunded { "cancelled" } else { "paid" },
+                "buyer_name": buyer, "pg_provider": "nice", "pay_method": "card",
+                "pg_tid": format!("nictest{i:06}"), "card_code": "366",
+                "sandbox": false, "escrow": false, "card_quota": 0, "card_type": 0,
+                "cash_receipt_issued": false, "channel": "api", "customer_uid_usage": "payment",
+                "user_agent": "sorry_not_supported",
+            });
+            let m = o.as_object_mut().unwrap();
+            if i % 5 == 0 {
+                m.remove("escrow");
+                m.remove("user_agent");
+            }
+            if i % 7 == 0 {
+                m.insert("channel".into(), "pc".into());
+                m.insert("card_quota".into(), 3.into());
+            }
+            if refunded {
+                m.insert(
+                    "cancel_history".into(),
+                    serde_json::json!([{"amount": 5000, "cancelled_at": paid_at + 60, "pg_tid": "c1"}]),
+                );
+            }
+            let amount = 10_000 + (i as i64 % 4) * 5_000;
+            let mut r = subdesk_billing::PaymentRecord {
+                imp_uid: imp_uid.clone(),
+                merchant_uid: format!("order_{i}"),
+                customer_uid: Some(format!("cust_{}", i % 7)),
+                status: m["status"].as_str().unwrap().into(),
+                amount,
+                amount_text: amount.to_string(),
+                cancel_amount: if refunded { 5_000 } else { 0 },
+                currency: "KRW".into(),
+                pg_provider: Some("nice".into()),
+                pay_method: Some("card".into()),
+                name: Some("정기결제".into()),
+                buyer_name: Some(buyer.into()),
+                apply_num: (!failed).then(|| format!("{:08}", 40_000 + i)),
+                started_at: Some(paid_at - 5),
+                paid_at: (!failed).then_some(paid_at),
+                failed_at: failed.then_some(paid_at),
+                cancelled_at: refunded.then_some(paid_at + 60),
+                fail_reason: failed.then(|| "한도초과".to_string()),
+                ..Default::default()
+            };
+            // The object holds what the columns hold, as a sync's does.
+            m.insert("cancel_amount".into(), r.cancel_amount.into());
+            m.insert("name".into(), "정기결제".into());
+            m.insert("started_at".into(), (paid_at - 5).into());
+            for (f, v) in [
+                ("apply_num", r.apply_num.clone().map(serde_json::Value::from)),
+                ("paid_at", r.paid_at.map(serde_json::Value::from)),
+                ("failed_at", r.failed_at.map(serde_json::Value::from)),
+                ("cancelled_at", r.cancelled_at.map(serde_json::Value::from)),
+                ("fail_reason", r.fail_reason.clone().map(serde_json::Value::from)),
+            ] {
+                if let Some(v) = v {
+                    m.insert(f.into(), v);
+                }
+            }
+            r.raw_json = o.to_string();
+            r
+        })
+        .collect()
+}
+
+/// Every answer a list or search gives for these payments, page by page.
+fn payment_answers(store: &Store) -> Vec<String> {
+    use subdesk_billing::PaymentStatus;
+    let queries = [
+        PaymentQuery::default(),
+        PaymentQuery {
+            status: vec![PaymentStatus::Failed, PaymentStatus::Cancelled],
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("민준".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("ㅅㅇ".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("15,000".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("imps_m01".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            customer_uid: Some("cust_3".into()),
+            refunded_only: false,
+            ..Default::default()
+        },
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        let mut q = PaymentQuery {
+            limit: Some(7),
+            ..q
+        };
+        out.push(format!("{:?}", store.payment_totals(&q).unwrap()));
+        loop {
+            let page = store.list_payments(&q).unwrap();
+            out.push(format!("{:?}", page.items));
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// A store at version 11 holding these payments as that version wrote them: the whole
+/// object (rows synced before the columns' fields were left out) or the object less some
+/// of them, every usual value kept.
+fn v11_store_with(path: &std::path::Path, recs: &[subdesk_billing::PaymentRecord]) {
+    drop(Store::open(path).unwrap());
+    let store = Store::open(path).unwrap();
+    store.upsert_payments(recs).unwrap();
+    drop(store);
+    let c = rusqlite::Connection::open(path).unwrap();
+    for (i, r) in recs.iter().enumerate() {
+        let mut o: serde_json::Value = serde_json::from_str(&r.raw_json).unwrap();
+        if i % 2 == 1 {
+            for f in ["imp_uid", "merchant_uid", "status", "amount"] {
+                o.as_object_mut().unwrap().remove(f);
+            }
+        }
+        c.execute(
+            "UPDATE payments SET raw_json = ?2 WHERE imp_uid = ?1",
+            rusqlite::params![r.imp_uid, o.to_string()],
+        )
+        .unwrap();
+    }
+    c.execute_batch(
+        "ALTER TABLE payments DROP COLUMN raw_absent;
+         ALTER TABLE bulk_items DROP COLUMN tax_free;
+         DELETE FROM schema_migrations WHERE version >= 12;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn upgrade_to_v12_keeps_every_payment_and_every_answer() {
+    let recs = v12_payments();
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("v11.sqlite3");
+    v11_store_with(&old, &recs);
+    assert_eq!(version(&old), 11);
+    let upgraded = Store::open(&old).unwrap();
+    assert!(upgraded.backups().unwrap()[0].path.contains("pre-v12"));
+    // The same payments synced into a new store: the upgraded one answers the same.
+    let fresh = Store::open(dir.path().join("fresh.sqlite3")).unwrap();
+    fresh.upsert_payments(&recs).unwrap();
+    assert_eq!(upgraded.payment_count().unwrap(), recs.len() as i64);
+    assert_eq!(payment_answers(&upgraded), payment_answers(&fresh));
+    for r in &recs {
+        let (a, b) = (
+            upgraded.get_payment(&r.imp_uid).unwrap(),
+            fresh.get_payment(&r.imp_uid).unwrap(),
+        );
+        let received: serde_json::Value = serde_json::from_str(&r.raw_json).unwrap();
+        // The object read back is the one received, from the old row as from the new:
+        // an old row that lacked a usual field does not gain it.
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&a.raw_json).unwrap(),
+            received,
+            "{}",
+            r.imp_uid
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&b.raw_json).unwrap(),
+            received
+        );
+        assert_eq!(
+            (a.payment, a.cancel_history, a.receipt_url),
+            (b.payment, b.cancel_history, b.receipt_url)
+        );
+    }
+    // A sync that brings an old row again writes it in the new, shorter form.
+    let rest = |s: &Store| -> usize {
+        let c = rusqlite::Connection::open(s.path()).unwrap();
+        c.query_row("SELECT sum(length(raw_json)) FROM payments", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap() as usize
+    };
+    let before = rest(&upgraded);
+    assert_eq!(
+        upgraded.upsert_payments(&recs).unwrap().changed,
+        recs.len() as i64
+    );
+    assert!(rest(&upgraded) < before);
+    assert_eq!(rest(&upgraded), rest(&fresh));
+    assert_eq!(upgraded.upsert_payments(&recs).unwrap().changed, 0);
+    assert_eq!(payment_answers(&upgraded), payment_answers(&fresh));
+    assert!(upgraded.verify_audit().unwrap().ok);
+}

@@ -106,3 +106,40 @@ fn a_change_to_a_column_alone_is_written_and_an_identical_row_is_not() {
     assert_eq!(detail.payment.buyer_tel.as_deref(), Some("010-9999-0000"));
     assert_eq!(json(&detail.raw_json)["buyer_tel"], "010-9999-0000");
 }
+
+#[test]
+fn usual_values_are_left_out_and_come_back_and_a_missing_or_unusual_one_stays_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("shop.sqlite3")).unwrap();
+    store.upsert_payments(&[record()]).unwrap();
+    // RECEIVED has card_quota 0, card_type 0, channel api, escrow false: not stored...
+    let rest = json(&stored_text(&dir));
+    for field in ["card_quota", "card_type", "channel", "escrow"] {
+        assert!(rest.get(field).is_none(), "{field} is stored: {rest}");
+    }
+    // ...and read back (the first test compares the whole object).
+    assert_eq!(
+        json(&store.get_payment("imps_1").unwrap().raw_json)["channel"],
+        "api"
+    );
+
+    // An object without some of them, and with others unusual.
+    let mut other = record();
+    let mut o = json(RECEIVED);
+    let m = o.as_object_mut().unwrap();
+    m.remove("escrow");
+    m.remove("card_type");
+    m.insert("channel".into(), "pc".into());
+    m.insert("card_quota".into(), 3.into());
+    m.insert("sandbox".into(), true.into());
+    other.raw_json = o.to_string();
+    assert_eq!(store.upsert_payments(&[other]).unwrap().changed, 1);
+    let back = json(&store.get_payment("imps_1").unwrap().raw_json);
+    assert_eq!(back, o);
+    assert!(back.get("escrow").is_none() && back.get("card_type").is_none());
+    let rest = json(&stored_text(&dir));
+    assert_eq!(
+        (&rest["channel"], &rest["card_quota"]),
+        (&"pc".into(), &3.into())
+    );
+}
