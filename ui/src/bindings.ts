@@ -466,6 +466,11 @@ export type AppStatus = {
 	sandbox_url: string | null,
 	/**  Why the active profile could not be opened, if it could not. */
 	session_error: IpcError | null,
+	/**
+	 *  The store opened and its integrity check is still running (a large store is shown
+	 *  at once and checked just after): the UI asks again until it has answered.
+	 */
+	integrity_pending: boolean,
 	lock: LockStatus,
 };
 

@@ -110,8 +110,38 @@ fn seed(store: &Store, n: u64) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The dashboard as the app reads it when it opens, on the store at `path`: the first
+/// call after opening, then the median of three more.
+fn dashboard_bench(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::open(path)?;
+    let now = subdesk_billing::now();
+    let preset = subdesk_desk::dates::DatePreset::ThisMonth;
+    let time = || -> Result<f64, Box<dyn std::error::Error>> {
+        let t = Instant::now();
+        subdesk_desk::dashboard::dashboard(&store, preset, "Asia/Seoul", now)?;
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    };
+    let first = time()?;
+    let mut warm = [time()?, time()?, time()?];
+    warm.sort_by(f64::total_cmp);
+    println!(
+        "desk.dashboard_ms {:.0} (this month; first after opening {first:.0}; {} payments; goal <= 1000 with the rest of start-up)",
+        warm[1],
+        store.overview()?.payments
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    // `--dashboard-store PATH`: only the dashboard's figure, on that store.
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--dashboard-store")
+        .and_then(|i| args.get(i + 1))
+    {
+        return dashboard_bench(Path::new(path));
+    }
     if let Some(i) = args.iter().position(|a| a == "--child") {
         let get = |k: usize| args.get(i + k).cloned().unwrap_or_default();
         return child(&get(1), Path::new(&get(2)), Path::new(&get(3)));

@@ -136,9 +136,15 @@ impl Desk {
     /// check: for showing why it is closed. Work on the session takes it from
     /// [`Desk::session_for`], which checks the very session it will use.
     pub fn session(&self) -> IpcResult<Arc<Session>> {
-        match self.current.read() {
-            Ok(current) => current.session.clone(),
-            Err(_) => Err(IpcError::internal("session lock poisoned")),
+        let session = match self.current.read() {
+            Ok(current) => current.session.clone()?,
+            Err(_) => return Err(IpcError::internal("session lock poisoned")),
+        };
+        // The check left for later found the file damaged: closed, as if it had failed
+        // to open.
+        match session.damaged() {
+            Some(e) => Err(e),
+            None => Ok(session),
         }
     }
 
@@ -195,10 +201,13 @@ impl Desk {
     /// Opens `profile` and makes it the current session, replacing the previous one. A
     /// profile the lock guards stays closed (its database and keys unread) until the app
     /// is unlocked. The client is made now, so missing credentials show at once.
+    /// The store's integrity check is left to the host's `session_opened` (see
+    /// [`Session::ensure_intact`]); until it answers no money moves, and a damaged store
+    /// then closes the session with `db_corrupt`.
     pub fn open_session(&self, profile: &Profile) -> IpcResult<Arc<Session>> {
         let opened = self
             .authorize(profile, ActionKind::Read)
-            .and_then(|()| Session::open(profile, &self.data, self.account.clone()));
+            .and_then(|()| Session::open_checked_later(profile, &self.data, self.account.clone()));
         self.install(profile, opened)
     }
 

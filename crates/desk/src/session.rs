@@ -24,6 +24,9 @@ pub struct Session {
     /// Set once the journal's open rows from earlier runs were reconciled: no new money
     /// moves on this profile before that.
     reconciled: tokio::sync::OnceCell<()>,
+    /// The integrity check's answer: set at open when the store was checked then, else
+    /// when [`Session::ensure_intact`] has run it. No money moves before it is Ok.
+    integrity: tokio::sync::OnceCell<Result<(), IpcError>>,
 }
 
 /// What a session needs to build its client: where the API is and where the keys are.
@@ -39,6 +42,27 @@ impl Session {
     /// made when first asked for.
     pub(crate) fn open(profile: &Profile, data: &DataDir, account: Account) -> IpcResult<Self> {
         Self::with_store(profile, data, account, Store::open_with)
+    }
+
+    /// Opens the profile's database like [`Session::open`], but leaves its integrity
+    /// check to [`Session::ensure_intact`]: what the app does, so that a store of a
+    /// million payments is on screen at once and checked just after.
+    pub(crate) fn open_checked_later(
+        profile: &Profile,
+        data: &DataDir,
+        account: Account,
+    ) -> IpcResult<Self> {
+        let mut session = Self::with_store(profile, data, account, |path, opts| {
+            Store::open_with(
+                path,
+                OpenOptions {
+                    check_at_open: false,
+                    ..opts
+                },
+            )
+        })?;
+        session.integrity = tokio::sync::OnceCell::new();
+        Ok(session)
     }
 
     /// Replaces the profile's damaged database (kept beside it) as `how` says, then opens
@@ -90,7 +114,36 @@ impl Session {
             client: OnceLock::new(),
             account,
             reconciled: tokio::sync::OnceCell::new(),
+            // Every opening path but `open_checked_later` checks the store in full.
+            integrity: tokio::sync::OnceCell::new_with(Some(Ok(()))),
         })
+    }
+
+    /// Runs the integrity check once (on a blocking thread) if it was left for later,
+    /// and answers it: `db_corrupt`, naming the latest backup, for a damaged file.
+    pub async fn ensure_intact(&self) -> IpcResult<()> {
+        self.integrity
+            .get_or_init(|| async {
+                let store = self.store.clone();
+                match tokio::task::spawn_blocking(move || store.check_integrity()).await {
+                    Ok(checked) => checked.map_err(IpcError::from),
+                    Err(e) => Err(IpcError::internal(format!(
+                        "integrity check failed to run: {e}"
+                    ))),
+                }
+            })
+            .await
+            .clone()
+    }
+
+    /// The check's failure, once it has run and failed.
+    pub fn damaged(&self) -> Option<IpcError> {
+        self.integrity.get().and_then(|r| r.clone().err())
+    }
+
+    /// True while a check left for later has not answered yet.
+    pub fn integrity_pending(&self) -> bool {
+        !self.integrity.initialized()
     }
 
     /// The i'mport client for the profile's account, made on first use from its API
@@ -121,6 +174,8 @@ impl Session {
     /// principle 1). Callers that arrive while it runs wait for it; a failed attempt is
     /// tried again by the next one. Returns the report when this call did the work.
     pub async fn ensure_reconciled(&self) -> IpcResult<Option<ReconcileReport>> {
+        // A store not yet checked moves no money.
+        self.ensure_intact().await?;
         let mut report = None;
         self.reconciled
             .get_or_try_init(|| async {

@@ -441,3 +441,79 @@ async fn a_live_bulk_run_needs_the_exact_total_left_to_charge() {
     assert_eq!(paid_for(&session, "cust-bulk-2").await, 1);
     w.forget(&live);
 }
+
+/// The app's opening: the store is handed out before its integrity check (a million
+/// payments are on screen at once), the check runs just after, and a damaged file then
+/// closes the session with `db_corrupt` — money never moves before the check said ok.
+#[tokio::test]
+async fn a_store_is_checked_just_after_opening_and_a_damaged_one_closes_the_session() {
+    use std::io::{Seek, SeekFrom, Write};
+    let w = world().await;
+    let profile = w.desk.active_profile().unwrap();
+    // A healthy store: pending until checked, then ok; money moves.
+    let session = w.desk.open_session(&profile).unwrap();
+    assert!(session.integrity_pending());
+    key(&session, "cust-intact", "김하나").await;
+    let paid = money::charge_now(&session, charge("cust-intact", 1_000))
+        .await
+        .unwrap();
+    assert_eq!(paid.status, ChargeStatus::Paid);
+    assert!(
+        !session.integrity_pending(),
+        "the charge waited for the check"
+    );
+    assert!(session.damaged().is_none());
+
+    // A damaged one: a store filled while nothing else has it open (closing its only
+    // connection puts the WAL into the file), then pages in the file's middle scribbled.
+    let w = world().await;
+    let profile = w.desk.active_profile().unwrap();
+    let path = DataDir::new(w._dir.path()).profile_db(&profile.id);
+    {
+        let store = subdesk_billing::Store::open(&path).unwrap();
+        let recs: Vec<_> = (0..3000)
+            .map(|i| subdesk_billing::PaymentRecord {
+                imp_uid: format!("imp_fill_{i:05}"),
+                merchant_uid: format!("m_fill_{i:05}"),
+                status: "paid".into(),
+                amount: 1000,
+                currency: "KRW".into(),
+                name: Some("채우기".into()),
+                buyer_name: Some(format!("구매자{i}")),
+                paid_at: Some(1_700_000_000 + i),
+                raw_json: "{}".into(),
+                ..Default::default()
+            })
+            .collect();
+        store.upsert_payments(&recs).unwrap();
+    }
+    let len = std::fs::metadata(&path).unwrap().len();
+    let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    for page in [len / 4096 / 2, len / 4096 / 2 + 1, len / 4096 - 3] {
+        f.seek(SeekFrom::Start(page * 4096 + 8)).unwrap();
+        f.write_all(&[0xA5; 3000]).unwrap();
+    }
+    drop(f);
+
+    let session = w
+        .desk
+        .open_session(&profile)
+        .expect("opened before the check");
+    assert!(session.integrity_pending());
+    // The gate every money path passes (charges, schedules, refunds, runs, plans).
+    let e = session.ensure_reconciled().await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::DbCorrupt, "{e:?}");
+    assert_eq!(
+        session.damaged().map(|e| e.code),
+        Some(ErrorCode::DbCorrupt)
+    );
+    // The shell's status now says why the profile is closed, and nothing else gets it.
+    assert_eq!(
+        w.desk.session().err().map(|e| e.code),
+        Some(ErrorCode::DbCorrupt)
+    );
+    assert_eq!(
+        w.desk.session_for(ActionKind::Read).err().map(|e| e.code),
+        Some(ErrorCode::DbCorrupt)
+    );
+}

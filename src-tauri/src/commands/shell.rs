@@ -22,6 +22,9 @@ pub struct AppStatus {
     pub sandbox_url: Option<String>,
     /// Why the active profile could not be opened, if it could not.
     pub session_error: Option<IpcError>,
+    /// The store opened and its integrity check is still running (a large store is shown
+    /// at once and checked just after): the UI asks again until it has answered.
+    pub integrity_pending: bool,
     pub lock: LockStatus,
 }
 
@@ -68,6 +71,7 @@ pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
         profiles: profiles.iter().map(|p| view(p, &state)).collect(),
         sandbox_url: state.desk.sandbox_url().map(str::to_owned),
         session_error: state.desk.session().err(),
+        integrity_pending: state.desk.session().is_ok_and(|s| s.integrity_pending()),
         lock,
     })
 }

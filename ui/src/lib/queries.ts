@@ -113,7 +113,15 @@ export const amountsQuery = (p: string, amount: string, taxFree: string) =>
 
 // ---- the app's own answers
 
-export const statusQuery = () => queryOptions({ queryKey: keys.status(), queryFn: () => call(commands.appStatus()) });
+export const statusQuery = () =>
+  queryOptions({
+    queryKey: keys.status(),
+    queryFn: () => call(commands.appStatus()),
+    // A large store is shown at once and checked just after: asked again until the check
+    // has answered, so a damaged file reaches the shell's alert within a second.
+    refetchInterval: (q) => (q.state.data?.integrity_pending ? INTEGRITY_POLL_MS : false),
+  });
+const INTEGRITY_POLL_MS = 1000;
 
 /** The settings, with the language applied before any screen renders in the wrong one. */
 export const settingsQuery = (i18n: I18n) =>

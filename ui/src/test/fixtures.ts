@@ -37,6 +37,7 @@ export function appStatus(active: ProfileView, profiles: ProfileView[] = [active
     profiles,
     sandbox_url: null,
     session_error: null,
+    integrity_pending: false,
     lock: { enabled: false, locked: false, settings: { open_live_profile: true, move_money: true, mutate: false } },
   };
 }

@@ -68,4 +68,41 @@ describe("start-up times", () => {
     await screen.findByTestId("overview");
     await waitFor(() => expect(stages).toContain("dashboard"));
   });
+
+  it("shows the store at once and the damage the check finds just after", async () => {
+    let checked = false;
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "app_status": {
+          // Pending on the first answer; the next one (asked again by itself) has the result.
+          const status = appStatus(profile("sandbox", "Sandbox"));
+          if (!checked) {
+            checked = true;
+            return { ...status, integrity_pending: true };
+          }
+          return { ...status, session_error: { code: "db_corrupt", message: "damaged", details: { latest_backup: null } } };
+        }
+        case "get_settings":
+          return SETTINGS;
+        case "overview":
+          return OVERVIEW;
+        case "dashboard":
+          return dashboardFixture();
+        case "journal":
+        case "list_profiles":
+          return [];
+        default:
+          return null;
+      }
+    });
+    render(
+      <MantineProvider theme={theme}>
+        <App Router={MemoryRouter} />
+      </MantineProvider>,
+    );
+    expect(await screen.findByTestId("page-title")).toHaveTextContent("대시보드");
+    expect(screen.queryByTestId("session-error")).toBeNull();
+    const alert = await screen.findByTestId("session-error", {}, { timeout: 4000 });
+    expect(alert).toHaveTextContent("데이터베이스 파일이 손상되었습니다");
+  });
 });

@@ -33,6 +33,12 @@ pub struct OpenOptions {
     pub keep_backups: usize,
     /// How long a connection waits for a lock before `db_busy`.
     pub busy_timeout: Duration,
+    /// Run `PRAGMA quick_check` before the store is handed out (a CLI command, a test).
+    /// False: the caller runs [`Store::check_integrity`] itself once something is on
+    /// screen (the app; on a store of a million payments the check takes seconds). A store
+    /// that needs migrating is checked at open either way: a damaged file is never
+    /// migrated.
+    pub check_at_open: bool,
 }
 
 impl Default for OpenOptions {
@@ -42,6 +48,7 @@ impl Default for OpenOptions {
             readers: 4,
             keep_backups: 10,
             busy_timeout: Duration::from_secs(5),
+            check_at_open: true,
         }
     }
 }
@@ -125,18 +132,19 @@ impl Store {
         let mut writer = Connection::open(&path).map_err(|e| open_error(&path, e))?;
         configure(&writer, opts.busy_timeout).map_err(|e| open_error(&path, e))?;
         configure_writer(&writer).map_err(|e| open_error(&path, e))?;
-        quick_check(&writer, &path)?;
-        // The check read every page through the writer's large cache (64 MB on a big
-        // store); give that memory back now rather than hold it while the app idles. The
-        // pages a sync needs come back as it writes.
-        writer
-            .execute_batch("PRAGMA shrink_memory")
-            .map_err(|e| open_error(&path, e))?;
-
         let (current, steps) = migrations::pending(&writer).map_err(|e| match e {
             Error::Db(inner) => open_error(&path, inner),
             other => other,
         })?;
+        if opts.check_at_open || !steps.is_empty() {
+            quick_check(&writer, &path)?;
+            // The check read every page through the writer's large cache (64 MB on a big
+            // store); give that memory back now rather than hold it while the app idles.
+            // The pages a sync needs come back as it writes.
+            writer
+                .execute_batch("PRAGMA shrink_memory")
+                .map_err(|e| open_error(&path, e))?;
+        }
         if !steps.is_empty() && current > 0 {
             // One backup before the batch: it is the state every step starts from.
             make_backup(&writer, &path, &format!("pre-v{}", steps[0].version))?;
@@ -174,6 +182,22 @@ impl Store {
             })?;
         }
         Ok(store)
+    }
+
+    /// The check [`OpenOptions::check_at_open`] leaves to the caller: `PRAGMA quick_check`
+    /// on a connection of its own (its cache freed when done), beside readers and the
+    /// writer. A damaged file gives the same `db_corrupt` as at open, naming the latest
+    /// backup.
+    pub fn check_integrity(&self) -> Result<()> {
+        let path = &self.inner.path;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| open_error(path, e))?;
+        conn.busy_timeout(self.inner.busy_timeout)
+            .map_err(|e| open_error(path, e))?;
+        quick_check(&conn, path)
     }
 
     /// The database file.
