@@ -126,7 +126,11 @@ function pssMb() {
   return { mb: kib / 1024, parts: parts.join(", ") };
 }
 
-describe("webview at scale", () => {
+describe("webview at scale", function () {
+  // A loaded machine (the bench shares it), or drawing without compositing, takes longer
+  // than a spec's two minutes; set here, as WDIO's wrapper of `it` does not pass the
+  // test's own `this.timeout` on.
+  this.timeout(600000);
   before(async () => {
     if (!STORE || !fs.existsSync(STORE)) throw new Error(`BENCH_STORE (${STORE}) is not a store file`);
     await $('[data-testid="status-bar"]').waitForDisplayed({ timeout: 30000 });
@@ -143,8 +147,6 @@ describe("webview at scale", () => {
   });
 
   it("measures the lists, the search, a jump and the memory", async function () {
-    // A loaded machine (the bench shares it) takes longer than a spec's two minutes.
-    this.timeout(600000);
     const figures = [];
     const push = figures.push.bind(figures);
     figures.push = (line) => {
@@ -176,8 +178,10 @@ describe("webview at scale", () => {
     // Every screen once, then the memory at rest.
     const navs = await browser.execute(() => [...document.querySelectorAll('[data-testid^="nav-"]')].map((e) => e.dataset.testid));
     for (const nav of navs) {
+      const start = Date.now();
       await $(`[data-testid="${nav}"]`).click();
       await browser.pause(1500);
+      console.log(`[bench] ${nav}: ${Date.now() - start} ms to click and wait`);
     }
     await browser.pause(5000);
     const pss = pssMb();
