@@ -67,16 +67,21 @@ one_start() {
     for c in $(pgrep -P "${tree[$i]}" || true); do tree+=("$c"); done
     i=$((i + 1))
   done
-  local pss=0 p v
+  local pss=0 p v a parts=""
   for p in "${tree[@]}"; do
     v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
     pss=$((pss + ${v:-0}))
+    # Each process apart (the app, WebKit's web and network processes): which one holds it.
+    a=$(awk '/^Pss_Anon:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+    # BENCH_SMAPS_DIR=DIR keeps each process's mappings, to see what holds the memory.
+    [ -n "${BENCH_SMAPS_DIR:-}" ] && cp "/proc/$p/smaps" "$BENCH_SMAPS_DIR/smaps-$(tr -d ' ' <"/proc/$p/comm")-$p.txt" 2>/dev/null
+    parts="$parts$(tr -d ' ' <"/proc/$p/comm" 2>/dev/null || echo gone):$(( ${v:-0} / 1024 ))/anon$(( ${a:-0} / 1024 )),"
   done
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   # Single-instance: the next start must not hand over to this one.
   for _ in $(seq 100); do pgrep -f "^$app" >/dev/null || break; sleep 0.1; done
-  echo "${win_ms:-NA} ${shell:-NA} ${dash:-NA} $pss"
+  echo "${win_ms:-NA} ${shell:-NA} ${dash:-NA} $pss ${parts%,}"
 }
 # After the cold start: the profile's database replaced by BENCH_STORE, opened once
 # (migrated, checked) by a start whose figures are not printed.
@@ -98,7 +103,7 @@ results=$(HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home
   dbus-run-session -- bash -c '
     echo -n bench-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     xvfb-run -a -s "-screen 0 1280x800x24" bash -c "eval \"\$ONE_START\"; for i in \$(seq $1); do one_start \"$0\"; if [ \$i = 1 ]; then use_store \"$0\"; fi; done"' \
-  "$app" "$runs" | grep -E '^[0-9NA]+ [0-9NA]+ [0-9NA]+ [0-9]+$')
+  "$app" "$runs" | grep -E '^[0-9NA]+ [0-9NA]+ [0-9NA]+ [0-9]+ ')
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "NA"; else print a[int((NR+1)/2)]}'; }
 cold=$(head -1 <<<"$results")
@@ -117,6 +122,7 @@ if [ -n "$warm" ]; then
   echo "startup.$w.shell_ms $(awk '{print $2}' <<<"$warm" | median) (goal: at once)"
   echo "startup.$w.dashboard_ms $(awk '{print $3}' <<<"$warm" | median) (goal <= 1000)"
   echo "memory.idle${store:+_store}.pss_mb $(( $(awk '{print $4}' <<<"$warm" | median) / 1024 )) (app + WebKit processes, ${BENCH_IDLE_S} s after the dashboard; goal <= 250)"
+  echo "memory.idle${store:+_store}.by_process_mb $(awk '{print $5}' <<<"$warm" | tr '\n' ' ')(each warm start)"
 else
   echo "memory.idle.pss_mb $((cp / 1024)) (app + WebKit processes; goal <= 250)"
 fi

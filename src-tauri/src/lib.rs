@@ -9,6 +9,7 @@ pub mod dialogs;
 pub mod guard;
 pub mod links;
 pub mod logging;
+pub mod memory;
 pub mod notify;
 pub mod rendering;
 pub mod settings;

@@ -7,6 +7,7 @@ const triage: TriageMessages = {
   emptyTitle: "Nothing needs attention",
   emptyBody: "When a charge fails or an outcome needs checking, it shows here.",
   count: "{{count}}",
+  more: "Show more ({{count}} left)",
   kind: {
     failed_charge: "Charge failed",
     failed_schedule: "Schedule failed",

@@ -5,6 +5,7 @@ const triage = {
   emptyTitle: "확인할 항목이 없습니다",
   emptyBody: "결제가 실패하거나 결과를 확인해야 할 일이 생기면 여기에 표시됩니다.",
   count: "{{count}}건",
+  more: "더 보기 ({{count}}건 남음)",
   kind: {
     failed_charge: "결제 실패",
     failed_schedule: "예약 결제 실패",

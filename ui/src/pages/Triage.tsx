@@ -24,6 +24,9 @@ export const KIND_COLORS: Record<TriageKind, string> = {
   card_expiring: "blue",
 };
 
+/** Entries drawn at first, and added by each "more". */
+export const TRIAGE_PAGE = 50;
+
 /**
  * What needs a person (Rust decides what is in the queue): each entry with its actions —
  * charge the same order again (a live profile confirms the total), look it up at i'mport
@@ -34,6 +37,9 @@ export function Triage() {
   const { profileId } = useApp();
   const answer = useQuery(triageQuery(profileId));
   const entries = answer.data;
+  // A queue of thousands (a big store's month of declines) is drawn a page at a time:
+  // thousands of cards at once froze the window for minutes and held hundreds of MB.
+  const [shown, setShown] = useState(TRIAGE_PAGE);
 
   return (
     <Stack>
@@ -43,9 +49,14 @@ export function Triage() {
       {entries && entries.length === 0 && <EmptyState icon={IconChecklist} title={t("triage.emptyTitle")} body={t("triage.emptyBody")} />}
       {entries && entries.length > 0 && (
         <Stack gap="sm" data-testid="triage-list">
-          {entries.map((e) => (
+          {entries.slice(0, shown).map((e) => (
             <EntryCard key={e.key} entry={e} />
           ))}
+          {entries.length > shown && (
+            <Button variant="default" onClick={() => setShown((n) => n + TRIAGE_PAGE)} data-testid="triage-more">
+              {t("triage.more", { count: entries.length - shown })}
+            </Button>
+          )}
         </Stack>
       )}
     </Stack>

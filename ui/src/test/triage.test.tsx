@@ -5,6 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { beforeEach, describe, expect, it } from "vitest";
 import { App } from "../App";
+import { TRIAGE_PAGE } from "../pages/Triage";
 import type { ChargeResult, TriageEntry, TriageKind } from "../bindings";
 import i18n from "../i18n";
 import { theme } from "../theme";
@@ -109,6 +110,19 @@ describe("the triage page", () => {
     await waitFor(() => expect(screen.getAllByTestId("triage-entry")).toHaveLength(1));
     await waitFor(() => expect(screen.getByTestId("nav-triage-count")).toHaveTextContent("1"));
     expect(calls.filter((c) => c.cmd === "triage_resolve").map((c) => c.args)).toEqual([{ key: "charge:1:1", note: "고객과 통화함" }]);
+  });
+
+  it("draws a long queue a page at a time: the first page, then more on each click", async () => {
+    const many = Array.from({ length: TRIAGE_PAGE * 2 + 7 }, (_, i) => entry(`charge:${i}:1`, "failed_charge"));
+    backend(many);
+    await openTriage();
+    await waitFor(() => expect(screen.getAllByTestId("triage-entry")).toHaveLength(TRIAGE_PAGE));
+    expect(screen.getByTestId("triage-more")).toHaveTextContent(`더 보기 (${TRIAGE_PAGE + 7}건 남음)`);
+    await userEvent.click(screen.getByTestId("triage-more"));
+    await waitFor(() => expect(screen.getAllByTestId("triage-entry")).toHaveLength(TRIAGE_PAGE * 2));
+    await userEvent.click(screen.getByTestId("triage-more"));
+    await waitFor(() => expect(screen.getAllByTestId("triage-entry")).toHaveLength(TRIAGE_PAGE * 2 + 7));
+    expect(screen.queryByTestId("triage-more")).toBeNull();
   });
 
   it("retries the same order; a live profile confirms the exact total first", async () => {
