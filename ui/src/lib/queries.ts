@@ -202,7 +202,14 @@ export const paymentPositions = (p: string, q: ListQuery<PaymentQuery>): Positio
 export const paymentTotalsQuery = (p: string, q: ListQuery<PaymentQuery>) =>
   queryOptions({ queryKey: keys.paymentTotals(p, q), queryFn: () => call(commands.paymentTotals({ ...q, cursor: null, limit: null })), placeholderData: sameProfile(p) });
 
-export const paymentFacetsQuery = (p: string) => queryOptions({ queryKey: keys.paymentFacets(p), queryFn: () => call(commands.paymentFacets()) });
+/**
+ * The filters' choices: every PG, method and card company stored payments name. Reading
+ * them walks the whole table (seconds at a million payments, on the cores the list and its
+ * search need), so they are kept for a while; whatever changes payments (a sync, a refund:
+ * the `payments` root) asks again at once.
+ */
+export const FACETS_STALE_MS = 10 * 60_000;
+export const paymentFacetsQuery = (p: string) => queryOptions({ queryKey: keys.paymentFacets(p), queryFn: () => call(commands.paymentFacets()), staleTime: FACETS_STALE_MS, gcTime: FACETS_STALE_MS });
 
 export const refundSplitQuery = (p: string, impUid: string, amount: number | null) =>
   queryOptions({ queryKey: keys.refundSplit(p, impUid, amount), queryFn: () => call(commands.refundSplit(impUid, amount)), placeholderData: (prev) => prev });
