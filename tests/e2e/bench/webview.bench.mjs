@@ -88,9 +88,9 @@ async function timeSearch(inputTestId, rowsTestId, text) {
     (inputTestId, rowsTestId) => {
       const input = document.querySelector(`[data-testid="${inputTestId}"]`);
       const rows = document.querySelector(`[data-testid="${rowsTestId}"]`);
-      window.__bench = { lastKey: 0, lastChange: 0 };
-      input.addEventListener("input", () => (window.__bench.lastKey = performance.now()));
-      new MutationObserver(() => (window.__bench.lastChange = performance.now())).observe(rows, { childList: true, subtree: true, characterData: true });
+      window.__bench = { lastKey: 0, lastChange: 0, keys: [], changes: [] };
+      input.addEventListener("input", () => window.__bench.keys.push((window.__bench.lastKey = performance.now())));
+      new MutationObserver(() => window.__bench.changes.push((window.__bench.lastChange = performance.now()))).observe(rows, { childList: true, subtree: true, characterData: true });
     },
     inputTestId,
     rowsTestId,
@@ -103,8 +103,11 @@ async function timeSearch(inputTestId, rowsTestId, text) {
     () => browser.execute(() => performance.now() - Math.max(window.__bench.lastChange, window.__bench.lastKey) > 1000),
     { timeout: 30000, interval: 100 },
   );
-  const { lastKey, lastChange } = await browser.execute(() => window.__bench);
-  trace.push(...(await callsBetween(`${inputTestId} "${text}"`, lastKey, lastChange)));
+  const { lastKey, lastChange, keys, changes } = await browser.execute(() => window.__bench);
+  const label = `${inputTestId} "${text}"`;
+  const at = (ts) => ts.map((t) => (t - lastKey).toFixed(0)).join(", ");
+  trace.push(`${label}: keys at ${at(keys)} ms; the rows changed at ${at(changes)} ms`);
+  trace.push(...(await callsBetween(label, lastKey, lastChange)));
   return Math.max(0, lastChange - lastKey);
 }
 
@@ -118,15 +121,23 @@ async function timeJump(index) {
     const rows = document.querySelector('[data-testid="payment-rows"]');
     const target = index * 40;
     const start = performance.now();
+    window.__jump = [];
+    const seen = new MutationObserver(() => window.__jump.push(performance.now() - start));
+    seen.observe(rows, { childList: true, subtree: true, attributes: true });
     const check = () => {
       rows.scrollTop = target;
       const drawn = [...rows.querySelectorAll('[data-testid="payment-row"]')].some((r) => r.style.transform === `translateY(${target}px)`);
-      if (drawn) done(performance.now() - start);
+      if (drawn) {
+        seen.disconnect();
+        done(performance.now() - start);
+      }
       else if (performance.now() - start > 120000) done(-1);
       else requestAnimationFrame(check);
     };
     check();
   }, index);
+  const changes = await browser.execute(() => window.__jump.map((t) => t.toFixed(0)));
+  trace.push(`jump to ${index}: the rows changed at ${[...new Set(changes)].join(", ")} ms`);
   trace.push(...(await callsBetween(`jump to ${index}`, from, from + ms + 5)));
   return ms;
 }
