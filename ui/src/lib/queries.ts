@@ -198,9 +198,15 @@ export const paymentPositions = (p: string, q: ListQuery<PaymentQuery>): Positio
   pageSize: q.limit ?? 50,
 });
 
-/** The count and sums of every payment the filter matches (not just the loaded pages). */
+/**
+ * The count and sums of every payment the filter matches (not just the loaded pages). A
+ * count over a million rows takes the better part of a second: a filter's totals are kept
+ * for half a minute when the list is opened again (whatever changes payments here asks again
+ * at once; the background refresh's arrivals show within that time).
+ */
+export const TOTALS_STALE_MS = 30_000;
 export const paymentTotalsQuery = (p: string, q: ListQuery<PaymentQuery>) =>
-  queryOptions({ queryKey: keys.paymentTotals(p, q), queryFn: () => call(commands.paymentTotals({ ...q, cursor: null, limit: null })), placeholderData: sameProfile(p) });
+  queryOptions({ queryKey: keys.paymentTotals(p, q), queryFn: () => call(commands.paymentTotals({ ...q, cursor: null, limit: null })), placeholderData: sameProfile(p), staleTime: TOTALS_STALE_MS });
 
 /**
  * The filters' choices: every PG, method and card company stored payments name. Reading

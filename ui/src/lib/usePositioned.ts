@@ -98,6 +98,8 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
     rowAt: (i: number) => loaded.get(i),
     newer: state.pinned ? (pinnedWindow.data?.newer ?? 0) : 0,
     loading: latest.isFetching || pinnedWindow.isFetching || pages.some((q) => q.isFetching),
+    /** The window and the rows in view have answered (or there are none): the list is drawn. */
+    drawn: current !== undefined && (count === 0 || pages.some((q) => q.data !== undefined)),
     onRange,
     showNewer,
     /** Changes when the list starts again (another query, or back to the top for the newer rows). */

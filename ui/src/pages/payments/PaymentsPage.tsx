@@ -26,7 +26,7 @@ import { usePositioned } from "../../lib/usePositioned";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
 
-/** How long the totals wait after the filter last changed: they count every match, so typing is not slowed by a count per key. */
+/** How long the totals wait after the search text last changed: they count every match, so typing is not slowed by a count per key. */
 const TOTALS_SETTLE_MS = 300;
 const STATUSES: PaymentStatus[] = ["paid", "failed", "cancelled", "ready"];
 const TIME_FIELDS: TimeField[] = ["paid", "cancelled", "failed", "event"];
@@ -117,14 +117,18 @@ export function PaymentsPage() {
     }),
     [text, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minWon, maxWon, planCode, plansOnly, refundedOnly],
   );
-  const [totalsFor] = useDebouncedValue(query, TOTALS_SETTLE_MS);
-  const totals = useQuery(paymentTotalsQuery(profileId, totalsFor)).data;
   // Without search text the list is read by position (row 10,000 without the pages before
   // it); a search by its keyset pages, best matches first.
   const positional = query.text === null;
   const paged = usePaged({ ...paymentPages(profileId, query), enabled: !positional });
   const byPosition = usePositioned(paymentPositions(profileId, query), keys.payments(profileId, query), positional);
-  const { loading, listVersion, error, refetch } = positional ? byPosition : paged;
+  const { loading, listVersion, error, refetch, drawn } = positional ? byPosition : paged;
+  // The totals count every match (a million rows unfiltered): asked once the rows are drawn,
+  // so they never take the cores the rows need.
+  // While text is typed they wait for a pause (the other filters count at once).
+  const [totalsText] = useDebouncedValue(query.text, TOTALS_SETTLE_MS);
+  const totalsFor = useMemo(() => ({ ...query, text: totalsText }), [query, totalsText]);
+  const totals = useQuery({ ...paymentTotalsQuery(profileId, totalsFor), enabled: drawn }).data;
   const rowCount = positional ? byPosition.count : paged.rows.length;
   const filtered = text.trim() !== "" || statuses.length > 0 || period !== "all" || pg !== null || method !== null || card !== null || minAmount !== "" || maxAmount !== "" || planCode !== null || plansOnly || refundedOnly;
   const methodLabel = (m: string) => (KNOWN_METHODS.includes(m) ? t(`money.payments.method.${m}`) : m);
