@@ -32,6 +32,6 @@ echo "=== webview at scale (debug build, $payments payments, $customers customer
 # src-tauri/src/rendering.rs) WebKitWebDriver's screenshots, which WDIO takes when a step
 # fails, never return and the run hangs; SUBDESK_WEBVIEW_COMPOSITING=off measures that way.
 rm -f tests/e2e/artifacts/bench-webview.txt tests/e2e/artifacts/bench-webview-calls.txt
-BENCH_STORE="$store" E2E_SPEC=./bench/webview.bench.mjs bash tests/e2e/run.sh >"$target/bench/webview.log" 2>&1 ||
+BENCH_STORE="$store" E2E_SPEC=./bench/webview.bench.mjs E2E_STEP_TIMEOUT_MS=600000 bash tests/e2e/run.sh >"$target/bench/webview.log" 2>&1 ||
   { tail -40 "$target/bench/webview.log"; cat tests/e2e/artifacts/bench-webview.txt 2>/dev/null; exit 1; }
 cat tests/e2e/artifacts/bench-webview.txt

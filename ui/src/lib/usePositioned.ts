@@ -41,9 +41,9 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
   const windowQuery = (snapshot: number | null, on: boolean) => ({ queryKey: positions.windowKey(snapshot), queryFn: () => positions.fetchWindow(snapshot), enabled: on });
   const latest = useQuery(windowQuery(null, enabled));
   // Pinned, the list starts from the window it was reading (the same snapshot, nothing
-  // newer yet) instead of counting it again while the user scrolls; a change to payments
-  // asks again (the window is under the list's key).
-  const pinnedWindow = useQuery({ ...windowQuery(state.pinned?.snapshot ?? null, enabled && state.pinned !== null), initialData: state.pinned ?? undefined, refetchOnMount: false });
+  // newer yet) instead of counting it again while the user scrolls: it is asked again when
+  // payments change here (the window is under the list's key, which they invalidate).
+  const pinnedWindow = useQuery({ ...windowQuery(state.pinned?.snapshot ?? null, enabled && state.pinned !== null), initialData: state.pinned ?? undefined, staleTime: Infinity });
   const current: PositionWindow | undefined = !enabled ? undefined : state.pinned ? (pinnedWindow.data ?? state.pinned) : latest.data;
 
   const size = positions.pageSize;
