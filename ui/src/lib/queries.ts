@@ -193,10 +193,17 @@ export const paymentPages = (p: string, q: ListQuery<PaymentQuery>) => pagedList
 export const paymentPositions = (p: string, q: ListQuery<PaymentQuery>): Positions<Payment> => ({
   windowKey: (snapshot) => keys.paymentWindow(p, q, snapshot),
   fetchWindow: (snapshot) => call(commands.paymentWindow({ ...q, cursor: null }, snapshot)),
-  pageKey: (snapshot, page) => keys.paymentsAt(p, q, snapshot, page),
-  fetchPage: (snapshot, page) => call(commands.listPaymentsAt({ ...q, cursor: null }, snapshot, page * (q.limit ?? 50))),
-  pageSize: q.limit ?? 50,
+  pageKey: (snapshot, page) => keys.paymentsAt(p, { ...q, limit: POSITION_PAGE }, snapshot, page),
+  fetchPage: (snapshot, page) => call(commands.listPaymentsAt({ ...q, limit: POSITION_PAGE, cursor: null }, snapshot, page * POSITION_PAGE)),
+  pageSize: POSITION_PAGE,
 });
+
+/**
+ * The rows of a page read by position: about a screen and the rows drawn either side of it,
+ * so a jump asks for one or two small pages (at 200 rows a page, a jump carried 400 rows
+ * over IPC and parsed them to draw 40).
+ */
+export const POSITION_PAGE = 50;
 
 /**
  * The count and sums of every payment the filter matches (not just the loaded pages). A
