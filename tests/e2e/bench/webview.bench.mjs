@@ -211,7 +211,9 @@ describe("webview at scale", () => {
       const times = [];
       for (let i = 0; i < RUNS; i++) {
         await $('[data-testid="nav-dashboard"]').click();
-        await $('[data-testid="page-title"]').waitForDisplayed();
+        // The list has gone and the dashboard is up (looked up in the page: an element
+        // found while the screens swap goes stale).
+        await browser.waitUntil(() => browser.execute((row) => !document.querySelector(row) && !!document.querySelector('[data-testid="page-title"]'), row), { timeout: 30000 });
         const from = await browser.execute(() => performance.now());
         times.push(await timeNavigation(nav, row));
         // Where the last visit's time went.
