@@ -88,7 +88,13 @@ export function PaymentsPage() {
   const typed = useQuery({ ...dayRangeQuery(typedDays[0] || null, typedDays[1] || null, zone), enabled: period === "custom" });
   const bounds = preset !== null ? (named.data ? { from: named.data.from, to: named.data.to } : null) : period === "custom" ? (typed.data ?? null) : { from: null, to: null };
   const shownDays: [string | null, string | null] = preset !== null && named.data ? [named.data.first_day, named.data.last_day] : period === "custom" ? days : [null, null];
-  const facets = useQuery(paymentFacetsQuery(profileId)).data;
+  // The filters' choices read the whole table (seconds at a million payments): asked when a
+  // choice list is first opened, not with every visit's first rows. Until then a chosen
+  // value (from a dashboard figure's link) is its own choice.
+  const [wantFacets, setWantFacets] = useState(false);
+  const facets = useQuery({ ...paymentFacetsQuery(profileId), enabled: wantFacets }).data;
+  const askFacets = () => setWantFacets(true);
+  const choicesOf = (known: string[] | undefined, chosen: string | null) => known ?? (chosen ? [chosen] : []);
   const [minAmount, setMinAmount] = useState("");
   const [maxAmount, setMaxAmount] = useState("");
   const [open, setOpen] = useState<string | null>(null);
@@ -252,9 +258,9 @@ export function PaymentsPage() {
       <Group gap="xs" wrap="nowrap" align="flex-end">
         <SearchInput flex={1} size="xs" label={t("money.payments.search")} leftSection={<IconSearch size={14} />} placeholder={t("money.payments.searchPlaceholder")} onSearch={setText} data-testid="payment-search" />
         <MultiSelect w={170} size="xs" label={t("money.payments.status")} placeholder={statuses.length === 0 ? t("money.payments.any") : undefined} data={STATUSES.map((s) => ({ value: s, label: t(`customers.paymentStatus.${s}`) }))} value={statuses} onChange={(v) => setStatuses(v as PaymentStatus[])} clearable />
-        <Select w={110} size="xs" label={t("money.payments.col.pg")} placeholder={t("money.payments.any")} data={facets?.pg_providers ?? []} value={pg} onChange={setPg} clearable data-testid="filter-pg" />
-        <Select w={110} size="xs" label={t("money.payments.payMethod")} placeholder={t("money.payments.any")} data={(facets?.pay_methods ?? []).map((m) => ({ value: m, label: methodLabel(m) }))} value={method} onChange={setMethod} clearable data-testid="filter-method" />
-        <Select w={120} size="xs" label={t("money.payments.cardName")} placeholder={t("money.payments.any")} data={facets?.card_names ?? []} value={card} onChange={setCard} clearable searchable data-testid="filter-card" />
+        <Select w={110} size="xs" label={t("money.payments.col.pg")} placeholder={t("money.payments.any")} data={choicesOf(facets?.pg_providers, pg)} value={pg} onChange={setPg} onDropdownOpen={askFacets} clearable data-testid="filter-pg" />
+        <Select w={110} size="xs" label={t("money.payments.payMethod")} placeholder={t("money.payments.any")} data={choicesOf(facets?.pay_methods, method).map((m) => ({ value: m, label: methodLabel(m) }))} value={method} onChange={setMethod} onDropdownOpen={askFacets} clearable data-testid="filter-method" />
+        <Select w={120} size="xs" label={t("money.payments.cardName")} placeholder={t("money.payments.any")} data={choicesOf(facets?.card_names, card)} value={card} onChange={setCard} onDropdownOpen={askFacets} clearable searchable data-testid="filter-card" />
         <Menu closeOnItemClick={false} position="bottom-end">
           <Menu.Target>
             <ActionIcon variant="default" size="md" aria-label={t("money.payments.columns")} title={t("money.payments.columns")} data-testid="payment-column-chooser">
