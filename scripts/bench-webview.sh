@@ -31,6 +31,7 @@ echo "=== webview at scale (debug build, $payments payments, $customers customer
 # Drawn with compositing, as the E2E is: without it (as on a user's GPU-less machine,
 # src-tauri/src/rendering.rs) WebKitWebDriver's screenshots, which WDIO takes when a step
 # fails, never return and the run hangs; SUBDESK_WEBVIEW_COMPOSITING=off measures that way.
-BENCH_STORE="$store" E2E_SPEC=./bench/webview.bench.mjs bash tests/e2e/run.sh >"$target/bench/webview.log" 2>&1 ||
-  { tail -40 "$target/bench/webview.log"; exit 1; }
+rm -f tests/e2e/artifacts/bench-webview.txt tests/e2e/artifacts/bench-webview-calls.txt
+BENCH_STORE="$store" E2E_SPEC=./bench/webview.bench.mjs E2E_STEP_TIMEOUT_MS=600000 bash tests/e2e/run.sh >"$target/bench/webview.log" 2>&1 ||
+  { tail -40 "$target/bench/webview.log"; cat tests/e2e/artifacts/bench-webview.txt 2>/dev/null; exit 1; }
 cat tests/e2e/artifacts/bench-webview.txt

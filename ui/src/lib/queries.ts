@@ -201,16 +201,36 @@ export const paymentPages = (p: string, q: ListQuery<PaymentQuery>) => pagedList
 export const paymentPositions = (p: string, q: ListQuery<PaymentQuery>): Positions<Payment> => ({
   windowKey: (snapshot) => keys.paymentWindow(p, q, snapshot),
   fetchWindow: (snapshot) => call(commands.paymentWindow({ ...q, cursor: null }, snapshot)),
-  pageKey: (snapshot, page) => keys.paymentsAt(p, q, snapshot, page),
-  fetchPage: (snapshot, page) => call(commands.listPaymentsAt({ ...q, cursor: null }, snapshot, page * (q.limit ?? 50))),
-  pageSize: q.limit ?? 50,
+  pageKey: (snapshot, page) => keys.paymentsAt(p, { ...q, limit: POSITION_PAGE }, snapshot, page),
+  fetchPage: (snapshot, page) => call(commands.listPaymentsAt({ ...q, limit: POSITION_PAGE, cursor: null }, snapshot, page * POSITION_PAGE)),
+  pageSize: POSITION_PAGE,
 });
 
-/** The count and sums of every payment the filter matches (not just the loaded pages). */
-export const paymentTotalsQuery = (p: string, q: ListQuery<PaymentQuery>) =>
-  queryOptions({ queryKey: keys.paymentTotals(p, q), queryFn: () => call(commands.paymentTotals({ ...q, cursor: null, limit: null })), placeholderData: sameProfile(p) });
+/**
+ * The rows of a page read by position: about a screen and the rows drawn either side of it,
+ * so a jump asks for one or two small pages (at 200 rows a page, a jump carried 400 rows
+ * over IPC and parsed them to draw 40).
+ */
+export const POSITION_PAGE = 50;
 
-export const paymentFacetsQuery = (p: string) => queryOptions({ queryKey: keys.paymentFacets(p), queryFn: () => call(commands.paymentFacets()) });
+/**
+ * The count and sums of every payment the filter matches (not just the loaded pages). A
+ * count over a million rows takes the better part of a second: a filter's totals are kept
+ * for half a minute when the list is opened again (whatever changes payments here asks again
+ * at once; the background refresh's arrivals show within that time).
+ */
+export const TOTALS_STALE_MS = 30_000;
+export const paymentTotalsQuery = (p: string, q: ListQuery<PaymentQuery>) =>
+  queryOptions({ queryKey: keys.paymentTotals(p, q), queryFn: () => call(commands.paymentTotals({ ...q, cursor: null, limit: null })), placeholderData: sameProfile(p), staleTime: TOTALS_STALE_MS });
+
+/**
+ * The filters' choices: every PG, method and card company stored payments name. Reading
+ * them walks the whole table (seconds at a million payments, on the cores the list and its
+ * search need), so they are kept for a while; whatever changes payments (a sync, a refund:
+ * the `payments` root) asks again at once.
+ */
+export const FACETS_STALE_MS = 10 * 60_000;
+export const paymentFacetsQuery = (p: string) => queryOptions({ queryKey: keys.paymentFacets(p), queryFn: () => call(commands.paymentFacets()), staleTime: FACETS_STALE_MS, gcTime: FACETS_STALE_MS });
 
 export const refundSplitQuery = (p: string, impUid: string, amount: number | null) =>
   queryOptions({ queryKey: keys.refundSplit(p, impUid, amount), queryFn: () => call(commands.refundSplit(impUid, amount)), placeholderData: (prev) => prev });

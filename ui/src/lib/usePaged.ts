@@ -19,5 +19,5 @@ export function usePaged<T, K extends QueryKey>(options: UseInfiniteQueryOptions
     // One page at a time: the table asks on every scroll step near the end.
     if (hasNextPage && !isFetching) void fetchNextPage();
   }, [hasNextPage, isFetching, fetchNextPage]);
-  return { rows, loading: isFetching, loadMore, hasMore: hasNextPage, listVersion: hashKey(options.queryKey), error: query.error, refetch: query.refetch };
+  return { rows, loading: isFetching, loadMore, hasMore: hasNextPage, listVersion: hashKey(options.queryKey), error: query.error, refetch: query.refetch, drawn: data !== undefined };
 }

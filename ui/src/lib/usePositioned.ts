@@ -1,5 +1,5 @@
-import { hashKey, useQueries, useQuery, type QueryKey } from "@tanstack/react-query";
-import { useCallback, useMemo, useState } from "react";
+import { hashKey, useQueries, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 /** A list read by position, as Rust answers its window (`PaymentWindow`). */
 export interface PositionWindow {
@@ -40,7 +40,10 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
   const state = view.list === list ? view : { list, first: 0, last: 0, pinned: null, generation: view.generation };
   const windowQuery = (snapshot: number | null, on: boolean) => ({ queryKey: positions.windowKey(snapshot), queryFn: () => positions.fetchWindow(snapshot), enabled: on });
   const latest = useQuery(windowQuery(null, enabled));
-  const pinnedWindow = useQuery(windowQuery(state.pinned?.snapshot ?? null, enabled && state.pinned !== null));
+  // Pinned, the list starts from the window it was reading (the same snapshot, nothing
+  // newer yet) instead of counting it again while the user scrolls: it is asked again when
+  // payments change here (the window is under the list's key, which they invalidate).
+  const pinnedWindow = useQuery({ ...windowQuery(state.pinned?.snapshot ?? null, enabled && state.pinned !== null), initialData: state.pinned ?? undefined, staleTime: Infinity });
   const current: PositionWindow | undefined = !enabled ? undefined : state.pinned ? (pinnedWindow.data ?? state.pinned) : latest.data;
 
   const size = positions.pageSize;
@@ -60,8 +63,22 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
   wanted.forEach((p, i) => pages[i]?.data?.forEach((row, j) => loaded.set(p * size + j, row)));
   const count = current?.count ?? 0;
 
+  // The pages under a new range are asked for as soon as the table reports it, not after
+  // the page around the table has drawn again with the new range (on a loaded machine that
+  // redraw took longer than Rust's answer); the page's own queries then find them on their way.
+  const client = useQueryClient();
+  const asked = useRef({ positions, current });
+  useEffect(() => {
+    asked.current = { positions, current };
+  });
   const onRange = useCallback(
     (first: number, last: number) => {
+      const { positions: ps, current: window } = asked.current;
+      if (window && window.count > 0) {
+        for (let p = Math.floor(first / ps.pageSize); p <= Math.floor(Math.min(last, window.count - 1) / ps.pageSize); p++) {
+          void client.ensureQueryData({ queryKey: ps.pageKey(window.snapshot, p), queryFn: () => ps.fetchPage(window.snapshot, p), gcTime: PAGE_GC_MS });
+        }
+      }
       setView((v) => {
         const s = v.list === list ? v : { list, first: 0, last: 0, pinned: null, generation: v.generation };
         // Scrolled away from the top: keep reading the rows as they are now.
@@ -70,7 +87,7 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
         return { ...s, first, last, pinned };
       });
     },
-    [list, latest.data],
+    [client, list, latest.data],
   );
   const showNewer = useCallback(() => setView((v) => ({ list, first: 0, last: 0, pinned: null, generation: v.generation + 1 })), [list]);
 
@@ -81,6 +98,8 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
     rowAt: (i: number) => loaded.get(i),
     newer: state.pinned ? (pinnedWindow.data?.newer ?? 0) : 0,
     loading: latest.isFetching || pinnedWindow.isFetching || pages.some((q) => q.isFetching),
+    /** The window and the rows in view have answered (or there are none): the list is drawn. */
+    drawn: current !== undefined && (count === 0 || pages.some((q) => q.data !== undefined)),
     onRange,
     showNewer,
     /** Changes when the list starts again (another query, or back to the top for the newer rows). */

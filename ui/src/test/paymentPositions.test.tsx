@@ -49,7 +49,7 @@ function payment(n: number): Payment {
  * and a page of a snapshot lists only the payments stored by then.
  */
 function mockStore(initial: number) {
-  const store = { stored: initial, offsets: [] as number[], keysets: 0 };
+  const store = { stored: initial, offsets: [] as number[], keysets: 0, facets: 0, totals: 0 };
   mockIPC((cmd, args) => {
     const a = args as { snapshot?: number | null; offset?: number; query?: { limit?: number | null } };
     switch (cmd) {
@@ -58,8 +58,10 @@ function mockStore(initial: number) {
       case "get_settings":
         return SETTINGS;
       case "payment_facets":
-        return { pg_providers: [], pay_methods: [], card_names: [] };
+        store.facets += 1;
+        return { pg_providers: ["kcp", "nice"], pay_methods: [], card_names: [] };
       case "payment_totals":
+        store.totals += 1;
         return { count: store.stored, amount: 0, refunded: 0, net: 0, other_currency: 0 };
       case "payment_window": {
         const snapshot = a.snapshot ?? store.stored;
@@ -101,6 +103,19 @@ beforeEach(async () => {
 afterEach(() => undoLayout());
 
 describe("the payment list read by position", () => {
+  it("asks for the filters' choices when a choice list opens, not with the first rows", async () => {
+    const store = mockStore(1_000);
+    renderScreen(<PaymentsPage />, { path: "/payments" });
+    await waitFor(() => expect(shownRows()[0]).toBe("imp_1000"));
+    // The totals come after the rows; the choices (a walk of the whole table) do not come yet.
+    await screen.findByTestId("totals-count");
+    expect(store.totals).toBe(1);
+    expect(store.facets).toBe(0);
+    await userEvent.click(screen.getByTestId("filter-pg"));
+    expect(await screen.findByRole("option", { name: "kcp", hidden: true })).toBeInTheDocument();
+    expect(store.facets).toBe(1);
+  });
+
   it("draws row 10,000 from its own page, without the pages before it", async () => {
     const store = mockStore(1_000_000);
     renderScreen(<PaymentsPage />, { path: "/payments" });

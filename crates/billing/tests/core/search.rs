@@ -522,41 +522,63 @@ fn a_fragment_of_many_names_merges_their_payments_newest_first() {
         "민준", "민서", "민재", "지민", "민호", "서민", "민아", "하민", "민우", "윤민",
     ];
     let surnames = ["김", "이", "박"];
-    let mut expected: Vec<(i64, usize, String)> = Vec::new();
+    // (paid time, latest time, stored order, imp_uid)
+    let mut rows: Vec<(i64, i64, usize, String)> = Vec::new();
     let mut recs = Vec::new();
     for i in 0..600usize {
         let name = format!("{}{}", surnames[i % 3], givens[(i * 7) % givens.len()]);
         // Times interleave across names, with ties every few rows.
         let at = 1_700_000_000 + ((i * 37) % 211) as i64 * 60;
         let imp = format!("imp_m{i:04}");
-        expected.push((at, i, imp.clone()));
-        recs.push(payment(&imp, &name, 1000, at));
+        let mut p = payment(&imp, &name, 1000, at);
+        // Every fourth payment was refunded later: its latest time is not its paid time,
+        // so the paid-time order is not the latest-time order.
+        let mut latest = at;
+        if i % 4 == 0 {
+            latest = at + ((i * 13) % 97) as i64 * 600;
+            p.status = "cancelled".into();
+            p.cancel_amount = 1000;
+            p.cancelled_at = Some(latest);
+        }
+        rows.push((at, latest, i, imp));
+        recs.push(p);
     }
     // A buyer without the fragment: never in the results.
     recs.push(payment("imp_other", "최지우", 1000, 1_800_000_000));
     store.upsert_payments(&recs).unwrap();
-    // Newest first; on a tie the row stored later (higher id) first.
-    expected.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
-    let expected: Vec<String> = expected.into_iter().map(|e| e.2).collect();
-    for limit in [1u32, 7, 50, 500] {
-        let mut q = PaymentQuery {
-            text: Some("민".into()),
-            limit: Some(limit),
-            ..Default::default()
-        };
-        let mut seen = Vec::new();
-        loop {
-            let page = store.list_payments(&q).unwrap();
-            seen.extend(page.items.into_iter().map(|p| p.imp_uid));
-            match page.next_cursor {
-                Some(c) => q.cursor = Some(c),
-                None => break,
+    for time_field in [TimeField::Event, TimeField::Paid] {
+        // Newest first; on a tie the row stored later (higher id) first.
+        let mut expected = rows.clone();
+        expected.sort_by_key(|e| {
+            let at = if time_field == TimeField::Paid {
+                e.0
+            } else {
+                e.1
+            };
+            std::cmp::Reverse((at, e.2))
+        });
+        let expected: Vec<String> = expected.into_iter().map(|e| e.3).collect();
+        for limit in [1u32, 7, 50, 500] {
+            let mut q = PaymentQuery {
+                text: Some("민".into()),
+                time_field,
+                limit: Some(limit),
+                ..Default::default()
+            };
+            let mut seen = Vec::new();
+            loop {
+                let page = store.list_payments(&q).unwrap();
+                seen.extend(page.items.into_iter().map(|p| p.imp_uid));
+                match page.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+                if seen.len() > 700 {
+                    panic!("paging does not end");
+                }
             }
-            if seen.len() > 700 {
-                panic!("paging does not end");
-            }
+            assert_eq!(seen, expected, "{time_field:?} limit {limit}");
         }
-        assert_eq!(seen, expected, "limit {limit}");
     }
 }
 
@@ -725,6 +747,39 @@ fn totals_count_and_sum_every_page_of_the_filter() {
             card_name: Some("신한카드".into()),
             ..Default::default()
         },
+        // Searches (several tiers: their totals are the union of each tier's rows) with
+        // filters, by name, initials, id prefix, exact id and amount.
+        PaymentQuery {
+            text: Some("지우".into()),
+            status: vec![PaymentStatus::Paid],
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("ㅊㅈㅇ".into()),
+            pay_method: Some("card".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("최지우".into()),
+            time_field: TimeField::Event,
+            from: Some(1_700_500_003),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("imp_x0".into()),
+            refunded_only: false,
+            card_name: Some("국민카드".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("imp_x05".into()),
+            ..Default::default()
+        },
+        PaymentQuery {
+            text: Some("2500".into()),
+            pg_provider: Some("tosspayments".into()),
+            ..Default::default()
+        },
     ];
     for q in &queries {
         let rows = every_page(&store, q);
@@ -736,6 +791,8 @@ fn totals_count_and_sum_every_page_of_the_filter() {
         let refunded: i64 = rows.iter().filter(paid).map(|p| p.cancel_amount).sum();
         let t = store.payment_totals(q).unwrap();
         assert_eq!(t.count, rows.len() as i64, "{q:?}");
+        // An export's total counts the same rows.
+        assert_eq!(store.count_payments(q).unwrap(), rows.len() as u64, "{q:?}");
         assert_eq!(
             (t.amount, t.refunded, t.net),
             (amount, refunded, amount - refunded),
@@ -972,4 +1029,37 @@ fn bad_positions_are_refused() {
         ..Default::default()
     };
     assert_eq!(store.payments_at(&blank, w.snapshot, 0).unwrap().len(), 50);
+}
+
+/// An export's customer total counts the rows the list pages through, searches (several
+/// tiers, counted as the union of each tier's rows) and filters included.
+#[test]
+fn customer_count_is_every_page_of_the_search() {
+    let (_d, store) = seeded();
+    for text in [
+        None,
+        Some("민준"),
+        Some("ㄱㅁㅈ"),
+        Some("cust_1"),
+        Some("1111"),
+        Some("Kim"),
+        Some("010-2222"),
+    ] {
+        let mut q = CustomerQuery {
+            text: text.map(String::from),
+            limit: Some(2),
+            ..Default::default()
+        };
+        let mut listed = 0;
+        loop {
+            let page = store.list_customers(&q).unwrap();
+            listed += page.items.len() as u64;
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => break,
+            }
+        }
+        assert!(text.is_none() || listed > 0, "{text:?} lists nothing");
+        assert_eq!(store.count_customers(&q).unwrap(), listed, "{text:?}");
+    }
 }

@@ -1,5 +1,4 @@
-import { ActionIcon, Button, Checkbox, Group, Menu, MultiSelect, Select, Stack, Text, TextInput } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { ActionIcon, Button, Checkbox, Group, Menu, MultiSelect, Select, Stack, Text } from "@mantine/core";
 import { IconColumns, IconFileImport, IconPlus, IconRepeat, IconSearch, IconUsers } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
@@ -9,6 +8,7 @@ import type { Customer, CustomerQuery, CustomerSort, CustomerSortField, KeyStatu
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { ExportMenu, ExportStatus, useExport } from "../../components/ExportMenu";
+import { SearchInput } from "../../components/SearchInput";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
 import { CUSTOMER_EXPORT_IDS, exportColumns } from "../../lib/exportColumns";
@@ -111,8 +111,9 @@ export function CustomerList() {
   const { t } = useTranslation();
   const { zone, lang, profileId } = useApp();
   const navigate = useNavigate();
+  // The list follows every key: Rust answers a search at once, and an answer to an earlier
+  // text never replaces a newer one (each text is a query of its own).
   const [text, setText] = useState("");
-  const [debounced] = useDebouncedValue(text, 200);
   const [statuses, setStatuses] = useState<KeyStatus[]>([]);
   const [pg, setPg] = useState<string | null>(null);
   const [tags, setTags] = useState<string[]>([]);
@@ -133,12 +134,12 @@ export function CustomerList() {
       return next;
     });
   // The typed text counts at once: the table (not the empty store's welcome) shows while the
-  // search waits for the typing to pause.
+  // search is answered.
   const filtersActive = text.trim() !== "" || statuses.length > 0 || pg !== null || tags.length > 0;
 
   const query = useMemo<ListQuery<CustomerQuery>>(
-    () => ({ text: debounced.trim() || null, key_status: statuses, pg_provider: pg, tags, sort: toQuerySort(sort), limit: PAGE }),
-    [debounced, statuses, pg, tags, sort],
+    () => ({ text: text.trim() || null, key_status: statuses, pg_provider: pg, tags, sort: toQuerySort(sort), limit: PAGE }),
+    [text, statuses, pg, tags, sort],
   );
   const { rows, loading, loadMore, listVersion, error, refetch } = usePaged(customerPages(profileId, query));
   const allTags = useQuery(customerTagsQuery(profileId)).data ?? [];
@@ -191,12 +192,11 @@ export function CustomerList() {
 
       <ExportStatus exporter={exporter} testId="export-customers" />
       <Group gap="xs" wrap="nowrap" align="flex-end">
-        <TextInput
+        <SearchInput
           flex={1}
           leftSection={<IconSearch size={16} />}
           placeholder={t("customers.searchPlaceholder")}
-          value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
+          onSearch={setText}
           data-testid="customer-search"
           aria-label={t("customers.searchPlaceholder")}
         />

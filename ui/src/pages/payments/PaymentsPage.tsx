@@ -11,6 +11,7 @@ import { commands, type DatePreset, type Payment, type PaymentQuery, type Paymen
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { ExportMenu, ExportStatus, useExport } from "../../components/ExportMenu";
+import { SearchInput } from "../../components/SearchInput";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
 import { VirtualTable, type VirtualColumn } from "../../layout/VirtualTable";
@@ -25,6 +26,8 @@ import { usePositioned } from "../../lib/usePositioned";
 import { PaymentStatusBadge } from "../../layout/PaymentStatusBadge";
 import { PaymentDrawer } from "./PaymentDrawer";
 
+/** How long the totals wait after the search text last changed: they count every match, so typing is not slowed by a count per key. */
+const TOTALS_SETTLE_MS = 300;
 const STATUSES: PaymentStatus[] = ["paid", "failed", "cancelled", "ready"];
 const TIME_FIELDS: TimeField[] = ["paid", "cancelled", "failed", "event"];
 /** The list's period: everything, a period Rust names, or days typed or picked. */
@@ -58,8 +61,9 @@ export function PaymentsPage() {
   // Opened from a dashboard figure, the address names the filter the figure counts.
   const [params] = useSearchParams();
   const [start] = useState(() => readPaymentStart(params));
+  // The rows follow every key (an answer to an earlier text never replaces a newer one:
+  // each text is a query of its own); the totals, a longer count, wait for a pause.
   const [text, setText] = useState("");
-  const [debounced] = useDebouncedValue(text, 250);
   const [statuses, setStatuses] = useState<PaymentStatus[]>(start.status);
   const [timeField, setTimeField] = useState<TimeField>(start.timeField ?? "paid");
   const [period, setPeriod] = useState<Period>(start.preset ?? (start.days ? "custom" : "all"));
@@ -84,7 +88,13 @@ export function PaymentsPage() {
   const typed = useQuery({ ...dayRangeQuery(typedDays[0] || null, typedDays[1] || null, zone), enabled: period === "custom" });
   const bounds = preset !== null ? (named.data ? { from: named.data.from, to: named.data.to } : null) : period === "custom" ? (typed.data ?? null) : { from: null, to: null };
   const shownDays: [string | null, string | null] = preset !== null && named.data ? [named.data.first_day, named.data.last_day] : period === "custom" ? days : [null, null];
-  const facets = useQuery(paymentFacetsQuery(profileId)).data;
+  // The filters' choices read the whole table (seconds at a million payments): asked when a
+  // choice list is first opened, not with every visit's first rows. Until then a chosen
+  // value (from a dashboard figure's link) is its own choice.
+  const [wantFacets, setWantFacets] = useState(false);
+  const facets = useQuery({ ...paymentFacetsQuery(profileId), enabled: wantFacets }).data;
+  const askFacets = () => setWantFacets(true);
+  const choicesOf = (known: string[] | undefined, chosen: string | null) => known ?? (chosen ? [chosen] : []);
   const [minAmount, setMinAmount] = useState("");
   const [maxAmount, setMaxAmount] = useState("");
   const [open, setOpen] = useState<string | null>(null);
@@ -95,7 +105,7 @@ export function PaymentsPage() {
   const maxWon = useQuery({ ...amountsQuery(profileId, maxAmount, ""), placeholderData: keepPreviousData }).data?.amount ?? null;
   const query = useMemo<ListQuery<PaymentQuery>>(
     () => ({
-      text: debounced.trim() || null,
+      text: text.trim() || null,
       status: statuses,
       time_field: timeField,
       from: bounds?.from ?? null,
@@ -111,17 +121,22 @@ export function PaymentsPage() {
       refunded_only: refundedOnly,
       limit: 200,
     }),
-    [debounced, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minWon, maxWon, planCode, plansOnly, refundedOnly],
+    [text, statuses, timeField, bounds?.from, bounds?.to, pg, method, card, minWon, maxWon, planCode, plansOnly, refundedOnly],
   );
-  const totals = useQuery(paymentTotalsQuery(profileId, query)).data;
   // Without search text the list is read by position (row 10,000 without the pages before
   // it); a search by its keyset pages, best matches first.
   const positional = query.text === null;
   const paged = usePaged({ ...paymentPages(profileId, query), enabled: !positional });
   const byPosition = usePositioned(paymentPositions(profileId, query), keys.payments(profileId, query), positional);
-  const { loading, listVersion, error, refetch } = positional ? byPosition : paged;
+  const { loading, listVersion, error, refetch, drawn } = positional ? byPosition : paged;
+  // The totals count every match (a million rows unfiltered): asked once the rows are drawn,
+  // so they never take the cores the rows need.
+  // While text is typed they wait for a pause (the other filters count at once).
+  const [totalsText] = useDebouncedValue(query.text, TOTALS_SETTLE_MS);
+  const totalsFor = useMemo(() => ({ ...query, text: totalsText }), [query, totalsText]);
+  const totals = useQuery({ ...paymentTotalsQuery(profileId, totalsFor), enabled: drawn }).data;
   const rowCount = positional ? byPosition.count : paged.rows.length;
-  const filtered = debounced !== "" || statuses.length > 0 || period !== "all" || pg !== null || method !== null || card !== null || minAmount !== "" || maxAmount !== "" || planCode !== null || plansOnly || refundedOnly;
+  const filtered = text.trim() !== "" || statuses.length > 0 || period !== "all" || pg !== null || method !== null || card !== null || minAmount !== "" || maxAmount !== "" || planCode !== null || plansOnly || refundedOnly;
   const methodLabel = (m: string) => (KNOWN_METHODS.includes(m) ? t(`money.payments.method.${m}`) : m);
 
   const sync = useMutation({
@@ -241,11 +256,11 @@ export function PaymentsPage() {
         </Group>
       )}
       <Group gap="xs" wrap="nowrap" align="flex-end">
-        <TextInput flex={1} size="xs" label={t("money.payments.search")} leftSection={<IconSearch size={14} />} placeholder={t("money.payments.searchPlaceholder")} value={text} onChange={(e) => setText(e.currentTarget.value)} data-testid="payment-search" />
+        <SearchInput flex={1} size="xs" label={t("money.payments.search")} leftSection={<IconSearch size={14} />} placeholder={t("money.payments.searchPlaceholder")} onSearch={setText} data-testid="payment-search" />
         <MultiSelect w={170} size="xs" label={t("money.payments.status")} placeholder={statuses.length === 0 ? t("money.payments.any") : undefined} data={STATUSES.map((s) => ({ value: s, label: t(`customers.paymentStatus.${s}`) }))} value={statuses} onChange={(v) => setStatuses(v as PaymentStatus[])} clearable />
-        <Select w={110} size="xs" label={t("money.payments.col.pg")} placeholder={t("money.payments.any")} data={facets?.pg_providers ?? []} value={pg} onChange={setPg} clearable data-testid="filter-pg" />
-        <Select w={110} size="xs" label={t("money.payments.payMethod")} placeholder={t("money.payments.any")} data={(facets?.pay_methods ?? []).map((m) => ({ value: m, label: methodLabel(m) }))} value={method} onChange={setMethod} clearable data-testid="filter-method" />
-        <Select w={120} size="xs" label={t("money.payments.cardName")} placeholder={t("money.payments.any")} data={facets?.card_names ?? []} value={card} onChange={setCard} clearable searchable data-testid="filter-card" />
+        <Select w={110} size="xs" label={t("money.payments.col.pg")} placeholder={t("money.payments.any")} data={choicesOf(facets?.pg_providers, pg)} value={pg} onChange={setPg} onDropdownOpen={askFacets} clearable data-testid="filter-pg" />
+        <Select w={110} size="xs" label={t("money.payments.payMethod")} placeholder={t("money.payments.any")} data={choicesOf(facets?.pay_methods, method).map((m) => ({ value: m, label: methodLabel(m) }))} value={method} onChange={setMethod} onDropdownOpen={askFacets} clearable data-testid="filter-method" />
+        <Select w={120} size="xs" label={t("money.payments.cardName")} placeholder={t("money.payments.any")} data={choicesOf(facets?.card_names, card)} value={card} onChange={setCard} onDropdownOpen={askFacets} clearable searchable data-testid="filter-card" />
         <Menu closeOnItemClick={false} position="bottom-end">
           <Menu.Target>
             <ActionIcon variant="default" size="md" aria-label={t("money.payments.columns")} title={t("money.payments.columns")} data-testid="payment-column-chooser">

@@ -143,6 +143,12 @@ struct Order<'a> {
     key: &'a str,
     id: &'a str,
     descending: bool,
+    /// A column never below `key` on any row, leading the per-name index after the name
+    /// (a payment's `event_at`, the latest of its times, when the list is ordered by one
+    /// of them): the floor of a descending per-name run bounds it too, so each later name
+    /// reads only its rows above the floor instead of all of them (a one-syllable name
+    /// matches 20 names and 60,000 payments at a million).
+    ceiling: Option<&'a str>,
 }
 
 /// Which time a payment list filters and sorts by.
@@ -468,7 +474,14 @@ fn run_tiers<T>(
         // instead of `want` rows.
         let floored = per_name.map(|_| {
             let rcmp = if order.descending { ">" } else { "<" };
-            format!("{sql}{}{tail}", past(&format!("({key})"), id, rcmp, "f"))
+            let ceiling = match order.ceiling {
+                Some(c) if order.descending => format!(" AND {c} >= :f_key"),
+                _ => String::new(),
+            };
+            format!(
+                "{sql}{}{ceiling}{tail}",
+                past(&format!("({key})"), id, rcmp, "f")
+            )
         });
         let sql = format!("{sql}{tail}");
         let by_order = |a: &(T, SortKey, i64), b: &(T, SortKey, i64)| {
@@ -784,15 +797,37 @@ fn limit_of(l: Option<u32>) -> u32 {
     l.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
 }
 
+/// The rowid column of `from` (`"payments p"` or `"customers c"`).
+fn id_of(from: &str) -> &'static str {
+    if from.starts_with("payments") {
+        "p.id"
+    } else {
+        "c.rowid"
+    }
+}
+
+/// A condition true for the rows of `from` that any tier of `plan` lists. One tier is its
+/// own predicate; several are the union of each tier's rows, each found through its own
+/// index (a name's, an id's, an amount's), where their predicates joined by OR would be
+/// tested on every row of the table (0.76 s against 0.13 s for a two-syllable name at a
+/// million payments).
+fn any_tier(plan: &Plan, from: &str, id: &str) -> String {
+    if let [only] = plan.tiers.as_slice() {
+        return format!("coalesce(({}), 0)", only.predicate());
+    }
+    let each = plan
+        .tiers
+        .iter()
+        .map(|t| format!("SELECT {id} FROM {from} WHERE {}", t.predicate()))
+        .collect::<Vec<_>>()
+        .join(" UNION ");
+    format!("{id} IN ({each})")
+}
+
 /// How many rows `plan` lists from `from` (every tier, the filters, and only rows
 /// with a sort key, as [`run_tiers`] lists them): an export's total.
 fn count_plan(conn: &Connection, from: &str, key: &str, plan: &Plan) -> Result<u64> {
-    let any = plan
-        .tiers
-        .iter()
-        .map(|t| format!("coalesce(({}), 0)", t.predicate()))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    let any = any_tier(plan, from, id_of(from));
     let mut sql = format!("SELECT count(*) FROM {from} WHERE ({any}) AND ({key}) IS NOT NULL");
     for f in &plan.filters {
         sql.push_str(&format!(" AND ({f})"));
@@ -886,12 +921,14 @@ impl Store {
                 key: s.field.key_sql(),
                 id: "c.rowid",
                 descending: s.direction == SortDirection::Desc,
+                ceiling: None,
             },
             None => Order {
                 name: "relevance",
                 key: CustomerSortField::Issued.key_sql(),
                 id: "c.rowid",
                 descending: true,
+                ceiling: None,
             },
         };
         let select = format!(
@@ -953,6 +990,8 @@ impl Store {
                 key: q.time_field.column(),
                 id: "p.id",
                 descending: true,
+                // (Mirrored payments keep `event_at` the latest of their four times.)
+                ceiling: (q.time_field != TimeField::Event).then_some("p.event_at"),
             };
             let (items, next_cursor) = run_tiers(
                 conn,
@@ -1067,12 +1106,7 @@ impl Store {
     /// its pages (cursor and limit are ignored): one SQL query over the same plan.
     pub fn payment_totals(&self, q: &PaymentQuery) -> Result<PaymentTotals> {
         let plan = payment_plan(q)?;
-        let any = plan
-            .tiers
-            .iter()
-            .map(|t| format!("coalesce(({}), 0)", t.predicate()))
-            .collect::<Vec<_>>()
-            .join(" OR ");
+        let any = any_tier(&plan, "payments p", "p.id");
         let mut sql = format!(
             "SELECT count(*), \
              coalesce(sum(CASE WHEN p.currency = 'KRW' AND p.status IN ('paid', 'cancelled') \
