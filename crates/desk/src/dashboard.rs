@@ -263,24 +263,27 @@ pub fn dashboard(store: &Store, preset: DatePreset, zone: &str, now: i64) -> Ipc
         })
         .collect::<IpcResult<Vec<_>>>()?;
 
-    let mut by_pg = Vec::new();
-    for pg in store.payment_facets()?.pg_providers {
-        let f = figure(
-            store,
-            PaymentLink {
-                pg_provider: Some(pg.clone()),
-                ..period.clone()
+    // Every PG's figure in one pass over the period (one query per PG read each PG's
+    // whole history: 1.6 s at a million payments); each bar links to the list with that
+    // PG as its filter, which shows the same figure.
+    let by_pg = store
+        .payment_totals_by_pg(&period.query(zone)?)?
+        .into_iter()
+        .map(|(pg, totals)| Bar {
+            key: pg.clone(),
+            label: pg.clone(),
+            figure: PaymentFigure {
+                count: totals.count,
+                amount: totals.amount,
+                refunded: totals.refunded,
+                net: totals.net,
+                link: PaymentLink {
+                    pg_provider: Some(pg),
+                    ..period.clone()
+                },
             },
-            zone,
-        )?;
-        if f.count > 0 {
-            by_pg.push(Bar {
-                key: pg.clone(),
-                label: pg,
-                figure: f,
-            });
-        }
-    }
+        })
+        .collect();
 
     let daily = days_of(&range)?
         .into_iter()
