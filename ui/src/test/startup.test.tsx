@@ -7,7 +7,7 @@ import { App } from "../App";
 import i18n from "../i18n";
 import { tellPainted } from "../lib/startup";
 import { theme } from "../theme";
-import type { Dashboard } from "../bindings";
+import type { AppStatus, Dashboard } from "../bindings";
 import { SETTINGS, appStatus, dashboardFixture, deferred, profile } from "./fixtures";
 
 const OVERVIEW = {
@@ -18,6 +18,35 @@ const OVERVIEW = {
 beforeEach(async () => {
   await i18n.changeLanguage("ko");
 });
+
+/** The app rendered over a Rust that answers the shell's and the dashboard's commands. */
+function startApp(answers: { status: () => AppStatus; dashboard: () => unknown; stage?: (stage: string) => void }) {
+  mockIPC((cmd, args) => {
+    switch (cmd) {
+      case "ui_ready":
+        answers.stage?.((args as { stage: string }).stage);
+        return null;
+      case "app_status":
+        return answers.status();
+      case "get_settings":
+        return SETTINGS;
+      case "overview":
+        return OVERVIEW;
+      case "dashboard":
+        return answers.dashboard();
+      case "journal":
+      case "list_profiles":
+        return [];
+      default:
+        return null;
+    }
+  });
+  render(
+    <MantineProvider theme={theme}>
+      <App Router={MemoryRouter} />
+    </MantineProvider>,
+  );
+}
 
 describe("start-up times", () => {
   it("tells Rust a stage once, however often it is painted", async () => {
@@ -36,31 +65,11 @@ describe("start-up times", () => {
   it("says the dashboard is ready only once its figures are on screen", async () => {
     const dashboard = deferred<Dashboard>();
     const stages: string[] = [];
-    mockIPC((cmd, args) => {
-      switch (cmd) {
-        case "ui_ready":
-          stages.push((args as { stage: string }).stage);
-          return null;
-        case "app_status":
-          return appStatus(profile("sandbox", "Sandbox"));
-        case "get_settings":
-          return SETTINGS;
-        case "overview":
-          return OVERVIEW;
-        case "dashboard":
-          return dashboard.promise;
-        case "journal":
-        case "list_profiles":
-          return [];
-        default:
-          return null;
-      }
+    startApp({
+      status: () => appStatus(profile("sandbox", "Sandbox")),
+      dashboard: () => dashboard.promise,
+      stage: (stage) => stages.push(stage),
     });
-    render(
-      <MantineProvider theme={theme}>
-        <App Router={MemoryRouter} />
-      </MantineProvider>,
-    );
     expect(await screen.findByTestId("page-title")).toHaveTextContent("대시보드");
     await new Promise((r) => setTimeout(r, 100));
     expect(stages).not.toContain("dashboard");
@@ -71,35 +80,18 @@ describe("start-up times", () => {
 
   it("shows the store at once and the damage the check finds just after", async () => {
     let checked = false;
-    mockIPC((cmd) => {
-      switch (cmd) {
-        case "app_status": {
-          // Pending on the first answer; the next one (asked again by itself) has the result.
-          const status = appStatus(profile("sandbox", "Sandbox"));
-          if (!checked) {
-            checked = true;
-            return { ...status, integrity_pending: true };
-          }
-          return { ...status, session_error: { code: "db_corrupt", message: "damaged", details: { latest_backup: null } } };
+    startApp({
+      status: () => {
+        // Pending on the first answer; the next one (asked again by itself) has the result.
+        const status = appStatus(profile("sandbox", "Sandbox"));
+        if (!checked) {
+          checked = true;
+          return { ...status, integrity_pending: true };
         }
-        case "get_settings":
-          return SETTINGS;
-        case "overview":
-          return OVERVIEW;
-        case "dashboard":
-          return dashboardFixture();
-        case "journal":
-        case "list_profiles":
-          return [];
-        default:
-          return null;
-      }
+        return { ...status, session_error: { code: "db_corrupt", message: "damaged", details: { latest_backup: null } } };
+      },
+      dashboard: () => dashboardFixture(),
     });
-    render(
-      <MantineProvider theme={theme}>
-        <App Router={MemoryRouter} />
-      </MantineProvider>,
-    );
     expect(await screen.findByTestId("page-title")).toHaveTextContent("대시보드");
     expect(screen.queryByTestId("session-error")).toBeNull();
     const alert = await screen.findByTestId("session-error", {}, { timeout: 4000 });
