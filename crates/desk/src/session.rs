@@ -120,19 +120,20 @@ impl Session {
     }
 
     /// Runs the integrity check once (on a blocking thread) if it was left for later,
-    /// and answers it: `db_corrupt`, naming the latest backup, for a damaged file.
+    /// and answers it: `db_corrupt`, naming the latest backup, for a damaged file. Its
+    /// answer is kept; a check that could not run at all is not, and runs again next time.
     pub async fn ensure_intact(&self) -> IpcResult<()> {
         self.integrity
-            .get_or_init(|| async {
+            .get_or_try_init(|| async {
                 let store = self.store.clone();
                 match tokio::task::spawn_blocking(move || store.check_integrity()).await {
-                    Ok(checked) => checked.map_err(IpcError::from),
+                    Ok(checked) => Ok(checked.map_err(IpcError::from)),
                     Err(e) => Err(IpcError::internal(format!(
                         "integrity check failed to run: {e}"
                     ))),
                 }
             })
-            .await
+            .await?
             .clone()
     }
 
