@@ -136,17 +136,12 @@ pub fn next_due(
     Ok(settings.next_due(last_success(desk, profile), last_failure, now))
 }
 
-/// The schedule's one step: backs the session's profile up if its backup is due at
-/// `now`. None when nothing was due.
-pub fn back_up_if_due(
+/// The schedule's question: is `profile`'s backup due at `now`?
+pub fn is_due(
     desk: &Desk,
-    session: &Session,
+    profile: &Profile,
     last_failure: Option<i64>,
     now: i64,
-) -> Option<IpcResult<FolderBackup>> {
-    match next_due(desk, &session.profile, last_failure, now) {
-        Ok(Some(due)) if due <= now => Some(back_up(desk, session, None)),
-        Ok(_) => None,
-        Err(e) => Some(Err(e)),
-    }
+) -> IpcResult<bool> {
+    Ok(next_due(desk, profile, last_failure, now)?.is_some_and(|due| due <= now))
 }

@@ -160,20 +160,25 @@ fn bad(message: impl Into<String>) -> IpcError {
 }
 
 fn figure(store: &Store, link: PaymentLink, zone: &str) -> IpcResult<PaymentFigure> {
+    Ok(figure_of(store.payment_totals(&link.query(zone)?)?, link))
+}
+
+/// The figure `totals` give, opening the list of `link`.
+fn figure_of(totals: PaymentTotals, link: PaymentLink) -> PaymentFigure {
     let PaymentTotals {
         count,
         amount,
         refunded,
         net,
         ..
-    } = store.payment_totals(&link.query(zone)?)?;
-    Ok(PaymentFigure {
+    } = totals;
+    PaymentFigure {
         count,
         amount,
         refunded,
         net,
         link,
-    })
+    }
 }
 
 fn days_of(range: &DateRange) -> IpcResult<Vec<Date>> {
@@ -272,16 +277,13 @@ pub fn dashboard(store: &Store, preset: DatePreset, zone: &str, now: i64) -> Ipc
         .map(|(pg, totals)| Bar {
             key: pg.clone(),
             label: pg.clone(),
-            figure: PaymentFigure {
-                count: totals.count,
-                amount: totals.amount,
-                refunded: totals.refunded,
-                net: totals.net,
-                link: PaymentLink {
+            figure: figure_of(
+                totals,
+                PaymentLink {
                     pg_provider: Some(pg),
                     ..period.clone()
                 },
-            },
+            ),
         })
         .collect();
 

@@ -41,7 +41,7 @@ impl Session {
     /// Opens the profile's database (migrating it, with a backup first). The client is
     /// made when first asked for.
     pub(crate) fn open(profile: &Profile, data: &DataDir, account: Account) -> IpcResult<Self> {
-        Self::with_store(profile, data, account, Store::open_with)
+        Self::with_store(profile, data, account, true, Store::open_with)
     }
 
     /// Opens the profile's database like [`Session::open`], but leaves its integrity
@@ -52,17 +52,7 @@ impl Session {
         data: &DataDir,
         account: Account,
     ) -> IpcResult<Self> {
-        let mut session = Self::with_store(profile, data, account, |path, opts| {
-            Store::open_with(
-                path,
-                OpenOptions {
-                    check_at_open: false,
-                    ..opts
-                },
-            )
-        })?;
-        session.integrity = tokio::sync::OnceCell::new();
-        Ok(session)
+        Self::with_store(profile, data, account, false, Store::open_with)
     }
 
     /// Replaces the profile's damaged database (kept beside it) as `how` says, then opens
@@ -73,7 +63,7 @@ impl Session {
         account: Account,
         how: Recovery,
     ) -> IpcResult<Self> {
-        Self::with_store(profile, data, account, |path, opts| {
+        Self::with_store(profile, data, account, true, |path, opts| {
             subdesk_billing::recover(path, how, opts)
         })
     }
@@ -87,15 +77,18 @@ impl Session {
         backup: &std::path::Path,
         owner: &subdesk_billing::BackupOwner,
     ) -> IpcResult<Self> {
-        Self::with_store(profile, data, account, |path, opts| {
+        Self::with_store(profile, data, account, true, |path, opts| {
             subdesk_billing::restore_from_folder(path, backup, owner, opts).map(|(s, _)| s)
         })
     }
 
+    /// Opens the store through `open`, checked in full at open or, with `check_at_open`
+    /// false, left for [`Session::ensure_intact`].
     fn with_store(
         profile: &Profile,
         data: &DataDir,
         account: Account,
+        check_at_open: bool,
         open: impl FnOnce(PathBuf, OpenOptions) -> subdesk_billing::Result<Store>,
     ) -> IpcResult<Self> {
         let dir = data.profile_dir(&profile.id);
@@ -105,6 +98,7 @@ impl Session {
             data.profile_db(&profile.id),
             OpenOptions {
                 profile: Some(profile.id.clone()),
+                check_at_open,
                 ..OpenOptions::default()
             },
         )?;
@@ -114,8 +108,11 @@ impl Session {
             client: OnceLock::new(),
             account,
             reconciled: tokio::sync::OnceCell::new(),
-            // Every opening path but `open_checked_later` checks the store in full.
-            integrity: tokio::sync::OnceCell::new_with(Some(Ok(()))),
+            integrity: if check_at_open {
+                tokio::sync::OnceCell::new_with(Some(Ok(())))
+            } else {
+                tokio::sync::OnceCell::new()
+            },
         })
     }
 

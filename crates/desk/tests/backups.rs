@@ -64,12 +64,14 @@ async fn a_scheduled_backup_lands_in_the_folder_once_per_interval_and_is_audited
     let desk = &w._desk;
     let now = subdesk_billing::now();
     // Off: nothing is due.
-    assert!(backups::back_up_if_due(desk, &w.session, None, now).is_none());
+    assert!(!backups::is_due(desk, &w.session.profile, None, now).unwrap());
     backups::save_settings(desk, &w.session, &daily(folder.path(), 3)).unwrap();
 
-    let made = backups::back_up_if_due(desk, &w.session, None, now)
-        .expect("due: no backup yet")
-        .expect("written");
+    assert!(
+        backups::is_due(desk, &w.session.profile, None, now).unwrap(),
+        "due: no backup yet"
+    );
+    let made = backups::back_up(desk, &w.session, None).expect("written");
     let listed = backups::list(desk, &w.session.profile, None).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].file_name, made.file_name);
@@ -82,12 +84,13 @@ async fn a_scheduled_backup_lands_in_the_folder_once_per_interval_and_is_audited
     assert_eq!(uids(&w.session.store), vec!["bk-1", "bk-2"]);
 
     // Not again until a day later; then once.
-    assert!(backups::back_up_if_due(desk, &w.session, None, now + 3600).is_none());
+    assert!(!backups::is_due(desk, &w.session.profile, None, now + 3600).unwrap());
     let next = backups::next_due(desk, &w.session.profile, None, now)
         .unwrap()
         .unwrap();
     assert!(next >= now + 86_000, "{next} vs {now}");
-    assert!(backups::back_up_if_due(desk, &w.session, None, now + 2 * 86_400).is_some());
+    assert!(backups::is_due(desk, &w.session.profile, None, now + 2 * 86_400).unwrap());
+    backups::back_up(desk, &w.session, None).expect("written again");
 
     let log = w
         .session

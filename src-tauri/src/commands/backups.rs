@@ -246,11 +246,7 @@ async fn check_once<R: Runtime>(app: &AppHandle<R>) {
     }
     let failed_at = run.last_error.as_ref().and(run.last_attempt_at);
     let now = subdesk_billing::now();
-    let due = match backups::next_due(&state.desk, &session.profile, failed_at, now) {
-        Ok(Some(due)) => due,
-        _ => return,
-    };
-    if due > now {
+    if !backups::is_due(&state.desk, &session.profile, failed_at, now).unwrap_or(false) {
         return;
     }
     match run_backup(app).await {

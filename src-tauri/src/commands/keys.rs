@@ -212,14 +212,8 @@ pub async fn apply_import(
     choice: ImportChoice,
     on_progress: Channel<SyncProgress>,
 ) -> IpcResult<subdesk_desk::keys::ImportOutcome> {
-    let current = state
-        .desk
-        .session_for(ActionKind::Mutate)?
-        .profile
-        .id
-        .clone();
-    let held = state.take_import(plan_id, &current)?;
     let session = state.desk.session_for(ActionKind::Mutate)?;
+    let held = state.take_import(plan_id, &session.profile.id)?;
     let progress = move |p: &SyncProgress| {
         let _ = on_progress.send(p.clone());
     };

@@ -65,13 +65,14 @@ pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
     let active = state.desk.session_profile()?;
     let profiles = state.desk.profiles.list()?;
     let lock = state.desk.lock()?.status();
+    let session = state.desk.session();
     Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         active_profile: view(&active, &state),
         profiles: profiles.iter().map(|p| view(p, &state)).collect(),
         sandbox_url: state.desk.sandbox_url().map(str::to_owned),
-        session_error: state.desk.session().err(),
-        integrity_pending: state.desk.session().is_ok_and(|s| s.integrity_pending()),
+        integrity_pending: session.as_ref().is_ok_and(|s| s.integrity_pending()),
+        session_error: session.err(),
         lock,
     })
 }

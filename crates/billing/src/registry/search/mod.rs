@@ -877,16 +877,8 @@ fn check_snapshot(conn: &Connection, snapshot: i64) -> Result<()> {
     Ok(())
 }
 
-/// How many rows the plan lists with ids in `(above, upto]`. `+p.id` keeps the planner
-/// on the sort column's index (covering: it carries the id) rather than the rowid range,
-/// which would read every row of the table.
-fn count_between(
-    conn: &Connection,
-    key: &str,
-    plan: &Plan,
-    above: Option<i64>,
-    upto: Option<i64>,
-) -> Result<i64> {
+/// How many rows the plan lists, all of them or only those with ids above `above`.
+fn count_above(conn: &Connection, key: &str, plan: &Plan, above: Option<i64>) -> Result<i64> {
     let mut sql = format!("SELECT count(*) FROM payments p WHERE ({key}) IS NOT NULL");
     for f in &plan.filters {
         sql.push_str(&format!(" AND ({f})"));
@@ -896,10 +888,6 @@ fn count_between(
         // Few rows above a recent snapshot: the rowid range finds them at once.
         sql.push_str(" AND p.id > :above");
         params.push((":above", Value::Integer(a)));
-    }
-    if let Some(u) = upto {
-        sql.push_str(" AND +p.id <= :upto");
-        params.push((":upto", Value::Integer(u)));
     }
     let mut stmt = conn.prepare_cached(&sql)?;
     bind(&mut stmt, &params)?;
@@ -1027,8 +1015,8 @@ impl Store {
             };
             // All matching rows less the few above the snapshot: both counts walk an
             // index (a bound on the id alone would read the table).
-            let all = count_between(conn, key, &plan, None, None)?;
-            let newer = count_between(conn, key, &plan, Some(snapshot), None)?;
+            let all = count_above(conn, key, &plan, None)?;
+            let newer = count_above(conn, key, &plan, Some(snapshot))?;
             Ok(PaymentWindow {
                 snapshot,
                 count: all - newer,
