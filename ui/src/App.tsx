@@ -1,31 +1,40 @@
 import { Box, Center, Loader } from "@mantine/core";
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import { useState, type ComponentType, type ReactNode } from "react";
+import { lazy, useState, type ComponentType, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { HashRouter, Route, Routes } from "react-router";
 import { AppProvider } from "./AppContext";
 import { ErrorAlert } from "./components/ErrorAlert";
 import { createQueryClient } from "./lib/queryClient";
 import { Shell } from "./layout/Shell";
-import { Schedules } from "./pages/Schedules";
-import { Triage } from "./pages/Triage";
-import { Calendar } from "./pages/Calendar";
-import { PlanPage } from "./pages/plans/PlanPage";
-import { PlansPage } from "./pages/plans/PlansPage";
-import { RunPage } from "./pages/runs/RunPage";
-import { RunsPage } from "./pages/runs/RunsPage";
-import { JournalPage } from "./pages/charges/JournalPage";
-import { PaymentsPage } from "./pages/payments/PaymentsPage";
-import { CustomerList } from "./pages/customers/CustomerList";
-import { CustomerPage } from "./pages/customers/CustomerPage";
-import { IssueKeyForm } from "./pages/customers/IssueKeyForm";
-import { AuditPage } from "./pages/audit/AuditPage";
-import { ReconcilePage } from "./pages/reconcile/ReconcilePage";
-import { SettlementPage } from "./pages/settlement/SettlementPage";
 import { Dashboard } from "./pages/Dashboard";
-import { PgGuide } from "./pages/PgGuide";
-import { PgGuideDetail } from "./pages/PgGuideDetail";
-import { Settings } from "./pages/Settings";
+
+/**
+ * Every screen but the dashboard (the first one) is loaded when it is first opened: the
+ * webview then parses and keeps only the code of the screens a person has used, which
+ * keeps the app's idle memory and its first paint down. The shell shows a loader meanwhile.
+ */
+function screen<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+const Schedules = screen(() => import("./pages/Schedules"), "Schedules");
+const Triage = screen(() => import("./pages/Triage"), "Triage");
+const Calendar = screen(() => import("./pages/Calendar"), "Calendar");
+const PlanPage = screen(() => import("./pages/plans/PlanPage"), "PlanPage");
+const PlansPage = screen(() => import("./pages/plans/PlansPage"), "PlansPage");
+const RunPage = screen(() => import("./pages/runs/RunPage"), "RunPage");
+const RunsPage = screen(() => import("./pages/runs/RunsPage"), "RunsPage");
+const JournalPage = screen(() => import("./pages/charges/JournalPage"), "JournalPage");
+const PaymentsPage = screen(() => import("./pages/payments/PaymentsPage"), "PaymentsPage");
+const CustomerList = screen(() => import("./pages/customers/CustomerList"), "CustomerList");
+const CustomerPage = screen(() => import("./pages/customers/CustomerPage"), "CustomerPage");
+const IssueKeyForm = screen(() => import("./pages/customers/IssueKeyForm"), "IssueKeyForm");
+const AuditPage = screen(() => import("./pages/audit/AuditPage"), "AuditPage");
+const ReconcilePage = screen(() => import("./pages/reconcile/ReconcilePage"), "ReconcilePage");
+const SettlementPage = screen(() => import("./pages/settlement/SettlementPage"), "SettlementPage");
+const PgGuide = screen(() => import("./pages/PgGuide"), "PgGuide");
+const PgGuideDetail = screen(() => import("./pages/PgGuideDetail"), "PgGuideDetail");
+const Settings = screen(() => import("./pages/Settings"), "Settings");
 
 function StartScreen({ error, retry }: { error?: unknown; retry: () => void }) {
   const { t } = useTranslation();

@@ -1,4 +1,4 @@
-import { AppShell, Badge, Divider, Group, Menu, NavLink, ScrollArea, Stack, Text, Title, UnstyledButton } from "@mantine/core";
+import { AppShell, Badge, Center, Divider, Group, Loader, Menu, NavLink, ScrollArea, Stack, Text, Title, UnstyledButton } from "@mantine/core";
 import {
   IconArrowsDiff,
   IconCalendarMonth,
@@ -16,7 +16,7 @@ import {
   IconUsers,
 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import { Fragment, useEffect, type ReactNode } from "react";
+import { Fragment, Suspense, useEffect, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Outlet, useLocation, useNavigate } from "react-router";
 import { useApp } from "../AppContext";
@@ -118,7 +118,16 @@ export function Shell() {
 
       <AppShell.Main>
         {status.session_error && <SessionErrorAlert error={status.session_error} />}
-        <Outlet />
+        {/* A screen opened for the first time loads its code (App.tsx): a loader meanwhile. */}
+        <Suspense
+          fallback={
+            <Center py="xl">
+              <Loader aria-label={t("common.loading")} />
+            </Center>
+          }
+        >
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
 
       <AppShell.Footer px="md" data-testid="status-bar">

@@ -34,6 +34,10 @@ export function createQueryClient(): QueryClient {
         networkMode: "always",
         refetchOnWindowFocus: false,
         refetchOnReconnect: false,
+        // A screen's answers are kept a minute after it is left (TanStack's default is five):
+        // going back soon shows them at once, and the pages of a long list a person has
+        // scrolled through do not stay in the webview's memory for the rest of the session.
+        gcTime: 60_000,
         retry: (failures, error) => failures < 1 && errorCode(error) === "unknown",
       },
       mutations: { networkMode: "always", retry: false },
