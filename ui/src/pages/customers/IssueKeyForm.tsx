@@ -29,6 +29,9 @@ interface IssueValues extends KeyFormValues {
 
 const EMPTY_CARD = { card_number: "", expiry: "", birth: "", pwd_2digit: "" };
 
+/** Rust's answers that ask a person to confirm replacing a key (one found, or one i'mport would not rule out). */
+const asksToReplace = (e: unknown) => ["key_replaces_existing", "key_presence_unknown"].includes(errorCode(e));
+
 /** Issues a billing key over REST, once Rust has said which channels can. */
 export function IssueKeyForm() {
   const { t } = useTranslation();
@@ -131,7 +134,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       if (charged) await invalidate(client, profileId, "customers");
     },
     onError: (e, { confirmedTotal }) => {
-      if (errorCode(e) === "key_replaces_existing" || errorCode(e) === "key_presence_unknown") {
+      if (asksToReplace(e)) {
         const d = toIpcError(e).details;
         setReplacing({ key: d && typeof d === "object" && !Array.isArray(d) ? d : {}, confirmedTotal });
         return;
@@ -139,7 +142,7 @@ function IssueKey({ keyForm, back }: { keyForm: KeyForm; back: React.ReactNode }
       showRustFieldErrors(form, e, t, fieldOptions);
     },
   });
-  const replacePending = issue.error !== null && ["key_replaces_existing", "key_presence_unknown"].includes(errorCode(issue.error));
+  const replacePending = issue.error !== null && asksToReplace(issue.error);
   // i'mport's answer when it would not say whether a key exists; none when it named one.
   const unknownAnswer = typeof replacing?.key.message === "string" ? replacing.key.message : null;
   const failure = replacePending ? null : formError(form, issue.error, fieldOptions);
