@@ -40,6 +40,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::list_payments,
             data::payment_totals,
             data::payment_window,
+            data::open_payment_window,
             data::list_payments_at,
             data::payment_facets,
             data::date_range,

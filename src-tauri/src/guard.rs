@@ -69,6 +69,7 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("list_payments", Session(Read)),
     ("payment_totals", Session(Read)),
     ("payment_window", Session(Read)),
+    ("open_payment_window", Session(Read)),
     ("list_payments_at", Session(Read)),
     ("payment_facets", Session(Read)),
     // Calendar arithmetic on the clock and a zone: no profile data, but only the payment

@@ -70,6 +70,11 @@ export const commands = {
 	 *  snapshot of the list on screen, also how many payments arrived since).
 	 */
 	paymentWindow: (query: PaymentQuery, snapshot: number | null) => __TAURI_INVOKE<PaymentWindow>("payment_window", { query, snapshot }),
+	/**
+	 *  A payment list read by position opened at its top: the window of the store as it is
+	 *  now and its first page, in one answer.
+	 */
+	openPaymentWindow: (query: PaymentQuery) => __TAURI_INVOKE<PaymentOpening>("open_payment_window", { query }),
 	/**  The page of a payment list that starts at row `offset`, of the rows stored at `snapshot`. */
 	listPaymentsAt: (query: PaymentQuery, snapshot: number, offset: number) => __TAURI_INVOKE<Payment[]>("list_payments_at", { query, snapshot, offset }),
 	/**  The PGs, methods and card companies stored payments name: the filters' choices. */
@@ -1853,6 +1858,16 @@ export type PaymentLink = {
 	plan_code: string | null,
 	plans_only: boolean,
 	refunded_only: boolean,
+};
+
+/**
+ *  A positional payment list opened at its top ([`Store::open_payment_window`]): its
+ *  window and the rows of its first page.
+ */
+export type PaymentOpening = {
+	window: PaymentWindow,
+	/**  The page at row 0 of `window` (`limit` rows as in the query, default 50). */
+	first_page: Payment[],
 };
 
 /**  A page of payments. */

@@ -74,8 +74,9 @@ pub use registry::import::{
     BadRow, ImportChoice, ImportFormat, ImportPlan, ImportProblem, ImportResult, ImportRow,
 };
 pub use registry::search::{
-    CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentFacets, PaymentPage,
-    PaymentQuery, PaymentTotals, PaymentWindow, SearchResults, SortDirection, TimeField,
+    CustomerPage, CustomerQuery, CustomerSort, CustomerSortField, PaymentFacets, PaymentOpening,
+    PaymentPage, PaymentQuery, PaymentTotals, PaymentWindow, SearchResults, SortDirection,
+    TimeField,
 };
 pub use store::audit::{AuditEntry, AuditPage, AuditProblem, AuditProblemKind, AuditVerification};
 pub use store::backups::{

@@ -7,8 +7,8 @@ use subdesk_billing::mirror::sync::{
 };
 use subdesk_billing::{
     AuditEntry, BackupInfo, Customer, CustomerPage, CustomerQuery, Overview, Payment,
-    PaymentFacets, PaymentPage, PaymentQuery, PaymentTotals, PaymentWindow, SchedulePage,
-    ScheduleQuery, SearchResults,
+    PaymentFacets, PaymentOpening, PaymentPage, PaymentQuery, PaymentTotals, PaymentWindow,
+    SchedulePage, ScheduleQuery, SearchResults,
 };
 use subdesk_desk::dashboard::Dashboard;
 use subdesk_desk::dates::{self, DatePreset, DateRange};
@@ -177,6 +177,17 @@ pub async fn payment_window(
     snapshot: Option<i64>,
 ) -> IpcResult<PaymentWindow> {
     with_session(&state, move |s| s.store.payment_window(&query, snapshot)).await
+}
+
+/// A payment list read by position opened at its top: the window of the store as it is
+/// now and its first page, in one answer.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_payment_window(
+    state: State<'_, AppState>,
+    query: PaymentQuery,
+) -> IpcResult<PaymentOpening> {
+    with_session(&state, move |s| s.store.open_payment_window(&query)).await
 }
 
 /// The page of a payment list that starts at row `offset`, of the rows stored at `snapshot`.

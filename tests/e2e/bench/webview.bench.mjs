@@ -14,7 +14,9 @@ import { appPids, restartApp } from "../lib/app.mjs";
 
 const STORE = process.env.BENCH_STORE;
 const APP = process.env.APP;
-const RUNS = 5;
+// Visits of each list: the first (its screen's code loaded, its first answers asked), then
+// returns to it from the dashboard, whose median is the figure.
+const RUNS = 9;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,6 +40,7 @@ async function traceCalls() {
   await browser.execute(() => {
     if (window.__calls) return;
     window.__calls = [];
+    window.__inFlight = 0;
     const fetch = window.fetch.bind(window);
     window.fetch = (input, init) => {
       const url = String(input?.url ?? input);
@@ -45,11 +48,33 @@ async function traceCalls() {
       const answer = fetch(input, init);
       if (!url.startsWith("ipc:") && !url.includes("//ipc.localhost/")) return answer;
       const cmd = decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
-      const done = () => window.__calls.push([cmd, start, performance.now()]);
+      window.__inFlight += 1;
+      const done = () => {
+        window.__inFlight -= 1;
+        window.__calls.push([cmd, start, performance.now()]);
+      };
       answer.then(done, done);
       return answer;
     };
   });
+}
+
+/**
+ * Waits until the screen has settled: no command in flight and none answered in the last
+ * 300 ms (its answers drawn), as a user looks at a screen before leaving it. Without it a
+ * list's first rows were timed together with the dashboard still drawing the answers it
+ * asked for when opened (they ended within a few ms of the click in most runs).
+ */
+async function settled() {
+  await browser.waitUntil(
+    () =>
+      browser.execute(() => {
+        const calls = window.__calls ?? [];
+        const lastEnd = calls.length ? calls[calls.length - 1][2] : 0;
+        return window.__inFlight === 0 && performance.now() - lastEnd > 300;
+      }),
+    { timeout: 30000, interval: 50 },
+  );
 }
 
 /** The commands that ran between `from` and `to` (page time), relative to `from`. */
@@ -214,12 +239,14 @@ describe("webview at scale", () => {
         // The list has gone and the dashboard is up (looked up in the page: an element
         // found while the screens swap goes stale).
         await browser.waitUntil(() => browser.execute((row) => !document.querySelector(row) && !!document.querySelector('[data-testid="page-title"]'), row), { timeout: 30000 });
+        await settled();
         const from = await browser.execute(() => performance.now());
         times.push(await timeNavigation(nav, row));
-        // Where the last visit's time went.
-        if (i === RUNS - 1) trace.push(...(await callsBetween(`${label} first rows`, from, from + times[i])));
+        // Where each visit's time went.
+        trace.push(...(await callsBetween(`${label} first rows ${i}`, from, from + times[i])));
       }
-      record(`webview.${label}_first_rows_ms ${median(times).toFixed(0)} (median of ${RUNS}; goal <= 150)`);
+      record(`webview.${label}_first_visit_ms ${times[0].toFixed(0)} (the screen opened for the first time; goal <= 150)`);
+      record(`webview.${label}_first_rows_ms ${median(times.slice(1)).toFixed(0)} (median of ${RUNS - 1} returns: ${times.slice(1).map((t) => t.toFixed(0)).join(", ")}; goal <= 150)`);
     }
   });
 

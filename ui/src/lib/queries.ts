@@ -204,6 +204,7 @@ export const paymentPositions = (p: string, q: ListQuery<PaymentQuery>): Positio
   pageKey: (snapshot, page) => keys.paymentsAt(p, { ...q, limit: POSITION_PAGE }, snapshot, page),
   fetchPage: (snapshot, page) => call(commands.listPaymentsAt({ ...q, limit: POSITION_PAGE, cursor: null }, snapshot, page * POSITION_PAGE)),
   pageSize: POSITION_PAGE,
+  openWindow: () => call(commands.openPaymentWindow({ ...q, limit: POSITION_PAGE, cursor: null })).then((o) => ({ window: o.window, firstPage: o.first_page })),
 });
 
 /**

@@ -13,11 +13,16 @@ export interface Page<T> {
  */
 export function usePaged<T, K extends QueryKey>(options: UseInfiniteQueryOptions<Page<T>, Error, InfiniteData<Page<T>, string | null>, K, string | null>) {
   const query = useInfiniteQuery(options);
-  const { data, hasNextPage, isFetching, fetchNextPage } = query;
+  const { data, hasNextPage, fetchNextPage } = query;
   const rows = useMemo(() => data?.pages.flatMap((p) => p.items) ?? [], [data]);
+  // One page at a time: the table asks on every scroll step near the end, and a page (or
+  // a refetch) on its way is not asked for again (`cancelRefetch: false`).
   const loadMore = useCallback(() => {
-    // One page at a time: the table asks on every scroll step near the end.
-    if (hasNextPage && !isFetching) void fetchNextPage();
-  }, [hasNextPage, isFetching, fetchNextPage]);
-  return { rows, loading: isFetching, loadMore, hasMore: hasNextPage, listVersion: hashKey(options.queryKey), error: query.error, refetch: query.refetch, drawn: data !== undefined };
+    if (hasNextPage) void fetchNextPage({ cancelRefetch: false });
+  }, [hasNextPage, fetchNextPage]);
+  // Loading is what is missing (the first page, the next one), not a refetch of the rows
+  // shown: TanStack Query re-renders for the fields read, and a refetch would draw the whole
+  // screen again for a loader. After an error, the retry.
+  const loading = query.error ? query.isFetching : query.isLoading || query.isFetchingNextPage;
+  return { rows, loading, loadMore, hasMore: hasNextPage, listVersion: hashKey(options.queryKey), error: query.error, refetch: query.refetch, drawn: data !== undefined };
 }

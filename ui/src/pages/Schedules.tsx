@@ -12,6 +12,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { ExportMenu, ExportStatus, useExport } from "../components/ExportMenu";
 import { EmptyState } from "../layout/EmptyState";
 import { PageHeader } from "../layout/PageHeader";
+import { CellText } from "../layout/CellText";
 import { VirtualTable, type VirtualColumn } from "../layout/VirtualTable";
 import { formatDateTime, formatKrw } from "../lib/format";
 import { exportColumns, SCHEDULE_EXPORT_EXTRAS, SCHEDULE_EXPORT_IDS } from "../lib/exportColumns";
@@ -60,12 +61,12 @@ export function Schedules() {
   const badDate = (v: string) => (v !== "" && days.isError ? t("customers.fieldErrors.date_format") : null);
 
   const columns: VirtualColumn<Schedule>[] = [
-    { key: "at", header: t("schedules.col.at"), width: "150px", render: (s) => <Text size="sm">{formatDateTime(s.schedule_at, zone, lang)}</Text> },
-    { key: "customer", header: t("schedules.col.customer"), width: "minmax(120px, 1fr)", render: (s) => <Text size="sm" truncate title={s.customer_uid}>{s.customer_name ?? s.customer_uid}</Text> },
-    { key: "name", header: t("schedules.col.name"), width: "minmax(110px, 1fr)", render: (s) => <Text size="sm" truncate>{s.name ?? "—"}</Text> },
-    { key: "amount", header: t("schedules.col.amount"), width: "100px", render: (s) => <Text size="sm" ta="right">{formatKrw(s.amount, lang)}</Text> },
+    { key: "at", header: t("schedules.col.at"), width: "150px", render: (s) => <CellText>{formatDateTime(s.schedule_at, zone, lang)}</CellText> },
+    { key: "customer", header: t("schedules.col.customer"), width: "minmax(120px, 1fr)", render: (s) => <CellText title={s.customer_uid}>{s.customer_name ?? s.customer_uid}</CellText> },
+    { key: "name", header: t("schedules.col.name"), width: "minmax(110px, 1fr)", render: (s) => <CellText>{s.name ?? "—"}</CellText> },
+    { key: "amount", header: t("schedules.col.amount"), width: "100px", render: (s) => <CellText align="right">{formatKrw(s.amount, lang)}</CellText> },
     { key: "state", header: t("schedules.col.state"), width: "90px", render: (s) => <ScheduleStateBadge state={s.state} /> },
-    { key: "reason", header: t("schedules.col.reason"), width: "minmax(90px, 1fr)", render: (s) => <Text size="sm" truncate>{s.fail_reason ?? ""}</Text> },
+    { key: "reason", header: t("schedules.col.reason"), width: "minmax(90px, 1fr)", render: (s) => <CellText>{s.fail_reason ?? ""}</CellText> },
   ];
   const exporter = useExport({ kind: "schedules", query }, exportColumns(columns, SCHEDULE_EXPORT_IDS, SCHEDULE_EXPORT_EXTRAS));
 

@@ -43,13 +43,20 @@ function payment(n: number): Payment {
   };
 }
 
+/** The page at row `offset` of the payments stored at `snapshot` (the newest first). */
+function page(snapshot: number, offset: number, limit: number): Payment[] {
+  const out: Payment[] = [];
+  for (let i = offset; i < Math.min(offset + limit, snapshot); i++) out.push(payment(snapshot - i));
+  return out;
+}
+
 /**
  * A store of `stored` payments (ids 1..stored, the newest first in the list) answering the
  * positional commands as Rust does: a snapshot is the highest id when the window was taken,
  * and a page of a snapshot lists only the payments stored by then.
  */
 function mockStore(initial: number) {
-  const store = { stored: initial, offsets: [] as number[], keysets: 0, facets: 0, totals: 0 };
+  const store = { stored: initial, offsets: [] as number[], opens: 0, keysets: 0, facets: 0, totals: 0 };
   mockIPC((cmd, args) => {
     const a = args as { snapshot?: number | null; offset?: number; query?: { limit?: number | null } };
     switch (cmd) {
@@ -67,14 +74,16 @@ function mockStore(initial: number) {
         const snapshot = a.snapshot ?? store.stored;
         return { snapshot, count: snapshot, newer: store.stored - snapshot };
       }
+      case "open_payment_window": {
+        // The store as it is now and its first page, as Rust answers both at once.
+        store.opens += 1;
+        store.offsets.push(0);
+        return { window: { snapshot: store.stored, count: store.stored, newer: 0 }, first_page: page(store.stored, 0, a.query?.limit ?? 50) };
+      }
       case "list_payments_at": {
         const offset = a.offset ?? 0;
-        const limit = a.query?.limit ?? 50;
         store.offsets.push(offset);
-        const top = a.snapshot ?? 0;
-        const out: Payment[] = [];
-        for (let i = offset; i < Math.min(offset + limit, top); i++) out.push(payment(top - i));
-        return out;
+        return page(a.snapshot ?? 0, offset, a.query?.limit ?? 50);
       }
       case "list_payments":
         store.keysets += 1;
@@ -120,7 +129,9 @@ describe("the payment list read by position", () => {
     const store = mockStore(1_000_000);
     renderScreen(<PaymentsPage />, { path: "/payments" });
     await waitFor(() => expect(shownRows()[0]).toBe("imp_1000000"));
+    // The first rows came with the window, in one answer: the page is not asked again.
     expect(store.offsets).toEqual([0]);
+    expect(store.opens).toBe(1);
 
     act(() => scrollTo(10_000));
     // Row 10,000 (0-based) of the newest-first list is payment 1,000,000 − 10,000.

@@ -930,6 +930,19 @@ fn pages_by_position_list_the_keyset_pages_rows_with_every_filter() {
                 .unwrap()
                 .is_empty()
         );
+        // Opened at its top: the same window, and its first page as the keyset walk starts.
+        let opened = store
+            .open_payment_window(&PaymentQuery {
+                limit: Some(7),
+                ..q.clone()
+            })
+            .unwrap();
+        assert_eq!(opened.window, w, "{q:?}");
+        assert_eq!(
+            uids(opened.first_page),
+            keyset[..7.min(keyset.len())],
+            "{q:?}"
+        );
     }
 }
 
@@ -989,6 +1002,9 @@ fn a_positional_list_keeps_its_rows_while_payments_arrive() {
     let rows = every_position(&store, &q, fresh.snapshot, 20);
     assert_eq!(rows, uids(every_page(&store, &q)));
     assert_eq!(rows[0], "imp_new_top");
+    let opened = store.open_payment_window(&q).unwrap();
+    assert_eq!(opened.window, fresh);
+    assert_eq!(uids(opened.first_page), rows[..20]);
 }
 
 #[test]
@@ -1014,6 +1030,14 @@ fn bad_positions_are_refused() {
     refused(store.payments_at(&cursor, w.snapshot, 0));
     assert_eq!(
         store.payment_window(&searched, None).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        store.open_payment_window(&searched).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        store.open_payment_window(&cursor).unwrap_err().code(),
         ErrorCode::InvalidInput
     );
     assert_eq!(

@@ -16,6 +16,7 @@ import { formatDate } from "../../lib/format";
 import { loadPref, savePref } from "../../lib/prefs";
 import { customerPages, customerTagsQuery, type ListQuery } from "../../lib/queries";
 import { usePaged } from "../../lib/usePaged";
+import { CellText } from "../../layout/CellText";
 import { type ColumnSort, VirtualTable } from "../../layout/VirtualTable";
 import { SubscribeManyModal } from "../plans/SubscribeManyModal";
 import { ImportModal } from "./ImportModal";
@@ -81,29 +82,29 @@ function isColumns(v: unknown): v is Column[] {
 function cell(c: Customer, col: Column, tz: string, lang: "ko" | "en", t: (k: string) => string) {
   switch (col) {
     case "customer_uid":
-      return <Text size="sm" ff="monospace" truncate>{c.customer_uid}</Text>;
+      return <CellText mono>{c.customer_uid}</CellText>;
     case "name":
-      return <Text size="sm" truncate>{c.customer_name ?? "—"}</Text>;
+      return <CellText>{c.customer_name ?? "—"}</CellText>;
     case "tel":
-      return <Text size="sm" truncate>{c.customer_tel ?? "—"}</Text>;
+      return <CellText>{c.customer_tel ?? "—"}</CellText>;
     case "email":
-      return <Text size="sm" truncate>{c.customer_email ?? "—"}</Text>;
+      return <CellText>{c.customer_email ?? "—"}</CellText>;
     case "card":
       return (
-        <Text size="sm" truncate>
+        <CellText>
           {[c.card_name, c.card_last4 ? `·${c.card_last4}` : null].filter(Boolean).join(" ") || "—"}
-        </Text>
+        </CellText>
       );
     case "pg":
-      return <Text size="sm" truncate>{c.pg_provider ?? "—"}</Text>;
+      return <CellText>{c.pg_provider ?? "—"}</CellText>;
     case "status":
       return <KeyStatusBadge status={c.key_status} />;
     case "issued":
-      return <Text size="sm">{formatDate(c.issued_at, tz, lang)}</Text>;
+      return <CellText>{formatDate(c.issued_at, tz, lang)}</CellText>;
     case "verified":
-      return <Text size="sm">{c.last_verified_at ? formatDate(c.last_verified_at, tz, lang) : t("customers.detail.never")}</Text>;
+      return <CellText>{c.last_verified_at ? formatDate(c.last_verified_at, tz, lang) : t("customers.detail.never")}</CellText>;
     case "tags":
-      return <Text size="sm" truncate>{c.tags.join(", ")}</Text>;
+      return <CellText>{c.tags.join(", ")}</CellText>;
   }
 }
 

@@ -15,6 +15,7 @@ import { SearchInput } from "../../components/SearchInput";
 import { EmptyState } from "../../layout/EmptyState";
 import { PageHeader } from "../../layout/PageHeader";
 import { VirtualTable, type VirtualColumn } from "../../layout/VirtualTable";
+import { CellText } from "../../layout/CellText";
 import { formatDateTime, formatKrw } from "../../lib/format";
 import { exportColumns, PAYMENT_EXPORT_EXTRAS, paymentExportIds } from "../../lib/exportColumns";
 import { DATE_PRESETS, readPaymentStart } from "../../lib/listLinks";
@@ -164,28 +165,28 @@ export function PaymentsPage() {
   const stopSync = useMutation({ mutationFn: () => call(commands.stopSync()) });
 
   const allColumns: (VirtualColumn<Payment> & { key: PaymentColumn })[] = [
-    { key: "time", header: t(`money.payments.time.${timeField}`), width: "150px", render: (p) => <Text size="sm">{formatDateTime(timeOf(p, timeField), zone, lang)}</Text> },
-    { key: "buyer", header: t("money.payments.col.buyer"), width: "minmax(90px, 0.8fr)", render: (p) => <Text size="sm" truncate>{p.buyer_name ?? "—"}</Text> },
-    { key: "name", header: t("money.payments.col.name"), width: "minmax(120px, 1.2fr)", render: (p) => <Text size="sm" truncate>{p.name ?? "—"}</Text> },
+    { key: "time", header: t(`money.payments.time.${timeField}`), width: "150px", render: (p) => <CellText>{formatDateTime(timeOf(p, timeField), zone, lang)}</CellText> },
+    { key: "buyer", header: t("money.payments.col.buyer"), width: "minmax(90px, 0.8fr)", render: (p) => <CellText>{p.buyer_name ?? "—"}</CellText> },
+    { key: "name", header: t("money.payments.col.name"), width: "minmax(120px, 1.2fr)", render: (p) => <CellText>{p.name ?? "—"}</CellText> },
     {
       key: "amount",
       header: t("money.payments.col.amount"),
       width: "110px",
       render: (p) => (
-        <Text size="sm" ta="right">
+        <CellText align="right">
           {p.currency === "KRW" ? formatKrw(p.amount, lang) : `${p.amount_text} ${p.currency}`}
-        </Text>
+        </CellText>
       ),
     },
-    { key: "cancelled", header: t("money.payments.col.cancelled"), width: "100px", render: (p) => <Text size="sm" ta="right" c="orange">{p.cancel_amount > 0 ? formatKrw(p.cancel_amount, lang) : ""}</Text> },
+    { key: "cancelled", header: t("money.payments.col.cancelled"), width: "100px", render: (p) => <CellText align="right" color="orange-text">{p.cancel_amount > 0 ? formatKrw(p.cancel_amount, lang) : ""}</CellText> },
     {
       key: "net",
       header: t("money.payments.col.net"),
       width: "110px",
       render: (p) => (
-        <Text size="sm" ta="right">
+        <CellText align="right">
           {p.currency === "KRW" && (p.status === "paid" || p.status === "cancelled") ? formatKrw(p.amount - p.cancel_amount, lang) : ""}
-        </Text>
+        </CellText>
       ),
     },
     {
@@ -196,11 +197,11 @@ export function PaymentsPage() {
         <PaymentStatusBadge status={p.status} />
       ),
     },
-    { key: "pg", header: t("money.payments.col.pg"), width: "90px", render: (p) => <Text size="sm" truncate>{p.pg_provider ?? "—"}</Text> },
-    { key: "method", header: t("money.payments.payMethod"), width: "90px", render: (p) => <Text size="sm" truncate>{p.pay_method ? methodLabel(p.pay_method) : "—"}</Text> },
-    { key: "card", header: t("money.payments.cardName"), width: "100px", render: (p) => <Text size="sm" truncate>{p.card_name ?? "—"}</Text> },
-    { key: "apply_num", header: t("money.payments.col.apply"), width: "100px", render: (p) => <Text size="sm" ff="monospace" truncate>{p.apply_num ?? "—"}</Text> },
-    { key: "merchant_uid", header: t("money.payments.col.merchantUid"), width: "minmax(120px, 1fr)", render: (p) => <Text size="sm" ff="monospace" truncate title={p.merchant_uid}>{p.merchant_uid}</Text> },
+    { key: "pg", header: t("money.payments.col.pg"), width: "90px", render: (p) => <CellText>{p.pg_provider ?? "—"}</CellText> },
+    { key: "method", header: t("money.payments.payMethod"), width: "90px", render: (p) => <CellText>{p.pay_method ? methodLabel(p.pay_method) : "—"}</CellText> },
+    { key: "card", header: t("money.payments.cardName"), width: "100px", render: (p) => <CellText>{p.card_name ?? "—"}</CellText> },
+    { key: "apply_num", header: t("money.payments.col.apply"), width: "100px", render: (p) => <CellText mono>{p.apply_num ?? "—"}</CellText> },
+    { key: "merchant_uid", header: t("money.payments.col.merchantUid"), width: "minmax(120px, 1fr)", render: (p) => <CellText mono title={p.merchant_uid}>{p.merchant_uid}</CellText> },
     {
       key: "customer",
       header: t("money.payments.col.customer"),
@@ -222,7 +223,7 @@ export function PaymentsPage() {
             {p.customer_uid}
           </Anchor>
         ) : (
-          <Text size="sm">—</Text>
+          <CellText>—</CellText>
         ),
     },
   ];

@@ -278,6 +278,16 @@ pub struct PaymentWindow {
     pub newer: i64,
 }
 
+/// A positional payment list opened at its top ([`Store::open_payment_window`]): its
+/// window and the rows of its first page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PaymentOpening {
+    pub window: PaymentWindow,
+    /// The page at row 0 of `window` (`limit` rows as in the query, default 50).
+    pub first_page: Vec<Payment>,
+}
+
 /// The answer to the search box: the first page of each kind.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -877,6 +887,69 @@ fn check_snapshot(conn: &Connection, snapshot: i64) -> Result<()> {
     Ok(())
 }
 
+/// [`Store::payment_window`] on a reader.
+fn window_on(
+    conn: &Connection,
+    q: &PaymentQuery,
+    plan: &Plan,
+    snapshot: Option<i64>,
+) -> Result<PaymentWindow> {
+    let key = q.time_field.column();
+    let snapshot = match snapshot {
+        Some(s) => {
+            check_snapshot(conn, s)?;
+            s
+        }
+        None => max_payment_id(conn)?,
+    };
+    // All matching rows less the few above the snapshot: both counts walk an
+    // index (a bound on the id alone would read the table).
+    let all = count_above(conn, key, plan, None)?;
+    let newer = count_above(conn, key, plan, Some(snapshot))?;
+    Ok(PaymentWindow {
+        snapshot,
+        count: all - newer,
+        newer,
+    })
+}
+
+/// [`Store::payments_at`] on a reader, the snapshot known to be the store's.
+fn page_on(
+    conn: &Connection,
+    q: &PaymentQuery,
+    plan: &Plan,
+    snapshot: i64,
+    offset: i64,
+) -> Result<Vec<Payment>> {
+    let key = q.time_field.column();
+    // The ids of the page first, from the sort column's index alone (it carries the
+    // id): skipping `offset` rows reads index entries, not payments.
+    let mut inner =
+        format!("SELECT p.id FROM payments p WHERE ({key}) IS NOT NULL AND +p.id <= :snap");
+    for f in &plan.filters {
+        inner.push_str(&format!(" AND ({f})"));
+    }
+    inner.push_str(&format!(
+        " ORDER BY ({key}) DESC, p.id DESC LIMIT :lim OFFSET :off"
+    ));
+    let sql = format!(
+        "SELECT {} FROM payments p WHERE p.id IN ({inner}) ORDER BY ({key}) DESC, p.id DESC",
+        payments::PAYMENT_COLS
+    );
+    let mut params = plan.params.clone();
+    params.push((":snap", Value::Integer(snapshot)));
+    params.push((":lim", Value::Integer(limit_of(q.limit) as i64)));
+    params.push((":off", Value::Integer(offset)));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    bind(&mut stmt, &params)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(payments::from_row(r)?.0);
+    }
+    Ok(out)
+}
+
 /// How many rows the plan lists, all of them or only those with ids above `above`.
 fn count_above(conn: &Connection, key: &str, plan: &Plan, above: Option<i64>) -> Result<i64> {
     let mut sql = format!("SELECT count(*) FROM payments p WHERE ({key}) IS NOT NULL");
@@ -1004,24 +1077,19 @@ impl Store {
     /// refused (a search is read by its keyset pages).
     pub fn payment_window(&self, q: &PaymentQuery, snapshot: Option<i64>) -> Result<PaymentWindow> {
         let plan = positional_plan(q)?;
-        let key = q.time_field.column();
+        self.read(|conn| window_on(conn, q, &plan, snapshot))
+    }
+
+    /// A positional payment list opened at its top: the window of the store as it is now
+    /// ([`payment_window`](Self::payment_window) with no snapshot) and the page at row 0
+    /// of that window ([`payments_at`](Self::payments_at)), in one call, so a list's
+    /// first rows wait for one answer instead of a window and then a page.
+    pub fn open_payment_window(&self, q: &PaymentQuery) -> Result<PaymentOpening> {
+        let plan = positional_plan(q)?;
         self.read(|conn| {
-            let snapshot = match snapshot {
-                Some(s) => {
-                    check_snapshot(conn, s)?;
-                    s
-                }
-                None => max_payment_id(conn)?,
-            };
-            // All matching rows less the few above the snapshot: both counts walk an
-            // index (a bound on the id alone would read the table).
-            let all = count_above(conn, key, &plan, None)?;
-            let newer = count_above(conn, key, &plan, Some(snapshot))?;
-            Ok(PaymentWindow {
-                snapshot,
-                count: all - newer,
-                newer,
-            })
+            let window = window_on(conn, q, &plan, None)?;
+            let first_page = page_on(conn, q, &plan, window.snapshot, 0)?;
+            Ok(PaymentOpening { window, first_page })
         })
     }
 
@@ -1040,35 +1108,9 @@ impl Store {
         if offset < 0 {
             return Err(Error::invalid("offset", "a row number is 0 or more"));
         }
-        let key = q.time_field.column();
-        // The ids of the page first, from the sort column's index alone (it carries the
-        // id): skipping `offset` rows reads index entries, not payments.
-        let mut inner =
-            format!("SELECT p.id FROM payments p WHERE ({key}) IS NOT NULL AND +p.id <= :snap");
-        for f in &plan.filters {
-            inner.push_str(&format!(" AND ({f})"));
-        }
-        inner.push_str(&format!(
-            " ORDER BY ({key}) DESC, p.id DESC LIMIT :lim OFFSET :off"
-        ));
-        let sql = format!(
-            "SELECT {} FROM payments p WHERE p.id IN ({inner}) ORDER BY ({key}) DESC, p.id DESC",
-            payments::PAYMENT_COLS
-        );
-        let mut params = plan.params.clone();
-        params.push((":snap", Value::Integer(snapshot)));
-        params.push((":lim", Value::Integer(limit_of(q.limit) as i64)));
-        params.push((":off", Value::Integer(offset)));
         self.read(|conn| {
             check_snapshot(conn, snapshot)?;
-            let mut stmt = conn.prepare_cached(&sql)?;
-            bind(&mut stmt, &params)?;
-            let mut rows = stmt.raw_query();
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(payments::from_row(r)?.0);
-            }
-            Ok(out)
+            page_on(conn, q, &plan, snapshot, offset)
         })
     }
 
