@@ -51,6 +51,8 @@ function mockRust(dash: DashboardView, asked: { payments: PaymentQuery[]; schedu
         return { snapshot: 1, count: 1, newer: 0 };
       case "list_payments_at":
         return [PAYMENT];
+      case "open_payment_window":
+        return { window: { snapshot: 1, count: 1, newer: 0 }, first_page: [PAYMENT] };
       case "payment_totals": {
         const q = a.query as PaymentQuery;
         asked.payments.push(q);

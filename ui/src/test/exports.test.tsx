@@ -66,6 +66,8 @@ function mockRust(answer: () => Promise<ExportDone | null> | ExportDone | null, 
         return { snapshot: 1, count: 1, newer: 0 };
       case "list_payments_at":
         return [payment("imp_1")];
+      case "open_payment_window":
+        return { window: { snapshot: 1, count: 1, newer: 0 }, first_page: [payment("imp_1")] };
       case "list_customers":
         return { items: [customer("cust_0001", "김민준")], next_cursor: null };
       case "customer_tags":
