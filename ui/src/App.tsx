@@ -1,6 +1,6 @@
 import { Box, Center, Loader } from "@mantine/core";
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import { lazy, useState, type ComponentType, type ReactNode } from "react";
+import { useEffect, useState, type ComponentType, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { HashRouter, Route, Routes } from "react-router";
 import { AppProvider } from "./AppContext";
@@ -8,30 +8,25 @@ import { ErrorAlert } from "./components/ErrorAlert";
 import { createQueryClient } from "./lib/queryClient";
 import { Shell } from "./layout/Shell";
 import { Dashboard } from "./pages/Dashboard";
+import { preloadScreens, screen } from "./lib/screens";
+import { whenPainted } from "./lib/startup";
 
-/**
- * Every screen but the dashboard (the first one) is loaded when it is first opened: at
- * start-up the webview parses 0.98 MB of script instead of 1.6 MB, and later only the code
- * of the screens a person uses. The shell shows a loader meanwhile (Shell.tsx).
- */
-function screen<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
-  return lazy(() => load().then((module) => ({ default: module[name] })));
-}
-const Schedules = screen(() => import("./pages/Schedules"), "Schedules");
-const Triage = screen(() => import("./pages/Triage"), "Triage");
-const Calendar = screen(() => import("./pages/Calendar"), "Calendar");
-const PlanPage = screen(() => import("./pages/plans/PlanPage"), "PlanPage");
-const PlansPage = screen(() => import("./pages/plans/PlansPage"), "PlansPage");
-const RunPage = screen(() => import("./pages/runs/RunPage"), "RunPage");
-const RunsPage = screen(() => import("./pages/runs/RunsPage"), "RunsPage");
-const JournalPage = screen(() => import("./pages/charges/JournalPage"), "JournalPage");
-const PaymentsPage = screen(() => import("./pages/payments/PaymentsPage"), "PaymentsPage");
+// In the order their code is fetched ahead (lib/screens.tsx): the lists people open most first.
 const CustomerList = screen(() => import("./pages/customers/CustomerList"), "CustomerList");
+const PaymentsPage = screen(() => import("./pages/payments/PaymentsPage"), "PaymentsPage");
+const Triage = screen(() => import("./pages/Triage"), "Triage");
+const Schedules = screen(() => import("./pages/Schedules"), "Schedules");
 const CustomerPage = screen(() => import("./pages/customers/CustomerPage"), "CustomerPage");
+const JournalPage = screen(() => import("./pages/charges/JournalPage"), "JournalPage");
+const PlansPage = screen(() => import("./pages/plans/PlansPage"), "PlansPage");
+const RunsPage = screen(() => import("./pages/runs/RunsPage"), "RunsPage");
+const Calendar = screen(() => import("./pages/Calendar"), "Calendar");
+const SettlementPage = screen(() => import("./pages/settlement/SettlementPage"), "SettlementPage");
+const ReconcilePage = screen(() => import("./pages/reconcile/ReconcilePage"), "ReconcilePage");
+const PlanPage = screen(() => import("./pages/plans/PlanPage"), "PlanPage");
+const RunPage = screen(() => import("./pages/runs/RunPage"), "RunPage");
 const IssueKeyForm = screen(() => import("./pages/customers/IssueKeyForm"), "IssueKeyForm");
 const AuditPage = screen(() => import("./pages/audit/AuditPage"), "AuditPage");
-const ReconcilePage = screen(() => import("./pages/reconcile/ReconcilePage"), "ReconcilePage");
-const SettlementPage = screen(() => import("./pages/settlement/SettlementPage"), "SettlementPage");
 const PgGuide = screen(() => import("./pages/PgGuide"), "PgGuide");
 const PgGuideDetail = screen(() => import("./pages/PgGuideDetail"), "PgGuideDetail");
 const Settings = screen(() => import("./pages/Settings"), "Settings");
@@ -52,6 +47,8 @@ function StartScreen({ error, retry }: { error?: unknown; retry: () => void }) {
 }
 
 export function AppRoutes() {
+  // The other screens' code is fetched once the dashboard is on screen (lib/screens.tsx).
+  useEffect(() => whenPainted("dashboard", () => void preloadScreens()), []);
   return (
     <Routes>
       <Route element={<Shell />}>
@@ -83,7 +80,16 @@ export function AppRoutes() {
  * The app. Tests pass a MemoryRouter (the webview uses the URL's hash) and may pass their
  * own query client; otherwise each App has its own cache of Rust's answers.
  */
-export function App({ Router = HashRouter, queryClient }: { Router?: ComponentType<{ children: ReactNode }>; queryClient?: QueryClient }) {
+/**
+ * The app's router, without React transitions: a click renders the screen it opens at once,
+ * in one task, instead of in 5 ms slices between frames of the screen it leaves (the
+ * screens' code is fetched ahead, lib/screens.tsx, so this rarely suspends).
+ */
+function DeskRouter({ children }: { children: ReactNode }) {
+  return <HashRouter useTransitions={false}>{children}</HashRouter>;
+}
+
+export function App({ Router = DeskRouter, queryClient }: { Router?: ComponentType<{ children: ReactNode }>; queryClient?: QueryClient }) {
   const [ownClient] = useState(createQueryClient);
   return (
     <QueryClientProvider client={queryClient ?? ownClient}>

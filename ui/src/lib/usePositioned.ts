@@ -1,4 +1,4 @@
-import { hashKey, useQueries, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { hashKey, useQueries, useQuery, useQueryClient, type Query, type QueryKey } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 /** A list read by position, as Rust answers its window (`PaymentWindow`). */
@@ -49,6 +49,9 @@ const PAGE_GC_MS = 30_000;
  * the rows on screen down nor show one twice; `newer` counts them and `showNewer` goes back
  * to the top with them. Changes to rows already listed still show where they are.
  */
+/** An answer this recent is the store as it is now: a visit does not ask for it again. */
+const JUST_ANSWERED_MS = 1000;
+
 export function usePositioned<T>(positions: Positions<T>, listKey: readonly unknown[], enabled = true) {
   const list = hashKey(listKey);
   const size = positions.pageSize;
@@ -69,6 +72,11 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
     return window;
   };
   const windowQuery = (snapshot: number | null, on: boolean) => ({ queryKey: positions.windowKey(snapshot), queryFn: () => fetchWindow(snapshot), enabled: on, refetchOnMount: false });
+  // A list not yet in the cache is asked for as the screen starts to render (as TanStack's
+  // usePrefetchQuery does), not after its first commit: on a first visit the screen's first
+  // render took about 400 ms of cold script before the query was sent; now Rust reads
+  // meanwhile. The query below then finds the answer on its way.
+  if (enabled && client.getQueryState(positions.windowKey(null)) === undefined) void client.prefetchQuery(windowQuery(null, true));
   const latest = useQuery(windowQuery(null, enabled));
   // Pinned, the list starts from the window it was reading (the same snapshot, nothing
   // newer yet) instead of counting it again while the user scrolls: it is asked again when
@@ -104,16 +112,20 @@ export function usePositioned<T>(positions: Positions<T>, listKey: readonly unkn
   // CLI). The queries do not refetch as they mount (`refetchOnMount: false`): a refetch
   // started while React subscribes to a query hands React a new answer object there, and
   // React then drew the whole payments screen a second time at once (about 50 ms before its
-  // first rows on the bench's machine) though nothing on it had changed. A query still on
-  // its first answer is not asked twice (`cancelRefetch: false`).
+  // first rows on the bench's machine) though nothing on it had changed. An answer from the
+  // last second is not asked again (a first visit's, asked as the screen began to render,
+  // may be in before the screen commits, when its code or a part of it was still loading);
+  // one still on its way is not asked twice (`cancelRefetch: false`).
   useEffect(() => {
     if (!enabled) return;
     const { positions: ps, current: window, wanted: inView } = asked.current;
     const again = { cancelRefetch: false };
-    void client.refetchQueries({ queryKey: ps.windowKey(null), exact: true }, again);
+    const askedBefore = Date.now() - JUST_ANSWERED_MS;
+    const older = (q: Query) => q.state.dataUpdatedAt <= askedBefore;
+    void client.refetchQueries({ queryKey: ps.windowKey(null), exact: true, predicate: older }, again);
     // (The first page comes again with the window where Rust offers both in one answer.)
     const pagesAgain = ps.openWindow ? inView.filter((p) => p !== 0) : inView;
-    if (window) for (const p of pagesAgain) void client.refetchQueries({ queryKey: ps.pageKey(window.snapshot, p), exact: true }, again);
+    if (window) for (const p of pagesAgain) void client.refetchQueries({ queryKey: ps.pageKey(window.snapshot, p), exact: true, predicate: older }, again);
   }, [client, list, enabled]);
   const onRange = useCallback(
     (first: number, last: number) => {

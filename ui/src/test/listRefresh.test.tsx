@@ -1,7 +1,7 @@
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import { act, renderHook, waitFor } from "@testing-library/react";
-import type { ReactNode } from "react";
-import { describe, expect, it } from "vitest";
+import { act, render, renderHook, waitFor } from "@testing-library/react";
+import { Suspense, type ReactNode } from "react";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createQueryClient } from "../lib/queryClient";
 import { usePaged, type Page } from "../lib/usePaged";
 import { usePositioned, type Positions, type PositionWindow } from "../lib/usePositioned";
@@ -28,6 +28,8 @@ function storeList(initial: string[]) {
 function wrapperOf(client: QueryClient) {
   return ({ children }: { children: ReactNode }) => <QueryClientProvider client={client}>{children}</QueryClientProvider>;
 }
+
+afterEach(() => vi.restoreAllMocks());
 
 /** Lets the answers asked for arrive and be drawn. */
 const settle = () => act(() => new Promise((resolve) => setTimeout(resolve, 20)));
@@ -67,8 +69,9 @@ describe("a list visited again", () => {
     const { list, positions } = storeList(["a", "b"]);
     const client = createQueryClient();
     // The last visit's answers, still in the cache.
-    client.setQueryData<PositionWindow>(positions.windowKey(null), { snapshot: 1, count: 2, newer: 0 });
-    client.setQueryData(positions.pageKey(1, 0), ["a", "b"]);
+    const lastVisit = { updatedAt: Date.now() - 30_000 };
+    client.setQueryData<PositionWindow>(positions.windowKey(null), { snapshot: 1, count: 2, newer: 0 }, lastVisit);
+    client.setQueryData(positions.pageKey(1, 0), ["a", "b"], lastVisit);
     let renders = 0;
     const { result } = renderHook(
       () => {
@@ -86,8 +89,10 @@ describe("a list visited again", () => {
     expect(list.pages).toBe(1);
     expect(renders).toBe(1);
 
-    // Changed meanwhile without the screen being told: the next visit shows it.
+    // Changed meanwhile without the screen being told: the next visit (seconds later) shows it.
     list.rows = ["c", "a", "b"];
+    const later = Date.now() + 5_000;
+    vi.spyOn(Date, "now").mockImplementation(() => later);
     const again = renderHook(() => usePositioned(positions, ["list"]), { wrapper: wrapperOf(client) });
     await waitFor(() => expect(again.result.current.count).toBe(3));
     await waitFor(() => expect(again.result.current.rowAt(0)).toBe("c"));
@@ -135,4 +140,108 @@ describe("a list visited again", () => {
     expect(result.current.loading).toBe(false);
     expect(list.windows).toBe(1);
   });
+
+  it("a list asked for the first time is asked for as its screen starts to render, before the rest of the screen is drawn", async () => {
+    const { list, positions } = storeList(["a"]);
+    let askedBeforeTheRestDrew: number | null = null;
+    // The rest of the screen, drawn after the list's hook (on a first visit, ~400 ms of cold script).
+    function RestOfScreen() {
+      askedBeforeTheRestDrew ??= list.windows;
+      return null;
+    }
+    function Screen() {
+      usePositioned(positions, ["first render"]);
+      return <RestOfScreen />;
+    }
+    render(<Screen />, { wrapper: wrapperOf(createQueryClient()) });
+    expect(askedBeforeTheRestDrew).toBe(1);
+    await settle();
+    expect(list.windows).toBe(1);
+  });
+
+  it("a keyset list asked for the first time is asked for as its screen starts to render", async () => {
+    const store = { rows: ["a"], asked: 0 };
+    const options = {
+      queryKey: ["keyset first render"] as const,
+      queryFn: async (): Promise<Page<string>> => {
+        store.asked += 1;
+        return { items: store.rows, next_cursor: null };
+      },
+      initialPageParam: null as string | null,
+      getNextPageParam: (last: Page<string>) => last.next_cursor,
+    };
+    let askedBeforeTheRestDrew: number | null = null;
+    function RestOfScreen() {
+      askedBeforeTheRestDrew ??= store.asked;
+      return null;
+    }
+    function Screen() {
+      usePaged(options);
+      return <RestOfScreen />;
+    }
+    render(<Screen />, { wrapper: wrapperOf(createQueryClient()) });
+    expect(askedBeforeTheRestDrew).toBe(1);
+    await settle();
+    expect(store.asked).toBe(1);
+  });
+
+  it("a first visit's answer that is in before the screen commits (a part of it still loading) is not asked again", async () => {
+    const { list, positions } = storeList(["a"]);
+    let codeLoaded = false;
+    let loadCode: () => void = () => {};
+    const code = new Promise<void>((resolve) => (loadCode = resolve)).then(() => {
+      codeLoaded = true;
+    });
+    // A part of the screen whose code is still on its way: the screen suspends and renders again later.
+    function SlowPart() {
+      if (!codeLoaded) throw code;
+      return null;
+    }
+    function Screen() {
+      usePositioned(positions, ["suspended first visit"]);
+      return <SlowPart />;
+    }
+    render(
+      <Suspense fallback={null}>
+        <Screen />
+      </Suspense>,
+      { wrapper: wrapperOf(createQueryClient()) },
+    );
+    await settle(); // the window's answer is in; the screen is still waiting for its code
+    expect(list.windows).toBe(1);
+    await act(async () => {
+      loadCode();
+      await code;
+    });
+    await settle();
+    expect(list.windows).toBe(1);
+  });
+
+  it("a keyset list asked for its next page while its pages are being asked again loads that page once they are in", async () => {
+    let hold: Promise<void> | null = null;
+    const options = {
+      queryKey: ["next page during a refetch"] as const,
+      queryFn: async ({ pageParam }: { pageParam: string | null }): Promise<Page<string>> => {
+        if (hold) await hold;
+        return pageParam === null ? { items: ["a", "b"], next_cursor: "2" } : { items: ["c"], next_cursor: null };
+      },
+      initialPageParam: null as string | null,
+      getNextPageParam: (last: Page<string>) => last.next_cursor,
+    };
+    const client = createQueryClient();
+    const { result } = renderHook(() => usePaged(options), { wrapper: wrapperOf(client) });
+    await waitFor(() => expect(result.current.rows).toEqual(["a", "b"]));
+    // A sync changed the store: the pages shown are asked again, slowly.
+    let release: () => void = () => {};
+    hold = new Promise<void>((resolve) => (release = resolve));
+    act(() => void client.refetchQueries({ queryKey: options.queryKey }));
+    // The table reached the end once, during that refetch.
+    act(() => result.current.loadMore());
+    await act(async () => {
+      hold = null;
+      release();
+    });
+    await waitFor(() => expect(result.current.rows).toEqual(["a", "b", "c"]));
+  });
 });
+
