@@ -77,10 +77,6 @@ export function AppRoutes() {
 }
 
 /**
- * The app. Tests pass a MemoryRouter (the webview uses the URL's hash) and may pass their
- * own query client; otherwise each App has its own cache of Rust's answers.
- */
-/**
  * The app's router, without React transitions: a click renders the screen it opens at once,
  * in one task, instead of in 5 ms slices between frames of the screen it leaves (the
  * screens' code is fetched ahead, lib/screens.tsx, so this rarely suspends).
@@ -89,6 +85,10 @@ function DeskRouter({ children }: { children: ReactNode }) {
   return <HashRouter useTransitions={false}>{children}</HashRouter>;
 }
 
+/**
+ * The app. Tests pass a MemoryRouter (the webview uses the URL's hash) and may pass their
+ * own query client; otherwise each App has its own cache of Rust's answers.
+ */
 export function App({ Router = DeskRouter, queryClient }: { Router?: ComponentType<{ children: ReactNode }>; queryClient?: QueryClient }) {
   const [ownClient] = useState(createQueryClient);
   return (

@@ -38,6 +38,9 @@ function top(list: string, generation: number): View {
 /** Pages out of view leave the cache soon: a list of a million rows is not kept as it scrolls by. */
 const PAGE_GC_MS = 30_000;
 
+/** An answer this recent is the store as it is now: a visit does not ask for it again. */
+const JUST_ANSWERED_MS = 1000;
+
 /**
  * A store list read by position for a VirtualTable: the scroll height is the window's row
  * count, and only the pages under the visible rows are asked for, so row 10,000 is drawn
@@ -49,9 +52,6 @@ const PAGE_GC_MS = 30_000;
  * the rows on screen down nor show one twice; `newer` counts them and `showNewer` goes back
  * to the top with them. Changes to rows already listed still show where they are.
  */
-/** An answer this recent is the store as it is now: a visit does not ask for it again. */
-const JUST_ANSWERED_MS = 1000;
-
 export function usePositioned<T>(positions: Positions<T>, listKey: readonly unknown[], enabled = true) {
   const list = hashKey(listKey);
   const size = positions.pageSize;
