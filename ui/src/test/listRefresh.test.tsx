@@ -31,6 +31,24 @@ function wrapperOf(client: QueryClient) {
 
 afterEach(() => vi.restoreAllMocks());
 
+/**
+ * Renders a screen whose list hook runs first and whose rest (on a first visit, ~400 ms of
+ * cold script) renders after it: how many times the list had been asked for by then.
+ */
+function askedBeforeTheRestOfTheScreen(useList: () => unknown, asked: () => number): number | null {
+  let seen: number | null = null;
+  function RestOfScreen() {
+    seen ??= asked();
+    return null;
+  }
+  function Screen() {
+    useList();
+    return <RestOfScreen />;
+  }
+  render(<Screen />, { wrapper: wrapperOf(createQueryClient()) });
+  return seen;
+}
+
 /** Lets the answers asked for arrive and be drawn. */
 const settle = () => act(() => new Promise((resolve) => setTimeout(resolve, 20)));
 
@@ -143,18 +161,7 @@ describe("a list visited again", () => {
 
   it("a list asked for the first time is asked for as its screen starts to render, before the rest of the screen is drawn", async () => {
     const { list, positions } = storeList(["a"]);
-    let askedBeforeTheRestDrew: number | null = null;
-    // The rest of the screen, drawn after the list's hook (on a first visit, ~400 ms of cold script).
-    function RestOfScreen() {
-      askedBeforeTheRestDrew ??= list.windows;
-      return null;
-    }
-    function Screen() {
-      usePositioned(positions, ["first render"]);
-      return <RestOfScreen />;
-    }
-    render(<Screen />, { wrapper: wrapperOf(createQueryClient()) });
-    expect(askedBeforeTheRestDrew).toBe(1);
+    expect(askedBeforeTheRestOfTheScreen(() => usePositioned(positions, ["first render"]), () => list.windows)).toBe(1);
     await settle();
     expect(list.windows).toBe(1);
   });
@@ -170,17 +177,7 @@ describe("a list visited again", () => {
       initialPageParam: null as string | null,
       getNextPageParam: (last: Page<string>) => last.next_cursor,
     };
-    let askedBeforeTheRestDrew: number | null = null;
-    function RestOfScreen() {
-      askedBeforeTheRestDrew ??= store.asked;
-      return null;
-    }
-    function Screen() {
-      usePaged(options);
-      return <RestOfScreen />;
-    }
-    render(<Screen />, { wrapper: wrapperOf(createQueryClient()) });
-    expect(askedBeforeTheRestDrew).toBe(1);
+    expect(askedBeforeTheRestOfTheScreen(() => usePaged(options), () => store.asked)).toBe(1);
     await settle();
     expect(store.asked).toBe(1);
   });
