@@ -8,7 +8,8 @@ build_pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev
   libxdo-dev pkg-config)
 run_pkgs=(xvfb xauth xdotool dbus gnome-keyring libsecret-tools libdbus-1-dev
   fonts-noto-cjk at-spi2-core)
-test_pkgs=(webkit2gtk-driver imagemagick)
+# PostgreSQL: the shared store's tests run against a real server on loopback.
+test_pkgs=(webkit2gtk-driver imagemagick postgresql)
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then wanted+=("${test_pkgs[@]}"); fi

@@ -24,7 +24,12 @@ stage() {
 # tests never touch the user's files or keyring.
 export TEST_HOME
 TEST_HOME=$(mktemp -d)
-trap 'rm -rf "$TEST_HOME"' EXIT
+# A PostgreSQL server of the tests' own on loopback, for the shared store (team mode);
+# the tests that need it fail rather than skip when it is missing.
+source scripts/postgres-test.sh
+trap 'postgres_stop; rm -rf "$TEST_HOME"' EXIT
+postgres_start || echo "PostgreSQL did not start: the shared store's tests will fail"
+export SUBDESK_REQUIRE_POSTGRES=1
 # The toolchain stays where it is installed: its homes are taken before HOME changes.
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"

@@ -288,6 +288,18 @@ pub enum Error {
     },
 
     /// A bulk run cannot do that in its current state (e.g. resume a completed run).
+    /// The shared store could not be used; nothing of the step that failed was
+    /// written to it.
+    #[error("the shared store {target}: {detail}")]
+    Shared {
+        /// What kind of problem, for the code.
+        problem: SharedProblem,
+        /// `user@host:port/database`, never the password.
+        target: String,
+        /// What the server or the check said.
+        detail: String,
+    },
+
     #[error("run {run_id} is {state}; cannot {action}")]
     RunState {
         /// The run.
@@ -297,6 +309,23 @@ pub enum Error {
         /// What was asked.
         action: &'static str,
     },
+}
+
+/// Why the shared store (team mode) could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedProblem {
+    /// No answer from the server (address, network, TLS).
+    Unreachable,
+    /// The server refused the user, its password or its rights, or has no such database.
+    Refused,
+    /// The shared store holds another store's records.
+    NotOurs,
+    /// The shared store was written by a newer Subdesk.
+    Newer,
+    /// A row could not be carried or did not arrive as it was sent.
+    Mismatch,
+    /// The server failed a statement for another reason.
+    Failed,
 }
 
 impl Error {
@@ -340,6 +369,14 @@ impl Error {
             Error::AmountTooLarge { .. } => ErrorCode::AmountTooLarge,
             Error::Busy { .. } => ErrorCode::WorkBusy,
             Error::RunAlreadyDone { .. } => ErrorCode::RunAlreadyDone,
+            Error::Shared { problem, .. } => match problem {
+                SharedProblem::Unreachable => ErrorCode::SharedStoreUnreachable,
+                SharedProblem::Refused => ErrorCode::SharedStoreRefused,
+                SharedProblem::NotOurs => ErrorCode::SharedStoreNotOurs,
+                SharedProblem::Newer => ErrorCode::SharedStoreNewer,
+                SharedProblem::Mismatch => ErrorCode::SharedStoreMismatch,
+                SharedProblem::Failed => ErrorCode::SharedStoreFailed,
+            },
             Error::Api(e) => match e.code() {
                 "unauthorized" => ErrorCode::ApiUnauthorized,
                 "not_found" => ErrorCode::ApiNotFound,

@@ -156,6 +156,16 @@ pub enum StoreCmd {
         #[arg(long)]
         yes: bool,
     },
+    /// Copy the profile's store into a shared store (team mode) on a PostgreSQL server:
+    /// everything in one transaction, each row compared after the copy, refused when the
+    /// shared store holds another store's records. Again later, it brings what changed.
+    /// The password comes from the URL or PGPASSWORD; a server that is not this computer
+    /// is reached only over TLS.
+    Migrate {
+        /// postgres://user@host:port/database
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Show or change the backup settings: folder, how often the app backs up, how many
     /// are kept.
     Settings {

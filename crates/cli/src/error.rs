@@ -146,6 +146,8 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::KeyPresenceUnknown => Exit::Refused,
         C::ApiRedirected | C::ApiUnrecognizedAnswer => Exit::Unreachable,
         C::ApiTransport | C::ApiServerError => Exit::Unreachable,
+        C::SharedStoreUnreachable => Exit::Unreachable,
+        C::SharedStoreRefused | C::SharedStoreNotOurs | C::SharedStoreNewer => Exit::Refused,
         C::ReadOnly
         | C::AppLocked
         | C::WrongPassphrase

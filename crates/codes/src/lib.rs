@@ -113,6 +113,24 @@ pub enum ErrorCode {
     /// The file is not a usable backup of this profile (damaged, cut short, another
     /// profile's or a newer Subdesk's; details: `reason`). Nothing was replaced.
     BackupNotUsable,
+    /// The shared store's server did not answer (details: `target`): check the address,
+    /// the network and that the server is running. Nothing was written to it.
+    SharedStoreUnreachable,
+    /// The shared store's server refused the user, its password or its rights, or has no
+    /// such database (details: `target`). Nothing was written to it.
+    SharedStoreRefused,
+    /// The shared store holds another store's records, or records other desks wrote after
+    /// this store was copied (details: `target`). Nothing was copied.
+    SharedStoreNotOurs,
+    /// The shared store was written by a newer Subdesk: update this one. Nothing was
+    /// written to it.
+    SharedStoreNewer,
+    /// A row could not be carried to the shared store as it is, or did not arrive as it
+    /// was sent (details: `table`-level text). Nothing was copied.
+    SharedStoreMismatch,
+    /// The shared store's server failed for another reason; nothing of the step was
+    /// written to it.
+    SharedStoreFailed,
 
     // subdesk-billing: money.
     /// This charge's outcome is being checked; it cannot be charged again until then.

@@ -75,6 +75,7 @@ impl From<subdesk_billing::Error> for IpcError {
             B::InvalidInput { field, .. } => Some(serde_json::json!({ "field": field })),
             B::BackupFolder { folder, .. } => Some(serde_json::json!({ "folder": folder })),
             B::BackupNotUsable { reason, .. } => Some(serde_json::json!({ "reason": reason })),
+            B::Shared { target, .. } => Some(serde_json::json!({ "target": target })),
             // The limit is Rust's: the text shows the number it is given.
             B::AmountTooLarge { field, max, .. } => {
                 Some(serde_json::json!({ "field": field, "max": max }))

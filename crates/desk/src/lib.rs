@@ -39,6 +39,7 @@ pub mod runs;
 pub mod schedules;
 pub mod session;
 pub mod settlement;
+pub mod shared;
 pub mod triage;
 pub mod zone;
 

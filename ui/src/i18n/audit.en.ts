@@ -40,6 +40,7 @@ const audit: typeof ko = {
     "customer.upsert": "Customer saved",
     "db.backup": "Database backed up",
     "db.backup_settings": "Backup settings changed",
+    "db.copy_shared": "Copied to the shared store",
     "db.migrate": "Database upgraded",
     "db.recover": "Database recovered",
     "db.restore": "Restored from a backup",

@@ -32,6 +32,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "customer.upsert",
     "db.backup",
     "db.backup_settings",
+    "db.copy_shared",
     "db.migrate",
     "db.recover",
     "db.restore",

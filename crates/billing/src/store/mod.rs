@@ -18,3 +18,4 @@ pub mod lease;
 pub(crate) mod migrations;
 pub mod recovery;
 pub mod resync;
+pub mod shared;

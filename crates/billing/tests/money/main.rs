@@ -11,3 +11,4 @@ mod faults;
 mod plans;
 mod recovery;
 mod settlement;
+mod shared_copy;

@@ -1,8 +1,9 @@
 //! `store backup | backups | restore | settings`: the profile's backups to a chosen folder,
-//! the desk's functions the app's Settings call too.
+//! the desk's functions the app's Settings call too; `store migrate --to URL`: the copy into
+//! a shared store (team mode).
 
 use subdesk_codes::ErrorCode;
-use subdesk_desk::backups;
+use subdesk_desk::{backups, shared};
 use subdesk_profiles::{ActionKind, BackupEvery};
 
 use crate::args::{EveryArg, StoreCmd};
@@ -87,6 +88,33 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
                     line(&format!("the store before: {p}"));
                 }
                 line("money waits for a sync: run `subdesk-cli sync` next");
+            }
+            Ok(Exit::Ok)
+        }
+        StoreCmd::Migrate { to } => {
+            let s = ctx.session(ActionKind::Mutate)?;
+            let password = std::env::var("PGPASSWORD").ok();
+            let copied = shared::copy_to_shared(&s, &to, password.as_deref()).await?;
+            if ctx.out.json {
+                ctx.out.json(&copied)?;
+            } else {
+                let mut t = Table::new(&["table", "rows", "added", "updated", "only shared"]);
+                for r in &copied.tables {
+                    t.row(vec![
+                        r.table.clone(),
+                        r.rows.to_string(),
+                        r.added.to_string(),
+                        r.updated.to_string(),
+                        r.only_shared.to_string(),
+                    ]);
+                }
+                t.print();
+                line(&format!(
+                    "copied to {}: {} rows added or updated, every row compared (audit entry {})",
+                    copied.target,
+                    copied.changed(),
+                    copied.audit_id
+                ));
             }
             Ok(Exit::Ok)
         }

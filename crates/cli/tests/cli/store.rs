@@ -128,3 +128,93 @@ fn a_garbage_file_is_refused_and_nothing_is_replaced() {
     assert_eq!(out.err_json()["code"], "backup_not_usable");
     env.cli(&["--json", "customers", "show", "st_g"]).expect(0);
 }
+
+/// A fresh database on the test server (`make test` starts one; see
+/// scripts/postgres-test.sh), or None outside it unless SUBDESK_REQUIRE_POSTGRES is set.
+fn shared_db() -> Option<String> {
+    let Ok(url) = std::env::var("SUBDESK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("SUBDESK_REQUIRE_POSTGRES").is_none(),
+            "SUBDESK_REQUIRE_POSTGRES is set but SUBDESK_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("no PostgreSQL for the tests: skipped");
+        return None;
+    };
+    let name = format!(
+        "cli_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    Some(format!("{}/{name}", url.rsplit_once('/').unwrap().0))
+}
+
+/// `store migrate --to URL`: the registry and the journal on the shared server, so a lost
+/// laptop loses no customer_uid; again, only what changed; a bad address or no server is
+/// told before anything is written, and a password never shows.
+#[test]
+fn store_migrate_carries_the_registry_to_the_shared_server() {
+    let Some(url) = shared_db() else { return };
+    let env = Env::new();
+    env.issue("mg_1", APPROVE, "홍길동", &[]);
+    env.issue("mg_2", APPROVE, "김민준", &[]);
+    env.charge("mg_1", 12_000);
+
+    let out = env.cli(&["--json", "store", "migrate", "--to", &url]);
+    out.expect(0);
+    let report = out.json();
+    let rows = |table: &str, field: &str| {
+        report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == table)
+            .unwrap()[field]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(rows("customers", "added"), 2);
+    assert_eq!(rows("journal", "added"), 1);
+
+    let mut shared = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let uids: Vec<String> = shared
+        .query("SELECT customer_uid FROM customers ORDER BY customer_uid", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(uids, ["mg_1", "mg_2"]);
+    let paid: i64 = shared
+        .query_one(
+            "SELECT count(*) FROM journal WHERE customer_uid = 'mg_1' AND state = 'succeeded'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(paid, 1);
+
+    // Again: nothing new but the first copy's audit entry, already carried.
+    let human = env.cli(&["store", "migrate", "--to", &url]);
+    human.expect(0);
+    assert!(human.stdout.contains("0 rows added or updated"), "{}", human.stdout);
+
+    let out = env.cli(&["--json", "store", "migrate", "--to", "mysql://somewhere"]);
+    out.expect(2);
+    assert_eq!(out.err_json()["code"], "invalid_input");
+    let out = env.cli(&[
+        "--json",
+        "store",
+        "migrate",
+        "--to",
+        "postgres://subdesk:pw-secret-1@127.0.0.1:9/postgres",
+    ]);
+    out.expect(5);
+    assert_eq!(out.err_json()["code"], "shared_store_unreachable");
+    assert!(!out.stderr.contains("pw-secret-1") && !out.stdout.contains("pw-secret-1"));
+}

@@ -1,0 +1,403 @@
+//! `store migrate --to URL`: copy a desk's SQLite store into a shared store.
+//!
+//! The copy reads one snapshot of the SQLite file (a read transaction, so the app can
+//! keep working) and writes it into PostgreSQL in one transaction: each table is loaded
+//! into a temporary table with COPY, merged into its table by primary key (new rows
+//! added, changed rows updated, equal rows left), and every row of the snapshot is then
+//! compared with what the shared table holds. Only when every table matches is the
+//! transaction committed; otherwise nothing of it is written.
+//!
+//! **Whose store.** A shared store starts as one desk's copy. Its audit chain says whose:
+//! the newest entry it holds must be the entry of the same number in this store's chain
+//! (each entry's hash covers every entry before it), or the shared store holds another
+//! store's records, or records written after this copy, and nothing is copied. A shared
+//! store with data but no audit chain is refused for the same reason. After a copy, the
+//! copy itself is audited in this store and carried into the shared one, so running it
+//! again finds its own chain and only brings what changed.
+//!
+//! Not carried: the search tables (built from the customers and names), and the leases
+//! (each desk's own locks). A row deleted in this store after an earlier copy stays in
+//! the shared one; the report counts such rows per table.
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use rusqlite::types::Value;
+use serde::Serialize;
+
+use super::{SCHEMA_LOCK, SharedTarget, migrate};
+use crate::error::{Error, Result, SharedProblem};
+use crate::store::db::Store;
+
+/// A table the copy carries, with its primary key.
+struct Carried {
+    name: &'static str,
+    key: &'static [&'static str],
+    /// Rows never change once written: an existing row is left as it is (and must be
+    /// equal, which the comparison checks).
+    append_only: bool,
+}
+
+/// In the order their foreign keys need.
+const CARRIED: &[Carried] = &[
+    table("customers", &["customer_uid"]),
+    table("customer_tags", &["customer_uid", "tag"]),
+    table("key_product_type", &["customer_uid"]),
+    table("plans", &["code"]),
+    table("subscriptions", &["id"]),
+    table("subscription_periods", &["subscription_id", "period"]),
+    table("payments", &["id"]),
+    table("schedules", &["id"]),
+    table("journal", &["id"]),
+    table("bulk_runs", &["id"]),
+    table("bulk_items", &["run_id", "line"]),
+    table("bulk_excluded", &["run_id", "line"]),
+    table("triage_resolved", &["entry_key"]),
+    table("sync_state", &["stream"]),
+    table("resync_required", &["id"]),
+    Carried {
+        name: "audit_log",
+        key: &["id"],
+        append_only: true,
+    },
+    table("audit_head", &["singleton"]),
+];
+
+const fn table(name: &'static str, key: &'static [&'static str]) -> Carried {
+    Carried {
+        name,
+        key,
+        append_only: false,
+    }
+}
+
+/// The tables whose ids the shared store hands out itself from now on.
+const IDENTITY_TABLES: &[&str] = &["subscriptions", "payments", "schedules", "journal"];
+
+/// What a copy did to one table.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TableCopy {
+    /// The table.
+    pub table: String,
+    /// Rows in this store's snapshot.
+    pub rows: i64,
+    /// Rows the shared store did not have.
+    pub added: i64,
+    /// Rows the shared store had with other values, now this store's.
+    pub updated: i64,
+    /// Rows the shared store holds that this store does not (deleted here after an
+    /// earlier copy); they are left there.
+    pub only_shared: i64,
+}
+
+/// The outcome of a copy, every table compared row by row before the commit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SharedCopy {
+    /// `user@host:port/database`.
+    pub target: String,
+    /// The shared store's schema version after the copy.
+    pub schema_version: i64,
+    pub tables: Vec<TableCopy>,
+    /// The audit entry of this copy, in this store and the shared one.
+    pub audit_id: i64,
+}
+
+impl SharedCopy {
+    /// Rows added or updated in all.
+    pub fn changed(&self) -> i64 {
+        self.tables.iter().map(|t| t.added + t.updated).sum()
+    }
+}
+
+impl Store {
+    /// Copy this store into the shared store at `target` (see the module's doc): all or
+    /// nothing, verified row by row, refused when the shared store is another store's.
+    /// Blocking (network and a full read of the file): call it off the UI's thread.
+    pub fn copy_to_shared(&self, target: &SharedTarget) -> Result<SharedCopy> {
+        let mut client = target.connect()?;
+        let schema_version = migrate(target, &mut client)?;
+        let tables = self.read(|conn| {
+            // One snapshot of every table, however long the copy takes.
+            let snapshot = rusqlite::Transaction::new_unchecked(
+                conn,
+                rusqlite::TransactionBehavior::Deferred,
+            )?;
+            let all: Vec<&Carried> = CARRIED.iter().collect();
+            let tables = copy_tables(target, &mut client, &snapshot, &all, true)?;
+            snapshot.finish()?;
+            Ok(tables)
+        })?;
+        let inputs = serde_json::json!({
+            "target": target.shown(),
+            "schema_version": schema_version,
+            "tables": tables.iter().map(|t| (t.table.clone(), serde_json::json!(t.rows))).collect::<serde_json::Map<_, _>>(),
+        });
+        let audit_id = self.audit_record("db.copy_shared", &inputs, "ok")?;
+        // The entry just written, and any written beside the copy, into the shared chain.
+        self.read(|conn| {
+            let audit: Vec<&Carried> = CARRIED
+                .iter()
+                .filter(|t| t.name.starts_with("audit_"))
+                .collect();
+            copy_tables(target, &mut client, conn, &audit, false)
+        })?;
+        Ok(SharedCopy {
+            target: target.shown().to_owned(),
+            schema_version,
+            tables,
+            audit_id,
+        })
+    }
+}
+
+/// Copy `tables` in one PostgreSQL transaction, after checking whose the shared store
+/// is; `identities` moves the shared store's id counters past the copied ids.
+fn copy_tables(
+    target: &SharedTarget,
+    client: &mut postgres::Client,
+    conn: &rusqlite::Connection,
+    tables: &[&Carried],
+    identities: bool,
+) -> Result<Vec<TableCopy>> {
+    let err = |e| target.error(e);
+    let mut tx = client.transaction().map_err(err)?;
+    // Two copies at once (two desks, or the app and the CLI) wait for each other.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .map_err(err)?;
+    check_owner(target, &mut tx, conn)?;
+    let mut done = Vec::with_capacity(tables.len());
+    for t in tables {
+        done.push(copy_table(target, &mut tx, conn, t)?);
+    }
+    if identities {
+        for name in IDENTITY_TABLES {
+            tx.execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}
+                     HAVING max(id) IS NOT NULL"
+                ),
+                &[],
+            )
+            .map_err(err)?;
+        }
+    }
+    tx.commit().map_err(err)?;
+    Ok(done)
+}
+
+/// Refuse a shared store whose audit chain is not the start of this store's.
+fn check_owner(
+    target: &SharedTarget,
+    tx: &mut postgres::Transaction<'_>,
+    conn: &rusqlite::Connection,
+) -> Result<()> {
+    let err = |e| target.error(e);
+    let not_ours = |detail: String| Error::Shared {
+        problem: SharedProblem::NotOurs,
+        target: target.shown().to_owned(),
+        detail,
+    };
+    let head = tx
+        .query_opt(
+            "SELECT last_id, last_hash FROM audit_head WHERE singleton = 1",
+            &[],
+        )
+        .map_err(err)?;
+    let Some(head) = head else {
+        // No chain: only an empty shared store may be started from this one.
+        let mut holds = Vec::new();
+        for t in CARRIED {
+            let any: bool = tx
+                .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {})", t.name), &[])
+                .map_err(err)?
+                .get(0);
+            if any {
+                holds.push(t.name);
+            }
+        }
+        return match holds.is_empty() {
+            true => Ok(()),
+            false => Err(not_ours(format!(
+                "it holds records ({}) but no audit chain",
+                holds.join(", ")
+            ))),
+        };
+    };
+    let (id, hash): (i64, String) = (head.get(0), head.get(1));
+    let ours: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
+        "SELECT hash FROM audit_log WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    ))?;
+    match ours {
+        Some(h) if h == hash => Ok(()),
+        Some(_) => Err(not_ours(format!(
+            "its audit entry {id} is not this store's: it was copied from another store"
+        ))),
+        None => Err(not_ours(format!(
+            "it holds audit entries up to {id}, newer than this store's: other desks have written to it"
+        ))),
+    }
+}
+
+/// The PostgreSQL type of each column of `table`, in the table's order.
+fn columns(
+    target: &SharedTarget,
+    tx: &mut postgres::Transaction<'_>,
+    table: &str,
+) -> Result<Vec<(String, Type)>> {
+    let rows = tx
+        .query(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1
+             ORDER BY ordinal_position",
+            &[&table],
+        )
+        .map_err(|e| target.error(e))?;
+    rows.iter()
+        .map(|r| {
+            let (name, ty): (String, String) = (r.get(0), r.get(1));
+            let ty = match ty.as_str() {
+                "bigint" => Type::INT8,
+                "text" => Type::TEXT,
+                "double precision" => Type::FLOAT8,
+                other => return Err(Error::Internal(format!("{table}.{name} has type {other}"))),
+            };
+            Ok((name, ty))
+        })
+        .collect()
+}
+
+/// One SQLite value as the column's PostgreSQL type, or why it cannot be.
+fn cell(value: Value, ty: &Type) -> std::result::Result<Box<dyn ToSql + Sync>, String> {
+    Ok(match (value, ty) {
+        (Value::Null, t) if *t == Type::INT8 => Box::new(None::<i64>),
+        (Value::Null, t) if *t == Type::FLOAT8 => Box::new(None::<f64>),
+        (Value::Null, _) => Box::new(None::<String>),
+        (Value::Integer(i), t) if *t == Type::INT8 => Box::new(i),
+        (Value::Integer(i), t) if *t == Type::FLOAT8 => Box::new(i as f64),
+        (Value::Real(f), t) if *t == Type::FLOAT8 => Box::new(f),
+        (Value::Text(s), t) if *t == Type::TEXT => Box::new(s),
+        (v, t) => return Err(format!("a {} value where {t} belongs", v.data_type())),
+    })
+}
+
+fn copy_table(
+    target: &SharedTarget,
+    tx: &mut postgres::Transaction<'_>,
+    conn: &rusqlite::Connection,
+    t: &Carried,
+) -> Result<TableCopy> {
+    let err = |e| target.error(e);
+    let cols = columns(target, tx, t.name)?;
+    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+    let list = names.join(", ");
+    let stage = format!("stage_{}", t.name);
+    tx.batch_execute(&format!(
+        "CREATE TEMP TABLE {stage} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP",
+        t.name
+    ))
+    .map_err(err)?;
+
+    // This store's rows into the stage, each value in its column's type.
+    let mut rows = 0i64;
+    {
+        let sink = tx
+            .copy_in(&format!("COPY {stage} ({list}) FROM STDIN (FORMAT binary)"))
+            .map_err(err)?;
+        let types: Vec<Type> = cols.iter().map(|(_, ty)| ty.clone()).collect();
+        let mut writer = BinaryCopyInWriter::new(sink, &types);
+        let mut stmt = conn.prepare(&format!("SELECT {list} FROM {}", t.name))?;
+        let mut source = stmt.query([])?;
+        while let Some(r) = source.next()? {
+            rows += 1;
+            let mut cells = Vec::with_capacity(cols.len());
+            for (i, (name, ty)) in cols.iter().enumerate() {
+                let v: Value = r.get(i)?;
+                cells.push(cell(v, ty).map_err(|why| Error::Shared {
+                    problem: SharedProblem::Mismatch,
+                    target: target.shown().to_owned(),
+                    detail: format!("{}.{name}, row {rows}: {why}; nothing was copied", t.name),
+                })?);
+            }
+            let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|c| c.as_ref()).collect();
+            writer.write(&refs).map_err(err)?;
+        }
+        writer.finish().map_err(err)?;
+    }
+
+    // Merged by key: new rows added, changed rows updated, equal rows untouched.
+    let key = t.key.join(", ");
+    let rest: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !t.key.contains(n))
+        .collect();
+    let on_conflict = if t.append_only || rest.is_empty() {
+        "DO NOTHING".to_owned()
+    } else {
+        let set: Vec<String> = rest.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+        let mine: Vec<String> = rest.iter().map(|c| format!("{}.{c}", t.name)).collect();
+        let theirs: Vec<String> = rest.iter().map(|c| format!("EXCLUDED.{c}")).collect();
+        format!(
+            "DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+            set.join(", "),
+            mine.join(", "),
+            theirs.join(", ")
+        )
+    };
+    let merged = tx
+        .query_one(
+            &format!(
+                "WITH merged AS (
+                     INSERT INTO {name} ({list}) SELECT {list} FROM {stage}
+                     ON CONFLICT ({key}) {on_conflict}
+                     RETURNING (xmax = 0) AS added
+                 )
+                 SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM merged",
+                name = t.name
+            ),
+            &[],
+        )
+        .map_err(err)?;
+    let (added, updated): (i64, i64) = (merged.get(0), merged.get(1));
+
+    // Every row of the snapshot, compared with what the shared table now holds.
+    let join: Vec<String> = t.key.iter().map(|k| format!("s.{k} = t.{k}")).collect();
+    let s_cols: Vec<String> = names.iter().map(|c| format!("s.{c}")).collect();
+    let t_cols: Vec<String> = names.iter().map(|c| format!("t.{c}")).collect();
+    let check = tx
+        .query_one(
+            &format!(
+                "SELECT (SELECT count(*) FROM {stage} s JOIN {name} t ON {join}
+                         WHERE ROW({s}) IS NOT DISTINCT FROM ROW({t})),
+                        (SELECT count(*) FROM {name})",
+                name = t.name,
+                join = join.join(" AND "),
+                s = s_cols.join(", "),
+                t = t_cols.join(", ")
+            ),
+            &[],
+        )
+        .map_err(err)?;
+    let (equal, shared_rows): (i64, i64) = (check.get(0), check.get(1));
+    if equal != rows {
+        return Err(Error::Shared {
+            problem: SharedProblem::Mismatch,
+            target: target.shown().to_owned(),
+            detail: format!(
+                "{}: {} of {rows} rows differ in the shared store after the copy; nothing was copied",
+                t.name,
+                rows - equal
+            ),
+        });
+    }
+    Ok(TableCopy {
+        table: t.name.to_owned(),
+        rows,
+        added,
+        updated,
+        only_shared: shared_rows - rows,
+    })
+}
