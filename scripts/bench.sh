@@ -3,6 +3,10 @@
 # `name value (goal ...)`; nothing here asserts a timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The shared store's copy is measured on a PostgreSQL server of the bench's own.
+source scripts/postgres-test.sh
+trap postgres_stop EXIT
+if postgres_start; then export SUBDESK_BENCH_POSTGRES_URL=$SUBDESK_TEST_POSTGRES_URL; fi
 for crate in sandbox iamport billing desk; do
   if [ -f "crates/$crate/examples/bench.rs" ]; then
     echo "=== subdesk-$crate"

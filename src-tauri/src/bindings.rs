@@ -8,7 +8,7 @@ use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 use crate::commands::{
     backups, data, exports, keys, money, plans, practice, profiles, reconcile, reports, runs,
-    schedules, shell, sync, triage,
+    schedules, shared, shell, sync, triage,
 };
 
 pub const BINDINGS_HEADER: &str =
@@ -34,6 +34,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             backups::backup_to_folder_now::<tauri::Wry>,
             backups::list_folder_backups::<tauri::Wry>,
             backups::restore_folder_backup::<tauri::Wry>,
+            shared::copy_to_shared_store,
             data::customer_tags,
             data::customer_detail,
             data::refresh_customer,

@@ -62,6 +62,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("choose_backup_folder", Session(Mutate)),
     ("set_backup_schedule", Session(Mutate)),
     ("restore_folder_backup", Session(Mutate)),
+    // Sends the whole registry to a server and audits it: a read-only desk may not.
+    ("copy_to_shared_store", Session(Mutate)),
     ("list_customers", Session(Read)),
     ("customer_tags", Session(Read)),
     ("customer_detail", Session(Read)),

@@ -54,6 +54,11 @@ export const commands = {
 	 *  profile is opened again on the restored store; money waits for a sync.
 	 */
 	restoreFolderBackup: (fileName: string) => __TAURI_INVOKE<Restored>("restore_folder_backup", { fileName }),
+	/**
+	 *  Copy the active profile's store into the shared store at `url` (every row compared,
+	 *  all or nothing; refused when the shared store is another store's).
+	 */
+	copyToSharedStore: (url: string, password: string | null) => __TAURI_INVOKE<SharedCopy>("copy_to_shared_store", { url, password }),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
 	/**  The customer as the store has it, at once. */
 	customerDetail: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("customer_detail", { customerUid }),
@@ -2909,6 +2914,17 @@ export type SettlementLine = {
  */
 export type SettlementPeriod = { kind: "month"; year: number; month: number } | { kind: "quarter"; year: number; quarter: number } | { kind: "half"; year: number; half: number };
 
+/**  The outcome of a copy, every table compared row by row before the commit. */
+export type SharedCopy = {
+	/**  `user@host:port/database`. */
+	target: string,
+	/**  The shared store's schema version after the copy. */
+	schema_version: number,
+	tables: TableCopy[],
+	/**  The audit entry of this copy, in this store and the shared one. */
+	audit_id: number,
+};
+
 /**  One side's totals of the period (KRW; payments in other currencies are counted only). */
 export type SideTotals = {
 	count: number,
@@ -3113,6 +3129,23 @@ export type SyncSummary = {
 	payments: SyncReport | null,
 	schedules: SyncReport | null,
 	keys: VerifyReport | null,
+};
+
+/**  What a copy did to one table. */
+export type TableCopy = {
+	/**  The table. */
+	table: string,
+	/**  Rows in this store's snapshot. */
+	rows: number,
+	/**  Rows the shared store did not have. */
+	added: number,
+	/**  Rows the shared store had with other values, now this store's. */
+	updated: number,
+	/**
+	 *  Rows the shared store holds that this store does not (deleted here after an
+	 *  earlier copy); they are left there.
+	 */
+	only_shared: number,
 };
 
 /**  Tags in use, with how many customers carry each, for the list's filter. */

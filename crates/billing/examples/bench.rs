@@ -91,7 +91,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if kept.is_some() && store_path.exists() {
         println!("billing.bench reusing {}", store_path.display());
         let store = Store::open(&store_path)?;
-        return query_bench(&store, queries);
+        query_bench(&store, queries)?;
+        return shared_copy_bench(&store);
     }
     println!("billing.bench customers={customers} payments={payments} (sandbox seed, loopback)");
 
@@ -228,7 +229,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     query_bench(&store, queries)?;
+    shared_copy_bench(&store)?;
     sb.shutdown().await;
+    Ok(())
+}
+
+/// `store migrate --to URL` of the whole store into an empty shared store, then again with
+/// nothing changed, on the PostgreSQL server in SUBDESK_BENCH_POSTGRES_URL (`make bench`
+/// starts one on loopback; without it the figure is skipped). Blocking, as the app calls
+/// it: on a thread of its own, outside the runtime.
+fn shared_copy_bench(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
+    let Ok(url) = std::env::var("SUBDESK_BENCH_POSTGRES_URL") else {
+        println!("billing.shared_copy skipped (no SUBDESK_BENCH_POSTGRES_URL)");
+        return Ok(());
+    };
+    let store = store.clone();
+    std::thread::spawn(move || -> Result<(), String> {
+        let name = format!("bench_{}", std::process::id());
+        let mut admin = postgres::Client::connect(&url, postgres::NoTls).map_err(|e| e.to_string())?;
+        // One statement each: CREATE DATABASE cannot run in the implicit transaction of a
+        // batch.
+        for sql in [format!("DROP DATABASE IF EXISTS {name}"), format!("CREATE DATABASE {name}")] {
+            admin.batch_execute(&sql).map_err(|e| format!("{sql}: {e:?}"))?;
+        }
+        let target = subdesk_billing::SharedTarget::parse(
+            &format!("{}/{name}", url.rsplit_once('/').ok_or("url")?.0),
+            None,
+        )
+        .map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let first = store.copy_to_shared(&target).map_err(|e| e.to_string())?;
+        let first_s = t.elapsed().as_secs_f64();
+        let rows: i64 = first.tables.iter().map(|t| t.rows).sum();
+        let t = Instant::now();
+        let again = store.copy_to_shared(&target).map_err(|e| e.to_string())?;
+        println!(
+            "billing.shared_copy_s {first_s:.1} ({rows} rows, {:.0} rows/s, each compared after the merge; again with nothing changed {:.1}s, {} changed)",
+            rows as f64 / first_s,
+            t.elapsed().as_secs_f64(),
+            again.changed(),
+        );
+        Ok(())
+    })
+    .join()
+    .map_err(|_| "the shared copy bench panicked")??;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod reconcile;
 pub mod reports;
 pub mod runs;
 pub mod schedules;
+pub mod shared;
 pub mod shell;
 pub mod sync;
 pub mod triage;

@@ -11,6 +11,7 @@ import { call } from "../lib/ipc";
 import { BackupSection } from "./settings/BackupSection";
 import { LockSection } from "./settings/LockSection";
 import { ProfilesSection } from "./settings/ProfilesSection";
+import { SharedStoreSection } from "./settings/SharedStoreSection";
 
 export function Settings() {
   const { t } = useTranslation();
@@ -39,6 +40,7 @@ export function Settings() {
       <ProfilesSection />
       <LockSection />
       <BackupSection />
+      <SharedStoreSection />
 
       <Paper withBorder p="md" radius="md">
         <Title order={5}>{t("settings.language")}</Title>

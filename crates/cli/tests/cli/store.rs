@@ -184,7 +184,10 @@ fn store_migrate_carries_the_registry_to_the_shared_server() {
 
     let mut shared = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let uids: Vec<String> = shared
-        .query("SELECT customer_uid FROM customers ORDER BY customer_uid", &[])
+        .query(
+            "SELECT customer_uid FROM customers ORDER BY customer_uid",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| r.get(0))
@@ -202,7 +205,11 @@ fn store_migrate_carries_the_registry_to_the_shared_server() {
     // Again: nothing new but the first copy's audit entry, already carried.
     let human = env.cli(&["store", "migrate", "--to", &url]);
     human.expect(0);
-    assert!(human.stdout.contains("0 rows added or updated"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("0 rows added or updated"),
+        "{}",
+        human.stdout
+    );
 
     let out = env.cli(&["--json", "store", "migrate", "--to", "mysql://somewhere"]);
     out.expect(2);

@@ -1,0 +1,83 @@
+// Team mode's first step as Settings offers it: this computer's store copied into the
+// PostgreSQL server `make test` runs on loopback (SUBDESK_TEST_POSTGRES_URL), read back
+// from the server with psql, copied again with nothing new, and a server that does not
+// answer told in Korean. Screens at 1024×700 in Korean and English.
+import { browser, $, expect } from "@wdio/globals";
+import { execFileSync } from "node:child_process";
+import { click, expectTitle, setLanguage, shot, type } from "../lib/ui.mjs";
+
+const SERVER = process.env.SUBDESK_TEST_POSTGRES_URL ?? "";
+const DATABASE = `e2e_shared_${process.pid}`;
+const TARGET = SERVER.replace(/\/[^/]*$/, `/${DATABASE}`);
+
+function psql(url, sql) {
+  return execFileSync("psql", [url, "-tAc", sql], { encoding: "utf8" }).trim();
+}
+
+async function textOf(selector) {
+  return browser.execute((sel) => document.querySelector(sel)?.textContent ?? "", selector);
+}
+
+async function copyTo(url) {
+  const input = await $('[data-testid="shared-url"]');
+  await input.clearValue();
+  await type("shared-url", url);
+  await click('[data-testid="shared-copy"]');
+}
+
+describe("the shared store", () => {
+  before(() => {
+    expect(SERVER).not.toBe("");
+    psql(SERVER, `CREATE DATABASE ${DATABASE}`);
+  });
+
+  it("copies the store into the server and says what each table got", async () => {
+    await browser.setWindowSize(1024, 700);
+    await click('[data-testid="nav-settings"]');
+    await expectTitle("설정");
+    await $('[data-testid="shared-store"]').waitForDisplayed();
+    await copyTo(TARGET);
+    await $('[data-testid="shared-done"]').waitForDisplayed({ timeout: 120000 });
+    expect(await textOf('[data-testid="shared-done"]')).toContain("모든 행을 대조했습니다");
+    // On the server, what the table says this computer holds: the customers, and the
+    // audit log with the copy's own entry after it.
+    const shown = await browser.execute(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid="shared-tables"] tbody tr')].map((tr) => {
+          const cells = [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "");
+          return [cells[0], Number(cells[1].replace(/,/g, ""))];
+        }),
+      ),
+    );
+    expect(Number(psql(TARGET, "SELECT count(*) FROM customers"))).toBe(shown["고객"] ?? 0);
+    expect(Number(psql(TARGET, "SELECT count(*) FROM audit_log"))).toBe(shown["감사 로그"] + 1);
+    expect(psql(TARGET, "SELECT action FROM audit_log ORDER BY id DESC LIMIT 1")).toBe("db.copy_shared");
+    await $('[data-testid="shared-store"]').scrollIntoView();
+    await shot("shared-store-ko");
+  });
+
+  it("brings nothing new the second time", async () => {
+    await copyTo(TARGET);
+    await browser.waitUntil(async () => (await textOf('[data-testid="shared-done"]')).includes("추가·변경 0행"), { timeout: 120000, timeoutMsg: "the second copy did not report 0 rows" });
+  });
+
+  it("tells a server that does not answer, in Korean", async () => {
+    await copyTo("postgres://subdesk@127.0.0.1:9/postgres");
+    await $('[data-testid="shared-error"]').waitForDisplayed({ timeout: 60000 });
+    const error = await textOf('[data-testid="shared-error"]');
+    expect(error).toContain("공유 저장소 서버에 연결하지 못했습니다");
+    expect(error).not.toContain("shared_store");
+  });
+
+  it("reads in English", async () => {
+    await setLanguage("English");
+    await expectTitle("Settings");
+    await copyTo(TARGET);
+    await $('[data-testid="shared-done"]').waitForDisplayed({ timeout: 120000 });
+    expect(await textOf('[data-testid="shared-done"]')).toContain("every row compared");
+    await $('[data-testid="shared-store"]').scrollIntoView();
+    await shot("shared-store-en");
+    await setLanguage("한국어");
+    await browser.setWindowSize(1280, 800);
+  });
+});

@@ -1,0 +1,81 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { SharedCopy } from "../bindings";
+import i18n from "../i18n";
+import { SharedStoreSection } from "../pages/settings/SharedStoreSection";
+import { appStatus, profile, SETTINGS } from "./fixtures";
+import { renderScreen } from "./render";
+
+const COPIED: SharedCopy = {
+  target: "subdesk@192.168.0.10:5432/subdesk",
+  schema_version: 1,
+  audit_id: 12,
+  tables: [
+    { table: "customers", rows: 1_204, added: 1_204, updated: 0, only_shared: 0 },
+    { table: "journal", rows: 310, added: 300, updated: 10, only_shared: 2 },
+    { table: "bulk_runs", rows: 0, added: 0, updated: 0, only_shared: 0 },
+  ],
+};
+
+/** The Rust side of the copy: answers as the command does, or refuses as it would. */
+function backend(answer: SharedCopy | { code: string; message: string; details: unknown }) {
+  const calls: { cmd: string; args: unknown }[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "app_status":
+        return appStatus(profile("shop", "My shop", "test"));
+      case "get_settings":
+        return SETTINGS;
+      case "copy_to_shared_store":
+        if ("code" in answer) throw answer;
+        return answer;
+      default:
+        throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
+    }
+  });
+  return calls;
+}
+
+beforeEach(async () => {
+  await i18n.changeLanguage("ko");
+});
+
+describe("the shared store section", () => {
+  it("asks for an address before sending anything, then copies and shows what each table got", async () => {
+    const calls = backend(COPIED);
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId("shared-copy"));
+    expect(await screen.findByText("서버 주소를 입력하세요")).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === "copy_to_shared_store")).toBe(false);
+
+    await user.type(screen.getByTestId("shared-url"), "  postgres://subdesk@192.168.0.10:5432/subdesk ");
+    await user.type(screen.getByTestId("shared-password"), "pw-1");
+    await user.click(screen.getByTestId("shared-copy"));
+    expect(await screen.findByTestId("shared-done")).toHaveTextContent("subdesk@192.168.0.10:5432/subdesk에 복사하고 모든 행을 대조했습니다. 추가·변경 1,514행.");
+    const sent = calls.find((c) => c.cmd === "copy_to_shared_store")?.args;
+    expect(sent).toEqual({ url: "postgres://subdesk@192.168.0.10:5432/subdesk", password: "pw-1" });
+    const rows = within(screen.getByTestId("shared-tables")).getAllByRole("row");
+    expect(rows[1]).toHaveTextContent("고객1,2041,20400");
+    expect(rows[2]).toHaveTextContent("결제 요청 기록310300102");
+    // A table empty on both sides is left out of the report.
+    expect(rows).toHaveLength(3);
+    // The password does not stay in the form once it was used.
+    await waitFor(() => expect(screen.getByTestId("shared-password")).toHaveValue(""));
+  });
+
+  it("tells a shared store that is another store's in Korean, without the code", async () => {
+    backend({ code: "shared_store_not_ours", message: "the shared store x: its audit entry 3 is not this store's", details: { target: "x" } });
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId("shared-url"), "postgres://subdesk@127.0.0.1/subdesk");
+    await user.click(screen.getByTestId("shared-copy"));
+    const error = await screen.findByTestId("shared-error");
+    expect(error).toHaveTextContent("이 공유 저장소에는 다른 저장소의 기록");
+    expect(error).not.toHaveTextContent("shared_store_not_ours");
+    expect(screen.queryByTestId("shared-done")).toBeNull();
+  });
+});
