@@ -156,15 +156,24 @@ pub enum StoreCmd {
         #[arg(long)]
         yes: bool,
     },
-    /// Copy the profile's store into a shared store (team mode) on a PostgreSQL server:
-    /// everything in one transaction, each row compared after the copy, refused when the
-    /// shared store holds another store's records. Again later, it brings what changed.
-    /// The password comes from the URL or PGPASSWORD; a server that is not this computer
-    /// is reached only over TLS.
+    /// Copy the profile's store into a shared store (team mode) on a PostgreSQL server
+    /// (--to): everything in one transaction, each row compared after the copy, refused
+    /// when the shared store holds another store's records; again later, it brings what
+    /// changed. Or replace the profile's store with the shared store's (--from: a new
+    /// computer getting the registry back), checked like a backup; without --yes, says
+    /// what would be replaced and stops. The password comes from the URL or PGPASSWORD;
+    /// a server that is not this computer is reached only over TLS.
+    #[command(group(clap::ArgGroup::new("direction").required(true).args(["to", "from"])))]
     Migrate {
-        /// postgres://user@host:port/database
+        /// postgres://user@host:port/database to copy into.
         #[arg(long, value_name = "URL")]
-        to: String,
+        to: Option<String>,
+        /// postgres://user@host:port/database to restore from.
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+        /// With --from: replace the store.
+        #[arg(long)]
+        yes: bool,
     },
     /// Show or change the backup settings: folder, how often the app backs up, how many
     /// are kept.

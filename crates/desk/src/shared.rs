@@ -1,10 +1,17 @@
 //! Team mode's shared store, as the app and `subdesk-cli store migrate` use it: copying a
-//! profile's store into a PostgreSQL server. The copy and its checks are
-//! subdesk-billing's (`store::shared`); here is what ties them to a session.
+//! profile's store into a PostgreSQL server, and restoring a profile's store from one (a
+//! new laptop getting the registry back). The copy, the fetch and their checks are
+//! subdesk-billing's (`store::shared`); here is what ties them to a profile.
 
-use subdesk_billing::{SharedCopy, SharedTarget};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::error::{IpcError, IpcResult};
+use subdesk_billing::{BackupContents, SharedCopy, SharedTarget};
+use subdesk_profiles::Profile;
+
+use crate::backups::{self, Restored};
+use crate::desk::Desk;
+use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::session::Session;
 
 /// Copy the session's store into the shared store at `url` (`password` when the URL has
@@ -21,4 +28,65 @@ pub async fn copy_to_shared(
         .await
         .map_err(|e| IpcError::internal(format!("the copy stopped: {e}")))?
         .map_err(IpcError::from)
+}
+
+/// What the shared store at `url` would put in place of `profile`'s store: it is built as
+/// a backup beside the store, read, and removed. Nothing is replaced.
+pub async fn inspect_shared(
+    desk: &Desk,
+    profile: &Profile,
+    url: &str,
+    password: Option<&str>,
+) -> IpcResult<BackupContents> {
+    let fetched = fetch(desk, profile, url, password).await?;
+    let contents = fetched.contents.clone();
+    drop(fetched);
+    Ok(contents)
+}
+
+/// Replace `profile`'s store with the shared store at `url`, as a restore from a backup
+/// does: the file is checked in full, the store it replaces is kept beside it, and money
+/// waits for a sync. The session then runs on the restored store.
+pub async fn restore_from_shared(
+    desk: &Desk,
+    profile: &Profile,
+    url: &str,
+    password: Option<&str>,
+) -> IpcResult<(Arc<Session>, Restored)> {
+    let fetched = fetch(desk, profile, url, password).await?;
+    let restored = backups::restore(desk, profile, &fetched.file);
+    tracing::info!(profile = %profile.id, ok = restored.is_ok(), "restore from the shared store");
+    restored
+}
+
+/// The shared store written as `profile`'s backup into a file of its own beside the
+/// store, removed when this is dropped.
+struct Fetched {
+    file: PathBuf,
+    contents: BackupContents,
+}
+
+impl Drop for Fetched {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+async fn fetch(
+    desk: &Desk,
+    profile: &Profile,
+    url: &str,
+    password: Option<&str>,
+) -> IpcResult<Fetched> {
+    let target = SharedTarget::parse(url, password)?;
+    let dir = desk.data.profile_dir(&profile.id);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| IpcError::new(ErrorCode::IoError, format!("{}: {e}", dir.display())))?;
+    let file = dir.join(format!("from-shared-{}.sqlite3", ulid::Ulid::new()));
+    let owner = backups::owner(profile);
+    let at = file.clone();
+    let contents = tokio::task::spawn_blocking(move || target.fetch_as_backup(&at, &owner))
+        .await
+        .map_err(|e| IpcError::internal(format!("the fetch stopped: {e}")))??;
+    Ok(Fetched { file, contents })
 }

@@ -433,6 +433,29 @@ pub(crate) fn backup_to_folder(
     })
 }
 
+/// Mark a copy as `owner`'s backup with what it holds (the record a restore reads).
+pub(crate) fn stamp_as_backup(dest: &Connection, owner: &BackupOwner) -> rusqlite::Result<()> {
+    dest.execute_batch(&format!(
+        "DROP TABLE IF EXISTS {META_TABLE};
+         CREATE TABLE {META_TABLE} (
+             profile_id TEXT NOT NULL, mode TEXT NOT NULL, schema_version INTEGER NOT NULL,
+             taken_at INTEGER NOT NULL, customers INTEGER NOT NULL,
+             active_keys INTEGER NOT NULL, payments INTEGER NOT NULL
+         );"
+    ))?;
+    dest.execute(
+        &format!(
+            "INSERT INTO {META_TABLE}
+             SELECT ?1, ?2, (SELECT max(version) FROM schema_migrations), ?3,
+                    (SELECT count(*) FROM customers),
+                    (SELECT count(*) FROM customers WHERE key_status = 'active'),
+                    (SELECT count(*) FROM payments)"
+        ),
+        rusqlite::params![owner.profile_id, owner.mode, crate::now()],
+    )?;
+    Ok(())
+}
+
 fn write_checked(
     src: &Connection,
     tmp: &Path,
@@ -454,26 +477,7 @@ fn write_checked(
         // The copy is one file: no WAL beside it that a rename would leave behind.
         dest.pragma_update(None, "journal_mode", "DELETE")
             .map_err(fail)?;
-        dest.execute_batch(&format!(
-            "DROP TABLE IF EXISTS {META_TABLE};
-             CREATE TABLE {META_TABLE} (
-                 profile_id TEXT NOT NULL, mode TEXT NOT NULL, schema_version INTEGER NOT NULL,
-                 taken_at INTEGER NOT NULL, customers INTEGER NOT NULL,
-                 active_keys INTEGER NOT NULL, payments INTEGER NOT NULL
-             );"
-        ))
-        .map_err(fail)?;
-        dest.execute(
-            &format!(
-                "INSERT INTO {META_TABLE}
-                 SELECT ?1, ?2, (SELECT max(version) FROM schema_migrations), ?3,
-                        (SELECT count(*) FROM customers),
-                        (SELECT count(*) FROM customers WHERE key_status = 'active'),
-                        (SELECT count(*) FROM payments)"
-            ),
-            rusqlite::params![owner.profile_id, owner.mode, crate::now()],
-        )
-        .map_err(fail)?;
+        stamp_as_backup(&dest, owner).map_err(fail)?;
     }
     std::fs::File::open(tmp)
         .and_then(|f| f.sync_all())

@@ -450,3 +450,90 @@ fn a_shared_audit_entry_edited_on_the_server_stops_the_copy() {
         "the customers merged before the audit log were rolled back"
     );
 }
+
+fn owner() -> subdesk_billing::BackupOwner {
+    subdesk_billing::BackupOwner {
+        profile_id: "shop".into(),
+        mode: "test".into(),
+    }
+}
+
+/// A lost laptop: the shared store becomes a backup of the profile on a new computer,
+/// restores as one, and holds the same customers, journal and audit chain, searchable.
+#[test]
+fn a_new_computer_gets_the_registry_back_from_the_shared_store() {
+    let Some(url) = shared_db() else { return };
+    let rt = runtime();
+    let env = rt.block_on(env());
+    rt.block_on(worked(&env));
+    copy(&env.store, &url).unwrap();
+
+    let laptop = tempfile::tempdir().unwrap();
+    let file = laptop.path().join("from-shared.sqlite3");
+    let target = SharedTarget::parse(&url, None).unwrap();
+    let contents = target.fetch_as_backup(&file, &owner()).unwrap();
+    assert_eq!(contents.customers, 3);
+    assert_eq!(contents.active_keys, 3);
+    assert_eq!(contents.payments, sqlite_count(&env.store, "payments"));
+
+    let db = laptop.path().join("profile.sqlite3");
+    let (restored, _) =
+        subdesk_billing::restore_from_folder(&db, &file, &owner(), Default::default()).unwrap();
+    for t in TABLES {
+        let extra = i64::from(*t == "audit_log"); // the restore's own entry
+        assert_eq!(
+            sqlite_count(&restored, t),
+            sqlite_count(&env.store, t) + extra,
+            "{t}"
+        );
+    }
+    assert!(restored.verify_audit().unwrap().ok);
+    let customer = |s: &Store| {
+        let c = s.get_customer("cust_a").unwrap();
+        (c.customer_uid, c.notes, c.key_status)
+    };
+    assert_eq!(customer(&restored), customer(&env.store));
+    // The search structures were built from the rows: a part of a name, its 초성 and a
+    // part of a customer_uid find the customers.
+    for q in ["길동", "ㅎㄱㄷ", "ust_"] {
+        let found = restored.search(q, Some(10)).unwrap();
+        assert_eq!(found.customers.items.len(), 3, "{q}: {found:?}");
+    }
+    // Money waits for a sync, as after any restore.
+    assert!(restored.resync_status().unwrap().is_some());
+
+    // The restored store is the same store: copying it again is accepted.
+    let again = copy(&restored, &url).unwrap();
+    let changed: i64 = again
+        .tables
+        .iter()
+        .filter(|t| !t.table.starts_with("audit") && t.table != "resync_required")
+        .map(|t| t.added + t.updated)
+        .sum();
+    assert_eq!(changed, 0, "{again:?}");
+}
+
+/// Nothing to restore from an empty server, and a broken shared chain leaves no file.
+#[test]
+fn an_empty_or_broken_shared_store_gives_no_backup() {
+    let Some(url) = shared_db() else { return };
+    let rt = runtime();
+    let env = rt.block_on(env());
+    rt.block_on(worked(&env));
+    let laptop = tempfile::tempdir().unwrap();
+    let file = laptop.path().join("from-shared.sqlite3");
+    let target = SharedTarget::parse(&url, None).unwrap();
+    let err = target.fetch_as_backup(&file, &owner()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
+    assert!(!file.exists());
+
+    copy(&env.store, &url).unwrap();
+    pg(&url)
+        .batch_execute("UPDATE audit_log SET outcome = 'error: x' WHERE id = 2")
+        .unwrap();
+    let err = target.fetch_as_backup(&file, &owner()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SharedStoreMismatch, "{err}");
+    assert!(err.to_string().contains("entry 2"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(laptop.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -91,32 +91,13 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
             }
             Ok(Exit::Ok)
         }
-        StoreCmd::Migrate { to } => {
-            let s = ctx.session(ActionKind::Mutate)?;
+        StoreCmd::Migrate { to, from, yes } => {
             let password = std::env::var("PGPASSWORD").ok();
-            let copied = shared::copy_to_shared(&s, &to, password.as_deref()).await?;
-            if ctx.out.json {
-                ctx.out.json(&copied)?;
-            } else {
-                let mut t = Table::new(&["table", "rows", "added", "updated", "only shared"]);
-                for r in &copied.tables {
-                    t.row(vec![
-                        r.table.clone(),
-                        r.rows.to_string(),
-                        r.added.to_string(),
-                        r.updated.to_string(),
-                        r.only_shared.to_string(),
-                    ]);
-                }
-                t.print();
-                line(&format!(
-                    "copied to {}: {} rows added or updated, every row compared (audit entry {})",
-                    copied.target,
-                    copied.changed(),
-                    copied.audit_id
-                ));
+            match (to, from) {
+                (Some(to), _) => copy_to(ctx, &to, password.as_deref()).await,
+                (None, Some(from)) => restore_from(ctx, &from, password.as_deref(), yes).await,
+                (None, None) => unreachable!("clap requires --to or --from"),
             }
-            Ok(Exit::Ok)
         }
         StoreCmd::Settings {
             folder,
@@ -168,4 +149,76 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
             Ok(Exit::Ok)
         }
     }
+}
+
+/// `store migrate --to URL`: the copy into the shared store, table by table.
+async fn copy_to(ctx: &mut Ctx, url: &str, password: Option<&str>) -> CliResult<Exit> {
+    let s = ctx.session(ActionKind::Mutate)?;
+    let copied = shared::copy_to_shared(&s, url, password).await?;
+    if ctx.out.json {
+        ctx.out.json(&copied)?;
+    } else {
+        let mut t = Table::new(&["table", "rows", "added", "updated", "only shared"]);
+        for r in &copied.tables {
+            t.row(vec![
+                r.table.clone(),
+                r.rows.to_string(),
+                r.added.to_string(),
+                r.updated.to_string(),
+                r.only_shared.to_string(),
+            ]);
+        }
+        t.print();
+        line(&format!(
+            "copied to {}: {} rows added or updated, every row compared (audit entry {})",
+            copied.target,
+            copied.changed(),
+            copied.audit_id
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+/// `store migrate --from URL [--yes]`: the profile's store replaced by the shared store's,
+/// as a restore from a backup.
+async fn restore_from(
+    ctx: &mut Ctx,
+    url: &str,
+    password: Option<&str>,
+    yes: bool,
+) -> CliResult<Exit> {
+    let profile = ctx.profile()?;
+    ctx.authorize(&profile, ActionKind::Mutate)?;
+    let zone = crate::output::Zone::named(&profile.time_zone);
+    let describe = |c: &subdesk_billing::BackupContents| {
+        format!(
+            "profile \"{}\": its store is replaced by the shared store's as of {} ({} customers, {} active keys, {} payments); the store as it is now is kept beside it",
+            profile.name,
+            zone.show(c.taken_at),
+            c.customers,
+            c.active_keys,
+            c.payments
+        )
+    };
+    if !yes {
+        let contents = shared::inspect_shared(&ctx.desk, &profile, url, password).await?;
+        return Err(CliError::refused(
+            ErrorCode::NotConfirmed,
+            format!(
+                "{}. Pass --yes to replace it; nothing was replaced",
+                describe(&contents)
+            ),
+        ));
+    }
+    let (_, restored) = shared::restore_from_shared(&ctx.desk, &profile, url, password).await?;
+    if ctx.out.json {
+        ctx.out.json(&restored)?;
+    } else {
+        line(&format!("restored: {}", describe(&restored.contents)));
+        if let Some(p) = &restored.previous {
+            line(&format!("the store before: {p}"));
+        }
+        line("money waits for a sync: run `subdesk-cli sync` next");
+    }
+    Ok(Exit::Ok)
 }

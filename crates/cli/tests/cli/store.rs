@@ -211,6 +211,30 @@ fn store_migrate_carries_the_registry_to_the_shared_server() {
         human.stdout
     );
 
+    // A new computer: the registry comes back from the server, after saying what it holds.
+    let laptop = tempfile::tempdir().unwrap();
+    let out = env.cli_at(laptop.path(), &["store", "migrate", "--from", &url]);
+    out.expect(6);
+    assert!(
+        out.stderr.contains("2 customers, 2 active keys"),
+        "{}",
+        out.stderr
+    );
+    let out = env.cli_at(laptop.path(), &["--json", "customers", "search", "mg_"]);
+    assert_eq!(
+        out.json().as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "nothing replaced yet"
+    );
+    env.cli_at(
+        laptop.path(),
+        &["store", "migrate", "--from", &url, "--yes"],
+    )
+    .expect(0);
+    let out = env.cli_at(laptop.path(), &["--json", "customers", "search", "mg_"]);
+    out.expect(0);
+    assert_eq!(out.json().as_array().unwrap().len(), 2, "{}", out.stdout);
+
     let out = env.cli(&["--json", "store", "migrate", "--to", "mysql://somewhere"]);
     out.expect(2);
     assert_eq!(out.err_json()["code"], "invalid_input");

@@ -9,6 +9,7 @@
 //! target is shown as `user@host:port/database`.
 
 pub mod copy;
+pub mod fetch;
 
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
+use postgres::types::Type;
 use postgres::{Client, Config};
 
 use crate::error::{Error, Result, SharedProblem};
@@ -144,6 +146,79 @@ fn is_this_computer(host: &Host) -> bool {
                     .is_ok_and(|ip| ip.is_loopback())
         }
     }
+}
+
+/// A table the shared store holds, with its primary key.
+pub(crate) struct Carried {
+    pub name: &'static str,
+    pub key: &'static [&'static str],
+    /// Rows never change once written: an existing row is left as it is (and must be
+    /// equal, which the comparison checks).
+    pub append_only: bool,
+}
+
+/// In the order their foreign keys need.
+pub(crate) const CARRIED: &[Carried] = &[
+    table("customers", &["customer_uid"]),
+    table("customer_tags", &["customer_uid", "tag"]),
+    table("key_product_type", &["customer_uid"]),
+    table("plans", &["code"]),
+    table("subscriptions", &["id"]),
+    table("subscription_periods", &["subscription_id", "period"]),
+    table("payments", &["id"]),
+    table("schedules", &["id"]),
+    table("journal", &["id"]),
+    table("bulk_runs", &["id"]),
+    table("bulk_items", &["run_id", "line"]),
+    table("bulk_excluded", &["run_id", "line"]),
+    table("triage_resolved", &["entry_key"]),
+    table("sync_state", &["stream"]),
+    table("resync_required", &["id"]),
+    Carried {
+        name: "audit_log",
+        key: &["id"],
+        append_only: true,
+    },
+    table("audit_head", &["singleton"]),
+];
+
+const fn table(name: &'static str, key: &'static [&'static str]) -> Carried {
+    Carried {
+        name,
+        key,
+        append_only: false,
+    }
+}
+
+/// The tables whose ids the shared store hands out itself from now on.
+pub(crate) const IDENTITY_TABLES: &[&str] = &["subscriptions", "payments", "schedules", "journal"];
+
+/// The PostgreSQL type of each column of `table`, in the table's order.
+pub(crate) fn columns(
+    target: &SharedTarget,
+    tx: &mut postgres::Transaction<'_>,
+    table: &str,
+) -> Result<Vec<(String, Type)>> {
+    let rows = tx
+        .query(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1
+             ORDER BY ordinal_position",
+            &[&table],
+        )
+        .map_err(|e| target.error(e))?;
+    rows.iter()
+        .map(|r| {
+            let (name, ty): (String, String) = (r.get(0), r.get(1));
+            let ty = match ty.as_str() {
+                "bigint" => Type::INT8,
+                "text" => Type::TEXT,
+                "double precision" => Type::FLOAT8,
+                other => return Err(Error::Internal(format!("{table}.{name} has type {other}"))),
+            };
+            Ok((name, ty))
+        })
+        .collect()
 }
 
 /// One step of the shared store's schema.
