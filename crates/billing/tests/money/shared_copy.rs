@@ -12,10 +12,8 @@ use subdesk_codes::ErrorCode;
 
 use crate::common::{APPROVE, Env, details, env};
 
-/// A fresh database on the test server, or None (and a note) when no server was given
-/// outside `make test`; `make test` sets SUBDESK_REQUIRE_POSTGRES, and then a missing
-/// server fails the test instead of skipping it.
-fn shared_db() -> Option<String> {
+/// The test server's URL (its `postgres` database), or None as [`shared_db`] says.
+fn server() -> Option<String> {
     let Ok(url) = std::env::var("SUBDESK_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var_os("SUBDESK_REQUIRE_POSTGRES").is_none(),
@@ -24,6 +22,14 @@ fn shared_db() -> Option<String> {
         eprintln!("no PostgreSQL for the tests (scripts/postgres-test.sh starts one): skipped");
         return None;
     };
+    Some(url)
+}
+
+/// A fresh database on the test server, or None (and a note) when no server was given
+/// outside `make test`; `make test` sets SUBDESK_REQUIRE_POSTGRES, and then a missing
+/// server fails the test instead of skipping it.
+fn shared_db() -> Option<String> {
+    let url = server()?;
     let name = format!("t_{}", ulid::Ulid::new().to_string().to_lowercase());
     let mut admin = Client::connect(&url, NoTls).expect("test server");
     admin
@@ -536,4 +542,71 @@ fn an_empty_or_broken_shared_store_gives_no_backup() {
     assert!(err.to_string().contains("entry 2"), "{err}");
     let left: Vec<_> = std::fs::read_dir(laptop.path()).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// The roles of docs/shared-store.sql, as an administrator sets them up: the desk role
+/// copies, the clerk's role cannot write (the server refuses it, not only the app) but can
+/// restore from it.
+#[test]
+fn the_documented_roles_let_the_clerk_read_and_never_write() {
+    let Some(server) = server() else { return };
+    let id = ulid::Ulid::new().to_string().to_lowercase();
+    let (desk, clerk, db) = (format!("desk_{id}"), format!("clerk_{id}"), format!("shared_{id}"));
+    let sql = include_str!("../../../../docs/shared-store.sql")
+        .replace("subdesk_desk", &desk)
+        .replace("subdesk_clerk", &clerk)
+        .replace("DATABASE subdesk ", &format!("DATABASE {db} "));
+    let (cluster, database) = sql.split_once("\\connect subdesk\n").expect("two parts");
+    let statements = |part: &str| -> Vec<String> {
+        let no_comments: String = part
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        no_comments
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut admin = pg(&server);
+    for s in statements(cluster) {
+        admin.batch_execute(&s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    let base = server.rsplit_once('/').unwrap().0.to_owned();
+    let host = base.rsplit_once('@').unwrap().1.to_owned();
+    let admin_db = format!("{base}/{db}");
+    let mut admin_in = pg(&admin_db);
+    for s in statements(database) {
+        admin_in.batch_execute(&s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+
+    let rt = runtime();
+    let env = rt.block_on(env());
+    rt.block_on(worked(&env));
+    let as_desk = format!("postgres://{desk}:change-me-desk@{host}/{db}");
+    let as_clerk = format!("postgres://{clerk}:change-me-clerk@{host}/{db}");
+    copy(&env.store, &as_desk).unwrap();
+    let before = count(&admin_db, "audit_log");
+
+    let err = copy(&env.store, &as_clerk).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SharedStoreRefused, "{err}");
+    assert_eq!(count(&admin_db, "audit_log"), before);
+    let e = pg(&as_clerk)
+        .execute(
+            "INSERT INTO journal (op, profile, merchant_uid, lock_key, request_hash, request_json,
+                                  state, created_at, updated_at)
+             VALUES ('refund', 'p', 'm', 'l', 'h', '{}', 'pending', 0, 0)",
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
+
+    let laptop = tempfile::tempdir().unwrap();
+    let contents = SharedTarget::parse(&as_clerk, None)
+        .unwrap()
+        .fetch_as_backup(&laptop.path().join("b.sqlite3"), &owner())
+        .unwrap();
+    assert_eq!(contents.customers, 3);
 }
