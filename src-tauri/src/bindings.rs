@@ -35,6 +35,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             backups::list_folder_backups::<tauri::Wry>,
             backups::restore_folder_backup::<tauri::Wry>,
             shared::copy_to_shared_store,
+            shared::inspect_shared_store,
+            shared::restore_from_shared_store::<tauri::Wry>,
             data::customer_tags,
             data::customer_detail,
             data::refresh_customer,

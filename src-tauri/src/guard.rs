@@ -64,6 +64,10 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("restore_folder_backup", Session(Mutate)),
     // Sends the whole registry to a server and audits it: a read-only desk may not.
     ("copy_to_shared_store", Session(Mutate)),
+    // Looking at what a restore from the server would bring is its first step; the
+    // restore replaces the registry.
+    ("inspect_shared_store", Session(Mutate)),
+    ("restore_from_shared_store", Session(Mutate)),
     ("list_customers", Session(Read)),
     ("customer_tags", Session(Read)),
     ("customer_detail", Session(Read)),

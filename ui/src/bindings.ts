@@ -59,6 +59,17 @@ export const commands = {
 	 *  all or nothing; refused when the shared store is another store's).
 	 */
 	copyToSharedStore: (url: string, password: string | null) => __TAURI_INVOKE<SharedCopy>("copy_to_shared_store", { url, password }),
+	/**
+	 *  What the shared store at `url` holds, as a restore would put it in place of the active
+	 *  profile's store. Nothing is replaced and nothing is written to the server.
+	 */
+	inspectSharedStore: (url: string, password: string | null) => __TAURI_INVOKE<BackupContents>("inspect_shared_store", { url, password }),
+	/**
+	 *  Replaces the active profile's store with the shared store at `url`, as a restore from a
+	 *  backup does (checked in full, the store as it was kept beside it, money held until a
+	 *  sync); the profile opens again on it.
+	 */
+	restoreFromSharedStore: (url: string, password: string | null) => __TAURI_INVOKE<Restored>("restore_from_shared_store", { url, password }),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
 	/**  The customer as the store has it, at once. */
 	customerDetail: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("customer_detail", { customerUid }),

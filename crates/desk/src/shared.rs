@@ -61,9 +61,17 @@ pub async fn restore_from_shared(
 
 /// The shared store written as `profile`'s backup into a file of its own beside the
 /// store, removed when this is dropped.
-struct Fetched {
+pub struct Fetched {
     file: PathBuf,
-    contents: BackupContents,
+    /// What it holds.
+    pub contents: BackupContents,
+}
+
+impl Fetched {
+    /// The backup file, to restore with [`backups::restore`].
+    pub fn file(&self) -> &std::path::Path {
+        &self.file
+    }
 }
 
 impl Drop for Fetched {
@@ -72,7 +80,8 @@ impl Drop for Fetched {
     }
 }
 
-async fn fetch(
+/// The shared store at `url` written as `profile`'s backup (see [`Fetched`]).
+pub async fn fetch(
     desk: &Desk,
     profile: &Profile,
     url: &str,

@@ -1,8 +1,9 @@
 // Team mode's first step as Settings offers it: this computer's store copied into the
 // PostgreSQL server `make test` runs on loopback (SUBDESK_TEST_POSTGRES_URL), read back
 // from the server with psql, copied again with nothing new, and a server that does not
-// answer told in Korean. Screens at 1024×700 in Korean and English.
-import { browser, $, expect } from "@wdio/globals";
+// answer told in Korean, and this computer restored from it after the confirmation. Screens
+// at 1024×700 in Korean and English.
+import { browser, $, $$, expect } from "@wdio/globals";
 import { execFileSync } from "node:child_process";
 import { click, expectTitle, setLanguage, shot, type } from "../lib/ui.mjs";
 
@@ -67,6 +68,26 @@ describe("the shared store", () => {
     const error = await textOf('[data-testid="shared-error"]');
     expect(error).toContain("공유 저장소 서버에 연결하지 못했습니다");
     expect(error).not.toContain("shared_store");
+  });
+
+  it("restores this computer from the server after saying what it brings", async () => {
+    const input = await $('[data-testid="shared-url"]');
+    await input.clearValue();
+    await type("shared-url", TARGET);
+    await click('[data-testid="shared-restore"]');
+    await $('[data-testid="shared-restore-confirm"]').waitForDisplayed({ timeout: 120000 });
+    const customers = Number(psql(TARGET, "SELECT count(*) FROM customers"));
+    expect(await textOf('[data-testid="shared-restore-confirm"]')).toContain(`고객 ${customers.toLocaleString("ko-KR")}명`);
+    await shot("shared-store-restore-ko");
+    await click('[data-testid="shared-restore-confirm-button"]');
+    await $('[data-testid="shared-restore-confirm"]').waitForDisplayed({ reverse: true, timeout: 120000 });
+    // The profile opened again on the restored store: its customers are listed.
+    await click('[data-testid="nav-customers"]');
+    if (customers > 0) {
+      await browser.waitUntil(async () => (await $$('[data-testid="customer-row"]')).length > 0, { timeout: 30000, timeoutMsg: "no customers after the restore" });
+    }
+    await click('[data-testid="nav-settings"]');
+    await $('[data-testid="shared-store"]').waitForDisplayed();
   });
 
   it("reads in English", async () => {

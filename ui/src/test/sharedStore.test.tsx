@@ -19,7 +19,10 @@ const COPIED: SharedCopy = {
   ],
 };
 
-/** The Rust side of the copy: answers as the command does, or refuses as it would. */
+const HELD = { profile_id: "shop", mode: "test", schema_version: 13, taken_at: 1_795_000_000, customers: 1_204, active_keys: 1_180, payments: 52_311 };
+
+/** The Rust side of the copy and the restore: answers as the commands do, or refuses as
+ * they would. */
 function backend(answer: SharedCopy | { code: string; message: string; details: unknown }) {
   const calls: { cmd: string; args: unknown }[] = [];
   mockIPC((cmd, args) => {
@@ -32,6 +35,10 @@ function backend(answer: SharedCopy | { code: string; message: string; details: 
       case "copy_to_shared_store":
         if ("code" in answer) throw answer;
         return answer;
+      case "inspect_shared_store":
+        return HELD;
+      case "restore_from_shared_store":
+        return { contents: HELD, previous: "/data/profiles/shop/subdesk.db.replaced-1795000100" };
       default:
         throw { code: "internal", message: `unexpected command ${cmd}`, details: null };
     }
@@ -77,5 +84,26 @@ describe("the shared store section", () => {
     expect(error).toHaveTextContent("이 공유 저장소에는 다른 저장소의 기록");
     expect(error).not.toHaveTextContent("shared_store_not_ours");
     expect(screen.queryByTestId("shared-done")).toBeNull();
+    // Asking for the restore next: the copy's refusal does not stay beside its answer.
+    await user.click(screen.getByTestId("shared-restore"));
+    await screen.findByTestId("shared-restore-confirm");
+    expect(screen.queryByTestId("shared-error")).toBeNull();
+  });
+
+  it("restores this computer from the server only after saying what it brings", async () => {
+    const calls = backend(COPIED);
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId("shared-url"), "postgres://subdesk_clerk@nas:5432/subdesk");
+    await user.type(screen.getByTestId("shared-password"), "pw-2");
+    await user.click(screen.getByTestId("shared-restore"));
+    const confirm = await screen.findByTestId("shared-restore-confirm");
+    expect(confirm).toHaveTextContent("고객 1,204명, 빌링키 1,180개, 결제 52,311건");
+    expect(calls.some((c) => c.cmd === "restore_from_shared_store")).toBe(false);
+    // The password left the form when it was used; the restore sends the one asked with.
+    expect(screen.getByTestId("shared-password")).toHaveValue("");
+    await user.click(screen.getByTestId("shared-restore-confirm-button"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "restore_from_shared_store")?.args).toEqual({ url: "postgres://subdesk_clerk@nas:5432/subdesk", password: "pw-2" }));
+    await waitFor(() => expect(screen.queryByTestId("shared-restore-confirm")).toBeNull());
   });
 });

@@ -551,7 +551,11 @@ fn an_empty_or_broken_shared_store_gives_no_backup() {
 fn the_documented_roles_let_the_clerk_read_and_never_write() {
     let Some(server) = server() else { return };
     let id = ulid::Ulid::new().to_string().to_lowercase();
-    let (desk, clerk, db) = (format!("desk_{id}"), format!("clerk_{id}"), format!("shared_{id}"));
+    let (desk, clerk, db) = (
+        format!("desk_{id}"),
+        format!("clerk_{id}"),
+        format!("shared_{id}"),
+    );
     let sql = include_str!("../../../../docs/shared-store.sql")
         .replace("subdesk_desk", &desk)
         .replace("subdesk_clerk", &clerk)
@@ -572,14 +576,18 @@ fn the_documented_roles_let_the_clerk_read_and_never_write() {
     };
     let mut admin = pg(&server);
     for s in statements(cluster) {
-        admin.batch_execute(&s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        admin
+            .batch_execute(&s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
     }
     let base = server.rsplit_once('/').unwrap().0.to_owned();
     let host = base.rsplit_once('@').unwrap().1.to_owned();
     let admin_db = format!("{base}/{db}");
     let mut admin_in = pg(&admin_db);
     for s in statements(database) {
-        admin_in.batch_execute(&s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        admin_in
+            .batch_execute(&s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
     }
 
     let rt = runtime();
@@ -601,7 +609,10 @@ fn the_documented_roles_let_the_clerk_read_and_never_write() {
             &[],
         )
         .unwrap_err();
-    assert_eq!(e.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
+    assert_eq!(
+        e.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    );
 
     let laptop = tempfile::tempdir().unwrap();
     let contents = SharedTarget::parse(&as_clerk, None)

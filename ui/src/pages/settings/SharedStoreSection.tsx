@@ -1,19 +1,31 @@
-import { Alert, Button, Group, Paper, PasswordInput, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Group, Modal, Paper, PasswordInput, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { IconServer } from "@tabler/icons-react";
-import { useMutation } from "@tanstack/react-query";
+import { notifications } from "@mantine/notifications";
+import { IconCloudDownload, IconServer } from "@tabler/icons-react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type SharedCopy } from "../../bindings";
+import { commands, type BackupContents, type SharedCopy } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
+import { invalidate } from "../../lib/queries";
+
+type Server = { url: string; password: string };
+
+const sent = (v: Server) => [v.url.trim(), v.password === "" ? null : v.password] as const;
 
 /** Team mode's first step: this computer's store copied into a PostgreSQL server, so the
- * registry survives a lost laptop and a team can start from it. The address and password
- * are sent for this copy only; Rust checks them and keeps neither. */
+ * registry survives a lost laptop and a team can start from it, and restored from it on a
+ * new computer. The address and password are sent for one copy or restore only; Rust
+ * checks them and keeps neither. */
 export function SharedStoreSection() {
   const { t } = useTranslation();
-  const { status, lang } = useApp();
+  const { status, lang, zone, profileId, refresh } = useApp();
+  const client = useQueryClient();
+  // What a restore would bring, with the server it comes from, while the person decides.
+  const [offer, setOffer] = useState<{ server: Server; contents: BackupContents } | null>(null);
   const closed = status.session_error !== null;
   const form = useForm({
     initialValues: { url: "", password: "" },
@@ -23,11 +35,43 @@ export function SharedStoreSection() {
   });
 
   const copy = useMutation({
-    mutationFn: (v: { url: string; password: string }) => call(commands.copyToSharedStore(v.url.trim(), v.password === "" ? null : v.password)),
+    mutationFn: (v: Server) => call(commands.copyToSharedStore(...sent(v))),
     meta: { inlineError: true },
     // The password never stays in the UI's state.
     onSettled: () => form.setFieldValue("password", ""),
   });
+  const inspect = useMutation({
+    mutationFn: (v: Server) => call(commands.inspectSharedStore(...sent(v))).then((contents) => ({ server: v, contents })),
+    meta: { inlineError: true },
+    onSuccess: (found) => {
+      setOffer(found);
+      form.setFieldValue("password", "");
+    },
+  });
+  const restore = useMutation({
+    mutationFn: (v: Server) => call(commands.restoreFromSharedStore(...sent(v))),
+    meta: { inlineError: true },
+    onSuccess: async () => {
+      setOffer(null);
+      notifications.show({ color: "green", message: t("sharedStore.restored") });
+      await refresh();
+      await invalidate(client, profileId, "everything");
+    },
+  });
+  const close = () => {
+    setOffer(null);
+    restore.reset();
+  };
+  // One answer shows at a time: the copy's or the restore's, whichever was asked last.
+  const askRestore = () => {
+    if (form.validate().hasErrors) return;
+    copy.reset();
+    inspect.mutate(form.values);
+  };
+  const askCopy = (v: Server) => {
+    inspect.reset();
+    copy.mutate(v);
+  };
   const done: SharedCopy | undefined = copy.data;
   // Tables empty here and on the server say nothing; the rest are the report.
   const carried = done?.tables.filter((r) => r.rows > 0 || r.only_shared > 0) ?? [];
@@ -38,7 +82,7 @@ export function SharedStoreSection() {
       <Text size="sm" c="dimmed" mb="sm">
         {t("sharedStore.help")}
       </Text>
-      <form onSubmit={form.onSubmit((v) => copy.mutate(v))}>
+      <form onSubmit={form.onSubmit(askCopy)}>
         <Stack gap="sm">
           <Group align="flex-start" grow wrap="wrap">
             <TextInput label={t("sharedStore.url")} placeholder="postgres://subdesk@192.168.0.10:5432/subdesk" miw={260} {...form.getInputProps("url")} data-testid="shared-url" />
@@ -51,10 +95,13 @@ export function SharedStoreSection() {
             <Button type="submit" variant="light" leftSection={<IconServer size={16} />} loading={copy.isPending} disabled={closed} data-testid="shared-copy">
               {t("sharedStore.copy")}
             </Button>
+            <Button variant="subtle" leftSection={<IconCloudDownload size={16} />} loading={inspect.isPending} onClick={askRestore} data-testid="shared-restore">
+              {t("sharedStore.restore")}
+            </Button>
           </Group>
         </Stack>
       </form>
-      {copy.error && <ErrorAlert error={copy.error} testId="shared-error" />}
+      {(copy.error ?? inspect.error) && <ErrorAlert error={copy.error ?? inspect.error} testId="shared-error" />}
       {done && !copy.isPending && (
         <Stack gap="xs" mt="sm">
           <Alert color="green" data-testid="shared-done">
@@ -86,6 +133,33 @@ export function SharedStoreSection() {
           )}
         </Stack>
       )}
+      <Modal opened={offer !== null} onClose={close} title={t("sharedStore.confirmTitle")} centered>
+        {offer && (
+          <Stack gap="sm" data-testid="shared-restore-confirm">
+            <Text size="sm">
+              {t("sharedStore.confirmBody", {
+                profile: status.active_profile.name,
+                at: formatDateTime(offer.contents.taken_at, zone, lang),
+                customers: offer.contents.customers.toLocaleString(lang),
+                keys: offer.contents.active_keys.toLocaleString(lang),
+                payments: offer.contents.payments.toLocaleString(lang),
+              })}
+            </Text>
+            <Text size="sm" c="dimmed">
+              {t("backupFolder.confirmKept")}
+            </Text>
+            {restore.error && <ErrorAlert error={restore.error} testId="shared-restore-error" />}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={close}>
+                {t("common.cancel")}
+              </Button>
+              <Button color="red" loading={restore.isPending} onClick={() => restore.mutate(offer.server)} data-testid="shared-restore-confirm-button">
+                {t("backupFolder.restoreConfirm")}
+              </Button>
+            </Group>
+          </Stack>
+        )}
+      </Modal>
     </Paper>
   );
 }
