@@ -120,16 +120,42 @@ async fn worked(env: &Env) {
     env.store.subscribe("basic", "cust_c").unwrap();
 }
 
+/// A desk after a little work ([`worked`]), the runtime its sandbox runs on, and a fresh
+/// shared database.
+struct Desk {
+    rt: tokio::runtime::Runtime,
+    env: Env,
+    url: String,
+}
+
+fn desk() -> Option<Desk> {
+    let url = shared_db()?;
+    let rt = runtime();
+    let env = rt.block_on(env());
+    rt.block_on(worked(&env));
+    Some(Desk { rt, env, url })
+}
+
+/// The store's audit entries, newest first.
+fn audit_entries(store: &Store) -> Vec<subdesk_billing::AuditEntry> {
+    store
+        .audit_list(&subdesk_billing::store::audit::AuditQuery {
+            limit: Some(500),
+            ..Default::default()
+        })
+        .unwrap()
+        .entries
+}
+
 fn copy(store: &Store, url: &str) -> subdesk_billing::Result<subdesk_billing::SharedCopy> {
     store.copy_to_shared(&SharedTarget::parse(url, None).unwrap())
 }
 
 #[test]
 fn a_store_is_carried_whole_with_its_audit_chain() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
 
     let report = copy(&env.store, &url).unwrap();
     assert_eq!(
@@ -154,14 +180,7 @@ fn a_store_is_carried_whole_with_its_audit_chain() {
     let rows = shared
         .query("SELECT id, hash, action FROM audit_log ORDER BY id", &[])
         .unwrap();
-    let ours = env
-        .store
-        .audit_list(&subdesk_billing::store::audit::AuditQuery {
-            limit: Some(500),
-            ..Default::default()
-        })
-        .unwrap()
-        .entries;
+    let ours = audit_entries(&env.store);
     assert_eq!(rows.len(), ours.len());
     for (r, e) in rows.iter().zip(ours.iter().rev()) {
         assert_eq!(
@@ -182,10 +201,9 @@ fn a_store_is_carried_whole_with_its_audit_chain() {
 
 #[test]
 fn copying_again_brings_only_what_changed() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt, env, url }) = desk() else {
+        return;
+    };
     copy(&env.store, &url).unwrap();
 
     let again = copy(&env.store, &url).unwrap();
@@ -250,10 +268,9 @@ fn copying_again_brings_only_what_changed() {
 
 #[test]
 fn another_stores_shared_copy_is_refused_and_left_as_it_was() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt, env, url }) = desk() else {
+        return;
+    };
     copy(&env.store, &url).unwrap();
     let before: Vec<i64> = TABLES.iter().map(|t| count(&url, t)).collect();
 
@@ -285,10 +302,9 @@ fn another_stores_shared_copy_is_refused_and_left_as_it_was() {
 
 #[test]
 fn a_row_that_does_not_fit_leaves_nothing_written() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
     // SQLite keeps what it is given: a payment amount that is text, as a damaged or
     // hand-edited file can hold. The customers are carried before the payments.
     rusqlite::Connection::open(env.store.path())
@@ -305,14 +321,7 @@ fn a_row_that_does_not_fit_leaves_nothing_written() {
         assert_eq!(count(&url, t), 0, "{t}");
     }
     // No audit entry claims a copy that did not happen.
-    let copies = env
-        .store
-        .audit_list(&subdesk_billing::store::audit::AuditQuery {
-            limit: Some(500),
-            ..Default::default()
-        })
-        .unwrap()
-        .entries
+    let copies = audit_entries(&env.store)
         .into_iter()
         .filter(|e| e.action == "db.copy_shared")
         .count();
@@ -321,10 +330,9 @@ fn a_row_that_does_not_fit_leaves_nothing_written() {
 
 #[test]
 fn a_newer_shared_schema_an_unknown_database_and_no_server_are_told_apart() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
     copy(&env.store, &url).unwrap();
     pg(&url)
         .execute(
@@ -352,10 +360,9 @@ fn a_newer_shared_schema_an_unknown_database_and_no_server_are_told_apart() {
 /// open request per lock, whichever desk writes.
 #[test]
 fn the_shared_journal_refuses_a_second_charge_of_one_order() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
     copy(&env.store, &url).unwrap();
     let mut shared = pg(&url);
     let merchant_uid: String = shared
@@ -385,10 +392,9 @@ fn the_shared_journal_refuses_a_second_charge_of_one_order() {
 /// shared store ends with each row once.
 #[test]
 fn two_copies_at_once_wait_for_each_other() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
     std::thread::scope(|s| {
         let runs: Vec<_> = (0..2).map(|_| s.spawn(|| copy(&env.store, &url))).collect();
         for r in runs {
@@ -404,10 +410,9 @@ fn two_copies_at_once_wait_for_each_other() {
 /// gets it, the other is refused, and the shared store holds the first one's rows only.
 #[test]
 fn two_stores_racing_for_one_empty_shared_store_leave_one_of_them() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt, env, url }) = desk() else {
+        return;
+    };
     let other_dir = tempfile::tempdir().unwrap();
     let other = Store::open(other_dir.path().join("other.sqlite3")).unwrap();
     rt.block_on(env.key_in(&other, "cust_a"));
@@ -432,10 +437,9 @@ fn two_stores_racing_for_one_empty_shared_store_leave_one_of_them() {
 /// after the merge: the copy stops and writes nothing.
 #[test]
 fn a_shared_audit_entry_edited_on_the_server_stops_the_copy() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
     copy(&env.store, &url).unwrap();
     pg(&url)
         .batch_execute("UPDATE audit_log SET inputs = '{}' WHERE id = 1")
@@ -468,10 +472,9 @@ fn owner() -> subdesk_billing::BackupOwner {
 /// restores as one, and holds the same customers, journal and audit chain, searchable.
 #[test]
 fn a_new_computer_gets_the_registry_back_from_the_shared_store() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
     copy(&env.store, &url).unwrap();
 
     let laptop = tempfile::tempdir().unwrap();
@@ -522,10 +525,9 @@ fn a_new_computer_gets_the_registry_back_from_the_shared_store() {
 /// Nothing to restore from an empty server, and a broken shared chain leaves no file.
 #[test]
 fn an_empty_or_broken_shared_store_gives_no_backup() {
-    let Some(url) = shared_db() else { return };
-    let rt = runtime();
-    let env = rt.block_on(env());
-    rt.block_on(worked(&env));
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
     let laptop = tempfile::tempdir().unwrap();
     let file = laptop.path().join("from-shared.sqlite3");
     let target = SharedTarget::parse(&url, None).unwrap();

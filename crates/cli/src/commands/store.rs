@@ -64,32 +64,12 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
             let profile = ctx.profile()?;
             ctx.authorize(&profile, ActionKind::Mutate)?;
             let contents = subdesk_billing::inspect_backup(&file, &backups::owner(&profile), true)?;
-            let zone = crate::output::Zone::named(&profile.time_zone);
-            let summary = format!(
-                "profile \"{}\": its store is replaced by the backup taken {} ({} customers, {} active keys, {} payments); the store as it is now is kept beside it",
-                profile.name,
-                zone.show(contents.taken_at),
-                contents.customers,
-                contents.active_keys,
-                contents.payments
-            );
+            let summary = replacing(&profile, "the backup taken", &contents);
             if !yes {
-                return Err(CliError::refused(
-                    ErrorCode::NotConfirmed,
-                    format!("{summary}. Pass --yes to replace it; nothing was replaced"),
-                ));
+                return Err(not_confirmed(&summary));
             }
             let (_, restored) = backups::restore(&ctx.desk, &profile, &file)?;
-            if ctx.out.json {
-                ctx.out.json(&restored)?;
-            } else {
-                line(&format!("restored: {summary}"));
-                if let Some(p) = &restored.previous {
-                    line(&format!("the store before: {p}"));
-                }
-                line("money waits for a sync: run `subdesk-cli sync` next");
-            }
-            Ok(Exit::Ok)
+            say_restored(ctx, &summary, &restored)
         }
         StoreCmd::Migrate { to, from, yes } => {
             let password = std::env::var("PGPASSWORD").ok();
@@ -189,32 +169,48 @@ async fn restore_from(
 ) -> CliResult<Exit> {
     let profile = ctx.profile()?;
     ctx.authorize(&profile, ActionKind::Mutate)?;
-    let zone = crate::output::Zone::named(&profile.time_zone);
-    let describe = |c: &subdesk_billing::BackupContents| {
-        format!(
-            "profile \"{}\": its store is replaced by the shared store's as of {} ({} customers, {} active keys, {} payments); the store as it is now is kept beside it",
-            profile.name,
-            zone.show(c.taken_at),
-            c.customers,
-            c.active_keys,
-            c.payments
-        )
-    };
     if !yes {
         let contents = shared::inspect_shared(&ctx.desk, &profile, url, password).await?;
-        return Err(CliError::refused(
-            ErrorCode::NotConfirmed,
-            format!(
-                "{}. Pass --yes to replace it; nothing was replaced",
-                describe(&contents)
-            ),
-        ));
+        return Err(not_confirmed(&replacing(
+            &profile,
+            "the shared store's as of",
+            &contents,
+        )));
     }
     let (_, restored) = shared::restore_from_shared(&ctx.desk, &profile, url, password).await?;
+    let summary = replacing(&profile, "the shared store's as of", &restored.contents);
+    say_restored(ctx, &summary, &restored)
+}
+
+/// What a restore puts in place of the profile's store: `what` and its time, its figures.
+fn replacing(
+    profile: &subdesk_profiles::Profile,
+    what: &str,
+    c: &subdesk_billing::BackupContents,
+) -> String {
+    let zone = crate::output::Zone::named(&profile.time_zone);
+    format!(
+        "profile \"{}\": its store is replaced by {what} {} ({} customers, {} active keys, {} payments); the store as it is now is kept beside it",
+        profile.name,
+        zone.show(c.taken_at),
+        c.customers,
+        c.active_keys,
+        c.payments
+    )
+}
+
+fn not_confirmed(summary: &str) -> CliError {
+    CliError::refused(
+        ErrorCode::NotConfirmed,
+        format!("{summary}. Pass --yes to replace it; nothing was replaced"),
+    )
+}
+
+fn say_restored(ctx: &Ctx, summary: &str, restored: &backups::Restored) -> CliResult<Exit> {
     if ctx.out.json {
-        ctx.out.json(&restored)?;
+        ctx.out.json(restored)?;
     } else {
-        line(&format!("restored: {}", describe(&restored.contents)));
+        line(&format!("restored: {summary}"));
         if let Some(p) = &restored.previous {
             line(&format!("the store before: {p}"));
         }

@@ -1,4 +1,4 @@
-import { Button, Group, Modal, NumberInput, Paper, Select, Stack, Table, Text, Title } from "@mantine/core";
+import { Button, Group, NumberInput, Paper, Select, Stack, Table, Text, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconCloudUpload, IconFolder, IconRestore } from "@tabler/icons-react";
@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { commands, type BackupEvery, type FolderBackup } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { RestoreConfirm } from "../../components/RestoreConfirm";
 import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { backupSetupQuery, folderBackupsQuery, invalidate } from "../../lib/queries";
@@ -191,33 +192,24 @@ export function FolderBackupSection() {
         </Stack>
       )}
 
-      <Modal opened={restoring !== null} onClose={() => setRestoring(null)} title={t("backupFolder.confirmTitle")} centered>
-        {restoring?.contents && (
-          <Stack gap="sm" data-testid="restore-confirm">
-            <Text size="sm">
-              {t("backupFolder.confirmBody", {
-                profile: status.active_profile.name,
-                at: formatDateTime(restoring.taken_at, zone, lang),
-                customers: restoring.contents.customers.toLocaleString(lang),
-                keys: restoring.contents.active_keys.toLocaleString(lang),
-                payments: restoring.contents.payments.toLocaleString(lang),
-              })}
-            </Text>
-            <Text size="sm" c="dimmed">
-              {t("backupFolder.confirmKept")}
-            </Text>
-            {restore.error && <ErrorAlert error={restore.error} testId="restore-error" />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setRestoring(null)}>
-                {t("common.cancel")}
-              </Button>
-              <Button color="red" loading={restore.isPending} onClick={() => restore.mutate(restoring)} data-testid="restore-confirm-button">
-                {t("backupFolder.restoreConfirm")}
-              </Button>
-            </Group>
-          </Stack>
-        )}
-      </Modal>
+      {restoring?.contents && (
+        <RestoreConfirm
+          opened
+          title={t("backupFolder.confirmTitle")}
+          body={t("backupFolder.confirmBody", {
+            profile: status.active_profile.name,
+            at: formatDateTime(restoring.taken_at, zone, lang),
+            customers: restoring.contents.customers.toLocaleString(lang),
+            keys: restoring.contents.active_keys.toLocaleString(lang),
+            payments: restoring.contents.payments.toLocaleString(lang),
+          })}
+          pending={restore.isPending}
+          error={restore.error}
+          onClose={() => setRestoring(null)}
+          onConfirm={() => restore.mutate(restoring)}
+          testId="restore-confirm"
+        />
+      )}
     </Paper>
   );
 }

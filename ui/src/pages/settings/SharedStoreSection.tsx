@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, Paper, PasswordInput, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Group, Paper, PasswordInput, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconCloudDownload, IconServer } from "@tabler/icons-react";
@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { commands, type BackupContents, type SharedCopy } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { RestoreConfirm } from "../../components/RestoreConfirm";
 import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { invalidate } from "../../lib/queries";
@@ -133,33 +134,24 @@ export function SharedStoreSection() {
           )}
         </Stack>
       )}
-      <Modal opened={offer !== null} onClose={close} title={t("sharedStore.confirmTitle")} centered>
-        {offer && (
-          <Stack gap="sm" data-testid="shared-restore-confirm">
-            <Text size="sm">
-              {t("sharedStore.confirmBody", {
-                profile: status.active_profile.name,
-                at: formatDateTime(offer.contents.taken_at, zone, lang),
-                customers: offer.contents.customers.toLocaleString(lang),
-                keys: offer.contents.active_keys.toLocaleString(lang),
-                payments: offer.contents.payments.toLocaleString(lang),
-              })}
-            </Text>
-            <Text size="sm" c="dimmed">
-              {t("backupFolder.confirmKept")}
-            </Text>
-            {restore.error && <ErrorAlert error={restore.error} testId="shared-restore-error" />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
-                {t("common.cancel")}
-              </Button>
-              <Button color="red" loading={restore.isPending} onClick={() => restore.mutate(offer.server)} data-testid="shared-restore-confirm-button">
-                {t("backupFolder.restoreConfirm")}
-              </Button>
-            </Group>
-          </Stack>
-        )}
-      </Modal>
+      {offer && (
+        <RestoreConfirm
+          opened
+          title={t("sharedStore.confirmTitle")}
+          body={t("sharedStore.confirmBody", {
+            profile: status.active_profile.name,
+            at: formatDateTime(offer.contents.taken_at, zone, lang),
+            customers: offer.contents.customers.toLocaleString(lang),
+            keys: offer.contents.active_keys.toLocaleString(lang),
+            payments: offer.contents.payments.toLocaleString(lang),
+          })}
+          pending={restore.isPending}
+          error={restore.error}
+          onClose={close}
+          onConfirm={() => restore.mutate(offer.server)}
+          testId="shared-restore-confirm"
+        />
+      )}
     </Paper>
   );
 }
