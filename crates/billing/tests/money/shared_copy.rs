@@ -623,3 +623,20 @@ fn the_documented_roles_let_the_clerk_read_and_never_write() {
         .unwrap();
     assert_eq!(contents.customers, 3);
 }
+
+/// A column the shared schema does not have (a store of a newer build than its shared
+/// schema) stops the copy instead of being dropped on the way.
+#[test]
+fn a_column_the_shared_schema_lacks_stops_the_copy() {
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
+    rusqlite::Connection::open(env.store.path())
+        .unwrap()
+        .execute_batch("ALTER TABLE customers ADD COLUMN loyalty TEXT")
+        .unwrap();
+    let err = copy(&env.store, &url).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SharedStoreMismatch, "{err}");
+    assert!(err.to_string().contains("customers.loyalty"), "{err}");
+    assert_eq!(count(&url, "customers"), 0);
+}

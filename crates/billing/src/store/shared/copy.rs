@@ -219,6 +219,22 @@ fn copy_table(
     let err = |e| target.error(e);
     let cols = columns(target, tx, t.name)?;
     let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+    // Every column of this store's table has its place in the shared one: a column the
+    // shared schema lacks would be dropped by the copy and pass the comparison unseen.
+    let ours: Vec<String> = conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{}')", t.name))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some(missing) = ours.iter().find(|c| !names.contains(&c.as_str())) {
+        return Err(Error::Shared {
+            problem: SharedProblem::Mismatch,
+            target: target.shown().to_owned(),
+            detail: format!(
+                "{}.{missing} has no column in the shared store's schema; nothing was copied",
+                t.name
+            ),
+        });
+    }
     let list = names.join(", ");
     let stage = format!("stage_{}", t.name);
     tx.batch_execute(&format!(

@@ -113,7 +113,7 @@ impl SharedTarget {
             let mut rows = BinaryCopyOutIter::new(reader, &types);
             while let Some(row) = rows.next().map_err(err)? {
                 let mut values = Vec::with_capacity(types.len());
-                for (i, ty) in types.iter().enumerate() {
+                for (i, (name, ty)) in cols.iter().enumerate() {
                     let v = if *ty == Type::INT8 {
                         row.try_get::<Option<i64>>(i)
                             .map(|v| v.map_or(Value::Null, Value::Integer))
@@ -124,7 +124,11 @@ impl SharedTarget {
                         row.try_get::<Option<String>>(i)
                             .map(|v| v.map_or(Value::Null, Value::Text))
                     };
-                    values.push(v.map_err(err)?);
+                    values.push(v.map_err(|e| Error::Shared {
+                        problem: SharedProblem::Mismatch,
+                        target: self.shown().to_owned(),
+                        detail: format!("{}.{name}: {e}", t.name),
+                    })?);
                 }
                 insert.execute(rusqlite::params_from_iter(values))?;
             }
