@@ -2932,6 +2932,8 @@ export type SharedCopy = {
 	/**  The shared store's schema version after the copy. */
 	schema_version: number,
 	tables: TableCopy[],
+	/**  Rows added or updated in all. */
+	changed: number,
 	/**  The audit entry of this copy, in this store and the shared one. */
 	audit_id: number,
 };

@@ -267,7 +267,7 @@ fn shared_copy_bench(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
             "billing.shared_copy_s {first_s:.1} ({rows} rows, {:.0} rows/s, each compared after the merge; again with nothing changed {:.1}s, {} changed)",
             rows as f64 / first_s,
             t.elapsed().as_secs_f64(),
-            again.changed(),
+            again.changed,
         );
         Ok(())
     })

@@ -38,10 +38,8 @@ pub async fn inspect_shared(
     url: &str,
     password: Option<&str>,
 ) -> IpcResult<BackupContents> {
-    let fetched = fetch(desk, profile, url, password).await?;
-    let contents = fetched.contents.clone();
-    drop(fetched);
-    Ok(contents)
+    // The file goes when `Fetched` does, here.
+    Ok(fetch(desk, profile, url, password).await?.contents.clone())
 }
 
 /// Replace `profile`'s store with the shared store at `url`, as a restore from a backup

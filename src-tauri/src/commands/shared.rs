@@ -62,8 +62,7 @@ pub async fn inspect_shared_store(
     check_lengths(&url, password.as_deref())?;
     let profile = state.desk.session_profile()?;
     state.desk.authorize(&profile, ActionKind::Mutate)?;
-    let fetched = shared::fetch(&state.desk, &profile, &url, password.as_deref()).await?;
-    Ok(fetched.contents.clone())
+    shared::inspect_shared(&state.desk, &profile, &url, password.as_deref()).await
 }
 
 /// Replaces the active profile's store with the shared store at `url`, as a restore from a

@@ -11,6 +11,7 @@ import { renderScreen } from "./render";
 const COPIED: SharedCopy = {
   target: "subdesk@192.168.0.10:5432/subdesk",
   schema_version: 1,
+  changed: 1_514,
   audit_id: 12,
   tables: [
     { table: "customers", rows: 1_204, added: 1_204, updated: 0, only_shared: 0 },

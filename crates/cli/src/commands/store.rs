@@ -151,9 +151,7 @@ async fn copy_to(ctx: &mut Ctx, url: &str, password: Option<&str>) -> CliResult<
         t.print();
         line(&format!(
             "copied to {}: {} rows added or updated, every row compared (audit entry {})",
-            copied.target,
-            copied.changed(),
-            copied.audit_id
+            copied.target, copied.changed, copied.audit_id
         ));
     }
     Ok(Exit::Ok)

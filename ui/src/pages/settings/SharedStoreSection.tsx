@@ -106,7 +106,7 @@ export function SharedStoreSection() {
       {done && !copy.isPending && (
         <Stack gap="xs" mt="sm">
           <Alert color="green" data-testid="shared-done">
-            {t("sharedStore.done", { target: done.target, changed: done.tables.reduce((n, r) => n + r.added + r.updated, 0).toLocaleString(lang) })}
+            {t("sharedStore.done", { target: done.target, changed: done.changed.toLocaleString(lang) })}
           </Alert>
           {carried.length > 0 && (
           <Table fz="sm" striped data-testid="shared-tables">

@@ -54,15 +54,10 @@ pub struct SharedCopy {
     /// The shared store's schema version after the copy.
     pub schema_version: i64,
     pub tables: Vec<TableCopy>,
+    /// Rows added or updated in all.
+    pub changed: i64,
     /// The audit entry of this copy, in this store and the shared one.
     pub audit_id: i64,
-}
-
-impl SharedCopy {
-    /// Rows added or updated in all.
-    pub fn changed(&self) -> i64 {
-        self.tables.iter().map(|t| t.added + t.updated).sum()
-    }
 }
 
 impl Store {
@@ -100,6 +95,7 @@ impl Store {
         Ok(SharedCopy {
             target: target.shown().to_owned(),
             schema_version,
+            changed: tables.iter().map(|t| t.added + t.updated).sum(),
             tables,
             audit_id,
         })
