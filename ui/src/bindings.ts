@@ -3155,10 +3155,10 @@ export type TableCopy = {
 	/**  Rows the shared store had with other values, now this store's. */
 	updated: number,
 	/**
-	 *  Rows the shared store holds that this store does not (deleted here after an
-	 *  earlier copy); they are left there.
+	 *  Rows the shared store held that this store no longer does (deleted here after an
+	 *  earlier copy), removed from it.
 	 */
-	only_shared: number,
+	removed: number,
 };
 
 /**  Tags in use, with how many customers carry each, for the list's filter. */

@@ -188,7 +188,7 @@ const en: Shape<Messages> = {
     rows: "This computer",
     added: "Added",
     updated: "Changed",
-    onlyShared: "Only on the server",
+    removed: "Removed there",
     tables: {
       customers: "Customers",
       customer_tags: "Customer tags",

@@ -186,7 +186,7 @@ const ko = {
     rows: "이 컴퓨터",
     added: "추가",
     updated: "변경",
-    onlyShared: "서버에만 있음",
+    removed: "서버에서 지움",
     tables: {
       customers: "고객",
       customer_tags: "고객 태그",

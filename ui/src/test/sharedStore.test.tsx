@@ -14,9 +14,9 @@ const COPIED: SharedCopy = {
   changed: 1_514,
   audit_id: 12,
   tables: [
-    { table: "customers", rows: 1_204, added: 1_204, updated: 0, only_shared: 0 },
-    { table: "journal", rows: 310, added: 300, updated: 10, only_shared: 2 },
-    { table: "bulk_runs", rows: 0, added: 0, updated: 0, only_shared: 0 },
+    { table: "customers", rows: 1_204, added: 1_204, updated: 0, removed: 0 },
+    { table: "journal", rows: 310, added: 300, updated: 10, removed: 2 },
+    { table: "bulk_runs", rows: 0, added: 0, updated: 0, removed: 0 },
   ],
 };
 

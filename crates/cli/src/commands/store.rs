@@ -138,14 +138,14 @@ async fn copy_to(ctx: &mut Ctx, url: &str, password: Option<&str>) -> CliResult<
     if ctx.out.json {
         ctx.out.json(&copied)?;
     } else {
-        let mut t = Table::new(&["table", "rows", "added", "updated", "only shared"]);
+        let mut t = Table::new(&["table", "rows", "added", "updated", "removed"]);
         for r in &copied.tables {
             t.row(vec![
                 r.table.clone(),
                 r.rows.to_string(),
                 r.added.to_string(),
                 r.updated.to_string(),
-                r.only_shared.to_string(),
+                r.removed.to_string(),
             ]);
         }
         t.print();

@@ -75,7 +75,7 @@ export function SharedStoreSection() {
   };
   const done: SharedCopy | undefined = copy.data;
   // Tables empty here and on the server say nothing; the rest are the report.
-  const carried = done?.tables.filter((r) => r.rows > 0 || r.only_shared > 0) ?? [];
+  const carried = done?.tables.filter((r) => r.rows > 0 || r.removed > 0) ?? [];
 
   return (
     <Paper withBorder p="md" radius="md" data-testid="shared-store">
@@ -116,7 +116,7 @@ export function SharedStoreSection() {
                 <Table.Th ta="right">{t("sharedStore.rows")}</Table.Th>
                 <Table.Th ta="right">{t("sharedStore.added")}</Table.Th>
                 <Table.Th ta="right">{t("sharedStore.updated")}</Table.Th>
-                <Table.Th ta="right">{t("sharedStore.onlyShared")}</Table.Th>
+                <Table.Th ta="right">{t("sharedStore.removed")}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -126,7 +126,7 @@ export function SharedStoreSection() {
                   <Table.Td ta="right">{r.rows.toLocaleString(lang)}</Table.Td>
                   <Table.Td ta="right">{r.added.toLocaleString(lang)}</Table.Td>
                   <Table.Td ta="right">{r.updated.toLocaleString(lang)}</Table.Td>
-                  <Table.Td ta="right">{r.only_shared.toLocaleString(lang)}</Table.Td>
+                  <Table.Td ta="right">{r.removed.toLocaleString(lang)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -15,9 +15,9 @@
 //! copy itself is audited in this store and carried into the shared one, so running it
 //! again finds its own chain and only brings what changed.
 //!
-//! Not carried: the search tables (built from the customers and names), and the leases
-//! (each desk's own locks). A row deleted in this store after an earlier copy stays in
-//! the shared one; the report counts such rows per table.
+//! The shared store ends as this store's copy: a row deleted here after an earlier copy
+//! (a tag taken off) is removed there too. Not carried: the search tables (built from
+//! the customers and names), and the leases (each desk's own locks).
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
@@ -40,9 +40,9 @@ pub struct TableCopy {
     pub added: i64,
     /// Rows the shared store had with other values, now this store's.
     pub updated: i64,
-    /// Rows the shared store holds that this store does not (deleted here after an
-    /// earlier copy); they are left there.
-    pub only_shared: i64,
+    /// Rows the shared store held that this store no longer does (deleted here after an
+    /// earlier copy), removed from it.
+    pub removed: i64,
 }
 
 /// The outcome of a copy, every table compared row by row before the commit.
@@ -117,9 +117,20 @@ fn copy_tables(
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
         .map_err(err)?;
     check_owner(target, &mut tx, conn)?;
+    // Every table's rows first, so that the removals can go children first and the
+    // merges parents first.
     let mut done = Vec::with_capacity(tables.len());
     for t in tables {
-        done.push(copy_table(target, &mut tx, conn, t)?);
+        done.push(stage(target, &mut tx, conn, t)?);
+    }
+    for (t, d) in tables.iter().zip(done.iter_mut()).rev() {
+        d.removed = remove(target, &mut tx, t)?;
+    }
+    for (t, d) in tables.iter().zip(done.iter_mut()) {
+        (d.added, d.updated) = merge(target, &mut tx, t)?;
+    }
+    for (t, d) in tables.iter().zip(done.iter()) {
+        compare(target, &mut tx, t, d.rows)?;
     }
     if identities {
         for name in IDENTITY_TABLES {
@@ -206,22 +217,26 @@ fn cell(value: Value, ty: &Type) -> std::result::Result<Box<dyn ToSql + Sync>, S
     })
 }
 
-fn copy_table(
+/// The stage of `t`: a temporary table of its columns, dropped at the commit.
+fn stage_of(t: &Carried) -> String {
+    format!("stage_{}", t.name)
+}
+
+/// The column names of `t` in the shared store, checked against this store's table.
+fn names_of(
     target: &SharedTarget,
     tx: &mut postgres::Transaction<'_>,
     conn: &rusqlite::Connection,
     t: &Carried,
-) -> Result<TableCopy> {
-    let err = |e| target.error(e);
+) -> Result<Vec<(String, Type)>> {
     let cols = columns(target, tx, t.name)?;
-    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
     // Every column of this store's table has its place in the shared one: a column the
     // shared schema lacks would be dropped by the copy and pass the comparison unseen.
     let ours: Vec<String> = conn
         .prepare(&format!("SELECT name FROM pragma_table_info('{}')", t.name))?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if let Some(missing) = ours.iter().find(|c| !names.contains(&c.as_str())) {
+    if let Some(missing) = ours.iter().find(|c| !cols.iter().any(|(n, _)| n == *c)) {
         return Err(Error::Shared {
             problem: SharedProblem::Mismatch,
             target: target.shown().to_owned(),
@@ -231,42 +246,98 @@ fn copy_table(
             ),
         });
     }
-    let list = names.join(", ");
-    let stage = format!("stage_{}", t.name);
+    Ok(cols)
+}
+
+/// This store's rows of `t` into its stage with COPY, each value in its column's type.
+fn stage(
+    target: &SharedTarget,
+    tx: &mut postgres::Transaction<'_>,
+    conn: &rusqlite::Connection,
+    t: &Carried,
+) -> Result<TableCopy> {
+    let err = |e| target.error(e);
+    let cols = names_of(target, tx, conn, t)?;
+    let list = cols
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let stage = stage_of(t);
     tx.batch_execute(&format!(
         "CREATE TEMP TABLE {stage} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP",
         t.name
     ))
     .map_err(err)?;
-
-    // This store's rows into the stage, each value in its column's type.
     let mut rows = 0i64;
-    {
-        let sink = tx
-            .copy_in(&format!("COPY {stage} ({list}) FROM STDIN (FORMAT binary)"))
-            .map_err(err)?;
-        let types: Vec<Type> = cols.iter().map(|(_, ty)| ty.clone()).collect();
-        let mut writer = BinaryCopyInWriter::new(sink, &types);
-        let mut stmt = conn.prepare(&format!("SELECT {list} FROM {}", t.name))?;
-        let mut source = stmt.query([])?;
-        while let Some(r) = source.next()? {
-            rows += 1;
-            let mut cells = Vec::with_capacity(cols.len());
-            for (i, (name, ty)) in cols.iter().enumerate() {
-                let v: Value = r.get(i)?;
-                cells.push(cell(v, ty).map_err(|why| Error::Shared {
-                    problem: SharedProblem::Mismatch,
-                    target: target.shown().to_owned(),
-                    detail: format!("{}.{name}, row {rows}: {why}; nothing was copied", t.name),
-                })?);
-            }
-            let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|c| c.as_ref()).collect();
-            writer.write(&refs).map_err(err)?;
+    let sink = tx
+        .copy_in(&format!("COPY {stage} ({list}) FROM STDIN (FORMAT binary)"))
+        .map_err(err)?;
+    let types: Vec<Type> = cols.iter().map(|(_, ty)| ty.clone()).collect();
+    let mut writer = BinaryCopyInWriter::new(sink, &types);
+    let mut stmt = conn.prepare(&format!("SELECT {list} FROM {}", t.name))?;
+    let mut source = stmt.query([])?;
+    while let Some(r) = source.next()? {
+        rows += 1;
+        let mut cells = Vec::with_capacity(cols.len());
+        for (i, (name, ty)) in cols.iter().enumerate() {
+            let v: Value = r.get(i)?;
+            cells.push(cell(v, ty).map_err(|why| Error::Shared {
+                problem: SharedProblem::Mismatch,
+                target: target.shown().to_owned(),
+                detail: format!("{}.{name}, row {rows}: {why}; nothing was copied", t.name),
+            })?);
         }
-        writer.finish().map_err(err)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|c| c.as_ref()).collect();
+        writer.write(&refs).map_err(err)?;
     }
+    writer.finish().map_err(err)?;
+    Ok(TableCopy {
+        table: t.name.to_owned(),
+        rows,
+        added: 0,
+        updated: 0,
+        removed: 0,
+    })
+}
 
-    // Merged by key: new rows added, changed rows updated, equal rows untouched.
+/// `s.k = t.k AND ...` over the key of `t`.
+fn key_join(t: &Carried) -> String {
+    t.key
+        .iter()
+        .map(|k| format!("s.{k} = t.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// Rows the shared table holds that this store no longer does (a tag taken off, a key's
+/// product type cleared): the shared store is this store's copy, so they go.
+fn remove(target: &SharedTarget, tx: &mut postgres::Transaction<'_>, t: &Carried) -> Result<i64> {
+    let removed = tx
+        .execute(
+            &format!(
+                "DELETE FROM {name} t WHERE NOT EXISTS (SELECT 1 FROM {stage} s WHERE {join})",
+                name = t.name,
+                stage = stage_of(t),
+                join = key_join(t)
+            ),
+            &[],
+        )
+        .map_err(|e| target.error(e))?;
+    Ok(removed as i64)
+}
+
+/// The stage merged into its table by key: new rows added, changed rows updated, equal
+/// rows untouched. Rows go in `merge_order`, so a row that gives up a unique place (a
+/// journal row no longer open) does so before another row takes it.
+fn merge(
+    target: &SharedTarget,
+    tx: &mut postgres::Transaction<'_>,
+    t: &Carried,
+) -> Result<(i64, i64)> {
+    let cols = columns(target, tx, t.name)?;
+    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+    let list = names.join(", ");
     let key = t.key.join(", ");
     let rest: Vec<&str> = names
         .iter()
@@ -286,26 +357,36 @@ fn copy_table(
             theirs.join(", ")
         )
     };
+    let order = t.merge_order.unwrap_or(&key);
     let merged = tx
         .query_one(
             &format!(
                 "WITH merged AS (
-                     INSERT INTO {name} ({list}) SELECT {list} FROM {stage}
+                     INSERT INTO {name} ({list}) SELECT {list} FROM {stage} ORDER BY {order}
                      ON CONFLICT ({key}) {on_conflict}
                      RETURNING (xmax = 0) AS added
                  )
                  SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM merged",
-                name = t.name
+                name = t.name,
+                stage = stage_of(t),
             ),
             &[],
         )
-        .map_err(err)?;
-    let (added, updated): (i64, i64) = (merged.get(0), merged.get(1));
+        .map_err(|e| target.error(e))?;
+    Ok((merged.get(0), merged.get(1)))
+}
 
-    // Every row of the snapshot, compared with what the shared table now holds.
-    let join: Vec<String> = t.key.iter().map(|k| format!("s.{k} = t.{k}")).collect();
-    let s_cols: Vec<String> = names.iter().map(|c| format!("s.{c}")).collect();
-    let t_cols: Vec<String> = names.iter().map(|c| format!("t.{c}")).collect();
+/// Every row of the snapshot compared with what the shared table now holds, and nothing
+/// else there.
+fn compare(
+    target: &SharedTarget,
+    tx: &mut postgres::Transaction<'_>,
+    t: &Carried,
+    rows: i64,
+) -> Result<()> {
+    let cols = columns(target, tx, t.name)?;
+    let s_cols: Vec<String> = cols.iter().map(|(c, _)| format!("s.{c}")).collect();
+    let t_cols: Vec<String> = cols.iter().map(|(c, _)| format!("t.{c}")).collect();
     let check = tx
         .query_one(
             &format!(
@@ -313,30 +394,25 @@ fn copy_table(
                          WHERE ROW({s}) IS NOT DISTINCT FROM ROW({t})),
                         (SELECT count(*) FROM {name})",
                 name = t.name,
-                join = join.join(" AND "),
+                stage = stage_of(t),
+                join = key_join(t),
                 s = s_cols.join(", "),
                 t = t_cols.join(", ")
             ),
             &[],
         )
-        .map_err(err)?;
+        .map_err(|e| target.error(e))?;
     let (equal, shared_rows): (i64, i64) = (check.get(0), check.get(1));
-    if equal != rows {
+    if equal != rows || shared_rows != rows {
         return Err(Error::Shared {
             problem: SharedProblem::Mismatch,
             target: target.shown().to_owned(),
             detail: format!(
-                "{}: {} of {rows} rows differ in the shared store after the copy; nothing was copied",
+                "{}: {} of {rows} rows differ in the shared store after the copy, which holds {shared_rows}; nothing was copied",
                 t.name,
                 rows - equal
             ),
         });
     }
-    Ok(TableCopy {
-        table: t.name.to_owned(),
-        rows,
-        added,
-        updated,
-        only_shared: shared_rows - rows,
-    })
+    Ok(())
 }

@@ -156,6 +156,9 @@ pub(crate) struct Carried {
     /// Rows never change once written: an existing row is left as it is (and must be
     /// equal, which the comparison checks).
     pub append_only: bool,
+    /// The order rows are merged in, when it matters for a unique rule that holds only
+    /// for some rows (the key's order otherwise).
+    pub merge_order: Option<&'static str>,
 }
 
 /// In the order their foreign keys need.
@@ -164,11 +167,21 @@ pub(crate) const CARRIED: &[Carried] = &[
     table("customer_tags", &["customer_uid", "tag"]),
     table("key_product_type", &["customer_uid"]),
     table("plans", &["code"]),
-    table("subscriptions", &["id"]),
+    // One active subscription per plan and customer: a cancelled one gives its place up
+    // before an active one takes it.
+    Carried {
+        merge_order: Some("status = 'active', id"),
+        ..table("subscriptions", &["id"])
+    },
     table("subscription_periods", &["subscription_id", "period"]),
     table("payments", &["id"]),
     table("schedules", &["id"]),
-    table("journal", &["id"]),
+    // One open row per lock: rows no longer open first (a retry reopens an older row
+    // after a newer one closed).
+    Carried {
+        merge_order: Some("state IN ('pending', 'sent', 'unknown', 'conflict'), id"),
+        ..table("journal", &["id"])
+    },
     table("bulk_runs", &["id"]),
     table("bulk_items", &["run_id", "line"]),
     table("bulk_excluded", &["run_id", "line"]),
@@ -176,9 +189,8 @@ pub(crate) const CARRIED: &[Carried] = &[
     table("sync_state", &["stream"]),
     table("resync_required", &["id"]),
     Carried {
-        name: "audit_log",
-        key: &["id"],
         append_only: true,
+        ..table("audit_log", &["id"])
     },
     table("audit_head", &["singleton"]),
 ];
@@ -188,6 +200,7 @@ const fn table(name: &'static str, key: &'static [&'static str]) -> Carried {
         name,
         key,
         append_only: false,
+        merge_order: None,
     }
 }
 
