@@ -58,7 +58,7 @@ export const commands = {
 	 *  Copy the active profile's store into the shared store at `url` (every row compared,
 	 *  all or nothing; refused when the shared store is another store's).
 	 */
-	copyToSharedStore: (url: string, password: string | null) => __TAURI_INVOKE<SharedCopy>("copy_to_shared_store", { url, password }),
+	copyToSharedStore: (url: string, password: string | null, onProgress: Channel<CopyProgress>) => __TAURI_INVOKE<SharedCopy>("copy_to_shared_store", { url, password, onProgress }),
 	/**
 	 *  What the shared store at `url` holds, as a restore would put it in place of the active
 	 *  profile's store. Nothing is replaced and nothing is written to the server.
@@ -815,6 +815,13 @@ export type ConnectionReport = {
 	tier: string | null,
 	/**  Every configured channel, in i'mport's order. */
 	channels: PgChannel[],
+};
+
+/**  How far a copy is: the table being carried, and how many of its rows are on the way. */
+export type CopyProgress = {
+	table: string,
+	done: number,
+	total: number,
 };
 
 /**  Which credentials a profile has, for a "set / not set" display. Never a value. */

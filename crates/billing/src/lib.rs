@@ -87,7 +87,7 @@ pub use store::db::{OpenOptions, SCHEMA_VERSION, Store};
 pub use store::lease::Lease;
 pub use store::recovery::{Recovery, recover, restore_backup, restore_from_folder};
 pub use store::resync::ResyncStatus;
-pub use store::shared::copy::{SharedCopy, TableCopy};
+pub use store::shared::copy::{CopyProgress, SharedCopy, TableCopy};
 pub use store::shared::{SHARED_SCHEMA_VERSION, SharedTarget};
 /// The one rule for an amount a person typed (forms, CLI arguments, CSV cells).
 pub use text::parse_amount;

@@ -78,6 +78,14 @@ impl Bar {
         }
     }
 
+    pub fn copy(&self, p: &subdesk_billing::CopyProgress) {
+        if let Some(pb) = &self.0 {
+            pb.set_length(p.total.max(0) as u64);
+            pb.set_position(p.done.max(0) as u64);
+            pb.set_message(p.table.clone());
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(pb) = &self.0 {
             pb.finish_and_clear();

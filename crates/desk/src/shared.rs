@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use subdesk_billing::{BackupContents, SharedCopy, SharedTarget};
+use subdesk_billing::{BackupContents, CopyProgress, SharedCopy, SharedTarget};
 use subdesk_profiles::Profile;
 
 use crate::backups::{self, Restored};
@@ -15,16 +15,18 @@ use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::session::Session;
 
 /// Copy the session's store into the shared store at `url` (`password` when the URL has
-/// none). A damaged store is not copied: the integrity check answers first.
+/// none), saying how far it is. A damaged store is not copied: the integrity check
+/// answers first.
 pub async fn copy_to_shared(
     session: &Session,
     url: &str,
     password: Option<&str>,
+    progress: impl Fn(&CopyProgress) + Send + Sync + 'static,
 ) -> IpcResult<SharedCopy> {
     let target = SharedTarget::parse(url, password)?;
     session.ensure_intact().await?;
     let store = session.store.clone();
-    tokio::task::spawn_blocking(move || store.copy_to_shared(&target))
+    tokio::task::spawn_blocking(move || store.copy_to_shared_with(&target, &progress))
         .await
         .map_err(|e| IpcError::internal(format!("the copy stopped: {e}")))?
         .map_err(IpcError::from)

@@ -4,10 +4,11 @@
 //! The address and password come from the Settings form and are used for this copy only;
 //! neither is kept, logged or audited (the audit entry names `user@host:port/database`).
 
-use subdesk_billing::{BackupContents, SharedCopy};
+use subdesk_billing::{BackupContents, CopyProgress, SharedCopy};
 use subdesk_desk::backups::{self, Restored};
 use subdesk_desk::shared;
 use subdesk_profiles::ActionKind;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::error::{ErrorCode, IpcError, IpcResult};
@@ -26,10 +27,14 @@ pub async fn copy_to_shared_store(
     state: State<'_, AppState>,
     url: String,
     password: Option<String>,
+    on_progress: Channel<CopyProgress>,
 ) -> IpcResult<SharedCopy> {
     check_lengths(&url, password.as_deref())?;
     let session = state.desk.session_for(ActionKind::Mutate)?;
-    shared::copy_to_shared(&session, &url, password.as_deref()).await
+    let progress = move |p: &CopyProgress| {
+        let _ = on_progress.send(p.clone());
+    };
+    shared::copy_to_shared(&session, &url, password.as_deref(), progress).await
 }
 
 /// The form's address and password within their bounds, before anything parses them.

@@ -184,6 +184,7 @@ const en: Shape<Messages> = {
     confirmTitle: "Restore from the shared store",
     confirmBody: "Profile {{profile}}'s database is replaced by the shared store as of {{at}} ({{customers}} customers, {{keys}} billing keys, {{payments}} payments). Changes on this computer that were not copied to the server are gone from this database.",
     restored: "Restored from the shared store. Sync before charging.",
+    progress: "Copying {{table}}: {{done}} of {{total}} rows",
     table: "What",
     rows: "This computer",
     added: "Added",

@@ -182,6 +182,7 @@ const ko = {
     confirmTitle: "공유 저장소에서 복원",
     confirmBody: "프로필 {{profile}}의 지금 데이터베이스를 공유 저장소의 {{at}} 현재 내용(고객 {{customers}}명, 빌링키 {{keys}}개, 결제 {{payments}}건)으로 바꿉니다. 서버에 옮기지 않은 이 컴퓨터의 변경은 이 데이터베이스에서 사라집니다.",
     restored: "공유 저장소에서 복원했습니다. 결제하기 전에 동기화하세요.",
+    progress: "{{table}} {{done}} / {{total}}행 옮기는 중",
     table: "항목",
     rows: "이 컴퓨터",
     added: "추가",

@@ -2,7 +2,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { SharedCopy } from "../bindings";
+import type { CopyProgress, SharedCopy } from "../bindings";
 import i18n from "../i18n";
 import { SharedStoreSection } from "../pages/settings/SharedStoreSection";
 import { appStatus, profile, SETTINGS } from "./fixtures";
@@ -22,9 +22,14 @@ const COPIED: SharedCopy = {
 
 const HELD = { profile_id: "shop", mode: "test", schema_version: 13, taken_at: 1_795_000_000, customers: 1_204, active_keys: 1_180, payments: 52_311 };
 
+/** A progress report as Rust sends it on the command's channel. */
+function send(channel: unknown, message: CopyProgress, index: number) {
+  (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } }).__TAURI_INTERNALS__.runCallback((channel as { id: number }).id, { message, index });
+}
+
 /** The Rust side of the copy and the restore: answers as the commands do, or refuses as
- * they would. */
-function backend(answer: SharedCopy | { code: string; message: string; details: unknown }) {
+ * they would; `copying` holds the copy's answer back until it is called. */
+function backend(answer: SharedCopy | { code: string; message: string; details: unknown }, copying?: Promise<void>) {
   const calls: { cmd: string; args: unknown }[] = [];
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
@@ -33,9 +38,12 @@ function backend(answer: SharedCopy | { code: string; message: string; details: 
         return appStatus(profile("shop", "My shop", "test"));
       case "get_settings":
         return SETTINGS;
-      case "copy_to_shared_store":
+      case "copy_to_shared_store": {
         if ("code" in answer) throw answer;
-        return answer;
+        const channel = (args as { onProgress: unknown }).onProgress;
+        send(channel, { table: "payments", done: 320_000, total: 1_000_000 }, 0);
+        return copying ? copying.then(() => answer) : answer;
+      }
       case "inspect_shared_store":
         return HELD;
       case "restore_from_shared_store":
@@ -65,7 +73,7 @@ describe("the shared store section", () => {
     await user.click(screen.getByTestId("shared-copy"));
     expect(await screen.findByTestId("shared-done")).toHaveTextContent("subdesk@192.168.0.10:5432/subdesk에 복사하고 모든 행을 대조했습니다. 추가·변경 1,514행.");
     const sent = calls.find((c) => c.cmd === "copy_to_shared_store")?.args;
-    expect(sent).toEqual({ url: "postgres://subdesk@192.168.0.10:5432/subdesk", password: "pw-1" });
+    expect(sent).toMatchObject({ url: "postgres://subdesk@192.168.0.10:5432/subdesk", password: "pw-1" });
     const rows = within(screen.getByTestId("shared-tables")).getAllByRole("row");
     expect(rows[1]).toHaveTextContent("고객1,2041,20400");
     expect(rows[2]).toHaveTextContent("결제 요청 기록310300102");
@@ -73,6 +81,19 @@ describe("the shared store section", () => {
     expect(rows).toHaveLength(3);
     // The password does not stay in the form once it was used.
     await waitFor(() => expect(screen.getByTestId("shared-password")).toHaveValue(""));
+  });
+
+  it("says how far a long copy is while it runs", async () => {
+    let finish = () => {};
+    backend(COPIED, new Promise<void>((resolve) => (finish = resolve)));
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId("shared-url"), "postgres://subdesk@127.0.0.1/subdesk");
+    await user.click(screen.getByTestId("shared-copy"));
+    expect(await screen.findByTestId("shared-progress")).toHaveTextContent("결제 320,000 / 1,000,000행 옮기는 중");
+    finish();
+    await screen.findByTestId("shared-done");
+    expect(screen.queryByTestId("shared-progress")).toBeNull();
   });
 
   it("tells a shared store that is another store's in Korean, without the code", async () => {

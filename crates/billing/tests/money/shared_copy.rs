@@ -157,11 +157,28 @@ fn a_store_is_carried_whole_with_its_audit_chain() {
         return;
     };
 
-    let report = copy(&env.store, &url).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = env
+        .store
+        .copy_to_shared_with(&SharedTarget::parse(&url, None).unwrap(), &|p| {
+            seen.lock().unwrap().push(p.clone())
+        })
+        .unwrap();
     assert_eq!(
         report.schema_version,
         subdesk_billing::SHARED_SCHEMA_VERSION
     );
+    // Each table said how far it was, from none of its rows to all of them.
+    let seen = seen.into_inner().unwrap();
+    for t in &report.tables {
+        let of: Vec<(i64, i64)> = seen
+            .iter()
+            .filter(|p| p.table == t.table)
+            .map(|p| (p.done, p.total))
+            .collect();
+        assert_eq!(of.first(), Some(&(0, t.rows)), "{}", t.table);
+        assert_eq!(of.last(), Some(&(t.rows, t.rows)), "{}", t.table);
+    }
     for t in TABLES {
         // The copy's own audit entry came after the snapshot, and went in after it.
         let extra = i64::from(*t == "audit_log");

@@ -10,6 +10,7 @@ use crate::args::{EveryArg, StoreCmd};
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, Exit};
 use crate::output::{Table, fields, line};
+use crate::progress::Bar;
 
 fn megabytes(bytes: i64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
@@ -134,7 +135,11 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
 /// `store migrate --to URL`: the copy into the shared store, table by table.
 async fn copy_to(ctx: &mut Ctx, url: &str, password: Option<&str>) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::Mutate)?;
-    let copied = shared::copy_to_shared(&s, url, password).await?;
+    let bar = std::sync::Arc::new(Bar::items(&ctx.out, 0));
+    let shown = bar.clone();
+    let copied = shared::copy_to_shared(&s, url, password, move |p| shown.copy(p)).await;
+    bar.finish();
+    let copied = copied?;
     if ctx.out.json {
         ctx.out.json(&copied)?;
     } else {

@@ -5,7 +5,8 @@ import { IconCloudDownload, IconServer } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type BackupContents, type SharedCopy } from "../../bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { commands, type BackupContents, type CopyProgress, type SharedCopy } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { RestoreConfirm } from "../../components/RestoreConfirm";
@@ -35,12 +36,23 @@ export function SharedStoreSection() {
     },
   });
 
+  // How far a copy is (a million payments take a minute or more).
+  const [progress, setProgress] = useState<CopyProgress | null>(null);
   const copy = useMutation({
-    mutationFn: (v: Server) => call(commands.copyToSharedStore(...sent(v))),
+    mutationFn: (v: Server) => {
+      const channel = new Channel<CopyProgress>();
+      channel.onmessage = setProgress;
+      setProgress(null);
+      return call(commands.copyToSharedStore(...sent(v), channel));
+    },
     meta: { inlineError: true },
     // The password never stays in the UI's state.
-    onSettled: () => form.setFieldValue("password", ""),
+    onSettled: () => {
+      form.setFieldValue("password", "");
+      setProgress(null);
+    },
   });
+  const tableName = (table: string) => t(`sharedStore.tables.${table}`, { defaultValue: t("sharedStore.tables.other") });
   const inspect = useMutation({
     mutationFn: (v: Server) => call(commands.inspectSharedStore(...sent(v))).then((contents) => ({ server: v, contents })),
     meta: { inlineError: true },
@@ -100,6 +112,11 @@ export function SharedStoreSection() {
               {t("sharedStore.restore")}
             </Button>
           </Group>
+          {copy.isPending && progress && (
+            <Text size="sm" c="dimmed" data-testid="shared-progress">
+              {t("sharedStore.progress", { table: tableName(progress.table), done: progress.done.toLocaleString(lang), total: progress.total.toLocaleString(lang) })}
+            </Text>
+          )}
         </Stack>
       </form>
       {(copy.error ?? inspect.error) && <ErrorAlert error={copy.error ?? inspect.error} testId="shared-error" />}
@@ -122,7 +139,7 @@ export function SharedStoreSection() {
             <Table.Tbody>
               {carried.map((r) => (
                 <Table.Tr key={r.table}>
-                  <Table.Td>{t(`sharedStore.tables.${r.table}`, { defaultValue: t("sharedStore.tables.other") })}</Table.Td>
+                  <Table.Td>{tableName(r.table)}</Table.Td>
                   <Table.Td ta="right">{r.rows.toLocaleString(lang)}</Table.Td>
                   <Table.Td ta="right">{r.added.toLocaleString(lang)}</Table.Td>
                   <Table.Td ta="right">{r.updated.toLocaleString(lang)}</Table.Td>

@@ -45,6 +45,21 @@ pub struct TableCopy {
     pub removed: i64,
 }
 
+/// How far a copy is: the table being carried, and how many of its rows are on the way.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CopyProgress {
+    pub table: String,
+    pub done: i64,
+    pub total: i64,
+}
+
+/// Rows between two progress reports.
+const PROGRESS_EVERY: i64 = 10_000;
+
+/// Called with each progress report; from the copy's own thread.
+pub type OnCopyProgress<'a> = &'a (dyn Fn(&CopyProgress) + Sync);
+
 /// The outcome of a copy, every table compared row by row before the commit.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -65,6 +80,15 @@ impl Store {
     /// nothing, verified row by row, refused when the shared store is another store's.
     /// Blocking (network and a full read of the file): call it off the UI's thread.
     pub fn copy_to_shared(&self, target: &SharedTarget) -> Result<SharedCopy> {
+        self.copy_to_shared_with(target, &|_| {})
+    }
+
+    /// [`Store::copy_to_shared`], saying how far it is as each table's rows go out.
+    pub fn copy_to_shared_with(
+        &self,
+        target: &SharedTarget,
+        progress: OnCopyProgress<'_>,
+    ) -> Result<SharedCopy> {
         let mut client = target.connect()?;
         let schema_version = migrate(target, &mut client)?;
         let tables = self.read(|conn| {
@@ -74,7 +98,7 @@ impl Store {
                 rusqlite::TransactionBehavior::Deferred,
             )?;
             let all: Vec<&Carried> = CARRIED.iter().collect();
-            let tables = copy_tables(target, &mut client, &snapshot, &all, true)?;
+            let tables = copy_tables(target, &mut client, &snapshot, &all, true, progress)?;
             snapshot.finish()?;
             Ok(tables)
         })?;
@@ -90,7 +114,7 @@ impl Store {
                 .iter()
                 .filter(|t| t.name.starts_with("audit_"))
                 .collect();
-            copy_tables(target, &mut client, conn, &audit, false)
+            copy_tables(target, &mut client, conn, &audit, false, &|_| {})
         })?;
         Ok(SharedCopy {
             target: target.shown().to_owned(),
@@ -110,6 +134,7 @@ fn copy_tables(
     conn: &rusqlite::Connection,
     tables: &[&Carried],
     identities: bool,
+    progress: OnCopyProgress<'_>,
 ) -> Result<Vec<TableCopy>> {
     let err = |e| target.error(e);
     let mut tx = client.transaction().map_err(err)?;
@@ -121,7 +146,7 @@ fn copy_tables(
     // merges parents first.
     let mut done = Vec::with_capacity(tables.len());
     for t in tables {
-        done.push(stage(target, &mut tx, conn, t)?);
+        done.push(stage(target, &mut tx, conn, t, progress)?);
     }
     for (t, d) in tables.iter().zip(done.iter_mut()).rev() {
         d.removed = remove(target, &mut tx, t)?;
@@ -255,9 +280,21 @@ fn stage(
     tx: &mut postgres::Transaction<'_>,
     conn: &rusqlite::Connection,
     t: &Carried,
+    progress: OnCopyProgress<'_>,
 ) -> Result<TableCopy> {
     let err = |e| target.error(e);
     let cols = names_of(target, tx, conn, t)?;
+    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM {}", t.name), [], |r| {
+        r.get(0)
+    })?;
+    let report = |done: i64| {
+        progress(&CopyProgress {
+            table: t.name.to_owned(),
+            done,
+            total,
+        })
+    };
+    report(0);
     let list = cols
         .iter()
         .map(|(n, _)| n.as_str())
@@ -290,8 +327,12 @@ fn stage(
         }
         let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|c| c.as_ref()).collect();
         writer.write(&refs).map_err(err)?;
+        if rows % PROGRESS_EVERY == 0 {
+            report(rows);
+        }
     }
     writer.finish().map_err(err)?;
+    report(rows);
     Ok(TableCopy {
         table: t.name.to_owned(),
         rows,
