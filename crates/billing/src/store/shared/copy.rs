@@ -145,17 +145,21 @@ fn copy_tables(
     // Every table's rows first, so that the removals can go children first and the
     // merges parents first.
     let mut done = Vec::with_capacity(tables.len());
+    // Each table's columns, asked of the server once.
+    let mut cols = Vec::with_capacity(tables.len());
     for t in tables {
-        done.push(stage(target, &mut tx, conn, t, progress)?);
+        let (staged, names) = stage(target, &mut tx, conn, t, progress)?;
+        done.push(staged);
+        cols.push(names);
     }
     for (t, d) in tables.iter().zip(done.iter_mut()).rev() {
         d.removed = remove(target, &mut tx, t)?;
     }
-    for (t, d) in tables.iter().zip(done.iter_mut()) {
-        (d.added, d.updated) = merge(target, &mut tx, t)?;
+    for ((t, d), names) in tables.iter().zip(done.iter_mut()).zip(&cols) {
+        (d.added, d.updated) = merge(target, &mut tx, t, names)?;
     }
-    for (t, d) in tables.iter().zip(done.iter()) {
-        compare(target, &mut tx, t, d.rows)?;
+    for ((t, d), names) in tables.iter().zip(done.iter()).zip(&cols) {
+        compare(target, &mut tx, t, names, d.rows)?;
     }
     if identities {
         for name in IDENTITY_TABLES {
@@ -274,14 +278,15 @@ fn names_of(
     Ok(cols)
 }
 
-/// This store's rows of `t` into its stage with COPY, each value in its column's type.
+/// This store's rows of `t` into its stage with COPY, each value in its column's type;
+/// with the shared table's column names, for the merge and the comparison.
 fn stage(
     target: &SharedTarget,
     tx: &mut postgres::Transaction<'_>,
     conn: &rusqlite::Connection,
     t: &Carried,
     progress: OnCopyProgress<'_>,
-) -> Result<TableCopy> {
+) -> Result<(TableCopy, Vec<String>)> {
     let err = |e| target.error(e);
     let cols = names_of(target, tx, conn, t)?;
     let total: i64 = conn.query_row(&format!("SELECT count(*) FROM {}", t.name), [], |r| {
@@ -333,13 +338,14 @@ fn stage(
     }
     writer.finish().map_err(err)?;
     report(rows);
-    Ok(TableCopy {
+    let staged = TableCopy {
         table: t.name.to_owned(),
         rows,
         added: 0,
         updated: 0,
         removed: 0,
-    })
+    };
+    Ok((staged, cols.into_iter().map(|(n, _)| n).collect()))
 }
 
 /// `s.k = t.k AND ...` over the key of `t`.
@@ -375,14 +381,13 @@ fn merge(
     target: &SharedTarget,
     tx: &mut postgres::Transaction<'_>,
     t: &Carried,
+    names: &[String],
 ) -> Result<(i64, i64)> {
-    let cols = columns(target, tx, t.name)?;
-    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
     let list = names.join(", ");
     let key = t.key.join(", ");
     let rest: Vec<&str> = names
         .iter()
-        .copied()
+        .map(String::as_str)
         .filter(|n| !t.key.contains(n))
         .collect();
     let on_conflict = if t.append_only || rest.is_empty() {
@@ -423,11 +428,11 @@ fn compare(
     target: &SharedTarget,
     tx: &mut postgres::Transaction<'_>,
     t: &Carried,
+    names: &[String],
     rows: i64,
 ) -> Result<()> {
-    let cols = columns(target, tx, t.name)?;
-    let s_cols: Vec<String> = cols.iter().map(|(c, _)| format!("s.{c}")).collect();
-    let t_cols: Vec<String> = cols.iter().map(|(c, _)| format!("t.{c}")).collect();
+    let s_cols: Vec<String> = names.iter().map(|c| format!("s.{c}")).collect();
+    let t_cols: Vec<String> = names.iter().map(|c| format!("t.{c}")).collect();
     let check = tx
         .query_one(
             &format!(
