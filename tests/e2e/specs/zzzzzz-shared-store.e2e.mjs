@@ -55,6 +55,10 @@ describe("the shared store", () => {
     expect(psql(TARGET, "SELECT action FROM audit_log ORDER BY id DESC LIMIT 1")).toBe("db.copy_shared");
     await $('[data-testid="shared-store"]').scrollIntoView();
     await shot("shared-store-ko");
+    await browser.setWindowSize(1920, 1080);
+    await $('[data-testid="shared-store"]').scrollIntoView();
+    await shot("1920x1080-shared-store-ko");
+    await browser.setWindowSize(1024, 700);
   });
 
   it("brings nothing new the second time", async () => {
@@ -98,6 +102,9 @@ describe("the shared store", () => {
     expect(await textOf('[data-testid="shared-done"]')).toContain("every row compared");
     await $('[data-testid="shared-store"]').scrollIntoView();
     await shot("shared-store-en");
+    await browser.setWindowSize(1920, 1080);
+    await $('[data-testid="shared-store"]').scrollIntoView();
+    await shot("1920x1080-shared-store-en");
     await setLanguage("한국어");
     await browser.setWindowSize(1280, 800);
   });
