@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A private PostgreSQL server on loopback for the tests of the shared store: started as the
-# `postgres` user (the server refuses root) in a temporary folder, trust authentication on
-# 127.0.0.1 only, on a free port; the machine's own cluster is left alone.
+# `postgres` user (the server refuses root) in a temporary folder, listening on 127.0.0.1
+# only, on a free port; the machine's own cluster is left alone. Its administrator
+# `subdesk` (the tests' own) logs in without a password; every other user needs its
+# password, as on a real server, so that a test can tell a password used from one ignored.
 #
 # Sourced: `postgres_start` exports SUBDESK_TEST_POSTGRES_URL, `postgres_stop` stops the
 # server and removes its folder. Run directly, it starts one, prints the URL and waits
@@ -33,6 +35,8 @@ postgres_start() {
     as_postgres=(su postgres -s /bin/bash -c)
   fi
   "${as_postgres[@]}" "'$bin/initdb' -D '$SUBDESK_TEST_POSTGRES_DIR/data' -A trust -U subdesk >/dev/null &&
+    printf '%s\n' 'local all all trust' 'host all subdesk 127.0.0.1/32 trust' 'host all all 127.0.0.1/32 scram-sha-256' \
+      > '$SUBDESK_TEST_POSTGRES_DIR/data/pg_hba.conf' &&
     '$bin/pg_ctl' -D '$SUBDESK_TEST_POSTGRES_DIR/data' -l '$SUBDESK_TEST_POSTGRES_DIR/log' -w \
       -o \"-k '$SUBDESK_TEST_POSTGRES_DIR' -c listen_addresses=127.0.0.1 -p $port -c max_connections=200 -c fsync=off\" start >/dev/null" ||
     { cat "$SUBDESK_TEST_POSTGRES_DIR/log" >&2 2>/dev/null; return 1; }

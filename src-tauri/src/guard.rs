@@ -64,6 +64,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("restore_folder_backup", Session(Mutate)),
     // Sends the whole registry to a server and audits it: a read-only desk may not.
     ("copy_to_shared_store", Session(Mutate)),
+    ("shared_store_setup", Session(Read)),
+    ("save_shared_store_settings", Session(Mutate)),
     // Looking at what a restore from the server would bring is its first step; the
     // restore replaces the registry.
     ("inspect_shared_store", Session(Mutate)),

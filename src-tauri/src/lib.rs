@@ -161,6 +161,7 @@ pub fn run() {
                     commands::plans::start_engine(handle.clone());
                     commands::reconcile::start_refresh(handle.clone());
                     commands::backups::start_schedule(handle.clone());
+                    commands::shared::start_schedule(handle.clone());
                 }
                 if let Err(e) = started {
                     eprintln!("Subdesk could not start: {}", e.message);

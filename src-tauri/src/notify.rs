@@ -16,6 +16,9 @@ pub enum Finished {
     /// A scheduled backup to the chosen folder failed (the folder is gone or cannot be
     /// written); it is tried again at the next time.
     BackupFailed,
+    /// A scheduled copy into the shared store failed (the server away, the password
+    /// changed); it is tried again at the next time.
+    SharedCopyFailed,
 }
 
 /// A notification's text.
@@ -47,6 +50,14 @@ pub fn notice(what: Finished, language: Language, window_focused: bool) -> Optio
         (Finished::BackupFailed, Language::English) => Notice {
             title: "Subdesk: backup failed",
             body: "The scheduled backup could not be written: the backup folder is missing or cannot be written. Check the drive or NAS; it is tried again at the next scheduled time.",
+        },
+        (Finished::SharedCopyFailed, Language::Korean) => Notice {
+            title: "Subdesk: 공유 저장소 복사 실패",
+            body: "예약된 공유 저장소 복사를 하지 못했습니다. 서버에 쓴 내용은 없습니다. 설정 → 공유 저장소에서 이유를 확인하세요. 다음 예약 시각에 다시 시도합니다.",
+        },
+        (Finished::SharedCopyFailed, Language::English) => Notice {
+            title: "Subdesk: shared store copy failed",
+            body: "The scheduled copy into the shared store did not happen; nothing was written to the server. See why in Settings → Shared store; it is tried again at the next scheduled time.",
         },
     })
 }
@@ -83,7 +94,11 @@ mod tests {
     #[test]
     fn nothing_while_the_window_is_in_front() {
         for language in [Language::Korean, Language::English] {
-            for what in [Finished::SyncFailed, Finished::BackupFailed] {
+            for what in [
+                Finished::SyncFailed,
+                Finished::BackupFailed,
+                Finished::SharedCopyFailed,
+            ] {
                 assert_eq!(notice(what, language, true), None);
             }
         }
@@ -97,6 +112,16 @@ mod tests {
         assert!(!words.chars().any(|c| c.is_ascii_alphabetic()), "{ko:?}");
         let en = notice(Finished::BackupFailed, Language::English, false).expect("a notice");
         assert!(en.title.contains("backup failed"), "{en:?}");
+    }
+
+    #[test]
+    fn a_failed_shared_copy_is_told_in_the_chosen_language() {
+        let ko = notice(Finished::SharedCopyFailed, Language::Korean, false).expect("a notice");
+        assert!(ko.title.contains("공유 저장소 복사 실패"), "{ko:?}");
+        let words = ko.body.replace("Subdesk", "");
+        assert!(!words.chars().any(|c| c.is_ascii_alphabetic()), "{ko:?}");
+        let en = notice(Finished::SharedCopyFailed, Language::English, false).expect("a notice");
+        assert!(en.title.contains("copy failed"), "{en:?}");
     }
 
     #[test]

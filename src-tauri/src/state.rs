@@ -87,6 +87,9 @@ pub struct AppState {
     pub refresh: StatusCell<crate::commands::reconcile::RefreshStatus>,
     /// The scheduled backup's last attempt (Settings shows it).
     pub backup: StatusCell<crate::commands::backups::BackupRun>,
+    /// The copy into the shared store's last attempt, scheduled or by hand (Settings
+    /// shows it).
+    pub shared_copy: StatusCell<crate::commands::backups::BackupRun>,
     /// The bulk runs this app is executing (their pause and cancel switches).
     pub runs: crate::commands::runs::Runs,
     _log_guard: Option<LogGuard>,
@@ -161,6 +164,7 @@ impl AppState {
             engine: Default::default(),
             refresh: Default::default(),
             backup: Default::default(),
+            shared_copy: Default::default(),
             runs: Default::default(),
             _log_guard: None,
         })

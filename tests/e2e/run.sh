@@ -44,6 +44,9 @@ export SUBDESK_E2E_OPENED_URL_FILE="$e2e_home/opened-url.txt"
 # Nor a folder dialog: a debug build "chooses" this folder for backups (the backups spec).
 export SUBDESK_E2E_PICK_FOLDER="$e2e_home/nas-backups"
 mkdir -p "$SUBDESK_E2E_PICK_FOLDER"
+# The shared store's schedule looks every 3 s instead of every minute (the shared-store
+# spec waits for a scheduled copy); with no schedule saved it does nothing.
+export SUBDESK_SHARED_CHECK_SECS=3
 
 cd "$here"
 HOME="$e2e_home" XDG_DATA_HOME="$e2e_home/data" XDG_CONFIG_HOME="$e2e_home/config" \

@@ -54,22 +54,32 @@ export const commands = {
 	 *  profile is opened again on the restored store; money waits for a sync.
 	 */
 	restoreFolderBackup: (fileName: string) => __TAURI_INVOKE<Restored>("restore_folder_backup", { fileName }),
+	/**  The active profile's shared store settings and how its schedule stands. */
+	sharedStoreSetup: () => __TAURI_INVOKE<SharedView>("shared_store_setup"),
 	/**
-	 *  Copy the active profile's store into the shared store at `url` (every row compared,
-	 *  all or nothing; refused when the shared store is another store's).
+	 *  Saves the active profile's shared store: its address (without a password), how often
+	 *  the app copies into it, and the password into the keyring (`password` empty or absent
+	 *  keeps the saved one; `forget_password` removes it).
 	 */
-	copyToSharedStore: (url: string, password: string | null, onProgress: Channel<CopyProgress>) => __TAURI_INVOKE<SharedCopy>("copy_to_shared_store", { url, password, onProgress }),
+	saveSharedStoreSettings: (url: string | null, every: BackupEvery, password: string | null, forgetPassword: boolean) => __TAURI_INVOKE<SharedView>("save_shared_store_settings", { url, every, password, forgetPassword }),
 	/**
-	 *  What the shared store at `url` holds, as a restore would put it in place of the active
-	 *  profile's store. Nothing is replaced and nothing is written to the server.
+	 *  Copy the active profile's store into the shared store at `url` — none: the saved one,
+	 *  with the keyring's password — every row compared, all or nothing, refused when the
+	 *  shared store is another store's. Recorded as the schedule's last attempt.
 	 */
-	inspectSharedStore: (url: string, password: string | null) => __TAURI_INVOKE<BackupContents>("inspect_shared_store", { url, password }),
+	copyToSharedStore: (url: string | null, password: string | null, onProgress: Channel<CopyProgress>) => __TAURI_INVOKE<SharedCopy>("copy_to_shared_store", { url, password, onProgress }),
 	/**
-	 *  Replaces the active profile's store with the shared store at `url`, as a restore from a
-	 *  backup does (checked in full, the store as it was kept beside it, money held until a
-	 *  sync); the profile opens again on it.
+	 *  What the shared store at `url` (none: the saved one) holds, as a restore would put it
+	 *  in place of the active profile's store. Nothing is replaced and nothing is written to
+	 *  the server.
 	 */
-	restoreFromSharedStore: (url: string, password: string | null) => __TAURI_INVOKE<Restored>("restore_from_shared_store", { url, password }),
+	inspectSharedStore: (url: string | null, password: string | null) => __TAURI_INVOKE<BackupContents>("inspect_shared_store", { url, password }),
+	/**
+	 *  Replaces the active profile's store with the shared store at `url` (none: the saved
+	 *  one), as a restore from a backup does (checked in full, the store as it was kept beside
+	 *  it, money held until a sync); the profile opens again on it.
+	 */
+	restoreFromSharedStore: (url: string | null, password: string | null) => __TAURI_INVOKE<Restored>("restore_from_shared_store", { url, password }),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
 	/**  The customer as the store has it, at once. */
 	customerDetail: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("customer_detail", { customerUid }),
@@ -444,13 +454,13 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.backup_settings","db.copy_shared","db.migrate","db.recover","db.restore","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.first_charge","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.backup_settings","db.copy_shared","db.shared_settings","db.migrate","db.recover","db.restore","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.first_charge","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","backup_folder_unavailable","backup_not_usable","shared_store_unreachable","shared_store_refused","shared_store_not_ours","shared_store_newer","shared_store_mismatch","shared_store_failed","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","key_replaces_existing","key_presence_unknown","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_backup_settings","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","backup_folder_unavailable","backup_not_usable","shared_store_unreachable","shared_store_not_chosen","shared_store_refused","shared_store_not_ours","shared_store_newer","shared_store_mismatch","shared_store_failed","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","key_replaces_existing","key_presence_unknown","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_backup_settings","invalid_shared_settings","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"},{"en":"Needs a decision","group":"run_outcome","ko":"판단 필요","status":"conflict"}] as const;
 
@@ -1142,6 +1152,11 @@ export type ErrorCode =
  */
 "shared_store_unreachable" | 
 /**
+ *  No shared store address is saved for this profile: enter the server's address in
+ *  Settings (or give one with `--to`/`--from`).
+ */
+"shared_store_not_chosen" | 
+/**
  *  The shared store's server refused the user, its password or its rights, or has no
  *  such database (details: `target`). Nothing was written to it.
  */
@@ -1275,6 +1290,11 @@ export type ErrorCode =
  *  a folder is chosen before a schedule, and the number kept is in range.
  */
 "invalid_backup_settings" | 
+/**
+ *  The shared store settings break a rule (details: `field`): an address is saved
+ *  before a schedule, and it is a plain address (the password goes in its own field).
+ */
+"invalid_shared_settings" | 
 /**  This mode cannot be used for this profile. */
 "invalid_mode" | 
 /**  Enter both the API key and the secret. */
@@ -2943,6 +2963,29 @@ export type SharedCopy = {
 	changed: number,
 	/**  The audit entry of this copy, in this store and the shared one. */
 	audit_id: number,
+};
+
+/**  A profile's shared store settings. */
+export type SharedSettings = {
+	/**  `postgres://user@host:port/database`, without a password; None until one is saved. */
+	url: string | null,
+	/**  How often the app copies the store into it (the folder backups' choices). */
+	every: BackupEvery,
+};
+
+/**  The Settings section's state: the saved settings, and how the schedule stands. */
+export type SharedView = {
+	settings: SharedSettings,
+	/**  A password is saved in the keyring for the saved address. */
+	password_saved: boolean,
+	/**  When the store was last copied into the saved address (from the audit log). */
+	last_copy_at: number | null,
+	last_attempt_at: number | null,
+	/**  Why the last attempt (the schedule's or the button's) failed; None after a success. */
+	last_error: IpcError | null,
+	/**  When the next scheduled copy is due; None when off. */
+	next_due_at: number | null,
+	running: boolean,
 };
 
 /**  One side's totals of the period (KRW; payments in other currencies are counted only). */

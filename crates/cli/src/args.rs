@@ -161,19 +161,37 @@ pub enum StoreCmd {
     /// when the shared store holds another store's records; again later, it brings what
     /// changed. Or replace the profile's store with the shared store's (--from: a new
     /// computer getting the registry back), checked like a backup; without --yes, says
-    /// what would be replaced and stops. The password comes from the URL or PGPASSWORD;
-    /// a server that is not this computer is reached only over TLS.
+    /// what would be replaced and stops. Without a URL, the profile's saved shared store
+    /// (`store shared`) and its password from the keyring. The password comes from the
+    /// URL, PGPASSWORD or the keyring; a server that is not this computer is reached only
+    /// over TLS.
     #[command(group(clap::ArgGroup::new("direction").required(true).args(["to", "from"])))]
     Migrate {
-        /// postgres://user@host:port/database to copy into.
-        #[arg(long, value_name = "URL")]
-        to: Option<String>,
-        /// postgres://user@host:port/database to restore from.
-        #[arg(long, value_name = "URL")]
-        from: Option<String>,
+        /// postgres://user@host:port/database to copy into (none: the saved one).
+        #[arg(long, value_name = "URL", num_args = 0..=1)]
+        to: Option<Option<String>>,
+        /// postgres://user@host:port/database to restore from (none: the saved one).
+        #[arg(long, value_name = "URL", num_args = 0..=1)]
+        from: Option<Option<String>>,
         /// With --from: replace the store.
         #[arg(long)]
         yes: bool,
+    },
+    /// Show or change the profile's shared store (team mode): its address, how often the
+    /// app copies the store into it, and its password in the OS keyring (taken from
+    /// PGPASSWORD with --save-password, never from the command line).
+    Shared {
+        /// postgres://user@host:port/database, without a password ("" removes it).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        #[arg(long, value_enum)]
+        every: Option<EveryArg>,
+        /// Save PGPASSWORD as the shared store's password in the keyring.
+        #[arg(long, conflicts_with = "forget_password")]
+        save_password: bool,
+        /// Forget the saved password.
+        #[arg(long)]
+        forget_password: bool,
     },
     /// Show or change the backup settings: folder, how often the app backs up, how many
     /// are kept.

@@ -171,6 +171,8 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::ExportUnencodable
         | C::ExportUnknownColumn
         | C::InvalidBackupSettings
+        | C::InvalidSharedSettings
+        | C::SharedStoreNotChosen
         | C::BackupNotUsable => Exit::BadInput,
         C::ExportBusy => Exit::Refused,
         _ => Exit::Other,

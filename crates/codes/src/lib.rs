@@ -116,6 +116,9 @@ pub enum ErrorCode {
     /// The shared store's server did not answer (details: `target`): check the address,
     /// the network and that the server is running. Nothing was written to it.
     SharedStoreUnreachable,
+    /// No shared store address is saved for this profile: enter the server's address in
+    /// Settings (or give one with `--to`/`--from`).
+    SharedStoreNotChosen,
     /// The shared store's server refused the user, its password or its rights, or has no
     /// such database (details: `target`). Nothing was written to it.
     SharedStoreRefused,
@@ -232,6 +235,9 @@ pub enum ErrorCode {
     /// The backup settings break a rule (details: `field`, and `min`/`max` for `keep`):
     /// a folder is chosen before a schedule, and the number kept is in range.
     InvalidBackupSettings,
+    /// The shared store settings break a rule (details: `field`): an address is saved
+    /// before a schedule, and it is a plain address (the password goes in its own field).
+    InvalidSharedSettings,
     /// This mode cannot be used for this profile.
     InvalidMode,
     /// Enter both the API key and the secret.

@@ -1,29 +1,136 @@
-//! Team mode's shared store, as the app and `subdesk-cli store migrate` use it: copying a
-//! profile's store into a PostgreSQL server, and restoring a profile's store from one (a
-//! new laptop getting the registry back). The copy, the fetch and their checks are
-//! subdesk-billing's (`store::shared`); here is what ties them to a profile.
+//! Team mode's shared store, as the app and `subdesk-cli store migrate` use it: where a
+//! profile's shared store is (its address in profiles.json, its password in the OS
+//! keyring), copying the profile's store into it — by hand and on a schedule — and
+//! restoring a profile's store from it (a new laptop getting the registry back). The copy,
+//! the fetch and their checks are subdesk-billing's (`store::shared`); here is what ties
+//! them to a profile.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde::Serialize;
 use subdesk_billing::{BackupContents, CopyProgress, SharedCopy, SharedTarget};
-use subdesk_profiles::Profile;
+use subdesk_profiles::{ExposeSecret, Profile, SecretString, SharedSettings};
 
 use crate::backups::{self, Restored};
 use crate::desk::Desk;
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::session::Session;
 
-/// Copy the session's store into the shared store at `url` (`password` when the URL has
-/// none), saying how far it is. A damaged store is not copied: the integrity check
-/// answers first.
+/// A profile's shared store settings, and whether a password is saved for them.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SharedSetup {
+    pub settings: SharedSettings,
+    /// A password is in the keyring (it is never read back to a screen).
+    pub password_saved: bool,
+}
+
+/// What to do with the saved password when the settings are saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordChange<'a> {
+    /// Leave it as it is (the form's password field left empty).
+    Keep,
+    /// Save this one in its place.
+    Set(&'a str),
+    /// Forget it.
+    Forget,
+}
+
+/// `profile`'s shared store settings. Blocking (the keyring): call it off async workers.
+pub fn setup(desk: &Desk, profile: &Profile) -> IpcResult<SharedSetup> {
+    Ok(SharedSetup {
+        settings: desk.profiles.shared_settings(&profile.id)?,
+        password_saved: desk.credentials().has_shared_password(profile)?,
+    })
+}
+
+/// Saves the session's profile's shared store settings: the address checked as a
+/// PostgreSQL address and refused when it carries a password (profiles.json is a plain
+/// file: the password goes to the keyring, from its own field), the schedule checked by
+/// subdesk-profiles; the change recorded in the audit log, never the password. Blocking.
+pub fn save_settings(
+    desk: &Desk,
+    session: &Session,
+    settings: &SharedSettings,
+    password: PasswordChange<'_>,
+) -> IpcResult<SharedSetup> {
+    let profile = &session.profile;
+    let normal = settings.normalize().map_err(IpcError::from)?;
+    if let Some(url) = &normal.url
+        && SharedTarget::parse(url, None)?.has_password()
+    {
+        return Err(IpcError::from(
+            subdesk_profiles::Error::InvalidSharedSettings {
+                field: "url",
+                reason: "the address carries a password: type it in the password field, which keeps it in the keyring".into(),
+            },
+        ));
+    }
+    let keys = desk.credentials();
+    // The password first: a keyring that refuses leaves the settings as they were.
+    let password_note = match password {
+        PasswordChange::Keep => "kept",
+        PasswordChange::Set(p) => {
+            keys.save_shared_password(profile, &SecretString::from(p.to_owned()))?;
+            "saved"
+        }
+        PasswordChange::Forget => {
+            keys.delete_shared_password(profile)?;
+            "forgotten"
+        }
+    };
+    let before = desk.profiles.shared_settings(&profile.id)?;
+    let saved = desk.profiles.set_shared_settings(&profile.id, &normal)?;
+    if saved != before || password_note != "kept" {
+        session.store.audit_record(
+            "db.shared_settings",
+            &serde_json::json!({ "before": before, "after": saved, "password": password_note }),
+            "ok",
+        )?;
+    }
+    setup(desk, profile)
+}
+
+/// The shared store to use: `url` when given (the CLI's `--to URL`, the form's address),
+/// else the profile's saved one; the password given, else — for the saved address — the
+/// keyring's. Blocking (the keyring): the app calls it on its blocking pool.
+pub fn target(
+    desk: &Desk,
+    profile: &Profile,
+    url: Option<&str>,
+    password: Option<&str>,
+) -> IpcResult<SharedTarget> {
+    let saved = desk.profiles.shared_settings(&profile.id)?.url;
+    let given = url.map(str::trim).filter(|u| !u.is_empty());
+    let url = match (given, &saved) {
+        (Some(u), _) => u,
+        (None, Some(s)) => s.as_str(),
+        (None, None) => {
+            return Err(IpcError::new(
+                ErrorCode::SharedStoreNotChosen,
+                "no shared store address is saved for this profile",
+            ));
+        }
+    };
+    let given_password = password.filter(|p| !p.is_empty());
+    let target = SharedTarget::parse(url, given_password)?;
+    if target.has_password() || saved.as_deref() != Some(url) {
+        return Ok(target);
+    }
+    match desk.credentials().shared_password(profile)? {
+        Some(p) => Ok(SharedTarget::parse(url, Some(p.expose_secret()))?),
+        None => Ok(target),
+    }
+}
+
+/// Copy the session's store into the shared store `target` (see [`target`]), saying how
+/// far it is. A damaged store is not copied: the integrity check answers first.
 pub async fn copy_to_shared(
     session: &Session,
-    url: &str,
-    password: Option<&str>,
+    target: SharedTarget,
     progress: impl Fn(&CopyProgress) + Send + Sync + 'static,
 ) -> IpcResult<SharedCopy> {
-    let target = SharedTarget::parse(url, password)?;
     session.ensure_intact().await?;
     let store = session.store.clone();
     tokio::task::spawn_blocking(move || store.copy_to_shared_with(&target, &progress))
@@ -32,28 +139,62 @@ pub async fn copy_to_shared(
         .map_err(IpcError::from)
 }
 
-/// What the shared store at `url` would put in place of `profile`'s store: it is built as
+/// When the session's store was last copied into its saved shared store (None: no
+/// address saved, or never copied there).
+pub fn last_copy(desk: &Desk, session: &Session) -> IpcResult<Option<i64>> {
+    let Some(url) = desk.profiles.shared_settings(&session.profile.id)?.url else {
+        return Ok(None);
+    };
+    let shown = SharedTarget::parse(&url, None)?.shown().to_owned();
+    Ok(session.store.last_shared_copy(&shown)?)
+}
+
+/// When the session's next scheduled copy is due (Unix seconds; None when off), given
+/// the last attempt of this run that failed.
+pub fn next_due(
+    desk: &Desk,
+    session: &Session,
+    last_failure: Option<i64>,
+    now: i64,
+) -> IpcResult<Option<i64>> {
+    let settings = desk.profiles.shared_settings(&session.profile.id)?;
+    if settings.every.seconds().is_none() {
+        // Off (the schedule asks every minute): no audit query.
+        return Ok(None);
+    }
+    Ok(settings.next_due(last_copy(desk, session)?, last_failure, now))
+}
+
+/// The schedule's question: is the session's copy into its shared store due at `now`?
+pub fn is_due(
+    desk: &Desk,
+    session: &Session,
+    last_failure: Option<i64>,
+    now: i64,
+) -> IpcResult<bool> {
+    Ok(next_due(desk, session, last_failure, now)?.is_some_and(|due| due <= now))
+}
+
+/// What the shared store `target` would put in place of `profile`'s store: it is built as
 /// a backup beside the store, read, and removed. Nothing is replaced.
 pub async fn inspect_shared(
     desk: &Desk,
     profile: &Profile,
-    url: &str,
-    password: Option<&str>,
+    target: SharedTarget,
 ) -> IpcResult<BackupContents> {
     // The file goes when `Fetched` does, here.
-    Ok(fetch(desk, profile, url, password).await?.contents.clone())
+    Ok(fetch(desk, profile, target).await?.contents.clone())
 }
 
-/// Replace `profile`'s store with the shared store at `url`, as a restore from a backup
+/// Replace `profile`'s store with the shared store `target`'s, as a restore from a backup
 /// does: the file is checked in full, the store it replaces is kept beside it, and money
 /// waits for a sync. The session then runs on the restored store.
 pub async fn restore_from_shared(
     desk: &Desk,
     profile: &Profile,
-    url: &str,
-    password: Option<&str>,
+    target: SharedTarget,
 ) -> IpcResult<(Arc<Session>, Restored)> {
-    let fetched = fetch(desk, profile, url, password).await?;
+    let fetched = fetch(desk, profile, target).await?;
     let restored = backups::restore(desk, profile, &fetched.file);
     tracing::info!(profile = %profile.id, ok = restored.is_ok(), "restore from the shared store");
     restored
@@ -80,14 +221,8 @@ impl Drop for Fetched {
     }
 }
 
-/// The shared store at `url` written as `profile`'s backup (see [`Fetched`]).
-pub async fn fetch(
-    desk: &Desk,
-    profile: &Profile,
-    url: &str,
-    password: Option<&str>,
-) -> IpcResult<Fetched> {
-    let target = SharedTarget::parse(url, password)?;
+/// The shared store `target` written as `profile`'s backup (see [`Fetched`]).
+pub async fn fetch(desk: &Desk, profile: &Profile, target: SharedTarget) -> IpcResult<Fetched> {
     let dir = desk.data.profile_dir(&profile.id);
     std::fs::create_dir_all(&dir)
         .map_err(|e| IpcError::new(ErrorCode::IoError, format!("{}: {e}", dir.display())))?;

@@ -28,6 +28,8 @@ pub const SANDBOX_IMP_SECRET: &str = "sandbox_imp_secret";
 
 /// i'mport REST API keys hold far less; anything longer is a paste gone wrong.
 const MAX_LEN: usize = 256;
+/// The keyring field of a profile's shared store password.
+const SHARED_PASSWORD: &str = "shared_password";
 
 /// A profile's i'mport REST API credentials.
 #[derive(Clone)]
@@ -195,9 +197,58 @@ impl CredentialStore {
         })
     }
 
-    /// Deletes a profile's credentials; fine if there were none. The sandbox has none.
-    /// An admin action, like saving them.
+    /// Stores (replacing) the password of a profile's shared store (team mode's server;
+    /// its address is in profiles.json). Trimmed, non-empty, at most 256 bytes, no control
+    /// characters (a space inside is a password's own business).
+    pub fn save_shared_password(&self, profile: &Profile, password: &SecretString) -> Result<()> {
+        let p = password.expose_secret().trim();
+        let reason = if p.is_empty() {
+            Some("is empty")
+        } else if p.len() > MAX_LEN {
+            Some("is longer than 256 characters")
+        } else if p.chars().any(char::is_control) {
+            Some("contains line breaks or control characters; check what was copied")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(Error::InvalidSharedSettings {
+                field: "password",
+                reason: reason.to_owned(),
+            });
+        }
+        self.entry(&user(&profile.id, SHARED_PASSWORD))?
+            .set_password(p)
+            .map_err(map_error)?;
+        tracing::info!(profile = %profile.id, "shared store password saved to the keyring");
+        Ok(())
+    }
+
+    /// The saved password of a profile's shared store, if one is saved.
+    pub fn shared_password(&self, profile: &Profile) -> Result<Option<SecretString>> {
+        self.read(&user(&profile.id, SHARED_PASSWORD))
+    }
+
+    /// Whether a shared store password is saved (without reading it).
+    pub fn has_shared_password(&self, profile: &Profile) -> Result<bool> {
+        self.exists(&user(&profile.id, SHARED_PASSWORD))
+    }
+
+    /// Forgets the shared store's password; fine if there was none.
+    pub fn delete_shared_password(&self, profile: &Profile) -> Result<()> {
+        match self
+            .entry(&user(&profile.id, SHARED_PASSWORD))?
+            .delete_credential()
+        {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    /// Deletes a profile's credentials and its shared store password; fine if there were
+    /// none. The sandbox has no credentials to delete. An admin action, like saving them.
     pub fn delete(&self, profile: &Profile, _admin: &Admin) -> Result<()> {
+        self.delete_shared_password(profile)?;
         if profile.is_sandbox() {
             return Ok(());
         }

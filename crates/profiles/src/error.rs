@@ -67,6 +67,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// The shared store settings break a rule.
+    #[error("invalid shared store settings ({field}): {reason}")]
+    InvalidSharedSettings {
+        /// `url`, `every` or `password`.
+        field: &'static str,
+        /// Which rule it broke.
+        reason: String,
+    },
+
     /// The mode cannot be used here (a second sandbox, or a change of mode).
     #[error("invalid mode: {reason}")]
     InvalidMode {
@@ -285,6 +294,7 @@ impl Error {
             Error::InvalidTimeZone { .. } => ErrorCode::InvalidTimeZone,
             Error::InvalidMode { .. } => ErrorCode::InvalidMode,
             Error::InvalidBackupSettings { .. } => ErrorCode::InvalidBackupSettings,
+            Error::InvalidSharedSettings { .. } => ErrorCode::InvalidSharedSettings,
             Error::InvalidCredentials { .. } => ErrorCode::InvalidCredentials,
             Error::InvalidPassphrase { .. } => ErrorCode::InvalidPassphrase,
             Error::ProfileNotFound { .. } => ErrorCode::ProfileNotFound,
@@ -323,6 +333,7 @@ impl Error {
                 "max": crate::backups::KEEP_MAX,
             }),
             Error::InvalidCredentials { field, .. } => json!({"field": field}),
+            Error::InvalidSharedSettings { field, .. } => json!({"field": field}),
             Error::InvalidPassphrase { .. } | Error::PassphraseRequired { .. } => {
                 json!({"field": "passphrase"})
             }
@@ -392,6 +403,10 @@ mod tests {
                 field: "keep",
                 reason: "r".into(),
             },
+            Error::InvalidSharedSettings {
+                field: "url",
+                reason: "r".into(),
+            },
             Error::InvalidCredentials {
                 field: "imp_key",
                 reason: "r",
@@ -455,6 +470,7 @@ mod tests {
                 | Error::InvalidTimeZone { .. }
                 | Error::InvalidMode { .. }
                 | Error::InvalidBackupSettings { .. }
+                | Error::InvalidSharedSettings { .. }
                 | Error::InvalidCredentials { .. }
                 | Error::InvalidPassphrase { .. }
                 | Error::ProfileNotFound { .. }

@@ -27,6 +27,7 @@ mod fsutil;
 mod guard;
 mod lock;
 mod profile;
+mod shared;
 mod store;
 
 pub use backups::{BackupEvery, BackupSettings, KEEP_DEFAULT, KEEP_MAX, KEEP_MIN};
@@ -44,4 +45,5 @@ pub use profile::{
     validate_name, validate_sandbox_url, validate_tier, validate_time_zone,
 };
 pub use secrecy::{ExposeSecret, SecretString};
+pub use shared::{SHARED_URL_MAX_LEN, SharedSettings};
 pub use store::{FORMAT_VERSION, PROFILES_FILE, ProfileStore};

@@ -11,12 +11,17 @@ use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::guard::Admin;
 use crate::profile::{self, Mode, Profile, ProfileInput, SANDBOX_ID};
+use crate::shared::SharedSettings;
 
 /// The profiles file's name inside the data folder.
 pub const PROFILES_FILE: &str = "profiles.json";
 /// The format this build reads and writes. A file with a higher version is refused
 /// (never rewritten), so an older app cannot drop fields a newer one added.
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
+/// Version 2 added the shared store settings. A file is written as version 1 while it has
+/// none, so that an older Subdesk still opens it; with them, as version 2, so that an older
+/// one refuses it as newer instead of calling it damaged.
+const FIRST_WITH_SHARED: u64 = 2;
 
 /// The file as stored. Unknown fields are refused rather than ignored: a misspelt
 /// `"readonly": true` in a hand-edited file must not silently leave a profile
@@ -35,16 +40,21 @@ struct ProfilesFile {
     /// (no folder, no schedule).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     backups: std::collections::BTreeMap<String, BackupSettings>,
+    /// Each profile's shared store settings, by id; a profile without an entry has none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    shared: std::collections::BTreeMap<String, SharedSettings>,
 }
 
 impl ProfilesFile {
     fn fresh() -> Self {
         ProfilesFile {
-            version: FORMAT_VERSION,
+            // The oldest format that holds what it has (see FIRST_WITH_SHARED).
+            version: 1,
             active: SANDBOX_ID.to_owned(),
             profiles: vec![Profile::sandbox(fsutil::now_unix())],
             retired_ids: Vec::new(),
             backups: Default::default(),
+            shared: Default::default(),
         }
     }
 
@@ -238,6 +248,7 @@ impl ProfileStore {
                 .ok_or_else(|| Error::ProfileNotFound { id: id.to_owned() })?;
             let removed = file.profiles.remove(pos);
             file.backups.remove(&removed.id);
+            file.shared.remove(&removed.id);
             file.retired_ids.push(removed.id.clone());
             if file.active == removed.id {
                 file.active = SANDBOX_ID.to_owned();
@@ -284,6 +295,32 @@ impl ProfileStore {
         })
     }
 
+    /// A profile's shared store settings (none saved: no address, no schedule).
+    pub fn shared_settings(&self, id: &str) -> Result<SharedSettings> {
+        let file = self.read()?;
+        file.find(id)?;
+        Ok(file.shared.get(id).cloned().unwrap_or_default())
+    }
+
+    /// Checks and saves a profile's shared store settings; returns them as saved. Whether
+    /// the user may change them now is the caller's question.
+    pub fn set_shared_settings(
+        &self,
+        id: &str,
+        settings: &SharedSettings,
+    ) -> Result<SharedSettings> {
+        let normal = settings.normalize()?;
+        self.modify(|file| {
+            file.find(id)?;
+            if normal == SharedSettings::default() {
+                file.shared.remove(id);
+            } else {
+                file.shared.insert(id.to_owned(), normal.clone());
+            }
+            Ok(normal)
+        })
+    }
+
     fn read(&self) -> Result<ProfilesFile> {
         let _lock = DirLock::shared(&self.dir)?;
         // A file deleted behind our back reads as a fresh one; the next write recreates it.
@@ -296,6 +333,9 @@ impl ProfileStore {
         let _lock = DirLock::exclusive(&self.dir)?;
         let mut file = self.read_unlocked()?.unwrap_or_else(ProfilesFile::fresh);
         let out = change(&mut file)?;
+        if !file.shared.is_empty() {
+            file.version = file.version.max(FIRST_WITH_SHARED);
+        }
         self.write_unlocked(&file)?;
         Ok(out)
     }
@@ -349,6 +389,13 @@ fn parse(path: &Path, bytes: &[u8]) -> std::result::Result<ProfilesFile, ReadErr
         if b.normalize().ok().as_ref() != Some(b) {
             return Err(ReadError::Corrupt(format!(
                 "the backup settings of \"{id}\" are not valid"
+            )));
+        }
+    }
+    for (id, s) in &file.shared {
+        if s.normalize().ok().as_ref() != Some(s) {
+            return Err(ReadError::Corrupt(format!(
+                "the shared store settings of \"{id}\" are not valid"
             )));
         }
     }

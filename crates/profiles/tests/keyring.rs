@@ -229,6 +229,61 @@ fn store_read_back_in_another_process_replace_and_delete() {
     );
 }
 
+/// The shared store's password: in the keyring under its own field (never beside the
+/// address in profiles.json), read back, checked before it is stored, and gone with the
+/// profile's other credentials.
+#[test]
+fn the_shared_store_password_lives_in_the_keyring() {
+    require_secret_service();
+    let store = CredentialStore::new();
+    let id = unique_id("shared");
+    let profile = test_profile(&id);
+    assert!(store.shared_password(&profile).unwrap().is_none());
+    assert!(!store.has_shared_password(&profile).unwrap());
+
+    store
+        .save_shared_password(&profile, &SecretString::from(" pa ss-1\n"))
+        .expect("save");
+    assert!(store.has_shared_password(&profile).unwrap());
+    assert_eq!(
+        store
+            .shared_password(&profile)
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "pa ss-1"
+    );
+    assert_eq!(
+        secret_tool_lookup("subdesk", &format!("{id}/shared_password")).as_deref(),
+        Some("pa ss-1")
+    );
+    for bad in ["", "  ", "a\u{7}b", &"x".repeat(257)] {
+        let err = store
+            .save_shared_password(&profile, &SecretString::from(bad.to_owned()))
+            .expect_err("refused");
+        assert_eq!(err.code(), ErrorCode::InvalidSharedSettings);
+        assert_eq!(err.details()["field"], "password");
+    }
+    assert_eq!(
+        store
+            .shared_password(&profile)
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "pa ss-1",
+        "a refused password leaves the saved one"
+    );
+
+    store
+        .delete(&profile, &Admin::without_lock())
+        .expect("delete");
+    assert!(store.shared_password(&profile).unwrap().is_none());
+    assert_eq!(
+        secret_tool_lookup("subdesk", &format!("{id}/shared_password")),
+        None
+    );
+}
+
 #[test]
 fn sandbox_credentials_never_touch_the_keyring() {
     require_secret_service();

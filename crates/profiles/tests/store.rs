@@ -558,3 +558,91 @@ fn assert_no_temp_files(dir: &Path) {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// The shared store's settings: saved per profile beside the backup settings, the file
+/// marked as the version that has them (an older Subdesk refuses it as newer rather than
+/// calling it damaged), written back as version 1 when none are left, and gone with the
+/// profile. No password is ever in the file.
+#[test]
+fn shared_store_settings_round_trip_and_mark_the_file_version() {
+    use subdesk_profiles::{BackupEvery, SharedSettings};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    let shop = store
+        .add(&input("Shop", Mode::Live), &admin())
+        .expect("add");
+    let version = || {
+        let text = std::fs::read_to_string(dir.path().join(PROFILES_FILE)).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["version"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        store.shared_settings(&shop.id).unwrap(),
+        SharedSettings::default()
+    );
+    assert_eq!(version(), 1);
+
+    let saved = store
+        .set_shared_settings(
+            &shop.id,
+            &SharedSettings {
+                url: Some(" postgres://desk@nas:5432/subdesk ".into()),
+                every: BackupEvery::Daily,
+            },
+        )
+        .expect("save");
+    assert_eq!(
+        saved.url.as_deref(),
+        Some("postgres://desk@nas:5432/subdesk")
+    );
+    assert_eq!(version(), 2);
+    let reopened = ProfileStore::open(dir.path()).expect("reopen");
+    assert_eq!(reopened.shared_settings(&shop.id).unwrap(), saved);
+    assert_eq!(
+        reopened.shared_settings(SANDBOX_ID).unwrap(),
+        SharedSettings::default()
+    );
+
+    // A schedule without an address is refused and nothing changes.
+    assert_eq!(
+        code(store.set_shared_settings(
+            &shop.id,
+            &SharedSettings {
+                url: None,
+                every: BackupEvery::Daily,
+            },
+        )),
+        ErrorCode::InvalidSharedSettings
+    );
+    assert_eq!(store.shared_settings(&shop.id).unwrap(), saved);
+
+    // A hand edit that breaks the rules makes the file damaged, not quietly ignored.
+    let path = dir.path().join(PROFILES_FILE);
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        good.replace("postgres://desk@nas:5432/subdesk", "postgres://a@b/\\u0007"),
+    )
+    .unwrap();
+    assert_eq!(
+        code(store.shared_settings(&shop.id)),
+        ErrorCode::ProfilesCorrupt
+    );
+    std::fs::write(&path, &good).unwrap();
+
+    // Back to none: the file opens in an older Subdesk again.
+    store
+        .set_shared_settings(&shop.id, &SharedSettings::default())
+        .expect("clear");
+    store
+        .set_shared_settings(&shop.id, &saved)
+        .expect("save again");
+    store.remove(&shop.id, &admin()).expect("remove");
+    assert_eq!(version(), 2, "the version never goes down on its own");
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("postgres://")
+    );
+}

@@ -19,7 +19,8 @@ const CHECK_EVERY_SECS: u64 = 60;
 /// The first look waits this long after start (a backup overdue then is made once).
 const FIRST_CHECK_AFTER_SECS: u64 = 20;
 
-/// What the scheduled backup did last, in this run of the app.
+/// What a scheduled task — the backup to the folder, the copy into the shared store — did
+/// last, in this run of the app (the button's attempts count too).
 #[derive(Debug, Clone, Default, Serialize, Type)]
 pub struct BackupRun {
     pub profile_id: Option<String>,
@@ -154,7 +155,7 @@ pub async fn list_folder_backups<R: Runtime>(app: AppHandle<R>) -> IpcResult<Vec
 }
 
 /// Runs `f` with the app's state on the blocking pool.
-async fn blocking<R: Runtime, T: Send + 'static>(
+pub(crate) async fn blocking<R: Runtime, T: Send + 'static>(
     app: AppHandle<R>,
     f: impl FnOnce(&AppState) -> IpcResult<T> + Send + 'static,
 ) -> IpcResult<T> {

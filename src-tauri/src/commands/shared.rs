@@ -1,44 +1,199 @@
-//! Team mode's shared store, as far as it goes: copying the active profile's store into a
-//! PostgreSQL server, and restoring it from one (subdesk-desk's `shared`, which
-//! `subdesk-cli store migrate --to / --from` runs too).
-//! The address and password come from the Settings form and are used for this copy only;
-//! neither is kept, logged or audited (the audit entry names `user@host:port/database`).
+//! Team mode's shared store, as far as it goes: where the active profile's shared store
+//! is (its address in profiles.json, its password in the OS keyring), copying the profile's
+//! store into it — by hand and on a schedule — and restoring it from one (subdesk-desk's
+//! `shared`, which `subdesk-cli store shared` and `store migrate` run too). Neither the
+//! address's password nor the form's is ever logged or audited (the audit entry names
+//! `user@host:port/database`).
 
-use subdesk_billing::{BackupContents, CopyProgress, SharedCopy};
+use serde::Serialize;
+use specta::Type;
+use subdesk_billing::{BackupContents, CopyProgress, SharedCopy, SharedTarget};
 use subdesk_desk::backups::{self, Restored};
-use subdesk_desk::shared;
-use subdesk_profiles::ActionKind;
+use subdesk_desk::shared::{self, PasswordChange};
+use subdesk_profiles::{ActionKind, BackupEvery, SharedSettings};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime};
 
+use super::backups::{BackupRun, blocking};
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::state::AppState;
 
 /// Longest address and password the form may send: far above any real one, and a bound
 /// on what a caller at the IPC boundary can make the app parse.
-const URL_MAX: usize = 2_048;
+const URL_MAX: usize = subdesk_profiles::SHARED_URL_MAX_LEN;
 const PASSWORD_MAX: usize = 1_024;
+/// How often the schedule looks whether a copy is due (seconds), unless
+/// `SUBDESK_SHARED_CHECK_SECS` says otherwise.
+const CHECK_EVERY_SECS: u64 = 60;
+/// The first look waits this long after start (a copy overdue then is made once).
+const FIRST_CHECK_AFTER_SECS: u64 = 30;
 
-/// Copy the active profile's store into the shared store at `url` (every row compared,
-/// all or nothing; refused when the shared store is another store's).
+/// The Settings section's state: the saved settings, and how the schedule stands.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SharedView {
+    pub settings: SharedSettings,
+    /// A password is saved in the keyring for the saved address.
+    pub password_saved: bool,
+    /// When the store was last copied into the saved address (from the audit log).
+    pub last_copy_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    /// Why the last attempt (the schedule's or the button's) failed; None after a success.
+    pub last_error: Option<IpcError>,
+    /// When the next scheduled copy is due; None when off.
+    pub next_due_at: Option<i64>,
+    pub running: bool,
+}
+
+fn run_of(state: &AppState, profile_id: &str) -> BackupRun {
+    let run = state.shared_copy.get();
+    if run.profile_id.as_deref() == Some(profile_id) {
+        run
+    } else {
+        BackupRun::default()
+    }
+}
+
+/// Blocking (the keyring).
+fn view(state: &AppState) -> IpcResult<SharedView> {
+    let session = state.desk.session_for(ActionKind::Read)?;
+    let setup = shared::setup(&state.desk, &session.profile)?;
+    let run = run_of(state, &session.profile.id);
+    let failed_at = run.last_error.as_ref().and(run.last_attempt_at);
+    let last_copy_at = shared::last_copy(&state.desk, &session)?;
+    Ok(SharedView {
+        next_due_at: setup
+            .settings
+            .next_due(last_copy_at, failed_at, subdesk_billing::now()),
+        settings: setup.settings,
+        password_saved: setup.password_saved,
+        last_copy_at,
+        last_attempt_at: run.last_attempt_at,
+        last_error: run.last_error,
+        running: run.running,
+    })
+}
+
+/// The active profile's shared store settings and how its schedule stands.
 #[tauri::command]
 #[specta::specta]
-pub async fn copy_to_shared_store(
-    state: State<'_, AppState>,
-    url: String,
+pub async fn shared_store_setup<R: Runtime>(app: AppHandle<R>) -> IpcResult<SharedView> {
+    blocking(app, view).await
+}
+
+/// Saves the active profile's shared store: its address (without a password), how often
+/// the app copies into it, and the password into the keyring (`password` empty or absent
+/// keeps the saved one; `forget_password` removes it).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_shared_store_settings<R: Runtime>(
+    app: AppHandle<R>,
+    url: Option<String>,
+    every: BackupEvery,
+    password: Option<String>,
+    forget_password: bool,
+) -> IpcResult<SharedView> {
+    check_lengths(url.as_deref(), password.as_deref())?;
+    blocking(app, move |state| {
+        let session = state.desk.session_for(ActionKind::Mutate)?;
+        let change = match password.as_deref().map(str::trim) {
+            _ if forget_password => PasswordChange::Forget,
+            Some(p) if !p.is_empty() => PasswordChange::Set(p),
+            _ => PasswordChange::Keep,
+        };
+        shared::save_settings(
+            &state.desk,
+            &session,
+            &SharedSettings { url, every },
+            change,
+        )?;
+        // New settings, a new schedule: an earlier attempt's failure (perhaps the very
+        // password just replaced) no longer holds the next copy back.
+        state.shared_copy.update(|r| {
+            if !r.running {
+                *r = BackupRun::default();
+            }
+        });
+        view(state)
+    })
+    .await
+}
+
+/// Copy the active profile's store into the shared store at `url` — none: the saved one,
+/// with the keyring's password — every row compared, all or nothing, refused when the
+/// shared store is another store's. Recorded as the schedule's last attempt.
+#[tauri::command]
+#[specta::specta]
+pub async fn copy_to_shared_store<R: Runtime>(
+    app: AppHandle<R>,
+    url: Option<String>,
     password: Option<String>,
     on_progress: Channel<CopyProgress>,
 ) -> IpcResult<SharedCopy> {
-    check_lengths(&url, password.as_deref())?;
-    let session = state.desk.session_for(ActionKind::Mutate)?;
+    check_lengths(url.as_deref(), password.as_deref())?;
     let progress = move |p: &CopyProgress| {
         let _ = on_progress.send(p.clone());
     };
-    shared::copy_to_shared(&session, &url, password.as_deref(), progress).await
+    run_copy(&app, url, password, progress).await
+}
+
+/// One copy of the session's store; into the saved address, recorded as the schedule's
+/// last attempt (the button's and the schedule's are the same).
+async fn run_copy<R: Runtime>(
+    app: &AppHandle<R>,
+    url: Option<String>,
+    password: Option<String>,
+    progress: impl Fn(&CopyProgress) + Send + Sync + 'static,
+) -> IpcResult<SharedCopy> {
+    let state = app.state::<AppState>();
+    let session = state.desk.session_for(ActionKind::Mutate)?;
+    let profile_id = session.profile.id.clone();
+    // A copy into another server (an address typed, not saved) is a one-off: it is not
+    // the schedule's attempt, and its failure does not move the schedule's next time.
+    let saved = state.desk.profiles.shared_settings(&profile_id)?.url;
+    let for_schedule = match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        None => true,
+        Some(u) => saved.as_deref() == Some(u),
+    };
+    if !for_schedule {
+        let target = target_of(app, session.profile.clone(), url, password).await?;
+        return shared::copy_to_shared(&session, target, progress).await;
+    }
+    state.shared_copy.update(|r| {
+        if r.profile_id.as_deref() != Some(profile_id.as_str()) {
+            *r = BackupRun::default();
+        }
+        r.profile_id = Some(profile_id.clone());
+        r.running = true;
+    });
+    let profile = session.profile.clone();
+    let result = match target_of(app, profile, url, password).await {
+        Ok(target) => shared::copy_to_shared(&session, target, progress).await,
+        Err(e) => Err(e),
+    };
+    state.shared_copy.update(|r| {
+        r.running = false;
+        r.last_attempt_at = Some(subdesk_billing::now());
+        r.last_error = result.as_ref().err().cloned();
+    });
+    result
+}
+
+/// The shared store to use (subdesk-desk's `target`), on the blocking pool: the keyring
+/// is D-Bus.
+async fn target_of<R: Runtime>(
+    app: &AppHandle<R>,
+    profile: subdesk_profiles::Profile,
+    url: Option<String>,
+    password: Option<String>,
+) -> IpcResult<SharedTarget> {
+    blocking(app.clone(), move |state| {
+        shared::target(&state.desk, &profile, url.as_deref(), password.as_deref())
+    })
+    .await
 }
 
 /// The form's address and password within their bounds, before anything parses them.
-fn check_lengths(url: &str, password: Option<&str>) -> IpcResult<()> {
+fn check_lengths(url: Option<&str>, password: Option<&str>) -> IpcResult<()> {
     let too_long = |field: &str, max: usize| {
         IpcError::new(
             ErrorCode::InvalidInput,
@@ -46,7 +201,7 @@ fn check_lengths(url: &str, password: Option<&str>) -> IpcResult<()> {
         )
         .with_details(serde_json::json!({ "field": field }))
     };
-    if url.chars().count() > URL_MAX {
+    if url.is_some_and(|u| u.chars().count() > URL_MAX) {
         return Err(too_long("shared_store_url", URL_MAX));
     }
     if password.is_some_and(|p| p.chars().count() > PASSWORD_MAX) {
@@ -55,36 +210,40 @@ fn check_lengths(url: &str, password: Option<&str>) -> IpcResult<()> {
     Ok(())
 }
 
-/// What the shared store at `url` holds, as a restore would put it in place of the active
-/// profile's store. Nothing is replaced and nothing is written to the server.
+/// What the shared store at `url` (none: the saved one) holds, as a restore would put it
+/// in place of the active profile's store. Nothing is replaced and nothing is written to
+/// the server.
 #[tauri::command]
 #[specta::specta]
-pub async fn inspect_shared_store(
-    state: State<'_, AppState>,
-    url: String,
+pub async fn inspect_shared_store<R: Runtime>(
+    app: AppHandle<R>,
+    url: Option<String>,
     password: Option<String>,
 ) -> IpcResult<BackupContents> {
-    check_lengths(&url, password.as_deref())?;
+    check_lengths(url.as_deref(), password.as_deref())?;
+    let state = app.state::<AppState>();
     let profile = state.desk.session_profile()?;
     state.desk.authorize(&profile, ActionKind::Mutate)?;
-    shared::inspect_shared(&state.desk, &profile, &url, password.as_deref()).await
+    let target = target_of(&app, profile.clone(), url, password).await?;
+    shared::inspect_shared(&state.desk, &profile, target).await
 }
 
-/// Replaces the active profile's store with the shared store at `url`, as a restore from a
-/// backup does (checked in full, the store as it was kept beside it, money held until a
-/// sync); the profile opens again on it.
+/// Replaces the active profile's store with the shared store at `url` (none: the saved
+/// one), as a restore from a backup does (checked in full, the store as it was kept beside
+/// it, money held until a sync); the profile opens again on it.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_from_shared_store<R: Runtime>(
     app: AppHandle<R>,
-    url: String,
+    url: Option<String>,
     password: Option<String>,
 ) -> IpcResult<Restored> {
-    check_lengths(&url, password.as_deref())?;
+    check_lengths(url.as_deref(), password.as_deref())?;
     let state = app.state::<AppState>();
     let profile = state.desk.session_profile()?;
     state.desk.authorize(&profile, ActionKind::Mutate)?;
-    let fetched = shared::fetch(&state.desk, &profile, &url, password.as_deref()).await?;
+    let target = target_of(&app, profile.clone(), url, password).await?;
+    let fetched = shared::fetch(&state.desk, &profile, target).await?;
     tracing::warn!(profile = %profile.id, "restoring from the shared store");
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
@@ -92,4 +251,52 @@ pub async fn restore_from_shared_store<R: Runtime>(
     })
     .await
     .map_err(|e| IpcError::internal(format!("background task failed: {e}")))?
+}
+
+/// Looks every minute whether the active profile's copy into its shared store is due,
+/// and makes it: once at start when one is overdue (not one per missed slot), then one
+/// interval after the last. A failure (the server away) is shown in Settings and told by
+/// a notification, and tried again at the next time; the app goes on.
+pub fn start_schedule<R: Runtime>(app: AppHandle<R>) {
+    let (first, every) = match crate::background::seconds_from_env("SUBDESK_SHARED_CHECK_SECS") {
+        Some(e) => (e, e),
+        None => (FIRST_CHECK_AFTER_SECS, CHECK_EVERY_SECS),
+    };
+    crate::background::repeat(
+        app,
+        first,
+        every,
+        |app| async move { check_once(&app).await },
+    );
+}
+
+async fn check_once<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    // A locked app, a read-only desk or a profile that cannot be opened is left alone:
+    // the copy writes to the server, as the button's does.
+    let Ok(session) = state.desk.session_for(ActionKind::Mutate) else {
+        return;
+    };
+    let run = run_of(&state, &session.profile.id);
+    if run.running {
+        return;
+    }
+    let failed_at = run.last_error.as_ref().and(run.last_attempt_at);
+    let now = subdesk_billing::now();
+    let due = blocking(app.clone(), move |state| {
+        shared::is_due(&state.desk, &session, failed_at, now)
+    })
+    .await;
+    if !due.unwrap_or(false) {
+        return;
+    }
+    match run_copy(app, None, None, |_| {}).await {
+        Ok(made) => {
+            tracing::info!(target = %made.target, changed = made.changed, "scheduled copy into the shared store made")
+        }
+        Err(e) => {
+            tracing::warn!(code = %e.code, error = %e.message, "scheduled copy into the shared store failed; tried again at the next time");
+            crate::notify::finished(app, crate::notify::Finished::SharedCopyFailed);
+        }
+    }
 }

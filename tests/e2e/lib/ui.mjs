@@ -1,5 +1,5 @@
 // Small helpers the specs share: clicking as a user would, typing, choosing from a select.
-import { browser, $ } from "@wdio/globals";
+import { browser, $, $$ } from "@wdio/globals";
 import path from "node:path";
 
 /**
@@ -65,7 +65,12 @@ export async function type(testid, text) {
 
 export async function choose(testid, option) {
   await click(`[data-testid="${testid}"]`);
-  await click(await $(`//div[@role="option"][normalize-space()="${option}"]`));
+  // Another select on the screen may hold an option of the same name, closed: the open
+  // one's is the one shown.
+  const named = `//div[@role="option"][normalize-space()="${option}"]`;
+  await browser.waitUntil(async () => (await $$(named).filter((o) => o.isDisplayed())).length > 0, { timeout: 15000, timeoutMsg: `no option "${option}" shown` });
+  const [shown] = await $$(named).filter((o) => o.isDisplayed());
+  await click(shown);
 }
 
 export async function shot(name) {

@@ -5,11 +5,18 @@
 // at 1024×700 in Korean and English.
 import { browser, $, $$, expect } from "@wdio/globals";
 import { execFileSync } from "node:child_process";
-import { click, expectTitle, setLanguage, shot, type } from "../lib/ui.mjs";
+import { choose, click, expectTitle, setLanguage, shot, type } from "../lib/ui.mjs";
 
 const SERVER = process.env.SUBDESK_TEST_POSTGRES_URL ?? "";
 const DATABASE = `e2e_shared_${process.pid}`;
 const TARGET = SERVER.replace(/\/[^/]*$/, `/${DATABASE}`);
+// The schedule's server: a user of its own whose password the test server asks for, so a
+// copy made without it typed is one that read the keyring.
+const SCHEDULED = `e2e_scheduled_${process.pid}`;
+const SCHEDULED_AS_ADMIN = SERVER.replace(/\/[^/]*$/, `/${SCHEDULED}`);
+// The copies into it (the audit log restored from the first server names that one's too).
+const COPIES_HERE = `SELECT count(*) FROM audit_log WHERE action = 'db.copy_shared' AND inputs::text LIKE '%/${SCHEDULED}%'`;
+const SCHEDULED_URL = SCHEDULED_AS_ADMIN.replace(/\/\/[^@]*@/, `//${SCHEDULED}@`);
 
 function psql(url, sql) {
   return execFileSync("psql", [url, "-tAc", sql], { encoding: "utf8" }).trim();
@@ -92,6 +99,29 @@ describe("the shared store", () => {
     }
     await click('[data-testid="nav-settings"]');
     await $('[data-testid="shared-store"]').waitForDisplayed();
+  });
+
+  it("remembers the server with its password in the keyring, and copies on its own", async () => {
+    psql(SERVER, `CREATE ROLE ${SCHEDULED} LOGIN PASSWORD 'pw-e2e-1'`);
+    psql(SERVER, `CREATE DATABASE ${SCHEDULED} OWNER ${SCHEDULED}`);
+    const input = await $('[data-testid="shared-url"]');
+    await input.clearValue();
+    await type("shared-url", SCHEDULED_URL);
+    await type("shared-password", "pw-e2e-1");
+    await choose("shared-every", "6시간마다");
+    await click('[data-testid="shared-save"]');
+    await browser.waitUntil(async () => (await textOf('[data-testid="shared-store"]')).includes("키링에 저장됨"), { timeout: 30000, timeoutMsg: "the saved password was not told" });
+    expect(await $('[data-testid="shared-password"]').getValue()).toBe("");
+    // Nothing was ever copied there, so the schedule (every 3 s here) copies at once.
+    await browser.waitUntil(() => psql(SCHEDULED_AS_ADMIN, COPIES_HERE) === "1", { timeout: 90000, timeoutMsg: "the scheduled copy did not reach the server" });
+    expect(Number(psql(SCHEDULED_AS_ADMIN, "SELECT count(*) FROM customers"))).toBe(Number(psql(TARGET, "SELECT count(*) FROM customers")));
+    await browser.waitUntil(async () => !(await textOf('[data-testid="shared-last-copy"]')).includes("없음"), { timeout: 30000, timeoutMsg: "the last copy was not shown" });
+    expect(await textOf('[data-testid="shared-next-due"]')).not.toContain("예약 없음");
+    await $('[data-testid="shared-store"]').scrollIntoView();
+    await shot("shared-store-saved-ko");
+    // Once, not once per look: the next is six hours away.
+    await browser.pause(7000);
+    expect(psql(SCHEDULED_AS_ADMIN, COPIES_HERE)).toBe("1");
   });
 
   it("reads in English", async () => {

@@ -41,6 +41,7 @@ const audit: typeof ko = {
     "db.backup": "Database backed up",
     "db.backup_settings": "Backup settings changed",
     "db.copy_shared": "Copied to the shared store",
+    "db.shared_settings": "Shared store settings changed",
     "db.migrate": "Database upgraded",
     "db.recover": "Database recovered",
     "db.restore": "Restored from a backup",

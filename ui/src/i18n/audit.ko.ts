@@ -40,6 +40,7 @@ const audit = {
     "db.backup": "데이터베이스 백업",
     "db.backup_settings": "백업 설정 변경",
     "db.copy_shared": "공유 저장소로 복사",
+    "db.shared_settings": "공유 저장소 설정 변경",
     "db.migrate": "데이터베이스 업그레이드",
     "db.recover": "데이터베이스 복구",
     "db.restore": "백업으로 복원",

@@ -61,6 +61,8 @@ export const keys = {
   /** The backup folder's settings and schedule, and its list, under the backups' root. */
   backupSetup: (p: string) => [p, "backups", "setup"] as const,
   folderBackups: (p: string) => [p, "backups", "folder"] as const,
+  /** The shared store's settings and schedule: a copy is a kind of backup. */
+  sharedSetup: (p: string) => [p, "backups", "shared"] as const,
   /** The audit log: every change adds to it, so every change asks it again. */
   audit: (p: string, q?: AuditQuery) => (q ? ([p, "audit", q] as const) : ([p, "audit"] as const)),
   pgChannels: (p: string) => [p, "pgChannels"] as const,
@@ -303,6 +305,8 @@ export const keyLiveSchedulesQuery = (p: string, uid: string) =>
 export const backupsQuery = (p: string) => queryOptions({ queryKey: keys.backups(p), queryFn: () => call(commands.listBackups()) });
 
 export const backupSetupQuery = (p: string) => queryOptions({ queryKey: keys.backupSetup(p), queryFn: () => call(commands.backupSetup()) });
+
+export const sharedSetupQuery = (p: string) => queryOptions({ queryKey: keys.sharedSetup(p), queryFn: () => call(commands.sharedStoreSetup()) });
 
 export const folderBackupsQuery = (p: string) => queryOptions({ queryKey: keys.folderBackups(p), queryFn: () => call(commands.listFolderBackups()) });
 

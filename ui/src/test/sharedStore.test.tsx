@@ -2,7 +2,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { CopyProgress, SharedCopy } from "../bindings";
+import type { CopyProgress, SharedCopy, SharedView } from "../bindings";
 import i18n from "../i18n";
 import { SharedStoreSection } from "../pages/settings/SharedStoreSection";
 import { appStatus, profile, SETTINGS } from "./fixtures";
@@ -27,13 +27,24 @@ function send(channel: unknown, message: CopyProgress, index: number) {
   (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } }).__TAURI_INTERNALS__.runCallback((channel as { id: number }).id, { message, index });
 }
 
-/** The Rust side of the copy and the restore: answers as the commands do, or refuses as
- * they would; `copying` holds the copy's answer back until it is called. */
-function backend(answer: SharedCopy | { code: string; message: string; details: unknown }, copying?: Promise<void>) {
+const NOTHING_SAVED: SharedView = { settings: { url: null, every: "off" }, password_saved: false, last_copy_at: null, last_attempt_at: null, last_error: null, next_due_at: null, running: false };
+
+/** The Rust side of the settings, the copy and the restore: answers as the commands do,
+ * or refuses as they would; `copying` holds the copy's answer back until it is called;
+ * `saved` is what the settings hold, changed by a save as Rust would. */
+function backend(answer: SharedCopy | { code: string; message: string; details: unknown }, copying?: Promise<void>, saved: SharedView = NOTHING_SAVED) {
   const calls: { cmd: string; args: unknown }[] = [];
+  let view = saved;
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     switch (cmd) {
+      case "shared_store_setup":
+        return view;
+      case "save_shared_store_settings": {
+        const a = args as { url: string | null; every: SharedView["settings"]["every"]; password: string | null; forgetPassword: boolean };
+        view = { ...view, settings: { url: a.url, every: a.every }, password_saved: a.forgetPassword ? false : view.password_saved || a.password !== null, next_due_at: a.every === "off" ? null : 1_795_003_600 };
+        return view;
+      }
       case "app_status":
         return appStatus(profile("shop", "My shop", "test"));
       case "get_settings":
@@ -127,5 +138,51 @@ describe("the shared store section", () => {
     await user.click(screen.getByTestId("shared-restore-confirm-button"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "restore_from_shared_store")?.args).toEqual({ url: "postgres://subdesk_clerk@nas:5432/subdesk", password: "pw-2" }));
     await waitFor(() => expect(screen.queryByTestId("shared-restore-confirm")).toBeNull());
+  });
+
+  it("saves the address, the schedule and the password, and says the password is kept in the keyring", async () => {
+    const calls = backend(COPIED);
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    expect(await screen.findByTestId("shared-next-due")).toHaveTextContent("예약 없음");
+    await user.type(screen.getByTestId("shared-url"), " postgres://subdesk@nas:5432/subdesk ");
+    await user.type(screen.getByTestId("shared-password"), "pw-3");
+    await user.click(screen.getByTestId("shared-every"));
+    await user.click(await screen.findByRole("option", { name: "매일", hidden: true }));
+    await user.click(screen.getByTestId("shared-save"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "save_shared_store_settings")?.args).toEqual({ url: "postgres://subdesk@nas:5432/subdesk", every: "daily", password: "pw-3", forgetPassword: false }));
+    expect(await screen.findByText("키링에 저장됨 — 비워 두면 저장한 비밀번호를 씁니다")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("shared-password")).toHaveValue(""));
+    expect(screen.getByTestId("shared-next-due")).not.toHaveTextContent("예약 없음");
+
+    // Forgetting it sends the saved address and schedule unchanged.
+    await user.click(screen.getByTestId("shared-forget-password"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "save_shared_store_settings").at(-1)?.args).toEqual({ url: "postgres://subdesk@nas:5432/subdesk", every: "daily", password: null, forgetPassword: true }));
+    await waitFor(() => expect(screen.queryByTestId("shared-forget-password")).toBeNull());
+  });
+
+  it("copies to the saved address with the keyring's password when none is typed", async () => {
+    const calls = backend(COPIED, undefined, { ...NOTHING_SAVED, settings: { url: "postgres://subdesk@nas:5432/subdesk", every: "daily" }, password_saved: true, last_copy_at: 1_795_000_000, next_due_at: 1_795_086_400 });
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await waitFor(() => expect(screen.getByTestId("shared-url")).toHaveValue("postgres://subdesk@nas:5432/subdesk"));
+    expect(screen.getByTestId("shared-last-copy")).not.toHaveTextContent("없음");
+    await user.click(screen.getByTestId("shared-copy"));
+    await screen.findByTestId("shared-done");
+    expect(calls.find((c) => c.cmd === "copy_to_shared_store")?.args).toMatchObject({ url: "postgres://subdesk@nas:5432/subdesk", password: null });
+  });
+
+  it("shows why the last scheduled copy failed, in Korean", async () => {
+    backend(COPIED, undefined, {
+      ...NOTHING_SAVED,
+      settings: { url: "postgres://subdesk@nas:5432/subdesk", every: "every6_hours" },
+      last_attempt_at: 1_795_000_000,
+      last_error: { code: "shared_store_unreachable", message: "the shared store subdesk@nas:5432/subdesk did not answer", details: { target: "subdesk@nas:5432/subdesk" } },
+      next_due_at: 1_795_021_600,
+    });
+    renderScreen(<SharedStoreSection />);
+    const failed = await screen.findByTestId("shared-last-error");
+    expect(failed).toHaveTextContent("복사 실패 — 다음 예정 시각에 다시 시도합니다");
+    expect(failed).not.toHaveTextContent("shared_store_unreachable");
   });
 });

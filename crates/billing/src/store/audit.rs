@@ -33,6 +33,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "db.backup",
     "db.backup_settings",
     "db.copy_shared",
+    "db.shared_settings",
     "db.migrate",
     "db.recover",
     "db.restore",

@@ -75,10 +75,80 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
         StoreCmd::Migrate { to, from, yes } => {
             let password = std::env::var("PGPASSWORD").ok();
             match (to, from) {
-                (Some(to), _) => copy_to(ctx, &to, password.as_deref()).await,
-                (None, Some(from)) => restore_from(ctx, &from, password.as_deref(), yes).await,
+                (Some(to), _) => copy_to(ctx, to.as_deref(), password.as_deref()).await,
+                (None, Some(from)) => {
+                    restore_from(ctx, from.as_deref(), password.as_deref(), yes).await
+                }
                 (None, None) => unreachable!("clap requires --to or --from"),
             }
+        }
+        StoreCmd::Shared {
+            url,
+            every,
+            save_password,
+            forget_password,
+        } => {
+            let changing = url.is_some() || every.is_some() || save_password || forget_password;
+            let s = ctx.session(if changing {
+                ActionKind::Mutate
+            } else {
+                ActionKind::Read
+            })?;
+            let setup = if changing {
+                let mut settings = ctx.desk.profiles.shared_settings(&s.profile.id)?;
+                if let Some(u) = url {
+                    settings.url = Some(u);
+                }
+                if let Some(e) = every {
+                    settings.every = every_of(e);
+                }
+                let typed = std::env::var("PGPASSWORD").ok();
+                let password = match (save_password, forget_password, typed.as_deref()) {
+                    (true, _, Some(p)) => shared::PasswordChange::Set(p),
+                    (true, _, None) => {
+                        return Err(CliError::refused(
+                            ErrorCode::InvalidSharedSettings,
+                            "--save-password takes the password from PGPASSWORD, which is not set",
+                        ));
+                    }
+                    (false, true, _) => shared::PasswordChange::Forget,
+                    (false, false, _) => shared::PasswordChange::Keep,
+                };
+                shared::save_settings(&ctx.desk, &s, &settings, password)?
+            } else {
+                shared::setup(&ctx.desk, &s.profile)?
+            };
+            let last = shared::last_copy(&ctx.desk, &s)?;
+            if ctx.out.json {
+                ctx.out.json(&serde_json::json!({
+                    "settings": setup.settings,
+                    "password_saved": setup.password_saved,
+                    "last_copy_at": last,
+                }))?;
+            } else {
+                let zone = crate::output::Zone::named(&s.profile.time_zone);
+                fields(&[
+                    (
+                        "url",
+                        setup.settings.url.clone().unwrap_or_else(|| "-".into()),
+                    ),
+                    ("every", every_name(setup.settings.every)),
+                    (
+                        "password",
+                        if setup.password_saved {
+                            "saved in the keyring"
+                        } else {
+                            "-"
+                        }
+                        .into(),
+                    ),
+                    (
+                        "last copy",
+                        last.map(|t| zone.show(t)).unwrap_or_else(|| "-".into()),
+                    ),
+                ]);
+            }
+            Ok(Exit::Ok)
         }
         StoreCmd::Settings {
             folder,
@@ -98,11 +168,7 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
                     settings.folder = Some(f.display().to_string());
                 }
                 if let Some(e) = every {
-                    settings.every = match e {
-                        EveryArg::Off => BackupEvery::Off,
-                        EveryArg::Every6Hours => BackupEvery::Every6Hours,
-                        EveryArg::Daily => BackupEvery::Daily,
-                    };
+                    settings.every = every_of(e);
                 }
                 if let Some(k) = keep {
                     settings.keep = k;
@@ -117,13 +183,7 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
                         "folder",
                         settings.folder.clone().unwrap_or_else(|| "-".into()),
                     ),
-                    (
-                        "every",
-                        serde_json::to_value(settings.every)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                    ),
+                    ("every", every_name(settings.every)),
                     ("keep", settings.keep.to_string()),
                 ]);
             }
@@ -132,12 +192,29 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
     }
 }
 
-/// `store migrate --to URL`: the copy into the shared store, table by table.
-async fn copy_to(ctx: &mut Ctx, url: &str, password: Option<&str>) -> CliResult<Exit> {
+fn every_of(e: EveryArg) -> BackupEvery {
+    match e {
+        EveryArg::Off => BackupEvery::Off,
+        EveryArg::Every6Hours => BackupEvery::Every6Hours,
+        EveryArg::Daily => BackupEvery::Daily,
+    }
+}
+
+/// How `every` is written on the command line and in JSON.
+fn every_name(every: BackupEvery) -> String {
+    serde_json::to_value(every)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `store migrate --to [URL]`: the copy into the shared store, table by table.
+async fn copy_to(ctx: &mut Ctx, url: Option<&str>, password: Option<&str>) -> CliResult<Exit> {
     let s = ctx.session(ActionKind::Mutate)?;
+    let target = shared::target(&ctx.desk, &s.profile, url, password)?;
     let bar = std::sync::Arc::new(Bar::items(&ctx.out, 0));
     let shown = bar.clone();
-    let copied = shared::copy_to_shared(&s, url, password, move |p| shown.copy(p)).await;
+    let copied = shared::copy_to_shared(&s, target, move |p| shown.copy(p)).await;
     bar.finish();
     let copied = copied?;
     if ctx.out.json {
@@ -162,25 +239,26 @@ async fn copy_to(ctx: &mut Ctx, url: &str, password: Option<&str>) -> CliResult<
     Ok(Exit::Ok)
 }
 
-/// `store migrate --from URL [--yes]`: the profile's store replaced by the shared store's,
+/// `store migrate --from [URL] [--yes]`: the profile's store replaced by the shared store's,
 /// as a restore from a backup.
 async fn restore_from(
     ctx: &mut Ctx,
-    url: &str,
+    url: Option<&str>,
     password: Option<&str>,
     yes: bool,
 ) -> CliResult<Exit> {
     let profile = ctx.profile()?;
     ctx.authorize(&profile, ActionKind::Mutate)?;
+    let target = shared::target(&ctx.desk, &profile, url, password)?;
     if !yes {
-        let contents = shared::inspect_shared(&ctx.desk, &profile, url, password).await?;
+        let contents = shared::inspect_shared(&ctx.desk, &profile, target).await?;
         return Err(not_confirmed(&replacing(
             &profile,
             "the shared store's as of",
             &contents,
         )));
     }
-    let (_, restored) = shared::restore_from_shared(&ctx.desk, &profile, url, password).await?;
+    let (_, restored) = shared::restore_from_shared(&ctx.desk, &profile, target).await?;
     let summary = replacing(&profile, "the shared store's as of", &restored.contents);
     say_restored(ctx, &summary, &restored)
 }

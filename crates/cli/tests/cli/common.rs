@@ -93,6 +93,9 @@ impl Env {
             .env("SUBDESK_DATA_DIR", dir)
             .env("SUBDESK_SANDBOX_URL", &self.url)
             .env("SUBDESK_KEYRING_SERVICE", &self.keyring_service)
+            // A password from the shell running the tests must not stand in for the
+            // keyring's.
+            .env_remove("PGPASSWORD")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         c
@@ -144,9 +147,19 @@ impl Env {
         self.run(dir, args, "")
     }
 
+    /// Runs the CLI with these variables set too (a password in PGPASSWORD).
+    pub fn cli_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Out {
+        self.run_with(self.dir.path(), args, "", vars)
+    }
+
     fn run(&self, dir: &Path, args: &[&str], input: &str) -> Out {
+        self.run_with(dir, args, input, &[])
+    }
+
+    fn run_with(&self, dir: &Path, args: &[&str], input: &str, vars: &[(&str, &str)]) -> Out {
         let mut child = self
             .command(dir, args)
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .spawn()
             .expect("spawn subdesk-cli");

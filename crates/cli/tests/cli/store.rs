@@ -249,3 +249,95 @@ fn store_migrate_carries_the_registry_to_the_shared_server() {
     assert_eq!(out.err_json()["code"], "shared_store_unreachable");
     assert!(!out.stderr.contains("pw-secret-1") && !out.stdout.contains("pw-secret-1"));
 }
+
+/// `store shared`: the server's address saved with the profile, its password (from
+/// PGPASSWORD, never the command line) in the keyring; `store migrate --to` and `--from`
+/// without an address then use both. The test server asks this user for its password, so
+/// a copy that works without PGPASSWORD is one that read the keyring, and one refused
+/// after `--forget-password` proves it.
+#[test]
+fn store_shared_remembers_the_server_and_keeps_its_password_in_the_keyring() {
+    let Some(url) = shared_db() else { return };
+    let (server, db) = url.rsplit_once('/').unwrap();
+    let role = format!("desk_{db}");
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN PASSWORD 'pw-keyring-1'; ALTER DATABASE {db} OWNER TO {role}"
+        ))
+        .unwrap();
+    let host = server.rsplit_once('@').unwrap().1;
+    let role_url = format!("postgres://{role}@{host}/{db}");
+
+    let env = Env::new();
+    env.issue("sh_1", APPROVE, "홍길동", &[]);
+    // Nothing saved yet: `--to` alone says so.
+    let out = env.cli(&["--json", "store", "migrate", "--to"]);
+    out.expect(2);
+    assert_eq!(out.err_json()["code"], "shared_store_not_chosen");
+    // A password inside the address would land in a plain file: refused.
+    let with_password = format!("postgres://{role}:pw-keyring-1@{host}/{db}");
+    let out = env.cli(&["--json", "store", "shared", "--url", &with_password]);
+    out.expect(2);
+    assert_eq!(out.err_json()["code"], "invalid_shared_settings");
+    // --save-password takes it from PGPASSWORD only.
+    let out = env.cli(&[
+        "--json",
+        "store",
+        "shared",
+        "--url",
+        &role_url,
+        "--save-password",
+    ]);
+    assert_eq!(out.err_json()["code"], "invalid_shared_settings");
+
+    let out = env.cli_with(
+        &[
+            "--json",
+            "store",
+            "shared",
+            "--url",
+            &role_url,
+            "--every",
+            "daily",
+            "--save-password",
+        ],
+        &[("PGPASSWORD", "pw-keyring-1")],
+    );
+    out.expect(0);
+    assert_eq!(out.json()["settings"]["url"], role_url.as_str());
+    assert_eq!(out.json()["settings"]["every"], "daily");
+    assert_eq!(out.json()["password_saved"], true);
+    assert_eq!(out.json()["last_copy_at"], serde_json::Value::Null);
+    let profiles = std::fs::read_to_string(env.data_dir().join("profiles.json")).unwrap();
+    assert!(profiles.contains(&role_url) && !profiles.contains("pw-keyring-1"));
+
+    // No address, no PGPASSWORD: the saved address and the keyring's password.
+    let out = env.cli(&["--json", "store", "migrate", "--to"]);
+    out.expect(0);
+    assert_eq!(out.json()["target"], format!("{role}@{host}/{db}").as_str());
+    let out = env.cli(&["--json", "store", "shared"]);
+    assert!(
+        out.json()["last_copy_at"].as_i64().is_some(),
+        "{}",
+        out.stdout
+    );
+    // The same address given by hand also finds the saved password.
+    env.cli(&["--json", "store", "migrate", "--to", &role_url])
+        .expect(0);
+    // And --from without an address says what the saved server holds.
+    let out = env.cli(&["store", "migrate", "--from"]);
+    assert!(out.stderr.contains("1 customers"), "{}", out.stderr);
+
+    // Forgotten: the server refuses the user without it.
+    env.cli(&["--json", "store", "shared", "--forget-password"])
+        .expect(0);
+    let out = env.cli(&["--json", "store", "migrate", "--to"]);
+    assert_eq!(
+        out.err_json()["code"],
+        "shared_store_refused",
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("pw-keyring-1"));
+}

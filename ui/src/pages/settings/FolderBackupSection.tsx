@@ -13,7 +13,8 @@ import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { backupSetupQuery, folderBackupsQuery, invalidate } from "../../lib/queries";
 
-const EVERY: BackupEvery[] = ["off", "every6_hours", "daily"];
+/** The schedule choices, as Rust's `BackupEvery` has them (the shared store's copy uses them too). */
+export const EVERY: BackupEvery[] = ["off", "every6_hours", "daily"];
 
 function megabytes(bytes: number, lang: string): string {
   return `${(bytes / 1_000_000).toLocaleString(lang === "ko" ? "ko-KR" : "en-US", { maximumFractionDigits: 1 })} MB`;

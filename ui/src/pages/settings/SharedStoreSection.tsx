@@ -1,39 +1,68 @@
-import { Alert, Button, Group, Paper, PasswordInput, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Group, Paper, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconCloudDownload, IconServer } from "@tabler/icons-react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type BackupContents, type CopyProgress, type SharedCopy } from "../../bindings";
+import { commands, type BackupContents, type BackupEvery, type CopyProgress, type SharedCopy } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { RestoreConfirm } from "../../components/RestoreConfirm";
 import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
-import { invalidate } from "../../lib/queries";
+import { invalidate, sharedSetupQuery } from "../../lib/queries";
+import { EVERY } from "./FolderBackupSection";
 
 type Server = { url: string; password: string };
+type Values = Server & { every: BackupEvery };
 
+// An empty password is none: Rust then uses the keyring's for the saved address.
 const sent = (v: Server) => [v.url.trim(), v.password === "" ? null : v.password] as const;
 
-/** Team mode's first step: this computer's store copied into a PostgreSQL server, so the
- * registry survives a lost laptop and a team can start from it, and restored from it on a
- * new computer. The address and password are sent for one copy or restore only; Rust
- * checks them and keeps neither. */
+/** Team mode's first step: this computer's store copied into a PostgreSQL server — by
+ * hand or on a schedule — so the registry survives a lost laptop and a team can start
+ * from it, and restored from it on a new computer. Saved, the address goes to the
+ * profile's settings and the password to the OS keyring (Rust checks both); the password
+ * never stays in the UI's state. */
 export function SharedStoreSection() {
   const { t } = useTranslation();
   const { status, lang, zone, profileId, refresh } = useApp();
   const client = useQueryClient();
+  // A scheduled copy runs behind the screen: what it did shows within seconds.
+  const setup = useQuery({ ...sharedSetupQuery(profileId), refetchInterval: (q) => (q.state.data?.settings.every === "off" ? false : q.state.data?.running ? 2_000 : 10_000) });
+  const view = setup.data ?? null;
   // What a restore would bring, with the server it comes from, while the person decides.
   const [offer, setOffer] = useState<{ server: Server; contents: BackupContents } | null>(null);
   const closed = status.session_error !== null;
-  const form = useForm({
-    initialValues: { url: "", password: "" },
+  const form = useForm<Values>({
+    initialValues: { url: "", password: "", every: "off" },
     validate: {
       url: (v) => (v.trim() === "" ? t("sharedStore.urlNeeded") : null),
     },
+  });
+  const { setValues, resetDirty } = form;
+  const savedUrl = view?.settings.url ?? "";
+  const savedEvery = view?.settings.every ?? "off";
+  useEffect(() => {
+    if (view) {
+      setValues({ url: savedUrl, every: savedEvery });
+      resetDirty({ url: savedUrl, password: "", every: savedEvery });
+    }
+    // Only when Rust's settings change, not on every render of the form.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [savedUrl, savedEvery]);
+  const stale = () => invalidate(client, profileId, "backups");
+
+  const save = useMutation({
+    mutationFn: (v: Values & { forget: boolean }) => call(commands.saveSharedStoreSettings(v.url.trim() === "" ? null : v.url.trim(), v.every, v.password === "" ? null : v.password, v.forget)),
+    meta: { inlineError: true },
+    onSuccess: async (_, v) => {
+      notifications.show({ color: "green", message: v.forget ? t("sharedStore.passwordForgotten") : t("settings.saved") });
+      await stale();
+    },
+    onSettled: () => form.setFieldValue("password", ""),
   });
 
   // How far a copy is (a million payments take a minute or more).
@@ -47,9 +76,10 @@ export function SharedStoreSection() {
     },
     meta: { inlineError: true },
     // The password never stays in the UI's state.
-    onSettled: () => {
+    onSettled: async () => {
       form.setFieldValue("password", "");
       setProgress(null);
+      await stale();
     },
   });
   const tableName = (table: string) => t(`sharedStore.tables.${table}`, { defaultValue: t("sharedStore.tables.other") });
@@ -75,16 +105,26 @@ export function SharedStoreSection() {
     setOffer(null);
     restore.reset();
   };
-  // One answer shows at a time: the copy's or the restore's, whichever was asked last.
+  // One answer shows at a time: whichever was asked last.
+  const only = (keep: { reset: () => void }) => {
+    for (const m of [save, copy, inspect]) if (m !== keep) m.reset();
+  };
   const askRestore = () => {
     if (form.validate().hasErrors) return;
-    copy.reset();
+    only(inspect);
     inspect.mutate(form.values);
   };
-  const askCopy = (v: Server) => {
-    inspect.reset();
-    copy.mutate(v);
+  const askCopy = () => {
+    if (form.validate().hasErrors) return;
+    only(copy);
+    copy.mutate(form.values);
   };
+  const askSave = (v: Values, forget = false) => {
+    only(save);
+    save.mutate({ ...v, forget });
+  };
+  const when = (at: number | null) => (at === null ? t("backupFolder.never") : formatDateTime(at, zone, lang));
+  const actionError = save.error ?? copy.error ?? inspect.error ?? setup.error;
   const done: SharedCopy | undefined = copy.data;
   // Tables empty here and on the server say nothing; the rest are the report.
   const carried = done?.tables.filter((r) => r.rows > 0 || r.removed > 0) ?? [];
@@ -95,17 +135,55 @@ export function SharedStoreSection() {
       <Text size="sm" c="dimmed" mb="sm">
         {t("sharedStore.help")}
       </Text>
-      <form onSubmit={form.onSubmit(askCopy)}>
+      <form onSubmit={form.onSubmit((v) => askSave(v))}>
         <Stack gap="sm">
           <Group align="flex-start" grow wrap="wrap">
             <TextInput label={t("sharedStore.url")} placeholder="postgres://subdesk@192.168.0.10:5432/subdesk" miw={260} {...form.getInputProps("url")} data-testid="shared-url" />
-            <PasswordInput label={t("sharedStore.password")} miw={180} {...form.getInputProps("password")} data-testid="shared-password" />
+            <PasswordInput
+              label={t("sharedStore.password")}
+              // The keyring's password goes with the saved address only.
+              description={view?.password_saved && form.values.url.trim() === savedUrl ? t("sharedStore.passwordSaved") : undefined}
+              miw={180}
+              {...form.getInputProps("password")}
+              data-testid="shared-password"
+            />
           </Group>
           <Text size="xs" c="dimmed">
             {t("sharedStore.tls")}
           </Text>
+          <Group align="flex-end" gap="sm">
+            <Select label={t("sharedStore.every")} data={EVERY.map((e) => ({ value: e, label: t(`backupFolder.everyOption.${e}`) }))} allowDeselect={false} w={180} {...form.getInputProps("every")} data-testid="shared-every" />
+            <Button type="submit" variant="light" loading={save.isPending} disabled={!form.isDirty() || closed} data-testid="shared-save">
+              {t("common.save")}
+            </Button>
+            {view?.password_saved && (
+              <Button variant="subtle" color="gray" disabled={closed || save.isPending} onClick={() => askSave({ ...form.values, url: savedUrl, every: savedEvery, password: "" }, true)} data-testid="shared-forget-password">
+                {t("sharedStore.forgetPassword")}
+              </Button>
+            )}
+          </Group>
+          {view && (
+            <Group gap="xl" data-testid="shared-schedule-status">
+              <div>
+                <Text size="xs" c="dimmed">
+                  {t("sharedStore.lastCopy")}
+                </Text>
+                <Text size="sm" data-testid="shared-last-copy">
+                  {when(view.last_copy_at)}
+                </Text>
+              </div>
+              <div>
+                <Text size="xs" c="dimmed">
+                  {t("backupFolder.nextDue")}
+                </Text>
+                <Text size="sm" data-testid="shared-next-due">
+                  {view.next_due_at === null ? t("backupFolder.notScheduled") : formatDateTime(view.next_due_at, zone, lang)}
+                </Text>
+              </div>
+            </Group>
+          )}
           <Group>
-            <Button type="submit" variant="light" leftSection={<IconServer size={16} />} loading={copy.isPending} disabled={closed} data-testid="shared-copy">
+            <Button variant="light" leftSection={<IconServer size={16} />} loading={copy.isPending || (view?.running ?? false)} disabled={closed} onClick={askCopy} data-testid="shared-copy">
               {t("sharedStore.copy")}
             </Button>
             <Button variant="subtle" leftSection={<IconCloudDownload size={16} />} loading={inspect.isPending} onClick={askRestore} data-testid="shared-restore">
@@ -119,7 +197,9 @@ export function SharedStoreSection() {
           )}
         </Stack>
       </form>
-      {(copy.error ?? inspect.error) && <ErrorAlert error={copy.error ?? inspect.error} testId="shared-error" />}
+      {/* The schedule's own failure; without a schedule a copy's error shows where it was asked. */}
+      {view?.last_error && view.settings.every !== "off" && !actionError && !copy.data && <ErrorAlert error={view.last_error} title={t("sharedStore.lastFailed", { at: when(view.last_attempt_at) })} testId="shared-last-error" />}
+      {actionError && <ErrorAlert error={actionError} testId="shared-error" />}
       {done && !copy.isPending && (
         <Stack gap="xs" mt="sm">
           <Alert color="green" data-testid="shared-done">

@@ -76,6 +76,20 @@ pub struct SharedCopy {
 }
 
 impl Store {
+    /// When this store was last copied into the shared store `target` names (its
+    /// [`SharedTarget::shown`]), from the audit log: a copy is recorded only once it is
+    /// committed and verified, so an entry is a copy that is there. None when never.
+    pub fn last_shared_copy(&self, target: &str) -> Result<Option<i64>> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT max(at) FROM audit_log WHERE action = 'db.copy_shared' AND outcome = 'ok'
+                   AND json_extract(inputs, '$.target') = ?1",
+                [target],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     /// Copy this store into the shared store at `target` (see the module's doc): all or
     /// nothing, verified row by row, refused when the shared store is another store's.
     /// Blocking (network and a full read of the file): call it off the UI's thread.

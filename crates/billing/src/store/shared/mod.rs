@@ -87,6 +87,12 @@ impl SharedTarget {
         })
     }
 
+    /// Whether the address itself carries a password (or `password` was given to
+    /// [`SharedTarget::parse`]). An address kept in a plain file must not.
+    pub fn has_password(&self) -> bool {
+        self.config.get_password().is_some()
+    }
+
     /// `user@host:port/database`, never the password.
     pub fn shown(&self) -> &str {
         &self.shown
@@ -116,11 +122,17 @@ impl SharedTarget {
         let problem = match e.code() {
             Some(c) if refused(c) => SharedProblem::Refused,
             Some(_) => SharedProblem::Failed,
+            // The server asked for a password and there was none: the driver's own
+            // configuration error, but to the person the server refused the user.
+            None if asked_for_password(&e) => SharedProblem::Refused,
             None => SharedProblem::Unreachable,
         };
         // The driver's text names the server and what went wrong, never the password.
         let detail = match e.as_db_error() {
             Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None if asked_for_password(&e) => {
+                "the server asks for a password and none was given or saved".to_owned()
+            }
             None => e.to_string(),
         };
         Error::Shared {
@@ -129,6 +141,12 @@ impl SharedTarget {
             detail,
         }
     }
+}
+
+/// The driver's "password missing": the server wants one, the address and the keyring
+/// had none. (tokio-postgres has no public kind for it; its text is stable.)
+fn asked_for_password(e: &postgres::Error) -> bool {
+    std::error::Error::source(e).is_some_and(|s| s.to_string() == "password missing")
 }
 
 /// Wrong user or password, a database that does not exist, or rights the user lacks.

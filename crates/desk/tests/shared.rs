@@ -1,0 +1,149 @@
+//! The shared store through the desk: its address saved with the profile and its password
+//! in the keyring, and the schedule's step (is a copy due, from the audit log's last copy
+//! into that address). On the test server (`make test` starts one; see
+//! scripts/postgres-test.sh), whose users other than its administrator need a password.
+
+mod common;
+
+use subdesk_codes::ErrorCode;
+use subdesk_desk::shared::{self, PasswordChange};
+use subdesk_profiles::{BackupEvery, SharedSettings};
+
+/// A database of its own on the test server, owned by a user of its own with `password`:
+/// its address without the password. None outside `make test` unless
+/// SUBDESK_REQUIRE_POSTGRES is set. (On a thread of its own: the blocking client may not
+/// run on the test's async one.)
+fn own_database(password: &'static str) -> Option<String> {
+    std::thread::spawn(move || own_database_now(password))
+        .join()
+        .unwrap()
+}
+
+fn own_database_now(password: &str) -> Option<String> {
+    let Ok(url) = std::env::var("SUBDESK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("SUBDESK_REQUIRE_POSTGRES").is_none(),
+            "SUBDESK_REQUIRE_POSTGRES is set but SUBDESK_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("no PostgreSQL for the tests: skipped");
+        return None;
+    };
+    let name = format!(
+        "desk_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} OWNER {name}"))
+        .unwrap();
+    let host = url.rsplit_once('@').unwrap().1.rsplit_once('/').unwrap().0;
+    Some(format!("postgres://{name}@{host}/{name}"))
+}
+
+fn daily(url: &str) -> SharedSettings {
+    SharedSettings {
+        url: Some(url.to_owned()),
+        every: BackupEvery::Daily,
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_interval() {
+    let Some(url) = own_database("pw-desk-1") else {
+        return;
+    };
+    let w = common::world("shared-schedule").await;
+    w.key("sh-1", "4111111111111111").await;
+    let desk = &w._desk;
+    let session = &w.session;
+    let now = subdesk_billing::now();
+
+    // Nothing saved: no copy is due and none can be made.
+    assert!(!shared::is_due(desk, session, None, now).unwrap());
+    let err = shared::target(desk, &session.profile, None, None).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SharedStoreNotChosen);
+
+    // A password in the address is refused: profiles.json is a plain file.
+    let at = url.rsplit_once('@').unwrap();
+    let with_password = format!("{}:pw-desk-1@{}", at.0, at.1);
+    let err = shared::save_settings(desk, session, &daily(&with_password), PasswordChange::Keep)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidSharedSettings);
+
+    let setup = shared::save_settings(
+        desk,
+        session,
+        &daily(&url),
+        PasswordChange::Set("pw-desk-1"),
+    )
+    .unwrap();
+    assert!(setup.password_saved);
+    assert_eq!(setup.settings, daily(&url));
+    assert!(
+        shared::is_due(desk, session, None, now).unwrap(),
+        "due: never copied there"
+    );
+
+    // The schedule's copy: the saved address, the keyring's password.
+    let target = shared::target(desk, &session.profile, None, None).unwrap();
+    let copied = shared::copy_to_shared(session, target, |_| {})
+        .await
+        .unwrap();
+    assert!(copied.changed > 0);
+    let last = shared::last_copy(desk, session).unwrap().expect("a copy");
+    assert!(last >= now);
+
+    // Not again until a day later; a failure since waits a whole interval too.
+    assert!(!shared::is_due(desk, session, None, now + 3600).unwrap());
+    assert!(shared::is_due(desk, session, None, last + 86_400).unwrap());
+    assert!(!shared::is_due(desk, session, Some(last + 86_400), last + 86_400 + 60).unwrap());
+
+    // Another address has not been copied into: due at once.
+    let elsewhere = own_database("pw-desk-2").unwrap();
+    shared::save_settings(desk, session, &daily(&elsewhere), PasswordChange::Keep).unwrap();
+    assert_eq!(shared::last_copy(desk, session).unwrap(), None);
+    assert!(shared::is_due(desk, session, None, now + 60).unwrap());
+    // Its user's password is not the saved one: the server refuses, nothing is copied.
+    let target = shared::target(desk, &session.profile, None, None).unwrap();
+    let err = shared::copy_to_shared(session, target, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SharedStoreRefused);
+    assert_eq!(shared::last_copy(desk, session).unwrap(), None);
+
+    // Forgotten: the server asks for a password and refuses without one.
+    shared::save_settings(desk, session, &daily(&url), PasswordChange::Forget).unwrap();
+    let target = shared::target(desk, &session.profile, None, None).unwrap();
+    let err = shared::copy_to_shared(session, target, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::SharedStoreRefused);
+    // A password typed for the saved address still works.
+    let target = shared::target(desk, &session.profile, None, Some("pw-desk-1")).unwrap();
+    shared::copy_to_shared(session, target, |_| {})
+        .await
+        .unwrap();
+
+    // The settings' changes are audited, the password never.
+    let log = session
+        .store
+        .audit_list(&subdesk_billing::store::audit::AuditQuery {
+            action: Some("db.shared_settings".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(log.entries.len(), 3, "{:?}", log.entries);
+    assert!(log.entries.iter().all(|e| !e.inputs.contains("pw-desk")));
+    assert!(
+        log.entries
+            .iter()
+            .any(|e| e.inputs.contains("\"forgotten\""))
+    );
+}

@@ -1,0 +1,136 @@
+//! Where a profile's shared store is (team mode's PostgreSQL server) and how often the
+//! app copies the profile's store into it. Kept in profiles.json beside the backup
+//! settings, so that the CLI and the app share them and a new computer's profile can be
+//! pointed at the server to restore from. The password is never here: it lives in the OS
+//! keyring ([`crate::CredentialStore::save_shared_password`]). The address itself is
+//! checked as a PostgreSQL address by subdesk-billing, which connects to it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backups::BackupEvery;
+use crate::error::{Error, Result};
+
+/// Longer than any server address; anything longer is a paste gone wrong.
+pub const SHARED_URL_MAX_LEN: usize = 2048;
+
+/// A profile's shared store settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub struct SharedSettings {
+    /// `postgres://user@host:port/database`, without a password; None until one is saved.
+    pub url: Option<String>,
+    /// How often the app copies the store into it (the folder backups' choices).
+    pub every: BackupEvery,
+}
+
+impl SharedSettings {
+    /// Checks the rules; returns the settings with the address trimmed (empty is none).
+    pub fn normalize(&self) -> Result<SharedSettings> {
+        let bad = |field, reason: &str| Error::InvalidSharedSettings {
+            field,
+            reason: reason.to_owned(),
+        };
+        let url = self
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        if let Some(u) = &url
+            && (u.len() > SHARED_URL_MAX_LEN || u.chars().any(char::is_control))
+        {
+            return Err(bad("url", "the address is not valid"));
+        }
+        if self.every != BackupEvery::Off && url.is_none() {
+            return Err(bad("every", "save an address before a schedule"));
+        }
+        Ok(SharedSettings {
+            url,
+            every: self.every,
+        })
+    }
+
+    /// When the next scheduled copy is due (Unix seconds), given the last copy into this
+    /// address and the last attempt that failed after it: one interval after the later of
+    /// the two, or now when there is none. None when off. A start long after the due time
+    /// makes one copy, not one per missed slot.
+    pub fn next_due(
+        &self,
+        last_success: Option<i64>,
+        last_failure: Option<i64>,
+        now: i64,
+    ) -> Option<i64> {
+        let every = self.every.seconds()?;
+        self.url.as_ref()?;
+        match last_success.max(last_failure) {
+            None => Some(now),
+            Some(last) => Some(last + every),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use subdesk_codes::ErrorCode;
+
+    fn settings(url: Option<&str>, every: BackupEvery) -> SharedSettings {
+        SharedSettings {
+            url: url.map(str::to_owned),
+            every,
+        }
+    }
+
+    #[test]
+    fn the_rules() {
+        let ok = settings(Some("  postgres://desk@nas/subdesk \n"), BackupEvery::Daily)
+            .normalize()
+            .unwrap();
+        assert_eq!(ok.url.as_deref(), Some("postgres://desk@nas/subdesk"));
+        assert_eq!(
+            settings(Some("  "), BackupEvery::Off)
+                .normalize()
+                .unwrap()
+                .url,
+            None
+        );
+        let long = format!("postgres://desk@nas/{}", "a".repeat(SHARED_URL_MAX_LEN));
+        for (bad, field) in [
+            (settings(None, BackupEvery::Daily), "every"),
+            (settings(Some(" "), BackupEvery::Every6Hours), "every"),
+            (
+                settings(Some("postgres://a@b/\u{7}c"), BackupEvery::Off),
+                "url",
+            ),
+            (settings(Some(&long), BackupEvery::Off), "url"),
+        ] {
+            let err = bad.normalize().unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidSharedSettings);
+            assert!(
+                matches!(&err, Error::InvalidSharedSettings { field: f, .. } if *f == field),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn when_the_next_copy_is_due() {
+        let s = settings(
+            Some("postgres://desk@nas/subdesk"),
+            BackupEvery::Every6Hours,
+        );
+        assert_eq!(s.next_due(None, None, 1_000), Some(1_000));
+        assert_eq!(s.next_due(Some(100), None, 1_000), Some(100 + 6 * 3600));
+        // A failure after the last copy waits a whole interval too.
+        assert_eq!(
+            s.next_due(Some(100), Some(500), 1_000),
+            Some(500 + 6 * 3600)
+        );
+        assert_eq!(
+            settings(Some("postgres://desk@nas/subdesk"), BackupEvery::Off)
+                .next_due(None, None, 1_000),
+            None
+        );
+    }
+}
