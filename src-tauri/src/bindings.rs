@@ -37,6 +37,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             shared::shared_store_setup::<tauri::Wry>,
             shared::save_shared_store_settings::<tauri::Wry>,
             shared::copy_to_shared_store::<tauri::Wry>,
+            shared::stop_shared_copy,
             shared::inspect_shared_store::<tauri::Wry>,
             shared::restore_from_shared_store::<tauri::Wry>,
             data::customer_tags,

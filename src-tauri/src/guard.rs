@@ -66,6 +66,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     ("copy_to_shared_store", Session(Mutate)),
     ("shared_store_setup", Session(Read)),
     ("save_shared_store_settings", Session(Mutate)),
+    // Stopping a copy only ever leaves the server as it was.
+    ("stop_shared_copy", Session(Read)),
     // Looking at what a restore from the server would bring is its first step; the
     // restore replaces the registry.
     ("inspect_shared_store", Session(Mutate)),

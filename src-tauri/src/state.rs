@@ -72,6 +72,9 @@ pub struct AppState {
     pub sync_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
     /// The stop switch of the export in progress, if one runs.
     pub export_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
+    /// The running copy into the shared store's stop switch (the button's or the
+    /// schedule's).
+    pub shared_copy_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
     /// The file the last export wrote: what "open folder" shows (never a path the
     /// webview names).
     pub last_export: Mutex<Option<PathBuf>>,
@@ -157,6 +160,7 @@ impl AppState {
             redactor,
             desk,
             sync_cancel: Mutex::new(None),
+            shared_copy_cancel: Mutex::new(None),
             export_cancel: Mutex::new(None),
             last_export: Mutex::new(None),
             planned_import: Mutex::new(None),

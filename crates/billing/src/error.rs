@@ -326,6 +326,8 @@ pub enum SharedProblem {
     Mismatch,
     /// The server failed a statement for another reason.
     Failed,
+    /// The person stopped the copy before it was committed: nothing was written.
+    Stopped,
 }
 
 impl Error {
@@ -376,6 +378,7 @@ impl Error {
                 SharedProblem::Newer => ErrorCode::SharedStoreNewer,
                 SharedProblem::Mismatch => ErrorCode::SharedStoreMismatch,
                 SharedProblem::Failed => ErrorCode::SharedStoreFailed,
+                SharedProblem::Stopped => ErrorCode::SharedCopyStopped,
             },
             Error::Api(e) => match e.code() {
                 "unauthorized" => ErrorCode::ApiUnauthorized,

@@ -134,6 +134,9 @@ pub enum ErrorCode {
     /// The shared store's server failed for another reason; nothing of the step was
     /// written to it.
     SharedStoreFailed,
+    /// The copy into the shared store was stopped before it was committed: nothing was
+    /// written to the server.
+    SharedCopyStopped,
 
     // subdesk-billing: money.
     /// This charge's outcome is being checked; it cannot be charged again until then.

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Serialize;
+use subdesk_billing::mirror::sync::CancelToken;
 use subdesk_billing::{BackupContents, CopyProgress, SharedCopy, SharedTarget};
 use subdesk_profiles::{ExposeSecret, Profile, SecretString, SharedSettings};
 
@@ -125,15 +126,17 @@ pub fn target(
 }
 
 /// Copy the session's store into the shared store `target` (see [`target`]), saying how
-/// far it is. A damaged store is not copied: the integrity check answers first.
+/// far it is; `stop` cancelled before the commit rolls it all back. A damaged store is
+/// not copied: the integrity check answers first.
 pub async fn copy_to_shared(
     session: &Session,
     target: SharedTarget,
     progress: impl Fn(&CopyProgress) + Send + Sync + 'static,
+    stop: CancelToken,
 ) -> IpcResult<SharedCopy> {
     session.ensure_intact().await?;
     let store = session.store.clone();
-    tokio::task::spawn_blocking(move || store.copy_to_shared_with(&target, &progress))
+    tokio::task::spawn_blocking(move || store.copy_to_shared_with(&target, &progress, &stop))
         .await
         .map_err(|e| IpcError::internal(format!("the copy stopped: {e}")))?
         .map_err(IpcError::from)

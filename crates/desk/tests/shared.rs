@@ -5,6 +5,7 @@
 
 mod common;
 
+use subdesk_billing::mirror::sync::CancelToken;
 use subdesk_codes::ErrorCode;
 use subdesk_desk::shared::{self, PasswordChange};
 use subdesk_profiles::{BackupEvery, SharedSettings};
@@ -93,7 +94,7 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
 
     // The schedule's copy: the saved address, the keyring's password.
     let target = shared::target(desk, &session.profile, None, None).unwrap();
-    let copied = shared::copy_to_shared(session, target, |_| {})
+    let copied = shared::copy_to_shared(session, target, |_| {}, CancelToken::new())
         .await
         .unwrap();
     assert!(copied.changed > 0);
@@ -112,7 +113,7 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
     assert!(shared::is_due(desk, session, None, now + 60).unwrap());
     // Its user's password is not the saved one: the server refuses, nothing is copied.
     let target = shared::target(desk, &session.profile, None, None).unwrap();
-    let err = shared::copy_to_shared(session, target, |_| {})
+    let err = shared::copy_to_shared(session, target, |_| {}, CancelToken::new())
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::SharedStoreRefused);
@@ -121,13 +122,13 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
     // Forgotten: the server asks for a password and refuses without one.
     shared::save_settings(desk, session, &daily(&url), PasswordChange::Forget).unwrap();
     let target = shared::target(desk, &session.profile, None, None).unwrap();
-    let err = shared::copy_to_shared(session, target, |_| {})
+    let err = shared::copy_to_shared(session, target, |_| {}, CancelToken::new())
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::SharedStoreRefused);
     // A password typed for the saved address still works.
     let target = shared::target(desk, &session.profile, None, Some("pw-desk-1")).unwrap();
-    shared::copy_to_shared(session, target, |_| {})
+    shared::copy_to_shared(session, target, |_| {}, CancelToken::new())
         .await
         .unwrap();
 

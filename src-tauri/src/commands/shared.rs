@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use specta::Type;
+use subdesk_billing::mirror::sync::CancelToken;
 use subdesk_billing::{BackupContents, CopyProgress, SharedCopy, SharedTarget};
 use subdesk_desk::backups::{self, Restored};
 use subdesk_desk::shared::{self, PasswordChange};
@@ -154,9 +155,25 @@ async fn run_copy<R: Runtime>(
         None => true,
         Some(u) => saved.as_deref() == Some(u),
     };
+    let stop = CancelToken::new();
+    {
+        let mut running = state
+            .shared_copy_cancel
+            .lock()
+            .map_err(|_| IpcError::internal("copy state unavailable"))?;
+        if running.is_some() {
+            return Err(IpcError::new(
+                ErrorCode::WorkBusy,
+                "a copy into the shared store is already running",
+            ));
+        }
+        *running = Some(stop.clone());
+    }
+    // The switch goes when this copy ends, however it ends.
+    let _switch = Switch(&state);
     if !for_schedule {
         let target = target_of(app, session.profile.clone(), url, password).await?;
-        return shared::copy_to_shared(&session, target, progress).await;
+        return shared::copy_to_shared(&session, target, progress, stop).await;
     }
     state.shared_copy.update(|r| {
         if r.profile_id.as_deref() != Some(profile_id.as_str()) {
@@ -167,7 +184,7 @@ async fn run_copy<R: Runtime>(
     });
     let profile = session.profile.clone();
     let result = match target_of(app, profile, url, password).await {
-        Ok(target) => shared::copy_to_shared(&session, target, progress).await,
+        Ok(target) => shared::copy_to_shared(&session, target, progress, stop).await,
         Err(e) => Err(e),
     };
     state.shared_copy.update(|r| {
@@ -176,6 +193,35 @@ async fn run_copy<R: Runtime>(
         r.last_error = result.as_ref().err().cloned();
     });
     result
+}
+
+/// Clears the running copy's stop switch when dropped.
+struct Switch<'a>(&'a AppState);
+
+impl Drop for Switch<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.0.shared_copy_cancel.lock() {
+            *running = None;
+        }
+    }
+}
+
+/// Asks a running copy into the shared store to stop: it rolls back and writes nothing,
+/// unless it is already committing. False when no copy runs.
+#[tauri::command]
+#[specta::specta]
+pub fn stop_shared_copy(state: tauri::State<'_, AppState>) -> IpcResult<bool> {
+    let running = state
+        .shared_copy_cancel
+        .lock()
+        .map_err(|_| IpcError::internal("copy state unavailable"))?;
+    Ok(match running.as_ref() {
+        Some(stop) => {
+            stop.cancel();
+            true
+        }
+        None => false,
+    })
 }
 
 /// The shared store to use (subdesk-desk's `target`), on the blocking pool: the keyring
@@ -278,7 +324,13 @@ async fn check_once<R: Runtime>(app: &AppHandle<R>) {
         return;
     };
     let run = run_of(&state, &session.profile.id);
-    if run.running {
+    // A copy already running (the button's, perhaps into another server) is left to end.
+    let busy = state
+        .shared_copy_cancel
+        .lock()
+        .map(|r| r.is_some())
+        .unwrap_or(true);
+    if run.running || busy {
         return;
     }
     let failed_at = run.last_error.as_ref().and(run.last_attempt_at);

@@ -32,7 +32,7 @@ const NOTHING_SAVED: SharedView = { settings: { url: null, every: "off" }, passw
 /** The Rust side of the settings, the copy and the restore: answers as the commands do,
  * or refuses as they would; `copying` holds the copy's answer back until it is called;
  * `saved` is what the settings hold, changed by a save as Rust would. */
-function backend(answer: SharedCopy | { code: string; message: string; details: unknown }, copying?: Promise<void>, saved: SharedView = NOTHING_SAVED) {
+function backend(answer: SharedCopy | { code: string; message: string; details: unknown }, copying?: Promise<void>, saved: SharedView = NOTHING_SAVED, stopped?: () => void) {
   const calls: { cmd: string; args: unknown }[] = [];
   let view = saved;
   mockIPC((cmd, args) => {
@@ -50,11 +50,17 @@ function backend(answer: SharedCopy | { code: string; message: string; details: 
       case "get_settings":
         return SETTINGS;
       case "copy_to_shared_store": {
-        if ("code" in answer) throw answer;
+        if ("code" in answer) {
+          if (!copying) throw answer;
+          return copying.then(() => Promise.reject(answer));
+        }
         const channel = (args as { onProgress: unknown }).onProgress;
         send(channel, { table: "payments", done: 320_000, total: 1_000_000 }, 0);
         return copying ? copying.then(() => answer) : answer;
       }
+      case "stop_shared_copy":
+        stopped?.();
+        return true;
       case "inspect_shared_store":
         return HELD;
       case "restore_from_shared_store":
@@ -184,5 +190,20 @@ describe("the shared store section", () => {
     const failed = await screen.findByTestId("shared-last-error");
     expect(failed).toHaveTextContent("복사 실패 — 다음 예정 시각에 다시 시도합니다");
     expect(failed).not.toHaveTextContent("shared_store_unreachable");
+  });
+
+  it("stops a long copy at the person's word and says nothing was written, not that it failed", async () => {
+    let stop = () => {};
+    const held = new Promise<void>((resolve) => (stop = resolve));
+    const calls = backend({ code: "shared_copy_stopped", message: "the shared store x: the copy was stopped; nothing was written", details: { target: "x" } }, held, NOTHING_SAVED, stop);
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId("shared-url"), "postgres://subdesk@127.0.0.1/subdesk");
+    await user.click(screen.getByTestId("shared-copy"));
+    await user.click(await screen.findByTestId("shared-stop"));
+    expect(calls.some((c) => c.cmd === "stop_shared_copy")).toBe(true);
+    expect(await screen.findByTestId("shared-stopped")).toHaveTextContent("복사를 멈췄습니다. 서버에는 아무것도 쓰지 않았습니다.");
+    expect(screen.queryByTestId("shared-error")).toBeNull();
+    expect(screen.queryByTestId("shared-stop")).toBeNull();
   });
 });

@@ -5,6 +5,7 @@
 //! shared journal's unique rules, and two copies at once.
 
 use postgres::{Client, NoTls};
+use subdesk_billing::mirror::sync::CancelToken;
 use subdesk_billing::{
     AgainCharge, DunningPolicy, Interval, PlanInput, SharedTarget, Store, charge_again,
 };
@@ -160,9 +161,11 @@ fn a_store_is_carried_whole_with_its_audit_chain() {
     let seen = std::sync::Mutex::new(Vec::new());
     let report = env
         .store
-        .copy_to_shared_with(&SharedTarget::parse(&url, None).unwrap(), &|p| {
-            seen.lock().unwrap().push(p.clone())
-        })
+        .copy_to_shared_with(
+            &SharedTarget::parse(&url, None).unwrap(),
+            &|p| seen.lock().unwrap().push(p.clone()),
+            &CancelToken::new(),
+        )
         .unwrap();
     assert_eq!(
         report.schema_version,
@@ -315,6 +318,53 @@ fn another_stores_shared_copy_is_refused_and_left_as_it_was() {
     pg(&bare).batch_execute("DELETE FROM audit_head").unwrap();
     let err = copy(&env.store, &bare).unwrap_err();
     assert_eq!(err.code(), ErrorCode::SharedStoreNotOurs, "{err}");
+}
+
+/// A stop asked while the rows go out (the person's button) rolls the copy back: the
+/// server holds nothing, no audit entry claims a copy, and the next copy carries it all.
+#[test]
+fn a_stopped_copy_leaves_nothing_written() {
+    let Some(Desk { rt: _rt, env, url }) = desk() else {
+        return;
+    };
+    let target = SharedTarget::parse(&url, None).unwrap();
+    let stop = CancelToken::new();
+    let err = env
+        .store
+        .copy_to_shared_with(
+            &target,
+            &|p| {
+                // Once the payments are on their way: tables staged before and after.
+                if p.table == "payments" {
+                    stop.cancel();
+                }
+            },
+            &stop,
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SharedCopyStopped, "{err}");
+    for t in TABLES {
+        assert_eq!(count(&url, t), 0, "{t}");
+    }
+    let copies = || {
+        audit_entries(&env.store)
+            .into_iter()
+            .filter(|e| e.action == "db.copy_shared")
+            .count()
+    };
+    assert_eq!(copies(), 0);
+    // Stopped before it began: the same.
+    assert_eq!(
+        env.store
+            .copy_to_shared_with(&target, &|_| {}, &stop)
+            .unwrap_err()
+            .code(),
+        ErrorCode::SharedCopyStopped
+    );
+    let done = copy(&env.store, &url).unwrap();
+    assert_eq!(count(&url, "customers"), 3);
+    assert!(done.changed > 0);
+    assert_eq!(copies(), 1);
 }
 
 #[test]

@@ -214,7 +214,14 @@ async fn copy_to(ctx: &mut Ctx, url: Option<&str>, password: Option<&str>) -> Cl
     let target = shared::target(&ctx.desk, &s.profile, url, password)?;
     let bar = std::sync::Arc::new(Bar::items(&ctx.out, 0));
     let shown = bar.clone();
-    let copied = shared::copy_to_shared(&s, target, move |p| shown.copy(p)).await;
+    // Ctrl-C ends the process, and the server rolls the open transaction back.
+    let copied = shared::copy_to_shared(
+        &s,
+        target,
+        move |p| shown.copy(p),
+        subdesk_billing::mirror::sync::CancelToken::new(),
+    )
+    .await;
     bar.finish();
     let copied = copied?;
     if ctx.out.json {

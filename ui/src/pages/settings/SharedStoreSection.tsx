@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Paper, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
-import { IconCloudDownload, IconServer } from "@tabler/icons-react";
+import { IconCloudDownload, IconPlayerStop, IconServer } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -11,7 +11,7 @@ import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { RestoreConfirm } from "../../components/RestoreConfirm";
 import { formatDateTime } from "../../lib/format";
-import { call } from "../../lib/ipc";
+import { call, errorCode } from "../../lib/ipc";
 import { invalidate, sharedSetupQuery } from "../../lib/queries";
 import { EVERY } from "./FolderBackupSection";
 
@@ -82,6 +82,9 @@ export function SharedStoreSection() {
       await stale();
     },
   });
+  // A copy stopped by the person wrote nothing: said plainly, not as a failure.
+  const stop = useMutation({ mutationFn: () => call(commands.stopSharedCopy()) });
+  const stoppedByUser = errorCode(copy.error) === "shared_copy_stopped";
   const tableName = (table: string) => t(`sharedStore.tables.${table}`, { defaultValue: t("sharedStore.tables.other") });
   const inspect = useMutation({
     mutationFn: (v: Server) => call(commands.inspectSharedStore(...sent(v))).then((contents) => ({ server: v, contents })),
@@ -124,7 +127,7 @@ export function SharedStoreSection() {
     save.mutate({ ...v, forget });
   };
   const when = (at: number | null) => (at === null ? t("backupFolder.never") : formatDateTime(at, zone, lang));
-  const actionError = save.error ?? copy.error ?? inspect.error ?? setup.error;
+  const actionError = save.error ?? (stoppedByUser ? null : copy.error) ?? inspect.error ?? setup.error;
   const done: SharedCopy | undefined = copy.data;
   // Tables empty here and on the server say nothing; the rest are the report.
   const carried = done?.tables.filter((r) => r.rows > 0 || r.removed > 0) ?? [];
@@ -190,6 +193,18 @@ export function SharedStoreSection() {
               {t("sharedStore.restore")}
             </Button>
           </Group>
+          {(copy.isPending || view?.running) && (
+            <Group gap="sm">
+              <Button size="compact-sm" variant="light" color="red" leftSection={<IconPlayerStop size={14} />} loading={stop.isPending} onClick={() => stop.mutate()} data-testid="shared-stop">
+                {t("sharedStore.stop")}
+              </Button>
+            </Group>
+          )}
+          {stoppedByUser && (
+            <Alert color="gray" data-testid="shared-stopped">
+              {t("errors.shared_copy_stopped")}
+            </Alert>
+          )}
           {copy.isPending && progress && (
             <Text size="sm" c="dimmed" data-testid="shared-progress">
               {t("sharedStore.progress", { table: tableName(progress.table), done: progress.done.toLocaleString(lang), total: progress.total.toLocaleString(lang) })}
@@ -198,7 +213,7 @@ export function SharedStoreSection() {
         </Stack>
       </form>
       {/* The schedule's own failure; without a schedule a copy's error shows where it was asked. */}
-      {view?.last_error && view.settings.every !== "off" && !actionError && !copy.data && <ErrorAlert error={view.last_error} title={t("sharedStore.lastFailed", { at: when(view.last_attempt_at) })} testId="shared-last-error" />}
+      {view?.last_error && view.last_error.code !== "shared_copy_stopped" && view.settings.every !== "off" && !actionError && !copy.data && <ErrorAlert error={view.last_error} title={t("sharedStore.lastFailed", { at: when(view.last_attempt_at) })} testId="shared-last-error" />}
       {actionError && <ErrorAlert error={actionError} testId="shared-error" />}
       {done && !copy.isPending && (
         <Stack gap="xs" mt="sm">

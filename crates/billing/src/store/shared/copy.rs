@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use super::{CARRIED, Carried, IDENTITY_TABLES, SCHEMA_LOCK, SharedTarget, columns, migrate};
 use crate::error::{Error, Result, SharedProblem};
+use crate::mirror::sync::CancelToken;
 use crate::store::db::Store;
 
 /// What a copy did to one table.
@@ -94,14 +95,17 @@ impl Store {
     /// nothing, verified row by row, refused when the shared store is another store's.
     /// Blocking (network and a full read of the file): call it off the UI's thread.
     pub fn copy_to_shared(&self, target: &SharedTarget) -> Result<SharedCopy> {
-        self.copy_to_shared_with(target, &|_| {})
+        self.copy_to_shared_with(target, &|_| {}, &CancelToken::new())
     }
 
-    /// [`Store::copy_to_shared`], saying how far it is as each table's rows go out.
+    /// [`Store::copy_to_shared`], saying how far it is as each table's rows go out, and
+    /// stopping when `stop` is cancelled before the commit: the transaction is rolled
+    /// back, nothing is written (a stop after the commit is too late, and the copy ends).
     pub fn copy_to_shared_with(
         &self,
         target: &SharedTarget,
         progress: OnCopyProgress<'_>,
+        stop: &CancelToken,
     ) -> Result<SharedCopy> {
         let mut client = target.connect()?;
         let schema_version = migrate(target, &mut client)?;
@@ -112,7 +116,7 @@ impl Store {
                 rusqlite::TransactionBehavior::Deferred,
             )?;
             let all: Vec<&Carried> = CARRIED.iter().collect();
-            let tables = copy_tables(target, &mut client, &snapshot, &all, true, progress)?;
+            let tables = copy_tables(target, &mut client, &snapshot, &all, true, progress, stop)?;
             snapshot.finish()?;
             Ok(tables)
         })?;
@@ -128,7 +132,15 @@ impl Store {
                 .iter()
                 .filter(|t| t.name.starts_with("audit_"))
                 .collect();
-            copy_tables(target, &mut client, conn, &audit, false, &|_| {})
+            copy_tables(
+                target,
+                &mut client,
+                conn,
+                &audit,
+                false,
+                &|_| {},
+                &CancelToken::new(),
+            )
         })?;
         Ok(SharedCopy {
             target: target.shown().to_owned(),
@@ -149,8 +161,10 @@ fn copy_tables(
     tables: &[&Carried],
     identities: bool,
     progress: OnCopyProgress<'_>,
+    stop: &CancelToken,
 ) -> Result<Vec<TableCopy>> {
     let err = |e| target.error(e);
+    let check_stop = || stopped(target, stop);
     let mut tx = client.transaction().map_err(err)?;
     // Two copies at once (two desks, or the app and the CLI) wait for each other.
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
@@ -162,16 +176,18 @@ fn copy_tables(
     // Each table's columns, asked of the server once.
     let mut cols = Vec::with_capacity(tables.len());
     for t in tables {
-        let (staged, names) = stage(target, &mut tx, conn, t, progress)?;
+        let (staged, names) = stage(target, &mut tx, conn, t, progress, stop)?;
         done.push(staged);
         cols.push(names);
     }
+    check_stop()?;
     for (t, d) in tables.iter().zip(done.iter_mut()).rev() {
         d.removed = remove(target, &mut tx, t)?;
     }
     for ((t, d), names) in tables.iter().zip(done.iter_mut()).zip(&cols) {
         (d.added, d.updated) = merge(target, &mut tx, t, names)?;
     }
+    check_stop()?;
     for ((t, d), names) in tables.iter().zip(done.iter()).zip(&cols) {
         compare(target, &mut tx, t, names, d.rows)?;
     }
@@ -187,8 +203,23 @@ fn copy_tables(
             .map_err(err)?;
         }
     }
+    // The last moment a stop can undo it all.
+    check_stop()?;
     tx.commit().map_err(err)?;
     Ok(done)
+}
+
+/// The copy's answer to a stop asked for: nothing was written (the transaction goes
+/// when it is dropped).
+fn stopped(target: &SharedTarget, stop: &CancelToken) -> Result<()> {
+    match stop.is_cancelled() {
+        false => Ok(()),
+        true => Err(Error::Shared {
+            problem: SharedProblem::Stopped,
+            target: target.shown().to_owned(),
+            detail: "the copy was stopped; nothing was written".into(),
+        }),
+    }
 }
 
 /// Refuse a shared store whose audit chain is not the start of this store's.
@@ -300,6 +331,7 @@ fn stage(
     conn: &rusqlite::Connection,
     t: &Carried,
     progress: OnCopyProgress<'_>,
+    stop: &CancelToken,
 ) -> Result<(TableCopy, Vec<String>)> {
     let err = |e| target.error(e);
     let cols = names_of(target, tx, conn, t)?;
@@ -348,6 +380,7 @@ fn stage(
         writer.write(&refs).map_err(err)?;
         if rows % PROGRESS_EVERY == 0 {
             report(rows);
+            stopped(target, stop)?;
         }
     }
     writer.finish().map_err(err)?;
