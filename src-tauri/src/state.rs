@@ -72,6 +72,9 @@ pub struct AppState {
     pub sync_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
     /// The stop switch of the export in progress, if one runs.
     pub export_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
+    /// What "restore from the server" last fetched and showed for confirmation: the
+    /// restore puts exactly that in place, without fetching it again.
+    pub inspected_shared: Mutex<Option<crate::commands::shared::Inspected>>,
     /// The running copy into the shared store's stop switch (the button's or the
     /// schedule's).
     pub shared_copy_cancel: Mutex<Option<subdesk_billing::mirror::sync::CancelToken>>,
@@ -161,6 +164,7 @@ impl AppState {
             desk,
             sync_cancel: Mutex::new(None),
             shared_copy_cancel: Mutex::new(None),
+            inspected_shared: Mutex::new(None),
             export_cancel: Mutex::new(None),
             last_export: Mutex::new(None),
             planned_import: Mutex::new(None),

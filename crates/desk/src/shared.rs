@@ -224,12 +224,39 @@ impl Drop for Fetched {
     }
 }
 
+/// How a fetch's file is named in the profile's folder.
+const FETCH_PREFIX: &str = "from-shared-";
+/// A fetch's file older than this was left by a process that ended before removing it
+/// (a crash, a power cut): no restore waits on it any more.
+const FETCH_FORGOTTEN_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes fetches' files left behind in `dir` (see [`FETCH_FORGOTTEN_AFTER`]); a fetch
+/// in progress or held for a confirmation elsewhere is younger and left alone.
+fn remove_old_fetches(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > FETCH_FORGOTTEN_AFTER);
+        if name.to_string_lossy().starts_with(FETCH_PREFIX) && old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// The shared store `target` written as `profile`'s backup (see [`Fetched`]).
 pub async fn fetch(desk: &Desk, profile: &Profile, target: SharedTarget) -> IpcResult<Fetched> {
     let dir = desk.data.profile_dir(&profile.id);
     std::fs::create_dir_all(&dir)
         .map_err(|e| IpcError::new(ErrorCode::IoError, format!("{}: {e}", dir.display())))?;
-    let file = dir.join(format!("from-shared-{}.sqlite3", ulid::Ulid::new()));
+    remove_old_fetches(&dir);
+    let file = dir.join(format!("{FETCH_PREFIX}{}.sqlite3", ulid::Ulid::new()));
     let owner = backups::owner(profile);
     let at = file.clone();
     let contents = tokio::task::spawn_blocking(move || target.fetch_as_backup(&at, &owner))

@@ -147,4 +147,37 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
             .iter()
             .any(|e| e.inputs.contains("\"forgotten\""))
     );
+
+    // A fetch (the restore's first step) clears what a crashed one left a day ago, and
+    // leaves a younger one (another process's, in progress) alone.
+    let dir = desk.data.profile_dir(&session.profile.id);
+    let old = dir.join("from-shared-crashed.sqlite3");
+    let young = dir.join("from-shared-running.sqlite3");
+    for f in [&old, &young] {
+        std::fs::write(f, b"left").unwrap();
+    }
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400))
+        .unwrap();
+    let target = shared::target(desk, &session.profile, None, Some("pw-desk-1")).unwrap();
+    let held = shared::inspect_shared(desk, &session.profile, target)
+        .await
+        .unwrap();
+    assert_eq!(held.customers, 1);
+    assert!(!old.exists(), "the crashed fetch's file is gone");
+    assert!(young.exists(), "a younger one is left alone");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("from-shared-"))
+        .collect();
+    assert_eq!(
+        left,
+        ["from-shared-running.sqlite3"],
+        "the inspection's own file went with it"
+    );
 }

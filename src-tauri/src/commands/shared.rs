@@ -256,9 +256,24 @@ fn check_lengths(url: Option<&str>, password: Option<&str>) -> IpcResult<()> {
     Ok(())
 }
 
+/// A fetch of the shared store held between the confirmation and the restore: whose
+/// profile, which server, and the file (removed when this is dropped).
+pub struct Inspected {
+    profile_id: String,
+    target: String,
+    fetched: shared::Fetched,
+}
+
+fn inspected(state: &AppState) -> IpcResult<std::sync::MutexGuard<'_, Option<Inspected>>> {
+    state
+        .inspected_shared
+        .lock()
+        .map_err(|_| IpcError::internal("restore state unavailable"))
+}
+
 /// What the shared store at `url` (none: the saved one) holds, as a restore would put it
 /// in place of the active profile's store. Nothing is replaced and nothing is written to
-/// the server.
+/// the server; what was fetched is kept for the restore that may follow.
 #[tauri::command]
 #[specta::specta]
 pub async fn inspect_shared_store<R: Runtime>(
@@ -271,12 +286,23 @@ pub async fn inspect_shared_store<R: Runtime>(
     let profile = state.desk.session_profile()?;
     state.desk.authorize(&profile, ActionKind::Mutate)?;
     let target = target_of(&app, profile.clone(), url, password).await?;
-    shared::inspect_shared(&state.desk, &profile, target).await
+    let shown = target.shown().to_owned();
+    let fetched = shared::fetch(&state.desk, &profile, target).await?;
+    let contents = fetched.contents.clone();
+    // An earlier one's file goes as this one takes its place.
+    *inspected(&state)? = Some(Inspected {
+        profile_id: profile.id.clone(),
+        target: shown,
+        fetched,
+    });
+    Ok(contents)
 }
 
 /// Replaces the active profile's store with the shared store at `url` (none: the saved
 /// one), as a restore from a backup does (checked in full, the store as it was kept beside
-/// it, money held until a sync); the profile opens again on it.
+/// it, money held until a sync); the profile opens again on it. What the confirmation
+/// showed (the last inspection of this profile and server) is what is put in place;
+/// without one, the server is fetched now.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_from_shared_store<R: Runtime>(
@@ -289,7 +315,13 @@ pub async fn restore_from_shared_store<R: Runtime>(
     let profile = state.desk.session_profile()?;
     state.desk.authorize(&profile, ActionKind::Mutate)?;
     let target = target_of(&app, profile.clone(), url, password).await?;
-    let fetched = shared::fetch(&state.desk, &profile, target).await?;
+    let held = inspected(&state)?
+        .take()
+        .filter(|i| i.profile_id == profile.id && i.target == target.shown());
+    let fetched = match held {
+        Some(i) => i.fetched,
+        None => shared::fetch(&state.desk, &profile, target).await?,
+    };
     tracing::warn!(profile = %profile.id, "restoring from the shared store");
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();

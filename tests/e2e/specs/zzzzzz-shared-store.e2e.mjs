@@ -90,6 +90,9 @@ describe("the shared store", () => {
     const customers = Number(psql(TARGET, "SELECT count(*) FROM customers"));
     expect(await textOf('[data-testid="shared-restore-confirm"]')).toContain(`고객 ${customers.toLocaleString("ko-KR")}명`);
     await shot("shared-store-restore-ko");
+    // A desk writes to the server while the person reads the confirmation: the restore
+    // puts in place what was shown, not this (the English step's copy finds it gone).
+    psql(TARGET, "INSERT INTO customers (customer_uid, created_local_at, modified_local_at, sort_at) VALUES ('e2e_after_confirm', 1, 1, 1)");
     await click('[data-testid="shared-restore-confirm-button"]');
     await $('[data-testid="shared-restore-confirm"]').waitForDisplayed({ reverse: true, timeout: 120000 });
     // The profile opened again on the restored store: its customers are listed.
@@ -114,7 +117,7 @@ describe("the shared store", () => {
     expect(await $('[data-testid="shared-password"]').getValue()).toBe("");
     // Nothing was ever copied there, so the schedule (every 3 s here) copies at once.
     await browser.waitUntil(() => psql(SCHEDULED_AS_ADMIN, COPIES_HERE) === "1", { timeout: 90000, timeoutMsg: "the scheduled copy did not reach the server" });
-    expect(Number(psql(SCHEDULED_AS_ADMIN, "SELECT count(*) FROM customers"))).toBe(Number(psql(TARGET, "SELECT count(*) FROM customers")));
+    expect(Number(psql(SCHEDULED_AS_ADMIN, "SELECT count(*) FROM customers"))).toBe(Number(psql(TARGET, "SELECT count(*) FROM customers WHERE customer_uid <> 'e2e_after_confirm'")));
     await browser.waitUntil(async () => !(await textOf('[data-testid="shared-last-copy"]')).includes("없음"), { timeout: 30000, timeoutMsg: "the last copy was not shown" });
     expect(await textOf('[data-testid="shared-next-due"]')).not.toContain("예약 없음");
     await $('[data-testid="shared-store"]').scrollIntoView();
@@ -130,6 +133,11 @@ describe("the shared store", () => {
     await copyTo(TARGET);
     await $('[data-testid="shared-done"]').waitForDisplayed({ timeout: 120000 });
     expect(await textOf('[data-testid="shared-done"]')).toContain("every row compared");
+    // The customer written after the confirmation was not restored here, so this copy
+    // removed it from the server.
+    const customersRow = await browser.execute(() => [...document.querySelectorAll('[data-testid="shared-tables"] tbody tr')].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")).find((cells) => cells[0] === "Customers"));
+    expect(customersRow?.[4]).toBe("1");
+    expect(psql(TARGET, "SELECT count(*) FROM customers WHERE customer_uid = 'e2e_after_confirm'")).toBe("0");
     await $('[data-testid="shared-store"]').scrollIntoView();
     await shot("shared-store-en");
     await browser.setWindowSize(1920, 1080);
