@@ -1,5 +1,5 @@
-//! The app's background tasks (the plan engine, the payment refresh, the backup
-//! schedule): one way to run a task again and again while the app is open.
+//! The app's background tasks (the plan engine, the payment refresh, the backup and
+//! shared-copy schedules): one way to run a task again and again while the app is open.
 
 use std::future::Future;
 use std::time::Duration;
@@ -34,4 +34,16 @@ where
             tokio::time::sleep(Duration::from_secs(every)).await;
         }
     });
+}
+
+/// A schedule's look: [`repeat`] after `first` and every `every` seconds, or — when the
+/// variable `var` names seconds (a test's shorter wait) — first and every that many.
+pub fn look_every<R, F, Fut>(app: AppHandle<R>, var: &str, first: u64, every: u64, task: F)
+where
+    R: Runtime,
+    F: Fn(AppHandle<R>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let (first, every) = seconds_from_env(var).map_or((first, every), |e| (e, e));
+    repeat(app, first, every, task);
 }

@@ -36,6 +36,23 @@ impl BackupEvery {
             BackupEvery::Daily => Some(24 * 3600),
         }
     }
+
+    /// When the next scheduled run is due (Unix seconds), given the last success and the
+    /// last attempt that failed after it: one interval after the later of the two, or now
+    /// when there is none. None when off. A start long after the due time makes one run,
+    /// not one per missed slot. (The folder backups' rule and the shared copy's.)
+    pub fn next_due(
+        self,
+        last_success: Option<i64>,
+        last_failure: Option<i64>,
+        now: i64,
+    ) -> Option<i64> {
+        let every = self.seconds()?;
+        match last_success.max(last_failure) {
+            None => Some(now),
+            Some(last) => Some(last + every),
+        }
+    }
 }
 
 /// A profile's backup settings.
@@ -94,22 +111,16 @@ impl BackupSettings {
         })
     }
 
-    /// When the next scheduled backup is due (Unix seconds), given the newest backup in
-    /// the folder and the last attempt that failed after it: one interval after the
-    /// later of the two, or now when there is none. None when off. A start long after
-    /// the due time makes one backup, not one per missed slot.
+    /// When the next scheduled backup is due (see [`BackupEvery::next_due`]), given the
+    /// newest backup in the folder; None when off or no folder is chosen.
     pub fn next_due(
         &self,
         last_success: Option<i64>,
         last_failure: Option<i64>,
         now: i64,
     ) -> Option<i64> {
-        let every = self.every.seconds()?;
         self.folder.as_ref()?;
-        match last_success.max(last_failure) {
-            None => Some(now),
-            Some(last) => Some(last + every),
-        }
+        self.every.next_due(last_success, last_failure, now)
     }
 }
 

@@ -51,22 +51,16 @@ impl SharedSettings {
         })
     }
 
-    /// When the next scheduled copy is due (Unix seconds), given the last copy into this
-    /// address and the last attempt that failed after it: one interval after the later of
-    /// the two, or now when there is none. None when off. A start long after the due time
-    /// makes one copy, not one per missed slot.
+    /// When the next scheduled copy is due (see [`BackupEvery::next_due`]), given the last
+    /// copy into this address; None when off or no address is saved.
     pub fn next_due(
         &self,
         last_success: Option<i64>,
         last_failure: Option<i64>,
         now: i64,
     ) -> Option<i64> {
-        let every = self.every.seconds()?;
         self.url.as_ref()?;
-        match last_success.max(last_failure) {
-            None => Some(now),
-            Some(last) => Some(last + every),
-        }
+        self.every.next_due(last_success, last_failure, now)
     }
 }
 

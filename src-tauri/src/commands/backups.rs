@@ -223,14 +223,11 @@ async fn run_backup<R: Runtime>(app: &AppHandle<R>) -> IpcResult<FolderBackup> {
 /// last. A failure (a NAS unplugged) is shown in Settings and told by a notification,
 /// and tried again at the next time; the app goes on.
 pub fn start_schedule<R: Runtime>(app: AppHandle<R>) {
-    let (first, every) = match crate::background::seconds_from_env("SUBDESK_BACKUP_CHECK_SECS") {
-        Some(e) => (e, e),
-        None => (FIRST_CHECK_AFTER_SECS, CHECK_EVERY_SECS),
-    };
-    crate::background::repeat(
+    crate::background::look_every(
         app,
-        first,
-        every,
+        "SUBDESK_BACKUP_CHECK_SECS",
+        FIRST_CHECK_AFTER_SECS,
+        CHECK_EVERY_SECS,
         |app| async move { check_once(&app).await },
     );
 }

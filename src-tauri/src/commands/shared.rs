@@ -336,14 +336,11 @@ pub async fn restore_from_shared_store<R: Runtime>(
 /// interval after the last. A failure (the server away) is shown in Settings and told by
 /// a notification, and tried again at the next time; the app goes on.
 pub fn start_schedule<R: Runtime>(app: AppHandle<R>) {
-    let (first, every) = match crate::background::seconds_from_env("SUBDESK_SHARED_CHECK_SECS") {
-        Some(e) => (e, e),
-        None => (FIRST_CHECK_AFTER_SECS, CHECK_EVERY_SECS),
-    };
-    crate::background::repeat(
+    crate::background::look_every(
         app,
-        first,
-        every,
+        "SUBDESK_SHARED_CHECK_SECS",
+        FIRST_CHECK_AFTER_SECS,
+        CHECK_EVERY_SECS,
         |app| async move { check_once(&app).await },
     );
 }

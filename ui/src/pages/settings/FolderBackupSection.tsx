@@ -9,6 +9,7 @@ import { commands, type BackupEvery, type FolderBackup } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { RestoreConfirm } from "../../components/RestoreConfirm";
+import { ScheduleTimes } from "../../components/ScheduleTimes";
 import { formatDateTime } from "../../lib/format";
 import { call } from "../../lib/ipc";
 import { backupSetupQuery, folderBackupsQuery, invalidate } from "../../lib/queries";
@@ -121,22 +122,7 @@ export function FolderBackupSection() {
           </form>
 
           <Group gap="xl" data-testid="backup-schedule-status">
-            <div>
-              <Text size="xs" c="dimmed">
-                {t("backupFolder.lastSuccess")}
-              </Text>
-              <Text size="sm" data-testid="backup-last-success">
-                {when(view.last_success_at)}
-              </Text>
-            </div>
-            <div>
-              <Text size="xs" c="dimmed">
-                {t("backupFolder.nextDue")}
-              </Text>
-              <Text size="sm" data-testid="backup-next-due">
-                {view.next_due_at === null ? t("backupFolder.notScheduled") : formatDateTime(view.next_due_at, zone, lang)}
-              </Text>
-            </div>
+            <ScheduleTimes lastLabel={t("backupFolder.lastSuccess")} last={view.last_success_at} next={view.next_due_at} testIds={["backup-last-success", "backup-next-due"]} />
             <Button ml="auto" leftSection={<IconCloudUpload size={16} />} variant="light" loading={backUp.isPending || view.running} disabled={!folderChosen || closed} onClick={() => backUp.mutate()} data-testid="backup-to-folder">
               {t("backupFolder.backupNow")}
             </Button>

@@ -10,6 +10,7 @@ import { commands, type BackupContents, type BackupEvery, type CopyProgress, typ
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { RestoreConfirm } from "../../components/RestoreConfirm";
+import { ScheduleTimes } from "../../components/ScheduleTimes";
 import { formatDateTime } from "../../lib/format";
 import { call, errorCode } from "../../lib/ipc";
 import { invalidate, sharedSetupQuery } from "../../lib/queries";
@@ -167,22 +168,7 @@ export function SharedStoreSection() {
           </Group>
           {view && (
             <Group gap="xl" data-testid="shared-schedule-status">
-              <div>
-                <Text size="xs" c="dimmed">
-                  {t("sharedStore.lastCopy")}
-                </Text>
-                <Text size="sm" data-testid="shared-last-copy">
-                  {when(view.last_copy_at)}
-                </Text>
-              </div>
-              <div>
-                <Text size="xs" c="dimmed">
-                  {t("backupFolder.nextDue")}
-                </Text>
-                <Text size="sm" data-testid="shared-next-due">
-                  {view.next_due_at === null ? t("backupFolder.notScheduled") : formatDateTime(view.next_due_at, zone, lang)}
-                </Text>
-              </div>
+              <ScheduleTimes lastLabel={t("sharedStore.lastCopy")} last={view.last_copy_at} next={view.next_due_at} testIds={["shared-last-copy", "shared-next-due"]} />
             </Group>
           )}
           <Group>
