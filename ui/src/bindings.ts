@@ -76,13 +76,15 @@ export const commands = {
 	/**
 	 *  What the shared store at `url` (none: the saved one) holds, as a restore would put it
 	 *  in place of the active profile's store. Nothing is replaced and nothing is written to
-	 *  the server.
+	 *  the server; what was fetched is kept for the restore that may follow.
 	 */
 	inspectSharedStore: (url: string | null, password: string | null) => __TAURI_INVOKE<BackupContents>("inspect_shared_store", { url, password }),
 	/**
 	 *  Replaces the active profile's store with the shared store at `url` (none: the saved
 	 *  one), as a restore from a backup does (checked in full, the store as it was kept beside
-	 *  it, money held until a sync); the profile opens again on it.
+	 *  it, money held until a sync); the profile opens again on it. What the confirmation
+	 *  showed (the last inspection of this profile and server) is what is put in place;
+	 *  without one, the server is fetched now.
 	 */
 	restoreFromSharedStore: (url: string | null, password: string | null) => __TAURI_INVOKE<Restored>("restore_from_shared_store", { url, password }),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
