@@ -40,6 +40,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             shared::stop_shared_copy,
             shared::inspect_shared_store::<tauri::Wry>,
             shared::restore_from_shared_store::<tauri::Wry>,
+            shared::forget_shared_inspection,
             data::customer_tags,
             data::customer_detail,
             data::refresh_customer,

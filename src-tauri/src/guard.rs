@@ -72,6 +72,8 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // restore replaces the registry.
     ("inspect_shared_store", Session(Mutate)),
     ("restore_from_shared_store", Session(Mutate)),
+    // Removes a file the app fetched for a confirmation; changes nothing else.
+    ("forget_shared_inspection", Session(Read)),
     ("list_customers", Session(Read)),
     ("customer_tags", Session(Read)),
     ("customer_detail", Session(Read)),

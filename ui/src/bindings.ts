@@ -87,6 +87,11 @@ export const commands = {
 	 *  without one, the server is fetched now.
 	 */
 	restoreFromSharedStore: (url: string | null, password: string | null) => __TAURI_INVOKE<Restored>("restore_from_shared_store", { url, password }),
+	/**
+	 *  Lets go of what the last inspection fetched (the person closed the confirmation without
+	 *  restoring): its file is removed now rather than at the next inspection.
+	 */
+	forgetSharedInspection: () => __TAURI_INVOKE<null>("forget_shared_inspection"),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
 	/**  The customer as the store has it, at once. */
 	customerDetail: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("customer_detail", { customerUid }),

@@ -298,6 +298,16 @@ pub async fn inspect_shared_store<R: Runtime>(
     Ok(contents)
 }
 
+/// Lets go of what the last inspection fetched (the person closed the confirmation without
+/// restoring): its file is removed now rather than at the next inspection.
+#[tauri::command]
+#[specta::specta]
+pub fn forget_shared_inspection(state: tauri::State<'_, AppState>) -> IpcResult<()> {
+    let held = inspected(&state)?.take();
+    drop(held);
+    Ok(())
+}
+
 /// Replaces the active profile's store with the shared store at `url` (none: the saved
 /// one), as a restore from a backup does (checked in full, the store as it was kept beside
 /// it, money held until a sync); the profile opens again on it. What the confirmation

@@ -61,6 +61,8 @@ function backend(answer: SharedCopy | { code: string; message: string; details: 
       case "stop_shared_copy":
         stopped?.();
         return true;
+      case "forget_shared_inspection":
+        return null;
       case "inspect_shared_store":
         return HELD;
       case "restore_from_shared_store":
@@ -205,5 +207,19 @@ describe("the shared store section", () => {
     expect(await screen.findByTestId("shared-stopped")).toHaveTextContent("복사를 멈췄습니다. 서버에는 아무것도 쓰지 않았습니다.");
     expect(screen.queryByTestId("shared-error")).toBeNull();
     expect(screen.queryByTestId("shared-stop")).toBeNull();
+  });
+
+  it("lets go of what it fetched when the confirmation is closed without restoring", async () => {
+    const calls = backend(COPIED);
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId("shared-url"), "postgres://subdesk_clerk@nas:5432/subdesk");
+    await user.click(screen.getByTestId("shared-restore"));
+    await screen.findByTestId("shared-restore-confirm");
+    expect(calls.some((c) => c.cmd === "forget_shared_inspection")).toBe(false);
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("shared-restore-confirm")).toBeNull());
+    await waitFor(() => expect(calls.some((c) => c.cmd === "forget_shared_inspection")).toBe(true));
+    expect(calls.some((c) => c.cmd === "restore_from_shared_store")).toBe(false);
   });
 });

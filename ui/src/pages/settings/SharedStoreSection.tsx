@@ -105,9 +105,12 @@ export function SharedStoreSection() {
       await invalidate(client, profileId, "everything");
     },
   });
+  // Closed without restoring: the fetched copy it showed is removed now.
+  const forget = useMutation({ mutationFn: () => call(commands.forgetSharedInspection()) });
   const close = () => {
     setOffer(null);
     restore.reset();
+    forget.mutate();
   };
   // One answer shows at a time: whichever was asked last.
   const only = (keep: { reset: () => void }) => {
