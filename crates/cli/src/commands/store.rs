@@ -200,11 +200,16 @@ fn every_of(e: EveryArg) -> BackupEvery {
     }
 }
 
-/// How `every` is written on the command line and in JSON.
+/// How `every` is written on the command line (`--every`), for the human output; JSON
+/// keeps the settings' own names.
 fn every_name(every: BackupEvery) -> String {
-    serde_json::to_value(every)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
+    let arg = match every {
+        BackupEvery::Off => EveryArg::Off,
+        BackupEvery::Every6Hours => EveryArg::Every6Hours,
+        BackupEvery::Daily => EveryArg::Daily,
+    };
+    clap::ValueEnum::to_possible_value(&arg)
+        .map(|v| v.get_name().to_owned())
         .unwrap_or_default()
 }
 

@@ -322,6 +322,16 @@ fn store_shared_remembers_the_server_and_keeps_its_password_in_the_keyring() {
         "{}",
         out.stdout
     );
+    // For people: the schedule as `--every` takes it, the password only as saved.
+    let out = env.cli(&["store", "shared", "--every", "6h"]);
+    out.expect(0);
+    assert!(out.stdout.contains("every      6h"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("saved in the keyring"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("pw-keyring-1"));
     // The same address given by hand also finds the saved password.
     env.cli(&["--json", "store", "migrate", "--to", &role_url])
         .expect(0);
