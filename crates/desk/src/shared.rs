@@ -102,9 +102,9 @@ pub fn target(
     url: Option<&str>,
     password: Option<&str>,
 ) -> IpcResult<SharedTarget> {
-    let saved = desk.profiles.shared_settings(&profile.id)?.url;
+    let settings = desk.profiles.shared_settings(&profile.id)?;
     let given = url.map(str::trim).filter(|u| !u.is_empty());
-    let url = match (given, &saved) {
+    let url = match (given, &settings.url) {
         (Some(u), _) => u,
         (None, Some(s)) => s.as_str(),
         (None, None) => {
@@ -116,7 +116,7 @@ pub fn target(
     };
     let given_password = password.filter(|p| !p.is_empty());
     let target = SharedTarget::parse(url, given_password)?;
-    if target.has_password() || saved.as_deref() != Some(url) {
+    if target.has_password() || !settings.means_saved(Some(url)) {
         return Ok(target);
     }
     match desk.credentials().shared_password(profile)? {
@@ -142,13 +142,13 @@ pub async fn copy_to_shared(
         .map_err(IpcError::from)
 }
 
-/// When the session's store was last copied into its saved shared store (None: no
-/// address saved, or never copied there).
-pub fn last_copy(desk: &Desk, session: &Session) -> IpcResult<Option<i64>> {
-    let Some(url) = desk.profiles.shared_settings(&session.profile.id)?.url else {
+/// When the session's store was last copied into the address of `settings` (its profile's;
+/// None: no address saved, or never copied there).
+pub fn last_copy(session: &Session, settings: &SharedSettings) -> IpcResult<Option<i64>> {
+    let Some(url) = &settings.url else {
         return Ok(None);
     };
-    let shown = SharedTarget::parse(&url, None)?.shown().to_owned();
+    let shown = SharedTarget::parse(url, None)?.shown().to_owned();
     Ok(session.store.last_shared_copy(&shown)?)
 }
 
@@ -165,7 +165,7 @@ pub fn next_due(
         // Off (the schedule asks every minute): no audit query.
         return Ok(None);
     }
-    Ok(settings.next_due(last_copy(desk, session)?, last_failure, now))
+    Ok(settings.next_due(last_copy(session, &settings)?, last_failure, now))
 }
 
 /// The schedule's question: is the session's copy into its shared store due at `now`?

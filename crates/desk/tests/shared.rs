@@ -65,6 +65,10 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
     let desk = &w._desk;
     let session = &w.session;
     let now = subdesk_billing::now();
+    let last_copy = || {
+        let settings = desk.profiles.shared_settings(&session.profile.id).unwrap();
+        shared::last_copy(session, &settings)
+    };
 
     // Nothing saved: no copy is due and none can be made.
     assert!(!shared::is_due(desk, session, None, now).unwrap());
@@ -98,7 +102,7 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
         .await
         .unwrap();
     assert!(copied.changed > 0);
-    let last = shared::last_copy(desk, session).unwrap().expect("a copy");
+    let last = last_copy().unwrap().expect("a copy");
     assert!(last >= now);
 
     // Not again until a day later; a failure since waits a whole interval too.
@@ -109,7 +113,7 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
     // Another address has not been copied into: due at once.
     let elsewhere = own_database("pw-desk-2").unwrap();
     shared::save_settings(desk, session, &daily(&elsewhere), PasswordChange::Keep).unwrap();
-    assert_eq!(shared::last_copy(desk, session).unwrap(), None);
+    assert_eq!(last_copy().unwrap(), None);
     assert!(shared::is_due(desk, session, None, now + 60).unwrap());
     // Its user's password is not the saved one: the server refuses, nothing is copied.
     let target = shared::target(desk, &session.profile, None, None).unwrap();
@@ -117,7 +121,7 @@ async fn a_scheduled_copy_uses_the_saved_server_and_keyring_and_is_due_once_per_
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::SharedStoreRefused);
-    assert_eq!(shared::last_copy(desk, session).unwrap(), None);
+    assert_eq!(last_copy().unwrap(), None);
 
     // Forgotten: the server asks for a password and refuses without one.
     shared::save_settings(desk, session, &daily(&url), PasswordChange::Forget).unwrap();

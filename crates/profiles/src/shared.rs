@@ -51,6 +51,15 @@ impl SharedSettings {
         })
     }
 
+    /// Whether `url`, as a copy or restore is given it, means the saved address: none or
+    /// blank asks for the saved one; else it is the saved one when equal to it, trimmed.
+    pub fn means_saved(&self, url: Option<&str>) -> bool {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => true,
+            Some(u) => self.url.as_deref() == Some(u),
+        }
+    }
+
     /// When the next scheduled copy is due (see [`BackupEvery::next_due`]), given the last
     /// copy into this address; None when off or no address is saved.
     pub fn next_due(
@@ -106,6 +115,16 @@ mod tests {
                 "{err:?}"
             );
         }
+    }
+
+    #[test]
+    fn which_address_is_the_saved_one() {
+        let s = settings(Some("postgres://desk@nas/subdesk"), BackupEvery::Off);
+        assert!(s.means_saved(None));
+        assert!(s.means_saved(Some("  ")));
+        assert!(s.means_saved(Some(" postgres://desk@nas/subdesk\n")));
+        assert!(!s.means_saved(Some("postgres://desk@other/subdesk")));
+        assert!(!SharedSettings::default().means_saved(Some("postgres://desk@nas/subdesk")));
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn view(state: &AppState) -> IpcResult<SharedView> {
     let setup = shared::setup(&state.desk, &session.profile)?;
     let run = run_of(state, &session.profile.id);
     let failed_at = run.last_error.as_ref().and(run.last_attempt_at);
-    let last_copy_at = shared::last_copy(&state.desk, &session)?;
+    let last_copy_at = shared::last_copy(&session, &setup.settings)?;
     Ok(SharedView {
         next_due_at: setup
             .settings
@@ -150,11 +150,11 @@ async fn run_copy<R: Runtime>(
     let profile_id = session.profile.id.clone();
     // A copy into another server (an address typed, not saved) is a one-off: it is not
     // the schedule's attempt, and its failure does not move the schedule's next time.
-    let saved = state.desk.profiles.shared_settings(&profile_id)?.url;
-    let for_schedule = match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        None => true,
-        Some(u) => saved.as_deref() == Some(u),
-    };
+    let for_schedule = state
+        .desk
+        .profiles
+        .shared_settings(&profile_id)?
+        .means_saved(url.as_deref());
     let stop = CancelToken::new();
     {
         let mut running = state
@@ -271,6 +271,21 @@ fn inspected(state: &AppState) -> IpcResult<std::sync::MutexGuard<'_, Option<Ins
         .map_err(|_| IpcError::internal("restore state unavailable"))
 }
 
+/// The first step of looking at and of making a restore: the inputs in bounds, the active
+/// profile allowed to replace its store, and the shared store to read.
+async fn restore_target<R: Runtime>(
+    app: &AppHandle<R>,
+    url: Option<String>,
+    password: Option<String>,
+) -> IpcResult<(subdesk_profiles::Profile, SharedTarget)> {
+    check_lengths(url.as_deref(), password.as_deref())?;
+    let state = app.state::<AppState>();
+    let profile = state.desk.session_profile()?;
+    state.desk.authorize(&profile, ActionKind::Mutate)?;
+    let target = target_of(app, profile.clone(), url, password).await?;
+    Ok((profile, target))
+}
+
 /// What the shared store at `url` (none: the saved one) holds, as a restore would put it
 /// in place of the active profile's store. Nothing is replaced and nothing is written to
 /// the server; what was fetched is kept for the restore that may follow.
@@ -281,11 +296,8 @@ pub async fn inspect_shared_store<R: Runtime>(
     url: Option<String>,
     password: Option<String>,
 ) -> IpcResult<BackupContents> {
-    check_lengths(url.as_deref(), password.as_deref())?;
+    let (profile, target) = restore_target(&app, url, password).await?;
     let state = app.state::<AppState>();
-    let profile = state.desk.session_profile()?;
-    state.desk.authorize(&profile, ActionKind::Mutate)?;
-    let target = target_of(&app, profile.clone(), url, password).await?;
     let shown = target.shown().to_owned();
     let fetched = shared::fetch(&state.desk, &profile, target).await?;
     let contents = fetched.contents.clone();
@@ -320,11 +332,8 @@ pub async fn restore_from_shared_store<R: Runtime>(
     url: Option<String>,
     password: Option<String>,
 ) -> IpcResult<Restored> {
-    check_lengths(url.as_deref(), password.as_deref())?;
+    let (profile, target) = restore_target(&app, url, password).await?;
     let state = app.state::<AppState>();
-    let profile = state.desk.session_profile()?;
-    state.desk.authorize(&profile, ActionKind::Mutate)?;
-    let target = target_of(&app, profile.clone(), url, password).await?;
     let held = inspected(&state)?
         .take()
         .filter(|i| i.profile_id == profile.id && i.target == target.shown());

@@ -118,7 +118,7 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
             } else {
                 shared::setup(&ctx.desk, &s.profile)?
             };
-            let last = shared::last_copy(&ctx.desk, &s)?;
+            let last = shared::last_copy(&s, &setup.settings)?;
             if ctx.out.json {
                 ctx.out.json(&serde_json::json!({
                     "settings": setup.settings,
