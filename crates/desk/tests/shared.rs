@@ -11,41 +11,9 @@ use subdesk_desk::shared::{self, PasswordChange};
 use subdesk_profiles::{BackupEvery, SharedSettings};
 
 /// A database of its own on the test server, owned by a user of its own with `password`:
-/// its address without the password. None outside `make test` unless
-/// SUBDESK_REQUIRE_POSTGRES is set. (On a thread of its own: the blocking client may not
-/// run on the test's async one.)
-fn own_database(password: &'static str) -> Option<String> {
-    std::thread::spawn(move || own_database_now(password))
-        .join()
-        .unwrap()
-}
-
-fn own_database_now(password: &str) -> Option<String> {
-    let Ok(url) = std::env::var("SUBDESK_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("SUBDESK_REQUIRE_POSTGRES").is_none(),
-            "SUBDESK_REQUIRE_POSTGRES is set but SUBDESK_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("no PostgreSQL for the tests: skipped");
-        return None;
-    };
-    let name = format!(
-        "desk_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name} OWNER {name}"))
-        .unwrap();
-    let host = url.rsplit_once('@').unwrap().1.rsplit_once('/').unwrap().0;
-    Some(format!("postgres://{name}@{host}/{name}"))
+/// its address without the password.
+fn own_database(password: &str) -> Option<String> {
+    subdesk_testkit::own_database("desk", password).map(|d| d.url)
 }
 
 fn daily(url: &str) -> SharedSettings {

@@ -13,31 +13,14 @@ use subdesk_codes::ErrorCode;
 
 use crate::common::{APPROVE, Env, details, env};
 
-/// The test server's URL (its `postgres` database), or None as [`shared_db`] says.
+/// The test server's URL, or None outside `make test` (see subdesk-testkit).
 fn server() -> Option<String> {
-    let Ok(url) = std::env::var("SUBDESK_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("SUBDESK_REQUIRE_POSTGRES").is_none(),
-            "SUBDESK_REQUIRE_POSTGRES is set but SUBDESK_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("no PostgreSQL for the tests (scripts/postgres-test.sh starts one): skipped");
-        return None;
-    };
-    Some(url)
+    subdesk_testkit::server()
 }
 
-/// A fresh database on the test server, or None (and a note) when no server was given
-/// outside `make test`; `make test` sets SUBDESK_REQUIRE_POSTGRES, and then a missing
-/// server fails the test instead of skipping it.
+/// A fresh database on the test server, or None (see subdesk-testkit).
 fn shared_db() -> Option<String> {
-    let url = server()?;
-    let name = format!("t_{}", ulid::Ulid::new().to_string().to_lowercase());
-    let mut admin = Client::connect(&url, NoTls).expect("test server");
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("create database");
-    let base = url.rsplit_once('/').expect("url with a database").0;
-    Some(format!("{base}/{name}"))
+    subdesk_testkit::fresh_database("t")
 }
 
 /// The sandbox runs on this runtime's threads; the tests themselves are blocking, as the

@@ -129,38 +129,14 @@ fn a_garbage_file_is_refused_and_nothing_is_replaced() {
     env.cli(&["--json", "customers", "show", "st_g"]).expect(0);
 }
 
-/// A fresh database on the test server (`make test` starts one; see
-/// scripts/postgres-test.sh), or None outside it unless SUBDESK_REQUIRE_POSTGRES is set.
-fn shared_db() -> Option<String> {
-    let Ok(url) = std::env::var("SUBDESK_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("SUBDESK_REQUIRE_POSTGRES").is_none(),
-            "SUBDESK_REQUIRE_POSTGRES is set but SUBDESK_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("no PostgreSQL for the tests: skipped");
-        return None;
-    };
-    let name = format!(
-        "cli_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    Some(format!("{}/{name}", url.rsplit_once('/').unwrap().0))
-}
-
 /// `store migrate --to URL`: the registry and the journal on the shared server, so a lost
 /// laptop loses no customer_uid; again, only what changed; a bad address or no server is
 /// told before anything is written, and a password never shows.
 #[test]
 fn store_migrate_carries_the_registry_to_the_shared_server() {
-    let Some(url) = shared_db() else { return };
+    let Some(url) = subdesk_testkit::fresh_database("cli") else {
+        return;
+    };
     let env = Env::new();
     env.issue("mg_1", APPROVE, "홍길동", &[]);
     env.issue("mg_2", APPROVE, "김민준", &[]);
@@ -257,17 +233,10 @@ fn store_migrate_carries_the_registry_to_the_shared_server() {
 /// after `--forget-password` proves it.
 #[test]
 fn store_shared_remembers_the_server_and_keeps_its_password_in_the_keyring() {
-    let Some(url) = shared_db() else { return };
-    let (server, db) = url.rsplit_once('/').unwrap();
-    let role = format!("desk_{db}");
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE {role} LOGIN PASSWORD 'pw-keyring-1'; ALTER DATABASE {db} OWNER TO {role}"
-        ))
-        .unwrap();
-    let host = server.rsplit_once('@').unwrap().1;
-    let role_url = format!("postgres://{role}@{host}/{db}");
+    let Some(own) = subdesk_testkit::own_database("cli_desk", "pw-keyring-1") else {
+        return;
+    };
+    let (role, db, host, role_url) = (&own.name, &own.name, &own.host, own.url.clone());
 
     let env = Env::new();
     env.issue("sh_1", APPROVE, "홍길동", &[]);
