@@ -85,7 +85,9 @@ pub use store::backups::{
 };
 pub use store::db::{OpenOptions, SCHEMA_VERSION, Store};
 pub use store::lease::Lease;
-pub use store::recovery::{Recovery, recover, restore_backup, restore_from_folder};
+pub use store::recovery::{
+    Recovery, recover, refresh_from_shared_copy, restore_backup, restore_from_folder,
+};
 pub use store::resync::ResyncStatus;
 pub use store::shared::copy::{CopyProgress, SharedCopy, TableCopy};
 pub use store::shared::{SHARED_SCHEMA_VERSION, SharedTarget};

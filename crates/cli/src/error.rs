@@ -173,6 +173,7 @@ fn code_exit(code: ErrorCode) -> Exit {
         | C::InvalidBackupSettings
         | C::InvalidSharedSettings
         | C::SharedStoreNotChosen
+        | C::NotAReadingDesk
         | C::BackupNotUsable => Exit::BadInput,
         C::ExportBusy => Exit::Refused,
         _ => Exit::Other,

@@ -119,6 +119,9 @@ pub enum ErrorCode {
     /// No shared store address is saved for this profile: enter the server's address in
     /// Settings (or give one with `--to`/`--from`).
     SharedStoreNotChosen,
+    /// A refresh from the shared store was asked of a profile that does not show the
+    /// shared store's copy (it is not read-only, or its settings copy into the server).
+    NotAReadingDesk,
     /// The shared store's server refused the user, its password or its rights, or has no
     /// such database (details: `target`). Nothing was written to it.
     SharedStoreRefused,

@@ -244,15 +244,26 @@ impl Desk {
             Some(store) => Some(store.backup_local("pre-restore")?.path),
             None => None,
         };
+        self.close_session_of(profile);
+        Ok(previous)
+    }
+
+    /// Before a reading desk's store is replaced by a refresh from the shared store:
+    /// closes the desk's session on it, so nothing reads or writes the file being
+    /// replaced. Nothing is backed up: the store was the server's copy already.
+    pub(crate) fn close_for_refresh(&self, profile: &Profile) {
+        self.close_session_of(profile);
+    }
+
+    fn close_session_of(&self, profile: &Profile) {
         if let Ok(mut current) = self.current.write()
             && current.profile.id == profile.id
         {
             current.session = Err(IpcError::new(
                 ErrorCode::NoSession,
-                "the profile is being restored from a backup",
+                "the profile's store is being replaced (a restore or a refresh)",
             ));
         }
-        Ok(previous)
     }
 
     /// Opens `profile` after putting `backup` in place of its store.
@@ -263,6 +274,18 @@ impl Desk {
         owner: &subdesk_billing::BackupOwner,
     ) -> IpcResult<Arc<Session>> {
         let opened = Session::restore(profile, &self.data, self.account.clone(), backup, owner);
+        self.install(profile, opened)
+    }
+
+    /// Opens a reading desk's `profile` after putting `copy`, the shared store fetched as
+    /// its backup, in place of its store (see `subdesk_billing::refresh_from_shared_copy`).
+    pub(crate) fn refresh_session(
+        &self,
+        profile: &Profile,
+        copy: &std::path::Path,
+        owner: &subdesk_billing::BackupOwner,
+    ) -> IpcResult<Arc<Session>> {
+        let opened = Session::refreshed(profile, &self.data, self.account.clone(), copy, owner);
         self.install(profile, opened)
     }
 

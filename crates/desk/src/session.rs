@@ -82,6 +82,20 @@ impl Session {
         })
     }
 
+    /// Opens `profile` after a refresh from the shared store put `copy` in place of its
+    /// store (checked in full first; the store it replaces is not kept).
+    pub(crate) fn refreshed(
+        profile: &Profile,
+        data: &DataDir,
+        account: Account,
+        copy: &std::path::Path,
+        owner: &subdesk_billing::BackupOwner,
+    ) -> IpcResult<Self> {
+        Self::with_store(profile, data, account, true, |path, opts| {
+            subdesk_billing::refresh_from_shared_copy(path, copy, owner, opts).map(|(s, _)| s)
+        })
+    }
+
     /// Opens the store through `open`, checked in full at open or, with `check_at_open`
     /// false, left for [`Session::ensure_intact`].
     fn with_store(

@@ -1,7 +1,8 @@
 //! Team mode's shared store, as the app and `subdesk-cli store migrate` use it: where a
 //! profile's shared store is (its address in profiles.json, its password in the OS
-//! keyring), copying the profile's store into it — by hand and on a schedule — and
-//! restoring a profile's store from it (a new laptop getting the registry back). The copy,
+//! keyring), copying the profile's store into it — by hand and on a schedule — restoring
+//! a profile's store from it (a new laptop getting the registry back), and a read-only
+//! desk's copy of it, refreshed by hand and on a schedule (the finance clerk's desk). The copy,
 //! the fetch and their checks are subdesk-billing's (`store::shared`); here is what ties
 //! them to a profile.
 
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use subdesk_billing::mirror::sync::CancelToken;
 use subdesk_billing::{BackupContents, CopyProgress, SharedCopy, SharedTarget};
-use subdesk_profiles::{ExposeSecret, Profile, SecretString, SharedSettings};
+use subdesk_profiles::{Admin, ExposeSecret, Profile, SecretString, SharedSettings};
 
 use crate::backups::{self, Restored};
 use crate::desk::Desk;
@@ -49,12 +50,15 @@ pub fn setup(desk: &Desk, profile: &Profile) -> IpcResult<SharedSetup> {
 /// Saves the session's profile's shared store settings: the address checked as a
 /// PostgreSQL address and refused when it carries a password (profiles.json is a plain
 /// file: the password goes to the keyring, from its own field), the schedule checked by
-/// subdesk-profiles; the change recorded in the audit log, never the password. Blocking.
+/// subdesk-profiles; the change recorded in the audit log, never the password. A read-only
+/// profile's settings are an admin's change (`admin`, with the passphrase typed; see
+/// `ProfileStore::set_shared_settings`); a writable one's are the session's. Blocking.
 pub fn save_settings(
     desk: &Desk,
     session: &Session,
     settings: &SharedSettings,
     password: PasswordChange<'_>,
+    admin: Option<&Admin>,
 ) -> IpcResult<SharedSetup> {
     let profile = &session.profile;
     let normal = settings.normalize().map_err(IpcError::from)?;
@@ -67,6 +71,11 @@ pub fn save_settings(
                 reason: "the address carries a password: type it in the password field, which keeps it in the keyring".into(),
             },
         ));
+    }
+    if profile.read_only {
+        // Checked before the keyring is touched; the profiles' store checks it again
+        // under its lock.
+        subdesk_profiles::check_reading_desk_change(profile, admin)?;
     }
     let keys = desk.credentials();
     // The password first: a keyring that refuses leaves the settings as they were.
@@ -82,7 +91,9 @@ pub fn save_settings(
         }
     };
     let before = desk.profiles.shared_settings(&profile.id)?;
-    let saved = desk.profiles.set_shared_settings(&profile.id, &normal)?;
+    let saved = desk
+        .profiles
+        .set_shared_settings(&profile.id, &normal, admin)?;
     if saved != before || password_note != "kept" {
         session.store.audit_record(
             "db.shared_settings",
@@ -201,6 +212,82 @@ pub async fn restore_from_shared(
     let restored = backups::restore(desk, profile, &fetched.file);
     tracing::info!(profile = %profile.id, ok = restored.is_ok(), "restore from the shared store");
     restored
+}
+
+/// How old a reading desk's copy of the shared store is.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ReadCopy {
+    /// When the desk the work is done on last copied its store into the server, as far
+    /// as this copy knows: what the data is as of. None: it never did.
+    pub as_of: Option<i64>,
+    /// When this desk last refreshed its copy; None: never (it shows its own store).
+    pub refreshed_at: Option<i64>,
+}
+
+/// How old the session's store is as a copy of the shared store.
+pub fn read_copy(session: &Session) -> IpcResult<ReadCopy> {
+    Ok(ReadCopy {
+        as_of: session.store.shared_copy_as_of()?,
+        refreshed_at: session.store.last_shared_refresh()?,
+    })
+}
+
+/// Is `profile` a desk that shows the shared store's copy? Only then may it refresh.
+fn check_reading(desk: &Desk, profile: &Profile) -> IpcResult<SharedSettings> {
+    let settings = desk.profiles.shared_settings(&profile.id)?;
+    if !(profile.read_only && settings.reads_from_server()) {
+        return Err(IpcError::new(
+            ErrorCode::NotAReadingDesk,
+            "this profile does not show the shared store's copy",
+        ));
+    }
+    Ok(settings)
+}
+
+/// When a reading desk's next scheduled refresh is due (None when off, or not a reading
+/// desk), given the last attempt of this run that failed.
+pub fn next_refresh(
+    desk: &Desk,
+    session: &Session,
+    last_failure: Option<i64>,
+    now: i64,
+) -> IpcResult<Option<i64>> {
+    let Ok(settings) = check_reading(desk, &session.profile) else {
+        return Ok(None);
+    };
+    if settings.every.seconds().is_none() {
+        return Ok(None);
+    }
+    Ok(settings.next_due(session.store.last_shared_refresh()?, last_failure, now))
+}
+
+/// Replace a reading desk's store with the shared store `target`'s, as it is now: the
+/// fetch is checked in full as a restore's is, the desk's store it replaces is not kept
+/// (it was the server's copy already), and the session then runs on the new copy. While
+/// the server is fetched the desk goes on showing its copy; a failure (the server away)
+/// leaves it as it was. Refused for a desk that does not read from the server.
+pub async fn refresh_from_shared(
+    desk: &Desk,
+    profile: &Profile,
+    target: SharedTarget,
+) -> IpcResult<(Arc<Session>, BackupContents)> {
+    check_reading(desk, profile)?;
+    let fetched = fetch(desk, profile, target).await?;
+    // Asked again at the swap: the role or settings may have changed during the fetch.
+    check_reading(desk, profile)?;
+    desk.close_for_refresh(profile);
+    let owner = backups::owner(profile);
+    let session = match desk.refresh_session(profile, fetched.file(), &owner) {
+        Ok(s) => s,
+        Err(e) => {
+            // Whatever stopped it, the profile opens again on what is there now.
+            let _ = desk.open_session(profile);
+            return Err(e);
+        }
+    };
+    tracing::info!(profile = %profile.id, payments = fetched.contents.payments, "refreshed from the shared store");
+    Ok((session, fetched.contents.clone()))
 }
 
 /// The shared store written as `profile`'s backup into a file of its own beside the

@@ -129,6 +129,15 @@ impl Admin {
         }
     }
 
+    /// A change to what a read-only profile's role protects (`what` it is, for the error):
+    /// only with the passphrase typed, as lifting the role is.
+    pub fn check_read_only_change(&self, what: &'static str) -> Result<()> {
+        if self.lock_enabled && !self.passphrase_confirmed {
+            return Err(Error::PassphraseRequired { what });
+        }
+        Ok(())
+    }
+
     /// The role rules of a profile change (`before` is `None` for a new profile):
     /// read-only is set only while a passphrase exists, and lifted only with the
     /// passphrase typed. A role set before these rules, with no passphrase, protected

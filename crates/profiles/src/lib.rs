@@ -45,5 +45,5 @@ pub use profile::{
     validate_name, validate_sandbox_url, validate_tier, validate_time_zone,
 };
 pub use secrecy::{ExposeSecret, SecretString};
-pub use shared::{SHARED_URL_MAX_LEN, SharedSettings};
-pub use store::{FORMAT_VERSION, PROFILES_FILE, ProfileStore};
+pub use shared::{SHARED_URL_MAX_LEN, SharedDirection, SharedSettings};
+pub use store::{FORMAT_VERSION, PROFILES_FILE, ProfileStore, check_reading_desk_change};

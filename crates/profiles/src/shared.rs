@@ -4,6 +4,11 @@
 //! pointed at the server to restore from. The password is never here: it lives in the OS
 //! keyring ([`crate::CredentialStore::save_shared_password`]). The address itself is
 //! checked as a PostgreSQL address by subdesk-billing, which connects to it.
+//!
+//! A desk either copies its store into the server (the desk where the work is done) or
+//! shows the server's copy (a read-only desk, the finance clerk's): its store is then
+//! replaced by the server's at each refresh, which is why only a read-only profile may
+//! read from the server — it has nothing of its own a refresh could lose.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +25,31 @@ pub const SHARED_URL_MAX_LEN: usize = 2048;
 pub struct SharedSettings {
     /// `postgres://user@host:port/database`, without a password; None until one is saved.
     pub url: Option<String>,
-    /// How often the app copies the store into it (the folder backups' choices).
+    /// How often the app copies the store into it, or refreshes this desk's copy from it
+    /// (the folder backups' choices).
     pub every: BackupEvery,
+    /// Which way the store goes. Left out of the file when it is the default, so a file
+    /// without a reading desk stays readable by the build before this setting.
+    #[serde(default, skip_serializing_if = "SharedDirection::is_default")]
+    pub direction: SharedDirection,
+}
+
+/// Which way a profile's store goes between the desk and its shared store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum SharedDirection {
+    /// This desk's store is copied into the server (by hand or on the schedule).
+    #[default]
+    ToServer,
+    /// This desk shows the server's copy, refreshed from it (a read-only desk only).
+    FromServer,
+}
+
+impl SharedDirection {
+    fn is_default(&self) -> bool {
+        *self == SharedDirection::default()
+    }
 }
 
 impl SharedSettings {
@@ -45,10 +73,22 @@ impl SharedSettings {
         if self.every != BackupEvery::Off && url.is_none() {
             return Err(bad("every", "save an address before a schedule"));
         }
+        if self.direction == SharedDirection::FromServer && url.is_none() {
+            return Err(bad(
+                "direction",
+                "save an address to read the shared store from",
+            ));
+        }
         Ok(SharedSettings {
             url,
             every: self.every,
+            direction: self.direction,
         })
+    }
+
+    /// This desk shows the server's copy rather than copying its own store into it.
+    pub fn reads_from_server(&self) -> bool {
+        self.url.is_some() && self.direction == SharedDirection::FromServer
     }
 
     /// Whether `url`, as a copy or restore is given it, means the saved address: none or
@@ -60,8 +100,9 @@ impl SharedSettings {
         }
     }
 
-    /// When the next scheduled copy is due (see [`BackupEvery::next_due`]), given the last
-    /// copy into this address; None when off or no address is saved.
+    /// When the next scheduled copy (or refresh, for a reading desk) is due (see
+    /// [`BackupEvery::next_due`]), given the last one with this address; None when off or
+    /// no address is saved.
     pub fn next_due(
         &self,
         last_success: Option<i64>,
@@ -82,6 +123,7 @@ mod tests {
         SharedSettings {
             url: url.map(str::to_owned),
             every,
+            direction: SharedDirection::ToServer,
         }
     }
 
@@ -107,6 +149,13 @@ mod tests {
                 "url",
             ),
             (settings(Some(&long), BackupEvery::Off), "url"),
+            (
+                SharedSettings {
+                    direction: SharedDirection::FromServer,
+                    ..settings(Some("  "), BackupEvery::Off)
+                },
+                "direction",
+            ),
         ] {
             let err = bad.normalize().unwrap_err();
             assert_eq!(err.code(), ErrorCode::InvalidSharedSettings);
@@ -115,6 +164,28 @@ mod tests {
                 "{err:?}"
             );
         }
+    }
+
+    #[test]
+    fn which_way_the_store_goes() {
+        let copies = settings(Some("postgres://desk@nas/subdesk"), BackupEvery::Off);
+        assert!(!copies.reads_from_server());
+        let reads = SharedSettings {
+            direction: SharedDirection::FromServer,
+            ..copies.clone()
+        };
+        assert!(reads.reads_from_server());
+        // The default is left out of the file; the other way is written.
+        assert!(
+            !serde_json::to_string(&copies)
+                .unwrap()
+                .contains("direction")
+        );
+        assert!(
+            serde_json::to_string(&reads)
+                .unwrap()
+                .contains(r#""direction":"from_server""#)
+        );
     }
 
     #[test]

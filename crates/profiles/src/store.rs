@@ -6,22 +6,24 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::backups::BackupSettings;
+use crate::backups::{BackupEvery, BackupSettings};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::guard::Admin;
 use crate::profile::{self, Mode, Profile, ProfileInput, SANDBOX_ID};
-use crate::shared::SharedSettings;
+use crate::shared::{SharedDirection, SharedSettings};
 
 /// The profiles file's name inside the data folder.
 pub const PROFILES_FILE: &str = "profiles.json";
 /// The format this build reads and writes. A file with a higher version is refused
 /// (never rewritten), so an older app cannot drop fields a newer one added.
-pub const FORMAT_VERSION: u64 = 2;
-/// Version 2 added the shared store settings. A file is written as version 1 while it has
-/// none, so that an older Subdesk still opens it; with them, as version 2, so that an older
-/// one refuses it as newer instead of calling it damaged.
+pub const FORMAT_VERSION: u64 = 3;
+/// Version 2 added the shared store settings, version 3 a desk reading from the shared
+/// store. A file is written in the oldest version that holds what it has, so that an older
+/// Subdesk still opens it, and one too old for it refuses it as newer instead of calling
+/// it damaged.
 const FIRST_WITH_SHARED: u64 = 2;
+const FIRST_WITH_READING: u64 = 3;
 
 /// The file as stored. Unknown fields are refused rather than ignored: a misspelt
 /// `"readonly": true` in a hand-edited file must not silently leave a profile
@@ -226,7 +228,18 @@ impl ProfileStore {
             slot.default_pg = n.default_pg.clone();
             slot.time_zone = n.time_zone.clone();
             slot.read_only = n.read_only;
-            Ok(slot.clone())
+            let updated = slot.clone();
+            // A desk that makes changes never has its store replaced by the server's: with
+            // the role lifted it stops reading from the shared store (keeping the copy it
+            // has) and copies nothing into it until someone chooses so.
+            if !updated.read_only
+                && let Some(shared) = file.shared.get_mut(id)
+                && shared.direction == SharedDirection::FromServer
+            {
+                shared.direction = SharedDirection::ToServer;
+                shared.every = BackupEvery::Off;
+            }
+            Ok(updated)
         })
     }
 
@@ -303,15 +316,27 @@ impl ProfileStore {
     }
 
     /// Checks and saves a profile's shared store settings; returns them as saved. Whether
-    /// the user may change them now is the caller's question.
+    /// the user may change a writable profile's settings now is the caller's question; a
+    /// read-only profile's are an admin's change (`admin`, with the passphrase typed),
+    /// since they say which server's data the desk shows. Only a read-only profile may read from
+    /// the server: a refresh replaces its store, and a writable one would lose its work.
     pub fn set_shared_settings(
         &self,
         id: &str,
         settings: &SharedSettings,
+        admin: Option<&Admin>,
     ) -> Result<SharedSettings> {
         let normal = settings.normalize()?;
         self.modify(|file| {
-            file.find(id)?;
+            let profile = file.find(id)?;
+            if profile.read_only {
+                check_reading_desk_change(profile, admin)?;
+            } else if normal.reads_from_server() {
+                return Err(Error::InvalidSharedSettings {
+                    field: "direction",
+                    reason: "only a read-only profile shows the shared store's copy: make this profile read-only first".into(),
+                });
+            }
             if normal == SharedSettings::default() {
                 file.shared.remove(id);
             } else {
@@ -336,6 +361,13 @@ impl ProfileStore {
         if !file.shared.is_empty() {
             file.version = file.version.max(FIRST_WITH_SHARED);
         }
+        if file
+            .shared
+            .values()
+            .any(|s| s.direction == SharedDirection::FromServer)
+        {
+            file.version = file.version.max(FIRST_WITH_READING);
+        }
         self.write_unlocked(&file)?;
         Ok(out)
     }
@@ -356,6 +388,18 @@ impl ProfileStore {
 
     fn write_unlocked(&self, file: &ProfilesFile) -> Result<()> {
         fsutil::write_atomic(&self.path, &to_bytes(file)?)
+    }
+}
+
+/// A read-only profile's shared store settings change only as an admin's change, with the
+/// passphrase typed.
+pub fn check_reading_desk_change(profile: &Profile, admin: Option<&Admin>) -> Result<()> {
+    match admin {
+        Some(a) => a.check_read_only_change("change a read-only profile's shared store"),
+        None => Err(Error::ReadOnly {
+            profile_id: profile.id.clone(),
+            action: "mutate",
+        }),
     }
 }
 
@@ -396,6 +440,13 @@ fn parse(path: &Path, bytes: &[u8]) -> std::result::Result<ProfilesFile, ReadErr
         if s.normalize().ok().as_ref() != Some(s) {
             return Err(ReadError::Corrupt(format!(
                 "the shared store settings of \"{id}\" are not valid"
+            )));
+        }
+        // A hand edit must not make a writable desk's store the server's to replace.
+        let read_only = file.profiles.iter().any(|p| &p.id == id && p.read_only);
+        if s.reads_from_server() && !read_only {
+            return Err(ReadError::Corrupt(format!(
+                "\"{id}\" reads from the shared store but is not read-only"
             )));
         }
     }

@@ -589,7 +589,9 @@ fn shared_store_settings_round_trip_and_mark_the_file_version() {
             &SharedSettings {
                 url: Some(" postgres://desk@nas:5432/subdesk ".into()),
                 every: BackupEvery::Daily,
+                ..Default::default()
             },
+            None,
         )
         .expect("save");
     assert_eq!(
@@ -611,7 +613,9 @@ fn shared_store_settings_round_trip_and_mark_the_file_version() {
             &SharedSettings {
                 url: None,
                 every: BackupEvery::Daily,
+                ..Default::default()
             },
+            None,
         )),
         ErrorCode::InvalidSharedSettings
     );
@@ -633,10 +637,10 @@ fn shared_store_settings_round_trip_and_mark_the_file_version() {
 
     // Back to none: the file opens in an older Subdesk again.
     store
-        .set_shared_settings(&shop.id, &SharedSettings::default())
+        .set_shared_settings(&shop.id, &SharedSettings::default(), None)
         .expect("clear");
     store
-        .set_shared_settings(&shop.id, &saved)
+        .set_shared_settings(&shop.id, &saved, None)
         .expect("save again");
     store.remove(&shop.id, &admin()).expect("remove");
     assert_eq!(version(), 2, "the version never goes down on its own");
@@ -645,4 +649,106 @@ fn shared_store_settings_round_trip_and_mark_the_file_version() {
             .unwrap()
             .contains("postgres://")
     );
+}
+
+/// Only a read-only profile shows the shared store's copy (a refresh replaces its store);
+/// its settings change with the passphrase typed; lifting the role stops the reading; a
+/// file with a reading desk is version 3, and a hand edit making a writable desk read is
+/// damage.
+#[test]
+fn only_a_read_only_desk_reads_from_the_shared_store() {
+    use subdesk_profiles::{BackupEvery, SharedDirection, SharedSettings};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::open(dir.path()).expect("open");
+    let mut lock = AppLock::open(dir.path()).expect("lock");
+    let pass = SecretString::from("owner passphrase");
+    lock.set_passphrase(&pass, None).expect("set");
+    let typed = authorize_admin(&lock, Some(&pass)).expect("admin");
+    let untyped = authorize_admin(&lock, None).expect("unlocked admin");
+    let reads = SharedSettings {
+        url: Some("postgres://clerk@nas/subdesk".into()),
+        every: BackupEvery::Every6Hours,
+        direction: SharedDirection::FromServer,
+    };
+    let version = || {
+        let text = std::fs::read_to_string(dir.path().join(PROFILES_FILE)).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["version"]
+            .as_u64()
+            .unwrap()
+    };
+
+    let shop = store
+        .add(&input("Shop", Mode::Live), &typed)
+        .expect("add shop");
+    let err = store
+        .set_shared_settings(&shop.id, &reads, Some(&typed))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            subdesk_profiles::Error::InvalidSharedSettings {
+                field: "direction",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.shared_settings(&shop.id).unwrap(),
+        SharedSettings::default()
+    );
+
+    let clerk_input = ProfileInput {
+        read_only: true,
+        ..input("Clerk", Mode::Live)
+    };
+    let clerk = store.add(&clerk_input, &typed).expect("add clerk");
+    // A read-only profile's settings are an admin's change, with the passphrase.
+    assert_eq!(
+        code(store.set_shared_settings(&clerk.id, &reads, Some(&untyped))),
+        ErrorCode::PassphraseRequired
+    );
+    store
+        .set_shared_settings(&clerk.id, &reads, None)
+        .unwrap_err();
+    store
+        .set_shared_settings(&clerk.id, &reads, Some(&typed))
+        .expect("the clerk reads");
+    assert!(
+        store
+            .shared_settings(&clerk.id)
+            .unwrap()
+            .reads_from_server()
+    );
+    assert_eq!(version(), 3);
+
+    // A hand edit that makes the clerk writable while reading: damage, not a quiet loss.
+    let path = dir.path().join(PROFILES_FILE);
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        good.replace(r#""read_only": true"#, r#""read_only": false"#),
+    )
+    .unwrap();
+    assert_eq!(
+        code(store.shared_settings(&clerk.id)),
+        ErrorCode::ProfilesCorrupt
+    );
+    std::fs::write(&path, &good).unwrap();
+
+    // The role lifted: the desk keeps its address, stops reading, copies nothing.
+    store
+        .update(
+            &clerk.id,
+            &ProfileInput {
+                read_only: false,
+                ..clerk_input.clone()
+            },
+            &typed,
+        )
+        .expect("lift");
+    let after = store.shared_settings(&clerk.id).unwrap();
+    assert_eq!(after.url, reads.url);
+    assert_eq!(after.direction, SharedDirection::ToServer);
+    assert_eq!(after.every, BackupEvery::Off);
 }

@@ -99,3 +99,32 @@ pub fn own_database(prefix: &str, password: &str) -> Option<OwnDatabase> {
     let host = url.split_once('@')?.1.split_once('/')?.0.to_owned();
     Some(OwnDatabase { url, name, host })
 }
+
+/// A user who may only read `db` (a reading desk's, as the README's recipe for the
+/// server's administrator makes one) with `password`: its address without the password.
+/// Its rights cover the tables the owner makes later too (the owner's first copy makes
+/// them).
+pub fn read_only_user(db: &OwnDatabase, password: &str) -> Option<String> {
+    let server = server()?;
+    let reader = format!("{}_reader", db.name);
+    let owner = &db.name;
+    as_admin(
+        &server,
+        vec![
+            format!("CREATE ROLE {reader} LOGIN PASSWORD '{password}'"),
+            format!("GRANT CONNECT ON DATABASE {owner} TO {reader}"),
+        ],
+    );
+    let admin = server.split_once('@')?.0.rsplit_once("//")?.1.to_owned();
+    as_admin(
+        &address(&server, &admin, owner),
+        vec![
+            format!("GRANT USAGE ON SCHEMA public TO {reader}"),
+            format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}"),
+            format!(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT SELECT ON TABLES TO {reader}"
+            ),
+        ],
+    );
+    Some(address(&server, &reader, owner))
+}

@@ -36,6 +36,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "db.shared_settings",
     "db.migrate",
     "db.recover",
+    "db.refresh_shared",
     "db.restore",
     "db.resynced",
     "import.apply",

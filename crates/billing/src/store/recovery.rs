@@ -93,23 +93,71 @@ pub fn restore_from_folder(
     owner: &BackupOwner,
     opts: OpenOptions,
 ) -> Result<(Store, BackupContents)> {
-    let (db, backup) = (db.as_ref(), backup.as_ref());
+    replace_with(db.as_ref(), backup.as_ref(), owner, opts, Replaced::Kept)
+}
+
+/// Replace a reading desk's store at `db` (closed) with `copy`, the shared store fetched
+/// as `owner`'s backup, and open the result: checked as a restore is, but the store it
+/// replaces is not kept. It was the server's copy already (a read-only desk writes
+/// nothing of its own), and a refresh every few hours would otherwise fill the disk with
+/// copies of it. Recorded in the opened store's audit log as `db.refresh_shared`.
+pub fn refresh_from_shared_copy(
+    db: impl AsRef<Path>,
+    copy: impl AsRef<Path>,
+    owner: &BackupOwner,
+    opts: OpenOptions,
+) -> Result<(Store, BackupContents)> {
+    replace_with(db.as_ref(), copy.as_ref(), owner, opts, Replaced::Dropped)
+}
+
+/// What becomes of the store a restore or refresh replaces.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replaced {
+    /// Kept beside it as `<name>.replaced-<time>` (a restore).
+    Kept,
+    /// Removed (a reading desk's refresh).
+    Dropped,
+}
+
+fn replace_with(
+    db: &Path,
+    backup: &Path,
+    owner: &BackupOwner,
+    opts: OpenOptions,
+    replaced: Replaced,
+) -> Result<(Store, BackupContents)> {
     let contents = inspect_backup(backup, owner, true)?;
-    let replaced = put_in_place(db, backup)?.map(file_name);
+    let kept = put_in_place(db, backup)?;
+    if replaced == Replaced::Dropped
+        && let Some(kept) = &kept
+    {
+        let _ = std::fs::remove_file(kept);
+        // Its WAL files were set aside as `<db>-wal.replaced-<time>` (see `set_aside`).
+        if let Some((base, time)) = kept.to_string_lossy().rsplit_once(".replaced-") {
+            for ext in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{base}{ext}.replaced-{time}"));
+            }
+        }
+    }
     let store = Store::open_with(db, opts)?;
     store.write(|tx| crate::store::resync::require_tx(tx, contents.taken_at, "backup"))?;
-    store.audit_record(
-        "db.restore",
-        &serde_json::json!({
-            "from": file_name(backup),
-            "taken_at": contents.taken_at,
-            "customers": contents.customers,
-            "active_keys": contents.active_keys,
-            "payments": contents.payments,
-            "replaced": replaced,
-        }),
-        "ok",
-    )?;
+    let summary = serde_json::json!({
+        "from": file_name(backup),
+        "taken_at": contents.taken_at,
+        "customers": contents.customers,
+        "active_keys": contents.active_keys,
+        "payments": contents.payments,
+    });
+    match replaced {
+        Replaced::Kept => {
+            let mut inputs = summary;
+            inputs["replaced"] = serde_json::json!(kept.map(file_name));
+            store.audit_record("db.restore", &inputs, "ok")?;
+        }
+        Replaced::Dropped => {
+            store.audit_record("db.refresh_shared", &summary, "ok")?;
+        }
+    }
     Ok((store, contents))
 }
 

@@ -114,7 +114,9 @@ pub async fn run(ctx: &mut Ctx, cmd: StoreCmd) -> CliResult<Exit> {
                     (false, true, _) => shared::PasswordChange::Forget,
                     (false, false, _) => shared::PasswordChange::Keep,
                 };
-                shared::save_settings(&ctx.desk, &s, &settings, password)?
+                // A read-only profile's settings (a reading desk's) are changed in the app,
+                // with the passphrase typed; the session above refuses them here.
+                shared::save_settings(&ctx.desk, &s, &settings, password, None)?
             } else {
                 shared::setup(&ctx.desk, &s.profile)?
             };

@@ -22,6 +22,30 @@ use crate::error::{Error, Result, SharedProblem};
 use crate::store::backups::{BackupContents, BackupOwner, inspect_backup, stamp_as_backup};
 use crate::store::db::Store;
 
+impl Store {
+    /// For a desk showing the shared store's copy: when the desk the work is done on last
+    /// copied its store into the server, as far as this copy knows (that copy's audit
+    /// entry is carried into the server and so into every fetch of it). None: never.
+    pub fn shared_copy_as_of(&self) -> Result<Option<i64>> {
+        self.last_audited("db.copy_shared")
+    }
+
+    /// When this store was last refreshed from the shared store (a reading desk's).
+    pub fn last_shared_refresh(&self) -> Result<Option<i64>> {
+        self.last_audited("db.refresh_shared")
+    }
+
+    fn last_audited(&self, action: &str) -> Result<Option<i64>> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT max(at) FROM audit_log WHERE action = ?1 AND outcome = 'ok'",
+                [action],
+                |r| r.get(0),
+            )?)
+        })
+    }
+}
+
 impl SharedTarget {
     /// Write the shared store, as it is now, to `file` as `owner`'s backup, and say what
     /// it holds. `file` must not exist; on failure none is left.
