@@ -41,6 +41,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             shared::inspect_shared_store::<tauri::Wry>,
             shared::restore_from_shared_store::<tauri::Wry>,
             shared::forget_shared_inspection,
+            shared::refresh_from_shared_store::<tauri::Wry>,
             data::customer_tags,
             data::customer_detail,
             data::refresh_customer,

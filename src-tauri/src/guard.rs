@@ -65,7 +65,13 @@ pub const COMMANDS: &[(&str, Touches)] = &[
     // Sends the whole registry to a server and audits it: a read-only desk may not.
     ("copy_to_shared_store", Session(Mutate)),
     ("shared_store_setup", Session(Read)),
-    ("save_shared_store_settings", Session(Mutate)),
+    // A writable desk's settings are a change (the command asks Mutate); a read-only
+    // desk's — which server it shows — an admin's, with the passphrase typed (the
+    // command asks it, and profiles.json's store checks it again).
+    ("save_shared_store_settings", Session(Read)),
+    // Replaces a reading desk's own copy of the server with the server's; refused for
+    // any other desk. Writes nothing anywhere else.
+    ("refresh_from_shared_store", Session(Read)),
     // Stopping a copy only ever leaves the server as it was.
     ("stop_shared_copy", Session(Read)),
     // Looking at what a restore from the server would bring is its first step; the

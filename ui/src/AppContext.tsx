@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type AppStatus, type Language, type Settings } from "./bindings";
 import type { Lang } from "./i18n";
@@ -61,6 +61,18 @@ export function AppProvider({ children, fallback }: { children: ReactNode; fallb
     if (profileId === undefined) return;
     client.removeQueries({ predicate: (q) => q.queryKey[0] !== APP && q.queryKey[0] !== profileId });
   }, [client, profileId]);
+
+  // A reading desk's copy replaced (by the schedule, or the button): every answer on
+  // screen was the old copy's.
+  const refreshedAt = status.data?.reading?.copy.refreshed_at ?? null;
+  // undefined: not seen yet (the first answer after start changes nothing on screen).
+  const seenRefresh = useRef<number | null | undefined>(undefined);
+  useEffect(() => {
+    const before = seenRefresh.current;
+    seenRefresh.current = refreshedAt;
+    if (profileId === undefined || before === undefined || before === refreshedAt) return;
+    void client.invalidateQueries({ queryKey: keys.profile(profileId) });
+  }, [client, profileId, refreshedAt]);
 
   const setLanguage = language.mutate;
   const value = useMemo<AppContextValue | null>(() => {

@@ -57,11 +57,14 @@ export const commands = {
 	/**  The active profile's shared store settings and how its schedule stands. */
 	sharedStoreSetup: () => __TAURI_INVOKE<SharedView>("shared_store_setup"),
 	/**
-	 *  Saves the active profile's shared store: its address (without a password), how often
-	 *  the app copies into it, and the password into the keyring (`password` empty or absent
-	 *  keeps the saved one; `forget_password` removes it).
+	 *  Saves the active profile's shared store: its address (without a password), which way
+	 *  the store goes (`direction`: a read-only desk may show the server's copy), how often
+	 *  the app copies into it or refreshes from it, and the password into the keyring
+	 *  (`password` empty or absent keeps the saved one; `forget_password` removes it). A
+	 *  read-only profile's settings are an admin's change: `passphrase`, the app lock's,
+	 *  typed with it.
 	 */
-	saveSharedStoreSettings: (url: string | null, every: BackupEvery, password: string | null, forgetPassword: boolean) => __TAURI_INVOKE<SharedView>("save_shared_store_settings", { url, every, password, forgetPassword }),
+	saveSharedStoreSettings: (url: string | null, every: BackupEvery, direction: SharedDirection, password: string | null, forgetPassword: boolean, passphrase: string | null) => __TAURI_INVOKE<SharedView>("save_shared_store_settings", { url, every, direction, password, forgetPassword, passphrase }),
 	/**
 	 *  Copy the active profile's store into the shared store at `url` — none: the saved one,
 	 *  with the keyring's password — every row compared, all or nothing, refused when the
@@ -92,6 +95,12 @@ export const commands = {
 	 *  restoring): its file is removed now rather than at the next inspection.
 	 */
 	forgetSharedInspection: () => __TAURI_INVOKE<null>("forget_shared_inspection"),
+	/**
+	 *  A reading desk: replace its copy of the shared store with the server's as it is now
+	 *  (the saved address and the keyring's password). While the server is read the desk goes
+	 *  on showing its copy; a failure leaves it as it was and is shown on every screen.
+	 */
+	refreshFromSharedStore: () => __TAURI_INVOKE<BackupContents>("refresh_from_shared_store"),
 	customerTags: () => __TAURI_INVOKE<TagCount[]>("customer_tags"),
 	/**  The customer as the store has it, at once. */
 	customerDetail: (customerUid: string) => __TAURI_INVOKE<CustomerDetail>("customer_detail", { customerUid }),
@@ -466,13 +475,13 @@ export const commands = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.backup_settings","db.copy_shared","db.shared_settings","db.migrate","db.recover","db.restore","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.first_charge","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
+export const AUDIT_ACTIONS = ["bulk.plan","bulk.state","charge.again","charge.onetime","customer.mark_deleted","customer.set_notes","customer.set_tags","customer.upsert","db.backup","db.backup_settings","db.copy_shared","db.shared_settings","db.migrate","db.recover","db.refresh_shared","db.restore","db.resynced","import.apply","journal.decide_conflict","journal.reconcile","journal.resolve","key.delete","key.issue","key.replace","plan.archive","plan.cancel","plan.cancel_at","plan.create","plan.dunning_attempt","plan.dunning_stopped","plan.first_charge","plan.pause","plan.period_failed","plan.period_paid","plan.period_revoked","plan.resume","plan.subscribe","plan.unarchive","plan.update","payment.reconcile_period","payment.refund","schedule.move","schedule.register","schedule.reschedule","schedule.retry","schedule.unschedule","sync.customer_payments","sync.keys","sync.payments","sync.schedules","triage.resolve"] as const;
 
 export const BASE_URL_RULES = ["sandbox_fixed","sandbox_loopback","sandbox_not_running","too_long","not_a_url","credentials","query","no_host","scheme","https_required"] as const;
 
 export const DEFAULT_BASE_URL = "https://api.iamport.kr" as const;
 
-export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","backup_folder_unavailable","backup_not_usable","shared_store_unreachable","shared_store_not_chosen","shared_store_refused","shared_store_not_ours","shared_store_newer","shared_store_mismatch","shared_store_failed","shared_copy_stopped","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","key_replaces_existing","key_presence_unknown","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_backup_settings","invalid_shared_settings","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
+export const ERROR_CODES = ["invalid_input","internal","io_error","not_found","profile_not_found","app_locked","invalid_form","settings_unavailable","link_not_allowed","sandbox_unavailable","sandbox_only","credentials_missing","no_session","command_not_allowed","live_confirmation_required","db_not_damaged","import_plan_gone","file_too_large","file_not_text","file_unreadable","export_unencodable","export_unknown_column","export_busy","db_corrupt","db_newer_version","db_migration_failed","db_busy","db_error","sync_busy","backup_folder_unavailable","backup_not_usable","shared_store_unreachable","shared_store_not_chosen","not_a_reading_desk","shared_store_refused","shared_store_not_ours","shared_store_newer","shared_store_mismatch","shared_store_failed","shared_copy_stopped","charge_unresolved","refund_unresolved","schedule_unresolved","key_has_live_schedules","merchant_uid_conflict","key_not_active","key_replaces_existing","key_presence_unknown","refund_exceeds_balance","refund_tax_free_out_of_range","not_refundable","not_retryable","run_state","charge_conflict","refund_conflict","schedule_conflict","taken_over","earlier_charge_paid","recent_same_charge","needs_sync","amount_too_large","work_busy","run_already_done","api_unauthorized","api_not_found","api_rejected","api_declined","api_unconfirmed","api_transport","api_server_error","api_decode","api_invalid_input","api_invalid_config","api_redirected","api_response_too_large","api_unrecognized_answer","api_error","invalid_name","duplicate_name","invalid_base_url","invalid_tier","invalid_default_pg","invalid_time_zone","invalid_backup_settings","invalid_shared_settings","invalid_mode","invalid_credentials","invalid_passphrase","sandbox_protected","profiles_corrupt","lock_file_corrupt","unsupported_version","keyring_unavailable","keyring_locked","keyring_error","credentials_not_set","lock_not_set","wrong_passphrase","read_only","read_only_needs_lock","passphrase_required","unauthorized","unreachable","timeout","server_error","rejected","bad_response","connection_failed","usage","invalid_date","no_data_dir","sandbox_url_missing","invalid_sandbox_url","sandbox_failed","card_data_in_arguments","invalid_card_input","card_needed","secret_needed","not_confirmed","run_bad_rows","import_bad_rows","audit_broken"] as const;
 
 export const EXPORT_STATUS_WORDS = [{"en":"Not paid","group":"payment","ko":"미결제","status":"ready"},{"en":"Paid","group":"payment","ko":"결제 완료","status":"paid"},{"en":"Cancelled","group":"payment","ko":"취소","status":"cancelled"},{"en":"Failed","group":"payment","ko":"실패","status":"failed"},{"en":"Scheduled","group":"schedule","ko":"예약됨","status":"scheduled"},{"en":"Executed","group":"schedule","ko":"실행됨","status":"executed"},{"en":"Revoked","group":"schedule","ko":"취소됨","status":"revoked"},{"en":"Active","group":"key","ko":"유효","status":"active"},{"en":"Not at PortOne","group":"key","ko":"PortOne에 없음","status":"unknown"},{"en":"Not checked","group":"key","ko":"확인 전","status":"unverified"},{"en":"Deleted","group":"key","ko":"삭제됨","status":"deleted"},{"en":"Credit","group":"card_type","ko":"신용","status":"credit"},{"en":"Check","group":"card_type","ko":"체크","status":"check"},{"en":"Queued","group":"run_outcome","ko":"대기","status":"queued"},{"en":"Paid","group":"run_outcome","ko":"결제 완료","status":"paid"},{"en":"Declined","group":"run_outcome","ko":"카드 거절","status":"declined"},{"en":"Rejected","group":"run_outcome","ko":"요청 거부","status":"rejected"},{"en":"Being checked","group":"run_outcome","ko":"확인 중","status":"unknown"},{"en":"Not executed","group":"run_outcome","ko":"실행 안 함","status":"not_executed"},{"en":"Needs a decision","group":"run_outcome","ko":"판단 필요","status":"conflict"}] as const;
 
@@ -515,6 +524,11 @@ export type AppStatus = {
 	 */
 	integrity_pending: boolean,
 	lock: LockStatus,
+	/**
+	 *  The active profile shows the shared store's copy: how old it is, and whether the
+	 *  last refresh failed. None for every other desk.
+	 */
+	reading: ReadingStatus | null,
 };
 
 /**  One charge attempt of a period: its schedule, or a dunning retry. */
@@ -1168,6 +1182,11 @@ export type ErrorCode =
  *  Settings (or give one with `--to`/`--from`).
  */
 "shared_store_not_chosen" | 
+/**
+ *  A refresh from the shared store was asked of a profile that does not show the
+ *  shared store's copy (it is not read-only, or its settings copy into the server).
+ */
+"not_a_reading_desk" | 
 /**
  *  The shared store's server refused the user, its password or its rights, or has no
  *  such database (details: `target`). Nothing was written to it.
@@ -2413,6 +2432,32 @@ export type ProfileView = {
 	read_only: boolean,
 };
 
+/**  How old a reading desk's copy of the shared store is. */
+export type ReadCopy = {
+	/**
+	 *  When the desk the work is done on last copied its store into the server, as far
+	 *  as this copy knows: what the data is as of. None: it never did.
+	 */
+	as_of: number | null,
+	/**  When this desk last refreshed its copy; None: never (it shows its own store). */
+	refreshed_at: number | null,
+};
+
+/**
+ *  A reading desk's copy of the shared store as the shell shows it on every screen: what
+ *  it is as of, and whether the last refresh failed (the server away), so the person
+ *  knows the figures may be old.
+ */
+export type ReadingStatus = {
+	copy: ReadCopy,
+	last_attempt_at: number | null,
+	/**  Why the last refresh failed; None after a success or before any attempt. */
+	last_error: IpcError | null,
+	refreshing: boolean,
+	/**  When this was asked (Unix seconds): the copy's age is told from it. */
+	now: number,
+};
+
 /**  What a reconciliation did. */
 export type ReconcileReport = {
 	/**  Open rows looked at. */
@@ -2982,12 +3027,27 @@ export type SharedCopy = {
 	audit_id: number,
 };
 
+/**  Which way a profile's store goes between the desk and its shared store. */
+export type SharedDirection = 
+/**  This desk's store is copied into the server (by hand or on the schedule). */
+"to_server" | 
+/**  This desk shows the server's copy, refreshed from it (a read-only desk only). */
+"from_server";
+
 /**  A profile's shared store settings. */
 export type SharedSettings = {
 	/**  `postgres://user@host:port/database`, without a password; None until one is saved. */
 	url: string | null,
-	/**  How often the app copies the store into it (the folder backups' choices). */
+	/**
+	 *  How often the app copies the store into it, or refreshes this desk's copy from it
+	 *  (the folder backups' choices).
+	 */
 	every: BackupEvery,
+	/**
+	 *  Which way the store goes. Left out of the file when it is the default, so a file
+	 *  without a reading desk stays readable by the build before this setting.
+	 */
+	direction?: SharedDirection,
 };
 
 /**  The Settings section's state: the saved settings, and how the schedule stands. */
@@ -3000,9 +3060,11 @@ export type SharedView = {
 	last_attempt_at: number | null,
 	/**  Why the last attempt (the schedule's or the button's) failed; None after a success. */
 	last_error: IpcError | null,
-	/**  When the next scheduled copy is due; None when off. */
+	/**  When the next scheduled copy (a reading desk: refresh) is due; None when off. */
 	next_due_at: number | null,
 	running: boolean,
+	/**  A reading desk's copy: how old it is. None for a desk that copies into the server. */
+	read_copy: ReadCopy | null,
 };
 
 /**  One side's totals of the period (KRW; payments in other currencies are counted only). */

@@ -1,7 +1,8 @@
 //! Team mode's shared store, as far as it goes: where the active profile's shared store
 //! is (its address in profiles.json, its password in the OS keyring), copying the profile's
-//! store into it — by hand and on a schedule — and restoring it from one (subdesk-desk's
-//! `shared`, which `subdesk-cli store shared` and `store migrate` run too). Neither the
+//! store into it — by hand and on a schedule — restoring it from one, and a read-only
+//! desk's copy of it, refreshed by hand and on the same schedule (subdesk-desk's `shared`,
+//! which `subdesk-cli store shared` and `store migrate` run too). Neither the
 //! address's password nor the form's is ever logged or audited (the audit entry names
 //! `user@host:port/database`).
 
@@ -10,8 +11,8 @@ use specta::Type;
 use subdesk_billing::mirror::sync::CancelToken;
 use subdesk_billing::{BackupContents, CopyProgress, SharedCopy, SharedTarget};
 use subdesk_desk::backups::{self, Restored};
-use subdesk_desk::shared::{self, PasswordChange};
-use subdesk_profiles::{ActionKind, BackupEvery, SharedSettings};
+use subdesk_desk::shared::{self, PasswordChange, ReadCopy};
+use subdesk_profiles::{ActionKind, BackupEvery, SecretString, SharedDirection, SharedSettings};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -40,9 +41,46 @@ pub struct SharedView {
     pub last_attempt_at: Option<i64>,
     /// Why the last attempt (the schedule's or the button's) failed; None after a success.
     pub last_error: Option<IpcError>,
-    /// When the next scheduled copy is due; None when off.
+    /// When the next scheduled copy (a reading desk: refresh) is due; None when off.
     pub next_due_at: Option<i64>,
     pub running: bool,
+    /// A reading desk's copy: how old it is. None for a desk that copies into the server.
+    pub read_copy: Option<ReadCopy>,
+}
+
+/// A reading desk's copy of the shared store as the shell shows it on every screen: what
+/// it is as of, and whether the last refresh failed (the server away), so the person
+/// knows the figures may be old.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ReadingStatus {
+    pub copy: ReadCopy,
+    pub last_attempt_at: Option<i64>,
+    /// Why the last refresh failed; None after a success or before any attempt.
+    pub last_error: Option<IpcError>,
+    pub refreshing: bool,
+    /// When this was asked (Unix seconds): the copy's age is told from it.
+    pub now: i64,
+}
+
+/// The shell's line for the active profile when it reads from the shared store.
+pub fn reading_status(state: &AppState) -> Option<ReadingStatus> {
+    let session = state.desk.session_for(ActionKind::Read).ok()?;
+    let settings = state
+        .desk
+        .profiles
+        .shared_settings(&session.profile.id)
+        .ok()?;
+    if !(session.profile.read_only && settings.reads_from_server()) {
+        return None;
+    }
+    let run = run_of(state, &session.profile.id);
+    Some(ReadingStatus {
+        copy: shared::read_copy(&session).ok()?,
+        last_attempt_at: run.last_attempt_at,
+        last_error: run.last_error,
+        refreshing: run.running,
+        now: subdesk_billing::now(),
+    })
 }
 
 fn run_of(state: &AppState, profile_id: &str) -> BackupRun {
@@ -61,10 +99,19 @@ fn view(state: &AppState) -> IpcResult<SharedView> {
     let run = run_of(state, &session.profile.id);
     let failed_at = run.last_error.as_ref().and(run.last_attempt_at);
     let last_copy_at = shared::last_copy(&session, &setup.settings)?;
+    let now = subdesk_billing::now();
+    let reads = session.profile.read_only && setup.settings.reads_from_server();
+    let (next_due_at, read_copy) = if reads {
+        (
+            shared::next_refresh(&state.desk, &session, failed_at, now)?,
+            Some(shared::read_copy(&session)?),
+        )
+    } else {
+        (setup.settings.next_due(last_copy_at, failed_at, now), None)
+    };
     Ok(SharedView {
-        next_due_at: setup
-            .settings
-            .next_due(last_copy_at, failed_at, subdesk_billing::now()),
+        next_due_at,
+        read_copy,
         settings: setup.settings,
         password_saved: setup.password_saved,
         last_copy_at,
@@ -81,21 +128,45 @@ pub async fn shared_store_setup<R: Runtime>(app: AppHandle<R>) -> IpcResult<Shar
     blocking(app, view).await
 }
 
-/// Saves the active profile's shared store: its address (without a password), how often
-/// the app copies into it, and the password into the keyring (`password` empty or absent
-/// keeps the saved one; `forget_password` removes it).
+/// Saves the active profile's shared store: its address (without a password), which way
+/// the store goes (`direction`: a read-only desk may show the server's copy), how often
+/// the app copies into it or refreshes from it, and the password into the keyring
+/// (`password` empty or absent keeps the saved one; `forget_password` removes it). A
+/// read-only profile's settings are an admin's change: `passphrase`, the app lock's,
+/// typed with it.
 #[tauri::command]
 #[specta::specta]
+#[allow(clippy::too_many_arguments)]
 pub async fn save_shared_store_settings<R: Runtime>(
     app: AppHandle<R>,
     url: Option<String>,
     every: BackupEvery,
+    direction: SharedDirection,
     password: Option<String>,
     forget_password: bool,
+    passphrase: Option<String>,
 ) -> IpcResult<SharedView> {
     check_lengths(url.as_deref(), password.as_deref())?;
+    if passphrase
+        .as_deref()
+        .is_some_and(|p| p.chars().count() > PASSWORD_MAX)
+    {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            format!("passphrase is longer than {PASSWORD_MAX} characters"),
+        ));
+    }
     blocking(app, move |state| {
-        let session = state.desk.session_for(ActionKind::Mutate)?;
+        let profile = state.desk.session_profile()?;
+        // A writable profile's settings are the session's change; a read-only one's, an
+        // admin's (the passphrase typed), checked again by the profiles' store.
+        let (session, admin) = if profile.read_only {
+            let session = state.desk.session_for(ActionKind::Read)?;
+            let typed = passphrase.map(SecretString::from);
+            (session, Some(state.desk.admin(typed.as_ref())?))
+        } else {
+            (state.desk.session_for(ActionKind::Mutate)?, None)
+        };
         let change = match password.as_deref().map(str::trim) {
             _ if forget_password => PasswordChange::Forget,
             Some(p) if !p.is_empty() => PasswordChange::Set(p),
@@ -104,8 +175,13 @@ pub async fn save_shared_store_settings<R: Runtime>(
         shared::save_settings(
             &state.desk,
             &session,
-            &SharedSettings { url, every },
+            &SharedSettings {
+                url,
+                every,
+                direction,
+            },
             change,
+            admin.as_ref(),
         )?;
         // New settings, a new schedule: an earlier attempt's failure (perhaps the very
         // password just replaced) no longer holds the next copy back.
@@ -350,6 +426,50 @@ pub async fn restore_from_shared_store<R: Runtime>(
     .map_err(|e| IpcError::internal(format!("background task failed: {e}")))?
 }
 
+/// A reading desk: replace its copy of the shared store with the server's as it is now
+/// (the saved address and the keyring's password). While the server is read the desk goes
+/// on showing its copy; a failure leaves it as it was and is shown on every screen.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_from_shared_store<R: Runtime>(app: AppHandle<R>) -> IpcResult<BackupContents> {
+    run_refresh(&app).await
+}
+
+/// One refresh of the reading desk's copy, recorded as the schedule's last attempt.
+async fn run_refresh<R: Runtime>(app: &AppHandle<R>) -> IpcResult<BackupContents> {
+    let state = app.state::<AppState>();
+    let session = state.desk.session_for(ActionKind::Read)?;
+    let profile = session.profile.clone();
+    drop(session);
+    let mut busy = false;
+    state.shared_copy.update(|r| {
+        if r.profile_id.as_deref() != Some(profile.id.as_str()) {
+            *r = BackupRun::default();
+        }
+        busy = r.running;
+        r.profile_id = Some(profile.id.clone());
+        r.running = true;
+    });
+    if busy {
+        return Err(IpcError::new(
+            ErrorCode::WorkBusy,
+            "a refresh from the shared store is already running",
+        ));
+    }
+    let result = async {
+        let target = target_of(app, profile.clone(), None, None).await?;
+        let (_, contents) = shared::refresh_from_shared(&state.desk, &profile, target).await?;
+        Ok(contents)
+    }
+    .await;
+    state.shared_copy.update(|r| {
+        r.running = false;
+        r.last_attempt_at = Some(subdesk_billing::now());
+        r.last_error = result.as_ref().err().cloned();
+    });
+    result
+}
+
 /// Looks every minute whether the active profile's copy into its shared store is due,
 /// and makes it: once at start when one is overdue (not one per missed slot), then one
 /// interval after the last. A failure (the server away) is shown in Settings and told by
@@ -366,6 +486,10 @@ pub fn start_schedule<R: Runtime>(app: AppHandle<R>) {
 
 async fn check_once<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
+    if let Some(reading) = reading_status(&state) {
+        check_refresh(app, reading).await;
+        return;
+    }
     // A locked app, a read-only desk or a profile that cannot be opened is left alone:
     // the copy writes to the server, as the button's does.
     let Ok(session) = state.desk.session_for(ActionKind::Mutate) else {
@@ -397,6 +521,34 @@ async fn check_once<R: Runtime>(app: &AppHandle<R>) {
         Err(e) => {
             tracing::warn!(code = %e.code, error = %e.message, "scheduled copy into the shared store failed; tried again at the next time");
             crate::notify::finished(app, crate::notify::Finished::SharedCopyFailed);
+        }
+    }
+}
+
+/// A reading desk's schedule: refresh its copy when due; a failure (the server away) is
+/// shown on every screen and tried again at the next time.
+async fn check_refresh<R: Runtime>(app: &AppHandle<R>, reading: ReadingStatus) {
+    if reading.refreshing {
+        return;
+    }
+    let failed_at = reading.last_error.as_ref().and(reading.last_attempt_at);
+    let now = subdesk_billing::now();
+    let due = blocking(app.clone(), move |state| {
+        let session = state.desk.session_for(ActionKind::Read)?;
+        shared::next_refresh(&state.desk, &session, failed_at, now)
+    })
+    .await;
+    match due {
+        Ok(Some(at)) if at <= now => {}
+        _ => return,
+    }
+    match run_refresh(app).await {
+        Ok(c) => tracing::info!(
+            payments = c.payments,
+            "scheduled refresh from the shared store made"
+        ),
+        Err(e) => {
+            tracing::warn!(code = %e.code, error = %e.message, "scheduled refresh from the shared store failed; tried again at the next time")
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct AppStatus {
     /// at once and checked just after): the UI asks again until it has answered.
     pub integrity_pending: bool,
     pub lock: LockStatus,
+    /// The active profile shows the shared store's copy: how old it is, and whether the
+    /// last refresh failed. None for every other desk.
+    pub reading: Option<crate::commands::shared::ReadingStatus>,
 }
 
 /// A profile as the UI sees it: never any secret.
@@ -74,6 +77,7 @@ pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
         integrity_pending: session.as_ref().is_ok_and(|s| s.integrity_pending()),
         session_error: session.err(),
         lock,
+        reading: crate::commands::shared::reading_status(&state),
     })
 }
 

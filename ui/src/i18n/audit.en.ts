@@ -44,6 +44,7 @@ const audit: typeof ko = {
     "db.shared_settings": "Shared store settings changed",
     "db.migrate": "Database upgraded",
     "db.recover": "Database recovered",
+    "db.refresh_shared": "Refreshed the shared store's copy",
     "db.restore": "Restored from a backup",
     "db.resynced": "Synced again after recovery",
     "import.apply": "Billing keys imported",

@@ -43,6 +43,7 @@ const audit = {
     "db.shared_settings": "공유 저장소 설정 변경",
     "db.migrate": "데이터베이스 업그레이드",
     "db.recover": "데이터베이스 복구",
+    "db.refresh_shared": "공유 저장소의 사본 새로 받기",
     "db.restore": "백업으로 복원",
     "db.resynced": "복구 후 다시 동기화",
     "import.apply": "빌링키 가져오기",

@@ -25,6 +25,7 @@ import { triageCountQuery } from "../lib/queries";
 import { tellPainted } from "../lib/startup";
 import { EngineStatusText } from "./EngineStatusText";
 import { ModeBadge } from "./ModeBadge";
+import { ReadingCopyAlert } from "./ReadingCopyAlert";
 import { SessionErrorAlert } from "./SessionErrorAlert";
 
 /** The screens in the navigation, in groups a divider separates: the day's start, billing, finance, help. */
@@ -118,6 +119,7 @@ export function Shell() {
 
       <AppShell.Main>
         {status.session_error && <SessionErrorAlert error={status.session_error} />}
+        {status.reading && <ReadingCopyAlert reading={status.reading} />}
         {/* A screen opened for the first time loads its code (App.tsx): a loader meanwhile. */}
         <Suspense
           fallback={

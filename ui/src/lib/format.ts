@@ -29,6 +29,15 @@ export function formatDateTime(unixSeconds: number | null | undefined, timeZone:
 }
 
 /** A calendar date in the chosen zone, for lists and filters. */
+/** How long ago `unixSeconds` was, in words ("12분 전", "3 hours ago"). */
+export function formatAge(unixSeconds: number, nowSeconds: number, lang: Lang): string {
+  const ago = Math.max(0, nowSeconds - unixSeconds);
+  const rtf = new Intl.RelativeTimeFormat(LOCALES[lang], { numeric: "auto" });
+  if (ago < 3600) return rtf.format(-Math.floor(ago / 60), "minute");
+  if (ago < 86_400) return rtf.format(-Math.floor(ago / 3600), "hour");
+  return rtf.format(-Math.floor(ago / 86_400), "day");
+}
+
 export function formatDate(unixSeconds: number | null | undefined, timeZone: string, lang: Lang): string {
   if (!unixSeconds) return "—";
   return new Intl.DateTimeFormat(LOCALES[lang], {

@@ -121,9 +121,12 @@ export const statusQuery = () =>
     queryFn: () => call(commands.appStatus()),
     // A large store is shown at once and checked just after: asked again until the check
     // has answered, so a damaged file reaches the shell's alert within a second.
-    refetchInterval: (q) => (q.state.data?.integrity_pending ? INTEGRITY_POLL_MS : false),
+    // A reading desk's copy is replaced behind the screen: asked every few seconds, so its
+    // age and a refresh that failed show, and a new copy reaches the screens (AppContext).
+    refetchInterval: (q) => (q.state.data?.integrity_pending ? INTEGRITY_POLL_MS : q.state.data?.reading ? READING_POLL_MS : false),
   });
 const INTEGRITY_POLL_MS = 1000;
+const READING_POLL_MS = 10_000;
 
 /** The settings, with the language applied before any screen renders in the wrong one. */
 export const settingsQuery = (i18n: I18n) =>

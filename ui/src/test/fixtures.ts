@@ -39,6 +39,7 @@ export function appStatus(active: ProfileView, profiles: ProfileView[] = [active
     session_error: null,
     integrity_pending: false,
     lock: { enabled: false, locked: false, settings: { open_live_profile: true, move_money: true, mutate: false } },
+    reading: null,
   };
 }
 

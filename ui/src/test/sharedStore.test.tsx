@@ -2,8 +2,9 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { CopyProgress, SharedCopy, SharedView } from "../bindings";
+import type { AppStatus, CopyProgress, SharedCopy, SharedView } from "../bindings";
 import i18n from "../i18n";
+import { ReadingCopyAlert } from "../layout/ReadingCopyAlert";
 import { SharedStoreSection } from "../pages/settings/SharedStoreSection";
 import { appStatus, profile, SETTINGS } from "./fixtures";
 import { renderScreen } from "./render";
@@ -27,7 +28,10 @@ function send(channel: unknown, message: CopyProgress, index: number) {
   (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } }).__TAURI_INTERNALS__.runCallback((channel as { id: number }).id, { message, index });
 }
 
-const NOTHING_SAVED: SharedView = { settings: { url: null, every: "off" }, password_saved: false, last_copy_at: null, last_attempt_at: null, last_error: null, next_due_at: null, running: false };
+const NOTHING_SAVED: SharedView = { settings: { url: null, every: "off" }, password_saved: false, last_copy_at: null, last_attempt_at: null, last_error: null, next_due_at: null, running: false, read_copy: null };
+
+/** The active profile as app_status answers it (a test may make it the clerk's read-only one). */
+let status: AppStatus;
 
 /** The Rust side of the settings, the copy and the restore: answers as the commands do,
  * or refuses as they would; `copying` holds the copy's answer back until it is called;
@@ -41,12 +45,22 @@ function backend(answer: SharedCopy | { code: string; message: string; details: 
       case "shared_store_setup":
         return view;
       case "save_shared_store_settings": {
-        const a = args as { url: string | null; every: SharedView["settings"]["every"]; password: string | null; forgetPassword: boolean };
-        view = { ...view, settings: { url: a.url, every: a.every }, password_saved: a.forgetPassword ? false : view.password_saved || a.password !== null, next_due_at: a.every === "off" ? null : 1_795_003_600 };
+        const a = args as { url: string | null; every: SharedView["settings"]["every"]; direction: SharedView["settings"]["direction"]; password: string | null; forgetPassword: boolean };
+        const reads = a.direction === "from_server" && status.active_profile.read_only;
+        view = {
+          ...view,
+          settings: { url: a.url, every: a.every, direction: a.direction },
+          password_saved: a.forgetPassword ? false : view.password_saved || a.password !== null,
+          next_due_at: a.every === "off" ? null : 1_795_003_600,
+          read_copy: reads ? { as_of: null, refreshed_at: null } : null,
+        };
         return view;
       }
+      case "refresh_from_shared_store":
+        view = { ...view, read_copy: { as_of: 1_795_000_000, refreshed_at: 1_795_000_100 } };
+        return HELD;
       case "app_status":
-        return appStatus(profile("shop", "My shop", "test"));
+        return status;
       case "get_settings":
         return SETTINGS;
       case "copy_to_shared_store": {
@@ -75,6 +89,7 @@ function backend(answer: SharedCopy | { code: string; message: string; details: 
 }
 
 beforeEach(async () => {
+  status = appStatus(profile("shop", "My shop", "test"));
   await i18n.changeLanguage("ko");
 });
 
@@ -158,14 +173,14 @@ describe("the shared store section", () => {
     await user.click(screen.getByTestId("shared-every"));
     await user.click(await screen.findByRole("option", { name: "매일", hidden: true }));
     await user.click(screen.getByTestId("shared-save"));
-    await waitFor(() => expect(calls.find((c) => c.cmd === "save_shared_store_settings")?.args).toEqual({ url: "postgres://subdesk@nas:5432/subdesk", every: "daily", password: "pw-3", forgetPassword: false }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "save_shared_store_settings")?.args).toEqual({ url: "postgres://subdesk@nas:5432/subdesk", every: "daily", direction: "to_server", password: "pw-3", forgetPassword: false, passphrase: null }));
     expect(await screen.findByText("키링에 저장됨 — 비워 두면 저장한 비밀번호를 씁니다")).toBeInTheDocument();
     await waitFor(() => expect(screen.getByTestId("shared-password")).toHaveValue(""));
     expect(screen.getByTestId("shared-next-due")).not.toHaveTextContent("예약 없음");
 
     // Forgetting it sends the saved address and schedule unchanged.
     await user.click(screen.getByTestId("shared-forget-password"));
-    await waitFor(() => expect(calls.filter((c) => c.cmd === "save_shared_store_settings").at(-1)?.args).toEqual({ url: "postgres://subdesk@nas:5432/subdesk", every: "daily", password: null, forgetPassword: true }));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "save_shared_store_settings").at(-1)?.args).toEqual({ url: "postgres://subdesk@nas:5432/subdesk", every: "daily", direction: "to_server", password: null, forgetPassword: true, passphrase: null }));
     await waitFor(() => expect(screen.queryByTestId("shared-forget-password")).toBeNull());
   });
 
@@ -221,5 +236,63 @@ describe("the shared store section", () => {
     await waitFor(() => expect(screen.queryByTestId("shared-restore-confirm")).toBeNull());
     await waitFor(() => expect(calls.some((c) => c.cmd === "forget_shared_inspection")).toBe(true));
     expect(calls.some((c) => c.cmd === "restore_from_shared_store")).toBe(false);
+  });
+
+  it("makes the clerk's read-only desk show the server's copy only with the passphrase, then receives it", async () => {
+    status = appStatus({ ...profile("clerk", "경리", "live"), read_only: true });
+    const calls = backend(COPIED);
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId("shared-url"), "postgres://clerk@nas:5432/subdesk");
+    await user.type(screen.getByTestId("shared-password"), "pw-clerk");
+    await user.click(screen.getByTestId("shared-direction"));
+    await user.click(await screen.findByRole("option", { name: "서버의 사본 보기 (읽기 전용)", hidden: true }));
+    // Without the passphrase nothing is sent.
+    await user.click(screen.getByTestId("shared-save"));
+    expect(await screen.findByText("앱 잠금 암호를 입력하세요")).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === "save_shared_store_settings")).toBe(false);
+    await user.type(screen.getByTestId("shared-passphrase"), "owner passphrase");
+    await user.click(screen.getByTestId("shared-save"));
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "save_shared_store_settings")?.args).toEqual({ url: "postgres://clerk@nas:5432/subdesk", every: "off", direction: "from_server", password: "pw-clerk", forgetPassword: false, passphrase: "owner passphrase" }),
+    );
+    // Neither secret stays in the form; the desk now receives instead of copying.
+    await waitFor(() => expect(screen.getByTestId("shared-passphrase")).toHaveValue(""));
+    const receive = await screen.findByTestId("shared-refresh");
+    expect(screen.queryByTestId("shared-copy")).toBeNull();
+    expect(screen.queryByTestId("shared-restore")).toBeNull();
+    await user.click(receive);
+    expect(await screen.findByText("서버의 사본을 받았습니다: 고객 1,204명, 결제 52,311건.")).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === "refresh_from_shared_store")).toBe(true);
+    await waitFor(() => expect(screen.getByTestId("shared-last-copy")).not.toHaveTextContent("없음"));
+  });
+
+  it("does not offer a writable desk the server's copy", async () => {
+    backend(COPIED);
+    renderScreen(<SharedStoreSection />);
+    const user = userEvent.setup();
+    expect(await screen.findByText(/서버의 사본은 읽기 전용 프로필에서만 볼 수 있습니다/)).toBeInTheDocument();
+    expect(screen.queryByTestId("shared-passphrase")).toBeNull();
+    await user.click(screen.getByTestId("shared-direction"));
+    const option = await screen.findByRole("option", { name: "서버의 사본 보기 (읽기 전용)", hidden: true });
+    expect(option).toHaveAttribute("data-combobox-disabled", "true");
+  });
+
+  it("tells on every screen how old the copy is, and that it is the last one when the server is away", async () => {
+    backend(COPIED);
+    const now = 1_795_000_000;
+    const copy = { as_of: now - 3 * 3600, refreshed_at: now - 3000 };
+    const view = renderScreen(<ReadingCopyAlert reading={{ copy, last_attempt_at: null, last_error: null, refreshing: false, now }} />);
+    expect(await screen.findByTestId("reading-copy-as-of")).toHaveTextContent(/기준 \(3시간 전\) · 읽기 전용/);
+    view.unmount();
+    renderScreen(
+      <ReadingCopyAlert
+        reading={{ copy, last_attempt_at: now - 60, last_error: { code: "shared_store_unreachable", message: "did not answer", details: null }, refreshing: false, now }}
+      />,
+    );
+    const away = await screen.findByTestId("reading-copy-away");
+    expect(away).toHaveTextContent("서버에서 받지 못해 마지막 사본");
+    expect(away).toHaveTextContent("3시간 전");
+    expect(away).not.toHaveTextContent("shared_store_unreachable");
   });
 });

@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type BackupContents, type BackupEvery, type CopyProgress, type SharedCopy } from "../../bindings";
+import { commands, type BackupContents, type BackupEvery, type CopyProgress, type SharedCopy, type SharedDirection } from "../../bindings";
 import { useApp } from "../../AppContext";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { RestoreConfirm } from "../../components/RestoreConfirm";
@@ -17,16 +17,18 @@ import { invalidate, sharedSetupQuery } from "../../lib/queries";
 import { EVERY } from "./FolderBackupSection";
 
 type Server = { url: string; password: string };
-type Values = Server & { every: BackupEvery };
+type Values = Server & { every: BackupEvery; direction: SharedDirection; passphrase: string };
+const DIRECTIONS: SharedDirection[] = ["to_server", "from_server"];
 
 // An empty password is none: Rust then uses the keyring's for the saved address.
 const sent = (v: Server) => [v.url.trim(), v.password === "" ? null : v.password] as const;
 
-/** Team mode's first step: this computer's store copied into a PostgreSQL server — by
- * hand or on a schedule — so the registry survives a lost laptop and a team can start
- * from it, and restored from it on a new computer. Saved, the address goes to the
- * profile's settings and the password to the OS keyring (Rust checks both); the password
- * never stays in the UI's state. */
+/** Team mode: this computer's store copied into a PostgreSQL server — by hand or on a
+ * schedule — so the registry survives a lost laptop and a team can start from it, and
+ * restored from it on a new computer; or, on a read-only desk (the finance clerk's), the
+ * server's copy received and shown. Saved, the address goes to the profile's settings and
+ * the password to the OS keyring (Rust checks both); neither the password nor the app
+ * lock's passphrase stays in the UI's state. */
 export function SharedStoreSection() {
   const { t } = useTranslation();
   const { status, lang, zone, profileId, refresh } = useApp();
@@ -37,8 +39,9 @@ export function SharedStoreSection() {
   // What a restore would bring, with the server it comes from, while the person decides.
   const [offer, setOffer] = useState<{ server: Server; contents: BackupContents } | null>(null);
   const closed = status.session_error !== null;
+  const readOnly = status.active_profile.read_only;
   const form = useForm<Values>({
-    initialValues: { url: "", password: "", every: "off" },
+    initialValues: { url: "", password: "", every: "off", direction: "to_server", passphrase: "" },
     validate: {
       url: (v) => (v.trim() === "" ? t("sharedStore.urlNeeded") : null),
     },
@@ -46,24 +49,46 @@ export function SharedStoreSection() {
   const { setValues, resetDirty } = form;
   const savedUrl = view?.settings.url ?? "";
   const savedEvery = view?.settings.every ?? "off";
+  const savedDirection = view?.settings.direction ?? "to_server";
+  // This desk shows the server's copy (Rust's rule: saved so, and read-only).
+  const reading = view?.read_copy != null;
   useEffect(() => {
     if (view) {
-      setValues({ url: savedUrl, every: savedEvery });
-      resetDirty({ url: savedUrl, password: "", every: savedEvery });
+      setValues({ url: savedUrl, every: savedEvery, direction: savedDirection });
+      resetDirty({ url: savedUrl, password: "", every: savedEvery, direction: savedDirection, passphrase: "" });
     }
     // Only when Rust's settings change, not on every render of the form.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [savedUrl, savedEvery]);
+  }, [savedUrl, savedEvery, savedDirection]);
   const stale = () => invalidate(client, profileId, "backups");
 
   const save = useMutation({
-    mutationFn: (v: Values & { forget: boolean }) => call(commands.saveSharedStoreSettings(v.url.trim() === "" ? null : v.url.trim(), v.every, v.password === "" ? null : v.password, v.forget)),
+    mutationFn: (v: Values & { forget: boolean }) =>
+      call(commands.saveSharedStoreSettings(v.url.trim() === "" ? null : v.url.trim(), v.every, v.direction, v.password === "" ? null : v.password, v.forget, readOnly && v.passphrase !== "" ? v.passphrase : null)),
     meta: { inlineError: true },
     onSuccess: async (_, v) => {
       notifications.show({ color: "green", message: v.forget ? t("sharedStore.passwordForgotten") : t("settings.saved") });
       await stale();
+      // The shell's line about the copy follows the saved direction.
+      await refresh();
     },
-    onSettled: () => form.setFieldValue("password", ""),
+    onSettled: () => {
+      form.setFieldValue("password", "");
+      form.setFieldValue("passphrase", "");
+    },
+  });
+
+  // A reading desk: the server's copy received now, in place of the one shown.
+  const receive = useMutation({
+    mutationFn: () => call(commands.refreshFromSharedStore()),
+    meta: { inlineError: true },
+    onSuccess: async (got) => {
+      notifications.show({ color: "green", message: t("sharedStore.refreshed", { customers: got.customers.toLocaleString(lang), payments: got.payments.toLocaleString(lang) }) });
+    },
+    onSettled: async () => {
+      await refresh();
+      await stale();
+    },
   });
 
   // How far a copy is (a million payments take a minute or more).
@@ -114,7 +139,7 @@ export function SharedStoreSection() {
   };
   // One answer shows at a time: whichever was asked last.
   const only = (keep: { reset: () => void }) => {
-    for (const m of [save, copy, inspect]) if (m !== keep) m.reset();
+    for (const m of [save, copy, inspect, receive]) if (m !== keep) m.reset();
   };
   const askRestore = () => {
     if (form.validate().hasErrors) return;
@@ -127,11 +152,19 @@ export function SharedStoreSection() {
     copy.mutate(form.values);
   };
   const askSave = (v: Values, forget = false) => {
+    if (readOnly && v.passphrase === "") {
+      form.setFieldError("passphrase", t("sharedStore.passphraseNeeded"));
+      return;
+    }
     only(save);
     save.mutate({ ...v, forget });
   };
+  const askReceive = () => {
+    only(receive);
+    receive.mutate();
+  };
   const when = (at: number | null) => (at === null ? t("backupFolder.never") : formatDateTime(at, zone, lang));
-  const actionError = save.error ?? (stoppedByUser ? null : copy.error) ?? inspect.error ?? setup.error;
+  const actionError = save.error ?? (stoppedByUser ? null : copy.error) ?? inspect.error ?? receive.error ?? setup.error;
   const done: SharedCopy | undefined = copy.data;
   // Tables empty here and on the server say nothing; the rest are the report.
   const carried = done?.tables.filter((r) => r.rows > 0 || r.removed > 0) ?? [];
@@ -140,7 +173,7 @@ export function SharedStoreSection() {
     <Paper withBorder p="md" radius="md" data-testid="shared-store">
       <Title order={5}>{t("sharedStore.title")}</Title>
       <Text size="sm" c="dimmed" mb="sm">
-        {t("sharedStore.help")}
+        {reading ? t("sharedStore.readingHelp") : t("sharedStore.help")}
       </Text>
       <form onSubmit={form.onSubmit((v) => askSave(v))}>
         <Stack gap="sm">
@@ -158,22 +191,45 @@ export function SharedStoreSection() {
           <Text size="xs" c="dimmed">
             {t("sharedStore.tls")}
           </Text>
+          <Select
+            label={t("sharedStore.direction")}
+            // Only a read-only profile may show the server's copy (Rust refuses it too).
+            data={DIRECTIONS.map((d) => ({ value: d, label: t(`sharedStore.directionOption.${d}`), disabled: d === "from_server" && !readOnly }))}
+            description={readOnly ? undefined : t("sharedStore.fromServerNeedsReadOnly")}
+            allowDeselect={false}
+            maw={420}
+            {...form.getInputProps("direction")}
+            data-testid="shared-direction"
+          />
+          {readOnly && <PasswordInput label={t("sharedStore.passphrase")} description={t("sharedStore.passphraseHelp")} maw={420} {...form.getInputProps("passphrase")} data-testid="shared-passphrase" />}
           <Group align="flex-end" gap="sm">
-            <Select label={t("sharedStore.every")} data={EVERY.map((e) => ({ value: e, label: t(`backupFolder.everyOption.${e}`) }))} allowDeselect={false} w={180} {...form.getInputProps("every")} data-testid="shared-every" />
+            <Select label={form.values.direction === "from_server" ? t("sharedStore.everyReading") : t("sharedStore.every")} data={EVERY.map((e) => ({ value: e, label: t(`backupFolder.everyOption.${e}`) }))} allowDeselect={false} w={180} {...form.getInputProps("every")} data-testid="shared-every" />
             <Button type="submit" variant="light" loading={save.isPending} disabled={!form.isDirty() || closed} data-testid="shared-save">
               {t("common.save")}
             </Button>
             {view?.password_saved && (
-              <Button variant="subtle" color="gray" disabled={closed || save.isPending} onClick={() => askSave({ ...form.values, url: savedUrl, every: savedEvery, password: "" }, true)} data-testid="shared-forget-password">
+              <Button variant="subtle" color="gray" disabled={closed || save.isPending} onClick={() => askSave({ ...form.values, url: savedUrl, every: savedEvery, direction: savedDirection, password: "" }, true)} data-testid="shared-forget-password">
                 {t("sharedStore.forgetPassword")}
               </Button>
             )}
           </Group>
           {view && (
             <Group gap="xl" data-testid="shared-schedule-status">
-              <ScheduleTimes lastLabel={t("sharedStore.lastCopy")} last={view.last_copy_at} next={view.next_due_at} testIds={["shared-last-copy", "shared-next-due"]} />
+              <ScheduleTimes
+                lastLabel={reading ? t("sharedStore.lastRefresh") : t("sharedStore.lastCopy")}
+                last={reading ? (view.read_copy?.refreshed_at ?? null) : view.last_copy_at}
+                next={view.next_due_at}
+                testIds={["shared-last-copy", "shared-next-due"]}
+              />
             </Group>
           )}
+          {reading ? (
+            <Group>
+              <Button variant="light" leftSection={<IconCloudDownload size={16} />} loading={receive.isPending || (view?.running ?? false)} disabled={closed} onClick={askReceive} data-testid="shared-refresh">
+                {t("sharedStore.refresh")}
+              </Button>
+            </Group>
+          ) : (
           <Group>
             <Button variant="light" leftSection={<IconServer size={16} />} loading={copy.isPending || (view?.running ?? false)} disabled={closed} onClick={askCopy} data-testid="shared-copy">
               {t("sharedStore.copy")}
@@ -182,6 +238,7 @@ export function SharedStoreSection() {
               {t("sharedStore.restore")}
             </Button>
           </Group>
+          )}
           {(copy.isPending || view?.running) && (
             <Group gap="sm">
               <Button size="compact-sm" variant="light" color="red" leftSection={<IconPlayerStop size={14} />} loading={stop.isPending} onClick={() => stop.mutate()} data-testid="shared-stop">
@@ -202,7 +259,9 @@ export function SharedStoreSection() {
         </Stack>
       </form>
       {/* The schedule's own failure; without a schedule a copy's error shows where it was asked. */}
-      {view?.last_error && view.last_error.code !== "shared_copy_stopped" && view.settings.every !== "off" && !actionError && !copy.data && <ErrorAlert error={view.last_error} title={t("sharedStore.lastFailed", { at: when(view.last_attempt_at) })} testId="shared-last-error" />}
+      {view?.last_error && view.last_error.code !== "shared_copy_stopped" && (view.settings.every !== "off" || reading) && !actionError && !copy.data && (
+        <ErrorAlert error={view.last_error} title={t(reading ? "sharedStore.refreshFailed" : "sharedStore.lastFailed", { at: when(view.last_attempt_at) })} testId="shared-last-error" />
+      )}
       {actionError && <ErrorAlert error={actionError} testId="shared-error" />}
       {done && !copy.isPending && (
         <Stack gap="xs" mt="sm">
